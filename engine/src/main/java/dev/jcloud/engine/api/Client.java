@@ -1,0 +1,272 @@
+package dev.jcloud.engine.api;
+
+import dev.jcloud.engine.internal.client.ClientSession;
+import dev.jcloud.engine.internal.client.ResultSlot;
+import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.task.TaskFunction;
+import dev.jcloud.engine.internal.task.TaskFunctions;
+import dev.jcloud.engine.proto.Arg;
+import dev.jcloud.engine.proto.ClusterInfo;
+import dev.jcloud.engine.proto.RetireRequest;
+import dev.jcloud.engine.proto.TaskSpec;
+import dev.jcloud.engine.proto.WorkerInfo;
+import java.io.PrintStream;
+import java.lang.ref.Cleaner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/**
+ * A connection to a cluster's scheduler: submit tasks, map over data, compute task graphs, and
+ * gather results. Thread-safe; one per program is enough.
+ *
+ * <pre>{@code
+ * try (Client client = Client.connect("127.0.0.1:8786")) {
+ *     Future<Long> f = client.submit(() -> 6L * 7);
+ *     List<Long> squares = client.gather(client.map(x -> x * x, List.of(1L, 2L, 3L)));
+ * }
+ * }</pre>
+ *
+ * <p>Submitting a task means running its code on the cluster's machines, with their identity:
+ * only clients holding the cluster's credentials can connect.
+ */
+public final class Client implements AutoCloseable {
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final ClientSession session;
+
+    private Client(ClientSession session) {
+        this.session = session;
+    }
+
+    /** Connects to the scheduler at host:port over plaintext (loopback clusters). */
+    public static Client connect(String address) {
+        return builder(address).connect();
+    }
+
+    /** Options for connecting: TLS material, timeout, name. */
+    public static Builder builder(String address) {
+        return new Builder(address);
+    }
+
+    /** Runs {@code task} on the cluster. */
+    public <T> TaskFuture<T> submit(SerializableCallable<T> task) {
+        return submitOne(TaskFunctions.of(task), List.of());
+    }
+
+    /** Runs {@code fn(arg)} on the cluster. */
+    public <A, R> TaskFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
+        return submitOne(TaskFunctions.of(fn), List.of(literal(arg)));
+    }
+
+    /** Runs {@code fn} on every item: one task each, sent in batches. */
+    public <A, R> List<TaskFuture<R>> map(SerializableFunction<A, R> fn, List<? extends A> items) {
+        long function = session.functionId(TaskFunctions.of(fn));
+        List<TaskSpec> specs = new ArrayList<>(items.size());
+        List<TaskFuture<R>> futures = new ArrayList<>(items.size());
+        for (A item : items) {
+            long key = session.newKey();
+            specs.add(TaskSpec.newBuilder().setKey(key).setFunction(function).addArgs(literal(item))
+                    .setWanted(true).build());
+            futures.add(future(key));
+        }
+        session.submit(specs);
+        return futures;
+    }
+
+    /** Sends the graph behind {@code graph} and returns the future of its root. */
+    public <T> TaskFuture<T> compute(Delayed<T> graph) {
+        return compute(List.of(graph)).get(0);
+    }
+
+    /** Sends several graphs at once (shared nodes run once) and returns their roots' futures. */
+    public <T> List<TaskFuture<T>> compute(List<Delayed<T>> graphs) {
+        GraphEncoder encoder = new GraphEncoder(session);
+        List<Long> roots = new ArrayList<>(graphs.size());
+        for (Delayed<T> g : graphs) {
+            roots.add(encoder.add(Objects.requireNonNull(g, "graph is null")));
+        }
+        List<TaskFuture<T>> futures = new ArrayList<>(roots.size());
+        for (long root : roots) {
+            futures.add(future(root));
+        }
+        session.submit(encoder.specs(roots));
+        return futures;
+    }
+
+    /** Places {@code value} on a worker, to be used as a task input without sending it again. */
+    public <T> TaskFuture<T> scatter(T value) {
+        return submitOne(TaskFunctions.identity(), List.of(literal(value)));
+    }
+
+    /** Scatters every value; one future each. */
+    public <T> List<TaskFuture<T>> scatter(List<? extends T> values) {
+        List<TaskFuture<T>> out = new ArrayList<>(values.size());
+        for (T v : values) {
+            out.add(scatter(v));
+        }
+        return out;
+    }
+
+    /** Waits for all futures and returns their results in order; the first failure is thrown. */
+    public <T> List<T> gather(List<? extends Future<T>> futures) throws TaskFailedException, InterruptedException {
+        List<T> out = new ArrayList<>(futures.size());
+        for (Future<T> f : futures) {
+            try {
+                out.add(f.get());
+            } catch (TaskFailedException e) {
+                throw e;
+            } catch (ExecutionException e) {
+                throw new TaskFailedException(e.getMessage(), e.getCause(), e.getCause().getClass().getName(), "");
+            }
+        }
+        return out;
+    }
+
+    /** Cancels the tasks (and what depends on them) that have not finished. */
+    public void cancel(Collection<? extends Future<?>> futures) {
+        List<Long> keys = new ArrayList<>();
+        for (Future<?> f : futures) {
+            if (f instanceof TaskFuture<?> tf && !tf.isDone()) {
+                keys.add(tf.key());
+                tf.cancel(false);
+            }
+        }
+        session.cancel(keys);
+    }
+
+    /** Waits until the cluster has at least {@code n} workers; fails after {@code timeout}. */
+    public void waitForWorkers(int n, Duration timeout) {
+        try {
+            session.waitForWorkers(n, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterUnavailableException("interrupted while waiting for workers");
+        }
+    }
+
+    /** Tasks submitted through this client that are done, failed, and in all. */
+    public Progress progress() {
+        return new Progress(session.finishedCount(), session.failedCount(), session.submittedCount());
+    }
+
+    /** Draws a progress bar on {@code out} until every future is done. */
+    public void progress(Collection<? extends Future<?>> futures, PrintStream out) {
+        ProgressBar.draw(futures, out);
+    }
+
+    /** A snapshot of the cluster: workers, task counts, addresses. */
+    public ClusterSummary summary() {
+        ClusterInfo info = session.info();
+        List<WorkerSummary> workers = new ArrayList<>();
+        for (WorkerInfo w : info.getWorkersList()) {
+            workers.add(new WorkerSummary(w.getName(), w.getAddress(), w.getNthreads(), w.getMemoryLimit(),
+                    w.getLast().getStoredBytes(), w.getLast().getSpilledBytes(), w.getProcessing(), w.getPid()));
+        }
+        return new ClusterSummary(info.getSchedulerAddress(), emptyToNull(info.getDashboardAddress()),
+                info.getEngineVersion(), List.copyOf(workers), info.getTasks().getWaiting() + info.getTasks().getReady(),
+                info.getTasks().getProcessing(), info.getTasks().getMemory(), info.getTasks().getErred(),
+                info.getTasks().getCompletedTotal(), info.getClients(), info.getIdleSinceMillis(), info.getPid());
+    }
+
+    /** Retires the named workers gracefully: their results move to other workers, then they exit. */
+    public List<String> retireWorkers(List<String> names) {
+        return session.retire(RetireRequest.newBuilder().addAllNames(names).build());
+    }
+
+    /** Retires {@code count} workers chosen by the scheduler (idle and holding little data first). */
+    public List<String> retireWorkers(int count) {
+        return session.retire(RetireRequest.newBuilder().setCount(count).build());
+    }
+
+    /** Stops the scheduler and every worker. */
+    public void shutdownCluster() {
+        session.shutdownCluster("requested by client");
+    }
+
+    /** host:port of the scheduler. */
+    public String schedulerAddress() {
+        return session.address();
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+
+    private <T> TaskFuture<T> submitOne(TaskFunction fn, List<Arg> args) {
+        long function = session.functionId(fn);
+        long key = session.newKey();
+        TaskFuture<T> future = future(key);
+        session.submit(List.of(TaskSpec.newBuilder().setKey(key).setFunction(function).addAllArgs(args)
+                .setWanted(true).build()));
+        return future;
+    }
+
+    <T> TaskFuture<T> future(long key) {
+        ResultSlot slot = session.slot(key);
+        TaskFuture<T> future = new TaskFuture<>(slot);
+        CLEANER.register(future, slot::release);
+        return future;
+    }
+
+    static Arg literal(Object value) {
+        return Arg.newBuilder().setValue(ValueCodec.encodeToByteString(value)).build();
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** Connection options. */
+    public static final class Builder {
+        private final String address;
+        private TransportSecurity security = TransportSecurity.plaintext();
+        private Duration timeout = Duration.ofSeconds(30);
+        private String name = "client";
+        private ClassLoader loader;
+
+        private Builder(String address) {
+            this.address = Objects.requireNonNull(address, "address is null");
+        }
+
+        /** Mutual TLS with this client's certificate and key, trusting only the cluster's CA. */
+        public Builder mutualTls(Path certChain, Path privateKey, Path clusterCa) {
+            this.security = TransportSecurity.mutualTls(certChain.toFile(), privateKey.toFile(), clusterCa.toFile());
+            return this;
+        }
+
+        /** How long to wait for the scheduler's answer (default 30 s). */
+        public Builder connectTimeout(Duration timeout) {
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** A name shown in the scheduler's logs and dashboard. */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /** Where results' classes are loaded from (default: the thread's context class loader). */
+        public Builder classLoader(ClassLoader loader) {
+            this.loader = loader;
+            return this;
+        }
+
+        public Client connect() {
+            ClassLoader l = loader != null ? loader : Thread.currentThread().getContextClassLoader();
+            if (l == null) {
+                l = Client.class.getClassLoader();
+            }
+            return new Client(ClientSession.open(address, security, name, timeout, l));
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.jcloud.engine.api;
+
+import dev.jcloud.engine.internal.client.ClientSession;
+import dev.jcloud.engine.internal.task.TaskFunctions;
+import dev.jcloud.engine.proto.Arg;
+import dev.jcloud.engine.proto.Resource;
+import dev.jcloud.engine.proto.TaskSpec;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns {@link Delayed} graphs into task specs in dependency order. Iterative, so a graph a
+ * million nodes deep does not overflow the stack; shared nodes get one key.
+ */
+final class GraphEncoder {
+
+    private final ClientSession session;
+    private final Map<Delayed<?>, Long> keys = new IdentityHashMap<>();
+    private final List<TaskSpec.Builder> specs = new ArrayList<>();
+
+    GraphEncoder(ClientSession session) {
+        this.session = session;
+    }
+
+    /** Adds the graph under {@code root}; returns the root's key. */
+    long add(Delayed<?> root) {
+        Deque<Delayed<?>> stack = new ArrayDeque<>();
+        Deque<Boolean> expanded = new ArrayDeque<>();
+        stack.push(root);
+        expanded.push(false);
+        while (!stack.isEmpty()) {
+            Delayed<?> node = stack.pop();
+            boolean ready = expanded.pop();
+            if (keys.containsKey(node)) {
+                continue;
+            }
+            if (!ready) {
+                stack.push(node);
+                expanded.push(true);
+                for (Object input : node.inputs()) {
+                    if (input instanceof Delayed<?> d && !keys.containsKey(d) && !isLiteral(d)) {
+                        stack.push(d);
+                        expanded.push(false);
+                    }
+                }
+                continue;
+            }
+            keys.put(node, encode(node));
+        }
+        return keys.get(root);
+    }
+
+    /** The specs of everything added; only the roots are delivered to this client. */
+    List<TaskSpec> specs(List<Long> roots) {
+        Set<Long> wanted = new HashSet<>(roots);
+        List<TaskSpec> out = new ArrayList<>(specs.size());
+        for (TaskSpec.Builder b : specs) {
+            out.add(b.setWanted(wanted.contains(b.getKey())).build());
+        }
+        return out;
+    }
+
+    private long encode(Delayed<?> node) {
+        long key = session.newKey();
+        TaskSpec.Builder spec = TaskSpec.newBuilder().setKey(key)
+                .setFunction(session.functionId(node.function()))
+                .setRetries(node.retries()).setPriority(node.priority());
+        for (Object input : node.inputs()) {
+            spec.addArgs(arg(input));
+        }
+        for (Delayed.Resource r : node.resources()) {
+            spec.addResources(Resource.newBuilder().setName(r.name()).setAmount(r.amount()));
+        }
+        specs.add(spec);
+        return key;
+    }
+
+    private Arg arg(Object input) {
+        if (input instanceof Delayed<?> d) {
+            if (isLiteral(d)) {
+                return arg(d.inputs().get(0));
+            }
+            return Arg.newBuilder().setDep(keys.get(d)).build();
+        }
+        if (input instanceof TaskFuture<?> f) {
+            return Arg.newBuilder().setDep(f.key()).build();
+        }
+        return Client.literal(input == Delayed.NullValue.INSTANCE ? null : input);
+    }
+
+    /** {@code Delayed.value(x)}: inlined into its dependents instead of becoming a task. */
+    private static boolean isLiteral(Delayed<?> d) {
+        return d.function() == TaskFunctions.identity() && d.inputs().size() == 1
+                && !(d.inputs().get(0) instanceof TaskFuture<?>) && !(d.inputs().get(0) instanceof Delayed<?>);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.jcloud.engine.api;
+
+import java.io.PrintStream;
+import java.util.Collection;
+import java.util.concurrent.Future;
+
+/** A one-line terminal progress bar over a set of futures. */
+final class ProgressBar {
+
+    private static final int WIDTH = 40;
+
+    private ProgressBar() {
+    }
+
+    static void draw(Collection<? extends Future<?>> futures, PrintStream out) {
+        long start = System.nanoTime();
+        int total = futures.size();
+        while (true) {
+            int done = 0;
+            int failed = 0;
+            for (Future<?> f : futures) {
+                if (f.isDone()) {
+                    done++;
+                    if (f instanceof TaskFuture<?> tf && tf.isFailed()) {
+                        failed++;
+                    }
+                }
+            }
+            out.print("\r" + line(done, failed, total, (System.nanoTime() - start) / 1e9));
+            out.flush();
+            if (done == total) {
+                out.println();
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.println();
+                return;
+            }
+        }
+    }
+
+    static String line(int done, int failed, int total, double seconds) {
+        int filled = total == 0 ? WIDTH : (int) ((long) done * WIDTH / total);
+        return String.format("[%s%s] %3d%% %d/%d tasks%s %.1fs", "#".repeat(filled), " ".repeat(WIDTH - filled),
+                total == 0 ? 100 : (int) ((long) done * 100 / total), done, total,
+                failed > 0 ? " (" + failed + " failed)" : "", seconds);
+    }
+}

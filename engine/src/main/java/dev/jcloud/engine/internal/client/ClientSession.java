@@ -1,0 +1,554 @@
+package dev.jcloud.engine.internal.client;
+
+import com.google.protobuf.ByteString;
+import dev.jcloud.engine.EngineVersion;
+import dev.jcloud.engine.api.ClusterUnavailableException;
+import dev.jcloud.engine.api.TaskFailedException;
+import dev.jcloud.engine.internal.classpath.ClasspathEntries;
+import dev.jcloud.engine.internal.codec.JavaSerialization;
+import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.internal.task.TaskFunction;
+import dev.jcloud.engine.internal.task.TaskFunctions;
+import dev.jcloud.engine.proto.BlobAck;
+import dev.jcloud.engine.proto.BlobChunk;
+import dev.jcloud.engine.proto.ClasspathDef;
+import dev.jcloud.engine.proto.ClasspathEntry;
+import dev.jcloud.engine.proto.ClientBatch;
+import dev.jcloud.engine.proto.ClientHello;
+import dev.jcloud.engine.proto.ClientUpdates;
+import dev.jcloud.engine.proto.ClusterInfo;
+import dev.jcloud.engine.proto.DataChunk;
+import dev.jcloud.engine.proto.DataRequest;
+import dev.jcloud.engine.proto.FunctionDef;
+import dev.jcloud.engine.proto.InfoRequest;
+import dev.jcloud.engine.proto.RetireRequest;
+import dev.jcloud.engine.proto.SchedulerGrpc;
+import dev.jcloud.engine.proto.ShutdownRequest;
+import dev.jcloud.engine.proto.TaskDone;
+import dev.jcloud.engine.proto.TaskError;
+import dev.jcloud.engine.proto.TaskSpec;
+import dev.jcloud.engine.proto.WorkerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's connection to a scheduler: a single bidirectional stream for submissions and
+ * outcomes, plus unary calls for administration. Submissions are sent in batches; releases are
+ * coalesced and flushed periodically, so dropping a hundred thousand futures costs a handful of
+ * messages.
+ */
+public final class ClientSession implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+    private static final int TASKS_PER_MESSAGE = 8192;
+    private static final int KEY_BITS = 44;
+    private static final int MAX_CACHED_FUNCTIONS = 4096;
+    private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+
+    private final String address;
+    private final TransportSecurity security;
+    private final ManagedChannel channel;
+    private final SchedulerGrpc.SchedulerStub async;
+    private final ClassLoader loader;
+    private final ConcurrentHashMap<Long, ResultSlot> slots = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
+    private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final CompletableFuture<Integer> welcome = new CompletableFuture<>();
+    private final ScheduledExecutorService background;
+
+    // Guarded by sendLock: the outbound stream and what has been announced on it.
+    private final Object sendLock = new Object();
+    private final StreamObserver<ClientBatch> up;
+    private final Map<TaskFunction, Long> functionIds = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<TaskFunction, Long> eldest) {
+            return size() > MAX_CACHED_FUNCTIONS;
+        }
+    };
+    private final java.util.Set<Long> announcedFunctions = new java.util.HashSet<>();
+    private final List<FunctionDef> pendingDefinitions = new ArrayList<>();
+    private final Map<String, ClasspathEntries.Entry> blobs = new ConcurrentHashMap<>();
+    private long classpathId;
+    private ClasspathDef classpathDef;
+
+    private final Object workersMonitor = new Object();
+    private int workers;
+    private volatile Throwable broken;
+    private volatile boolean closed;
+    private volatile int clientId;
+    private final AtomicLong submitted = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    private ClientSession(String address, TransportSecurity security, ClassLoader loader) {
+        this.address = address;
+        this.security = security;
+        this.loader = loader;
+        this.channel = Transports.channel(address, security, null);
+        this.async = SchedulerGrpc.newStub(channel);
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jcloud-client-" + address);
+            t.setDaemon(true);
+            return t;
+        });
+        this.up = async.clientSession(new Updates());
+    }
+
+    /** Connects and waits for the scheduler's welcome, at most {@code timeout}. */
+    public static ClientSession open(String address, TransportSecurity security, String name,
+                                     Duration timeout, ClassLoader loader) {
+        ClientSession session = new ClientSession(address, security, loader);
+        synchronized (session.sendLock) {
+            session.up.onNext(ClientBatch.newBuilder().setHello(ClientHello.newBuilder()
+                    .setName(name).setEngineVersion(EngineVersion.VERSION)).build());
+        }
+        try {
+            session.clientId = session.welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            session.close();
+            throw new ClusterUnavailableException("interrupted while connecting to " + address);
+        } catch (ExecutionException | TimeoutException e) {
+            session.close();
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new ClusterUnavailableException("cannot connect to the scheduler at " + address + " within "
+                    + timeout.toSeconds() + "s: " + describe(cause), cause);
+        }
+        session.background.scheduleWithFixedDelay(session::flushReleases, 200, 200, TimeUnit.MILLISECONDS);
+        return session;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public int clientId() {
+        return clientId;
+    }
+
+    public long newKey() {
+        return ((long) clientId << KEY_BITS) | sequence.incrementAndGet();
+    }
+
+    /** A slot for a key this client submits and wants the result of. */
+    public ResultSlot slot(long key) {
+        ResultSlot slot = new ResultSlot(key, this);
+        slots.put(key, slot);
+        submitted.incrementAndGet();
+        if (broken != null) {
+            slot.fail(lost());
+        }
+        return slot;
+    }
+
+    /** The id under which the workers know {@code fn}; announces it with the next batch if new. */
+    public long functionId(TaskFunction fn) {
+        synchronized (sendLock) {
+            Long id = functionIds.get(fn);
+            if (id != null) {
+                return id;
+            }
+            byte[] payload = JavaSerialization.serialize(fn);
+            long newId = firstLong(sha256(payload));
+            functionIds.put(fn, newId);
+            if (announcedFunctions.add(newId)) {
+                long classpath = fn.target() == null ? 0 : classpathId();
+                pendingDefinitions.add(FunctionDef.newBuilder().setId(newId).setPayload(ByteString.copyFrom(payload))
+                        .setName(TaskFunctions.name(fn)).setClasspath(classpath).build());
+            }
+            return newId;
+        }
+    }
+
+    /** Sends tasks (and any definitions they need) in as few messages as fit. */
+    public void submit(List<TaskSpec> tasks) {
+        checkUsable();
+        synchronized (sendLock) {
+            for (int from = 0; from < tasks.size() || from == 0; from += TASKS_PER_MESSAGE) {
+                ClientBatch.Builder batch = ClientBatch.newBuilder();
+                drainPending(batch);
+                batch.addAllTasks(tasks.subList(from, Math.min(tasks.size(), from + TASKS_PER_MESSAGE)));
+                up.onNext(batch.build());
+                if (tasks.isEmpty()) {
+                    break;
+                }
+            }
+        }
+    }
+
+    void cancel(long key) {
+        send(ClientBatch.newBuilder().addCancel(key));
+    }
+
+    public void cancel(Collection<Long> keys) {
+        send(ClientBatch.newBuilder().addAllCancel(keys));
+    }
+
+    void release(long key) {
+        if (slots.remove(key) != null) {
+            releases.add(key);
+        }
+    }
+
+    void reportMissing(long key) {
+        send(ClientBatch.newBuilder().addMissing(key));
+    }
+
+    private void send(ClientBatch.Builder batch) {
+        if (broken != null || closed) {
+            return;
+        }
+        synchronized (sendLock) {
+            drainPending(batch);
+            up.onNext(batch.build());
+        }
+    }
+
+    private void drainPending(ClientBatch.Builder batch) {
+        if (classpathDef != null) {
+            batch.addClasspaths(classpathDef);
+            classpathDef = null;
+        }
+        if (!pendingDefinitions.isEmpty()) {
+            batch.addAllFunctions(pendingDefinitions);
+            pendingDefinitions.clear();
+        }
+        for (Long key; (key = releases.poll()) != null; ) {
+            batch.addRelease(key);
+        }
+    }
+
+    private void flushReleases() {
+        if (!releases.isEmpty()) {
+            send(ClientBatch.newBuilder());
+        }
+    }
+
+    /** The class path of this JVM, announced once, so that workers can load the client's classes. */
+    private long classpathId() {
+        if (classpathId == 0) {
+            ClasspathDef.Builder def = ClasspathDef.newBuilder();
+            StringBuilder all = new StringBuilder();
+            for (ClasspathEntries.Entry e : ClasspathEntries.ofThisJvm()) {
+                def.addEntries(ClasspathEntry.newBuilder().setName(e.name()).setSha256(e.sha256()).setSize(e.size()));
+                blobs.put(e.sha256(), e);
+                all.append(e.sha256());
+            }
+            classpathId = firstLong(sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))) | 1;
+            classpathDef = def.setId(classpathId).build();
+        }
+        return classpathId;
+    }
+
+    public Object decode(ByteString bytes) throws ExecutionException {
+        try {
+            return ValueCodec.decode(bytes, loader);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            throw new ExecutionException("cannot decode a result: " + e, e);
+        }
+    }
+
+    /** The bytes of a result held by a worker, or null when that worker no longer has it. */
+    ByteString fetch(long key, String holder) {
+        ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
+        try {
+            ByteString.Output out = ByteString.newOutput();
+            Iterator<DataChunk> chunks = WorkerGrpc.newBlockingStub(peer)
+                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                    .getData(DataRequest.newBuilder().addKeys(key).build());
+            while (chunks.hasNext()) {
+                DataChunk chunk = chunks.next();
+                if (!chunk.getFound()) {
+                    return null;
+                }
+                chunk.getData().writeTo(out);
+            }
+            return out.toByteString();
+        } catch (StatusRuntimeException | IOException e) {
+            LOG.debug("fetching {} from {} failed: {}", Long.toHexString(key), holder, e.toString());
+            return null;
+        }
+    }
+
+    public ClusterInfo info() {
+        return blocking().info(InfoRequest.getDefaultInstance());
+    }
+
+    public List<String> retire(RetireRequest request) {
+        return blocking().retire(request).getRetiredList();
+    }
+
+    public void shutdownCluster(String reason) {
+        blocking().shutdown(ShutdownRequest.newBuilder().setReason(reason).build());
+    }
+
+    private SchedulerGrpc.SchedulerBlockingStub blocking() {
+        return SchedulerGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits until the scheduler reports at least {@code n} workers. */
+    public void waitForWorkers(int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (workersMonitor) {
+            while (workers < n) {
+                checkUsable();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new ClusterUnavailableException("waited " + timeout.toSeconds() + "s for " + n
+                            + " workers at " + address + " but only " + workers + " registered");
+                }
+                workersMonitor.wait(Math.max(1, Math.min(left / 1_000_000, 500)));
+            }
+        }
+    }
+
+    public int workers() {
+        synchronized (workersMonitor) {
+            return workers;
+        }
+    }
+
+    public long submittedCount() {
+        return submitted.get();
+    }
+
+    public long finishedCount() {
+        return finished.get();
+    }
+
+    public long failedCount() {
+        return failed.get();
+    }
+
+    private void checkUsable() {
+        if (closed) {
+            throw new IllegalStateException("the client is closed");
+        }
+        if (broken != null) {
+            throw new ClusterUnavailableException("lost the scheduler at " + address + ": " + describe(broken), broken);
+        }
+    }
+
+    private TaskFailedException lost() {
+        ClusterUnavailableException cause = new ClusterUnavailableException(
+                "lost the scheduler at " + address + ": " + describe(broken), broken);
+        return new TaskFailedException(cause.getMessage(), cause, cause.getClass().getName(), "");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        flushReleases();
+        closed = true;
+        synchronized (sendLock) {
+            try {
+                up.onCompleted();
+            } catch (RuntimeException e) {
+                LOG.debug("closing stream: {}", e.toString());
+            }
+        }
+        background.shutdownNow();
+        peers.values().forEach(ManagedChannel::shutdownNow);
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private TaskFailedException toException(TaskError e) {
+        Throwable cause = null;
+        if (!e.getException().isEmpty()) {
+            try {
+                Object o = JavaSerialization.deserialize(new ByteArrayInputStream(e.getException().toByteArray()), loader);
+                if (o instanceof Throwable t) {
+                    cause = t;
+                }
+            } catch (IOException | ClassNotFoundException | RuntimeException ignored) {
+                // The class may not exist here; the name, message and trace still travel as text.
+            }
+        }
+        if (cause == null) {
+            cause = new TaskFailedException.RemoteException(e.getExceptionClass(), e.getMessage());
+        }
+        String which = e.getFailedKey() != 0 && e.getFailedKey() != e.getKey()
+                ? "a dependency (" + Long.toHexString(e.getFailedKey()) + ") of task " + Long.toHexString(e.getKey())
+                : "task " + Long.toHexString(e.getKey());
+        return new TaskFailedException(which + " failed: " + e.getExceptionClass()
+                + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage()), cause, e.getExceptionClass(), e.getRemoteTrace());
+    }
+
+    private void upload(String sha) {
+        ClasspathEntries.Entry entry = blobs.get(sha);
+        if (entry == null) {
+            LOG.warn("scheduler asked for unknown class path entry {}", sha);
+            return;
+        }
+        CompletableFuture<BlobAck> done = new CompletableFuture<>();
+        StreamObserver<BlobChunk> out = async.putBlob(new StreamObserver<>() {
+            @Override
+            public void onNext(BlobAck ack) {
+                done.complete(ack);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                done.complete(null);
+            }
+        });
+        try (InputStream in = Files.newInputStream(entry.file())) {
+            byte[] buffer = new byte[1 << 20];
+            boolean first = true;
+            for (int n; (n = in.readNBytes(buffer, 0, buffer.length)) > 0 || first; ) {
+                BlobChunk.Builder chunk = BlobChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0, n));
+                if (first) {
+                    chunk.setSha256(sha).setName(entry.name());
+                    first = false;
+                }
+                out.onNext(chunk.build());
+                if (n == 0) {
+                    break;
+                }
+            }
+            out.onCompleted();
+            done.get(5, TimeUnit.MINUTES);
+        } catch (IOException e) {
+            out.onError(e);
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            LOG.warn("uploading {} failed: {}", entry.name(), e.toString());
+        }
+    }
+
+    private final class Updates implements StreamObserver<ClientUpdates> {
+        @Override
+        public void onNext(ClientUpdates u) {
+            if (u.hasWelcome()) {
+                welcome.complete(u.getWelcome().getClientId());
+            }
+            for (TaskDone d : u.getDoneList()) {
+                ResultSlot slot = slots.get(d.getKey());
+                if (slot != null) {
+                    if (!slot.isDone()) {
+                        finished.incrementAndGet();
+                    }
+                    slot.complete(d.getInline() ? d.getValue() : null, d.getWorkerAddress());
+                }
+            }
+            for (TaskError e : u.getErrorsList()) {
+                ResultSlot slot = slots.get(e.getKey());
+                if (slot != null) {
+                    if (!slot.isDone()) {
+                        failed.incrementAndGet();
+                    }
+                    slot.fail(toException(e));
+                }
+            }
+            for (long key : u.getCancelledList()) {
+                ResultSlot slot = slots.get(key);
+                if (slot != null) {
+                    if (!slot.isDone()) {
+                        failed.incrementAndGet();
+                    }
+                    slot.cancelled();
+                }
+            }
+            for (String sha : u.getNeedBlobsList()) {
+                background.execute(() -> upload(sha));
+            }
+            if (u.getWorkers() > 0) {
+                synchronized (workersMonitor) {
+                    workers = u.getWorkers() - 1;
+                    workersMonitor.notifyAll();
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            disconnected(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            disconnected(new ClusterUnavailableException("the scheduler closed the session"));
+        }
+    }
+
+    private void disconnected(Throwable cause) {
+        welcome.completeExceptionally(cause);
+        if (closed) {
+            return;
+        }
+        broken = cause;
+        TaskFailedException e = lost();
+        slots.values().forEach(s -> s.fail(e));
+        synchronized (workersMonitor) {
+            workersMonitor.notifyAll();
+        }
+    }
+
+    static String describe(Throwable t) {
+        if (t instanceof StatusRuntimeException s) {
+            String d = s.getStatus().getDescription();
+            return s.getStatus().getCode() + (d == null ? "" : " (" + d + ")");
+        }
+        return String.valueOf(t.getMessage() != null ? t.getMessage() : t);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long firstLong(byte[] b) {
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (b[i] & 0xFF);
+        }
+        return v;
+    }
+}

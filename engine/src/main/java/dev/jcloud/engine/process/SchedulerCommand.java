@@ -1,0 +1,50 @@
+package dev.jcloud.engine.process;
+
+import dev.jcloud.engine.scheduler.SchedulerOptions;
+import dev.jcloud.engine.scheduler.SchedulerServer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jcloud scheduler}: runs a scheduler in this process until it is shut down. */
+@Command(name = "scheduler", mixinStandardHelpOptions = true,
+        description = "Run a scheduler (the role of dask-scheduler) until it is shut down or idle.")
+public final class SchedulerCommand implements Callable<Integer> {
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8786", description = "Engine port, 0 = any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--dashboard-port", defaultValue = "8787",
+            description = "Dashboard and /metrics port, 0 = any free port, -1 = off (default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
+    @Option(names = "--idle-timeout", defaultValue = "0",
+            description = "Shut down after no tasks and no clients for this long, e.g. 20m (default: never).")
+    String idleTimeout;
+
+    @Option(names = "--no-client-timeout", defaultValue = "0",
+            description = "Shut down after no client for this long even with work queued (default: never).")
+    String noClientTimeout;
+
+    @Option(names = "--address-file", description = "Write the bound addresses here (JSON) once listening.")
+    Path addressFile;
+
+    @Override
+    public Integer call() throws Exception {
+        ProcessArgs.checkPort("--port", port, 0);
+        ProcessArgs.checkPort("--dashboard-port", dashboardPort, -1);
+        SchedulerOptions options = new SchedulerOptions(host, port, dashboardPort,
+                ProcessArgs.duration("--idle-timeout", idleTimeout),
+                ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile);
+        try (SchedulerServer server = SchedulerServer.start(options)) {
+            System.out.println("scheduler at " + server.address()
+                    + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));
+            server.awaitTermination();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.jcloud.engine.scheduler;
+
+import dev.jcloud.engine.proto.ClientUpdates;
+import dev.jcloud.engine.proto.TaskDone;
+import dev.jcloud.engine.proto.TaskError;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** One connected client: what it waits on, and its outbound batch being built. */
+final class ClientState {
+
+    final int id;
+    final String name;
+    final Consumer<ClientUpdates> sink;
+    final Set<Long> wanted = new HashSet<>();
+    private ClientUpdates.Builder out;
+    int lastWorkerCount = -1;
+
+    ClientState(int id, String name, Consumer<ClientUpdates> sink) {
+        this.id = id;
+        this.name = name;
+        this.sink = sink;
+    }
+
+    ClientUpdates.Builder out() {
+        if (out == null) {
+            out = ClientUpdates.newBuilder();
+        }
+        return out;
+    }
+
+    void done(TaskDone d) {
+        out().addDone(d);
+    }
+
+    void error(TaskError e) {
+        out().addErrors(e);
+    }
+
+    /** Sends what accumulated, if anything. */
+    void flush() {
+        if (out != null) {
+            ClientUpdates batch = out.build();
+            out = null;
+            sink.accept(batch);
+        }
+    }
+}

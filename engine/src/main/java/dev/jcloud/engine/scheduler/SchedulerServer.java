@@ -1,0 +1,206 @@
+package dev.jcloud.engine.scheduler;
+
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.proto.ClientUpdates;
+import dev.jcloud.engine.proto.ClusterInfo;
+import io.grpc.Server;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running scheduler: the gRPC endpoint for clients and workers, the event loop that owns all
+ * state, and the HTTP endpoint for {@code /metrics}. Runs in-process (tests, {@code LocalCluster})
+ * or as the {@code jcloud scheduler} process.
+ */
+public final class SchedulerServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerServer.class);
+    private static final long TICK_MILLIS = 100;
+    private static final long HEARTBEAT_MILLIS = 1000;
+
+    private final SchedulerOptions options;
+    private final SchedulerCore core;
+    private final EventLoop loop;
+    private final ExecutorService io;
+    private final Path blobDir;
+    private final Server grpc;
+    private final MetricsEndpoint metrics;
+    private final String address;
+    private final Set<StreamObserver<ClientUpdates>> clientStreams = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final long pid = ProcessHandle.current().pid();
+
+    private SchedulerServer(SchedulerOptions options, TransportSecurity security) throws IOException {
+        this.options = options;
+        this.core = new SchedulerCore(System::currentTimeMillis, HEARTBEAT_MILLIS);
+        this.loop = new EventLoop("jcloud-scheduler", TICK_MILLIS, core::flush, this::tick);
+        this.blobDir = Files.createTempDirectory("jcloud-blobs-");
+        this.io = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "jcloud-scheduler-io");
+            t.setDaemon(true);
+            return t;
+        });
+        SchedulerService service = new SchedulerService(core, loop, new BlobStore(blobDir), io, this);
+        this.grpc = Transports.server(options.host(), options.port(), security, null, service);
+        this.address = Transports.address(options.host(), grpc);
+        MetricsEndpoint m = null;
+        try {
+            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort()) : null;
+        } catch (IOException e) {
+            grpc.shutdownNow();
+            throw e;
+        }
+        this.metrics = m;
+        core.setAddresses(address, dashboardAddress());
+        loop.start();
+        if (options.addressFile() != null) {
+            writeAddressFile(options.addressFile());
+        }
+        LOG.info("scheduler listening at {}{}", address,
+                metrics == null ? "" : ", dashboard at http://" + dashboardAddress());
+    }
+
+    /** Starts a scheduler with plaintext transport (loopback clusters). */
+    public static SchedulerServer start(SchedulerOptions options) throws IOException {
+        return start(options, TransportSecurity.plaintext());
+    }
+
+    /** Starts a scheduler whose engine port uses {@code security}. */
+    public static SchedulerServer start(SchedulerOptions options, TransportSecurity security) throws IOException {
+        return new SchedulerServer(options, security);
+    }
+
+    /** host:port clients and workers connect to. */
+    public String address() {
+        return address;
+    }
+
+    /** host:port of the dashboard and {@code /metrics}, or null when disabled. */
+    public String dashboardAddress() {
+        return metrics == null ? null : Transports.hostFor(options.host()) + ":" + metrics.port();
+    }
+
+    /** Blocks until the scheduler has shut down (by request, idle timeout or {@link #close()}). */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    @Override
+    public void close() {
+        shutdown("closed");
+        try {
+            terminated.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void tick() {
+        core.tick();
+        long now = System.currentTimeMillis();
+        if (metrics != null) {
+            metrics.publish(info(), core.meanSecondsByKind(), now);
+        }
+        long idleSince = core.idleSinceMillis();
+        long idleTimeout = options.idleTimeout().toMillis();
+        if (idleTimeout > 0 && idleSince > 0 && now - idleSince >= idleTimeout) {
+            shutdown("idle for " + (now - idleSince) / 1000 + "s (idle timeout)");
+        }
+        long noClientSince = core.noClientSinceMillis();
+        long noClientTimeout = options.noClientTimeout().toMillis();
+        if (noClientTimeout > 0 && noClientSince > 0 && now - noClientSince >= noClientTimeout) {
+            shutdown("no client for " + (now - noClientSince) / 1000 + "s (no-client timeout)");
+        }
+    }
+
+    ClusterInfo info() {
+        return core.info(pid, options.idleTimeout().toMillis());
+    }
+
+    void clientStreamOpened(StreamObserver<ClientUpdates> stream) {
+        clientStreams.add(stream);
+    }
+
+    void clientStreamClosed(StreamObserver<ClientUpdates> stream) {
+        clientStreams.remove(stream);
+    }
+
+    /** Tells workers to exit, ends client sessions, and stops; idempotent. */
+    void shutdown(String reason) {
+        if (!shuttingDown.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("scheduler shutting down: {}", reason);
+        loop.post(() -> {
+            core.closeAll();
+            core.flush();
+            for (StreamObserver<ClientUpdates> stream : clientStreams) {
+                try {
+                    stream.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // That client already left.
+                }
+            }
+        });
+        loop.stop();
+        Thread stopper = new Thread(() -> {
+            try {
+                loop.awaitStopped(5000);
+                grpc.shutdown();
+                if (!grpc.awaitTermination(2, TimeUnit.SECONDS)) {
+                    grpc.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                grpc.shutdownNow();
+            } finally {
+                if (metrics != null) {
+                    metrics.stop();
+                }
+                io.shutdownNow();
+                deleteQuietly(blobDir);
+                terminated.countDown();
+            }
+        }, "jcloud-scheduler-shutdown");
+        stopper.start();
+    }
+
+    private void writeAddressFile(Path file) {
+        String json = "{\"scheduler\":\"" + address + "\",\"dashboard\":"
+                + (metrics == null ? "null" : "\"" + dashboardAddress() + "\"") + ",\"pid\":" + pid + "}\n";
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, ".address-", ".tmp");
+            Files.writeString(temp, json, StandardCharsets.UTF_8);
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the address file " + file, e);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // A temporary directory; the OS cleans what is left.
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package dev.jcloud.engine.scheduler;
+
+import dev.jcloud.engine.proto.Heartbeat;
+import dev.jcloud.engine.proto.WorkerHello;
+import dev.jcloud.engine.proto.WorkerOrders;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** One registered worker: its capacity, what runs and rests on it, and its outbound batch. */
+final class WorkerState {
+
+    /** How much work, in seconds of measured task time, is kept queued on a worker beyond its threads. */
+    static final double LOOKAHEAD_SECONDS = 0.1;
+    static final int MAX_IN_FLIGHT = 10_000;
+    /** Assumed duration of a kind of task never seen finishing (Dask uses the same default). */
+    static final double UNKNOWN_SECONDS = 0.5;
+
+    final int id;
+    final WorkerHello hello;
+    final Consumer<WorkerOrders> sink;
+    final long connectedMillis;
+    final Set<TaskRecord> processing = new LinkedHashSet<>();
+    final Set<Long> knownFunctions = new HashSet<>();
+    final Set<Long> knownClasspaths = new HashSet<>();
+    final Map<String, Double> resources = new HashMap<>();
+    /** Keys a retiring worker asked peers to copy, so each is asked once. */
+    final Set<Long> replicating = new HashSet<>();
+    int held;
+    long heldBytes;
+    Heartbeat last = Heartbeat.getDefaultInstance();
+    long lastSeenMillis;
+    boolean retiring;
+    boolean closed;
+    /** Mean duration of the tasks this worker finished, seconds; negative until one did. */
+    double meanSeconds = -1;
+    private WorkerOrders.Builder out;
+
+    WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis) {
+        this.id = id;
+        this.hello = hello;
+        this.sink = sink;
+        this.connectedMillis = nowMillis;
+        this.lastSeenMillis = nowMillis;
+        hello.getResourcesList().forEach(r -> resources.merge(r.getName(), r.getAmount(), Double::sum));
+    }
+
+    String name() {
+        return hello.getName();
+    }
+
+    String address() {
+        return hello.getDataAddress();
+    }
+
+    int nthreads() {
+        return Math.max(1, hello.getNthreads());
+    }
+
+    /**
+     * Tasks to keep in flight: every thread busy plus enough queued work to cover the round trip
+     * of a result batch. Tiny tasks get thousands in flight; one-minute tasks one spare each.
+     */
+    int capacity() {
+        double mean = meanSeconds < 0 ? UNKNOWN_SECONDS : Math.max(meanSeconds, 1e-6);
+        long extra = (long) Math.ceil(nthreads() * LOOKAHEAD_SECONDS / mean);
+        return (int) Math.min(MAX_IN_FLIGHT, nthreads() + Math.max(1, extra));
+    }
+
+    int free() {
+        return last.getPaused() || retiring || closed ? 0 : capacity() - processing.size();
+    }
+
+    void observe(double seconds) {
+        meanSeconds = meanSeconds < 0 ? seconds : meanSeconds + (seconds - meanSeconds) * 0.05;
+    }
+
+    boolean offers(TaskRecord t) {
+        for (var r : t.spec.getResourcesList()) {
+            if (resources.getOrDefault(r.getName(), 0.0) < r.getAmount()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    WorkerOrders.Builder out() {
+        if (out == null) {
+            out = WorkerOrders.newBuilder();
+        }
+        return out;
+    }
+
+    void flush() {
+        if (out != null) {
+            WorkerOrders batch = out.build();
+            out = null;
+            sink.accept(batch);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

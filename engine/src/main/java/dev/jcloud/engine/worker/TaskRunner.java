@@ -1,0 +1,257 @@
+package dev.jcloud.engine.worker;
+
+import com.google.protobuf.ByteString;
+import dev.jcloud.engine.internal.codec.JavaSerialization;
+import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.task.TaskFunction;
+import dev.jcloud.engine.proto.Arg;
+import dev.jcloud.engine.proto.ComputeTask;
+import dev.jcloud.engine.proto.DepLocation;
+import dev.jcloud.engine.proto.MissingDep;
+import dev.jcloud.engine.proto.Resource;
+import dev.jcloud.engine.proto.TaskFailure;
+import dev.jcloud.engine.proto.TaskResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Runs tasks on {@code nthreads} threads in priority order, holding declared resources while a
+ * task runs. Tasks not started yet can be taken back (work stealing, retirement).
+ */
+final class TaskRunner {
+
+    /** Results up to this size travel to a waiting client inline, saving it a fetch round trip. */
+    static final int INLINE_MAX = 256 << 10;
+
+    private record Queued(ComputeTask task, long seq) {
+    }
+
+    private final int nthreads;
+    private final DataStore store;
+    private final CodeCache code;
+    private final Consumer<Object> outcomes;
+    private final ExecutorService pool;
+    private final PriorityQueue<Queued> queue = new PriorityQueue<>(
+            Comparator.comparingInt((Queued q) -> -q.task.getPriority()).thenComparingLong(Queued::seq));
+    private final Map<Long, Queued> queuedByKey = new HashMap<>();
+    private final Map<String, Double> freeResources;
+    private final AtomicInteger threadIds = new AtomicInteger();
+    private long seq;
+    private int running;
+    private boolean paused;
+
+    TaskRunner(int nthreads, Map<String, Double> resources, DataStore store, CodeCache code, Consumer<Object> outcomes) {
+        this.nthreads = nthreads;
+        this.store = store;
+        this.code = code;
+        this.outcomes = outcomes;
+        this.freeResources = new HashMap<>(resources);
+        this.pool = Executors.newFixedThreadPool(nthreads, r -> {
+            Thread t = new Thread(r, "jcloud-task-" + threadIds.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void enqueue(ComputeTask task) {
+        synchronized (this) {
+            Queued q = new Queued(task, seq++);
+            queue.add(q);
+            queuedByKey.put(task.getKey(), q);
+        }
+        dispatch();
+    }
+
+    /** Takes back the tasks among {@code keys} that have not started; returns their keys. */
+    synchronized List<Long> steal(List<Long> keys) {
+        List<Long> stolen = new ArrayList<>();
+        for (long key : keys) {
+            Queued q = queuedByKey.remove(key);
+            if (q != null) {
+                queue.remove(q);
+                stolen.add(key);
+            }
+        }
+        return stolen;
+    }
+
+    synchronized void clear() {
+        queue.clear();
+        queuedByKey.clear();
+    }
+
+    void setPaused(boolean paused) {
+        synchronized (this) {
+            this.paused = paused;
+        }
+        dispatch();
+    }
+
+    synchronized int queued() {
+        return queue.size();
+    }
+
+    synchronized int executing() {
+        return running;
+    }
+
+    void shutdown() {
+        pool.shutdownNow();
+    }
+
+    private void dispatch() {
+        List<Queued> start = new ArrayList<>();
+        synchronized (this) {
+            while (running < nthreads && !paused && !queue.isEmpty()) {
+                Queued next = takeRunnable();
+                if (next == null) {
+                    break;
+                }
+                running++;
+                start.add(next);
+            }
+        }
+        for (Queued q : start) {
+            pool.execute(() -> run(q.task));
+        }
+    }
+
+    /** The first queued task whose resources are free now (usually the head). */
+    private Queued takeRunnable() {
+        Iterator<Queued> it = queue.iterator();
+        Queued head = queue.peek();
+        if (head != null && fits(head.task)) {
+            queue.poll();
+            return take(head);
+        }
+        while (it.hasNext()) {
+            Queued q = it.next();
+            if (fits(q.task)) {
+                it.remove();
+                return take(q);
+            }
+        }
+        return null;
+    }
+
+    private Queued take(Queued q) {
+        queuedByKey.remove(q.task.getKey());
+        for (Resource r : q.task.getResourcesList()) {
+            freeResources.merge(r.getName(), -r.getAmount(), Double::sum);
+        }
+        return q;
+    }
+
+    private boolean fits(ComputeTask t) {
+        for (Resource r : t.getResourcesList()) {
+            if (freeResources.getOrDefault(r.getName(), 0.0) < r.getAmount() - 1e-9) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void run(ComputeTask task) {
+        long startMicros = System.currentTimeMillis() * 1000;
+        long t0 = System.nanoTime();
+        try {
+            outcomes.accept(execute(task, startMicros, t0));
+        } finally {
+            synchronized (this) {
+                running--;
+                for (Resource r : task.getResourcesList()) {
+                    freeResources.merge(r.getName(), r.getAmount(), Double::sum);
+                }
+            }
+            dispatch();
+        }
+    }
+
+    private Object execute(ComputeTask task, long startMicros, long t0) {
+        Object[] args = new Object[task.getArgsCount()];
+        ClassLoader loader;
+        TaskFunction fn;
+        try {
+            loader = code.loaderFor(task.getFunction());
+            fn = code.function(task.getFunction());
+            for (int i = 0; i < args.length; i++) {
+                Arg a = task.getArgs(i);
+                if (a.hasDep()) {
+                    byte[] bytes = store.get(a.getDep());
+                    if (bytes == null) {
+                        return MissingDep.newBuilder().setKey(task.getKey()).setDep(a.getDep())
+                                .setHolder(holderOf(task, a.getDep())).build();
+                    }
+                    args[i] = ValueCodec.decode(bytes, loader);
+                } else {
+                    args[i] = ValueCodec.decode(a.getValue().toByteArray(), loader);
+                }
+            }
+        } catch (ClassNotFoundException e) {
+            return failure(task, e, "class " + e.getMessage() + " is not on this worker's class path and the client's"
+                    + " class path did not provide it (task " + code.name(task.getFunction()) + ")", false);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            return failure(task, e, "cannot read task " + code.name(task.getFunction()) + ": " + e, false);
+        }
+        Object result;
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(loader);
+        try {
+            result = fn.apply(args);
+        } catch (Throwable e) {
+            return failure(task, e, e.getMessage(), true);
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+        byte[] bytes;
+        try {
+            bytes = ValueCodec.encode(result);
+        } catch (RuntimeException e) {
+            return failure(task, e, "cannot send the result of " + code.name(task.getFunction()) + ": " + e.getMessage(), false);
+        }
+        long micros = (System.nanoTime() - t0) / 1000;
+        store.put(task.getKey(), bytes);
+        TaskResult.Builder r = TaskResult.newBuilder().setKey(task.getKey()).setNbytes(bytes.length)
+                .setStartMicros(startMicros).setDurationMicros(micros);
+        if (task.getDeliver() && bytes.length <= INLINE_MAX) {
+            r.setInline(true).setValue(ByteString.copyFrom(bytes));
+        }
+        return r.build();
+    }
+
+    private static String holderOf(ComputeTask task, long dep) {
+        for (DepLocation l : task.getLocationsList()) {
+            if (l.getKey() == dep) {
+                return l.getAddress();
+            }
+        }
+        return "";
+    }
+
+    private static TaskFailure failure(ComputeTask task, Throwable e, String message, boolean retryable) {
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
+        TaskFailure.Builder f = TaskFailure.newBuilder().setKey(task.getKey())
+                .setExceptionClass(e.getClass().getName()).setMessage(message == null ? "" : message)
+                .setRemoteTrace(trace.toString()).setRetryable(retryable);
+        try {
+            f.setException(ByteString.copyFrom(JavaSerialization.serialize(e)));
+        } catch (RuntimeException notSerializable) {
+            // Name, message and trace still travel as text.
+        }
+        return f.build();
+    }
+}

@@ -1,0 +1,447 @@
+package dev.jcloud.engine.worker;
+
+import dev.jcloud.engine.EngineVersion;
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.proto.ClasspathDef;
+import dev.jcloud.engine.proto.ComputeTask;
+import dev.jcloud.engine.proto.DepLocation;
+import dev.jcloud.engine.proto.FunctionDef;
+import dev.jcloud.engine.proto.Heartbeat;
+import dev.jcloud.engine.proto.MissingDep;
+import dev.jcloud.engine.proto.Replicate;
+import dev.jcloud.engine.proto.Resource;
+import dev.jcloud.engine.proto.SchedulerGrpc;
+import dev.jcloud.engine.proto.TaskFailure;
+import dev.jcloud.engine.proto.TaskResult;
+import dev.jcloud.engine.proto.WorkerBatch;
+import dev.jcloud.engine.proto.WorkerHello;
+import dev.jcloud.engine.proto.WorkerOrders;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker: runs the tasks its scheduler assigns, keeps their results, serves them to peers, and
+ * watches its memory. It exits by itself when told to (retirement, shutdown), when memory passes
+ * the terminate threshold, or when its scheduler has been unreachable for the death timeout, so a
+ * machine whose scheduler died stops costing money.
+ */
+public final class WorkerServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerServer.class);
+    /** Exit codes: 0 retired or shut down, 1 scheduler lost, 2 refused by the scheduler, 3 out of memory. */
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_SCHEDULER_LOST = 1;
+    public static final int EXIT_REFUSED = 2;
+    public static final int EXIT_MEMORY = 3;
+
+    private final WorkerOptions options;
+    private final TransportSecurity security;
+    private final DataStore store;
+    private final CodeCache code;
+    private final PeerFetcher fetcher;
+    private final TaskRunner runner;
+    private final Server dataServer;
+    private final ExecutorService dataExecutor;
+    private final ManagedChannel schedulerChannel;
+    private final ScheduledExecutorService timers;
+    private final Thread sender;
+    private final LinkedBlockingQueue<Object> outbox = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final AtomicLong bytesIn = new AtomicLong();
+    private final AtomicLong bytesOut = new AtomicLong();
+    private final String dataAddress;
+    private final Path workDir;
+    private final Object streamLock = new Object();
+    private StreamObserver<WorkerBatch> up;          // guarded by streamLock
+    private long session;                            // guarded by streamLock; bumps on every (re)connect
+    private volatile boolean connected;
+    private volatile long lostSinceMillis;
+    private volatile boolean paused;
+    private volatile long lastGcMillis;
+
+    private record Stolen(long key) {
+    }
+
+    private record Acquired(long key) {
+    }
+
+    private WorkerServer(WorkerOptions options, TransportSecurity security) throws IOException {
+        this.options = options;
+        this.security = security;
+        this.workDir = Files.createDirectories(options.localDirectory().resolve("worker-" + options.name()));
+        this.store = new DataStore(Files.createDirectories(workDir.resolve("spill")),
+                (long) (options.memoryLimit() * options.spillFraction()));
+        this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
+        this.dataServer = Transports.server(options.host(), options.port(), security, dataExecutor,
+                new WorkerDataService(store, bytesOut));
+        this.dataAddress = options.advertiseHost() + ":" + dataServer.getPort();
+        this.schedulerChannel = Transports.channel(options.schedulerAddress(), security, null);
+        this.code = new CodeCache(schedulerChannel, workDir.resolve("classpath"));
+        this.fetcher = new PeerFetcher(security);
+        this.runner = new TaskRunner(options.nthreads(), options.resources(), store, code, this::emit);
+        this.timers = Executors.newSingleThreadScheduledExecutor(daemon("jcloud-worker-timer"));
+        this.sender = new Thread(this::sendLoop, "jcloud-worker-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
+        this.lostSinceMillis = System.currentTimeMillis();
+        connect();
+        timers.scheduleWithFixedDelay(this::heartbeat, 1000, 1000, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::watchMemory, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Starts a worker with plaintext transport. */
+    public static WorkerServer start(WorkerOptions options) throws IOException {
+        return start(options, TransportSecurity.plaintext());
+    }
+
+    public static WorkerServer start(WorkerOptions options, TransportSecurity security) throws IOException {
+        return new WorkerServer(options, security);
+    }
+
+    /** The address peers fetch this worker's results from. */
+    public String dataAddress() {
+        return dataAddress;
+    }
+
+    /** Blocks until the worker decides to exit; returns its exit code (see the EXIT_ constants). */
+    public int awaitExit() throws InterruptedException {
+        try {
+            return exit.get();
+        } catch (ExecutionException e) {
+            return EXIT_SCHEDULER_LOST;
+        } finally {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        exit.complete(EXIT_OK);
+        synchronized (streamLock) {
+            if (up != null) {
+                try {
+                    up.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // Already gone.
+                }
+                up = null;
+            }
+        }
+        connected = false;
+        timers.shutdownNow();
+        sender.interrupt();
+        runner.shutdown();
+        fetcher.close();
+        schedulerChannel.shutdownNow();
+        dataServer.shutdownNow();
+        dataExecutor.shutdownNow();
+        deleteQuietly(workDir);
+    }
+
+    // ------------------------------------------------------------------ scheduler session
+
+    private void connect() {
+        if (exit.isDone()) {
+            return;
+        }
+        long mySession;
+        synchronized (streamLock) {
+            mySession = ++session;
+            up = SchedulerGrpc.newStub(schedulerChannel).workerSession(new Orders(mySession));
+            up.onNext(WorkerBatch.newBuilder().setHello(hello()).build());
+        }
+    }
+
+    private WorkerHello hello() {
+        WorkerHello.Builder h = WorkerHello.newBuilder().setName(options.name()).setNthreads(options.nthreads())
+                .setMemoryLimit(options.memoryLimit()).setDataAddress(dataAddress)
+                .setEngineVersion(EngineVersion.VERSION).setPid(ProcessHandle.current().pid());
+        options.resources().forEach((k, v) -> h.addResources(Resource.newBuilder().setName(k).setAmount(v)));
+        return h.build();
+    }
+
+    private final class Orders implements StreamObserver<WorkerOrders> {
+        private final long mySession;
+
+        Orders(long mySession) {
+            this.mySession = mySession;
+        }
+
+        @Override
+        public void onNext(WorkerOrders orders) {
+            if (orders.hasRegistered()) {
+                connected = true;
+                LOG.info("worker {} registered with {} at {}", options.name(), options.schedulerAddress(), dataAddress);
+            }
+            handle(orders);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            if (status.getCode() == Status.Code.FAILED_PRECONDITION) {
+                LOG.error("the scheduler refused this worker: {}", status.getDescription());
+                System.err.println("error: the scheduler refused this worker: " + status.getDescription());
+                exit.complete(EXIT_REFUSED);
+                return;
+            }
+            lost(mySession, status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()));
+        }
+
+        @Override
+        public void onCompleted() {
+            lost(mySession, "the scheduler closed the session");
+        }
+    }
+
+    /** The scheduler is gone: forget its work, and try again until the death timeout. */
+    private void lost(long which, String why) {
+        synchronized (streamLock) {
+            if (which != session || exit.isDone()) {
+                return;
+            }
+            up = null;
+        }
+        if (connected) {
+            lostSinceMillis = System.currentTimeMillis();
+        }
+        connected = false;
+        runner.clear();
+        store.clear();
+        long deadline = options.deathTimeout().toMillis();
+        long lostFor = System.currentTimeMillis() - lostSinceMillis;
+        if (deadline > 0 && lostFor >= deadline) {
+            LOG.error("lost the scheduler at {} for {}s ({}); exiting", options.schedulerAddress(), lostFor / 1000, why);
+            System.err.println("worker " + options.name() + ": scheduler at " + options.schedulerAddress()
+                    + " unreachable for " + lostFor / 1000 + "s (death timeout); exiting");
+            exit.complete(EXIT_SCHEDULER_LOST);
+            return;
+        }
+        LOG.warn("lost the scheduler ({}); reconnecting", why);
+        try {
+            timers.schedule(this::connect, 1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException ignored) {
+            // Shutting down.
+        }
+    }
+
+    private void handle(WorkerOrders o) {
+        for (FunctionDef f : o.getFunctionsList()) {
+            code.define(f);
+        }
+        for (ClasspathDef c : o.getClasspathsList()) {
+            code.define(c);
+        }
+        for (long key : o.getReleaseList()) {
+            store.remove(key);
+        }
+        if (o.getStealCount() > 0) {
+            runner.steal(o.getStealList()).forEach(k -> emit(new Stolen(k)));
+        }
+        if (o.getComputeCount() > 0) {
+            compute(o.getComputeList());
+        }
+        for (Replicate r : o.getReplicateList()) {
+            fetcher.fetch(r.getAddress(), List.of(r.getKey())).get(r.getKey()).whenComplete((bytes, error) -> {
+                if (bytes != null) {
+                    bytesIn.addAndGet(bytes.length);
+                    store.put(r.getKey(), bytes);
+                    emit(new Acquired(r.getKey()));
+                }
+            });
+        }
+        if (o.getClose()) {
+            LOG.info("worker {} told to close", options.name());
+            exit.complete(EXIT_OK);
+        }
+    }
+
+    /** Tasks whose inputs are here start at once; the others after one fetch per holding peer. */
+    private void compute(List<ComputeTask> tasks) {
+        Map<String, Set<Long>> wanted = new HashMap<>();
+        List<ComputeTask> waiting = new ArrayList<>();
+        for (ComputeTask t : tasks) {
+            boolean local = true;
+            for (DepLocation l : t.getLocationsList()) {
+                if (!store.contains(l.getKey())) {
+                    wanted.computeIfAbsent(l.getAddress(), a -> new LinkedHashSet<>()).add(l.getKey());
+                    local = false;
+                }
+            }
+            if (local) {
+                runner.enqueue(t);
+            } else {
+                waiting.add(t);
+            }
+        }
+        if (waiting.isEmpty()) {
+            return;
+        }
+        Map<Long, CompletableFuture<byte[]>> fetches = new HashMap<>();
+        wanted.forEach((address, keys) -> fetches.putAll(fetcher.fetch(address, keys)));
+        for (ComputeTask t : waiting) {
+            List<CompletableFuture<byte[]>> mine = new ArrayList<>();
+            List<DepLocation> locations = new ArrayList<>();
+            for (DepLocation l : t.getLocationsList()) {
+                CompletableFuture<byte[]> f = fetches.get(l.getKey());
+                if (f != null) {
+                    mine.add(f);
+                    locations.add(l);
+                }
+            }
+            CompletableFuture.allOf(mine.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, error) -> {
+                for (int i = 0; i < mine.size(); i++) {
+                    DepLocation l = locations.get(i);
+                    byte[] bytes = mine.get(i).isCompletedExceptionally() ? null : mine.get(i).join();
+                    if (bytes == null && !store.contains(l.getKey())) {
+                        emit(MissingDep.newBuilder().setKey(t.getKey()).setDep(l.getKey()).setHolder(l.getAddress()).build());
+                        return;
+                    }
+                    if (bytes != null && !store.contains(l.getKey())) {
+                        bytesIn.addAndGet(bytes.length);
+                        store.put(l.getKey(), bytes);
+                        emit(new Acquired(l.getKey()));
+                    }
+                }
+                runner.enqueue(t);
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    private void emit(Object outcome) {
+        outbox.add(outcome);
+    }
+
+    /** Everything that piled up while the previous batch was being sent goes in the next one. */
+    private void sendLoop() {
+        List<Object> round = new ArrayList<>();
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                round.add(outbox.take());
+                outbox.drainTo(round);
+                WorkerBatch.Builder batch = WorkerBatch.newBuilder();
+                for (Object o : round) {
+                    if (o instanceof TaskResult r) {
+                        batch.addFinished(r);
+                    } else if (o instanceof TaskFailure f) {
+                        batch.addFailed(f);
+                    } else if (o instanceof MissingDep m) {
+                        batch.addMissing(m);
+                    } else if (o instanceof Stolen s) {
+                        batch.addStolen(s.key());
+                    } else if (o instanceof Acquired a) {
+                        batch.addAcquired(a.key());
+                    } else if (o instanceof Heartbeat h) {
+                        batch.setHeartbeat(h);
+                    }
+                }
+                round.clear();
+                synchronized (streamLock) {
+                    if (up != null && connected) {
+                        try {
+                            up.onNext(batch.build());
+                        } catch (RuntimeException e) {
+                            LOG.debug("send failed: {}", e.toString());
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void heartbeat() {
+        if (!connected) {
+            if (options.deathTimeout().toMillis() > 0
+                    && System.currentTimeMillis() - lostSinceMillis > options.deathTimeout().toMillis()) {
+                lost(session, "no scheduler");
+            }
+            return;
+        }
+        Runtime rt = Runtime.getRuntime();
+        double load = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? Math.max(0, os.getProcessCpuLoad()) : 0;
+        emit(Heartbeat.newBuilder().setHeapUsed(rt.totalMemory() - rt.freeMemory()).setHeapMax(rt.maxMemory())
+                .setStoredBytes(store.memoryBytes()).setSpilledBytes(store.spilledBytes())
+                .setExecuting(runner.executing()).setQueued(runner.queued()).setPaused(paused)
+                .setCpu(load).setBytesIn(bytesIn.get()).setBytesOut(bytesOut.get()).build());
+    }
+
+    /**
+     * Pause when the heap passes the pause threshold of the limit (after a collection, so garbage
+     * does not count), resume below it, and exit past the terminate threshold rather than let
+     * the JVM thrash or the machine swap.
+     */
+    private void watchMemory() {
+        long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
+        double used = heapFraction(limit);
+        if (used > options.pauseFraction() && System.currentTimeMillis() - lastGcMillis > 1000) {
+            lastGcMillis = System.currentTimeMillis();
+            System.gc();
+            used = heapFraction(limit);
+        }
+        if (used > options.terminateFraction()) {
+            LOG.error("worker {} uses {}% of its memory limit (terminate threshold {}%); exiting",
+                    options.name(), Math.round(used * 100), Math.round(options.terminateFraction() * 100));
+            exit.complete(EXIT_MEMORY);
+            return;
+        }
+        boolean shouldPause = used > options.pauseFraction();
+        if (shouldPause != paused) {
+            paused = shouldPause;
+            runner.setPaused(shouldPause);
+            LOG.warn("worker {} {} ({}% of memory limit in use)", options.name(),
+                    shouldPause ? "paused" : "resumed", Math.round(used * 100));
+            heartbeat();
+        }
+    }
+
+    private static double heapFraction(long limit) {
+        Runtime rt = Runtime.getRuntime();
+        return (double) (rt.totalMemory() - rt.freeMemory()) / limit;
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Scratch space; the OS temp cleaner gets the rest.
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.jcloud.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.Delayed;
+import dev.jcloud.engine.api.TaskFailedException;
+import dev.jcloud.engine.api.TaskFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ClientApiTest {
+
+    static InProcessCluster cluster;
+    static Client client;
+
+    @BeforeAll
+    static void up() throws Exception {
+        cluster = InProcessCluster.start(2, 2);
+        client = cluster.connect();
+    }
+
+    @AfterAll
+    static void down() {
+        client.close();
+        cluster.close();
+    }
+
+    static long sum(List<Long> xs) {
+        return xs.stream().mapToLong(Long::longValue).sum();
+    }
+
+    @Test
+    void submitMapGatherCompute() throws Exception {
+        Future<Long> f = client.submit(() -> 6L * 7);
+        assertThat(f.get()).isEqualTo(42L);
+
+        List<Long> squares = client.gather(client.map(x -> x * x, List.of(1L, 2L, 3L)));
+        assertThat(squares).containsExactly(1L, 4L, 9L);
+
+        List<Delayed<Long>> parts = new ArrayList<>();
+        for (long i = 0; i < 10; i++) {
+            parts.add(Delayed.apply(x -> x * 10, i));
+        }
+        Delayed<Long> total = Delayed.all(parts).then(ClientApiTest::sum);
+        assertThat(client.compute(total).get()).isEqualTo(450L);
+    }
+
+    @Test
+    void treeReduction() throws Exception {
+        int n = 1000;
+        List<Delayed<Long>> level = new ArrayList<>();
+        for (long i = 0; i < n; i++) {
+            level.add(Delayed.value(i));
+        }
+        while (level.size() > 1) {
+            List<Delayed<Long>> next = new ArrayList<>();
+            for (int i = 0; i < level.size(); i += 2) {
+                next.add(i + 1 < level.size() ? level.get(i).combine(level.get(i + 1), Long::sum) : level.get(i));
+            }
+            level = next;
+        }
+        assertThat(client.compute(level.get(0)).get(Duration.ofSeconds(30))).isEqualTo((long) n * (n - 1) / 2);
+    }
+
+    @Test
+    void manyTasks() throws Exception {
+        List<Long> items = LongStream.range(0, 20_000).boxed().toList();
+        List<TaskFuture<Long>> futures = client.map(x -> x + 1, items);
+        assertThat(sum(client.gather(futures))).isEqualTo(LongStream.range(1, 20_001).sum());
+    }
+
+    @Test
+    void exceptionsArriveWithTypeMessageAndTrace() {
+        TaskFuture<Integer> f = client.submit(() -> {
+            throw new IllegalStateException("boom");
+        });
+        assertThatThrownBy(f::get).isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("IllegalStateException").hasMessageContaining("boom")
+                .satisfies(e -> {
+                    TaskFailedException t = (TaskFailedException) e;
+                    assertThat(t.getCause()).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+                    assertThat(t.remoteStackTrace()).contains("ClientApiTest");
+                });
+    }
+
+    @Test
+    void dependentsOfAFailureFail() {
+        Delayed<Long> bad = Delayed.call(() -> {
+            throw new ArithmeticException("nope");
+        });
+        TaskFuture<Long> f = client.compute(bad.then(x -> x + 1));
+        assertThatThrownBy(f::get).isInstanceOf(TaskFailedException.class).hasMessageContaining("dependency")
+                .hasRootCauseInstanceOf(ArithmeticException.class);
+    }
+
+    @Test
+    void largeResultsAreFetchedFromTheWorker() throws Exception {
+        TaskFuture<byte[]> f = client.submit(() -> new byte[3 << 20]);
+        assertThat(f.get()).hasSize(3 << 20);
+    }
+
+    @Test
+    void completableFutureInterop() throws Exception {
+        CompletableFuture<Long> cf = client.submit(() -> 5L).toCompletableFuture().thenApply(x -> x * 2);
+        assertThat(cf.get()).isEqualTo(10L);
+    }
+
+    @Test
+    void scatterThenUse() throws Exception {
+        TaskFuture<String> data = client.scatter("hello");
+        TaskFuture<Integer> len = client.compute(Delayed.of(data).then(String::length));
+        assertThat(len.get()).isEqualTo(5);
+    }
+}
