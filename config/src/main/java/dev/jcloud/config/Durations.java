@@ -53,10 +53,16 @@ public final class Durations {
         return Duration.ofMillis(Math.round(millis));
     }
 
-    /** The compact form {@link #parse} accepts, e.g. {@code 1h30m}, {@code 45s}, {@code 250ms}. */
+    /**
+     * The compact form {@link #parse} accepts, e.g. {@code 1h30m}, {@code 45s}, {@code 250ms};
+     * ISO-8601 for what that form cannot express exactly (negative or sub-millisecond).
+     */
     public static String format(Duration d) {
         if (d.isZero()) {
             return "0";
+        }
+        if (d.isNegative() || d.getNano() % 1_000_000 != 0) {
+            return d.toString();
         }
         long ms = d.toMillis();
         StringBuilder out = new StringBuilder();

@@ -1,0 +1,318 @@
+package dev.jcloud.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The effective jcloud settings: built-in defaults overridden by the user file, the project file,
+ * {@code JCLOUD_*} environment variables and command-line flags, in that order. Obtain one from
+ * {@link SettingsLoader}; every value has already been validated.
+ *
+ * <p>Durations where zero means "no limit" ({@code idle-timeout}, {@code no-client-timeout},
+ * {@code death-timeout}, {@code wait-timeout}) are {@link Duration#ZERO} when off.
+ *
+ * <p>Instances are immutable. {@link #equals} compares values only, not where they came from.
+ */
+public final class Settings {
+
+    private final Cluster cluster;
+    private final Scheduler scheduler;
+    private final Worker worker;
+    private final Security security;
+    private final Aws aws;
+    private final Fargate fargate;
+    private final Gcp gcp;
+    private final Azure azure;
+    private final Map<String, Double> prices;
+    private final Resolution resolution;
+
+    Settings(Cluster cluster, Scheduler scheduler, Worker worker, Security security, Aws aws,
+            Fargate fargate, Gcp gcp, Azure azure, Map<String, Double> prices,
+            Resolution resolution) {
+        this.cluster = requireNonNull(cluster, "cluster is null");
+        this.scheduler = requireNonNull(scheduler, "scheduler is null");
+        this.worker = requireNonNull(worker, "worker is null");
+        this.security = requireNonNull(security, "security is null");
+        this.aws = requireNonNull(aws, "aws is null");
+        this.fargate = requireNonNull(fargate, "fargate is null");
+        this.gcp = requireNonNull(gcp, "gcp is null");
+        this.azure = requireNonNull(azure, "azure is null");
+        this.prices = ordered(prices);
+        this.resolution = requireNonNull(resolution, "resolution is null");
+    }
+
+    /** The built-in defaults alone: no files, no environment, no flags. */
+    public static Settings defaults() {
+        return SettingsLoader.builder().load();
+    }
+
+    public Cluster cluster() {
+        return cluster;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    public Worker worker() {
+        return worker;
+    }
+
+    public Security security() {
+        return security;
+    }
+
+    public Aws aws() {
+        return aws;
+    }
+
+    public Fargate fargate() {
+        return fargate;
+    }
+
+    public Gcp gcp() {
+        return gcp;
+    }
+
+    public Azure azure() {
+        return azure;
+    }
+
+    /**
+     * Price overrides in USD per hour, keyed {@code <provider>/<region>/<type>}, e.g.
+     * {@code aws/us-east-1/m6i.large}; empty unless the user set some.
+     */
+    public Map<String, Double> prices() {
+        return prices;
+    }
+
+    /** Whether scheduler and workers talk TLS, resolving {@code auto} for the chosen provider. */
+    public boolean tlsEnabled() {
+        return security.tlsEnabledFor(cluster.provider());
+    }
+
+    /**
+     * Every effective setting with its display value and source, in schema order; map settings
+     * are listed entry by entry ({@code cluster.tags.team}), or as {@code {}} when empty. Secrets
+     * are shown as {@value Redactor#MASK}.
+     */
+    public List<SettingValue> explain() {
+        return SettingsPrinter.explain(resolution);
+    }
+
+    /** The effective settings as a YAML document the loader accepts back; secrets redacted. */
+    public String toYaml() {
+        return SettingsPrinter.toYaml(resolution);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Settings s
+                && cluster.equals(s.cluster) && scheduler.equals(s.scheduler)
+                && worker.equals(s.worker) && security.equals(s.security)
+                && aws.equals(s.aws) && fargate.equals(s.fargate) && gcp.equals(s.gcp)
+                && azure.equals(s.azure) && prices.equals(s.prices);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(cluster, scheduler, worker, security, aws, fargate, gcp, azure, prices);
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[" + cluster + ", " + scheduler + ", " + worker + ", " + security + ", "
+                + aws + ", " + fargate + ", " + gcp + ", " + azure + ", prices=" + prices + "]";
+    }
+
+    // Copies keep the user's order, which Map.copyOf would lose.
+    private static <V> Map<String, V> ordered(Map<String, V> map) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(map, "map is null")));
+    }
+
+    /** Where the cluster runs. */
+    public enum Provider {
+        LOCAL, AWS, FARGATE, GCP, AZURE;
+
+        /** The name used in settings and on the command line, e.g. {@code fargate}. */
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Whether machines are rented from a cloud (everything but {@code local}). */
+        public boolean isCloud() {
+            return this != LOCAL;
+        }
+    }
+
+    /** The {@code security.tls} setting: {@code auto}, {@code true} or {@code false}. */
+    public enum TlsMode {
+        /** On for cloud providers, off for {@code local}. */
+        AUTO,
+        ON,
+        OFF
+    }
+
+    /**
+     * The {@code cluster} section.
+     *
+     * @param name            the cluster's name, used in cloud tags and resource names; empty when
+     *                        jcloud should generate one
+     * @param workers         how many workers {@code cluster up} starts
+     * @param idleTimeout     tear the whole cluster down after this long without work; zero = never
+     * @param noClientTimeout tear down after this long without a connected client; zero = never
+     * @param deathTimeout    workers exit after losing the scheduler for this long; zero = never
+     * @param waitTimeout     how long {@code cluster up} waits for all workers; zero = no limit
+     * @param tags            user tags added to every cloud resource, in the order written
+     * @param adapt           adaptive scaling bounds, present when adaptive scaling is on
+     */
+    public record Cluster(Optional<String> name, Provider provider, int workers,
+            Duration idleTimeout, Duration noClientTimeout, Duration deathTimeout,
+            Duration waitTimeout, Map<String, String> tags, Optional<Adapt> adapt) {
+
+        public Cluster {
+            requireNonNull(name, "name is null");
+            requireNonNull(provider, "provider is null");
+            requireNonNull(idleTimeout, "idleTimeout is null");
+            requireNonNull(noClientTimeout, "noClientTimeout is null");
+            requireNonNull(deathTimeout, "deathTimeout is null");
+            requireNonNull(waitTimeout, "waitTimeout is null");
+            tags = ordered(tags);
+            requireNonNull(adapt, "adapt is null");
+        }
+    }
+
+    /**
+     * The {@code cluster.adapt} section: scale between {@code min} and {@code max} workers so
+     * that queued work would finish in about {@code targetDuration}.
+     */
+    public record Adapt(int min, int max, Duration targetDuration) {
+
+        public Adapt {
+            requireNonNull(targetDuration, "targetDuration is null");
+        }
+    }
+
+    /**
+     * The {@code scheduler} section.
+     *
+     * @param port          the port workers and clients connect to; 0 = any free port
+     * @param dashboardPort the dashboard's port; 0 = any free port, -1 = no dashboard
+     */
+    public record Scheduler(int port, int dashboardPort) {
+
+        /** Whether the scheduler serves its dashboard. */
+        public boolean dashboardEnabled() {
+            return dashboardPort >= 0;
+        }
+    }
+
+    /**
+     * The {@code worker} section.
+     *
+     * @param nthreads          task threads per worker; 0 = one per core
+     * @param memoryLimit       memory a worker may use; empty = {@code auto} (sized from the machine)
+     * @param resources         abstract resources a worker offers, e.g. {@code GPU -> 1.0}
+     * @param spillFraction     spill results to disk above this fraction of the memory limit
+     * @param pauseFraction     stop starting tasks above this fraction
+     * @param terminateFraction restart the worker above this fraction
+     */
+    public record Worker(int nthreads, Optional<ByteSize> memoryLimit,
+            Map<String, Double> resources, double spillFraction, double pauseFraction,
+            double terminateFraction) {
+
+        public Worker {
+            requireNonNull(memoryLimit, "memoryLimit is null");
+            resources = ordered(resources);
+        }
+    }
+
+    /** The {@code security} section. */
+    public record Security(TlsMode tls) {
+
+        public Security {
+            requireNonNull(tls, "tls is null");
+        }
+
+        /** Whether TLS is on for a cluster on {@code provider}. */
+        public boolean tlsEnabledFor(Provider provider) {
+            return switch (tls) {
+                case ON -> true;
+                case OFF -> false;
+                case AUTO -> provider.isCloud();
+            };
+        }
+    }
+
+    /**
+     * The {@code aws} section (EC2).
+     *
+     * @param region    e.g. {@code us-east-1}; empty = the AWS SDK's default region chain
+     * @param allowFrom CIDR block allowed to reach the scheduler; empty = the caller's address
+     */
+    public record Aws(Optional<String> region, String workerType, String schedulerType, boolean spot,
+            Optional<String> subnet, Optional<String> vpc, Optional<String> allowFrom) {
+
+        public Aws {
+            requireNonNull(region, "region is null");
+            requireNonNull(workerType, "workerType is null");
+            requireNonNull(schedulerType, "schedulerType is null");
+            requireNonNull(subnet, "subnet is null");
+            requireNonNull(vpc, "vpc is null");
+            requireNonNull(allowFrom, "allowFrom is null");
+        }
+    }
+
+    /**
+     * The {@code fargate} section. CPU is in Fargate units (1024 = one vCPU), memory in MiB; each
+     * cpu/memory pair is one Fargate accepts.
+     *
+     * @param image the container image to run; empty = jcloud's published image
+     */
+    public record Fargate(int workerCpu, int workerMemory, int schedulerCpu, int schedulerMemory,
+            Optional<String> image, boolean spot) {
+
+        public Fargate {
+            requireNonNull(image, "image is null");
+        }
+    }
+
+    /**
+     * The {@code gcp} section.
+     *
+     * @param project the GCP project; empty = the default of the Google credentials in use
+     */
+    public record Gcp(Optional<String> project, String zone, String machineType, boolean spot) {
+
+        public Gcp {
+            requireNonNull(project, "project is null");
+            requireNonNull(zone, "zone is null");
+            requireNonNull(machineType, "machineType is null");
+        }
+    }
+
+    /**
+     * The {@code azure} section.
+     *
+     * @param subscription   the subscription id; empty = the default of the Azure credentials
+     * @param billingMinimum keep a VM at least this long once started, as it is billed anyway
+     */
+    public record Azure(Optional<String> subscription, String location, String vmSize, boolean spot,
+            Duration billingMinimum) {
+
+        public Azure {
+            requireNonNull(subscription, "subscription is null");
+            requireNonNull(location, "location is null");
+            requireNonNull(vmSize, "vmSize is null");
+            requireNonNull(billingMinimum, "billingMinimum is null");
+        }
+    }
+}
