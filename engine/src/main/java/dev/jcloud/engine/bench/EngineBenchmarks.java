@@ -1,0 +1,88 @@
+package dev.jcloud.engine.bench;
+
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.Delayed;
+import dev.jcloud.engine.api.TaskFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The standard shapes of scheduler benchmarks, the same as {@code shared/bench/dask_anchor.py}
+ * runs on Dask, so both can be measured side by side on one machine:
+ * <ul>
+ *   <li>flat N: N independent no-op tasks, submitted with one {@code map}, waited for;</li>
+ *   <li>tree N: a binary reduction over N leaves (2N-1 tasks), one result gathered;</li>
+ *   <li>latency: one task submitted and its result received, repeated; the median.</li>
+ * </ul>
+ * Each run warms up with one task first, as the anchor does.
+ */
+public final class EngineBenchmarks {
+
+    private EngineBenchmarks() {
+    }
+
+    public static BenchResult flat(Client client, int tasks) throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        List<Long> items = new ArrayList<>(tasks);
+        for (long i = 0; i < tasks; i++) {
+            items.add(i);
+        }
+        long t0 = System.nanoTime();
+        List<TaskFuture<Long>> futures = client.map(EngineBenchmarks::noop, items);
+        for (TaskFuture<Long> f : futures) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new BenchResult("flat", tasks, seconds);
+    }
+
+    public static BenchResult tree(Client client, int leaves) throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        long t0 = System.nanoTime();
+        List<Delayed<Long>> level = new ArrayList<>(leaves);
+        for (long i = 0; i < leaves; i++) {
+            level.add(Delayed.apply(EngineBenchmarks::noop, i));
+        }
+        while (level.size() > 1) {
+            List<Delayed<Long>> next = new ArrayList<>((level.size() + 1) / 2);
+            for (int i = 0; i < level.size(); i += 2) {
+                next.add(i + 1 < level.size() ? level.get(i).combine(level.get(i + 1), EngineBenchmarks::add) : level.get(i));
+            }
+            level = next;
+        }
+        long total = client.compute(level.get(0)).get();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (total != (long) leaves * (leaves - 1) / 2) {
+            throw new IllegalStateException("tree reduction returned " + total);
+        }
+        return new BenchResult("tree", 2L * leaves - 1, seconds);
+    }
+
+    /** Median submit-to-result time of one task at a time, in seconds (as BenchResult.seconds). */
+    public static BenchResult latency(Client client, int rounds) throws InterruptedException, ExecutionException {
+        for (int i = 0; i < Math.min(200, rounds); i++) {
+            client.submit(() -> 1L).get();
+        }
+        double[] samples = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long t0 = System.nanoTime();
+            client.submit(EngineBenchmarks::one).get();
+            samples[i] = (System.nanoTime() - t0) / 1e9;
+        }
+        java.util.Arrays.sort(samples);
+        return new BenchResult("latency_p50", rounds, samples[rounds / 2]);
+    }
+
+    static Long noop(Long x) {
+        return x;
+    }
+
+    static Long add(Long a, Long b) {
+        return a + b;
+    }
+
+    static Long one() {
+        return 1L;
+    }
+}
