@@ -93,8 +93,14 @@ final class DataStore {
     }
 
     private void spillIfNeeded() {
+        spillDownTo(spillThreshold);
+    }
+
+    /** Moves least recently used results to disk until at most {@code target} bytes stay in memory. */
+    synchronized long spillDownTo(long target) {
+        long before = memoryBytes;
         Iterator<Map.Entry<Long, byte[]>> lru = memory.entrySet().iterator();
-        while (memoryBytes > spillThreshold && lru.hasNext()) {
+        while (memoryBytes > target && lru.hasNext()) {
             Map.Entry<Long, byte[]> e = lru.next();
             try {
                 Files.write(file(e.getKey()), e.getValue());
@@ -106,6 +112,7 @@ final class DataStore {
             memoryBytes -= e.getValue().length;
             lru.remove();
         }
+        return before - memoryBytes;
     }
 
     private Path file(long key) {

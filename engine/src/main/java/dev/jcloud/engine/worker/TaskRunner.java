@@ -124,7 +124,11 @@ final class TaskRunner {
             }
         }
         for (Queued q : start) {
-            pool.execute(() -> run(q.task));
+            try {
+                pool.execute(() -> run(q.task));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return;   // shutting down: the scheduler re-runs what this worker did not finish
+            }
         }
     }
 

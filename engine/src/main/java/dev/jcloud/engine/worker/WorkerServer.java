@@ -403,6 +403,16 @@ public final class WorkerServer implements AutoCloseable {
     private void watchMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
         double used = heapFraction(limit);
+        if (used > options.spillFraction() && store.memoryBytes() > 0) {
+            // The process, not just the results, is over the spill line: move results to disk
+            // until it is back under (what Dask's memory monitor does), collecting what they held.
+            long excess = (long) ((used - options.spillFraction()) * limit);
+            if (store.spillDownTo(Math.max(0, store.memoryBytes() - excess)) > 0) {
+                System.gc();
+                lastGcMillis = System.currentTimeMillis();
+                used = heapFraction(limit);
+            }
+        }
         if (used > options.pauseFraction() && System.currentTimeMillis() - lastGcMillis > 1000) {
             lastGcMillis = System.currentTimeMillis();
             System.gc();

@@ -34,7 +34,8 @@ public final class ValueCodec {
     }
 
     public static byte[] encode(Object value) {
-        Buffer out = new Buffer(16);
+        Buffer out = new Buffer(value instanceof byte[] b ? b.length + 11
+                : value instanceof String str ? str.length() * 3 + 11 : 16);
         write(out, value, 0);
         return out.toArray();
     }
