@@ -16,6 +16,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * Runs tasks on {@code nthreads} threads in priority order, holding declared resources while a
@@ -43,9 +45,11 @@ final class TaskRunner {
     private final CodeCache code;
     private final Consumer<Object> outcomes;
     private final ExecutorService pool;
-    private final PriorityQueue<Queued> queue = new PriorityQueue<>(
+    // Most tasks have priority 0: they wait in a plain FIFO; only prioritised ones pay for a heap.
+    private final ArrayDeque<Queued> fifo = new ArrayDeque<>();
+    private final PriorityQueue<Queued> prioritised = new PriorityQueue<>(
             Comparator.comparingInt((Queued q) -> -q.task.getPriority()).thenComparingLong(Queued::seq));
-    private final Map<Long, Queued> queuedByKey = new HashMap<>();
+    private final Long2ObjectHashMap<Queued> queuedByKey = new Long2ObjectHashMap<>();
     private final Map<String, Double> freeResources;
     private final AtomicInteger threadIds = new AtomicInteger();
     private long seq;
@@ -68,7 +72,7 @@ final class TaskRunner {
     void enqueue(ComputeTask task) {
         synchronized (this) {
             Queued q = new Queued(task, seq++);
-            queue.add(q);
+            (task.getPriority() == 0 ? fifo : prioritised).add(q);
             queuedByKey.put(task.getKey(), q);
         }
         dispatch();
@@ -80,15 +84,15 @@ final class TaskRunner {
         for (long key : keys) {
             Queued q = queuedByKey.remove(key);
             if (q != null) {
-                queue.remove(q);
-                stolen.add(key);
+                stolen.add(key);   // left in its queue; skipped when reached (no linear removal)
             }
         }
         return stolen;
     }
 
     synchronized void clear() {
-        queue.clear();
+        fifo.clear();
+        prioritised.clear();
         queuedByKey.clear();
     }
 
@@ -100,7 +104,7 @@ final class TaskRunner {
     }
 
     synchronized int queued() {
-        return queue.size();
+        return queuedByKey.size();
     }
 
     synchronized int executing() {
@@ -114,7 +118,7 @@ final class TaskRunner {
     private void dispatch() {
         List<Queued> start = new ArrayList<>();
         synchronized (this) {
-            while (running < nthreads && !paused && !queue.isEmpty()) {
+            while (running < nthreads && !paused && !queuedByKey.isEmpty()) {
                 Queued next = takeRunnable();
                 if (next == null) {
                     break;
@@ -132,17 +136,32 @@ final class TaskRunner {
         }
     }
 
-    /** The first queued task whose resources are free now (usually the head). */
+    /** The first queued task whose resources are free now: prioritised ones first, then in order. */
     private Queued takeRunnable() {
-        Iterator<Queued> it = queue.iterator();
-        Queued head = queue.peek();
-        if (head != null && fits(head.task)) {
-            queue.poll();
-            return take(head);
+        Queued q = takeFrom(prioritised);
+        return q != null ? q : takeFrom(fifo);
+    }
+
+    private Queued takeFrom(java.util.Queue<Queued> queue) {
+        while (true) {
+            Queued head = queue.peek();
+            if (head == null) {
+                return null;
+            }
+            if (queuedByKey.get(head.task.getKey()) != head) {
+                queue.poll();   // stolen earlier
+                continue;
+            }
+            if (fits(head.task)) {
+                queue.poll();
+                return take(head);
+            }
+            break;
         }
-        while (it.hasNext()) {
+        // The head waits for a resource: run the first task behind it that fits now.
+        for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
             Queued q = it.next();
-            if (fits(q.task)) {
+            if (queuedByKey.get(q.task.getKey()) == q && fits(q.task)) {
                 it.remove();
                 return take(q);
             }
