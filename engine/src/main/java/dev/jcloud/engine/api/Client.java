@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -58,23 +60,32 @@ public final class Client implements AutoCloseable {
 
     /** Runs {@code task} on the cluster. */
     public <T> TaskFuture<T> submit(SerializableCallable<T> task) {
-        return submitOne(TaskFunctions.of(task), List.of());
+        return submit(task, TaskOptions.defaults());
+    }
+
+    /** Runs {@code task} on the cluster with retries, resources or a priority. */
+    public <T> TaskFuture<T> submit(SerializableCallable<T> task, TaskOptions options) {
+        return submitOne(TaskFunctions.of(task), List.of(), options);
     }
 
     /** Runs {@code fn(arg)} on the cluster. */
     public <A, R> TaskFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
-        return submitOne(TaskFunctions.of(fn), List.of(literal(arg)));
+        return submitOne(TaskFunctions.of(fn), List.of(literal(arg)), TaskOptions.defaults());
     }
 
     /** Runs {@code fn} on every item: one task each, sent in batches. */
     public <A, R> List<TaskFuture<R>> map(SerializableFunction<A, R> fn, List<? extends A> items) {
+        return map(fn, items, TaskOptions.defaults());
+    }
+
+    /** {@link #map(SerializableFunction, List)} with retries, resources or a priority for every task. */
+    public <A, R> List<TaskFuture<R>> map(SerializableFunction<A, R> fn, List<? extends A> items, TaskOptions options) {
         long function = session.functionId(TaskFunctions.of(fn));
         List<TaskSpec> specs = new ArrayList<>(items.size());
         List<TaskFuture<R>> futures = new ArrayList<>(items.size());
         for (A item : items) {
             long key = session.newKey();
-            specs.add(TaskSpec.newBuilder().setKey(key).setFunction(function).addArgs(literal(item))
-                    .setWanted(true).build());
+            specs.add(spec(key, function, options).addArgs(literal(item)).build());
             futures.add(future(key));
         }
         session.submit(specs);
@@ -103,7 +114,7 @@ public final class Client implements AutoCloseable {
 
     /** Places {@code value} on a worker, to be used as a task input without sending it again. */
     public <T> TaskFuture<T> scatter(T value) {
-        return submitOne(TaskFunctions.identity(), List.of(literal(value)));
+        return submitOne(TaskFunctions.identity(), List.of(literal(value)), TaskOptions.defaults());
     }
 
     /** Scatters every value; one future each. */
@@ -162,6 +173,15 @@ public final class Client implements AutoCloseable {
         ProgressBar.draw(futures, out);
     }
 
+    /**
+     * Calls {@code listener} with the progress of {@code futures} every {@code interval} (from a
+     * background thread) until all are done; the returned future completes with the final count.
+     */
+    public CompletableFuture<Progress> progress(Collection<? extends Future<?>> futures,
+                                                Consumer<Progress> listener, Duration interval) {
+        return ProgressBar.watch(List.copyOf(futures), listener, interval);
+    }
+
     /** A snapshot of the cluster: workers, task counts, addresses. */
     public ClusterSummary summary() {
         ClusterInfo info = session.info();
@@ -201,13 +221,23 @@ public final class Client implements AutoCloseable {
         session.close();
     }
 
-    private <T> TaskFuture<T> submitOne(TaskFunction fn, List<Arg> args) {
+    private <T> TaskFuture<T> submitOne(TaskFunction fn, List<Arg> args, TaskOptions options) {
         long function = session.functionId(fn);
         long key = session.newKey();
         TaskFuture<T> future = future(key);
-        session.submit(List.of(TaskSpec.newBuilder().setKey(key).setFunction(function).addAllArgs(args)
-                .setWanted(true).build()));
+        session.submit(List.of(spec(key, function, options).addAllArgs(args).build()));
         return future;
+    }
+
+    private static TaskSpec.Builder spec(long key, long function, TaskOptions options) {
+        TaskSpec.Builder b = TaskSpec.newBuilder().setKey(key).setFunction(function).setWanted(true);
+        if (options != TaskOptions.defaults()) {
+            b.setRetries(options.retries()).setPriority(options.priorityValue());
+            for (Delayed.Resource r : options.resources()) {
+                b.addResources(dev.jcloud.engine.proto.Resource.newBuilder().setName(r.name()).setAmount(r.amount()));
+            }
+        }
+        return b;
     }
 
     <T> TaskFuture<T> future(long key) {

@@ -2,7 +2,14 @@ package dev.jcloud.engine.api;
 
 import java.io.PrintStream;
 import java.util.Collection;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** A one-line terminal progress bar over a set of futures. */
 final class ProgressBar {
@@ -40,6 +47,43 @@ final class ProgressBar {
                 return;
             }
         }
+    }
+
+    static CompletableFuture<Progress> watch(List<? extends Future<?>> futures, Consumer<Progress> listener,
+                                             Duration interval) {
+        CompletableFuture<Progress> done = new CompletableFuture<>();
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jcloud-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            Progress p = count(futures);
+            try {
+                listener.accept(p);
+            } finally {
+                if (p.complete()) {
+                    done.complete(p);
+                    timer.shutdown();
+                }
+            }
+        }, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    static Progress count(Collection<? extends Future<?>> futures) {
+        long ok = 0;
+        long failed = 0;
+        for (Future<?> f : futures) {
+            if (f.isDone()) {
+                if (f instanceof TaskFuture<?> tf && tf.isFailed()) {
+                    failed++;
+                } else {
+                    ok++;
+                }
+            }
+        }
+        return new Progress(ok, failed, futures.size());
     }
 
     static String line(int done, int failed, int total, double seconds) {

@@ -1,6 +1,7 @@
 package dev.jcloud.engine.worker;
 
 import com.google.protobuf.ByteString;
+import dev.jcloud.engine.api.TaskContext;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.task.TaskFunction;
@@ -41,6 +42,7 @@ final class TaskRunner {
     }
 
     private final int nthreads;
+    private final String workerName;
     private final DataStore store;
     private final CodeCache code;
     private final Consumer<Object> outcomes;
@@ -56,7 +58,9 @@ final class TaskRunner {
     private int running;
     private boolean paused;
 
-    TaskRunner(int nthreads, Map<String, Double> resources, DataStore store, CodeCache code, Consumer<Object> outcomes) {
+    TaskRunner(String workerName, int nthreads, Map<String, Double> resources, DataStore store, CodeCache code,
+               Consumer<Object> outcomes) {
+        this.workerName = workerName;
         this.nthreads = nthreads;
         this.store = store;
         this.code = code;
@@ -232,11 +236,13 @@ final class TaskRunner {
         Thread current = Thread.currentThread();
         ClassLoader previous = current.getContextClassLoader();
         current.setContextClassLoader(loader);
+        TaskContext.enter(workerName);
         try {
             result = fn.apply(args);
         } catch (Throwable e) {
             return failure(task, e, e.getMessage(), true);
         } finally {
+            TaskContext.exit();
             current.setContextClassLoader(previous);
         }
         byte[] bytes;

@@ -103,7 +103,7 @@ public final class WorkerServer implements AutoCloseable {
         this.schedulerChannel = Transports.channel(options.schedulerAddress(), security, null);
         this.code = new CodeCache(schedulerChannel, workDir.resolve("classpath"));
         this.fetcher = new PeerFetcher(security);
-        this.runner = new TaskRunner(options.nthreads(), options.resources(), store, code, this::emit);
+        this.runner = new TaskRunner(options.name(), options.nthreads(), options.resources(), store, code, this::emit);
         this.timers = Executors.newSingleThreadScheduledExecutor(daemon("jcloud-worker-timer"));
         this.sender = new Thread(this::sendLoop, "jcloud-worker-sender");
         this.sender.setDaemon(true);
