@@ -1,6 +1,7 @@
 package dev.jcloud.engine.api;
 
 import dev.jcloud.engine.internal.client.ResultSlot;
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,16 +51,28 @@ public final class TaskFuture<T> implements Future<T> {
         return slot.isFailed();
     }
 
+    // The fences below keep this future reachable while a caller waits on it: once get() has read
+    // the slot, the JIT may otherwise consider `this` dead, and its Cleaner would release the key
+    // (unregistering the slot) while the result is still on its way.
+
     @Override
     @SuppressWarnings("unchecked")
     public T get() throws InterruptedException, ExecutionException {
-        return (T) slot.get();
+        try {
+            return (T) slot.get();
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        return (T) slot.get(unit.toNanos(timeout));
+        try {
+            return (T) slot.get(unit.toNanos(timeout));
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** {@link #get(long, TimeUnit)} with a {@link Duration}. */
@@ -73,7 +86,10 @@ public final class TaskFuture<T> implements Future<T> {
      */
     @SuppressWarnings("unchecked")
     public CompletableFuture<T> toCompletableFuture() {
-        return (CompletableFuture<T>) slot.toCompletableFuture();
+        // The callback holds this future until completion, so the key is not released while
+        // only the CompletableFuture is kept.
+        return (CompletableFuture<T>) slot.toCompletableFuture()
+                .whenComplete((value, error) -> Reference.reachabilityFence(this));
     }
 
     /** Tell the cluster this client no longer needs the result. */

@@ -32,6 +32,7 @@ public final class ResultSlot {
     private TaskFailedException error;
     private CompletableFuture<Object> completable;
     private int refetches;
+    private boolean released;
 
     ResultSlot(long key, ClientSession session) {
         this.key = key;
@@ -112,6 +113,10 @@ public final class ResultSlot {
     }
 
     public void release() {
+        synchronized (this) {
+            released = true;
+            notifyAll();
+        }
         session.release(key);
     }
 
@@ -166,6 +171,9 @@ public final class ResultSlot {
 
     private void awaitNotPending(long deadline) throws InterruptedException, TimeoutException {
         while (state == PENDING) {
+            if (released) {
+                throw new CancellationException("task " + Long.toHexString(key) + " was released before it finished");
+            }
             if (deadline == Long.MAX_VALUE) {
                 wait(1000);
             } else {

@@ -1,0 +1,64 @@
+package dev.jcloud.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.TaskFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A future that is only referenced by the thread waiting on it must not be released under that
+ * thread's feet (it once was: the Cleaner ran during get() and the result was dropped).
+ */
+class FutureReachabilityTest {
+
+    @Test
+    void roundTripsUnderGcPressureAllComplete() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1); Client client = cluster.connect()) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            Thread gc = new Thread(() -> {
+                // Allocation pressure: frequent young collections, which is where a short-lived
+                // future would be found unreachable and cleaned.
+                byte[][] sink = new byte[64][];
+                for (int i = 0; running.get(); i++) {
+                    sink[i & 63] = new byte[256 << 10];
+                    if ((i & 63) == 0) {
+                        Thread.yield();
+                    }
+                }
+            });
+            gc.setDaemon(true);
+            gc.start();
+            try {
+                long sum = 0;
+                for (int i = 0; i < 3000; i++) {
+                    sum += client.submit(() -> 1L).get(10, TimeUnit.SECONDS);
+                }
+                assertThat(sum).isEqualTo(3000);
+                CompletableFuture<Long> onlyTheView = client.submit(() -> 2L).toCompletableFuture();
+                System.gc();
+                assertThat(onlyTheView.get(10, TimeUnit.SECONDS)).isEqualTo(2L);
+            } finally {
+                running.set(false);
+            }
+        }
+    }
+
+    @Test
+    void waitingOnAReleasedFutureFailsInsteadOfHanging() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1); Client client = cluster.connect()) {
+            TaskFuture<Long> slow = client.submit(() -> {
+                Thread.sleep(5_000);
+                return 1L;
+            });
+            slow.release();
+            assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class)
+                    .hasMessageContaining("released");
+        }
+    }
+}
