@@ -131,9 +131,17 @@ final class SchedulerCore {
                 functions.put(f.getId(), new FunctionEntry(f));
             }
         }
+        // A task failed at submission (erred input, unknown function) is forgotten only once the
+        // whole batch is in: a later task of the batch that uses it must get the original error,
+        // not "dependency unknown to the scheduler".
+        List<TaskRecord> erred = new ArrayList<>(0);
         for (TaskSpec spec : batch.getTasksList()) {
-            submit(c, spec);
+            TaskRecord t = submit(c, spec);
+            if (t.state == TaskRecord.ERRED) {
+                erred.add(t);
+            }
         }
+        erred.forEach(this::maybeForget);
         for (long key : batch.getReleaseList()) {
             release(c, key);
         }
@@ -159,12 +167,12 @@ final class SchedulerCore {
         LOG.info("client {} ({}) disconnected", c.id, c.name);
     }
 
-    private void submit(ClientState c, TaskSpec spec) {
+    private TaskRecord submit(ClientState c, TaskSpec spec) {
         submittedTotal++;
         TaskRecord existing = tasks.get(spec.getKey());
         if (existing != null) {
             want(c, existing);
-            return;
+            return existing;
         }
         FunctionEntry fn = functions.get(spec.getFunction());
         TaskRecord t = new TaskRecord(spec.getKey(), order++, spec, fn);
@@ -175,19 +183,19 @@ final class SchedulerCore {
             c.wanted.add(t.key);
         }
         if (fn == null) {
-            fail(t, error(t.key, t.key, "java.lang.IllegalStateException",
+            markFailed(t, error(t.key, t.key, "java.lang.IllegalStateException",
                     "function " + Long.toHexString(spec.getFunction()) + " was never defined by the client", ""));
-            return;
+            return t;
         }
         List<TaskRecord> deps = new ArrayList<>(0);
         for (Arg a : spec.getArgsList()) {
             if (a.hasDep()) {
                 TaskRecord d = tasks.get(a.getDep());
                 if (d == null) {
-                    fail(t, error(t.key, a.getDep(), "java.lang.IllegalStateException",
+                    markFailed(t, error(t.key, a.getDep(), "java.lang.IllegalStateException",
                             "dependency " + Long.toHexString(a.getDep()) + " is unknown to the scheduler"
                                     + " (was its future released?)", ""));
-                    return;
+                    return t;
                 }
                 if (!deps.contains(d)) {
                     deps.add(d);
@@ -200,11 +208,12 @@ final class SchedulerCore {
         }
         for (TaskRecord d : t.deps) {
             if (d.state == TaskRecord.ERRED) {
-                fail(t, d.error.toBuilder().setKey(t.key).build());
-                return;
+                markFailed(t, d.error.toBuilder().setKey(t.key).build());
+                return t;
             }
         }
         makeRunnable(t);
+        return t;
     }
 
     private void want(ClientState c, TaskRecord t) {
@@ -244,10 +253,12 @@ final class SchedulerCore {
             return;
         }
         ArrayDeque<TaskRecord> todo = new ArrayDeque<>();
+        // Every record reached, once (a diamond-shaped graph reaches most records many times).
+        Set<TaskRecord> reached = new LinkedHashSet<>();
         todo.add(root);
         while (!todo.isEmpty()) {
             TaskRecord t = todo.poll();
-            if (!t.pending() && t.state != TaskRecord.RELEASED) {
+            if ((!t.pending() && t.state != TaskRecord.RELEASED) || !reached.add(t)) {
                 continue;
             }
             t.forEachWanter(w -> {
@@ -264,7 +275,9 @@ final class SchedulerCore {
                 todo.addAll(t.dependents);
             }
         }
-        maybeForget(root);
+        // Not just the root: a cancelled leaf no longer wanted by anyone must go too (it holds
+        // its inputs alive through liveDependents), or the records stay forever.
+        reached.forEach(this::maybeForget);
     }
 
     private void clientMissing(ClientState c, long key) {
@@ -272,12 +285,10 @@ final class SchedulerCore {
         if (t == null || t.state != TaskRecord.MEMORY) {
             return;
         }
-        // The client could not fetch the result from its holder: treat that copy as lost.
-        WorkerState gone = t.holder;
-        t.removeHolder(gone);
-        if (gone != null) {
-            gone.held--;
-        }
+        // The client could not fetch the result from its holder: treat that copy as lost. The
+        // report does not say which address failed (it may be a worker that died since), so the
+        // holder dropped may still have the data: dropHolder tells it to release it.
+        dropHolder(t, t.holder);
         if (t.holder == null) {
             lost(t);
         } else {
@@ -338,15 +349,26 @@ final class SchedulerCore {
                 w.processing.remove(t);
                 t.processingOn = null;
                 setState(t, TaskRecord.READY);
-                enqueue(t);
+                // Not through the queue: schedule() fills lastRootWorker first, which is usually
+                // the worker it was just stolen from, so stealing would hand the work straight back.
+                WorkerState thief = idlest(t, w);
+                if (thief != null) {
+                    assign(t, thief);
+                } else {
+                    enqueue(t);
+                }
             }
         }
         for (long key : batch.getAcquiredList()) {
             TaskRecord t = tasks.get(key);
-            if (t != null && t.state == TaskRecord.MEMORY && !t.heldBy(w)) {
-                t.addHolder(w);
-                w.held++;
-                w.heldBytes += t.nbytes;
+            if (t != null && t.state == TaskRecord.MEMORY) {
+                // Already held: two retiring workers may both have asked w to copy the same key.
+                // Releasing it then would drop the copy the core still counts on w.
+                if (!t.heldBy(w)) {
+                    t.addHolder(w);
+                    w.held++;
+                    w.heldBytes += t.nbytes;
+                }
             } else {
                 w.out().addRelease(key);
                 dirtyWorkers.add(w);
@@ -396,7 +418,10 @@ final class SchedulerCore {
                 }
             }
         });
-        orphaned.forEach(this::lost);
+        // Mark every orphan lost before recomputing any: recomputing one whose input is another
+        // orphan not yet marked would place it with an input "in memory" without a holder.
+        orphaned.forEach(this::markLost);
+        orphaned.forEach(this::recomputeIfNeeded);
     }
 
     private void finished(WorkerState w, TaskResult r) {
@@ -467,8 +492,7 @@ final class SchedulerCore {
         if (dep != null && dep.state == TaskRecord.MEMORY) {
             WorkerState holder = workers.get(nameOfAddress(m.getHolder()));
             if (holder != null && dep.heldBy(holder)) {
-                dep.removeHolder(holder);
-                holder.held--;
+                dropHolder(dep, holder);
             }
             if (dep.holder == null) {
                 lost(dep);
@@ -545,11 +569,13 @@ final class SchedulerCore {
         if (!targets.isEmpty()) {
             int i = 0;
             for (TaskRecord t : tasks.values()) {
-                if (t.state == TaskRecord.MEMORY && t.heldBy(w) && t.moreHolders == null
+                if (t.state == TaskRecord.MEMORY && t.heldBy(w) && !heldByAStayingWorker(t)
                         && (t.wanted() || t.pendingDependents > 0)) {
                     safe = false;
-                    if (w.replicating.add(t.key)) {
+                    WorkerState asked = w.replicating.get(t.key);
+                    if (asked == null || asked.closed || asked.retiring) {
                         WorkerState target = targets.get(i++ % targets.size());
+                        w.replicating.put(t.key, target);
                         target.out().addReplicate(Replicate.newBuilder().setKey(t.key).setAddress(w.address()));
                         dirtyWorkers.add(target);
                     }
@@ -564,6 +590,19 @@ final class SchedulerCore {
             flushWorker(w);
             workerGone(w, "retired");
         }
+    }
+
+    /**
+     * Whether a copy survives the retirements under way. Not "moreHolders == null": that list is
+     * left empty, not null, when its first holder goes, and the other holders may be retiring too.
+     */
+    private static boolean heldByAStayingWorker(TaskRecord t) {
+        for (WorkerState h : holdersOf(t)) {
+            if (!h.retiring && !h.closed) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ transitions
@@ -681,6 +720,11 @@ final class SchedulerCore {
 
     /** The last copy of a result is gone. */
     private void lost(TaskRecord t) {
+        markLost(t);
+        recomputeIfNeeded(t);
+    }
+
+    private void markLost(TaskRecord t) {
         setState(t, TaskRecord.RELEASED);
         // Dependents that counted on it wait again.
         if (t.dependents != null) {
@@ -690,8 +734,25 @@ final class SchedulerCore {
                 } else if (d.state == TaskRecord.READY) {
                     d.waitingOn = 1;
                     setState(d, TaskRecord.WAITING);
+                } else if (d.state == TaskRecord.PROCESSING) {
+                    // Its worker may not have fetched the input yet. Left processing, a retry or a
+                    // steal would place it with an input that has no holder; so it waits again,
+                    // and its worker gives it back (or its late result is released).
+                    WorkerState w = d.processingOn;
+                    w.processing.remove(d);
+                    w.out().addSteal(d.key);
+                    dirtyWorkers.add(w);
+                    d.processingOn = null;
+                    d.waitingOn = 1;
+                    setState(d, TaskRecord.WAITING);
                 }
             }
+        }
+    }
+
+    private void recomputeIfNeeded(TaskRecord t) {
+        if (t.state != TaskRecord.RELEASED) {
+            return; // recomputed already as another orphan's input, or forgotten
         }
         if (t.pendingDependents > 0 || t.wanted()) {
             makeRunnable(t);
@@ -700,7 +761,27 @@ final class SchedulerCore {
         }
     }
 
+    /** {@code w} no longer counts as holding {@code t}; it is told to drop whatever copy it has left. */
+    private void dropHolder(TaskRecord t, WorkerState w) {
+        if (w == null) {
+            return;
+        }
+        t.removeHolder(w);
+        w.held--;
+        w.heldBytes -= t.nbytes;
+        w.out().addRelease(t.key);
+        dirtyWorkers.add(w);
+    }
+
     private void fail(TaskRecord root, TaskError rootError) {
+        // Every record erred, not only the root: an erred dependent nobody waits on (a task
+        // submitted unwanted, fire-and-forget) would otherwise stay, and keep its inputs, forever.
+        markFailed(root, rootError).forEach(this::maybeForget);
+    }
+
+    /** Errs {@code root} and everything depending on it, telling the clients waiting on them. */
+    private List<TaskRecord> markFailed(TaskRecord root, TaskError rootError) {
+        List<TaskRecord> erred = new ArrayList<>();
         ArrayDeque<TaskRecord> todo = new ArrayDeque<>();
         root.error = rootError;
         todo.add(root);
@@ -720,6 +801,7 @@ final class SchedulerCore {
                 leavePending(t);
             }
             setState(t, TaskRecord.ERRED);
+            erred.add(t);
             TaskError e = t.error;
             t.forEachWanter(c -> {
                 c.error(e);
@@ -729,7 +811,7 @@ final class SchedulerCore {
                 todo.addAll(t.dependents);
             }
         }
-        maybeForget(root);
+        return erred;
     }
 
     private void setState(TaskRecord t, byte state) {
@@ -851,6 +933,18 @@ final class SchedulerCore {
         WorkerState best = null;
         for (WorkerState w : workers.values()) {
             if (!w.retiring && w.offers(t) && (best == null || w.processing.size() < best.processing.size())) {
+                best = w;
+            }
+        }
+        return best;
+    }
+
+    /** The least loaded worker other than {@code not} that offers {@code t} and has room, or null. */
+    private WorkerState idlest(TaskRecord t, WorkerState not) {
+        WorkerState best = null;
+        for (WorkerState w : workers.values()) {
+            if (w != not && w.free() > 0 && w.offers(t)
+                    && (best == null || w.processing.size() * best.nthreads() < best.processing.size() * w.nthreads())) {
                 best = w;
             }
         }

@@ -20,13 +20,17 @@ final class TaskRecord {
     static final byte FORGOTTEN = 6;    // removed from the graph
     static final int STATES = 7;
 
+    private static final TaskRecord[] NO_DEPS = new TaskRecord[0];
+
     static final String[] NAMES = {"released", "waiting", "ready", "processing", "memory", "erred", "forgotten"};
 
     final long key;
     final long order;
     final TaskSpec spec;
     final FunctionEntry function;
-    TaskRecord[] deps;
+    // Never null: a task that fails at submission (undefined function, unknown dependency) is
+    // erred before its inputs are linked, and forgetting it walks this array.
+    TaskRecord[] deps = NO_DEPS;
     List<TaskRecord> dependents;
     int liveDependents;       // dependents not forgotten: they may need this key recomputed
     int pendingDependents;    // dependents still to compute: they need this key's data

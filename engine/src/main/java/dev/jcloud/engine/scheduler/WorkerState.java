@@ -27,8 +27,11 @@ final class WorkerState {
     final Set<Long> knownFunctions = new HashSet<>();
     final Set<Long> knownClasspaths = new HashSet<>();
     final Map<String, Double> resources = new HashMap<>();
-    /** Keys a retiring worker asked peers to copy, so each is asked once. */
-    final Set<Long> replicating = new HashSet<>();
+    /**
+     * Keys a retiring worker asked peers to copy, and the peer asked, so each is asked once while
+     * that peer lives (a peer that dies before copying must not leave the retirement stuck).
+     */
+    final Map<Long, WorkerState> replicating = new HashMap<>();
     int held;
     long heldBytes;
     Heartbeat last = Heartbeat.getDefaultInstance();
