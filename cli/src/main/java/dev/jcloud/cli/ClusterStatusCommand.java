@@ -1,0 +1,113 @@
+package dev.jcloud.cli;
+
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.ClusterSummary;
+import dev.jcloud.engine.api.WorkerSummary;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.Provisioner;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jcloud cluster status NAME}: addresses, workers and task counts, as the scheduler reports them. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show a running cluster: addresses, workers and task counts from its scheduler.")
+final class ClusterStatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Mixin
+    OutputOptions output;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The cluster's name (see 'jcloud cluster list').")
+    String name;
+
+    @Override
+    public Integer call() {
+        Provisioner provisioner = ClusterCommand.provisioner();
+        ClusterRecord record = provisioner.find(name).orElseThrow(() -> new UserFailure(
+                "no cluster named " + name + " is running (see 'jcloud cluster list')"));
+        ClusterSummary summary = null;
+        String problem = null;
+        if (record.scheduler() == null) {
+            problem = "still starting";
+        } else {
+            try (Client client = provisioner.connect(record)) {
+                summary = client.summary();
+            } catch (RuntimeException e) {
+                problem = "scheduler not answering: " + e.getMessage();
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            Map<String, Object> json = ClusterListCommand.summary(record);
+            json.put("error", problem);
+            if (summary != null) {
+                json.put("engine_version", summary.engineVersion());
+                json.put("scheduler_pid", summary.schedulerPid());
+                json.put("registered_workers", summary.workers().size());
+                Map<String, Object> tasks = new LinkedHashMap<>();
+                tasks.put("waiting", summary.tasksWaiting());
+                tasks.put("processing", summary.tasksProcessing());
+                tasks.put("in_memory", summary.tasksInMemory());
+                tasks.put("erred", summary.tasksErred());
+                tasks.put("completed_total", summary.tasksCompletedTotal());
+                json.put("tasks", tasks);
+                json.put("clients", summary.clients());
+                List<Map<String, Object>> workers = new ArrayList<>();
+                for (WorkerSummary w : summary.workers()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", w.name());
+                    m.put("address", w.address());
+                    m.put("nthreads", w.nthreads());
+                    m.put("memory_limit", w.memoryLimit());
+                    m.put("stored_bytes", w.storedBytes());
+                    m.put("spilled_bytes", w.spilledBytes());
+                    m.put("processing", w.processing());
+                    m.put("pid", w.pid());
+                    workers.add(m);
+                }
+                json.put("worker_list", workers);
+            }
+            OutputOptions.printJson(out, json);
+            return 0;
+        }
+        out.printf("cluster %s (%s), up %s%n", record.name(), record.provider(), ClusterListCommand.age(record.createdAtMillis()));
+        out.printf("  scheduler:  %s%n", ClusterListCommand.orDash(record.scheduler()));
+        out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard());
+        if (record.ownerPid() != 0) {
+            out.printf("  owner:      pid %d (stops the cluster when it closes it)%n", record.ownerPid());
+        }
+        if (summary == null) {
+            out.printf("  %s; %d worker processes are running%n", problem, record.workers().size());
+            out.flush();
+            return 0;
+        }
+        out.printf("  engine:     %s, %d client(s)%n", summary.engineVersion(), summary.clients());
+        out.printf("  tasks:      %d waiting, %d processing, %d in memory, %d erred, %d completed in all%n",
+                summary.tasksWaiting(), summary.tasksProcessing(), summary.tasksInMemory(), summary.tasksErred(),
+                summary.tasksCompletedTotal());
+        out.printf("  workers:    %d registered%n", summary.workers().size());
+        String format = "    %-28s %-21s %7s %10s %10s %10s %8s%n";
+        out.printf(format, "NAME", "ADDRESS", "THREADS", "MEMORY", "STORED", "SPILLED", "PID");
+        for (WorkerSummary w : summary.workers()) {
+            out.printf(format, w.name(), w.address(), w.nthreads(), ByteSize.ofBytes(w.memoryLimit()),
+                    ByteSize.ofBytes(w.storedBytes()), ByteSize.ofBytes(w.spilledBytes()), w.pid());
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.jcloud.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jcloud bench} on a small fresh cluster: the JSON shape, not the speed. */
+class BenchIT {
+
+    @TempDir
+    Path stateDir;
+
+    @Test
+    void printsTheDocumentedJson() throws Exception {
+        CliRunner cli = new CliRunner(stateDir);
+        CliRunner.Result flat = cli.run("bench", "flat", "--tasks", "500", "--workers", "1", "--output", "json");
+        assertThat(flat.exitCode()).as(flat.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(flat.out());
+        assertThat(json.get("shape").asText()).isEqualTo("flat");
+        assertThat(json.get("tasks").asLong()).isEqualTo(500);
+        assertThat(json.get("seconds").asDouble()).isPositive();
+        assertThat(json.get("tasks_per_s").asLong()).isPositive();
+
+        CliRunner.Result tree = cli.run("bench", "tree", "--tasks", "256", "--workers", "1");
+        assertThat(tree.exitCode()).as(tree.err()).isZero();
+        assertThat(tree.out()).contains("jcloud").contains("tree").contains("511 tasks").contains("tasks/s");
+    }
+
+    @Test
+    void compareDaskNeedsTheAnchorScript() {
+        CliRunner.Result r = new CliRunner(stateDir).run("bench", "flat", "--compare-dask");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --compare-dask needs --dask-anchor FILE, the path of dask_anchor.py\n");
+    }
+}

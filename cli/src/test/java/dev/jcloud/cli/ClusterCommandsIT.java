@@ -1,0 +1,110 @@
+package dev.jcloud.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.Node;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code jcloud cluster ...} against real scheduler and worker processes, run in-process. */
+class ClusterCommandsIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path stateDir;
+
+    private final List<Long> pids = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> alive(pids).isEmpty());
+    }
+
+    @Test
+    void upListStatusScaleDownLeavesNoProcessAndNoState() throws Exception {
+        CliRunner cli = new CliRunner(stateDir);
+        CliRunner.Result up = cli.run("cluster", "up", "--provider", "local", "--workers", "2", "--name", "cli-it",
+                "--nthreads", "1", "--output", "json");
+        rememberPids("cli-it");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        JsonNode json = JSON.readTree(up.out());
+        assertThat(json.fieldNames()).toIterable()
+                .containsExactly("name", "provider", "scheduler", "dashboard", "workers");
+        assertThat(json.get("name").asText()).isEqualTo("cli-it");
+        assertThat(json.get("provider").asText()).isEqualTo("local");
+        assertThat(json.get("scheduler").asText()).startsWith("127.0.0.1:");
+        assertThat(json.get("workers").asInt()).isEqualTo(2);
+        assertThat(alive(pids)).hasSize(3);
+
+        CliRunner.Result list = cli.run("cluster", "list", "--output", "json");
+        assertThat(list.exitCode()).isZero();
+        JsonNode listed = JSON.readTree(list.out());
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("name").asText()).isEqualTo("cli-it");
+        assertThat(listed.get(0).get("scheduler").asText()).isEqualTo(json.get("scheduler").asText());
+
+        CliRunner.Result status = cli.run("cluster", "status", "cli-it", "--output", "json");
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(JSON.readTree(status.out()).get("registered_workers").asInt()).isEqualTo(2);
+
+        CliRunner.Result text = cli.run("cluster", "status", "cli-it");
+        assertThat(text.out()).contains("cli-it-worker-1").contains("cli-it-worker-2");
+
+        CliRunner.Result scale = cli.run("cluster", "scale", "cli-it", "3");
+        rememberPids("cli-it");
+        assertThat(scale.exitCode()).as(scale.err()).isZero();
+        assertThat(scale.out()).isEqualTo("cluster cli-it now has 3 workers\n");
+
+        CliRunner.Result down = cli.run("cluster", "down", "cli-it");
+        assertThat(down.exitCode()).as(down.err()).isZero();
+        assertThat(down.out()).isEqualTo("cluster cli-it stopped: no process of it is left\n");
+        assertThat(alive(pids)).isEmpty();
+        assertThat(Files.exists(stateDir.resolve("clusters/cli-it.json"))).isFalse();
+        assertThat(Files.exists(stateDir.resolve("clusters/cli-it"))).isFalse();
+
+        CliRunner.Result again = cli.run("cluster", "down", "cli-it");
+        assertThat(again.exitCode()).isZero();
+        assertThat(again.out()).contains("nothing to stop");
+    }
+
+    @Test
+    void listDoesNotShowAClusterWhoseProcessesWereKilled() throws Exception {
+        CliRunner cli = new CliRunner(stateDir);
+        CliRunner.Result up = cli.run("cluster", "up", "--workers", "1", "--name", "cli-killed");
+        rememberPids("cli-killed");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.out()).contains("cluster cli-killed is up").contains("jcloud cluster down cli-killed");
+
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);   // kill -9
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> alive(pids).isEmpty());
+
+        CliRunner.Result list = cli.run("cluster", "list", "--output", "json");
+        assertThat(list.exitCode()).isZero();
+        assertThat(JSON.readTree(list.out())).isEmpty();
+        assertThat(Files.exists(stateDir.resolve("clusters/cli-killed.json"))).isFalse();
+        assertThat(cli.run("cluster", "list").out()).isEqualTo("no clusters are running\n");
+    }
+
+    private void rememberPids(String name) {
+        new ClusterStateStore(stateDir).load(name).ifPresent(r -> r.nodes().stream().map(Node::id)
+                .map(Long::parseLong).filter(p -> !pids.contains(p)).forEach(pids::add));
+    }
+
+    private static List<Long> alive(List<Long> pids) {
+        return pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
+    }
+}

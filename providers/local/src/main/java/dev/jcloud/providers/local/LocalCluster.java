@@ -1,0 +1,273 @@
+package dev.jcloud.providers.local;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.api.Cluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A cluster on this machine: a scheduler and N workers, each a separate JVM on 127.0.0.1, started
+ * with this JVM's java binary and class path (so the workers already have the caller's classes).
+ *
+ * <pre>{@code
+ * try (LocalCluster cluster = LocalCluster.builder().workers(4).build();
+ *      Client client = cluster.connect()) {
+ *     List<Long> squares = client.gather(client.map(x -> x * x, List.of(1L, 2L, 3L)));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} stops every process and waits until they have exited. A cluster built
+ * here also appears in {@code jcloud cluster list}; its process logs are in {@link #logDirectory()}.
+ * If this program dies without closing it, the workers exit once their scheduler is gone
+ * (their death timeout), and the scheduler after its idle timeout (default 30 minutes).
+ */
+public final class LocalCluster implements Cluster {
+
+    private static final Duration GRACE = Duration.ofSeconds(10);
+
+    private final Provisioner provisioner;
+    private final boolean owned;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private volatile ClusterRecord record;
+
+    private LocalCluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
+        this.provisioner = provisioner;
+        this.record = record;
+        this.owned = owned;
+        if (owned) {
+            // Normal exit or Ctrl-C of the program also stops its cluster.
+            shutdownHook = new Thread(this::stop, "jcloud-local-cluster-" + record.name() + "-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            shutdownHook = null;
+        }
+    }
+
+    /** Options for a new local cluster. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A handle on the running local cluster {@code name} (for example one started with
+     * {@code jcloud cluster up}); {@link #close()} leaves it running.
+     */
+    public static LocalCluster attach(String name) {
+        return attach(name, ClusterStateStore.forUser());
+    }
+
+    static LocalCluster attach(String name, ClusterStateStore store) {
+        Provisioner provisioner = provisioner(store);
+        ClusterRecord r = provisioner.find(name).orElseThrow(
+                () -> new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
+        return new LocalCluster(provisioner, r, false);
+    }
+
+    @Override
+    public String name() {
+        return record.name();
+    }
+
+    @Override
+    public String schedulerAddress() {
+        return record.scheduler();
+    }
+
+    @Override
+    public String dashboardAddress() {
+        return record.dashboard();
+    }
+
+    @Override
+    public Client connect() {
+        checkOpen();
+        return provisioner.connect(record);
+    }
+
+    /** Number of worker processes. */
+    public int workers() {
+        return record.workers().size();
+    }
+
+    /** Process ids of the scheduler and the workers, scheduler first. */
+    public List<Long> processIds() {
+        List<Long> pids = new ArrayList<>();
+        record.nodes().stream().sorted((a, b) -> a.role().compareTo(b.role()))
+                .map(Node::id).map(Long::parseLong).forEach(pids::add);
+        return pids;
+    }
+
+    /** Where the processes' logs are: {@code <node-name>.log}. */
+    public Path logDirectory() {
+        return provisioner.store().clusterDir(name()).resolve("logs");
+    }
+
+    @Override
+    public void scale(int workers) {
+        checkOpen();
+        record = provisioner.scale(name(), workers, Duration.ofSeconds(60));
+    }
+
+    /** Stops the cluster if this object started it (waiting until every process has exited). */
+    @Override
+    public void close() {
+        if (owned && shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running or about to
+            }
+        }
+        stop();
+    }
+
+    private void stop() {
+        if (closed.compareAndSet(false, true) && owned) {
+            provisioner.down(name(), GRACE);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cluster " + name() + " is closed");
+        }
+    }
+
+    static Provisioner provisioner(ClusterStateStore store) {
+        return new Provisioner(CloudProviders.of(new LocalProvider()), store);
+    }
+
+    /** Options of a {@link LocalCluster}; {@link #build()} starts it. */
+    public static final class Builder {
+        private String name;
+        private int workers = 4;
+        private int nthreads = 1;
+        private ByteSize memoryLimit;
+        private Duration idleTimeout = Duration.ofMinutes(30);
+        private Duration deathTimeout = Duration.ofSeconds(60);
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private Path stateDirectory;
+        private String classpath;
+        private String jvmOptions = "";
+        private boolean detached;
+
+        private Builder() {
+        }
+
+        /** Cluster name (default {@code local-xxxx}); lower-case letters, digits and '-'. */
+        public Builder name(String name) {
+            this.name = ClusterNames.check(name);
+            return this;
+        }
+
+        /** Number of worker processes (default 4). */
+        public Builder workers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** Task threads per worker (default 1). */
+        public Builder nthreads(int nthreads) {
+            if (nthreads < 1) {
+                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
+            }
+            this.nthreads = nthreads;
+            return this;
+        }
+
+        /** Memory per worker, also its maximum heap (default: the JVM's default maximum heap). */
+        public Builder memoryLimit(ByteSize memoryLimit) {
+            this.memoryLimit = memoryLimit;
+            return this;
+        }
+
+        /** Memory per worker as text, e.g. {@code 2GiB}. */
+        public Builder memoryLimit(String memoryLimit) {
+            return memoryLimit(ByteSize.parse(memoryLimit));
+        }
+
+        /** The scheduler stops the cluster after no tasks and no clients for this long (default 30m; zero = never). */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            return this;
+        }
+
+        /** A worker exits after failing to reach its scheduler this long (default 60s). */
+        public Builder deathTimeout(Duration deathTimeout) {
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            return this;
+        }
+
+        /** Deadline for the scheduler and all workers to be registered (default 60s). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+            return this;
+        }
+
+        /** Where cluster state and logs go (default: the user's jcloud state directory). */
+        public Builder stateDirectory(Path stateDirectory) {
+            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
+            return this;
+        }
+
+        /** Class path of the engine processes (default: this JVM's). */
+        public Builder classpath(String classpath) {
+            this.classpath = requireNonNull(classpath, "classpath is null");
+            return this;
+        }
+
+        /** Extra JVM options for the engine processes, separated by spaces. */
+        public Builder jvmOptions(String jvmOptions) {
+            this.jvmOptions = requireNonNull(jvmOptions, "jvmOptions is null");
+            return this;
+        }
+
+        /**
+         * Processes that outlive this program (what {@code jcloud cluster up} does): {@link #close()}
+         * then leaves the cluster running; stop it with {@code jcloud cluster down NAME}.
+         */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        /** Starts the scheduler and the workers and returns once every worker is registered. */
+        public LocalCluster build() {
+            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
+                    : ClusterStateStore.forUser();
+            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("local"))
+                    .withWorkers(workers)
+                    .withNthreads(nthreads)
+                    .withMemoryLimit(memoryLimit)
+                    .withIdleTimeout(idleTimeout)
+                    .withDeathTimeout(deathTimeout)
+                    .withStartTimeout(startTimeout)
+                    .withOption(LocalOptions.CLASSPATH, classpath != null ? LocalOptions.absolute(classpath) : LocalOptions.currentClasspath())
+                    .withOption(LocalOptions.JAVA, LocalOptions.currentJava())
+                    .withOption(LocalOptions.JVM_OPTIONS, jvmOptions)
+                    .withOption(LocalOptions.DETACHED, Boolean.toString(detached));
+            Provisioner provisioner = provisioner(store);
+            long owner = detached ? 0 : ProcessHandle.current().pid();
+            ClusterRecord r = provisioner.up("local", request, owner);
+            return new LocalCluster(provisioner, r, !detached);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.jcloud.provisioner;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The service provider interface one cloud (or this machine) implements. Found with
+ * {@link java.util.ServiceLoader}; see {@link CloudProviders}.
+ *
+ * <p>The shape follows what has worked for other cluster launchers (Ray's NodeProvider,
+ * SkyPilot's provision modules): create shared resources once, launch nodes of a role with
+ * tags, find nodes by the cluster's tag, terminate nodes, delete the shared resources. Every
+ * node carries {@link ClusterContext#tags()} so that {@link #nodes} can find it from any process
+ * on any machine: what the provider reports is the truth, local state is only a cache.
+ *
+ * <p>Implementations must be safe to call again after a partial failure: {@link #bootstrap} and
+ * {@link #deleteSharedResources} are idempotent, {@link #terminate} ignores nodes already gone.
+ */
+public interface CloudProvider {
+
+    /** The name users select the provider with, e.g. {@code local}, {@code aws}. */
+    String name();
+
+    /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
+    default void bootstrap(ClusterContext cluster) {
+    }
+
+    /** Starts the requested nodes and returns them without waiting for them to register. */
+    List<Node> launch(ClusterContext cluster, LaunchRequest request);
+
+    /**
+     * Waits until the scheduler node listens and returns its addresses; fails by {@code deadline}
+     * with a {@link ProvisionException} that shows the node's boot log when it does not.
+     */
+    SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline);
+
+    /** The cluster's nodes that are running now, found by the cluster's tag. */
+    List<Node> nodes(ClusterContext cluster);
+
+    /** Stops the given nodes (forcibly if they do not stop within a short grace period). */
+    void terminate(ClusterContext cluster, Collection<Node> nodes);
+
+    /** Deletes what {@link #bootstrap} created, once no node is left. */
+    default void deleteSharedResources(ClusterContext cluster) {
+    }
+
+    /** The last {@code lines} lines of the node's boot or process log, for error messages; may be empty. */
+    default String logTail(ClusterContext cluster, Node node, int lines) {
+        return "";
+    }
+}

@@ -1,0 +1,376 @@
+package dev.jcloud.provisioner;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.config.Durations;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.ClusterUnavailableException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster lifecycle over any {@link CloudProvider}: up, scale, down, list. Works from any
+ * process: everything it needs is in the {@link ClusterStateStore} and what the provider reports,
+ * and the provider's report wins (a cluster whose scheduler is gone is cleaned up, not listed).
+ *
+ * <p>Every wait has a deadline; when a node fails to start, the error shows its log.
+ */
+public final class Provisioner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioner.class);
+    private static final int LOG_LINES = 20;
+    private static final Duration POLL = Duration.ofMillis(25);
+
+    private final CloudProviders providers;
+    private final ClusterStateStore store;
+
+    public Provisioner(CloudProviders providers, ClusterStateStore store) {
+        this.providers = requireNonNull(providers, "providers is null");
+        this.store = requireNonNull(store, "store is null");
+    }
+
+    public ClusterStateStore store() {
+        return store;
+    }
+
+    /**
+     * Creates a cluster: shared resources, the scheduler, then all workers at once; returns when
+     * every worker is registered. If anything fails, everything created is removed again before
+     * the exception is thrown.
+     *
+     * @param ownerPid pid of the program that stops the cluster when done, 0 for a detached cluster
+     */
+    public ClusterRecord up(String providerName, ClusterRequest request, long ownerPid) {
+        CloudProvider provider = providers.require(providerName);
+        String name = request.name();
+        find(name).ifPresent(existing -> {
+            throw new ProvisionException("cluster " + name + " already exists (scheduler at " + existing.scheduler()
+                    + "): choose another name or run 'jcloud cluster down " + name + "'");
+        });
+        // A stale record (processes gone) was removed by find(); start from a clean directory.
+        ClusterContext ctx = new ClusterContext(name, ClusterNames.newId(), store.clusterDir(name), request.options());
+        Instant deadline = Instant.now().plus(request.startTimeout());
+        ClusterRecord record = new ClusterRecord(name, ctx.id(), provider.name(), null, null,
+                System.currentTimeMillis(), request.nthreads(),
+                request.memoryLimit() == null ? null : request.memoryLimit().toString(),
+                Durations.format(request.deathTimeout()), Durations.format(request.idleTimeout()), 1,
+                List.of(), request.options(), ownerPid);
+        List<Node> made = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Ctrl-C or a kill during up removes what up made, as a failure would.
+        Thread abort = new Thread(() -> {
+            LOG.warn("{}: interrupted while starting; removing what was created", name);
+            teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
+            store.delete(name);
+        }, "jcloud-up-abort-" + name);
+        Runtime.getRuntime().addShutdownHook(abort);
+        try {
+            provider.bootstrap(ctx);
+            EngineCommand schedulerCommand = EngineCommand.scheduler()
+                    .with("--idle-timeout", Durations.format(request.idleTimeout()));
+            Node scheduler = provider.launch(ctx, new LaunchRequest(NodeRole.SCHEDULER,
+                    List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(name), schedulerCommand)))).get(0);
+            made.add(scheduler);
+            record = record.withNodes(made);
+            store.save(record);   // from here on, any process can find and clean up this cluster
+
+            long start = System.nanoTime();
+            SchedulerEndpoint endpoint = provider.awaitScheduler(ctx, scheduler, deadline);
+            LOG.info("{}: scheduler listening at {} after {} ms", name, endpoint.scheduler(), millisSince(start));
+            record = record.withEndpoint(endpoint);
+            record = launchWorkers(provider, ctx, record, request.workers(), made);
+            store.save(record);
+            awaitWorkers(provider, ctx, record, List.copyOf(made.subList(1, made.size())), request.workers(), deadline);
+            LOG.info("{}: {} workers registered after {} ms", name, request.workers(), millisSince(start));
+            return record;
+        } catch (RuntimeException e) {
+            LOG.debug("up of {} failed, removing what was created", name, e);
+            teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
+            store.delete(name);
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(abort);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook does the clean-up
+            }
+        }
+    }
+
+    /**
+     * Sets the number of workers of cluster {@code name}: starts new ones (and waits until they are
+     * registered) or retires surplus ones through the scheduler (and waits until they have stopped).
+     */
+    public ClusterRecord scale(String name, int workers, Duration timeout) {
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+        }
+        ClusterRecord record = find(name).orElseThrow(() -> new ProvisionException("no cluster named " + name
+                + " is running: see 'jcloud cluster list'"));
+        if (record.scheduler() == null) {
+            throw new ProvisionException("cluster " + name + " is still starting: try again in a moment");
+        }
+        CloudProvider provider = providers.require(record.provider());
+        ClusterContext ctx = context(record);
+        Instant deadline = Instant.now().plus(timeout);
+        List<Node> current = record.workers();
+        if (workers > current.size()) {
+            List<Node> made = new ArrayList<>();
+            try {
+                record = launchWorkers(provider, ctx, record, workers - current.size(), made);
+                store.save(record);
+                awaitWorkers(provider, ctx, record, made, workers, deadline);
+            } catch (RuntimeException e) {
+                provider.terminate(ctx, made);
+                store.save(record.withNodes(provider.nodes(ctx)));
+                throw e;
+            }
+        } else if (workers < current.size()) {
+            List<String> retired;
+            try (Client client = connect(record)) {
+                retired = client.retireWorkers(current.size() - workers);
+            }
+            Set<String> names = new HashSet<>(retired);
+            long start = System.nanoTime();
+            List<Node> leaving = awaitGone(provider, ctx, n -> names.contains(n.name()), deadline);
+            LOG.info("{}: retired workers {} exited after {} ms", name, retired, millisSince(start));
+            if (!leaving.isEmpty()) {
+                LOG.warn("workers {} did not stop after retiring; terminating them",
+                        leaving.stream().map(Node::name).toList());
+                provider.terminate(ctx, leaving);
+            }
+        }
+        record = record.withNodes(provider.nodes(ctx));
+        store.save(record);
+        return record;
+    }
+
+    /**
+     * Stops cluster {@code name}: asks the scheduler to shut everything down, waits up to
+     * {@code grace} for the nodes to exit, terminates those left, deletes shared resources and
+     * the state. Safe to call again, and for unknown names.
+     */
+    public DownResult down(String name, Duration grace) {
+        ClusterNames.check(name);
+        Optional<ClusterRecord> found = store.load(name);
+        if (found.isEmpty()) {
+            return DownResult.UNKNOWN;
+        }
+        ClusterRecord record = found.get();
+        CloudProvider provider = providers.require(record.provider());
+        ClusterContext ctx = context(record);
+        List<Node> live = provider.nodes(ctx);
+        if (live.isEmpty()) {
+            provider.deleteSharedResources(ctx);
+            store.delete(name);
+            return DownResult.ALREADY_STOPPED;
+        }
+        if (record.scheduler() != null && live.stream().anyMatch(n -> n.role() == NodeRole.SCHEDULER)) {
+            try (Client client = Client.builder(record.scheduler()).connectTimeout(Duration.ofSeconds(3)).connect()) {
+                client.shutdownCluster();
+            } catch (RuntimeException e) {
+                LOG.debug("scheduler of {} did not take the shutdown request: {}", name, e.toString());
+            }
+        }
+        long start = System.nanoTime();
+        teardown(provider, ctx, live, grace);
+        store.delete(name);
+        LOG.info("{}: {} nodes stopped after {} ms", name, live.size(), millisSince(start));
+        return DownResult.STOPPED;
+    }
+
+    /** The running clusters; records whose scheduler is gone are cleaned up and left out. */
+    public List<ClusterRecord> list() {
+        List<ClusterRecord> out = new ArrayList<>();
+        for (ClusterRecord r : store.list()) {
+            reconcile(r).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The running cluster {@code name}, checked against its provider. */
+    public Optional<ClusterRecord> find(String name) {
+        return store.load(ClusterNames.check(name)).flatMap(this::reconcile);
+    }
+
+    /** A client of the cluster's scheduler. */
+    public Client connect(ClusterRecord record) {
+        if (record.scheduler() == null) {
+            throw new ProvisionException("cluster " + record.name() + " has no scheduler address yet");
+        }
+        return Client.builder(record.scheduler()).connectTimeout(Duration.ofSeconds(10)).connect();
+    }
+
+    /** The context for working on {@code record}'s cluster. */
+    public ClusterContext context(ClusterRecord record) {
+        return record.context(store.clusterDir(record.name()));
+    }
+
+    private Optional<ClusterRecord> reconcile(ClusterRecord r) {
+        CloudProvider provider;
+        try {
+            provider = providers.require(r.provider());
+        } catch (ProviderUnavailableException e) {
+            return Optional.of(r);   // cannot check from this build; show what we know
+        }
+        ClusterContext ctx = context(r);
+        List<Node> live = provider.nodes(ctx);
+        if (live.stream().noneMatch(n -> n.role() == NodeRole.SCHEDULER)) {
+            LOG.debug("cluster {} has no scheduler any more; removing it", r.name());
+            teardown(provider, ctx, live, Duration.ZERO);
+            store.delete(r.name());
+            return Optional.empty();
+        }
+        ClusterRecord fresh = r.withNodes(live);
+        if (!Set.copyOf(fresh.nodes()).equals(Set.copyOf(r.nodes()))) {
+            store.save(fresh);
+        }
+        return Optional.of(fresh);
+    }
+
+    private ClusterRecord launchWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, int count,
+                                        List<Node> made) {
+        if (count == 0) {
+            return record;
+        }
+        List<LaunchRequest.NodeLaunch> launches = new ArrayList<>();
+        int next = record.nextWorkerIndex();
+        for (int i = 0; i < count; i++) {
+            String workerName = ClusterNames.worker(record.name(), next++);
+            EngineCommand command = EngineCommand.worker(record.scheduler())
+                    .with("--name", workerName)
+                    .with("--nthreads", Integer.toString(record.nthreads()))
+                    .with("--death-timeout", record.deathTimeout());
+            if (record.memoryLimit() != null) {
+                command = command.with("--memory-limit", record.memoryLimit());
+            }
+            launches.add(new LaunchRequest.NodeLaunch(workerName, command));
+        }
+        List<Node> started = provider.launch(ctx, new LaunchRequest(NodeRole.WORKER, launches));
+        made.addAll(started);
+        List<Node> nodes = new ArrayList<>(record.nodes());
+        nodes.addAll(started);
+        return record.withNodes(nodes).withNextWorkerIndex(next);
+    }
+
+    /**
+     * Waits until the scheduler has {@code total} workers. Fails early, with the node's log, when
+     * one of the {@code launched} nodes or the scheduler exits; fails at the deadline with the logs
+     * of the scheduler and of a worker that has not registered.
+     */
+    private void awaitWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, List<Node> launched,
+                              int total, Instant deadline) {
+        Duration remaining = Duration.between(Instant.now(), deadline);
+        try (Client client = Client.builder(record.scheduler()).connectTimeout(positive(remaining)).connect()) {
+            while (true) {
+                remaining = Duration.between(Instant.now(), deadline);
+                try {
+                    client.waitForWorkers(total, min(positive(remaining), Duration.ofMillis(250)));
+                    return;
+                } catch (ClusterUnavailableException e) {
+                    Set<String> alive = provider.nodes(ctx).stream().map(Node::name).collect(Collectors.toSet());
+                    for (Node n : launched) {
+                        if (!alive.contains(n.name())) {
+                            throw new ProvisionException(describe(n) + " exited before registering with the scheduler"
+                                    + logOf(provider, ctx, n));
+                        }
+                    }
+                    Node scheduler = record.nodes().stream().filter(n -> n.role() == NodeRole.SCHEDULER)
+                            .findFirst().orElse(null);
+                    if (scheduler != null && !alive.contains(scheduler.name())) {
+                        throw new ProvisionException("the scheduler exited while workers were starting"
+                                + logOf(provider, ctx, scheduler));
+                    }
+                    if (!Instant.now().isBefore(deadline)) {
+                        int registered = registered(client);
+                        StringBuilder msg = new StringBuilder("only " + registered + " of " + total
+                                + " workers registered with the scheduler at " + record.scheduler() + " in time");
+                        if (scheduler != null) {
+                            msg.append(logOf(provider, ctx, scheduler));
+                        }
+                        if (!launched.isEmpty()) {
+                            msg.append(logOf(provider, ctx, launched.get(launched.size() - 1)));
+                        }
+                        throw new ProvisionException(msg.toString(), e);
+                    }
+                }
+            }
+        }
+    }
+
+    private static int registered(Client client) {
+        try {
+            return client.summary().workers().size();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Waits until no node matching {@code which} is alive; returns those still alive at the deadline. */
+    private static List<Node> awaitGone(CloudProvider provider, ClusterContext ctx,
+                                        java.util.function.Predicate<Node> which, Instant deadline) {
+        while (true) {
+            List<Node> left = provider.nodes(ctx).stream().filter(which).toList();
+            if (left.isEmpty() || !Instant.now().isBefore(deadline)) {
+                return left;
+            }
+            sleep(POLL);
+        }
+    }
+
+    /** Waits up to {@code grace} for the nodes to exit on their own, then terminates the rest. */
+    private static void teardown(CloudProvider provider, ClusterContext ctx, Collection<Node> known, Duration grace) {
+        try {
+            List<Node> left = awaitGone(provider, ctx, n -> true, Instant.now().plus(grace));
+            Set<Node> all = new HashSet<>(left);
+            // Nodes launched but not (yet) visible under the tag are terminated by id as well.
+            all.addAll(known);
+            if (!all.isEmpty()) {
+                provider.terminate(ctx, all);
+            }
+        } finally {
+            provider.deleteSharedResources(ctx);
+        }
+    }
+
+    private static String describe(Node n) {
+        return n.role().label() + " " + n.name() + " (" + n.id() + ")";
+    }
+
+    private static String logOf(CloudProvider provider, ClusterContext ctx, Node n) {
+        String tail = provider.logTail(ctx, n, LOG_LINES);
+        if (tail == null || tail.isBlank()) {
+            return "; its log is empty";
+        }
+        return "; last lines of the " + n.name() + " log:\n" + tail.stripTrailing().indent(2).stripTrailing();
+    }
+
+    private static long millisSince(long nanoTime) {
+        return (System.nanoTime() - nanoTime) / 1_000_000;
+    }
+
+    private static Duration positive(Duration d) {
+        return d.isNegative() || d.isZero() ? Duration.ofMillis(1) : d;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProvisionException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.jcloud.provisioner.api;
+
+import dev.jcloud.engine.api.Client;
+
+/**
+ * A running cluster: a scheduler and its workers, wherever they run (processes on this machine,
+ * VMs, containers). Obtained from a provider's entry point, e.g. {@code LocalCluster.builder()...build()}.
+ *
+ * <pre>{@code
+ * try (Cluster cluster = LocalCluster.builder().workers(4).build();
+ *      Client client = cluster.connect()) {
+ *     long answer = client.submit(() -> 6L * 7).get();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} tears the cluster down when this object started it ("owns" it); a handle
+ * attached to a cluster started elsewhere only lets go of it.
+ */
+public interface Cluster extends AutoCloseable {
+
+    /** The cluster's name, unique among the clusters of this user and provider. */
+    String name();
+
+    /** host:port of the scheduler, for {@link Client#connect(String)}. */
+    String schedulerAddress();
+
+    /** host:port of the dashboard and Prometheus {@code /metrics} endpoint, or null when disabled. */
+    String dashboardAddress();
+
+    /** A new client connected to this cluster's scheduler; the caller closes it. */
+    Client connect();
+
+    /**
+     * Changes the number of workers to {@code workers}: starts new ones and waits until they are
+     * registered, or retires surplus ones gracefully (their results move first) and waits until
+     * they have stopped.
+     */
+    void scale(int workers);
+
+    /**
+     * Stops the scheduler and every worker and waits until they are gone, if this object owns the
+     * cluster; otherwise only releases this handle. Idempotent.
+     */
+    @Override
+    void close();
+}

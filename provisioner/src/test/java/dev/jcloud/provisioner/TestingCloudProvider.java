@@ -1,0 +1,89 @@
+package dev.jcloud.provisioner;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * An in-memory provider (the idea of jclouds' "stub" provider): nodes are entries in a list, and
+ * tests decide what the scheduler wait does.
+ */
+final class TestingCloudProvider implements CloudProvider {
+
+    final List<Node> running = new ArrayList<>();
+    final List<Node> terminated = new ArrayList<>();
+    final List<String> sharedResources = new ArrayList<>();
+    final List<LaunchRequest> launches = new ArrayList<>();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final String name;
+    private Function<Node, SchedulerEndpoint> schedulerWait = n -> new SchedulerEndpoint("127.0.0.1:1", null);
+
+    TestingCloudProvider(String name) {
+        this.name = name;
+    }
+
+    TestingCloudProvider schedulerWait(Function<Node, SchedulerEndpoint> wait) {
+        this.schedulerWait = wait;
+        return this;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public synchronized void bootstrap(ClusterContext cluster) {
+        if (!sharedResources.contains(cluster.id())) {
+            sharedResources.add(cluster.id());
+        }
+    }
+
+    @Override
+    public synchronized List<Node> launch(ClusterContext cluster, LaunchRequest request) {
+        launches.add(request);
+        List<Node> out = new ArrayList<>();
+        for (LaunchRequest.NodeLaunch n : request.nodes()) {
+            out.add(new Node(cluster.id() + "/" + ids.incrementAndGet(), n.name(), request.role()));
+        }
+        running.addAll(out);
+        return out;
+    }
+
+    @Override
+    public SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline) {
+        return schedulerWait.apply(scheduler);
+    }
+
+    @Override
+    public synchronized List<Node> nodes(ClusterContext cluster) {
+        return running.stream().filter(n -> n.id().startsWith(cluster.id() + "/")).toList();
+    }
+
+    @Override
+    public synchronized void terminate(ClusterContext cluster, Collection<Node> nodes) {
+        for (Node n : nodes) {
+            if (running.remove(n)) {
+                terminated.add(n);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void deleteSharedResources(ClusterContext cluster) {
+        sharedResources.remove(cluster.id());
+    }
+
+    @Override
+    public String logTail(ClusterContext cluster, Node node, int lines) {
+        return "boot log of " + node.name();
+    }
+
+    /** Simulates a node dying on its own (kill -9, a VM preempted). */
+    synchronized void kill(Node n) {
+        running.remove(n);
+    }
+}
