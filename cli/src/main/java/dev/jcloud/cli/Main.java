@@ -1,5 +1,6 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
 import java.io.PrintWriter;
@@ -12,8 +13,15 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
-            System.setProperty("jcloud.log.level", "INFO");   // read by logback.xml when logging starts
+        if (args.length > 0 && (args[0].equals("scheduler") || args[0].equals("worker"))) {
+            ProcessLogging.configure();   // an engine role: log like one
+        } else {
+            if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
+                System.setProperty("jcloud.log.level", "INFO");   // read by the CLI's logback file
+            }
+            if (System.getProperty("logback.configurationFile") == null) {
+                System.setProperty("logback.configurationFile", "jcloud-cli-logback.xml");
+            }
         }
         System.exit(commandLine().execute(args));
     }

@@ -35,6 +35,16 @@ public interface CloudProvider {
      */
     SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline);
 
+    /**
+     * The address workers will reach the scheduler at, when it is known as soon as the scheduler
+     * is launched (a port chosen up front, a private IP assigned at launch). Workers then boot
+     * alongside the scheduler (they retry until it listens) instead of after it. Empty (the
+     * default) means workers are launched once {@link #awaitScheduler} returns.
+     */
+    default java.util.Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
+        return java.util.Optional.empty();
+    }
+
     /** The cluster's nodes that are running now, found by the cluster's tag. */
     List<Node> nodes(ClusterContext cluster);
 

@@ -83,10 +83,19 @@ public final class Provisioner {
             store.save(record);   // from here on, any process can find and clean up this cluster
 
             long start = System.nanoTime();
+            java.util.Optional<String> early = provider.schedulerAddressAtLaunch(ctx, scheduler);
+            if (early.isPresent()) {
+                // Workers boot while the scheduler does; their start-up, not its, sets the pace.
+                record = launchWorkers(provider, ctx, record.withEndpoint(new SchedulerEndpoint(early.get(), null)),
+                        request.workers(), made);
+                store.save(record);
+            }
             SchedulerEndpoint endpoint = provider.awaitScheduler(ctx, scheduler, deadline);
             LOG.info("{}: scheduler listening at {} after {} ms", name, endpoint.scheduler(), millisSince(start));
             record = record.withEndpoint(endpoint);
-            record = launchWorkers(provider, ctx, record, request.workers(), made);
+            if (early.isEmpty()) {
+                record = launchWorkers(provider, ctx, record, request.workers(), made);
+            }
             store.save(record);
             awaitWorkers(provider, ctx, record, List.copyOf(made.subList(1, made.size())), request.workers(), deadline);
             LOG.info("{}: {} workers registered after {} ms", name, request.workers(), millisSince(start));

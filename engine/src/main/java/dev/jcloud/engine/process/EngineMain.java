@@ -13,19 +13,9 @@ import picocli.CommandLine.Command;
         description = "Run one role of the jcloud task engine.")
 public final class EngineMain {
 
-    /** Where process logging is configured unless the user points logback elsewhere. */
-    public static final String LOGGING_CONFIG = "dev/jcloud/engine/process/logback-process.xml";
-
     public static void main(String[] args) {
-        useProcessLogging();
+        ProcessLogging.configure();
         System.exit(commandLine().execute(args));
-    }
-
-    /** Engine processes log INFO to stderr; a library embedding the engine keeps its own logging. */
-    public static void useProcessLogging() {
-        if (System.getProperty("logback.configurationFile") == null) {
-            System.setProperty("logback.configurationFile", LOGGING_CONFIG);
-        }
     }
 
     /** A command line whose user errors print one clear line and exit 2, without a stack trace. */

@@ -83,6 +83,7 @@ public final class WorkerServer implements AutoCloseable {
     private volatile long lostSinceMillis;
     private volatile boolean paused;
     private volatile long lastGcMillis;
+    private volatile int reconnects;
 
     private record Stolen(long key) {
     }
@@ -196,6 +197,7 @@ public final class WorkerServer implements AutoCloseable {
         public void onNext(WorkerOrders orders) {
             if (orders.hasRegistered()) {
                 connected = true;
+                reconnects = 0;
                 LOG.info("worker {} registered with {} at {}", options.name(), options.schedulerAddress(), dataAddress);
             }
             handle(orders);
@@ -242,9 +244,13 @@ public final class WorkerServer implements AutoCloseable {
             exit.complete(EXIT_SCHEDULER_LOST);
             return;
         }
-        LOG.warn("lost the scheduler ({}); reconnecting", why);
+        // Quick retries at first (a worker may start before its scheduler listens), then once a second.
+        long delay = Math.min(1000, 25L << Math.min(6, reconnects++));
+        if (reconnects > 3) {
+            LOG.warn("lost the scheduler ({}); reconnecting in {} ms", why, delay);
+        }
         try {
-            timers.schedule(this::connect, 1, TimeUnit.SECONDS);
+            timers.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException ignored) {
             // Shutting down.
         }

@@ -67,6 +67,7 @@ public final class LocalProvider implements CloudProvider {
         try {
             Files.createDirectories(logDir(cluster));
             Files.deleteIfExists(addressFile(cluster));
+            Files.writeString(portFile(cluster), Integer.toString(freeLoopbackPort()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + cluster.workDir() + ": " + e.getMessage(), e);
         }
@@ -208,6 +209,30 @@ public final class LocalProvider implements CloudProvider {
         return cluster.workDir().resolve("scheduler-address.json");
     }
 
+    /** The scheduler's port, chosen at bootstrap so that workers can start before it listens. */
+    static Path portFile(ClusterContext cluster) {
+        return cluster.workDir().resolve("scheduler-port");
+    }
+
+    private static int freeLoopbackPort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static Optional<Integer> plannedPort(ClusterContext cluster) {
+        try {
+            return Optional.of(Integer.parseInt(Files.readString(portFile(cluster)).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
+        return plannedPort(cluster).map(port -> "127.0.0.1:" + port);
+    }
+
     /** The live process of {@code node}, if it is still the node (same pid and the cluster's tag, or exiting). */
     static Optional<ProcessHandle> handle(ClusterContext cluster, Node node) {
         long pid;
@@ -227,7 +252,7 @@ public final class LocalProvider implements CloudProvider {
     private static EngineCommand withLocalFlags(ClusterContext cluster, String name, EngineCommand command) {
         if (command.role() == NodeRole.SCHEDULER) {
             return command.with("--host", "127.0.0.1")
-                    .with("--port", "0")
+                    .with("--port", plannedPort(cluster).map(String::valueOf).orElse("0"))
                     .with("--dashboard-port", "0")
                     .with("--address-file", addressFile(cluster).toString());
         }
