@@ -24,13 +24,17 @@ import picocli.CommandLine.Spec;
 
 /** {@code jcloud bench flat|tree}: engine throughput on a fresh local cluster, optionally beside Dask. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure tasks per second on a fresh local cluster of W workers x 1 thread.",
-                "  flat  N independent no-op tasks (client.map), waiting for all",
-                "  tree  a binary reduction over N leaves (2N-1 tasks), one result gathered"})
+        description = {"Measure the engine on a fresh local cluster of W workers x 1 thread.",
+                "  flat     N independent no-op tasks (client.map), waiting for all",
+                "  tree     a binary reduction over N leaves (2N-1 tasks), one result gathered",
+                "  latency  one task submitted and its result received, N times: the median (p50)",
+                "  startup  seconds from starting a cluster of W workers until all are registered",
+                "With --repeat R the shape runs R times on the same cluster: the first run is on",
+                "fresh JVMs, later ones show the engine after the JIT has compiled it."})
 final class BenchCommand implements Callable<Integer> {
 
     /** The benchmark shapes. */
-    enum Shape { flat, tree }
+    enum Shape { flat, tree, latency, startup }
 
     /** One measurement (a copy of the engine's result, so this command depends only on its accessors). */
     record Measured(String shape, long tasks, double seconds) {
@@ -50,7 +54,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(index = "0", paramLabel = "SHAPE", description = "flat or tree.")
+    @Parameters(index = "0", paramLabel = "SHAPE", description = "flat, tree, latency or startup.")
     Shape shape;
 
     @Option(names = "--tasks", paramLabel = "N", defaultValue = "100000",
@@ -59,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workers", paramLabel = "W", defaultValue = "2", description = "Workers (default: ${DEFAULT-VALUE}).")
     int workers;
+
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "1",
+            description = "Runs on the same cluster (default: ${DEFAULT-VALUE}); the first is cold.")
+    int repeat;
 
     @Option(names = "--compare-dask", description = "Also run the same shape on Dask (needs --dask-anchor and python3-distributed).")
     boolean compareDask;
@@ -80,15 +88,22 @@ final class BenchCommand implements Callable<Integer> {
         if (daskAnchor != null && !Files.isRegularFile(daskAnchor)) {
             throw new IllegalArgumentException("--dask-anchor: file " + daskAnchor + " does not exist");
         }
-        Measured result;
-        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).build();
-             Client client = cluster.connect()) {
-            var r = shape == Shape.flat ? EngineBenchmarks.flat(client, tasks) : EngineBenchmarks.tree(client, tasks);
-            result = new Measured(r.shape(), r.tasks(), r.seconds());
+        if (repeat < 1) {
+            throw new IllegalArgumentException("--repeat must be >= 1 (was " + repeat + ")");
         }
+        List<Measured> runs = measure();
+        Measured result = runs.get(0);
         Map<String, Object> json = toJson(result);
         json.put("workers", workers);
-        JsonNode dask = compareDask || daskAnchor != null ? runDask() : null;
+        if (schedulerPeakRss > 0) {
+            json.put("scheduler_peak_rss_bytes", schedulerPeakRss);
+        }
+        if (runs.size() > 1) {
+            json.put("runs", runs.stream().map(BenchCommand::toJson).toList());
+            json.put("best_tasks_per_s", runs.stream().mapToLong(r -> Math.round(r.tasksPerSecond())).max().orElse(0));
+        }
+        boolean daskHasShape = shape != Shape.latency;
+        JsonNode dask = (compareDask || daskAnchor != null) && daskHasShape ? runDask() : null;
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             if (dask != null) {
@@ -98,14 +113,73 @@ final class BenchCommand implements Callable<Integer> {
             OutputOptions.printJson(out, json);
             return 0;
         }
-        String format = "%-7s %-5s %,10d tasks %8.3f s %,12.0f tasks/s%n";
-        out.printf(format, "jcloud", result.shape(), result.tasks(), result.seconds(), result.tasksPerSecond());
+        String format = "%-7s %-8s run %d %,10d tasks %10.6f s %,12.0f tasks/s%n";
+        for (int i = 0; i < runs.size(); i++) {
+            Measured r = runs.get(i);
+            if (shape == Shape.latency) {
+                out.printf("jcloud  latency  run %d  p50 %.3f ms over %,d round trips%n", i + 1, r.seconds() * 1000, r.tasks());
+            } else if (shape == Shape.startup) {
+                out.printf("jcloud  startup  run %d  %d workers registered after %.2f s%n", i + 1, r.tasks(), r.seconds());
+            } else {
+                out.printf(format, "jcloud", r.shape(), i + 1, r.tasks(), r.seconds(), r.tasksPerSecond());
+            }
+        }
+        if (schedulerPeakRss > 0) {
+            out.printf("scheduler peak RSS: %,d MiB%n", schedulerPeakRss >> 20);
+        }
+        if ((compareDask || daskAnchor != null) && !daskHasShape) {
+            out.println("(dask_anchor.py has no latency shape: no Dask figure)");
+        }
         if (dask != null) {
-            out.printf(format, "dask", dask.path("shape").asText(), dask.path("tasks").asLong(),
+            out.printf(format, "dask", dask.path("shape").asText(), 1, dask.path("tasks").asLong(),
                     dask.path("seconds").asDouble(), dask.path("tasks_per_s").asDouble());
-            out.printf("jcloud / dask: %.1fx%n", ratio(result, dask));
+            out.printf(shape == Shape.startup ? "dask / jcloud startup time: %.2fx%n" : "jcloud / dask, first run: %.1fx%n",
+                    ratio(result, dask));
         }
         out.flush();
+        return 0;
+    }
+
+    /** The runs of this shape: on one cluster, or (startup) one fresh cluster per run. */
+    private List<Measured> measure() throws Exception {
+        List<Measured> runs = new java.util.ArrayList<>();
+        if (shape == Shape.startup) {
+            for (int i = 0; i < repeat; i++) {
+                long t0 = System.nanoTime();
+                try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).build()) {
+                    runs.add(new Measured("startup", workers, (System.nanoTime() - t0) / 1e9));
+                }
+            }
+            return runs;
+        }
+        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).build();
+             Client client = cluster.connect()) {
+            for (int i = 0; i < repeat; i++) {
+                var r = switch (shape) {
+                    case flat -> EngineBenchmarks.flat(client, tasks);
+                    case tree -> EngineBenchmarks.tree(client, tasks);
+                    default -> EngineBenchmarks.latency(client, tasks);
+                };
+                runs.add(new Measured(r.shape(), r.tasks(), r.seconds()));
+            }
+            schedulerPeakRss = peakRss(cluster.processIds().get(0));
+        }
+        return runs;
+    }
+
+    private long schedulerPeakRss;
+
+    /** VmHWM of a process on Linux, in bytes; 0 where /proc is not there. */
+    static long peakRss(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Not Linux, or the process is gone: no figure.
+        }
         return 0;
     }
 
@@ -113,12 +187,17 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("shape", r.shape());
         m.put("tasks", r.tasks());
-        m.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
-        m.put("tasks_per_s", Math.round(r.tasksPerSecond()));
+        m.put("seconds", r.shape().equals("latency_p50") ? r.seconds() : Math.round(r.seconds() * 1000) / 1000.0);
+        if (!r.shape().equals("startup") && !r.shape().equals("latency_p50")) {
+            m.put("tasks_per_s", Math.round(r.tasksPerSecond()));
+        }
         return m;
     }
 
     private static double ratio(Measured r, JsonNode dask) {
+        if (r.shape().equals("startup")) {
+            return Math.round(dask.path("seconds").asDouble() / r.seconds() * 100) / 100.0;
+        }
         double theirs = dask.path("tasks_per_s").asDouble();
         return theirs > 0 ? Math.round(r.tasksPerSecond() / theirs * 10) / 10.0 : Double.NaN;
     }
@@ -128,7 +207,8 @@ final class BenchCommand implements Callable<Integer> {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new UserFailure(PYTHON + " is missing: install Debian's Dask with 'apt-get install -y python3-distributed'");
         }
-        Process p = new ProcessBuilder(List.of(PYTHON, daskAnchor.toString(), shape.name(), Integer.toString(tasks)))
+        String size = shape == Shape.startup ? Integer.toString(workers) : Integer.toString(tasks);
+        Process p = new ProcessBuilder(List.of(PYTHON, daskAnchor.toString(), shape.name(), size))
                 .redirectErrorStream(true).start();
         p.getOutputStream().close();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

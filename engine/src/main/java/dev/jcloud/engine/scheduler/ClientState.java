@@ -14,6 +14,8 @@ final class ClientState {
     final String name;
     final Consumer<ClientUpdates> sink;
     final Set<Long> wanted = new HashSet<>();
+    /** Tasks of a submission whose last batch has not arrived yet. */
+    final java.util.List<TaskRecord> pinned = new java.util.ArrayList<>();
     private ClientUpdates.Builder out;
     int lastWorkerCount = -1;
 

@@ -140,8 +140,16 @@ final class SchedulerCore {
             if (t.state == TaskRecord.ERRED) {
                 erred.add(t);
             }
+            if (batch.getMore()) {
+                // Its dependents may be in the next batch: keep its result until they are here.
+                t.pins++;
+                c.pinned.add(t);
+            }
         }
         erred.forEach(this::maybeForget);
+        if (!batch.getMore()) {
+            unpin(c);
+        }
         for (long key : batch.getReleaseList()) {
             release(c, key);
         }
@@ -153,10 +161,25 @@ final class SchedulerCore {
         }
     }
 
+    /** The client's submission is complete: results nothing needs can go now. */
+    private void unpin(ClientState c) {
+        for (TaskRecord t : c.pinned) {
+            if (--t.pins > 0 || t.retained()) {
+                continue;
+            }
+            if (t.state == TaskRecord.MEMORY && t.pendingDependents == 0) {
+                releaseData(t);
+            }
+            maybeForget(t);
+        }
+        c.pinned.clear();
+    }
+
     void clientGone(ClientState c) {
         if (clients.remove(c.id) == null) {
             return;
         }
+        unpin(c);
         for (long key : new ArrayList<>(c.wanted)) {
             release(c, key);
         }
@@ -236,7 +259,7 @@ final class SchedulerCore {
         if (t == null || !t.removeWanter(c)) {
             return;
         }
-        if (t.wanted()) {
+        if (t.retained()) {
             return;
         }
         if (t.state == TaskRecord.MEMORY && t.pendingDependents == 0) {
@@ -462,7 +485,7 @@ final class SchedulerCore {
                 }
             }
         }
-        if (!t.wanted() && t.pendingDependents == 0) {
+        if (!t.retained() && t.pendingDependents == 0) {
             releaseData(t);
             maybeForget(t);
         }
@@ -570,7 +593,7 @@ final class SchedulerCore {
             int i = 0;
             for (TaskRecord t : tasks.values()) {
                 if (t.state == TaskRecord.MEMORY && t.heldBy(w) && !heldByAStayingWorker(t)
-                        && (t.wanted() || t.pendingDependents > 0)) {
+                        && (t.retained() || t.pendingDependents > 0)) {
                     safe = false;
                     WorkerState asked = w.replicating.get(t.key);
                     if (asked == null || asked.closed || asked.retiring) {
@@ -662,7 +685,7 @@ final class SchedulerCore {
 
     private void leavePending(TaskRecord t) {
         for (TaskRecord d : t.deps) {
-            if (--d.pendingDependents == 0 && d.state == TaskRecord.MEMORY && !d.wanted()) {
+            if (--d.pendingDependents == 0 && d.state == TaskRecord.MEMORY && !d.retained()) {
                 releaseData(d);
             }
         }
@@ -680,7 +703,7 @@ final class SchedulerCore {
         leavePending(t);
         setState(t, TaskRecord.RELEASED);
         for (TaskRecord d : t.deps) {
-            if (d.pending() && d.pendingDependents == 0 && !d.wanted()) {
+            if (d.pending() && d.pendingDependents == 0 && !d.retained()) {
                 abandon(d);
             }
         }
@@ -704,7 +727,7 @@ final class SchedulerCore {
         todo.add(root);
         while (!todo.isEmpty()) {
             TaskRecord t = todo.poll();
-            if ((t.state != TaskRecord.RELEASED && t.state != TaskRecord.ERRED) || t.wanted() || t.liveDependents > 0) {
+            if ((t.state != TaskRecord.RELEASED && t.state != TaskRecord.ERRED) || t.retained() || t.liveDependents > 0) {
                 continue;
             }
             setState(t, TaskRecord.FORGOTTEN);

@@ -42,6 +42,7 @@ final class TaskRecord {
     List<WorkerState> moreHolders;
     ClientState wanter;       // usually the one client waiting on this key
     List<ClientState> moreWanters;
+    int pins;                 // submissions still arriving that may add dependents of this key
     int retriesLeft;
     int workerLosses;
     long nbytes;
@@ -61,6 +62,11 @@ final class TaskRecord {
 
     boolean wanted() {
         return wanter != null;
+    }
+
+    /** Kept whatever its dependents say: a client waits on it, or its submission is still arriving. */
+    boolean retained() {
+        return wanter != null || pins > 0;
     }
 
     void addWanter(ClientState c) {

@@ -35,6 +35,34 @@ class SchedulerCoreTest {
     // ------------------------------------------------------------------ graphs
 
     @Test
+    void aSubmissionSplitOverBatchesKeepsResultsUntilTheirDependentsArrive() {
+        // Regression: the client sends big graphs in chunks. A task of the first chunk that finished
+        // before the chunk holding its dependent arrived was released and forgotten, and the
+        // dependent then failed with "dependency unknown to the scheduler".
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.send(ClientBatch.newBuilder().addFunctions(TestingCluster.FN).addTasks(task(1).build()).setMore(true).build());
+        cluster.runUntilQuiet();
+        assertThat(a.store).containsKey(1L);
+        assertThat(cluster.core.taskCount()).isEqualTo(1);
+
+        client.send(ClientBatch.newBuilder().addTasks(task(2, 1).setWanted(true).build()).build());
+        cluster.runUntilQuiet();
+        assertThat(client.errors).isEmpty();
+        assertThat(client.values).containsEntry(2L, v(2, v(1)));
+        assertThat(a.store).containsOnlyKeys(2L);   // unpinned once the submission was complete
+
+        // A submission left unfinished by a client that leaves is unpinned too.
+        client.send(ClientBatch.newBuilder().addTasks(task(3).build()).setMore(true).build());
+        cluster.runUntilQuiet();
+        client.release(2);
+        client.disconnect();
+        cluster.runUntilQuiet();
+        assertThat(cluster.core.taskCount()).isZero();
+        assertThat(a.store).isEmpty();
+    }
+
+    @Test
     void chainCompletesReportsOnlyWantedKeysAndReleasesIntermediates() {
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");

@@ -193,15 +193,15 @@ public final class ClientSession implements AutoCloseable {
     public void submit(List<TaskSpec> tasks) {
         checkUsable();
         synchronized (sendLock) {
-            for (int from = 0; from < tasks.size() || from == 0; from += TASKS_PER_MESSAGE) {
+            int from = 0;
+            do {
+                int to = Math.min(tasks.size(), from + TASKS_PER_MESSAGE);
                 ClientBatch.Builder batch = ClientBatch.newBuilder();
                 drainPending(batch);
-                batch.addAllTasks(tasks.subList(from, Math.min(tasks.size(), from + TASKS_PER_MESSAGE)));
+                batch.addAllTasks(tasks.subList(from, to)).setMore(to < tasks.size());
                 up.onNext(batch.build());
-                if (tasks.isEmpty()) {
-                    break;
-                }
-            }
+                from = to;
+            } while (from < tasks.size());
         }
     }
 
