@@ -130,11 +130,14 @@ final class BenchCommand implements Callable<Integer> {
         if ((compareDask || daskAnchor != null) && !daskHasShape) {
             out.println("(dask_anchor.py has no latency shape: no Dask figure)");
         }
-        if (dask != null) {
+        if (dask != null && shape == Shape.startup) {
+            out.printf("dask    startup  run 1  %d workers registered after %.2f s%n",
+                    dask.path("workers").asInt(), dask.path("seconds").asDouble());
+        } else if (dask != null) {
             out.printf(format, "dask", dask.path("shape").asText(), 1, dask.path("tasks").asLong(),
                     dask.path("seconds").asDouble(), dask.path("tasks_per_s").asDouble());
-            out.printf(shape == Shape.startup ? "dask / jcloud startup time: %.2fx%n" : "jcloud / dask, first run: %.1fx%n",
-                    ratio(result, dask));
+            out.printf(shape == Shape.startup ? "jcloud start-up time / dask's: %.2fx%n" : "jcloud / dask, first run: %.1fx%n",
+                    shape == Shape.startup ? 1 / ratio(result, dask) : ratio(result, dask));
         }
         out.flush();
         return 0;
