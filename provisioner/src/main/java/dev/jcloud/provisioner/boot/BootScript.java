@@ -1,0 +1,232 @@
+package dev.jcloud.provisioner.boot;
+
+import static dev.jcloud.provisioner.boot.ShellQuote.quote;
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.provisioner.EngineCommand;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The one renderer of the bash script that starts an engine role on a machine (EC2 user-data
+ * today; the in-cluster controller and the Terraform exporter use the same renderer). The script
+ *
+ * <ol>
+ *   <li>uses the machine's {@code java} when there is one, else installs a JRE with the OS
+ *       package manager ({@code dnf}, {@code yum} or {@code apt-get}): the {@link JreInstall}
+ *       seam;</li>
+ *   <li>downloads the engine from {@link EngineArtifact#url()} and refuses to start unless its
+ *       SHA-256 matches, so the machine runs exactly the engine of the client;</li>
+ *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter}), then {@code exec}s
+ *       {@code java ... EngineMain <engine command>} so the engine's output is the machine's boot
+ *       log (console output, {@code cloud-init-output.log}).</li>
+ * </ol>
+ *
+ * <p>Every interpolated value is single-quoted with {@link ShellQuote}, so cluster names, tags
+ * and flags reach the engine verbatim whatever they contain. The script holds no secrets: it is
+ * readable by anyone who can describe the instance.
+ *
+ * <p>{@code JCLOUD_HOME} (default {@code /opt/jcloud}) may be set in the environment of the
+ * script; tests use that to run the script unprivileged.
+ */
+public final class BootScript {
+
+    /** The engine's process entry point. */
+    public static final String MAIN_CLASS = "dev.jcloud.engine.process.EngineMain";
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]*");
+
+    private final EngineCommand command;
+    private final EngineArtifact engine;
+    private final JreInstall jre;
+    private final Map<String, String> environment;
+    private final List<String> jvmOptions;
+    private final String joinTokenParameter;
+
+    private BootScript(Builder b) {
+        this.command = requireNonNull(b.command, "command is null");
+        this.engine = requireNonNull(b.engine, "engine is null");
+        this.jre = b.jre;
+        this.environment = Map.copyOf(b.environment);
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.joinTokenParameter = b.joinTokenParameter;
+    }
+
+    /** A builder for the script that runs {@code command} with the engine from {@code engine}. */
+    public static Builder builder(EngineCommand command, EngineArtifact engine) {
+        return new Builder(command, engine);
+    }
+
+    /** The join-token parameter name, if the hook is enabled. */
+    public Optional<String> joinTokenParameter() {
+        return Optional.ofNullable(joinTokenParameter);
+    }
+
+    /** The script, starting with {@code #!/bin/bash}. */
+    public String render() {
+        StringBuilder s = new StringBuilder(4096);
+        s.append("#!/bin/bash\n");
+        s.append("# Rendered by jcloud (dev.jcloud.provisioner.boot.BootScript): starts one engine role on this\n");
+        s.append("# machine. It holds no secrets; anything secret is fetched at boot with the machine's identity.\n");
+        s.append("set -euo pipefail\n");
+        s.append("umask 022\n");
+        s.append("JCLOUD_HOME=\"${JCLOUD_HOME:-/opt/jcloud}\"\n");
+        s.append("ENGINE_URL=").append(quote(engine.url().toString())).append('\n');
+        s.append("ENGINE_SHA256=").append(quote(engine.sha256())).append('\n');
+        // Sorted so that the same inputs always render the same script (diffable, cacheable).
+        new java.util.TreeMap<>(environment).forEach((k, v) ->
+                s.append("export ").append(k).append('=').append(quote(v)).append('\n'));
+        s.append("jcloud_log() { printf 'jcloud-boot: %s\\n' \"$*\" >&2; }\n\n");
+
+        s.append("# JRE seam: the machine's java if it has one, else the OS package manager's.\n");
+        s.append("jcloud_java() {\n");
+        s.append("  if command -v java >/dev/null 2>&1; then return 0; fi\n");
+        s.append("  jcloud_log \"no java on PATH; installing a JRE\"\n");
+        s.append("  if command -v dnf >/dev/null 2>&1; then\n");
+        s.append("    ").append(installAny("dnf install -y -q", jre.rpmPackages())).append('\n');
+        s.append("  elif command -v yum >/dev/null 2>&1; then\n");
+        s.append("    ").append(installAny("yum install -y -q", jre.rpmPackages())).append('\n');
+        s.append("  elif command -v apt-get >/dev/null 2>&1; then\n");
+        s.append("    apt-get update -qq\n");
+        s.append("    ").append(installAny("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq", jre.debPackages()))
+                .append('\n');
+        s.append("  else\n");
+        s.append("    jcloud_log \"cannot install Java: none of dnf, yum, apt-get found\"; exit 1\n");
+        s.append("  fi\n");
+        s.append("  command -v java >/dev/null 2>&1 || { jcloud_log \"the JRE install put no java on PATH\"; exit 1; }\n");
+        s.append("}\n\n");
+
+        s.append("# The engine of the client that created the cluster, checked against its SHA-256.\n");
+        s.append("jcloud_fetch() {\n");
+        s.append("  mkdir -p \"$JCLOUD_HOME\"\n");
+        s.append("  local download=\"$JCLOUD_HOME/engine.download\"\n");
+        s.append("  if command -v curl >/dev/null 2>&1; then\n");
+        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10 -o \"$download\" \"$ENGINE_URL\"\n");
+        s.append("  else\n");
+        s.append("    wget -q --tries=5 -O \"$download\" \"$ENGINE_URL\"\n");
+        s.append("  fi\n");
+        s.append("  if ! printf '%s  %s\\n' \"$ENGINE_SHA256\" \"$download\" | sha256sum -c --status -; then\n");
+        s.append("    jcloud_log \"the downloaded engine does not have SHA-256 $ENGINE_SHA256; not starting\"; exit 1\n");
+        s.append("  fi\n");
+        if (engine.format() == EngineArtifact.Format.TAR_GZ) {
+            s.append("  rm -rf \"$JCLOUD_HOME/engine\" && mkdir -p \"$JCLOUD_HOME/engine\"\n");
+            s.append("  tar -xzf \"$download\" -C \"$JCLOUD_HOME/engine\" && rm -f \"$download\"\n");
+            s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine/lib/*\"\n");
+        } else {
+            s.append("  mv -f \"$download\" \"$JCLOUD_HOME/engine.jar\"\n");
+            s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine.jar\"\n");
+        }
+        s.append("}\n\n");
+
+        s.append("# Hook for worker admission (security issue): a join token is fetched here at boot with the\n");
+        s.append("# machine's own identity (e.g. an SSM SecureString its role may read), never rendered above.\n");
+        s.append("jcloud_join_token() {\n");
+        if (joinTokenParameter == null) {
+            s.append("  :\n");
+        } else {
+            s.append("  local file=\"$JCLOUD_HOME/join-token\"\n");
+            s.append("  (umask 077 && aws ssm get-parameter --with-decryption --name ").append(quote(joinTokenParameter))
+                    .append(" --query Parameter.Value --output text > \"$file\")\n");
+            s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
+        }
+        s.append("}\n\n");
+
+        s.append("jcloud_java\njcloud_fetch\njcloud_join_token\n");
+        s.append("jcloud_log \"starting the engine ").append(command.role().label()).append("\"\n");
+        List<String> argv = new ArrayList<>();
+        argv.addAll(jvmOptions);
+        s.append("exec java");
+        for (String o : argv) {
+            s.append(' ').append(quote(o));
+        }
+        s.append(" -cp \"$JCLOUD_CLASSPATH\" ").append(quote(MAIN_CLASS));
+        for (String a : command.arguments()) {
+            s.append(" \\\n  ").append(quote(a));
+        }
+        s.append('\n');
+        return s.toString();
+    }
+
+    private static String installAny(String installer, List<String> packages) {
+        // The first package that installs wins: distributions name their JREs differently.
+        List<String> tries = new ArrayList<>();
+        for (String p : packages) {
+            tries.add(installer + " " + quote(p));
+        }
+        return "{ " + String.join(" || ", tries) + "; } || { jcloud_log \"could not install a JRE\"; exit 1; }";
+    }
+
+    /**
+     * Which packages provide a JRE, per package family; the first that installs wins. The
+     * default covers Amazon Linux 2023/2 (Corretto), RHEL-likes and Debian/Ubuntu.
+     */
+    public record JreInstall(List<String> rpmPackages, List<String> debPackages) {
+
+        /** Java 17 on the common EC2 images. */
+        public static final JreInstall JAVA_17 = new JreInstall(
+                List.of("java-17-amazon-corretto-headless", "java-17-openjdk-headless"),
+                List.of("openjdk-17-jre-headless"));
+
+        public JreInstall {
+            rpmPackages = List.copyOf(rpmPackages);
+            debPackages = List.copyOf(debPackages);
+            if (rpmPackages.isEmpty() || debPackages.isEmpty()) {
+                throw new IllegalArgumentException("name at least one JRE package per package family");
+            }
+        }
+    }
+
+    /** Builds a {@link BootScript}. */
+    public static final class Builder {
+        private final EngineCommand command;
+        private final EngineArtifact engine;
+        private JreInstall jre = JreInstall.JAVA_17;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> jvmOptions = new ArrayList<>();
+        private String joinTokenParameter;
+
+        private Builder(EngineCommand command, EngineArtifact engine) {
+            this.command = requireNonNull(command, "command is null");
+            this.engine = requireNonNull(engine, "engine is null");
+        }
+
+        /** The JRE packages to install when the machine has no {@code java}. */
+        public Builder jre(JreInstall jre) {
+            this.jre = requireNonNull(jre, "jre is null");
+            return this;
+        }
+
+        /** An environment variable the engine process sees (e.g. the cluster's name). */
+        public Builder env(String name, String value) {
+            if (!ENV_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("environment variable name must match " + ENV_NAME + ": '" + name + "'");
+            }
+            environment.put(name, requireNonNull(value, "value is null"));
+            return this;
+        }
+
+        /** A JVM option such as {@code -Xmx2g}, passed before the main class. */
+        public Builder jvmOption(String option) {
+            jvmOptions.add(requireNonNull(option, "option is null"));
+            return this;
+        }
+
+        /**
+         * Enables the join-token hook: at boot the script reads this SSM SecureString parameter
+         * with the machine's own identity into a file only root can read, and points
+         * {@code JCLOUD_JOIN_TOKEN_FILE} at it. The token itself never appears in the script.
+         */
+        public Builder joinTokenParameter(String parameterName) {
+            this.joinTokenParameter = requireNonNull(parameterName, "parameterName is null");
+            return this;
+        }
+
+        public BootScript build() {
+            return new BootScript(this);
+        }
+    }
+}

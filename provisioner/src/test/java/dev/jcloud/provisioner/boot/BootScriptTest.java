@@ -1,0 +1,205 @@
+package dev.jcloud.provisioner.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jcloud.provisioner.EngineCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Renders boot scripts with hostile values and runs them with bash and a fake {@code java}. */
+class BootScriptTest {
+
+    /** Values that would run commands or split words if they reached the shell unquoted. */
+    static final List<String> HOSTILE = List.of(
+            "it's",
+            "'; touch PWNED; echo '",
+            "$(touch PWNED)",
+            "`touch PWNED`",
+            "${HOME}",
+            "$HOME",
+            "line one\nline two; touch PWNED",
+            "ünïcødé ✓ 日本",
+            "back\\slash",
+            "*",
+            "  spaced  ",
+            "\"double\"",
+            "");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyHostileValueRendersAScriptBashCanParse() throws Exception {
+        for (String hostile : HOSTILE) {
+            BootScript script = BootScript.builder(hostileCommand(hostile), jar("x".getBytes(StandardCharsets.UTF_8)))
+                    .env("JCLOUD_CLUSTER", hostile)
+                    .jvmOption("-Dtag=" + hostile)
+                    .joinTokenParameter("/jcloud/" + hostile)
+                    .build();
+            Path file = dir.resolve("check.sh");
+            Files.writeString(file, script.render());
+            Result r = run(List.of("bash", "-n", file.toString()), List.of());
+            assertThat(r.exit).as("bash -n for %s:\n%s", hostile, r.output).isZero();
+        }
+    }
+
+    @Test
+    void hostileValuesReachJavaVerbatimAsSingleArguments() throws Exception {
+        byte[] engine = "engine bytes".getBytes(StandardCharsets.UTF_8);
+        EngineCommand command = EngineCommand.worker("10.0.0.5:8786").with("--name", "c-worker-0");
+        for (int i = 0; i < HOSTILE.size(); i++) {
+            command = command.with("--flag" + i, HOSTILE.get(i));
+        }
+        String cluster = String.join("|", HOSTILE);
+        BootScript script = BootScript.builder(command, jar(engine))
+                .env("JCLOUD_CLUSTER", cluster)
+                .jvmOption("-Djcloud.tag=" + HOSTILE.get(2))
+                .build();
+
+        Result r = runScript(script);
+
+        assertThat(r.exit).as(r.output).isZero();
+        List<String> expected = new ArrayList<>();
+        expected.add("-Djcloud.tag=" + HOSTILE.get(2));
+        expected.add("-cp");
+        expected.add(dir.resolve("home/engine.jar").toString());
+        expected.add(BootScript.MAIN_CLASS);
+        expected.addAll(command.arguments());
+        assertThat(argv()).containsExactlyElementsOf(expected);
+        assertThat(Files.readString(dir.resolve("java.env"), StandardCharsets.UTF_8)).isEqualTo(cluster);
+        assertThat(Files.readAllBytes(dir.resolve("home/engine.jar"))).isEqualTo(engine);
+        assertThat(dir.resolve("PWNED")).doesNotExist();
+    }
+
+    @Test
+    void engineWithTheWrongChecksumIsNotStarted() throws Exception {
+        Path served = dir.resolve("engine.jar");
+        Files.writeString(served, "tampered");
+        EngineArtifact wrong = new EngineArtifact(served.toUri(), sha256("original".getBytes(StandardCharsets.UTF_8)),
+                EngineArtifact.Format.JAR);
+
+        Result r = runScript(BootScript.builder(EngineCommand.scheduler(), wrong).build());
+
+        assertThat(r.exit).isNotZero();
+        assertThat(r.output).contains("does not have SHA-256");
+        assertThat(dir.resolve("java.argv")).doesNotExist();
+    }
+
+    @Test
+    void tarballEngineRunsWithItsLibDirectoryOnTheClassPath() throws Exception {
+        Path staging = dir.resolve("staging/lib");
+        Files.createDirectories(staging);
+        Files.writeString(staging.resolve("engine.jar"), "jar");
+        Path tgz = dir.resolve("engine.tar.gz");
+        Result tar = run(List.of("tar", "-czf", tgz.toString(), "-C", dir.resolve("staging").toString(), "lib"), List.of());
+        assertThat(tar.exit).as(tar.output).isZero();
+        EngineArtifact artifact = EngineArtifact.of(tgz.toUri(), sha256(Files.readAllBytes(tgz)));
+        assertThat(artifact.format()).isEqualTo(EngineArtifact.Format.TAR_GZ);
+
+        Result r = runScript(BootScript.builder(EngineCommand.scheduler().with("--idle-timeout", "5m"), artifact).build());
+
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(argv()).containsExactly("-cp", dir.resolve("home/engine/lib/*").toString(), BootScript.MAIN_CLASS,
+                "scheduler", "--idle-timeout", "5m");
+        assertThat(dir.resolve("home/engine/lib/engine.jar")).exists();
+    }
+
+    @Test
+    void scriptHoldsNoTokenOnlyTheParameterNameOfTheJoinTokenHook() throws Exception {
+        String script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
+                .joinTokenParameter("/jcloud/c1/join-token").build().render();
+        assertThat(script).contains("aws ssm get-parameter --with-decryption --name '/jcloud/c1/join-token'")
+                .contains("JCLOUD_JOIN_TOKEN_FILE");
+        String without = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1})).build().render();
+        assertThat(without).doesNotContain("aws ssm");
+    }
+
+    @Test
+    void rejectsWhatAShellCannotCarry() {
+        assertThatThrownBy(() -> ShellQuote.quote("a\0b")).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1})).env("A-B", "x"))
+                .hasMessageContaining("environment variable name");
+        assertThatThrownBy(() -> new EngineArtifact(java.net.URI.create("https://x/e.jar"), "abc",
+                EngineArtifact.Format.JAR)).hasMessageContaining("64 hex digits");
+        assertThatThrownBy(() -> EngineArtifact.of(java.net.URI.create("ftp://x/e.jar"), "0".repeat(64)))
+                .hasMessageContaining("https, http or file");
+    }
+
+    @Test
+    void quotingRoundTripsThroughTheShell() throws Exception {
+        for (String hostile : HOSTILE) {
+            Result r = run(List.of("bash", "-c", "printf '%s' " + ShellQuote.quote(hostile)), List.of());
+            assertThat(r.output).isEqualTo(hostile);
+        }
+    }
+
+    private static EngineCommand hostileCommand(String hostile) {
+        return EngineCommand.worker(hostile).with("--name", hostile).with("--tag", hostile);
+    }
+
+    private EngineArtifact jar(byte[] content) {
+        try {
+            Path served = dir.resolve("served-engine.jar");
+            Files.write(served, content);
+            return new EngineArtifact(served.toUri(), sha256(content), EngineArtifact.Format.JAR);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs the whole script unprivileged, with a fake {@code java} that records its argv NUL-separated. */
+    private Result runScript(BootScript script) throws Exception {
+        Path bin = dir.resolve("bin");
+        Files.createDirectories(bin);
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/bash\nprintf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
+                + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = dir.resolve("boot.sh");
+        Files.writeString(file, script.render(), StandardCharsets.UTF_8);
+        return run(List.of("bash", file.toString()), List.of(
+                "PATH=" + bin + ":" + System.getenv("PATH"),
+                "JCLOUD_HOME=" + dir.resolve("home"),
+                "FAKE_OUT=" + dir));
+    }
+
+    private List<String> argv() throws IOException {
+        String raw = Files.readString(dir.resolve("java.argv"), StandardCharsets.UTF_8);
+        List<String> out = new ArrayList<>(List.of(raw.split("\0", -1)));
+        out.remove(out.size() - 1);   // printf '%s\0' ends every argument with NUL
+        return out;
+    }
+
+    private Result run(List<String> cmd, List<String> env) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        for (String e : env) {
+            int eq = e.indexOf('=');
+            pb.environment().put(e.substring(0, eq), e.substring(eq + 1));
+        }
+        Process p = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] content) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    record Result(int exit, String output) {
+    }
+
+}
