@@ -46,6 +46,9 @@ public final class BootScript {
     private final Map<String, String> environment;
     private final List<String> jvmOptions;
     private final String joinTokenParameter;
+    private final String nodeNameFlag;
+    private final List<String> nodeNames;
+    private final String launchIndexShell;
 
     private BootScript(Builder b) {
         this.command = requireNonNull(b.command, "command is null");
@@ -54,6 +57,12 @@ public final class BootScript {
         this.environment = Map.copyOf(b.environment);
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.joinTokenParameter = b.joinTokenParameter;
+        this.nodeNameFlag = b.nodeNameFlag;
+        this.nodeNames = b.nodeNames;
+        this.launchIndexShell = b.launchIndexShell;
+        if (nodeNameFlag != null && command.option(nodeNameFlag) == null) {
+            throw new IllegalArgumentException("the engine command has no " + nodeNameFlag + " to set per node");
+        }
     }
 
     /** A builder for the script that runs {@code command} with the engine from {@code engine}. */
@@ -81,6 +90,22 @@ public final class BootScript {
         new java.util.TreeMap<>(environment).forEach((k, v) ->
                 s.append("export ").append(k).append('=').append(quote(v)).append('\n'));
         s.append("jcloud_log() { printf 'jcloud-boot: %s\\n' \"$*\" >&2; }\n\n");
+        if (nodeNameFlag != null) {
+            // One script boots several machines (one cloud API call); each picks its own name by
+            // the index the cloud gave it, so the name, the tag and the scheduler's view agree.
+            s.append("# This machine's name: the n-th of the names launched together, n from the cloud.\n");
+            s.append("jcloud_launch_index() {\n").append(launchIndexShell.strip().indent(2)).append("}\n");
+            s.append("JCLOUD_NAMES=(");
+            for (int i = 0; i < nodeNames.size(); i++) {
+                s.append(i == 0 ? "" : " ").append(quote(nodeNames.get(i)));
+            }
+            s.append(")\n");
+            s.append("JCLOUD_INDEX=\"$(jcloud_launch_index)\"\n");
+            s.append("if ! [[ \"$JCLOUD_INDEX\" =~ ^[0-9]+$ ]] || [ \"$JCLOUD_INDEX\" -ge ${#JCLOUD_NAMES[@]} ]; then\n");
+            s.append("  jcloud_log \"launch index '$JCLOUD_INDEX' is not one of 0..$((${#JCLOUD_NAMES[@]} - 1))\"; exit 1\n");
+            s.append("fi\n");
+            s.append("export JCLOUD_NODE=\"${JCLOUD_NAMES[$JCLOUD_INDEX]}\"\n\n");
+        }
 
         s.append("# JRE seam: the machine's java if it has one, else the OS package manager's.\n");
         s.append("jcloud_java() {\n");
@@ -144,8 +169,10 @@ public final class BootScript {
             s.append(' ').append(quote(o));
         }
         s.append(" -cp \"$JCLOUD_CLASSPATH\" ").append(quote(MAIN_CLASS));
-        for (String a : command.arguments()) {
-            s.append(" \\\n  ").append(quote(a));
+        List<String> args = command.arguments();
+        for (int i = 0; i < args.size(); i++) {
+            boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
+            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : quote(args.get(i)));
         }
         s.append('\n');
         return s.toString();
@@ -188,6 +215,9 @@ public final class BootScript {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>();
         private String joinTokenParameter;
+        private String nodeNameFlag;
+        private List<String> nodeNames;
+        private String launchIndexShell;
 
         private Builder(EngineCommand command, EngineArtifact engine) {
             this.command = requireNonNull(command, "command is null");
@@ -222,6 +252,22 @@ public final class BootScript {
          */
         public Builder joinTokenParameter(String parameterName) {
             this.joinTokenParameter = requireNonNull(parameterName, "parameterName is null");
+            return this;
+        }
+
+        /**
+         * Makes one script boot {@code names.size()} machines started together: the machine with
+         * launch index {@code i} runs with {@code flag names[i]} (and {@code JCLOUD_NODE}). The index
+         * is printed by {@code launchIndexShell}, a shell function body written by a provider
+         * (e.g. reading EC2's {@code ami-launch-index}); it is trusted code, never a user value.
+         */
+        public Builder nodeNames(String flag, List<String> names, String launchIndexShell) {
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException("names is empty");
+            }
+            this.nodeNameFlag = requireNonNull(flag, "flag is null");
+            this.nodeNames = List.copyOf(names);
+            this.launchIndexShell = requireNonNull(launchIndexShell, "launchIndexShell is null");
             return this;
         }
 

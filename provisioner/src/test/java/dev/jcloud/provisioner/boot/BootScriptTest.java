@@ -84,6 +84,26 @@ class BootScriptTest {
     }
 
     @Test
+    void machinesLaunchedTogetherEachPickTheirNameByLaunchIndex() throws Exception {
+        EngineCommand command = EngineCommand.worker("10.0.0.5:8786").with("--name", "placeholder")
+                .with("--nthreads", "2");
+        List<String> names = List.of("w-0", HOSTILE.get(1), HOSTILE.get(6), HOSTILE.get(2));
+        for (int index = 0; index < names.size(); index++) {
+            BootScript script = BootScript.builder(command, jar(new byte[] {7}))
+                    .nodeNames("--name", names, "echo " + index).build();
+            Result r = runScript(script);
+            assertThat(r.exit).as(r.output).isZero();
+            assertThat(argv()).containsSubsequence("worker", "10.0.0.5:8786", "--name", names.get(index), "--nthreads", "2");
+        }
+        Result bad = runScript(BootScript.builder(command, jar(new byte[] {7}))
+                .nodeNames("--name", names, "echo 4").build());
+        assertThat(bad.exit).isNotZero();
+        assertThat(bad.output).contains("launch index '4' is not one of 0..3");
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {7}))
+                .nodeNames("--name", names, "echo 0").build()).hasMessageContaining("no --name");
+    }
+
+    @Test
     void engineWithTheWrongChecksumIsNotStarted() throws Exception {
         Path served = dir.resolve("engine.jar");
         Files.writeString(served, "tampered");
