@@ -3,9 +3,8 @@ package dev.jcloud.engine.scheduler;
 import dev.jcloud.engine.proto.ClientUpdates;
 import dev.jcloud.engine.proto.TaskDone;
 import dev.jcloud.engine.proto.TaskError;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.function.Consumer;
+import org.agrona.collections.LongHashSet;
 
 /** One connected client: what it waits on, and its outbound batch being built. */
 final class ClientState {
@@ -13,7 +12,7 @@ final class ClientState {
     final int id;
     final String name;
     final Consumer<ClientUpdates> sink;
-    final Set<Long> wanted = new HashSet<>();
+    final LongHashSet wanted = new LongHashSet();   // primitive: no boxing per submitted key
     /** Tasks of a submission whose last batch has not arrived yet. */
     final java.util.List<TaskRecord> pinned = new java.util.ArrayList<>();
     private ClientUpdates.Builder out;

@@ -180,7 +180,7 @@ final class SchedulerCore {
             return;
         }
         unpin(c);
-        for (long key : new ArrayList<>(c.wanted)) {
+        for (long key : c.wanted.toArray(new Long[0])) {
             release(c, key);
         }
         blobOwners.values().removeIf(owner -> owner == c);
