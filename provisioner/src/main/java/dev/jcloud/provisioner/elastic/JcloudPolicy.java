@@ -1,0 +1,246 @@
+package dev.jcloud.provisioner.elastic;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * jcloud's adaptive policy: Dask's demand estimate, but sized and retired with the boot delay
+ * and the billing rules in mind. Why Dask wastes money on clouds that bill per start:
+ *
+ * <ol>
+ *   <li>It asks for enough workers to finish the queue in 5 s, although a new worker arrives
+ *       only after the boot delay (about 60 s, billed) and costs at least the minimum (60 s):
+ *       a burst of work brings a crowd that each does a few seconds of work for 120 s of pay,
+ *       often arriving after the workers already there have drained the queue.</li>
+ *   <li>It removes a worker 3 s after it went idle, so the next burst, a minute later, pays a
+ *       new boot and a new minimum (and waits for the boot).</li>
+ * </ol>
+ *
+ * <p>So this policy:
+ * <ul>
+ *   <li><b>scales up for the work left when new workers would arrive</b>: the expected work
+ *       (queued + running, plus the recent arrival rate over the boot delay) minus what the
+ *       registered and booting workers will do before a new one is up; new workers are sized
+ *       to get {@code launchHorizon} seconds of that work each (not 5 s), capped by the
+ *       runnable tasks;</li>
+ *   <li><b>never retires a worker inside its paid minimum</b>: keeping it is free;</li>
+ *   <li><b>keeps an idle worker through gaps that are likely short</b>: after the minimum, an
+ *       idle worker stays up to a keep-idle time chosen like a ski rental from the idle gaps
+ *       seen so far — keeping costs the gap, retiring and relaunching costs about boot +
+ *       minimum; with no history it keeps for that break-even time (at most 2× the optimum);</li>
+ *   <li>enforces min and max as hard limits (booting workers count against max).</li>
+ * </ul>
+ */
+public final class JcloudPolicy implements ScalingPolicy {
+
+    /** How far back the arrival rate is measured: long enough that one burst is not a trend. */
+    private static final double RATE_WINDOW_SECONDS = 300;
+    private static final double RATE_BUCKET_SECONDS = 60;
+    private static final int GAP_HISTORY = 64;
+
+    private final int minimum;
+    private final int maximum;
+    private final double targetDurationSeconds;
+    private final double bootDelaySeconds;
+    private final BillingModel billing;
+    private final double launchHorizonSeconds;
+
+    private final Deque<double[]> submissions = new ArrayDeque<>();
+    private final Deque<Double> gaps = new ArrayDeque<>();
+    private double clusterIdleSince = Double.NaN;
+
+    /**
+     * @param bootDelaySeconds expected seconds from launch until a worker registers
+     * @param billing          the provider's billing rules
+     */
+    public JcloudPolicy(int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds,
+            BillingModel billing) {
+        this(minimum, maximum, targetDurationSeconds, bootDelaySeconds, billing,
+                Math.max(targetDurationSeconds, bootDelaySeconds + billing.minimumSeconds()));
+    }
+
+    /**
+     * @param launchHorizonSeconds seconds of work each new worker should find when it arrives;
+     *                             by default boot delay + billing minimum: what a start costs at
+     *                             least, so the overhead of a start stays under half its bill
+     */
+    public JcloudPolicy(int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds,
+            BillingModel billing, double launchHorizonSeconds) {
+        if (minimum < 0 || maximum < minimum || maximum < 1) {
+            throw new IllegalArgumentException("need 0 ≤ min ≤ max and max ≥ 1 (was " + minimum + ":" + maximum + ")");
+        }
+        this.minimum = minimum;
+        this.maximum = maximum;
+        this.targetDurationSeconds = targetDurationSeconds;
+        this.bootDelaySeconds = bootDelaySeconds;
+        this.billing = billing;
+        this.launchHorizonSeconds = launchHorizonSeconds;
+    }
+
+    @Override
+    public String name() {
+        return "jcloud";
+    }
+
+    @Override
+    public int minWorkers() {
+        return minimum;
+    }
+
+    @Override
+    public ScalingDecision decide(ClusterSnapshot s) {
+        observe(s);
+        int plan = s.workers().size();
+        int launch = Math.min(Math.max(0, maximum - plan), Math.max(launchesWanted(s), minimum - plan));
+        List<Integer> retire = launch > 0 ? List.of() : retirements(s);
+        return launch == 0 && retire.isEmpty() ? ScalingDecision.NONE : new ScalingDecision(launch, retire);
+    }
+
+    /** Records the arrival rate and the lengths of the gaps in which the cluster had no work. */
+    private void observe(ClusterSnapshot s) {
+        submissions.addLast(new double[] {s.now(), s.submittedTasks()});
+        while (submissions.size() > 1 && s.now() - submissions.peekFirst()[0] > RATE_WINDOW_SECONDS + 1e-9) {
+            submissions.removeFirst();
+        }
+        boolean noWork = s.queuedTasks() + s.runningTasks() == 0;
+        if (noWork && Double.isNaN(clusterIdleSince)) {
+            clusterIdleSince = s.now();
+        } else if (!noWork && !Double.isNaN(clusterIdleSince)) {
+            gaps.addLast(s.now() - clusterIdleSince);
+            if (gaps.size() > GAP_HISTORY) {
+                gaps.removeFirst();
+            }
+            clusterIdleSince = Double.NaN;
+        }
+    }
+
+    /**
+     * The sustained arrival rate, tasks per second: the smallest of the rates of the last five
+     * minutes, minute by minute (0 until five minutes are seen). A stream shows in every minute;
+     * a burst shows in one, and must not be mistaken for a stream that will go on arriving.
+     */
+    double arrivalRate() {
+        double[] last = submissions.peekLast();
+        if (last[0] - submissions.peekFirst()[0] < RATE_WINDOW_SECONDS) {
+            return 0;
+        }
+        double min = Double.MAX_VALUE;
+        for (int k = 0; k < RATE_WINDOW_SECONDS / RATE_BUCKET_SECONDS; k++) {
+            double to = submittedAt(last[0] - k * RATE_BUCKET_SECONDS);
+            double from = submittedAt(last[0] - (k + 1) * RATE_BUCKET_SECONDS);
+            min = Math.min(min, (to - from) / RATE_BUCKET_SECONDS);
+        }
+        return min;
+    }
+
+    /** Tasks submitted by time {@code t}: the last sample at or before it. */
+    private double submittedAt(double t) {
+        double value = submissions.peekFirst()[1];
+        for (double[] sample : submissions) {
+            if (sample[0] > t + 1e-9) {
+                break;
+            }
+            value = sample[1];
+        }
+        return value;
+    }
+
+    /** Workers to start now so that the work left when they are up is done within the horizon. */
+    int launchesWanted(ClusterSnapshot s) {
+        int threads = s.threadsPerWorker();
+        double prior = priorDurationSeconds(s);
+        double occupancy = 0;
+        int runnable = 0;
+        for (TaskLoad l : s.loads()) {
+            double d = Double.isNaN(l.meanDurationSeconds()) ? prior : l.meanDurationSeconds();
+            occupancy += (l.queued() + l.running()) * d;
+            runnable += l.queued() + l.running();
+        }
+        double mean = runnable == 0 ? prior : occupancy / runnable;
+        double inflow = arrivalRate() * mean; // thread-seconds of work arriving per second
+        double capacityBeforeArrival = s.readyWorkers().size() * threads * bootDelaySeconds;
+        for (WorkerView w : s.bootingWorkers()) {
+            double upIn = Math.max(0, w.launchedAt() + bootDelaySeconds - s.now());
+            capacityBeforeArrival += threads * Math.max(0, bootDelaySeconds - upIn);
+        }
+        double left = Math.max(0, occupancy + inflow * bootDelaySeconds - capacityBeforeArrival);
+        double horizon = Math.max(targetDurationSeconds, launchHorizonSeconds);
+        double wantedThreads = inflow + left / horizon;
+        // Like Dask: a few long tasks must not ask for many cores.
+        wantedThreads = Math.min(wantedThreads, runnable + inflow * bootDelaySeconds / mean);
+        int wantedWorkers = (int) Math.ceil(wantedThreads / threads - 1e-9);
+        if (s.queuedTasks() > 0 && s.workers().isEmpty()) {
+            wantedWorkers = Math.max(1, wantedWorkers);
+        }
+        wantedWorkers = Math.max(wantedWorkers, AdaptiveTarget.memoryWorkers(s));
+        return Math.max(0, wantedWorkers - s.workers().size());
+    }
+
+    /**
+     * The duration to assume for a kind not measured yet: the mean of the kinds measured so far
+     * (a new stage of a pipeline is more like the last stages than like Dask's fixed 0.5 s guess,
+     * which makes the first launch for a new kind far too small and a second one arrive late).
+     */
+    static double priorDurationSeconds(ClusterSnapshot s) {
+        return s.loads().stream().mapToDouble(TaskLoad::meanDurationSeconds).filter(d -> !Double.isNaN(d))
+                .average().orElse(TaskLoad.UNKNOWN_DURATION_SECONDS);
+    }
+
+    /** Idle workers whose paid minimum is used up and whose idle time passed the keep-idle time. */
+    List<Integer> retirements(ClusterSnapshot s) {
+        if (s.queuedTasks() > 0) {
+            return List.of();
+        }
+        double keep = keepIdleSeconds();
+        List<WorkerView> idle = new ArrayList<>(s.readyWorkers().stream().filter(WorkerView::idle).toList());
+        idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));
+        int remaining = s.workers().size();
+        List<Integer> retire = new ArrayList<>();
+        for (WorkerView w : idle) {
+            if (remaining <= minimum) {
+                break;
+            }
+            boolean minimumUsed = billing.paidSecondsLeft(w.age(s.now())) <= 0;
+            if (minimumUsed && w.idleFor(s.now()) >= keep) {
+                retire.add(w.id());
+                remaining--;
+            }
+        }
+        return retire;
+    }
+
+    /**
+     * How long an idle worker is kept after its minimum: the threshold τ that would have cost
+     * least over the gaps seen (a gap g costs g if g ≤ τ, else τ + relaunch), where relaunch
+     * = boot delay + billing minimum. With no gaps seen yet: the break-even τ = relaunch.
+     */
+    double keepIdleSeconds() {
+        double relaunch = bootDelaySeconds + billing.minimumSeconds();
+        if (gaps.isEmpty()) {
+            return relaunch;
+        }
+        List<Double> candidates = new ArrayList<>();
+        candidates.add(0.0);
+        for (double g : gaps) {
+            if (g <= relaunch) {
+                candidates.add(g);
+            }
+        }
+        double best = relaunch;
+        double bestCost = Double.MAX_VALUE;
+        for (double tau : candidates) {
+            double cost = 0;
+            for (double g : gaps) {
+                cost += g <= tau ? g : tau + relaunch;
+            }
+            if (cost < bestCost - 1e-9) {
+                bestCost = cost;
+                best = tau;
+            }
+        }
+        return best;
+    }
+}
