@@ -37,7 +37,7 @@ public final class Delayed<T> {
     }
 
     private static <R> Delayed<R> node(TaskFunction fn, Object... inputs) {
-        return new Delayed<>(fn, List.of(inputs.length == 0 ? new Object[0] : nonNullInputs(inputs)), 0, List.of(), 0);
+        return new Delayed<>(fn, List.of(nonNullInputs(inputs)), 0, List.of(), 0);
     }
 
     private static Object[] nonNullInputs(Object[] inputs) {

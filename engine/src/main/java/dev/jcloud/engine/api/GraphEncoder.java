@@ -44,7 +44,7 @@ final class GraphEncoder {
                 stack.push(node);
                 expanded.push(true);
                 for (Object input : node.inputs()) {
-                    if (input instanceof Delayed<?> d && !keys.containsKey(d) && !isLiteral(d)) {
+                    if (input instanceof Delayed<?> d && !keys.containsKey(d) && !isLiteral(d) && passedThrough(d) == null) {
                         stack.push(d);
                         expanded.push(false);
                     }
@@ -86,12 +86,22 @@ final class GraphEncoder {
             if (isLiteral(d)) {
                 return arg(d.inputs().get(0));
             }
+            TaskFuture<?> existing = passedThrough(d);
+            if (existing != null) {
+                return Arg.newBuilder().setDep(existing.key()).build();
+            }
             return Arg.newBuilder().setDep(keys.get(d)).build();
         }
         if (input instanceof TaskFuture<?> f) {
             return Arg.newBuilder().setDep(f.key()).build();
         }
         return Client.literal(input == Delayed.NullValue.INSTANCE ? null : input);
+    }
+
+    /** {@code Delayed.of(future)}: its dependents use the future's key directly, with no task between. */
+    private static TaskFuture<?> passedThrough(Delayed<?> d) {
+        return d.function() == TaskFunctions.identity() && d.inputs().size() == 1
+                && d.inputs().get(0) instanceof TaskFuture<?> f ? f : null;
     }
 
     /** {@code Delayed.value(x)}: inlined into its dependents instead of becoming a task. */
