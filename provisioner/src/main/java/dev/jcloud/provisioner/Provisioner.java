@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.Durations;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.engine.api.ClusterUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
@@ -183,7 +184,7 @@ public final class Provisioner {
             return DownResult.ALREADY_STOPPED;
         }
         if (record.scheduler() != null && live.stream().anyMatch(n -> n.role() == NodeRole.SCHEDULER)) {
-            try (Client client = Client.builder(record.scheduler()).connectTimeout(Duration.ofSeconds(3)).connect()) {
+            try (Client client = clientBuilder(record).connectTimeout(Duration.ofSeconds(3)).connect()) {
                 client.shutdownCluster();
             } catch (RuntimeException e) {
                 LOG.debug("scheduler of {} did not take the shutdown request: {}", name, e.toString());
@@ -215,7 +216,16 @@ public final class Provisioner {
         if (record.scheduler() == null) {
             throw new ProvisionException("cluster " + record.name() + " has no scheduler address yet");
         }
-        return Client.builder(record.scheduler()).connectTimeout(Duration.ofSeconds(10)).connect();
+        return clientBuilder(record).connectTimeout(Duration.ofSeconds(10)).connect();
+    }
+
+    /** A client builder for {@code record}'s scheduler, with the cluster's client certificate when it uses TLS. */
+    public Client.Builder clientBuilder(ClusterRecord record) {
+        Client.Builder builder = Client.builder(record.scheduler());
+        if (ClusterTrust.enabled(record.options())) {
+            ClusterTrust.clientFiles(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY)).applyTo(builder);
+        }
+        return builder;
     }
 
     /** The context for working on {@code record}'s cluster. */
@@ -278,7 +288,7 @@ public final class Provisioner {
     private void awaitWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, List<Node> launched,
                               int total, Instant deadline) {
         Duration remaining = Duration.between(Instant.now(), deadline);
-        try (Client client = Client.builder(record.scheduler()).connectTimeout(positive(remaining)).connect()) {
+        try (Client client = clientBuilder(record).connectTimeout(positive(remaining)).connect()) {
             while (true) {
                 remaining = Duration.between(Instant.now(), deadline);
                 try {

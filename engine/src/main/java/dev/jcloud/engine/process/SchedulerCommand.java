@@ -5,6 +5,7 @@ import dev.jcloud.engine.scheduler.SchedulerServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jcloud scheduler}: runs a scheduler in this process until it is shut down. */
@@ -33,14 +34,18 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--address-file", description = "Write the bound addresses here (JSON) once listening.")
     Path addressFile;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkPort("--port", port, 0);
         ProcessArgs.checkPort("--dashboard-port", dashboardPort, -1);
+        var security = tls.security();
         SchedulerOptions options = new SchedulerOptions(host, port, dashboardPort,
                 ProcessArgs.duration("--idle-timeout", idleTimeout),
                 ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile);
-        try (SchedulerServer server = SchedulerServer.start(options)) {
+        try (SchedulerServer server = SchedulerServer.start(options, security)) {
             System.out.println("scheduler at " + server.address()
                     + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));
             server.awaitTermination();

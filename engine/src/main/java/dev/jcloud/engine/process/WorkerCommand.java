@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -59,10 +60,14 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--memory-terminate", defaultValue = "0.95", description = "Exit above this fraction (default: ${DEFAULT-VALUE}).")
     double terminate;
 
+    @Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
+        var security = tls.security();
         if (nthreads < 0) {
             throw new IllegalArgumentException("--nthreads must be >= 0 (was " + nthreads + ")");
         }
@@ -77,7 +82,7 @@ public final class WorkerCommand implements Callable<Integer> {
         WorkerOptions options = new WorkerOptions(schedulerAddress, host, advertise, port, threads, limit,
                 workerName, ProcessArgs.resources("--resources", resources),
                 ProcessArgs.duration("--death-timeout", deathTimeout), dir, spill, pause, terminate);
-        try (WorkerServer worker = WorkerServer.start(options)) {
+        try (WorkerServer worker = WorkerServer.start(options, security)) {
             System.out.println("worker " + workerName + " (pid " + pid + ", " + threads + " threads, "
                     + ByteSize.ofBytes(limit) + ") joining " + schedulerAddress);
             return worker.awaitExit();

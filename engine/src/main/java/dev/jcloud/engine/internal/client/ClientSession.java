@@ -7,6 +7,7 @@ import dev.jcloud.engine.api.TaskFailedException;
 import dev.jcloud.engine.internal.classpath.ClasspathEntries;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
 import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.net.TlsDiagnosis;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.internal.task.TaskFunction;
@@ -140,6 +141,10 @@ public final class ClientSession implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             session.close();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            String tls = TlsDiagnosis.explain(address, security, cause);
+            if (tls != null) {
+                throw new ClusterUnavailableException(tls, cause);
+            }
             throw new ClusterUnavailableException("cannot connect to the scheduler at " + address + " within "
                     + timeout.toSeconds() + "s: " + describe(cause), cause);
         }

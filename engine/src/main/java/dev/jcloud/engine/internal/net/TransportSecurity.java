@@ -62,7 +62,7 @@ public final class TransportSecurity {
         try {
             return TlsServerCredentials.newBuilder()
                     .keyManager(certChain, privateKey)
-                    .trustManager(trustedCa)
+                    .trustManager(ClientCertificateCheck.forCa(trustedCa))
                     .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
                     .build();
         } catch (IOException e) {

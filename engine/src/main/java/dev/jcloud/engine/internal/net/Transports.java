@@ -42,6 +42,9 @@ public final class Transports {
     /** A started server on host:port (port 0 = any free port). */
     public static Server server(String host, int port, TransportSecurity security, Executor executor,
                                 BindableService... services) throws IOException {
+        if (security.isTls()) {
+            TlsRefusals.install();
+        }
         NettyServerBuilder builder = NettyServerBuilder
                 .forAddress(new InetSocketAddress(host, port), security.serverCredentials())
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)

@@ -13,6 +13,8 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.Cluster;
+import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,6 +114,18 @@ public final class LocalCluster implements Cluster {
         return pids;
     }
 
+    /**
+     * The files another program needs to connect to this cluster when it uses TLS (client
+     * certificate, its 0600 key, the cluster CA), or empty for a plaintext cluster.
+     */
+    public java.util.Optional<TlsFiles> clientTlsFiles() {
+        if (!ClusterTrust.enabled(record.options())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(ClusterTrust.clientFiles(
+                provisioner.store().clusterDir(name()).resolve(ClusterTrust.DIRECTORY)));
+    }
+
     /** Where the processes' logs are: {@code <node-name>.log}. */
     public Path logDirectory() {
         return provisioner.store().clusterDir(name()).resolve("logs");
@@ -165,6 +179,7 @@ public final class LocalCluster implements Cluster {
         private String classpath;
         private String jvmOptions = "";
         private boolean detached;
+        private boolean tls;
 
         private Builder() {
         }
@@ -249,6 +264,16 @@ public final class LocalCluster implements Cluster {
             return this;
         }
 
+        /**
+         * Mutual TLS for all engine traffic (default off: a local cluster listens on loopback only).
+         * A CA is made for this cluster in its state directory; the scheduler, every worker and
+         * {@link LocalCluster#connect()} get certificates from it, and anything else is refused.
+         */
+        public Builder tls(boolean tls) {
+            this.tls = tls;
+            return this;
+        }
+
         /** Starts the scheduler and the workers and returns once every worker is registered. */
         public LocalCluster build() {
             ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
@@ -263,7 +288,8 @@ public final class LocalCluster implements Cluster {
                     .withOption(LocalOptions.CLASSPATH, classpath != null ? LocalOptions.absolute(classpath) : LocalOptions.currentClasspath())
                     .withOption(LocalOptions.JAVA, LocalOptions.currentJava())
                     .withOption(LocalOptions.JVM_OPTIONS, jvmOptions)
-                    .withOption(LocalOptions.DETACHED, Boolean.toString(detached));
+                    .withOption(LocalOptions.DETACHED, Boolean.toString(detached))
+                    .withOption(LocalOptions.TLS, Boolean.toString(tls));
             Provisioner provisioner = provisioner(store);
             long owner = detached ? 0 : ProcessHandle.current().pid();
             ClusterRecord r = provisioner.up("local", request, owner);

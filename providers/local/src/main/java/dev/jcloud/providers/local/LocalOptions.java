@@ -17,6 +17,9 @@ final class LocalOptions {
     /** "true": processes start in their own session so they outlive the launching program and its terminal. */
     static final String DETACHED = "detached";
 
+    /** "true": mutual TLS between every party, with a CA made for the cluster (see ClusterTrust). */
+    static final String TLS = dev.jcloud.provisioner.tls.ClusterTrust.OPTION;
+
     /** "false" turns off class-data sharing archives for engine processes (see {@link CdsArchives}). */
     static final String CDS = "cds";
 

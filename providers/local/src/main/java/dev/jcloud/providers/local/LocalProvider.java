@@ -10,6 +10,7 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,6 +69,10 @@ public final class LocalProvider implements CloudProvider {
             Files.createDirectories(logDir(cluster));
             Files.deleteIfExists(addressFile(cluster));
             Files.writeString(portFile(cluster), Integer.toString(freeLoopbackPort()));
+            if (ClusterTrust.enabled(cluster.options())) {
+                // A fresh CA per cluster; a cluster of the same name before had its own, now unusable.
+                ClusterTrust.create(tlsDir(cluster), cluster.name(), List.of());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + cluster.workDir() + ": " + e.getMessage(), e);
         }
@@ -76,9 +81,15 @@ public final class LocalProvider implements CloudProvider {
     @Override
     public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
         Optional<CdsArchives> archives = archives(cluster);
+        ClusterTrust trust = ClusterTrust.enabled(cluster.options()) ? ClusterTrust.load(tlsDir(cluster)) : null;
         List<Node> started = new ArrayList<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
             EngineCommand command = withLocalFlags(cluster, n.name(), n.command());
+            if (trust != null) {
+                // Paths only: the keys stay in their 0600 files, out of every process listing.
+                command = (request.role() == NodeRole.SCHEDULER ? trust.scheduler()
+                        : trust.issueWorker(n.name(), List.of("127.0.0.1"))).applyTo(command);
+            }
             CdsArchives.Plan cds = archives.map(a -> a.plan(request.role())).orElse(CdsArchives.Plan.NONE);
             ProcessBuilder pb = new ProcessBuilder(commandLine(cluster, n.name(), command, cds.jvmOptions()))
                     .directory(cluster.workDir().toFile())
@@ -203,6 +214,11 @@ public final class LocalProvider implements CloudProvider {
 
     static Path logDir(ClusterContext cluster) {
         return cluster.workDir().resolve("logs");
+    }
+
+    /** The cluster's CA and certificates (see {@link ClusterTrust}). */
+    static Path tlsDir(ClusterContext cluster) {
+        return cluster.workDir().resolve(ClusterTrust.DIRECTORY);
     }
 
     static Path addressFile(ClusterContext cluster) {

@@ -1,0 +1,62 @@
+package dev.jcloud.engine.process;
+
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --tls-cert/--tls-key/--tls-ca}, shared by {@code scheduler} and {@code worker}: mutual TLS
+ * on every port the process opens and every channel it dials. The key is always a file, never a
+ * flag value, so it does not show up in process listings; only the paths are ever printed.
+ */
+public final class TlsOptions {
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM certificate of this process, issued by the cluster CA (with --tls-key and --tls-ca).")
+    Path cert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "PEM (PKCS#8) private key of --tls-cert; keep it mode 0600.")
+    Path key;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "PEM certificate of the cluster CA: the only issuer whose certificates are accepted.")
+    Path ca;
+
+    /** Plaintext when no flag is given, mutual TLS when all three are; anything else is a user error. */
+    TransportSecurity security() {
+        int given = (cert != null ? 1 : 0) + (key != null ? 1 : 0) + (ca != null ? 1 : 0);
+        if (given == 0) {
+            return TransportSecurity.plaintext();
+        }
+        if (given != 3) {
+            throw new IllegalArgumentException("--tls-cert, --tls-key and --tls-ca go together: give all three"
+                    + " (files issued by the cluster CA) or none for plaintext (missing: " + missing() + ")");
+        }
+        readable("--tls-cert", cert);
+        readable("--tls-key", key);
+        readable("--tls-ca", ca);
+        return TransportSecurity.mutualTls(cert.toFile(), key.toFile(), ca.toFile());
+    }
+
+    private String missing() {
+        StringBuilder s = new StringBuilder();
+        if (cert == null) {
+            s.append("--tls-cert ");
+        }
+        if (key == null) {
+            s.append("--tls-key ");
+        }
+        if (ca == null) {
+            s.append("--tls-ca ");
+        }
+        return s.toString().trim();
+    }
+
+    private static void readable(String flag, Path file) {
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException(flag + ": cannot read " + file + " (it must be a readable PEM file)");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.jcloud.providers.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.ClusterUnavailableException;
+import dev.jcloud.engine.api.Delayed;
+import dev.jcloud.engine.api.TaskFuture;
+import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.TlsFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A local cluster with mutual TLS (issue 6, promises 1-3 on this machine): it computes, refuses
+ * anyone without the cluster's credentials with a clear message, logs the refusal, and keeps
+ * private keys in 0600 files only, out of command lines and logs.
+ */
+class TlsLocalClusterIT {
+
+    private static final String REFUSED = "requires this cluster's TLS client certificate";
+
+    @TempDir
+    Path stateDir;
+
+    @TempDir
+    Path elsewhere;
+
+    private final List<Long> started = new ArrayList<>();
+    private LocalCluster cluster;
+
+    @AfterEach
+    void cleanUp() {
+        if (cluster != null) {
+            try {
+                cluster.close();
+            } catch (RuntimeException e) {
+                // the kill below is the safety net
+            }
+        }
+        ProcessAssertions.killAll(started);
+    }
+
+    @Test
+    void tlsClusterComputesAndRefusesStrangersWithoutLeakingKeys() throws Exception {
+        cluster = LocalCluster.builder().name("it-tls").workers(2).tls(true).stateDirectory(stateDir)
+                .startTimeout(Duration.ofSeconds(60)).build();
+        started.addAll(cluster.processIds());
+        String address = cluster.schedulerAddress();
+
+        // Client <-> scheduler, scheduler <-> workers, worker <-> worker and client <-> worker, all over TLS.
+        try (Client client = cluster.connect()) {
+            List<Delayed<Long>> parts = new ArrayList<>();
+            for (long i = 1; i <= 20; i++) {
+                long v = i;
+                parts.add(Delayed.call(() -> v * v));
+            }
+            Delayed<Long> total = Delayed.all(parts).then(xs -> xs.stream().mapToLong(Long::longValue).sum());
+            assertThat(client.compute(total).get(60, TimeUnit.SECONDS)).isEqualTo(2870L);
+            TaskFuture<byte[]> big = client.submit(() -> new byte[3 << 20]);   // fetched from the worker directly
+            assertThat(big.get(60, TimeUnit.SECONDS)).hasSize(3 << 20);
+        }
+
+        // A plaintext client is refused, with a message that says why.
+        assertThatThrownBy(() -> Client.builder(address).connectTimeout(Duration.ofSeconds(10)).connect().close())
+                .isInstanceOf(ClusterUnavailableException.class)
+                .hasMessageContaining("the scheduler at " + address + " " + REFUSED);
+
+        // So is a client whose certificate comes from another cluster's CA, whether it trusts that CA...
+        TlsFiles foreign = ClusterTrust.create(elsewhere.resolve("tls"), "other", List.of()).client();
+        assertThatThrownBy(() -> foreign.applyTo(Client.builder(address)).connectTimeout(Duration.ofSeconds(10))
+                .connect().close())
+                .isInstanceOf(ClusterUnavailableException.class)
+                .hasMessageContaining(REFUSED);
+        // ...or this cluster's (public) CA certificate.
+        TlsFiles ours = cluster.clientTlsFiles().orElseThrow();
+        assertThatThrownBy(() -> Client.builder(address).mutualTls(foreign.certificate(), foreign.privateKey(), ours.ca())
+                .connectTimeout(Duration.ofSeconds(10)).connect().close())
+                .isInstanceOf(ClusterUnavailableException.class)
+                .hasMessageContaining(REFUSED);
+
+        // The scheduler logs each refusal as one line.
+        Path schedulerLog = cluster.logDirectory().resolve("it-tls-scheduler.log");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(schedulerLog))
+                .contains("WARN  TlsRefusals - refused a connection"));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(schedulerLog))
+                .contains("a plaintext client, or none presented")
+                .contains("'CN=jcloud client other,O=jcloud' issued by 'CN=jcloud cluster CA other,O=jcloud'"
+                        + " is not from this cluster's CA"));
+        assertThat(Files.readString(schedulerLog)).doesNotContain("\tat io.grpc").doesNotContain("SSLEngine Details");
+
+        // Private keys: 0600 files in a 0700 directory, never on a command line or in a log.
+        Path tlsDir = ours.ca().getParent();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir))).isEqualTo("rwx------");
+        List<Path> keys;
+        try (Stream<Path> files = Files.list(tlsDir)) {
+            keys = files.filter(p -> p.getFileName().toString().endsWith("-key.pem")).sorted().toList();
+        }
+        assertThat(keys).extracting(p -> p.getFileName().toString()).contains("ca-key.pem", "scheduler-key.pem",
+                "client-key.pem", "worker-it-tls-worker-1-key.pem", "worker-it-tls-worker-2-key.pem");
+        for (Path key : keys) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(key.toString())
+                    .isEqualTo("rw-------");
+        }
+        List<String> secrets = new ArrayList<>();
+        for (Path key : keys) {
+            secrets.add(body(key));
+        }
+        List<Long> pids = cluster.processIds();
+        assertThat(pids).hasSize(3);
+        for (long pid : pids) {
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+            assertThat(cmdline).contains("--tls-key").doesNotContain("PRIVATE KEY");
+            for (String secret : secrets) {
+                assertThat(cmdline).doesNotContain(secret.substring(48, 80));
+            }
+        }
+        try (Stream<Path> logs = Files.list(cluster.logDirectory())) {
+            for (Path log : logs.toList()) {
+                String text = Files.readString(log);
+                assertThat(text).as(log.toString()).doesNotContain("PRIVATE KEY");
+                for (String secret : secrets) {
+                    assertThat(text).as(log.toString()).doesNotContain(secret.substring(48, 80));
+                }
+            }
+        }
+    }
+
+    /** The base64 body of a PEM file, on one line. */
+    private static String body(Path pem) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String line : Files.readAllLines(pem)) {
+            if (!line.startsWith("-----")) {
+                b.append(line.trim());
+            }
+        }
+        return b.toString();
+    }
+}
