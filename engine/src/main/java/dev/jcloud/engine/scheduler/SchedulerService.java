@@ -36,6 +36,8 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerService.class);
     private static final long BLOB_WAIT_SECONDS = 300;
+    /** Class path entries are JARs and class directories; bigger uploads would only fill the scheduler's disk. */
+    static final long MAX_BLOB_BYTES = 1L << 30;
 
     private final SchedulerCore core;
     private final EventLoop loop;
@@ -166,6 +168,7 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
             private BlobStore.Upload upload;
             private String sha;
             private boolean failed;
+            private long received;
 
             @Override
             public void onNext(BlobChunk chunk) {
@@ -176,6 +179,11 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                     if (upload == null) {
                         sha = chunk.getSha256();
                         upload = blobs.begin(sha);
+                    }
+                    received += chunk.getData().size();
+                    if (received > MAX_BLOB_BYTES) {
+                        throw new IllegalArgumentException("class path entry " + sha + " is larger than "
+                                + (MAX_BLOB_BYTES >> 20) + " MiB; refusing it");
                     }
                     upload.write(chunk.getData().toByteArray());
                 } catch (IOException | IllegalArgumentException e) {

@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 final class PeerFetcher {
 
     private static final long DEADLINE_SECONDS = 120;
+    /** The largest result a byte array can hold; a peer sending more is broken or hostile. */
+    static final long MAX_RESULT_BYTES = Integer.MAX_VALUE - 16;
 
     private final TransportSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -71,6 +73,13 @@ final class PeerFetcher {
                             return;
                         }
                         ByteString.Output part = parts.computeIfAbsent(chunk.getKey(), k -> ByteString.newOutput());
+                        if ((long) part.size() + chunk.getData().size() > MAX_RESULT_BYTES) {
+                            // A peer cannot make us buffer without bound: a Java array holds 2 GiB at most anyway.
+                            parts.remove(chunk.getKey());
+                            f.completeExceptionally(new java.io.IOException("result " + Long.toHexString(chunk.getKey())
+                                    + " from " + address + " exceeds " + MAX_RESULT_BYTES + " bytes"));
+                            return;
+                        }
                         try {
                             chunk.getData().writeTo(part);
                         } catch (java.io.IOException e) {

@@ -3,6 +3,8 @@ package dev.jcloud.engine.internal.codec;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputFilter;
 import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
@@ -15,6 +17,9 @@ import java.lang.reflect.Proxy;
  * written and read. Reading happens only for messages of authenticated parties.
  */
 public final class JavaSerialization {
+
+    /** Deeper object graphs than this are not what tasks exchange; a forged stream could recurse until the stack overflows. */
+    private static final long MAX_DEPTH = 2000;
 
     private JavaSerialization() {
     }
@@ -35,8 +40,29 @@ public final class JavaSerialization {
 
     /** Reads one object; a missing class surfaces as {@link ClassNotFoundException} naming it. */
     public static Object deserialize(InputStream in, ClassLoader loader) throws IOException, ClassNotFoundException {
+        return deserialize(in, loader, Long.MAX_VALUE);
+    }
+
+    /**
+     * Reads one object from a stream of {@code size} bytes. Malformed input fails with an
+     * {@link IOException}, never a runtime error: arrays longer than the input could hold (a
+     * forged length that would otherwise allocate gigabytes) and absurd nesting are rejected
+     * before anything is allocated.
+     */
+    public static Object deserialize(InputStream in, ClassLoader loader, long size) throws IOException, ClassNotFoundException {
         try (ObjectInputStream objects = new LoaderObjectInputStream(in, loader)) {
+            objects.setObjectInputFilter(info -> {
+                if (info.arrayLength() > size || info.depth() > MAX_DEPTH || info.streamBytes() > size) {
+                    return ObjectInputFilter.Status.REJECTED;
+                }
+                return ObjectInputFilter.Status.UNDECIDED;
+            });
             return objects.readObject();
+        } catch (RuntimeException | StackOverflowError e) {
+            // Corrupt streams make ObjectInputStream throw all kinds of unchecked errors.
+            InvalidObjectException failure = new InvalidObjectException("malformed serialized value: " + e);
+            failure.initCause(e);
+            throw failure;
         }
     }
 

@@ -50,7 +50,7 @@ public final class ValueCodec {
 
     public static Object decode(byte[] bytes, ClassLoader loader) throws IOException, ClassNotFoundException {
         Reader in = new Reader(bytes);
-        Object value = read(in, loader);
+        Object value = read(in, loader, 0);
         if (in.pos != bytes.length) {
             throw new IOException("trailing bytes after value (" + (bytes.length - in.pos) + ")");
         }
@@ -101,8 +101,12 @@ public final class ValueCodec {
                 || c.getName().startsWith("java.util.ImmutableCollections$List");
     }
 
-    private static Object read(Reader in, ClassLoader loader) throws IOException, ClassNotFoundException {
+    private static Object read(Reader in, ClassLoader loader, int depth) throws IOException, ClassNotFoundException {
         byte tag = in.get();
+        if (depth > MAX_DEPTH) {
+            // The encoder never nests deeper; a forged message could nest deep enough to overflow the stack.
+            throw new IOException("value nested deeper than " + MAX_DEPTH + " lists");
+        }
         switch (tag) {
             case NULL: return null;
             case LONG: return unzigzag(in.varint());
@@ -116,7 +120,7 @@ public final class ValueCodec {
                 int n = in.length();
                 List<Object> list = new ArrayList<>(Math.min(n, 1 << 16));
                 for (int i = 0; i < n; i++) {
-                    list.add(read(in, loader));
+                    list.add(read(in, loader, depth + 1));
                 }
                 return list;
             }
@@ -124,7 +128,7 @@ public final class ValueCodec {
                 int n = in.length();
                 InputStream stream = new java.io.ByteArrayInputStream(in.data, in.pos, n);
                 in.skip(n);
-                return JavaSerialization.deserialize(stream, loader);
+                return JavaSerialization.deserialize(stream, loader, n);
             }
             default:
                 throw new IOException("unknown value tag " + tag);
