@@ -1,0 +1,68 @@
+package dev.jcloud.providers.aws;
+
+import java.net.URI;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.retry.RetryPolicy;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.sts.StsClient;
+
+/**
+ * The AWS clients of one region. Throttling and transient errors are retried by the SDK's own
+ * retry policy (standard mode: exponential backoff with jitter, throttling-aware), configured
+ * here once rather than with loops around calls.
+ */
+record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts) implements AutoCloseable {
+
+    /** Attempts per call, including the first; throttling during a big launch needs more than the default 3. */
+    static final int MAX_ATTEMPTS = 8;
+
+    /** Makes the clients for a region. */
+    @FunctionalInterface
+    interface Factory {
+        AwsClients create(String region);
+    }
+
+    /**
+     * A factory using {@code credentials} and, when given, one endpoint for every service (an
+     * emulator such as moto in tests). Without an endpoint the SDK's own resolution applies,
+     * including the standard {@code AWS_ENDPOINT_URL} environment variable.
+     */
+    static Factory factory(AwsCredentialsProvider credentials, Optional<URI> endpoint) {
+        return region -> {
+            ClientOverrideConfiguration retries = ClientOverrideConfiguration.builder()
+                    .retryPolicy(RetryPolicy.builder(RetryMode.STANDARD).numRetries(MAX_ATTEMPTS - 1).build())
+                    .build();
+            var ec2 = Ec2Client.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            // IAM is global; its endpoint lives in aws-global.
+            var iam = IamClient.builder().region(Region.AWS_GLOBAL).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            var sts = StsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            endpoint.ifPresent(e -> {
+                ec2.endpointOverride(e);
+                iam.endpointOverride(e);
+                sts.endpointOverride(e);
+            });
+            return new AwsClients(ec2.build(), iam.build(), sts.build());
+        };
+    }
+
+    /** The SDK's default credential chain (environment, profile, SSO, instance/task role). */
+    static Factory defaults() {
+        return factory(DefaultCredentialsProvider.create(), Optional.empty());
+    }
+
+    @Override
+    public void close() {
+        ec2.close();
+        iam.close();
+        sts.close();
+    }
+}

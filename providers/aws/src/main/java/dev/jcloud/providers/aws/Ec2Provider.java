@@ -1,0 +1,361 @@
+package dev.jcloud.providers.aws;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.provisioner.CloudProvider;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.LaunchRequest;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.EngineArtifact;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+
+/**
+ * Clusters on EC2 virtual machines (provider name {@code aws}).
+ *
+ * <p>{@link #bootstrap} creates, per cluster: the network placement ({@link Ec2Network}), a
+ * security group ({@link ClusterSecurityGroup}) and an IAM role with instance profile
+ * ({@link InstanceIdentity}). {@link #launch} starts all nodes of a request in one RunInstances
+ * call, each booted by the user-data that {@link BootScript} renders; {@link #nodes} asks EC2 by
+ * tag; {@link #terminate} and {@link #deleteSharedResources} undo it and wait, with deadlines,
+ * until it is really gone. Every method works on a partially created cluster and may be called
+ * again. Resource creation and the waits for the engine ({@link #awaitScheduler}) are separate, so
+ * the former can be tested against an emulator that does not boot machines.
+ *
+ * <p>Settings come from the cluster's options, see {@link AwsOptions}. Credentials come from the
+ * SDK's default chain; the identity used is logged at bootstrap.
+ */
+public final class Ec2Provider implements CloudProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Ec2Provider.class);
+    /** User-data is limited to 16 KB before base64. */
+    static final int USER_DATA_LIMIT = 16 * 1024;
+    /** Workers per RunInstances call: keeps the names in the user-data well under its limit. */
+    static final int MAX_PER_CALL = 100;
+    private static final Duration PROFILE_PROPAGATION = Duration.ofSeconds(90);
+    /** Reads EC2's launch index (0..N-1 within one RunInstances call) over IMDSv2; trusted code. */
+    static final String IMDS_LAUNCH_INDEX = String.join("\n",
+            "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
+            "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
+                    + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+            "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\"");
+
+    private final AwsClients.Factory factory;
+    private final CallerAddress callerAddress;
+    private final Map<String, AwsClients> clients = new ConcurrentHashMap<>();
+    private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+
+    /** The provider ServiceLoader finds: default credentials, endpoints and address detection. */
+    public Ec2Provider() {
+        this(AwsClients.defaults(), CallerAddress.detect());
+    }
+
+    Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress) {
+        this.factory = requireNonNull(factory, "factory is null");
+        this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
+    }
+
+    @Override
+    public String name() {
+        return "aws";
+    }
+
+    @Override
+    public void bootstrap(ClusterContext cluster) {
+        AwsOptions options = AwsOptions.of(cluster);
+        engineArtifact(options);   // reject what launch would refuse before anything is created
+        ami(options);
+        AwsClients aws = clients(options);
+        Identity who = identity(options, aws);
+        LOG.info("{}: using AWS identity {} in {}", cluster.name(), who.arn(), options.region());
+        List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
+        Map<String, String> tags = sharedTags(cluster, options, who);
+        Ec2Network.Placement placement = new Ec2Network(aws.ec2()).ensure(cluster, options, tags);
+        String groupId = new ClusterSecurityGroup(aws.ec2()).ensure(cluster, placement.vpcId(), allowFrom, tags);
+        String name = InstanceIdentity.name(cluster);
+        String policy = InstancePolicies.permissionsPolicy(cluster, who.partition(), options.region(), who.account(),
+                placement.vpcId(), groupId, name, name);
+        new InstanceIdentity(aws.iam()).ensure(cluster, tags, policy);
+    }
+
+    @Override
+    public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
+        AwsOptions options = AwsOptions.of(cluster);
+        EngineArtifact engine = engineArtifact(options);
+        int count = request.nodes().size();
+        if (count == 0) {
+            return List.of();
+        }
+        AwsClients aws = clients(options);
+        Ec2Instances instances = new Ec2Instances(aws.ec2());
+        if (request.role() == NodeRole.WORKER) {
+            long running = instances.find(cluster, Ec2Instances.ALIVE).stream()
+                    .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER).count();
+            if (running + count > options.maxWorkers()) {
+                // The hard limit is enforced where machines are created, not only where scaling is decided.
+                throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + count)
+                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + AwsOptions.MAX_WORKERS + ")");
+            }
+        }
+        Ec2Network.Placement placement = new Ec2Network(aws.ec2()).find(cluster, options);
+        String groupId = new ClusterSecurityGroup(aws.ec2()).find(cluster).orElseThrow(() -> new ProvisionException(
+                "the security group of cluster " + cluster.name() + " is missing: run 'jcloud cluster up' again")).groupId();
+        String ami = ami(options);
+        Identity who = identity(options, aws);
+        List<Node> out = new ArrayList<>();
+        List<LaunchRequest.NodeLaunch> all = request.nodes();
+        for (int from = 0; from < all.size(); from += MAX_PER_CALL) {
+            List<LaunchRequest.NodeLaunch> batch = all.subList(from, Math.min(all.size(), from + MAX_PER_CALL));
+            out.addAll(launchBatch(cluster, options, aws, who, request.role(), batch, engine, ami, placement, groupId));
+        }
+        return out;
+    }
+
+    private List<Node> launchBatch(ClusterContext cluster, AwsOptions options, AwsClients aws, Identity who,
+                                   NodeRole role, List<LaunchRequest.NodeLaunch> batch, EngineArtifact engine,
+                                   String ami, Ec2Network.Placement placement, String groupId) {
+        Ec2Instances instances = new Ec2Instances(aws.ec2());
+        List<String> names = batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
+        EngineCommand command = onMachine(cluster, aws, batch.get(0).command());
+        BootScript.Builder script = BootScript.builder(command, engine)
+                .env("JCLOUD_CLUSTER", cluster.name())
+                .env("JCLOUD_CLUSTER_ID", cluster.id());
+        if (role == NodeRole.WORKER) {
+            script.nodeNames("--name", names, IMDS_LAUNCH_INDEX);
+        } else {
+            script.env("JCLOUD_NODE", names.get(0));
+        }
+        String userData = script.build().render();
+        if (userData.getBytes(StandardCharsets.UTF_8).length > USER_DATA_LIMIT) {
+            throw new ProvisionException("the boot script of " + names.get(0) + " is larger than EC2's 16 KB user-data"
+                    + " limit: use shorter names, options or fewer workers per launch");
+        }
+        Map<String, String> tags = new LinkedHashMap<>(Tags.of(cluster, options, who.arn()));
+        tags.put(ClusterContext.ROLE_TAG, role.label());
+        if (names.size() == 1) {
+            tags.put(ClusterContext.NODE_TAG, names.get(0));
+        }
+        String type = role == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType();
+        Ec2Instances.Launch launch = new Ec2Instances.Launch(ami, type, placement.subnetId(), groupId,
+                InstanceIdentity.name(cluster), userData, names.size(), options.rootVolumeGiB(), tags,
+                clientToken(cluster, names));
+        List<Instance> started = instances.run(launch, Instant.now().plus(PROFILE_PROPAGATION));
+        if (names.size() > 1) {
+            // One call shares its tags; each machine's name follows its launch index, as its boot script's does.
+            instances.name(started, names);
+        }
+        LOG.info("{}: launched {} {} instance(s) {}", cluster.name(), started.size(), role.label(),
+                started.stream().map(Instance::instanceId).toList());
+        List<Node> nodes = new ArrayList<>();
+        for (Instance i : started) {
+            nodes.add(new Node(i.instanceId(), names.get(i.amiLaunchIndex()), role));
+        }
+        return nodes;
+    }
+
+    /**
+     * The engine command as it runs on the machine: listening on all interfaces on the ports the
+     * security group opens, and for workers pointed at the scheduler's private address (traffic
+     * inside the group, which the public address would not be).
+     */
+    private EngineCommand onMachine(ClusterContext cluster, AwsClients aws, EngineCommand command) {
+        if (command.role() == NodeRole.SCHEDULER) {
+            return command.with("--host", "0.0.0.0")
+                    .with("--port", Integer.toString(ClusterSecurityGroup.SCHEDULER_PORT))
+                    .with("--dashboard-port", Integer.toString(ClusterSecurityGroup.DASHBOARD_PORT));
+        }
+        Optional<String> privateAddress = new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream()
+                .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER && i.privateIpAddress() != null)
+                .findFirst().map(i -> i.privateIpAddress() + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
+        List<String> args = command.arguments();
+        EngineCommand rebuilt = EngineCommand.worker(privateAddress.orElse(args.get(1)));
+        for (int i = 2; i + 1 < args.size(); i += 2) {
+            rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
+        }
+        return rebuilt.with("--host", "0.0.0.0");
+    }
+
+    @Override
+    public Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
+        AwsClients aws = clients(AwsOptions.of(cluster));
+        return new Ec2Instances(aws.ec2()).find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                        .name("instance-id").values(scheduler.id()).build())).stream()
+                .map(Instance::privateIpAddress).filter(a -> a != null && !a.isEmpty()).findFirst()
+                .map(a -> a + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
+    }
+
+    /**
+     * Waits until the scheduler's engine answers on its public address (private when it has none),
+     * checked through its dashboard's metrics. Fails early when the instance stops, and at the deadline, with its console output.
+     */
+    @Override
+    public SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline) {
+        AwsClients aws = clients(AwsOptions.of(cluster));
+        Ec2Instances instances = new Ec2Instances(aws.ec2());
+        while (true) {
+            Instance i = instances.find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                    .name("instance-id").values(scheduler.id()).build())).stream().findFirst().orElse(null);
+            if (i == null || (i.state().name() != InstanceStateName.PENDING && i.state().name() != InstanceStateName.RUNNING)) {
+                throw new ProvisionException("the scheduler instance " + scheduler.id() + " is "
+                        + (i == null ? "gone" : i.state().nameAsString())
+                        + (i != null && i.stateReason() != null ? " (" + i.stateReason().message() + ")" : "")
+                        + consoleOf(instances, scheduler));
+            }
+            String host = i.publicIpAddress() != null ? i.publicIpAddress() : i.privateIpAddress();
+            if (host != null && engineAnswers(host)) {
+                return new SchedulerEndpoint(host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
+                        host + ":" + ClusterSecurityGroup.DASHBOARD_PORT);
+            }
+            if (!Instant.now().isBefore(deadline)) {
+                throw new ProvisionException("the scheduler " + scheduler.name() + " (" + scheduler.id()
+                        + ") did not listen on " + host + ":" + ClusterSecurityGroup.SCHEDULER_PORT + " in time"
+                        + consoleOf(instances, scheduler));
+            }
+            try {
+                Thread.sleep(Math.min(2000, Math.max(1, Duration.between(Instant.now(), deadline).toMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProvisionException("interrupted while waiting for the scheduler", e);
+            }
+        }
+    }
+
+    private static String consoleOf(Ec2Instances instances, Node node) {
+        String tail = instances.consoleTail(node.id(), 30);
+        return tail.isBlank() ? "; its console output is empty (EC2 publishes it a few minutes after boot)"
+                : "; last lines of its console output:\n" + tail.indent(2).stripTrailing();
+    }
+
+    /**
+     * Whether the engine answers on its dashboard port with its own metrics. A TCP connect alone
+     * proves nothing: proxies and middleboxes accept connections for addresses nobody listens on.
+     */
+    private static boolean engineAnswers(String host) {
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2)).build();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://" + host + ":" + ClusterSecurityGroup.DASHBOARD_PORT + "/metrics"))
+                    .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProvisionException("interrupted while waiting for the scheduler", e);
+        }
+    }
+
+    @Override
+    public List<Node> nodes(ClusterContext cluster) {
+        AwsClients aws = clients(AwsOptions.of(cluster));
+        return new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream().map(Ec2Instances::node).toList();
+    }
+
+    @Override
+    public void terminate(ClusterContext cluster, Collection<Node> nodes) {
+        AwsOptions options = AwsOptions.of(cluster);
+        AwsClients aws = clients(options);
+        new Ec2Instances(aws.ec2()).terminate(cluster, nodes.stream().map(Node::id).filter(id -> id.startsWith("i-"))
+                .distinct().toList(), Instant.now().plus(options.terminateTimeout()));
+    }
+
+    /**
+     * Terminates any instance of the cluster still there and waits until it is gone, then deletes
+     * the security group (retrying while network interfaces still hold it), the IAM role and
+     * instance profile, and the dedicated network. Safe on partial clusters and when called again.
+     */
+    @Override
+    public void deleteSharedResources(ClusterContext cluster) {
+        AwsOptions options = AwsOptions.of(cluster);
+        AwsClients aws = clients(options);
+        Instant deadline = Instant.now().plus(options.terminateTimeout());
+        Ec2Instances instances = new Ec2Instances(aws.ec2());
+        instances.terminate(cluster, instances.find(cluster, Ec2Instances.NOT_TERMINATED).stream()
+                .map(Instance::instanceId).toList(), deadline);
+        new ClusterSecurityGroup(aws.ec2()).delete(cluster, deadline);
+        new InstanceIdentity(aws.iam()).delete(cluster);
+        new Ec2Network(aws.ec2()).deleteDedicated(cluster, deadline);
+    }
+
+    @Override
+    public String logTail(ClusterContext cluster, Node node, int lines) {
+        AwsClients aws = clients(AwsOptions.of(cluster));
+        return new Ec2Instances(aws.ec2()).consoleTail(node.id(), lines);
+    }
+
+    /**
+     * Finds resources tagged by jcloud in {@code region} whose cluster has no live scheduler, and
+     * (unless {@code dryRun}) deletes them. Resources younger than {@code minAge} are left alone: a
+     * cluster being created has shared resources before its scheduler starts.
+     */
+    public GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
+        return new Ec2GarbageCollector(this).collect(options, dryRun, minAge);
+    }
+
+    AwsClients clients(AwsOptions options) {
+        return clients.computeIfAbsent(options.region(), factory::create);
+    }
+
+    private Identity identity(AwsOptions options, AwsClients aws) {
+        return identities.computeIfAbsent(options.region(), r -> {
+            String arn = aws.sts().getCallerIdentity().arn();
+            String[] parts = arn.split(":");
+            return new Identity(arn, parts[1], parts[4]);
+        });
+    }
+
+    private static Map<String, String> sharedTags(ClusterContext cluster, AwsOptions options, Identity who) {
+        Map<String, String> tags = new LinkedHashMap<>(Tags.of(cluster, options, who.arn()));
+        tags.put(Tags.CREATED, Long.toString(Instant.now().getEpochSecond()));
+        return tags;
+    }
+
+    private static EngineArtifact engineArtifact(AwsOptions options) {
+        if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
+            throw new IllegalArgumentException("set where machines download the engine: " + AwsOptions.ENGINE_URL
+                    + " (an https URL, e.g. an S3 presigned URL) and " + AwsOptions.ENGINE_SHA256 + " (its SHA-256)");
+        }
+        return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get());
+    }
+
+    private static String ami(AwsOptions options) {
+        return options.ami().orElseThrow(() -> new IllegalArgumentException("set the machine image with "
+                + AwsOptions.AMI + " (an AMI with bash and curl; Amazon Linux 2023 is a good choice)"));
+    }
+
+    /** Same launch, same token: a retried RunInstances never starts the machines twice. */
+    private static String clientToken(ClusterContext cluster, List<String> names) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.join(",", names).getBytes(StandardCharsets.UTF_8));
+            return cluster.id() + "-" + HexFormat.of().formatHex(d).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Who the SDK's credentials belong to. */
+    private record Identity(String arn, String partition, String account) {
+    }
+}

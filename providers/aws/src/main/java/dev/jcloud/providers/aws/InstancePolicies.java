@@ -1,0 +1,91 @@
+package dev.jcloud.providers.aws;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcloud.provisioner.ClusterContext;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The IAM documents of a cluster's machine identity. The permissions policy is what the
+ * in-cluster controller needs to add and remove its own workers and to tear its own cluster down,
+ * and nothing more: every mutating action is limited to resources carrying the cluster's id tag
+ * (or, for RunInstances, to new resources requested with that tag, in the cluster's VPC and group).
+ * Describe calls cannot be scoped by resource in EC2, so they are allowed on {@code *}.
+ */
+final class InstancePolicies {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private InstancePolicies() {
+    }
+
+    /** Lets EC2 instances assume the role. */
+    static String trustPolicy() {
+        return json(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
+                "Effect", "Allow",
+                "Principal", Map.of("Service", "ec2.amazonaws.com"),
+                "Action", "sts:AssumeRole"))));
+    }
+
+    /**
+     * The least-privilege permissions of the cluster's machines.
+     *
+     * @param partition e.g. {@code aws}
+     * @param account   the account id the cluster lives in
+     */
+    static String permissionsPolicy(ClusterContext cluster, String partition, String region, String account,
+                                    String vpcId, String securityGroupId, String roleName, String profileName) {
+        String ec2 = "arn:" + partition + ":ec2:" + region + ":" + account + ":";
+        String iam = "arn:" + partition + ":iam::" + account + ":";
+        Map<String, Object> ownTag = Map.of("StringEquals", Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, cluster.id()));
+        Map<String, Object> requestTag = Map.of("StringEquals", Map.of("aws:RequestTag/" + ClusterContext.ID_TAG, cluster.id()));
+        List<Object> statements = List.of(
+                statement("Describe", List.of("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags",
+                        "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages",
+                        "ec2:DescribeVpcs", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables"), List.of("*"), null),
+                statement("LaunchTaggedWorkers", List.of("ec2:RunInstances"),
+                        List.of(ec2 + "instance/*", ec2 + "volume/*"), requestTag),
+                statement("LaunchIntoClusterNetwork", List.of("ec2:RunInstances"),
+                        List.of(ec2 + "security-group/" + securityGroupId, ec2 + "network-interface/*",
+                                "arn:" + partition + ":ec2:" + region + "::image/*"), null),
+                statement("LaunchIntoClusterSubnets", List.of("ec2:RunInstances"), List.of(ec2 + "subnet/*"),
+                        Map.of("StringEquals", Map.of("ec2:Vpc", ec2 + "vpc/" + vpcId))),
+                statement("TagOnlyAtLaunch", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*", ec2 + "volume/*"),
+                        Map.of("StringEquals", Map.of("ec2:CreateAction", "RunInstances"))),
+                statement("NameOwnWorkers", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*"), ownTag),
+                statement("StopOwnCluster", List.of("ec2:TerminateInstances", "ec2:GetConsoleOutput"),
+                        List.of(ec2 + "instance/*"), ownTag),
+                statement("DeleteOwnNetwork", List.of("ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc",
+                        "ec2:DeleteInternetGateway", "ec2:DetachInternetGateway", "ec2:DeleteRouteTable",
+                        "ec2:DisassociateRouteTable"), List.of(ec2 + "*"), ownTag),
+                statement("PassOwnRoleToEc2", List.of("iam:PassRole"), List.of(iam + "role/jcloud/" + roleName),
+                        Map.of("StringEquals", Map.of("iam:PassedToService", "ec2.amazonaws.com"))),
+                statement("DeleteOwnIdentity", List.of("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile",
+                        "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetInstanceProfile"),
+                        List.of(iam + "role/jcloud/" + roleName, iam + "instance-profile/jcloud/" + profileName), null));
+        return json(Map.of("Version", "2012-10-17", "Statement", statements));
+    }
+
+    private static Map<String, Object> statement(String sid, List<String> actions, List<String> resources,
+                                                 Map<String, Object> condition) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("Sid", sid);
+        s.put("Effect", "Allow");
+        s.put("Action", actions);
+        s.put("Resource", resources);
+        if (condition != null) {
+            s.put("Condition", condition);
+        }
+        return s;
+    }
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,357 @@
+package dev.jcloud.providers.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.LaunchRequest;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.Provisioner;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Filter;
+import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceAttributeName;
+import software.amazon.awssdk.services.ec2.model.IpPermission;
+import software.amazon.awssdk.services.ec2.model.SecurityGroup;
+import software.amazon.awssdk.services.ec2.model.Volume;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.InstanceProfile;
+import software.amazon.awssdk.services.iam.model.Role;
+
+/**
+ * The EC2 provider against moto: what it creates, tags, launches and removes, asserted on what
+ * moto reports. Moto does not boot machines, so the engine waits are not exercised here.
+ */
+class Ec2ProviderIT {
+
+    @RegisterExtension
+    static final MotoServer MOTO = new MotoServer();
+
+    private static final String CALLER = "203.0.113.7/32";
+    private static final String REGION = "us-east-1";
+    private static final String SHA = "0".repeat(64);
+    private static final Filter JCLOUD = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
+
+    @TempDir
+    Path dir;
+
+    private AwsClients aws;
+    private Ec2Provider provider;
+    private String ami;
+
+    @BeforeEach
+    void setUp() {
+        aws = MOTO.clients().create(REGION);
+        provider = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(CALLER));
+        ami = aws.ec2().describeImages(r -> r.owners("amazon")).images().get(0).imageId();
+    }
+
+    @AfterEach
+    void tearDown() {
+        aws.close();
+    }
+
+    @Test
+    void upCreatesTheGroupIdentityAndTaggedInstancesWorkersInOneCall() {
+        ClusterContext c = cluster("alpha", Map.of(AwsOptions.TAG_PREFIX + "team", "data eng"));
+
+        provider.bootstrap(c);
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3));
+
+        Ec2Client ec2 = aws.ec2();
+        SecurityGroup group = ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c))).securityGroups().get(0);
+        assertThat(group.groupName()).isEqualTo("jcloud-alpha-" + c.id());
+        assertThat(group.ipPermissions()).hasSize(3);
+        assertThat(group.ipPermissions()).anySatisfy(p -> assertPort(p, 8786));
+        assertThat(group.ipPermissions()).anySatisfy(p -> assertPort(p, 8787));
+        assertThat(group.ipPermissions()).anySatisfy(p -> {
+            assertThat(p.ipProtocol()).isEqualTo("-1");
+            assertThat(p.ipRanges()).isEmpty();
+            assertThat(p.userIdGroupPairs()).singleElement().satisfies(g -> assertThat(g.groupId()).isEqualTo(group.groupId()));
+        });
+        assertThat(group.ipPermissions()).flatExtracting(IpPermission::ipRanges)
+                .noneMatch(r -> r.cidrIp().equals("0.0.0.0/0"));
+        assertThat(Tags.toMap(group.tags())).containsEntry(ClusterContext.NAME_TAG, "alpha")
+                .containsEntry(ClusterContext.ID_TAG, c.id()).containsEntry("team", "data eng")
+                .containsKeys(Tags.CREATOR, Tags.VERSION);
+
+        IamClient iam = aws.iam();
+        String identity = "jcloud-alpha-" + c.id();
+        Role role = iam.getRole(r -> r.roleName(identity)).role();
+        assertThat(role.path()).isEqualTo("/jcloud/");
+        assertThat(iam.listRoleTags(r -> r.roleName(identity)).tags())
+                .anySatisfy(t -> assertThat(t.key() + "=" + t.value()).isEqualTo(ClusterContext.ID_TAG + "=" + c.id()));
+        String policy = java.net.URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(identity)
+                .policyName(InstanceIdentity.POLICY_NAME)).policyDocument(), StandardCharsets.UTF_8);
+        assertThat(policy).contains("\"aws:ResourceTag/jcloud.cluster-id\":\"" + c.id() + "\"")
+                .contains("ec2:TerminateInstances").contains("iam:PassRole").contains(group.groupId());
+        InstanceProfile profile = iam.getInstanceProfile(r -> r.instanceProfileName(identity)).instanceProfile();
+        assertThat(profile.roles()).extracting(Role::roleName).containsExactly(identity);
+
+        List<Instance> instances = describe(ec2, List.of(Tags.clusterFilter(c)));
+        assertThat(instances).hasSize(4);
+        List<Instance> workerInstances = instances.stream()
+                .filter(i -> "worker".equals(Tags.toMap(i.tags()).get(ClusterContext.ROLE_TAG))).toList();
+        assertThat(workerInstances).extracting(Instance::instanceId)
+                .containsExactlyInAnyOrderElementsOf(workers.stream().map(Node::id).toList());
+        assertThat(workerInstances).extracting(i -> Tags.toMap(i.tags()).get(ClusterContext.NODE_TAG))
+                .containsExactlyInAnyOrder("alpha-worker-0", "alpha-worker-1", "alpha-worker-2");
+        // One RunInstances call for the three workers: one reservation.
+        assertThat(ec2.describeInstances(r -> r.filters(Tags.clusterFilter(c),
+                Filter.builder().name("tag:" + ClusterContext.ROLE_TAG).values("worker").build())).reservations())
+                .singleElement().satisfies(res -> assertThat(res.instances()).hasSize(3));
+        for (Instance i : instances) {
+            Map<String, String> tags = Tags.toMap(i.tags());
+            assertThat(tags).containsEntry(ClusterContext.NAME_TAG, "alpha").containsEntry(ClusterContext.ID_TAG, c.id())
+                    .containsEntry("team", "data eng").containsKeys(Tags.CREATOR, Tags.VERSION, ClusterContext.NODE_TAG);
+            assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
+            assertThat(i.securityGroups()).extracting(g -> g.groupId()).containsExactly(group.groupId());
+            assertThat(ec2.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
+                    .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
+                    .instanceInitiatedShutdownBehavior().value()).isEqualTo("terminate");
+            String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(r -> r
+                    .instanceId(i.instanceId()).attribute(InstanceAttributeName.USER_DATA)).userData().value()),
+                    StandardCharsets.UTF_8);
+            assertThat(userData).startsWith("#!/bin/bash").contains("https://engine.example/jcloud-engine.jar")
+                    .doesNotContain("testing-");
+        }
+        // moto checks the profile exists at RunInstances but records it (as an association) only for the
+        // first instance of each call: two calls, two associations, both with the cluster's profile.
+        assertThat(ec2.describeIamInstanceProfileAssociations().iamInstanceProfileAssociations()).hasSize(2)
+                .allSatisfy(a -> assertThat(a.iamInstanceProfile().arn()).endsWith("/" + identity));
+        assertThat(Tags.toMap(describeOne(ec2, scheduler.id()).tags()))
+                .containsEntry(ClusterContext.NODE_TAG, "alpha-scheduler").containsEntry(ClusterContext.ROLE_TAG, "scheduler");
+        List<Volume> volumes = ec2.describeVolumes(r -> r.filters(Tags.clusterFilter(c))).volumes();
+        assertThat(volumes).hasSize(4).allSatisfy(v -> assertThat(v.encrypted()).isTrue());
+
+        assertThat(provider.nodes(c)).extracting(Node::name).containsExactlyInAnyOrder("alpha-scheduler",
+                "alpha-worker-0", "alpha-worker-1", "alpha-worker-2");
+        assertThat(provider.schedulerAddressAtLaunch(c, scheduler)).hasValue(
+                describeOne(ec2, scheduler.id()).privateIpAddress() + ":8786");
+    }
+
+    @Test
+    void scaleAddsWorkersInOneCallAndTerminatesTheChosenOnes() {
+        ClusterContext c = cluster("beta", Map.of());
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+        List<Node> first = provider.launch(c, workerLaunch(c, 0, 2));
+
+        List<Node> more = provider.launch(c, workerLaunch(c, 2, 3));
+        assertThat(aws.ec2().describeInstances(r -> r.filters(Tags.clusterFilter(c),
+                Filter.builder().name("instance-id").values(more.stream().map(Node::id).toList()).build()))
+                .reservations()).singleElement().satisfies(res -> assertThat(res.instances()).hasSize(3));
+
+        provider.terminate(c, List.of(first.get(0), more.get(1)));
+
+        assertThat(provider.nodes(c)).extracting(Node::name).containsExactlyInAnyOrder("beta-scheduler",
+                "beta-worker-1", "beta-worker-2", "beta-worker-4");
+        assertThat(describeOne(aws.ec2(), first.get(0).id()).state().nameAsString()).isEqualTo("terminated");
+    }
+
+    @Test
+    void workerLimitIsEnforcedWhereMachinesAreCreated() {
+        ClusterContext c = cluster("gamma", Map.of(AwsOptions.MAX_WORKERS, "2"));
+        provider.bootstrap(c);
+        provider.launch(c, workerLaunch(c, 0, 2));
+        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 1)))
+                .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
+        assertThat(provider.nodes(c)).hasSize(2);
+    }
+
+    @Test
+    void downLeavesNoTaggedResourceAndCanRunAgainEvenWithADedicatedVpc() {
+        ClusterContext c = cluster("delta", Map.of(AwsOptions.VPC, AwsOptions.NEW_VPC));
+        provider.bootstrap(c);
+        provider.bootstrap(c);   // reconciles: nothing created twice
+        assertThat(aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs()).hasSize(1);
+        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c))).securityGroups()).hasSize(1);
+        String vpc = aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs().get(0).vpcId();
+        assertThat(aws.ec2().describeInternetGateways(r -> r.filters(Tags.clusterFilter(c))).internetGateways())
+                .singleElement().satisfies(g -> assertThat(g.attachments()).extracting(a -> a.vpcId()).containsExactly(vpc));
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        provider.launch(c, workerLaunch(c, 0, 2));
+        assertThat(describeOne(aws.ec2(), scheduler.id()).vpcId()).isEqualTo(vpc);
+
+        provider.terminate(c, provider.nodes(c));
+        provider.deleteSharedResources(c);
+        provider.deleteSharedResources(c);   // idempotent: a second down finds nothing and fails on nothing
+
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void failedUpThroughTheProvisionerRemovesEverythingItCreated() {
+        Provisioner provisioner = new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
+        // Unknown AMI: bootstrap succeeds, then RunInstances of the scheduler fails.
+        ClusterRequest badAmi = request("eps").withOption(AwsOptions.AMI, "ami-0123456789abcdef0");
+        assertThatThrownBy(() -> provisioner.up("aws", badAmi, 0)).hasMessageContaining("ami-0123456789abcdef0");
+        assertNoJcloudResources();
+
+        // Half way: the scheduler is running when launching the workers fails (limit of 1, 2 asked).
+        ClusterRequest tooMany = request("zeta").withOption(AwsOptions.MAX_WORKERS, "1").withWorkers(2);
+        assertThatThrownBy(() -> provisioner.up("aws", tooMany, 0)).hasMessageContaining("more than its maximum of 1");
+        assertThat(describe(aws.ec2(), List.of(JCLOUD))).isNotEmpty()
+                .allSatisfy(i -> assertThat(i.state().nameAsString()).isEqualTo("terminated"));
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() {
+        ClusterContext live = cluster("live", Map.of());
+        provider.bootstrap(live);
+        provider.launch(live, schedulerLaunch(live));
+        provider.launch(live, workerLaunch(live, 0, 1));
+        ClusterContext orphan = cluster("orphan", Map.of());
+        provider.bootstrap(orphan);
+        Node orphanScheduler = provider.launch(orphan, schedulerLaunch(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, workerLaunch(orphan, 0, 1)).get(0);
+        // The scheduler died (its laptop's cluster went away); the worker and shared resources stayed.
+        aws.ec2().terminateInstances(r -> r.instanceIds(orphanScheduler.id()));
+        Map<String, String> settings = options(Map.of());
+
+        GcReport dry = provider.gc(settings, true, Duration.ZERO);
+        assertThat(dry.deleted()).isFalse();
+        assertThat(dry.clusterIds()).containsExactly(orphan.id());
+        assertThat(dry.items()).extracting(GcReport.Item::kind, GcReport.Item::id).contains(
+                org.assertj.core.groups.Tuple.tuple("instance", orphanWorker.id()),
+                org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id()));
+        assertThat(dry.items()).extracting(GcReport.Item::kind).contains("security-group");
+        assertThat(provider.nodes(orphan)).hasSize(1);   // a dry run deletes nothing
+
+        assertThat(provider.gc(settings, true, Duration.ofHours(1)).items()).isEmpty();   // too young to be sure
+
+        GcReport done = provider.gc(settings, false, Duration.ZERO);
+        assertThat(done.deleted()).isTrue();
+        assertThat(provider.nodes(orphan)).isEmpty();
+        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(Tags.clusterFilter(orphan))).securityGroups()).isEmpty();
+        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles()).extracting(Role::roleName)
+                .containsExactly("jcloud-live-" + live.id());
+        assertThat(provider.nodes(live)).hasSize(2);
+        assertThat(provider.gc(settings, true, Duration.ZERO).items()).isEmpty();
+    }
+
+    @Test
+    void badInputIsRejectedBeforeAnythingIsCreated() {
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "mars-1"))))
+                .hasMessageContaining("invalid aws.region 'mars-1'");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "10.0.0.1/8"))))
+                .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'").hasMessageContaining("10.0.0.0/8");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "300.1.1.1/32"))))
+                .hasMessageContaining("0-255");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.TAG_PREFIX + "x", "$(rm)"))))
+                .hasMessageContaining("aws.tag.x");
+        assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("Bad_Name", "id1", dir, options(Map.of()))))
+                .hasMessageContaining("not a valid cluster name");
+        Map<String, String> noEngine = new HashMap<>(options(Map.of()));
+        noEngine.remove(AwsOptions.ENGINE_URL);
+        assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("inp", "id2", dir, noEngine)))
+                .hasMessageContaining("aws.engine-url");
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void awaitSchedulerFailsAtItsDeadlineWithTheConsoleOutput() {
+        ClusterContext c = cluster("eta", Map.of());
+        provider.bootstrap(c);
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now()))
+                .isInstanceOf(ProvisionException.class).hasMessageContaining("did not listen on")
+                .hasMessageContaining("console output");
+        aws.ec2().terminateInstances(r -> r.instanceIds(scheduler.id()));
+        assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
+                .hasMessageContaining("is terminated");
+    }
+
+    private void assertNoJcloudResources() {
+        Ec2Client ec2 = aws.ec2();
+        assertThat(describe(ec2, List.of(JCLOUD, Filter.builder().name("instance-state-name")
+                .values(Ec2Instances.NOT_TERMINATED).build()))).as("instances").isEmpty();
+        assertThat(ec2.describeSecurityGroups(r -> r.filters(JCLOUD)).securityGroups()).as("security groups").isEmpty();
+        assertThat(ec2.describeVpcs(r -> r.filters(JCLOUD)).vpcs()).as("VPCs").isEmpty();
+        assertThat(ec2.describeSubnets(r -> r.filters(JCLOUD)).subnets()).as("subnets").isEmpty();
+        assertThat(ec2.describeInternetGateways(r -> r.filters(JCLOUD)).internetGateways()).as("gateways").isEmpty();
+        assertThat(ec2.describeRouteTables(r -> r.filters(JCLOUD)).routeTables()).as("route tables").isEmpty();
+        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles()).as("roles").isEmpty();
+        assertThat(aws.iam().listInstanceProfiles(r -> r.pathPrefix("/jcloud/")).instanceProfiles()).as("profiles").isEmpty();
+    }
+
+    private static List<Instance> describe(Ec2Client ec2, List<Filter> filters) {
+        List<Instance> out = new ArrayList<>();
+        ec2.describeInstances(r -> r.filters(filters)).reservations().forEach(res -> out.addAll(res.instances()));
+        return out;
+    }
+
+    private static Instance describeOne(Ec2Client ec2, String id) {
+        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+    }
+
+    private static void assertPort(IpPermission p, int port) {
+        assertThat(p.ipProtocol()).isEqualTo("tcp");
+        assertThat(p.fromPort()).isEqualTo(port);
+        assertThat(p.toPort()).isEqualTo(port);
+        assertThat(p.ipRanges()).extracting(r -> r.cidrIp()).containsExactly(CALLER);
+        assertThat(p.userIdGroupPairs()).isEmpty();
+    }
+
+    private Map<String, String> options(Map<String, String> extra) {
+        Map<String, String> o = new HashMap<>();
+        o.put(AwsOptions.REGION, REGION);
+        o.put(AwsOptions.AMI, ami);
+        o.put(AwsOptions.WORKER_TYPE, "t3.micro");
+        o.put(AwsOptions.SCHEDULER_TYPE, "t3.micro");
+        o.put(AwsOptions.ENGINE_URL, "https://engine.example/jcloud-engine.jar");
+        o.put(AwsOptions.ENGINE_SHA256, SHA);
+        o.put(AwsOptions.TERMINATE_TIMEOUT, "30");
+        o.putAll(extra);
+        return o;
+    }
+
+    private ClusterContext cluster(String name, Map<String, String> extra) {
+        return new ClusterContext(name, ClusterNames.newId(), dir.resolve(name), options(extra));
+    }
+
+    private ClusterRequest request(String name) {
+        ClusterRequest r = ClusterRequest.named(name).withWorkers(1).withStartTimeout(Duration.ofSeconds(5));
+        for (Map.Entry<String, String> e : options(Map.of()).entrySet()) {
+            r = r.withOption(e.getKey(), e.getValue());
+        }
+        return r;
+    }
+
+    private static LaunchRequest schedulerLaunch(ClusterContext c) {
+        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
+                EngineCommand.scheduler().with("--idle-timeout", "10m"))));
+    }
+
+    private static LaunchRequest workerLaunch(ClusterContext c, int first, int count) {
+        return new LaunchRequest(NodeRole.WORKER, IntStream.range(first, first + count).mapToObj(i -> {
+            String name = ClusterNames.worker(c.name(), i);
+            return new LaunchRequest.NodeLaunch(name, EngineCommand.worker("pending:8786").with("--name", name)
+                    .with("--nthreads", "2"));
+        }).toList());
+    }
+}
