@@ -6,6 +6,7 @@ import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,7 +32,8 @@ final class ClusterUpCommand implements Callable<Integer> {
             "--name", "cluster.name",
             "--idle-timeout", "cluster.idle-timeout",
             "--nthreads", "worker.nthreads",
-            "--memory-limit", "worker.memory-limit");
+            "--memory-limit", "worker.memory-limit",
+            "--tls", "security.tls");
 
     @Spec
     CommandSpec spec;
@@ -61,6 +63,11 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Memory per worker, e.g. 2GiB, or auto (default).")
     String memoryLimit;
 
+    @Option(names = "--tls", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "Mutual TLS with a CA made for this cluster (default: security.tls, on for cloud providers,"
+                    + " off for local).")
+    String tls;
+
     @Override
     public Integer call() {
         Settings settings = common.settings(givenFlags(), flagNamesByKey());
@@ -84,7 +91,8 @@ final class ClusterUpCommand implements Callable<Integer> {
                 .withIdleTimeout(settings.cluster().idleTimeout())
                 .withDeathTimeout(settings.cluster().deathTimeout())
                 .withStartTimeout(wait)
-                .withOption("detached", "true");
+                .withOption("detached", "true")
+                .withOption(ClusterTrust.OPTION, Boolean.toString(settings.tlsEnabled()));
 
         long start = System.nanoTime();
         ClusterRecord record = ClusterCommand.provisioner().up(providerName, request, 0);
@@ -121,6 +129,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         put(flags, "--idle-timeout", idleTimeout);
         put(flags, "--nthreads", nthreads);
         put(flags, "--memory-limit", memoryLimit);
+        put(flags, "--tls", tls);
         return flags;
     }
 
