@@ -1,0 +1,83 @@
+package dev.jcloud.providers.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcloud.provisioner.ClusterContext;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Input validation and the IAM documents, without any AWS endpoint. */
+class AwsOptionsTest {
+
+    private static ClusterContext cluster(Map<String, String> options) {
+        return new ClusterContext("c1", "abc123", Path.of("."), options);
+    }
+
+    @Test
+    void serviceLoaderFindsTheProviderAsAws() {
+        assertThat(dev.jcloud.provisioner.CloudProviders.load().require("aws")).isInstanceOf(Ec2Provider.class);
+    }
+
+    @Test
+    void defaultsAreUsableAndUserTagsAreCollected() {
+        AwsOptions o = AwsOptions.of(cluster(Map.of("aws.tag.team", "data eng", AwsOptions.ALLOW_FROM, "10.0.0.0/8, 203.0.113.7/32")));
+        assertThat(o.region()).isEqualTo("us-east-1");
+        assertThat(o.allowFrom()).containsExactly("10.0.0.0/8", "203.0.113.7/32");
+        assertThat(o.userTags()).containsExactly(Map.entry("team", "data eng"));
+        assertThat(o.rootVolumeGiB()).isEqualTo(20);
+    }
+
+    @Test
+    void badValuesNameTheOptionAndWhatToUse() {
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.REGION, "US-EAST-1"))))
+                .hasMessage("invalid aws.region 'US-EAST-1': use an AWS region such as us-east-1 or eu-west-2");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.ALLOW_FROM, "1.2.3.4"))))
+                .hasMessageContaining("invalid aws.allow-from '1.2.3.4'");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.ALLOW_FROM, "1.2.3.4/33"))))
+                .hasMessageContaining("0-32");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.SUBNET, "subnet-x"))))
+                .hasMessageContaining("invalid aws.subnet");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.SUBNET, "subnet-0123abcd", AwsOptions.VPC, "new"))))
+                .hasMessageContaining("not both");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.WORKER_TYPE, "large"))))
+                .hasMessageContaining("invalid aws.worker-type");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.MAX_WORKERS, "-1"))))
+                .hasMessageContaining("invalid aws.max-workers '-1'");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of("aws.tag.jcloud.cluster", "x"))))
+                .hasMessageContaining("not starting with aws: or jcloud.");
+        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of("aws.tag.x", "`id`"))))
+                .hasMessageContaining("invalid aws.tag.x");
+        assertThatThrownBy(() -> AwsOptions.of(new ClusterContext("-bad", "id", Path.of("."), Map.of())))
+                .hasMessageContaining("not a valid cluster name");
+    }
+
+    @Test
+    void machinePolicyScopesEveryChangeToTheClusterTag() throws Exception {
+        ClusterContext c = cluster(Map.of());
+        JsonNode doc = new ObjectMapper().readTree(InstancePolicies.permissionsPolicy(c, "aws", "eu-west-1",
+                "123456789012", "vpc-0abc", "sg-0def", "jcloud-c1-abc123", "jcloud-c1-abc123"));
+        for (JsonNode s : doc.get("Statement")) {
+            String sid = s.get("Sid").asText();
+            for (JsonNode r : s.get("Resource")) {
+                if (r.asText().equals("*")) {
+                    assertThat(sid).as("only describe calls may use Resource *").isEqualTo("Describe");
+                    s.get("Action").forEach(a -> assertThat(a.asText()).startsWith("ec2:Describe"));
+                }
+            }
+            if (sid.equals("StopOwnCluster") || sid.equals("DeleteOwnNetwork") || sid.equals("NameOwnWorkers")) {
+                assertThat(s.at("/Condition/StringEquals/aws:ResourceTag~1jcloud.cluster-id").asText()).isEqualTo("abc123");
+            }
+            if (sid.equals("LaunchTaggedWorkers")) {
+                assertThat(s.at("/Condition/StringEquals/aws:RequestTag~1jcloud.cluster-id").asText()).isEqualTo("abc123");
+            }
+        }
+        assertThat(doc.toString()).contains("arn:aws:iam::123456789012:role/jcloud/jcloud-c1-abc123")
+                .contains("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0def").doesNotContain("\"Action\":\"*\"");
+        assertThat(new ObjectMapper().readTree(InstancePolicies.trustPolicy()).at("/Statement/0/Principal/Service").asText())
+                .isEqualTo("ec2.amazonaws.com");
+    }
+}
