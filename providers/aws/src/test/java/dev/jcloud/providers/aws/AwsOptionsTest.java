@@ -18,6 +18,26 @@ class AwsOptionsTest {
     }
 
     @Test
+    void workerUserDataWithTheImdsLaunchIndexIsValidBash() throws Exception {
+        String script = dev.jcloud.provisioner.boot.BootScript.builder(
+                        dev.jcloud.provisioner.EngineCommand.worker("10.0.0.1:8786").with("--name", "c1-worker-0"),
+                        dev.jcloud.provisioner.boot.EngineArtifact.of(java.net.URI.create("https://e.example/e.jar"),
+                                "0".repeat(64)))
+                .nodeNames("--name", java.util.List.of("c1-worker-0", "c1-worker-1"), Ec2Provider.IMDS_LAUNCH_INDEX)
+                .build().render();
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("user-data", ".sh");
+        try {
+            java.nio.file.Files.writeString(f, script);
+            Process p = new ProcessBuilder("bash", "-n", f.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isZero();
+            assertThat(script).contains("X-aws-ec2-metadata-token").contains("meta-data/ami-launch-index");
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
+    @Test
     void serviceLoaderFindsTheProviderAsAws() {
         assertThat(dev.jcloud.provisioner.CloudProviders.load().require("aws")).isInstanceOf(Ec2Provider.class);
     }
