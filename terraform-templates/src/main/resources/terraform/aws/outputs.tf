@@ -1,0 +1,25 @@
+# No secrets here: addresses and a snippet only.
+
+locals {
+  scheduler_host = coalesce(aws_instance.scheduler.public_ip, aws_instance.scheduler.private_ip)
+}
+
+output "scheduler_address" {
+  description = "host:port a client connects to (reachable from allow_from)."
+  value       = "${local.scheduler_host}:${local.scheduler_port}"
+}
+
+output "scheduler_private_address" {
+  description = "host:port of the scheduler inside the VPC (what the workers use)."
+  value       = "${aws_instance.scheduler.private_ip}:${local.scheduler_port}"
+}
+
+output "dashboard_url" {
+  description = "The engine's dashboard (reachable from allow_from)."
+  value       = "http://${local.scheduler_host}:${local.dashboard_port}/"
+}
+
+output "connect" {
+  description = "How a Java program uses the cluster."
+  value       = "try (Client client = Client.connect(\"${local.scheduler_host}:${local.scheduler_port}\")) { ... }"
+}

@@ -1,0 +1,111 @@
+package dev.jcloud.terraform;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real {@code terraform} binary on a module, offline: {@code terraform init} installs
+ * providers only from the filesystem mirror named by {@value #PLUGIN_DIR_ENV} (layout
+ * {@code registry.terraform.io/hashicorp/aws/<version>/<os_arch>/}), through a CLI config file
+ * generated in a temp directory. Fails, naming what to install or set, when terraform or the
+ * mirror is missing: these tests never pass without them.
+ */
+final class Terraform {
+
+    static final String PLUGIN_DIR_ENV = "JCLOUD_TF_PLUGIN_DIR";
+
+    private final String executable;
+    private final Path cliConfig;
+
+    private Terraform(String executable, Path cliConfig) {
+        this.executable = executable;
+        this.cliConfig = cliConfig;
+    }
+
+    static Terraform offline(Path workDir) throws IOException {
+        String exe = findOnPath("terraform").orElseThrow(() -> new AssertionError(
+                "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
+        String dir = System.getenv(PLUGIN_DIR_ENV);
+        if (dir == null || dir.isBlank()) {
+            throw new AssertionError("set " + PLUGIN_DIR_ENV + " to a Terraform provider mirror holding hashicorp/aws 5.x"
+                    + " (layout registry.terraform.io/hashicorp/aws/<version>/<os_arch>/; create one with"
+                    + " `terraform providers mirror DIR` on a machine with internet access)");
+        }
+        Path mirror = Path.of(dir);
+        if (!Files.isDirectory(mirror.resolve("registry.terraform.io/hashicorp/aws"))) {
+            throw new AssertionError(PLUGIN_DIR_ENV + "=" + dir + " holds no registry.terraform.io/hashicorp/aws:"
+                    + " put the hashicorp/aws 5.x provider there (`terraform providers mirror " + dir + "`)");
+        }
+        Path config = workDir.resolve("terraform-cli.tfrc");
+        Files.writeString(config, "provider_installation {\n  filesystem_mirror {\n    path    = "
+                + Hcl.string(mirror.toAbsolutePath().toString()) + "\n    include = [\"registry.terraform.io/hashicorp/*\"]\n"
+                + "  }\n  direct {\n    exclude = [\"registry.terraform.io/hashicorp/*\"]\n  }\n}\n");
+        return new Terraform(exe, config);
+    }
+
+    /** Runs {@code terraform args...} in {@code module}; returns stdout+stderr; fails on a non-zero exit. */
+    String run(Path module, String... args) throws IOException, InterruptedException {
+        return runWithInput(module, null, args);
+    }
+
+    /** {@code terraform console} evaluating {@code expression}. */
+    String console(Path module, String expression) throws IOException, InterruptedException {
+        return runWithInput(module, expression + "\n", "console");
+    }
+
+    private String runWithInput(Path module, String stdin, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(executable);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(module.toFile()).redirectErrorStream(true);
+        pb.environment().put("TF_CLI_CONFIG_FILE", cliConfig.toString());
+        pb.environment().put("TF_IN_AUTOMATION", "1");
+        pb.environment().put("TF_INPUT", "0");
+        pb.environment().put("CHECKPOINT_DISABLE", "1");
+        // Never the developer's real AWS profile: the module only ever talks to moto here.
+        pb.environment().remove("AWS_PROFILE");
+        Path out = Files.createTempFile("terraform-", ".log");
+        pb.redirectOutput(out.toFile());
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        Process p = pb.start();
+        if (stdin != null) {
+            try (var in = p.getOutputStream()) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        boolean done = p.waitFor(10, TimeUnit.MINUTES);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String text = Files.readString(out, StandardCharsets.UTF_8);
+        Files.deleteIfExists(out);
+        if (!done || p.exitValue() != 0) {
+            throw new AssertionError("terraform " + String.join(" ", args) + " failed"
+                    + (done ? " (exit " + p.exitValue() + ")" : " (timed out)") + ":\n" + text);
+        }
+        return text;
+    }
+
+    private static Optional<String> findOnPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String d : path.split(File.pathSeparator)) {
+            File f = new File(d, name);
+            if (f.isFile() && f.canExecute()) {
+                return Optional.of(f.getAbsolutePath());
+            }
+        }
+        return Optional.empty();
+    }
+}
