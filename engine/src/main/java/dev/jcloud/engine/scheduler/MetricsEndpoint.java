@@ -9,18 +9,37 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
- * The scheduler's HTTP port: {@code /metrics} in the Prometheus text format and {@code /} with a
- * plain status page. The loop publishes an immutable snapshot every tick; requests read only that
- * snapshot, so scraping never touches scheduler state or slows the loop.
+ * The scheduler's HTTP port: {@code /metrics} in the Prometheus text format, the live dashboard
+ * at {@code /} (static assets bundled in the jar under {@code dev/jcloud/engine/dashboard/}),
+ * {@code /api/stream} (Server-Sent Events, one JSON snapshot a second), {@code /api/snapshot}
+ * (the same JSON once) and {@code /status} (a plain HTML page without script). The loop publishes
+ * immutable snapshots every tick; requests read only those, so neither scraping nor an open
+ * dashboard touches scheduler state or slows the loop.
  */
 final class MetricsEndpoint {
 
+    private static final String ASSETS = "/dev/jcloud/engine/dashboard/";
+    private static final Pattern ASSET_NAME = Pattern.compile("[a-z0-9-]+\\.(html|js|css|svg)");
+    private static final long PUSH_MILLIS = 1000;
+
     private final HttpServer http;
+    private final ExecutorService httpThreads;
+    private final ScheduledExecutorService pusher;
+    private final List<SseClient> sseClients = new CopyOnWriteArrayList<>();
     private volatile Snapshot snapshot = new Snapshot(ClusterInfo.getDefaultInstance(), Map.of(), 0);
+    private volatile DashboardSnapshot dashboard = DashboardSnapshot.EMPTY;
     private long lastCompleted;
     private long lastMillis;
     private volatile double rate;
@@ -28,21 +47,46 @@ final class MetricsEndpoint {
     private record Snapshot(ClusterInfo info, Map<String, Double> meanSecondsByKind, double tasksPerSecond) {
     }
 
+    /** An open event stream and the first task-stream record it has not been sent yet. */
+    private static final class SseClient {
+        final HttpExchange exchange;
+        final OutputStream out;
+        long nextSeq;
+
+        SseClient(HttpExchange exchange, long nextSeq) {
+            this.exchange = exchange;
+            this.out = exchange.getResponseBody();
+            this.nextSeq = nextSeq;
+        }
+    }
+
     private MetricsEndpoint(HttpServer http) {
         this.http = http;
+        // A few threads, so a slow scrape or page load does not queue the others; event streams
+        // do not hold one: their handler returns and the pusher thread writes to them.
+        this.httpThreads = Executors.newFixedThreadPool(4, daemon("jcloud-http"));
+        this.pusher = Executors.newSingleThreadScheduledExecutor(daemon("jcloud-dashboard-push"));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     static MetricsEndpoint start(String host, int port) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 16);
+        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
         MetricsEndpoint endpoint = new MetricsEndpoint(http);
         http.createContext("/metrics", endpoint::metrics);
-        http.createContext("/", endpoint::status);
-        http.setExecutor(Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "jcloud-http");
-            t.setDaemon(true);
-            return t;
-        }));
+        http.createContext("/status", endpoint::status);
+        http.createContext("/api/stream", endpoint::stream);
+        http.createContext("/api/snapshot", endpoint::snapshotJson);
+        http.createContext("/", endpoint::asset);
+        http.setExecutor(endpoint.httpThreads);
         http.start();
+        endpoint.pusher.scheduleAtFixedRate(endpoint::push, PUSH_MILLIS, PUSH_MILLIS, TimeUnit.MILLISECONDS);
         return endpoint;
     }
 
@@ -52,6 +96,11 @@ final class MetricsEndpoint {
 
     /** Called from the loop thread. */
     void publish(ClusterInfo info, Map<String, Double> meanSecondsByKind, long nowMillis) {
+        publish(info, meanSecondsByKind, null, nowMillis);
+    }
+
+    /** Called from the loop thread with the dashboard's part of the tick. */
+    void publish(ClusterInfo info, Map<String, Double> meanSecondsByKind, DashboardSnapshot dash, long nowMillis) {
         long completed = info.getTasks().getCompletedTotal();
         if (lastMillis > 0 && nowMillis > lastMillis) {
             double instant = (completed - lastCompleted) * 1000.0 / (nowMillis - lastMillis);
@@ -60,11 +109,101 @@ final class MetricsEndpoint {
         lastCompleted = completed;
         lastMillis = nowMillis;
         snapshot = new Snapshot(info, Map.copyOf(meanSecondsByKind), rate);
+        if (dash != null) {
+            dashboard = dash;
+        }
+    }
+
+    /** The smoothed completion rate, for the dashboard snapshot built on the loop thread. */
+    double rate() {
+        return rate;
     }
 
     void stop() {
+        pusher.shutdownNow();
+        for (SseClient c : sseClients) {
+            c.exchange.close();
+        }
+        sseClients.clear();
         http.stop(0);
-        ((java.util.concurrent.ExecutorService) http.getExecutor()).shutdownNow();
+        httpThreads.shutdownNow();
+    }
+
+    private void stream(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+        exchange.sendResponseHeaders(200, 0);
+        DashboardSnapshot d = dashboard;
+        SseClient c = new SseClient(exchange, d.stream().endSeq());
+        try {
+            c.out.write(("retry: 2000\n\n" + "data: " + d.toJson(0) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            c.out.flush();
+        } catch (IOException e) {
+            exchange.close();
+            return;
+        }
+        // Not closed here: the pusher writes one event a second until the browser goes away.
+        sseClients.add(c);
+    }
+
+    /** Runs on the pusher thread once a second: one event to every open stream. */
+    private void push() {
+        if (sseClients.isEmpty()) {
+            return;
+        }
+        DashboardSnapshot d = dashboard;
+        // Clients connected at different times differ only in where their stream resumes.
+        Map<Long, byte[]> bySeq = new HashMap<>();
+        for (SseClient c : sseClients) {
+            byte[] event = bySeq.computeIfAbsent(c.nextSeq,
+                    seq -> ("data: " + d.toJson(seq) + "\n\n").getBytes(StandardCharsets.UTF_8));
+            try {
+                c.out.write(event);
+                c.out.flush();
+                c.nextSeq = d.stream().endSeq();
+            } catch (IOException | RuntimeException e) {
+                // The browser closed the page.
+                sseClients.remove(c);
+                c.exchange.close();
+            }
+        }
+    }
+
+    int streamClients() {
+        return sseClients.size();
+    }
+
+    private void snapshotJson(HttpExchange exchange) throws IOException {
+        respond(exchange, "application/json; charset=utf-8", dashboard.toJson(0));
+    }
+
+    private void asset(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String name = path.equals("/") ? "index.html" : path.substring(1);
+        if (!ASSET_NAME.matcher(name).matches()) {
+            notFound(exchange);
+            return;
+        }
+        try (InputStream in = MetricsEndpoint.class.getResourceAsStream(ASSETS + name)) {
+            if (in == null) {
+                notFound(exchange);
+                return;
+            }
+            byte[] bytes = in.readAllBytes();
+            String type = name.endsWith(".html") ? "text/html; charset=utf-8"
+                    : name.endsWith(".js") ? "text/javascript; charset=utf-8"
+                    : name.endsWith(".css") ? "text/css; charset=utf-8" : "image/svg+xml";
+            exchange.getResponseHeaders().set("Content-Type", type);
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    private static void notFound(HttpExchange exchange) throws IOException {
+        exchange.sendResponseHeaders(404, -1);
+        exchange.close();
     }
 
     private void metrics(HttpExchange exchange) throws IOException {
@@ -120,11 +259,6 @@ final class MetricsEndpoint {
     }
 
     private void status(HttpExchange exchange) throws IOException {
-        if (!exchange.getRequestURI().getPath().equals("/")) {
-            exchange.sendResponseHeaders(404, -1);
-            exchange.close();
-            return;
-        }
         ClusterInfo info = snapshot.info;
         StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\">"
                 + "<title>jcloud scheduler</title></head><body><h1>jcloud scheduler</h1>");

@@ -77,6 +77,9 @@ final class SchedulerCore {
     private final Set<WorkerState> dirtyWorkers = new LinkedHashSet<>();
     private final Set<ClientState> dirtyClients = new LinkedHashSet<>();
     private final long[] counts = new long[TaskRecord.STATES];
+    /** Recent finished tasks for the dashboard: bounded and sampled, see {@link TaskStream}. */
+    private final TaskStream stream = new TaskStream(4096, 200);
+    private TaskStream.Slice lastSlice = TaskStream.Slice.EMPTY;
     private long order;
     private int nextClientId = 1;
     private int nextWorkerId = 1;
@@ -201,6 +204,9 @@ final class SchedulerCore {
         TaskRecord t = new TaskRecord(spec.getKey(), order++, spec, fn);
         tasks.put(t.key, t);
         counts[TaskRecord.RELEASED]++;
+        if (fn != null) {
+            fn.created();
+        }
         if (spec.getWanted()) {
             t.addWanter(c);
             c.wanted.add(t.key);
@@ -459,6 +465,8 @@ final class SchedulerCore {
         }
         double seconds = r.getDurationMicros() / 1e6;
         t.function.observe(seconds);
+        t.function.finished++;
+        stream.record(w.name(), r.getThread(), t.function.name(), r.getStartMicros(), r.getDurationMicros());
         w.observe(seconds);
         w.processing.remove(t);
         t.processingOn = null;
@@ -840,6 +848,11 @@ final class SchedulerCore {
     private void setState(TaskRecord t, byte state) {
         counts[t.state]--;
         counts[state]++;
+        FunctionEntry f = t.function;
+        if (f != null) {
+            f.states[t.state]--;
+            f.states[state]++;
+        }
         t.state = state;
     }
 
@@ -1009,6 +1022,7 @@ final class SchedulerCore {
     /** Periodic: drop silent workers, rebalance, track idleness. */
     void tick() {
         long now = clock.getAsLong();
+        stream.tick();
         for (WorkerState w : new ArrayList<>(workers.values())) {
             if (now - w.lastSeenMillis > workerTimeoutMillis) {
                 workerGone(w, "no heartbeat for " + (now - w.lastSeenMillis) + " ms");
@@ -1173,6 +1187,26 @@ final class SchedulerCore {
                     .addAllResources(w.hello.getResourcesList()).setPid(w.hello.getPid()).setRetiring(w.retiring));
         }
         return b.build();
+    }
+
+    /**
+     * Per-kind progress and the recent task stream, copied out for the dashboard. The ring is
+     * copied only when something new finished, so an idle scheduler republishes the same slice.
+     */
+    DashboardSnapshot dashboard(ClusterInfo info, double tasksPerSecond, long nowMillis) {
+        if (stream.next() != lastSlice.endSeq() || stream.skipped() != lastSlice.skipped) {
+            lastSlice = stream.slice();
+        }
+        List<DashboardSnapshot.KindProgress> kinds = new ArrayList<>();
+        functions.values().forEach(f -> {
+            long[] s = f.states;
+            if (f.created > s[TaskRecord.FORGOTTEN] || f.finished > 0) {
+                kinds.add(new DashboardSnapshot.KindProgress(f.name(), f.created, Math.min(f.created, f.finished),
+                        s[TaskRecord.MEMORY], s[TaskRecord.PROCESSING], s[TaskRecord.WAITING] + s[TaskRecord.READY],
+                        s[TaskRecord.ERRED], f.meanSeconds));
+            }
+        });
+        return new DashboardSnapshot(nowMillis, info, tasksPerSecond, List.copyOf(kinds), lastSlice);
     }
 
     /** Checks the bookkeeping against the records; used by tests after every event. */

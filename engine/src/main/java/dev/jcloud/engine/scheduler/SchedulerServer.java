@@ -117,7 +117,10 @@ public final class SchedulerServer implements AutoCloseable {
         core.tick();
         long now = System.currentTimeMillis();
         if (metrics != null) {
-            metrics.publish(info(), core.meanSecondsByKind(), now);
+            ClusterInfo info = info();
+            // The dashboard's part is copied out here, on the loop, so HTTP threads never read
+            // the core; the rate is the endpoint's, as of the previous tick.
+            metrics.publish(info, core.meanSecondsByKind(), core.dashboard(info, metrics.rate(), now), now);
         }
         long idleSince = core.idleSinceMillis();
         long idleTimeout = options.idleTimeout().toMillis();

@@ -1,0 +1,183 @@
+package dev.jcloud.engine.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import dev.jcloud.engine.InProcessCluster;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.TaskFuture;
+import java.io.File;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard in a real browser: Debian's headless chromium, driven by Selenium through Debian's
+ * chromedriver, watches an in-process cluster run a graph of slowish tasks. Saves
+ * {@code target/dashboard-it/dashboard.png} as the artifact.
+ */
+class DashboardIT {
+
+    private static final Path ARTIFACTS = Path.of("target", "dashboard-it");
+
+    static Integer slow(Integer i) {
+        sleep(20);
+        return i;
+    }
+
+    static Integer slower(Integer i) {
+        sleep(30);
+        return i * 2;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    @Test
+    void showsTheTaskStreamProgressAndWorkersOfRunningWork() throws Exception {
+        Files.createDirectories(ARTIFACTS);
+        try (InProcessCluster cluster = InProcessCluster.start(2, 4); Client client = cluster.connect()) {
+            String base = "http://" + cluster.scheduler().dashboardAddress();
+            WebDriver browser = chromium();
+            try {
+                browser.get(base + "/");
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+                        assertThat(browser.findElement(By.id("conn")).getText()).isEqualTo("live"));
+
+                List<TaskFuture<Integer>> work = new ArrayList<>();
+                work.addAll(client.map(DashboardIT::slow, IntStream.range(0, 800).boxed().toList()));
+                work.addAll(client.map(DashboardIT::slower, IntStream.range(0, 400).boxed().toList()));
+
+                // While it runs: bars on both workers, a progress row per kind, workers busy.
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(() -> {
+                    assertThat(attributes(browser, "#taskstream rect.task", "data-worker")).containsExactlyInAnyOrder("w0", "w1");
+                    assertThat(browser.findElements(By.cssSelector("#progress .row"))).hasSize(2);
+                    assertThat(browser.findElements(By.cssSelector("#workers tbody tr")).stream()
+                            .map(r -> r.getAttribute("data-worker"))).containsExactly("w0", "w1");
+                    assertThat(Long.parseLong(browser.findElement(By.id("s-processing")).getText().replace(",", "")))
+                            .isPositive();
+                    assertThat(browser.findElements(By.cssSelector("#workers td.processing")).stream()
+                            .mapToLong(td -> Long.parseLong(td.getText().replace(",", ""))).sum()).isPositive();
+                });
+                screenshot(browser, "dashboard.png");
+
+                // An open event stream must not hold up other requests on the port.
+                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+                HttpResponse<InputStream> second = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(second.headers().firstValue("Content-Type")).hasValueSatisfying(
+                        t -> assertThat(t).startsWith("text/event-stream"));
+                HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(metrics.body()).contains("jcloud_workers 2");
+                second.body().close();
+
+                client.gather(work);
+                // Afterwards, live and without a reload: every kind complete. The page re-renders
+                // every second, so an element found may go stale before it is read: retry then.
+                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(() -> {
+                    List<String> counts = browser.findElements(By.cssSelector("#progress .row .count")).stream()
+                            .map(WebElement::getText).toList();
+                    assertThat(counts).anyMatch(c -> c.startsWith("800 / 800 done"))
+                            .anyMatch(c -> c.startsWith("400 / 400 done"));
+                    assertThat(browser.findElement(By.id("s-completed")).getText()).isEqualTo("1,200");
+                    // The bars of the last seconds stay, coloured by kind: both kinds are there now.
+                    assertThat(attributes(browser, "#taskstream rect.task", "data-kind")).hasSize(2);
+                });
+                assertThat(Integer.parseInt(browser.findElement(By.tagName("body")).getAttribute("data-updates")))
+                        .as("the page updated itself through the event stream").isGreaterThan(2);
+                screenshot(browser, "dashboard-done.png");
+            } catch (AssertionError | RuntimeException e) {
+                // Leave what the browser saw next to the screenshots, to tell a page bug from a scheduler one.
+                screenshot(browser, "failure.png");
+                Files.writeString(ARTIFACTS.resolve("failure.html"), browser.getPageSource());
+                Files.writeString(ARTIFACTS.resolve("failure-snapshot.json"), HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/snapshot")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                Files.writeString(ARTIFACTS.resolve("failure-console.txt"), String.valueOf(
+                        ((JavascriptExecutor) browser).executeScript(
+                                "return document.body.dataset.updates + ' updates; error: ' + window.jcloudDashboardError + '; '"
+                                        + " + JSON.stringify({bars: window.jcloudDashboard.bars, lastSeq: window.jcloudDashboard.lastSeq,"
+                                        + " now: window.jcloudDashboard.last.now, maxBars: window.jcloudDashboard.maxBars, maxRecords: window.jcloudDashboard.maxRecords, lag: window.jcloudDashboard.lag, records: window.jcloudDashboard.last.stream.records.length})")));
+                throw e;
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    /**
+     * The distinct values of an attribute over matching elements, read in one script: a thousand
+     * bars read one WebDriver call at a time outlast the page's once-a-second re-render.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<String> attributes(WebDriver browser, String css, String attribute) {
+        return (List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return [...new Set([...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1])))]",
+                css, attribute);
+    }
+
+    private static void screenshot(WebDriver browser, String name) throws Exception {
+        File png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(png.toPath(), ARTIFACTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Headless chromium, offline-safe flags, fresh profile; fails naming the packages when absent. */
+    private static WebDriver chromium() throws Exception {
+        Path binary = executable("chromium");
+        Path driver = executable("chromedriver");
+        if (binary == null || driver == null) {
+            fail("DashboardIT needs Debian's chromium and chromedriver on PATH: "
+                    + "apt-get install -y chromium chromium-driver");
+        }
+        Path profile = Files.createTempDirectory("jcloud-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(binary.toFile());
+        // No internet here: without these, chromium tries to phone home and stalls.
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--window-size=1440,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static Path executable(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
+            Path p = Path.of(dir, name);
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}
