@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Terraform {
 
-    static final String PLUGIN_DIR_ENV = "JCLOUD_TF_PLUGIN_DIR";
+    static final String PLUGIN_DIR_ENV = "TERRAFORM_PLUGIN_MIRROR";
 
     private final String executable;
     private final Path cliConfig;
