@@ -82,7 +82,10 @@
         let lane = b.thread;
         if (!reported) {
           lane = w.ends.findIndex(e => e <= b.start + 0.05);
-          if (lane < 0) { lane = w.ends.length; w.ends.push(0); }
+          // Start times are whole milliseconds: never open more lanes than the worker has
+          // threads; an overlap that rounding invented goes to the lane that frees first.
+          if (lane < 0 && w.ends.length < w.threads) { lane = w.ends.length; w.ends.push(0); }
+          if (lane < 0) lane = w.ends.indexOf(Math.min(...w.ends));
           w.ends[lane] = b.end;
         }
         b.lane = lane;
