@@ -157,7 +157,9 @@
   function renderWorkers(s) {
     const body = document.querySelector("#workers tbody");
     if (!s.workers.length) { body.innerHTML = '<tr><td colspan="9" class="empty">No workers connected.</td></tr>'; return; }
-    body.replaceChildren(...s.workers.map(w => {
+    // By name, numbers in order (w2 before w10): registration order changes between runs.
+    const workers = [...s.workers].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+    body.replaceChildren(...workers.map(w => {
       const tr = document.createElement("tr");
       tr.dataset.worker = w.name;
       const limit = w.memoryLimit || w.heapMax || 1;

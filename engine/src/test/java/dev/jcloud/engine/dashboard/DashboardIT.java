@@ -81,7 +81,7 @@ class DashboardIT {
                     assertThat(attributes(browser, "#taskstream rect.task", "data-worker")).containsExactlyInAnyOrder("w0", "w1");
                     assertThat(browser.findElements(By.cssSelector("#progress .row"))).hasSize(2);
                     assertThat(browser.findElements(By.cssSelector("#workers tbody tr")).stream()
-                            .map(r -> r.getAttribute("data-worker"))).containsExactly("w0", "w1");
+                            .map(r -> r.getAttribute("data-worker"))).containsExactlyInAnyOrder("w0", "w1");
                     assertThat(Long.parseLong(browser.findElement(By.id("s-processing")).getText().replace(",", "")))
                             .isPositive();
                     assertThat(browser.findElements(By.cssSelector("#workers td.processing")).stream()
