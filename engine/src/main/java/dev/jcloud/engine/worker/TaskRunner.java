@@ -41,6 +41,9 @@ final class TaskRunner {
     private record Queued(ComputeTask task, long seq) {
     }
 
+    /** Which of this worker's task threads runs the current task (the dashboard's task-stream row). */
+    private static final ThreadLocal<Integer> THREAD_INDEX = ThreadLocal.withInitial(() -> 0);
+
     private final int nthreads;
     private final String workerName;
     private final DataStore store;
@@ -67,7 +70,11 @@ final class TaskRunner {
         this.outcomes = outcomes;
         this.freeResources = new HashMap<>(resources);
         this.pool = Executors.newFixedThreadPool(nthreads, r -> {
-            Thread t = new Thread(r, "jcloud-task-" + threadIds.getAndIncrement());
+            int index = threadIds.getAndIncrement() % nthreads;
+            Thread t = new Thread(() -> {
+                THREAD_INDEX.set(index);
+                r.run();
+            }, "jcloud-task-" + index);
             t.setDaemon(true);
             return t;
         });
@@ -254,7 +261,7 @@ final class TaskRunner {
         long micros = (System.nanoTime() - t0) / 1000;
         store.put(task.getKey(), bytes);
         TaskResult.Builder r = TaskResult.newBuilder().setKey(task.getKey()).setNbytes(bytes.length)
-                .setStartMicros(startMicros).setDurationMicros(micros);
+                .setStartMicros(startMicros).setDurationMicros(micros).setThread(THREAD_INDEX.get());
         if (task.getDeliver() && bytes.length <= INLINE_MAX) {
             r.setInline(true).setValue(ByteString.copyFrom(bytes));
         }
