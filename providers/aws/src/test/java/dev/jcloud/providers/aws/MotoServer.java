@@ -27,7 +27,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  *
  * <p>AMI validation is on, so that an unknown AMI fails RunInstances as it does on AWS.
  */
-final class MotoServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class MotoServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -37,7 +37,7 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback, BeforeEac
     /** Fresh per run and plainly fake, so nothing here looks like (or is) a real key. */
     private final StaticCredentialsProvider credentials;
 
-    MotoServer() {
+    public MotoServer() {
         byte[] b = new byte[8];
         new SecureRandom().nextBytes(b);
         String suffix = HexFormat.of().formatHex(b);
@@ -89,11 +89,16 @@ final class MotoServer implements BeforeAllCallback, AfterAllCallback, BeforeEac
         }
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return endpoint;
     }
 
     /** Clients pointed at this server with the test's fake credentials. */
+    /** The test's fake credentials (random, generated per run). */
+    public StaticCredentialsProvider credentials() {
+        return credentials;
+    }
+
     AwsClients.Factory clients() {
         return AwsClients.factory(credentials, Optional.of(endpoint));
     }
