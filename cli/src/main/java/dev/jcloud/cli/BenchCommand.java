@@ -3,6 +3,7 @@ package dev.jcloud.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.bench.BenchResult;
 import dev.jcloud.engine.bench.EngineBenchmarks;
 import dev.jcloud.providers.local.LocalCluster;
 import java.io.IOException;
@@ -35,13 +36,6 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The benchmark shapes. */
     enum Shape { flat, tree, latency, startup }
-
-    /** One measurement (a copy of the engine's result, so this command depends only on its accessors). */
-    record Measured(String shape, long tasks, double seconds) {
-        double tasksPerSecond() {
-            return seconds > 0 ? tasks / seconds : 0;
-        }
-    }
 
     private static final String PYTHON = "/usr/bin/python3";
 
@@ -91,8 +85,8 @@ final class BenchCommand implements Callable<Integer> {
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be >= 1 (was " + repeat + ")");
         }
-        List<Measured> runs = measure();
-        Measured result = runs.get(0);
+        List<BenchResult> runs = measure();
+        BenchResult result = runs.get(0);
         Map<String, Object> json = toJson(result);
         json.put("workers", workers);
         if (schedulerPeakRss > 0) {
@@ -115,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         String format = "%-7s %-8s run %d %,10d tasks %10.6f s %,12.0f tasks/s%n";
         for (int i = 0; i < runs.size(); i++) {
-            Measured r = runs.get(i);
+            BenchResult r = runs.get(i);
             if (shape == Shape.latency) {
                 out.printf("jcloud  latency  run %d  p50 %.3f ms over %,d round trips%n", i + 1, r.seconds() * 1000, r.tasks());
             } else if (shape == Shape.startup) {
@@ -144,13 +138,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The runs of this shape: on one cluster, or (startup) one fresh cluster per run. */
-    private List<Measured> measure() throws Exception {
-        List<Measured> runs = new java.util.ArrayList<>();
+    private List<BenchResult> measure() throws Exception {
+        List<BenchResult> runs = new java.util.ArrayList<>();
         if (shape == Shape.startup) {
             for (int i = 0; i < repeat; i++) {
                 long t0 = System.nanoTime();
                 try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).build()) {
-                    runs.add(new Measured("startup", workers, (System.nanoTime() - t0) / 1e9));
+                    runs.add(new BenchResult("startup", workers, (System.nanoTime() - t0) / 1e9));
                 }
             }
             return runs;
@@ -163,7 +157,7 @@ final class BenchCommand implements Callable<Integer> {
                     case tree -> EngineBenchmarks.tree(client, tasks);
                     default -> EngineBenchmarks.latency(client, tasks);
                 };
-                runs.add(new Measured(r.shape(), r.tasks(), r.seconds()));
+                runs.add(r);
             }
             schedulerPeakRss = peakRss(cluster.processIds().get(0));
         }
@@ -186,7 +180,7 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Map<String, Object> toJson(Measured r) {
+    static Map<String, Object> toJson(BenchResult r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("shape", r.shape());
         m.put("tasks", r.tasks());
@@ -197,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         return m;
     }
 
-    private static double ratio(Measured r, JsonNode dask) {
+    private static double ratio(BenchResult r, JsonNode dask) {
         if (r.shape().equals("startup")) {
             return Math.round(dask.path("seconds").asDouble() / r.seconds() * 100) / 100.0;
         }

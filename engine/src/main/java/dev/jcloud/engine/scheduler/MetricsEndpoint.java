@@ -210,10 +210,6 @@ final class MetricsEndpoint {
         respond(exchange, "text/plain; version=0.0.4; charset=utf-8", prometheus(snapshot));
     }
 
-    static String prometheus(ClusterInfo info, Map<String, Double> kinds, double rate) {
-        return prometheus(new Snapshot(info, kinds, rate));
-    }
-
     private static String prometheus(Snapshot s) {
         StringBuilder out = new StringBuilder(4096);
         TaskCounts t = s.info.getTasks();

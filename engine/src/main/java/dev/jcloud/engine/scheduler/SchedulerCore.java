@@ -91,6 +91,7 @@ final class SchedulerCore {
     private final long startedMillis;
     private WorkerState lastRootWorker;
     private boolean workersChanged;
+    private boolean retirementsToCheck;
 
     SchedulerCore(LongSupplier clock, long heartbeatMillis) {
         this.clock = clock;
@@ -404,11 +405,9 @@ final class SchedulerCore {
             }
         }
         if (w.retiring || batch.getAcquiredCount() > 0) {
-            for (WorkerState r : new ArrayList<>(workers.values())) {
-                if (r.retiring && !r.closed) {
-                    progressRetirement(r);
-                }
-            }
+            // Checked once per round in flush(): a retirement check scans every record, and a
+            // round may hold many batches.
+            retirementsToCheck = true;
         }
     }
 
@@ -1077,6 +1076,14 @@ final class SchedulerCore {
 
     /** Places ready work and sends every accumulated batch. Called after each round of events. */
     void flush() {
+        if (retirementsToCheck) {
+            retirementsToCheck = false;
+            for (WorkerState r : new ArrayList<>(workers.values())) {
+                if (r.retiring && !r.closed) {
+                    progressRetirement(r);
+                }
+            }
+        }
         schedule();
         if (workersChanged) {
             workersChanged = false;
