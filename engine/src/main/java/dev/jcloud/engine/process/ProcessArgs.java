@@ -2,6 +2,7 @@ package dev.jcloud.engine.process;
 
 import dev.jcloud.config.ByteSize;
 import dev.jcloud.config.Durations;
+import dev.jcloud.engine.internal.net.Transports;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -90,7 +91,7 @@ final class ProcessArgs {
             if (InetAddress.getByName(schedulerHost).isLoopbackAddress()) {
                 return "127.0.0.1";
             }
-            return InetAddress.getLocalHost().getHostAddress();
+            return Transports.hostFor(bindHost);
         } catch (UnknownHostException e) {
             return "127.0.0.1";
         }

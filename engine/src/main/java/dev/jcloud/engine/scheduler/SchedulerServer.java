@@ -1,5 +1,6 @@
 package dev.jcloud.engine.scheduler;
 
+import dev.jcloud.engine.internal.ScratchDirectories;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClientUpdates;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -178,7 +178,7 @@ public final class SchedulerServer implements AutoCloseable {
                     metrics.stop();
                 }
                 io.shutdownNow();
-                deleteQuietly(blobDir);
+                ScratchDirectories.deleteQuietly(blobDir);
                 terminated.countDown();
             }
         }, "jcloud-scheduler-shutdown");
@@ -196,14 +196,6 @@ public final class SchedulerServer implements AutoCloseable {
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the address file " + file, e);
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // A temporary directory; the OS cleans what is left.
         }
     }
 }

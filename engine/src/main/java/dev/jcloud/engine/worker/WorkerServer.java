@@ -1,6 +1,7 @@
 package dev.jcloud.engine.worker;
 
 import dev.jcloud.engine.EngineVersion;
+import dev.jcloud.engine.internal.ScratchDirectories;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClasspathDef;
@@ -26,7 +27,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -161,7 +161,7 @@ public final class WorkerServer implements AutoCloseable {
         schedulerChannel.shutdownNow();
         dataServer.shutdownNow();
         dataExecutor.shutdownNow();
-        deleteQuietly(workDir);
+        ScratchDirectories.deleteQuietly(workDir);
     }
 
     // ------------------------------------------------------------------ scheduler session
@@ -451,13 +451,5 @@ public final class WorkerServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // Scratch space; the OS temp cleaner gets the rest.
-        }
     }
 }
