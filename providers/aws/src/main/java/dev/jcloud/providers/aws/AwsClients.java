@@ -8,8 +8,11 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -17,7 +20,8 @@ import software.amazon.awssdk.services.sts.StsClient;
  * retry policy (standard mode: exponential backoff with jitter, throttling-aware), configured
  * here once rather than with loops around calls.
  */
-record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts) implements AutoCloseable {
+record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, CloudWatchLogsClient logs, S3Client s3)
+        implements AutoCloseable {
 
     /** Attempts per call, including the first; throttling during a big launch needs more than the default 3. */
     static final int MAX_ATTEMPTS = 8;
@@ -30,8 +34,7 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts) implements AutoCl
 
     /**
      * A factory using {@code credentials} and, when given, one endpoint for every service (an
-     * emulator such as moto in tests). Without an endpoint the SDK's own resolution applies,
-     * including the standard {@code AWS_ENDPOINT_URL} environment variable.
+     * emulator such as moto in tests). Without an endpoint the SDK's own resolution applies.
      */
     static Factory factory(AwsCredentialsProvider credentials, Optional<URI> endpoint) {
         return region -> {
@@ -45,18 +48,49 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts) implements AutoCl
                     .overrideConfiguration(retries);
             var sts = StsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
                     .overrideConfiguration(retries);
+            var ecs = EcsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            var logs = CloudWatchLogsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            // Path-style addressing: emulators (and buckets with dots) have no per-bucket host names.
+            var s3 = S3Client.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries).forcePathStyle(endpoint.isPresent());
             endpoint.ifPresent(e -> {
                 ec2.endpointOverride(e);
                 iam.endpointOverride(e);
                 sts.endpointOverride(e);
+                ecs.endpointOverride(e);
+                logs.endpointOverride(e);
+                s3.endpointOverride(e);
             });
-            return new AwsClients(ec2.build(), iam.build(), sts.build());
+            return new AwsClients(ec2.build(), iam.build(), sts.build(), ecs.build(), logs.build(), s3.build());
         };
     }
 
-    /** The SDK's default credential chain (environment, profile, SSO, instance/task role). */
+    /**
+     * The SDK's default credential chain (environment, profile, SSO, instance/task role) and the
+     * standard {@code AWS_ENDPOINT_URL} environment variable, read here because the pinned SDK
+     * predates its built-in support (an emulator such as moto or LocalStack).
+     */
     static Factory defaults() {
-        return factory(DefaultCredentialsProvider.create(), Optional.empty());
+        return factory(DefaultCredentialsProvider.create(), endpointFromEnvironment(System.getenv()));
+    }
+
+    /** {@code AWS_ENDPOINT_URL} when set and not blank. */
+    static Optional<URI> endpointFromEnvironment(java.util.Map<String, String> env) {
+        String url = env.get("AWS_ENDPOINT_URL");
+        if (url == null || url.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(url.strip());
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw new IllegalArgumentException("invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000");
+            }
+            return Optional.of(uri);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000", e);
+        }
     }
 
     @Override
@@ -64,5 +98,8 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts) implements AutoCl
         ec2.close();
         iam.close();
         sts.close();
+        ecs.close();
+        logs.close();
+        s3.close();
     }
 }
