@@ -26,14 +26,32 @@ import picocli.CommandLine.Spec;
 final class ClusterUpCommand implements Callable<Integer> {
 
     /** Flag name to settings key path; values stay raw so that the config module validates them. */
-    private static final Map<String, String> KEYS = Map.of(
-            "--provider", "cluster.provider",
-            "--workers", "cluster.workers",
-            "--name", "cluster.name",
-            "--idle-timeout", "cluster.idle-timeout",
-            "--nthreads", "worker.nthreads",
-            "--memory-limit", "worker.memory-limit",
-            "--tls", "security.tls");
+    private static final Map<String, String> KEYS = Map.ofEntries(
+            Map.entry("--provider", "cluster.provider"),
+            Map.entry("--workers", "cluster.workers"),
+            Map.entry("--name", "cluster.name"),
+            Map.entry("--idle-timeout", "cluster.idle-timeout"),
+            Map.entry("--nthreads", "worker.nthreads"),
+            Map.entry("--memory-limit", "worker.memory-limit"),
+            Map.entry("--tls", "security.tls"),
+            Map.entry("--region", "aws.region"),
+            Map.entry("--worker-type", "aws.worker-type"),
+            Map.entry("--scheduler-type", "aws.scheduler-type"),
+            Map.entry("--subnet", "aws.subnet"),
+            Map.entry("--vpc", "aws.vpc"),
+            Map.entry("--ami", "aws.ami"),
+            Map.entry("--worker-cpu", "fargate.worker-cpu"),
+            Map.entry("--worker-memory", "fargate.worker-memory"),
+            Map.entry("--image", "fargate.image"),
+            Map.entry("--project", "gcp.project"),
+            Map.entry("--zone", "gcp.zone"),
+            Map.entry("--machine-type", "gcp.machine-type"),
+            Map.entry("--network", "gcp.network"),
+            Map.entry("--subnetwork", "gcp.subnetwork"),
+            Map.entry("--subscription", "azure.subscription"),
+            Map.entry("--location", "azure.location"),
+            Map.entry("--vm-size", "azure.vm-size"));
+
 
     @Spec
     CommandSpec spec;
@@ -68,9 +86,72 @@ final class ClusterUpCommand implements Callable<Integer> {
                     + " off for local).")
     String tls;
 
+    @Option(names = "--region", paramLabel = "REGION", description = "aws, fargate: the AWS region (default: the SDK's).")
+    String region;
+
+    @Option(names = "--worker-type", paramLabel = "TYPE", description = "aws: EC2 instance type of the workers (default: m6i.large).")
+    String workerType;
+
+    @Option(names = "--scheduler-type", paramLabel = "TYPE", description = "aws: EC2 instance type of the scheduler (default: m6i.large).")
+    String schedulerType;
+
+    @Option(names = "--subnet", paramLabel = "ID", description = "aws, fargate: the subnet to use (default: the default VPC's).")
+    String subnet;
+
+    @Option(names = "--vpc", paramLabel = "ID|new", description = "aws, fargate: the VPC to use, or 'new' for a dedicated one.")
+    String vpc;
+
+    @Option(names = "--ami", paramLabel = "ID", description = "aws: machine image (default: the latest Amazon Linux 2023).")
+    String ami;
+
+    @Option(names = "--worker-cpu", paramLabel = "UNITS", description = "fargate: worker CPU units, 1024 = 1 vCPU (default: 1024).")
+    String workerCpu;
+
+    @Option(names = "--worker-memory", paramLabel = "MIB", description = "fargate: worker memory in MiB (default: 4096).")
+    String workerMemory;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "fargate: the engine container image.")
+    String image;
+
+    @Option(names = "--project", paramLabel = "ID", description = "gcp: the project.")
+    String project;
+
+    @Option(names = "--zone", paramLabel = "ZONE", description = "gcp: the zone (default: us-central1-a).")
+    String zone;
+
+    @Option(names = "--machine-type", paramLabel = "TYPE", description = "gcp: machine type (default: e2-standard-4).")
+    String machineType;
+
+    @Option(names = "--network", paramLabel = "NAME", description = "gcp: the VPC network.")
+    String network;
+
+    @Option(names = "--subnetwork", paramLabel = "NAME", description = "gcp: the subnetwork.")
+    String subnetwork;
+
+    @Option(names = "--subscription", paramLabel = "ID", description = "azure: the subscription.")
+    String subscription;
+
+    @Option(names = "--location", paramLabel = "LOCATION", description = "azure: the location (default: eastus).")
+    String location;
+
+    @Option(names = "--vm-size", paramLabel = "SIZE", description = "azure: VM size (default: Standard_D4s_v5).")
+    String vmSize;
+
+    @Option(names = "--spot", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
+            description = "Cloud providers: workers on spot/preemptible capacity, falling back to on-demand.")
+    String spot;
+
+    @Option(names = "--allow-from", paramLabel = "CIDR",
+            description = "Cloud providers: who may reach the scheduler and dashboard (default: your public address /32).")
+    String allowFrom;
+
     @Override
     public Integer call() {
-        Settings settings = common.settings(givenFlags(), flagNamesByKey());
+        String chosen = provider != null ? provider
+                : common.settings(baseFlags(), flagNamesByKey(null)).cluster().provider().id();
+        String section = ProviderOptions.sections(chosen.toLowerCase(java.util.Locale.ROOT)).stream()
+                .reduce((a, b) -> b).orElse(null);
+        Settings settings = common.settings(givenFlags(section), flagNamesByKey(section));
         String providerName = settings.cluster().provider().id();
         CloudProviders providers = CloudProviders.load();
         providers.require(providerName);   // fail before creating anything
@@ -93,6 +174,9 @@ final class ClusterUpCommand implements Callable<Integer> {
                 .withStartTimeout(wait)
                 .withOption("detached", "true")
                 .withOption(ClusterTrust.OPTION, Boolean.toString(settings.tlsEnabled()));
+        for (Map.Entry<String, String> o : ProviderOptions.of(settings, providerName).entrySet()) {
+            request = request.withOption(o.getKey(), o.getValue());
+        }
 
         long start = System.nanoTime();
         ClusterRecord record = ClusterCommand.provisioner().up(providerName, request, 0);
@@ -121,7 +205,23 @@ final class ClusterUpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, String> givenFlags() {
+    private Map<String, String> givenFlags(String section) {
+        Map<String, String> flags = baseFlags();
+        if (section != null) {
+            if (spot != null) {
+                flags.put(section + ".spot", spot);
+            }
+            if (allowFrom != null) {
+                flags.put((section.equals("fargate") ? "aws" : section) + ".allow-from", allowFrom);
+            }
+        } else if (spot != null || allowFrom != null) {
+            throw new IllegalArgumentException((spot != null ? "--spot" : "--allow-from")
+                    + " applies to cloud providers (aws, fargate, gcp, azure), not to " + (provider == null ? "local" : provider));
+        }
+        return flags;
+    }
+
+    private Map<String, String> baseFlags() {
         Map<String, String> flags = new LinkedHashMap<>();
         put(flags, "--provider", provider);
         put(flags, "--workers", workers);
@@ -130,6 +230,23 @@ final class ClusterUpCommand implements Callable<Integer> {
         put(flags, "--nthreads", nthreads);
         put(flags, "--memory-limit", memoryLimit);
         put(flags, "--tls", tls);
+        put(flags, "--region", region);
+        put(flags, "--worker-type", workerType);
+        put(flags, "--scheduler-type", schedulerType);
+        put(flags, "--subnet", subnet);
+        put(flags, "--vpc", vpc);
+        put(flags, "--ami", ami);
+        put(flags, "--worker-cpu", workerCpu);
+        put(flags, "--worker-memory", workerMemory);
+        put(flags, "--image", image);
+        put(flags, "--project", project);
+        put(flags, "--zone", zone);
+        put(flags, "--machine-type", machineType);
+        put(flags, "--network", network);
+        put(flags, "--subnetwork", subnetwork);
+        put(flags, "--subscription", subscription);
+        put(flags, "--location", location);
+        put(flags, "--vm-size", vmSize);
         return flags;
     }
 
@@ -139,9 +256,13 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
     }
 
-    private static Map<String, String> flagNamesByKey() {
+    private static Map<String, String> flagNamesByKey(String section) {
         Map<String, String> names = new LinkedHashMap<>();
         KEYS.forEach((flag, key) -> names.put(key, flag));
+        if (section != null) {
+            names.put(section + ".spot", "--spot");
+            names.put((section.equals("fargate") ? "aws" : section) + ".allow-from", "--allow-from");
+        }
         return names;
     }
 }

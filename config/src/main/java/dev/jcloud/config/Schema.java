@@ -101,6 +101,9 @@ final class Schema {
         k.add(optionalStringKey("aws.vpc"));
         k.add(Key.value("aws.allow-from", Optional.empty(), optional(Parsers.cidr()),
                 Schema::orNull));
+        k.add(optionalStringKey("aws.ami"));
+        k.add(optionalStringKey("aws.engine-url"));
+        k.add(optionalStringKey("aws.engine-sha256"));
 
         k.add(Key.value("fargate.worker-cpu", 1024, oneOfNumbers(FARGATE_CPUS), v -> v));
         k.add(Key.value("fargate.worker-memory", 4096, wholeNumberAtLeast(512), v -> v));
@@ -113,11 +116,15 @@ final class Schema {
         k.add(stringKey("gcp.zone", "us-central1-a"));
         k.add(stringKey("gcp.machine-type", "e2-standard-4"));
         k.add(boolKey("gcp.spot"));
+        k.add(optionalStringKey("gcp.network"));
+        k.add(optionalStringKey("gcp.subnetwork"));
+        k.add(Key.value("gcp.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
 
         k.add(optionalStringKey("azure.subscription"));
         k.add(stringKey("azure.location", "eastus"));
         k.add(stringKey("azure.vm-size", "Standard_D4s_v5"));
         k.add(boolKey("azure.spot"));
+        k.add(Key.value("azure.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
         k.add(durationKey("azure.billing-minimum", "60s", false));
 
         k.add(Key.map("prices", Schema::checkPriceKey,

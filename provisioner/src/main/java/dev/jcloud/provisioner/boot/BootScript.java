@@ -140,7 +140,8 @@ public final class BootScript {
         if (engine.format() == EngineArtifact.Format.TAR_GZ) {
             s.append("  rm -rf \"$JCLOUD_HOME/engine\" && mkdir -p \"$JCLOUD_HOME/engine\"\n");
             s.append("  tar -xzf \"$download\" -C \"$JCLOUD_HOME/engine\" && rm -f \"$download\"\n");
-            s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine/lib/*\"\n");
+            // In name order: the bundle numbers its JARs in class-path order, and the JVM's lib/* order is unspecified.
+            s.append("  JCLOUD_CLASSPATH=$(LC_ALL=C ls -1 \"$JCLOUD_HOME\"/engine/lib/*.jar | LC_ALL=C sort | paste -sd: -)\n");
         } else {
             s.append("  mv -f \"$download\" \"$JCLOUD_HOME/engine.jar\"\n");
             s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine.jar\"\n");

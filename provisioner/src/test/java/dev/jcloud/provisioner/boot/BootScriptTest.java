@@ -121,7 +121,8 @@ class BootScriptTest {
     void tarballEngineRunsWithItsLibDirectoryOnTheClassPath() throws Exception {
         Path staging = dir.resolve("staging/lib");
         Files.createDirectories(staging);
-        Files.writeString(staging.resolve("engine.jar"), "jar");
+        Files.writeString(staging.resolve("001-engine.jar"), "jar");
+        Files.writeString(staging.resolve("000-first.jar"), "jar");
         Path tgz = dir.resolve("engine.tar.gz");
         Result tar = run(List.of("tar", "-czf", tgz.toString(), "-C", dir.resolve("staging").toString(), "lib"), List.of());
         assertThat(tar.exit).as(tar.output).isZero();
@@ -131,9 +132,9 @@ class BootScriptTest {
         Result r = runScript(BootScript.builder(EngineCommand.scheduler().with("--idle-timeout", "5m"), artifact).build());
 
         assertThat(r.exit).as(r.output).isZero();
-        assertThat(argv()).containsExactly("-cp", dir.resolve("home/engine/lib/*").toString(), BootScript.MAIN_CLASS,
-                "scheduler", "--idle-timeout", "5m");
-        assertThat(dir.resolve("home/engine/lib/engine.jar")).exists();
+        // The JARs in name order (the bundle's class-path order), not the JVM's unspecified lib/* order.
+        assertThat(argv()).containsExactly("-cp", dir.resolve("home/engine/lib/000-first.jar") + ":"
+                + dir.resolve("home/engine/lib/001-engine.jar"), BootScript.MAIN_CLASS, "scheduler", "--idle-timeout", "5m");
     }
 
     @Test

@@ -13,6 +13,9 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -20,7 +23,8 @@ import software.amazon.awssdk.services.sts.StsClient;
  * retry policy (standard mode: exponential backoff with jitter, throttling-aware), configured
  * here once rather than with loops around calls.
  */
-record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, CloudWatchLogsClient logs, S3Client s3)
+record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, CloudWatchLogsClient logs, S3Client s3,
+                  SsmClient ssm, S3Presigner presigner)
         implements AutoCloseable {
 
     /** Attempts per call, including the first; throttling during a big launch needs more than the default 3. */
@@ -37,9 +41,19 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
      * emulator such as moto in tests). Without an endpoint the SDK's own resolution applies.
      */
     static Factory factory(AwsCredentialsProvider credentials, Optional<URI> endpoint) {
+        return factory(credentials, endpoint, java.util.List.of());
+    }
+
+    /**
+     * As {@link #factory(AwsCredentialsProvider, Optional)}, with {@code interceptors} on every client
+     * (the SDK's extension point; tests use it to inject the errors an emulator cannot produce).
+     */
+    static Factory factory(AwsCredentialsProvider credentials, Optional<URI> endpoint,
+                           java.util.List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
         return region -> {
             ClientOverrideConfiguration retries = ClientOverrideConfiguration.builder()
                     .retryPolicy(RetryPolicy.builder(RetryMode.STANDARD).numRetries(MAX_ATTEMPTS - 1).build())
+                    .executionInterceptors(interceptors)
                     .build();
             var ec2 = Ec2Client.builder().region(Region.of(region)).credentialsProvider(credentials)
                     .overrideConfiguration(retries);
@@ -55,7 +69,13 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
             // Path-style addressing: emulators (and buckets with dots) have no per-bucket host names.
             var s3 = S3Client.builder().region(Region.of(region)).credentialsProvider(credentials)
                     .overrideConfiguration(retries).forcePathStyle(endpoint.isPresent());
+            var ssm = SsmClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
+            var presigner = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials)
+                    .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build());
             endpoint.ifPresent(e -> {
+                presigner.endpointOverride(e);
+                ssm.endpointOverride(e);
                 ec2.endpointOverride(e);
                 iam.endpointOverride(e);
                 sts.endpointOverride(e);
@@ -63,7 +83,8 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
                 logs.endpointOverride(e);
                 s3.endpointOverride(e);
             });
-            return new AwsClients(ec2.build(), iam.build(), sts.build(), ecs.build(), logs.build(), s3.build());
+            return new AwsClients(ec2.build(), iam.build(), sts.build(), ecs.build(), logs.build(), s3.build(),
+                    ssm.build(), presigner.build());
         };
     }
 
@@ -101,5 +122,7 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
         ecs.close();
         logs.close();
         s3.close();
+        ssm.close();
+        presigner.close();
     }
 }

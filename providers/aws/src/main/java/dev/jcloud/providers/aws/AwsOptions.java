@@ -19,12 +19,13 @@ import java.util.regex.Pattern;
  * dedicated VPC), {@code aws.allow-from} (comma-separated CIDRs; default the caller's address /32),
  * {@code aws.ami}, {@code aws.scheduler-type}, {@code aws.worker-type},
  * {@code aws.root-volume-gib}, {@code aws.engine-url}, {@code aws.engine-sha256},
- * {@code aws.max-workers}, {@code aws.terminate-timeout}, {@code aws.tag.<key>} (user tags).
+ * {@code aws.max-workers}, {@code aws.terminate-timeout}, {@code aws.spot} (workers on the spot
+ * market, falling back to on-demand), {@code aws.tag.<key>} (user tags).
  */
 public record AwsOptions(String region, Optional<String> subnet, Optional<String> vpc, List<String> allowFrom,
                          Optional<String> ami, String schedulerType, String workerType, int rootVolumeGiB,
                          Optional<URI> engineUrl, Optional<String> engineSha256, int maxWorkers,
-                         Duration terminateTimeout, Map<String, String> userTags) {
+                         Duration terminateTimeout, Map<String, String> userTags, boolean spot) {
 
     public static final String REGION = "aws.region";
     public static final String SUBNET = "aws.subnet";
@@ -39,6 +40,7 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
     public static final String MAX_WORKERS = "aws.max-workers";
     public static final String TERMINATE_TIMEOUT = "aws.terminate-timeout";
     public static final String TAG_PREFIX = "aws.tag.";
+    public static final String SPOT = "aws.spot";
     /** Value of {@link #VPC} that asks for a dedicated VPC even when a default VPC exists. */
     public static final String NEW_VPC = "new";
 
@@ -82,6 +84,10 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
         int rootGiB = integer(o, ROOT_VOLUME_GIB, 20, 8, 16_384);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(URI::create);
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256));
+        if (engineUrl.isPresent() != engineSha.isPresent()) {
+            throw new IllegalArgumentException("give both " + ENGINE_URL + " and " + ENGINE_SHA256
+                    + " (the engine's URL and its SHA-256), or neither to upload this jcloud's engine to S3");
+        }
         int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, 100_000);
         Duration terminateTimeout = Duration.ofSeconds(integer(o, TERMINATE_TIMEOUT, 600, 1, 86_400));
         Map<String, String> userTags = new LinkedHashMap<>();
@@ -99,8 +105,12 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
                 userTags.put(key, v);
             }
         });
+        String spot = o.getOrDefault(SPOT, "false").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!spot.equals("true") && !spot.equals("false")) {
+            throw invalid(SPOT, o.get(SPOT), "true or false");
+        }
         return new AwsOptions(region, subnet, vpc, List.copyOf(allowFrom), ami, schedulerType, workerType, rootGiB,
-                engineUrl, engineSha, maxWorkers, terminateTimeout, Map.copyOf(userTags));
+                engineUrl, engineSha, maxWorkers, terminateTimeout, Map.copyOf(userTags), Boolean.parseBoolean(spot));
     }
 
     /** Whether the user asked for a dedicated VPC. */

@@ -19,7 +19,10 @@ import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
+import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
+import software.amazon.awssdk.services.ec2.model.MarketType;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
@@ -40,9 +43,22 @@ final class Ec2Instances {
         this.ec2 = ec2;
     }
 
-    /** What one RunInstances call needs. */
+    /** What one RunInstances call needs; {@code spot} asks for one-time spot instances. */
     record Launch(String ami, String instanceType, String subnetId, String securityGroupId, String instanceProfile,
-                  String userData, int count, int rootVolumeGiB, Map<String, String> tags, String clientToken) {
+                  String userData, int count, int rootVolumeGiB, Map<String, String> tags, String clientToken,
+                  boolean spot) {
+
+        Launch in(String otherSubnet, String token) {
+            return new Launch(ami, instanceType, otherSubnet, securityGroupId, instanceProfile, userData, count,
+                    rootVolumeGiB, tags, token, spot);
+        }
+
+        Launch onDemand(String token) {
+            Map<String, String> t = new java.util.LinkedHashMap<>(tags);
+            t.put(Tags.MARKET, Tags.ON_DEMAND);
+            return new Launch(ami, instanceType, subnetId, securityGroupId, instanceProfile, userData, count,
+                    rootVolumeGiB, t, token, false);
+        }
     }
 
     /**
@@ -67,6 +83,14 @@ final class Ec2Instances {
                 .blockDeviceMappings(b -> b.deviceName(rootDevice).ebs(e -> e.encrypted(true)
                         .volumeSize(launch.rootVolumeGiB()).volumeType(VolumeType.GP3).deleteOnTermination(true)))
                 .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+                .applyMutation(b -> {
+                    if (launch.spot()) {
+                        // One-time spot: an interrupted worker is replaced by the controller, never restarted.
+                        b.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(o -> o
+                                .spotInstanceType(SpotInstanceType.ONE_TIME)
+                                .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)));
+                    }
+                })
                 .tagSpecifications(Tags.spec(ResourceType.INSTANCE, launch.tags()),
                         Tags.spec(ResourceType.VOLUME, launch.tags()))
                 .clientToken(launch.clientToken()))).instances();

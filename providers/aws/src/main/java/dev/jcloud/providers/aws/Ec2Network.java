@@ -30,8 +30,27 @@ final class Ec2Network {
     static final String VPC_CIDR = "10.77.0.0/16";
     static final String SUBNET_CIDR = "10.77.0.0/20";
 
-    /** The cluster's VPC and the subnet its machines start in. */
-    record Placement(String vpcId, String subnetId, boolean dedicated) {
+    /**
+     * The cluster's VPC, the subnet its machines start in, and the other subnets of that VPC
+     * (other availability zones) to try when the first has no capacity for an instance type.
+     */
+    record Placement(String vpcId, String subnetId, boolean dedicated, List<String> otherSubnets) {
+
+        Placement {
+            otherSubnets = List.copyOf(otherSubnets);
+        }
+
+        Placement(String vpcId, String subnetId, boolean dedicated) {
+            this(vpcId, subnetId, dedicated, List.of());
+        }
+
+        /** The subnets to launch into, in order of preference. */
+        List<String> subnets() {
+            List<String> all = new java.util.ArrayList<>();
+            all.add(subnetId);
+            all.addAll(otherSubnets);
+            return all;
+        }
     }
 
     private final Ec2Client ec2;
@@ -66,10 +85,12 @@ final class Ec2Network {
         }
         if (options.vpc().isPresent() && !options.newVpc()) {
             String vpcId = options.vpc().get();
-            Subnet s = firstSubnet(List.of(Filter.builder().name("vpc-id").values(vpcId).build())).orElseThrow(() ->
-                    new ProvisionException("VPC " + vpcId + " (" + AwsOptions.VPC + ") has no subnet in "
-                            + options.region() + ": give a subnet with " + AwsOptions.SUBNET));
-            return Optional.of(new Placement(vpcId, s.subnetId(), false));
+            List<Subnet> all = subnets(List.of(Filter.builder().name("vpc-id").values(vpcId).build()));
+            if (all.isEmpty()) {
+                throw new ProvisionException("VPC " + vpcId + " (" + AwsOptions.VPC + ") has no subnet in "
+                        + options.region() + ": give a subnet with " + AwsOptions.SUBNET);
+            }
+            return Optional.of(placement(vpcId, all));
         }
         Optional<Vpc> dedicated = dedicatedVpc(cluster);
         if (dedicated.isPresent()) {
@@ -83,10 +104,10 @@ final class Ec2Network {
                     .build())).vpcs();
             if (!defaults.isEmpty()) {
                 String vpcId = defaults.get(0).vpcId();
-                Optional<Subnet> s = firstSubnet(List.of(Filter.builder().name("vpc-id").values(vpcId).build(),
+                List<Subnet> all = subnets(List.of(Filter.builder().name("vpc-id").values(vpcId).build(),
                         Filter.builder().name("default-for-az").values("true").build()));
-                if (s.isPresent()) {
-                    return Optional.of(new Placement(vpcId, s.get().subnetId(), false));
+                if (!all.isEmpty()) {
+                    return Optional.of(placement(vpcId, all));
                 }
             }
         }
@@ -94,9 +115,26 @@ final class Ec2Network {
     }
 
     private Optional<Subnet> firstSubnet(List<Filter> filters) {
-        // Sorted so that every process picks the same one.
+        return subnets(filters).stream().findFirst();
+    }
+
+    /** Sorted so that every process picks the same first one, and fails over in the same order. */
+    private List<Subnet> subnets(List<Filter> filters) {
         return ec2.describeSubnets(r -> r.filters(filters)).subnets().stream()
-                .min(Comparator.comparing(Subnet::availabilityZone).thenComparing(Subnet::subnetId));
+                .sorted(Comparator.comparing(Subnet::availabilityZone).thenComparing(Subnet::subnetId)).toList();
+    }
+
+    /** The first subnet, and one subnet in each other availability zone to fail over to. */
+    private static Placement placement(String vpcId, List<Subnet> sorted) {
+        List<String> others = new java.util.ArrayList<>();
+        java.util.Set<String> zones = new java.util.HashSet<>();
+        zones.add(sorted.get(0).availabilityZone());
+        for (Subnet s : sorted.subList(1, sorted.size())) {
+            if (zones.add(s.availabilityZone())) {
+                others.add(s.subnetId());
+            }
+        }
+        return new Placement(vpcId, sorted.get(0).subnetId(), false, others);
     }
 
     private Optional<Vpc> dedicatedVpc(ClusterContext cluster) {

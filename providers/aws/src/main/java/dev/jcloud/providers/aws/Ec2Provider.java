@@ -12,6 +12,9 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.tls.ClusterTrust;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -65,6 +68,7 @@ public final class Ec2Provider implements CloudProvider {
     private final CallerAddress callerAddress;
     private final Map<String, AwsClients> clients = new ConcurrentHashMap<>();
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
+    private final java.util.function.Function<ClusterContext, EngineBundle> engineBundles;
 
     /** The provider ServiceLoader finds: default credentials, endpoints and address detection. */
     public Ec2Provider() {
@@ -72,8 +76,22 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress) {
+        this(factory, callerAddress, Ec2Provider::bundleOfThisProcess);
+    }
+
+    Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress,
+                java.util.function.Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
+        this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
+    }
+
+    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
+    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
+        Path clusters = cluster.workDir().toAbsolutePath().getParent();
+        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
+                .resolve("engine");
+        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override
@@ -84,9 +102,18 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public void bootstrap(ClusterContext cluster) {
         AwsOptions options = AwsOptions.of(cluster);
-        engineArtifact(options);   // reject what launch would refuse before anything is created
-        ami(options);
+        if (Boolean.parseBoolean(cluster.option(ClusterTrust.OPTION, "false"))) {
+            // Refuse rather than start a cluster the client would expect to be protected.
+            throw new IllegalArgumentException("mutual TLS is not delivered to EC2 machines yet (security.tls):"
+                    + " pass --tls false (config security.tls: false) to run with plain transport, reachable only from"
+                    + " the --allow-from address");
+        }
         AwsClients aws = clients(options);
+        // Reject what launch would refuse before anything is created.
+        MachineImages images = new MachineImages(aws.ec2(), aws.ssm());
+        images.requireOffered(AwsOptions.SCHEDULER_TYPE, options.schedulerType(), options.region());
+        images.requireOffered(AwsOptions.WORKER_TYPE, options.workerType(), options.region());
+        images.imageFor(options.ami(), options.schedulerType());
         Identity who = identity(options, aws);
         LOG.info("{}: using AWS identity {} in {}", cluster.name(), who.arn(), options.region());
         List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
@@ -102,7 +129,6 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
         AwsOptions options = AwsOptions.of(cluster);
-        EngineArtifact engine = engineArtifact(options);
         int count = request.nodes().size();
         if (count == 0) {
             return List.of();
@@ -121,8 +147,10 @@ public final class Ec2Provider implements CloudProvider {
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).find(cluster, options);
         String groupId = new ClusterSecurityGroup(aws.ec2()).find(cluster).orElseThrow(() -> new ProvisionException(
                 "the security group of cluster " + cluster.name() + " is missing: run 'jcloud cluster up' again")).groupId();
-        String ami = ami(options);
         Identity who = identity(options, aws);
+        EngineArtifact engine = engineArtifact(cluster, options, aws, who, request.role());
+        String ami = new MachineImages(aws.ec2(), aws.ssm()).imageFor(options.ami(),
+                request.role() == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType());
         List<Node> out = new ArrayList<>();
         List<LaunchRequest.NodeLaunch> all = request.nodes();
         for (int from = 0; from < all.size(); from += MAX_PER_CALL) {
@@ -153,14 +181,20 @@ public final class Ec2Provider implements CloudProvider {
         }
         Map<String, String> tags = new LinkedHashMap<>(Tags.of(cluster, options, who.arn()));
         tags.put(ClusterContext.ROLE_TAG, role.label());
+        if (role == NodeRole.SCHEDULER) {
+            tags.put(EngineUploads.ENGINE_TAG, engine.sha256());
+        }
         if (names.size() == 1) {
             tags.put(ClusterContext.NODE_TAG, names.get(0));
         }
         String type = role == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType();
+        // Only workers go to the spot market: losing the scheduler loses the cluster's state.
+        boolean spot = options.spot() && role == NodeRole.WORKER;
+        tags.put(Tags.MARKET, spot ? Tags.SPOT : Tags.ON_DEMAND);
         Ec2Instances.Launch launch = new Ec2Instances.Launch(ami, type, placement.subnetId(), groupId,
                 InstanceIdentity.name(cluster), userData, names.size(), options.rootVolumeGiB(), tags,
-                clientToken(cluster, names));
-        List<Instance> started = instances.run(launch, Instant.now().plus(PROFILE_PROPAGATION));
+                clientToken(cluster, names), spot);
+        List<Instance> started = runWithFailover(cluster, instances, launch, placement, names);
         if (names.size() > 1) {
             // One call shares its tags; each machine's name follows its launch index, as its boot script's does.
             instances.name(started, names);
@@ -172,6 +206,46 @@ public final class Ec2Provider implements CloudProvider {
             nodes.add(new Node(i.instanceId(), names.get(i.amiLaunchIndex()), role));
         }
         return nodes;
+    }
+
+    /**
+     * Runs {@code launch}, and when EC2 has no capacity for it tries the other zones' subnets, then
+     * (for spot) the same again on demand. Each attempt is all-or-nothing (MinCount = MaxCount), so
+     * a failed one leaves nothing behind; a mistake in the request fails at once.
+     */
+    private List<Instance> runWithFailover(ClusterContext cluster, Ec2Instances instances, Ec2Instances.Launch launch,
+                                           Ec2Network.Placement placement, List<String> names) {
+        List<Ec2Instances.Launch> attempts = new ArrayList<>();
+        List<Boolean> markets = launch.spot() ? List.of(true, false) : List.of(false);
+        for (boolean spot : markets) {
+            for (String subnet : placement.subnets()) {
+                // A new token per attempt: EC2 refuses a reused token with different parameters.
+                String token = launch.clientToken() + "-" + attempts.size();
+                Ec2Instances.Launch l = spot ? launch.in(subnet, token) : launch.onDemand(token).in(subnet, token);
+                attempts.add(l);
+            }
+        }
+        List<String> refusals = new ArrayList<>();
+        for (Ec2Instances.Launch attempt : attempts) {
+            try {
+                List<Instance> started = instances.run(attempt, Instant.now().plus(PROFILE_PROPAGATION));
+                if (!refusals.isEmpty()) {
+                    LOG.warn("{}: launched {} {} instance(s) in {} after: {}", cluster.name(), attempt.count(),
+                            attempt.spot() ? "spot" : "on-demand", attempt.subnetId(), String.join("; ", refusals));
+                }
+                return started;
+            } catch (RuntimeException e) {
+                if (!CapacityErrors.isCapacity(e)) {
+                    throw e;
+                }
+                refusals.add((attempt.spot() ? "spot" : "on-demand") + " in " + attempt.subnetId() + ": "
+                        + CapacityErrors.describe(e));
+            }
+        }
+        throw new ProvisionException("EC2 has no capacity for " + launch.count() + " x " + launch.instanceType()
+                + " (" + names.get(0) + (names.size() > 1 ? " ..." : "") + ") in any allowed zone: "
+                + String.join("; ", refusals) + ". Try another instance type (" + AwsOptions.WORKER_TYPE + "/"
+                + AwsOptions.SCHEDULER_TYPE + "), region or subnet.");
     }
 
     /**
@@ -332,17 +406,28 @@ public final class Ec2Provider implements CloudProvider {
         return tags;
     }
 
-    private static EngineArtifact engineArtifact(AwsOptions options) {
-        if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
-            throw new IllegalArgumentException("set where machines download the engine: " + AwsOptions.ENGINE_URL
-                    + " (an https URL, e.g. an S3 presigned URL) and " + AwsOptions.ENGINE_SHA256 + " (its SHA-256)");
+    /**
+     * The engine the nodes download: the one the user gave ({@link AwsOptions#ENGINE_URL}), else for
+     * the scheduler this process's own engine, published to S3; for workers the scheduler's engine
+     * (its {@link EngineUploads#ENGINE_TAG}), so every node of a cluster runs the same version.
+     */
+    private EngineArtifact engineArtifact(ClusterContext cluster, AwsOptions options, AwsClients aws, Identity who,
+                                          NodeRole role) {
+        if (options.engineUrl().isPresent()) {
+            return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().orElseThrow(() ->
+                    new IllegalArgumentException("set " + AwsOptions.ENGINE_SHA256 + " (the SHA-256 of the engine at "
+                            + AwsOptions.ENGINE_URL + ")")));
         }
-        return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get());
-    }
-
-    private static String ami(AwsOptions options) {
-        return options.ami().orElseThrow(() -> new IllegalArgumentException("set the machine image with "
-                + AwsOptions.AMI + " (an AMI with bash and curl; Amazon Linux 2023 is a good choice)"));
+        EngineUploads uploads = new EngineUploads(aws.s3(), aws.presigner(), options.region(), who.account());
+        if (role == NodeRole.SCHEDULER) {
+            return uploads.publish(engineBundles.apply(cluster));
+        }
+        String sha = new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream()
+                .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
+                .map(i -> Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG)).filter(java.util.Objects::nonNull)
+                .findFirst().orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
+                        + " has no running scheduler to take the engine version from"));
+        return uploads.artifact(sha);
     }
 
     /** Same launch, same token: a retried RunInstances never starts the machines twice. */

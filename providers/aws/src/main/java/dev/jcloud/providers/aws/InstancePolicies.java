@@ -44,7 +44,13 @@ final class InstancePolicies {
         List<Object> statements = List.of(
                 statement("Describe", List.of("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags",
                         "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages",
-                        "ec2:DescribeVpcs", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables"), List.of("*"), null),
+                        "ec2:DescribeVpcs", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
+                        "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings"), List.of("*"), null),
+                // New workers download the cluster's engine over a URL the controller presigns with this role.
+                statement("ReadEngine", List.of("s3:GetObject"), List.of("arn:" + partition + ":s3:::"
+                        + EngineUploads.bucket(account, region) + "/engine/*"), null),
+                statement("FindDefaultImage", List.of("ssm:GetParameter"), List.of("arn:" + partition + ":ssm:" + region
+                        + "::parameter" + MachineImages.AL2023_PARAMETER + "*"), null),
                 statement("LaunchTaggedWorkers", List.of("ec2:RunInstances"),
                         List.of(ec2 + "instance/*", ec2 + "volume/*"), requestTag),
                 statement("LaunchIntoClusterNetwork", List.of("ec2:RunInstances"),

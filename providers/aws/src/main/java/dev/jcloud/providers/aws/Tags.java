@@ -24,6 +24,10 @@ final class Tags {
     /** Epoch seconds at creation, on shared resources (which have no creation time of their own) for gc's grace period. */
     static final String CREATED = "jcloud.created";
     static final String JCLOUD_VERSION = readVersion();
+    /** How an instance is billed: {@link #SPOT} or {@link #ON_DEMAND}; the cost meter reads it. */
+    static final String MARKET = "jcloud.market";
+    static final String SPOT = "spot";
+    static final String ON_DEMAND = "on-demand";
 
     private Tags() {
     }

@@ -14,6 +14,7 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.boot.EngineBundle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -266,10 +267,14 @@ class Ec2ProviderIT {
                 .hasMessageContaining("aws.tag.x");
         assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("Bad_Name", "id1", dir, options(Map.of()))))
                 .hasMessageContaining("not a valid cluster name");
-        Map<String, String> noEngine = new HashMap<>(options(Map.of()));
-        noEngine.remove(AwsOptions.ENGINE_URL);
-        assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("inp", "id2", dir, noEngine)))
-                .hasMessageContaining("aws.engine-url");
+        Map<String, String> noSha = new HashMap<>(options(Map.of()));
+        noSha.remove(AwsOptions.ENGINE_SHA256);
+        assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("inp", "id2", dir, noSha)))
+                .hasMessageContaining("give both aws.engine-url and aws.engine-sha256");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.WORKER_TYPE, "zz9.mega"))))
+                .hasMessageContaining("invalid aws.worker-type 'zz9.mega': not offered in us-east-1");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.SPOT, "maybe"))))
+                .hasMessageContaining("invalid aws.spot 'maybe': use true or false");
         assertNoJcloudResources();
     }
 
@@ -284,6 +289,129 @@ class Ec2ProviderIT {
         aws.ec2().terminateInstances(r -> r.instanceIds(scheduler.id()));
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is terminated");
+    }
+
+    @Test
+    void withoutAnEngineUrlTheEngineIsPublishedToS3AndWorkersGetTheSchedulersVersion() throws Exception {
+        EngineBundle first = bundle("first");
+        EngineBundle second = bundle("second");
+        java.util.concurrent.atomic.AtomicReference<EngineBundle> current = new java.util.concurrent.atomic.AtomicReference<>(first);
+        Ec2Provider uploading = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(CALLER), c -> current.get());
+        Map<String, String> o = new HashMap<>(options(Map.of()));
+        o.remove(AwsOptions.ENGINE_URL);
+        o.remove(AwsOptions.ENGINE_SHA256);
+        ClusterContext c = new ClusterContext("s3e", ClusterNames.newId(), dir.resolve("s3e"), o);
+
+        uploading.bootstrap(c);
+        Node scheduler = uploading.launch(c, schedulerLaunch(c)).get(0);
+        current.set(second);   // a newer jcloud scales the cluster: its workers still get the cluster's engine
+        Node worker = uploading.launch(c, workerLaunch(c, 0, 1)).get(0);
+
+        String bucket = EngineUploads.bucket("123456789012", REGION);
+        String key = EngineUploads.key(first.sha256());
+        assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o2 -> o2.key()).containsExactly(key);
+        assertThat(aws.s3().getPublicAccessBlock(r -> r.bucket(bucket)).publicAccessBlockConfiguration().blockPublicAcls()).isTrue();
+        assertThat(aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules())
+                .singleElement().satisfies(rule -> assertThat(rule.expiration().days()).isEqualTo(EngineUploads.EXPIRE_DAYS));
+        assertThat(Tags.toMap(describeOne(aws.ec2(), scheduler.id()).tags())).containsEntry(EngineUploads.ENGINE_TAG, first.sha256());
+        for (Node n : List.of(scheduler, worker)) {
+            String userData = userData(n.id());
+            assertThat(userData).contains(first.sha256()).contains("X-Amz-Signature").doesNotContain(second.sha256());
+            // The presigned URL in the user-data really serves the engine.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("ENGINE_URL='([^']+)'").matcher(userData);
+            assertThat(m.find()).as(userData).isTrue();
+            java.net.http.HttpResponse<byte[]> got = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo(java.nio.file.Files.readAllBytes(first.file()));
+        }
+        uploading.deleteSharedResources(c);
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void withoutAnAmiTheLatestAmazonLinux2023ForTheTypesArchitectureIsUsed() {
+        Map<String, String> o = new HashMap<>(options(Map.of()));
+        o.remove(AwsOptions.AMI);
+        ClusterContext c = new ClusterContext("ami", ClusterNames.newId(), dir.resolve("ami"), o);
+        String expected = aws.ssm().getParameter(r -> r.name(MachineImages.AL2023_PARAMETER + "x86_64")).parameter().value();
+
+        provider.bootstrap(c);
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+
+        assertThat(describeOne(aws.ec2(), scheduler.id()).imageId()).isEqualTo(expected);
+        provider.deleteSharedResources(c);
+    }
+
+    @Test
+    void spotWorkersFallBackToOtherZonesThenOnDemandWhenCapacityIsRefused() {
+        // EC2 refuses spot capacity in every zone (moto cannot; the SDK's interceptor plays EC2's answer).
+        java.util.List<String> attempts = java.util.Collections.synchronizedList(new ArrayList<>());
+        var refuseSpot = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+            @Override
+            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                if (context.request() instanceof software.amazon.awssdk.services.ec2.model.RunInstancesRequest run) {
+                    boolean spot = run.instanceMarketOptions() != null;
+                    attempts.add((spot ? "spot " : "on-demand ") + run.subnetId());
+                    if (spot) {
+                        throw software.amazon.awssdk.services.ec2.model.Ec2Exception.builder().statusCode(500)
+                                .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
+                                        .errorCode("InsufficientInstanceCapacity")
+                                        .errorMessage("There is no Spot capacity available that matches your request.")
+                                        .build()).build();
+                    }
+                }
+            }
+        };
+        Ec2Provider refusing = new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(CALLER));
+        ClusterContext c = cluster("spot", Map.of(AwsOptions.SPOT, "true"));
+        refusing.bootstrap(c);
+        refusing.launch(c, schedulerLaunch(c));
+        int zones = aws.ec2().describeSubnets(r -> r.filters(Filter.builder().name("default-for-az").values("true")
+                .build())).subnets().size();
+        attempts.clear();
+
+        List<Node> workers = refusing.launch(c, workerLaunch(c, 0, 2));
+
+        assertThat(zones).isGreaterThan(1);
+        assertThat(attempts).hasSize(zones + 1);
+        assertThat(attempts.subList(0, zones)).allMatch(a -> a.startsWith("spot "))
+                .extracting(a -> a.substring(5)).doesNotHaveDuplicates();
+        assertThat(attempts.get(zones)).startsWith("on-demand ");
+        assertThat(workers).hasSize(2).allSatisfy(w -> assertThat(Tags.toMap(describeOne(aws.ec2(), w.id()).tags()))
+                .containsEntry(Tags.MARKET, Tags.ON_DEMAND));
+        refusing.deleteSharedResources(c);
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void spotWorkersAreOneTimeSpotInstancesAndTheSchedulerIsOnDemand() {
+        ClusterContext c = cluster("spt", Map.of(AwsOptions.SPOT, "true"));
+        provider.bootstrap(c);
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node worker = provider.launch(c, workerLaunch(c, 0, 1)).get(0);
+
+        Instance w = describeOne(aws.ec2(), worker.id());
+        assertThat(w.instanceLifecycleAsString()).isEqualTo("spot");
+        assertThat(Tags.toMap(w.tags())).containsEntry(Tags.MARKET, Tags.SPOT);
+        Instance s = describeOne(aws.ec2(), scheduler.id());
+        assertThat(s.instanceLifecycle()).isNull();
+        assertThat(Tags.toMap(s.tags())).containsEntry(Tags.MARKET, Tags.ON_DEMAND);
+        provider.deleteSharedResources(c);
+    }
+
+    private EngineBundle bundle(String content) throws java.io.IOException {
+        java.nio.file.Path jar = dir.resolve("bundles/" + content + "/engine.jar");
+        java.nio.file.Files.createDirectories(jar.getParent());
+        java.nio.file.Files.writeString(jar, content);
+        return EngineBundle.of(List.of(jar), dir.resolve("bundles/" + content));
+    }
+
+    private String userData(String instanceId) {
+        return new String(Base64.getDecoder().decode(aws.ec2().describeInstanceAttribute(r -> r.instanceId(instanceId)
+                .attribute(InstanceAttributeName.USER_DATA)).userData().value()), StandardCharsets.UTF_8);
     }
 
     private void assertNoJcloudResources() {

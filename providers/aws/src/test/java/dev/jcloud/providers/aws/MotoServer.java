@@ -93,7 +93,6 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback, Be
         return endpoint;
     }
 
-    /** Clients pointed at this server with the test's fake credentials. */
     /** The test's fake credentials (random, generated per run). */
     public StaticCredentialsProvider credentials() {
         return credentials;
@@ -101,6 +100,11 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback, Be
 
     AwsClients.Factory clients() {
         return AwsClients.factory(credentials, Optional.of(endpoint));
+    }
+
+    /** Clients pointed at this server that also run {@code interceptors} (fault injection). */
+    AwsClients.Factory clients(software.amazon.awssdk.core.interceptor.ExecutionInterceptor... interceptors) {
+        return AwsClients.factory(credentials, Optional.of(endpoint), java.util.List.of(interceptors));
     }
 
     private boolean ready() {

@@ -1,0 +1,144 @@
+package dev.jcloud.providers.aws;
+
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
+import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Delivers the engine to EC2 machines: the {@link EngineBundle} of the creating process is uploaded
+ * once per version (content-addressed: {@code engine/<sha256>.tar.gz}) to a private, encrypted
+ * bucket of the account and region, and machines download it over a presigned URL that expires
+ * after {@link #URL_LIFETIME}. The boot script checks the SHA-256, so what runs is exactly the
+ * client's engine.
+ *
+ * <p>The bucket is shared by the account's clusters as a cache (tagged {@code jcloud.shared}, not
+ * with a cluster), and a lifecycle rule removes engine versions {@link #EXPIRE_DAYS} days after
+ * upload; the next {@code up} with that version uploads it again. Workers started later (by
+ * {@code scale} or the in-cluster controller) get the scheduler's engine version, found on the
+ * scheduler's {@link #ENGINE_TAG} tag, never the version of whoever scales.
+ */
+final class EngineUploads {
+
+    /** Tag on the scheduler instance: the SHA-256 of the engine the cluster runs. */
+    static final String ENGINE_TAG = "jcloud.engine-sha256";
+    static final String SHARED_TAG = "jcloud.shared";
+    static final Duration URL_LIFETIME = Duration.ofHours(1);
+    static final int EXPIRE_DAYS = 30;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
+
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final String region;
+    private final String account;
+
+    EngineUploads(S3Client s3, S3Presigner presigner, String region, String account) {
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.region = region;
+        this.account = account;
+    }
+
+    /** The account's engine bucket in this region. */
+    static String bucket(String account, String region) {
+        return "jcloud-engine-" + account + "-" + region;
+    }
+
+    static String key(String sha256) {
+        return "engine/" + sha256 + ".tar.gz";
+    }
+
+    /** Uploads {@code bundle} unless that version is there already; returns a URL machines can fetch it from. */
+    EngineArtifact publish(EngineBundle bundle) {
+        String bucket = bucket(account, region);
+        ensureBucket(bucket);
+        String key = key(bundle.sha256());
+        if (!exists(bucket, key)) {
+            long start = System.nanoTime();
+            s3.putObject(r -> r.bucket(bucket).key(key).serverSideEncryption(ServerSideEncryption.AES256),
+                    RequestBody.fromFile(bundle.file()));
+            LOG.info("uploaded the engine ({} MiB) to s3://{}/{} in {} ms", bundle.file().toFile().length() >> 20,
+                    bucket, key, (System.nanoTime() - start) / 1_000_000);
+        }
+        return artifact(bundle.sha256());
+    }
+
+    /** A fresh URL for an engine version uploaded earlier; fails when it is gone. */
+    EngineArtifact artifact(String sha256) {
+        String bucket = bucket(account, region);
+        String key = key(sha256);
+        if (!exists(bucket, key)) {
+            throw new ProvisionException("the cluster's engine s3://" + bucket + "/" + key + " is gone (expired after "
+                    + EXPIRE_DAYS + " days?): run 'jcloud cluster up' with the same jcloud version to upload it again");
+        }
+        String url = presigner.presignGetObject(r -> r.signatureDuration(URL_LIFETIME)
+                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+        try {
+            return EngineArtifact.of(new URI(url), sha256);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("presigned URL is not a URI: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean exists(String bucket, String key) {
+        try {
+            s3.headObject(r -> r.bucket(bucket).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void ensureBucket(String bucket) {
+        try {
+            s3.headBucket(r -> r.bucket(bucket));
+            return;
+        } catch (NoSuchBucketException e) {
+            // create it below
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) {
+                throw new ProvisionException("cannot use the engine bucket " + bucket + ": "
+                        + e.awsErrorDetails().errorMessage(), e);
+            }
+        }
+        s3.createBucket(r -> {
+            r.bucket(bucket);
+            if (!region.equals("us-east-1")) {
+                r.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
+            }
+        });
+        s3.putPublicAccessBlock(r -> r.bucket(bucket).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
+                .ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
+        s3.putBucketEncryption(r -> r.bucket(bucket).serverSideEncryptionConfiguration(c -> c.rules(rule -> rule
+                .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+        s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(rule -> rule
+                .id("expire-engine-versions").status(ExpirationStatus.ENABLED)
+                .filter(f -> f.prefix("engine/")).expiration(x -> x.days(EXPIRE_DAYS)))));
+        s3.putBucketTagging(r -> r.bucket(bucket).tagging(t -> t.tagSet(
+                Map.of(SHARED_TAG, "engine-cache", Tags.VERSION, Tags.JCLOUD_VERSION).entrySet().stream()
+                        .map(e -> software.amazon.awssdk.services.s3.model.Tag.builder().key(e.getKey())
+                                .value(e.getValue()).build()).toList())));
+        LOG.info("created the engine bucket s3://{} (private, encrypted, versions expire after {} days)", bucket,
+                EXPIRE_DAYS);
+    }
+}
