@@ -6,6 +6,7 @@ import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -137,6 +138,11 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--vm-size", paramLabel = "SIZE", description = "azure: VM size (default: Standard_D4s_v5).")
     String vmSize;
 
+    @Option(names = "--adapt", paramLabel = "MIN:MAX",
+            description = "Adaptive scaling between MIN and MAX workers (a hard limit), by the controller in the"
+                    + " scheduler: it adds workers when work queues and retires idle ones once their paid minimum is used.")
+    String adapt;
+
     @Option(names = "--spot", arity = "0..1", fallbackValue = "true", paramLabel = "true|false",
             description = "Cloud providers: workers on spot/preemptible capacity, falling back to on-demand.")
     String spot;
@@ -176,6 +182,12 @@ final class ClusterUpCommand implements Callable<Integer> {
                 .withOption(ClusterTrust.OPTION, Boolean.toString(settings.tlsEnabled()));
         for (Map.Entry<String, String> o : ProviderOptions.of(settings, providerName).entrySet()) {
             request = request.withOption(o.getKey(), o.getValue());
+        }
+        if (settings.cluster().adapt().isPresent()) {
+            Settings.Adapt a = settings.cluster().adapt().get();
+            request = request.withOption(ControllerSpecs.MIN, Integer.toString(a.min()))
+                    .withOption(ControllerSpecs.MAX, Integer.toString(a.max()))
+                    .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()));
         }
 
         long start = System.nanoTime();
@@ -247,6 +259,15 @@ final class ClusterUpCommand implements Callable<Integer> {
         put(flags, "--subscription", subscription);
         put(flags, "--location", location);
         put(flags, "--vm-size", vmSize);
+        if (adapt != null) {
+            String[] bounds = adapt.split(":", -1);
+            if (bounds.length != 2) {
+                throw new IllegalArgumentException("invalid --adapt '" + adapt + "': use MIN:MAX, e.g. 0:50");
+            }
+            flags.put("cluster.adapt", "true");
+            flags.put("cluster.adapt.min", bounds[0].strip());
+            flags.put("cluster.adapt.max", bounds[1].strip());
+        }
         return flags;
     }
 
@@ -259,6 +280,8 @@ final class ClusterUpCommand implements Callable<Integer> {
     private static Map<String, String> flagNamesByKey(String section) {
         Map<String, String> names = new LinkedHashMap<>();
         KEYS.forEach((flag, key) -> names.put(key, flag));
+        names.put("cluster.adapt.min", "--adapt");
+        names.put("cluster.adapt.max", "--adapt");
         if (section != null) {
             names.put(section + ".spot", "--spot");
             names.put((section.equals("fargate") ? "aws" : section) + ".allow-from", "--allow-from");

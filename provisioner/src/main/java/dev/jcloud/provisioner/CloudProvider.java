@@ -55,6 +55,20 @@ public interface CloudProvider {
     default void deleteSharedResources(ClusterContext cluster) {
     }
 
+    /**
+     * Removes the cluster from inside: called by the in-cluster controller in the scheduler process
+     * when the cluster has been idle for its idle timeout. The default terminates the workers and
+     * waits for them; the scheduler process exits afterwards, and a provider whose scheduler runs on
+     * a machine must make sure that machine goes too (the boot script powers it off when the engine
+     * exits) and delete what it can of the shared resources.
+     */
+    default void teardownFromScheduler(ClusterContext cluster) {
+        List<Node> workers = nodes(cluster).stream().filter(n -> n.role() == NodeRole.WORKER).toList();
+        if (!workers.isEmpty()) {
+            terminate(cluster, workers);
+        }
+    }
+
     /** The last {@code lines} lines of the node's boot or process log, for error messages; may be empty. */
     default String logTail(ClusterContext cluster, Node node, int lines) {
         return "";

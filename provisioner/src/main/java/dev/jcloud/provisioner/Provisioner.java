@@ -52,6 +52,7 @@ public final class Provisioner {
      */
     public ClusterRecord up(String providerName, ClusterRequest request, long ownerPid) {
         CloudProvider provider = providers.require(providerName);
+        ControllerSpecs.adapt(request.options());   // bad bounds fail before anything is created
         String name = request.name();
         find(name).ifPresent(existing -> {
             throw new ProvisionException("cluster " + name + " already exists (scheduler at " + existing.scheduler()
@@ -77,6 +78,11 @@ public final class Provisioner {
             provider.bootstrap(ctx);
             EngineCommand schedulerCommand = EngineCommand.scheduler()
                     .with("--idle-timeout", Durations.format(request.idleTimeout()));
+            Optional<String> spec = ControllerSpecs.forUp(provider.name(), ctx, request);
+            if (spec.isPresent()) {
+                // The in-cluster controller: adaptive scaling, and removal of the cluster when idle.
+                schedulerCommand = schedulerCommand.with("--cluster-spec", spec.get());
+            }
             Node scheduler = provider.launch(ctx, new LaunchRequest(NodeRole.SCHEDULER,
                     List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(name), schedulerCommand)))).get(0);
             made.add(scheduler);
@@ -260,24 +266,54 @@ public final class Provisioner {
         if (count == 0) {
             return record;
         }
-        List<LaunchRequest.NodeLaunch> launches = new ArrayList<>();
-        int next = record.nextWorkerIndex();
-        for (int i = 0; i < count; i++) {
-            String workerName = ClusterNames.worker(record.name(), next++);
-            EngineCommand command = EngineCommand.worker(record.scheduler())
-                    .with("--name", workerName)
-                    .with("--nthreads", Integer.toString(record.nthreads()))
-                    .with("--death-timeout", record.deathTimeout());
-            if (record.memoryLimit() != null) {
-                command = command.with("--memory-limit", record.memoryLimit());
-            }
-            launches.add(new LaunchRequest.NodeLaunch(workerName, command));
-        }
-        List<Node> started = provider.launch(ctx, new LaunchRequest(NodeRole.WORKER, launches));
+        // Never below a worker some other process (the in-cluster controller) started meanwhile.
+        int first = Math.max(record.nextWorkerIndex(), nextWorkerIndex(record.name(), provider.nodes(ctx)));
+        int next = first + count;
+        List<Node> started = provider.launch(ctx, workerLaunches(record.name(), record.scheduler(), record.nthreads(),
+                record.memoryLimit(), record.deathTimeout(), first, count));
         made.addAll(started);
         List<Node> nodes = new ArrayList<>(record.nodes());
         nodes.addAll(started);
         return record.withNodes(nodes).withNextWorkerIndex(next);
+    }
+
+    /**
+     * The launch of {@code count} workers named from index {@code first}: the one place that
+     * renders a worker's engine command (used by {@code up}, {@code scale} and the in-cluster
+     * controller).
+     */
+    public static LaunchRequest workerLaunches(String cluster, String schedulerAddress, int nthreads,
+                                               String memoryLimit, String deathTimeout, int first, int count) {
+        List<LaunchRequest.NodeLaunch> launches = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            String workerName = ClusterNames.worker(cluster, i);
+            EngineCommand command = EngineCommand.worker(schedulerAddress)
+                    .with("--name", workerName)
+                    .with("--nthreads", Integer.toString(nthreads))
+                    .with("--death-timeout", deathTimeout);
+            if (memoryLimit != null) {
+                command = command.with("--memory-limit", memoryLimit);
+            }
+            launches.add(new LaunchRequest.NodeLaunch(workerName, command));
+        }
+        return new LaunchRequest(NodeRole.WORKER, launches);
+    }
+
+    /** One more than the highest worker index among {@code nodes} (0 when there is none). */
+    public static int nextWorkerIndex(String cluster, Collection<Node> nodes) {
+        String prefix = ClusterNames.worker(cluster, 0);
+        prefix = prefix.substring(0, prefix.length() - 1);
+        int next = 0;
+        for (Node n : nodes) {
+            if (n.role() == NodeRole.WORKER && n.name().startsWith(prefix)) {
+                try {
+                    next = Math.max(next, Integer.parseInt(n.name().substring(prefix.length())) + 1);
+                } catch (NumberFormatException e) {
+                    // not one of our names
+                }
+            }
+        }
+        return next;
     }
 
     /**

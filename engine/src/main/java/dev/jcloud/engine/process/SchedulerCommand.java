@@ -34,6 +34,11 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Option(names = "--address-file", description = "Write the bound addresses here (JSON) once listening.")
     Path addressFile;
 
+    @Option(names = "--cluster-spec", paramLabel = "JSON|@FILE",
+            description = "The cluster this scheduler runs (from jcloud cluster up): lets the in-cluster controller"
+                    + " scale it and remove it when idle.")
+    String clusterSpec;
+
     @Mixin
     TlsOptions tls = new TlsOptions();
 
@@ -44,12 +49,20 @@ public final class SchedulerCommand implements Callable<Integer> {
         var security = tls.security();
         SchedulerOptions options = new SchedulerOptions(host, port, dashboardPort,
                 ProcessArgs.duration("--idle-timeout", idleTimeout),
-                ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile);
+                ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile)
+                .withClusterSpec(clusterSpec == null ? null : readSpec(clusterSpec));
         try (SchedulerServer server = SchedulerServer.start(options, security)) {
             System.out.println("scheduler at " + server.address()
                     + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));
             server.awaitTermination();
         }
         return 0;
+    }
+
+    private static String readSpec(String value) throws java.io.IOException {
+        if (value.startsWith("@")) {
+            return java.nio.file.Files.readString(Path.of(value.substring(1)));
+        }
+        return value;
     }
 }

@@ -1187,6 +1187,15 @@ final class SchedulerCore {
                         .setCompletedTotal(completedTotal)
                         .setFailedTotal(failedTotal)
                         .setSubmittedTotal(submittedTotal));
+        functions.values().forEach(f -> {
+            long waiting = f.states[TaskRecord.WAITING];
+            long ready = f.states[TaskRecord.READY];
+            long processing = f.states[TaskRecord.PROCESSING];
+            if (waiting + ready + processing > 0) {
+                b.addKinds(dev.jcloud.engine.proto.KindLoad.newBuilder().setName(f.name()).setWaiting(waiting)
+                        .setReady(ready).setProcessing(processing).setMeanSeconds(f.meanSeconds));
+            }
+        });
         for (WorkerState w : workers.values()) {
             b.addWorkers(WorkerInfo.newBuilder().setName(w.name()).setAddress(w.address())
                     .setNthreads(w.nthreads()).setMemoryLimit(w.hello.getMemoryLimit()).setLast(w.last)

@@ -13,9 +13,16 @@ import java.util.Objects;
  * @param idleTimeout     shut down after no task and no client for this long; zero = never
  * @param noClientTimeout shut down after no client for this long even with work queued; zero = never
  * @param addressFile     where to write the bound addresses once listening (JSON), or null
+ * @param clusterSpec     the cluster this scheduler belongs to, for {@link SchedulerExtension}s
+ *                        (opaque to the engine), or null
  */
 public record SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout,
-                               Duration noClientTimeout, Path addressFile) {
+                               Duration noClientTimeout, Path addressFile, String clusterSpec) {
+
+    public SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout, Duration noClientTimeout,
+                            Path addressFile) {
+        this(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, null);
+    }
 
     public SchedulerOptions {
         Objects.requireNonNull(host, "host is null");
@@ -29,10 +36,14 @@ public record SchedulerOptions(String host, int port, int dashboardPort, Duratio
     }
 
     public SchedulerOptions withDashboardPort(int dashboardPort) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile);
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
     }
 
     public SchedulerOptions withIdleTimeout(Duration idleTimeout) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile);
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
+    }
+
+    public SchedulerOptions withClusterSpec(String clusterSpec) {
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
     }
 }

@@ -5,6 +5,7 @@ import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClientUpdates;
 import dev.jcloud.engine.proto.ClusterInfo;
+import dev.jcloud.engine.proto.RetireRequest;
 import io.grpc.Server;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -13,7 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -45,8 +50,11 @@ public final class SchedulerServer implements AutoCloseable {
     private final String address;
     private final Set<StreamObserver<ClientUpdates>> clientStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
+    private final AtomicBoolean idleTeardownStarted = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final long pid = ProcessHandle.current().pid();
+    /** Set once the scheduler listens; the loop may tick before that. */
+    private volatile List<SchedulerExtension> extensions = List.of();
 
     private SchedulerServer(SchedulerOptions options, TransportSecurity security) throws IOException {
         this.options = options;
@@ -76,6 +84,61 @@ public final class SchedulerServer implements AutoCloseable {
         }
         LOG.info("scheduler listening at {}{}", address,
                 metrics == null ? "" : ", dashboard at http://" + dashboardAddress());
+        this.extensions = options.clusterSpec() == null ? List.of() : startExtensions(options.clusterSpec());
+    }
+
+    private List<SchedulerExtension> startExtensions(String spec) {
+        List<SchedulerExtension> active = new ArrayList<>();
+        SchedulerHandle handle = new SchedulerHandle() {
+            @Override
+            public String address() {
+                return address;
+            }
+
+            @Override
+            public ClusterInfo info() {
+                return onLoop(SchedulerServer.this::info);
+            }
+
+            @Override
+            public List<String> retire(List<String> workerNames) {
+                return onLoop(() -> core.retire(RetireRequest.newBuilder().addAllNames(workerNames).build()));
+            }
+        };
+        for (SchedulerExtension e : ServiceLoader.load(SchedulerExtension.class, SchedulerServer.class.getClassLoader())) {
+            try {
+                if (e.start(handle, spec)) {
+                    LOG.info("scheduler extension {} started", e.getClass().getName());
+                    active.add(e);
+                } else {
+                    e.close();
+                }
+            } catch (RuntimeException ex) {
+                // The scheduler still serves its clients; the cause is in its log.
+                LOG.error("scheduler extension {} failed to start", e.getClass().getName(), ex);
+            }
+        }
+        return List.copyOf(active);
+    }
+
+    /** Runs {@code work} on the event loop (which owns the state) and waits for its result. */
+    private <T> T onLoop(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        loop.post(() -> {
+            try {
+                result.complete(work.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        try {
+            return result.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the scheduler", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the scheduler did not answer: " + e, e);
+        }
     }
 
     /** Starts a scheduler with plaintext transport (loopback clusters). */
@@ -125,12 +188,12 @@ public final class SchedulerServer implements AutoCloseable {
         long idleSince = core.idleSinceMillis();
         long idleTimeout = options.idleTimeout().toMillis();
         if (idleTimeout > 0 && idleSince > 0 && now - idleSince >= idleTimeout) {
-            shutdown("idle for " + (now - idleSince) / 1000 + "s (idle timeout)");
+            idleShutdown("idle for " + (now - idleSince) / 1000 + "s (idle timeout)");
         }
         long noClientSince = core.noClientSinceMillis();
         long noClientTimeout = options.noClientTimeout().toMillis();
         if (noClientTimeout > 0 && noClientSince > 0 && now - noClientSince >= noClientTimeout) {
-            shutdown("no client for " + (now - noClientSince) / 1000 + "s (no-client timeout)");
+            idleShutdown("no client for " + (now - noClientSince) / 1000 + "s (no-client timeout)");
         }
     }
 
@@ -146,12 +209,44 @@ public final class SchedulerServer implements AutoCloseable {
         clientStreams.remove(stream);
     }
 
+    /**
+     * Shuts down for being idle; extensions first get to remove the cluster's machines. That runs
+     * on its own thread: the loop must keep answering them meanwhile.
+     */
+    private void idleShutdown(String reason) {
+        if (extensions.isEmpty()) {
+            shutdown(reason);
+            return;
+        }
+        if (!idleTeardownStarted.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            for (SchedulerExtension e : extensions) {
+                try {
+                    e.onIdleShutdown(reason);
+                } catch (RuntimeException ex) {
+                    LOG.error("scheduler extension {} failed at idle shutdown", e.getClass().getName(), ex);
+                }
+            }
+            shutdown(reason);
+        }, "jcloud-idle-teardown");
+        t.start();
+    }
+
     /** Tells workers to exit, ends client sessions, and stops; idempotent. */
     void shutdown(String reason) {
         if (!shuttingDown.compareAndSet(false, true)) {
             return;
         }
         LOG.info("scheduler shutting down: {}", reason);
+        for (SchedulerExtension e : extensions) {
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                LOG.warn("scheduler extension {} failed to close: {}", e.getClass().getName(), ex.toString());
+            }
+        }
         loop.post(() -> {
             core.closeAll();
             core.flush();

@@ -165,7 +165,10 @@ public final class BootScript {
         s.append("jcloud_log \"starting the engine ").append(command.role().label()).append("\"\n");
         List<String> argv = new ArrayList<>();
         argv.addAll(jvmOptions);
-        s.append("exec java");
+        // Not exec: when the engine exits (retired, idle timeout, death timeout, crash) the machine
+        // powers off, and with shutdown behaviour "terminate"/"delete" stops billing. A stopped
+        // engine on a running VM would bill forever.
+        s.append("java");
         for (String o : argv) {
             s.append(' ').append(quote(o));
         }
@@ -175,7 +178,9 @@ public final class BootScript {
             boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
             s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : quote(args.get(i)));
         }
-        s.append('\n');
+        s.append(" || true\n");
+        s.append("jcloud_log \"the engine exited; powering the machine off\"\n");
+        s.append("\"${JCLOUD_POWEROFF:-shutdown}\" -h now\n");
         return s.toString();
     }
 

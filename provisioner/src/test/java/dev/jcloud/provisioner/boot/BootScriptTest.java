@@ -135,6 +135,8 @@ class BootScriptTest {
         // The JARs in name order (the bundle's class-path order), not the JVM's unspecified lib/* order.
         assertThat(argv()).containsExactly("-cp", dir.resolve("home/engine/lib/000-first.jar") + ":"
                 + dir.resolve("home/engine/lib/001-engine.jar"), BootScript.MAIN_CLASS, "scheduler", "--idle-timeout", "5m");
+        // When the engine exits, the machine powers off (and, with shutdown behaviour terminate, stops billing).
+        assertThat(Files.readString(dir.resolve("poweroff.argv"))).isEqualTo("-h now ");
     }
 
     @Test
@@ -188,11 +190,15 @@ class BootScriptTest {
         Files.writeString(java, "#!/bin/bash\nprintf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
                 + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path poweroff = bin.resolve("poweroff");
+        Files.writeString(poweroff, "#!/bin/bash\nprintf '%s ' \"$@\" > \"$FAKE_OUT/poweroff.argv\"\n");
+        Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = dir.resolve("boot.sh");
         Files.writeString(file, script.render(), StandardCharsets.UTF_8);
         return run(List.of("bash", file.toString()), List.of(
                 "PATH=" + bin + ":" + System.getenv("PATH"),
                 "JCLOUD_HOME=" + dir.resolve("home"),
+                "JCLOUD_POWEROFF=" + poweroff,
                 "FAKE_OUT=" + dir));
     }
 

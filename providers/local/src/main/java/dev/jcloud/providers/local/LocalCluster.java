@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import dev.jcloud.config.ByteSize;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ControllerSpecs;
+import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
@@ -168,6 +170,11 @@ public final class LocalCluster implements Cluster {
 
     /** Options of a {@link LocalCluster}; {@link #build()} starts it. */
     public static final class Builder {
+
+        private int adaptMin;
+        private int adaptMax;
+        private Duration adaptTarget;
+        private Duration billingMinimum;
         private String name;
         private int workers = 4;
         private int nthreads = 1;
@@ -274,6 +281,33 @@ public final class LocalCluster implements Cluster {
             return this;
         }
 
+        /**
+         * Adaptive scaling between {@code min} and {@code max} workers (a hard limit), by the
+         * in-cluster controller in the scheduler process: it starts workers when the queued work
+         * would take longer than the target duration, and retires idle ones (their results move
+         * first). {@link #workers(int)} is then the size at start.
+         */
+        public Builder adapt(int min, int max) {
+            this.adaptMin = min;
+            this.adaptMax = max;
+            return this;
+        }
+
+        /** Seconds of queued work per worker the controller aims for (default 5 s). */
+        public Builder adaptTargetDuration(Duration target) {
+            this.adaptTarget = target;
+            return this;
+        }
+
+        /**
+         * Plays a cloud's billing minimum per worker start (EC2/Fargate/GCP: 60 s) on this machine:
+         * the controller then keeps an idle worker until its paid minimum is used up.
+         */
+        public Builder billingMinimum(Duration minimum) {
+            this.billingMinimum = minimum;
+            return this;
+        }
+
         /** Starts the scheduler and the workers and returns once every worker is registered. */
         public LocalCluster build() {
             ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
@@ -290,6 +324,16 @@ public final class LocalCluster implements Cluster {
                     .withOption(LocalOptions.JVM_OPTIONS, jvmOptions)
                     .withOption(LocalOptions.DETACHED, Boolean.toString(detached))
                     .withOption(LocalOptions.TLS, Boolean.toString(tls));
+            if (adaptMax > 0) {
+                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
+                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
+                if (adaptTarget != null) {
+                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
+                }
+                if (billingMinimum != null) {
+                    request = request.withOption(ControllerSpecs.BILLING_MINIMUM, Durations.format(billingMinimum));
+                }
+            }
             Provisioner provisioner = provisioner(store);
             long owner = detached ? 0 : ProcessHandle.current().pid();
             ClusterRecord r = provisioner.up("local", request, owner);

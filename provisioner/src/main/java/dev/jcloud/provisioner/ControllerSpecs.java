@@ -1,0 +1,83 @@
+package dev.jcloud.provisioner;
+
+import dev.jcloud.config.Durations;
+import dev.jcloud.provisioner.controller.ClusterSpec;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code --cluster-spec} a new cluster's scheduler gets, which starts the in-cluster
+ * controller. Adaptive bounds come from the request's options {@value #MIN}, {@value #MAX},
+ * {@value #TARGET} and (to play a cloud's billing on this machine) {@value #BILLING_MINIMUM}.
+ */
+public final class ControllerSpecs {
+
+    public static final String MIN = "adapt.min";
+    public static final String MAX = "adapt.max";
+    public static final String TARGET = "adapt.target-duration";
+    public static final String BILLING_MINIMUM = "adapt.billing-minimum";
+
+    private ControllerSpecs() {
+    }
+
+    /**
+     * The spec for a cluster being created: always on a cloud (the controller removes an idle
+     * cluster's machines), and on {@code local} only when adaptive scaling is asked for (the local
+     * scheduler's workers stop with it anyway).
+     */
+    static Optional<String> forUp(String provider, ClusterContext ctx, ClusterRequest request) {
+        ClusterSpec.Adapt adapt = adapt(request.options());
+        boolean cloud = !provider.equals("local");
+        if (adapt == null && !cloud) {
+            return Optional.empty();
+        }
+        long billing = request.options().containsKey(BILLING_MINIMUM)
+                ? Durations.parse(request.options().get(BILLING_MINIMUM)).toSeconds()
+                : BillingModel.forProvider(provider, Durations.parse(request.options().getOrDefault(
+                        "azure.billing-minimum", "60s"))).minimumSeconds();
+        double bootDelay = switch (provider) {
+            case "local" -> 3;
+            case "fargate" -> 40;
+            case "azure" -> 90;
+            default -> 60;
+        };
+        // On a cloud the scheduler's machine has its own disk; locally the controller shares the cluster's directory.
+        String workDir = cloud ? "" : ctx.workDir().toAbsolutePath().toString();
+        return Optional.of(new ClusterSpec(ClusterSpec.KIND, ctx.name(), ctx.id(), provider, workDir, ctx.options(),
+                request.nthreads(), request.memoryLimit() == null ? null : request.memoryLimit().toString(),
+                Durations.format(request.deathTimeout()), adapt, bootDelay, billing).toJson());
+    }
+
+    /** The adaptive bounds in {@code options}, or null when none are set; invalid bounds fail with the option's name. */
+    public static ClusterSpec.Adapt adapt(Map<String, String> options) {
+        if (!options.containsKey(MAX)) {
+            if (options.containsKey(MIN)) {
+                throw new IllegalArgumentException(MIN + " needs " + MAX + " (the hard maximum of workers)");
+            }
+            return null;
+        }
+        int min = integer(options, MIN, 0);
+        int max = integer(options, MAX, 0);
+        Duration target = Durations.parse(options.getOrDefault(TARGET, "5s"));
+        try {
+            return new ClusterSpec.Adapt(min, max, target.toMillis() / 1000.0);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid adaptive bounds " + MIN + "=" + min + ", " + MAX + "=" + max
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int integer(Map<String, String> options, String key, int fallback) {
+        String v = options.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid " + key + " '" + v + "': use a whole number", e);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.jcloud.provisioner.controller;
+
+import dev.jcloud.engine.proto.ClusterInfo;
+import dev.jcloud.engine.proto.KindLoad;
+import dev.jcloud.engine.proto.WorkerInfo;
+import dev.jcloud.engine.scheduler.SchedulerExtension;
+import dev.jcloud.engine.scheduler.SchedulerHandle;
+import dev.jcloud.provisioner.CloudProvider;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterSnapshot;
+import dev.jcloud.provisioner.elastic.JcloudPolicy;
+import dev.jcloud.provisioner.elastic.ScalingDecision;
+import dev.jcloud.provisioner.elastic.ScalingPolicy;
+import dev.jcloud.provisioner.elastic.TaskLoad;
+import dev.jcloud.provisioner.elastic.WorkerView;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The in-cluster controller: runs inside the scheduler process (as a {@link SchedulerExtension})
+ * with the machine's own cloud identity, and keeps working when every client has gone.
+ *
+ * <ul>
+ *   <li><b>Adaptive scaling</b> (when the spec has bounds): every interval it builds a
+ *       {@link ClusterSnapshot} from the scheduler's own view (queued and running tasks per kind
+ *       with their measured durations, workers and whether they are idle), asks the
+ *       {@link JcloudPolicy} (billing-aware: a worker is retired only once idle and its paid minimum
+ *       is used up), launches workers through the same provider code as the CLI, and retires
+ *       workers gracefully through the scheduler (their results move first), then removes their
+ *       machines.</li>
+ *   <li><b>Idle teardown</b>: when the scheduler stops for being idle it removes the cluster's
+ *       workers and shared resources (and, on a cloud, its own machine last), so nothing is left
+ *       billing.</li>
+ * </ul>
+ *
+ * <p>The maximum is enforced here and again by the provider where machines are created.
+ */
+public final class ClusterController implements SchedulerExtension {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterController.class);
+    /** A worker launched but not registered after this long is given up and removed. */
+    private static final double BOOT_GIVE_UP_SECONDS = 900;
+
+    private final CloudProviders providers;
+    private final DoubleSupplier clock;
+    private ScheduledExecutorService timer;
+    private SchedulerHandle scheduler;
+    private ClusterSpec spec;
+    private CloudProvider provider;
+    private ClusterContext cluster;
+    private ScalingPolicy policy;
+    private final Map<String, Integer> ids = new HashMap<>();
+    private final Map<Integer, String> names = new HashMap<>();
+    /** Workers this controller (or up) requested, by name: when, on the controller's clock. */
+    private final Map<String, Double> launchedAt = new HashMap<>();
+    private final Map<String, Double> idleSince = new HashMap<>();
+    private final Set<String> retiring = new HashSet<>();
+    private final Map<String, Node> machines = new HashMap<>();
+
+    /** The controller ServiceLoader creates: the providers on the scheduler's class path, wall-clock seconds. */
+    public ClusterController() {
+        this(CloudProviders.load(), () -> System.nanoTime() / 1e9);
+    }
+
+    ClusterController(CloudProviders providers, DoubleSupplier clock) {
+        this.providers = providers;
+        this.clock = clock;
+    }
+
+    @Override
+    public boolean start(SchedulerHandle handle, String clusterSpec) {
+        ClusterSpec parsed = ClusterSpec.parse(clusterSpec);
+        if (parsed == null) {
+            return false;
+        }
+        this.scheduler = handle;
+        this.spec = parsed;
+        this.provider = providers.require(parsed.provider());
+        this.cluster = parsed.context();
+        if (parsed.adapt() != null) {
+            ClusterSpec.Adapt a = parsed.adapt();
+            this.policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), parsed.bootDelaySeconds(),
+                    new BillingModel(parsed.billingMinimumSeconds()));
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jcloud-controller");
+                t.setDaemon(true);
+                return t;
+            });
+            long millis = Math.max(100, (long) (policy.intervalSeconds() * 1000));
+            timer.scheduleWithFixedDelay(this::safeStep, millis, millis, TimeUnit.MILLISECONDS);
+            LOG.info("controller of cluster {} ({}): adaptive between {} and {} workers, target {} s per task backlog,"
+                    + " billing minimum {} s", parsed.name(), parsed.provider(), a.min(), a.max(),
+                    a.targetDurationSeconds(), parsed.billingMinimumSeconds());
+        } else {
+            LOG.info("controller of cluster {} ({}): fixed size; removes the cluster when idle", parsed.name(),
+                    parsed.provider());
+        }
+        return true;
+    }
+
+    private void safeStep() {
+        try {
+            step();
+        } catch (RuntimeException e) {
+            // A failed launch (quota, capacity) must not stop the loop: the next interval tries again.
+            LOG.warn("controller step failed: {}", e.toString());
+            LOG.debug("controller step failed", e);
+        }
+    }
+
+    /** One round: observe, decide, act. Runs on the controller's single thread. */
+    synchronized void step() {
+        double now = clock.getAsDouble();
+        ClusterInfo info = scheduler.info();
+        ClusterSnapshot snapshot = snapshot(info, now);
+        ScalingDecision decision = policy.decide(snapshot);
+        if (decision.launch() > 0) {
+            launch(decision.launch(), now, snapshot.workers().size());
+        }
+        if (!decision.retire().isEmpty()) {
+            List<String> retire = decision.retire().stream().map(names::get).filter(n -> n != null).toList();
+            List<String> accepted = scheduler.retire(retire);
+            retiring.addAll(accepted);
+            LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
+        }
+        removeGoneMachines(info, now);
+    }
+
+    /** The policy's view: tasks per kind, and every worker requested and not yet retired. */
+    ClusterSnapshot snapshot(ClusterInfo info, double now) {
+        List<TaskLoad> loads = new ArrayList<>();
+        for (KindLoad k : info.getKindsList()) {
+            loads.add(new TaskLoad(k.getName(), (int) (k.getWaiting() + k.getReady()), (int) k.getProcessing(),
+                    k.getMeanSeconds() < 0 ? Double.NaN : k.getMeanSeconds()));
+        }
+        List<WorkerView> workers = new ArrayList<>();
+        Set<String> registered = new HashSet<>();
+        for (WorkerInfo w : info.getWorkersList()) {
+            registered.add(w.getName());
+            if (w.getRetiring() || retiring.contains(w.getName())) {
+                continue;
+            }
+            // A worker the controller did not start (started by up) counts from when it registered.
+            double launched = launchedAt.computeIfAbsent(w.getName(),
+                    n -> now - Math.max(0, (System.currentTimeMillis() - w.getConnectedMillis()) / 1000.0));
+            boolean busy = w.getProcessing() > 0;
+            if (busy) {
+                idleSince.remove(w.getName());
+            } else {
+                idleSince.putIfAbsent(w.getName(), now);
+            }
+            long stored = w.hasLast() ? w.getLast().getStoredBytes() : 0;
+            workers.add(new WorkerView(id(w.getName()), launched, true, Math.min(w.getProcessing(), w.getNthreads()),
+                    busy ? Double.NaN : idleSince.get(w.getName()), stored, w.getMemoryLimit()));
+        }
+        for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
+            String name = e.getKey();
+            if (!registered.contains(name) && !retiring.contains(name) && now - e.getValue() < BOOT_GIVE_UP_SECONDS) {
+                workers.add(new WorkerView(id(name), e.getValue(), false, 0, Double.NaN, 0, 0));
+            }
+        }
+        return new ClusterSnapshot(now, Math.max(1, spec.nthreads()), loads, workers,
+                info.getTasks().getSubmittedTotal());
+    }
+
+    private void launch(int count, double now, int planned) {
+        int allowed = Math.min(count, spec.adapt().max() - planned);
+        if (allowed <= 0) {
+            return;
+        }
+        List<Node> existing = provider.nodes(cluster);
+        int first = Provisioner.nextWorkerIndex(spec.name(), existing);
+        for (String n : launchedAt.keySet()) {
+            first = Math.max(first, Provisioner.nextWorkerIndex(spec.name(), List.of(new Node(n, n, NodeRole.WORKER))));
+        }
+        List<Node> started = provider.launch(cluster, Provisioner.workerLaunches(spec.name(), scheduler.address(),
+                spec.nthreads(), spec.memoryLimit(), spec.deathTimeout(), first, allowed));
+        for (Node n : started) {
+            launchedAt.put(n.name(), now);
+            machines.put(n.name(), n);
+        }
+        LOG.info("controller: launched {} worker(s) {}", started.size(), started.stream().map(Node::name).toList());
+    }
+
+    /** Machines of workers that retired (or never came up) are removed: a stopped process may leave a VM billing. */
+    private void removeGoneMachines(ClusterInfo info, double now) {
+        Set<String> registered = new HashSet<>();
+        info.getWorkersList().forEach(w -> registered.add(w.getName()));
+        List<String> done = new ArrayList<>();
+        for (String name : retiring) {
+            if (!registered.contains(name)) {
+                done.add(name);
+            }
+        }
+        for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
+            if (!registered.contains(e.getKey()) && now - e.getValue() >= BOOT_GIVE_UP_SECONDS) {
+                LOG.warn("controller: worker {} did not register in {} s; removing it", e.getKey(), BOOT_GIVE_UP_SECONDS);
+                done.add(e.getKey());
+            }
+        }
+        if (done.isEmpty()) {
+            return;
+        }
+        List<Node> nodes = provider.nodes(cluster).stream().filter(n -> done.contains(n.name())).toList();
+        if (!nodes.isEmpty()) {
+            provider.terminate(cluster, nodes);
+        }
+        for (String name : done) {
+            retiring.remove(name);
+            launchedAt.remove(name);
+            idleSince.remove(name);
+            machines.remove(name);
+        }
+    }
+
+    private int id(String name) {
+        return ids.computeIfAbsent(name, n -> {
+            int id = ids.size();
+            names.put(id, n);
+            return id;
+        });
+    }
+
+    /**
+     * Removes every machine and shared resource of the cluster. The provider decides how the machine
+     * this process runs on goes away (last, since it ends this process).
+     */
+    @Override
+    public void onIdleShutdown(String reason) {
+        close();
+        LOG.info("controller: cluster {} {}; removing it", spec.name(), reason);
+        try {
+            provider.teardownFromScheduler(cluster);
+        } catch (RuntimeException e) {
+            LOG.error("controller: removing cluster {} failed; 'jcloud cluster gc' finds what is left", spec.name(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+}
