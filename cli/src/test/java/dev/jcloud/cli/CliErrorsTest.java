@@ -41,11 +41,9 @@ class CliErrorsTest {
                                 + String.join(" or ", built));
             }
         }
-        // EC2 cannot get the cluster's certificates yet: refused (TLS is the cloud default) before anything is made.
-        assertUsageError(cli().run("cluster", "up", "--provider", "aws"),
-                "error: mutual TLS is not delivered to EC2 machines yet (security.tls): pass --tls false"
-                        + " (config security.tls: false) to run with plain transport, reachable only from the"
-                        + " --allow-from address");
+        // A provider in the build checks its options before it calls its cloud.
+        assertUsageError(cli().run("cluster", "up", "--provider", "aws", "--worker-type", "huge"),
+                "error: invalid aws.worker-type 'huge': use an instance type such as m6i.large");
         try (Stream<Path> files = Files.list(stateDir)) {
             assertThat(files).isEmpty();
         }

@@ -3,6 +3,7 @@ package dev.jcloud.provisioner;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The service provider interface one cloud (or this machine) implements. Found with
@@ -21,6 +22,13 @@ public interface CloudProvider {
 
     /** The name users select the provider with, e.g. {@code local}, {@code aws}. */
     String name();
+
+    /**
+     * Checks the cluster's options without calling the cloud; a bad option fails here, with a message
+     * naming it and what is accepted, before anything is created (or cleaned up).
+     */
+    default void validate(ClusterContext cluster) {
+    }
 
     /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
     default void bootstrap(ClusterContext cluster) {
@@ -72,5 +80,23 @@ public interface CloudProvider {
     /** The last {@code lines} lines of the node's boot or process log, for error messages; may be empty. */
     default String logTail(ClusterContext cluster, Node node, int lines) {
         return "";
+    }
+
+    /**
+     * The log of {@code node}, line by line, for {@code jcloud cluster logs}: the process output of
+     * a local node, the console or boot log of a VM, the log stream of a container task. Without
+     * {@code follow} the stream ends with the lines there are now; with it, it goes on delivering
+     * new lines until the node has stopped or the caller closes the stream. Callers close it.
+     *
+     * <p>The default serves {@link #logTail} once and cannot follow.
+     *
+     * @throws UnsupportedOperationException when {@code follow} is asked of a provider that cannot
+     */
+    default Stream<String> logs(ClusterContext cluster, Node node, boolean follow) {
+        if (follow) {
+            throw new UnsupportedOperationException("the " + name() + " provider cannot follow logs yet; "
+                    + "run without --follow");
+        }
+        return logTail(cluster, node, 10_000).lines();
     }
 }

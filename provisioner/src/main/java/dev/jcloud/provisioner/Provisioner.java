@@ -60,6 +60,7 @@ public final class Provisioner {
         });
         // A stale record (processes gone) was removed by find(); start from a clean directory.
         ClusterContext ctx = new ClusterContext(name, ClusterNames.newId(), store.clusterDir(name), request.options());
+        provider.validate(ctx);   // bad options fail before anything is created, and need no clean-up
         Instant deadline = Instant.now().plus(request.startTimeout());
         ClusterRecord record = new ClusterRecord(name, ctx.id(), provider.name(), null, null,
                 System.currentTimeMillis(), request.nthreads(),
@@ -109,7 +110,14 @@ public final class Provisioner {
             return record;
         } catch (RuntimeException e) {
             LOG.debug("up of {} failed, removing what was created", name, e);
-            teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
+            try {
+                teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
+            } catch (RuntimeException cleanup) {
+                // The user needs the cause of the failure; the clean-up problem rides along.
+                e.addSuppressed(cleanup);
+                LOG.warn("{}: removing what up created failed too ({}); 'jcloud cluster gc' finds what is left",
+                        name, cleanup.toString());
+            }
             store.delete(name);
             throw e;
         } finally {

@@ -273,6 +273,16 @@ public final class Client implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Mutual TLS with a cloud cluster, whose scheduler certificate carries the cluster's name
+         * {@code serverName} instead of an address (see {@code jcloud cluster credentials}).
+         */
+        public Builder mutualTls(Path certChain, Path privateKey, Path clusterCa, String serverName) {
+            this.security = TransportSecurity.mutualTls(certChain.toFile(), privateKey.toFile(), clusterCa.toFile(),
+                    serverName);
+            return this;
+        }
+
         /** How long to wait for the scheduler's answer (default 30 s). */
         public Builder connectTimeout(Duration timeout) {
             this.timeout = timeout;

@@ -24,6 +24,10 @@ public final class TlsOptions {
             description = "PEM certificate of the cluster CA: the only issuer whose certificates are accepted.")
     Path ca;
 
+    @Option(names = "--tls-server-name", paramLabel = "NAME",
+            description = "The name the cluster's certificates carry (cloud clusters), checked instead of the address dialled.")
+    String serverName;
+
     /** Plaintext when no flag is given, mutual TLS when all three are; anything else is a user error. */
     TransportSecurity security() {
         int given = (cert != null ? 1 : 0) + (key != null ? 1 : 0) + (ca != null ? 1 : 0);
@@ -37,7 +41,7 @@ public final class TlsOptions {
         readable("--tls-cert", cert);
         readable("--tls-key", key);
         readable("--tls-ca", ca);
-        return TransportSecurity.mutualTls(cert.toFile(), key.toFile(), ca.toFile());
+        return TransportSecurity.mutualTls(cert.toFile(), key.toFile(), ca.toFile(), serverName);
     }
 
     private String missing() {

@@ -37,6 +37,10 @@ public final class BootScript {
 
     /** The engine's process entry point. */
     public static final String MAIN_CLASS = "dev.jcloud.engine.process.EngineMain";
+    /** Prefix of an engine argument that names a file under the machine's {@code $JCLOUD_HOME}. */
+    public static final String HOME = "$JCLOUD_HOME/";
+    /** Where {@link Builder#secretsFetcher} writes, as an engine argument prefix. */
+    public static final String SECRETS = HOME + "secrets/";
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]*");
 
@@ -49,6 +53,8 @@ public final class BootScript {
     private final String nodeNameFlag;
     private final List<String> nodeNames;
     private final String launchIndexShell;
+    private final String secretsMain;
+    private final List<String> secretsArgs;
 
     private BootScript(Builder b) {
         this.command = requireNonNull(b.command, "command is null");
@@ -60,6 +66,8 @@ public final class BootScript {
         this.nodeNameFlag = b.nodeNameFlag;
         this.nodeNames = b.nodeNames;
         this.launchIndexShell = b.launchIndexShell;
+        this.secretsMain = b.secretsMain;
+        this.secretsArgs = b.secretsArgs;
         if (nodeNameFlag != null && command.option(nodeNameFlag) == null) {
             throw new IllegalArgumentException("the engine command has no " + nodeNameFlag + " to set per node");
         }
@@ -161,7 +169,21 @@ public final class BootScript {
         }
         s.append("}\n\n");
 
-        s.append("jcloud_java\njcloud_fetch\njcloud_join_token\n");
+        s.append("# The cluster's TLS material, fetched with the machine's own identity into files only root reads.\n");
+        s.append("jcloud_secrets() {\n");
+        if (secretsMain == null) {
+            s.append("  :\n");
+        } else {
+            s.append("  (umask 077 && mkdir -p \"$JCLOUD_HOME/secrets\" && java -cp \"$JCLOUD_CLASSPATH\" ")
+                    .append(quote(secretsMain));
+            for (String a : secretsArgs) {
+                s.append(' ').append(quote(a));
+            }
+            s.append(" \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's TLS material\"; exit 1; }\n");
+        }
+        s.append("}\n\n");
+
+        s.append("jcloud_java\njcloud_fetch\njcloud_join_token\njcloud_secrets\n");
         s.append("jcloud_log \"starting the engine ").append(command.role().label()).append("\"\n");
         List<String> argv = new ArrayList<>();
         argv.addAll(jvmOptions);
@@ -176,12 +198,23 @@ public final class BootScript {
         List<String> args = command.arguments();
         for (int i = 0; i < args.size(); i++) {
             boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
-            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : quote(args.get(i)));
+            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
         }
         s.append(" || true\n");
         s.append("jcloud_log \"the engine exited; powering the machine off\"\n");
         s.append("\"${JCLOUD_POWEROFF:-shutdown}\" -h now\n");
         return s.toString();
+    }
+
+    /**
+     * An argument, quoted; one starting with {@value #HOME} is rendered relative to the script's
+     * {@code $JCLOUD_HOME} (where {@link Builder#secretsFetcher} puts its files).
+     */
+    private static String homeRelative(String arg) {
+        if (arg.startsWith(HOME)) {
+            return "\"$JCLOUD_HOME\"/" + quote(arg.substring(HOME.length()));
+        }
+        return quote(arg);
     }
 
     private static String installAny(String installer, List<String> packages) {
@@ -224,6 +257,8 @@ public final class BootScript {
         private String nodeNameFlag;
         private List<String> nodeNames;
         private String launchIndexShell;
+        private String secretsMain;
+        private List<String> secretsArgs = List.of();
 
         private Builder(EngineCommand command, EngineArtifact engine) {
             this.command = requireNonNull(command, "command is null");
@@ -274,6 +309,19 @@ public final class BootScript {
             this.nodeNameFlag = requireNonNull(flag, "flag is null");
             this.nodeNames = List.copyOf(names);
             this.launchIndexShell = requireNonNull(launchIndexShell, "launchIndexShell is null");
+            return this;
+        }
+
+        /**
+         * Before the engine starts, runs {@code java -cp <engine> mainClass args... <dir>} to write
+         * the cluster's secrets (TLS key and certificates) into {@code dir} = {@value #SECRETS}
+         * with mode 0600, using the machine's own cloud identity (e.g. reading SSM SecureString
+         * parameters its role may read). Engine flags then name those files with the
+         * {@value #SECRETS} prefix. Only names of secrets appear in the script, never values.
+         */
+        public Builder secretsFetcher(String mainClass, List<String> args) {
+            this.secretsMain = requireNonNull(mainClass, "mainClass is null");
+            this.secretsArgs = List.copyOf(args);
             return this;
         }
 

@@ -63,6 +63,8 @@ public final class ClusterTrust {
     public static final String OPTION = "tls";
     /** The sub-directory of a cluster's state directory holding its TLS files. */
     public static final String DIRECTORY = "tls";
+    /** File in the TLS directory holding {@link #memberName} for cloud clusters. */
+    public static final String SERVER_NAME_FILE = "server-name";
 
     /** Leaf certificates outlive any sane cluster; the CA a little longer, so leaves never outlive it. */
     private static final Duration LEAF_VALIDITY = Duration.ofDays(365);
@@ -119,6 +121,31 @@ public final class ClusterTrust {
         }
     }
 
+    /**
+     * The name every certificate of cloud cluster {@code clusterId} carries: cloud machines get
+     * their addresses after the certificates are made, so peers check this name instead.
+     */
+    public static String memberName(String clusterId) {
+        return clusterId + ".cluster.jcloud";
+    }
+
+    /**
+     * A new CA in {@code dir} for a cloud cluster: scheduler and client certificates as
+     * {@link #create}, one certificate shared by the workers ({@code worker}), all servers named
+     * {@link #memberName}; the name is kept in {@code dir/server-name} for the clients.
+     */
+    public static ClusterTrust createForCloud(Path dir, String clusterName, String clusterId) {
+        String member = memberName(clusterId);
+        ClusterTrust trust = create(dir, clusterName, List.of(member));
+        try {
+            trust.issue("worker", "jcloud workers " + clusterName, List.of(member), true);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot issue the workers' certificate of cluster " + clusterName + ": " + e, e);
+        }
+        PemFiles.writePublic(dir.resolve(SERVER_NAME_FILE), member + "\n");
+        return trust;
+    }
+
     /** The CA already in {@code dir}, to issue more certificates (e.g. for workers added by scaling). */
     public static ClusterTrust load(Path dir) {
         try {
@@ -140,7 +167,16 @@ public final class ClusterTrust {
 
     /** The files a party with a certificate called {@code stem} uses, whether or not they exist yet. */
     public static TlsFiles files(Path dir, String stem) {
-        return new TlsFiles(dir.resolve(stem + ".pem"), dir.resolve(stem + "-key.pem"), dir.resolve("ca.pem"));
+        String serverName = null;
+        Path nameFile = dir.resolve(SERVER_NAME_FILE);
+        if (Files.isRegularFile(nameFile)) {
+            try {
+                serverName = Files.readString(nameFile, StandardCharsets.US_ASCII).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + nameFile + ": " + e.getMessage(), e);
+            }
+        }
+        return new TlsFiles(dir.resolve(stem + ".pem"), dir.resolve(stem + "-key.pem"), dir.resolve("ca.pem"), serverName);
     }
 
     /** The client's files in {@code dir}: what another program needs to connect to the cluster. */

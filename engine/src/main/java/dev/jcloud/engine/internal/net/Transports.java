@@ -31,6 +31,9 @@ public final class Transports {
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true);
+        if (security.serverName() != null) {
+            builder.overrideAuthority(security.serverName());
+        }
         if (executor == null) {
             builder.directExecutor();
         } else {

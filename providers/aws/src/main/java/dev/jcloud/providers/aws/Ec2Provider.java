@@ -14,6 +14,7 @@ import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.file.Path;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -100,14 +101,13 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     @Override
+    public void validate(ClusterContext cluster) {
+        AwsOptions.of(cluster);
+    }
+
+    @Override
     public void bootstrap(ClusterContext cluster) {
         AwsOptions options = AwsOptions.of(cluster);
-        if (Boolean.parseBoolean(cluster.option(ClusterTrust.OPTION, "false"))) {
-            // Refuse rather than start a cluster the client would expect to be protected.
-            throw new IllegalArgumentException("mutual TLS is not delivered to EC2 machines yet (security.tls):"
-                    + " pass --tls false (config security.tls: false) to run with plain transport, reachable only from"
-                    + " the --allow-from address");
-        }
         AwsClients aws = clients(options);
         // Reject what launch would refuse before anything is created.
         MachineImages images = new MachineImages(aws.ec2(), aws.ssm());
@@ -124,6 +124,9 @@ public final class Ec2Provider implements CloudProvider {
         String policy = InstancePolicies.permissionsPolicy(cluster, who.partition(), options.region(), who.account(),
                 placement.vpcId(), groupId, name, name);
         new InstanceIdentity(aws.iam()).ensure(cluster, tags, policy);
+        if (ClusterTrust.enabled(cluster.options())) {
+            new ClusterSecrets(aws.ssm()).ensure(cluster, tags);
+        }
     }
 
     @Override
@@ -166,9 +169,22 @@ public final class Ec2Provider implements CloudProvider {
         Ec2Instances instances = new Ec2Instances(aws.ec2());
         List<String> names = batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
         EngineCommand command = onMachine(cluster, aws, batch.get(0).command());
+        if (ClusterTrust.enabled(cluster.options())) {
+            // The key files are fetched at boot with the machine's role; only their paths are rendered.
+            String stem = role == NodeRole.SCHEDULER ? "scheduler" : "worker";
+            command = command.with(TlsFiles.CERT_FLAG, BootScript.SECRETS + stem + ".pem")
+                    .with(TlsFiles.KEY_FLAG, BootScript.SECRETS + stem + "-key.pem")
+                    .with(TlsFiles.CA_FLAG, BootScript.SECRETS + "ca.pem")
+                    .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
+        }
         BootScript.Builder script = BootScript.builder(command, engine)
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.id());
+        if (ClusterTrust.enabled(cluster.options())) {
+            List<String> fetch = new ArrayList<>(List.of(options.region(), ClusterSecrets.prefix(cluster)));
+            fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
+            script.secretsFetcher(ParameterFiles.class.getName(), fetch);
+        }
         if (role == NodeRole.WORKER) {
             script.nodeNames("--name", names, IMDS_LAUNCH_INDEX);
         } else {
@@ -371,6 +387,25 @@ public final class Ec2Provider implements CloudProvider {
         new ClusterSecurityGroup(aws.ec2()).delete(cluster, deadline);
         new InstanceIdentity(aws.iam()).delete(cluster);
         new Ec2Network(aws.ec2()).deleteDedicated(cluster, deadline);
+        new ClusterSecrets(aws.ssm()).delete(cluster);
+    }
+
+    /**
+     * From the scheduler at idle timeout: terminates the workers and waits, deletes the cluster's
+     * secrets, and returns; the scheduler's engine then exits and its boot script powers the
+     * machine off, which terminates it. The security group, role and network cannot be deleted
+     * while the scheduler's own machine still uses them; they cost nothing and
+     * {@code jcloud cluster gc} (or the next {@code down}) removes them.
+     */
+    @Override
+    public void teardownFromScheduler(ClusterContext cluster) {
+        AwsOptions options = AwsOptions.of(cluster);
+        AwsClients aws = clients(options);
+        Ec2Instances instances = new Ec2Instances(aws.ec2());
+        List<String> workers = instances.find(cluster, Ec2Instances.NOT_TERMINATED).stream()
+                .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER).map(Instance::instanceId).toList();
+        instances.terminate(cluster, workers, Instant.now().plus(options.terminateTimeout()));
+        new ClusterSecrets(aws.ssm()).delete(cluster);
     }
 
     @Override

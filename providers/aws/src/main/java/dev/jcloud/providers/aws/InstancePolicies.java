@@ -49,6 +49,12 @@ final class InstancePolicies {
                 // New workers download the cluster's engine over a URL the controller presigns with this role.
                 statement("ReadEngine", List.of("s3:GetObject"), List.of("arn:" + partition + ":s3:::"
                         + EngineUploads.bucket(account, region) + "/engine/*"), null),
+                // The cluster's TLS material (SecureString, AWS-managed key), read at boot and deleted at idle teardown.
+                statement("OwnSecrets", List.of("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
+                        "ssm:DeleteParameter", "ssm:DeleteParameters"), List.of(
+                        "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/" + cluster.id(),
+                        "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/" + cluster.id() + "/*"),
+                        null),
                 statement("FindDefaultImage", List.of("ssm:GetParameter"), List.of("arn:" + partition + ":ssm:" + region
                         + "::parameter" + MachineImages.AL2023_PARAMETER + "*"), null),
                 statement("LaunchTaggedWorkers", List.of("ec2:RunInstances"),

@@ -402,6 +402,47 @@ class Ec2ProviderIT {
         provider.deleteSharedResources(c);
     }
 
+    @Test
+    void tlsMaterialIsStoredAsSecureStringsForTheMachinesAndNeverRendered() throws Exception {
+        ClusterContext c = cluster("tls", Map.of(dev.jcloud.provisioner.tls.ClusterTrust.OPTION, "true"));
+        provider.bootstrap(c);
+        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node worker = provider.launch(c, workerLaunch(c, 0, 1)).get(0);
+
+        String prefix = "/jcloud/" + c.id() + "/";
+        var params = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
+        assertThat(params).extracting(p -> p.name().substring(prefix.length())).containsExactlyInAnyOrder(
+                "ca.pem", "scheduler.pem", "scheduler-key.pem", "worker.pem", "worker-key.pem");
+        assertThat(params).allSatisfy(p -> assertThat(p.typeAsString()).isEqualTo("SecureString"));
+        java.nio.file.Path tls = c.workDir().resolve("tls");
+        assertThat(tls.resolve("ca-key.pem")).exists();   // the CA key stays on the user's machine
+        for (Node n : List.of(scheduler, worker)) {
+            String userData = userData(n.id());
+            assertThat(userData).doesNotContain("PRIVATE KEY").doesNotContain("CERTIFICATE")
+                    .contains(ParameterFiles.class.getName()).contains("'" + prefix + "'")
+                    .contains("--tls-server-name").contains(dev.jcloud.provisioner.tls.ClusterTrust.memberName(c.id()));
+        }
+        assertThat(userData(scheduler.id())).contains("\"$JCLOUD_HOME\"/'secrets/scheduler-key.pem'");
+        assertThat(userData(worker.id())).contains("\"$JCLOUD_HOME\"/'secrets/worker-key.pem'");
+        String policy = java.net.URLDecoder.decode(aws.iam().getRolePolicy(r -> r.roleName(InstanceIdentity.name(c))
+                .policyName(aws.iam().listRolePolicies(l -> l.roleName(InstanceIdentity.name(c))).policyNames().get(0)))
+                .policyDocument(), StandardCharsets.UTF_8);
+        assertThat(policy).contains("parameter/jcloud/" + c.id() + "/*").doesNotContain("parameter/*\"");
+
+        // What the boot script runs on the machine: the files, owner-only, equal to the user's copies.
+        java.nio.file.Path out = dir.resolve("machine-secrets");
+        ParameterFiles.fetch(aws.ssm(), prefix, ClusterSecrets.WORKER_FILES, out);
+        assertThat(java.nio.file.Files.readString(out.resolve("worker-key.pem")))
+                .isEqualTo(java.nio.file.Files.readString(tls.resolve("worker-key.pem")));
+        assertThat(java.nio.file.Files.getPosixFilePermissions(out.resolve("worker-key.pem")))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+
+        provider.deleteSharedResources(c);
+        assertThat(aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters()).isEmpty();
+        assertNoJcloudResources();
+    }
+
     private EngineBundle bundle(String content) throws java.io.IOException {
         java.nio.file.Path jar = dir.resolve("bundles/" + content + "/engine.jar");
         java.nio.file.Files.createDirectories(jar.getParent());
