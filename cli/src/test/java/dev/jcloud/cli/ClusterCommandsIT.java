@@ -33,6 +33,41 @@ class ClusterCommandsIT {
     }
 
     @Test
+    void credentialsOfATlsClusterLetAnotherProgramConnectAndNothingElse() throws Exception {
+        CliRunner cli = new CliRunner(stateDir);
+        CliRunner.Result up = cli.run("cluster", "up", "--provider", "local", "--workers", "1", "--name", "cred-it",
+                "--nthreads", "1", "--tls");
+        rememberPids("cred-it");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        Path out = stateDir.resolve("exported");
+
+        CliRunner.Result cred = cli.run("cluster", "credentials", "cred-it", "--out", out.toString());
+
+        assertThat(cred.exitCode()).as(cred.err()).isZero();
+        assertThat(Files.getPosixFilePermissions(out)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(out.resolve("client-key.pem")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(out.resolve("ca-key.pem")).doesNotExist();   // the CA key stays with the cluster's owner
+        String scheduler = JSON.readTree(cli.run("cluster", "list", "--output", "json").out()).get(0).get("scheduler").asText();
+        try (dev.jcloud.engine.api.Client client = dev.jcloud.engine.api.Client.builder(scheduler)
+                .mutualTls(out.resolve("client.pem"), out.resolve("client-key.pem"), out.resolve("ca.pem")).connect()) {
+            assertThat(client.submit(() -> 6 * 7).get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(42);
+        }
+        assertThat(Files.readString(out.resolve("connect.txt"))).contains(scheduler).contains(".mutualTls(");
+        assertThat(cli.run("cluster", "down", "cred-it").exitCode()).isZero();
+    }
+
+    @Test
+    void iamPolicyPrintsTheLeastPolicyForAws() throws Exception {
+        CliRunner.Result r = new CliRunner(stateDir).run("iam-policy", "--provider", "aws");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode policy = JSON.readTree(r.out());
+        assertThat(policy.get("Version").asText()).isEqualTo("2012-10-17");
+        assertThat(policy.get("Statement").findValuesAsText("Sid")).contains("RemoveOnlyJcloudResources");
+        assertThat(new CliRunner(stateDir).run("iam-policy", "--provider", "mars").exitCode()).isEqualTo(2);
+    }
+
+    @Test
     void upListStatusScaleDownLeavesNoProcessAndNoState() throws Exception {
         CliRunner cli = new CliRunner(stateDir);
         CliRunner.Result up = cli.run("cluster", "up", "--provider", "local", "--workers", "2", "--name", "cli-it",

@@ -80,7 +80,7 @@ final class InstancePolicies {
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }
 
-    private static Map<String, Object> statement(String sid, List<String> actions, List<String> resources,
+    static Map<String, Object> statement(String sid, List<String> actions, List<String> resources,
                                                  Map<String, Object> condition) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Sid", sid);

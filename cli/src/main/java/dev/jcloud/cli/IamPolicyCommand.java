@@ -1,0 +1,36 @@
+package dev.jcloud.cli;
+
+import dev.jcloud.providers.aws.UserPolicies;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code jcloud iam-policy --provider aws}: the least IAM policy a user needs to run jcloud there. */
+@Command(name = "iam-policy", mixinStandardHelpOptions = true,
+        description = {"Print the least IAM policy (JSON) a user needs to run jcloud on a provider: every action",
+                "listed, deletions limited to jcloud-tagged resources, IAM to the /jcloud/ path."})
+final class IamPolicyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--provider", required = true, paramLabel = "NAME", description = "aws")
+    String provider;
+
+    @Override
+    public Integer call() {
+        String policy = switch (provider) {
+            case "aws" -> UserPolicies.ec2();
+            case "fargate", "gcp", "azure" -> throw new IllegalArgumentException("--provider: the " + provider
+                    + " policy is not written yet; jcloud iam-policy knows aws");
+            default -> throw new IllegalArgumentException("--provider: unknown provider '" + provider + "': use aws");
+        };
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(policy);
+        out.flush();
+        return 0;
+    }
+}
