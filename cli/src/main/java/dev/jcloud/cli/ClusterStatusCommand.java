@@ -81,6 +81,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
                     workers.add(m);
                 }
                 json.put("worker_list", workers);
+                int registered = summary.workers().size();
+                pricing(record).ifPresent(p -> json.put("dollars_per_hour", round(p.dollarsPerHour(registered))));
             }
             OutputOptions.printJson(out, json);
             return 0;
@@ -101,6 +103,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 summary.tasksWaiting(), summary.tasksProcessing(), summary.tasksInMemory(), summary.tasksErred(),
                 summary.tasksCompletedTotal());
         out.printf("  workers:    %d registered%n", summary.workers().size());
+        ClusterSummary s = summary;
+        pricing(record).ifPresent(p -> out.printf("  cost now:   %s%n", p.estimate(s.workers().size())));
         String format = "    %-28s %-21s %7s %10s %10s %10s %8s%n";
         out.printf(format, "NAME", "ADDRESS", "THREADS", "MEMORY", "STORED", "SPILLED", "PID");
         for (WorkerSummary w : summary.workers()) {
@@ -109,5 +113,16 @@ final class ClusterStatusCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The cluster's pricing with the user's price overrides, or empty (local, or types the table does not know). */
+    private java.util.Optional<dev.jcloud.provisioner.elastic.ClusterPricing> pricing(ClusterRecord record) {
+        var table = dev.jcloud.provisioner.elastic.PriceTable.bundled()
+                .withOverrides(common.settings(Map.of(), Map.of()).prices());
+        return dev.jcloud.provisioner.elastic.ClusterPricing.of(record.provider(), record.options(), table);
+    }
+
+    private static double round(double dollars) {
+        return Math.round(dollars * 10_000) / 10_000.0;
     }
 }

@@ -190,6 +190,8 @@ final class ClusterUpCommand implements Callable<Integer> {
                     .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()));
         }
 
+        var pricing = dev.jcloud.provisioner.elastic.ClusterPricing.of(providerName, request.options(),
+                dev.jcloud.provisioner.elastic.PriceTable.bundled().withOverrides(settings.prices()));
         long start = System.nanoTime();
         ClusterRecord record = ClusterCommand.provisioner().up(providerName, request, 0);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -202,6 +204,7 @@ final class ClusterUpCommand implements Callable<Integer> {
             json.put("scheduler", record.scheduler());
             json.put("dashboard", record.dashboard());
             json.put("workers", record.workers().size());
+            pricing.ifPresent(p -> json.put("dollars_per_hour", Math.round(p.dollarsPerHour(workerCount) * 10_000) / 10_000.0));
             OutputOptions.printJson(out, json);
         } else {
             out.printf("cluster %s is up (%s, %d workers x %d threads, ready in %.1f s)%n", record.name(),
@@ -209,6 +212,7 @@ final class ClusterUpCommand implements Callable<Integer> {
             out.printf("  scheduler:  %s%n", record.scheduler());
             out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard());
             out.printf("  metrics:    %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard() + "/metrics");
+            pricing.ifPresent(p -> out.printf("  cost:       %s%n", p.estimate(workerCount)));
             Duration idle = settings.cluster().idleTimeout();
             out.printf("It stops by itself after %s without tasks or clients; stop it now with: jcloud cluster down %s%n",
                     idle.isZero() ? "never (--idle-timeout 0)" : Durations.format(idle), record.name());
