@@ -12,40 +12,18 @@ locals {
   base_name      = "jcloud-${var.name}-${var.cluster_id}"
   scheduler_port = 8786
   dashboard_port = 8787
-  subnet_id      = var.subnet_id != "" ? var.subnet_id : sort(data.aws_subnets.default[0].ids)[0]
+  # Every machine in one subnet (one zone): engine traffic stays inside a zone.
+  subnet_id = local.subnet_ids[0]
+  # Must match the parameter the boot scripts read (rendered with the cluster id at export).
+  join_token_parameter = "/jcloud/${var.cluster_id}/join-token"
 }
-
-data "aws_vpc" "default" {
-  count   = var.subnet_id == "" ? 1 : 0
-  default = true
-}
-
-data "aws_subnets" "default" {
-  count = var.subnet_id == "" ? 1 : 0
-
-  filter {
-    name   = "vpc-id"
-    values = [data.aws_vpc.default[0].id]
-  }
-
-  filter {
-    name   = "default-for-az"
-    values = ["true"]
-  }
-}
-
-data "aws_subnet" "selected" {
-  id = local.subnet_id
-}
-
-data "aws_partition" "current" {}
 
 # The same narrow rules as `cluster up`: the engine ports open only to allow_from, all traffic
 # between members of the group, all outbound (the engine download).
 resource "aws_security_group" "cluster" {
   name        = local.base_name
   description = "jcloud cluster engine ports"
-  vpc_id      = data.aws_subnet.selected.vpc_id
+  vpc_id      = local.vpc_id
   tags        = local.tags
 
   dynamic "ingress" {
@@ -91,21 +69,41 @@ resource "aws_iam_role" "machines" {
   tags = local.tags
 }
 
-# Least privilege for a FIXED cluster: read-only discovery only. Unlike `cluster up`, nothing in
-# the cluster launches or terminates machines or tears the cluster down (no RunInstances,
-# TerminateInstances, Delete* or PassRole): the Auto Scaling group and Terraform do that.
+# Least privilege for a FIXED cluster: read-only discovery and its own join token. Unlike
+# `cluster up`, nothing in the cluster launches or terminates machines or tears the cluster down
+# (no RunInstances, TerminateInstances, Delete* or PassRole): the Auto Scaling group and
+# Terraform do that.
 resource "aws_iam_role_policy" "machines" {
   name = "jcloud-cluster"
   role = aws_iam_role.machines.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid      = "Describe"
-      Effect   = "Allow"
-      Action   = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags"]
-      Resource = "*"
-    }]
+    Statement = [
+      {
+        Sid      = "Describe"
+        Effect   = "Allow"
+        Action   = ["ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags"]
+        Resource = "*"
+      },
+      {
+        # The boot scripts read the join token at boot (SSM SecureString, AWS-managed key).
+        Sid      = "ReadOwnJoinToken"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter"]
+        Resource = aws_ssm_parameter.join_token.arn
+      },
+    ]
   })
+}
+
+# What members authenticate with: never in user data, tags or outputs; the machines read it at
+# boot with their own role. Terraform keeps it in its state: keep the state private.
+resource "aws_ssm_parameter" "join_token" {
+  name        = local.join_token_parameter
+  description = "jcloud join token of cluster ${var.cluster_id}"
+  type        = "SecureString"
+  value       = var.join_token
+  tags        = local.tags
 }
 
 resource "aws_iam_instance_profile" "machines" {
@@ -148,10 +146,19 @@ resource "aws_launch_template" "scheduler" {
     resource_type = "volume"
     tags          = merge(local.tags, { "jcloud.role" = "scheduler" })
   }
+
+  lifecycle {
+    precondition {
+      condition     = strcontains(file("${path.module}/boot/scheduler.sh"), "'${local.join_token_parameter}'")
+      error_message = "The boot scripts read another join token parameter than /jcloud/<cluster_id>/join-token: cluster_id was changed after the export. Re-export the cluster instead."
+    }
+  }
 }
 
 resource "aws_instance" "scheduler" {
   subnet_id = local.subnet_id
+  # A new VPC's route to the internet must exist before the engine download.
+  depends_on = [aws_route_table_association.cluster, aws_ssm_parameter.join_token]
   tags = merge(local.tags, {
     "jcloud.role" = "scheduler"
     "jcloud.node" = "${var.name}-scheduler"
@@ -170,8 +177,7 @@ resource "aws_launch_template" "worker" {
   instance_type = var.worker_type
   # The same renderer's worker script, pointed at the scheduler's private address (traffic
   # inside the security group).
-  user_data = base64encode(replace(file("${path.module}/boot/worker.sh"), "__JCLOUD_SCHEDULER_ADDRESS__",
-  "${aws_instance.scheduler.private_ip}:${local.scheduler_port}"))
+  user_data              = base64encode(local.worker_script)
   vpc_security_group_ids = [aws_security_group.cluster.id]
   tags                   = local.tags
 
@@ -201,6 +207,15 @@ resource "aws_launch_template" "worker" {
   }
 }
 
+locals {
+  # The workers' script with the values only known here: the scheduler's private address (an IP
+  # and port) and the threads and memory limit (validated: digits, letters and dots only).
+  worker_script = replace(replace(replace(file("${path.module}/boot/worker.sh"),
+    "__JCLOUD_SCHEDULER_ADDRESS__", "${aws_instance.scheduler.private_ip}:${local.scheduler_port}"),
+    "__JCLOUD_NTHREADS__", tostring(var.worker_nthreads)),
+  "__JCLOUD_MEMORY_LIMIT__", var.worker_memory_limit)
+}
+
 # Workers as a group of fixed size that replaces failed members. Its tags propagate to the
 # instances it launches.
 resource "aws_autoscaling_group" "workers" {
@@ -209,6 +224,7 @@ resource "aws_autoscaling_group" "workers" {
   max_size                  = var.workers
   desired_capacity          = var.workers
   vpc_zone_identifier       = [local.subnet_id]
+  depends_on                = [aws_route_table_association.cluster]
   health_check_type         = "EC2"
   wait_for_capacity_timeout = var.wait_for_capacity_timeout
 

@@ -3,10 +3,8 @@ package dev.jcloud.terraform;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.ClusterContext;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.boot.BootScript;
-import dev.jcloud.provisioner.boot.EngineArtifact;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,100 +23,40 @@ import java.util.stream.Stream;
 
 /**
  * Writes a cluster out as a self-contained Terraform module: a fixed, always-on deployment of the
- * same pieces {@code jcloud cluster up} creates (security group, machine identity, scheduler,
- * workers), booted by the same {@link BootScript}.
+ * same pieces {@code jcloud cluster up} creates (network, firewall, machine identity, scheduler,
+ * workers as a group that replaces failed members), started by the same {@link BootScript} on VMs
+ * and the same {@link EngineCommand} arguments on Fargate.
  *
- * <p>The templates are readable files under {@code terraform/<provider>/} on the classpath.
- * {@code main.tf}, {@code outputs.tf} and {@code versions.tf} are copied as they are; only
- * {@code variables.tf} and {@code terraform.tfvars.example} hold placeholders ({@code {{name}}}),
- * each replaced by an HCL literal from {@link Hcl}, so every exported value is a variable default
- * and user input never reaches HCL unescaped. The boot scripts are written as plain files next to
- * the module ({@code boot/*.sh}) and read with {@code file()}, which interpolates nothing.
- *
- * <p>Supported today: AWS EC2 ({@link #exportAws}).
+ * <p>The templates are readable files under {@code terraform/<provider>/} on the classpath (and
+ * {@code terraform/shared/} for pieces two modules share). They hold placeholders
+ * ({@code {{name}}}), each replaced by an HCL literal from {@link Hcl}: every exported value is a
+ * variable default (or, for the engine commands, a list literal in {@code main.tf}), so user input
+ * never reaches HCL unescaped. Boot scripts are written as plain files next to the module
+ * ({@code boot/*.sh}) and read with {@code file()}, which interpolates nothing.
  */
 public final class TerraformExporter {
 
-    /** Replaced by Terraform with the scheduler's private address in the workers' boot script. */
-    public static final String SCHEDULER_ADDRESS_PLACEHOLDER = "__JCLOUD_SCHEDULER_ADDRESS__";
+    /** Replaced by Terraform with the scheduler's private address in the workers' boot script or command. */
+    public static final String SCHEDULER_ADDRESS_PLACEHOLDER = BootScripts.SCHEDULER_ADDRESS;
     /** The version of jcloud (and so of the engine the boot scripts pin) that exported the module. */
     public static final String JCLOUD_VERSION = readVersion();
-
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
-    private static final List<String> AWS_FILES = List.of("versions.tf", "variables.tf", "main.tf", "outputs.tf",
+    /** The files of every module, in the order they are written. */
+    public static final List<String> MODULE_FILES = List.of("versions.tf", "variables.tf", "main.tf", "outputs.tf",
             "terraform.tfvars.example", "README.md");
 
-    /**
-     * What to export for AWS EC2.
-     *
-     * @param name          the cluster's name (tags, resource names)
-     * @param clusterId     the {@code jcloud.cluster-id} tag value
-     * @param workers       the fixed number of workers, {@code >= 0}
-     * @param region        AWS region
-     * @param schedulerType scheduler instance type
-     * @param workerType    worker instance type
-     * @param allowFrom     CIDRs that may reach the scheduler and dashboard ports; empty = none
-     * @param ami           the machine image, or empty to leave the variable without a default
-     * @param rootVolumeGiB size of the encrypted root volume
-     * @param tags          extra tags on every resource (jcloud's own tags win on a clash)
-     * @param engine        where machines download the engine and its SHA-256
-     */
-    public record AwsSpec(String name, String clusterId, int workers, String region, String schedulerType,
-                          String workerType, List<String> allowFrom, Optional<String> ami, int rootVolumeGiB,
-                          Map<String, String> tags, EngineArtifact engine) {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
 
-        public AwsSpec {
-            requireNonNull(name, "name is null");
-            requireNonNull(clusterId, "clusterId is null");
-            requireNonNull(region, "region is null");
-            requireNonNull(schedulerType, "schedulerType is null");
-            requireNonNull(workerType, "workerType is null");
-            allowFrom = List.copyOf(allowFrom);
-            requireNonNull(ami, "ami is null");
-            tags = Map.copyOf(new LinkedHashMap<>(tags));
-            requireNonNull(engine, "engine is null");
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            if (rootVolumeGiB < 8) {
-                throw new IllegalArgumentException("the root volume must be at least 8 GiB (was " + rootVolumeGiB + ")");
-            }
+    /** Writes {@code spec}'s module into {@code dir}; see {@link #exportAws} for the rules on {@code dir}. */
+    public List<Path> export(ModuleSpec spec, Path dir) {
+        requireNonNull(spec, "spec is null");
+        if (spec instanceof AwsSpec s) {
+            return exportAws(s, dir);
+        } else if (spec instanceof FargateSpec s) {
+            return exportFargate(s, dir);
+        } else if (spec instanceof GcpSpec s) {
+            return exportGcp(s, dir);
         }
-
-        /** The defaults of {@code cluster up} on AWS: us-east-1, m6i.large, 30 GiB, a fresh cluster id. */
-        public static AwsSpec of(String name, int workers, EngineArtifact engine) {
-            return new AwsSpec(name, ClusterNames.newId(), workers, "us-east-1", "m6i.large", "m6i.large", List.of(),
-                    Optional.empty(), 30, Map.of(), engine);
-        }
-
-        public AwsSpec withRegion(String r) {
-            return new AwsSpec(name, clusterId, workers, r, schedulerType, workerType, allowFrom, ami, rootVolumeGiB, tags, engine);
-        }
-
-        public AwsSpec withWorkerType(String t) {
-            return new AwsSpec(name, clusterId, workers, region, schedulerType, t, allowFrom, ami, rootVolumeGiB, tags, engine);
-        }
-
-        public AwsSpec withSchedulerType(String t) {
-            return new AwsSpec(name, clusterId, workers, region, t, workerType, allowFrom, ami, rootVolumeGiB, tags, engine);
-        }
-
-        public AwsSpec withAllowFrom(List<String> cidrs) {
-            return new AwsSpec(name, clusterId, workers, region, schedulerType, workerType, cidrs, ami, rootVolumeGiB, tags, engine);
-        }
-
-        public AwsSpec withAmi(String a) {
-            return new AwsSpec(name, clusterId, workers, region, schedulerType, workerType, allowFrom, Optional.of(a),
-                    rootVolumeGiB, tags, engine);
-        }
-
-        public AwsSpec withTags(Map<String, String> t) {
-            return new AwsSpec(name, clusterId, workers, region, schedulerType, workerType, allowFrom, ami, rootVolumeGiB, t, engine);
-        }
-
-        public AwsSpec withClusterId(String id) {
-            return new AwsSpec(name, id, workers, region, schedulerType, workerType, allowFrom, ami, rootVolumeGiB, tags, engine);
-        }
+        return exportAzure((AzureSpec) spec, dir);
     }
 
     /**
@@ -128,66 +66,113 @@ public final class TerraformExporter {
      * @return the files written
      */
     public List<Path> exportAws(AwsSpec spec, Path dir) {
-        requireNonNull(spec, "spec is null");
-        requireNonNull(dir, "dir is null");
-        checkEmpty(dir);
-        Map<String, String> values = new LinkedHashMap<>();
-        values.put("name", Hcl.string(spec.name()));
-        values.put("cluster_id", Hcl.string(spec.clusterId()));
-        values.put("workers", Integer.toString(spec.workers()));
+        Map<String, String> values = common(spec.cluster());
         values.put("region", Hcl.string(spec.region()));
         values.put("scheduler_type", Hcl.string(spec.schedulerType()));
         values.put("worker_type", Hcl.string(spec.workerType()));
-        values.put("allow_from", Hcl.list(spec.allowFrom()));
         values.put("ami_id", Hcl.string(spec.ami().orElse("")));
         values.put("root_volume_gib", Integer.toString(spec.rootVolumeGiB()));
-        values.put("tags", Hcl.map(new java.util.TreeMap<>(spec.tags())));
-        values.put("jcloud_version", Hcl.string(JCLOUD_VERSION));
+        network(spec.network(), values);
+        Optional<String> token = Optional.of(awsJoinTokenParameter(spec.cluster()));
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("network.tf", read("terraform/shared/aws-network.tf"));
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
+        return write("aws", values, extra, dir);
+    }
 
+    /** Writes the AWS Fargate (ECS) module into {@code dir} (new or empty). */
+    public List<Path> exportFargate(FargateSpec spec, Path dir) {
+        Map<String, String> values = common(spec.cluster());
+        values.put("region", Hcl.string(spec.region()));
+        values.put("engine_image", Hcl.string(spec.image().orElse("")));
+        values.put("scheduler_cpu", Integer.toString(spec.schedulerCpu()));
+        values.put("scheduler_memory", Integer.toString(spec.schedulerMemory()));
+        values.put("worker_cpu", Integer.toString(spec.workerCpu()));
+        values.put("worker_memory", Integer.toString(spec.workerMemory()));
+        values.put("spot", Boolean.toString(spec.spot()));
+        network(spec.network(), values);
+        // A container runs the engine command itself: the same arguments the boot scripts exec.
+        values.put("scheduler_args", Hcl.list(BootScripts.schedulerCommand().arguments()));
+        values.put("worker_args", Hcl.list(BootScripts.workerCommand().arguments()));
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("network.tf", read("terraform/shared/aws-network.tf"));
+        return write("fargate", values, extra, dir);
+    }
+
+    /** Writes the GCP Compute Engine module into {@code dir} (new or empty). */
+    public List<Path> exportGcp(GcpSpec spec, Path dir) {
+        Map<String, String> values = common(spec.cluster());
+        values.put("project", Hcl.string(spec.project().orElse("")));
+        values.put("zone", Hcl.string(spec.zone()));
+        values.put("scheduler_machine_type", Hcl.string(spec.schedulerMachineType()));
+        values.put("worker_machine_type", Hcl.string(spec.workerMachineType()));
+        values.put("spot", Boolean.toString(spec.spot()));
+        values.put("network", Hcl.string(spec.network()));
+        values.put("subnetwork", Hcl.string(spec.subnetwork().orElse("")));
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), Optional.empty()));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), Optional.empty()));
+        return write("gcp", values, extra, dir);
+    }
+
+    /** Writes the Azure VM module into {@code dir} (new or empty). */
+    public List<Path> exportAzure(AzureSpec spec, Path dir) {
+        Map<String, String> values = common(spec.cluster());
+        values.put("subscription_id", Hcl.string(spec.subscription().orElse("")));
+        values.put("location", Hcl.string(spec.location()));
+        values.put("scheduler_size", Hcl.string(spec.schedulerSize()));
+        values.put("worker_size", Hcl.string(spec.workerSize()));
+        values.put("spot", Boolean.toString(spec.spot()));
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), Optional.empty()));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), Optional.empty()));
+        return write("azure", values, extra, dir);
+    }
+
+    /**
+     * The SSM SecureString parameter holding an AWS cluster's join token. {@code main.tf} creates
+     * it under the same name ({@code /jcloud/<cluster id>/join-token}) and checks that it matches.
+     */
+    static String awsJoinTokenParameter(FixedCluster cluster) {
+        return "/jcloud/" + cluster.clusterId() + "/join-token";
+    }
+
+    private static Map<String, String> common(FixedCluster c) {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("name", Hcl.string(c.name()));
+        values.put("cluster_id", Hcl.string(c.clusterId()));
+        values.put("workers", Integer.toString(c.workers()));
+        values.put("nthreads", Integer.toString(c.nthreads()));
+        values.put("memory_limit", Hcl.string(c.memoryLimit()));
+        values.put("allow_from", Hcl.list(c.allowFrom()));
+        values.put("tags", Hcl.map(c.tags()));
+        values.put("jcloud_version", Hcl.string(JCLOUD_VERSION));
+        return values;
+    }
+
+    private static void network(AwsNetwork n, Map<String, String> values) {
+        values.put("subnet_ids", Hcl.list(n.subnetId().map(List::of).orElse(List.of())));
+        values.put("vpc_id", Hcl.string(n.vpcId().orElse("")));
+        values.put("create_vpc", Boolean.toString(n.createVpc()));
+    }
+
+    private List<Path> write(String provider, Map<String, String> values, Map<String, String> extra, Path dir) {
+        requireNonNull(dir, "dir is null");
+        checkEmpty(dir);
         List<Path> written = new ArrayList<>();
         try {
-            Files.createDirectories(dir.resolve("boot"));
-            for (String file : AWS_FILES) {
-                String text = fill(file, read("terraform/aws/" + file), values);
+            for (String file : MODULE_FILES) {
+                String text = fill(provider + "/" + file, read("terraform/" + provider + "/" + file), values);
                 written.add(write(dir.resolve(file), text));
             }
-            written.add(write(dir.resolve("boot/scheduler.sh"), schedulerScript(spec)));
-            written.add(write(dir.resolve("boot/worker.sh"), workerScript(spec)));
+            for (Map.Entry<String, String> e : extra.entrySet()) {
+                written.add(write(dir.resolve(e.getKey()), e.getValue()));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the Terraform module to " + dir + ": " + e.getMessage(), e);
         }
         return written;
-    }
-
-    /**
-     * The scheduler's boot script. No idle timeout: a fixed cluster is always on, so the engine's
-     * idle teardown stays off (its default) and nothing in the cluster removes machines.
-     */
-    static String schedulerScript(AwsSpec spec) {
-        EngineCommand command = EngineCommand.scheduler()
-                .with("--host", "0.0.0.0")
-                .with("--port", "8786")
-                .with("--dashboard-port", "8787");
-        return BootScript.builder(command, spec.engine())
-                .env("JCLOUD_CLUSTER", spec.name())
-                .env("JCLOUD_CLUSTER_ID", spec.clusterId())
-                .env("JCLOUD_NODE", ClusterNames.scheduler(spec.name()))
-                .build().render();
-    }
-
-    /**
-     * The workers' boot script, one for every member of the Auto Scaling group. Members come and
-     * go (a failed one is replaced), so none has a fixed name: the engine's default (host-pid) is
-     * unique per machine. The scheduler address is known only once Terraform created the
-     * scheduler; {@code main.tf} replaces {@link #SCHEDULER_ADDRESS_PLACEHOLDER} with it (an
-     * address has no character the script's single quotes would need escaped).
-     */
-    static String workerScript(AwsSpec spec) {
-        EngineCommand command = EngineCommand.worker(SCHEDULER_ADDRESS_PLACEHOLDER).with("--host", "0.0.0.0");
-        return BootScript.builder(command, spec.engine())
-                .env("JCLOUD_CLUSTER", spec.name())
-                .env("JCLOUD_CLUSTER_ID", spec.clusterId())
-                .build().render();
     }
 
     static String fill(String file, String template, Map<String, String> values) {
@@ -248,7 +233,7 @@ public final class TerraformExporter {
         }
     }
 
-    /** The tag keys every exported resource carries (besides the user's). */
+    /** The tag keys every exported AWS/Azure resource carries (besides the user's). */
     static List<String> jcloudTagKeys() {
         return List.of(ClusterContext.NAME_TAG, ClusterContext.ID_TAG, "jcloud.creator", "jcloud.version");
     }

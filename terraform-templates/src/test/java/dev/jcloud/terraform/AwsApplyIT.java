@@ -37,11 +37,15 @@ import software.amazon.awssdk.services.ec2.model.SecurityGroup;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.ssm.model.Parameter;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 
 /**
  * The exported AWS EC2 module, applied by real Terraform against moto_server: the security
- * group's rules, the machines' role, the launch templates (IMDSv2 required, encrypted root), the
- * scheduler instance and the workers' Auto Scaling group exist with jcloud's tags; after
+ * group's rules, the machines' role, the join token parameter, the launch templates (IMDSv2
+ * required, encrypted root), the scheduler instance and the workers' Auto Scaling group exist
+ * with jcloud's tags; the token is in no user data and no output; after
  * {@code terraform destroy} nothing tagged with the cluster's id remains.
  *
  * <p>Checked through the AWS SDK like the aws module's ITs, except the Auto Scaling group: the
@@ -56,6 +60,7 @@ class AwsApplyIT {
     static final EngineArtifact ENGINE = EngineArtifact.of(URI.create("https://example.invalid/jcloud-engine.jar"),
             "a".repeat(64));
     static final int WORKERS = 2;
+    static final String TOKEN = "aws-apply-it-" + "fedcba9876543210".repeat(2);
 
     @TempDir
     Path tmp;
@@ -65,19 +70,21 @@ class AwsApplyIT {
         try (Ec2Client ec2 = Ec2Client.builder().endpointOverride(MOTO.endpoint()).region(Region.US_EAST_1)
                 .credentialsProvider(MOTO.credentials()).build();
              IamClient iam = IamClient.builder().endpointOverride(MOTO.endpoint()).region(Region.AWS_GLOBAL)
+                     .credentialsProvider(MOTO.credentials()).build();
+             SsmClient ssm = SsmClient.builder().endpointOverride(MOTO.endpoint()).region(Region.US_EAST_1)
                      .credentialsProvider(MOTO.credentials()).build()) {
             Image image = ec2.describeImages(r -> r.owners("amazon")).images().stream()
                     .filter(i -> "x86_64".equals(i.architectureAsString()) && i.rootDeviceName() != null)
                     .findFirst().orElseThrow(() -> new AssertionError("moto lists no amazon x86_64 image"));
 
-            TerraformExporter.AwsSpec spec = TerraformExporter.AwsSpec.of("tf-it", WORKERS, ENGINE)
+            AwsSpec spec = AwsSpec.of("tf-it", WORKERS, ENGINE)
                     .withAllowFrom(List.of("203.0.113.7/32", "198.51.100.0/24"))
                     .withAmi(image.imageId())
                     .withTags(Map.of("team", "Zürich 東京 data-eng"));
             Path module = tmp.resolve("module");
             new TerraformExporter().exportAws(spec, module);
 
-            Terraform tf = Terraform.offline(tmp);
+            Terraform tf = Terraform.offline(tmp).withEnv("TF_VAR_join_token", TOKEN);
             // The exported module itself is fmt clean; the test's override below is not part of it.
             tf.run(module, "fmt", "-check", "-diff", "-recursive");
             writeMotoOverride(module, image.rootDeviceName());
@@ -85,7 +92,8 @@ class AwsApplyIT {
             tf.run(module, "validate");
             tf.run(module, "apply", "-auto-approve", "-input=false");
             String outputs = tf.run(module, "output", "-json");
-            assertThat(outputs).contains("scheduler_address", ":8786", "dashboard_url", ":8787", "Client.connect");
+            assertThat(outputs).contains("scheduler_address", ":8786", "dashboard_url", ":8787", "Client.connect")
+                    .doesNotContain(TOKEN);
 
             Filter own = Filter.builder().name("tag:jcloud.cluster-id").values(spec.clusterId()).build();
 
@@ -121,6 +129,13 @@ class AwsApplyIT {
             assertThat(iam.getInstanceProfile(r -> r.instanceProfileName(base)).instanceProfile().roles())
                     .extracting(r -> r.roleName()).containsExactly(base);
 
+            // The join token: an SSM SecureString that only the machines' role may read (and only it).
+            String parameter = "/jcloud/" + spec.clusterId() + "/join-token";
+            Parameter token = ssm.getParameter(r -> r.name(parameter).withDecryption(true)).parameter();
+            assertThat(token.typeAsString()).isEqualTo("SecureString");
+            assertThat(token.value()).isEqualTo(TOKEN);
+            assertThat(policy).contains("ssm:GetParameter", "parameter" + parameter);
+
             // Launch templates: IMDSv2 required, encrypted root volume, the boot script as user data.
             List<LaunchTemplate> templates = ec2.describeLaunchTemplates(r -> r.filters(own)).launchTemplates();
             assertThat(templates).extracting(LaunchTemplate::launchTemplateName)
@@ -134,10 +149,11 @@ class AwsApplyIT {
                 String userData = new String(java.util.Base64.getDecoder().decode(v.launchTemplateData().userData()),
                         StandardCharsets.UTF_8);
                 assertThat(userData).startsWith("#!/bin/bash").contains("dev.jcloud.engine.process.EngineMain",
-                        "a".repeat(64));
+                        "a".repeat(64), "--name '" + parameter + "'").doesNotContain(TOKEN);
                 if (t.launchTemplateName().endsWith("-worker")) {
-                    assertThat(userData).doesNotContain(TerraformExporter.SCHEDULER_ADDRESS_PLACEHOLDER).containsPattern(
-                            "'[0-9.]+:8786'");
+                    assertThat(userData).doesNotContain(TerraformExporter.SCHEDULER_ADDRESS_PLACEHOLDER, "__JCLOUD_")
+                            .containsPattern("'[0-9.]+:8786'").contains("--nthreads' \\\n  '0'",
+                                    "--memory-limit' \\\n  'auto'", "--death-timeout' \\\n  '0'");
                 }
             }
 
@@ -163,26 +179,13 @@ class AwsApplyIT {
                     .isInstanceOf(NoSuchEntityException.class);
             assertThat(autoscaling("DescribeAutoScalingGroups", "AutoScalingGroupNames.member.1=" + base + "-workers")
                     .getElementsByTagName("AutoScalingGroupName").getLength()).isZero();
+            assertThatThrownBy(() -> ssm.getParameter(r -> r.name(parameter))).isInstanceOf(ParameterNotFoundException.class);
         }
     }
 
-    /** Points the module's provider at moto: an override file, as an operator's CI would write. */
+    /** Points the module's provider at moto, and the root device at the test image's. */
     private void writeMotoOverride(Path module, String rootDevice) throws Exception {
-        var creds = MOTO.credentials().resolveCredentials();
-        String endpoint = MOTO.endpoint().toString();
-        StringBuilder endpoints = new StringBuilder();
-        for (String service : List.of("autoscaling", "ec2", "iam", "sts")) {
-            endpoints.append("    ").append(service).append(" = ").append(Hcl.string(endpoint)).append('\n');
-        }
-        Files.writeString(module.resolve("moto_override.tf"), "provider \"aws\" {\n"
-                + "  access_key                  = " + Hcl.string(creds.accessKeyId()) + "\n"
-                + "  secret_key                  = " + Hcl.string(creds.secretAccessKey()) + "\n"
-                + "  skip_credentials_validation = true\n"
-                + "  skip_requesting_account_id  = true\n"
-                + "  skip_metadata_api_check     = true\n"
-                + "  s3_use_path_style           = true\n"
-                + "  endpoints {\n" + endpoints + "  }\n}\n"
-                + "variable \"root_device_name\" {\n  default = " + Hcl.string(rootDevice) + "\n}\n");
+        MotoOverride.write(module, MOTO, "variable \"root_device_name\" {\n  default = " + Hcl.string(rootDevice) + "\n}\n");
     }
 
     private static List<Instance> alive(Ec2Client ec2, Filter own) {

@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@code registry.terraform.io/hashicorp/aws/<version>/<os_arch>/}), through a CLI config file
  * generated in a temp directory. Fails, naming what to install or set, when terraform or the
  * mirror is missing: these tests never pass without them.
+ *
+ * <p>{@link #withoutProviders} is for what needs no provider ({@code fmt}, {@code console} on
+ * variables): the google and azurerm providers are not in the mirror.
  */
 final class Terraform {
 
@@ -23,15 +26,35 @@ final class Terraform {
 
     private final String executable;
     private final Path cliConfig;
+    private final java.util.Map<String, String> env;
 
-    private Terraform(String executable, Path cliConfig) {
+    private Terraform(String executable, Path cliConfig, java.util.Map<String, String> env) {
         this.executable = executable;
         this.cliConfig = cliConfig;
+        this.env = java.util.Map.copyOf(env);
+    }
+
+    /** Terraform with no provider installation at all: for fmt and for console on provider-free files. */
+    static Terraform withoutProviders(Path workDir) throws IOException {
+        Path config = workDir.resolve("terraform-cli-none.tfrc");
+        Files.writeString(config, "# no providers: fmt and console only\n");
+        return new Terraform(executable(), config, java.util.Map.of());
+    }
+
+    /** A copy that runs terraform with one more environment variable (e.g. {@code TF_VAR_join_token}). */
+    Terraform withEnv(String name, String value) {
+        java.util.Map<String, String> copy = new java.util.HashMap<>(env);
+        copy.put(name, value);
+        return new Terraform(executable, cliConfig, copy);
+    }
+
+    private static String executable() {
+        return findOnPath("terraform").orElseThrow(() -> new AssertionError(
+                "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
     }
 
     static Terraform offline(Path workDir) throws IOException {
-        String exe = findOnPath("terraform").orElseThrow(() -> new AssertionError(
-                "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
+        String exe = executable();
         String dir = System.getenv(PLUGIN_DIR_ENV);
         if (dir == null || dir.isBlank()) {
             throw new AssertionError("set " + PLUGIN_DIR_ENV + " to a Terraform provider mirror holding hashicorp/aws 5.x"
@@ -47,7 +70,7 @@ final class Terraform {
         Files.writeString(config, "provider_installation {\n  filesystem_mirror {\n    path    = "
                 + Hcl.string(mirror.toAbsolutePath().toString()) + "\n    include = [\"registry.terraform.io/hashicorp/*\"]\n"
                 + "  }\n  direct {\n    exclude = [\"registry.terraform.io/hashicorp/*\"]\n  }\n}\n");
-        return new Terraform(exe, config);
+        return new Terraform(exe, config, java.util.Map.of());
     }
 
     /** Runs {@code terraform args...} in {@code module}; returns stdout+stderr; fails on a non-zero exit. */
@@ -57,7 +80,7 @@ final class Terraform {
 
     /** {@code terraform console} evaluating {@code expression}. */
     String console(Path module, String expression) throws IOException, InterruptedException {
-        return runWithInput(module, expression + "\n", "console");
+        return runWithInput(module, expression + "\n", "console", "-no-color");
     }
 
     private String runWithInput(Path module, String stdin, String... args) throws IOException, InterruptedException {
@@ -71,11 +94,14 @@ final class Terraform {
         pb.environment().put("CHECKPOINT_DISABLE", "1");
         // Never the developer's real AWS profile: the module only ever talks to moto here.
         pb.environment().remove("AWS_PROFILE");
+        // Secrets reach terraform through its environment, never its command line.
+        pb.environment().putAll(env);
         Path out = Files.createTempFile("terraform-", ".log");
         pb.redirectOutput(out.toFile());
         if (stdin == null) {
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
+        long start = System.nanoTime();
         Process p = pb.start();
         if (stdin != null) {
             try (var in = p.getOutputStream()) {
@@ -87,6 +113,7 @@ final class Terraform {
             p.destroyForcibly();
         }
         String text = Files.readString(out, StandardCharsets.UTF_8);
+        System.out.printf("terraform %s: %.1f s%n", args[0], (System.nanoTime() - start) / 1e9);
         Files.deleteIfExists(out);
         if (!done || p.exitValue() != 0) {
             throw new AssertionError("terraform " + String.join(" ", args) + " failed"

@@ -60,6 +60,11 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--memory-terminate", defaultValue = "0.95", description = "Exit above this fraction (default: ${DEFAULT-VALUE}).")
     double terminate;
 
+    @Option(names = "--interruption-file", paramLabel = "FILE",
+            description = "Retire gracefully (results move to other workers) once this file exists: written by the"
+                    + " machine's boot script when the cloud announces a spot interruption.")
+    Path interruptionFile;
+
     @Mixin
     TlsOptions tls = new TlsOptions();
 
@@ -83,6 +88,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 workerName, ProcessArgs.resources("--resources", resources),
                 ProcessArgs.duration("--death-timeout", deathTimeout), dir, spill, pause, terminate);
         try (WorkerServer worker = WorkerServer.start(options, security)) {
+            if (interruptionFile != null) {
+                worker.retireWhenExists(interruptionFile);
+            }
             System.out.println("worker " + workerName + " (pid " + pid + ", " + threads + " threads, "
                     + ByteSize.ofBytes(limit) + ") joining " + schedulerAddress);
             return worker.awaitExit();

@@ -384,6 +384,40 @@ public final class WorkerServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Retires this worker gracefully once {@code notice} exists: the scheduler moves its results to
+     * the other workers, then tells it to exit. This is how a cloud's interruption notice (a spot
+     * machine reclaimed in two minutes) reaches the engine: the machine's boot script writes the
+     * file when the cloud announces the interruption, and no data is lost.
+     */
+    public void retireWhenExists(Path notice) {
+        java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+        timers.scheduleWithFixedDelay(() -> {
+            if (asked.get() || !Files.exists(notice)) {
+                return;
+            }
+            asked.set(true);
+            LOG.warn("interruption notice {}: asking the scheduler to retire worker {}", notice, options.name());
+            SchedulerGrpc.newStub(schedulerChannel).retire(dev.jcloud.engine.proto.RetireRequest.newBuilder()
+                    .addNames(options.name()).build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(dev.jcloud.engine.proto.RetireReply reply) {
+                            LOG.info("scheduler retires {}", reply.getRetiredList());
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            LOG.warn("asking to be retired failed: {}; retrying", t.toString());
+                            asked.set(false);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+        }, 1000, 1000, TimeUnit.MILLISECONDS);
+    }
+
     private void heartbeat() {
         if (!connected) {
             if (options.deathTimeout().toMillis() > 0

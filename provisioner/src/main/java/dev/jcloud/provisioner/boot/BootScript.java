@@ -55,6 +55,7 @@ public final class BootScript {
     private final String launchIndexShell;
     private final String secretsMain;
     private final List<String> secretsArgs;
+    private final String watcherShell;
 
     private BootScript(Builder b) {
         this.command = requireNonNull(b.command, "command is null");
@@ -68,6 +69,7 @@ public final class BootScript {
         this.launchIndexShell = b.launchIndexShell;
         this.secretsMain = b.secretsMain;
         this.secretsArgs = b.secretsArgs;
+        this.watcherShell = b.watcherShell;
         if (nodeNameFlag != null && command.option(nodeNameFlag) == null) {
             throw new IllegalArgumentException("the engine command has no " + nodeNameFlag + " to set per node");
         }
@@ -184,6 +186,11 @@ public final class BootScript {
         s.append("}\n\n");
 
         s.append("jcloud_java\njcloud_fetch\njcloud_join_token\njcloud_secrets\n");
+        if (watcherShell != null) {
+            // Runs beside the engine for the machine's life, e.g. watching for a spot interruption notice.
+            s.append("jcloud_watch() {\n  set +e\n").append(watcherShell.strip().indent(2)).append("}\n");
+            s.append("jcloud_watch &\n");
+        }
         s.append("jcloud_log \"starting the engine ").append(command.role().label()).append("\"\n");
         List<String> argv = new ArrayList<>();
         argv.addAll(jvmOptions);
@@ -259,6 +266,7 @@ public final class BootScript {
         private String launchIndexShell;
         private String secretsMain;
         private List<String> secretsArgs = List.of();
+        private String watcherShell;
 
         private Builder(EngineCommand command, EngineArtifact engine) {
             this.command = requireNonNull(command, "command is null");
@@ -322,6 +330,16 @@ public final class BootScript {
         public Builder secretsFetcher(String mainClass, List<String> args) {
             this.secretsMain = requireNonNull(mainClass, "mainClass is null");
             this.secretsArgs = List.copyOf(args);
+            return this;
+        }
+
+        /**
+         * A shell function body run in the background beside the engine (trusted provider code,
+         * never a user value), e.g. polling the cloud's metadata for a spot interruption notice and
+         * writing the file the worker's {@code --interruption-file} names.
+         */
+        public Builder watcher(String shellBody) {
+            this.watcherShell = requireNonNull(shellBody, "shellBody is null");
             return this;
         }
 

@@ -118,6 +118,16 @@ class BootScriptTest {
     }
 
     @Test
+    void watcherRunsBesideTheEngine() throws Exception {
+        Result r = runScript(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1, 2}))
+                .watcher(": > \"$FAKE_OUT/watched\"").build());
+
+        assertThat(r.exit).as(r.output).isZero();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> Files.exists(dir.resolve("watched")));
+    }
+
+    @Test
     void tarballEngineRunsWithItsLibDirectoryOnTheClassPath() throws Exception {
         Path staging = dir.resolve("staging/lib");
         Files.createDirectories(staging);

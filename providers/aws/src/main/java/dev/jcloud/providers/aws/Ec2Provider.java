@@ -65,6 +65,23 @@ public final class Ec2Provider implements CloudProvider {
                     + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
             "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\"");
 
+    /** Where a spot worker's boot script writes the interruption notice; the worker then retires gracefully. */
+    static final String INTERRUPTION_FILE = BootScript.HOME + "interrupted";
+    /**
+     * Polls EC2's instance metadata (IMDSv2) for the two-minute spot interruption notice and writes
+     * {@link #INTERRUPTION_FILE} when it comes; trusted code.
+     */
+    static final String SPOT_WATCHER = String.join("\n",
+            "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token code",
+            "while true; do",
+            "  token=$(curl -fsS -X PUT \"$imds/latest/api/token\" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' 2>/dev/null)",
+            "  code=$(curl -s -o /dev/null -w '%{http_code}' -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/spot/instance-action\")",
+            "  if [ \"$code\" = 200 ]; then",
+            "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"spot interruption notice: retiring this worker\"; return 0",
+            "  fi",
+            "  sleep 5",
+            "done");
+
     private final AwsClients.Factory factory;
     private final CallerAddress callerAddress;
     private final Map<String, AwsClients> clients = new ConcurrentHashMap<>();
@@ -177,9 +194,16 @@ public final class Ec2Provider implements CloudProvider {
                     .with(TlsFiles.CA_FLAG, BootScript.SECRETS + "ca.pem")
                     .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
         }
+        boolean spotWorker = options.spot() && role == NodeRole.WORKER;
+        if (spotWorker) {
+            command = command.with("--interruption-file", INTERRUPTION_FILE);
+        }
         BootScript.Builder script = BootScript.builder(command, engine)
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.id());
+        if (spotWorker) {
+            script.watcher(SPOT_WATCHER);
+        }
         if (ClusterTrust.enabled(cluster.options())) {
             List<String> fetch = new ArrayList<>(List.of(options.region(), ClusterSecrets.prefix(cluster)));
             fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
@@ -205,7 +229,7 @@ public final class Ec2Provider implements CloudProvider {
         }
         String type = role == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType();
         // Only workers go to the spot market: losing the scheduler loses the cluster's state.
-        boolean spot = options.spot() && role == NodeRole.WORKER;
+        boolean spot = spotWorker;
         tags.put(Tags.MARKET, spot ? Tags.SPOT : Tags.ON_DEMAND);
         Ec2Instances.Launch launch = new Ec2Instances.Launch(ami, type, placement.subnetId(), groupId,
                 InstanceIdentity.name(cluster), userData, names.size(), options.rootVolumeGiB(), tags,

@@ -399,6 +399,10 @@ class Ec2ProviderIT {
         Instance s = describeOne(aws.ec2(), scheduler.id());
         assertThat(s.instanceLifecycle()).isNull();
         assertThat(Tags.toMap(s.tags())).containsEntry(Tags.MARKET, Tags.ON_DEMAND);
+        // Spot workers watch for the two-minute notice and retire gracefully; the scheduler is not on spot.
+        assertThat(userData(worker.id())).contains("spot/instance-action").contains("'--interruption-file'")
+                .contains("jcloud_watch &");
+        assertThat(userData(scheduler.id())).doesNotContain("spot/instance-action");
         provider.deleteSharedResources(c);
     }
 

@@ -1,0 +1,165 @@
+package dev.jcloud.providers.azure;
+
+import static java.util.Objects.requireNonNull;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.HttpLogDetailLevel;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.core.util.Configuration;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.resourcemanager.authorization.AuthorizationManager;
+import com.azure.resourcemanager.authorization.fluent.AuthorizationManagementClient;
+import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.msi.MsiManager;
+import com.azure.resourcemanager.msi.fluent.ManagedServiceIdentityClient;
+import com.azure.resourcemanager.network.NetworkManager;
+import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
+import com.azure.resourcemanager.resources.ResourceManager;
+import com.azure.resourcemanager.resources.fluent.ResourceManagementClient;
+import com.azure.resourcemanager.resources.fluentcore.utils.HttpPipelineProvider;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The Azure Resource Manager clients of one subscription, all sharing one HTTP pipeline: one
+ * credential, the SDK's retry policy (exponential backoff that honours {@code Retry-After}, so
+ * throttling is handled there rather than by loops around calls) and no body logging (request
+ * bodies carry the boot script).
+ *
+ * <p>The provider works with the SDK's service clients ({@code *ManagementClient}), which map one to
+ * one to REST operations: every request is visible and every long-running operation is polled by
+ * {@link Lro} with a deadline, instead of the fluent layer's unbounded waits and hidden calls.
+ *
+ * @param pollInterval pause between two polls of a long-running operation when Azure sends no
+ *                     {@code Retry-After}
+ * @param caller       who the credential belongs to, for the log and the {@code jcloud.creator} tag
+ */
+record AzureClients(ResourceManagementClient resources, NetworkManagementClient network,
+                    ComputeManagementClient compute, ManagedServiceIdentityClient msi,
+                    AuthorizationManagementClient authorization, HttpClient http, Duration pollInterval,
+                    Caller caller) {
+
+    /** Polls of a long-running operation without a Retry-After from Azure: VMs take about a minute. */
+    static final Duration POLL_INTERVAL = Duration.ofSeconds(3);
+
+    /** Makes the clients for one subscription and endpoint. */
+    @FunctionalInterface
+    interface Factory {
+        AzureClients create(AzureOptions options);
+    }
+
+    /** Who a credential belongs to, read from the claims of its token (never the token itself). */
+    record Caller(String display, String objectId, String tenantId) {
+        @Override
+        public String toString() {
+            return display + (objectId == null ? "" : " (object id " + objectId + ")")
+                    + (tenantId == null ? "" : " in tenant " + tenantId);
+        }
+    }
+
+    /** The production factory: DefaultAzureCredential and the JDK's HTTP client. */
+    static Factory defaults() {
+        // Built on first use: the CLI loads every provider at start, and most commands never talk to Azure.
+        return factory(() -> new DefaultAzureCredentialBuilder().build(), () -> new JdkHttpClientBuilder().build(),
+                POLL_INTERVAL, new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(6)
+                        .setBaseDelay(Duration.ofSeconds(1)).setMaxDelay(Duration.ofSeconds(30))));
+    }
+
+    /**
+     * A factory with the given credential, transport (tests: one that trusts the fake's certificate),
+     * poll interval and retry options.
+     */
+    static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
+                           RetryOptions retries) {
+        requireNonNull(credentials, "credentials is null");
+        requireNonNull(transport, "transport is null");
+        return options -> {
+            TokenCredential credential = credentials.get();
+            HttpClient http = transport.get();
+            AzureProfile profile = new AzureProfile(null, options.subscription(), environment(options.endpoint()));
+            HttpPipeline pipeline = HttpPipelineProvider.buildHttpPipeline(credential, profile, null,
+                    new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE), Configuration.getGlobalConfiguration(),
+                    new RetryPolicy(retries), List.of(new ContentLengthPolicy()), http);
+            ResourceManagementClient resources = ResourceManager.authenticate(pipeline, profile)
+                    .withSubscription(options.subscription()).serviceClient();
+            return new AzureClients(resources,
+                    NetworkManager.authenticate(pipeline, profile).serviceClient(),
+                    ComputeManager.authenticate(pipeline, profile).serviceClient(),
+                    MsiManager.authenticate(pipeline, profile).serviceClient(),
+                    AuthorizationManager.authenticate(pipeline, profile).roleServiceClient(),
+                    http, pollInterval, caller(credential, profile.getEnvironment()));
+        };
+    }
+
+    /** Azure's public cloud, or the same with its Resource Manager at {@code endpoint}. */
+    static AzureEnvironment environment(java.util.Optional<URI> endpoint) {
+        if (endpoint.isEmpty()) {
+            return AzureEnvironment.AZURE;
+        }
+        Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+        String root = endpoint.get().toString();
+        endpoints.put("resourceManagerEndpointUrl", root.endsWith("/") ? root : root + "/");
+        return new AzureEnvironment(endpoints);
+    }
+
+    /**
+     * Asks the credential for a management token once and reads who it names from its claims: the
+     * user's name, or the application id of a service principal or managed identity.
+     */
+    private static Caller caller(TokenCredential credential, AzureEnvironment environment) {
+        String scope = environment.getManagementEndpoint().replaceAll("/+$", "") + "/.default";
+        AccessToken token = credential.getTokenSync(new TokenRequestContext().addScopes(scope));
+        if (token == null) {
+            throw new dev.jcloud.provisioner.ProvisionException("the Azure credential gave no token: sign in with"
+                    + " 'az login', or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run with a managed identity");
+        }
+        return claims(token.getToken());
+    }
+
+    static Caller claims(String jwt) {
+        String[] parts = jwt.split("\\.");
+        if (parts.length < 2) {
+            return new Caller("unknown identity", null, null);
+        }
+        try {
+            JsonNode c = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+            String name = text(c, "upn");
+            if (name == null) {
+                name = text(c, "unique_name");
+            }
+            if (name == null && text(c, "appid") != null) {
+                name = "application " + text(c, "appid");
+            }
+            if (name == null) {
+                name = "unknown identity";
+            }
+            return new Caller(name, text(c, "oid"), text(c, "tid"));
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            return new Caller("unknown identity", null, null);
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

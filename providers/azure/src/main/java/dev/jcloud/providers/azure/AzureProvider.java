@@ -1,0 +1,300 @@
+package dev.jcloud.providers.azure;
+
+import static java.util.Objects.requireNonNull;
+
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import dev.jcloud.provisioner.CloudProvider;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.LaunchRequest;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.tls.ClusterTrust;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Clusters on Azure virtual machines (provider name {@code azure}).
+ *
+ * <p>Everything a cluster has lives in one resource group, {@code jcloud-<name>-<id>}, tagged like
+ * every resource in it ({@link AzureTags}); deleting the group is the teardown and cannot leave an
+ * orphan. {@link #bootstrap} creates the group, the network placement ({@link ClusterNetwork}), the
+ * network security group ({@link ClusterFirewall}) and the controller's managed identity
+ * ({@link ControllerIdentity}); {@link #launch} creates one VM per node, each booted by the custom
+ * data that {@link BootScript} renders, Spot workers falling back to on demand when Azure refuses
+ * capacity ({@link ClusterVms}); {@link #nodes} lists the group's VMs by tag; {@link #terminate}
+ * deletes VMs with their NICs and disks through the API (a guest shutdown would leave a stopped,
+ * still-billed VM); {@link #deleteSharedResources} deletes the group. Every long-running operation
+ * is waited on with a deadline ({@link Lro}).
+ *
+ * <p>Settings come from the cluster's options, see {@link AzureOptions}. Credentials come from
+ * azure-identity's {@code DefaultAzureCredential} (environment, workload identity, managed identity,
+ * Azure CLI...); the identity used is logged at bootstrap and written into the {@code jcloud.creator}
+ * tag.
+ */
+public final class AzureProvider implements CloudProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
+    /** Creating a VM takes a minute or two; resource creation fails after this long. */
+    static final Duration CREATE_TIMEOUT = Duration.ofMinutes(15);
+
+    private final AzureClients.Factory factory;
+    private final CallerAddress callerAddress;
+    private final SchedulerProbe probe;
+    private final Map<String, AzureClients> clients = new ConcurrentHashMap<>();
+
+    /** The provider ServiceLoader finds: DefaultAzureCredential, Azure's public cloud, address detection. */
+    public AzureProvider() {
+        this(AzureClients.defaults(), CallerAddress.detect(), SchedulerProbe.metrics());
+    }
+
+    AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
+        this.factory = requireNonNull(factory, "factory is null");
+        this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
+        this.probe = requireNonNull(probe, "probe is null");
+    }
+
+    @Override
+    public String name() {
+        return "azure";
+    }
+
+    @Override
+    public void bootstrap(ClusterContext cluster) {
+        AzureOptions options = AzureOptions.of(cluster);
+        engineArtifact(options);   // reject what launch would refuse before anything is created
+        if (ClusterTrust.enabled(cluster.options())) {
+            // Refuse rather than start a cluster the client would expect to be protected: the scheduler's key
+            // must not travel in custom data, and no secret store delivers it yet.
+            throw new IllegalArgumentException("mutual TLS is not delivered to Azure VMs yet (security.tls): pass"
+                    + " --tls false (config security.tls: false) to run with plain transport, reachable only from the"
+                    + " --allow-from address");
+        }
+        List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
+        AzureClients azure = clients(options);
+        LOG.info("{}: using Azure identity {}, subscription {}, location {}", cluster.name(), azure.caller(),
+                options.subscription(), options.location());
+        Instant deadline = Instant.now().plus(CREATE_TIMEOUT);
+        ClusterNetwork network = new ClusterNetwork(azure);
+        if (options.existingSubnetId().isPresent()) {
+            network.ensure(cluster, options, Map.of(), deadline);   // checks the given subnet before creating anything
+        }
+        Map<String, String> tags = AzureTags.of(cluster, options, azure.caller().display());
+        new ClusterResourceGroup(azure).ensure(cluster, options.location(),
+                AzureTags.forGroup(cluster, options, azure.caller().display()));
+        if (options.existingSubnetId().isEmpty()) {
+            network.ensure(cluster, options, tags, deadline);
+        }
+        new ClusterFirewall(azure).ensure(cluster, options, allowFrom, tags, deadline);
+        new ControllerIdentity(azure).ensure(cluster, options, tags);
+    }
+
+    @Override
+    public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
+        AzureOptions options = AzureOptions.of(cluster);
+        EngineArtifact engine = engineArtifact(options);
+        if (request.nodes().isEmpty()) {
+            return List.of();
+        }
+        AzureClients azure = clients(options);
+        ClusterVms vms = new ClusterVms(azure);
+        String group = AzureNames.group(cluster);
+        if (request.role() == NodeRole.WORKER) {
+            long running = vms.find(cluster).stream().filter(ClusterVms::alive)
+                    .filter(vm -> ClusterVms.node(vm).role() == NodeRole.WORKER).count();
+            if (running + request.nodes().size() > options.maxWorkers()) {
+                // The hard limit is enforced where machines are created, not only where scaling is decided.
+                throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + request.nodes().size())
+                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + AzureOptions.MAX_WORKERS + ")");
+            }
+        } else if (new ClusterResourceGroup(azure).find(cluster) == null) {
+            throw new ProvisionException("the resource group of cluster " + cluster.name() + " is missing: run"
+                    + " 'jcloud cluster up' again");
+        }
+        String schedulerAddress = request.role() == NodeRole.WORKER
+                ? vms.privateAddress(group, ClusterNames.scheduler(cluster.name())) : null;
+        String controllerClientId = request.role() == NodeRole.SCHEDULER
+                ? new ControllerIdentity(azure).clientId(cluster) : null;
+        List<ClusterVms.NodeSpec> specs = new ArrayList<>();
+        for (LaunchRequest.NodeLaunch n : request.nodes()) {
+            EngineCommand command = onMachine(n.command(), schedulerAddress);
+            BootScript.Builder script = BootScript.builder(command, engine)
+                    .env("JCLOUD_CLUSTER", cluster.name())
+                    .env("JCLOUD_CLUSTER_ID", cluster.id())
+                    .env("JCLOUD_NODE", n.name());
+            if (controllerClientId != null) {
+                // Which managed identity the in-cluster controller's DefaultAzureCredential takes.
+                script.env("AZURE_CLIENT_ID", controllerClientId);
+            }
+            boolean scheduler = request.role() == NodeRole.SCHEDULER;
+            specs.add(new ClusterVms.NodeSpec(n.name(), request.role(),
+                    scheduler ? options.schedulerVmSize() : options.vmSize(),
+                    !scheduler && options.spot(),
+                    scheduler && options.publicIp(),
+                    script.build().render(),
+                    scheduler ? ControllerIdentity.id(options, cluster) : null));
+        }
+        ClusterVms.Placement placement = new ClusterVms.Placement(options.subscription(), group, options.location(),
+                ClusterNetwork.subnetId(options, cluster), ClusterFirewall.nsgId(options, cluster),
+                ClusterFirewall.membersId(options, cluster), options.image(), options.osDiskGiB(), AdminKey.publicKey(),
+                AzureTags.of(cluster, options, azure.caller().display()));
+        List<VirtualMachineInner> created = vms.create(cluster, placement, specs, Instant.now().plus(CREATE_TIMEOUT));
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < specs.size(); i++) {
+            nodes.add(new Node(created.get(i).id(), specs.get(i).name(), request.role()));
+        }
+        LOG.info("{}: created {} {} VM(s) {}", cluster.name(), nodes.size(), request.role().label(),
+                nodes.stream().map(Node::name).toList());
+        return nodes;
+    }
+
+    /**
+     * The engine command as it runs on the VM: listening on all interfaces on the ports the NSG
+     * opens, and for workers pointed at the scheduler's private address (traffic inside the
+     * virtual network, which the public address would not keep).
+     */
+    private static EngineCommand onMachine(EngineCommand command, String schedulerPrivateAddress) {
+        if (command.role() == NodeRole.SCHEDULER) {
+            return command.with("--host", "0.0.0.0")
+                    .with("--port", Integer.toString(AzureNames.SCHEDULER_PORT))
+                    .with("--dashboard-port", Integer.toString(AzureNames.DASHBOARD_PORT));
+        }
+        List<String> args = command.arguments();
+        String address = schedulerPrivateAddress != null ? schedulerPrivateAddress + ":" + AzureNames.SCHEDULER_PORT
+                : args.get(1);
+        EngineCommand rebuilt = EngineCommand.worker(address);
+        for (int i = 2; i + 1 < args.size(); i += 2) {
+            rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
+        }
+        return rebuilt.with("--host", "0.0.0.0");
+    }
+
+    /** The scheduler's private address: Azure assigns it when the NIC is created, before the VM boots. */
+    @Override
+    public Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
+        AzureClients azure = clients(AzureOptions.of(cluster));
+        return Optional.ofNullable(new ClusterVms(azure).privateAddress(AzureNames.group(cluster), scheduler.name()))
+                .map(ip -> ip + ":" + AzureNames.SCHEDULER_PORT);
+    }
+
+    @Override
+    public SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline) {
+        AzureOptions options = AzureOptions.of(cluster);
+        AzureClients azure = clients(options);
+        ClusterVms vms = new ClusterVms(azure);
+        String group = AzureNames.group(cluster);
+        while (true) {
+            VirtualMachineInner vm = vms.get(group, scheduler.name());
+            if (vm == null) {
+                throw new ProvisionException("the scheduler VM " + scheduler.name() + " of cluster " + cluster.name()
+                        + " is gone (deleted, or evicted)");
+            }
+            String state = String.valueOf(vm.provisioningState());
+            String power = ClusterVms.powerState(vm);
+            if (state.equalsIgnoreCase("Failed") || "stopped".equals(power) || "deallocated".equals(power)) {
+                throw new ProvisionException("the scheduler VM " + scheduler.name() + " is " + (power != null ? power
+                        : "in state " + state) + " instead of running" + serialLog(vms, group, scheduler));
+            }
+            String host = options.publicIp() ? vms.publicAddress(group, scheduler.name())
+                    : vms.privateAddress(group, scheduler.name());
+            if (host != null && probe.answers(host)) {
+                return new SchedulerEndpoint(host + ":" + AzureNames.SCHEDULER_PORT, host + ":" + AzureNames.DASHBOARD_PORT);
+            }
+            if (!Instant.now().isBefore(deadline)) {
+                throw new ProvisionException("the scheduler " + scheduler.name() + " did not answer on " + host + ":"
+                        + AzureNames.DASHBOARD_PORT + " in time" + serialLog(vms, group, scheduler));
+            }
+            long pause = Math.min(azure.pollInterval().toMillis(), Duration.between(Instant.now(), deadline).toMillis());
+            try {
+                Thread.sleep(Math.max(1, pause));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProvisionException("interrupted while waiting for the scheduler", e);
+            }
+        }
+    }
+
+    private static String serialLog(ClusterVms vms, String group, Node node) {
+        String tail = vms.serialLogTail(group, node.name(), 30);
+        return tail.isBlank() ? "; its serial console log is empty so far (boot diagnostics publish it while the VM boots)"
+                : "; last lines of its serial console log:\n" + tail.indent(2).stripTrailing();
+    }
+
+    @Override
+    public List<Node> nodes(ClusterContext cluster) {
+        AzureClients azure = clients(AzureOptions.of(cluster));
+        return new ClusterVms(azure).find(cluster).stream().filter(ClusterVms::alive).map(ClusterVms::node).toList();
+    }
+
+    /** Deletes the given VMs of this cluster, with their NICs, addresses and disks, and waits until they are gone. */
+    @Override
+    public void terminate(ClusterContext cluster, Collection<Node> nodes) {
+        AzureOptions options = AzureOptions.of(cluster);
+        String group = AzureNames.group(cluster);
+        String marker = "/resourcegroups/" + group.toLowerCase(Locale.ROOT) + "/providers/microsoft.compute/virtualmachines/";
+        // Only VMs in the cluster's own resource group: never anything else, whatever ids are passed.
+        List<String> names = nodes.stream().map(Node::id).filter(id -> id.toLowerCase(Locale.ROOT).contains(marker))
+                .map(AzureNames::lastSegment).distinct().toList();
+        if (names.isEmpty()) {
+            return;
+        }
+        new ClusterVms(clients(options)).delete(group, names, Instant.now().plus(options.deleteTimeout()));
+        LOG.info("{}: deleted VM(s) {}", cluster.name(), names);
+    }
+
+    /** Deletes the cluster's resource group, with everything in it, and waits until it is gone. Idempotent. */
+    @Override
+    public void deleteSharedResources(ClusterContext cluster) {
+        AzureOptions options = AzureOptions.of(cluster);
+        new ClusterResourceGroup(clients(options)).delete(cluster, Instant.now().plus(options.deleteTimeout()));
+    }
+
+    @Override
+    public String logTail(ClusterContext cluster, Node node, int lines) {
+        AzureClients azure = clients(AzureOptions.of(cluster));
+        return new ClusterVms(azure).serialLogTail(AzureNames.group(cluster), node.name(), lines);
+    }
+
+    /**
+     * Finds the resource groups jcloud created in the subscription of {@code options} whose cluster
+     * has no running scheduler, and (unless {@code dryRun}) deletes them. Groups younger than
+     * {@code minAge} are left alone: a cluster being created has its group before its scheduler.
+     */
+    public GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
+        return new AzureGarbageCollector(this).collect(options, dryRun, minAge);
+    }
+
+    AzureClients clients(AzureOptions options) {
+        String key = options.subscription() + "|" + options.endpoint().map(Object::toString).orElse("");
+        return clients.computeIfAbsent(key, k -> factory.create(options));
+    }
+
+    /** Where VMs download the engine; fails naming the options when they are missing or malformed. */
+    static EngineArtifact engineArtifact(AzureOptions options) {
+        if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
+            throw new IllegalArgumentException("set where machines download the engine: " + AzureOptions.ENGINE_URL
+                    + " (an https URL, e.g. a blob with a short-lived SAS) and " + AzureOptions.ENGINE_SHA256
+                    + " (its SHA-256)");
+        }
+        try {
+            return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256
+                    + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,278 @@
+package dev.jcloud.providers.azure;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.api.Cluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A cluster on Azure virtual machines: a scheduler VM and N worker VMs in a resource group of their
+ * own, running the engine this program uses.
+ *
+ * <pre>{@code
+ * try (AzureVMCluster cluster = AzureVMCluster.builder()
+ *         .subscription("00000000-0000-0000-0000-000000000000").location("eastus").workers(10)
+ *         .vmSize("Standard_D4s_v5").spot(true)
+ *         .engine(engineUrl, engineSha256)
+ *         .build();
+ *      Client client = cluster.connect()) {
+ *     ...
+ * }   // close() deletes the cluster's resource group, with every VM, disk and address in it
+ * }</pre>
+ *
+ * <p>Credentials come from azure-identity's {@code DefaultAzureCredential} (environment variables,
+ * managed identity, Azure CLI login, ...). The scheduler and dashboard ports are reachable only from
+ * {@link Builder#allowFrom} (default: this machine's public address). See {@link AzureOptions} for
+ * every setting; {@link Builder#option} passes any of them by key.
+ */
+public final class AzureVMCluster implements Cluster {
+
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private final Provisioner provisioner;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private volatile ClusterRecord record;
+
+    private AzureVMCluster(Provisioner provisioner, ClusterRecord record) {
+        this.provisioner = provisioner;
+        this.record = record;
+        // Normal exit or Ctrl-C of the program also removes its cluster: machines left running cost money.
+        this.shutdownHook = new Thread(this::stop, "jcloud-azure-cluster-" + record.name() + "-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Settings for a new cluster. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return record.name();
+    }
+
+    @Override
+    public String schedulerAddress() {
+        return record.scheduler();
+    }
+
+    @Override
+    public String dashboardAddress() {
+        return record.dashboard();
+    }
+
+    @Override
+    public Client connect() {
+        checkOpen();
+        return provisioner.connect(record);
+    }
+
+    /** Number of worker VMs. */
+    public int workers() {
+        return record.workers().size();
+    }
+
+    @Override
+    public void scale(int workers) {
+        checkOpen();
+        record = provisioner.scale(name(), workers, Duration.ofMinutes(15));
+    }
+
+    /** Deletes the cluster (its whole resource group) and waits until Azure reports it gone. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook is running or about to
+        }
+        stop();
+    }
+
+    private void stop() {
+        if (closed.compareAndSet(false, true)) {
+            provisioner.down(name(), GRACE);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cluster " + name() + " is closed");
+        }
+    }
+
+    /** Settings of an {@link AzureVMCluster}; {@link #build()} creates it. */
+    public static final class Builder {
+        private final Map<String, String> options = new LinkedHashMap<>();
+        private String name;
+        private int workers = 4;
+        private int nthreads = 2;
+        private ByteSize memoryLimit;
+        private Duration idleTimeout = Duration.ofMinutes(20);
+        private Duration deathTimeout = Duration.ofSeconds(60);
+        private Duration startTimeout = Duration.ofMinutes(15);
+        private Path stateDirectory;
+        private AzureProvider provider;
+
+        private Builder() {
+        }
+
+        /** Cluster name (default {@code azure-xxxx}); lower-case letters, digits and '-'. */
+        public Builder name(String name) {
+            this.name = ClusterNames.check(name);
+            return this;
+        }
+
+        /** The subscription id to create the cluster in (required). */
+        public Builder subscription(String subscription) {
+            return option(AzureOptions.SUBSCRIPTION, subscription);
+        }
+
+        /** The Azure location, e.g. {@code eastus} (default). */
+        public Builder location(String location) {
+            return option(AzureOptions.LOCATION, location);
+        }
+
+        /** Number of worker VMs (default 4). */
+        public Builder workers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** The workers' VM size (default {@value AzureOptions#DEFAULT_VM_SIZE}). */
+        public Builder vmSize(String vmSize) {
+            return option(AzureOptions.VM_SIZE, vmSize);
+        }
+
+        /** The scheduler's VM size (default {@value AzureOptions#DEFAULT_VM_SIZE}). */
+        public Builder schedulerVmSize(String vmSize) {
+            return option(AzureOptions.SCHEDULER_VM_SIZE, vmSize);
+        }
+
+        /** Spot workers, deleted on eviction, started on demand when Azure has no Spot capacity. */
+        public Builder spot(boolean spot) {
+            return option(AzureOptions.SPOT, Boolean.toString(spot));
+        }
+
+        /** Comma-separated CIDRs that may reach the scheduler and dashboard (default: this machine's address). */
+        public Builder allowFrom(String cidrs) {
+            return option(AzureOptions.ALLOW_FROM, cidrs);
+        }
+
+        /** Where VMs download the engine ({@code https}) and the SHA-256 it must have. */
+        public Builder engine(String url, String sha256) {
+            option(AzureOptions.ENGINE_URL, url);
+            return option(AzureOptions.ENGINE_SHA256, sha256);
+        }
+
+        /** The most workers the cluster may ever have, enforced where VMs are created (default 1000). */
+        public Builder maxWorkers(int maxWorkers) {
+            return option(AzureOptions.MAX_WORKERS, Integer.toString(maxWorkers));
+        }
+
+        /** A tag on every resource of the cluster. */
+        public Builder tag(String name, String value) {
+            return option(AzureOptions.TAG_PREFIX + name, value);
+        }
+
+        /** Any {@link AzureOptions} setting by its key, e.g. {@code azure.image}. */
+        public Builder option(String key, String value) {
+            if (!key.startsWith("azure.")) {
+                throw new IllegalArgumentException("Azure options start with 'azure.': " + key);
+            }
+            options.put(key, requireNonNull(value, "value is null"));
+            return this;
+        }
+
+        /** Task threads per worker (default 2). */
+        public Builder nthreads(int nthreads) {
+            if (nthreads < 1) {
+                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
+            }
+            this.nthreads = nthreads;
+            return this;
+        }
+
+        /** Memory per worker, e.g. {@code 6GiB} (default: the JVM's default on the VM). */
+        public Builder memoryLimit(String memoryLimit) {
+            this.memoryLimit = ByteSize.parse(memoryLimit);
+            return this;
+        }
+
+        /** The cluster deletes itself after no tasks and no clients for this long (default 20m; zero = never). */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            return this;
+        }
+
+        /** A worker exits after failing to reach its scheduler this long (default 60s). */
+        public Builder deathTimeout(Duration deathTimeout) {
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            return this;
+        }
+
+        /** Deadline for the scheduler and every worker to be registered (default 15m). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+            return this;
+        }
+
+        /** Where cluster state goes (default: the user's jcloud state directory). */
+        public Builder stateDirectory(Path stateDirectory) {
+            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
+            return this;
+        }
+
+        /** The provider to use (tests: one talking to a fake Resource Manager). */
+        Builder provider(AzureProvider provider) {
+            this.provider = requireNonNull(provider, "provider is null");
+            return this;
+        }
+
+        /** The options as the provider will read them, validated (nothing is sent to Azure). */
+        Map<String, String> options() {
+            AzureProvider.engineArtifact(AzureOptions.of(options));
+            return Map.copyOf(options);
+        }
+
+        /**
+         * Creates the cluster and returns once every worker is registered. Settings are checked
+         * before anything is sent to Azure; if creation fails, everything created is deleted again.
+         */
+        public AzureVMCluster build() {
+            Map<String, String> checked = options();
+            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
+                    : ClusterStateStore.forUser();
+            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("azure"))
+                    .withWorkers(workers)
+                    .withNthreads(nthreads)
+                    .withMemoryLimit(memoryLimit)
+                    .withIdleTimeout(idleTimeout)
+                    .withDeathTimeout(deathTimeout)
+                    .withStartTimeout(startTimeout);
+            for (Map.Entry<String, String> e : checked.entrySet()) {
+                request = request.withOption(e.getKey(), e.getValue());
+            }
+            Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new AzureProvider()),
+                    store);
+            ClusterRecord r = provisioner.up("azure", request, ProcessHandle.current().pid());
+            return new AzureVMCluster(provisioner, r);
+        }
+    }
+}

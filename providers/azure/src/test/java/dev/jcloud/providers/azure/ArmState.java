@@ -1,0 +1,657 @@
+package dev.jcloud.providers.azure;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The resources of the fake Resource Manager and what Azure does with them, written from the REST
+ * API reference: resource groups (deleting one deletes everything under it), virtual networks with
+ * subnets, network security groups (with Azure's default rules), application security groups,
+ * public IP addresses, NICs (private addresses from the subnet, references checked, in-use checks
+ * on delete), VMs (custom data checked and never returned, OS disk created, NIC/disk delete options
+ * honoured, instance view on request), managed disks, user-assigned identities and role
+ * assignments. Ids are case-insensitive, as in Azure. Not thread-safe: the server serializes calls.
+ */
+final class ArmState {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern GROUP_NAME = Pattern.compile("[-\\w._()]{1,90}");
+    private static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,78}[A-Za-z0-9_]|[A-Za-z0-9]");
+    private static final String FORBIDDEN_TAG_CHARS = "<>%&\\?/";
+
+    /** An ARM error answer: HTTP status, error code and message. */
+    static final class ArmError extends RuntimeException {
+        final int status;
+        final String code;
+
+        ArmError(int status, String code, String message) {
+            super(message);
+            this.status = status;
+            this.code = code;
+        }
+
+        ObjectNode body() {
+            ObjectNode e = JSON.createObjectNode();
+            ObjectNode error = e.putObject("error");
+            error.put("code", code);
+            error.put("message", getMessage());
+            error.putArray("details");
+            return e;
+        }
+    }
+
+    /** Canonical type names by lower-case {@code namespace/type}: the resource types this fake serves. */
+    static final Map<String, String> TYPES = Map.of(
+            "microsoft.network/virtualnetworks", "Microsoft.Network/virtualNetworks",
+            "microsoft.network/networksecuritygroups", "Microsoft.Network/networkSecurityGroups",
+            "microsoft.network/applicationsecuritygroups", "Microsoft.Network/applicationSecurityGroups",
+            "microsoft.network/publicipaddresses", "Microsoft.Network/publicIPAddresses",
+            "microsoft.network/networkinterfaces", "Microsoft.Network/networkInterfaces",
+            "microsoft.compute/virtualmachines", "Microsoft.Compute/virtualMachines",
+            "microsoft.compute/disks", "Microsoft.Compute/disks",
+            "microsoft.managedidentity/userassignedidentities", "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "microsoft.authorization/roleassignments", "Microsoft.Authorization/roleAssignments");
+
+    /** Every resource (groups included) by lower-case id, in creation order. */
+    final Map<String, ObjectNode> resources = new LinkedHashMap<>();
+    final Set<String> principals = new HashSet<>();
+    final Map<String, String> serialLogs = new HashMap<>();
+    final String tenant = UUID.randomUUID().toString();
+    private final Map<String, Integer> nextAddress = new HashMap<>();
+    private int nextPublicAddress = 10;
+
+    static String key(String id) {
+        return id.toLowerCase(Locale.ROOT);
+    }
+
+    ObjectNode get(String id) {
+        return resources.get(key(id));
+    }
+
+    static String groupId(String sub, String group) {
+        return "/subscriptions/" + sub + "/resourceGroups/" + group;
+    }
+
+    // ---- resource groups ----
+
+    ObjectNode group(String sub, String name) {
+        ObjectNode g = get(groupId(sub, name));
+        if (g == null) {
+            throw new ArmError(404, "ResourceGroupNotFound", "Resource group '" + name + "' could not be found.");
+        }
+        return g;
+    }
+
+    /** PUT of a resource group: 201 when created, 200 when updated. */
+    int putGroup(String sub, String name, JsonNode body) {
+        if (!GROUP_NAME.matcher(name).matches() || name.endsWith(".")) {
+            throw new ArmError(400, "InvalidResourceGroup", "The provided resource group name '" + name + "' has these"
+                    + " invalid characters or length.");
+        }
+        String location = location(body);
+        ObjectNode existing = get(groupId(sub, name));
+        if (existing != null) {
+            if (!existing.path("location").asText().equals(location)) {
+                throw new ArmError(409, "InvalidResourceGroupLocation", "Invalid resource group location '" + location
+                        + "'. The Resource group already exists in location '" + existing.path("location").asText() + "'.");
+            }
+            if ("Deleting".equals(existing.path("properties").path("provisioningState").asText())) {
+                throw new ArmError(409, "ResourceGroupBeingDeleted", "The resource group '" + name + "' is in deprovisioning"
+                        + " state and cannot perform this operation.");
+            }
+        }
+        ObjectNode g = JSON.createObjectNode();
+        g.put("id", groupId(sub, existing != null ? existing.get("name").asText() : name));
+        g.put("name", existing != null ? existing.get("name").asText() : name);
+        g.put("type", "Microsoft.Resources/resourceGroups");
+        g.put("location", location);
+        g.set("tags", tags(body));
+        g.putObject("properties").put("provisioningState", "Succeeded");
+        resources.put(key(g.get("id").asText()), g);
+        return existing == null ? 201 : 200;
+    }
+
+    /** Removes the group and everything whose id lies under it (role assignments at its scope included). */
+    void removeGroup(String groupId) {
+        String prefix = key(groupId) + "/";
+        resources.keySet().removeIf(k -> k.equals(key(groupId)) || k.startsWith(prefix));
+    }
+
+    // ---- resources in a group ----
+
+    static String resourceId(String sub, String group, String type, String name) {
+        return groupId(sub, group) + "/providers/" + type + "/" + name;
+    }
+
+    /**
+     * Builds the resource a PUT asks for, after ARM's checks; the caller stores it and, for
+     * long-running types, finishes it when its operation completes.
+     */
+    ObjectNode prepare(String sub, String groupName, String typeKey, String name, JsonNode body) {
+        ObjectNode group = group(sub, groupName);
+        if ("Deleting".equals(group.path("properties").path("provisioningState").asText())) {
+            throw new ArmError(409, "ResourceGroupBeingDeleted", "The resource group '" + groupName + "' is in"
+                    + " deprovisioning state and cannot perform this operation.");
+        }
+        if (!RESOURCE_NAME.matcher(name).matches()) {
+            throw new ArmError(400, "InvalidResourceName", "Resource name " + name + " is invalid.");
+        }
+        String type = TYPES.get(typeKey);
+        String id = resourceId(sub, group.get("name").asText(), type, name);
+        ObjectNode existing = get(id);
+        ObjectNode r = JSON.createObjectNode();
+        r.put("id", existing != null ? existing.get("id").asText() : id);
+        r.put("name", existing != null ? existing.get("name").asText() : name);
+        r.put("type", type);
+        if (!typeKey.equals("microsoft.authorization/roleassignments")) {
+            r.put("location", location(body));
+            r.set("tags", tags(body));
+        }
+        ObjectNode properties = body.has("properties") && body.get("properties").isObject()
+                ? ((ObjectNode) body.get("properties")).deepCopy() : JSON.createObjectNode();
+        r.set("properties", properties);
+        switch (typeKey) {
+            case "microsoft.network/virtualnetworks" -> vnet(r, properties);
+            case "microsoft.network/networksecuritygroups" -> nsg(r, properties);
+            case "microsoft.network/applicationsecuritygroups" -> properties.put("resourceGuid", UUID.randomUUID().toString());
+            case "microsoft.network/publicipaddresses" -> publicIp(r, body, properties, existing);
+            case "microsoft.network/networkinterfaces" -> nic(r, properties, existing);
+            case "microsoft.compute/virtualmachines" -> vm(r, body, properties, existing);
+            case "microsoft.managedidentity/userassignedidentities" -> identity(properties, existing);
+            case "microsoft.compute/disks" -> throw new ArmError(400, "InvalidParameter",
+                    "this fake creates disks only as a VM's OS disk");
+            default -> throw new ArmError(400, "InvalidResourceType", "The resource type '" + type + "' is not supported.");
+        }
+        properties.put("provisioningState", "Succeeded");
+        return r;
+    }
+
+    private void vnet(ObjectNode r, ObjectNode p) {
+        JsonNode prefixes = p.path("addressSpace").path("addressPrefixes");
+        if (!prefixes.isArray() || prefixes.isEmpty()) {
+            throw new ArmError(400, "InvalidRequestFormat", "Cannot parse the request: addressSpace.addressPrefixes is required.");
+        }
+        ArrayNode subnets = p.has("subnets") ? (ArrayNode) p.get("subnets") : p.putArray("subnets");
+        for (JsonNode s : subnets) {
+            ObjectNode subnet = (ObjectNode) s;
+            if (!subnet.hasNonNull("name") || !subnet.path("properties").hasNonNull("addressPrefix")) {
+                throw new ArmError(400, "InvalidRequestFormat", "Cannot parse the request: a subnet needs a name and an"
+                        + " addressPrefix.");
+            }
+            subnet.put("id", r.get("id").asText() + "/subnets/" + subnet.get("name").asText());
+            subnet.put("type", "Microsoft.Network/virtualNetworks/subnets");
+            ((ObjectNode) subnet.get("properties")).put("provisioningState", "Succeeded");
+        }
+    }
+
+    private void nsg(ObjectNode r, ObjectNode p) {
+        Map<String, String> priorities = new HashMap<>();
+        ArrayNode rules = p.has("securityRules") ? (ArrayNode) p.get("securityRules") : p.putArray("securityRules");
+        for (JsonNode node : rules) {
+            ObjectNode rule = (ObjectNode) node;
+            JsonNode rp = rule.path("properties");
+            String name = rule.path("name").asText("");
+            int priority = rp.path("priority").asInt(-1);
+            if (name.isEmpty() || priority < 100 || priority > 4096 || !rp.hasNonNull("direction") || !rp.hasNonNull("access")
+                    || !rp.hasNonNull("protocol")) {
+                throw new ArmError(400, "SecurityRuleInvalidParameter", "Security rule " + name + " needs a name, a priority"
+                        + " from 100 to 4096, a direction, an access and a protocol.");
+            }
+            String slot = rp.get("direction").asText() + "/" + priority;
+            if (priorities.put(slot, name) != null) {
+                throw new ArmError(400, "SecurityRulesConflict", "Security rules " + priorities.get(slot) + " and " + name
+                        + " have the same priority and direction.");
+            }
+            for (String f : List.of("sourceApplicationSecurityGroups", "destinationApplicationSecurityGroups")) {
+                for (JsonNode asg : rp.path(f)) {
+                    requireExists(asg.path("id").asText(), r.get("id").asText());
+                }
+            }
+            rule.put("id", r.get("id").asText() + "/securityRules/" + name);
+            rule.put("type", "Microsoft.Network/networkSecurityGroups/securityRules");
+            ((ObjectNode) rp).put("provisioningState", "Succeeded");
+        }
+        ArrayNode defaults = p.putArray("defaultSecurityRules");
+        defaultRule(defaults, r, "AllowVnetInBound", 65000, "Inbound", "Allow", "VirtualNetwork", "VirtualNetwork");
+        defaultRule(defaults, r, "AllowAzureLoadBalancerInBound", 65001, "Inbound", "Allow", "AzureLoadBalancer", "*");
+        defaultRule(defaults, r, "DenyAllInBound", 65500, "Inbound", "Deny", "*", "*");
+        defaultRule(defaults, r, "AllowVnetOutBound", 65000, "Outbound", "Allow", "VirtualNetwork", "VirtualNetwork");
+        defaultRule(defaults, r, "AllowInternetOutBound", 65001, "Outbound", "Allow", "*", "Internet");
+        defaultRule(defaults, r, "DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*");
+    }
+
+    private static void defaultRule(ArrayNode out, ObjectNode nsg, String name, int priority, String direction,
+                                    String access, String source, String destination) {
+        ObjectNode rule = out.addObject();
+        rule.put("id", nsg.get("id").asText() + "/defaultSecurityRules/" + name);
+        rule.put("name", name);
+        ObjectNode p = rule.putObject("properties");
+        p.put("protocol", "*").put("sourcePortRange", "*").put("destinationPortRange", "*")
+                .put("sourceAddressPrefix", source).put("destinationAddressPrefix", destination)
+                .put("access", access).put("priority", priority).put("direction", direction)
+                .put("provisioningState", "Succeeded");
+    }
+
+    private void publicIp(ObjectNode r, JsonNode body, ObjectNode p, ObjectNode existing) {
+        r.set("sku", body.has("sku") ? body.get("sku").deepCopy() : JSON.createObjectNode().put("name", "Basic"));
+        boolean standard = "Standard".equalsIgnoreCase(r.path("sku").path("name").asText());
+        String method = p.path("publicIPAllocationMethod").asText("Dynamic");
+        if (standard && !method.equalsIgnoreCase("Static")) {
+            throw new ArmError(400, "StandardSkuPublicIPAddressesCannotBeDynamic", "Standard sku publicIp "
+                    + r.get("name").asText() + " must have AllocationMethod set to Static.");
+        }
+        if (existing != null && existing.path("properties").has("ipAddress")) {
+            p.set("ipAddress", existing.path("properties").get("ipAddress"));
+            if (existing.path("properties").has("ipConfiguration")) {
+                p.set("ipConfiguration", existing.path("properties").get("ipConfiguration"));
+            }
+        } else if (method.equalsIgnoreCase("Static")) {
+            // TEST-NET-3 (RFC 5737): documentation addresses that nothing routes to.
+            p.put("ipAddress", "203.0.113." + nextPublicAddress++);
+        }
+    }
+
+    private void nic(ObjectNode r, ObjectNode p, ObjectNode existing) {
+        JsonNode configs = p.path("ipConfigurations");
+        if (!configs.isArray() || configs.isEmpty()) {
+            throw new ArmError(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", "Network interface "
+                    + r.get("name").asText() + " must have at least one IP configuration.");
+        }
+        if (p.path("networkSecurityGroup").hasNonNull("id")) {
+            requireExists(p.path("networkSecurityGroup").path("id").asText(), r.get("id").asText());
+        }
+        int index = 0;
+        for (JsonNode c : configs) {
+            ObjectNode config = (ObjectNode) c;
+            ObjectNode cp = (ObjectNode) config.path("properties");
+            String subnetId = cp.path("subnet").path("id").asText("");
+            ObjectNode subnet = subnet(subnetId);
+            if (subnet == null) {
+                throw new ArmError(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by resource "
+                        + r.get("id").asText() + " was not found. Please make sure that the referenced resource exists,"
+                        + " and that both resources are in the same region.");
+            }
+            ObjectNode vnet = get(subnetId.substring(0, subnetId.toLowerCase(Locale.ROOT).indexOf("/subnets/")));
+            if (!vnet.path("location").asText().equals(r.path("location").asText())) {
+                throw new ArmError(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by resource "
+                        + r.get("id").asText() + " was not found. Please make sure that the referenced resource exists,"
+                        + " and that both resources are in the same region.");
+            }
+            for (JsonNode asg : cp.path("applicationSecurityGroups")) {
+                requireExists(asg.path("id").asText(), r.get("id").asText());
+            }
+            String configId = r.get("id").asText() + "/ipConfigurations/" + config.path("name").asText("ipconfig" + index);
+            config.put("id", configId);
+            String pipId = cp.path("publicIPAddress").path("id").asText(null);
+            if (pipId != null) {
+                ObjectNode pip = requireExists(pipId, r.get("id").asText());
+                String user = pip.path("properties").path("ipConfiguration").path("id").asText(null);
+                if (user != null && !key(user).startsWith(key(r.get("id").asText()) + "/")) {
+                    throw new ArmError(400, "PublicIPAddressInUse", "Resource " + pipId + " is already in use by " + user);
+                }
+                ((ObjectNode) pip.get("properties")).putObject("ipConfiguration").put("id", configId);
+            }
+            String previous = existing == null ? null : existing.path("properties").path("ipConfigurations").path(index)
+                    .path("properties").path("privateIPAddress").asText(null);
+            cp.put("privateIPAddress", previous != null ? previous : allocate(subnetId, subnet));
+            cp.put("privateIPAllocationMethod", cp.path("privateIPAllocationMethod").asText("Dynamic"));
+            cp.put("provisioningState", "Succeeded");
+            index++;
+        }
+        if (existing != null && existing.path("properties").has("virtualMachine")) {
+            p.set("virtualMachine", existing.path("properties").get("virtualMachine"));
+        }
+        p.put("macAddress", String.format("00-0D-3A-%02X-%02X-%02X", index, resources.size() % 256, nextPublicAddress % 256));
+        p.put("resourceGuid", UUID.randomUUID().toString());
+    }
+
+    private ObjectNode subnet(String subnetId) {
+        int at = subnetId.toLowerCase(Locale.ROOT).indexOf("/subnets/");
+        if (at < 0) {
+            return null;
+        }
+        ObjectNode vnet = get(subnetId.substring(0, at));
+        if (vnet == null) {
+            return null;
+        }
+        String name = subnetId.substring(at + "/subnets/".length());
+        for (JsonNode s : vnet.path("properties").path("subnets")) {
+            if (s.path("name").asText().equalsIgnoreCase(name)) {
+                return (ObjectNode) s;
+            }
+        }
+        return null;
+    }
+
+    /** The next free address of the subnet; Azure keeps the first four of each subnet for itself. */
+    private String allocate(String subnetId, ObjectNode subnet) {
+        String prefix = subnet.path("properties").path("addressPrefix").asText();
+        String[] octets = prefix.substring(0, prefix.indexOf('/')).split("\\.");
+        long base = 0;
+        for (String o : octets) {
+            base = (base << 8) | Integer.parseInt(o);
+        }
+        int n = nextAddress.merge(key(subnetId), 1, Integer::sum);
+        long a = base + 3 + n;
+        return ((a >> 24) & 255) + "." + ((a >> 16) & 255) + "." + ((a >> 8) & 255) + "." + (a & 255);
+    }
+
+    private void vm(ObjectNode r, JsonNode body, ObjectNode p, ObjectNode existing) {
+        if (body.has("identity")) {
+            ObjectNode identity = body.get("identity").deepCopy();
+            JsonNode assigned = identity.path("userAssignedIdentities");
+            Iterator<String> ids = assigned.fieldNames();
+            while (ids.hasNext()) {
+                String id = ids.next();
+                ObjectNode uai = get(id);
+                if (uai == null) {
+                    throw new ArmError(400, "FailedIdentityOperation", "Identity (" + id + ") not found.");
+                }
+                ((ObjectNode) assigned.get(id)).put("principalId", uai.path("properties").path("principalId").asText())
+                        .put("clientId", uai.path("properties").path("clientId").asText());
+            }
+            r.set("identity", identity);
+        }
+        if (!p.path("hardwareProfile").hasNonNull("vmSize")) {
+            throw new ArmError(400, "InvalidParameter", "Required parameter 'hardwareProfile.vmSize' is missing (null).");
+        }
+        String priority = p.path("priority").asText("Regular");
+        if (existing != null && !existing.path("properties").path("priority").asText("Regular").equalsIgnoreCase(priority)) {
+            throw new ArmError(409, "PropertyChangeNotAllowed", "Changing property 'priority' is not allowed.");
+        }
+        if (priority.equalsIgnoreCase("Spot") && !p.hasNonNull("evictionPolicy")) {
+            throw new ArmError(400, "InvalidParameter", "Eviction policy must be specified for Spot priority VMs.");
+        }
+        ObjectNode os = (ObjectNode) p.path("osProfile");
+        if (!os.hasNonNull("adminUsername") || !os.hasNonNull("computerName")) {
+            throw new ArmError(400, "InvalidParameter", "Required parameter 'osProfile.adminUsername' or"
+                    + " 'osProfile.computerName' is missing (null).");
+        }
+        if (os.path("computerName").asText().length() > 64) {
+            throw new ArmError(400, "InvalidParameter", "Linux host name cannot exceed 64 characters in length.");
+        }
+        JsonNode linux = os.path("linuxConfiguration");
+        if (linux.path("disablePasswordAuthentication").asBoolean(false)
+                && linux.path("ssh").path("publicKeys").isEmpty()) {
+            throw new ArmError(400, "InvalidParameter", "Authentication using either SSH or by user name and password"
+                    + " must be enabled in Linux profile.");
+        }
+        if (os.has("customData")) {
+            try {
+                byte[] data = Base64.getDecoder().decode(os.get("customData").asText());
+                if (data.length > 65_535) {
+                    throw new IllegalArgumentException("too long");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ArmError(400, "InvalidParameter", "Custom data in OSProfile must be in Base64 encoding and with a"
+                        + " maximum length of 87380 characters.");
+            }
+        }
+        for (JsonNode ref : p.path("networkProfile").path("networkInterfaces")) {
+            String nicId = ref.path("id").asText();
+            ObjectNode nic = get(nicId);
+            if (nic == null) {
+                throw new ArmError(404, "NotFound", "Resource " + nicId + " not found.");
+            }
+            String user = nic.path("properties").path("virtualMachine").path("id").asText(null);
+            if (user != null && !key(user).equals(key(r.get("id").asText()))) {
+                throw new ArmError(400, "NicInUse", "Network Interface " + nicId + " is used by existing resource "
+                        + user + ". In order to delete the network interface, it must be dissociated from the resource.");
+            }
+        }
+        JsonNode disk = p.path("storageProfile").path("osDisk");
+        if (!p.path("storageProfile").hasNonNull("imageReference") || !disk.hasNonNull("createOption")) {
+            throw new ArmError(400, "InvalidParameter", "Required parameter 'storageProfile.imageReference' or"
+                    + " 'osDisk.createOption' is missing (null).");
+        }
+        p.put("vmId", existing != null ? existing.path("properties").path("vmId").asText() : UUID.randomUUID().toString());
+        p.put("timeCreated", Instant.now().toString());
+        p.put("priority", priority);
+    }
+
+    private void identity(ObjectNode p, ObjectNode existing) {
+        String principal = existing != null ? existing.path("properties").path("principalId").asText()
+                : UUID.randomUUID().toString();
+        p.put("tenantId", tenant);
+        p.put("principalId", principal);
+        p.put("clientId", existing != null ? existing.path("properties").path("clientId").asText() : UUID.randomUUID().toString());
+        principals.add(principal);
+    }
+
+    /** Effects of a VM that finished creating: its NICs point at it, its OS disk exists. */
+    void vmCreated(ObjectNode vm) {
+        ObjectNode p = (ObjectNode) vm.get("properties");
+        for (JsonNode ref : p.path("networkProfile").path("networkInterfaces")) {
+            ObjectNode nic = get(ref.path("id").asText());
+            if (nic != null) {
+                ((ObjectNode) nic.get("properties")).putObject("virtualMachine").put("id", vm.get("id").asText());
+            }
+        }
+        ObjectNode os = (ObjectNode) p.path("storageProfile").path("osDisk");
+        String name = os.path("name").asText(vm.get("name").asText() + "_OsDisk_1_" + UUID.randomUUID().toString().replace("-", ""));
+        String id = vm.get("id").asText().replaceFirst("(?i)/virtualMachines/[^/]+$", "/disks/" + name);
+        os.put("name", name);
+        os.putObject("managedDisk").put("id", id).put("storageAccountType",
+                os.path("managedDisk").path("storageAccountType").asText("StandardSSD_LRS"));
+        os.put("osType", "Linux");
+        if (get(id) == null) {
+            ObjectNode d = JSON.createObjectNode();
+            d.put("id", id).put("name", name).put("type", "Microsoft.Compute/disks").put("location", vm.get("location").asText());
+            d.put("managedBy", vm.get("id").asText());
+            d.putObject("tags");   // Azure does not copy the VM's tags to the disks it creates
+            d.putObject("sku").put("name", os.path("managedDisk").path("storageAccountType").asText());
+            d.putObject("properties").put("diskSizeGB", os.path("diskSizeGB").asInt(30)).put("osType", "Linux")
+                    .put("diskState", "Attached").put("provisioningState", "Succeeded")
+                    .put("timeCreated", Instant.now().toString());
+            resources.put(key(id), d);
+        }
+        p.putObject("instanceView").putArray("statuses");
+        setPower(vm, "running");
+    }
+
+    static void setPower(ObjectNode vm, String power) {
+        ObjectNode view = vm.path("properties").has("instanceView") ? (ObjectNode) vm.path("properties").get("instanceView")
+                : ((ObjectNode) vm.get("properties")).putObject("instanceView");
+        ArrayNode statuses = view.putArray("statuses");
+        statuses.addObject().put("code", "ProvisioningState/" + vm.path("properties").path("provisioningState").asText()
+                .toLowerCase(Locale.ROOT)).put("level", "Info");
+        statuses.addObject().put("code", "PowerState/" + power).put("level", "Info").put("displayStatus", "VM " + power);
+    }
+
+    /** A VM leaving: NICs and OS disk deleted or detached as its delete options say. */
+    void vmDeleted(ObjectNode vm) {
+        JsonNode p = vm.path("properties");
+        for (JsonNode ref : p.path("networkProfile").path("networkInterfaces")) {
+            ObjectNode nic = get(ref.path("id").asText());
+            if (nic == null) {
+                continue;
+            }
+            if ("Delete".equalsIgnoreCase(ref.path("properties").path("deleteOption").asText())) {
+                nicDeleted(nic);
+                resources.remove(key(nic.get("id").asText()));
+            } else {
+                ((ObjectNode) nic.get("properties")).remove("virtualMachine");
+            }
+        }
+        JsonNode os = p.path("storageProfile").path("osDisk");
+        ObjectNode disk = get(os.path("managedDisk").path("id").asText(""));
+        if (disk != null) {
+            if ("Delete".equalsIgnoreCase(os.path("deleteOption").asText())) {
+                resources.remove(key(disk.get("id").asText()));
+            } else {
+                disk.remove("managedBy");
+                ((ObjectNode) disk.get("properties")).put("diskState", "Unattached");
+            }
+        }
+        resources.remove(key(vm.get("id").asText()));
+    }
+
+    /** A NIC leaving releases its public addresses. */
+    void nicDeleted(ObjectNode nic) {
+        for (JsonNode c : nic.path("properties").path("ipConfigurations")) {
+            ObjectNode pip = get(c.path("properties").path("publicIPAddress").path("id").asText(""));
+            if (pip != null) {
+                ((ObjectNode) pip.get("properties")).remove("ipConfiguration");
+            }
+        }
+    }
+
+    /** Refuses to delete what something else still uses, with Azure's codes. */
+    void checkDeletable(String typeKey, ObjectNode r) {
+        String id = r.get("id").asText();
+        switch (typeKey) {
+            case "microsoft.network/networkinterfaces" -> {
+                String vm = r.path("properties").path("virtualMachine").path("id").asText(null);
+                if (vm != null && get(vm) != null) {
+                    throw new ArmError(400, "NicInUse", "Network Interface " + id + " is used by existing resource " + vm
+                            + ". In order to delete the network interface, it must be dissociated from the resource.");
+                }
+            }
+            case "microsoft.network/publicipaddresses" -> {
+                String user = r.path("properties").path("ipConfiguration").path("id").asText(null);
+                if (user != null) {
+                    throw new ArmError(400, "PublicIPAddressCannotBeDeleted", "Public IP address " + id + " can not be"
+                            + " deleted since it is still allocated to resource " + user + ".");
+                }
+            }
+            case "microsoft.network/networksecuritygroups", "microsoft.network/applicationsecuritygroups",
+                 "microsoft.network/virtualnetworks", "microsoft.managedidentity/userassignedidentities" -> {
+                for (ObjectNode other : resources.values()) {
+                    if (!other.equals(r) && other.path("properties").toString().toLowerCase(Locale.ROOT)
+                            .contains("\"" + key(id) + "\"") || !other.equals(r) && other.path("properties").toString()
+                            .toLowerCase(Locale.ROOT).contains("\"" + key(id) + "/subnets/")) {
+                        throw new ArmError(400, "InUse" + r.get("type").asText().replaceAll(".*/", "") + "CannotBeDeleted",
+                                r.get("type").asText() + " " + id + " is in use by " + other.get("id").asText()
+                                        + " and cannot be deleted.");
+                    }
+                }
+            }
+            case "microsoft.compute/disks" -> {
+                String vm = r.path("managedBy").asText(null);
+                if (vm != null && get(vm) != null) {
+                    throw new ArmError(409, "OperationNotAllowed", "Disk " + r.get("name").asText() + " is attached to VM "
+                            + vm + ".");
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    // ---- role assignments ----
+
+    /** PUT of a role assignment at a resource group's scope. */
+    ObjectNode roleAssignment(String sub, String groupName, String name, JsonNode body, boolean replicated) {
+        ObjectNode group = group(sub, groupName);
+        JsonNode p = body.path("properties");
+        String principal = p.path("principalId").asText("");
+        String role = p.path("roleDefinitionId").asText("");
+        if (!role.matches("(?i)/subscriptions/[^/]+/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}")) {
+            throw new ArmError(400, "InvalidRoleDefinitionId", "The role definition ID '" + role + "' is not valid.");
+        }
+        if (!principals.contains(principal) || !replicated) {
+            throw new ArmError(400, "PrincipalNotFound", "Principal " + principal.replace("-", "") + " does not exist in the"
+                    + " directory " + tenant + ". Check that you have the correct principal ID. If you are creating this"
+                    + " principal and then immediately assigning a role, this error might be related to a replication"
+                    + " delay.");
+        }
+        String scope = group.get("id").asText();
+        String id = scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
+        for (ObjectNode other : resources.values()) {
+            JsonNode op = other.path("properties");
+            if ("Microsoft.Authorization/roleAssignments".equals(other.path("type").asText())
+                    && !key(other.get("id").asText()).equals(key(id))
+                    && key(op.path("scope").asText()).equals(key(scope)) && op.path("principalId").asText().equals(principal)
+                    && key(op.path("roleDefinitionId").asText()).equals(key(role))) {
+                throw new ArmError(409, "RoleAssignmentExists", "The role assignment already exists.");
+            }
+        }
+        ObjectNode r = JSON.createObjectNode();
+        r.put("id", id).put("name", name).put("type", "Microsoft.Authorization/roleAssignments");
+        ObjectNode rp = r.putObject("properties");
+        rp.put("roleDefinitionId", role).put("principalId", principal)
+                .put("principalType", p.path("principalType").asText("User")).put("scope", scope)
+                .put("createdOn", Instant.now().toString());
+        if (p.has("description")) {
+            rp.set("description", p.get("description"));
+        }
+        return r;
+    }
+
+    // ---- helpers ----
+
+    private ObjectNode requireExists(String id, String referencedBy) {
+        ObjectNode r = get(id);
+        if (r == null) {
+            throw new ArmError(400, "InvalidResourceReference", "Resource " + id + " referenced by resource " + referencedBy
+                    + " was not found. Please make sure that the referenced resource exists, and that both resources are"
+                    + " in the same region.");
+        }
+        return r;
+    }
+
+    private static String location(JsonNode body) {
+        String location = body.path("location").asText("");
+        if (location.isBlank()) {
+            throw new ArmError(400, "LocationRequired", "The location property is required for this definition.");
+        }
+        return location.replace(" ", "").toLowerCase(Locale.ROOT);
+    }
+
+    private static ObjectNode tags(JsonNode body) {
+        JsonNode tags = body.path("tags");
+        ObjectNode out = JSON.createObjectNode();
+        if (tags.isMissingNode() || tags.isNull()) {
+            return out;
+        }
+        if (tags.size() > 50) {
+            throw new ArmError(400, "InvalidTemplate", "The number of tags " + tags.size() + " exceeds the limit of 50.");
+        }
+        Iterator<Map.Entry<String, JsonNode>> it = tags.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            if (name.chars().anyMatch(c -> FORBIDDEN_TAG_CHARS.indexOf(c) >= 0)) {
+                throw new ArmError(400, "InvalidTagNameCharacters", "The tag names '" + name + "' have reserved characters"
+                        + " '<,>,%,&,\\,?,/' or control characters.");
+            }
+            if (name.length() > 512 || e.getValue().asText().length() > 256) {
+                throw new ArmError(400, "InvalidTag", "Tag name too long (max 512) or tag value too long (max 256): " + name);
+            }
+            out.put(name, e.getValue().asText());
+        }
+        return out;
+    }
+
+    /** Decoded custom data of the VM PUT bodies recorded by the fake (Azure never returns it). */
+    static String decodeCustomData(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    List<ObjectNode> ofType(String groupId, String type) {
+        List<ObjectNode> out = new ArrayList<>();
+        String prefix = key(groupId) + "/providers/" + key(type) + "/";
+        for (Map.Entry<String, ObjectNode> e : resources.entrySet()) {
+            if (e.getKey().startsWith(prefix) && e.getKey().indexOf('/', prefix.length()) < 0) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,791 @@
+package dev.jcloud.providers.azure;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.RetryOptions;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import reactor.core.publisher.Mono;
+
+/**
+ * A stateful fake of the Azure Resource Manager REST API, exactly the endpoints the provider uses,
+ * written from the REST reference and driven only through the official SDK. A JUnit 5 extension:
+ * it serves HTTPS on a free port of 127.0.0.1 (the SDK sends bearer tokens only over TLS) with a
+ * certificate made at start, and starts every test from an empty subscription.
+ *
+ * <p>What it does like ARM: {@code api-version} and a bearer token are required; PUT answers
+ * 201 (created) or 200 (updated); writes of networks, NICs, addresses, security groups, VMs and
+ * deletes of those and of disks are long-running: 201/202 with an {@code Azure-AsyncOperation}
+ * header (deletes also {@code Location}), the resource {@code Creating}/{@code Updating}/
+ * {@code Deleting} until the operation has been polled {@link #asyncPolls} times, then
+ * {@code Succeeded} (or {@code Failed} with the operation's error); a resource group's delete is
+ * 202 with a {@code Location} to poll and removes everything in the group; errors have ARM's body
+ * {@code {"error":{"code","message","details"}}}; lists page with {@code nextLink}; a VM's custom
+ * data is never returned; a VM's instance view comes only with {@code $expand=instanceView}, which
+ * a list accepts only with a {@code $filter}. Failures can be injected ({@link #fail}), synchronous
+ * (an error answer to the request) or asynchronous (the operation ends {@code Failed}).
+ *
+ * <p>It boots nothing: VMs have a power state and a serial log that tests set.
+ */
+final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+
+    /** The subscription tests use. */
+    static final String SUBSCRIPTION = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+    /** A distinctive piece of the fake token: it must never show up in custom data, tags or messages. */
+    static final String TOKEN_SECRET = "FAKE-TOKEN-SIGNATURE-do-not-leak";
+
+    private static final Pattern TAG_FILTER = Pattern.compile(
+            "tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
+
+    private final FakeTls tls = new FakeTls();
+    private final String token = fakeJwt();
+    private final AtomicInteger tokenRequests = new AtomicInteger();
+    private HttpsServer server;
+    private ExecutorService executor;
+
+    private ArmState state = new ArmState();
+    private final Map<String, Operation> operations = new HashMap<>();
+    private final List<Recorded> requests = new ArrayList<>();
+    private final List<Injection> injections = new ArrayList<>();
+    private int asyncPolls = 1;
+    private int pageSize = 100;
+    private int principalDelay;
+
+    /** One request as the fake received it. */
+    record Recorded(String method, String path, String query, String body) {
+        JsonNode json() {
+            try {
+                return ArmState.JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static final class Operation {
+        final String id;
+        int remaining;
+        final Runnable onSuccess;
+        final Runnable onFailure;
+        final Injection failure;
+        String status = "InProgress";
+
+        Operation(int remaining, Runnable onSuccess, Runnable onFailure, Injection failure) {
+            this.id = UUID.randomUUID().toString();
+            this.remaining = remaining;
+            this.onSuccess = onSuccess;
+            this.onFailure = onFailure;
+            this.failure = failure;
+        }
+    }
+
+    /** A failure to inject: requests matching method, path and body get it instead of the normal answer. */
+    final class Injection {
+        private final String method;
+        private final Pattern path;
+        private String bodyContains;
+        private int times = 1;
+        private boolean async;
+        private int status;
+        private String code;
+        private String message;
+
+        private Injection(String method, String pathRegex) {
+            this.method = method;
+            this.path = Pattern.compile(pathRegex, Pattern.CASE_INSENSITIVE);
+        }
+
+        /** Only requests whose body contains {@code text}. */
+        Injection bodyContaining(String text) {
+            this.bodyContains = text;
+            return this;
+        }
+
+        /** How many matching requests get it (default 1; {@code Integer.MAX_VALUE} for all). */
+        Injection times(int times) {
+            this.times = times;
+            return this;
+        }
+
+        /** The request is answered with this error at once. */
+        void respond(int status, String code, String message) {
+            this.status = status;
+            this.code = code;
+            this.message = message;
+            synchronized (FakeAzureResourceManager.this) {
+                injections.add(this);
+            }
+        }
+
+        /** The request is accepted, and its long-running operation ends {@code Failed} with this error. */
+        void failOperation(String code, String message) {
+            this.async = true;
+            this.code = code;
+            this.message = message;
+            synchronized (FakeAzureResourceManager.this) {
+                injections.add(this);
+            }
+        }
+
+        boolean matches(String m, String p, String body) {
+            return times > 0 && method.equalsIgnoreCase(m) && path.matcher(p).matches()
+                    && (bodyContains == null || body.contains(bodyContains));
+        }
+    }
+
+    // ---- lifecycle ----
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        // The JDK server writes headers and body separately; without TCP_NODELAY every answer waits
+        // for the client's delayed ACK (~40 ms). Read once, when the first server of the JVM starts.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(tls.server()));
+        executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "fake-arm");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    @Override
+    public synchronized void beforeEach(ExtensionContext context) {
+        state = new ArmState();
+        operations.clear();
+        requests.clear();
+        injections.clear();
+        asyncPolls = 1;
+        pageSize = 100;
+        principalDelay = 0;
+        tokenRequests.set(0);
+    }
+
+    // ---- what tests use ----
+
+    /** {@code https://127.0.0.1:PORT/}: the value of {@code azure.endpoint}. */
+    String endpoint() {
+        return "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/";
+    }
+
+    /**
+     * SDK clients for the fake: a credential that hands out a fake token, the JDK HTTP client
+     * trusting only the fake's certificate, quick polls and short retry pauses.
+     */
+    AzureClients.Factory clients() {
+        TokenCredential credential = request -> {
+            tokenRequests.incrementAndGet();
+            return Mono.just(new AccessToken(token, OffsetDateTime.now().plusHours(1)));
+        };
+        return AzureClients.factory(() -> credential,
+                () -> new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls.client())).build(),
+                Duration.ofMillis(5),
+                new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(2).setBaseDelay(Duration.ofMillis(5))
+                        .setMaxDelay(Duration.ofMillis(20))));
+    }
+
+    /** The options every test cluster needs: subscription, this endpoint, an engine. */
+    Map<String, String> options(Map<String, String> more) {
+        Map<String, String> o = new LinkedHashMap<>();
+        o.put(AzureOptions.SUBSCRIPTION, SUBSCRIPTION);
+        o.put(AzureOptions.ENDPOINT, endpoint());
+        o.put(AzureOptions.ENGINE_URL, "https://engine.example/jcloud-engine.jar");
+        o.put(AzureOptions.ENGINE_SHA256, "0".repeat(64));
+        o.putAll(more);
+        return o;
+    }
+
+    /** Injects a failure for requests with {@code method} whose path matches {@code pathRegex} (case-insensitive). */
+    Injection fail(String method, String pathRegex) {
+        return new Injection(method, pathRegex);
+    }
+
+    /** Every request so far. */
+    synchronized List<Recorded> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** How many status polls a long-running operation answers {@code InProgress} before it ends. */
+    synchronized void asyncPolls(int polls) {
+        this.asyncPolls = polls;
+    }
+
+    /** Items per page of list answers. */
+    synchronized void pageSize(int size) {
+        this.pageSize = size;
+    }
+
+    /** The first {@code attempts} role assignments answer PrincipalNotFound, as while a new identity replicates. */
+    synchronized void principalReplicationDelay(int attempts) {
+        this.principalDelay = attempts;
+    }
+
+    /** Stops a VM as a guest shutdown would: it stays, in power state {@code stopped}. */
+    synchronized void stopVm(String group, String name) {
+        ObjectNode vm = state.get(ArmState.resourceId(SUBSCRIPTION, group, "Microsoft.Compute/virtualMachines", name));
+        ArmState.setPower(vm, "stopped");
+    }
+
+    /** What the VM's boot diagnostics serial log holds. */
+    synchronized void serialLog(String vmName, String text) {
+        state.serialLogs.put(vmName.toLowerCase(Locale.ROOT), text);
+    }
+
+    int tokenRequests() {
+        return tokenRequests.get();
+    }
+
+    // ---- HTTP ----
+
+    private void handle(HttpExchange ex) throws IOException {
+        Response response;
+        try {
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            // From the raw request target: "//subscriptions/..." (a scope appended to the endpoint's
+            // trailing slash) is a path to ARM, though java.net.URI would read it as an authority.
+            String target = ex.getRequestURI().toString();
+            int q = target.indexOf('?');
+            String path = URLDecoder.decode((q < 0 ? target : target.substring(0, q)).replace("+", "%2B"),
+                    StandardCharsets.UTF_8).replaceAll("/{2,}", "/");
+            String rawQuery = q < 0 ? null : target.substring(q + 1);
+            synchronized (this) {
+                requests.add(new Recorded(ex.getRequestMethod(), path, rawQuery, body));
+                response = route(ex.getRequestMethod(), path, rawQuery, query(rawQuery), body,
+                        ex.getRequestHeaders().getFirst("Authorization"));
+            }
+        } catch (ArmState.ArmError e) {
+            response = Response.error(e);
+        } catch (RuntimeException e) {
+            response = Response.error(new ArmState.ArmError(500, "InternalServerError", "fake: " + e));
+        }
+        response.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+        byte[] bytes = response.body == null ? new byte[0] : response.body.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 0) {
+            ex.getResponseHeaders().add("Content-Type", response.contentType);
+        }
+        ex.getResponseHeaders().add("x-ms-request-id", UUID.randomUUID().toString());
+        ex.sendResponseHeaders(response.status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            ex.getResponseBody().write(bytes);
+        }
+        ex.close();
+    }
+
+    private static final class Response {
+        final int status;
+        final String body;
+        final Map<String, String> headers = new LinkedHashMap<>();
+        String contentType = "application/json; charset=utf-8";
+
+        Response(int status, String body) {
+            this.status = status;
+            this.body = body;
+        }
+
+        static Response json(int status, JsonNode body) {
+            return new Response(status, body == null ? null : body.toString());
+        }
+
+        static Response error(ArmState.ArmError e) {
+            return json(e.status, e.body());
+        }
+
+        Response header(String name, String value) {
+            headers.put(name, value);
+            return this;
+        }
+    }
+
+    private Response route(String method, String path, String rawQuery, Map<String, String> query, String body,
+                           String authorization) {
+        List<String> s = segments(path);
+        if (!s.isEmpty() && s.get(0).equals("fakeblob")) {
+            // A blob read with its SAS in the query, as boot diagnostics hand out; no bearer token.
+            Response r = new Response(200, state.serialLogs.getOrDefault(s.get(1).toLowerCase(Locale.ROOT), ""));
+            r.contentType = "text/plain; charset=utf-8";
+            return r;
+        }
+        if (authorization == null || !authorization.equals("Bearer " + token)) {
+            throw new ArmState.ArmError(401, authorization == null ? "AuthenticationFailed" : "InvalidAuthenticationToken",
+                    "Authentication failed. The 'Authorization' header is missing or invalid.");
+        }
+        if (!query.containsKey("api-version")) {
+            throw new ArmState.ArmError(400, "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        Injection injected = null;
+        for (Iterator<Injection> it = injections.iterator(); it.hasNext(); ) {
+            Injection i = it.next();
+            if (i.matches(method, path, body)) {
+                i.times--;
+                if (!i.async) {
+                    throw new ArmState.ArmError(i.status, i.code, i.message);
+                }
+                injected = i;
+                break;
+            }
+        }
+        if (s.size() < 2 || !s.get(0).equalsIgnoreCase("subscriptions")) {
+            throw notFoundPath(path);
+        }
+        String sub = s.get(1);
+        String apiVersion = query.get("api-version");
+        if (s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults")) {
+            return groupDeletePoll(sub, s.get(3), apiVersion);
+        }
+        if (s.size() == 8 && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations")) {
+            return s.get(6).equalsIgnoreCase("operations") ? operationStatus(s.get(7)) : operationResult(s.get(7));
+        }
+        if (s.size() >= 3 && s.get(2).equalsIgnoreCase("resourcegroups")) {
+            if (s.size() == 3) {
+                return listGroups(sub, query);
+            }
+            String group = s.get(3);
+            if (s.size() == 4) {
+                return groupCall(method, sub, group, body, query, apiVersion);
+            }
+            if (s.size() >= 7 && s.get(4).equalsIgnoreCase("providers")) {
+                String typeKey = (s.get(5) + "/" + s.get(6)).toLowerCase(Locale.ROOT);
+                if (!ArmState.TYPES.containsKey(typeKey)) {
+                    throw new ArmState.ArmError(400, "InvalidResourceType", "The resource type '" + s.get(6)
+                            + "' could not be found in the namespace '" + s.get(5) + "'.");
+                }
+                if (s.size() == 7 && method.equals("GET")) {
+                    return list(sub, group, typeKey, path, rawQuery, query);
+                }
+                if (s.size() == 8) {
+                    return resourceCall(method, sub, group, typeKey, s.get(7), body, query, apiVersion, injected);
+                }
+                if (s.size() == 9 && method.equals("POST") && s.get(8).equalsIgnoreCase("retrieveBootDiagnosticsData")) {
+                    return bootDiagnostics(sub, group, s.get(7));
+                }
+                if (s.size() == 10 && method.equals("GET")) {
+                    return child(sub, group, typeKey, s.get(7), s.get(8), s.get(9));
+                }
+            }
+        }
+        throw notFoundPath(path);
+    }
+
+    private static ArmState.ArmError notFoundPath(String path) {
+        return new ArmState.ArmError(404, "NotFound", "The fake Resource Manager does not serve " + path);
+    }
+
+    // ---- resource groups ----
+
+    private Response groupCall(String method, String sub, String group, String body, Map<String, String> query,
+                               String apiVersion) {
+        switch (method) {
+            case "PUT" -> {
+                int status = state.putGroup(sub, group, parse(body));
+                return Response.json(status, state.group(sub, group));
+            }
+            case "GET" -> {
+                return Response.json(200, state.group(sub, group));
+            }
+            case "HEAD" -> {
+                return new Response(state.get(ArmState.groupId(sub, group)) == null ? 404 : 204, null);
+            }
+            case "DELETE" -> {
+                ObjectNode g = state.group(sub, group);
+                String force = query.get("forceDeletionTypes");
+                if (force != null && !force.equalsIgnoreCase("Microsoft.Compute/virtualMachines")
+                        && !force.equalsIgnoreCase("Microsoft.Compute/virtualMachineScaleSets")) {
+                    throw new ArmState.ArmError(400, "InvalidForceDeletionResourceTypes", "Invalid forceDeletionTypes '"
+                            + force + "'.");
+                }
+                ((ObjectNode) g.get("properties")).put("provisioningState", "Deleting");
+                String groupId = g.get("id").asText();
+                Operation op = new Operation(asyncPolls, () -> state.removeGroup(groupId), () -> { }, null);
+                operations.put(op.id, op);
+                return new Response(202, null).header("Location",
+                        endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version=" + apiVersion);
+            }
+            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+        }
+    }
+
+    private Response groupDeletePoll(String sub, String opId, String apiVersion) {
+        Operation op = operation(opId);
+        if (advance(op)) {
+            return new Response(202, null).header("Location",
+                    endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version=" + apiVersion);
+        }
+        return new Response(200, null);
+    }
+
+    private Response listGroups(String sub, Map<String, String> query) {
+        String filter = query.get("$filter");
+        Matcher m = filter == null ? null : TAG_FILTER.matcher(filter.strip());
+        if (filter != null && !m.matches()) {
+            throw new ArmState.ArmError(400, "InvalidFilterInQueryString", "Invalid $filter '" + filter + "'.");
+        }
+        ArrayNode value = ArmState.JSON.createArrayNode();
+        String prefix = ArmState.key("/subscriptions/" + sub + "/resourceGroups/");
+        state.resources.forEach((k, r) -> {
+            if (k.startsWith(prefix) && k.indexOf('/', prefix.length()) < 0) {
+                String tag = m == null ? null : tagValue(r.path("tags"), m.group(1));
+                if (m == null || tag != null && (m.group(2) == null || m.group(2).equals(tag))) {
+                    value.add(r);
+                }
+            }
+        });
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.set("value", value);
+        return Response.json(200, out);
+    }
+
+    private static String tagValue(JsonNode tags, String name) {
+        Iterator<Map.Entry<String, JsonNode>> it = tags.fields();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equalsIgnoreCase(name)) {
+                return e.getValue().asText();
+            }
+        }
+        return null;
+    }
+
+    // ---- resources ----
+
+    private Response resourceCall(String method, String sub, String group, String typeKey, String name, String body,
+                                  Map<String, String> query, String apiVersion, Injection injected) {
+        String type = ArmState.TYPES.get(typeKey);
+        ObjectNode g = state.group(sub, group);
+        String id = ArmState.resourceId(sub, g.get("name").asText(), type, name);
+        if (typeKey.equals("microsoft.authorization/roleassignments")) {
+            return roleAssignment(method, sub, group, name, body, id);
+        }
+        ObjectNode existing = state.get(id);
+        switch (method) {
+            case "GET" -> {
+                if (existing == null) {
+                    throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource '" + type + "/" + name
+                            + "' under resource group '" + group + "' was not found. For more details please go to"
+                            + " https://aka.ms/ARMResourceNotFoundFix");
+                }
+                return Response.json(200, view(existing, "instanceView".equalsIgnoreCase(query.get("$expand"))));
+            }
+            case "PUT" -> {
+                ObjectNode r = state.prepare(sub, group, typeKey, name, parse(body));
+                int status = existing == null ? 201 : 200;
+                if (!longRunning(typeKey)) {
+                    state.resources.put(ArmState.key(id), r);
+                    return Response.json(status, view(r, false));
+                }
+                ObjectNode props = (ObjectNode) r.get("properties");
+                props.put("provisioningState", existing == null && typeKey.startsWith("microsoft.compute") ? "Creating"
+                        : "Updating");
+                state.resources.put(ArmState.key(id), r);
+                Operation op = new Operation(asyncPolls, () -> {
+                    props.put("provisioningState", "Succeeded");
+                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                        state.vmCreated(r);
+                    }
+                }, () -> {
+                    props.put("provisioningState", "Failed");
+                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                        ObjectNode view = props.putObject("instanceView");
+                        view.putArray("statuses").addObject().put("code", "ProvisioningState/failed/" + injected.code)
+                                .put("level", "Error").put("message", injected.message);
+                    }
+                }, injected);
+                operations.put(op.id, op);
+                return Response.json(status, view(r, false)).header("Azure-AsyncOperation",
+                        operationUrl(sub, type, r.path("location").asText(), "operations", op.id, apiVersion));
+            }
+            case "PATCH" -> {
+                if (existing == null) {
+                    throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource '" + type + "/" + name
+                            + "' under resource group '" + group + "' was not found.");
+                }
+                JsonNode patch = parse(body);
+                if (patch.has("tags")) {
+                    ObjectNode merged = ArmState.JSON.createObjectNode();
+                    patch.get("tags").fields().forEachRemaining(e -> merged.put(e.getKey(), e.getValue().asText()));
+                    existing.set("tags", merged);
+                }
+                return Response.json(200, view(existing, false));
+            }
+            case "DELETE" -> {
+                if (existing == null) {
+                    return new Response(204, null);
+                }
+                state.checkDeletable(typeKey, existing);
+                if (!longRunning(typeKey) && !typeKey.equals("microsoft.compute/disks")) {
+                    state.resources.remove(ArmState.key(id));
+                    return new Response(200, null);
+                }
+                ((ObjectNode) existing.get("properties")).put("provisioningState", "Deleting");
+                Operation op = new Operation(asyncPolls, () -> {
+                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                        state.vmDeleted(existing);
+                    } else {
+                        if (typeKey.equals("microsoft.network/networkinterfaces")) {
+                            state.nicDeleted(existing);
+                        }
+                        state.resources.remove(ArmState.key(id));
+                    }
+                }, () -> ((ObjectNode) existing.get("properties")).put("provisioningState", "Failed"), injected);
+                operations.put(op.id, op);
+                String location = existing.path("location").asText();
+                return new Response(202, null)
+                        .header("Azure-AsyncOperation", operationUrl(sub, type, location, "operations", op.id, apiVersion))
+                        .header("Location", operationUrl(sub, type, location, "operationResults", op.id, apiVersion));
+            }
+            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+        }
+    }
+
+    private static boolean longRunning(String typeKey) {
+        return typeKey.startsWith("microsoft.network/") || typeKey.equals("microsoft.compute/virtualmachines");
+    }
+
+    private Response roleAssignment(String method, String sub, String group, String name, String body, String id) {
+        ObjectNode existing = state.get(id);
+        switch (method) {
+            case "PUT" -> {
+                boolean replicated = principalDelay <= 0;
+                principalDelay--;
+                ObjectNode r = state.roleAssignment(sub, group, name, parse(body), replicated);
+                state.resources.put(ArmState.key(r.get("id").asText()), r);
+                return Response.json(existing == null ? 201 : 200, r);
+            }
+            case "GET" -> {
+                if (existing == null) {
+                    throw new ArmState.ArmError(404, "RoleAssignmentNotFound", "The role assignment '" + name
+                            + "' is not found.");
+                }
+                return Response.json(200, existing);
+            }
+            case "DELETE" -> {
+                if (existing == null) {
+                    return new Response(204, null);
+                }
+                state.resources.remove(ArmState.key(id));
+                return Response.json(200, existing);
+            }
+            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+        }
+    }
+
+    private Response list(String sub, String group, String typeKey, String path, String rawQuery,
+                          Map<String, String> query) {
+        ObjectNode g = state.group(sub, group);
+        if (typeKey.equals("microsoft.compute/virtualmachines") && query.containsKey("$expand")
+                && !query.containsKey("$filter")) {
+            throw new ArmState.ArmError(400, "InvalidParameter", "The $expand query option can only be used together with"
+                    + " a valid $filter.");
+        }
+        List<ObjectNode> all = state.ofType(g.get("id").asText(), ArmState.TYPES.get(typeKey));
+        int from = query.containsKey("$skiptoken") ? Integer.parseInt(query.get("$skiptoken")) : 0;
+        ArrayNode value = ArmState.JSON.createArrayNode();
+        for (int i = from; i < Math.min(all.size(), from + pageSize); i++) {
+            value.add(view(all.get(i), false));
+        }
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.set("value", value);
+        if (from + pageSize < all.size()) {
+            String rest = rawQuery == null ? "" : rawQuery.replaceAll("(^|&)\\$skiptoken=[^&]*", "");
+            out.put("nextLink", endpoint() + path.substring(1) + "?" + rest + (rest.isEmpty() ? "" : "&") + "$skiptoken="
+                    + (from + pageSize));
+        }
+        return Response.json(200, out);
+    }
+
+    private Response child(String sub, String group, String typeKey, String name, String childType, String childName) {
+        ObjectNode parent = state.get(ArmState.resourceId(sub, group, ArmState.TYPES.get(typeKey), name));
+        String field = typeKey.equals("microsoft.network/virtualnetworks") && childType.equalsIgnoreCase("subnets")
+                ? "subnets" : typeKey.equals("microsoft.network/networksecuritygroups")
+                && childType.equalsIgnoreCase("securityRules") ? "securityRules" : null;
+        if (parent != null && field != null) {
+            for (JsonNode c : parent.path("properties").path(field)) {
+                if (c.path("name").asText().equalsIgnoreCase(childName)) {
+                    return Response.json(200, c);
+                }
+            }
+        }
+        throw new ArmState.ArmError(404, "NotFound", "Resource " + name + "/" + childType + "/" + childName + " not found.");
+    }
+
+    private Response bootDiagnostics(String sub, String group, String name) {
+        ObjectNode vm = state.get(ArmState.resourceId(sub, group, "Microsoft.Compute/virtualMachines", name));
+        if (vm == null) {
+            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + name
+                    + "' under resource group '" + group + "' was not found.");
+        }
+        if (!vm.path("properties").path("diagnosticsProfile").path("bootDiagnostics").path("enabled").asBoolean(false)) {
+            throw new ArmState.ArmError(409, "OperationNotAllowed", "Boot diagnostics are not enabled for VM " + name + ".");
+        }
+        String blob = endpoint() + "fakeblob/" + name.toLowerCase(Locale.ROOT) + "/serialconsole.log?sv=2022-11-02&sig="
+                + "SAS-SIGNATURE-" + UUID.randomUUID();
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.put("consoleScreenshotBlobUri", blob.replace("serialconsole.log", "screenshot.bmp"));
+        out.put("serialConsoleLogBlobUri", blob);
+        return Response.json(200, out);
+    }
+
+    // ---- long-running operations ----
+
+    private String operationUrl(String sub, String type, String location, String kind, String id, String apiVersion) {
+        String namespace = type.substring(0, type.indexOf('/'));
+        return endpoint() + "subscriptions/" + sub + "/providers/" + namespace + "/locations/" + location + "/" + kind
+                + "/" + id + "?api-version=" + apiVersion;
+    }
+
+    private Operation operation(String id) {
+        Operation op = operations.get(id);
+        if (op == null) {
+            throw new ArmState.ArmError(404, "OperationNotFound", "Operation " + id + " was not found.");
+        }
+        return op;
+    }
+
+    /** Counts one poll; true while the operation is still running. Runs its effect when it ends. */
+    private boolean advance(Operation op) {
+        if (!op.status.equals("InProgress")) {
+            return false;
+        }
+        if (op.remaining > 0) {
+            op.remaining--;
+            return true;
+        }
+        if (op.failure != null) {
+            op.status = "Failed";
+            op.onFailure.run();
+        } else {
+            op.status = "Succeeded";
+            op.onSuccess.run();
+        }
+        return false;
+    }
+
+    private Response operationStatus(String id) {
+        Operation op = operation(id);
+        advance(op);
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.put("name", op.id).put("status", op.status).put("startTime", Instant.now().toString());
+        if (!op.status.equals("InProgress")) {
+            out.put("endTime", Instant.now().toString());
+        }
+        if (op.status.equals("Failed")) {
+            ObjectNode error = out.putObject("error");
+            error.put("code", op.failure.code).put("message", op.failure.message);
+            error.putArray("details");
+        }
+        return Response.json(200, out);
+    }
+
+    private Response operationResult(String id) {
+        Operation op = operation(id);
+        if (advance(op)) {
+            return new Response(202, null);
+        }
+        if (op.status.equals("Failed")) {
+            throw new ArmState.ArmError(400, op.failure.code, op.failure.message);
+        }
+        return new Response(204, null);
+    }
+
+    // ---- helpers ----
+
+    /** What a GET shows: never the custom data; the instance view only when asked for. */
+    private static ObjectNode view(ObjectNode r, boolean instanceView) {
+        ObjectNode copy = r.deepCopy();
+        JsonNode os = copy.path("properties").path("osProfile");
+        if (os.isObject()) {
+            ((ObjectNode) os).remove("customData");
+        }
+        if (!instanceView && copy.path("properties").isObject()) {
+            ((ObjectNode) copy.get("properties")).remove("instanceView");
+        }
+        return copy;
+    }
+
+    private static JsonNode parse(String body) {
+        try {
+            JsonNode n = ArmState.JSON.readTree(body);
+            if (n == null || !n.isObject()) {
+                throw new ArmState.ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be"
+                        + " deserialized.");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new ArmState.ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be"
+                    + " deserialized: " + e.getMessage());
+        }
+    }
+
+    private static List<String> segments(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (!p.isEmpty()) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return out;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    private static String fakeJwt() {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String claims = b64.encodeToString(("{\"upn\":\"tester@example.com\",\"oid\":\"" + UUID.randomUUID()
+                + "\",\"tid\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8));
+        return header + "." + claims + "." + TOKEN_SECRET;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.jcloud.providers.gcp;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** IPv4 CIDR blocks as a firewall rule's source ranges accept them. */
+final class Cidrs {
+
+    static final String ANYWHERE = "0.0.0.0/0";
+    private static final Pattern IPV4_CIDR = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
+
+    private Cidrs() {
+    }
+
+    /** {@code cidr} if it is an IPv4 CIDR block whose address has no bits beyond the prefix; else a clear error. */
+    static String check(String option, String cidr) {
+        Matcher m = IPV4_CIDR.matcher(cidr);
+        if (!m.matches()) {
+            throw GcpOptions.invalid(option, cidr, "an IPv4 CIDR block such as 203.0.113.7/32");
+        }
+        long address = 0;
+        for (int i = 1; i <= 4; i++) {
+            int octet = Integer.parseInt(m.group(i));
+            if (octet > 255) {
+                throw GcpOptions.invalid(option, cidr, "an IPv4 CIDR block (each number 0-255)");
+            }
+            address = (address << 8) | octet;
+        }
+        int prefix = Integer.parseInt(m.group(5));
+        if (prefix > 32) {
+            throw GcpOptions.invalid(option, cidr, "an IPv4 CIDR block with a prefix length of 0-32");
+        }
+        long hostBits = prefix == 32 ? 0 : (1L << (32 - prefix)) - 1;
+        if ((address & hostBits) != 0) {
+            long network = address & ~hostBits & 0xFFFFFFFFL;
+            throw GcpOptions.invalid(option, cidr, "the network address of the block (host bits zero), e.g. "
+                    + ((network >> 24) & 255) + "." + ((network >> 16) & 255) + "." + ((network >> 8) & 255) + "."
+                    + (network & 255) + "/" + prefix);
+        }
+        return cidr;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.jcloud.providers.gcp;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.api.Cluster;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A cluster on Compute Engine: a scheduler VM and N worker VMs in one project and region, with
+ * the cluster's own firewall rules and service account, all labelled so that any machine finds
+ * and removes them.
+ *
+ * <pre>{@code
+ * try (GCPCluster cluster = GCPCluster.builder()
+ *         .project("my-project").zone("us-central1-a").workers(10)
+ *         .machineType("e2-standard-4").spot(true)
+ *         .engine(URI.create("https://storage.googleapis.com/.../jcloud-engine.tar.gz"), sha256)
+ *         .build();
+ *      Client client = cluster.connect()) {
+ *     long answer = client.submit(() -> 6L * 7).get();
+ * }   // close() deletes the VMs, firewall rules and service account
+ * }</pre>
+ *
+ * <p>Credentials are Application Default Credentials ({@code gcloud auth application-default
+ * login}, {@code GOOGLE_APPLICATION_CREDENTIALS}, or the machine's own service account). Settings
+ * not covered by a builder method can be given with {@link Builder#option}; see {@link GcpOptions}
+ * for every key. If this program dies without closing the cluster, its machines delete themselves
+ * once the scheduler's idle timeout (default 30 minutes) has passed; {@code jcloud cluster gc
+ * --provider gcp} removes what is left.
+ */
+public final class GCPCluster implements Cluster {
+
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private final Provisioner provisioner;
+    private final boolean owned;
+    private final Duration scaleTimeout;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private volatile ClusterRecord record;
+
+    private GCPCluster(Provisioner provisioner, ClusterRecord record, boolean owned, Duration scaleTimeout) {
+        this.provisioner = provisioner;
+        this.record = record;
+        this.owned = owned;
+        this.scaleTimeout = scaleTimeout;
+        if (owned) {
+            // Normal exit or Ctrl-C of the program also removes its cluster.
+            shutdownHook = new Thread(this::stop, "jcloud-gcp-cluster-" + record.name() + "-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            shutdownHook = null;
+        }
+    }
+
+    /** Options for a new cluster. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return record.name();
+    }
+
+    @Override
+    public String schedulerAddress() {
+        return record.scheduler();
+    }
+
+    @Override
+    public String dashboardAddress() {
+        return record.dashboard();
+    }
+
+    @Override
+    public Client connect() {
+        checkOpen();
+        return provisioner.connect(record);
+    }
+
+    /** Number of worker VMs. */
+    public int workers() {
+        return record.workers().size();
+    }
+
+    @Override
+    public void scale(int workers) {
+        checkOpen();
+        record = provisioner.scale(name(), workers, scaleTimeout);
+    }
+
+    /** Deletes every VM, the firewall rules and the service account, if this object started the cluster. */
+    @Override
+    public void close() {
+        if (owned && shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running or about to
+            }
+        }
+        stop();
+    }
+
+    private void stop() {
+        if (closed.compareAndSet(false, true) && owned) {
+            provisioner.down(name(), GRACE);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cluster " + name() + " is closed");
+        }
+    }
+
+    /** Options of a {@link GCPCluster}; {@link #build()} starts it. */
+    public static final class Builder {
+        private String name;
+        private int workers = 2;
+        private int nthreads = 2;
+        private ByteSize memoryLimit;
+        private Duration idleTimeout = Duration.ofMinutes(30);
+        private Duration deathTimeout = Duration.ofSeconds(120);
+        private Duration startTimeout = Duration.ofMinutes(10);
+        private Path stateDirectory;
+        private final Map<String, String> options = new LinkedHashMap<>();
+        private GcpProvider provider;
+
+        private Builder() {
+        }
+
+        /** Cluster name (default {@code gcp-xxxx}); lower-case letters, digits and '-'. */
+        public Builder name(String name) {
+            this.name = ClusterNames.check(name);
+            return this;
+        }
+
+        /** The Google Cloud project (required). */
+        public Builder project(String project) {
+            return option(GcpOptions.PROJECT, project);
+        }
+
+        /** Zone of the scheduler and first choice for workers (default us-central1-a). */
+        public Builder zone(String zone) {
+            return option(GcpOptions.ZONE, zone);
+        }
+
+        /** Other zones of the same region to use when the first has no capacity. */
+        public Builder fallbackZones(String... zones) {
+            return option(GcpOptions.ZONES, String.join(",", zones));
+        }
+
+        /** Number of worker VMs (default 2). */
+        public Builder workers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** Machine type of the workers (default e2-standard-2). */
+        public Builder machineType(String machineType) {
+            return option(GcpOptions.MACHINE_TYPE, machineType);
+        }
+
+        /** Machine type of the scheduler (default e2-standard-2). */
+        public Builder schedulerMachineType(String machineType) {
+            return option(GcpOptions.SCHEDULER_MACHINE_TYPE, machineType);
+        }
+
+        /** Workers as Spot VMs, deleted on preemption; on-demand where Spot is refused (default false). */
+        public Builder spot(boolean spot) {
+            return option(GcpOptions.SPOT, Boolean.toString(spot));
+        }
+
+        /** VPC network (default {@code default}). */
+        public Builder network(String network) {
+            return option(GcpOptions.NETWORK, network);
+        }
+
+        /** Subnetwork of the zone's region; needs {@link #network}. */
+        public Builder subnetwork(String subnetwork) {
+            return option(GcpOptions.SUBNETWORK, subnetwork);
+        }
+
+        /** CIDRs allowed to reach the scheduler and dashboard (default: this machine's public address /32). */
+        public Builder allowFrom(String... cidrs) {
+            return option(GcpOptions.ALLOW_FROM, String.join(",", cidrs));
+        }
+
+        /** Where machines download the engine, and its SHA-256 (required). */
+        public Builder engine(URI url, String sha256) {
+            option(GcpOptions.ENGINE_URL, url.toString());
+            return option(GcpOptions.ENGINE_SHA256, sha256);
+        }
+
+        /** Hard limit on workers, enforced where VMs are created (default 1000). */
+        public Builder maxWorkers(int maxWorkers) {
+            return option(GcpOptions.MAX_WORKERS, Integer.toString(maxWorkers));
+        }
+
+        /** A label on every VM and disk (GCP label rules: lower-case letters, digits, '_' and '-'). */
+        public Builder label(String key, String value) {
+            return option(GcpOptions.LABEL_PREFIX + key, value);
+        }
+
+        /** Task threads per worker (default 2). */
+        public Builder nthreads(int nthreads) {
+            if (nthreads < 1) {
+                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
+            }
+            this.nthreads = nthreads;
+            return this;
+        }
+
+        /** Memory per worker, also its maximum heap (default: the JVM's default on the machine). */
+        public Builder memoryLimit(String memoryLimit) {
+            this.memoryLimit = ByteSize.parse(memoryLimit);
+            return this;
+        }
+
+        /** The scheduler stops the whole cluster after being idle this long (default 30m; zero = never). */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            return this;
+        }
+
+        /** A worker stops (and its VM deletes itself) after failing to reach its scheduler this long (default 2m). */
+        public Builder deathTimeout(Duration deathTimeout) {
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            return this;
+        }
+
+        /** Deadline for the scheduler and all workers to be registered (default 10m); also used by {@link #scale}. */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+            return this;
+        }
+
+        /** Where cluster state goes (default: the user's jcloud state directory). */
+        public Builder stateDirectory(Path stateDirectory) {
+            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
+            return this;
+        }
+
+        /** Any {@link GcpOptions} key, e.g. {@code gcp.service-account} or {@code gcp.boot-disk-gb}. */
+        public Builder option(String key, String value) {
+            if (!key.startsWith("gcp.")) {
+                throw new IllegalArgumentException("'" + key + "' is not a GCP option: keys start with gcp.");
+            }
+            options.put(key, requireNonNull(value, "value is null"));
+            return this;
+        }
+
+        /** Tests: a provider wired to a fake. */
+        Builder provider(GcpProvider provider) {
+            this.provider = requireNonNull(provider, "provider is null");
+            return this;
+        }
+
+        /**
+         * Creates the cluster and returns once every worker is registered. Options are checked
+         * before anything is created; if anything fails later, everything created is removed
+         * again before the exception is thrown.
+         */
+        public GCPCluster build() {
+            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
+                    : ClusterStateStore.forUser();
+            String clusterName = name != null ? name : ClusterNames.generate("gcp");
+            ClusterRequest request = ClusterRequest.named(clusterName)
+                    .withWorkers(workers)
+                    .withNthreads(nthreads)
+                    .withMemoryLimit(memoryLimit)
+                    .withIdleTimeout(idleTimeout)
+                    .withDeathTimeout(deathTimeout)
+                    .withStartTimeout(startTimeout);
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                request = request.withOption(e.getKey(), e.getValue());
+            }
+            // Fail on bad options here, with the option's name, before a provider or a cloud is touched.
+            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(clusterName, ClusterNames.newId(), Path.of("."),
+                    request.options()));
+            Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()),
+                    store);
+            ClusterRecord r = provisioner.up("gcp", request, ProcessHandle.current().pid());
+            return new GCPCluster(provisioner, r, true, startTimeout);
+        }
+    }
+}

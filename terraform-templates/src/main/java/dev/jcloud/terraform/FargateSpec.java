@@ -1,0 +1,79 @@
+package dev.jcloud.terraform;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What to export for AWS Fargate (ECS). The engine comes in a container image, so there is no
+ * boot script: the task definitions run the image with the engine command's arguments.
+ *
+ * @param cluster         name, id, size, allow-from, tags
+ * @param region          AWS region
+ * @param image           the engine image (its entrypoint runs the engine's main class), or empty
+ *                        to leave the variable to the operator
+ * @param schedulerCpu    Fargate CPU units of the scheduler task (1024 = 1 vCPU)
+ * @param schedulerMemory MiB of the scheduler task
+ * @param workerCpu       Fargate CPU units of a worker task
+ * @param workerMemory    MiB of a worker task
+ * @param spot            run workers on FARGATE_SPOT (the scheduler always runs on FARGATE)
+ * @param network         where the tasks run
+ */
+public record FargateSpec(FixedCluster cluster, String region, Optional<String> image, int schedulerCpu,
+                          int schedulerMemory, int workerCpu, int workerMemory, boolean spot, AwsNetwork network)
+        implements ModuleSpec {
+
+    public FargateSpec {
+        requireNonNull(cluster, "cluster is null");
+        requireNonNull(region, "region is null");
+        requireNonNull(image, "image is null");
+        requireNonNull(network, "network is null");
+    }
+
+    /** The defaults of the {@code fargate} settings: 1 vCPU and 4 GiB per task, on-demand, the default VPC. */
+    public static FargateSpec of(String name, int workers) {
+        return new FargateSpec(FixedCluster.of(name, workers), "us-east-1", Optional.empty(), 1024, 4096, 1024, 4096,
+                false, AwsNetwork.defaultVpc());
+    }
+
+    @Override
+    public String provider() {
+        return "fargate";
+    }
+
+    @Override
+    public String where() {
+        return region;
+    }
+
+    public FargateSpec withCluster(UnaryOperator<FixedCluster> change) {
+        return new FargateSpec(change.apply(cluster), region, image, schedulerCpu, schedulerMemory, workerCpu,
+                workerMemory, spot, network);
+    }
+
+    public FargateSpec withRegion(String r) {
+        return new FargateSpec(cluster, r, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, network);
+    }
+
+    public FargateSpec withImage(String i) {
+        return new FargateSpec(cluster, region, Optional.of(i), schedulerCpu, schedulerMemory, workerCpu, workerMemory,
+                spot, network);
+    }
+
+    public FargateSpec withSchedulerSize(int cpu, int memory) {
+        return new FargateSpec(cluster, region, image, cpu, memory, workerCpu, workerMemory, spot, network);
+    }
+
+    public FargateSpec withWorkerSize(int cpu, int memory) {
+        return new FargateSpec(cluster, region, image, schedulerCpu, schedulerMemory, cpu, memory, spot, network);
+    }
+
+    public FargateSpec withSpot(boolean s) {
+        return new FargateSpec(cluster, region, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, s, network);
+    }
+
+    public FargateSpec withNetwork(AwsNetwork n) {
+        return new FargateSpec(cluster, region, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, n);
+    }
+}

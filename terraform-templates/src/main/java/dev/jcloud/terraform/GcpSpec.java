@@ -1,0 +1,78 @@
+package dev.jcloud.terraform;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.provisioner.boot.EngineArtifact;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What to export for GCP Compute Engine.
+ *
+ * @param cluster              name, id, size, allow-from, labels
+ * @param project              the project, or empty for the Google provider's default
+ * @param zone                 the zone of every machine, e.g. {@code us-central1-a}
+ * @param schedulerMachineType the scheduler's machine type
+ * @param workerMachineType    the workers' machine type
+ * @param spot                 run workers as Spot VMs (deleted when preempted; the group recreates them)
+ * @param network              the VPC network (default {@code default})
+ * @param subnetwork           the subnetwork, or empty for the network's subnetwork in the region
+ * @param engine               where machines download the engine and its SHA-256
+ */
+public record GcpSpec(FixedCluster cluster, Optional<String> project, String zone, String schedulerMachineType,
+                      String workerMachineType, boolean spot, String network, Optional<String> subnetwork,
+                      EngineArtifact engine) implements ModuleSpec {
+
+    public GcpSpec {
+        requireNonNull(cluster, "cluster is null");
+        requireNonNull(project, "project is null");
+        requireNonNull(zone, "zone is null");
+        requireNonNull(schedulerMachineType, "schedulerMachineType is null");
+        requireNonNull(workerMachineType, "workerMachineType is null");
+        requireNonNull(network, "network is null");
+        requireNonNull(subnetwork, "subnetwork is null");
+        requireNonNull(engine, "engine is null");
+    }
+
+    /** The defaults of the {@code gcp} settings: us-central1-a, e2-standard-4, on-demand, the default network. */
+    public static GcpSpec of(String name, int workers, EngineArtifact engine) {
+        return new GcpSpec(FixedCluster.of(name, workers), Optional.empty(), "us-central1-a", "e2-standard-4",
+                "e2-standard-4", false, "default", Optional.empty(), engine);
+    }
+
+    @Override
+    public String provider() {
+        return "gcp";
+    }
+
+    @Override
+    public String where() {
+        return zone;
+    }
+
+    public GcpSpec withCluster(UnaryOperator<FixedCluster> change) {
+        return new GcpSpec(change.apply(cluster), project, zone, schedulerMachineType, workerMachineType, spot, network,
+                subnetwork, engine);
+    }
+
+    public GcpSpec withProject(String p) {
+        return new GcpSpec(cluster, Optional.of(p), zone, schedulerMachineType, workerMachineType, spot, network,
+                subnetwork, engine);
+    }
+
+    public GcpSpec withZone(String z) {
+        return new GcpSpec(cluster, project, z, schedulerMachineType, workerMachineType, spot, network, subnetwork, engine);
+    }
+
+    public GcpSpec withMachineTypes(String scheduler, String worker) {
+        return new GcpSpec(cluster, project, zone, scheduler, worker, spot, network, subnetwork, engine);
+    }
+
+    public GcpSpec withSpot(boolean s) {
+        return new GcpSpec(cluster, project, zone, schedulerMachineType, workerMachineType, s, network, subnetwork, engine);
+    }
+
+    public GcpSpec withNetwork(String net, Optional<String> subnet) {
+        return new GcpSpec(cluster, project, zone, schedulerMachineType, workerMachineType, spot, net, subnet, engine);
+    }
+}
