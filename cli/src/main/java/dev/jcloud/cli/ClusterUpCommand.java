@@ -7,6 +7,8 @@ import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ControllerSpecs;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.UpProgress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -138,6 +140,11 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--vm-size", paramLabel = "SIZE", description = "azure: VM size (default: Standard_D4s_v5).")
     String vmSize;
 
+    @Option(names = "--wait", paramLabel = "workers|provisioned", defaultValue = "workers",
+            description = "Return when every worker is registered (default), or once the machines are created"
+                    + " (provisioned; the engine is not yet confirmed).")
+    String waitFor;
+
     @Option(names = "--adapt", paramLabel = "MIN:MAX",
             description = "Adaptive scaling between MIN and MAX workers (a hard limit), by the controller in the"
                     + " scheduler: it adds workers when work queues and retires idle ones once their paid minimum is used.")
@@ -192,8 +199,17 @@ final class ClusterUpCommand implements Callable<Integer> {
 
         var pricing = dev.jcloud.provisioner.elastic.ClusterPricing.of(providerName, request.options(),
                 dev.jcloud.provisioner.elastic.PriceTable.bundled().withOverrides(settings.prices()));
+        if (!waitFor.equals("workers") && !waitFor.equals(Provisioner.WAIT_PROVISIONED)) {
+            throw new IllegalArgumentException("--wait: use workers or provisioned (was '" + waitFor + "')");
+        }
+        request = request.withOption(Provisioner.WAIT, waitFor);
+        PrintWriter err = spec.commandLine().getErr();
+        UpProgress progress = output.json() ? UpProgress.NONE : (step, seconds) -> {
+            err.printf("  %-50s %6.1f s%n", step, seconds);
+            err.flush();
+        };
         long start = System.nanoTime();
-        ClusterRecord record = ClusterCommand.provisioner().up(providerName, request, 0);
+        ClusterRecord record = ClusterCommand.provisioner().up(providerName, request, 0, progress);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         PrintWriter out = spec.commandLine().getOut();

@@ -104,6 +104,8 @@ final class Schema {
         k.add(optionalStringKey("aws.ami"));
         k.add(optionalStringKey("aws.engine-url"));
         k.add(optionalStringKey("aws.engine-sha256"));
+        k.add(optionalStringKey("aws.max-workers"));
+        k.add(optionalStringKey("aws.root-volume-gib"));
 
         k.add(Key.value("fargate.worker-cpu", 1024, oneOfNumbers(FARGATE_CPUS), v -> v));
         k.add(Key.value("fargate.worker-memory", 4096, wholeNumberAtLeast(512), v -> v));
@@ -119,12 +121,21 @@ final class Schema {
         k.add(optionalStringKey("gcp.network"));
         k.add(optionalStringKey("gcp.subnetwork"));
         k.add(Key.value("gcp.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
+        // Checked by the provider (before anything is created), which knows what each accepts.
+        for (String key : List.of("zones", "scheduler-machine-type", "image", "boot-disk-gb", "engine-url",
+                "engine-sha256", "max-workers", "service-account")) {
+            k.add(optionalStringKey("gcp." + key));
+        }
 
         k.add(optionalStringKey("azure.subscription"));
         k.add(stringKey("azure.location", "eastus"));
         k.add(stringKey("azure.vm-size", "Standard_D4s_v5"));
         k.add(boolKey("azure.spot"));
         k.add(Key.value("azure.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
+        for (String key : List.of("scheduler-vm-size", "vnet", "subnet", "public-ip", "image", "os-disk-gib",
+                "engine-url", "engine-sha256", "max-workers")) {
+            k.add(optionalStringKey("azure." + key));
+        }
         k.add(durationKey("azure.billing-minimum", "60s", false));
 
         k.add(Key.map("prices", Schema::checkPriceKey,

@@ -77,6 +77,16 @@ public interface CloudProvider {
         }
     }
 
+    /**
+     * Finds the resources this provider's clusters left behind with no live scheduler, in the
+     * account/project/subscription and region that {@code options} name, and (unless
+     * {@code dryRun}) deletes them. Resources younger than {@code minAge} are left alone: a cluster
+     * being created has shared resources before its scheduler starts.
+     */
+    default GcReport gc(java.util.Map<String, String> options, boolean dryRun, java.time.Duration minAge) {
+        return new GcReport(List.of(), !dryRun);
+    }
+
     /** The last {@code lines} lines of the node's boot or process log, for error messages; may be empty. */
     default String logTail(ClusterContext cluster, Node node, int lines) {
         return "";

@@ -31,6 +31,10 @@ public final class Provisioner {
     private static final int LOG_LINES = 20;
     private static final Duration POLL = Duration.ofMillis(25);
 
+    /** Request option: {@value #WAIT_PROVISIONED} returns from {@code up} once the machines exist. */
+    public static final String WAIT = "up.wait";
+    public static final String WAIT_PROVISIONED = "provisioned";
+
     private final CloudProviders providers;
     private final ClusterStateStore store;
 
@@ -51,7 +55,19 @@ public final class Provisioner {
      * @param ownerPid pid of the program that stops the cluster when done, 0 for a detached cluster
      */
     public ClusterRecord up(String providerName, ClusterRequest request, long ownerPid) {
+        return up(providerName, request, ownerPid, UpProgress.NONE);
+    }
+
+    /**
+     * As {@link #up(String, ClusterRequest, long)}, reporting each step to {@code progress}. With the
+     * request option {@value #WAIT} = {@value #WAIT_PROVISIONED} it returns once the machines are
+     * created (when the provider knows the scheduler's address at launch), without waiting for the
+     * engine to answer.
+     */
+    public ClusterRecord up(String providerName, ClusterRequest request, long ownerPid, UpProgress progress) {
         CloudProvider provider = providers.require(providerName);
+        long began = System.nanoTime();
+        UpProgress report = (step, ignored) -> progress.step(step, (System.nanoTime() - began) / 1e9);
         ControllerSpecs.adapt(request.options());   // bad bounds fail before anything is created
         String name = request.name();
         find(name).ifPresent(existing -> {
@@ -77,6 +93,7 @@ public final class Provisioner {
         Runtime.getRuntime().addShutdownHook(abort);
         try {
             provider.bootstrap(ctx);
+            report.step("shared resources (network, firewall, identity)", 0);
             EngineCommand schedulerCommand = EngineCommand.scheduler()
                     .with("--idle-timeout", Durations.format(request.idleTimeout()));
             Optional<String> spec = ControllerSpecs.forUp(provider.name(), ctx, request);
@@ -97,15 +114,23 @@ public final class Provisioner {
                 record = launchWorkers(provider, ctx, record.withEndpoint(new SchedulerEndpoint(early.get(), null)),
                         request.workers(), made);
                 store.save(record);
+                report.step("scheduler and " + request.workers() + " workers launched", 0);
+                if (WAIT_PROVISIONED.equals(request.options().get(WAIT))) {
+                    return record;
+                }
+            } else {
+                report.step("scheduler launched", 0);
             }
             SchedulerEndpoint endpoint = provider.awaitScheduler(ctx, scheduler, deadline);
             LOG.info("{}: scheduler listening at {} after {} ms", name, endpoint.scheduler(), millisSince(start));
+            report.step("scheduler listening at " + endpoint.scheduler(), 0);
             record = record.withEndpoint(endpoint);
             if (early.isEmpty()) {
                 record = launchWorkers(provider, ctx, record, request.workers(), made);
             }
             store.save(record);
-            awaitWorkers(provider, ctx, record, List.copyOf(made.subList(1, made.size())), request.workers(), deadline);
+            awaitWorkers(provider, ctx, record, List.copyOf(made.subList(1, made.size())), request.workers(), deadline,
+                    report);
             LOG.info("{}: {} workers registered after {} ms", name, request.workers(), millisSince(start));
             return record;
         } catch (RuntimeException e) {
@@ -151,7 +176,7 @@ public final class Provisioner {
             try {
                 record = launchWorkers(provider, ctx, record, workers - current.size(), made);
                 store.save(record);
-                awaitWorkers(provider, ctx, record, made, workers, deadline);
+                awaitWorkers(provider, ctx, record, made, workers, deadline, UpProgress.NONE);
             } catch (RuntimeException e) {
                 provider.terminate(ctx, made);
                 store.save(record.withNodes(provider.nodes(ctx)));
@@ -330,15 +355,22 @@ public final class Provisioner {
      * of the scheduler and of a worker that has not registered.
      */
     private void awaitWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, List<Node> launched,
-                              int total, Instant deadline) {
+                              int total, Instant deadline, UpProgress report) {
+        int[] lastReported = {-1};
         Duration remaining = Duration.between(Instant.now(), deadline);
         try (Client client = clientBuilder(record).connectTimeout(positive(remaining)).connect()) {
             while (true) {
                 remaining = Duration.between(Instant.now(), deadline);
                 try {
                     client.waitForWorkers(total, min(positive(remaining), Duration.ofMillis(250)));
+                    report.step("workers " + total + "/" + total, 0);
                     return;
                 } catch (ClusterUnavailableException e) {
+                    int now = registered(client);
+                    if (now != lastReported[0]) {
+                        lastReported[0] = now;
+                        report.step("workers " + now + "/" + total, 0);
+                    }
                     Set<String> alive = provider.nodes(ctx).stream().map(Node::name).collect(Collectors.toSet());
                     for (Node n : launched) {
                         if (!alive.contains(n.name())) {

@@ -90,11 +90,18 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
 
     /**
      * The SDK's default credential chain (environment, profile, SSO, instance/task role) and the
-     * standard {@code AWS_ENDPOINT_URL} environment variable, read here because the pinned SDK
-     * predates its built-in support (an emulator such as moto or LocalStack).
+     * standard {@code AWS_ENDPOINT_URL} environment variable (or {@code aws.endpointUrl} system
+     * property), read here because the pinned SDK predates its built-in support (an emulator such
+     * as moto or LocalStack).
      */
     static Factory defaults() {
-        return factory(DefaultCredentialsProvider.create(), endpointFromEnvironment(System.getenv()));
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        // The newer SDKs' system property, for programs (and tests) that cannot set the environment.
+        String property = System.getProperty("aws.endpointUrl");
+        if (property != null) {
+            env.put("AWS_ENDPOINT_URL", property);
+        }
+        return factory(DefaultCredentialsProvider.create(), endpointFromEnvironment(env));
     }
 
     /** {@code AWS_ENDPOINT_URL} when set and not blank. */

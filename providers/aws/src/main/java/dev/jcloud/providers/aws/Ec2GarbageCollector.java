@@ -1,5 +1,6 @@
 package dev.jcloud.providers.aws;
 
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.NodeRole;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ final class Ec2GarbageCollector {
         for (Instance i : tagged) {
             Map<String, String> tags = Tags.toMap(i.tags());
             String id = tags.get(ClusterContext.ID_TAG);
-            if (!alive.contains(id) && i.launchTime().isBefore(youngest)) {
+            if (!alive.contains(id) && i.launchTime().isBefore(youngest) && ours(tags)) {
                 names.putIfAbsent(id, tags.get(ClusterContext.NAME_TAG));
                 items.add(new GcReport.Item(tags.get(ClusterContext.NAME_TAG), id, "instance", i.instanceId()));
             }
@@ -84,10 +85,20 @@ final class Ec2GarbageCollector {
         return new GcReport(items, true);
     }
 
+    /**
+     * Whether an EC2 cluster made by {@code cluster up} owns the resource: Fargate clusters share the
+     * network pieces and tag keys ({@code jcloud.provider=fargate}, with their own gc), and a
+     * Terraform-exported cluster ({@code jcloud.creator=terraform}) is Terraform's to remove.
+     */
+    static boolean ours(Map<String, String> tags) {
+        String provider = tags.get(FargateNames.PROVIDER_TAG);
+        return (provider == null || provider.equals("aws")) && !"terraform".equals(tags.get(Tags.CREATOR));
+    }
+
     private static void addShared(List<GcReport.Item> items, Map<String, String> names, Set<String> alive,
                                   Instant youngest, Map<String, String> tags, String kind, String resourceId) {
         String id = tags.get(ClusterContext.ID_TAG);
-        if (id == null || alive.contains(id)) {
+        if (id == null || alive.contains(id) || !ours(tags)) {
             return;
         }
         long created = parse(tags.get(Tags.CREATED));

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.aws;
 
+import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.CloudProvider;
@@ -443,6 +444,7 @@ public final class Ec2Provider implements CloudProvider {
      * (unless {@code dryRun}) deletes them. Resources younger than {@code minAge} are left alone: a
      * cluster being created has shared resources before its scheduler starts.
      */
+    @Override
     public GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
         return new Ec2GarbageCollector(this).collect(options, dryRun, minAge);
     }

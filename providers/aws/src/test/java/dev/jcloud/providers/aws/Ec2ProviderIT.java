@@ -1,5 +1,6 @@
 package dev.jcloud.providers.aws;
 
+import dev.jcloud.provisioner.GcReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.azure;
 
+import dev.jcloud.provisioner.GcReport;
 import com.azure.core.util.Context;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
@@ -60,7 +61,7 @@ final class AzureGarbageCollector {
         ClusterResourceGroup groups = new ClusterResourceGroup(azure);
         for (GcReport.Item item : items) {
             LOG.info("gc: deleting resource group {} of cluster {} ({}), {} VM(s) in it", item.id(), item.clusterName(),
-                    item.clusterId(), item.vms());
+                    item.clusterId(), item.contains());
             groups.delete(String.valueOf(item.clusterName()), item.id(), Instant.now().plus(options.deleteTimeout()));
         }
         return new GcReport(items, true);

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.azure;
 
+import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
@@ -274,6 +275,7 @@ public final class AzureProvider implements CloudProvider {
      * has no running scheduler, and (unless {@code dryRun}) deletes them. Groups younger than
      * {@code minAge} are left alone: a cluster being created has its group before its scheduler.
      */
+    @Override
     public GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
         return new AzureGarbageCollector(this).collect(options, dryRun, minAge);
     }

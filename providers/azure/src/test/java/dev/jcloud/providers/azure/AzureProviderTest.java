@@ -1,5 +1,6 @@
 package dev.jcloud.providers.azure;
 
+import dev.jcloud.provisioner.GcReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -395,7 +396,7 @@ class AzureProviderTest {
         assertThat(dry.deleted()).isFalse();
         assertThat(dry.clusterIds()).containsExactlyInAnyOrder(crashed.id(), stopped.id());
         assertThat(dry.items()).filteredOn(i -> i.clusterId().equals(stopped.id())).singleElement()
-                .satisfies(i -> assertThat(i.vms()).isEqualTo(2));
+                .satisfies(i -> assertThat(i.contains()).isEqualTo(2));
         assertThat(dry.items()).extracting(GcReport.Item::id).doesNotContain("team-data");
         assertThat(jcloudGroups()).hasSize(4);
         assertThat(provider.gc(ARM.options(Map.of()), true, Duration.ofHours(1)).items())

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.gcp;
 
+import dev.jcloud.provisioner.GcReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.compute.v1.Disk;
 import com.google.cloud.compute.v1.Firewall;

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.gcp;
 
+import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import com.google.api.gax.rpc.ApiException;
@@ -525,6 +526,7 @@ public final class GcpProvider implements CloudProvider {
      * than {@code minAge} (a cluster being created has firewall rules before its scheduler), and
      * unless {@code dryRun} deletes them cluster by cluster with {@link #deleteSharedResources}.
      */
+    @Override
     public GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
         return new GceGarbageCollector(this).collect(options, dryRun, minAge);
     }

@@ -1,0 +1,351 @@
+package dev.jcloud.providers.aws;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.config.Durations;
+import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.ControllerSpecs;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.api.Cluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A cluster on AWS EC2 virtual machines: a scheduler and N workers, each booted by the same
+ * rendered boot script, in the region's default VPC (or the given subnet/VPC), behind a security
+ * group that lets only {@link Builder#allowFrom allow-from} reach the scheduler.
+ *
+ * <pre>{@code
+ * try (EC2Cluster cluster = EC2Cluster.builder()
+ *         .region("us-east-1").workers(10).workerType("m6i.large").spot(true).build();
+ *      Client client = cluster.connect()) {
+ *     long answer = client.submit(() -> 6L * 7).get();
+ * }   // close() terminates every instance and removes every resource the cluster created
+ * }</pre>
+ *
+ * <p>By default the machines run Amazon Linux 2023 and download this program's own engine, which
+ * the provider publishes to S3 (see {@link Ec2Provider}). Credentials come from the AWS SDK's
+ * default chain. A cluster built here also appears in {@code jcloud cluster list} and can be
+ * removed with {@code jcloud cluster down NAME} from any machine; if this program dies without
+ * closing it, the scheduler removes its cluster after its idle timeout, and
+ * {@code jcloud cluster gc --provider aws} finds what is left.
+ */
+public final class EC2Cluster implements Cluster {
+
+    private static final Duration GRACE = Duration.ofSeconds(30);
+
+    private final Provisioner provisioner;
+    private final boolean owned;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+    private volatile ClusterRecord record;
+
+    private EC2Cluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
+        this.provisioner = provisioner;
+        this.record = record;
+        this.owned = owned;
+        if (owned) {
+            // Normal exit or Ctrl-C of the program also removes its cluster.
+            shutdownHook = new Thread(this::stop, "jcloud-ec2-cluster-" + record.name() + "-shutdown");
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+        } else {
+            shutdownHook = null;
+        }
+    }
+
+    /** Options for a new EC2 cluster. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A handle on the running EC2 cluster {@code name} (for example one started with
+     * {@code jcloud cluster up --provider aws}); {@link #close()} leaves it running.
+     */
+    public static EC2Cluster attach(String name) {
+        return attach(name, ClusterStateStore.forUser(), new Ec2Provider());
+    }
+
+    static EC2Cluster attach(String name, ClusterStateStore store, Ec2Provider provider) {
+        Provisioner provisioner = new Provisioner(CloudProviders.of(provider), store);
+        ClusterRecord r = provisioner.find(name).orElseThrow(
+                () -> new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
+        if (!r.provider().equals(provider.name())) {
+            throw new ProvisionException("cluster " + name + " runs on " + r.provider() + ", not on EC2");
+        }
+        return new EC2Cluster(provisioner, r, false);
+    }
+
+    @Override
+    public String name() {
+        return record.name();
+    }
+
+    @Override
+    public String schedulerAddress() {
+        return record.scheduler();
+    }
+
+    @Override
+    public String dashboardAddress() {
+        return record.dashboard();
+    }
+
+    @Override
+    public Client connect() {
+        checkOpen();
+        return provisioner.connect(record);
+    }
+
+    /** Number of worker machines last seen. */
+    public int workers() {
+        return record.workers().size();
+    }
+
+    @Override
+    public void scale(int workers) {
+        checkOpen();
+        record = provisioner.scale(name(), workers, Duration.ofMinutes(10));
+    }
+
+    /** Removes the cluster if this object started it (waiting until every machine is terminated); idempotent. */
+    @Override
+    public void close() {
+        if (owned && shutdownHook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running or about to
+            }
+        }
+        stop();
+    }
+
+    private void stop() {
+        if (closed.compareAndSet(false, true) && owned) {
+            provisioner.down(name(), GRACE);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("cluster " + name() + " is closed");
+        }
+    }
+
+    /** Options of an {@link EC2Cluster}; {@link #build()} creates it and validates them first. */
+    public static final class Builder {
+        private final Map<String, String> options = new LinkedHashMap<>();
+        private String name;
+        private int workers = 4;
+        private int nthreads = 1;
+        private ByteSize memoryLimit;
+        private Duration idleTimeout = Duration.ofMinutes(20);
+        private Duration deathTimeout = Duration.ofSeconds(60);
+        private Duration startTimeout = Duration.ofMinutes(10);
+        private int adaptMin;
+        private int adaptMax;
+        private Duration adaptTarget;
+        private Path stateDirectory;
+        private boolean detached;
+        private Ec2Provider provider;
+
+        private Builder() {
+        }
+
+        /** Cluster name (default {@code ec2-xxxx}); lower-case letters, digits and '-'. */
+        public Builder name(String name) {
+            this.name = ClusterNames.check(name);
+            return this;
+        }
+
+        /** AWS region (default us-east-1). */
+        public Builder region(String region) {
+            return option(AwsOptions.REGION, region);
+        }
+
+        /** Number of worker machines (default 4). */
+        public Builder workers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /** Instance type of the workers (default m6i.large); checked against the region's offerings. */
+        public Builder workerType(String type) {
+            return option(AwsOptions.WORKER_TYPE, type);
+        }
+
+        /** Instance type of the scheduler (default m6i.large). */
+        public Builder schedulerType(String type) {
+            return option(AwsOptions.SCHEDULER_TYPE, type);
+        }
+
+        /** Machine image (default: the region's latest Amazon Linux 2023); needs bash and curl. */
+        public Builder ami(String amiId) {
+            return option(AwsOptions.AMI, amiId);
+        }
+
+        /** Workers on the spot market, falling back to on-demand when spot capacity is refused (default false). */
+        public Builder spot(boolean spot) {
+            return option(AwsOptions.SPOT, Boolean.toString(spot));
+        }
+
+        /** Size of each machine's encrypted root volume in GiB (default 20). */
+        public Builder rootVolumeGiB(int gib) {
+            return option(AwsOptions.ROOT_VOLUME_GIB, Integer.toString(gib));
+        }
+
+        /**
+         * Where machines download the engine, and its SHA-256 (default: this program's own engine,
+         * published to S3 and fetched over a short-lived presigned URL).
+         */
+        public Builder engine(java.net.URI url, String sha256) {
+            option(AwsOptions.ENGINE_URL, url.toString());
+            return option(AwsOptions.ENGINE_SHA256, sha256);
+        }
+
+        /** Run in this subnet (default: the default VPC, or a dedicated VPC when there is none). */
+        public Builder subnet(String subnetId) {
+            return option(AwsOptions.SUBNET, subnetId);
+        }
+
+        /** Run in this VPC, or {@code new} for a dedicated one that is deleted with the cluster. */
+        public Builder vpc(String vpcId) {
+            return option(AwsOptions.VPC, vpcId);
+        }
+
+        /** Who may reach the scheduler and dashboard ports, as CIDR blocks (default: this machine's public address). */
+        public Builder allowFrom(String... cidrs) {
+            return option(AwsOptions.ALLOW_FROM, String.join(",", cidrs));
+        }
+
+        /** Hard limit on the number of workers, enforced where machines are started (default 1000). */
+        public Builder maxWorkers(int max) {
+            return option(AwsOptions.MAX_WORKERS, Integer.toString(max));
+        }
+
+        /** A tag on every resource of the cluster, besides jcloud's own. */
+        public Builder tag(String key, String value) {
+            return option(AwsOptions.TAG_PREFIX + key, value);
+        }
+
+        /** Task threads per worker (default 1). */
+        public Builder nthreads(int nthreads) {
+            if (nthreads < 1) {
+                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
+            }
+            this.nthreads = nthreads;
+            return this;
+        }
+
+        /** Memory a worker may use for results (default: its JVM's maximum heap). */
+        public Builder memoryLimit(String memoryLimit) {
+            this.memoryLimit = ByteSize.parse(memoryLimit);
+            return this;
+        }
+
+        /** The cluster removes its workers after no tasks and no clients for this long (default 20m; zero = never). */
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            return this;
+        }
+
+        /** A worker exits after failing to reach its scheduler this long (default 60s). */
+        public Builder deathTimeout(Duration deathTimeout) {
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            return this;
+        }
+
+        /** Deadline for the scheduler and all workers to be registered (default 10 minutes: machines take minutes to boot). */
+        public Builder startTimeout(Duration startTimeout) {
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+            return this;
+        }
+
+        /** Adaptive scaling between {@code min} and {@code max} workers (a hard limit) by the in-cluster controller. */
+        public Builder adapt(int min, int max) {
+            this.adaptMin = min;
+            this.adaptMax = max;
+            return this;
+        }
+
+        /** Seconds of queued work per worker the controller aims for (default 5 s). */
+        public Builder adaptTargetDuration(Duration target) {
+            this.adaptTarget = requireNonNull(target, "target is null");
+            return this;
+        }
+
+        /** Where cluster state goes (default: the user's jcloud state directory). */
+        public Builder stateDirectory(Path stateDirectory) {
+            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
+            return this;
+        }
+
+        /**
+         * A cluster that outlives this program (what {@code jcloud cluster up} does): {@link #close()}
+         * then leaves it running; remove it with {@code jcloud cluster down NAME}.
+         */
+        public Builder detached(boolean detached) {
+            this.detached = detached;
+            return this;
+        }
+
+        /** The provider to use (tests: one pointed at an emulator). */
+        Builder provider(Ec2Provider provider) {
+            this.provider = requireNonNull(provider, "provider is null");
+            return this;
+        }
+
+        private Builder option(String key, String value) {
+            options.put(key, requireNonNull(value, key + " is null"));
+            return this;
+        }
+
+        /**
+         * Creates the cluster and returns once every worker is registered. Bad settings fail before
+         * anything is created; any other failure removes what was created before it is thrown.
+         */
+        public EC2Cluster build() {
+            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("ec2"))
+                    .withWorkers(workers)
+                    .withNthreads(nthreads)
+                    .withMemoryLimit(memoryLimit)
+                    .withIdleTimeout(idleTimeout)
+                    .withDeathTimeout(deathTimeout)
+                    .withStartTimeout(startTimeout);
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                request = request.withOption(e.getKey(), e.getValue());
+            }
+            if (adaptMax > 0) {
+                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
+                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
+                if (adaptTarget != null) {
+                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
+                }
+            }
+            // Bad settings fail here, before the provisioner would start (and then undo) anything.
+            AwsOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options()));
+            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
+                    : ClusterStateStore.forUser();
+            Ec2Provider p = provider != null ? provider : new Ec2Provider();
+            Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);
+            long owner = detached ? 0 : ProcessHandle.current().pid();
+            ClusterRecord r = provisioner.up(p.name(), request, owner);
+            return new EC2Cluster(provisioner, r, !detached);
+        }
+    }
+}

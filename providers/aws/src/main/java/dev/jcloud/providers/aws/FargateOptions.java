@@ -1,0 +1,158 @@
+package dev.jcloud.providers.aws;
+
+import dev.jcloud.provisioner.ClusterContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The Fargate settings of a cluster, read from {@link ClusterContext#options()} (so that
+ * {@code scale} and {@code down} in another process use the same ones) and validated before
+ * anything is created.
+ *
+ * <p>The shared {@code aws.*} keys come through {@link AwsOptions} (region, subnet, vpc,
+ * allow-from, max-workers, terminate-timeout, tags). The Fargate keys:
+ * {@code fargate.worker-cpu} and {@code fargate.scheduler-cpu} (Fargate CPU units, 1024 = one
+ * vCPU; default 1024), {@code fargate.worker-memory} and {@code fargate.scheduler-memory} (MiB,
+ * a size Fargate accepts with that CPU; default 4096), {@code fargate.image} (the engine
+ * container image, built and pushed with
+ * {@code mvn -Pimage -pl cli -am package -Djcloud.image=...}; required to create or launch),
+ * {@code fargate.spot} (workers on FARGATE_SPOT with on-demand fallback; default false),
+ * {@code fargate.log-retention-days} (a retention CloudWatch Logs offers; default 7) and
+ * {@code fargate.worker-public-ip} (default true: without a NAT gateway or VPC endpoints a task
+ * needs a public address to pull its image; inbound traffic is still limited by the group).
+ */
+public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB, int schedulerCpu,
+                             int schedulerMemoryMiB, Optional<String> image, boolean spot, int logRetentionDays,
+                             boolean workerPublicIp) {
+
+    public static final String WORKER_CPU = "fargate.worker-cpu";
+    public static final String WORKER_MEMORY = "fargate.worker-memory";
+    public static final String SCHEDULER_CPU = "fargate.scheduler-cpu";
+    public static final String SCHEDULER_MEMORY = "fargate.scheduler-memory";
+    public static final String IMAGE = "fargate.image";
+    public static final String SPOT = "fargate.spot";
+    public static final String LOG_RETENTION_DAYS = "fargate.log-retention-days";
+    public static final String WORKER_PUBLIC_IP = "fargate.worker-public-ip";
+
+    /** The CPU units of a Fargate Linux task. */
+    static final List<Integer> CPUS = List.of(256, 512, 1024, 2048, 4096, 8192, 16384);
+    /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+    static final List<Integer> RETENTION_DAYS = List.of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
+            731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
+    /**
+     * What ECS accepts as a container image: up to 255 letters, digits and {@code -_:./#@}. Checked
+     * here so that quotes, spaces, {@code ${} or newlines never reach a task definition.
+     */
+    private static final Pattern IMAGE_REFERENCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/#@-]{0,254}");
+    /** ECS allows 50 tags per resource; jcloud's own take up to 8. */
+    static final int MAX_USER_TAGS = 40;
+
+    /** Reads and validates the options; every message names the option and what is accepted. */
+    public static FargateOptions of(ClusterContext cluster) {
+        AwsOptions aws = AwsOptions.of(cluster);
+        Map<String, String> o = cluster.options();
+        if (aws.userTags().size() > MAX_USER_TAGS) {
+            throw new IllegalArgumentException("too many " + AwsOptions.TAG_PREFIX + "* tags (" + aws.userTags().size()
+                    + "): ECS allows 50 tags per task, use at most " + MAX_USER_TAGS);
+        }
+        int workerCpu = cpu(o, WORKER_CPU);
+        int workerMemory = memory(o, WORKER_MEMORY, WORKER_CPU, workerCpu);
+        int schedulerCpu = cpu(o, SCHEDULER_CPU);
+        int schedulerMemory = memory(o, SCHEDULER_MEMORY, SCHEDULER_CPU, schedulerCpu);
+        Optional<String> image = Optional.ofNullable(o.get(IMAGE)).map(String::strip);
+        image.ifPresent(i -> {
+            if (!IMAGE_REFERENCE.matcher(i).matches()) {
+                throw AwsOptions.invalid(IMAGE, i, "a container image reference such as"
+                        + " 123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0 (up to 255 letters, digits"
+                        + " and -_:./#@)");
+            }
+        });
+        boolean spot = bool(o, SPOT, false);
+        int retention = whole(o, LOG_RETENTION_DAYS, 7);
+        if (!RETENTION_DAYS.contains(retention)) {
+            throw AwsOptions.invalid(LOG_RETENTION_DAYS, o.get(LOG_RETENTION_DAYS), "one of " + join(RETENTION_DAYS));
+        }
+        boolean workerPublicIp = bool(o, WORKER_PUBLIC_IP, true);
+        return new FargateOptions(aws, workerCpu, workerMemory, schedulerCpu, schedulerMemory, image, spot, retention,
+                workerPublicIp);
+    }
+
+    /** The image; creating or launching needs one. */
+    String requireImage() {
+        return image.orElseThrow(() -> new IllegalArgumentException("set the engine container image with " + IMAGE
+                + " (build and push it with: mvn -B -Pimage -pl cli -am package -Djcloud.image=REGISTRY/jcloud-engine:TAG,"
+                + " to a registry the cluster's tasks can pull from, e.g. Amazon ECR)"));
+    }
+
+    /**
+     * Null if Fargate runs a Linux task with {@code cpu} units and {@code memory} MiB, else the
+     * memory sizes allowed with that CPU. (The same table as the config module's check, which
+     * is not visible from here.)
+     */
+    static String allowedMemory(int cpu, int memory) {
+        return switch (cpu) {
+            case 256 -> memory == 512 || memory == 1024 || memory == 2048 ? null : "512, 1024 or 2048";
+            case 512 -> range(memory, 1024, 4096, 1024);
+            case 1024 -> range(memory, 2048, 8192, 1024);
+            case 2048 -> range(memory, 4096, 16384, 1024);
+            case 4096 -> range(memory, 8192, 30720, 1024);
+            case 8192 -> range(memory, 16384, 61440, 4096);
+            case 16384 -> range(memory, 32768, 122880, 8192);
+            default -> throw new IllegalArgumentException("not a Fargate CPU size: " + cpu);
+        };
+    }
+
+    private static String range(int memory, int min, int max, int step) {
+        return memory >= min && memory <= max && (memory - min) % step == 0 ? null
+                : min + " to " + max + " in steps of " + step;
+    }
+
+    private static int cpu(Map<String, String> o, String key) {
+        int cpu = whole(o, key, 1024);
+        if (!CPUS.contains(cpu)) {
+            throw AwsOptions.invalid(key, o.get(key), "Fargate CPU units, one of " + join(CPUS) + " (1024 = one vCPU)");
+        }
+        return cpu;
+    }
+
+    private static int memory(Map<String, String> o, String key, String cpuKey, int cpu) {
+        int memory = whole(o, key, 4096);
+        String allowed = allowedMemory(cpu, memory);
+        if (allowed != null) {
+            throw AwsOptions.invalid(key, o.getOrDefault(key, Integer.toString(memory)),
+                    "MiB that Fargate offers with " + cpuKey + "=" + cpu + ": " + allowed);
+        }
+        return memory;
+    }
+
+    private static int whole(Map<String, String> o, String key, int fallback) {
+        String v = o.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw AwsOptions.invalid(key, v, "a whole number");
+        }
+    }
+
+    private static boolean bool(Map<String, String> o, String key, boolean fallback) {
+        String v = o.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        return switch (v.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw AwsOptions.invalid(key, v, "true or false");
+        };
+    }
+
+    private static String join(List<Integer> values) {
+        return String.join(", ", values.stream().map(String::valueOf).toList());
+    }
+}
