@@ -17,16 +17,18 @@ final class IamPolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--provider", required = true, paramLabel = "NAME", description = "aws")
+    @Option(names = "--provider", required = true, paramLabel = "NAME", description = "aws or fargate")
     String provider;
 
     @Override
     public Integer call() {
         String policy = switch (provider) {
             case "aws" -> UserPolicies.ec2();
-            case "fargate", "gcp", "azure" -> throw new IllegalArgumentException("--provider: the " + provider
-                    + " policy is not written yet; jcloud iam-policy knows aws");
-            default -> throw new IllegalArgumentException("--provider: unknown provider '" + provider + "': use aws");
+            case "fargate" -> UserPolicies.fargate();
+            case "gcp", "azure" -> throw new IllegalArgumentException("--provider: iam-policy prints AWS IAM policies;"
+                    + " for " + provider + " see the provider's README for the roles it needs");
+            default -> throw new IllegalArgumentException("--provider: unknown provider '" + provider
+                    + "': use aws or fargate");
         };
         PrintWriter out = spec.commandLine().getOut();
         out.println(policy);

@@ -54,6 +54,47 @@ public final class UserPolicies {
                         "ssm:DeleteParameters", "ssm:AddTagsToResource"), List.of("arn:aws:ssm:*:*:parameter/jcloud/*"), null),
                 statement("DefaultImage", List.of("ssm:GetParameter"),
                         List.of("arn:aws:ssm:*::parameter" + MachineImages.AL2023_PARAMETER + "*"), null));
+        return document(statements);
+    }
+
+    /**
+     * The policy document for Fargate clusters: the EC2 network and security-group actions, ECS,
+     * CloudWatch Logs, the task roles under {@code /jcloud-fargate/} and the cluster parameters.
+     * The actions are those {@code FargateProviderIT} recorded over a whole cluster life.
+     */
+    public static String fargate() {
+        Map<String, Object> tagged = Map.of("Null", Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, "false"));
+        List<Object> statements = List.of(
+                statement("Read", List.of("sts:GetCallerIdentity", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+                        "ec2:DescribeSecurityGroups", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
+                        "ec2:DescribeNetworkInterfaces", "ecs:DescribeClusters", "ecs:ListClusters",
+                        "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DescribeTasks", "ecs:ListTasks",
+                        "logs:DescribeLogGroups", "logs:ListTagsLogGroup", "logs:GetLogEvents", "iam:ListRoles"),
+                        List.of("*"), null),
+                statement("CreateClusterResources", List.of("ec2:CreateTags", "ec2:CreateVpc", "ec2:ModifyVpcAttribute",
+                        "ec2:CreateSubnet", "ec2:ModifySubnetAttribute", "ec2:CreateInternetGateway",
+                        "ec2:AttachInternetGateway", "ec2:CreateRouteTable", "ec2:CreateRoute", "ec2:AssociateRouteTable",
+                        "ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupIngress", "ecs:CreateCluster", "ecs:PutClusterCapacityProviders",
+                        "ecs:RegisterTaskDefinition", "ecs:RunTask", "ecs:TagResource", "logs:CreateLogGroup",
+                        "logs:PutRetentionPolicy", "logs:TagResource", "logs:TagLogGroup"), List.of("*"), null),
+                statement("RemoveOnlyJcloudResources", List.of("ec2:DeleteSecurityGroup", "ec2:DeleteSubnet",
+                        "ec2:DeleteVpc", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteRouteTable",
+                        "ec2:DisassociateRouteTable", "ecs:StopTask", "ecs:DeleteCluster",
+                        "ecs:DeregisterTaskDefinition"), List.of("*"), tagged),
+                statement("RemoveJcloudLogGroups", List.of("logs:DeleteLogGroup"),
+                        List.of("arn:aws:logs:*:*:log-group:/jcloud/*"), null),
+                statement("TaskRolesUnderJcloudPath", List.of("iam:CreateRole", "iam:GetRole", "iam:TagRole",
+                        "iam:ListRoleTags", "iam:PutRolePolicy", "iam:ListRolePolicies", "iam:DeleteRolePolicy",
+                        "iam:DeleteRole"), List.of("arn:aws:iam::*:role/jcloud-fargate/*"), null),
+                statement("PassOnlyJcloudRolesToEcs", List.of("iam:PassRole"),
+                        List.of("arn:aws:iam::*:role/jcloud-fargate/*"),
+                        Map.of("StringEquals", Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com"))),
+                statement("ClusterSecrets", List.of("ssm:PutParameter", "ssm:GetParameter", "ssm:GetParametersByPath",
+                        "ssm:DeleteParameters", "ssm:AddTagsToResource"), List.of("arn:aws:ssm:*:*:parameter/jcloud/*"), null));
+        return document(statements);
+    }
+
+    private static String document(List<Object> statements) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("Version", "2012-10-17");
         doc.put("Statement", statements);

@@ -72,6 +72,7 @@ class FargateProviderIT {
     private static final Filter JCLOUD = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
 
     private static FargateMotoProxy proxy;
+    private static final RecordedCalls CALLS = new RecordedCalls();
 
     @TempDir
     Path dir;
@@ -90,11 +91,20 @@ class FargateProviderIT {
         proxy.close();
     }
 
+    /** Every call of every test above, through the provider's clients: 'jcloud iam-policy --provider fargate' allows them. */
+    @AfterAll
+    static void theUserPolicyAllowsEveryCallTheProviderMade() {
+        assertThat(CALLS.actions()).contains("ecs:RunTask", "ecs:CreateCluster", "logs:CreateLogGroup", "iam:CreateRole");
+        assertThat(CALLS.notAllowedBy(UserPolicies.fargate())).as("calls the Fargate user policy does not allow").isEmpty();
+    }
+
     @BeforeEach
     void setUp() {
         proxy.reset();
-        AwsClients.Factory factory = AwsClients.factory(MOTO.credentials(), Optional.of(proxy.endpoint()));
-        aws = factory.create(REGION);
+        // The provider's calls are recorded for the policy check; the test's own (assertions) are not.
+        AwsClients.Factory factory = AwsClients.factory(MOTO.credentials(), Optional.of(proxy.endpoint()),
+                List.of(CALLS));
+        aws = AwsClients.factory(MOTO.credentials(), Optional.of(proxy.endpoint())).create(REGION);
         provider = new FargateProvider(factory, CallerAddress.fixed(CALLER), host -> {
             probed.add(host);
             return false;
