@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
         description = "Start, inspect, resize and stop clusters.",
         subcommands = {ClusterUpCommand.class, ClusterListCommand.class, ClusterStatusCommand.class,
-                ClusterScaleCommand.class, ClusterDownCommand.class, ClusterCredentialsCommand.class, ClusterGcCommand.class})
+                ClusterScaleCommand.class, ClusterDownCommand.class, ClusterLogsCommand.class,
+                ClusterCredentialsCommand.class, ClusterGcCommand.class})
 final class ClusterCommand {
 
     /** The provisioner over every provider in this build and the user's state directory. */

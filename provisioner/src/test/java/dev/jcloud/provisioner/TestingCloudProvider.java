@@ -11,7 +11,7 @@ import java.util.function.Function;
  * An in-memory provider (the idea of jclouds' "stub" provider): nodes are entries in a list, and
  * tests decide what the scheduler wait does.
  */
-final class TestingCloudProvider implements CloudProvider {
+public final class TestingCloudProvider implements CloudProvider {
 
     final List<Node> running = new ArrayList<>();
     final List<Node> terminated = new ArrayList<>();
@@ -21,7 +21,7 @@ final class TestingCloudProvider implements CloudProvider {
     private final String name;
     private Function<Node, SchedulerEndpoint> schedulerWait = n -> new SchedulerEndpoint("127.0.0.1:1", null);
 
-    TestingCloudProvider(String name) {
+    public TestingCloudProvider(String name) {
         this.name = name;
     }
 

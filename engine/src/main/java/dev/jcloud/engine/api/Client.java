@@ -1,9 +1,11 @@
 package dev.jcloud.engine.api;
 
 import dev.jcloud.engine.internal.client.ClientSession;
+import dev.jcloud.engine.internal.client.ObservationCalls;
 import dev.jcloud.engine.internal.client.ResultSlot;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.report.PerformanceRecorder;
 import dev.jcloud.engine.internal.task.TaskFunction;
 import dev.jcloud.engine.internal.task.TaskFunctions;
 import dev.jcloud.engine.proto.Arg;
@@ -17,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
@@ -43,9 +47,11 @@ public final class Client implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final ClientSession session;
+    private final ObservationCalls observation;
 
-    private Client(ClientSession session) {
+    private Client(ClientSession session, ObservationCalls observation) {
         this.session = session;
+        this.observation = observation;
     }
 
     /** Connects to the scheduler at host:port over plaintext (loopback clusters). */
@@ -206,6 +212,50 @@ public final class Client implements AutoCloseable {
         return session.retire(RetireRequest.newBuilder().setCount(count).build());
     }
 
+    /**
+     * The scheduler's recent log lines, oldest first: the last 2,000 or so it keeps in memory (a
+     * line with a stack trace spans several text lines). Works wherever the scheduler runs.
+     */
+    public List<String> schedulerLogs() {
+        return observation.schedulerLogs(0);
+    }
+
+    /**
+     * Every connected worker's recent log lines by worker name, oldest first, read from the
+     * workers directly (as large results are). A worker that cannot be reached maps to one line
+     * starting with {@code "! "} that says why.
+     */
+    public Map<String, List<String>> workerLogs() {
+        Map<String, String> workers = new LinkedHashMap<>();
+        for (WorkerInfo w : session.info().getWorkersList()) {
+            workers.put(w.getName(), w.getAddress());
+        }
+        return observation.workerLogs(workers, 0);
+    }
+
+    /**
+     * Starts recording a performance report of the cluster; closing the returned object writes
+     * {@code html}, one self-contained page (task stream with transfers and spills, durations per
+     * kind, transfers per worker, worker memory over time). Use it around a block of work:
+     * {@code try (var r = client.performanceReport(Path.of("report.html"))) { ... }}.
+     */
+    public PerformanceReport performanceReport(Path html) {
+        Objects.requireNonNull(html, "html is null");
+        ClusterInfo info = session.info();
+        PerformanceRecorder recorder = new PerformanceRecorder(new PerformanceRecorder.Source() {
+            @Override
+            public dev.jcloud.engine.proto.PerformanceData performance(long sinceSeq) {
+                return observation.performance(sinceSeq);
+            }
+
+            @Override
+            public ClusterInfo info() {
+                return session.info();
+            }
+        });
+        return new PerformanceReport(html, recorder, info.getSchedulerAddress(), info.getEngineVersion());
+    }
+
     /** Stops the scheduler and every worker. */
     public void shutdownCluster() {
         session.shutdownCluster("requested by client");
@@ -218,6 +268,7 @@ public final class Client implements AutoCloseable {
 
     @Override
     public void close() {
+        observation.close();
         session.close();
     }
 
@@ -306,7 +357,8 @@ public final class Client implements AutoCloseable {
             if (l == null) {
                 l = Client.class.getClassLoader();
             }
-            return new Client(ClientSession.open(address, security, name, timeout, l));
+            return new Client(ClientSession.open(address, security, name, timeout, l),
+                    new ObservationCalls(address, security));
         }
     }
 }

@@ -373,6 +373,9 @@ final class SchedulerCore {
         for (MissingDep m : batch.getMissingList()) {
             missing(w, m);
         }
+        for (dev.jcloud.engine.proto.Activity a : batch.getActivitiesList()) {
+            stream.recordActivity(w.name(), a);
+        }
         for (long key : batch.getStolenList()) {
             TaskRecord t = tasks.get(key);
             if (t != null && t.state == TaskRecord.PROCESSING && t.processingOn == w) {
@@ -1200,7 +1203,9 @@ final class SchedulerCore {
             b.addWorkers(WorkerInfo.newBuilder().setName(w.name()).setAddress(w.address())
                     .setNthreads(w.nthreads()).setMemoryLimit(w.hello.getMemoryLimit()).setLast(w.last)
                     .setProcessing(w.processing.size()).setHeld(w.held).setConnectedMillis(w.connectedMillis)
-                    .addAllResources(w.hello.getResourcesList()).setPid(w.hello.getPid()).setRetiring(w.retiring));
+                    .addAllResources(w.hello.getResourcesList()).setPid(w.hello.getPid()).setRetiring(w.retiring)
+                    .setSpillFraction(w.hello.getSpillFraction()).setPauseFraction(w.hello.getPauseFraction())
+                    .setTerminateFraction(w.hello.getTerminateFraction()));
         }
         return b.build();
     }
@@ -1223,6 +1228,11 @@ final class SchedulerCore {
             }
         });
         return new DashboardSnapshot(nowMillis, info, tasksPerSecond, List.copyOf(kinds), lastSlice);
+    }
+
+    /** Task-stream records numbered {@code sinceSeq} and later, and per-kind totals, for performance reports. */
+    dev.jcloud.engine.proto.PerformanceData performance(long sinceSeq) {
+        return stream.performance(sinceSeq, clock.getAsLong());
     }
 
     /** Checks the bookkeeping against the records; used by tests after every event. */

@@ -1,6 +1,8 @@
 package dev.jcloud.engine.scheduler;
 
 import dev.jcloud.engine.internal.ScratchDirectories;
+import dev.jcloud.engine.internal.logs.LogService;
+import dev.jcloud.engine.internal.logs.RecentLogs;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClientUpdates;
@@ -47,6 +49,8 @@ public final class SchedulerServer implements AutoCloseable {
     private final Path blobDir;
     private final Server grpc;
     private final MetricsEndpoint metrics;
+    /** What extensions publish through {@link SchedulerHandle#publish}; shown on the dashboard and /metrics. */
+    private final PublishedGauges gauges = new PublishedGauges();
     private final String address;
     private final Set<StreamObserver<ClientUpdates>> clientStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -67,11 +71,12 @@ public final class SchedulerServer implements AutoCloseable {
             return t;
         });
         SchedulerService service = new SchedulerService(core, loop, new BlobStore(blobDir), io, this);
-        this.grpc = Transports.server(options.host(), options.port(), security, null, service);
+        RecentLogs.install();
+        this.grpc = Transports.server(options.host(), options.port(), security, null, service, new LogService());
         this.address = Transports.address(options.host(), grpc);
         MetricsEndpoint m = null;
         try {
-            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort()) : null;
+            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort(), gauges) : null;
         } catch (IOException e) {
             grpc.shutdownNow();
             throw e;
@@ -103,6 +108,16 @@ public final class SchedulerServer implements AutoCloseable {
             @Override
             public List<String> retire(List<String> workerNames) {
                 return onLoop(() -> core.retire(RetireRequest.newBuilder().addAllNames(workerNames).build()));
+            }
+
+            @Override
+            public void publish(String gauge, double value) {
+                gauges.set(gauge, value);
+            }
+
+            @Override
+            public void publish(String gauge, String worker, double value) {
+                gauges.set(gauge, worker, value);
             }
         };
         for (SchedulerExtension e : ServiceLoader.load(SchedulerExtension.class, SchedulerServer.class.getClassLoader())) {
@@ -180,10 +195,12 @@ public final class SchedulerServer implements AutoCloseable {
         core.tick();
         long now = System.currentTimeMillis();
         if (metrics != null) {
+            long t0 = System.nanoTime();
             ClusterInfo info = info();
             // The dashboard's part is copied out here, on the loop, so HTTP threads never read
             // the core; the rate is the endpoint's, as of the previous tick.
-            metrics.publish(info, core.meanSecondsByKind(), core.dashboard(info, metrics.rate(), now), now);
+            metrics.publish(info, core.meanSecondsByKind(), core.dashboard(info, metrics.rate(), now), now,
+                    System.nanoTime() - t0);
         }
         long idleSince = core.idleSinceMillis();
         long idleTimeout = options.idleTimeout().toMillis();

@@ -276,6 +276,15 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     }
 
     @Override
+    public void performance(dev.jcloud.engine.proto.PerformanceRequest request,
+                            StreamObserver<dev.jcloud.engine.proto.PerformanceData> responses) {
+        loop.post(() -> {
+            responses.onNext(core.performance(request.getSinceSeq()));
+            responses.onCompleted();
+        });
+    }
+
+    @Override
     public void shutdown(ShutdownRequest request, StreamObserver<ShutdownReply> responses) {
         responses.onNext(ShutdownReply.getDefaultInstance());
         responses.onCompleted();

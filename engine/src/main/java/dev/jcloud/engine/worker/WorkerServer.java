@@ -2,6 +2,9 @@ package dev.jcloud.engine.worker;
 
 import dev.jcloud.engine.EngineVersion;
 import dev.jcloud.engine.internal.ScratchDirectories;
+import dev.jcloud.engine.internal.logs.LogService;
+import dev.jcloud.engine.internal.logs.RecentLogs;
+import dev.jcloud.engine.proto.Activity;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClasspathDef;
@@ -74,6 +77,8 @@ public final class WorkerServer implements AutoCloseable {
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final AtomicLong bytesIn = new AtomicLong();
     private final AtomicLong bytesOut = new AtomicLong();
+    /** Transfers and spills for the dashboard's task stream (sampled). */
+    private final WorkerActivity activity = new WorkerActivity(this::emit);
     private final String dataAddress;
     private final Path workDir;
     private final Object streamLock = new Object();
@@ -98,8 +103,9 @@ public final class WorkerServer implements AutoCloseable {
         this.store = new DataStore(Files.createDirectories(workDir.resolve("spill")),
                 (long) (options.memoryLimit() * options.spillFraction()));
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
+        RecentLogs.install();
         this.dataServer = Transports.server(options.host(), options.port(), security, dataExecutor,
-                new WorkerDataService(store, bytesOut));
+                new WorkerDataService(store, bytesOut), new LogService());
         this.dataAddress = options.advertiseHost() + ":" + dataServer.getPort();
         this.schedulerChannel = Transports.channel(options.schedulerAddress(), security, null);
         this.code = new CodeCache(schedulerChannel, workDir.resolve("classpath"));
@@ -181,7 +187,9 @@ public final class WorkerServer implements AutoCloseable {
     private WorkerHello hello() {
         WorkerHello.Builder h = WorkerHello.newBuilder().setName(options.name()).setNthreads(options.nthreads())
                 .setMemoryLimit(options.memoryLimit()).setDataAddress(dataAddress)
-                .setEngineVersion(EngineVersion.VERSION).setPid(ProcessHandle.current().pid());
+                .setEngineVersion(EngineVersion.VERSION).setPid(ProcessHandle.current().pid())
+                .setSpillFraction(options.spillFraction()).setPauseFraction(options.pauseFraction())
+                .setTerminateFraction(options.terminateFraction());
         options.resources().forEach((k, v) -> h.addResources(Resource.newBuilder().setName(k).setAmount(v)));
         return h.build();
     }
@@ -273,8 +281,10 @@ public final class WorkerServer implements AutoCloseable {
             compute(o.getComputeList());
         }
         for (Replicate r : o.getReplicateList()) {
+            long start = WorkerActivity.nowMicros();
             fetcher.fetch(r.getAddress(), List.of(r.getKey())).get(r.getKey()).whenComplete((bytes, error) -> {
                 if (bytes != null) {
+                    activity.transfer(r.getAddress(), 1, bytes.length, start);
                     bytesIn.addAndGet(bytes.length);
                     store.put(r.getKey(), bytes);
                     emit(new Acquired(r.getKey()));
@@ -309,7 +319,26 @@ public final class WorkerServer implements AutoCloseable {
             return;
         }
         Map<Long, CompletableFuture<byte[]>> fetches = new HashMap<>();
-        wanted.forEach((address, keys) -> fetches.putAll(fetcher.fetch(address, keys)));
+        wanted.forEach((address, keys) -> {
+            long start = WorkerActivity.nowMicros();
+            Map<Long, CompletableFuture<byte[]>> fromPeer = fetcher.fetch(address, keys);
+            fetches.putAll(fromPeer);
+            // One transfer per peer request, as the task stream draws it: when the last key arrived.
+            CompletableFuture.allOf(fromPeer.values().toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> {
+                long bytes = 0;
+                int found = 0;
+                for (CompletableFuture<byte[]> f : fromPeer.values()) {
+                    byte[] b = f.isCompletedExceptionally() ? null : f.getNow(null);
+                    if (b != null) {
+                        bytes += b.length;
+                        found++;
+                    }
+                }
+                if (found > 0) {
+                    activity.transfer(address, found, bytes, start);
+                }
+            });
+        });
         for (ComputeTask t : waiting) {
             List<CompletableFuture<byte[]>> mine = new ArrayList<>();
             List<DepLocation> locations = new ArrayList<>();
@@ -366,6 +395,8 @@ public final class WorkerServer implements AutoCloseable {
                         batch.addAcquired(a.key());
                     } else if (o instanceof Heartbeat h) {
                         batch.setHeartbeat(h);
+                    } else if (o instanceof Activity a) {
+                        batch.addActivities(a);
                     }
                 }
                 round.clear();
@@ -432,7 +463,8 @@ public final class WorkerServer implements AutoCloseable {
         emit(Heartbeat.newBuilder().setHeapUsed(rt.totalMemory() - rt.freeMemory()).setHeapMax(rt.maxMemory())
                 .setStoredBytes(store.memoryBytes()).setSpilledBytes(store.spilledBytes())
                 .setExecuting(runner.executing()).setQueued(runner.queued()).setPaused(paused)
-                .setCpu(load).setBytesIn(bytesIn.get()).setBytesOut(bytesOut.get()).build());
+                .setCpu(load).setBytesIn(bytesIn.get()).setBytesOut(bytesOut.get())
+                .setTransfers(activity.transfers()).build());
     }
 
     /**
@@ -443,11 +475,16 @@ public final class WorkerServer implements AutoCloseable {
     private void watchMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
         double used = heapFraction(limit);
+        activity.observeSpilled(store.spilledBytes());
         if (used > options.spillFraction() && store.memoryBytes() > 0) {
             // The process, not just the results, is over the spill line: move results to disk
             // until it is back under (what Dask's memory monitor does), collecting what they held.
             long excess = (long) ((used - options.spillFraction()) * limit);
-            if (store.spillDownTo(Math.max(0, store.memoryBytes() - excess)) > 0) {
+            long start = WorkerActivity.nowMicros();
+            long t0 = System.nanoTime();
+            long moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+            if (moved > 0) {
+                activity.spilled(moved, start, (System.nanoTime() - t0) / 1000, store.spilledBytes());
                 System.gc();
                 lastGcMillis = System.currentTimeMillis();
                 used = heapFraction(limit);

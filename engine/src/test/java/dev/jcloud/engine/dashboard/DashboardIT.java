@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.jcloud.engine.InProcessCluster;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.Delayed;
+import dev.jcloud.engine.api.PerformanceReport;
 import dev.jcloud.engine.api.TaskFuture;
+import dev.jcloud.engine.scheduler.SchedulerOptions;
+import dev.jcloud.engine.scheduler.SchedulerServer;
+import dev.jcloud.engine.scheduler.TestingGaugeExtension;
+import dev.jcloud.engine.worker.WorkerOptions;
+import dev.jcloud.engine.worker.WorkerServer;
 import java.io.File;
 import java.io.InputStream;
 import java.net.URI;
@@ -19,6 +25,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -34,8 +41,10 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard in a real browser: Debian's headless chromium, driven by Selenium through Debian's
- * chromedriver, watches an in-process cluster run a graph of slowish tasks. Saves
- * {@code target/dashboard-it/dashboard.png} as the artifact.
+ * chromedriver, watches an in-process cluster run a graph of slowish tasks, with a scheduler
+ * extension publishing cost and an adaptive target as the in-cluster controller does. Saves
+ * {@code target/dashboard-it/dashboard.png}, the performance report of the same work
+ * ({@code report.html}) and its rendering ({@code report.png}) as artifacts.
  */
 class DashboardIT {
 
@@ -51,6 +60,27 @@ class DashboardIT {
         return i * 2;
     }
 
+    static Long slowLeaf(Long i) {
+        sleep(5);
+        return i;
+    }
+
+    /** A binary reduction: its sums need inputs from both workers, so results travel between them. */
+    private static Delayed<Long> tree(int leaves) {
+        List<Delayed<Long>> level = new ArrayList<>();
+        for (long i = 0; i < leaves; i++) {
+            level.add(Delayed.apply(DashboardIT::slowLeaf, i));
+        }
+        while (level.size() > 1) {
+            List<Delayed<Long>> next = new ArrayList<>();
+            for (int i = 0; i < level.size(); i += 2) {
+                next.add(i + 1 < level.size() ? level.get(i).combine(level.get(i + 1), Long::sum) : level.get(i));
+            }
+            level = next;
+        }
+        return level.get(0);
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);
@@ -63,23 +93,32 @@ class DashboardIT {
     @Test
     void showsTheTaskStreamProgressAndWorkersOfRunningWork() throws Exception {
         Files.createDirectories(ARTIFACTS);
-        try (InProcessCluster cluster = InProcessCluster.start(2, 4); Client client = cluster.connect()) {
-            String base = "http://" + cluster.scheduler().dashboardAddress();
+        Path scratch = Files.createTempDirectory("jcloud-dashboard-it-");
+        try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback()
+                .withIdleTimeout(Duration.ofMinutes(10)).withClusterSpec(TestingGaugeExtension.SPEC));
+             WorkerServer w0 = worker(scheduler, "w0", scratch);
+             WorkerServer w1 = worker(scheduler, "w1", scratch)) {
+            Client client = Client.connect(scheduler.address());
+            client.waitForWorkers(2, Duration.ofSeconds(30));
+            TestingGaugeExtension.HANDLE.get().publish("cost_dollars_total", "w0", 0.42);
+            String base = "http://" + scheduler.dashboardAddress();
             WebDriver browser = chromium();
             try {
                 browser.get(base + "/");
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                         assertThat(browser.findElement(By.id("conn")).getText()).isEqualTo("live"));
 
+                PerformanceReport report = client.performanceReport(ARTIFACTS.resolve("report.html"));
                 List<TaskFuture<Integer>> work = new ArrayList<>();
                 work.addAll(client.map(DashboardIT::slow, IntStream.range(0, 800).boxed().toList()));
                 work.addAll(client.map(DashboardIT::slower, IntStream.range(0, 400).boxed().toList()));
+                TaskFuture<Long> reduction = client.compute(tree(400));
 
                 // While it runs: bars on both workers, a progress row per kind, workers busy.
                 await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
                         .untilAsserted(() -> {
                     assertThat(attributes(browser, "#taskstream rect.task", "data-worker")).containsExactlyInAnyOrder("w0", "w1");
-                    assertThat(browser.findElements(By.cssSelector("#progress .row"))).hasSize(2);
+                    assertThat(browser.findElements(By.cssSelector("#progress .row"))).hasSize(4);
                     assertThat(browser.findElements(By.cssSelector("#workers tbody tr")).stream()
                             .map(r -> r.getAttribute("data-worker"))).containsExactlyInAnyOrder("w0", "w1");
                     assertThat(Long.parseLong(browser.findElement(By.id("s-processing")).getText().replace(",", "")))
@@ -88,6 +127,31 @@ class DashboardIT {
                             .mapToLong(td -> Long.parseLong(td.getText().replace(",", ""))).sum()).isPositive();
                 });
                 screenshot(browser, "dashboard.png");
+                await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(() -> {
+                    // Running tasks against threads, and each worker's own thresholds marked.
+                    assertThat(browser.findElements(By.cssSelector("#workers td.executing")).stream()
+                            .map(WebElement::getText)).hasSize(2).allMatch(t -> t.matches("\\d+ / 4"));
+                    assertThat(attributes(browser, "#workers .mark.spill", "style")).singleElement().asString()
+                            .matches("left: ?60(\\.0)?%;?");
+                    assertThat(attributes(browser, "#workers .mark.pause", "style")).singleElement().asString()
+                            .matches("left: ?80(\\.0)?%;?");
+                    // The cluster panel: what the extension published, and the workers over time.
+                    assertThat(browser.findElement(By.id("c-cost")).getText()).isEqualTo("$1.25");
+                    assertThat(browser.findElement(By.id("c-rate")).getText()).isEqualTo("$0.192");
+                    assertThat(browser.findElement(By.id("c-target")).getText()).isEqualTo("3");
+                    assertThat(browser.findElement(By.cssSelector("#workers tr[data-worker=w0] td.cost")).getText())
+                            .isEqualTo("$0.420");
+                    assertThat(browser.findElement(By.id("idle")).getText()).startsWith("Busy.");
+                    // Transfers of the reduction's inputs, in the workers' io lanes.
+                    assertThat(browser.findElements(By.cssSelector("#taskstream rect.transfer"))).isNotEmpty();
+                });
+                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(() -> {
+                    assertThat(browser.findElements(By.cssSelector("#cluster-chart path.workers-line"))).hasSize(1);
+                    assertThat(browser.findElements(By.cssSelector("#cluster-chart path.target-line"))).hasSize(1);
+                });
+                screenshot(browser, "dashboard-cluster.png");
 
                 // An open event stream must not hold up other requests on the port.
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -101,6 +165,7 @@ class DashboardIT {
                 second.body().close();
 
                 client.gather(work);
+                assertThat(reduction.get()).isEqualTo(400L * 399 / 2);
                 // Afterwards, live and without a reload: every kind complete. The page re-renders
                 // every second, so an element found may go stale before it is read: retry then.
                 await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
@@ -109,13 +174,28 @@ class DashboardIT {
                             .map(WebElement::getText).toList();
                     assertThat(counts).anyMatch(c -> c.startsWith("800 / 800 done"))
                             .anyMatch(c -> c.startsWith("400 / 400 done"));
-                    assertThat(browser.findElement(By.id("s-completed")).getText()).isEqualTo("1,200");
+                    assertThat(browser.findElement(By.id("s-completed")).getText()).isEqualTo("1,999");
                     // The bars of the last seconds stay, coloured by kind: both kinds are there now.
-                    assertThat(attributes(browser, "#taskstream rect.task", "data-kind")).hasSize(2);
+                    assertThat(attributes(browser, "#taskstream rect.task", "data-kind")).hasSizeGreaterThanOrEqualTo(2);
                 });
                 assertThat(Integer.parseInt(browser.findElement(By.tagName("body")).getAttribute("data-updates")))
                         .as("the page updated itself through the event stream").isGreaterThan(2);
                 screenshot(browser, "dashboard-done.png");
+                report.close();
+
+                // Without tasks and clients, the idle-teardown countdown runs on the page.
+                client.close();
+                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(() -> assertThat(browser.findElement(By.id("idle")).getText())
+                                .matches("Idle for \\d+ s: the cluster stops in 9 min \\d+ s unless work or a client arrives\\."));
+                screenshot(browser, "dashboard-idle.png");
+
+                // The performance report of the same work, rendered by the same browser.
+                browser.get(ARTIFACTS.resolve("report.html").toAbsolutePath().toUri().toString());
+                assertThat(browser.findElements(By.cssSelector("svg.stream rect.task")).size()).isGreaterThan(100);
+                assertThat(browser.findElements(By.cssSelector("#durations tbody tr"))).hasSize(4);
+                assertThat(browser.findElements(By.cssSelector("#memory polyline.worker"))).hasSize(2);
+                screenshot(browser, "report.png");
             } catch (AssertionError | RuntimeException e) {
                 // Leave what the browser saw next to the screenshots, to tell a page bug from a scheduler one.
                 screenshot(browser, "failure.png");
@@ -130,9 +210,15 @@ class DashboardIT {
                                         + " now: window.jcloudDashboard.last.now, maxBars: window.jcloudDashboard.maxBars, maxRecords: window.jcloudDashboard.maxRecords, lag: window.jcloudDashboard.lag, records: window.jcloudDashboard.last.stream.records.length})")));
                 throw e;
             } finally {
+                client.close();
                 browser.quit();
             }
         }
+    }
+
+    private static WorkerServer worker(SchedulerServer scheduler, String name, Path dir) throws Exception {
+        return WorkerServer.start(new WorkerOptions(scheduler.address(), "127.0.0.1", "127.0.0.1", 0, 4, 1L << 30, name,
+                Map.of(), Duration.ofSeconds(30), dir, 0.6, 0.8, 0.95));
     }
 
     /**

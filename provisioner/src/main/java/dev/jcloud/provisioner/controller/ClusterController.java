@@ -12,6 +12,8 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.elastic.ClusterSnapshot;
 import dev.jcloud.provisioner.elastic.JcloudPolicy;
 import dev.jcloud.provisioner.elastic.ScalingDecision;
@@ -58,6 +60,7 @@ public final class ClusterController implements SchedulerExtension {
 
     private final CloudProviders providers;
     private final DoubleSupplier clock;
+    private final boolean ownThread;
     private ScheduledExecutorService timer;
     private SchedulerHandle scheduler;
     private ClusterSpec spec;
@@ -71,15 +74,26 @@ public final class ClusterController implements SchedulerExtension {
     private final Map<String, Double> idleSince = new HashMap<>();
     private final Set<String> retiring = new HashSet<>();
     private final Map<String, Node> machines = new HashMap<>();
+    /** Workers being billed now: since when (controller clock); and the billed run time of those gone. */
+    private final Map<String, Double> running = new HashMap<>();
+    private final List<Double> finishedSeconds = new ArrayList<>();
+    private double startedAt;
+    private java.util.Optional<ClusterPricing> pricing = java.util.Optional.empty();
 
     /** The controller ServiceLoader creates: the providers on the scheduler's class path, wall-clock seconds. */
     public ClusterController() {
-        this(CloudProviders.load(), () -> System.nanoTime() / 1e9);
+        this(CloudProviders.load(), () -> System.nanoTime() / 1e9, true);
     }
 
-    ClusterController(CloudProviders providers, DoubleSupplier clock) {
+    /**
+     * A controller over {@code providers} with {@code clock} (seconds).
+     *
+     * @param ownThread false in tests, which call {@link #step()} themselves with a fake clock
+     */
+    public ClusterController(CloudProviders providers, DoubleSupplier clock, boolean ownThread) {
         this.providers = providers;
         this.clock = clock;
+        this.ownThread = ownThread;
     }
 
     @Override
@@ -92,17 +106,21 @@ public final class ClusterController implements SchedulerExtension {
         this.spec = parsed;
         this.provider = providers.require(parsed.provider());
         this.cluster = parsed.context();
-        if (parsed.adapt() != null) {
-            ClusterSpec.Adapt a = parsed.adapt();
-            this.policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), parsed.bootDelaySeconds(),
-                    new BillingModel(parsed.billingMinimumSeconds()));
+        this.startedAt = clock.getAsDouble();
+        this.pricing = ClusterPricing.of(parsed.provider(), parsed.options(), PriceTable.bundled());
+        if (ownThread) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "jcloud-controller");
                 t.setDaemon(true);
                 return t;
             });
-            long millis = Math.max(100, (long) (policy.intervalSeconds() * 1000));
-            timer.scheduleWithFixedDelay(this::safeStep, millis, millis, TimeUnit.MILLISECONDS);
+            // One round a second: scaling decisions (when adaptive) and the cost meter.
+            timer.scheduleWithFixedDelay(this::safeStep, 1000, 1000, TimeUnit.MILLISECONDS);
+        }
+        if (parsed.adapt() != null) {
+            ClusterSpec.Adapt a = parsed.adapt();
+            this.policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), parsed.bootDelaySeconds(),
+                    new BillingModel(parsed.billingMinimumSeconds()));
             LOG.info("controller of cluster {} ({}): adaptive between {} and {} workers, target {} s per task backlog,"
                     + " billing minimum {} s", parsed.name(), parsed.provider(), a.min(), a.max(),
                     a.targetDurationSeconds(), parsed.billingMinimumSeconds());
@@ -124,21 +142,55 @@ public final class ClusterController implements SchedulerExtension {
     }
 
     /** One round: observe, decide, act. Runs on the controller's single thread. */
-    synchronized void step() {
+    public synchronized void step() {
         double now = clock.getAsDouble();
         ClusterInfo info = scheduler.info();
         ClusterSnapshot snapshot = snapshot(info, now);
-        ScalingDecision decision = policy.decide(snapshot);
-        if (decision.launch() > 0) {
-            launch(decision.launch(), now, snapshot.workers().size());
-        }
-        if (!decision.retire().isEmpty()) {
-            List<String> retire = decision.retire().stream().map(names::get).filter(n -> n != null).toList();
-            List<String> accepted = scheduler.retire(retire);
-            retiring.addAll(accepted);
-            LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
+        if (policy != null) {
+            ScalingDecision decision = policy.decide(snapshot);
+            int launched = decision.launch() > 0 ? launch(decision.launch(), now, snapshot.workers().size()) : 0;
+            List<String> accepted = List.of();
+            if (!decision.retire().isEmpty()) {
+                List<String> retire = decision.retire().stream().map(names::get).filter(n -> n != null).toList();
+                accepted = scheduler.retire(retire);
+                retiring.addAll(accepted);
+                LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
+            }
+            scheduler.publish("adaptive_target_workers", snapshot.workers().size() + launched - accepted.size());
         }
         removeGoneMachines(info, now);
+        meterCost(info, now);
+    }
+
+    /**
+     * Publishes dollars spent (billed as the cloud bills: per second, the minimum per start) and
+     * dollars per hour now, for the cluster and per worker. Workers that left keep their bill.
+     */
+    private void meterCost(ClusterInfo info, double now) {
+        if (pricing.isEmpty()) {
+            return;
+        }
+        ClusterPricing p = pricing.get();
+        Set<String> present = new HashSet<>();
+        info.getWorkersList().forEach(w -> present.add(w.getName()));
+        for (String name : List.copyOf(running.keySet())) {
+            if (!present.contains(name) && !launchedAt.containsKey(name)) {
+                finishedSeconds.add(now - running.remove(name));   // gone: its bill is final
+            }
+        }
+        for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
+            running.putIfAbsent(e.getKey(), e.getValue());
+        }
+        List<Double> seconds = new ArrayList<>(finishedSeconds);
+        for (Map.Entry<String, Double> e : running.entrySet()) {
+            double s = now - e.getValue();
+            seconds.add(s);
+            if (present.contains(e.getKey())) {
+                scheduler.publish("cost_dollars_total", e.getKey(), p.workerDollars(s));
+            }
+        }
+        scheduler.publish("cost_dollars_total", p.dollarsSpent(now - startedAt, seconds));
+        scheduler.publish("cost_dollars_per_hour", p.dollarsPerHour(running.size()));
     }
 
     /** The policy's view: tasks per kind, and every worker requested and not yet retired. */
@@ -178,10 +230,11 @@ public final class ClusterController implements SchedulerExtension {
                 info.getTasks().getSubmittedTotal());
     }
 
-    private void launch(int count, double now, int planned) {
+    /** Starts up to {@code count} workers within the hard maximum; returns how many it started. */
+    private int launch(int count, double now, int planned) {
         int allowed = Math.min(count, spec.adapt().max() - planned);
         if (allowed <= 0) {
-            return;
+            return 0;
         }
         List<Node> existing = provider.nodes(cluster);
         int first = Provisioner.nextWorkerIndex(spec.name(), existing);
@@ -195,6 +248,7 @@ public final class ClusterController implements SchedulerExtension {
             machines.put(n.name(), n);
         }
         LOG.info("controller: launched {} worker(s) {}", started.size(), started.stream().map(Node::name).toList());
+        return started.size();
     }
 
     /** Machines of workers that retired (or never came up) are removed: a stopped process may leave a VM billing. */

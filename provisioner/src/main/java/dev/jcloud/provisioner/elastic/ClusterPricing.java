@@ -93,9 +93,14 @@ public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker
     public double dollarsSpent(double schedulerSeconds, Collection<Double> workerSeconds) {
         double total = billing.billedSeconds(schedulerSeconds) * scheduler.perHour(false) / 3600;
         for (double s : workerSeconds) {
-            total += billing.billedSeconds(s) * worker.perHour(spot) / 3600;
+            total += workerDollars(s);
         }
         return total;
+    }
+
+    /** Dollars billed for one worker that has existed {@code seconds}. */
+    public double workerDollars(double seconds) {
+        return billing.billedSeconds(seconds) * worker.perHour(spot) / 3600;
     }
 
     /** A short sentence for the user, e.g. {@code about $0.58 per hour (4 x m6i.large in us-east-1, prices of 2025-06-01)}. */

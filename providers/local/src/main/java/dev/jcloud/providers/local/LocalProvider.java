@@ -207,6 +207,15 @@ public final class LocalProvider implements CloudProvider {
         return tail;
     }
 
+    /**
+     * The node's process output ({@code <workDir>/logs/<node>.log}); with {@code follow}, new lines
+     * until the process exits.
+     */
+    @Override
+    public java.util.stream.Stream<String> logs(ClusterContext cluster, Node node, boolean follow) {
+        return LogLines.of(logFile(cluster, node.name()), follow, () -> isRunning(cluster, node));
+    }
+
     /** The log file of node {@code name}. */
     static Path logFile(ClusterContext cluster, String name) {
         return logDir(cluster).resolve(name + ".log");

@@ -1,0 +1,102 @@
+package dev.jcloud.provisioner.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.Node;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.TestingCloudProvider;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The in-cluster controller with a fake clock, a fake scheduler and an in-memory provider: it
+ * launches for queued work within the hard maximum, keeps idle workers while their paid minimum
+ * lasts, retires them through the scheduler afterwards and removes their machines, and meters cost.
+ */
+class ClusterControllerTest {
+
+    @TempDir
+    Path dir;
+
+    private double now = 1000;
+    private final TestingCloudProvider provider = new TestingCloudProvider("aws");
+    private final FakeScheduler scheduler = new FakeScheduler();
+
+    @Test
+    void queuedWorkStartsWorkersButNeverMoreThanTheMaximum() {
+        ClusterController c = controller(0, 3);
+        scheduler.queue(200, 2.0);   // 400 s of work, target 5 s: far more than 3 workers
+
+        c.step();
+        now += 1;
+        c.step();
+
+        assertThat(workers()).hasSize(3);
+        assertThat(scheduler.gauges.get("adaptive_target_workers")).isEqualTo(3.0);
+    }
+
+    @Test
+    void idleWorkersStayWhileTheirPaidMinuteLastsAndAreThenRetiredAndRemoved() {
+        ClusterController c = controller(0, 3);
+        scheduler.queue(20, 1.0);
+        c.step();
+        List<Node> started = workers();
+        assertThat(started).isNotEmpty();
+        // They register, work, and the queue empties.
+        now += 20;
+        started.forEach(n -> scheduler.register(n.name()));
+        scheduler.queue(0, 1.0);
+
+        for (int s = 0; s < 30; s++) {   // 20 s + 30 s after launch: inside the 60 s paid minimum
+            now += 1;
+            c.step();
+        }
+        assertThat(scheduler.retired).isEmpty();
+
+        for (int s = 0; s < 300 && scheduler.retired.size() < started.size(); s++) {
+            now += 1;
+            c.step();
+        }
+        assertThat(scheduler.retired).containsExactlyInAnyOrderElementsOf(started.stream().map(Node::name).toList());
+        scheduler.retired.forEach(scheduler::leave);
+        now += 1;
+        c.step();
+        assertThat(workers()).isEmpty();   // their machines are removed, not left billing
+    }
+
+    @Test
+    void costIsBilledPerSecondWithTheMinimumPerStart() {
+        ClusterController c = controller(0, 2);
+        scheduler.queue(100, 1.0);
+        c.step();
+        List<Node> started = workers();
+        started.forEach(n -> scheduler.register(n.name()));
+        now += 10;
+        c.step();
+
+        // m6i.large in us-east-1 at $0.096/h; the scheduler and each worker are billed at least 60 s.
+        double perSecond = 0.096 / 3600;
+        assertThat(scheduler.gauges.get("cost_dollars_per_hour")).isCloseTo((1 + started.size()) * 0.096, within(1e-9));
+        assertThat(scheduler.gauges.get("cost_dollars_total"))
+                .isCloseTo((1 + started.size()) * 60 * perSecond, within(1e-9));
+        assertThat(scheduler.workerGauges.get(started.get(0).name())).isCloseTo(60 * perSecond, within(1e-9));
+    }
+
+    private ClusterController controller(int min, int max) {
+        ClusterSpec spec = new ClusterSpec(ClusterSpec.KIND, "ctl", "abc123", "aws", dir.toString(),
+                Map.of("aws.region", "us-east-1"), 2, null, "60s", new ClusterSpec.Adapt(min, max, 5), 30, 60);
+        ClusterController c = new ClusterController(CloudProviders.of(provider), () -> now, false);
+        assertThat(c.start(scheduler, spec.toJson())).isTrue();
+        return c;
+    }
+
+    private List<Node> workers() {
+        return provider.nodes(new ClusterSpec(ClusterSpec.KIND, "ctl", "abc123", "aws", dir.toString(), Map.of(), 2,
+                null, "60s", null, 30, 60).context()).stream().filter(n -> n.role() == NodeRole.WORKER).toList();
+    }
+}
