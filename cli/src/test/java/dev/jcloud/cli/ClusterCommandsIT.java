@@ -102,6 +102,10 @@ class ClusterCommandsIT {
         assertThat(scale.exitCode()).as(scale.err()).isZero();
         assertThat(scale.out()).isEqualTo("cluster cli-it now has 3 workers\n");
 
+        CliRunner.Result adapt = cli.run("cluster", "adapt", "cli-it", "--min", "1", "--max", "4");
+        assertThat(adapt.exitCode()).isEqualTo(2);
+        assertThat(adapt.err()).contains("runs no controller");
+
         CliRunner.Result down = cli.run("cluster", "down", "cli-it");
         assertThat(down.exitCode()).as(down.err()).isZero();
         assertThat(down.out()).isEqualTo("cluster cli-it stopped: no process of it is left\n");

@@ -258,6 +258,18 @@ public final class Provisioner {
         return clientBuilder(record).connectTimeout(Duration.ofSeconds(10)).connect();
     }
 
+    /**
+     * Changes the adaptive scaling of running cluster {@code name}: {@code MIN:MAX[:TARGET]} or
+     * {@code off}, applied by its in-cluster controller from now on. Returns the controller's answer.
+     */
+    public String adapt(String name, String bounds) {
+        ClusterRecord record = find(name).orElseThrow(() -> new ProvisionException("no cluster named " + name
+                + " is running (see 'jcloud cluster list')"));
+        try (Client client = connect(record)) {
+            return client.configure("adapt", bounds);
+        }
+    }
+
     /** A client builder for {@code record}'s scheduler, with the cluster's client certificate when it uses TLS. */
     public Client.Builder clientBuilder(ClusterRecord record) {
         Client.Builder builder = Client.builder(record.scheduler());

@@ -207,6 +207,17 @@ public final class Client implements AutoCloseable {
         return session.retire(RetireRequest.newBuilder().addAllNames(names).build());
     }
 
+    /**
+     * Changes a setting of the cluster's scheduler extensions while it runs. The in-cluster
+     * controller knows {@code adapt}: {@code MIN:MAX} (optionally {@code MIN:MAX:TARGET}, e.g.
+     * {@code 0:50:5s}) sets adaptive scaling bounds, {@code off} stops adapting. Returns what was done.
+     *
+     * @throws IllegalArgumentException when the cluster has no extension for {@code key} or the value is invalid
+     */
+    public String configure(String key, String value) {
+        return session.configure(key, value);
+    }
+
     /** Retires {@code count} workers chosen by the scheduler (idle and holding little data first). */
     public List<String> retireWorkers(int count) {
         return session.retire(RetireRequest.newBuilder().setCount(count).build());

@@ -27,6 +27,16 @@ public interface SchedulerExtension extends AutoCloseable {
     default void onIdleShutdown(String reason) {
     }
 
+    /**
+     * A setting sent by a client ({@code Client.configure}), e.g. {@code adapt = 2:50}. Returns what
+     * was done, for the user, or null when the key is not this extension's.
+     *
+     * @throws IllegalArgumentException when the key is this extension's but the value is not valid
+     */
+    default String configure(String key, String value) {
+        return null;
+    }
+
     /** Stops the extension's threads; the scheduler is stopping. */
     @Override
     default void close() {

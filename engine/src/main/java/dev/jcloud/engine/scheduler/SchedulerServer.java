@@ -136,6 +136,23 @@ public final class SchedulerServer implements AutoCloseable {
         return List.copyOf(active);
     }
 
+    /**
+     * Hands a client's setting to the extensions; the first that knows the key answers.
+     *
+     * @throws IllegalArgumentException when no extension knows the key, or its value is invalid
+     */
+    String configure(String key, String value) {
+        for (SchedulerExtension e : extensions) {
+            String answer = e.configure(key, value);
+            if (answer != null) {
+                return answer;
+            }
+        }
+        throw new IllegalArgumentException(extensions.isEmpty()
+                ? "this scheduler runs no controller (start the cluster with --adapt, or on a cloud provider)"
+                : "no scheduler extension knows the setting '" + key + "'");
+    }
+
     /** Runs {@code work} on the event loop (which owns the state) and waits for its result. */
     private <T> T onLoop(java.util.function.Supplier<T> work) {
         CompletableFuture<T> result = new CompletableFuture<>();

@@ -285,6 +285,23 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     }
 
     @Override
+    public void configure(dev.jcloud.engine.proto.ConfigureRequest request,
+                          StreamObserver<dev.jcloud.engine.proto.ConfigureReply> responses) {
+        // Not on the loop: an extension may ask the scheduler (through the loop) while it answers.
+        io.execute(() -> {
+            try {
+                String answer = server.configure(request.getKey(), request.getValue());
+                responses.onNext(dev.jcloud.engine.proto.ConfigureReply.newBuilder().setAnswer(answer).build());
+                responses.onCompleted();
+            } catch (IllegalArgumentException e) {
+                responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            } catch (RuntimeException e) {
+                responses.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            }
+        });
+    }
+
+    @Override
     public void shutdown(ShutdownRequest request, StreamObserver<ShutdownReply> responses) {
         responses.onNext(ShutdownReply.getDefaultInstance());
         responses.onCompleted();

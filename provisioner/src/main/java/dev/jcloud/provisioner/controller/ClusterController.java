@@ -290,6 +290,41 @@ public final class ClusterController implements SchedulerExtension {
         });
     }
 
+    /** {@code adapt = MIN:MAX[:TARGET]} or {@code off}: new bounds for adaptive scaling, from now on. */
+    @Override
+    public synchronized String configure(String key, String value) {
+        if (!key.equals("adapt")) {
+            return null;
+        }
+        if (value.equals("off")) {
+            policy = null;
+            scheduler.publish("adaptive_target_workers", Double.NaN);
+            return "adaptive scaling off; the cluster keeps its " + launchedAt.size() + " workers";
+        }
+        String[] parts = value.split(":", -1);
+        if (parts.length < 2 || parts.length > 3) {
+            throw new IllegalArgumentException("adapt: use MIN:MAX or MIN:MAX:TARGET (e.g. 0:50:5s), or off (was '"
+                    + value + "')");
+        }
+        ClusterSpec.Adapt a;
+        try {
+            double target = parts.length == 3 ? dev.jcloud.config.Durations.parse(parts[2]).toMillis() / 1000.0
+                    : spec.adapt() != null ? spec.adapt().targetDurationSeconds() : 5;
+            a = new ClusterSpec.Adapt(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()), target);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("adapt '" + value + "': " + e.getMessage(), e);
+        }
+        policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), spec.bootDelaySeconds(),
+                new BillingModel(spec.billingMinimumSeconds()));
+        spec = new ClusterSpec(spec.kind(), spec.name(), spec.id(), spec.provider(), spec.workDir(), spec.options(),
+                spec.nthreads(), spec.memoryLimit(), spec.deathTimeout(), a, spec.bootDelaySeconds(),
+                spec.billingMinimumSeconds());
+        LOG.info("controller: adaptive scaling between {} and {} workers, target {} s", a.min(), a.max(),
+                a.targetDurationSeconds());
+        return "adaptive scaling between " + a.min() + " and " + a.max() + " workers (target " + a.targetDurationSeconds()
+                + " s of work per worker)";
+    }
+
     /**
      * Removes every machine and shared resource of the cluster. The provider decides how the machine
      * this process runs on goes away (last, since it ends this process).

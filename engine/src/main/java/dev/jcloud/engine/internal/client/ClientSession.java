@@ -312,6 +312,19 @@ public final class ClientSession implements AutoCloseable {
         return blocking().retire(request).getRetiredList();
     }
 
+    /** Sends a setting to the scheduler's extensions; returns their answer. */
+    public String configure(String key, String value) {
+        try {
+            return blocking().configure(dev.jcloud.engine.proto.ConfigureRequest.newBuilder().setKey(key)
+                    .setValue(value).build()).getAnswer();
+        } catch (io.grpc.StatusRuntimeException e) {
+            if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
+                throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+            }
+            throw e;
+        }
+    }
+
     public void shutdownCluster(String reason) {
         blocking().shutdown(ShutdownRequest.newBuilder().setReason(reason).build());
     }

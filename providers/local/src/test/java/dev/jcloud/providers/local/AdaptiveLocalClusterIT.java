@@ -1,6 +1,7 @@
 package dev.jcloud.providers.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.jcloud.engine.api.Client;
@@ -76,6 +77,10 @@ class AdaptiveLocalClusterIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> client.summary().workers().isEmpty());
             lastWorkerSeen = (System.nanoTime() - idleAt) / 1_000_000;
             assertThat(lastWorkerSeen).as("ms until the last idle worker left").isGreaterThanOrEqualTo(1000);
+            // The bounds can change while it runs (jcloud cluster adapt NAME ...).
+            assertThat(client.configure("adapt", "0:2")).contains("between 0 and 2 workers");
+            assertThatThrownBy(() -> client.configure("adapt", "5:2")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("min <= max");
         }
         // No client and no work for the idle timeout: the scheduler removes its cluster and exits.
         await().atMost(Duration.ofSeconds(60)).until(() -> ProcessAssertions.alive(seen).isEmpty());
