@@ -34,6 +34,7 @@ final class ClusterUpCommand implements Callable<Integer> {
             Map.entry("--workers", "cluster.workers"),
             Map.entry("--name", "cluster.name"),
             Map.entry("--idle-timeout", "cluster.idle-timeout"),
+            Map.entry("--no-client-timeout", "cluster.no-client-timeout"),
             Map.entry("--nthreads", "worker.nthreads"),
             Map.entry("--memory-limit", "worker.memory-limit"),
             Map.entry("--tls", "security.tls"),
@@ -140,6 +141,13 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(names = "--vm-size", paramLabel = "SIZE", description = "azure: VM size (default: Standard_D4s_v5).")
     String vmSize;
 
+    @Option(names = "--no-client-timeout", paramLabel = "DURATION",
+            description = "Also remove the cluster after no client for this long, even with work queued (default: off).")
+    String noClientTimeout;
+
+    @Option(names = "--keep-on-failure", description = "Keep what a failed up created, for inspection.")
+    boolean keepOnFailure;
+
     @Option(names = "--wait", paramLabel = "workers|provisioned", defaultValue = "workers",
             description = "Return when every worker is registered (default), or once the machines are created"
                     + " (provisioned; the engine is not yet confirmed).")
@@ -203,6 +211,12 @@ final class ClusterUpCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--wait: use workers or provisioned (was '" + waitFor + "')");
         }
         request = request.withOption(Provisioner.WAIT, waitFor);
+        if (!settings.cluster().noClientTimeout().isZero()) {
+            request = request.withOption(Provisioner.NO_CLIENT_TIMEOUT, Durations.format(settings.cluster().noClientTimeout()));
+        }
+        if (keepOnFailure) {
+            request = request.withOption(Provisioner.KEEP_ON_FAILURE, "true");
+        }
         PrintWriter err = spec.commandLine().getErr();
         UpProgress progress = output.json() ? UpProgress.NONE : (step, seconds) -> {
             err.printf("  %-50s %6.1f s%n", step, seconds);
@@ -259,6 +273,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         put(flags, "--workers", workers);
         put(flags, "--name", name);
         put(flags, "--idle-timeout", idleTimeout);
+        put(flags, "--no-client-timeout", noClientTimeout);
         put(flags, "--nthreads", nthreads);
         put(flags, "--memory-limit", memoryLimit);
         put(flags, "--tls", tls);

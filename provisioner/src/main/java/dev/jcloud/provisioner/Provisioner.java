@@ -31,6 +31,12 @@ public final class Provisioner {
     private static final int LOG_LINES = 20;
     private static final Duration POLL = Duration.ofMillis(25);
 
+    /** Request option: the scheduler stops after no client for this long even with work queued (e.g. 5m). */
+    public static final String NO_CLIENT_TIMEOUT = "up.no-client-timeout";
+
+    /** Request option: {@code true} keeps what a failed {@code up} created, for inspection. */
+    public static final String KEEP_ON_FAILURE = "up.keep-on-failure";
+
     /** Request option: {@value #WAIT_PROVISIONED} returns from {@code up} once the machines exist. */
     public static final String WAIT = "up.wait";
     public static final String WAIT_PROVISIONED = "provisioned";
@@ -70,10 +76,10 @@ public final class Provisioner {
         UpProgress report = (step, ignored) -> progress.step(step, (System.nanoTime() - began) / 1e9);
         ControllerSpecs.adapt(request.options());   // bad bounds fail before anything is created
         String name = request.name();
-        find(name).ifPresent(existing -> {
-            throw new ProvisionException("cluster " + name + " already exists (scheduler at " + existing.scheduler()
-                    + "): choose another name or run 'jcloud cluster down " + name + "'");
-        });
+        Optional<ClusterRecord> existing = find(name);
+        if (existing.isPresent()) {
+            return reconcile(provider, existing.get(), request, report);
+        }
         // A stale record (processes gone) was removed by find(); start from a clean directory.
         ClusterContext ctx = new ClusterContext(name, ClusterNames.newId(), store.clusterDir(name), request.options());
         provider.validate(ctx);   // bad options fail before anything is created, and need no clean-up
@@ -96,6 +102,9 @@ public final class Provisioner {
             report.step("shared resources (network, firewall, identity)", 0);
             EngineCommand schedulerCommand = EngineCommand.scheduler()
                     .with("--idle-timeout", Durations.format(request.idleTimeout()));
+            if (request.options().containsKey(NO_CLIENT_TIMEOUT)) {
+                schedulerCommand = schedulerCommand.with("--no-client-timeout", request.options().get(NO_CLIENT_TIMEOUT));
+            }
             Optional<String> spec = ControllerSpecs.forUp(provider.name(), ctx, request);
             if (spec.isPresent()) {
                 // The in-cluster controller: adaptive scaling, and removal of the cluster when idle.
@@ -134,6 +143,11 @@ public final class Provisioner {
             LOG.info("{}: {} workers registered after {} ms", name, request.workers(), millisSince(start));
             return record;
         } catch (RuntimeException e) {
+            if (Boolean.parseBoolean(request.options().get(KEEP_ON_FAILURE))) {
+                // Kept for inspection: the record stays, so 'down' and 'gc' find everything.
+                throw new ProvisionException(e.getMessage() + "\n(kept what was created, as --keep-on-failure asks:"
+                        + " remove it with 'jcloud cluster down " + name + "')", e);
+            }
             LOG.debug("up of {} failed, removing what was created", name, e);
             try {
                 teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
@@ -152,6 +166,30 @@ public final class Provisioner {
                 // the JVM is already shutting down: the hook does the clean-up
             }
         }
+    }
+
+    /**
+     * {@code up} of a cluster that exists: creates only what is missing — the shared resources
+     * (the provider's bootstrap is idempotent) and workers up to the requested number.
+     */
+    private ClusterRecord reconcile(CloudProvider provider, ClusterRecord existing, ClusterRequest request,
+                                    UpProgress report) {
+        String name = existing.name();
+        if (!existing.provider().equals(provider.name())) {
+            throw new ProvisionException("cluster " + name + " already exists on " + existing.provider()
+                    + ": choose another name or run 'jcloud cluster down " + name + "'");
+        }
+        if (existing.scheduler() == null) {
+            throw new ProvisionException("cluster " + name + " is still starting: try again in a moment");
+        }
+        provider.bootstrap(context(existing));
+        report.step("cluster " + name + " exists; shared resources checked", 0);
+        if (existing.workers().size() < request.workers()) {
+            ClusterRecord scaled = scale(name, request.workers(), request.startTimeout());
+            report.step("workers " + scaled.workers().size() + "/" + request.workers(), 0);
+            return scaled;
+        }
+        return existing;
     }
 
     /**

@@ -99,12 +99,31 @@ class ProvisionerTest {
     }
 
     @Test
-    void upRefusesTheNameOfARunningCluster() {
-        recordWithNodes("c6");
-        assertThatThrownBy(() -> provisioner.up("local", ClusterRequest.named("c6"), 0))
-                .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("cluster c6 already exists")
-                .hasMessageContaining("jcloud cluster down c6");
+    void upAgainCreatesOnlyWhatIsMissing() {
+        ClusterRecord first = recordWithNodes("c6");
+        int launches = provider.launches.size();
+
+        ClusterRecord again = provisioner.up("local", ClusterRequest.named("c6").withWorkers(2), 0);
+
+        assertThat(again.id()).isEqualTo(first.id());
+        assertThat(provider.launches).hasSize(launches);   // nothing launched twice
+        assertThat(provider.sharedResources).containsExactly(first.id());   // bootstrap ran again, idempotently
+        assertThat(provider.running).hasSize(3);
+    }
+
+    @Test
+    void aFailedUpWithKeepOnFailureKeepsWhatItMadeForInspection() {
+        provider.schedulerWait(n -> {
+            throw new ProvisionException("the scheduler did not start");
+        });
+
+        assertThatThrownBy(() -> provisioner.up("local", ClusterRequest.named("c7")
+                .withOption(Provisioner.KEEP_ON_FAILURE, "true"), 0))
+                .hasMessageContaining("the scheduler did not start").hasMessageContaining("jcloud cluster down c7");
+
+        assertThat(provider.running).extracting(Node::name).containsExactly("c7-scheduler");
+        assertThat(store.load("c7")).isPresent();
+        provider.schedulerWait(n -> new SchedulerEndpoint("127.0.0.1:1", null));
     }
 
     @Test
