@@ -1,6 +1,7 @@
 package dev.jcloud.providers.aws;
 
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.net.Cidrs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

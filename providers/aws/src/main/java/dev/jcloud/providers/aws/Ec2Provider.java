@@ -14,10 +14,11 @@ import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.net.CallerAddress;
+import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.file.Path;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -83,6 +84,9 @@ public final class Ec2Provider implements CloudProvider {
             "  sleep 5",
             "done");
 
+    /** Whether the engine answers on the scheduler machine (its dashboard's metrics). */
+    private static final SchedulerProbe ENGINE = SchedulerProbe.metrics(ClusterSecurityGroup.DASHBOARD_PORT);
+
     private final AwsClients.Factory factory;
     private final CallerAddress callerAddress;
     private final Map<String, AwsClients> clients = new ConcurrentHashMap<>();
@@ -91,7 +95,7 @@ public final class Ec2Provider implements CloudProvider {
 
     /** The provider ServiceLoader finds: default credentials, endpoints and address detection. */
     public Ec2Provider() {
-        this(AwsClients.defaults(), CallerAddress.detect());
+        this(AwsClients.defaults(), CallerAddress.detect(AwsOptions.ALLOW_FROM));
     }
 
     Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress) {
@@ -126,6 +130,7 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public void bootstrap(ClusterContext cluster) {
         AwsOptions options = AwsOptions.of(cluster);
+        requireRegion(options.region());
         AwsClients aws = clients(options);
         // Reject what launch would refuse before anything is created.
         MachineImages images = new MachineImages(aws.ec2(), aws.ssm());
@@ -144,6 +149,21 @@ public final class Ec2Provider implements CloudProvider {
         new InstanceIdentity(aws.iam()).ensure(cluster, tags, policy);
         if (ClusterTrust.enabled(cluster.options())) {
             new ClusterSecrets(aws.ssm()).ensure(cluster, tags);
+        }
+    }
+
+    /**
+     * Fails unless {@code region} exists. A region newer than the pinned SDK is looked up with EC2
+     * itself, so new regions work without a jcloud release.
+     */
+    private void requireRegion(String region) {
+        if (software.amazon.awssdk.regions.Region.regions().contains(software.amazon.awssdk.regions.Region.of(region))) {
+            return;
+        }
+        boolean exists = clients.computeIfAbsent("us-east-1", factory::create).ec2().describeRegions(r -> r.allRegions(true)).regions().stream()
+                .anyMatch(r -> r.regionName().equals(region));
+        if (!exists) {
+            throw AwsOptions.invalid(AwsOptions.REGION, region, "an AWS region (see 'aws ec2 describe-regions --all-regions')");
         }
     }
 
@@ -338,7 +358,7 @@ public final class Ec2Provider implements CloudProvider {
                         + consoleOf(instances, scheduler));
             }
             String host = i.publicIpAddress() != null ? i.publicIpAddress() : i.privateIpAddress();
-            if (host != null && engineAnswers(host)) {
+            if (host != null && ENGINE.answers(host)) {
                 return new SchedulerEndpoint(host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
                         host + ":" + ClusterSecurityGroup.DASHBOARD_PORT);
             }
@@ -360,26 +380,6 @@ public final class Ec2Provider implements CloudProvider {
         String tail = instances.consoleTail(node.id(), 30);
         return tail.isBlank() ? "; its console output is empty (EC2 publishes it a few minutes after boot)"
                 : "; last lines of its console output:\n" + tail.indent(2).stripTrailing();
-    }
-
-    /**
-     * Whether the engine answers on its dashboard port with its own metrics. A TCP connect alone
-     * proves nothing: proxies and middleboxes accept connections for addresses nobody listens on.
-     */
-    private static boolean engineAnswers(String host) {
-        try {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(2)).build();
-            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create("http://" + host + ":" + ClusterSecurityGroup.DASHBOARD_PORT + "/metrics"))
-                    .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProvisionException("interrupted while waiting for the scheduler", e);
-        }
     }
 
     @Override
@@ -417,20 +417,47 @@ public final class Ec2Provider implements CloudProvider {
 
     /**
      * From the scheduler at idle timeout: terminates the workers and waits, deletes the cluster's
-     * secrets, and returns; the scheduler's engine then exits and its boot script powers the
-     * machine off, which terminates it. The security group, role and network cannot be deleted
-     * while the scheduler's own machine still uses them; they cost nothing and
-     * {@code jcloud cluster gc} (or the next {@code down}) removes them.
+     * secrets, moves the scheduler's own machine into its VPC's default security group so that the
+     * cluster's group can be deleted, detaches and deletes the machine identity (this process keeps
+     * its cached credentials for the last calls), and terminates its own machine last. A dedicated
+     * VPC cannot be deleted while this machine is in it; it costs nothing, and
+     * {@code jcloud cluster gc} (or the next {@code down}) removes it.
      */
     @Override
     public void teardownFromScheduler(ClusterContext cluster) {
         AwsOptions options = AwsOptions.of(cluster);
         AwsClients aws = clients(options);
+        Instant deadline = Instant.now().plus(options.terminateTimeout());
         Ec2Instances instances = new Ec2Instances(aws.ec2());
-        List<String> workers = instances.find(cluster, Ec2Instances.NOT_TERMINATED).stream()
-                .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER).map(Instance::instanceId).toList();
-        instances.terminate(cluster, workers, Instant.now().plus(options.terminateTimeout()));
+        List<Instance> alive = instances.find(cluster, Ec2Instances.NOT_TERMINATED);
+        List<String> workers = alive.stream().filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER)
+                .map(Instance::instanceId).toList();
+        instances.terminate(cluster, workers, deadline);
         new ClusterSecrets(aws.ssm()).delete(cluster);
+        Optional<Instance> self = alive.stream().filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
+                .findFirst();
+        if (self.isEmpty()) {
+            deleteSharedResources(cluster);
+            return;
+        }
+        String selfId = self.get().instanceId();
+        String vpcId = self.get().vpcId();
+        aws.ec2().describeSecurityGroups(r -> r.filters(
+                        software.amazon.awssdk.services.ec2.model.Filter.builder().name("vpc-id").values(vpcId).build(),
+                        software.amazon.awssdk.services.ec2.model.Filter.builder().name("group-name").values("default")
+                                .build()))
+                .securityGroups().stream().findFirst().ifPresent(defaultGroup -> {
+                    // Into a group that lets nothing in from outside the VPC: the cluster is going away.
+                    aws.ec2().modifyInstanceAttribute(r -> r.instanceId(selfId).groups(defaultGroup.groupId()));
+                    new ClusterSecurityGroup(aws.ec2()).delete(cluster, deadline);
+                });
+        aws.ec2().describeIamInstanceProfileAssociations(r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter
+                        .builder().name("instance-id").values(selfId).build()))
+                .iamInstanceProfileAssociations()
+                .forEach(a -> aws.ec2().disassociateIamInstanceProfile(r -> r.associationId(a.associationId())));
+        new InstanceIdentity(aws.iam()).delete(cluster);
+        LOG.info("{}: idle teardown done; terminating this scheduler's machine {}", cluster.name(), selfId);
+        aws.ec2().terminateInstances(r -> r.instanceIds(selfId));
     }
 
     @Override

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
 import dev.jcloud.config.Durations;
-import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
@@ -12,14 +11,12 @@ import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.ControllerSpecs;
-import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
-import dev.jcloud.provisioner.api.Cluster;
+import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cluster on AWS Fargate: the scheduler and each worker are ECS tasks running the engine's
@@ -42,27 +39,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * machine; if this program dies without closing it, the scheduler removes its workers after its
  * idle timeout, and {@code jcloud cluster gc --provider fargate} finds what is left.
  */
-public final class FargateCluster implements Cluster {
+public final class FargateCluster extends ProvisionedCluster {
 
     private static final Duration GRACE = Duration.ofSeconds(30);
-
-    private final Provisioner provisioner;
-    private final boolean owned;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
-    private volatile ClusterRecord record;
+    private static final Duration SCALE_TIMEOUT = Duration.ofMinutes(10);
 
     private FargateCluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
-        this.provisioner = provisioner;
-        this.record = record;
-        this.owned = owned;
-        if (owned) {
-            // Normal exit or Ctrl-C of the program also removes its cluster.
-            shutdownHook = new Thread(this::stop, "jcloud-fargate-cluster-" + record.name() + "-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        } else {
-            shutdownHook = null;
-        }
+        super(provisioner, record, owned, SCALE_TIMEOUT, GRACE);
     }
 
     /** Options for a new Fargate cluster. */
@@ -80,69 +63,7 @@ public final class FargateCluster implements Cluster {
 
     static FargateCluster attach(String name, ClusterStateStore store, FargateProvider provider) {
         Provisioner provisioner = new Provisioner(CloudProviders.of(provider), store);
-        ClusterRecord r = provisioner.find(name).orElseThrow(
-                () -> new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
-        if (!r.provider().equals(provider.name())) {
-            throw new ProvisionException("cluster " + name + " runs on " + r.provider() + ", not on Fargate");
-        }
-        return new FargateCluster(provisioner, r, false);
-    }
-
-    @Override
-    public String name() {
-        return record.name();
-    }
-
-    @Override
-    public String schedulerAddress() {
-        return record.scheduler();
-    }
-
-    @Override
-    public String dashboardAddress() {
-        return record.dashboard();
-    }
-
-    @Override
-    public Client connect() {
-        checkOpen();
-        return provisioner.connect(record);
-    }
-
-    /** Number of worker tasks last seen. */
-    public int workers() {
-        return record.workers().size();
-    }
-
-    @Override
-    public void scale(int workers) {
-        checkOpen();
-        record = provisioner.scale(name(), workers, Duration.ofMinutes(10));
-    }
-
-    /** Removes the cluster if this object started it (waiting until every task has stopped); idempotent. */
-    @Override
-    public void close() {
-        if (owned && shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running or about to
-            }
-        }
-        stop();
-    }
-
-    private void stop() {
-        if (closed.compareAndSet(false, true) && owned) {
-            provisioner.down(name(), GRACE);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("cluster " + name() + " is closed");
-        }
+        return new FargateCluster(provisioner, running(provisioner, name, provider.name(), "Fargate"), false);
     }
 
     /** Options of a {@link FargateCluster}; {@link #build()} creates it. Sizes are validated by {@link #build()}. */

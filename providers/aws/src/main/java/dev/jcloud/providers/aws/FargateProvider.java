@@ -11,9 +11,10 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.net.CallerAddress;
+import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.TlsFiles;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,12 +61,6 @@ public final class FargateProvider implements CloudProvider {
     private static final Duration ROLE_PROPAGATION = Duration.ofSeconds(90);
     private static final int LOG_LINES = 30;
 
-    /** Whether the engine answers at a host (its dashboard's metrics); a seam for tests. */
-    @FunctionalInterface
-    interface SchedulerProbe {
-        boolean answers(String host);
-    }
-
     private final AwsClients.Factory factory;
     private final CallerAddress callerAddress;
     private final SchedulerProbe probe;
@@ -74,7 +69,8 @@ public final class FargateProvider implements CloudProvider {
 
     /** The provider ServiceLoader finds: default credentials, endpoints and address detection. */
     public FargateProvider() {
-        this(AwsClients.defaults(), CallerAddress.detect(), FargateProvider::engineAnswers);
+        this(AwsClients.defaults(), CallerAddress.detect(AwsOptions.ALLOW_FROM),
+                SchedulerProbe.metrics(ClusterSecurityGroup.DASHBOARD_PORT));
     }
 
     FargateProvider(AwsClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
@@ -330,26 +326,6 @@ public final class FargateProvider implements CloudProvider {
         String tail = logTail(cluster, node, LOG_LINES);
         return tail.isBlank() ? "; its log is empty (CloudWatch Logs receives a task's output once its container runs)"
                 : "; last lines of its log:\n" + tail.indent(2).stripTrailing();
-    }
-
-    /**
-     * Whether the engine answers on its dashboard port with its own metrics. A TCP connect alone
-     * proves nothing: proxies and middleboxes accept connections for addresses nobody listens on.
-     */
-    private static boolean engineAnswers(String host) {
-        try {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(2)).build();
-            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create("http://" + host + ":" + ClusterSecurityGroup.DASHBOARD_PORT + "/metrics"))
-                    .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProvisionException("interrupted while waiting for the scheduler", e);
-        }
     }
 
     @Override

@@ -45,7 +45,9 @@ final class InstancePolicies {
                 statement("Describe", List.of("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags",
                         "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages",
                         "ec2:DescribeVpcs", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
-                        "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings"), List.of("*"), null),
+                        "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings",
+                        "ec2:DescribeIamInstanceProfileAssociations"), List.of("*"), null),
+                statement("WhoAmI", List.of("sts:GetCallerIdentity"), List.of("*"), null),
                 // New workers download the cluster's engine over a URL the controller presigns with this role.
                 statement("ReadEngine", List.of("s3:GetObject"), List.of("arn:" + partition + ":s3:::"
                         + EngineUploads.bucket(account, region) + "/engine/*"), null),
@@ -67,15 +69,20 @@ final class InstancePolicies {
                 statement("TagOnlyAtLaunch", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*", ec2 + "volume/*"),
                         Map.of("StringEquals", Map.of("ec2:CreateAction", "RunInstances"))),
                 statement("NameOwnWorkers", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*"), ownTag),
-                statement("StopOwnCluster", List.of("ec2:TerminateInstances", "ec2:GetConsoleOutput"),
+                statement("StopOwnCluster", List.of("ec2:TerminateInstances", "ec2:GetConsoleOutput",
+                        "ec2:ModifyInstanceAttribute", "ec2:DisassociateIamInstanceProfile"),
                         List.of(ec2 + "instance/*"), ownTag),
+                // At idle teardown the scheduler moves itself into its VPC's default group to delete the cluster's.
+                statement("LeaveOwnGroup", List.of("ec2:ModifyInstanceAttribute"), List.of(ec2 + "security-group/*"),
+                        Map.of("StringEquals", Map.of("ec2:Vpc", ec2 + "vpc/" + vpcId))),
                 statement("DeleteOwnNetwork", List.of("ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc",
                         "ec2:DeleteInternetGateway", "ec2:DetachInternetGateway", "ec2:DeleteRouteTable",
                         "ec2:DisassociateRouteTable"), List.of(ec2 + "*"), ownTag),
                 statement("PassOwnRoleToEc2", List.of("iam:PassRole"), List.of(iam + "role/jcloud/" + roleName),
                         Map.of("StringEquals", Map.of("iam:PassedToService", "ec2.amazonaws.com"))),
                 statement("DeleteOwnIdentity", List.of("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile",
-                        "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetInstanceProfile"),
+                        "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetInstanceProfile", "iam:GetRole",
+                        "iam:ListRolePolicies"),
                         List.of(iam + "role/jcloud/" + roleName, iam + "instance-profile/jcloud/" + profileName), null));
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }

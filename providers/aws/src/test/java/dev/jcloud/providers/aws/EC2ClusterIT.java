@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ class EC2ClusterIT {
     @BeforeEach
     void setUp() {
         aws = MOTO.clients().create("us-east-1");
-        provider = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(CALLER));
+        provider = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
         ami = aws.ec2().describeImages(r -> r.owners("amazon")).images().get(0).imageId();
     }
 

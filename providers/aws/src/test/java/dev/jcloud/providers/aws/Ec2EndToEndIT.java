@@ -16,6 +16,7 @@ import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.DownResult;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -106,7 +107,7 @@ class Ec2EndToEndIT {
         Ec2Client ec2 = aws.ec2();
         String subnet = privateSubnet(ec2);
         String ami = ec2.describeImages(r -> r.owners("amazon")).images().get(0).imageId();
-        Ec2Provider provider = new Ec2Provider(moto.clients(), CallerAddress.fixed(network.hostAddress() + "/32"));
+        Ec2Provider provider = new Ec2Provider(moto.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, network.hostAddress() + "/32"));
         Provisioner provisioner = new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
         ClusterRequest request = ClusterRequest.named(CLUSTER).withWorkers(WORKERS).withNthreads(2)
                 .withStartTimeout(Duration.ofSeconds(150))

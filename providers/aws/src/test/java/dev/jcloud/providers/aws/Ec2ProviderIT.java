@@ -16,6 +16,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +67,7 @@ class Ec2ProviderIT {
     @BeforeEach
     void setUp() {
         aws = MOTO.clients().create(REGION);
-        provider = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(CALLER));
+        provider = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
         ami = aws.ec2().describeImages(r -> r.owners("amazon")).images().get(0).imageId();
     }
 
@@ -274,6 +275,8 @@ class Ec2ProviderIT {
                 .hasMessageContaining("give both aws.engine-url and aws.engine-sha256");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.WORKER_TYPE, "zz9.mega"))))
                 .hasMessageContaining("invalid aws.worker-type 'zz9.mega': not offered in us-east-1");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "us-east-9"))))
+                .hasMessageContaining("invalid aws.region 'us-east-9': use an AWS region");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.SPOT, "maybe"))))
                 .hasMessageContaining("invalid aws.spot 'maybe': use true or false");
         assertNoJcloudResources();
@@ -297,7 +300,7 @@ class Ec2ProviderIT {
         EngineBundle first = bundle("first");
         EngineBundle second = bundle("second");
         java.util.concurrent.atomic.AtomicReference<EngineBundle> current = new java.util.concurrent.atomic.AtomicReference<>(first);
-        Ec2Provider uploading = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(CALLER), c -> current.get());
+        Ec2Provider uploading = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER), c -> current.get());
         Map<String, String> o = new HashMap<>(options(Map.of()));
         o.remove(AwsOptions.ENGINE_URL);
         o.remove(AwsOptions.ENGINE_SHA256);
@@ -366,7 +369,7 @@ class Ec2ProviderIT {
                 }
             }
         };
-        Ec2Provider refusing = new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(CALLER));
+        Ec2Provider refusing = new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
         ClusterContext c = cluster("spot", Map.of(AwsOptions.SPOT, "true"));
         refusing.bootstrap(c);
         refusing.launch(c, schedulerLaunch(c));

@@ -3,6 +3,7 @@ package dev.jcloud.providers.aws;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +22,8 @@ class FargateClusterTest {
     @TempDir
     Path dir;
 
-    private final FargateProvider fargate = new FargateProvider(NO_AWS, CallerAddress.fixed("203.0.113.7/32"), h -> false);
-    private final Ec2Provider ec2 = new Ec2Provider(NO_AWS, CallerAddress.fixed("203.0.113.7/32"));
+    private final FargateProvider fargate = new FargateProvider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), h -> false);
+    private final Ec2Provider ec2 = new Ec2Provider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"));
 
     @Test
     void fargateSettingsAreCheckedFirst() {

@@ -17,6 +17,7 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ class FargateProviderIT {
         AwsClients.Factory factory = AwsClients.factory(MOTO.credentials(), Optional.of(proxy.endpoint()),
                 List.of(CALLS));
         aws = AwsClients.factory(MOTO.credentials(), Optional.of(proxy.endpoint())).create(REGION);
-        provider = new FargateProvider(factory, CallerAddress.fixed(CALLER), host -> {
+        provider = new FargateProvider(factory, CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER), host -> {
             probed.add(host);
             return false;
         });

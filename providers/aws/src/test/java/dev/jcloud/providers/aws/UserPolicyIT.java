@@ -11,6 +11,7 @@ import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class UserPolicyIT {
         Path jar = dir.resolve("engine.jar");
         Files.writeString(jar, "engine");
         EngineBundle bundle = EngineBundle.of(List.of(jar), dir.resolve("bundle"));
-        Ec2Provider provider = new Ec2Provider(MOTO.clients(recorder), CallerAddress.fixed("203.0.113.7/32"), c -> bundle);
+        Ec2Provider provider = new Ec2Provider(MOTO.clients(recorder), CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), c -> bundle);
         String ami;
         try (AwsClients aws = MOTO.clients().create("us-east-1")) {
             ami = aws.ec2().describeImages(r -> r.owners("amazon")).images().get(0).imageId();

@@ -4,6 +4,7 @@ import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.net.Cidrs;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -15,6 +15,8 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.net.CallerAddress;
+import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,7 +62,8 @@ public final class AzureProvider implements CloudProvider {
 
     /** The provider ServiceLoader finds: DefaultAzureCredential, Azure's public cloud, address detection. */
     public AzureProvider() {
-        this(AzureClients.defaults(), CallerAddress.detect(), SchedulerProbe.metrics());
+        this(AzureClients.defaults(), CallerAddress.detect(AzureOptions.ALLOW_FROM),
+                SchedulerProbe.metrics(AzureNames.DASHBOARD_PORT));
     }
 
     AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {

@@ -3,19 +3,17 @@ package dev.jcloud.providers.azure;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
-import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
-import dev.jcloud.provisioner.api.Cluster;
+import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cluster on Azure virtual machines: a scheduler VM and N worker VMs in a resource group of their
@@ -37,81 +35,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Builder#allowFrom} (default: this machine's public address). See {@link AzureOptions} for
  * every setting; {@link Builder#option} passes any of them by key.
  */
-public final class AzureVMCluster implements Cluster {
+public final class AzureVMCluster extends ProvisionedCluster {
 
     private static final Duration GRACE = Duration.ofSeconds(30);
+    private static final Duration SCALE_TIMEOUT = Duration.ofMinutes(15);
 
-    private final Provisioner provisioner;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
-    private volatile ClusterRecord record;
-
+    // Always owned: normal exit or Ctrl-C of the program also removes its cluster (machines left running cost money).
     private AzureVMCluster(Provisioner provisioner, ClusterRecord record) {
-        this.provisioner = provisioner;
-        this.record = record;
-        // Normal exit or Ctrl-C of the program also removes its cluster: machines left running cost money.
-        this.shutdownHook = new Thread(this::stop, "jcloud-azure-cluster-" + record.name() + "-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        super(provisioner, record, true, SCALE_TIMEOUT, GRACE);
     }
 
     /** Settings for a new cluster. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String name() {
-        return record.name();
-    }
-
-    @Override
-    public String schedulerAddress() {
-        return record.scheduler();
-    }
-
-    @Override
-    public String dashboardAddress() {
-        return record.dashboard();
-    }
-
-    @Override
-    public Client connect() {
-        checkOpen();
-        return provisioner.connect(record);
-    }
-
-    /** Number of worker VMs. */
-    public int workers() {
-        return record.workers().size();
-    }
-
-    @Override
-    public void scale(int workers) {
-        checkOpen();
-        record = provisioner.scale(name(), workers, Duration.ofMinutes(15));
-    }
-
-    /** Deletes the cluster (its whole resource group) and waits until Azure reports it gone. */
-    @Override
-    public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException e) {
-            // already shutting down: the hook is running or about to
-        }
-        stop();
-    }
-
-    private void stop() {
-        if (closed.compareAndSet(false, true)) {
-            provisioner.down(name(), GRACE);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("cluster " + name() + " is closed");
-        }
     }
 
     /** Settings of an {@link AzureVMCluster}; {@link #build()} creates it. */

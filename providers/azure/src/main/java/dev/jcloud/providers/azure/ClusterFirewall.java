@@ -7,6 +7,7 @@ import com.azure.resourcemanager.network.models.SecurityRuleAccess;
 import com.azure.resourcemanager.network.models.SecurityRuleDirection;
 import com.azure.resourcemanager.network.models.SecurityRuleProtocol;
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.net.Cidrs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -32,6 +32,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,7 +67,7 @@ class AzureProviderTest {
 
     @BeforeEach
     void setUp() {
-        provider = new AzureProvider(ARM.clients(), CallerAddress.fixed(CALLER), host -> false);
+        provider = new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, CALLER), host -> false);
         azure = ARM.clients().create(AzureOptions.of(ARM.options(Map.of())));
     }
 
@@ -434,7 +435,7 @@ class AzureProviderTest {
         String publicIp = azure.network().getPublicIpAddresses().getByResourceGroup("jcloud-xi-" + c.id(), "xi-scheduler-pip")
                 .ipAddress();
         List<String> asked = new ArrayList<>();
-        AzureProvider answering = new AzureProvider(ARM.clients(), CallerAddress.fixed(CALLER), host -> asked.add(host));
+        AzureProvider answering = new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, CALLER), host -> asked.add(host));
         SchedulerEndpoint endpoint = answering.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30));
         assertThat(endpoint.scheduler()).isEqualTo(publicIp + ":8786");
         assertThat(endpoint.dashboard()).isEqualTo(publicIp + ":8787");

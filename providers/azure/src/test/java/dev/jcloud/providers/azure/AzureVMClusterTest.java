@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.azure.core.util.Context;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ class AzureVMClusterTest {
 
     private AzureVMCluster.Builder builder() {
         AzureVMCluster.Builder b = AzureVMCluster.builder().name("java-api").workers(2).stateDirectory(dir)
-                .provider(new AzureProvider(ARM.clients(), CallerAddress.fixed("203.0.113.7/32"), host -> false))
+                .provider(new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"), host -> false))
                 .startTimeout(Duration.ofSeconds(20));
         ARM.options(Map.of()).forEach(b::option);
         return b;

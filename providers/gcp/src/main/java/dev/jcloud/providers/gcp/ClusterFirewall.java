@@ -6,6 +6,7 @@ import com.google.cloud.compute.v1.Firewall;
 import com.google.cloud.compute.v1.ListFirewallsRequest;
 import com.google.cloud.compute.v1.Operation;
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.net.Cidrs;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -3,20 +3,18 @@ package dev.jcloud.providers.gcp;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
-import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
-import dev.jcloud.provisioner.api.Cluster;
+import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cluster on Compute Engine: a scheduler VM and N worker VMs in one project and region, with
@@ -41,91 +39,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * once the scheduler's idle timeout (default 30 minutes) has passed; {@code jcloud cluster gc
  * --provider gcp} removes what is left.
  */
-public final class GCPCluster implements Cluster {
+public final class GCPCluster extends ProvisionedCluster {
 
     private static final Duration GRACE = Duration.ofSeconds(30);
 
-    private final Provisioner provisioner;
-    private final boolean owned;
-    private final Duration scaleTimeout;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
-    private volatile ClusterRecord record;
-
-    private GCPCluster(Provisioner provisioner, ClusterRecord record, boolean owned, Duration scaleTimeout) {
-        this.provisioner = provisioner;
-        this.record = record;
-        this.owned = owned;
-        this.scaleTimeout = scaleTimeout;
-        if (owned) {
-            // Normal exit or Ctrl-C of the program also removes its cluster.
-            shutdownHook = new Thread(this::stop, "jcloud-gcp-cluster-" + record.name() + "-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        } else {
-            shutdownHook = null;
-        }
+    private GCPCluster(Provisioner provisioner, ClusterRecord record, Duration scaleTimeout) {
+        super(provisioner, record, true, scaleTimeout, GRACE);
     }
 
     /** Options for a new cluster. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String name() {
-        return record.name();
-    }
-
-    @Override
-    public String schedulerAddress() {
-        return record.scheduler();
-    }
-
-    @Override
-    public String dashboardAddress() {
-        return record.dashboard();
-    }
-
-    @Override
-    public Client connect() {
-        checkOpen();
-        return provisioner.connect(record);
-    }
-
-    /** Number of worker VMs. */
-    public int workers() {
-        return record.workers().size();
-    }
-
-    @Override
-    public void scale(int workers) {
-        checkOpen();
-        record = provisioner.scale(name(), workers, scaleTimeout);
-    }
-
-    /** Deletes every VM, the firewall rules and the service account, if this object started the cluster. */
-    @Override
-    public void close() {
-        if (owned && shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running or about to
-            }
-        }
-        stop();
-    }
-
-    private void stop() {
-        if (closed.compareAndSet(false, true) && owned) {
-            provisioner.down(name(), GRACE);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("cluster " + name() + " is closed");
-        }
     }
 
     /** Options of a {@link GCPCluster}; {@link #build()} starts it. */
@@ -299,7 +223,7 @@ public final class GCPCluster implements Cluster {
             Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()),
                     store);
             ClusterRecord r = provisioner.up("gcp", request, ProcessHandle.current().pid());
-            return new GCPCluster(provisioner, r, true, startTimeout);
+            return new GCPCluster(provisioner, r, startTimeout);
         }
     }
 }

@@ -104,7 +104,8 @@ final class GceGarbageCollector {
         try {
             return OffsetDateTime.parse(timestamp).toInstant();
         } catch (DateTimeParseException | NullPointerException e) {
-            return Instant.EPOCH;
+            // Age unknown: treated as new, so only --min-age 0 collects it; never delete on a guess.
+            return Instant.now();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.jcloud.providers.gcp;
 
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.net.Cidrs;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

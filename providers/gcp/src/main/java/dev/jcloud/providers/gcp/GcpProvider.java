@@ -19,9 +19,10 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.net.CallerAddress;
+import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.TlsFiles;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,13 +72,16 @@ public final class GcpProvider implements CloudProvider {
     static final Set<String> CAPACITY_CODES = Set.of("ZONE_RESOURCE_POOL_EXHAUSTED",
             "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS", "QUOTA_EXCEEDED");
 
+    /** Whether the engine answers on the scheduler VM (its dashboard's metrics). */
+    private static final SchedulerProbe ENGINE = SchedulerProbe.metrics(ClusterFirewall.DASHBOARD_PORT);
+
     private final GcpClients.Factory factory;
     private final CallerAddress callerAddress;
     private final Map<String, GcpClients> clients = new ConcurrentHashMap<>();
 
     /** The provider ServiceLoader finds: Application Default Credentials, Google's endpoints, address detection. */
     public GcpProvider() {
-        this(GcpClients.defaults(), CallerAddress.detect());
+        this(GcpClients.defaults(), CallerAddress.detect(GcpOptions.ALLOW_FROM));
     }
 
     GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress) {
@@ -389,7 +393,7 @@ public final class GcpProvider implements CloudProvider {
                 throw new ProvisionException("the scheduler " + scheduler.name() + " (" + ref.id() + ") did not listen on "
                         + host + ":" + ClusterFirewall.SCHEDULER_PORT + " in time" + serialOf(instances, ref));
             }
-            if (host != null && engineAnswers(host)) {
+            if (host != null && ENGINE.answers(host)) {
                 return new SchedulerEndpoint(host + ":" + ClusterFirewall.SCHEDULER_PORT,
                         host + ":" + ClusterFirewall.DASHBOARD_PORT);
             }
@@ -402,26 +406,6 @@ public final class GcpProvider implements CloudProvider {
         String tail = instances.serialTail(ref, 30);
         return tail.isBlank() ? "; its serial port output is empty"
                 : "; last lines of its serial port output:\n" + tail.indent(2).stripTrailing();
-    }
-
-    /**
-     * Whether the engine answers on its dashboard port with its own metrics. A TCP connect alone
-     * proves nothing: proxies and middleboxes accept connections for addresses nobody listens on.
-     */
-    private static boolean engineAnswers(String host) {
-        try {
-            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofSeconds(2)).build();
-            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(
-                            java.net.URI.create("http://" + host + ":" + ClusterFirewall.DASHBOARD_PORT + "/metrics"))
-                    .timeout(Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProvisionException("interrupted while waiting for the scheduler", e);
-        }
     }
 
     @Override

@@ -1459,7 +1459,9 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     }
 
     private static String now() {
-        return OffsetDateTime.now(ZoneOffset.ofHours(-8)).withNano(0).toString().replace("-08:00", ".000-08:00");
+        // RFC 3339 with milliseconds, as the API writes them (toString() would drop ":00" seconds).
+        return OffsetDateTime.now(ZoneOffset.ofHours(-8))
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
     }
 
     private static String etag(long version) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.compute.v1.AggregatedListInstancesRequest;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.net.CallerAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class GCPClusterTest {
                 .allowFrom("203.0.113.7/32").engine(URI.create("https://engine.example/e.jar"), "0".repeat(64))
                 .label("team", "data").option(GcpOptions.ENDPOINT, GCE.endpoint()).option(GcpOptions.OPERATION_TIMEOUT, "30")
                 .stateDirectory(dir).provider(new GcpProvider(GcpClients.withoutCredentials(),
-                        CallerAddress.fixed("198.51.100.1/32")));
+                        CallerAddress.fixed(GcpOptions.ALLOW_FROM, "198.51.100.1/32")));
     }
 
     @Test

@@ -24,6 +24,7 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -68,7 +69,7 @@ class GcpProviderTest {
     @BeforeEach
     void setUp() {
         gcp = GcpClients.withoutCredentials().create(Optional.of(GCE.uri()));
-        provider = new GcpProvider(GcpClients.withoutCredentials(), CallerAddress.fixed(CALLER));
+        provider = new GcpProvider(GcpClients.withoutCredentials(), CallerAddress.fixed(GcpOptions.ALLOW_FROM, CALLER));
     }
 
     @AfterEach
@@ -331,7 +332,7 @@ class GcpProviderTest {
     }
 
     @Test
-    void awaitSchedulerFailsAtItsDeadlineWithTheSerialOutputAndEarlyWhenTheInstanceIsGone() {
+    void awaitSchedulerFailsAtItsDeadlineWithTheSerialOutputAndEarlyWhenTheInstanceIsGone() throws Exception {
         ClusterContext c = cluster("iota", Map.of());
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
@@ -346,13 +347,13 @@ class GcpProviderTest {
         GCE.stopInstance("us-central1-a", name);
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is TERMINATED");
-        gcp.instances().deleteAsync(PROJECT, "us-central1-a", name);
+        gcp.instances().deleteAsync(PROJECT, "us-central1-a", name).get(30, java.util.concurrent.TimeUnit.SECONDS);
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is gone");
     }
 
     @Test
-    void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() {
+    void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() throws Exception {
         ClusterContext live = cluster("live", Map.of());
         provider.bootstrap(live);
         provider.launch(live, schedulerLaunch(live));
@@ -362,7 +363,8 @@ class GcpProviderTest {
         Node orphanScheduler = provider.launch(orphan, schedulerLaunch(orphan)).get(0);
         Node orphanWorker = provider.launch(orphan, workerLaunch(orphan, 0, 1)).get(0);
         // The scheduler went away (its idle timeout, a crash); a worker, the rules and the account stayed.
-        gcp.instances().deleteAsync(PROJECT, "us-central1-a", orphanScheduler.id().substring("us-central1-a/".length()));
+        gcp.instances().deleteAsync(PROJECT, "us-central1-a", orphanScheduler.id().substring("us-central1-a/".length()))
+                .get(30, java.util.concurrent.TimeUnit.SECONDS);
         Map<String, String> settings = Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint());
 
         GcReport dry = provider.gc(settings, true, Duration.ZERO);
@@ -547,7 +549,7 @@ class GcpProviderTest {
     }
 
     @Test
-    void logsFollowTheSerialConsoleUntilTheInstanceIsGone() {
+    void logsFollowTheSerialConsoleUntilTheInstanceIsGone() throws Exception {
         ClusterContext c = cluster("phi", Map.of());
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
@@ -563,7 +565,7 @@ class GcpProviderTest {
             GCE.appendSerialOutput("us-central1-a", name, " line\nscheduler listening\n");
             assertThat(lines.next()).isEqualTo("partial line");
             assertThat(lines.next()).isEqualTo("scheduler listening");
-            gcp.instances().deleteAsync(PROJECT, "us-central1-a", name);
+            gcp.instances().deleteAsync(PROJECT, "us-central1-a", name).get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(lines.hasNext()).isFalse();
         }
     }

@@ -3,7 +3,6 @@ package dev.jcloud.providers.local;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
-import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.config.Durations;
@@ -12,16 +11,14 @@ import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.Node;
-import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
-import dev.jcloud.provisioner.api.Cluster;
+import dev.jcloud.provisioner.api.ProvisionedCluster;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A cluster on this machine: a scheduler and N workers, each a separate JVM on 127.0.0.1, started
@@ -39,27 +36,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * If this program dies without closing it, the workers exit once their scheduler is gone
  * (their death timeout), and the scheduler after its idle timeout (default 30 minutes).
  */
-public final class LocalCluster implements Cluster {
+public final class LocalCluster extends ProvisionedCluster {
 
     private static final Duration GRACE = Duration.ofSeconds(10);
-
-    private final Provisioner provisioner;
-    private final boolean owned;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Thread shutdownHook;
-    private volatile ClusterRecord record;
+    private static final Duration SCALE_TIMEOUT = Duration.ofSeconds(60);
 
     private LocalCluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
-        this.provisioner = provisioner;
-        this.record = record;
-        this.owned = owned;
-        if (owned) {
-            // Normal exit or Ctrl-C of the program also stops its cluster.
-            shutdownHook = new Thread(this::stop, "jcloud-local-cluster-" + record.name() + "-shutdown");
-            Runtime.getRuntime().addShutdownHook(shutdownHook);
-        } else {
-            shutdownHook = null;
-        }
+        super(provisioner, record, owned, SCALE_TIMEOUT, GRACE);
     }
 
     /** Options for a new local cluster. */
@@ -77,41 +60,13 @@ public final class LocalCluster implements Cluster {
 
     static LocalCluster attach(String name, ClusterStateStore store) {
         Provisioner provisioner = provisioner(store);
-        ClusterRecord r = provisioner.find(name).orElseThrow(
-                () -> new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
-        return new LocalCluster(provisioner, r, false);
-    }
-
-    @Override
-    public String name() {
-        return record.name();
-    }
-
-    @Override
-    public String schedulerAddress() {
-        return record.scheduler();
-    }
-
-    @Override
-    public String dashboardAddress() {
-        return record.dashboard();
-    }
-
-    @Override
-    public Client connect() {
-        checkOpen();
-        return provisioner.connect(record);
-    }
-
-    /** Number of worker processes. */
-    public int workers() {
-        return record.workers().size();
+        return new LocalCluster(provisioner, running(provisioner, name), false);
     }
 
     /** Process ids of the scheduler and the workers, scheduler first. */
     public List<Long> processIds() {
         List<Long> pids = new ArrayList<>();
-        record.nodes().stream().sorted((a, b) -> a.role().compareTo(b.role()))
+        record().nodes().stream().sorted((a, b) -> a.role().compareTo(b.role()))
                 .map(Node::id).map(Long::parseLong).forEach(pids::add);
         return pids;
     }
@@ -121,47 +76,16 @@ public final class LocalCluster implements Cluster {
      * certificate, its 0600 key, the cluster CA), or empty for a plaintext cluster.
      */
     public java.util.Optional<TlsFiles> clientTlsFiles() {
-        if (!ClusterTrust.enabled(record.options())) {
+        if (!ClusterTrust.enabled(record().options())) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(ClusterTrust.clientFiles(
-                provisioner.store().clusterDir(name()).resolve(ClusterTrust.DIRECTORY)));
+                provisioner().store().clusterDir(name()).resolve(ClusterTrust.DIRECTORY)));
     }
 
     /** Where the processes' logs are: {@code <node-name>.log}. */
     public Path logDirectory() {
-        return provisioner.store().clusterDir(name()).resolve("logs");
-    }
-
-    @Override
-    public void scale(int workers) {
-        checkOpen();
-        record = provisioner.scale(name(), workers, Duration.ofSeconds(60));
-    }
-
-    /** Stops the cluster if this object started it (waiting until every process has exited). */
-    @Override
-    public void close() {
-        if (owned && shutdownHook != null) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdownHook);
-            } catch (IllegalStateException e) {
-                // already shutting down: the hook is running or about to
-            }
-        }
-        stop();
-    }
-
-    private void stop() {
-        if (closed.compareAndSet(false, true) && owned) {
-            provisioner.down(name(), GRACE);
-        }
-    }
-
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("cluster " + name() + " is closed");
-        }
+        return provisioner().store().clusterDir(name()).resolve("logs");
     }
 
     static Provisioner provisioner(ClusterStateStore store) {

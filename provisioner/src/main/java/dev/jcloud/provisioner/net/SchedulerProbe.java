@@ -1,0 +1,41 @@
+package dev.jcloud.provisioner.net;
+
+import dev.jcloud.provisioner.ProvisionException;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Whether the engine's scheduler answers at a host, asked while a provider waits for its
+ * scheduler machine or task to come up. A seam: tests that have no machine to ask pass a lambda.
+ */
+@FunctionalInterface
+public interface SchedulerProbe {
+
+    /** True once the scheduler at {@code host} answers; false while it does not (yet). */
+    boolean answers(String host);
+
+    /**
+     * Asks {@code http://host:dashboardPort/metrics} for the engine's own metrics (status 200 and a
+     * {@code jcloud_tasks} series). A TCP connect alone proves nothing: proxies and middleboxes
+     * accept connections for addresses nobody listens on. Each ask is bounded (2 s to connect, 3 s
+     * for the answer); an interrupt is kept and thrown as a {@link ProvisionException}.
+     */
+    static SchedulerProbe metrics(int dashboardPort) {
+        return host -> {
+            try {
+                HttpResponse<String> r = ProbeHttp.CLIENT.send(HttpRequest.newBuilder(
+                                URI.create("http://" + host + ":" + dashboardPort + "/metrics"))
+                        .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProvisionException("interrupted while waiting for the scheduler", e);
+            }
+        };
+    }
+}
