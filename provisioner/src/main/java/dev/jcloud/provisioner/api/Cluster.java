@@ -38,6 +38,16 @@ public interface Cluster extends AutoCloseable {
     void scale(int workers);
 
     /**
+     * Adaptive scaling from now on: the cluster's in-cluster controller keeps between {@code min}
+     * and {@code max} workers (a hard limit), aiming at {@code targetDuration} of queued work per
+     * worker, and retires idle workers once their paid minimum is used up. Returns what the
+     * controller answered.
+     *
+     * @throws IllegalArgumentException when the cluster runs no controller or the bounds are invalid
+     */
+    String adapt(int min, int max, java.time.Duration targetDuration);
+
+    /**
      * Stops the scheduler and every worker and waits until they are gone, if this object owns the
      * cluster; otherwise only releases this handle. Idempotent.
      */

@@ -108,6 +108,12 @@ public abstract class ProvisionedCluster implements Cluster {
         record = provisioner.scale(name(), workers, scaleTimeout);
     }
 
+    @Override
+    public final String adapt(int min, int max, java.time.Duration targetDuration) {
+        checkOpen();
+        return provisioner.adapt(name(), min + ":" + max + ":" + dev.jcloud.config.Durations.format(targetDuration));
+    }
+
     /**
      * Removes the cluster if this object owns it, waiting until every scheduler and worker is gone;
      * otherwise only releases this handle. Idempotent.

@@ -39,6 +39,12 @@ public final class BootScript {
     public static final String MAIN_CLASS = "dev.jcloud.engine.process.EngineMain";
     /** Prefix of an engine argument that names a file under the machine's {@code $JCLOUD_HOME}. */
     public static final String HOME = "$JCLOUD_HOME/";
+    /**
+     * Where a {@link Builder#watcher} writes a cloud's interruption notice (spot reclaim, preemption,
+     * eviction); the worker's {@code --interruption-file} names it and the worker then retires
+     * gracefully.
+     */
+    public static final String INTERRUPTION_FILE = HOME + "interrupted";
     /** Where {@link Builder#secretsFetcher} writes, as an engine argument prefix. */
     public static final String SECRETS = HOME + "secrets/";
 

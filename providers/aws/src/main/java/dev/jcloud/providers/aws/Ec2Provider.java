@@ -67,11 +67,9 @@ public final class Ec2Provider implements CloudProvider {
                     + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
             "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\"");
 
-    /** Where a spot worker's boot script writes the interruption notice; the worker then retires gracefully. */
-    static final String INTERRUPTION_FILE = BootScript.HOME + "interrupted";
     /**
      * Polls EC2's instance metadata (IMDSv2) for the two-minute spot interruption notice and writes
-     * {@link #INTERRUPTION_FILE} when it comes; trusted code.
+     * {@link BootScript#INTERRUPTION_FILE} when it comes; trusted code.
      */
     static final String SPOT_WATCHER = String.join("\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token code",
@@ -217,7 +215,7 @@ public final class Ec2Provider implements CloudProvider {
         }
         boolean spotWorker = options.spot() && role == NodeRole.WORKER;
         if (spotWorker) {
-            command = command.with("--interruption-file", INTERRUPTION_FILE);
+            command = command.with("--interruption-file", BootScript.INTERRUPTION_FILE);
         }
         BootScript.Builder script = BootScript.builder(command, engine)
                 .env("JCLOUD_CLUSTER", cluster.name())

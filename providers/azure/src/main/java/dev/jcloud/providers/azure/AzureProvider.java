@@ -51,6 +51,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class AzureProvider implements CloudProvider {
 
+    /**
+     * Polls Azure's Scheduled Events for the eviction ({@code Preempt}) of a Spot VM (at least 30 s
+     * ahead) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires gracefully.
+     * Trusted code; {@code JCLOUD_IMDS} is a test seam.
+     */
+    static final String EVICTION_WATCHER = String.join("\n",
+            "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" ev",
+            "while true; do",
+            "  ev=$(curl -fsS -H 'Metadata: true' \"$imds/metadata/scheduledevents?api-version=2020-07-01\")",
+            "  case \"$ev\" in *'\"EventType\":\"Preempt\"'*)",
+            "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"spot eviction notice: retiring this worker\"; return 0;;",
+            "  esac",
+            "  sleep 5",
+            "done");
+
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
     /** Creating a VM takes a minute or two; resource creation fails after this long. */
     static final Duration CREATE_TIMEOUT = Duration.ofMinutes(15);
@@ -136,10 +151,17 @@ public final class AzureProvider implements CloudProvider {
         List<ClusterVms.NodeSpec> specs = new ArrayList<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
             EngineCommand command = onMachine(n.command(), schedulerAddress);
+            boolean spotWorker = request.role() == NodeRole.WORKER && options.spot();
+            if (spotWorker) {
+                command = command.with("--interruption-file", BootScript.INTERRUPTION_FILE);
+            }
             BootScript.Builder script = BootScript.builder(command, engine)
                     .env("JCLOUD_CLUSTER", cluster.name())
                     .env("JCLOUD_CLUSTER_ID", cluster.id())
                     .env("JCLOUD_NODE", n.name());
+            if (spotWorker) {
+                script.watcher(EVICTION_WATCHER);
+            }
             if (controllerClientId != null) {
                 // Which managed identity the in-cluster controller's DefaultAzureCredential takes.
                 script.env("AZURE_CLIENT_ID", controllerClientId);

@@ -357,6 +357,10 @@ class AzureProviderTest {
         assertThat(vms.get("iota-worker-2").billingProfile().maxPrice()).isEqualTo(-1.0);
         assertThat(vms.get("iota-scheduler").priority()).as("the scheduler is never Spot")
                 .isEqualTo(VirtualMachinePriorityTypes.REGULAR);
+        // Spot workers watch Scheduled Events for their eviction and retire gracefully; the scheduler does not.
+        Map<String, String> scripts = customData(group);
+        assertThat(scripts.get("iota-worker-2")).contains("scheduledevents").contains("'--interruption-file'");
+        assertThat(scripts.get("iota-scheduler")).doesNotContain("scheduledevents");
         assertThat(provider.nodes(c)).hasSize(4);
     }
 

@@ -190,7 +190,11 @@ class GcpProviderTest {
                 assertThat(i.getScheduling().getAutomaticRestart()).isFalse();
                 assertThat(i.getScheduling().getOnHostMaintenance()).isEqualTo("TERMINATE");
                 assertThat(i.getMachineType()).endsWith("/e2-standard-4");
+                // The ~30 s preemption notice retires the worker gracefully (its results move first).
+                assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY)).contains("instance/preempted")
+                        .contains("'--interruption-file'").contains("jcloud_watch &");
             } else {
+                assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY)).doesNotContain("instance/preempted");
                 assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
                 assertThat(i.getMachineType()).endsWith("/e2-standard-2");
             }

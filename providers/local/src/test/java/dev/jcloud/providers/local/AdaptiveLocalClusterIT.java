@@ -78,7 +78,7 @@ class AdaptiveLocalClusterIT {
             lastWorkerSeen = (System.nanoTime() - idleAt) / 1_000_000;
             assertThat(lastWorkerSeen).as("ms until the last idle worker left").isGreaterThanOrEqualTo(1000);
             // The bounds can change while it runs (jcloud cluster adapt NAME ...).
-            assertThat(client.configure("adapt", "0:2")).contains("between 0 and 2 workers");
+            assertThat(cluster.adapt(0, 2, Duration.ofSeconds(2))).contains("between 0 and 2 workers");
             assertThatThrownBy(() -> client.configure("adapt", "5:2")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("min <= max");
         }
