@@ -25,6 +25,9 @@ final class ClusterDownCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The cluster's name.")
     String name;
 
+    @Mixin
+    CloudSearchOptions cloud;
+
     @Override
     public Integer call() {
         try {
@@ -32,12 +35,19 @@ final class ClusterDownCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("NAME: " + e.getMessage());
         }
-        DownResult result = ClusterCommand.provisioner().down(name, Duration.ofSeconds(10));
+        var provisioner = ClusterCommand.provisioner();
+        if (cloud.given() && provisioner.store().load(name).isEmpty()) {
+            // Started on another machine: find it by its tags first.
+            var search = cloud.resolve(common);
+            provisioner.discover(search.getKey(), search.getValue());
+        }
+        DownResult result = provisioner.down(name, Duration.ofSeconds(10));
         PrintWriter out = spec.commandLine().getOut();
         switch (result) {
             case STOPPED -> out.printf("cluster %s stopped: no process of it is left%n", name);
             case ALREADY_STOPPED -> out.printf("cluster %s had already stopped; removed what was left of its state%n", name);
-            case UNKNOWN -> out.printf("no cluster named %s is known here; nothing to stop%n", name);
+            case UNKNOWN -> out.printf("no cluster named %s is known here%s; nothing to stop%n", name,
+                    cloud.given() ? " or in " + cloud.provider : " (add --provider to look in a cloud)");
         }
         out.flush();
         return 0;

@@ -28,9 +28,17 @@ final class ClusterListCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
+    @Mixin
+    CloudSearchOptions cloud;
+
     @Override
     public Integer call() {
-        List<ClusterRecord> clusters = ClusterCommand.provisioner().list();
+        var provisioner = ClusterCommand.provisioner();
+        if (cloud.given()) {
+            var search = cloud.resolve(common);
+            provisioner.discover(search.getKey(), search.getValue());   // remembered, so list shows them
+        }
+        List<ClusterRecord> clusters = provisioner.list();
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             List<Map<String, Object>> json = new ArrayList<>();

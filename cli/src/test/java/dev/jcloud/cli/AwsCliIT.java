@@ -79,7 +79,13 @@ class AwsCliIT {
             assertThat(gcLive.exitCode()).as(gcLive.err()).isZero();
             assertThat(JSON.readTree(gcLive.out()).get("items")).as("a live cluster is not garbage").isEmpty();
 
-            CliRunner.Result down = cli.run("cluster", "down", "cli-aws");
+            // Another machine (an empty state directory) finds the cluster by its tags and takes it down.
+            CliRunner other = new CliRunner(stateDir.resolve("other-machine"));
+            CliRunner.Result otherList = other.run("cluster", "list", "--provider", "aws", "--region", "us-east-1",
+                    "--output", "json");
+            assertThat(otherList.exitCode()).as(otherList.err()).isZero();
+            assertThat(JSON.readTree(otherList.out()).get(0).get("name").asText()).isEqualTo("cli-aws");
+            CliRunner.Result down = other.run("cluster", "down", "cli-aws", "--provider", "aws", "--region", "us-east-1");
             assertThat(down.exitCode()).as(down.err()).isZero();
             assertThat(ec2.describeInstances(r -> r.filters(
                     Filter.builder().name("tag:jcloud.cluster").values("cli-aws").build(),

@@ -116,7 +116,7 @@ class CliErrorsTest {
 
         r = cli().run("cluster", "down", "never-started");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).isEqualTo("no cluster named never-started is known here; nothing to stop\n");
+        assertThat(r.out()).isEqualTo("no cluster named never-started is known here (add --provider to look in a cloud); nothing to stop\n");
 
         r = cli().run("cluster", "status", "never-started");
         assertThat(r.exitCode()).isEqualTo(1);

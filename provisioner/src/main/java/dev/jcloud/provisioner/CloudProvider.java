@@ -78,6 +78,16 @@ public interface CloudProvider {
     }
 
     /**
+     * The clusters of this provider with a running scheduler in the account/project/subscription
+     * and region that {@code options} name, found by their tags: how {@code list} and {@code down}
+     * work from a machine that did not create them. Each context carries {@code options} merged
+     * with what the tags say. The default finds none (a provider without discovery).
+     */
+    default List<ClusterContext> discover(java.util.Map<String, String> options) {
+        return List.of();
+    }
+
+    /**
      * Finds the resources this provider's clusters left behind with no live scheduler, in the
      * account/project/subscription and region that {@code options} name, and (unless
      * {@code dryRun}) deletes them. Resources younger than {@code minAge} are left alone: a cluster

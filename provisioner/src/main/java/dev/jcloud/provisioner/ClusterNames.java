@@ -17,6 +17,16 @@ public final class ClusterNames {
     }
 
     /** Throws an {@link IllegalArgumentException} that says what a name may contain. */
+    /** Whether {@code name} passes {@link #check}. */
+    public static boolean isValid(String name) {
+        try {
+            check(name);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     public static String check(String name) {
         if (name == null || !VALID.matcher(name).matches()) {
             throw new IllegalArgumentException("'" + name + "' is not a valid cluster name: use 2 to 40"

@@ -283,6 +283,54 @@ public final class Provisioner {
         return out;
     }
 
+    /**
+     * The running clusters of {@code providerName} found in the cloud with {@code options} (region,
+     * project, ...), whether or not this machine created them; each found cluster is remembered
+     * here, so that {@code status}, {@code scale} and {@code down} work on it like on a local one.
+     * Without this machine's client certificate a TLS cluster cannot be connected to, but it can
+     * be taken down.
+     */
+    public List<ClusterRecord> discover(String providerName, java.util.Map<String, String> options) {
+        CloudProvider provider = providers.require(providerName);
+        List<ClusterRecord> out = new ArrayList<>();
+        for (ClusterContext found : provider.discover(options)) {
+            if (!ClusterNames.isValid(found.name())) {
+                LOG.warn("skipping a {} cluster tagged with an invalid name '{}' ({})", providerName, found.name(), found.id());
+                continue;
+            }
+            Optional<ClusterRecord> known = store.load(found.name()).filter(r -> r.id().equals(found.id()));
+            if (known.isPresent()) {
+                reconcile(known.get()).ifPresent(out::add);
+                continue;
+            }
+            if (store.load(found.name()).isPresent()) {
+                LOG.warn("a different cluster named {} is known on this machine; skipping {} ({})", found.name(),
+                        found.id(), providerName);
+                continue;
+            }
+            ClusterContext ctx = new ClusterContext(found.name(), found.id(), store.clusterDir(found.name()),
+                    found.options());
+            List<Node> nodes = provider.nodes(ctx);
+            Node scheduler = nodes.stream().filter(n -> n.role() == NodeRole.SCHEDULER).findFirst().orElse(null);
+            if (scheduler == null) {
+                continue;
+            }
+            SchedulerEndpoint endpoint = null;
+            try {
+                endpoint = provider.awaitScheduler(ctx, scheduler, Instant.now().plusSeconds(3));
+            } catch (RuntimeException e) {
+                LOG.debug("scheduler of {} does not answer: {}", found.name(), e.toString());
+            }
+            ClusterRecord record = new ClusterRecord(found.name(), found.id(), providerName,
+                    endpoint == null ? null : endpoint.scheduler(), endpoint == null ? null : endpoint.dashboard(),
+                    System.currentTimeMillis(), 1, null, "60s", "0",
+                    nextWorkerIndex(found.name(), nodes), nodes, found.options(), 0);
+            store.save(record);
+            out.add(record);
+        }
+        return out;
+    }
+
     /** The running cluster {@code name}, checked against its provider. */
     public Optional<ClusterRecord> find(String name) {
         return store.load(ClusterNames.check(name)).flatMap(this::reconcile);

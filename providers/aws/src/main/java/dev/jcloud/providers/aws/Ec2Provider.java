@@ -380,6 +380,28 @@ public final class Ec2Provider implements CloudProvider {
                 : "; last lines of its console output:\n" + tail.indent(2).stripTrailing();
     }
 
+    /** Clusters with a pending or running scheduler instance in the options' region, by their tags. */
+    @Override
+    public List<ClusterContext> discover(Map<String, String> options) {
+        AwsOptions o = AwsOptions.of(new ClusterContext("discover", "discover", Path.of("."), options));
+        List<ClusterContext> out = new ArrayList<>();
+        for (Instance i : new Ec2Instances(clients(o).ec2()).find(List.of(
+                software.amazon.awssdk.services.ec2.model.Filter.builder().name("tag:" + ClusterContext.ROLE_TAG)
+                        .values(NodeRole.SCHEDULER.label()).build(),
+                software.amazon.awssdk.services.ec2.model.Filter.builder().name("instance-state-name")
+                        .values(Ec2Instances.ALIVE).build()))) {
+            Map<String, String> tags = Tags.toMap(i.tags());
+            String name = tags.get(ClusterContext.NAME_TAG);
+            String id = tags.get(ClusterContext.ID_TAG);
+            if (name != null && id != null && Ec2GarbageCollector.ours(tags)) {
+                Map<String, String> merged = new LinkedHashMap<>(options);
+                merged.put(AwsOptions.REGION, o.region());
+                out.add(new ClusterContext(name, id, Path.of("."), merged));
+            }
+        }
+        return out;
+    }
+
     @Override
     public List<Node> nodes(ClusterContext cluster) {
         AwsClients aws = clients(AwsOptions.of(cluster));
