@@ -328,6 +328,22 @@ public final class FargateProvider implements CloudProvider {
                 : "; last lines of its log:\n" + tail.indent(2).stripTrailing();
     }
 
+    /** The region's ECS clusters tagged by jcloud; the provisioner keeps those with a running scheduler task. */
+    @Override
+    public List<ClusterContext> discover(Map<String, String> options) {
+        FargateOptions o = FargateOptions.of(new ClusterContext("discover", "discover", java.nio.file.Path.of("."), options));
+        List<ClusterContext> out = new ArrayList<>();
+        for (software.amazon.awssdk.services.ecs.model.Cluster c : new EcsClusters(clients(o).ecs()).all()) {
+            Map<String, String> tags = EcsTags.toMap(c.tags());
+            String name = tags.get(ClusterContext.NAME_TAG);
+            String id = tags.get(ClusterContext.ID_TAG);
+            if (name != null && id != null && "ACTIVE".equals(c.status())) {
+                out.add(new ClusterContext(name, id, java.nio.file.Path.of("."), options));
+            }
+        }
+        return out;
+    }
+
     @Override
     public List<Node> nodes(ClusterContext cluster) {
         AwsClients aws = clients(FargateOptions.of(cluster));

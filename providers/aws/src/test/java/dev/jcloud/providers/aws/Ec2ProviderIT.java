@@ -223,6 +223,18 @@ class Ec2ProviderIT {
     }
 
     @Test
+    void anotherMachineDiscoversRunningClustersByTheirTags() {
+        ClusterContext c = cluster("disco", Map.of());
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+
+        assertThat(provider.discover(options(Map.of()))).extracting(ClusterContext::name, ClusterContext::id)
+                .contains(org.assertj.core.groups.Tuple.tuple("disco", c.id()));
+        provider.deleteSharedResources(c);
+        assertThat(provider.discover(options(Map.of()))).extracting(ClusterContext::id).doesNotContain(c.id());
+    }
+
+    @Test
     void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() {
         ClusterContext live = cluster("live", Map.of());
         provider.bootstrap(live);

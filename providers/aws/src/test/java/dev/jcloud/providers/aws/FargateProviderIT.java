@@ -134,6 +134,10 @@ class FargateProviderIT {
         assertThat(ecsCluster.capacityProviders()).containsExactlyInAnyOrder("FARGATE", "FARGATE_SPOT");
         assertJcloudTags(EcsTags.toMap(ecsCluster.tags()), c, "alpha");
 
+        // Another machine finds it by its tags.
+        assertThat(provider.discover(c.options())).extracting(ClusterContext::name, ClusterContext::id)
+                .contains(org.assertj.core.groups.Tuple.tuple("alpha", c.id()));
+
         // One RunTask call for the scheduler, then 12 workers in calls of at most 10.
         assertThat(proxy.runTasks()).extracting(r -> r.path("count").asInt()).containsExactly(1, 10, 2);
         assertThat(proxy.runTasks()).allSatisfy(r -> {
