@@ -83,6 +83,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 json.put("worker_list", workers);
                 int registered = summary.workers().size();
                 pricing(record).ifPresent(p -> json.put("dollars_per_hour", round(p.dollarsPerHour(registered))));
+                spent(record).ifPresent(d -> json.put("dollars_spent", round(d)));
             }
             OutputOptions.printJson(out, json);
             return 0;
@@ -105,6 +106,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
         out.printf("  workers:    %d registered%n", summary.workers().size());
         ClusterSummary s = summary;
         pricing(record).ifPresent(p -> out.printf("  cost now:   %s%n", p.estimate(s.workers().size())));
+        spent(record).ifPresent(d -> out.printf("  spent:      $%.4f so far (billed seconds, minimums included)%n", d));
         String format = "    %-28s %-21s %7s %10s %10s %10s %8s%n";
         out.printf(format, "NAME", "ADDRESS", "THREADS", "MEMORY", "STORED", "SPILLED", "PID");
         for (WorkerSummary w : summary.workers()) {
@@ -120,6 +122,29 @@ final class ClusterStatusCommand implements Callable<Integer> {
         var table = dev.jcloud.provisioner.elastic.PriceTable.bundled()
                 .withOverrides(common.settings(Map.of(), Map.of()).prices());
         return dev.jcloud.provisioner.elastic.ClusterPricing.of(record.provider(), record.options(), table);
+    }
+
+    /**
+     * Dollars spent so far, as the in-cluster controller meters them ({@code jcloud_cost_dollars_total}
+     * on the scheduler's {@code /metrics}); empty for clusters without a price or a dashboard.
+     */
+    private static java.util.Optional<Double> spent(ClusterRecord record) {
+        if (record.dashboard() == null) {
+            return java.util.Optional.empty();
+        }
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(2)).build()
+                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + record.dashboard() + "/metrics"))
+                            .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.body().lines().filter(l -> l.startsWith("jcloud_cost_dollars_total "))
+                    .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip())).findFirst();
+        } catch (java.io.IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
     }
 
     private static double round(double dollars) {
