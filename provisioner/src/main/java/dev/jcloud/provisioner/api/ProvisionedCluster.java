@@ -2,10 +2,17 @@ package dev.jcloud.provisioner.api;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.config.ByteSize;
+import dev.jcloud.config.Durations;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterRequest;
+import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -13,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The part every provider's {@link Cluster} handle shares ({@code LocalCluster}, {@code EC2Cluster},
  * {@code FargateCluster}, {@code GCPCluster}, {@code AzureVMCluster}): a {@link Provisioner}, the
  * cluster's last known {@link ClusterRecord}, and whether this handle owns the cluster. A subclass
- * adds only its builder (the options it maps) and what is its own.
+ * adds only what is its own; its builder extends {@link Builder} (or {@link AdaptiveBuilder}) and
+ * adds only the options it maps.
  *
  * <p>An owned cluster is removed by {@link #close()}, and also when the program exits normally or
  * by Ctrl-C (a shutdown hook): machines left running cost money. A handle attached to a cluster
@@ -149,6 +157,209 @@ public abstract class ProvisionedCluster implements Cluster {
     private void checkOpen() {
         if (closed.get()) {
             throw new IllegalStateException("cluster " + name() + " is closed");
+        }
+    }
+
+    /**
+     * The settings every provider's builder has: name, workers, threads, memory, timeouts and state
+     * directory. Defaults differ per provider, so the subclass passes them in and says them in its
+     * own javadoc. {@link #request()} turns them into the common part of the {@link ClusterRequest}.
+     *
+     * @param <B> the subclass itself, so that every setter returns it
+     */
+    public abstract static class Builder<B extends Builder<B>> {
+        private final String namePrefix;
+        private String name;
+        private int workers;
+        private int nthreads;
+        private ByteSize memoryLimit;
+        private Duration idleTimeout;
+        private Duration deathTimeout;
+        private Duration startTimeout;
+        private Path stateDirectory;
+
+        /**
+         * @param namePrefix   prefix of the generated name when none is given, e.g. {@code ec2}
+         * @param workers      default number of workers
+         * @param nthreads     default task threads per worker
+         * @param idleTimeout  default idle timeout
+         * @param deathTimeout default death timeout
+         * @param startTimeout default start timeout
+         */
+        protected Builder(String namePrefix, int workers, int nthreads, Duration idleTimeout, Duration deathTimeout,
+                Duration startTimeout) {
+            this.namePrefix = requireNonNull(namePrefix, "namePrefix is null");
+            this.workers = workers;
+            this.nthreads = nthreads;
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+        }
+
+        // B is the subclass by the class's contract; one cast here instead of a self() in every subclass.
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** Cluster name (default: the provider's prefix and a random suffix); lower-case letters, digits and '-'. */
+        public B name(String name) {
+            this.name = ClusterNames.check(name);
+            return self();
+        }
+
+        /** Number of workers (processes, machines or tasks, depending on the provider). */
+        public B workers(int workers) {
+            if (workers < 0) {
+                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
+            }
+            this.workers = workers;
+            return self();
+        }
+
+        /** Task threads per worker. */
+        public B nthreads(int nthreads) {
+            if (nthreads < 1) {
+                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
+            }
+            this.nthreads = nthreads;
+            return self();
+        }
+
+        /** Memory a worker may use, as text, e.g. {@code 2GiB} (default: its JVM's maximum heap). */
+        public B memoryLimit(String memoryLimit) {
+            return memoryLimit(ByteSize.parse(memoryLimit));
+        }
+
+        /** Memory a worker may use; a subclass may make this public. */
+        protected B memoryLimit(ByteSize memoryLimit) {
+            this.memoryLimit = memoryLimit;
+            return self();
+        }
+
+        /** The cluster stops after no tasks and no clients for this long (zero = never). */
+        public B idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
+            return self();
+        }
+
+        /** A worker exits after failing to reach its scheduler this long. */
+        public B deathTimeout(Duration deathTimeout) {
+            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
+            return self();
+        }
+
+        /** Deadline for the scheduler and all workers to be registered. */
+        public B startTimeout(Duration startTimeout) {
+            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+            return self();
+        }
+
+        /** Where cluster state goes (default: the user's jcloud state directory). */
+        public B stateDirectory(Path stateDirectory) {
+            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
+            return self();
+        }
+
+        /** The state store in {@link #stateDirectory(Path)}, or the user's. */
+        protected final ClusterStateStore stateStore() {
+            return stateDirectory != null ? new ClusterStateStore(stateDirectory) : ClusterStateStore.forUser();
+        }
+
+        /** The request with the settings of this class; the subclass adds its provider's options. */
+        protected ClusterRequest request() {
+            return ClusterRequest.named(name != null ? name : ClusterNames.generate(namePrefix))
+                    .withWorkers(workers)
+                    .withNthreads(nthreads)
+                    .withMemoryLimit(memoryLimit)
+                    .withIdleTimeout(idleTimeout)
+                    .withDeathTimeout(deathTimeout)
+                    .withStartTimeout(startTimeout);
+        }
+    }
+
+    /**
+     * A {@link Builder} for providers whose clusters can scale themselves (the in-cluster controller)
+     * and outlive the program that started them.
+     *
+     * @param <B> the subclass itself, so that every setter returns it
+     */
+    public abstract static class AdaptiveBuilder<B extends AdaptiveBuilder<B>> extends Builder<B> {
+        private int adaptMin;
+        private int adaptMax;
+        private Duration adaptTarget;
+        private boolean detached;
+
+        /** See {@link Builder#Builder}. */
+        protected AdaptiveBuilder(String namePrefix, int workers, int nthreads, Duration idleTimeout,
+                Duration deathTimeout, Duration startTimeout) {
+            super(namePrefix, workers, nthreads, idleTimeout, deathTimeout, startTimeout);
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /**
+         * Adaptive scaling between {@code min} and {@code max} workers (a hard limit) by the
+         * in-cluster controller in the scheduler process: it starts workers when the queued work
+         * would take longer than the target duration, and retires idle ones (their results move
+         * first). {@link #workers(int)} is then the size at start.
+         */
+        public B adapt(int min, int max) {
+            this.adaptMin = min;
+            this.adaptMax = max;
+            return self();
+        }
+
+        /** Seconds of queued work per worker the controller aims for (default 5 s). */
+        public B adaptTargetDuration(Duration target) {
+            return adaptTarget(requireNonNull(target, "target is null"));
+        }
+
+        /** Sets the controller's target; null = its default. */
+        protected final B adaptTarget(Duration target) {
+            this.adaptTarget = target;
+            return self();
+        }
+
+        /**
+         * A cluster that outlives this program (what {@code jcloud cluster up} does): {@code close()}
+         * then leaves it running; remove it with {@code jcloud cluster down NAME}.
+         */
+        public B detached(boolean detached) {
+            this.detached = detached;
+            return self();
+        }
+
+        /** Whether {@link #adapt(int, int)} was given a maximum. */
+        protected final boolean adaptive() {
+            return adaptMax > 0;
+        }
+
+        /** Whether the handle owns the cluster (it is not {@link #detached(boolean) detached}). */
+        protected final boolean owned() {
+            return !detached;
+        }
+
+        /** The process the cluster belongs to: this one, or 0 when detached. */
+        protected final long ownerPid() {
+            return detached ? 0 : ProcessHandle.current().pid();
+        }
+
+        /** The common request plus the controller's settings when {@link #adaptive()}. */
+        @Override
+        protected ClusterRequest request() {
+            ClusterRequest request = super.request();
+            if (adaptive()) {
+                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
+                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
+                if (adaptTarget != null) {
+                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
+                }
+            }
+            return request;
         }
     }
 }

@@ -2,15 +2,11 @@ package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.jcloud.config.ByteSize;
-import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterContext;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.nio.file.Path;
@@ -65,44 +61,24 @@ public final class EC2Cluster extends ProvisionedCluster {
         return new EC2Cluster(provisioner, running(provisioner, name, provider.name(), "EC2"), false);
     }
 
-    /** Options of an {@link EC2Cluster}; {@link #build()} creates it and validates them first. */
-    public static final class Builder {
+    /**
+     * Options of an {@link EC2Cluster}; {@link #build()} creates it and validates them first.
+     * Defaults: name {@code ec2-xxxx}, 4 worker machines, 1 task thread each, memory a worker may use for results:
+     * its JVM's maximum heap, idle timeout 20m (the cluster removes its workers after no tasks and no clients this
+     * long; zero = never), death timeout 60s, start timeout 10 minutes (machines take minutes to boot), state in the
+     * user's jcloud state directory.
+     */
+    public static final class Builder extends ProvisionedCluster.AdaptiveBuilder<Builder> {
         private final Map<String, String> options = new LinkedHashMap<>();
-        private String name;
-        private int workers = 4;
-        private int nthreads = 1;
-        private ByteSize memoryLimit;
-        private Duration idleTimeout = Duration.ofMinutes(20);
-        private Duration deathTimeout = Duration.ofSeconds(60);
-        private Duration startTimeout = Duration.ofMinutes(10);
-        private int adaptMin;
-        private int adaptMax;
-        private Duration adaptTarget;
-        private Path stateDirectory;
-        private boolean detached;
         private Ec2Provider provider;
 
         private Builder() {
-        }
-
-        /** Cluster name (default {@code ec2-xxxx}); lower-case letters, digits and '-'. */
-        public Builder name(String name) {
-            this.name = ClusterNames.check(name);
-            return this;
+            super("ec2", 4, 1, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(10));
         }
 
         /** AWS region (default us-east-1). */
         public Builder region(String region) {
             return option(AwsOptions.REGION, region);
-        }
-
-        /** Number of worker machines (default 4). */
-        public Builder workers(int workers) {
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            this.workers = workers;
-            return this;
         }
 
         /** Instance type of the workers (default m6i.large); checked against the region's offerings. */
@@ -164,67 +140,6 @@ public final class EC2Cluster extends ProvisionedCluster {
             return option(AwsOptions.TAG_PREFIX + key, value);
         }
 
-        /** Task threads per worker (default 1). */
-        public Builder nthreads(int nthreads) {
-            if (nthreads < 1) {
-                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
-            }
-            this.nthreads = nthreads;
-            return this;
-        }
-
-        /** Memory a worker may use for results (default: its JVM's maximum heap). */
-        public Builder memoryLimit(String memoryLimit) {
-            this.memoryLimit = ByteSize.parse(memoryLimit);
-            return this;
-        }
-
-        /** The cluster removes its workers after no tasks and no clients for this long (default 20m; zero = never). */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            return this;
-        }
-
-        /** A worker exits after failing to reach its scheduler this long (default 60s). */
-        public Builder deathTimeout(Duration deathTimeout) {
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            return this;
-        }
-
-        /** Deadline for the scheduler and all workers to be registered (default 10 minutes: machines take minutes to boot). */
-        public Builder startTimeout(Duration startTimeout) {
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
-            return this;
-        }
-
-        /** Adaptive scaling between {@code min} and {@code max} workers (a hard limit) by the in-cluster controller. */
-        public Builder adapt(int min, int max) {
-            this.adaptMin = min;
-            this.adaptMax = max;
-            return this;
-        }
-
-        /** Seconds of queued work per worker the controller aims for (default 5 s). */
-        public Builder adaptTargetDuration(Duration target) {
-            this.adaptTarget = requireNonNull(target, "target is null");
-            return this;
-        }
-
-        /** Where cluster state goes (default: the user's jcloud state directory). */
-        public Builder stateDirectory(Path stateDirectory) {
-            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
-            return this;
-        }
-
-        /**
-         * A cluster that outlives this program (what {@code jcloud cluster up} does): {@link #close()}
-         * then leaves it running; remove it with {@code jcloud cluster down NAME}.
-         */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
         /** The provider to use (tests: one pointed at an emulator). */
         Builder provider(Ec2Provider provider) {
             this.provider = requireNonNull(provider, "provider is null");
@@ -241,32 +156,17 @@ public final class EC2Cluster extends ProvisionedCluster {
          * anything is created; any other failure removes what was created before it is thrown.
          */
         public EC2Cluster build() {
-            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("ec2"))
-                    .withWorkers(workers)
-                    .withNthreads(nthreads)
-                    .withMemoryLimit(memoryLimit)
-                    .withIdleTimeout(idleTimeout)
-                    .withDeathTimeout(deathTimeout)
-                    .withStartTimeout(startTimeout);
+            ClusterRequest request = request();
             for (Map.Entry<String, String> e : options.entrySet()) {
                 request = request.withOption(e.getKey(), e.getValue());
             }
-            if (adaptMax > 0) {
-                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
-                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
-                if (adaptTarget != null) {
-                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
-                }
-            }
             // Bad settings fail here, before the provisioner would start (and then undo) anything.
             AwsOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options()));
-            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
-                    : ClusterStateStore.forUser();
+            ClusterStateStore store = stateStore();
             Ec2Provider p = provider != null ? provider : new Ec2Provider();
             Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);
-            long owner = detached ? 0 : ProcessHandle.current().pid();
-            ClusterRecord r = provisioner.up(p.name(), request, owner);
-            return new EC2Cluster(provisioner, r, !detached);
+            ClusterRecord r = provisioner.up(p.name(), request, ownerPid());
+            return new EC2Cluster(provisioner, r, owned());
         }
     }
 }

@@ -2,15 +2,11 @@ package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.jcloud.config.ByteSize;
-import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterContext;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.nio.file.Path;
@@ -66,44 +62,24 @@ public final class FargateCluster extends ProvisionedCluster {
         return new FargateCluster(provisioner, running(provisioner, name, provider.name(), "Fargate"), false);
     }
 
-    /** Options of a {@link FargateCluster}; {@link #build()} creates it. Sizes are validated by {@link #build()}. */
-    public static final class Builder {
+    /**
+     * Options of a {@link FargateCluster}; {@link #build()} creates it. Sizes are validated by {@link #build()}.
+     * Defaults: name {@code fargate-xxxx}, 4 worker tasks, 1 task thread each, memory a worker may use for results:
+     * its JVM's maximum heap (75 % of the task's memory), idle timeout 20m (the cluster removes its workers after no tasks
+     * and no clients this long; zero = never), death timeout 60s, start timeout 10 minutes (images take a while to
+     * pull), state in the user's jcloud state directory.
+     */
+    public static final class Builder extends ProvisionedCluster.AdaptiveBuilder<Builder> {
         private final Map<String, String> options = new LinkedHashMap<>();
-        private String name;
-        private int workers = 4;
-        private int nthreads = 1;
-        private ByteSize memoryLimit;
-        private Duration idleTimeout = Duration.ofMinutes(20);
-        private Duration deathTimeout = Duration.ofSeconds(60);
-        private Duration startTimeout = Duration.ofMinutes(10);
-        private int adaptMin;
-        private int adaptMax;
-        private Duration adaptTarget;
-        private Path stateDirectory;
-        private boolean detached;
         private FargateProvider provider;
 
         private Builder() {
-        }
-
-        /** Cluster name (default {@code fargate-xxxx}); lower-case letters, digits and '-'. */
-        public Builder name(String name) {
-            this.name = ClusterNames.check(name);
-            return this;
+            super("fargate", 4, 1, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(10));
         }
 
         /** AWS region (default us-east-1). */
         public Builder region(String region) {
             return option(AwsOptions.REGION, region);
-        }
-
-        /** Number of worker tasks (default 4). */
-        public Builder workers(int workers) {
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            this.workers = workers;
-            return this;
         }
 
         /** CPU units of each worker task (1024 = one vCPU; 256 to 16384; default 1024). */
@@ -166,67 +142,6 @@ public final class FargateCluster extends ProvisionedCluster {
             return option(AwsOptions.TAG_PREFIX + key, value);
         }
 
-        /** Task threads per worker (default 1). */
-        public Builder nthreads(int nthreads) {
-            if (nthreads < 1) {
-                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
-            }
-            this.nthreads = nthreads;
-            return this;
-        }
-
-        /** Memory a worker may use for results (default: its JVM's maximum heap, 75 % of the task's memory). */
-        public Builder memoryLimit(String memoryLimit) {
-            this.memoryLimit = ByteSize.parse(memoryLimit);
-            return this;
-        }
-
-        /** The cluster removes its workers after no tasks and no clients for this long (default 20m; zero = never). */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            return this;
-        }
-
-        /** A worker exits after failing to reach its scheduler this long (default 60s). */
-        public Builder deathTimeout(Duration deathTimeout) {
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            return this;
-        }
-
-        /** Deadline for the scheduler and all workers to be registered (default 10 minutes: images take a while to pull). */
-        public Builder startTimeout(Duration startTimeout) {
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
-            return this;
-        }
-
-        /** Adaptive scaling between {@code min} and {@code max} workers (a hard limit) by the in-cluster controller. */
-        public Builder adapt(int min, int max) {
-            this.adaptMin = min;
-            this.adaptMax = max;
-            return this;
-        }
-
-        /** Seconds of queued work per worker the controller aims for (default 5 s). */
-        public Builder adaptTargetDuration(Duration target) {
-            this.adaptTarget = requireNonNull(target, "target is null");
-            return this;
-        }
-
-        /** Where cluster state goes (default: the user's jcloud state directory). */
-        public Builder stateDirectory(Path stateDirectory) {
-            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
-            return this;
-        }
-
-        /**
-         * A cluster that outlives this program (what {@code jcloud cluster up} does): {@link #close()}
-         * then leaves it running; remove it with {@code jcloud cluster down NAME}.
-         */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
         /** The provider to use (tests: one pointed at an emulator). */
         Builder provider(FargateProvider provider) {
             this.provider = requireNonNull(provider, "provider is null");
@@ -243,32 +158,17 @@ public final class FargateCluster extends ProvisionedCluster {
          * anything is created; any other failure removes what was created before it is thrown.
          */
         public FargateCluster build() {
-            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("fargate"))
-                    .withWorkers(workers)
-                    .withNthreads(nthreads)
-                    .withMemoryLimit(memoryLimit)
-                    .withIdleTimeout(idleTimeout)
-                    .withDeathTimeout(deathTimeout)
-                    .withStartTimeout(startTimeout);
+            ClusterRequest request = request();
             for (Map.Entry<String, String> e : options.entrySet()) {
                 request = request.withOption(e.getKey(), e.getValue());
             }
-            if (adaptMax > 0) {
-                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
-                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
-                if (adaptTarget != null) {
-                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
-                }
-            }
             // Bad settings fail here, before the provisioner would start (and then undo) anything.
             FargateOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options())).requireImage();
-            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
-                    : ClusterStateStore.forUser();
+            ClusterStateStore store = stateStore();
             FargateProvider p = provider != null ? provider : new FargateProvider();
             Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);
-            long owner = detached ? 0 : ProcessHandle.current().pid();
-            ClusterRecord r = provisioner.up(p.name(), request, owner);
-            return new FargateCluster(provisioner, r, !detached);
+            ClusterRecord r = provisioner.up(p.name(), request, ownerPid());
+            return new FargateCluster(provisioner, r, owned());
         }
     }
 }

@@ -2,9 +2,7 @@ package dev.jcloud.providers.azure;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.jcloud.config.ByteSize;
 import dev.jcloud.provisioner.CloudProviders;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
@@ -50,26 +48,18 @@ public final class AzureVMCluster extends ProvisionedCluster {
         return new Builder();
     }
 
-    /** Settings of an {@link AzureVMCluster}; {@link #build()} creates it. */
-    public static final class Builder {
+    /**
+     * Settings of an {@link AzureVMCluster}; {@link #build()} creates it. Defaults: name {@code azure-xxxx}, 4 worker
+     * VMs, 2 task threads each, memory per worker the JVM's default on the VM, idle timeout 20m (the cluster deletes
+     * itself after no tasks and no clients this long; zero = never), death timeout 60s, start timeout 15m, state in
+     * the user's jcloud state directory.
+     */
+    public static final class Builder extends ProvisionedCluster.Builder<Builder> {
         private final Map<String, String> options = new LinkedHashMap<>();
-        private String name;
-        private int workers = 4;
-        private int nthreads = 2;
-        private ByteSize memoryLimit;
-        private Duration idleTimeout = Duration.ofMinutes(20);
-        private Duration deathTimeout = Duration.ofSeconds(60);
-        private Duration startTimeout = Duration.ofMinutes(15);
-        private Path stateDirectory;
         private AzureProvider provider;
 
         private Builder() {
-        }
-
-        /** Cluster name (default {@code azure-xxxx}); lower-case letters, digits and '-'. */
-        public Builder name(String name) {
-            this.name = ClusterNames.check(name);
-            return this;
+            super("azure", 4, 2, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(15));
         }
 
         /** The subscription id to create the cluster in (required). */
@@ -80,15 +70,6 @@ public final class AzureVMCluster extends ProvisionedCluster {
         /** The Azure location, e.g. {@code eastus} (default). */
         public Builder location(String location) {
             return option(AzureOptions.LOCATION, location);
-        }
-
-        /** Number of worker VMs (default 4). */
-        public Builder workers(int workers) {
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            this.workers = workers;
-            return this;
         }
 
         /** The workers' VM size (default {@value AzureOptions#DEFAULT_VM_SIZE}). */
@@ -136,45 +117,6 @@ public final class AzureVMCluster extends ProvisionedCluster {
             return this;
         }
 
-        /** Task threads per worker (default 2). */
-        public Builder nthreads(int nthreads) {
-            if (nthreads < 1) {
-                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
-            }
-            this.nthreads = nthreads;
-            return this;
-        }
-
-        /** Memory per worker, e.g. {@code 6GiB} (default: the JVM's default on the VM). */
-        public Builder memoryLimit(String memoryLimit) {
-            this.memoryLimit = ByteSize.parse(memoryLimit);
-            return this;
-        }
-
-        /** The cluster deletes itself after no tasks and no clients for this long (default 20m; zero = never). */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            return this;
-        }
-
-        /** A worker exits after failing to reach its scheduler this long (default 60s). */
-        public Builder deathTimeout(Duration deathTimeout) {
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            return this;
-        }
-
-        /** Deadline for the scheduler and every worker to be registered (default 15m). */
-        public Builder startTimeout(Duration startTimeout) {
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
-            return this;
-        }
-
-        /** Where cluster state goes (default: the user's jcloud state directory). */
-        public Builder stateDirectory(Path stateDirectory) {
-            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
-            return this;
-        }
-
         /** The provider to use (tests: one talking to a fake Resource Manager). */
         Builder provider(AzureProvider provider) {
             this.provider = requireNonNull(provider, "provider is null");
@@ -193,15 +135,8 @@ public final class AzureVMCluster extends ProvisionedCluster {
          */
         public AzureVMCluster build() {
             Map<String, String> checked = options();
-            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
-                    : ClusterStateStore.forUser();
-            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("azure"))
-                    .withWorkers(workers)
-                    .withNthreads(nthreads)
-                    .withMemoryLimit(memoryLimit)
-                    .withIdleTimeout(idleTimeout)
-                    .withDeathTimeout(deathTimeout)
-                    .withStartTimeout(startTimeout);
+            ClusterStateStore store = stateStore();
+            ClusterRequest request = request();
             for (Map.Entry<String, String> e : checked.entrySet()) {
                 request = request.withOption(e.getKey(), e.getValue());
             }

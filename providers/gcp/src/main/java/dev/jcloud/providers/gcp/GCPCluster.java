@@ -2,7 +2,6 @@ package dev.jcloud.providers.gcp;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.jcloud.config.ByteSize;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
@@ -52,26 +51,19 @@ public final class GCPCluster extends ProvisionedCluster {
         return new Builder();
     }
 
-    /** Options of a {@link GCPCluster}; {@link #build()} starts it. */
-    public static final class Builder {
-        private String name;
-        private int workers = 2;
-        private int nthreads = 2;
-        private ByteSize memoryLimit;
-        private Duration idleTimeout = Duration.ofMinutes(30);
-        private Duration deathTimeout = Duration.ofSeconds(120);
-        private Duration startTimeout = Duration.ofMinutes(10);
-        private Path stateDirectory;
+    /**
+     * Options of a {@link GCPCluster}; {@link #build()} starts it. Defaults: name {@code gcp-xxxx}, 2 worker VMs,
+     * 2 task threads each, memory per worker (also its maximum heap) the JVM's default on the machine, idle timeout
+     * 30m (the scheduler stops the whole cluster after being idle this long; zero = never), death timeout 2m (a
+     * worker stops, and its VM deletes itself, after failing to reach its scheduler this long), start timeout 10m
+     * (also the deadline of {@link GCPCluster#scale}), state in the user's jcloud state directory.
+     */
+    public static final class Builder extends ProvisionedCluster.Builder<Builder> {
         private final Map<String, String> options = new LinkedHashMap<>();
         private GcpProvider provider;
 
         private Builder() {
-        }
-
-        /** Cluster name (default {@code gcp-xxxx}); lower-case letters, digits and '-'. */
-        public Builder name(String name) {
-            this.name = ClusterNames.check(name);
-            return this;
+            super("gcp", 2, 2, Duration.ofMinutes(30), Duration.ofSeconds(120), Duration.ofMinutes(10));
         }
 
         /** The Google Cloud project (required). */
@@ -87,15 +79,6 @@ public final class GCPCluster extends ProvisionedCluster {
         /** Other zones of the same region to use when the first has no capacity. */
         public Builder fallbackZones(String... zones) {
             return option(GcpOptions.ZONES, String.join(",", zones));
-        }
-
-        /** Number of worker VMs (default 2). */
-        public Builder workers(int workers) {
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            this.workers = workers;
-            return this;
         }
 
         /** Machine type of the workers (default e2-standard-2). */
@@ -144,45 +127,6 @@ public final class GCPCluster extends ProvisionedCluster {
             return option(GcpOptions.LABEL_PREFIX + key, value);
         }
 
-        /** Task threads per worker (default 2). */
-        public Builder nthreads(int nthreads) {
-            if (nthreads < 1) {
-                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
-            }
-            this.nthreads = nthreads;
-            return this;
-        }
-
-        /** Memory per worker, also its maximum heap (default: the JVM's default on the machine). */
-        public Builder memoryLimit(String memoryLimit) {
-            this.memoryLimit = ByteSize.parse(memoryLimit);
-            return this;
-        }
-
-        /** The scheduler stops the whole cluster after being idle this long (default 30m; zero = never). */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            return this;
-        }
-
-        /** A worker stops (and its VM deletes itself) after failing to reach its scheduler this long (default 2m). */
-        public Builder deathTimeout(Duration deathTimeout) {
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            return this;
-        }
-
-        /** Deadline for the scheduler and all workers to be registered (default 10m); also used by {@link #scale}. */
-        public Builder startTimeout(Duration startTimeout) {
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
-            return this;
-        }
-
-        /** Where cluster state goes (default: the user's jcloud state directory). */
-        public Builder stateDirectory(Path stateDirectory) {
-            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
-            return this;
-        }
-
         /** Any {@link GcpOptions} key, e.g. {@code gcp.service-account} or {@code gcp.boot-disk-gb}. */
         public Builder option(String key, String value) {
             if (!key.startsWith("gcp.")) {
@@ -204,26 +148,18 @@ public final class GCPCluster extends ProvisionedCluster {
          * again before the exception is thrown.
          */
         public GCPCluster build() {
-            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
-                    : ClusterStateStore.forUser();
-            String clusterName = name != null ? name : ClusterNames.generate("gcp");
-            ClusterRequest request = ClusterRequest.named(clusterName)
-                    .withWorkers(workers)
-                    .withNthreads(nthreads)
-                    .withMemoryLimit(memoryLimit)
-                    .withIdleTimeout(idleTimeout)
-                    .withDeathTimeout(deathTimeout)
-                    .withStartTimeout(startTimeout);
+            ClusterStateStore store = stateStore();
+            ClusterRequest request = request();
             for (Map.Entry<String, String> e : options.entrySet()) {
                 request = request.withOption(e.getKey(), e.getValue());
             }
             // Fail on bad options here, with the option's name, before a provider or a cloud is touched.
-            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(clusterName, ClusterNames.newId(), Path.of("."),
+            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(request.name(), ClusterNames.newId(), Path.of("."),
                     request.options()));
             Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()),
                     store);
             ClusterRecord r = provisioner.up("gcp", request, ProcessHandle.current().pid());
-            return new GCPCluster(provisioner, r, startTimeout);
+            return new GCPCluster(provisioner, r, request.startTimeout());
         }
     }
 }

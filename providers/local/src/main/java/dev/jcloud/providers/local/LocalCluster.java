@@ -3,7 +3,6 @@ package dev.jcloud.providers.local;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.ClusterRecord;
@@ -92,86 +91,34 @@ public final class LocalCluster extends ProvisionedCluster {
         return new Provisioner(CloudProviders.of(new LocalProvider()), store);
     }
 
-    /** Options of a {@link LocalCluster}; {@link #build()} starts it. */
-    public static final class Builder {
+    /**
+     * Options of a {@link LocalCluster}; {@link #build()} starts it. Defaults: name {@code local-xxxx},
+     * 4 worker processes, 1 task thread each, memory per worker (also its maximum heap) the JVM's
+     * default maximum heap, idle timeout 30m (the scheduler stops the cluster after no tasks and no
+     * clients this long; zero = never), death timeout 60s, start timeout 60s, state and logs in the
+     * user's jcloud state directory. {@link #detached(boolean) Detached} processes outlive this program.
+     */
+    public static final class Builder extends ProvisionedCluster.AdaptiveBuilder<Builder> {
 
-        private int adaptMin;
-        private int adaptMax;
-        private Duration adaptTarget;
         private Duration billingMinimum;
-        private String name;
-        private int workers = 4;
-        private int nthreads = 1;
-        private ByteSize memoryLimit;
-        private Duration idleTimeout = Duration.ofMinutes(30);
-        private Duration deathTimeout = Duration.ofSeconds(60);
-        private Duration startTimeout = Duration.ofSeconds(60);
-        private Path stateDirectory;
         private String classpath;
         private String jvmOptions = "";
-        private boolean detached;
         private boolean tls;
 
         private Builder() {
-        }
-
-        /** Cluster name (default {@code local-xxxx}); lower-case letters, digits and '-'. */
-        public Builder name(String name) {
-            this.name = ClusterNames.check(name);
-            return this;
-        }
-
-        /** Number of worker processes (default 4). */
-        public Builder workers(int workers) {
-            if (workers < 0) {
-                throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
-            }
-            this.workers = workers;
-            return this;
-        }
-
-        /** Task threads per worker (default 1). */
-        public Builder nthreads(int nthreads) {
-            if (nthreads < 1) {
-                throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
-            }
-            this.nthreads = nthreads;
-            return this;
+            super("local", 4, 1, Duration.ofMinutes(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
         }
 
         /** Memory per worker, also its maximum heap (default: the JVM's default maximum heap). */
+        @Override
         public Builder memoryLimit(ByteSize memoryLimit) {
-            this.memoryLimit = memoryLimit;
-            return this;
+            return super.memoryLimit(memoryLimit);
         }
 
-        /** Memory per worker as text, e.g. {@code 2GiB}. */
-        public Builder memoryLimit(String memoryLimit) {
-            return memoryLimit(ByteSize.parse(memoryLimit));
-        }
-
-        /** The scheduler stops the cluster after no tasks and no clients for this long (default 30m; zero = never). */
-        public Builder idleTimeout(Duration idleTimeout) {
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            return this;
-        }
-
-        /** A worker exits after failing to reach its scheduler this long (default 60s). */
-        public Builder deathTimeout(Duration deathTimeout) {
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            return this;
-        }
-
-        /** Deadline for the scheduler and all workers to be registered (default 60s). */
-        public Builder startTimeout(Duration startTimeout) {
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
-            return this;
-        }
-
-        /** Where cluster state and logs go (default: the user's jcloud state directory). */
-        public Builder stateDirectory(Path stateDirectory) {
-            this.stateDirectory = requireNonNull(stateDirectory, "stateDirectory is null");
-            return this;
+        /** Seconds of queued work per worker the controller aims for (default 5 s; null restores it). */
+        @Override
+        public Builder adaptTargetDuration(Duration target) {
+            return adaptTarget(target);
         }
 
         /** Class path of the engine processes (default: this JVM's). */
@@ -187,39 +134,12 @@ public final class LocalCluster extends ProvisionedCluster {
         }
 
         /**
-         * Processes that outlive this program (what {@code jcloud cluster up} does): {@link #close()}
-         * then leaves the cluster running; stop it with {@code jcloud cluster down NAME}.
-         */
-        public Builder detached(boolean detached) {
-            this.detached = detached;
-            return this;
-        }
-
-        /**
          * Mutual TLS for all engine traffic (default off: a local cluster listens on loopback only).
          * A CA is made for this cluster in its state directory; the scheduler, every worker and
          * {@link LocalCluster#connect()} get certificates from it, and anything else is refused.
          */
         public Builder tls(boolean tls) {
             this.tls = tls;
-            return this;
-        }
-
-        /**
-         * Adaptive scaling between {@code min} and {@code max} workers (a hard limit), by the
-         * in-cluster controller in the scheduler process: it starts workers when the queued work
-         * would take longer than the target duration, and retires idle ones (their results move
-         * first). {@link #workers(int)} is then the size at start.
-         */
-        public Builder adapt(int min, int max) {
-            this.adaptMin = min;
-            this.adaptMax = max;
-            return this;
-        }
-
-        /** Seconds of queued work per worker the controller aims for (default 5 s). */
-        public Builder adaptTargetDuration(Duration target) {
-            this.adaptTarget = target;
             return this;
         }
 
@@ -234,34 +154,19 @@ public final class LocalCluster extends ProvisionedCluster {
 
         /** Starts the scheduler and the workers and returns once every worker is registered. */
         public LocalCluster build() {
-            ClusterStateStore store = stateDirectory != null ? new ClusterStateStore(stateDirectory)
-                    : ClusterStateStore.forUser();
-            ClusterRequest request = ClusterRequest.named(name != null ? name : ClusterNames.generate("local"))
-                    .withWorkers(workers)
-                    .withNthreads(nthreads)
-                    .withMemoryLimit(memoryLimit)
-                    .withIdleTimeout(idleTimeout)
-                    .withDeathTimeout(deathTimeout)
-                    .withStartTimeout(startTimeout)
+            ClusterStateStore store = stateStore();
+            ClusterRequest request = request()
                     .withOption(LocalOptions.CLASSPATH, classpath != null ? LocalOptions.absolute(classpath) : LocalOptions.currentClasspath())
                     .withOption(LocalOptions.JAVA, LocalOptions.currentJava())
                     .withOption(LocalOptions.JVM_OPTIONS, jvmOptions)
-                    .withOption(LocalOptions.DETACHED, Boolean.toString(detached))
+                    .withOption(LocalOptions.DETACHED, Boolean.toString(!owned()))
                     .withOption(LocalOptions.TLS, Boolean.toString(tls));
-            if (adaptMax > 0) {
-                request = request.withOption(ControllerSpecs.MIN, Integer.toString(adaptMin))
-                        .withOption(ControllerSpecs.MAX, Integer.toString(adaptMax));
-                if (adaptTarget != null) {
-                    request = request.withOption(ControllerSpecs.TARGET, Durations.format(adaptTarget));
-                }
-                if (billingMinimum != null) {
-                    request = request.withOption(ControllerSpecs.BILLING_MINIMUM, Durations.format(billingMinimum));
-                }
+            if (adaptive() && billingMinimum != null) {
+                request = request.withOption(ControllerSpecs.BILLING_MINIMUM, Durations.format(billingMinimum));
             }
             Provisioner provisioner = provisioner(store);
-            long owner = detached ? 0 : ProcessHandle.current().pid();
-            ClusterRecord r = provisioner.up("local", request, owner);
-            return new LocalCluster(provisioner, r, !detached);
+            ClusterRecord r = provisioner.up("local", request, ownerPid());
+            return new LocalCluster(provisioner, r, owned());
         }
     }
 }
