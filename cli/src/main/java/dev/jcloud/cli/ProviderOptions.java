@@ -48,6 +48,8 @@ final class ProviderOptions {
             }
         }
         settings.cluster().tags().forEach((k, v) -> options.put(tagPrefix(provider) + k, v));
+        settings.prices().forEach((k, v) -> options.put(
+                dev.jcloud.provisioner.elastic.ClusterPricing.PRICE_PREFIX + k, Double.toString(v)));
         return options;
     }
 }

@@ -23,12 +23,30 @@ import java.util.Optional;
 public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker, boolean spot, BillingModel billing,
                              String pricesAsOf, boolean indicative, String describe) {
 
+    /** Cluster option prefix of a user price: {@code price.aws/us-east-1/m6i.large} = USD per hour. */
+    public static final String PRICE_PREFIX = "price.";
+
+
     /**
      * The pricing of a cluster of {@code provider} with {@code options} (the cluster's provider
      * options), or empty when the table does not know its machine types (the user can add them
      * with the {@code prices} setting).
      */
     public static Optional<ClusterPricing> of(String provider, Map<String, String> options, PriceTable table) {
+        // The user's prices travel with the cluster's options, so the in-cluster controller meters with them too.
+        Map<String, Double> overrides = new java.util.LinkedHashMap<>();
+        options.forEach((k, v) -> {
+            if (k.startsWith(PRICE_PREFIX)) {
+                try {
+                    overrides.put(k.substring(PRICE_PREFIX.length()), Double.parseDouble(v));
+                } catch (NumberFormatException e) {
+                    // validated by the configuration before it got here
+                }
+            }
+        });
+        if (!overrides.isEmpty()) {
+            table = table.withOverrides(overrides);
+        }
         String region;
         String schedulerType;
         String workerType;

@@ -37,5 +37,9 @@ class ClusterPricingTest {
         assertThat(ClusterPricing.of("aws", Map.of("aws.worker-type", "zz9.mega"),
                 table.withOverrides(Map.of("aws/us-east-1/zz9.mega", 1.5)))).get()
                 .satisfies(p -> assertThat(p.dollarsPerHour(2)).isCloseTo(0.096 + 3.0, within(1e-9)));
+        // The same override carried in the cluster's options (how the in-cluster controller gets it).
+        assertThat(ClusterPricing.of("aws", Map.of("aws.worker-type", "zz9.mega",
+                ClusterPricing.PRICE_PREFIX + "aws/us-east-1/zz9.mega", "1.5"), table)).get()
+                .satisfies(p -> assertThat(p.dollarsPerHour(2)).isCloseTo(0.096 + 3.0, within(1e-9)));
     }
 }
