@@ -1,7 +1,6 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
-import dev.jcloud.config.Settings;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.GcReport;
@@ -36,11 +35,8 @@ final class ClusterGcCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--provider", required = true, paramLabel = "NAME", description = "aws, fargate, gcp or azure.")
-    String provider;
-
-    @Option(names = "--region", paramLabel = "REGION", description = "aws, fargate: the region to search.")
-    String region;
+    @Mixin
+    CloudSearchOptions cloud;
 
     @Option(names = "--delete", description = "Delete what is found (default: only list it).")
     boolean delete;
@@ -55,13 +51,11 @@ final class ClusterGcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Map<String, String> flags = new LinkedHashMap<>();
-        flags.put("cluster.provider", provider);
-        if (region != null) {
-            flags.put("aws.region", region);
+        if (!cloud.given()) {
+            throw new IllegalArgumentException("--provider is required: aws, fargate, gcp or azure");
         }
-        Settings settings = common.settings(flags, Map.of("cluster.provider", "--provider", "aws.region", "--region"));
-        String name = settings.cluster().provider().id();
+        Map.Entry<String, Map<String, String>> search = cloud.resolve(common);
+        String name = search.getKey();
         if (name.equals("local")) {
             throw new IllegalArgumentException("--provider: gc is for cloud providers (aws, fargate, gcp, azure);"
                     + " 'jcloud cluster list' already removes local clusters whose processes are gone");
@@ -69,7 +63,7 @@ final class ClusterGcCommand implements Callable<Integer> {
         CloudProvider p = CloudProviders.load().require(name);
         Duration age = Durations.parse(minAge);
         boolean dry = dryRun || !delete;
-        GcReport report = p.gc(ProviderOptions.of(settings, name), dry, age);
+        GcReport report = p.gc(search.getValue(), dry, age);
 
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {

@@ -258,7 +258,7 @@ final class ClusterUpCommand implements Callable<Integer> {
                 flags.put(section + ".spot", spot);
             }
             if (allowFrom != null) {
-                flags.put((section.equals("fargate") ? "aws" : section) + ".allow-from", allowFrom);
+                flags.put(allowFromKey(section), allowFrom);
             }
         } else if (spot != null || allowFrom != null) {
             throw new IllegalArgumentException((spot != null ? "--spot" : "--allow-from")
@@ -312,6 +312,11 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
     }
 
+    /** Fargate clusters use the EC2 network settings, so their allow-from is {@code aws.allow-from}. */
+    private static String allowFromKey(String section) {
+        return (section.equals("fargate") ? "aws" : section) + ".allow-from";
+    }
+
     private static Map<String, String> flagNamesByKey(String section) {
         Map<String, String> names = new LinkedHashMap<>();
         KEYS.forEach((flag, key) -> names.put(key, flag));
@@ -319,7 +324,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         names.put("cluster.adapt.max", "--adapt");
         if (section != null) {
             names.put(section + ".spot", "--spot");
-            names.put((section.equals("fargate") ? "aws" : section) + ".allow-from", "--allow-from");
+            names.put(allowFromKey(section), "--allow-from");
         }
         return names;
     }

@@ -73,7 +73,6 @@ public final class ClusterController implements SchedulerExtension {
     private final Map<String, Double> launchedAt = new HashMap<>();
     private final Map<String, Double> idleSince = new HashMap<>();
     private final Set<String> retiring = new HashSet<>();
-    private final Map<String, Node> machines = new HashMap<>();
     /** Workers being billed now: since when (controller clock); and the billed run time of those gone. */
     private final Map<String, Double> running = new HashMap<>();
     private final List<Double> finishedSeconds = new ArrayList<>();
@@ -236,16 +235,14 @@ public final class ClusterController implements SchedulerExtension {
         if (allowed <= 0) {
             return 0;
         }
-        List<Node> existing = provider.nodes(cluster);
-        int first = Provisioner.nextWorkerIndex(spec.name(), existing);
-        for (String n : launchedAt.keySet()) {
-            first = Math.max(first, Provisioner.nextWorkerIndex(spec.name(), List.of(new Node(n, n, NodeRole.WORKER))));
-        }
+        // Past every worker the cloud reports and every one launched but not yet visible there.
+        List<Node> known = new ArrayList<>(provider.nodes(cluster));
+        launchedAt.keySet().forEach(n -> known.add(new Node(n, n, NodeRole.WORKER)));
+        int first = Provisioner.nextWorkerIndex(spec.name(), known);
         List<Node> started = provider.launch(cluster, Provisioner.workerLaunches(spec.name(), scheduler.address(),
                 spec.nthreads(), spec.memoryLimit(), spec.deathTimeout(), first, allowed));
         for (Node n : started) {
             launchedAt.put(n.name(), now);
-            machines.put(n.name(), n);
         }
         LOG.info("controller: launched {} worker(s) {}", started.size(), started.stream().map(Node::name).toList());
         return started.size();
@@ -278,7 +275,6 @@ public final class ClusterController implements SchedulerExtension {
             retiring.remove(name);
             launchedAt.remove(name);
             idleSince.remove(name);
-            machines.remove(name);
         }
     }
 

@@ -45,7 +45,7 @@ class AdaptiveLocalClusterIT {
     }
 
     @Test
-    void scalesUpUnderLoadRetiresIdleWorkersAfterTheirBillingMinimumAndRemovesItselfWhenIdle() throws Exception {
+    void scalesUpUnderLoadRetiresIdleWorkersAndRemovesItselfWhenIdle() throws Exception {
         cluster = LocalCluster.builder().name("it-adapt").workers(0).adapt(0, 3).nthreads(1)
                 .adaptTargetDuration(Duration.ofSeconds(1)).billingMinimum(Duration.ofSeconds(6))
                 .idleTimeout(Duration.ofSeconds(4)).detached(true).stateDirectory(stateDir)
@@ -55,7 +55,6 @@ class AdaptiveLocalClusterIT {
         long schedulerPid = cluster.processIds().get(0);
         seen.add(schedulerPid);
         int peak;
-        long lastWorkerSeen;
 
         try (Client client = cluster.connect()) {
             assertThat(client.summary().workers()).isEmpty();
@@ -70,13 +69,11 @@ class AdaptiveLocalClusterIT {
             peak = client.summary().workers().size();
             assertThat(peak).isBetween(2, 3);   // never more than the hard maximum
 
-            // Idle now: the workers' played billing minimum (6 s) is not used up at once, so they stay a while...
+            // Idle now: retired gracefully and their processes removed. (That an idle worker is kept until its
+            // paid minimum is used up is checked with a fake clock in ClusterControllerTest; timing it here would
+            // only measure this machine's load.)
             client.summary().workers().forEach(w -> seen.add(w.pid()));
-            long idleAt = System.nanoTime();
-            // ...and then are retired (gracefully) and their processes removed.
             await().atMost(Duration.ofSeconds(60)).until(() -> client.summary().workers().isEmpty());
-            lastWorkerSeen = (System.nanoTime() - idleAt) / 1_000_000;
-            assertThat(lastWorkerSeen).as("ms until the last idle worker left").isGreaterThanOrEqualTo(1000);
             // The bounds can change while it runs (jcloud cluster adapt NAME ...).
             assertThat(cluster.adapt(0, 2, Duration.ofSeconds(2))).contains("between 0 and 2 workers");
             assertThatThrownBy(() -> client.configure("adapt", "5:2")).isInstanceOf(IllegalArgumentException.class)
