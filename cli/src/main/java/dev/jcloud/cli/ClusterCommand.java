@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Start, inspect, resize and stop clusters.",
         subcommands = {ClusterUpCommand.class, ClusterListCommand.class, ClusterStatusCommand.class,
                 ClusterScaleCommand.class, ClusterDownCommand.class, ClusterLogsCommand.class,
-                ClusterCredentialsCommand.class, ClusterGcCommand.class, ClusterAdaptCommand.class})
+                ClusterCredentialsCommand.class, ClusterDashboardCommand.class, ClusterGcCommand.class, ClusterAdaptCommand.class})
 final class ClusterCommand {
 
     /** The provisioner over every provider in this build and the user's state directory. */

@@ -3,6 +3,7 @@ package dev.jcloud.cli;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code jcloud cluster credentials NAME --out DIR}: what another machine needs to connect to a
  * TLS cluster — the client certificate and its key (0600, in a 0700 directory), the cluster CA,
- * and how to connect. The CA's own key never leaves this machine.
+ * the dashboard's token, and how to connect. The CA's own key never leaves this machine.
  */
 @Command(name = "credentials", mixinStandardHelpOptions = true,
         description = {"Export what another machine needs to connect to a TLS cluster: client certificate and key,",
@@ -60,6 +61,11 @@ final class ClusterCredentialsCommand implements Callable<Integer> {
             copy(client.certificate(), out.resolve("client.pem"), "rw-r--r--");
             copy(client.privateKey(), out.resolve("client-key.pem"), "rw-------");
             copy(client.ca(), out.resolve("ca.pem"), "rw-r--r--");
+            Path token = client.ca().resolveSibling(DashboardLogin.FILE);
+            boolean dashboard = Files.isRegularFile(token) && record.dashboard() != null;
+            if (dashboard) {
+                copy(token, out.resolve(DashboardLogin.FILE), "rw-------");
+            }
             String serverName = client.serverName() == null ? "" : client.serverName();
             Files.writeString(out.resolve("connect.txt"), String.join("\n",
                     "scheduler:   " + record.scheduler(),
@@ -70,12 +76,18 @@ final class ClusterCredentialsCommand implements Callable<Integer> {
                     "        .mutualTls(Path.of(\"client.pem\"), Path.of(\"client-key.pem\"), Path.of(\"ca.pem\")"
                             + (serverName.isEmpty() ? "" : ", \"" + serverName + "\"") + ")",
                     "        .connect();",
+                    "",
+                    dashboard ? "dashboard:   http://" + record.dashboard() + "/?token=<the content of "
+                            + DashboardLogin.FILE + ">\n"
+                            + "metrics:     http://" + record.dashboard() + "/metrics with 'Authorization: Bearer <token>'"
+                            + " (Prometheus: authorization.credentials_file)\n" : "",
                     ""));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("wrote the credentials of cluster %s to %s (client-key.pem is secret: keep it 0600)%n", name, out);
+        w.printf("wrote the credentials of cluster %s to %s (client-key.pem and %s are secret: keep them 0600)%n",
+                name, out, DashboardLogin.FILE);
         w.flush();
         return 0;
     }

@@ -133,10 +133,12 @@ final class ClusterStatusCommand implements Callable<Integer> {
             return java.util.Optional.empty();
         }
         try {
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + record.dashboard() + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(3));
+            ClusterCommand.provisioner().dashboardToken(record).ifPresent(t -> request.header("Authorization", "Bearer " + t));
             java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
                     .connectTimeout(java.time.Duration.ofSeconds(2)).build()
-                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + record.dashboard() + "/metrics"))
-                            .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             return r.body().lines().filter(l -> l.startsWith("jcloud_cost_dollars_total "))
                     .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip())).findFirst();
         } catch (java.io.IOException | RuntimeException e) {

@@ -54,6 +54,19 @@ class ClusterCommandsIT {
             assertThat(client.submit(() -> 6 * 7).get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(42);
         }
         assertThat(Files.readString(out.resolve("connect.txt"))).contains(scheduler).contains(".mutualTls(");
+
+        // The dashboard: `up` does not print its token; `cluster dashboard` prints the address that
+        // signs a browser in; `status` reads the cost meter with it; the export carries it, 0600.
+        String token = Files.readString(out.resolve("dashboard-token")).strip();
+        assertThat(Files.getPosixFilePermissions(out.resolve("dashboard-token")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(up.out()).contains("jcloud cluster dashboard cred-it").doesNotContain(token);
+        CliRunner.Result dashboard = cli.run("cluster", "dashboard", "cred-it");
+        assertThat(dashboard.exitCode()).as(dashboard.err()).isZero();
+        assertThat(dashboard.out().strip()).startsWith("http://127.0.0.1:").endsWith("/?token=" + token);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dashboard.out().strip())).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(303);
         assertThat(cli.run("cluster", "down", "cred-it").exitCode()).isZero();
     }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.jcloud.config.Durations;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.engine.api.ClusterUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
@@ -365,7 +366,29 @@ public final class Provisioner {
         return builder;
     }
 
-    /** The context for working on {@code record}'s cluster. */
+    /**
+     * The dashboard's token of {@code record}'s cluster, if it has one (clusters with TLS do; a local
+     * cluster without TLS serves its dashboard on loopback without one).
+     */
+    public Optional<String> dashboardToken(ClusterRecord record) {
+        return ClusterTrust.enabled(record.options())
+                ? DashboardLogin.read(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY))
+                : Optional.empty();
+    }
+
+    /**
+     * The address that opens {@code record}'s dashboard in a browser: with the cluster's token when
+     * it has one (which signs the browser in), or null when the dashboard is off.
+     */
+    public String dashboardLink(ClusterRecord record) {
+        if (record.dashboard() == null) {
+            return null;
+        }
+        return dashboardToken(record).map(t -> DashboardLogin.url(record.dashboard(), t))
+                .orElse("http://" + record.dashboard() + "/");
+    }
+
+        /** The context for working on {@code record}'s cluster. */
     public ClusterContext context(ClusterRecord record) {
         return record.context(store.clusterDir(record.name()));
     }

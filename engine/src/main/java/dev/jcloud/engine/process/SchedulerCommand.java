@@ -1,5 +1,6 @@
 package dev.jcloud.engine.process;
 
+import dev.jcloud.engine.scheduler.DashboardToken;
 import dev.jcloud.engine.scheduler.SchedulerOptions;
 import dev.jcloud.engine.scheduler.SchedulerServer;
 import java.nio.file.Path;
@@ -39,6 +40,11 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + " scale it and remove it when idle.")
     String clusterSpec;
 
+    @Option(names = "--dashboard-token-file", paramLabel = "FILE",
+            description = "The dashboard and /metrics require the token in FILE (Authorization: Bearer, or ?token= once"
+                    + " for a browser session). The file, never the token, goes on the command line.")
+    Path dashboardTokenFile;
+
     @Mixin
     TlsOptions tls = new TlsOptions();
 
@@ -50,7 +56,8 @@ public final class SchedulerCommand implements Callable<Integer> {
         SchedulerOptions options = new SchedulerOptions(host, port, dashboardPort,
                 ProcessArgs.duration("--idle-timeout", idleTimeout),
                 ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile)
-                .withClusterSpec(clusterSpec == null ? null : readSpec(clusterSpec));
+                .withClusterSpec(clusterSpec == null ? null : readSpec(clusterSpec))
+                .withDashboardToken(dashboardTokenFile == null ? null : DashboardToken.readFile(dashboardTokenFile));
         try (SchedulerServer server = SchedulerServer.start(options, security)) {
             System.out.println("scheduler at " + server.address()
                     + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));

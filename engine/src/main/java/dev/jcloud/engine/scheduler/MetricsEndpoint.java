@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * immutable snapshots every tick; requests read only those, so neither scraping nor an open
  * dashboard touches scheduler state or slows the loop. Each event stream has its own writer
  * ({@link SseClient}), so a browser that stops reading stalls nobody and is dropped after
- * {@link Settings#writeTimeoutMillis}.
+ * {@link Settings#writeTimeoutMillis}. With a {@link DashboardToken}, every path needs it
+ * ({@link DashboardAccess}): the port shows task data, and browsers cannot present the cluster's
+ * client certificate.
  *
  * <p>Metric names and labels are a stable interface (documented in the README's metrics table):
  * rename nothing here without saying so there.
@@ -127,13 +129,24 @@ final class MetricsEndpoint {
     }
 
     static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings) throws IOException {
+        return start(host, port, gauges, settings, null);
+    }
+
+    /** With {@code token} non-null, every path needs it (see {@link DashboardAccess}); null leaves the port open. */
+    static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings,
+                                 DashboardToken token) throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
         MetricsEndpoint endpoint = new MetricsEndpoint(http, gauges, settings);
-        http.createContext("/metrics", endpoint::metrics);
-        http.createContext("/status", endpoint::status);
-        http.createContext("/api/stream", endpoint::stream);
-        http.createContext("/api/snapshot", endpoint::snapshotJson);
-        http.createContext("/", endpoint::asset);
+        DashboardAccess access = token == null ? null : new DashboardAccess(token);
+        for (var context : List.of(http.createContext("/metrics", endpoint::metrics),
+                http.createContext("/status", endpoint::status),
+                http.createContext("/api/stream", endpoint::stream),
+                http.createContext("/api/snapshot", endpoint::snapshotJson),
+                http.createContext("/", endpoint::asset))) {
+            if (access != null) {
+                context.getFilters().add(access);
+            }
+        }
         http.setExecutor(endpoint.httpThreads);
         http.start();
         endpoint.pusher.scheduleAtFixedRate(endpoint::push, settings.pushMillis(), settings.pushMillis(),

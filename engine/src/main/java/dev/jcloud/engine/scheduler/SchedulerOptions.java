@@ -15,13 +15,16 @@ import java.util.Objects;
  * @param addressFile     where to write the bound addresses once listening (JSON), or null
  * @param clusterSpec     the cluster this scheduler belongs to, for {@link SchedulerExtension}s
  *                        (opaque to the engine), or null
+ * @param dashboardToken  what the dashboard and {@code /metrics} require, or null for an open port
+ *                        (loopback-only local clusters)
  */
 public record SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout,
-                               Duration noClientTimeout, Path addressFile, String clusterSpec) {
+                               Duration noClientTimeout, Path addressFile, String clusterSpec,
+                               DashboardToken dashboardToken) {
 
     public SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout, Duration noClientTimeout,
                             Path addressFile) {
-        this(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, null);
+        this(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, null, null);
     }
 
     public SchedulerOptions {
@@ -36,14 +39,22 @@ public record SchedulerOptions(String host, int port, int dashboardPort, Duratio
     }
 
     public SchedulerOptions withDashboardPort(int dashboardPort) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
+                dashboardToken);
     }
 
     public SchedulerOptions withIdleTimeout(Duration idleTimeout) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
+                dashboardToken);
     }
 
     public SchedulerOptions withClusterSpec(String clusterSpec) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec);
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
+                dashboardToken);
+    }
+
+    public SchedulerOptions withDashboardToken(DashboardToken dashboardToken) {
+        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
+                dashboardToken);
     }
 }

@@ -76,7 +76,8 @@ public final class SchedulerServer implements AutoCloseable {
         this.address = Transports.address(options.host(), grpc);
         MetricsEndpoint m = null;
         try {
-            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort(), gauges) : null;
+            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort(), gauges,
+                    MetricsEndpoint.Settings.DEFAULTS, options.dashboardToken()) : null;
         } catch (IOException e) {
             grpc.shutdownNow();
             throw e;

@@ -8,6 +8,7 @@ import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.PerformanceReport;
 import dev.jcloud.engine.api.TaskFuture;
+import dev.jcloud.engine.scheduler.DashboardToken;
 import dev.jcloud.engine.scheduler.SchedulerOptions;
 import dev.jcloud.engine.scheduler.SchedulerServer;
 import dev.jcloud.engine.scheduler.TestingGaugeExtension;
@@ -47,6 +48,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * ({@code report.html}) and its rendering ({@code report.png}) as artifacts.
  */
 class DashboardIT {
+
+    /** The dashboard is opened the way a user opens it: once with the cluster's token in the address. */
+    private static final String TOKEN = "dashboard-it-token-0123456789abcdef";
 
     private static final Path ARTIFACTS = Path.of("target", "dashboard-it");
 
@@ -95,7 +99,8 @@ class DashboardIT {
         Files.createDirectories(ARTIFACTS);
         Path scratch = Files.createTempDirectory("jcloud-dashboard-it-");
         try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback()
-                .withIdleTimeout(Duration.ofMinutes(10)).withClusterSpec(TestingGaugeExtension.SPEC));
+                .withIdleTimeout(Duration.ofMinutes(10)).withClusterSpec(TestingGaugeExtension.SPEC)
+                .withDashboardToken(DashboardToken.of(TOKEN)));
              WorkerServer w0 = worker(scheduler, "w0", scratch);
              WorkerServer w1 = worker(scheduler, "w1", scratch)) {
             Client client = Client.connect(scheduler.address());
@@ -104,7 +109,11 @@ class DashboardIT {
             String base = "http://" + scheduler.dashboardAddress();
             WebDriver browser = chromium();
             try {
+                // Without the token: the sign-in page. With it once in the address: a session.
                 browser.get(base + "/");
+                assertThat(browser.findElement(By.tagName("body")).getText()).contains("needs its cluster's token");
+                browser.get(base + "/?token=" + TOKEN);
+                assertThat(browser.getCurrentUrl()).isEqualTo(base + "/");
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                         assertThat(browser.findElement(By.id("conn")).getText()).isEqualTo("live"));
 
@@ -155,12 +164,14 @@ class DashboardIT {
 
                 // An open event stream must not hold up other requests on the port.
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-                HttpResponse<InputStream> second = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+                HttpResponse<InputStream> second = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream"))
+                                .header("Authorization", "Bearer " + TOKEN).build(),
                         HttpResponse.BodyHandlers.ofInputStream());
                 assertThat(second.headers().firstValue("Content-Type")).hasValueSatisfying(
                         t -> assertThat(t).startsWith("text/event-stream"));
                 HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(metrics.body()).contains("jcloud_workers 2");
                 second.body().close();
 

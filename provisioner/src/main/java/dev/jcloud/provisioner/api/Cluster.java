@@ -27,6 +27,13 @@ public interface Cluster extends AutoCloseable {
     /** host:port of the dashboard and Prometheus {@code /metrics} endpoint, or null when disabled. */
     String dashboardAddress();
 
+    /**
+     * The address that opens the dashboard in a browser, like Dask's {@code dashboard_link}: with
+     * TLS it carries the cluster's dashboard token (which signs the browser in), so treat it as a
+     * secret. Null when the dashboard is off.
+     */
+    String dashboardLink();
+
     /** A new client connected to this cluster's scheduler; the caller closes it. */
     Client connect();
 

@@ -100,6 +100,11 @@ public abstract class ProvisionedCluster implements Cluster {
     }
 
     @Override
+    public final String dashboardLink() {
+        return provisioner.dashboardLink(record);
+    }
+
+    @Override
     public final Client connect() {
         checkOpen();
         return provisioner.connect(record);

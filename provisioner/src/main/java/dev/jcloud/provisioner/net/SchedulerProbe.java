@@ -14,12 +14,16 @@ import java.time.Duration;
 @FunctionalInterface
 public interface SchedulerProbe {
 
+    /** How the engine's dashboard port asks for its token. */
+    String REALM = "Bearer realm=\"jcloud\"";
+
     /** True once the scheduler at {@code host} answers; false while it does not (yet). */
     boolean answers(String host);
 
     /**
      * Asks {@code http://host:dashboardPort/metrics} for the engine's own metrics (status 200 and a
-     * {@code jcloud_tasks} series). A TCP connect alone proves nothing: proxies and middleboxes
+     * {@code jcloud_tasks} series, or 401 with the engine's {@code Bearer realm="jcloud"} when the
+     * dashboard needs the cluster's token). A TCP connect alone proves nothing: proxies and middleboxes
      * accept connections for addresses nobody listens on. Each ask is bounded (2 s to connect, 3 s
      * for the answer); an interrupt is kept and thrown as a {@link ProvisionException}.
      */
@@ -29,7 +33,10 @@ public interface SchedulerProbe {
                 HttpResponse<String> r = ProbeHttp.CLIENT.send(HttpRequest.newBuilder(
                                 URI.create("http://" + host + ":" + dashboardPort + "/metrics"))
                         .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-                return r.statusCode() == 200 && r.body().contains("jcloud_tasks");
+                // A scheduler with a dashboard token refuses the probe, in its own words.
+                return r.statusCode() == 200 && r.body().contains("jcloud_tasks")
+                        || r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate")
+                        .filter(REALM::equals).isPresent();
             } catch (IOException e) {
                 return false;
             } catch (InterruptedException e) {

@@ -92,7 +92,8 @@ public final class ClusterTrust {
 
     /**
      * Creates a new CA in {@code dir} (replacing any earlier material there), the scheduler's
-     * certificate valid for 127.0.0.1, localhost and {@code schedulerHosts}, and the client's.
+     * certificate valid for 127.0.0.1, localhost and {@code schedulerHosts}, the client's, and the
+     * dashboard's token ({@link DashboardLogin}).
      */
     public static ClusterTrust create(Path dir, String clusterName, Collection<String> schedulerHosts) {
         requireNonNull(clusterName, "clusterName is null");
@@ -115,6 +116,7 @@ public final class ClusterTrust {
             hosts.addAll(schedulerHosts);
             trust.issue("scheduler", "jcloud scheduler " + clusterName, hosts, true);
             trust.issue("client", "jcloud client " + clusterName, List.of(), false);
+            DashboardLogin.create(dir);
             return trust;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot create the TLS material of cluster " + clusterName + ": " + e, e);

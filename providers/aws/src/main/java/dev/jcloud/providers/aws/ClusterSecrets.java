@@ -2,6 +2,7 @@ package dev.jcloud.providers.aws;
 
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 final class ClusterSecrets {
 
     /** The files the scheduler needs (stored under the same names). */
-    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem");
+    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem",
+            DashboardLogin.FILE);
     /** The files a worker needs. */
     static final List<String> WORKER_FILES = List.of("ca.pem", "worker.pem", "worker-key.pem");
 
@@ -56,6 +58,7 @@ final class ClusterSecrets {
         if (!Files.isRegularFile(dir.resolve("worker.pem"))) {
             ClusterTrust.createForCloud(dir, cluster.name(), cluster.id());
         }
+        DashboardLogin.ensure(dir);
         List<String> files = new ArrayList<>(SCHEDULER_FILES);
         WORKER_FILES.stream().filter(f -> !files.contains(f)).forEach(files::add);
         for (String file : files) {

@@ -17,6 +17,7 @@ import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
@@ -212,6 +213,9 @@ public final class Ec2Provider implements CloudProvider {
                     .with(TlsFiles.KEY_FLAG, BootScript.SECRETS + stem + "-key.pem")
                     .with(TlsFiles.CA_FLAG, BootScript.SECRETS + "ca.pem")
                     .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
+            if (role == NodeRole.SCHEDULER) {
+                command = command.with(DashboardLogin.FLAG, BootScript.SECRETS + DashboardLogin.FILE);
+            }
         }
         boolean spotWorker = options.spot() && role == NodeRole.WORKER;
         if (spotWorker) {

@@ -14,6 +14,7 @@ import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.time.Duration;
 import java.time.Instant;
@@ -234,10 +235,11 @@ public final class FargateProvider implements CloudProvider {
             return command;
         }
         String stem = command.role() == NodeRole.SCHEDULER ? "scheduler" : "worker";
-        return command.with(TlsFiles.CERT_FLAG, stem + ".pem")
+        EngineCommand c = command.with(TlsFiles.CERT_FLAG, stem + ".pem")
                 .with(TlsFiles.KEY_FLAG, stem + "-key.pem")
                 .with(TlsFiles.CA_FLAG, "ca.pem")
                 .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
+        return command.role() == NodeRole.SCHEDULER ? c.with(DashboardLogin.FLAG, DashboardLogin.FILE) : c;
     }
 
     /** host:port of the running scheduler task's private address, if there is one. */

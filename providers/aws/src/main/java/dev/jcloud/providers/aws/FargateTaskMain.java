@@ -3,6 +3,7 @@ package dev.jcloud.providers.aws;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcloud.engine.process.EngineMain;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.io.IOException;
 import java.net.URI;
@@ -37,7 +38,8 @@ public final class FargateTaskMain {
     /** With TLS: the region and the SSM path of the cluster's secrets (set by the task definition). */
     static final String SECRETS_REGION_ENV = "JCLOUD_SECRETS_REGION";
     static final String SECRETS_PREFIX_ENV = "JCLOUD_SECRETS_PREFIX";
-    private static final List<String> SECRET_FILE_FLAGS = List.of(TlsFiles.CERT_FLAG, TlsFiles.KEY_FLAG, TlsFiles.CA_FLAG);
+    private static final List<String> SECRET_FILE_FLAGS = List.of(TlsFiles.CERT_FLAG, TlsFiles.KEY_FLAG, TlsFiles.CA_FLAG,
+            DashboardLogin.FLAG);
     private static final Duration METADATA_WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,7 +85,8 @@ public final class FargateTaskMain {
     }
 
     /**
-     * With {@value #SECRETS_PREFIX_ENV} set, the values of {@code --tls-cert/--tls-key/--tls-ca} are
+     * With {@value #SECRETS_PREFIX_ENV} set, the values of {@code --tls-cert/--tls-key/--tls-ca} (and
+     * the scheduler's {@code --dashboard-token-file}) are
      * names of SSM parameters under that prefix: they are fetched with the task role into files only
      * this process's user can read, in a new private directory, and the flags get those files' paths.
      * Only names and paths are ever printed.

@@ -432,7 +432,7 @@ class Ec2ProviderIT {
         String prefix = "/jcloud/" + c.id() + "/";
         var params = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
         assertThat(params).extracting(p -> p.name().substring(prefix.length())).containsExactlyInAnyOrder(
-                "ca.pem", "scheduler.pem", "scheduler-key.pem", "worker.pem", "worker-key.pem");
+                "ca.pem", "scheduler.pem", "scheduler-key.pem", "dashboard-token", "worker.pem", "worker-key.pem");
         assertThat(params).allSatisfy(p -> assertThat(p.typeAsString()).isEqualTo("SecureString"));
         java.nio.file.Path tls = c.workDir().resolve("tls");
         assertThat(tls.resolve("ca-key.pem")).exists();   // the CA key stays on the user's machine
@@ -444,6 +444,10 @@ class Ec2ProviderIT {
         }
         assertThat(userData(scheduler.id())).contains("\"$JCLOUD_HOME\"/'secrets/scheduler-key.pem'");
         assertThat(userData(worker.id())).contains("\"$JCLOUD_HOME\"/'secrets/worker-key.pem'");
+        // The dashboard's token goes to the scheduler alone, as a file named on its command line.
+        assertThat(userData(scheduler.id())).containsSubsequence("'--dashboard-token-file'",
+                "\"$JCLOUD_HOME\"/'secrets/dashboard-token'");
+        assertThat(userData(worker.id())).doesNotContain("dashboard-token");
         String policy = java.net.URLDecoder.decode(aws.iam().getRolePolicy(r -> r.roleName(InstanceIdentity.name(c))
                 .policyName(aws.iam().listRolePolicies(l -> l.roleName(InstanceIdentity.name(c))).policyNames().get(0)))
                 .policyDocument(), StandardCharsets.UTF_8);

@@ -261,7 +261,7 @@ class FargateProviderIT {
         String prefix = "/jcloud/" + c.id() + "/";
         var parameters = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
         assertThat(parameters).extracting(p -> p.name().substring(prefix.length())).containsExactlyInAnyOrder(
-                "ca.pem", "scheduler.pem", "scheduler-key.pem", "worker.pem", "worker-key.pem");
+                "ca.pem", "scheduler.pem", "scheduler-key.pem", "dashboard-token", "worker.pem", "worker-key.pem");
         assertThat(parameters).allSatisfy(p -> assertThat(p.typeAsString()).isEqualTo("SecureString"));
 
         String ecsName = "jcloud-nu-" + c.id();

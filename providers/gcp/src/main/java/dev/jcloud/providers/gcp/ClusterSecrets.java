@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -24,16 +25,17 @@ import org.slf4j.LoggerFactory;
  * secrets {@code jcloud-<id>-<file>}, labelled like the cluster's instances, each with an IAM
  * policy of its own that lets the cluster's service account (and nobody else jcloud sets up) read
  * it and, for idle teardown, delete it. The CA's key and the client's key never leave the user's
- * machine; stored are the CA certificate, the scheduler's certificate and key, and the certificate
- * and key the workers share. Nothing of it appears in metadata, labels or logs: the boot script
- * fetches it with {@link SecretFiles} at boot.
+ * machine; stored are the CA certificate, the scheduler's certificate and key and the dashboard's
+ * token, and the certificate and key the workers share. Nothing of it appears in metadata, labels
+ * or logs: the boot script fetches it with {@link SecretFiles} at boot.
  *
  * <p>Worker admission is therefore by cloud identity: a machine can join only if it runs as the
  * cluster's service account, which only this cluster's launches attach.
  */
 final class ClusterSecrets {
 
-    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem");
+    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem",
+            DashboardLogin.FILE);
     static final List<String> WORKER_FILES = List.of("ca.pem", "worker.pem", "worker-key.pem");
     static final String ACCESSOR = "roles/secretmanager.secretAccessor";
     /** On the cluster's own secrets only: lets the scheduler delete them at idle teardown. */
@@ -69,6 +71,7 @@ final class ClusterSecrets {
         if (!Files.isRegularFile(dir.resolve("worker.pem"))) {
             ClusterTrust.createForCloud(dir, cluster.name(), cluster.id());
         }
+        DashboardLogin.ensure(dir);
         Set<String> files = new LinkedHashSet<>(SCHEDULER_FILES);
         files.addAll(WORKER_FILES);
         for (String file : files) {

@@ -22,6 +22,7 @@ import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -202,6 +203,9 @@ public final class GcpProvider implements CloudProvider {
                     .with(TlsFiles.KEY_FLAG, BootScript.SECRETS + stem + "-key.pem")
                     .with(TlsFiles.CA_FLAG, BootScript.SECRETS + "ca.pem")
                     .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
+            if (role == NodeRole.SCHEDULER) {
+                command = command.with(DashboardLogin.FLAG, BootScript.SECRETS + DashboardLogin.FILE);
+            }
         }
         boolean spotWorker = role == NodeRole.WORKER && options.spot();
         if (spotWorker) {

@@ -11,6 +11,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,6 +90,9 @@ public final class LocalProvider implements CloudProvider {
                 // Paths only: the keys stay in their 0600 files, out of every process listing.
                 command = (request.role() == NodeRole.SCHEDULER ? trust.scheduler()
                         : trust.issueWorker(n.name(), List.of("127.0.0.1"))).applyTo(command);
+                if (request.role() == NodeRole.SCHEDULER) {
+                    command = command.with(DashboardLogin.FLAG, DashboardLogin.ensure(tlsDir(cluster)).toString());
+                }
             }
             CdsArchives.Plan cds = archives.map(a -> a.plan(request.role())).orElse(CdsArchives.Plan.NONE);
             ProcessBuilder pb = new ProcessBuilder(commandLine(cluster, n.name(), command, cds.jvmOptions()))

@@ -11,6 +11,10 @@ import dev.jcloud.engine.api.TaskFuture;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +96,21 @@ class TlsLocalClusterIT {
                 .isInstanceOf(ClusterUnavailableException.class)
                 .hasMessageContaining(REFUSED);
 
+        // The dashboard and /metrics show task data: they need the cluster's token, which the
+        // dashboard link carries (and trades for a session cookie).
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String metrics = "http://" + cluster.dashboardAddress() + "/metrics";
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(401);
+        String token = Files.readString(ours.ca().resolveSibling("dashboard-token")).strip();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("jcloud_workers 2");
+        assertThat(cluster.dashboardLink()).isEqualTo("http://" + cluster.dashboardAddress() + "/?token=" + token);
+        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(cluster.dashboardLink())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(303);
+        assertThat(login.headers().firstValue("Set-Cookie")).isPresent();
+
         // The scheduler logs each refusal as one line.
         Path schedulerLog = cluster.logDirectory().resolve("it-tls-scheduler.log");
         // Four refused attempts (the plaintext client probes twice). A client whose certificate's
@@ -113,6 +132,8 @@ class TlsLocalClusterIT {
         }
         assertThat(keys).extracting(p -> p.getFileName().toString()).contains("ca-key.pem", "scheduler-key.pem",
                 "client-key.pem", "worker-it-tls-worker-1-key.pem", "worker-it-tls-worker-2-key.pem");
+        keys = new ArrayList<>(keys);
+        keys.add(tlsDir.resolve("dashboard-token"));
         for (Path key : keys) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(key.toString())
                     .isEqualTo("rw-------");
@@ -121,6 +142,7 @@ class TlsLocalClusterIT {
         for (Path key : keys) {
             secrets.add(body(key));
         }
+        secrets.set(secrets.size() - 1, "x".repeat(48) + token);
         List<Long> pids = cluster.processIds();
         assertThat(pids).hasSize(3);
         for (long pid : pids) {
