@@ -80,8 +80,11 @@ final class CodeCache {
         if (def == null) {
             throw new IllegalStateException("function " + Long.toHexString(id) + " was not sent to this worker");
         }
-        Object o = JavaSerialization.deserialize(new ByteArrayInputStream(def.getPayload().toByteArray()),
-                loader(def.getClasspath()));
+        // Bounded by the payload's size like values are: a forged array length or nesting depth
+        // is refused before anything is allocated.
+        byte[] payload = def.getPayload().toByteArray();
+        Object o = JavaSerialization.deserialize(new ByteArrayInputStream(payload), loader(def.getClasspath()),
+                payload.length);
         fn = (TaskFunction) o;
         functions.putIfAbsent(id, fn);
         return fn;

@@ -10,20 +10,29 @@ import java.util.Map;
 
 /**
  * Results held by this worker, encoded. Above the spill threshold the least recently used move
- * to local disk; they come back transparently when read. Thread-safe.
+ * to local disk; they come back transparently when read. Each spill is reported to a
+ * {@link SpillListener} as it happens (the dashboard's task stream marks it). Thread-safe.
  */
 final class DataStore {
+
+    /** Told of each spill: {@code bytes} moved to disk in one go, when it started and how long it took. */
+    @FunctionalInterface
+    interface SpillListener {
+        void spilled(long bytes, long startMicros, long durationMicros);
+    }
 
     private final Path dir;
     private final long spillThreshold;
     private final LinkedHashMap<Long, byte[]> memory = new LinkedHashMap<>(1024, 0.75f, true);
     private final Map<Long, Long> spilled = new java.util.HashMap<>();
+    private final SpillListener listener;
     private long memoryBytes;
     private long spilledBytes;
 
-    DataStore(Path dir, long spillThreshold) {
+    DataStore(Path dir, long spillThreshold, SpillListener listener) {
         this.dir = dir;
         this.spillThreshold = spillThreshold;
+        this.listener = listener;
     }
 
     synchronized void put(long key, byte[] value) {
@@ -98,7 +107,12 @@ final class DataStore {
 
     /** Moves least recently used results to disk until at most {@code target} bytes stay in memory. */
     synchronized long spillDownTo(long target) {
+        if (memoryBytes <= target) {
+            return 0;
+        }
         long before = memoryBytes;
+        long startMicros = System.currentTimeMillis() * 1000;
+        long t0 = System.nanoTime();
         Iterator<Map.Entry<Long, byte[]>> lru = memory.entrySet().iterator();
         while (memoryBytes > target && lru.hasNext()) {
             Map.Entry<Long, byte[]> e = lru.next();
@@ -112,7 +126,11 @@ final class DataStore {
             memoryBytes -= e.getValue().length;
             lru.remove();
         }
-        return before - memoryBytes;
+        long moved = before - memoryBytes;
+        if (moved > 0) {
+            listener.spilled(moved, startMicros, (System.nanoTime() - t0) / 1000);
+        }
+        return moved;
     }
 
     private Path file(long key) {

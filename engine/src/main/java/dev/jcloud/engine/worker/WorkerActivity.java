@@ -18,7 +18,6 @@ final class WorkerActivity {
     private final AtomicLong transfers = new AtomicLong();
     private long windowStartMillis;   // guarded by this
     private int inWindow;             // guarded by this
-    private long lastSpilledBytes;    // guarded by this
 
     WorkerActivity(Consumer<Object> emit) {
         this.emit = emit;
@@ -35,31 +34,10 @@ final class WorkerActivity {
                 .setStartMicros(startMicros).setDurationMicros(Math.max(0, nowMicros() - startMicros)).build());
     }
 
-    /**
-     * A spill this worker started and timed itself; {@code spilledBytesNow} is the store's figure
-     * afterwards, so that the next {@link #observeSpilled} does not report the same bytes again.
-     */
-    synchronized void spilled(long bytes, long startMicros, long durationMicros, long spilledBytesNow) {
-        lastSpilledBytes = spilledBytesNow;
-        spill(bytes, startMicros, durationMicros);
-    }
-
-    private void spill(long bytes, long startMicros, long durationMicros) {
+    /** A spill the worker's store did: {@code bytes} moved to disk, starting at {@code startMicros}. */
+    void spilled(long bytes, long startMicros, long durationMicros) {
         report(Activity.newBuilder().setKind(Activity.Kind.SPILL).setNbytes(bytes).setStartMicros(startMicros)
                 .setDurationMicros(durationMicros).build());
-    }
-
-    /**
-     * Spills the store did on its own (when a new result pushed it past its threshold) are seen
-     * by polling its spilled-bytes figure: a rise since the last poll is reported as a spill at
-     * this moment (duration unknown, so 0). A result removed in the same interval hides as many
-     * bytes; the figure on the worker table stays exact.
-     */
-    synchronized void observeSpilled(long spilledBytesNow) {
-        if (spilledBytesNow > lastSpilledBytes) {
-            spill(spilledBytesNow - lastSpilledBytes, nowMicros(), 0);
-        }
-        lastSpilledBytes = spilledBytesNow;
     }
 
     /** Peer fetches completed since the worker started. */

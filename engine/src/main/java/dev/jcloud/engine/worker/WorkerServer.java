@@ -101,7 +101,7 @@ public final class WorkerServer implements AutoCloseable {
         this.security = security;
         this.workDir = Files.createDirectories(options.localDirectory().resolve("worker-" + options.name()));
         this.store = new DataStore(Files.createDirectories(workDir.resolve("spill")),
-                (long) (options.memoryLimit() * options.spillFraction()));
+                (long) (options.memoryLimit() * options.spillFraction()), activity::spilled);
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
         RecentLogs.install();
         this.dataServer = Transports.server(options.host(), options.port(), security, dataExecutor,
@@ -475,16 +475,12 @@ public final class WorkerServer implements AutoCloseable {
     private void watchMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
         double used = heapFraction(limit);
-        activity.observeSpilled(store.spilledBytes());
         if (used > options.spillFraction() && store.memoryBytes() > 0) {
             // The process, not just the results, is over the spill line: move results to disk
             // until it is back under (what Dask's memory monitor does), collecting what they held.
             long excess = (long) ((used - options.spillFraction()) * limit);
-            long start = WorkerActivity.nowMicros();
-            long t0 = System.nanoTime();
             long moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
             if (moved > 0) {
-                activity.spilled(moved, start, (System.nanoTime() - t0) / 1000, store.spilledBytes());
                 System.gc();
                 lastGcMillis = System.currentTimeMillis();
                 used = heapFraction(limit);

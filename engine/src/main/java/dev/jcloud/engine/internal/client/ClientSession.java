@@ -413,7 +413,8 @@ public final class ClientSession implements AutoCloseable {
         Throwable cause = null;
         if (!e.getException().isEmpty()) {
             try {
-                Object o = JavaSerialization.deserialize(new ByteArrayInputStream(e.getException().toByteArray()), loader);
+                byte[] exception = e.getException().toByteArray();
+                Object o = JavaSerialization.deserialize(new ByteArrayInputStream(exception), loader, exception.length);
                 if (o instanceof Throwable t) {
                     cause = t;
                 }

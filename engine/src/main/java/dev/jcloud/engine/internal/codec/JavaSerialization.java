@@ -38,13 +38,9 @@ public final class JavaSerialization {
         return bytes.toByteArray();
     }
 
-    /** Reads one object; a missing class surfaces as {@link ClassNotFoundException} naming it. */
-    public static Object deserialize(InputStream in, ClassLoader loader) throws IOException, ClassNotFoundException {
-        return deserialize(in, loader, Long.MAX_VALUE);
-    }
-
     /**
-     * Reads one object from a stream of {@code size} bytes. Malformed input fails with an
+     * Reads one object from a stream of {@code size} bytes; a missing class surfaces as
+     * {@link ClassNotFoundException} naming it. Malformed input fails with an
      * {@link IOException}, never a runtime error: arrays longer than the input could hold (a
      * forged length that would otherwise allocate gigabytes) and absurd nesting are rejected
      * before anything is allocated.

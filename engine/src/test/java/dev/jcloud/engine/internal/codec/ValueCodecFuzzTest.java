@@ -48,7 +48,7 @@ class ValueCodecFuzzTest {
                 .hasMessageContaining("exceeds");
         // A serialized int[] whose length field claims 2^31-1 elements.
         byte[] array = JavaSerialization.serialize(new int[] {1, 2, 3});
-        byte[] forgedArray = withJavaTag(forgeArrayLength(array, 3, Integer.MAX_VALUE));
+        byte[] forgedArray = withJavaTag(ForgedStreams.arrayLength(array, 3, Integer.MAX_VALUE));
         assertThatThrownBy(() -> ValueCodec.decode(forgedArray, LOADER)).isInstanceOf(IOException.class);
         // Lists nested far deeper than the encoder ever writes.
         byte[] deep = new byte[200_001];
@@ -130,20 +130,6 @@ class ValueCodecFuzzTest {
     }
 
     /** Overwrites the 4-byte big-endian array length that precedes the elements of a serialized int[]. */
-    private static byte[] forgeArrayLength(byte[] serialized, int realLength, int forged) {
-        byte[] b = serialized.clone();
-        for (int i = b.length - 4 * realLength - 4; i >= 0; i--) {
-            if (b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 0 && b[i + 3] == realLength) {
-                b[i] = (byte) (forged >>> 24);
-                b[i + 1] = (byte) (forged >>> 16);
-                b[i + 2] = (byte) (forged >>> 8);
-                b[i + 3] = (byte) forged;
-                return b;
-            }
-        }
-        throw new AssertionError("no array length found");
-    }
-
     private static byte[] withJavaTag(byte[] java) {
         byte[] out = new byte[java.length + 6];
         int pos = 0;
