@@ -8,6 +8,7 @@ import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.UpPlan;
 import dev.jcloud.provisioner.UpProgress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.PrintWriter;
@@ -166,6 +167,10 @@ final class ClusterUpCommand implements Callable<Integer> {
             description = "Cloud providers: who may reach the scheduler and dashboard (default: your public address /32).")
     String allowFrom;
 
+    @Option(names = "--dry-run", description = "Print what up would create and which cloud API calls it would make,"
+            + " after checking the options; create nothing and call no cloud.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         String chosen = provider != null ? provider
@@ -217,6 +222,11 @@ final class ClusterUpCommand implements Callable<Integer> {
         if (keepOnFailure) {
             request = request.withOption(Provisioner.KEEP_ON_FAILURE, "true");
         }
+        if (dryRun) {
+            printPlan(ClusterCommand.provisioner().plan(providerName, request), workerCount,
+                    pricing.map(p -> p.estimate(workerCount)));
+            return 0;
+        }
         PrintWriter err = spec.commandLine().getErr();
         UpProgress progress = output.json() ? UpProgress.NONE : (step, seconds) -> {
             err.printf("  %-50s %6.1f s%n", step, seconds);
@@ -253,6 +263,35 @@ final class ClusterUpCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** {@code --dry-run}: the steps {@code up} would take, as a numbered list or JSON. */
+    private void printPlan(UpPlan plan, int workers, java.util.Optional<String> estimate) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("dry_run", true);
+            json.put("name", plan.cluster());
+            json.put("provider", plan.provider());
+            json.put("workers", workers);
+            json.put("steps", plan.steps().stream().map(st -> Map.of("action", st.action(), "resource", st.resource(),
+                    "calls", st.calls(), "detail", st.detail())).toList());
+            OutputOptions.printJson(out, json);
+        } else {
+            out.printf("dry run: cluster %s on %s, %d workers; nothing was created and no cloud API was called.%n",
+                    plan.cluster(), plan.provider(), workers);
+            out.printf("Names below use cluster id %s; 'up' draws a new one.%n", plan.id());
+            int n = 1;
+            for (UpPlan.Step st : plan.steps()) {
+                out.printf("%3d. %-7s %s%n", n++, st.action(), st.resource());
+                out.printf("       calls: %s%n", st.calls());
+                if (!st.detail().isEmpty()) {
+                    out.printf("       %s%n", st.detail());
+                }
+            }
+            estimate.ifPresent(e -> out.printf("cost: %s%n", e));
+        }
+        out.flush();
     }
 
     private Map<String, String> givenFlags(String section) {

@@ -30,7 +30,20 @@ public interface CloudProvider {
     default void validate(ClusterContext cluster) {
     }
 
-    /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
+    /**
+     * What {@code up} would do for this cluster with {@code workers} workers, for {@code --dry-run}:
+     * the resources it would create and the calls it would make, in order, after {@link #validate}.
+     * Must call no cloud API and write no file. The default describes a provider that only
+     * launches nodes.
+     */
+    default List<UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        return new UpPlan.Builder()
+                .launch("scheduler " + ClusterNames.scheduler(cluster.name()), "launch", "")
+                .launch(workers + " worker(s)", "launch", "")
+                .steps();
+    }
+
+        /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
     default void bootstrap(ClusterContext cluster) {
     }
 

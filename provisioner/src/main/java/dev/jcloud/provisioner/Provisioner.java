@@ -66,6 +66,20 @@ public final class Provisioner {
     }
 
     /**
+     * What {@link #up} would do for {@code request}, without doing it: the options are checked as
+     * {@code up} checks them (a bad one fails the same way), then the provider describes its steps.
+     * Calls no cloud API and writes nothing, not even the cluster's state directory.
+     */
+    public UpPlan plan(String providerName, ClusterRequest request) {
+        CloudProvider provider = providers.require(providerName);
+        ControllerSpecs.adapt(request.options());
+        ClusterContext ctx = new ClusterContext(request.name(), ClusterNames.newId(), store.clusterDir(request.name()),
+                request.options());
+        provider.validate(ctx);
+        return new UpPlan(provider.name(), request.name(), ctx.id(), provider.plan(ctx, request.workers()));
+    }
+
+    /**
      * As {@link #up(String, ClusterRequest, long)}, reporting each step to {@code progress}. With the
      * request option {@value #WAIT} = {@value #WAIT_PROVISIONED} it returns once the machines are
      * created (when the provider knows the scheduler's address at launch), without waiting for the

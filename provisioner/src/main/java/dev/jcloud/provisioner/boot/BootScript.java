@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  *   <li>uses the machine's {@code java} when there is one, else installs a JRE with the OS
  *       package manager ({@code dnf}, {@code yum} or {@code apt-get}): the {@link JreInstall}
  *       seam;</li>
- *   <li>downloads the engine from {@link EngineArtifact#url()} and refuses to start unless its
- *       SHA-256 matches, so the machine runs exactly the engine of the client;</li>
+ *   <li>downloads the engine from {@link EngineArtifact#url()} (with a request header computed at
+ *       boot, if a provider asks for one: {@link Builder#engineDownloadHeader}) and refuses to start
+ *       unless its SHA-256 matches, so the machine runs exactly the engine of the client;</li>
  *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter}), then {@code exec}s
  *       {@code java ... EngineMain <engine command>} so the engine's output is the machine's boot
  *       log (console output, {@code cloud-init-output.log}).</li>
@@ -62,6 +63,7 @@ public final class BootScript {
     private final String secretsMain;
     private final List<String> secretsArgs;
     private final String watcherShell;
+    private final String downloadHeaderShell;
 
     private BootScript(Builder b) {
         this.command = requireNonNull(b.command, "command is null");
@@ -76,6 +78,7 @@ public final class BootScript {
         this.secretsMain = b.secretsMain;
         this.secretsArgs = b.secretsArgs;
         this.watcherShell = b.watcherShell;
+        this.downloadHeaderShell = b.downloadHeaderShell;
         if (nodeNameFlag != null && command.option(nodeNameFlag) == null) {
             throw new IllegalArgumentException("the engine command has no " + nodeNameFlag + " to set per node");
         }
@@ -141,14 +144,29 @@ public final class BootScript {
         s.append("  command -v java >/dev/null 2>&1 || { jcloud_log \"the JRE install put no java on PATH\"; exit 1; }\n");
         s.append("}\n\n");
 
+        if (downloadHeaderShell != null) {
+            // Computed at boot (e.g. a token from the machine's metadata server), never rendered here.
+            s.append("# Prints the one HTTP request header the engine download needs.\n");
+            s.append("jcloud_download_header() {\n").append(downloadHeaderShell.strip().indent(2)).append("}\n\n");
+        }
         s.append("# The engine of the client that created the cluster, checked against its SHA-256.\n");
         s.append("jcloud_fetch() {\n");
         s.append("  mkdir -p \"$JCLOUD_HOME\"\n");
         s.append("  local download=\"$JCLOUD_HOME/engine.download\"\n");
+        String curlHeader = "";
+        String wgetHeader = "";
+        if (downloadHeaderShell != null) {
+            s.append("  local header\n");
+            s.append("  header=\"$(jcloud_download_header)\" && [ -n \"$header\" ] || {\n");
+            s.append("    jcloud_log \"could not compute the engine download's request header\"; exit 1; }\n");
+            curlHeader = " -H \"$header\"";
+            wgetHeader = " --header=\"$header\"";
+        }
         s.append("  if command -v curl >/dev/null 2>&1; then\n");
-        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10 -o \"$download\" \"$ENGINE_URL\"\n");
+        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10").append(curlHeader)
+                .append(" -o \"$download\" \"$ENGINE_URL\"\n");
         s.append("  else\n");
-        s.append("    wget -q --tries=5 -O \"$download\" \"$ENGINE_URL\"\n");
+        s.append("    wget -q --tries=5").append(wgetHeader).append(" -O \"$download\" \"$ENGINE_URL\"\n");
         s.append("  fi\n");
         s.append("  if ! printf '%s  %s\\n' \"$ENGINE_SHA256\" \"$download\" | sha256sum -c --status -; then\n");
         s.append("    jcloud_log \"the downloaded engine does not have SHA-256 $ENGINE_SHA256; not starting\"; exit 1\n");
@@ -273,6 +291,7 @@ public final class BootScript {
         private String secretsMain;
         private List<String> secretsArgs = List.of();
         private String watcherShell;
+        private String downloadHeaderShell;
 
         private Builder(EngineCommand command, EngineArtifact engine) {
             this.command = requireNonNull(command, "command is null");
@@ -346,6 +365,19 @@ public final class BootScript {
          */
         public Builder watcher(String shellBody) {
             this.watcherShell = requireNonNull(shellBody, "shellBody is null");
+            return this;
+        }
+
+        /**
+         * Sends one HTTP request header with the engine download: {@code shellBody} is a shell
+         * function body (trusted provider code, never a user value) that prints the header line,
+         * e.g. {@code Authorization: Bearer <token>} with a token it gets at boot from the machine's
+         * metadata server, so that the engine can stay in private storage the machine's own
+         * identity may read. The header is computed on the machine and never appears in the
+         * script; the boot fails when the function fails or prints nothing.
+         */
+        public Builder engineDownloadHeader(String shellBody) {
+            this.downloadHeaderShell = requireNonNull(shellBody, "shellBody is null");
             return this;
         }
 

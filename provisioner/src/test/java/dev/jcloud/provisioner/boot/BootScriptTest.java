@@ -160,6 +160,55 @@ class BootScriptTest {
     }
 
     @Test
+    void engineDownloadSendsTheHeaderComputedAtBootAndTheScriptHoldsNoToken() throws Exception {
+        byte[] engine = "private engine".getBytes(StandardCharsets.UTF_8);
+        String token = "ya29.test-" + System.nanoTime();
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/engine.jar", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            seen.add(String.valueOf(auth));
+            byte[] body = ("Bearer " + token).equals(auth) ? engine : "denied".getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(body == engine ? 200 : 401, body.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        try {
+            Files.writeString(dir.resolve("token"), token);
+            EngineArtifact artifact = new EngineArtifact(java.net.URI.create("http://127.0.0.1:"
+                    + server.getAddress().getPort() + "/engine.jar"), sha256(engine), EngineArtifact.Format.JAR);
+            // The hook reads the token on the machine at boot (a metadata server on a cloud; a file here).
+            BootScript script = BootScript.builder(EngineCommand.scheduler(), artifact)
+                    .engineDownloadHeader("printf 'Authorization: Bearer %s\\n' \"$(cat \"$FAKE_OUT/token\")\"").build();
+
+            Result r = runScript(script);
+
+            assertThat(r.exit).as(r.output).isZero();
+            assertThat(Files.readAllBytes(dir.resolve("home/engine.jar"))).isEqualTo(engine);
+            assertThat(seen).containsExactly("Bearer " + token);
+            assertThat(script.render()).doesNotContain(token).contains("jcloud_download_header");
+
+            // Without the hook the server refuses, and the machine does not start an engine.
+            Files.delete(dir.resolve("java.argv"));
+            Result refused = runScript(BootScript.builder(EngineCommand.scheduler(), artifact).build());
+            assertThat(refused.exit).isNotZero();
+            assertThat(dir.resolve("java.argv")).doesNotExist();
+            // A hook that prints nothing stops the boot before any download.
+            int before = seen.size();
+            Result empty = runScript(BootScript.builder(EngineCommand.scheduler(), artifact)
+                    .engineDownloadHeader("true").build());
+            assertThat(empty.exit).isNotZero();
+            assertThat(empty.output).contains("could not compute the engine download's request header");
+            assertThat(seen).hasSize(before);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void rejectsWhatAShellCannotCarry() {
         assertThatThrownBy(() -> ShellQuote.quote("a\0b")).hasMessageContaining("NUL");
         assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1})).env("A-B", "x"))

@@ -127,6 +127,11 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     @Override
+    public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        return AwsPlans.ec2(cluster, AwsOptions.of(cluster), workers);
+    }
+
+    @Override
     public void bootstrap(ClusterContext cluster) {
         AwsOptions options = AwsOptions.of(cluster);
         requireRegion(options.region());

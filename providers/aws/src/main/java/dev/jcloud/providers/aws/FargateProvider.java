@@ -92,6 +92,11 @@ public final class FargateProvider implements CloudProvider {
     }
 
     @Override
+    public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        return AwsPlans.fargate(cluster, FargateOptions.of(cluster), workers);
+    }
+
+    @Override
     public void bootstrap(ClusterContext cluster) {
         FargateOptions options = FargateOptions.of(cluster);
         String image = options.requireImage();   // reject what launch would need before anything is created

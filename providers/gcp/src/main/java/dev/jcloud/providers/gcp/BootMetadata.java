@@ -27,6 +27,8 @@ final class BootMetadata {
 
     static final String STARTUP_SCRIPT_KEY = "startup-script";
     static final String BOOT_SCRIPT_KEY = "jcloud-boot-script";
+    /** The SHA-256 of the engine the instance runs: workers started later take the scheduler's. */
+    static final String ENGINE_SHA256_KEY = "jcloud-engine-sha256";
     static final int FAILURE_GRACE_SECONDS = 600;
     /** GCE's limit for one metadata value. */
     static final int VALUE_LIMIT = 256 * 1024;

@@ -24,7 +24,6 @@ import java.util.Map;
  * try (GCPCluster cluster = GCPCluster.builder()
  *         .project("my-project").zone("us-central1-a").workers(10)
  *         .machineType("e2-standard-4").spot(true)
- *         .engine(URI.create("https://storage.googleapis.com/.../jcloud-engine.tar.gz"), sha256)
  *         .build();
  *      Client client = cluster.connect()) {
  *     long answer = client.submit(() -> 6L * 7).get();
@@ -34,7 +33,9 @@ import java.util.Map;
  * <p>Credentials are Application Default Credentials ({@code gcloud auth application-default
  * login}, {@code GOOGLE_APPLICATION_CREDENTIALS}, or the machine's own service account). Settings
  * not covered by a builder method can be given with {@link Builder#option}; see {@link GcpOptions}
- * for every key. If this program dies without closing the cluster, its machines delete themselves
+ * for every key. The engine (this program's class path) is uploaded once per version to the
+ * project's private engine bucket ({@code gcp.engine-bucket}) unless {@link Builder#engine} names
+ * one. If this program dies without closing the cluster, its machines delete themselves
  * once the scheduler's idle timeout (default 30 minutes) has passed; {@code jcloud cluster gc
  * --provider gcp} removes what is left.
  */
@@ -111,7 +112,10 @@ public final class GCPCluster extends ProvisionedCluster {
             return option(GcpOptions.ALLOW_FROM, String.join(",", cidrs));
         }
 
-        /** Where machines download the engine, and its SHA-256 (required). */
+        /**
+         * Where machines download the engine, and its SHA-256, instead of uploading this program's
+         * class path to the project's engine bucket (the default).
+         */
         public Builder engine(URI url, String sha256) {
             option(GcpOptions.ENGINE_URL, url.toString());
             return option(GcpOptions.ENGINE_SHA256, sha256);

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * teardown and left its free firewall rules and service account), and removes them cluster by
  * cluster with the provider's own teardown. Labelled resources (instances, disks) are found by
  * label; firewall rules and service accounts, which have no labels, by their {@code jcloud-} name
- * and the cluster named in their description.
+ * and the cluster named in their description; read grants on the engine bucket by their condition
+ * (the bucket and the engines in it are a shared cache and stay).
  */
 final class GceGarbageCollector {
 
@@ -79,6 +80,14 @@ final class GceGarbageCollector {
             add(items, names, alive, youngest, labels.path(Labels.CLUSTER).asText(null),
                     labels.path(Labels.CLUSTER_ID).asText(null), created(secret.path("createTime").asText(null)),
                     "secret", Operations.lastSegment(secret.path("name").asText()));
+        }
+        if (options.engineUrl().isEmpty()) {
+            // Read grants on the shared engine bucket, by their condition's description (the bucket itself stays).
+            for (String description : new EngineUploads(gcp.storage(), options).grantDescriptions()) {
+                GceNames.parseDescription(description).ifPresent(d -> add(items, names, alive, youngest, d.clusterName(),
+                        d.clusterId(), Instant.ofEpochSecond(d.createdEpochSecond()), "engine-grant",
+                        options.engineBucket() + ":" + EngineUploads.grantTitle(d.clusterId())));
+            }
         }
         if (dryRun) {
             return new GcReport(items, false);

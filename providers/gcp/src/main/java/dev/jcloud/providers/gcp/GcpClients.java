@@ -27,15 +27,16 @@ import java.util.Optional;
 /**
  * The Google API clients of one API root: Compute Engine through the official
  * {@code google-cloud-compute} SDK (its REST transport), and the few calls of other APIs the SDK
- * does not cover (IAM service accounts, the project's IAM policy, Secret Manager for TLS material)
- * through {@link GoogleRest}.
+ * does not cover (IAM service accounts, the project's IAM policy, Secret Manager for TLS material,
+ * Cloud Storage for the engine) through {@link GoogleRest}.
  *
  * @param identity who the credentials belong to, for the log ("say which identity was used")
  * @param creator  the same, short, for the {@code jcloud-creator} label
  */
 record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksClient disks,
                   ZoneOperationsClient zoneOperations, GlobalOperationsClient globalOperations, GoogleRest iam,
-                  GoogleRest resourceManager, GoogleRest secretManager, String identity, String creator) implements AutoCloseable {
+                  GoogleRest resourceManager, GoogleRest secretManager, GoogleRest storage, String identity,
+                  String creator) implements AutoCloseable {
 
     static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -84,6 +85,7 @@ record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksCli
             String iamRoot = "https://iam.googleapis.com";
             String crmRoot = "https://cloudresourcemanager.googleapis.com";
             String secretsRoot = "https://secretmanager.googleapis.com";
+            String storageRoot = EngineUploads.STORAGE_ROOT;
             if (endpoint.isPresent()) {
                 // The SDK takes "scheme://host:port" as is (without a scheme it assumes https).
                 String root = endpoint.get().toString().replaceAll("/+$", "");
@@ -95,11 +97,13 @@ record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksCli
                 iamRoot = root;
                 crmRoot = root;
                 secretsRoot = root;
+                storageRoot = root;
             }
             return new GcpClients(InstancesClient.create(instances.build()), FirewallsClient.create(firewalls.build()),
                     DisksClient.create(disks.build()), ZoneOperationsClient.create(zoneOps.build()),
                     GlobalOperationsClient.create(globalOps.build()), new GoogleRest(iamRoot, credentials),
-                    new GoogleRest(crmRoot, credentials), new GoogleRest(secretsRoot, credentials), describe(credentials),
+                    new GoogleRest(crmRoot, credentials), new GoogleRest(secretsRoot, credentials), new GoogleRest(storageRoot, credentials),
+                    describe(credentials),
                     creator(credentials));
         } catch (IOException e) {
             throw new ProvisionException("could not create the Compute Engine clients: " + e.getMessage(), e);

@@ -36,7 +36,11 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code gcp.allow-from}</td><td>caller's address /32</td><td>CIDRs allowed to reach the scheduler and dashboard</td></tr>
  *   <tr><td>{@code gcp.image}</td><td>{@value #DEFAULT_IMAGE}</td><td>boot image or image family</td></tr>
  *   <tr><td>{@code gcp.boot-disk-gb}</td><td>20</td><td>boot disk size</td></tr>
- *   <tr><td>{@code gcp.engine-url}, {@code gcp.engine-sha256}</td><td>(required to launch)</td><td>where machines download the engine, and its SHA-256</td></tr>
+ *   <tr><td>{@code gcp.engine-url}, {@code gcp.engine-sha256}</td><td>none: this jcloud's engine is uploaded</td><td>where
+ *       machines download the engine instead, and its SHA-256 (both or neither)</td></tr>
+ *   <tr><td>{@code gcp.engine-bucket}</td><td>{@code jcloud-engine-<project>}</td><td>the private Cloud Storage bucket
+ *       the engine is uploaded to ({@link EngineUploads}); bucket names are global, so name another one when the
+ *       default is taken</td></tr>
  *   <tr><td>{@code gcp.max-workers}</td><td>1000</td><td>hard limit, enforced where instances are created</td></tr>
  *   <tr><td>{@code gcp.service-account}</td><td>one made per cluster</td><td>an existing service account email to run the machines as instead</td></tr>
  *   <tr><td>{@code gcp.operation-timeout}</td><td>600</td><td>seconds to wait for one long-running operation</td></tr>
@@ -47,8 +51,9 @@ import java.util.regex.Pattern;
 public record GcpOptions(String project, String zone, List<String> fallbackZones, String machineType,
                          String schedulerMachineType, boolean spot, String network, Optional<String> subnetwork,
                          List<String> allowFrom, String image, int bootDiskGb, Optional<URI> engineUrl,
-                         Optional<String> engineSha256, int maxWorkers, Optional<String> serviceAccount,
-                         Duration operationTimeout, Map<String, String> userLabels, Optional<URI> endpoint) {
+                         Optional<String> engineSha256, String engineBucket, int maxWorkers,
+                         Optional<String> serviceAccount, Duration operationTimeout, Map<String, String> userLabels,
+                         Optional<URI> endpoint) {
 
     public static final String PROJECT = "gcp.project";
     public static final String ZONE = "gcp.zone";
@@ -63,6 +68,7 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
     public static final String BOOT_DISK_GB = "gcp.boot-disk-gb";
     public static final String ENGINE_URL = "gcp.engine-url";
     public static final String ENGINE_SHA256 = "gcp.engine-sha256";
+    public static final String ENGINE_BUCKET = "gcp.engine-bucket";
     public static final String MAX_WORKERS = "gcp.max-workers";
     public static final String SERVICE_ACCOUNT = "gcp.service-account";
     public static final String OPERATION_TIMEOUT = "gcp.operation-timeout";
@@ -84,6 +90,8 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
     private static final Pattern SUBNETWORK_PATH = Pattern.compile("projects/([^/]+)/regions/([^/]+)/subnetworks/([^/]+)");
     private static final Pattern IMAGE_PATH = Pattern.compile(
             "(https://(www|compute)\\.googleapis\\.com/compute/v1/)?projects/[a-z0-9.:-]+/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** Bucket names without dots (dotted names need domain verification): 3-63 characters. */
+    private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]");
     private static final Pattern EMAIL = Pattern.compile("[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*\\.[a-z]{2,}");
     // Label keys: a lower-case letter then up to 62 lower-case letters, digits, '_' or '-'; values up to 63 of those.
     static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
@@ -145,6 +153,16 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
         int bootDiskGb = integer(o, BOOT_DISK_GB, 20, 10, 65_536);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(u -> uri(ENGINE_URL, u));
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256));
+        if (engineUrl.isPresent() != engineSha.isPresent()) {
+            throw new IllegalArgumentException("set both " + ENGINE_URL + " and " + ENGINE_SHA256 + " (an engine of your"
+                    + " own and its SHA-256), or neither to upload this jcloud's engine to Cloud Storage");
+        }
+        String engineBucket = o.getOrDefault(ENGINE_BUCKET, EngineUploads.defaultBucket(project));
+        if (!BUCKET_NAME.matcher(engineBucket).matches() || engineBucket.startsWith("goog")
+                || engineBucket.contains("google")) {
+            throw invalid(ENGINE_BUCKET, engineBucket, "a Cloud Storage bucket name of 3-63 lower-case letters, digits,"
+                    + " '-' or '_' (no dots, not starting with 'goog', without 'google')");
+        }
         int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, 100_000);
         Optional<String> serviceAccount = Optional.ofNullable(o.get(SERVICE_ACCOUNT));
         serviceAccount.ifPresent(s -> require(SERVICE_ACCOUNT, s, EMAIL,
@@ -170,7 +188,7 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
         }
         Optional<URI> endpoint = Optional.ofNullable(o.get(ENDPOINT)).map(GcpOptions::endpoint);
         return new GcpOptions(project, zone, List.copyOf(fallback), machineType, schedulerType, spot, network, subnetwork,
-                List.copyOf(allowFrom), image, bootDiskGb, engineUrl, engineSha, maxWorkers, serviceAccount,
+                List.copyOf(allowFrom), image, bootDiskGb, engineUrl, engineSha, engineBucket, maxWorkers, serviceAccount,
                 operationTimeout, Map.copyOf(labels), endpoint);
     }
 

@@ -7,6 +7,7 @@ import com.google.api.gax.rpc.ApiException;
 import com.google.api.gax.rpc.InvalidArgumentException;
 import com.google.cloud.compute.v1.AccessConfig;
 import com.google.cloud.compute.v1.Instance;
+import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
 import dev.jcloud.provisioner.CloudProvider;
@@ -19,12 +20,14 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #bootstrap} creates, per cluster: two firewall rules on the VPC network aimed at the
  * cluster's network tags ({@link ClusterFirewall}), a service account with narrowly conditioned
  * roles ({@link ClusterServiceAccount}) and, with TLS, the machines' certificates and keys as
- * Secret Manager secrets only that account reads ({@link ClusterSecrets}). {@link #launch} starts all nodes of a request in one
+ * Secret Manager secrets only that account reads ({@link ClusterSecrets}), and unless an engine
+ * URL is given, that account's read grant on the project's private engine bucket, to which the
+ * scheduler's launch uploads this process's engine once per version ({@link EngineUploads}).
+ * {@link #launch} starts all nodes of a request in one
  * {@code bulkInsert} (all or none; batches of {@value #MAX_PER_CALL}), each booted by the script
  * {@link BootScript} renders ({@link BootMetadata}); workers can be Spot VMs that are deleted on
  * preemption. On {@code ZONE_RESOURCE_POOL_EXHAUSTED} or quota errors it tries Spot in the other
@@ -93,6 +100,7 @@ public final class GcpProvider implements CloudProvider {
 
     private final GcpClients.Factory factory;
     private final CallerAddress callerAddress;
+    private final Function<ClusterContext, EngineBundle> engineBundles;
     private final Map<String, GcpClients> clients = new ConcurrentHashMap<>();
 
     /** The provider ServiceLoader finds: Application Default Credentials, Google's endpoints, address detection. */
@@ -101,8 +109,23 @@ public final class GcpProvider implements CloudProvider {
     }
 
     GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress) {
+        this(factory, callerAddress, GcpProvider::bundleOfThisProcess);
+    }
+
+    /** {@code engineBundles}: the engine to upload for a cluster's scheduler (tests give a small one). */
+    GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress,
+                Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
+        this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
+    }
+
+    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
+    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
+        Path clusters = cluster.workDir().toAbsolutePath().getParent();
+        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
+                .resolve("engine");
+        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override
@@ -110,10 +133,15 @@ public final class GcpProvider implements CloudProvider {
         return "gcp";
     }
 
-    /** Checks every option (and that the engine to boot is given) without calling Google. */
+    /** Checks every option (and a given engine URL and checksum) without calling Google. */
     @Override
     public void validate(ClusterContext cluster) {
-        engineArtifact(GcpOptions.of(cluster));
+        givenEngine(GcpOptions.of(cluster));
+    }
+
+    @Override
+    public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        return GcpPlan.of(cluster, GcpOptions.of(cluster), workers);
     }
 
     @Override
@@ -136,6 +164,12 @@ public final class GcpProvider implements CloudProvider {
         if (ClusterTrust.enabled(cluster.options())) {
             new ClusterSecrets(gcp, options.project()).ensure(cluster, Labels.of(cluster, options, gcp.creator()), account);
         }
+        if (givenEngine(options).isEmpty()) {
+            // The engine itself is uploaded when the scheduler is launched; machines read it as the account.
+            EngineUploads uploads = new EngineUploads(gcp.storage(), options);
+            uploads.ensureBucket();
+            uploads.grantRead(cluster, account, created, deadline);
+        }
     }
 
     @Override
@@ -145,7 +179,7 @@ public final class GcpProvider implements CloudProvider {
 
     private List<Node> start(ClusterContext cluster, LaunchRequest request) {
         GcpOptions options = GcpOptions.of(cluster);
-        EngineArtifact engine = engineArtifact(options);
+        givenEngine(options);
         if (request.nodes().isEmpty()) {
             return List.of();
         }
@@ -163,6 +197,7 @@ public final class GcpProvider implements CloudProvider {
         }
         Optional<Instance> scheduler = alive.stream()
                 .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.SCHEDULER).findFirst();
+        EngineArtifact engine = engineFor(cluster, options, gcp, request.role(), scheduler);
         // Workers go to the scheduler's zone first: traffic between zones is slower and billed.
         String preferredZone = scheduler.map(i -> Operations.lastSegment(i.getZone())).orElse(options.zone());
         Instant deadline = Instant.now().plus(options.operationTimeout());
@@ -214,6 +249,9 @@ public final class GcpProvider implements CloudProvider {
         BootScript.Builder script = BootScript.builder(command, engine)
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.id());
+        if (givenEngine(options).isEmpty()) {
+            script.engineDownloadHeader(EngineUploads.DOWNLOAD_HEADER);   // private bucket: the machine's token
+        }
         if (spotWorker) {
             script.watcher(PREEMPTION_WATCHER);
         }
@@ -235,6 +273,7 @@ public final class GcpProvider implements CloudProvider {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(BootMetadata.STARTUP_SCRIPT_KEY, BootMetadata.STARTUP_SCRIPT);
         metadata.put(BootMetadata.BOOT_SCRIPT_KEY, boot);
+        metadata.put(BootMetadata.ENGINE_SHA256_KEY, engine.sha256());
         Map<String, String> labels = new LinkedHashMap<>(Labels.of(cluster, options, gcp.creator()));
         labels.put(Labels.ROLE, role.label());
         if (nodeNames.size() == 1) {
@@ -484,6 +523,10 @@ public final class GcpProvider implements CloudProvider {
         instances.deleteDisks(instances.orphanDisks(Labels.clusterFilter(cluster)), deadline);
         new ClusterFirewall(gcp, options).delete(cluster, deadline);
         new ClusterSecrets(gcp, options.project()).delete(cluster);
+        if (givenEngine(options).isEmpty()) {
+            // Before the account: a deleted account's grant would linger as "deleted:serviceAccount:...".
+            new EngineUploads(gcp.storage(), options).revokeRead(cluster, deadline);
+        }
         if (options.serviceAccount().isEmpty()) {
             new ClusterServiceAccount(gcp, options.project()).delete(cluster, deadline);
         }
@@ -493,7 +536,8 @@ public final class GcpProvider implements CloudProvider {
      * Idle teardown from inside the cluster, with the scheduler machine's own service account:
      * deletes the workers (and waits), then the firewall rules and TLS secrets. The scheduler's instance deletes
      * itself once its engine has exited ({@link BootMetadata}). The service account and its grants
-     * stay: removing them needs project IAM rights no cluster machine gets; they cost nothing, and
+     * (also its read grant on the engine bucket, see {@link EngineUploads}) stay: removing them needs
+     * project IAM rights no cluster machine gets; they cost nothing, and
      * {@code jcloud cluster down} or {@code gc} removes them.
      */
     @Override
@@ -546,17 +590,39 @@ public final class GcpProvider implements CloudProvider {
                 k -> factory.create(options.endpoint()));
     }
 
-    private static EngineArtifact engineArtifact(GcpOptions options) {
-        if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
-            throw new IllegalArgumentException("set where machines download the engine: " + GcpOptions.ENGINE_URL
-                    + " (an https URL, e.g. a signed Cloud Storage URL) and " + GcpOptions.ENGINE_SHA256 + " (its SHA-256)");
+    /** The engine the user gave ({@link GcpOptions#ENGINE_URL} + {@link GcpOptions#ENGINE_SHA256}), checked; else empty. */
+    private static Optional<EngineArtifact> givenEngine(GcpOptions options) {
+        if (options.engineUrl().isEmpty()) {
+            return Optional.empty();
         }
         try {
-            return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get());
+            return Optional.of(EngineArtifact.of(options.engineUrl().get(), options.engineSha256().orElseThrow()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid " + GcpOptions.ENGINE_URL + "/" + GcpOptions.ENGINE_SHA256 + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The engine the nodes download: the one the user gave, else for the scheduler this process's
+     * own engine, uploaded to the engine bucket; for workers the scheduler's engine (its
+     * {@link BootMetadata#ENGINE_SHA256_KEY}), so every node of a cluster runs the same version.
+     */
+    private EngineArtifact engineFor(ClusterContext cluster, GcpOptions options, GcpClients gcp, NodeRole role,
+                                     Optional<Instance> scheduler) {
+        Optional<EngineArtifact> given = givenEngine(options);
+        if (given.isPresent()) {
+            return given.get();
+        }
+        EngineUploads uploads = new EngineUploads(gcp.storage(), options);
+        if (role == NodeRole.SCHEDULER) {
+            return uploads.publish(engineBundles.apply(cluster));
+        }
+        String sha = scheduler.flatMap(i -> i.getMetadata().getItemsList().stream()
+                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY)).map(Items::getValue).findFirst())
+                .orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
+                        + " has no running scheduler to take the engine version from"));
+        return uploads.existing(sha);
     }
 
     /**

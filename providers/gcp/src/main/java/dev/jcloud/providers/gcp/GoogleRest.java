@@ -4,19 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.Credentials;
 import dev.jcloud.provisioner.ProvisionException;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * JSON over HTTPS to a Google API that {@code google-cloud-compute} does not cover (IAM service
- * accounts, the project's IAM policy): a handful of calls, so a small client instead of two more
+ * accounts, the project's IAM policy, Secret Manager, Cloud Storage): a handful of calls, so a small client instead of two more
  * SDKs and their gRPC stacks. Errors are the APIs' standard
  * {@code {"error": {"code", "message", "status"}}} bodies, thrown as {@link GoogleApiException}.
  * Throttling and transient server errors (429, 500, 502, 503, 504) are retried with backoff.
@@ -36,6 +40,11 @@ final class GoogleRest {
         this.credentials = credentials;
     }
 
+    /** The API root, e.g. {@code https://storage.googleapis.com}. */
+    String root() {
+        return root;
+    }
+
     JsonNode get(String path) {
         return call("GET", path, null);
     }
@@ -44,11 +53,44 @@ final class GoogleRest {
         return call("POST", path, body);
     }
 
+    JsonNode put(String path, Object body) {
+        return call("PUT", path, body);
+    }
+
     JsonNode delete(String path) {
         return call("DELETE", path, null);
     }
 
+    /**
+     * POSTs a file as the request body (a Cloud Storage media upload), streamed from disk; a retry
+     * sends the whole file again, so the upload should carry a precondition that makes it
+     * idempotent (e.g. {@code ifGenerationMatch=0}).
+     */
+    JsonNode upload(String path, Path file, String contentType) {
+        return send("POST", path, contentType, () -> {
+            try {
+                return HttpRequest.BodyPublishers.ofFile(file);
+            } catch (FileNotFoundException e) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
     private JsonNode call(String method, String path, Object body) {
+        if (body == null) {
+            return send(method, path, null, HttpRequest.BodyPublishers::noBody);
+        }
+        String text;
+        try {
+            text = JSON.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return send(method, path, "application/json", () -> HttpRequest.BodyPublishers.ofString(text));
+    }
+
+    private JsonNode send(String method, String path, String contentType,
+                          Supplier<HttpRequest.BodyPublisher> body) {
         URI uri = URI.create(root + path);
         long pause = 200;
         for (int attempt = 1; ; attempt++) {
@@ -62,12 +104,10 @@ final class GoogleRest {
                         }
                     }
                 }
-                if (body != null) {
-                    request.header("Content-Type", "application/json")
-                            .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-                } else {
-                    request.method(method, HttpRequest.BodyPublishers.noBody());
+                if (contentType != null) {
+                    request.header("Content-Type", contentType);
                 }
+                request.method(method, body.get());
                 HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() / 100 == 2) {
                     return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());

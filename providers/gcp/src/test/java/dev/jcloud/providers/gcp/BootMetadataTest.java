@@ -11,9 +11,12 @@ import com.google.cloud.compute.v1.InsertInstanceRequest;
 import com.google.cloud.compute.v1.Instance;
 import com.google.cloud.compute.v1.NetworkInterface;
 import com.sun.net.httpserver.HttpServer;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -36,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The GCE launcher and launch-index function run with bash against a local metadata server and
  * {@link FakeComputeEngine}: the machine finds its name, and deletes its own instance through the
- * API with the token from the metadata server once its boot script ends. Needs bash and curl.
+ * API with the token from the metadata server once its boot script ends, and downloads the engine
+ * from the private engine bucket with that token. Needs bash and curl.
  */
 class BootMetadataTest {
 
@@ -151,6 +155,43 @@ class BootMetadataTest {
                 .contains("the engine has stopped (status 0); deleting this instance");
         assertThat(r.out + r.err).doesNotContain("jcloud-test-poweroff");   // deleted, not stopped
         assertGone("c1-worker-0-ab12");
+    }
+
+    @Test
+    void theBootScriptDownloadsTheUploadedEngineFromThePrivateBucketWithTheMachinesToken() throws Exception {
+        // The real bundle of a stand-in engine, uploaded and granted as 'up' does, read as the cluster's account.
+        EngineBundle bundle = EngineBundle.of(List.of(engineJar()), dir.resolve("bundles"));
+        ClusterContext cluster = new ClusterContext("bootc", ClusterNames.newId(), dir.resolve("bootc"),
+                Map.of(GcpOptions.PROJECT, FakeComputeEngine.PROJECT, GcpOptions.ENDPOINT, GCE.endpoint()));
+        EngineUploads uploads = new EngineUploads(gcp.storage(), GcpOptions.of(cluster));
+        uploads.ensureBucket();
+        String account = GceNames.serviceAccountEmail(cluster, FakeComputeEngine.PROJECT);
+        uploads.grantRead(cluster, account, 0, java.time.Instant.now().plusSeconds(30));
+        EngineArtifact artifact = uploads.publish(bundle);
+        String token = GCE.<String>storage(s -> s.issueToken("serviceAccount:" + account));
+        values.put("instance/service-accounts/default/token",
+                "{\"access_token\":\"" + token + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
+        String boot = BootScript.builder(EngineCommand.worker("10.128.0.2:8786").with("--name", "bootc-worker-0"), artifact)
+                .env("JCLOUD_NODE", "bootc-worker-0").engineDownloadHeader(EngineUploads.DOWNLOAD_HEADER).build().render();
+        assertThat(boot).doesNotContain(token);
+        createInstance("bootc-worker-0-ab12");
+        values.put("instance/name", "bootc-worker-0-ab12");
+        values.put("instance/attributes/" + BootMetadata.BOOT_SCRIPT_KEY, boot);
+
+        Result r = run(List.of("bash", write("startup", BootMetadata.STARTUP_SCRIPT).toString()),
+                Map.of("JCLOUD_HOME", dir.resolve("home").toString(), "JCLOUD_POWEROFF", "echo jcloud-test-poweroff",
+                        "PATH", Path.of(System.getProperty("java.home"), "bin") + ":" + System.getenv("PATH")));
+
+        // The engine ran, so the bytes arrived with the SHA-256 the boot script checks.
+        assertThat(r.out).as(r.err).contains("fake engine: worker 10.128.0.2:8786 --name bootc-worker-0");
+        List<FakeComputeEngine.Call> reads = GCE.calls("GET", "/storage/v1/b/" + uploads.bucket() + "/o/engine/"
+                + bundle.sha256() + "\\.tar\\.gz");
+        // The machine's reads (the wait for the grant, then the download) carry its token; the provider's have none.
+        assertThat(reads.stream().filter(c -> c.authorization() != null)).isNotEmpty()
+                .allSatisfy(c -> assertThat(c.authorization()).isEqualTo("Bearer " + token));
+        assertThat(reads.stream().filter(c -> "alt=media".equals(c.query()))).singleElement()
+                .satisfies(c -> assertThat(c.authorization()).isEqualTo("Bearer " + token));
+        assertGone("bootc-worker-0-ab12");
     }
 
     @Test

@@ -54,6 +54,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *       labels, machine types, zones, networks, images, Spot scheduling, service accounts.</li>
  *   <li>Secret Manager v1 (secrets create with {@code secretId}, list with a label filter, delete,
  *       addVersion, versions/latest:access, setIamPolicy), for clusters with TLS.</li>
+ *   <li>Cloud Storage JSON API v1 for the engine bucket: see {@link FakeCloudStorage}, served on the
+ *       same port.</li>
  *   <li>IAM v1 service accounts (create, get, list, delete, setIamPolicy) and Resource Manager v1
  *       project getIamPolicy/setIamPolicy with etags (409 ABORTED on a stale etag) and policy
  *       version 3 for conditions. Errors are {@code {"error": {"code", "message", "status"}}}.
@@ -101,6 +103,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private final Set<String> networks = new LinkedHashSet<>();
     private final Set<String> subnetworks = new LinkedHashSet<>();             // region/name
     private final List<Call> calls = new ArrayList<>();
+    private final FakeCloudStorage storage = new FakeCloudStorage(PROJECT);
     private ObjectNode projectPolicy;
     private int policyVersion;
     private int nextAddress;
@@ -142,7 +145,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     }
 
     /** An answer other than 200, with the body the real API would send. */
-    private static final class ApiError extends RuntimeException {
+    static final class ApiError extends RuntimeException {
         final int status;
         final ObjectNode body;
 
@@ -213,6 +216,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             networks.add("default");
             subnetworks.clear();
             calls.clear();
+            storage.reset();
             projectPolicy = json.createObjectNode();
             projectPolicy.put("version", 1);
             ArrayNode bindings = projectPolicy.putArray("bindings");
@@ -382,6 +386,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         String method = override != null ? override : ex.getRequestMethod();
         String path = URLDecoder.decode(ex.getRequestURI().getRawPath(), StandardCharsets.UTF_8);
         String rawQuery = ex.getRequestURI().getRawQuery();
+        if (FakeCloudStorage.serves(ex.getRequestURI().getRawPath())) {
+            handleStorage(ex, method, path, rawQuery);
+            return;
+        }
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         int status = 200;
         JsonNode answer;
@@ -403,6 +411,37 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
+        }
+    }
+
+    /** Cloud Storage: binary bodies (uploads, downloads), so not through the JSON routing below. */
+    private void handleStorage(HttpExchange ex, String method, String path, String rawQuery) throws IOException {
+        byte[] body = ex.getRequestBody().readAllBytes();
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        String contentType = String.valueOf(ex.getRequestHeaders().getFirst("Content-Type"));
+        FakeCloudStorage.Answer answer;
+        synchronized (lock) {
+            calls.add(new Call(method, path, rawQuery, contentType.startsWith("application/json")
+                    ? new String(body, StandardCharsets.UTF_8) : "<" + body.length + " bytes of " + contentType + ">", auth));
+            try {
+                injectedFailure(method, path);
+                answer = storage.handle(method, ex.getRequestURI().getRawPath(), query(rawQuery), body, auth);
+            } catch (ApiError e) {
+                answer = new FakeCloudStorage.Answer(e.status, "application/json; charset=UTF-8",
+                        json.writeValueAsBytes(e.body));
+            }
+        }
+        ex.getResponseHeaders().set("Content-Type", answer.contentType());
+        ex.sendResponseHeaders(answer.status(), answer.body().length == 0 ? -1 : answer.body().length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(answer.body());
+        }
+    }
+
+    /** Cloud Storage's state and controls; callers run them under the fake's lock through {@link #storage(java.util.function.Function)}. */
+    public <T> T storage(java.util.function.Function<FakeCloudStorage, T> action) {
+        synchronized (lock) {
+            return action.apply(storage);
         }
     }
 

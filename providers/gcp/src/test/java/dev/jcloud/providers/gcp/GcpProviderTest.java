@@ -497,7 +497,7 @@ class GcpProviderTest {
 
         String prefix = "jcloud-" + c.id() + "-";
         assertThat(GCE.secrets()).containsExactlyInAnyOrder(prefix + "ca_pem", prefix + "scheduler_pem",
-                prefix + "scheduler-key_pem", prefix + "worker_pem", prefix + "worker-key_pem");
+                prefix + "scheduler-key_pem", prefix + "dashboard-token", prefix + "worker_pem", prefix + "worker-key_pem");
         String account = "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT);
         for (String id : GCE.secrets()) {
             assertThat(GCE.secretLabels(id).path("jcloud-cluster-id").asText()).isEqualTo(c.id());
@@ -533,7 +533,7 @@ class GcpProviderTest {
     }
 
     @Test
-    void idleTeardownFromTheSchedulerRemovesWorkersRulesAndSecretsAndGcTheRest() {
+    void idleTeardownFromTheSchedulerRemovesWorkersRulesAndSecretsAndGcTheRest() throws Exception {
         ClusterContext c = cluster("upsilon", Map.of(ClusterTrust.OPTION, "true"));
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
@@ -545,7 +545,8 @@ class GcpProviderTest {
         assertThat(firewalls()).isEmpty();
         assertThat(GCE.secrets()).isEmpty();
         // The scheduler's machine deletes itself once its engine has exited (BootMetadataTest); then gc takes the rest.
-        gcp.instances().deleteAsync(PROJECT, "us-central1-a", scheduler.id().substring("us-central1-a/".length()));
+        // Waited for: gc must not race the delete request.
+        gcp.instances().deleteAsync(PROJECT, "us-central1-a", scheduler.id().substring("us-central1-a/".length())).get();
         GcReport gc = provider.gc(Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint()), false,
                 Duration.ZERO);
         assertThat(gc.items()).extracting(GcReport.Item::kind).containsExactly("service-account");

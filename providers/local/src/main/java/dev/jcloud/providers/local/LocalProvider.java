@@ -63,6 +63,21 @@ public final class LocalProvider implements CloudProvider {
         return "local";
     }
 
+    @Override
+    public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        var plan = new dev.jcloud.provisioner.UpPlan.Builder()
+                .create("state directory " + cluster.workDir(), "none (files)", "process logs, addresses, the engine port");
+        if (ClusterTrust.enabled(cluster.options())) {
+            plan.create("the cluster's CA, certificates and dashboard token in " + tlsDir(cluster), "none (files)",
+                    "keys 0600 in a 0700 directory");
+        }
+        return plan.launch("scheduler process " + dev.jcloud.provisioner.ClusterNames.scheduler(cluster.name()),
+                        "java " + MAIN_CLASS + " scheduler", "listens on 127.0.0.1 only")
+                .launch(workers + " worker process(es)", "java " + MAIN_CLASS + " worker",
+                        "each a JVM of its own on this machine")
+                .steps();
+    }
+
     /** Creates the working directory and removes a stale address file of an earlier cluster of the same name. */
     @Override
     public void bootstrap(ClusterContext cluster) {
