@@ -22,5 +22,5 @@ output "scheduler_public_ip_command" {
 
 output "connect" {
   description = "How a Java program uses the cluster (inside the VPC; from outside use the scheduler's public address)."
-  value       = "try (Client client = Client.connect(\"${local.scheduler_address}\")) { ... }"
+  value       = "try (Client client = Client.builder(\"${local.scheduler_address}\").joinToken(Path.of(\"join-token\")).connect()) { ... }  // join-token: a 0600 file holding the join token this cluster was applied with"
 }

@@ -1,5 +1,6 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.engine.process.JoinCommand;
 import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
@@ -36,6 +37,8 @@ public final class Main {
         // The engine roles, exactly as the engine defines them, so a machine runs `jcloud worker ...`.
         cl.addSubcommand("scheduler", new SchedulerCommand());
         cl.addSubcommand("worker", new WorkerCommand());
+        // A fixed (Terraform) cluster's credentials, for a user who holds its join token.
+        cl.addSubcommand("join", new JoinCommand());
         ErrorHandler handler = new ErrorHandler();
         cl.setParameterExceptionHandler(handler);
         cl.setExecutionExceptionHandler(handler);

@@ -64,14 +64,14 @@ class UpDryRunTest {
     @Test
     void awsPlanListsEveryResourceAndCallsNothing() throws Exception {
         CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "aws", "--name", "plan-aws",
-                "--workers", "3", "--region", "eu-west-1", "--spot", "--allow-from", "203.0.113.9/32", "--dry-run");
+                "--workers", "3", "--region", "us-east-1", "--spot", "--allow-from", "203.0.113.9/32", "--dry-run");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("dry run: cluster plan-aws on aws, 3 workers")
                 .contains("sts:GetCallerIdentity")
                 .contains("security group jcloud-plan-aws-").contains("tcp 8786,8787 from 203.0.113.9/32")
                 .contains("iam:CreateRole").contains("ssm:PutParameter").contains("dashboard-token")
-                .contains("s3://jcloud-engine-ACCOUNT-eu-west-1")
+                .contains("s3://jcloud-engine-ACCOUNT-us-east-1")
                 .contains("3 worker instance(s) (m6i.large, spot")
                 .contains("cost:");
         assertNothingHappened();
@@ -102,7 +102,7 @@ class UpDryRunTest {
     }
 
     @Test
-    void badOptionsFailAsUpWouldBeforeAnyPlan() {
+    void badOptionsFailAsUpWouldBeforeAnyPlan() throws Exception {
         CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "aws", "--name", "plan-bad",
                 "--worker-type", "not a type", "--dry-run");
 

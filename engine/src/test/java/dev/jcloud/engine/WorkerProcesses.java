@@ -55,6 +55,11 @@ public final class WorkerProcesses implements AutoCloseable {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
+    /** The log file of the process started as {@code name}. */
+    public Path log(String name) {
+        return logs.resolve(name + ".log");
+    }
+
     /** The last lines of every process log, for failure messages. */
     public String logTails() {
         StringBuilder out = new StringBuilder();

@@ -92,7 +92,7 @@ class AwsApplyIT {
             tf.run(module, "validate");
             tf.run(module, "apply", "-auto-approve", "-input=false");
             String outputs = tf.run(module, "output", "-json");
-            assertThat(outputs).contains("scheduler_address", ":8786", "dashboard_url", ":8787", "Client.connect")
+            assertThat(outputs).contains("scheduler_address", ":8786", "dashboard_url", ":8787", ".joinToken(Path.of(")
                     .doesNotContain(TOKEN);
 
             Filter own = Filter.builder().name("tag:jcloud.cluster-id").values(spec.clusterId()).build();

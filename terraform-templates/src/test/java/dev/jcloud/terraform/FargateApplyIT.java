@@ -93,7 +93,7 @@ class FargateApplyIT {
             tf.run(module, "apply", "-auto-approve", "-input=false", "tfplan");
             String outputs = tf.run(module, "output", "-json");
             String schedulerAddress = "scheduler." + id + ".jcloud.internal:8786";
-            assertThat(outputs).contains(schedulerAddress, "jcloud.internal:8787", "Client.connect").doesNotContain(TOKEN);
+            assertThat(outputs).contains(schedulerAddress, "jcloud.internal:8787", ".joinToken(Path.of(").doesNotContain(TOKEN);
 
             Filter own = Filter.builder().name("tag:jcloud.cluster-id").values(id).build();
 

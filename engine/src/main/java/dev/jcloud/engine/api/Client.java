@@ -4,6 +4,9 @@ import dev.jcloud.engine.internal.client.ClientSession;
 import dev.jcloud.engine.internal.client.ObservationCalls;
 import dev.jcloud.engine.internal.client.ResultSlot;
 import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.join.JoinProtocol;
+import dev.jcloud.engine.internal.join.JoinToken;
+import dev.jcloud.engine.internal.join.Joiner;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.report.PerformanceRecorder;
 import dev.jcloud.engine.internal.task.TaskFunction;
@@ -324,6 +327,7 @@ public final class Client implements AutoCloseable {
         private Duration timeout = Duration.ofSeconds(30);
         private String name = "client";
         private ClassLoader loader;
+        private Path joinTokenFile;
 
         private Builder(String address) {
             this.address = Objects.requireNonNull(address, "address is null");
@@ -342,6 +346,17 @@ public final class Client implements AutoCloseable {
         public Builder mutualTls(Path certChain, Path privateKey, Path clusterCa, String serverName) {
             this.security = TransportSecurity.mutualTls(certChain.toFile(), privateKey.toFile(), clusterCa.toFile(),
                     serverName);
+            return this;
+        }
+
+        /**
+         * Joins a cluster that admits holders of its join token (clusters from {@code jcloud
+         * export-terraform}): at {@link #connect()} this client proves it holds the token in
+         * {@code tokenFile}, gets a certificate of the cluster's CA for a key made in memory, and
+         * then connects with mutual TLS as {@link #mutualTls} does. The file is read at connect.
+         */
+        public Builder joinToken(Path tokenFile) {
+            this.joinTokenFile = Objects.requireNonNull(tokenFile, "tokenFile is null");
             return this;
         }
 
@@ -368,8 +383,17 @@ public final class Client implements AutoCloseable {
             if (l == null) {
                 l = Client.class.getClassLoader();
             }
-            return new Client(ClientSession.open(address, security, name, timeout, l),
-                    new ObservationCalls(address, security));
+            TransportSecurity s = security;
+            if (joinTokenFile != null) {
+                try {
+                    s = Joiner.join(address, JoinToken.read(joinTokenFile, "joinToken"), JoinProtocol.ROLE_CLIENT,
+                            JoinProtocol.requestName(name), timeout).security();
+                } catch (Joiner.JoinFailedException e) {
+                    throw new ClusterUnavailableException(e.getMessage(), e);
+                }
+            }
+            return new Client(ClientSession.open(address, s, name, timeout, l),
+                    new ObservationCalls(address, s));
         }
     }
 }

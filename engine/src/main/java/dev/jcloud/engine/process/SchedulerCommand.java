@@ -48,11 +48,17 @@ public final class SchedulerCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls = new TlsOptions();
 
+    @Mixin
+    JoinTokenOption joinToken = new JoinTokenOption();
+
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkPort("--port", port, 0);
         ProcessArgs.checkPort("--dashboard-port", dashboardPort, -1);
-        var security = tls.security();
+        var token = joinToken.token(tls);
+        var security = token != null
+                ? dev.jcloud.engine.internal.join.JoinService.schedulerSecurity(token, JoinTokenOption.serverName(tls))
+                : tls.security();
         SchedulerOptions options = new SchedulerOptions(host, port, dashboardPort,
                 ProcessArgs.duration("--idle-timeout", idleTimeout),
                 ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile)

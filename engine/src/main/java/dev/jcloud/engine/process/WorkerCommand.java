@@ -1,10 +1,14 @@
 package dev.jcloud.engine.process;
 
 import dev.jcloud.config.ByteSize;
+import dev.jcloud.engine.internal.join.JoinProtocol;
+import dev.jcloud.engine.internal.join.Joiner;
+import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.worker.WorkerOptions;
 import dev.jcloud.engine.worker.WorkerServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -68,11 +72,15 @@ public final class WorkerCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls = new TlsOptions();
 
+    @Mixin
+    JoinTokenOption joinToken = new JoinTokenOption();
+
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
-        var security = tls.security();
+        var token = joinToken.token(tls);
+        TransportSecurity security = token != null ? null : tls.security();
         if (nthreads < 0) {
             throw new IllegalArgumentException("--nthreads must be >= 0 (was " + nthreads + ")");
         }
@@ -83,6 +91,13 @@ public final class WorkerCommand implements Callable<Integer> {
         long pid = ProcessHandle.current().pid();
         String workerName = name != null ? name : ProcessArgs.localHostName() + "-" + pid;
         Path dir = localDirectory != null ? localDirectory : Files.createTempDirectory("jcloud-worker-");
+        if (token != null) {
+            // Machines of a fixed cluster boot together: keep trying as long as a worker would wait
+            // for its scheduler anyway.
+            Duration death = ProcessArgs.duration("--death-timeout", deathTimeout);
+            security = Joiner.join(schedulerAddress, token, JoinProtocol.ROLE_WORKER, JoinProtocol.requestName(workerName),
+                    death.isZero() ? Duration.ofDays(3650) : death).security();
+        }
         String advertise = advertiseHost != null ? advertiseHost : ProcessArgs.advertiseHost(host, schedulerAddress);
         WorkerOptions options = new WorkerOptions(schedulerAddress, host, advertise, port, threads, limit,
                 workerName, ProcessArgs.resources("--resources", resources),

@@ -40,6 +40,23 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
     /** A trust manager accepting exactly the certificates issued by the CA(s) in {@code caFile}. */
     static TrustManager forCa(java.io.File caFile) {
         try (InputStream in = Files.newInputStream(caFile.toPath())) {
+            return forCa(in, "the CA file " + caFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the CA file " + caFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #forCa(java.io.File)}, with the CA certificate(s) in memory (PEM). */
+    static TrustManager forCa(byte[] caPem) {
+        try {
+            return forCa(new java.io.ByteArrayInputStream(caPem), "the cluster CA");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static TrustManager forCa(InputStream in, String what) throws IOException {
+        try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
             int i = 0;
@@ -47,7 +64,7 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
                 store.setCertificateEntry("ca-" + i++, c);
             }
             if (i == 0) {
-                throw new IllegalArgumentException("no certificate in the CA file " + caFile);
+                throw new IllegalArgumentException("no certificate in " + what);
             }
             TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             f.init(store);
@@ -57,10 +74,8 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
                 }
             }
             throw new IllegalStateException("this JDK has no X.509 trust manager");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the CA file " + caFile + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("the CA file " + caFile + " is not a PEM certificate: " + e.getMessage(), e);
+            throw new IllegalArgumentException(what + " is not a PEM certificate: " + e.getMessage(), e);
         }
     }
 

@@ -35,7 +35,8 @@ public final class TlsDiagnosis {
         if (!security.isTls()) {
             return speaksTls(address)
                     ? prefix + "this client connected without TLS. Connect with the cluster's credentials"
-                      + " (Client.builder(address).mutualTls(cert, key, ca), or the cluster's connect())"
+                      + " (Client.builder(address).mutualTls(cert, key, ca), the cluster's connect(), or"
+                      + " Client.builder(address).joinToken(file) for a cluster with a join token)"
                     : null;
         }
         String why = TlsRefusals.handshakeFailure(failure);

@@ -66,6 +66,12 @@ final class TlsRefusals {
                 : "no client certificate of this cluster's CA: a plaintext client, or none presented");
     }
 
+    /** One line per call refused for want of a client certificate (a scheduler admitting joiners). */
+    static void refusedCall(String method, String peer) {
+        LOG.warn("refused a call of {} from {}: no client certificate of this cluster's CA (join with the cluster's"
+                + " join token first)", method, peer);
+    }
+
     /** The innermost TLS-related cause's message, or null when {@code t} is not a TLS failure. */
     static String handshakeFailure(Throwable t) {
         String found = null;

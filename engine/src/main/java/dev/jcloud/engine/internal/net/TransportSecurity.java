@@ -1,13 +1,17 @@
 package dev.jcloud.engine.internal.net;
 
+import io.grpc.BindableService;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
+import java.io.ByteArrayInputStream;
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -21,12 +25,30 @@ public final class TransportSecurity {
     private final File privateKey;
     private final File trustedCa;
     private final String serverName;
+    /** The same material held in memory (PEM) instead of files: parties that joined with a token. */
+    private final byte[] certPem;
+    private final byte[] keyPem;
+    private final byte[] caPem;
+    /**
+     * Set on a scheduler admitting parties with a join token: this service is served to clients
+     * without a certificate, everything else still requires one (see {@link CertificateRequired}).
+     */
+    private final BindableService admission;
 
     private TransportSecurity(File certChain, File privateKey, File trustedCa, String serverName) {
+        this(certChain, privateKey, trustedCa, serverName, null, null, null, null);
+    }
+
+    private TransportSecurity(File certChain, File privateKey, File trustedCa, String serverName,
+                              byte[] certPem, byte[] keyPem, byte[] caPem, BindableService admission) {
         this.certChain = certChain;
         this.privateKey = privateKey;
         this.trustedCa = trustedCa;
         this.serverName = serverName;
+        this.certPem = certPem;
+        this.keyPem = keyPem;
+        this.caPem = caPem;
+        this.admission = admission;
     }
 
     /** No encryption: for loopback clusters only. */
@@ -51,23 +73,57 @@ public final class TransportSecurity {
         return new TransportSecurity(certChain, privateKey, trustedCa, serverName);
     }
 
+    /**
+     * Mutual TLS with material held in memory (PEM; the key PKCS#8), as {@link #mutualTls(File,
+     * File, File, String)}: what a party that joined with a token received never touches a disk.
+     */
+    public static TransportSecurity mutualTlsPem(byte[] certPem, byte[] keyPem, byte[] caPem, String serverName) {
+        if (serverName != null && serverName.isBlank()) {
+            throw new IllegalArgumentException("the TLS server name must not be blank");
+        }
+        return new TransportSecurity(null, null, null, serverName, certPem.clone(), keyPem.clone(), caPem.clone(), null);
+    }
+
+    /**
+     * This (server) security, where a client may also connect without a certificate, but then
+     * only to call {@code admission} (the join service); every other call without a certificate
+     * of the cluster's CA is refused and logged. A certificate of another CA still fails the
+     * handshake.
+     */
+    public TransportSecurity admitting(BindableService admission) {
+        if (!isTls()) {
+            throw new IllegalStateException("admission needs TLS");
+        }
+        return new TransportSecurity(certChain, privateKey, trustedCa, serverName, certPem, keyPem, caPem, admission);
+    }
+
+    /** The service served without a client certificate, or null (a certificate is always required). */
+    BindableService admission() {
+        return admission;
+    }
+
     /** The name peers' certificates must carry instead of their address, or null (check the address). */
     String serverName() {
         return serverName;
     }
 
     public boolean isTls() {
-        return certChain != null;
+        return certChain != null || certPem != null;
+    }
+
+    private static InputStream open(File file, byte[] pem) throws IOException {
+        return pem != null ? new ByteArrayInputStream(pem) : new FileInputStream(file);
     }
 
     ChannelCredentials channelCredentials() {
         if (!isTls()) {
             return InsecureChannelCredentials.create();
         }
-        try {
+        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem);
+             InputStream ca = open(trustedCa, caPem)) {
             return TlsChannelCredentials.newBuilder()
-                    .keyManager(certChain, privateKey)
-                    .trustManager(trustedCa)
+                    .keyManager(cert, key)
+                    .trustManager(ca)
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TLS material", e);
@@ -78,11 +134,14 @@ public final class TransportSecurity {
         if (!isTls()) {
             return InsecureServerCredentials.create();
         }
-        try {
+        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem)) {
             return TlsServerCredentials.newBuilder()
-                    .keyManager(certChain, privateKey)
-                    .trustManager(ClientCertificateCheck.forCa(trustedCa))
-                    .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                    .keyManager(cert, key)
+                    .trustManager(caPem != null ? ClientCertificateCheck.forCa(caPem) : ClientCertificateCheck.forCa(trustedCa))
+                    // OPTIONAL only where the join service must be reachable without a certificate;
+                    // CertificateRequired then refuses every other call that presented none.
+                    .clientAuth(admission != null ? TlsServerCredentials.ClientAuth.OPTIONAL
+                            : TlsServerCredentials.ClientAuth.REQUIRE)
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TLS material", e);

@@ -3,6 +3,7 @@ package dev.jcloud.engine.internal.net;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -59,8 +60,16 @@ public final class Transports {
         } else {
             builder.executor(executor);
         }
+        BindableService admission = security.admission();
+        if (admission != null) {
+            builder.addService(admission);
+        }
         for (BindableService service : services) {
-            builder.addService(service);
+            if (admission != null) {
+                builder.addService(ServerInterceptors.intercept(service, new CertificateRequired()));
+            } else {
+                builder.addService(service);
+            }
         }
         return builder.build().start();
     }
