@@ -102,6 +102,18 @@ class UpDryRunTest {
     }
 
     @Test
+    void azurePlanKeepsEachRolesKeysInItsOwnVault() throws Exception {
+        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "azure", "--name", "plan-az",
+                "--subscription", "00000000-0000-0000-0000-000000000001", "--location", "eastus", "--workers", "4",
+                "--spot", "--dry-run");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("resource group jcloud-plan-az-").contains("Key Vaults")
+                .contains("(scheduler's files)").contains("4 worker VM(s)").contains("Spot with eviction Delete");
+        assertNothingHappened();
+    }
+
+    @Test
     void badOptionsFailAsUpWouldBeforeAnyPlan() throws Exception {
         CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "aws", "--name", "plan-bad",
                 "--worker-type", "not a type", "--dry-run");

@@ -2,49 +2,26 @@ package dev.jcloud.provisioner.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.engine.security.CertificateAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A cluster's own trust: a CA made for this one cluster (EC P-256) and the certificates it issues
@@ -69,20 +46,14 @@ public final class ClusterTrust {
     /** Leaf certificates outlive any sane cluster; the CA a little longer, so leaves never outlive it. */
     private static final Duration LEAF_VALIDITY = Duration.ofDays(365);
     private static final Duration CA_VALIDITY = Duration.ofDays(366);
-    /** Backdated so that a machine whose clock is a little behind accepts them at once. */
-    private static final Duration BACKDATE = Duration.ofHours(1);
-    private static final String SIGNATURE = "SHA256withECDSA";
     private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Path dir;
-    private final X509Certificate caCert;
-    private final PrivateKey caKey;
+    private final CertificateAuthority ca;
 
-    private ClusterTrust(Path dir, X509Certificate caCert, PrivateKey caKey) {
+    private ClusterTrust(Path dir, CertificateAuthority ca) {
         this.dir = dir;
-        this.caCert = caCert;
-        this.caKey = caKey;
+        this.ca = ca;
     }
 
     /** True when the cluster options ask for mutual TLS. */
@@ -98,29 +69,16 @@ public final class ClusterTrust {
     public static ClusterTrust create(Path dir, String clusterName, Collection<String> schedulerHosts) {
         requireNonNull(clusterName, "clusterName is null");
         PemFiles.ownerOnlyDirectory(dir);
-        KeyPair ca = newKeyPair();
-        Instant now = Instant.now();
-        X500Name caName = name("jcloud cluster CA " + clusterName);
-        try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caName, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(CA_VALIDITY)), caName, ca.getPublic());
-            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(ca.getPublic()));
-            X509Certificate caCert = sign(b, ca.getPrivate());
-            PemFiles.writeSecret(dir.resolve("ca-key.pem"), keyPem(ca.getPrivate()));
-            PemFiles.writePublic(dir.resolve("ca.pem"), certPem(caCert));
-            ClusterTrust trust = new ClusterTrust(dir, caCert, ca.getPrivate());
-            Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
-            hosts.addAll(schedulerHosts);
-            trust.issue("scheduler", "jcloud scheduler " + clusterName, hosts, true);
-            trust.issue("client", "jcloud client " + clusterName, List.of(), false);
-            DashboardLogin.create(dir);
-            return trust;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot create the TLS material of cluster " + clusterName + ": " + e, e);
-        }
+        CertificateAuthority ca = CertificateAuthority.create("jcloud cluster CA " + clusterName, CA_VALIDITY);
+        PemFiles.writeSecret(dir.resolve("ca-key.pem"), CertificateAuthority.pem(ca.privateKey()));
+        PemFiles.writePublic(dir.resolve("ca.pem"), CertificateAuthority.pem(ca.certificate()));
+        ClusterTrust trust = new ClusterTrust(dir, ca);
+        Set<String> hosts = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
+        hosts.addAll(schedulerHosts);
+        trust.issue("scheduler", "jcloud scheduler " + clusterName, hosts, true);
+        trust.issue("client", "jcloud client " + clusterName, List.of(), false);
+        DashboardLogin.create(dir);
+        return trust;
     }
 
     /**
@@ -139,11 +97,7 @@ public final class ClusterTrust {
     public static ClusterTrust createForCloud(Path dir, String clusterName, String clusterId) {
         String member = memberName(clusterId);
         ClusterTrust trust = create(dir, clusterName, List.of(member));
-        try {
-            trust.issue("worker", "jcloud workers " + clusterName, List.of(member), true);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot issue the workers' certificate of cluster " + clusterName + ": " + e, e);
-        }
+        trust.issue("worker", "jcloud workers " + clusterName, List.of(member), true);
         PemFiles.writePublic(dir.resolve(SERVER_NAME_FILE), member + "\n");
         return trust;
     }
@@ -158,7 +112,7 @@ public final class ClusterTrust {
             }
             byte[] der = PemFiles.der(Files.readString(dir.resolve("ca-key.pem"), StandardCharsets.US_ASCII), "PRIVATE KEY");
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
-            return new ClusterTrust(dir, cert, key);
+            return new ClusterTrust(dir, CertificateAuthority.of(cert, key));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the cluster CA in " + dir + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -191,7 +145,7 @@ public final class ClusterTrust {
     }
 
     public X509Certificate caCertificate() {
-        return caCert;
+        return ca.certificate();
     }
 
     public TlsFiles scheduler() {
@@ -212,93 +166,15 @@ public final class ClusterTrust {
         }
         Set<String> all = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
         all.addAll(hosts);
-        try {
-            return issue("worker-" + name, "jcloud worker " + name, all, true);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot issue a certificate for worker " + name + ": " + e, e);
-        }
+        return issue("worker-" + name, "jcloud worker " + name, all, true);
     }
 
-    private TlsFiles issue(String stem, String commonName, Collection<String> hosts, boolean server)
-            throws GeneralSecurityException, IOException {
-        KeyPair pair = newKeyPair();
-        Instant now = Instant.now();
-        X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCert, serial(),
-                Date.from(now.minus(BACKDATE)), Date.from(now.plus(LEAF_VALIDITY)), name(commonName), pair.getPublic());
-        JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-        b.addExtension(Extension.extendedKeyUsage, false, server
-                ? new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})
-                : new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
-        b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(caCert));
-        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(pair.getPublic()));
-        if (!hosts.isEmpty()) {
-            b.addExtension(Extension.subjectAlternativeName, false, subjectAltNames(hosts));
-        }
-        X509Certificate cert = sign(b, caKey);
+    private TlsFiles issue(String stem, String commonName, Collection<String> hosts, boolean server) {
+        KeyPair pair = CertificateAuthority.newKeyPair();
+        X509Certificate cert = ca.issue(pair.getPublic(), commonName, hosts, server, LEAF_VALIDITY);
         TlsFiles files = files(dir, stem);
-        PemFiles.writeSecret(files.privateKey(), keyPem(pair.getPrivate()));
-        PemFiles.writePublic(files.certificate(), certPem(cert));
+        PemFiles.writeSecret(files.privateKey(), CertificateAuthority.pem(pair.getPrivate()));
+        PemFiles.writePublic(files.certificate(), CertificateAuthority.pem(cert));
         return files;
-    }
-
-    private static GeneralNames subjectAltNames(Collection<String> hosts) {
-        List<GeneralName> names = new ArrayList<>();
-        for (String h : hosts) {
-            names.add(isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
-        }
-        return new GeneralNames(names.toArray(new GeneralName[0]));
-    }
-
-    private static boolean isIpLiteral(String host) {
-        if (host.contains(":")) {
-            return true;   // IPv6
-        }
-        if (!host.matches("[0-9.]+")) {
-            return false;
-        }
-        try {
-            InetAddress.getByName(host);   // a literal: no lookup happens
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey issuerKey)
-            throws GeneralSecurityException {
-        try {
-            return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder(SIGNATURE).build(issuerKey)));
-        } catch (OperatorCreationException e) {
-            throw new GeneralSecurityException(e);
-        }
-    }
-
-    private static KeyPair newKeyPair() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK cannot make EC P-256 keys", e);
-        }
-    }
-
-    private static X500Name name(String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "jcloud").addRDN(BCStyle.CN, commonName).build();
-    }
-
-    private static BigInteger serial() {
-        return new BigInteger(159, RANDOM);
-    }
-
-    private static String keyPem(PrivateKey key) {
-        return PemFiles.pem("PRIVATE KEY", key.getEncoded());   // PKCS#8, what gRPC's Netty TLS reads
-    }
-
-    private static String certPem(X509Certificate cert) throws GeneralSecurityException {
-        return PemFiles.pem("CERTIFICATE", cert.getEncoded());
     }
 }

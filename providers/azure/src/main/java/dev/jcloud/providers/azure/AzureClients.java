@@ -21,6 +21,8 @@ import com.azure.resourcemanager.authorization.AuthorizationManager;
 import com.azure.resourcemanager.authorization.fluent.AuthorizationManagementClient;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.keyvault.KeyVaultManager;
+import com.azure.resourcemanager.keyvault.fluent.VaultsClient;
 import com.azure.resourcemanager.msi.MsiManager;
 import com.azure.resourcemanager.msi.fluent.ManagedServiceIdentityClient;
 import com.azure.resourcemanager.network.NetworkManager;
@@ -28,6 +30,10 @@ import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
 import com.azure.resourcemanager.resources.ResourceManager;
 import com.azure.resourcemanager.resources.fluent.ResourceManagementClient;
 import com.azure.resourcemanager.resources.fluentcore.utils.HttpPipelineProvider;
+import com.azure.resourcemanager.storage.StorageManager;
+import com.azure.resourcemanager.storage.fluent.StorageManagementClient;
+import com.azure.security.keyvault.secrets.SecretClient;
+import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -37,6 +43,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -49,13 +56,18 @@ import java.util.function.Supplier;
  * one to REST operations: every request is visible and every long-running operation is polled by
  * {@link Lro} with a deadline, instead of the fluent layer's unbounded waits and hidden calls.
  *
+ * @param storage      Storage management (the engine cache's account, container and keys)
+ * @param vaults       Key Vault management (the vaults themselves and their access policies)
+ * @param secrets      a Key Vault data-plane client for a vault URL, with the same credential and
+ *                     transport (Key Vault's own challenge-based authentication picks the token scope)
  * @param pollInterval pause between two polls of a long-running operation when Azure sends no
  *                     {@code Retry-After}
  * @param caller       who the credential belongs to, for the log and the {@code jcloud.creator} tag
  */
 record AzureClients(ResourceManagementClient resources, NetworkManagementClient network,
                     ComputeManagementClient compute, ManagedServiceIdentityClient msi,
-                    AuthorizationManagementClient authorization, HttpClient http, Duration pollInterval,
+                    AuthorizationManagementClient authorization, StorageManagementClient storage, VaultsClient vaults,
+                    Function<String, SecretClient> secrets, HttpClient http, Duration pollInterval,
                     Caller caller) {
 
     /** Polls of a long-running operation without a Retry-After from Azure: VMs take about a minute. */
@@ -81,15 +93,17 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
         // Built on first use: the CLI loads every provider at start, and most commands never talk to Azure.
         return factory(() -> new DefaultAzureCredentialBuilder().build(), () -> new JdkHttpClientBuilder().build(),
                 POLL_INTERVAL, new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(6)
-                        .setBaseDelay(Duration.ofSeconds(1)).setMaxDelay(Duration.ofSeconds(30))));
+                        .setBaseDelay(Duration.ofSeconds(1)).setMaxDelay(Duration.ofSeconds(30))), true);
     }
 
     /**
      * A factory with the given credential, transport (tests: one that trusts the fake's certificate),
-     * poll interval and retry options.
+     * poll interval and retry options. {@code verifyVaultChallenge} false lets Key Vault clients
+     * talk to a vault whose host is not under the challenge's resource domain ({@code *.vault.azure.net}):
+     * only for a fake on 127.0.0.1.
      */
     static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
-                           RetryOptions retries) {
+                           RetryOptions retries, boolean verifyVaultChallenge) {
         requireNonNull(credentials, "credentials is null");
         requireNonNull(transport, "transport is null");
         return options -> {
@@ -101,12 +115,20 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
                     new RetryPolicy(retries), List.of(new ContentLengthPolicy()), http);
             ResourceManagementClient resources = ResourceManager.authenticate(pipeline, profile)
                     .withSubscription(options.subscription()).serviceClient();
+            Function<String, SecretClient> secrets = vaultUrl -> {
+                SecretClientBuilder b = new SecretClientBuilder().vaultUrl(vaultUrl).credential(credential)
+                        .httpClient(http).retryOptions(retries).addPolicy(new ContentLengthPolicy())
+                        .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE));
+                return (verifyVaultChallenge ? b : b.disableChallengeResourceVerification()).buildClient();
+            };
             return new AzureClients(resources,
                     NetworkManager.authenticate(pipeline, profile).serviceClient(),
                     ComputeManager.authenticate(pipeline, profile).serviceClient(),
                     MsiManager.authenticate(pipeline, profile).serviceClient(),
                     AuthorizationManager.authenticate(pipeline, profile).roleServiceClient(),
-                    http, pollInterval, caller(credential, profile.getEnvironment()));
+                    StorageManager.authenticate(pipeline, profile).serviceClient(),
+                    KeyVaultManager.authenticate(pipeline, profile).serviceClient().getVaults(),
+                    secrets, http, pollInterval, caller(credential, profile.getEnvironment()));
         };
     }
 

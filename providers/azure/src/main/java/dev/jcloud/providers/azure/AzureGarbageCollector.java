@@ -37,6 +37,7 @@ final class AzureGarbageCollector {
         AzureClients azure = provider.clients(options);
         Instant youngest = Instant.now().minus(minAge);
         List<GcReport.Item> items = new ArrayList<>();
+        Map<String, String> locations = new java.util.HashMap<>();
         ClusterVms clusterVms = new ClusterVms(azure);
         for (ResourceGroupInner group : azure.resources().getResourceGroups().list(JCLOUD_TAGGED, null, Context.NONE)) {
             String id = AzureTags.get(group.tags(), ClusterContext.ID_TAG);
@@ -53,6 +54,7 @@ final class AzureGarbageCollector {
                     .anyMatch(vm -> vm != null && ClusterVms.alive(vm));
             if (!alive) {
                 items.add(new GcReport.Item(name, id, "resource-group", group.name(), vms.size()));
+                locations.put(group.name(), group.location());
             }
         }
         if (dryRun) {
@@ -62,7 +64,11 @@ final class AzureGarbageCollector {
         for (GcReport.Item item : items) {
             LOG.info("gc: deleting resource group {} of cluster {} ({}), {} VM(s) in it", item.id(), item.clusterName(),
                     item.clusterId(), item.contains());
-            groups.delete(String.valueOf(item.clusterName()), item.id(), Instant.now().plus(options.deleteTimeout()));
+            Instant deadline = Instant.now().plus(options.deleteTimeout());
+            groups.delete(String.valueOf(item.clusterName()), item.id(), deadline);
+            // A cluster with TLS had Key Vaults in its group: soft-deleted with it, purged here.
+            new ClusterVaults(azure).purgeDeleted(String.valueOf(item.clusterName()), item.clusterId(),
+                    locations.get(item.id()), deadline);
         }
         return new GcReport(items, true);
     }

@@ -17,6 +17,8 @@ final class AzureNames {
     /** The application security group every node's NIC joins: "members of the cluster" in NSG rules. */
     static final String MEMBERS = "jcloud-members";
     static final String CONTROLLER_IDENTITY = "jcloud-controller";
+    /** The workers' identity: no Azure role at all, only read access to the workers' vault. */
+    static final String WORKER_IDENTITY = "jcloud-worker";
     static final String ADMIN_USER = "jcloud";
 
     private AzureNames() {

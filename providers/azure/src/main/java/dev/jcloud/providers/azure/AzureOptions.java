@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * address /32), {@code azure.public-ip} (default {@code true}: the scheduler gets a public address),
  * {@code azure.image} ({@code publisher:offer:sku:version} or an image resource id; default
  * {@value #DEFAULT_IMAGE}), {@code azure.os-disk-gib}, {@code azure.engine-url} and
- * {@code azure.engine-sha256}, {@code azure.max-workers} (a hard limit enforced where VMs are
+ * {@code azure.engine-sha256} (both or neither; without them this jcloud's engine is uploaded to the
+ * subscription's engine cache, see {@code EngineUploads}), {@code azure.max-workers} (a hard limit enforced where VMs are
  * created), {@code azure.delete-timeout} (seconds), {@code azure.tag.<name>} (user tags) and
  * {@code azure.endpoint} (the Resource Manager root, for tests and sovereign clouds).
  */

@@ -15,18 +15,24 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
+import dev.jcloud.provisioner.tls.TlsFiles;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +42,16 @@ import org.slf4j.LoggerFactory;
  * <p>Everything a cluster has lives in one resource group, {@code jcloud-<name>-<id>}, tagged like
  * every resource in it ({@link AzureTags}); deleting the group is the teardown and cannot leave an
  * orphan. {@link #bootstrap} creates the group, the network placement ({@link ClusterNetwork}), the
- * network security group ({@link ClusterFirewall}) and the controller's managed identity
- * ({@link ControllerIdentity}); {@link #launch} creates one VM per node, each booted by the custom
- * data that {@link BootScript} renders, Spot workers falling back to on demand when Azure refuses
+ * network security group ({@link ClusterFirewall}), the controller's managed identity
+ * ({@link ControllerIdentity}) and, with TLS (the default), the workers' identity
+ * ({@link WorkerIdentity}) and the Key Vaults that hand each role its TLS files at boot
+ * ({@link ClusterVaults}, {@link KeyVaultFiles}); {@link #launch} creates one VM per node, each
+ * booted by the custom data that {@link BootScript} renders, Spot workers falling back to on demand when Azure refuses
  * capacity ({@link ClusterVms}); {@link #nodes} lists the group's VMs by tag; {@link #terminate}
  * deletes VMs with their NICs and disks through the API (a guest shutdown would leave a stopped,
- * still-billed VM); {@link #deleteSharedResources} deletes the group. Every long-running operation
- * is waited on with a deadline ({@link Lro}).
+ * still-billed VM); {@link #deleteSharedResources} deletes the group and purges its soft-deleted
+ * vaults. Without {@code azure.engine-url} the engine goes through the subscription's engine cache
+ * ({@link EngineUploads}). Every long-running operation is waited on with a deadline ({@link Lro}).
  *
  * <p>Settings come from the cluster's options, see {@link AzureOptions}. Credentials come from
  * azure-identity's {@code DefaultAzureCredential} (environment, workload identity, managed identity,
@@ -73,6 +82,7 @@ public final class AzureProvider implements CloudProvider {
     private final AzureClients.Factory factory;
     private final CallerAddress callerAddress;
     private final SchedulerProbe probe;
+    private final Function<ClusterContext, EngineBundle> engineBundles;
     private final Map<String, AzureClients> clients = new ConcurrentHashMap<>();
 
     /** The provider ServiceLoader finds: DefaultAzureCredential, Azure's public cloud, address detection. */
@@ -82,9 +92,23 @@ public final class AzureProvider implements CloudProvider {
     }
 
     AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
+        this(factory, callerAddress, probe, AzureProvider::bundleOfThisProcess);
+    }
+
+    AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe,
+                  Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.probe = requireNonNull(probe, "probe is null");
+        this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
+    }
+
+    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
+    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
+        Path clusters = cluster.workDir().toAbsolutePath().getParent();
+        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
+                .resolve("engine");
+        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override
@@ -93,15 +117,17 @@ public final class AzureProvider implements CloudProvider {
     }
 
     @Override
+    public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
+        return AzurePlan.of(cluster, AzureOptions.of(cluster), workers);
+    }
+
+    @Override
     public void bootstrap(ClusterContext cluster) {
         AzureOptions options = AzureOptions.of(cluster);
         engineArtifact(options);   // reject what launch would refuse before anything is created
-        if (ClusterTrust.enabled(cluster.options())) {
-            // Refuse rather than start a cluster the client would expect to be protected: the scheduler's key
-            // must not travel in custom data, and no secret store delivers it yet.
-            throw new IllegalArgumentException("mutual TLS is not delivered to Azure VMs yet (security.tls): pass"
-                    + " --tls false (config security.tls: false) to run with plain transport, reachable only from the"
-                    + " --allow-from address");
+        boolean tls = ClusterTrust.enabled(cluster.options());
+        if (tls) {
+            ClusterVaults.vaultName(cluster, NodeRole.SCHEDULER);   // a cluster id Key Vault refuses fails here, first
         }
         List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
         AzureClients azure = clients(options);
@@ -120,12 +146,23 @@ public final class AzureProvider implements CloudProvider {
         }
         new ClusterFirewall(azure).ensure(cluster, options, allowFrom, tags, deadline);
         new ControllerIdentity(azure).ensure(cluster, options, tags);
+        boolean uploadEngine = engineArtifact(options).isEmpty();
+        String controller = !tls && !uploadEngine ? null : azure.msi().getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY).principalId().toString();
+        if (uploadEngine) {
+            new EngineUploads(azure, options).grantReader(cluster, controller);
+        }
+        if (tls) {
+            String workers = new WorkerIdentity(azure).ensure(cluster, options, tags).principalId().toString();
+            new ClusterVaults(azure).ensure(cluster, options, tags,
+                    Map.of(NodeRole.SCHEDULER, controller, NodeRole.WORKER, workers));
+        }
     }
 
     @Override
     public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
         AzureOptions options = AzureOptions.of(cluster);
-        EngineArtifact engine = engineArtifact(options);
+        Optional<EngineArtifact> givenEngine = engineArtifact(options);
         if (request.nodes().isEmpty()) {
             return List.of();
         }
@@ -146,11 +183,22 @@ public final class AzureProvider implements CloudProvider {
         }
         String schedulerAddress = request.role() == NodeRole.WORKER
                 ? vms.privateAddress(group, ClusterNames.scheduler(cluster.name())) : null;
+        EngineArtifact engine = givenEngine.orElseGet(() -> uploadedEngine(cluster, options, azure, request.role()));
         String controllerClientId = request.role() == NodeRole.SCHEDULER
                 ? new ControllerIdentity(azure).clientId(cluster) : null;
+        boolean tls = ClusterTrust.enabled(cluster.options());
+        // With TLS the machines read their files from their role's vault with their own identity at boot;
+        // workers then carry the workers' identity, which may read that vault and nothing else.
+        String fetcherClientId = !tls ? null : request.role() == NodeRole.SCHEDULER ? controllerClientId
+                : new WorkerIdentity(azure).clientId(cluster);
+        String vaultUrl = tls ? new ClusterVaults(azure).vaultUrl(cluster, request.role()) : null;
+        List<String> secretFiles = tls ? ClusterVaults.files(cluster, request.role()) : List.of();
         List<ClusterVms.NodeSpec> specs = new ArrayList<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
             EngineCommand command = onMachine(n.command(), schedulerAddress);
+            if (tls) {
+                command = withTlsFiles(command, cluster, secretFiles);
+            }
             boolean spotWorker = request.role() == NodeRole.WORKER && options.spot();
             if (spotWorker) {
                 command = command.with("--interruption-file", BootScript.INTERRUPTION_FILE);
@@ -166,18 +214,27 @@ public final class AzureProvider implements CloudProvider {
                 // Which managed identity the in-cluster controller's DefaultAzureCredential takes.
                 script.env("AZURE_CLIENT_ID", controllerClientId);
             }
+            if (tls) {
+                List<String> fetch = new ArrayList<>(List.of(fetcherClientId, vaultUrl));
+                fetch.addAll(secretFiles);
+                script.secretsFetcher(KeyVaultFiles.class.getName(), fetch);
+            }
             boolean scheduler = request.role() == NodeRole.SCHEDULER;
             specs.add(new ClusterVms.NodeSpec(n.name(), request.role(),
                     scheduler ? options.schedulerVmSize() : options.vmSize(),
                     !scheduler && options.spot(),
                     scheduler && options.publicIp(),
                     script.build().render(),
-                    scheduler ? ControllerIdentity.id(options, cluster) : null));
+                    scheduler ? ControllerIdentity.id(options, cluster) : tls ? WorkerIdentity.id(options, cluster) : null));
+        }
+        Map<String, String> tags = new LinkedHashMap<>(AzureTags.of(cluster, options, azure.caller().display()));
+        if (request.role() == NodeRole.SCHEDULER) {
+            tags.put(EngineUploads.ENGINE_TAG, engine.sha256());   // workers started later take this version
         }
         ClusterVms.Placement placement = new ClusterVms.Placement(options.subscription(), group, options.location(),
                 ClusterNetwork.subnetId(options, cluster), ClusterFirewall.nsgId(options, cluster),
                 ClusterFirewall.membersId(options, cluster), options.image(), options.osDiskGiB(), AdminKey.publicKey(),
-                AzureTags.of(cluster, options, azure.caller().display()));
+                tags);
         List<VirtualMachineInner> created = vms.create(cluster, placement, specs, Instant.now().plus(CREATE_TIMEOUT));
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
@@ -207,6 +264,23 @@ public final class AzureProvider implements CloudProvider {
             rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
         }
         return rebuilt.with("--host", "0.0.0.0");
+    }
+
+    /**
+     * The engine's TLS flags, naming the files the boot script fetches into {@link BootScript#SECRETS}
+     * (only paths are rendered, never contents), and for the scheduler its dashboard token when the
+     * cluster has one.
+     */
+    private static EngineCommand withTlsFiles(EngineCommand command, ClusterContext cluster, List<String> files) {
+        String stem = command.role() == NodeRole.SCHEDULER ? "scheduler" : "worker";
+        EngineCommand out = command.with(TlsFiles.CERT_FLAG, BootScript.SECRETS + stem + ".pem")
+                .with(TlsFiles.KEY_FLAG, BootScript.SECRETS + stem + "-key.pem")
+                .with(TlsFiles.CA_FLAG, BootScript.SECRETS + "ca.pem")
+                .with(TlsFiles.SERVER_NAME_FLAG, ClusterTrust.memberName(cluster.id()));
+        if (files.contains(ClusterVaults.DASHBOARD_TOKEN)) {
+            out = out.with(DashboardLogin.FLAG, BootScript.SECRETS + ClusterVaults.DASHBOARD_TOKEN);
+        }
+        return out;
     }
 
     /** The scheduler's private address: Azure assigns it when the NIC is created, before the VM boots. */
@@ -286,7 +360,14 @@ public final class AzureProvider implements CloudProvider {
     @Override
     public void deleteSharedResources(ClusterContext cluster) {
         AzureOptions options = AzureOptions.of(cluster);
-        new ClusterResourceGroup(clients(options)).delete(cluster, Instant.now().plus(options.deleteTimeout()));
+        AzureClients azure = clients(options);
+        Instant deadline = Instant.now().plus(options.deleteTimeout());
+        new ClusterResourceGroup(azure).delete(cluster, deadline);
+        // The group's Key Vaults are only soft-deleted with it; purging frees them at once.
+        new ClusterVaults(azure).purgeDeleted(cluster.name(), cluster.id(), options.location(), deadline);
+        if (engineArtifact(options).isEmpty()) {
+            new EngineUploads(azure, options).revokeReader(cluster);   // the cache itself stays for other clusters
+        }
     }
 
     @Override
@@ -310,15 +391,42 @@ public final class AzureProvider implements CloudProvider {
         return clients.computeIfAbsent(key, k -> factory.create(options));
     }
 
-    /** Where VMs download the engine; fails naming the options when they are missing or malformed. */
-    static EngineArtifact engineArtifact(AzureOptions options) {
+    /**
+     * The engine the nodes download when the user gave none: for the scheduler this process's own
+     * engine, published to the engine cache ({@link EngineUploads}); for workers the scheduler's
+     * version (its {@link EngineUploads#ENGINE_TAG}), so every node of a cluster runs the same engine.
+     */
+    private EngineArtifact uploadedEngine(ClusterContext cluster, AzureOptions options, AzureClients azure, NodeRole role) {
+        EngineUploads uploads = new EngineUploads(azure, options);
+        if (role == NodeRole.SCHEDULER) {
+            return uploads.publish(engineBundles.apply(cluster));
+        }
+        VirtualMachineInner scheduler = new ClusterVms(azure).get(AzureNames.group(cluster),
+                ClusterNames.scheduler(cluster.name()));
+        String sha = scheduler == null || scheduler.tags() == null ? null : scheduler.tags().get(EngineUploads.ENGINE_TAG);
+        if (sha == null) {
+            throw new ProvisionException("cluster " + cluster.name() + " has no scheduler VM to take the engine version"
+                    + " from");
+        }
+        return uploads.artifact(sha);
+    }
+
+    /**
+     * Where VMs download the engine when the user says ({@link AzureOptions#ENGINE_URL} and
+     * {@link AzureOptions#ENGINE_SHA256}); empty when neither is set (the provider uploads its own);
+     * fails naming the options when only one is set or they are malformed.
+     */
+    static Optional<EngineArtifact> engineArtifact(AzureOptions options) {
+        if (options.engineUrl().isEmpty() && options.engineSha256().isEmpty()) {
+            return Optional.empty();
+        }
         if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
-            throw new IllegalArgumentException("set where machines download the engine: " + AzureOptions.ENGINE_URL
-                    + " (an https URL, e.g. a blob with a short-lived SAS) and " + AzureOptions.ENGINE_SHA256
-                    + " (its SHA-256)");
+            throw new IllegalArgumentException("set both " + AzureOptions.ENGINE_URL + " (an https URL, e.g. a blob with a"
+                    + " short-lived SAS) and " + AzureOptions.ENGINE_SHA256 + " (its SHA-256), or neither: then the"
+                    + " engine of this jcloud is uploaded to the subscription's engine cache");
         }
         try {
-            return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get());
+            return Optional.of(EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256
                     + ": " + e.getMessage(), e);

@@ -12,8 +12,8 @@ import reactor.core.publisher.Mono;
  * Removes the {@code Content-Length} header the SDK puts on every request with a body. The JDK's
  * HttpClient computes that header itself and refuses to take it from callers, and the SDK's JDK
  * transport logs a warning for every request that carries it, which would flood a user's terminal
- * during {@code cluster up}. Resource Manager bodies are JSON held in memory, whose length the JDK
- * client knows without the header.
+ * during {@code cluster up}. Resource Manager and Key Vault bodies are JSON held in memory, whose
+ * length the JDK client knows without the header.
  */
 final class ContentLengthPolicy implements HttpPipelinePolicy {
 

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * public IP addresses, NICs (private addresses from the subnet, references checked, in-use checks
  * on delete), VMs (custom data checked and never returned, OS disk created, NIC/disk delete options
  * honoured, instance view on request), managed disks, user-assigned identities and role
- * assignments. Ids are case-insensitive, as in Azure. Not thread-safe: the server serializes calls.
+ * assignments, Key Vaults (names globally unique, access policies, soft delete: a vault whose group
+ * is deleted stays as a deleted vault, secrets and name kept, until purged) and their secrets. Ids
+ * are case-insensitive, as in Azure. Not thread-safe: the server serializes calls.
  */
 final class ArmState {
 
@@ -57,20 +59,37 @@ final class ArmState {
     }
 
     /** Canonical type names by lower-case {@code namespace/type}: the resource types this fake serves. */
-    static final Map<String, String> TYPES = Map.of(
-            "microsoft.network/virtualnetworks", "Microsoft.Network/virtualNetworks",
-            "microsoft.network/networksecuritygroups", "Microsoft.Network/networkSecurityGroups",
-            "microsoft.network/applicationsecuritygroups", "Microsoft.Network/applicationSecurityGroups",
-            "microsoft.network/publicipaddresses", "Microsoft.Network/publicIPAddresses",
-            "microsoft.network/networkinterfaces", "Microsoft.Network/networkInterfaces",
-            "microsoft.compute/virtualmachines", "Microsoft.Compute/virtualMachines",
-            "microsoft.compute/disks", "Microsoft.Compute/disks",
-            "microsoft.managedidentity/userassignedidentities", "Microsoft.ManagedIdentity/userAssignedIdentities",
-            "microsoft.authorization/roleassignments", "Microsoft.Authorization/roleAssignments");
+    static final Map<String, String> TYPES = Map.ofEntries(
+            Map.entry("microsoft.network/virtualnetworks", "Microsoft.Network/virtualNetworks"),
+            Map.entry("microsoft.network/networksecuritygroups", "Microsoft.Network/networkSecurityGroups"),
+            Map.entry("microsoft.network/applicationsecuritygroups", "Microsoft.Network/applicationSecurityGroups"),
+            Map.entry("microsoft.network/publicipaddresses", "Microsoft.Network/publicIPAddresses"),
+            Map.entry("microsoft.network/networkinterfaces", "Microsoft.Network/networkInterfaces"),
+            Map.entry("microsoft.compute/virtualmachines", "Microsoft.Compute/virtualMachines"),
+            Map.entry("microsoft.compute/disks", "Microsoft.Compute/disks"),
+            Map.entry("microsoft.managedidentity/userassignedidentities", "Microsoft.ManagedIdentity/userAssignedIdentities"),
+            Map.entry("microsoft.authorization/roleassignments", "Microsoft.Authorization/roleAssignments"),
+            Map.entry("microsoft.keyvault/vaults", "Microsoft.KeyVault/vaults"),
+            Map.entry("microsoft.storage/storageaccounts", "Microsoft.Storage/storageAccounts"));
 
     /** Every resource (groups included) by lower-case id, in creation order. */
     final Map<String, ObjectNode> resources = new LinkedHashMap<>();
     final Set<String> principals = new HashSet<>();
+    /** Soft-deleted vaults (Azure's deletedVaults view) by lower-case name: the name stays taken until purged. */
+    final Map<String, ObjectNode> deletedVaults = new LinkedHashMap<>();
+    /** Each vault's secrets by lower-case vault name, then secret name, then version: values, newest last. */
+    final Map<String, Map<String, LinkedHashMap<String, String>>> secrets = new HashMap<>();
+    private static final Pattern VAULT_NAME = Pattern.compile("(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]");
+    static final String VAULT_TYPE = "Microsoft.KeyVault/vaults";
+    static final String STORAGE_TYPE = "Microsoft.Storage/storageAccounts";
+    /** Each storage account's two keys by lower-case name. */
+    final Map<String, List<String>> storageKeys = new HashMap<>();
+    /** Blob containers by lower-case {@code account/container}: their public access level. */
+    final Map<String, ObjectNode> containers = new LinkedHashMap<>();
+    /** Committed blobs by lower-case {@code account/container} then blob name. */
+    final Map<String, Map<String, byte[]>> blobs = new HashMap<>();
+    /** Uncommitted blocks (Put Block) by {@code account/container/blob}, then block id. */
+    final Map<String, Map<String, byte[]>> blocks = new HashMap<>();
     final Map<String, String> serialLogs = new HashMap<>();
     final String tenant = UUID.randomUUID().toString();
     private final Map<String, Integer> nextAddress = new HashMap<>();
@@ -130,6 +149,11 @@ final class ArmState {
     /** Removes the group and everything whose id lies under it (role assignments at its scope included). */
     void removeGroup(String groupId) {
         String prefix = key(groupId) + "/";
+        for (Map.Entry<String, ObjectNode> e : resources.entrySet()) {
+            if (e.getKey().startsWith(prefix) && VAULT_TYPE.equals(e.getValue().path("type").asText())) {
+                softDelete(e.getValue());
+            }
+        }
         resources.keySet().removeIf(k -> k.equals(key(groupId)) || k.startsWith(prefix));
     }
 
@@ -174,6 +198,8 @@ final class ArmState {
             case "microsoft.network/networkinterfaces" -> nic(r, properties, existing);
             case "microsoft.compute/virtualmachines" -> vm(r, body, properties, existing);
             case "microsoft.managedidentity/userassignedidentities" -> identity(properties, existing);
+            case "microsoft.keyvault/vaults" -> vault(name, properties, existing);
+            case "microsoft.storage/storageaccounts" -> storageAccount(name, r, body, properties, existing);
             case "microsoft.compute/disks" -> throw new ArmError(400, "InvalidParameter",
                     "this fake creates disks only as a VM's OS disk");
             default -> throw new ArmError(400, "InvalidResourceType", "The resource type '" + type + "' is not supported.");
@@ -434,6 +460,227 @@ final class ArmState {
         principals.add(principal);
     }
 
+    // ---- storage accounts ----
+
+    private void storageAccount(String name, ObjectNode r, JsonNode body, ObjectNode p, ObjectNode existing) {
+        if (!name.matches("[a-z0-9]{3,24}")) {
+            throw new ArmError(400, "AccountNameInvalid", name + " is not a valid storage account name. Storage account"
+                    + " name must be between 3 and 24 characters in length and use numbers and lower-case letters only.");
+        }
+        if (existing == null) {
+            for (ObjectNode other : resources.values()) {
+                if (STORAGE_TYPE.equals(other.path("type").asText()) && other.path("name").asText().equals(name)) {
+                    throw new ArmError(409, "StorageAccountAlreadyTaken", "The storage account named " + name
+                            + " is already taken.");
+                }
+            }
+        }
+        if (!body.path("sku").path("name").isTextual() || !body.path("kind").isTextual()) {
+            throw new ArmError(400, "InvalidRequestContent", "sku.name and kind are required.");
+        }
+        r.set("sku", body.get("sku").deepCopy());
+        r.put("kind", body.get("kind").asText());
+        p.put("creationTime", Instant.now().toString());
+        p.put("primaryLocation", r.path("location").asText());
+        p.put("statusOfPrimary", "available");
+        if (!storageKeys.containsKey(name)) {
+            java.security.SecureRandom random = new java.security.SecureRandom();
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                byte[] k = new byte[64];
+                random.nextBytes(k);
+                keys.add(Base64.getEncoder().encodeToString(k));
+            }
+            storageKeys.put(name, keys);
+        }
+    }
+
+    // ---- Key Vault ----
+
+    private void vault(String name, ObjectNode p, ObjectNode existing) {
+        if (!VAULT_NAME.matcher(name).matches()) {
+            throw new ArmError(400, "VaultNameNotValid", "The vault name '" + name + "' is invalid. A vault's name must be"
+                    + " between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit,"
+                    + " and not contain consecutive hyphens.");
+        }
+        if (existing == null) {
+            if (deletedVaults.containsKey(key(name))) {
+                throw new ArmError(409, "ConflictError", "A vault with the same name already exists in deleted state. You"
+                        + " need to either recover or purge existing key vault.");
+            }
+            for (ObjectNode other : resources.values()) {
+                if (VAULT_TYPE.equals(other.path("type").asText()) && other.path("name").asText().equalsIgnoreCase(name)) {
+                    throw new ArmError(409, "VaultAlreadyExists", "The vault name '" + name + "' is already in use. Vault"
+                            + " names are globally unique so it is possible that the name is already taken.");
+                }
+            }
+        }
+        if (!p.hasNonNull("tenantId")) {
+            throw new ArmError(400, "BadRequest", "The parameter properties.tenantId is required.");
+        }
+        JsonNode sku = p.path("sku");
+        if (!sku.path("family").asText().equals("A") || !Set.of("standard", "premium").contains(sku.path("name").asText())) {
+            throw new ArmError(400, "BadRequest", "Invalid sku: family must be 'A' and name 'standard' or 'premium'.");
+        }
+        if (!p.path("enableRbacAuthorization").asBoolean(false)) {
+            if (!p.path("accessPolicies").isArray()) {
+                throw new ArmError(400, "BadRequest", "The parameter accessPolicies is required when the vault does not use"
+                        + " RBAC authorization.");
+            }
+            p.path("accessPolicies").forEach(ArmState::checkPolicy);
+        }
+        int retention = p.path("softDeleteRetentionInDays").asInt(90);
+        if (retention < 7 || retention > 90) {
+            throw new ArmError(400, "BadRequest", "softDeleteRetentionInDays must be between 7 and 90.");
+        }
+        if (p.has("enableSoftDelete") && !p.get("enableSoftDelete").asBoolean()) {
+            throw new ArmError(400, "BadRequest", "The property \"enableSoftDelete\" cannot be set to false.");
+        }
+        p.put("enableSoftDelete", true);
+        p.put("softDeleteRetentionInDays", retention);
+        p.put("vaultUri", "https://" + name.toLowerCase(Locale.ROOT) + ".vault.azure.net/");
+        secrets.putIfAbsent(key(name), new LinkedHashMap<>());
+    }
+
+    private static void checkPolicy(JsonNode policy) {
+        if (!policy.hasNonNull("tenantId") || !policy.hasNonNull("objectId") || !policy.path("permissions").isObject()) {
+            throw new ArmError(400, "BadRequest", "An access policy needs tenantId, objectId and permissions.");
+        }
+    }
+
+    /**
+     * An access policy update ({@code add}, {@code replace} or {@code remove}): policies are matched
+     * by tenant and object id; {@code remove} takes the listed permissions away and drops a policy left
+     * with none.
+     */
+    ObjectNode updateAccessPolicies(ObjectNode vault, String kind, JsonNode body) {
+        JsonNode given = body.path("properties").path("accessPolicies");
+        if (!given.isArray()) {
+            throw new ArmError(400, "BadRequest", "properties.accessPolicies is required.");
+        }
+        ArrayNode policies = (ArrayNode) vault.path("properties").path("accessPolicies");
+        for (JsonNode g : given) {
+            checkPolicy(g);
+            ObjectNode match = policyOf(policies, g);
+            switch (kind.toLowerCase(Locale.ROOT)) {
+                case "add" -> {
+                    if (match == null) {
+                        policies.add(g.deepCopy());
+                    } else {
+                        g.path("permissions").fields().forEachRemaining(e -> {
+                            Set<String> union = permissionSet(match.path("permissions").path(e.getKey()));
+                            union.addAll(permissionSet(e.getValue()));
+                            ArrayNode out = ((ObjectNode) match.get("permissions")).putArray(e.getKey());
+                            union.forEach(out::add);
+                        });
+                    }
+                }
+                case "replace" -> {
+                    if (match != null) {
+                        match.set("permissions", g.get("permissions").deepCopy());
+                    } else {
+                        policies.add(g.deepCopy());
+                    }
+                }
+                case "remove" -> {
+                    if (match != null) {
+                        ObjectNode perms = (ObjectNode) match.get("permissions");
+                        g.path("permissions").fields().forEachRemaining(e -> {
+                            Set<String> left = permissionSet(perms.path(e.getKey()));
+                            left.removeAll(permissionSet(e.getValue()));
+                            ArrayNode out = perms.putArray(e.getKey());
+                            left.forEach(out::add);
+                        });
+                        boolean empty = true;
+                        for (JsonNode list : perms) {
+                            empty &= list.isEmpty();
+                        }
+                        if (empty) {
+                            for (int i = 0; i < policies.size(); i++) {
+                                if (policies.get(i) == match) {
+                                    policies.remove(i);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                default -> throw new ArmError(400, "BadRequest", "Unknown access policy update kind '" + kind + "'.");
+            }
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("id", vault.get("id").asText() + "/accessPolicies/" + kind.toLowerCase(Locale.ROOT));
+        out.put("name", kind.toLowerCase(Locale.ROOT));
+        out.put("type", "Microsoft.KeyVault/vaults/accessPolicies");
+        out.put("location", vault.path("location").asText());
+        out.putObject("properties").set("accessPolicies", policies.deepCopy());
+        return out;
+    }
+
+    private static ObjectNode policyOf(ArrayNode policies, JsonNode like) {
+        for (JsonNode p : policies) {
+            if (p.path("objectId").asText().equalsIgnoreCase(like.path("objectId").asText())
+                    && p.path("tenantId").asText().equalsIgnoreCase(like.path("tenantId").asText())) {
+                return (ObjectNode) p;
+            }
+        }
+        return null;
+    }
+
+    private static Set<String> permissionSet(JsonNode list) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        list.forEach(p -> out.add(p.asText().toLowerCase(Locale.ROOT)));
+        return out;
+    }
+
+    /** Whether the vault's access policies give {@code objectId} the secrets permission {@code permission}. */
+    static boolean allowed(ObjectNode vault, String objectId, String permission) {
+        for (JsonNode p : vault.path("properties").path("accessPolicies")) {
+            if (p.path("objectId").asText().equalsIgnoreCase(objectId)
+                    && permissionSet(p.path("permissions").path("secrets")).contains(permission.toLowerCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The vault (not deleted) of that name, or null. */
+    ObjectNode vaultNamed(String name) {
+        for (ObjectNode r : resources.values()) {
+            if (VAULT_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equalsIgnoreCase(name)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private void softDelete(ObjectNode vault) {
+        String id = vault.get("id").asText();
+        String sub = id.split("/")[2];
+        String location = vault.path("location").asText();
+        String name = vault.get("name").asText();
+        Instant now = Instant.now();
+        ObjectNode d = JSON.createObjectNode();
+        d.put("id", "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location + "/deletedVaults/" + name);
+        d.put("name", name);
+        d.put("type", "Microsoft.KeyVault/deletedVaults");
+        ObjectNode p = d.putObject("properties");
+        p.put("vaultId", id);
+        p.put("location", location);
+        p.put("deletionDate", now.toString());
+        p.put("scheduledPurgeDate", now.plus(java.time.Duration.ofDays(
+                vault.path("properties").path("softDeleteRetentionInDays").asInt(90))).toString());
+        p.set("tags", vault.path("tags").deepCopy());
+        p.put("purgeProtectionEnabled", vault.path("properties").path("enablePurgeProtection").asBoolean(false));
+        deletedVaults.put(key(name), d);
+    }
+
+    /** Purges a soft-deleted vault: its name and secrets are gone for good. */
+    void purge(String name) {
+        deletedVaults.remove(key(name));
+        secrets.remove(key(name));
+    }
+
     /** Effects of a VM that finished creating: its NICs point at it, its OS disk exists. */
     void vmCreated(ObjectNode vm) {
         ObjectNode p = (ObjectNode) vm.get("properties");
@@ -558,7 +805,11 @@ final class ArmState {
 
     /** PUT of a role assignment at a resource group's scope. */
     ObjectNode roleAssignment(String sub, String groupName, String name, JsonNode body, boolean replicated) {
-        ObjectNode group = group(sub, groupName);
+        return roleAssignmentAt(group(sub, groupName).get("id").asText(), name, body, replicated);
+    }
+
+    /** A role assignment at any scope below a group (a resource, or a resource's child); the scope must exist. */
+    ObjectNode roleAssignmentAt(String scope, String name, JsonNode body, boolean replicated) {
         JsonNode p = body.path("properties");
         String principal = p.path("principalId").asText("");
         String role = p.path("roleDefinitionId").asText("");
@@ -571,7 +822,6 @@ final class ArmState {
                     + " principal and then immediately assigning a role, this error might be related to a replication"
                     + " delay.");
         }
-        String scope = group.get("id").asText();
         String id = scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
         for (ObjectNode other : resources.values()) {
             JsonNode op = other.path("properties");

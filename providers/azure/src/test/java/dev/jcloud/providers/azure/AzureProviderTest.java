@@ -521,8 +521,7 @@ class AzureProviderTest {
                 Map.of(AzureOptions.VM_SIZE, "d2s_v5"),
                 Map.of(AzureOptions.SPOT, "yes"),
                 Map.of(AzureOptions.ENGINE_SHA256, "abc"),
-                Map.of(AzureOptions.SUBNET, "compute"),
-                Map.of(dev.jcloud.provisioner.tls.ClusterTrust.OPTION, "true"));
+                Map.of(AzureOptions.SUBNET, "compute"));
         for (Map<String, String> options : bad) {
             ClusterContext c = cluster("tau", options);
             assertThatThrownBy(() -> provider.bootstrap(c)).as(options.toString())

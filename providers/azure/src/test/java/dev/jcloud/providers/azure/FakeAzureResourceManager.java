@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
@@ -66,11 +67,19 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     /** A distinctive piece of the fake token: it must never show up in custom data, tags or messages. */
     static final String TOKEN_SECRET = "FAKE-TOKEN-SIGNATURE-do-not-leak";
 
+    private static final String VAULT_DOMAIN = ".vault.azure.net";
     private static final Pattern TAG_FILTER = Pattern.compile(
             "tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
 
     private final FakeTls tls = new FakeTls();
-    private final String token = fakeJwt();
+    /** The object id of the test's own identity (the "user" running jcloud), in its token's {@code oid} claim. */
+    private final String callerObjectId = UUID.randomUUID().toString();
+    private final String token = fakeJwt(callerObjectId);
+    /** The principal each data-plane token stands for: the caller's, and those IMDS handed to identities. */
+    private final Map<String, String> tokenPrincipals = new HashMap<>();
+    private final List<String> tokenScopes = new ArrayList<>();
+    private final List<String> imdsRequests = new ArrayList<>();
+    private HttpServer imds;
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private HttpsServer server;
     private ExecutorService executor;
@@ -101,6 +110,8 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         final Runnable onFailure;
         final Injection failure;
         String status = "InProgress";
+        /** What the Location poll answers (200) once the operation succeeded; null: 204, no body. */
+        ObjectNode result;
 
         Operation(int remaining, Runnable onSuccess, Runnable onFailure, Injection failure) {
             this.id = UUID.randomUUID().toString();
@@ -182,11 +193,16 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
+        imds = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        imds.setExecutor(executor);
+        imds.createContext("/", this::imdsToken);
+        imds.start();
     }
 
     @Override
     public void afterAll(ExtensionContext context) {
         server.stop(0);
+        imds.stop(0);
         executor.shutdownNow();
     }
 
@@ -200,6 +216,10 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         pageSize = 100;
         principalDelay = 0;
         tokenRequests.set(0);
+        tokenPrincipals.clear();
+        tokenPrincipals.put(token, callerObjectId);
+        tokenScopes.clear();
+        imdsRequests.clear();
     }
 
     // ---- what tests use ----
@@ -216,13 +236,71 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     AzureClients.Factory clients() {
         TokenCredential credential = request -> {
             tokenRequests.incrementAndGet();
+            synchronized (this) {
+                tokenScopes.addAll(request.getScopes());
+            }
             return Mono.just(new AccessToken(token, OffsetDateTime.now().plusHours(1)));
         };
+        // Key Vault's challenge names resource https://vault.azure.net; the fake's vaults answer on
+        // 127.0.0.1, so the SDK's check that the vault's host lies under that domain is off here.
         return AzureClients.factory(() -> credential,
                 () -> new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls.client())).build(),
                 Duration.ofMillis(5),
                 new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(2).setBaseDelay(Duration.ofMillis(5))
-                        .setMaxDelay(Duration.ofMillis(20))));
+                        .setMaxDelay(Duration.ofMillis(20))), false);
+    }
+
+    /** {@code http://127.0.0.1:PORT}: the fake instance metadata service, for {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}. */
+    String imdsEndpoint() {
+        return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + imds.getAddress().getPort();
+    }
+
+    /** The port of the HTTPS server (ARM and vault data planes). */
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    FakeTls tls() {
+        return tls;
+    }
+
+    /** The object id of the identity the test's own credential stands for. */
+    String callerObjectId() {
+        return callerObjectId;
+    }
+
+    /** The token scopes the test's credential was asked for. */
+    synchronized List<String> tokenScopes() {
+        return List.copyOf(tokenScopes);
+    }
+
+    /** The IMDS token requests, as {@code client_id=...&resource=...}. */
+    synchronized List<String> imdsRequests() {
+        return List.copyOf(imdsRequests);
+    }
+
+    /** The latest value of a secret in a vault (deleted or not), or null. */
+    synchronized String secret(String vault, String name) {
+        var versions = state.secrets.getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of()).get(name);
+        return versions == null || versions.isEmpty() ? null : List.copyOf(versions.values()).get(versions.size() - 1);
+    }
+
+    /** The secret names a vault holds. */
+    synchronized List<String> secretNames(String vault) {
+        return List.copyOf(state.secrets.getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of()).keySet());
+    }
+
+    /** The vault resource (as ARM stores it), or null. */
+    synchronized JsonNode vault(String name) {
+        ObjectNode v = state.vaultNamed(name);
+        return v == null ? null : v.deepCopy();
+    }
+
+    /** Names of the soft-deleted vaults. */
+    synchronized List<String> deletedVaults() {
+        List<String> out = new ArrayList<>();
+        state.deletedVaults.values().forEach(v -> out.add(v.path("name").asText()));
+        return out;
     }
 
     /** The options every test cluster needs: subscription, this endpoint, an engine. */
@@ -281,7 +359,8 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     private void handle(HttpExchange ex) throws IOException {
         Response response;
         try {
-            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            byte[] raw = ex.getRequestBody().readAllBytes();
+            String body = new String(raw, StandardCharsets.UTF_8);
             // From the raw request target: "//subscriptions/..." (a scope appended to the endpoint's
             // trailing slash) is a path to ARM, though java.net.URI would read it as an authority.
             String target = ex.getRequestURI().toString();
@@ -289,10 +368,25 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             String path = URLDecoder.decode((q < 0 ? target : target.substring(0, q)).replace("+", "%2B"),
                     StandardCharsets.UTF_8).replaceAll("/{2,}", "/");
             String rawQuery = q < 0 ? null : target.substring(q + 1);
+            // A vault's data plane: https://NAME.vault.azure.net/ as in Azure (a client that resolves that name
+            // to 127.0.0.1), or https://127.0.0.1:PORT/kv/NAME/, the vaultUri this fake's ARM hands out.
+            String host = String.valueOf(ex.getRequestHeaders().getFirst("Host")).replaceAll(":\\d+$", "")
+                    .toLowerCase(Locale.ROOT);
+            if (host.endsWith(VAULT_DOMAIN)) {
+                path = "/kv/" + host.substring(0, host.length() - VAULT_DOMAIN.length()) + path;
+            }
             synchronized (this) {
-                requests.add(new Recorded(ex.getRequestMethod(), path, rawQuery, body));
-                response = route(ex.getRequestMethod(), path, rawQuery, query(rawQuery), body,
-                        ex.getRequestHeaders().getFirst("Authorization"));
+                String authorization = ex.getRequestHeaders().getFirst("Authorization");
+                List<String> first = segments(path);
+                if (!first.isEmpty() && state.storageKeys.containsKey(first.get(0))) {
+                    // A storage account's blob endpoint, path-style as for an IP address: /ACCOUNT/CONTAINER/BLOB.
+                    requests.add(new Recorded(ex.getRequestMethod(), path, rawQuery, "<" + raw.length + " bytes>"));
+                    response = blob(ex.getRequestMethod(), path, query(rawQuery), raw, ex.getRequestHeaders());
+                } else {
+                    requests.add(new Recorded(ex.getRequestMethod(), path, rawQuery, body));
+                    response = path.startsWith("/kv/") ? keyVault(ex.getRequestMethod(), path, query(rawQuery), body,
+                            authorization) : route(ex.getRequestMethod(), path, rawQuery, query(rawQuery), body, authorization);
+                }
             }
         } catch (ArmState.ArmError e) {
             response = Response.error(e);
@@ -300,13 +394,15 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             response = Response.error(new ArmState.ArmError(500, "InternalServerError", "fake: " + e));
         }
         response.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-        byte[] bytes = response.body == null ? new byte[0] : response.body.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = response.raw != null ? response.raw
+                : response.body == null ? new byte[0] : response.body.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 0) {
             ex.getResponseHeaders().add("Content-Type", response.contentType);
         }
         ex.getResponseHeaders().add("x-ms-request-id", UUID.randomUUID().toString());
-        ex.sendResponseHeaders(response.status, bytes.length == 0 ? -1 : bytes.length);
-        if (bytes.length > 0) {
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(response.status, bytes.length == 0 || head ? -1 : bytes.length);
+        if (bytes.length > 0 && !head) {
             ex.getResponseBody().write(bytes);
         }
         ex.close();
@@ -315,6 +411,7 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     private static final class Response {
         final int status;
         final String body;
+        byte[] raw;
         final Map<String, String> headers = new LinkedHashMap<>();
         String contentType = "application/json; charset=utf-8";
 
@@ -370,9 +467,19 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             throw notFoundPath(path);
         }
         String sub = s.get(1);
+        if (s.size() > 10 && s.get(s.size() - 2).equalsIgnoreCase("roleAssignments")
+                && s.get(s.size() - 3).equalsIgnoreCase("Microsoft.Authorization")) {
+            // A role assignment scoped to a resource (e.g. a storage account) rather than to a group.
+            return resourceRoleAssignment(method, "/" + String.join("/", s.subList(0, s.size() - 4)), s.get(s.size() - 1),
+                    body);
+        }
         String apiVersion = query.get("api-version");
         if (s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults")) {
             return groupDeletePoll(sub, s.get(3), apiVersion);
+        }
+        if (s.size() >= 8 && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations")
+                && s.get(6).equalsIgnoreCase("deletedVaults")) {
+            return deletedVault(method, sub, s.get(5), s.get(7), s.size() == 9 ? s.get(8) : null, apiVersion);
         }
         if (s.size() == 8 && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations")) {
             return s.get(6).equalsIgnoreCase("operations") ? operationStatus(s.get(7)) : operationResult(s.get(7));
@@ -397,8 +504,26 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
                 if (s.size() == 8) {
                     return resourceCall(method, sub, group, typeKey, s.get(7), body, query, apiVersion, injected);
                 }
+                if (s.size() == 9 && method.equals("POST") && typeKey.equals("microsoft.storage/storageaccounts")
+                        && s.get(8).equalsIgnoreCase("listKeys")) {
+                    return listKeys(sub, group, s.get(7));
+                }
+                if (s.size() == 12 && typeKey.equals("microsoft.storage/storageaccounts")
+                        && s.get(8).equalsIgnoreCase("blobServices") && s.get(9).equals("default")
+                        && s.get(10).equalsIgnoreCase("containers")) {
+                    return container(method, sub, group, s.get(7), s.get(11), body);
+                }
                 if (s.size() == 9 && method.equals("POST") && s.get(8).equalsIgnoreCase("retrieveBootDiagnosticsData")) {
                     return bootDiagnostics(sub, group, s.get(7));
+                }
+                if (s.size() == 10 && method.equals("PUT") && typeKey.equals("microsoft.keyvault/vaults")
+                        && s.get(8).equalsIgnoreCase("accessPolicies")) {
+                    ObjectNode vault = state.get(ArmState.resourceId(sub, group, ArmState.VAULT_TYPE, s.get(7)));
+                    if (vault == null) {
+                        throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.KeyVault/vaults/"
+                                + s.get(7) + "' under resource group '" + group + "' was not found.");
+                    }
+                    return Response.json(200, state.updateAccessPolicies(vault, s.get(9), parse(body)));
                 }
                 if (s.size() == 10 && method.equals("GET")) {
                     return child(sub, group, typeKey, s.get(7), s.get(8), s.get(9));
@@ -509,7 +634,26 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             }
             case "PUT" -> {
                 ObjectNode r = state.prepare(sub, group, typeKey, name, parse(body));
+                if (typeKey.equals("microsoft.storage/storageaccounts")) {
+                    ((ObjectNode) r.get("properties")).putObject("primaryEndpoints").put("blob", endpoint() + name + "/");
+                }
+                if (typeKey.equals("microsoft.keyvault/vaults")) {
+                    ((ObjectNode) r.get("properties")).put("vaultUri", endpoint() + "kv/" + name.toLowerCase(Locale.ROOT) + "/");
+                }
                 int status = existing == null ? 201 : 200;
+                if (typeKey.equals("microsoft.storage/storageaccounts") && existing == null) {
+                    // Create Storage Account answers 202 with a Location to poll (the REST reference allows only
+                    // 200 or 202); the account is usable once the operation ends.
+                    ObjectNode props = (ObjectNode) r.get("properties");
+                    props.put("provisioningState", "ResolvingDNS");
+                    state.resources.put(ArmState.key(id), r);
+                    Operation op = new Operation(asyncPolls, () -> props.put("provisioningState", "Succeeded"), () -> { },
+                            injected);
+                    op.result = r;
+                    operations.put(op.id, op);
+                    return new Response(202, null).header("Location", operationUrl(sub, type, r.path("location").asText(),
+                            "operationResults", op.id, apiVersion)).header("Retry-After", "0");
+                }
                 if (!longRunning(typeKey)) {
                     state.resources.put(ArmState.key(id), r);
                     return Response.json(status, view(r, false));
@@ -610,6 +754,48 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         }
     }
 
+    private Response resourceRoleAssignment(String method, String scope, String name, String body) {
+        if (state.get(scope) == null) {
+            throw new ArmState.ArmError(404, "ResourceNotFound", "The scope '" + scope + "' was not found.");
+        }
+        String id = scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
+        ObjectNode existing = state.get(id);
+        switch (method) {
+            case "PUT" -> {
+                ObjectNode r = state.roleAssignmentAt(state.get(scope).get("id").asText(), name, parse(body), true);
+                state.resources.put(ArmState.key(r.get("id").asText()), r);
+                return Response.json(existing == null ? 201 : 200, r);
+            }
+            case "GET" -> {
+                if (existing == null) {
+                    throw new ArmState.ArmError(404, "RoleAssignmentNotFound", "The role assignment '" + name
+                            + "' is not found.");
+                }
+                return Response.json(200, existing);
+            }
+            case "DELETE" -> {
+                if (existing == null) {
+                    return new Response(204, null);
+                }
+                state.resources.remove(ArmState.key(id));
+                return Response.json(200, existing);
+            }
+            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+        }
+    }
+
+    /** Role assignments (as stored) whose scope is {@code scope} or lies under it. */
+    synchronized List<JsonNode> roleAssignmentsUnder(String scope) {
+        List<JsonNode> out = new ArrayList<>();
+        for (ObjectNode r : state.resources.values()) {
+            if ("Microsoft.Authorization/roleAssignments".equals(r.path("type").asText())
+                    && ArmState.key(r.path("properties").path("scope").asText()).startsWith(ArmState.key(scope))) {
+                out.add(r.deepCopy());
+            }
+        }
+        return out;
+    }
+
     private Response list(String sub, String group, String typeKey, String path, String rawQuery,
                           Map<String, String> query) {
         ObjectNode g = state.group(sub, group);
@@ -664,6 +850,415 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         out.put("consoleScreenshotBlobUri", blob.replace("serialconsole.log", "screenshot.bmp"));
         out.put("serialConsoleLogBlobUri", blob);
         return Response.json(200, out);
+    }
+
+    // ---- storage accounts (ARM) and their blob endpoints ----
+
+    private ObjectNode storageAccount(String sub, String group, String name) {
+        ObjectNode account = state.get(ArmState.resourceId(sub, group, ArmState.STORAGE_TYPE, name));
+        if (account == null) {
+            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.Storage/storageAccounts/" + name
+                    + "' under resource group '" + group + "' was not found.");
+        }
+        return account;
+    }
+
+    private Response listKeys(String sub, String group, String name) {
+        storageAccount(sub, group, name);
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        ArrayNode keys = out.putArray("keys");
+        List<String> values = state.storageKeys.get(name);
+        for (int i = 0; i < values.size(); i++) {
+            keys.addObject().put("keyName", "key" + (i + 1)).put("value", values.get(i)).put("permissions", "FULL")
+                    .put("creationTime", Instant.now().toString());
+        }
+        return Response.json(200, out);
+    }
+
+    private Response container(String method, String sub, String group, String account, String name, String body) {
+        ObjectNode a = storageAccount(sub, group, account);
+        String key = account + "/" + name.toLowerCase(Locale.ROOT);
+        switch (method) {
+            case "PUT" -> {
+                if (!name.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]")) {
+                    throw new ArmState.ArmError(400, "ContainerOperationFailure", "The specifed resource name contains"
+                            + " invalid characters.");
+                }
+                String access = parse(body).path("properties").path("publicAccess").asText("None");
+                if (!access.equals("None") && !a.path("properties").path("allowBlobPublicAccess").asBoolean(false)) {
+                    throw new ArmState.ArmError(409, "PublicAccessNotPermitted", "Public access is not permitted on this"
+                            + " storage account.");
+                }
+                boolean created = !state.containers.containsKey(key);
+                ObjectNode c = ArmState.JSON.createObjectNode();
+                c.put("id", a.get("id").asText() + "/blobServices/default/containers/" + name);
+                c.put("name", name);
+                c.put("type", "Microsoft.Storage/storageAccounts/blobServices/containers");
+                c.putObject("properties").put("publicAccess", access).put("lastModifiedTime", Instant.now().toString());
+                state.containers.put(key, c);
+                state.blobs.putIfAbsent(key, new LinkedHashMap<>());
+                return Response.json(created ? 201 : 200, c);
+            }
+            case "GET" -> {
+                ObjectNode c = state.containers.get(key);
+                if (c == null) {
+                    throw new ArmState.ArmError(404, "ContainerNotFound", "The specified container does not exist.");
+                }
+                return Response.json(200, c);
+            }
+            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+        }
+    }
+
+    /**
+     * A blob endpoint: Put Blob, Put Block, Put Block List, Get Blob Properties (HEAD) and Get Blob.
+     * A request is authorized by a SAS in its query (checked: validity window, HTTPS, read permission
+     * for reads, and the signature recomputed with the account key through the SDK's own SAS
+     * generator) or by a Shared Key {@code Authorization} header naming the account (whose HMAC this
+     * fake does not recompute). Private containers only: no anonymous reads.
+     */
+    private Response blob(String method, String path, Map<String, String> query, byte[] body,
+                          com.sun.net.httpserver.Headers headers) {
+        List<String> s = segments(path);
+        String account = s.get(0);
+        if (s.size() < 3) {
+            return storageError(400, "InvalidUri", "The requested URI does not represent any resource on the server.");
+        }
+        String container = account + "/" + s.get(1).toLowerCase(Locale.ROOT);
+        String name = String.join("/", s.subList(2, s.size()));
+        String authorization = headers.getFirst("Authorization");
+        if (query.containsKey("sig")) {
+            String refusal = sasRefusal(account, s.get(1), name, method, query);
+            if (refusal != null) {
+                return storageError(403, "AuthenticationFailed", refusal);
+            }
+        } else if (authorization == null || !authorization.startsWith("SharedKey " + account + ":")) {
+            return storageError(authorization == null ? 404 : 403, authorization == null ? "ResourceNotFound"
+                    : "AuthenticationFailed", "Server failed to authenticate the request.");
+        }
+        Map<String, byte[]> blobs = state.blobs.get(container);
+        if (blobs == null) {
+            return storageError(404, "ContainerNotFound", "The specified container does not exist.");
+        }
+        String comp = query.get("comp");
+        switch (method) {
+            case "PUT" -> {
+                String blockKey = container + "/" + name;
+                if ("block".equals(comp)) {
+                    state.blocks.computeIfAbsent(blockKey, k -> new LinkedHashMap<>()).put(query.get("blockid"), body);
+                    return blobWritten(null);
+                }
+                if ("blocklist".equals(comp)) {
+                    Map<String, byte[]> staged = state.blocks.getOrDefault(blockKey, Map.of());
+                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                    Matcher m = Pattern.compile("<(Latest|Uncommitted|Committed)>([^<]*)</\\1>")
+                            .matcher(new String(body, StandardCharsets.UTF_8));
+                    while (m.find()) {
+                        byte[] block = staged.get(m.group(2));
+                        if (block == null) {
+                            return storageError(400, "InvalidBlockList", "The specified block list is invalid.");
+                        }
+                        all.writeBytes(block);
+                    }
+                    state.blocks.remove(blockKey);
+                    blobs.put(name, all.toByteArray());
+                    return blobWritten(blobs.get(name));
+                }
+                if (!"BlockBlob".equals(headers.getFirst("x-ms-blob-type"))) {
+                    return storageError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request"
+                            + " is not specified: x-ms-blob-type.");
+                }
+                blobs.put(name, body);
+                return blobWritten(body);
+            }
+            case "HEAD", "GET" -> {
+                byte[] data = blobs.get(name);
+                if (data == null) {
+                    return storageError(404, "BlobNotFound", "The specified blob does not exist.");
+                }
+                Response r = new Response(200, null);
+                r.header("ETag", "\"0x" + Integer.toHexString(java.util.Arrays.hashCode(data)) + "\"")
+                        .header("Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
+                        .header("x-ms-blob-type", "BlockBlob").header("x-ms-server-encrypted", "true");
+                if (method.equals("GET")) {
+                    r.raw = data;
+                    r.contentType = "application/octet-stream";
+                } else {
+                    r.header("Content-Length", Integer.toString(data.length));
+                }
+                return r;
+            }
+            default -> {
+                return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
+            }
+        }
+    }
+
+    private static Response blobWritten(byte[] data) {
+        Response r = new Response(201, null);
+        r.header("ETag", "\"0x" + Long.toHexString(System.nanoTime()) + "\"")
+                .header("Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
+                .header("x-ms-request-server-encrypted", "true");
+        if (data != null) {
+            try {
+                r.header("Content-MD5", Base64.getEncoder().encodeToString(
+                        java.security.MessageDigest.getInstance("MD5").digest(data)));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return r;
+    }
+
+    /** Why a service SAS does not authorize this request, or null when it does. */
+    private String sasRefusal(String account, String container, String blob, String method, Map<String, String> q) {
+        if (!"b".equals(q.get("sr")) || q.get("se") == null || q.get("sp") == null) {
+            return "Signature fields not well formed.";
+        }
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.now();
+        java.time.OffsetDateTime start = q.get("st") == null ? null : java.time.OffsetDateTime.parse(q.get("st"));
+        java.time.OffsetDateTime expiry = java.time.OffsetDateTime.parse(q.get("se"));
+        if (start != null && now.isBefore(start) || !now.isBefore(expiry)) {
+            return "Signed expiry time [" + q.get("se") + "] must be after signed start time and the current time.";
+        }
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        if (!q.get("sp").contains(read ? "r" : "w")) {
+            return "This request is not authorized to perform this operation using this permission.";
+        }
+        com.azure.storage.blob.sas.BlobServiceSasSignatureValues values = new com.azure.storage.blob.sas
+                .BlobServiceSasSignatureValues(expiry, com.azure.storage.blob.sas.BlobSasPermission.parse(q.get("sp")))
+                .setStartTime(start);
+        if (q.get("spr") != null) {
+            values.setProtocol(com.azure.storage.common.sas.SasProtocol.parse(q.get("spr")));
+        }
+        String expected = query(new com.azure.storage.blob.BlobClientBuilder().endpoint(endpoint() + account)
+                .containerName(container).blobName(blob)
+                .credential(new com.azure.storage.common.StorageSharedKeyCredential(account,
+                        state.storageKeys.get(account).get(0)))
+                .buildClient().generateSas(values)).get("sig");
+        return expected.equals(q.get("sig")) ? null
+                : "Signature did not match. String to sign used was r\n...";
+    }
+
+    private static Response storageError(int status, String code, String message) {
+        Response r = new Response(status, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code
+                + "</Code><Message>" + message + "</Message></Error>");
+        r.contentType = "application/xml";
+        return r.header("x-ms-error-code", code);
+    }
+
+    /** The blob's bytes as stored, or null. */
+    synchronized byte[] blobContent(String account, String container, String name) {
+        return state.blobs.getOrDefault(account + "/" + container, Map.of()).get(name);
+    }
+
+    /** Every resource group (name → tags), for what must survive teardown. */
+    synchronized Map<String, JsonNode> groups() {
+        Map<String, JsonNode> out = new LinkedHashMap<>();
+        state.resources.forEach((k, r) -> {
+            if ("Microsoft.Resources/resourceGroups".equals(r.path("type").asText())) {
+                out.put(r.path("name").asText(), r.path("tags").deepCopy());
+            }
+        });
+        return out;
+    }
+
+    /** A storage account resource, or null. */
+    synchronized JsonNode storageAccount(String name) {
+        for (ObjectNode r : state.resources.values()) {
+            if (ArmState.STORAGE_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equals(name)) {
+                return r.deepCopy();
+            }
+        }
+        return null;
+    }
+
+    // ---- Key Vault: soft-deleted vaults (ARM) ----
+
+    private Response deletedVault(String method, String sub, String location, String name, String action,
+                                  String apiVersion) {
+        ObjectNode deleted = state.deletedVaults.get(name.toLowerCase(Locale.ROOT));
+        if (deleted == null || !deleted.path("properties").path("location").asText().equalsIgnoreCase(location)) {
+            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.KeyVault/deletedVaults/" + name
+                    + "' under location '" + location + "' was not found.");
+        }
+        if (action == null && method.equals("GET")) {
+            return Response.json(200, deleted);
+        }
+        if ("purge".equalsIgnoreCase(action) && method.equals("POST")) {
+            if (deleted.path("properties").path("purgeProtectionEnabled").asBoolean(false)) {
+                throw new ArmState.ArmError(409, "ConflictError", "Operation 'DeletedVaultPurge' is not allowed as purge"
+                        + " protection is enabled for this vault.");
+            }
+            Operation op = new Operation(asyncPolls, () -> state.purge(name), () -> { }, null);
+            operations.put(op.id, op);
+            return new Response(202, null).header("Location",
+                    operationUrl(sub, ArmState.VAULT_TYPE, location, "operationResults", op.id, apiVersion));
+        }
+        throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+    }
+
+    // ---- Key Vault: the data plane ----
+
+    /**
+     * Secrets of a vault, as Key Vault's REST API serves them (Set Secret, Get Secret): a request
+     * without a bearer token gets 401 with the challenge the SDK's KeyVaultCredentialPolicy reads;
+     * tokens stand for principals (the test's caller, identities through IMDS), and the vault's
+     * access policies decide what each may do.
+     */
+    private Response keyVault(String method, String path, Map<String, String> query, String body, String authorization) {
+        List<String> s = segments(path);
+        String name = s.get(1);
+        ObjectNode vault = state.vaultNamed(name);
+        if (vault == null) {
+            return vaultError(404, "VaultNotFound", "No vault named " + name + " (in Azure its DNS name would not resolve).");
+        }
+        if (authorization == null || !authorization.startsWith("Bearer ")) {
+            return vaultError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.")
+                    .header("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/"
+                            + vault.path("properties").path("tenantId").asText() + "\", resource=\"https://vault.azure.net\"");
+        }
+        String principal = tokenPrincipals.get(authorization.substring("Bearer ".length()));
+        if (principal == null) {
+            return vaultError(401, "Unauthorized", "AKV10032: Invalid issuer or token.");
+        }
+        if (!query.containsKey("api-version")) {
+            return vaultError(400, "BadParameter", "The 'api-version' query parameter is missing.");
+        }
+        for (Iterator<Injection> it = injections.iterator(); it.hasNext(); ) {
+            Injection i = it.next();
+            if (!i.async && i.matches(method, path, body)) {
+                i.times--;
+                return vaultError(i.status, i.code, i.message);
+            }
+        }
+        if (s.size() < 4 || s.size() > 5 || !s.get(2).equals("secrets")) {
+            return vaultError(404, "NotFound", "The fake Key Vault does not serve " + path);
+        }
+        String secret = s.get(3);
+        var secrets = state.secrets.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>());
+        String permission = method.equals("PUT") ? "set" : "get";
+        if (!ArmState.allowed(vault, principal, permission)) {
+            return vaultError(403, "Forbidden", "The user, group or application 'oid=" + principal + "' does not have secrets "
+                    + permission + " permission on key vault '" + name + ";location=" + vault.path("location").asText()
+                    + "'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287");
+        }
+        switch (method) {
+            case "PUT" -> {
+                if (s.size() != 4 || !secret.matches("[0-9a-zA-Z-]{1,127}")) {
+                    return vaultError(400, "BadParameter", "The secret name '" + secret + "' is invalid.");
+                }
+                JsonNode json = parse(body);
+                if (!json.path("value").isTextual()) {
+                    return vaultError(400, "BadParameter", "Property 'value' is required.");
+                }
+                String version = UUID.randomUUID().toString().replace("-", "");
+                secrets.computeIfAbsent(secret, k -> new LinkedHashMap<>()).put(version, json.get("value").asText());
+                return Response.json(200, secretBundle(vault, secret, version, json.get("value").asText()));
+            }
+            case "GET" -> {
+                var versions = secrets.get(secret);
+                String version = s.size() == 5 ? s.get(4) : null;
+                if (versions == null || versions.isEmpty() || version != null && !versions.containsKey(version)) {
+                    return vaultError(404, "SecretNotFound", "A secret with (name/id) " + secret + " was not found in this"
+                            + " key vault. If you recently deleted this secret you may be able to recover it using the correct"
+                            + " recovery command. For help resolving this issue, please see"
+                            + " https://go.microsoft.com/fwlink/?linkid=2125182");
+                }
+                if (version == null) {
+                    version = List.copyOf(versions.keySet()).get(versions.size() - 1);
+                }
+                return Response.json(200, secretBundle(vault, secret, version, versions.get(version)));
+            }
+            default -> {
+                return vaultError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            }
+        }
+    }
+
+    private static ObjectNode secretBundle(ObjectNode vault, String secret, String version, String value) {
+        long now = Instant.now().getEpochSecond();
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.put("value", value);
+        out.put("id", "https://" + vault.path("name").asText().toLowerCase(Locale.ROOT) + VAULT_DOMAIN + "/secrets/" + secret
+                + "/" + version);
+        ObjectNode a = out.putObject("attributes");
+        a.put("enabled", true).put("created", now).put("updated", now).put("recoveryLevel", "Recoverable+Purgeable")
+                .put("recoverableDays", vault.path("properties").path("softDeleteRetentionInDays").asInt(90));
+        out.putObject("tags");
+        return out;
+    }
+
+    private static Response vaultError(int status, String code, String message) {
+        ObjectNode e = ArmState.JSON.createObjectNode();
+        ObjectNode error = e.putObject("error");
+        error.put("code", code).put("message", message);
+        if (status == 403) {
+            error.putObject("innererror").put("code", "AccessDenied");
+        }
+        return Response.json(status, e);
+    }
+
+    // ---- the instance metadata service's token endpoint ----
+
+    /**
+     * IMDS's managed identity token endpoint ({@code GET /metadata/identity/oauth2/token}, header
+     * {@code Metadata: true}, {@code resource} and the identity's {@code client_id}): a token that
+     * stands for the identity's principal.
+     */
+    private void imdsToken(HttpExchange ex) throws IOException {
+        int status;
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        // MSAL joins the configured host and the path with one slash too many; IMDS, a web server, takes it.
+        // Read from the raw target: java.net.URI would take "//metadata" for an authority.
+        String target = ex.getRequestURI().toString();
+        int qm = target.indexOf('?');
+        Map<String, String> q = query(qm < 0 ? null : target.substring(qm + 1));
+        String path = (qm < 0 ? target : target.substring(0, qm)).replaceAll("/{2,}", "/");
+        synchronized (this) {
+            if (!path.equals("/metadata/identity/oauth2/token")) {
+                out.put("error", "not_found");
+                byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(404, bytes.length);
+                ex.getResponseBody().write(bytes);
+                ex.close();
+                return;
+            }
+            imdsRequests.add("client_id=" + q.get("client_id") + "&resource=" + q.get("resource"));
+            String principal = null;
+            for (ObjectNode r : state.resources.values()) {
+                if ("Microsoft.ManagedIdentity/userAssignedIdentities".equals(r.path("type").asText())
+                        && r.path("properties").path("clientId").asText().equals(q.get("client_id"))) {
+                    principal = r.path("properties").path("principalId").asText();
+                }
+            }
+            if (!"true".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Metadata"))) {
+                status = 400;
+                out.put("error", "invalid_request").put("error_description", "Required metadata header not specified");
+            } else if (!q.containsKey("api-version") || !q.containsKey("resource")) {
+                status = 400;
+                out.put("error", "invalid_request").put("error_description", "Required query variable missing");
+            } else if (principal == null) {
+                status = 400;
+                out.put("error", "invalid_request").put("error_description", "Identity not found");
+            } else {
+                status = 200;
+                String issued = fakeJwt(principal);
+                tokenPrincipals.put(issued, principal);
+                long now = Instant.now().getEpochSecond();
+                out.put("access_token", issued).put("client_id", q.get("client_id")).put("expires_in", "86399")
+                        .put("expires_on", Long.toString(now + 86399)).put("ext_expires_in", "86399")
+                        .put("not_before", Long.toString(now)).put("resource", q.get("resource"))
+                        .put("token_type", "Bearer");
+            }
+        }
+        byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
     }
 
     // ---- long-running operations ----
@@ -725,7 +1320,7 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         if (op.status.equals("Failed")) {
             throw new ArmState.ArmError(400, op.failure.code, op.failure.message);
         }
-        return new Response(204, null);
+        return op.result != null ? Response.json(200, op.result) : new Response(204, null);
     }
 
     // ---- helpers ----
@@ -781,10 +1376,10 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         return out;
     }
 
-    private static String fakeJwt() {
+    private static String fakeJwt(String objectId) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String claims = b64.encodeToString(("{\"upn\":\"tester@example.com\",\"oid\":\"" + UUID.randomUUID()
+        String claims = b64.encodeToString(("{\"upn\":\"tester@example.com\",\"oid\":\"" + objectId
                 + "\",\"tid\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8));
         return header + "." + claims + "." + TOKEN_SECRET;
     }

@@ -31,6 +31,7 @@ final class FakeTls {
 
     private final SSLContext server;
     private final SSLContext client;
+    private final X509Certificate certificate;
 
     FakeTls() {
         try {
@@ -44,9 +45,12 @@ final class FakeTls {
                     Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                     new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()),
-                    new GeneralName(GeneralName.dNSName, "localhost")}));
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    // Key Vault data planes, for a client that resolves NAME.vault.azure.net to 127.0.0.1.
+                    new GeneralName(GeneralName.dNSName, "*.vault.azure.net")}));
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                     builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+            certificate = cert;
 
             char[] password = "in-memory".toCharArray();
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
@@ -71,6 +75,21 @@ final class FakeTls {
 
     SSLContext server() {
         return server;
+    }
+
+    /**
+     * Writes a PKCS12 trust store holding only the fake's certificate, for a child JVM
+     * ({@code -Djavax.net.ssl.trustStore=FILE -Djavax.net.ssl.trustStorePassword=PASSWORD}).
+     */
+    void writeTrustStore(java.nio.file.Path file, String password) {
+        try (var out = java.nio.file.Files.newOutputStream(file)) {
+            KeyStore trustStore = KeyStore.getInstance("PKCS12");
+            trustStore.load(null, null);
+            trustStore.setCertificateEntry("fake-arm", certificate);
+            trustStore.store(out, password.toCharArray());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the fake's trust store", e);
+        }
     }
 
     /** Trusts the fake's certificate and nothing else. */

@@ -1,0 +1,261 @@
+package dev.jcloud.providers.azure;
+
+import com.azure.core.management.exception.ManagementException;
+import com.azure.resourcemanager.authorization.models.PrincipalType;
+import com.azure.resourcemanager.authorization.models.RoleAssignmentCreateParameters;
+import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
+import com.azure.resourcemanager.storage.fluent.models.BlobContainerInner;
+import com.azure.resourcemanager.storage.fluent.models.StorageAccountInner;
+import com.azure.resourcemanager.storage.models.Kind;
+import com.azure.resourcemanager.storage.models.MinimumTlsVersion;
+import com.azure.resourcemanager.storage.models.PublicAccess;
+import com.azure.resourcemanager.storage.models.Sku;
+import com.azure.resourcemanager.storage.models.SkuName;
+import com.azure.resourcemanager.storage.models.StorageAccountCreateParameters;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobClientBuilder;
+import com.azure.storage.blob.models.ParallelTransferOptions;
+import com.azure.storage.blob.options.BlobUploadFromFileOptions;
+import com.azure.storage.blob.sas.BlobSasPermission;
+import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.sas.SasProtocol;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.EngineBundle;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the engine to Azure VMs: the {@link EngineBundle} of the creating process is uploaded
+ * once per version (content-addressed: blob {@code <sha256>.tar.gz}) to the private container
+ * {@value #CONTAINER} of one storage account per subscription and location, and VMs download it over
+ * a read-only SAS URL for that one blob, valid {@link #URL_LIFETIME}. The boot script checks the
+ * SHA-256, so what runs is exactly the client's engine.
+ *
+ * <p>The account lives in its own resource group {@code jcloud-engines-<location>}, tagged
+ * {@value #SHARED_TAG} and never with a cluster id: cluster teardown deletes only the cluster's group
+ * and {@code cluster gc} selects groups by cluster id, so neither deletes the cache. Public blob
+ * access is off, HTTPS only, TLS 1.2 at least. The SAS is signed locally with the account key, which
+ * this process reads through Resource Manager ({@code listKeys}) and never puts anywhere: boot
+ * scripts carry only the SAS URL. Workers started later get the scheduler's engine version, found on
+ * the scheduler VM's {@link #ENGINE_TAG} tag, never the version of whoever scales; the in-cluster
+ * controller signs their URLs the same way, for which it gets {@link #READER_AND_DATA_ACCESS} on the
+ * cache's account ({@link #grantReader}), removed again at {@code cluster down} ({@link #revokeReader}).
+ */
+final class EngineUploads {
+
+    /** Tag on the scheduler VM: the SHA-256 of the engine the cluster runs. */
+    static final String ENGINE_TAG = "jcloud.engine-sha256";
+    static final String SHARED_TAG = "jcloud.shared";
+    static final String CONTAINER = "engines";
+    static final Duration URL_LIFETIME = Duration.ofHours(1);
+    /** SAS validity starts a little in the past: a VM whose clock runs behind must not be refused. */
+    private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+    /** Bundles above this size go up as 8 MiB blocks, 4 at a time; smaller ones in one Put Blob. */
+    static final long SINGLE_UPLOAD_LIMIT = 32L << 20;
+    static final long BLOCK_SIZE = 8L << 20;
+
+    /**
+     * Azure's built-in "Reader and Data Access" role: read the account and list its keys; it cannot
+     * create, delete or reconfigure accounts, nor regenerate keys.
+     */
+    static final String READER_AND_DATA_ACCESS = "c12c1c16-33a1-487b-954d-41c89c60f349";
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
+
+    private final AzureClients azure;
+    private final AzureOptions options;
+
+    EngineUploads(AzureClients azure, AzureOptions options) {
+        this.azure = azure;
+        this.options = options;
+    }
+
+    /** {@code jcloud-engines-<location>}: the cache's resource group. */
+    static String group(String location) {
+        return "jcloud-engines-" + location;
+    }
+
+    /**
+     * {@code jcloud} and 18 hex digits of SHA-256(subscription/location): storage account names are
+     * global, 3-24 lower-case letters and digits, and the same subscription and location always find
+     * the same account.
+     */
+    static String account(String subscription, String location) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((subscription.toLowerCase(Locale.ROOT) + "/"
+                    + location).getBytes(StandardCharsets.UTF_8));
+            return "jcloud" + HexFormat.of().formatHex(d).substring(0, 18);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The engine cache's storage account, as a resource id (the scope of the controller's grant). */
+    static String accountId(String subscription, String location) {
+        return AzureNames.groupId(subscription, group(location)) + "/providers/Microsoft.Storage/storageAccounts/"
+                + account(subscription, location);
+    }
+
+    /** Role assignment names are GUIDs; one derived from scope and cluster finds the same one again. */
+    static String readerAssignmentName(String scope, String clusterId) {
+        return UUID.nameUUIDFromBytes(("jcloud-engine-reader:" + scope.toLowerCase(Locale.ROOT) + ":" + clusterId)
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    /**
+     * Creates the cache where missing and lets the cluster's controller identity sign engine URLs for
+     * the workers it starts later ({@link #READER_AND_DATA_ACCESS} on the cache's account only). The
+     * engine's integrity does not rest on this: the boot script checks the SHA-256 of what it downloads.
+     */
+    void grantReader(ClusterContext cluster, String controllerPrincipal) {
+        ensureAccount();
+        String scope = accountId(options.subscription(), options.location());
+        try {
+            azure.authorization().getRoleAssignments().create(scope, readerAssignmentName(scope, cluster.id()),
+                    new RoleAssignmentCreateParameters()
+                            .withRoleDefinitionId("/subscriptions/" + options.subscription()
+                                    + "/providers/Microsoft.Authorization/roleDefinitions/" + READER_AND_DATA_ACCESS)
+                            .withPrincipalId(controllerPrincipal)
+                            .withPrincipalType(PrincipalType.SERVICE_PRINCIPAL)
+                            .withDescription("jcloud cluster " + cluster.name() + ": its controller signs engine URLs"
+                                    + " for the workers it starts"));
+        } catch (ManagementException e) {
+            if (!Lro.codes(e).contains("RoleAssignmentExists")) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Removes the controller's grant (it lies outside the cluster's group, so deleting the group does
+     * not). An identity that may not (the controller itself, at idle teardown) leaves it, naming it.
+     */
+    void revokeReader(ClusterContext cluster) {
+        String scope = accountId(options.subscription(), options.location());
+        String name = readerAssignmentName(scope, cluster.id());
+        try {
+            azure.authorization().getRoleAssignments().delete(scope, name);
+        } catch (ManagementException e) {
+            if (Lro.notFound(e)) {
+                return;
+            }
+            if (!Lro.codes(e).contains("AuthorizationFailed")) {
+                throw e;
+            }
+            LOG.warn("{}: may not remove role assignment {} on the engine cache {} ({}): its identity is deleted with the"
+                    + " cluster, so it grants nothing; 'az role assignment delete --ids {}/providers/"
+                    + "Microsoft.Authorization/roleAssignments/{}' removes it", cluster.name(), name, scope,
+                    Lro.describe(e), scope, name);
+        }
+    }
+
+    static String blob(String sha256) {
+        return sha256 + ".tar.gz";
+    }
+
+    /** Uploads {@code bundle} unless that version is there already; returns a URL VMs can fetch it from. */
+    EngineArtifact publish(EngineBundle bundle) {
+        StorageAccountInner account = ensureAccount();
+        BlobClient blob = blobClient(account, bundle.sha256());
+        if (!blob.exists()) {
+            long start = System.nanoTime();
+            blob.uploadFromFileWithResponse(new BlobUploadFromFileOptions(bundle.file().toString())
+                    .setParallelTransferOptions(new ParallelTransferOptions().setMaxSingleUploadSizeLong(SINGLE_UPLOAD_LIMIT)
+                            .setBlockSizeLong(BLOCK_SIZE).setMaxConcurrency(4)), null, null);
+            LOG.info("uploaded the engine ({} MiB) to {}/{}/{} in {} ms", bundle.file().toFile().length() >> 20,
+                    account.name(), CONTAINER, blob.getBlobName(), (System.nanoTime() - start) / 1_000_000);
+        }
+        return artifact(account, blob, bundle.sha256());
+    }
+
+    /** A fresh URL for an engine version uploaded earlier; fails when it is gone. */
+    EngineArtifact artifact(String sha256) {
+        String name = account(options.subscription(), options.location());
+        StorageAccountInner account = Lro.orNull(() -> azure.storage().getStorageAccounts()
+                .getByResourceGroup(group(options.location()), name));
+        if (account == null) {
+            throw new ProvisionException("the engine cache, storage account " + name + " in resource group "
+                    + group(options.location()) + ", is gone: run 'jcloud cluster up' again to upload the engine");
+        }
+        BlobClient blob = blobClient(account, sha256);
+        if (!blob.exists()) {
+            throw new ProvisionException("the cluster's engine " + name + "/" + CONTAINER + "/" + blob(sha256)
+                    + " is gone: run 'jcloud cluster up' with the same jcloud version to upload it again");
+        }
+        return artifact(account, blob, sha256);
+    }
+
+    private static EngineArtifact artifact(StorageAccountInner account, BlobClient blob, String sha256) {
+        OffsetDateTime now = OffsetDateTime.now();
+        String sas = blob.generateSas(new BlobServiceSasSignatureValues(now.plus(URL_LIFETIME),
+                new BlobSasPermission().setReadPermission(true)).setStartTime(now.minus(CLOCK_SKEW))
+                .setProtocol(SasProtocol.HTTPS_ONLY));
+        return EngineArtifact.of(URI.create(blob.getBlobUrl() + "?" + sas), sha256);
+    }
+
+    private BlobClient blobClient(StorageAccountInner account, String sha256) {
+        String key = azure.storage().getStorageAccounts().listKeys(group(options.location()), account.name()).keys()
+                .get(0).value();
+        return new BlobClientBuilder().endpoint(account.primaryEndpoints().blob()).containerName(CONTAINER)
+                .blobName(blob(sha256)).credential(new StorageSharedKeyCredential(account.name(), key))
+                .httpClient(azure.http()).addPolicy(new ContentLengthPolicy()).buildClient();
+    }
+
+    /** The cache's group, account and container, created where missing. */
+    private StorageAccountInner ensureAccount() {
+        String location = options.location();
+        String group = group(location);
+        String name = account(options.subscription(), location);
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put(SHARED_TAG, "engine-cache");
+        tags.put(AzureTags.VERSION, AzureTags.JCLOUD_VERSION);
+        if (Lro.orNull(() -> azure.resources().getResourceGroups().get(group)) == null) {
+            azure.resources().getResourceGroups().createOrUpdate(group, new ResourceGroupInner().withLocation(location)
+                    .withTags(tags));
+        }
+        StorageAccountInner account = Lro.orNull(() -> azure.storage().getStorageAccounts().getByResourceGroup(group, name));
+        if (account == null) {
+            try {
+                account = Lro.await(azure.storage().getStorageAccounts().beginCreate(group, name,
+                                new StorageAccountCreateParameters().withSku(new Sku().withName(SkuName.STANDARD_LRS))
+                                        .withKind(Kind.STORAGE_V2).withLocation(location).withTags(tags)
+                                        .withAllowBlobPublicAccess(false).withEnableHttpsTrafficOnly(true)
+                                        .withMinimumTlsVersion(MinimumTlsVersion.TLS1_2).withAllowSharedKeyAccess(true),
+                                com.azure.core.util.Context.NONE),
+                        azure.pollInterval(), Instant.now().plus(AzureProvider.CREATE_TIMEOUT),
+                        "storage account " + name + " is created");
+            } catch (ManagementException e) {
+                if (Lro.codes(e).contains("StorageAccountAlreadyTaken")) {
+                    throw new ProvisionException("the engine cache's storage account name " + name + " is taken by"
+                            + " another subscription: pass " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256
+                            + " instead", e);
+                }
+                throw e;
+            }
+            if (account == null) {   // an operation whose last poll carried no body
+                account = azure.storage().getStorageAccounts().getByResourceGroup(group, name);
+            }
+            LOG.info("created the engine cache: storage account {} in resource group {} (private, HTTPS only)", name, group);
+        }
+        if (Lro.orNull(() -> azure.storage().getBlobContainers().get(group, name, CONTAINER)) == null) {
+            azure.storage().getBlobContainers().create(group, name, CONTAINER,
+                    new BlobContainerInner().withPublicAccess(PublicAccess.NONE));
+        }
+        return account;
+    }
+}

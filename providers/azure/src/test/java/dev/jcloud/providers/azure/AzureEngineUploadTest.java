@@ -1,0 +1,255 @@
+package dev.jcloud.providers.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.LaunchRequest;
+import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.net.CallerAddress;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engine cache on Azure ({@link EngineUploads}): without {@code azure.engine-url} the provider
+ * uploads its engine bundle once per SHA-256 to a private container of the subscription's engine
+ * storage account, and VMs get a read-only SAS URL for that one blob, valid one hour. Against
+ * {@link FakeAzureResourceManager}, whose blob endpoint checks SAS signatures with the account key.
+ */
+class AzureEngineUploadTest {
+
+    @RegisterExtension
+    static final FakeAzureResourceManager ARM = new FakeAzureResourceManager();
+
+    private static final Pattern ENGINE_URL = Pattern.compile("ENGINE_URL='([^']*)'");
+
+    @TempDir
+    Path dir;
+
+    private final AtomicReference<EngineBundle> bundle = new AtomicReference<>();
+    private AzureProvider provider;
+
+    @BeforeEach
+    void setUp() {
+        provider = new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"),
+                host -> false, c -> bundle.get());
+    }
+
+    @Test
+    void theEngineIsUploadedOnceAndVmsFetchItOverAOneHourReadOnlySasUrl() throws Exception {
+        bundle.set(bundle("engine-one", 4096));
+        ClusterContext c = cluster("rho");
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, workerLaunch(c, 0, 2));
+        ClusterContext d = cluster("sigma");
+        provider.bootstrap(d);
+        provider.launch(d, schedulerLaunch(d));
+
+        String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
+        String blob = EngineUploads.blob(bundle.get().sha256());
+        assertThat(ARM.blobContent(account, "engines", blob)).isEqualTo(Files.readAllBytes(bundle.get().file()));
+        // One upload for two clusters and four VMs: the version is content-addressed.
+        assertThat(ARM.requests()).filteredOn(r -> r.method().equals("PUT") && r.path().endsWith("/engines/" + blob))
+                .hasSize(1);
+
+        JsonNode storage = ARM.storageAccount(account);
+        assertThat(storage.path("properties").path("allowBlobPublicAccess").asBoolean(true)).isFalse();
+        assertThat(storage.path("properties").path("supportsHttpsTrafficOnly").asBoolean(false)).isTrue();
+        assertThat(storage.path("properties").path("minimumTlsVersion").asText()).isEqualTo("TLS1_2");
+        assertThat(storage.path("tags").path("jcloud.shared").asText()).isEqualTo("engine-cache");
+        assertThat(storage.path("tags").has("jcloud.cluster-id")).isFalse();
+
+        Map<String, String> scripts = customData();
+        assertThat(scripts).hasSize(4);
+        HttpClient http = HttpClient.newBuilder().sslContext(ARM.tls().client()).build();
+        for (Map.Entry<String, String> e : scripts.entrySet()) {
+            String url = engineUrl(e.getValue());
+            assertThat(e.getValue()).contains(bundle.get().sha256());
+            Map<String, String> q = query(URI.create(url).getRawQuery());
+            assertThat(q).containsEntry("sp", "r").containsEntry("sr", "b").containsEntry("spr", "https");
+            Duration valid = Duration.between(Instant.now(), Instant.parse(q.get("se")));
+            assertThat(valid).isLessThanOrEqualTo(Duration.ofHours(1)).isGreaterThan(Duration.ofMinutes(50));
+
+            HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(got.statusCode()).as(e.getKey()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo(Files.readAllBytes(bundle.get().file()));
+        }
+
+        String url = engineUrl(scripts.values().iterator().next());
+        // The SAS is for that one blob, for reading, and its signature is checked.
+        assertThat(status(http, url.replace(blob, "0".repeat(64) + ".tar.gz"))).isEqualTo(403);
+        assertThat(status(http, url.replaceAll("sig=[^&]*", "sig=AAAA"))).isEqualTo(403);
+        assertThat(status(http, url.substring(0, url.indexOf('?')))).isEqualTo(404);   // no anonymous access
+        HttpResponse<byte[]> write = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-ms-blob-type", "BlockBlob")
+                .PUT(HttpRequest.BodyPublishers.ofString("tampered")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(write.statusCode()).isEqualTo(403);
+
+        // The account key went nowhere but this process: not in custom data, nor in any request to Resource Manager.
+        List<String> keys = accountKeys(account);
+        for (FakeAzureResourceManager.Recorded r : ARM.requests()) {
+            for (String key : keys) {
+                assertThat(r.body()).doesNotContain(key);
+                assertThat(String.valueOf(r.query())).doesNotContain(key);
+            }
+        }
+        for (String script : scripts.values()) {
+            for (String key : keys) {
+                assertThat(script).doesNotContain(key);
+            }
+            assertThat(script).doesNotContainIgnoringCase("AccountKey");
+        }
+    }
+
+    @Test
+    void aLargeBundleGoesUpInBlocks() throws Exception {
+        bundle.set(bundle("engine-large", (int) EngineUploads.SINGLE_UPLOAD_LIMIT + 1024));
+        ClusterContext c = cluster("tau");
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+
+        String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
+        String blob = EngineUploads.blob(bundle.get().sha256());
+        assertThat(ARM.blobContent(account, "engines", blob)).isEqualTo(Files.readAllBytes(bundle.get().file()));
+        assertThat(ARM.requests()).filteredOn(r -> r.path().endsWith("/engines/" + blob) && r.query() != null
+                && r.query().contains("comp=block&")).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(ARM.requests()).anyMatch(r -> r.path().endsWith("/engines/" + blob) && r.query() != null
+                && r.query().contains("comp=blocklist"));
+    }
+
+    @Test
+    void clusterTeardownAndGcLeaveTheEngineCache() {
+        bundle.set(bundle("engine-kept", 1024));
+        ClusterContext c = cluster("upsilon");
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+        // The controller may sign engine URLs for the workers it starts: one grant, on the cache's account only.
+        String scope = EngineUploads.accountId(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
+        String controller = ARM.clients().create(AzureOptions.of(ARM.options(Map.of()))).msi().getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(c), "jcloud-controller").principalId().toString();
+        assertThat(ARM.roleAssignmentsUnder(scope)).singleElement().satisfies(r -> {
+            assertThat(r.path("properties").path("principalId").asText()).isEqualTo(controller);
+            assertThat(r.path("properties").path("roleDefinitionId").asText())
+                    .endsWith("/roleDefinitions/" + EngineUploads.READER_AND_DATA_ACCESS);
+            assertThat(r.path("properties").path("scope").asText()).isEqualToIgnoringCase(scope);
+        });
+
+        provider.deleteSharedResources(c);
+        assertThat(ARM.roleAssignmentsUnder(scope)).isEmpty();
+        provider.gc(ARM.options(Map.of()), false, Duration.ZERO);
+
+        String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
+        assertThat(ARM.groups()).containsOnlyKeys("jcloud-engines-eastus");
+        assertThat(ARM.storageAccount(account)).isNotNull();
+        assertThat(ARM.blobContent(account, "engines", EngineUploads.blob(bundle.get().sha256()))).isNotNull();
+    }
+
+    @Test
+    void aGivenEngineUrlIsUsedAsBeforeAndNothingIsUploaded() {
+        ClusterContext c = new ClusterContext("phi", ClusterNames.newId(), dir.resolve("phi"), ARM.options(Map.of()));
+        provider.bootstrap(c);
+        provider.launch(c, schedulerLaunch(c));
+
+        assertThat(customData().values()).singleElement()
+                .satisfies(s -> assertThat(s).contains("ENGINE_URL='https://engine.example/jcloud-engine.jar'"));
+        assertThat(ARM.requests()).noneMatch(r -> r.path().contains("Microsoft.Storage"));
+        assertThat(ARM.groups()).doesNotContainKey("jcloud-engines-eastus");
+    }
+
+    // ---- helpers ----
+
+    private ClusterContext cluster(String name) {
+        Map<String, String> options = new LinkedHashMap<>(ARM.options(Map.of()));
+        options.remove(AzureOptions.ENGINE_URL);
+        options.remove(AzureOptions.ENGINE_SHA256);
+        return new ClusterContext(name, ClusterNames.newId(), dir.resolve(name), options);
+    }
+
+    private EngineBundle bundle(String name, int size) {
+        try {
+            Path jar = dir.resolve("bundles/" + name + "/engine.jar");
+            Files.createDirectories(jar.getParent());
+            byte[] bytes = new byte[size];
+            new Random(name.hashCode()).nextBytes(bytes);   // incompressible: the bundle stays as large
+            Files.write(jar, bytes);
+            return EngineBundle.of(List.of(jar), dir.resolve("bundles/" + name));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static LaunchRequest schedulerLaunch(ClusterContext c) {
+        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
+                EngineCommand.scheduler())));
+    }
+
+    private static LaunchRequest workerLaunch(ClusterContext c, int from, int count) {
+        List<LaunchRequest.NodeLaunch> nodes = new java.util.ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            String name = ClusterNames.worker(c.name(), i);
+            nodes.add(new LaunchRequest.NodeLaunch(name, EngineCommand.worker("10.9.9.9:8786").with("--name", name)));
+        }
+        return new LaunchRequest(NodeRole.WORKER, nodes);
+    }
+
+    private static String engineUrl(String script) {
+        Matcher m = ENGINE_URL.matcher(script);
+        assertThat(m.find()).as("ENGINE_URL in the boot script").isTrue();
+        return m.group(1);
+    }
+
+    private static int status(HttpClient http, String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            out.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1),
+                    java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static List<String> accountKeys(String account) {
+        AzureClients azure = ARM.clients().create(AzureOptions.of(ARM.options(Map.of())));
+        return azure.storage().getStorageAccounts().listKeys(EngineUploads.group("eastus"), account).keys().stream()
+                .map(k -> k.value()).toList();
+    }
+
+    private static Map<String, String> customData() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (FakeAzureResourceManager.Recorded r : ARM.requests()) {
+            if (r.method().equals("PUT") && r.path().contains("/providers/Microsoft.Compute/virtualMachines/")) {
+                String name = r.path().substring(r.path().lastIndexOf('/') + 1);
+                out.put(name, ArmState.decodeCustomData(r.json().path("properties").path("osProfile").path("customData")
+                        .asText()));
+            }
+        }
+        return out;
+    }
+}
