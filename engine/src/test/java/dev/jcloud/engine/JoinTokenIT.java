@@ -54,6 +54,7 @@ class JoinTokenIT {
     private static WorkerProcesses processes;
     private static String address;
     private static Path tokenFile;
+    private static String dashboard;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -62,12 +63,15 @@ class JoinTokenIT {
         Files.writeString(tokenFile, TOKEN + "\n");
         Path addressFile = dir.resolve("scheduler.json");
         processes.start("scheduler", List.of("-Xmx256m", "-XX:+UseSerialGC"), "scheduler", "--host", "127.0.0.1",
-                "--port", "0", "--dashboard-port", "-1", "--address-file", addressFile.toString(),
+                "--port", "0", "--dashboard-port", "0", "--address-file", addressFile.toString(),
                 "--join-token-file", tokenFile.toString());
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(addressFile));
         Matcher m = Pattern.compile("\"scheduler\":\"([^\"]+)\"").matcher(Files.readString(addressFile));
         assertThat(m.find()).isTrue();
         address = m.group(1);
+        Matcher d = Pattern.compile("\"dashboard\":\"([^\"]+)\"").matcher(Files.readString(addressFile));
+        assertThat(d.find()).isTrue();
+        dashboard = d.group(1);
         processes.worker(address, "wa", 2, "--join-token-file", tokenFile.toString(), "--resources", "A=1");
         processes.worker(address, "wb", 2, "--join-token-file", tokenFile.toString(), "--resources", "B=1");
     }
@@ -206,6 +210,19 @@ class JoinTokenIT {
                 .connect()) {
             assertThat(client.submit(() -> 6 * 7).get(60, TimeUnit.SECONDS)).isEqualTo(42);
         }
+
+        // The dashboard shows task data too: it needs the token derived from the join token, which
+        // the join command wrote beside the certificate.
+        assertThat(Files.getPosixFilePermissions(out.resolve("dashboard-token")))
+                .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+        String dashboardToken = Files.readString(out.resolve("dashboard-token")).strip();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var metrics = java.net.URI.create("http://" + dashboard + "/metrics");
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + dashboardToken)
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("jcloud_workers 2");
+        assertThat(dashboardToken).isNotEqualTo(TOKEN).doesNotContain(TOKEN.substring(0, 16));
     }
 
     @Test

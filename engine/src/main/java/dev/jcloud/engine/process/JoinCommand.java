@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "join", mixinStandardHelpOptions = true,
         description = "Get a client certificate from a scheduler that admits holders of the cluster's join token"
-                + " (clusters from jcloud export-terraform); writes client.pem, client-key.pem (0600), ca.pem"
-                + " and server-name into DIR.")
+                + " (clusters from jcloud export-terraform); writes client.pem, client-key.pem (0600), ca.pem,"
+                + " dashboard-token (0600) and server-name into DIR.")
 public final class JoinCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "ADDRESS", description = "The scheduler, host:port.")
@@ -52,12 +52,15 @@ public final class JoinCommand implements Callable<Integer> {
         Duration patience = ProcessArgs.duration("--timeout", timeout);
         Joined joined = Joiner.join(schedulerAddress, token, JoinProtocol.ROLE_CLIENT, name, patience);
         joined.writeTo(out, "client");
+        Joined.writeDashboardToken(out, token.dashboardToken());
         Path dir = out.toAbsolutePath();
         System.out.println("joined " + schedulerAddress + "; credentials in " + dir + " (the certificates name '"
                 + joined.serverName() + "')");
         System.out.println("connect with: Client.builder(\"" + schedulerAddress + "\").mutualTls(" + dir.resolve("client.pem")
                 + ", " + dir.resolve("client-key.pem") + ", " + dir.resolve("ca.pem") + ", \"" + joined.serverName()
                 + "\")");
+        System.out.println("dashboard and /metrics: Authorization: Bearer <" + dir.resolve("dashboard-token")
+                + ">, or http://SCHEDULER-HOST:8787/?token=<it> in a browser");
         return 0;
     }
 }

@@ -63,7 +63,9 @@ public final class SchedulerCommand implements Callable<Integer> {
                 ProcessArgs.duration("--idle-timeout", idleTimeout),
                 ProcessArgs.duration("--no-client-timeout", noClientTimeout), addressFile)
                 .withClusterSpec(clusterSpec == null ? null : readSpec(clusterSpec))
-                .withDashboardToken(dashboardTokenFile == null ? null : DashboardToken.readFile(dashboardTokenFile));
+                .withDashboardToken(dashboardTokenFile != null ? DashboardToken.readFile(dashboardTokenFile)
+                        // A cluster that admits by join token shows task data only to its holders too.
+                        : token != null ? DashboardToken.of(token.dashboardToken()) : null);
         try (SchedulerServer server = SchedulerServer.start(options, security)) {
             System.out.println("scheduler at " + server.address()
                     + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));

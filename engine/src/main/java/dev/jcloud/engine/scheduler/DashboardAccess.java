@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
 final class DashboardAccess extends Filter {
 
     static final String COOKIE = "jcloud_dashboard";
-    static final String REALM = "Bearer realm=\"jcloud\"";
     private static final Logger LOG = LoggerFactory.getLogger("dev.jcloud.engine.DashboardAccess");
     private static final long LOG_EVERY_MILLIS = 60_000;
     private static final int MAX_TRACKED_ADDRESSES = 1024;
@@ -99,7 +98,7 @@ final class DashboardAccess extends Filter {
         byte[] body = (browser ? "<!doctype html><html><head><meta charset=\"utf-8\"><title>jcloud: sign in</title>"
                 + "</head><body><h1>jcloud</h1><p>" + text.replace("`", "") + "</p></body></html>" : text + "\n")
                 .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("WWW-Authenticate", REALM);
+        exchange.getResponseHeaders().set("WWW-Authenticate", DashboardToken.REALM);
         exchange.getResponseHeaders().set("Content-Type", browser ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.sendResponseHeaders(401, body.length);

@@ -22,6 +22,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class DashboardToken {
 
+    /** How the dashboard port asks for the token ({@code WWW-Authenticate}); probes recognise the engine by it. */
+    public static final String REALM = "Bearer realm=\"jcloud\"";
     /** Shorter tokens are refused: a token is the only thing between the network and task data. */
     public static final int MIN_LENGTH = 16;
     private static final int MAX_LENGTH = 512;
@@ -35,8 +37,8 @@ public final class DashboardToken {
     }
 
     /**
-     * A token from its text: {@value #MIN_LENGTH} to 512 visible ASCII characters without
-     * spaces, quotes, commas or semicolons (it travels in headers, cookies and URLs).
+     * A token from its text: {@value #MIN_LENGTH} to 512 ASCII letters, digits and {@code - _ . ~}
+     * (URL-safe as it is: it travels in headers, cookies and URLs).
      */
     public static DashboardToken of(String token) {
         Objects.requireNonNull(token, "token is null");
@@ -46,9 +48,9 @@ public final class DashboardToken {
         }
         for (int i = 0; i < token.length(); i++) {
             char c = token.charAt(i);
-            if (c <= ' ' || c >= 0x7f || c == '"' || c == ',' || c == ';' || c == '\\') {
-                throw new IllegalArgumentException("a dashboard token holds only visible ASCII characters without"
-                        + " quotes, commas, semicolons or backslashes (character " + (i + 1) + " is not one)");
+            if (!(Character.isLetterOrDigit(c) && c < 0x7f) && "-_.~".indexOf(c) < 0) {
+                throw new IllegalArgumentException("a dashboard token holds only ASCII letters, digits and - _ . ~"
+                        + " (it travels unescaped in headers, cookies and URLs; character " + (i + 1) + " is not one)");
             }
         }
         return new DashboardToken(token);

@@ -102,7 +102,8 @@ class DashboardAccessTest {
         assertThat(DashboardToken.of(TOKEN).toString()).doesNotContain(TOKEN);
         assertThatThrownBy(() -> DashboardToken.of("short")).hasMessageContaining("16 to 512 characters");
         assertThatThrownBy(() -> DashboardToken.of("has a space in it, 0123456789"))
-                .hasMessageContaining("visible ASCII").hasMessageNotContaining("0123456789");
+                .hasMessageContaining("ASCII letters, digits").hasMessageNotContaining("0123456789");
+        assertThatThrownBy(() -> DashboardToken.of("plus+would+decode+as+space")).hasMessageContaining("character 5");
         Path file = dir.resolve("dashboard-token");
         Files.writeString(file, TOKEN + "\n");
         assertThat(DashboardToken.readFile(file).matches(TOKEN)).isTrue();

@@ -2,6 +2,7 @@ package dev.jcloud.provisioner.boot;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.provisioner.ClusterContext;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,6 +51,18 @@ public record EngineBundle(Path file, String sha256) {
     /** The archive's file name, e.g. {@code jcloud-engine-<sha256>.tar.gz}. */
     public String fileName() {
         return "jcloud-engine-" + sha256 + ".tar.gz";
+    }
+
+    /**
+     * The bundle of this process's class path for {@code cluster}'s machines, packed next to the
+     * clusters' state (under the state directory's {@code engine/}) and reused while the build is
+     * unchanged.
+     */
+    public static EngineBundle forCluster(ClusterContext cluster) {
+        Path clusters = cluster.workDir().toAbsolutePath().getParent();
+        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
+                .resolve("engine");
+        return ofCurrentProcess(cache);
     }
 
     /** The bundle of this process's class path, built in (or reused from) {@code cacheDir}. */

@@ -1,5 +1,6 @@
 package dev.jcloud.provisioner.net;
 
+import dev.jcloud.engine.scheduler.DashboardToken;
 import dev.jcloud.provisioner.ProvisionException;
 import java.io.IOException;
 import java.net.URI;
@@ -13,9 +14,6 @@ import java.time.Duration;
  */
 @FunctionalInterface
 public interface SchedulerProbe {
-
-    /** How the engine's dashboard port asks for its token. */
-    String REALM = "Bearer realm=\"jcloud\"";
 
     /** True once the scheduler at {@code host} answers; false while it does not (yet). */
     boolean answers(String host);
@@ -36,7 +34,7 @@ public interface SchedulerProbe {
                 // A scheduler with a dashboard token refuses the probe, in its own words.
                 return r.statusCode() == 200 && r.body().contains("jcloud_tasks")
                         || r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate")
-                        .filter(REALM::equals).isPresent();
+                        .filter(DashboardToken.REALM::equals).isPresent();
             } catch (IOException e) {
                 return false;
             } catch (InterruptedException e) {

@@ -6,11 +6,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Rate limit of failed joins, in bounded memory: per source host, at most {@link #PER_HOST} failures
- * per window, and at most {@link #TOTAL} failures per window from all hosts together (many sources
- * guessing at once). A host over its limit is refused without the proof being checked until the
- * window ends. At most {@link #MAX_HOSTS} hosts are remembered; the least recently seen is forgotten
- * first, so a flood of sources costs memory of a fixed size, and at worst lets a forgotten host
- * start counting again (the total limit still holds).
+ * per window; a host over its limit is refused without the proof being checked until the window
+ * ends. Failures from all hosts together only silence the log after {@link #TOTAL} a window: they
+ * never refuse a host that has not failed, since a few attackers' addresses could otherwise keep
+ * every real member out (and a proof is one HMAC, cheap to check; the token's 128 bits are what
+ * stops guessing). At most {@link #MAX_HOSTS} hosts are remembered; the least recently seen is
+ * forgotten first, so a flood of sources costs memory of a fixed size, and at worst lets a
+ * forgotten host start counting again.
  */
 final class JoinAttempts {
 
@@ -42,7 +44,7 @@ final class JoinAttempts {
         long now = nanoClock.getAsLong();
         rollTotal(now);
         long[] entry = current(host, now);
-        if (entry[1] >= PER_HOST || totalFailures >= TOTAL) {
+        if (entry[1] >= PER_HOST) {
             entry[2]++;
             return entry[2] == 1 ? Verdict.LIMITED_FIRST : Verdict.LIMITED;
         }
@@ -55,6 +57,12 @@ final class JoinAttempts {
         rollTotal(now);
         current(host, now)[1]++;
         totalFailures++;
+    }
+
+    /** Whether a refusal may still be logged in this window (the log is not a flood's amplifier). */
+    synchronized boolean loggable() {
+        rollTotal(nanoClock.getAsLong());
+        return totalFailures <= TOTAL;
     }
 
     synchronized int rememberedHosts() {

@@ -128,7 +128,9 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         String malformed = malformed(request);
         if (malformed != null) {
             attempts.failed(host);
-            LOG.warn("refused a join from {}: malformed request ({})", host, malformed);
+            if (attempts.loggable()) {
+                LOG.warn("refused a join from {}: malformed request ({})", host, malformed);
+            }
             throw Status.INVALID_ARGUMENT.withDescription("malformed join request: " + malformed).asException();
         }
         byte[] publicKeyDer = request.getPublicKey().toByteArray();
@@ -136,15 +138,19 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         byte[] expected = JoinProtocol.requestProof(token, request.getRole(), publicKeyDer, nonce, ownFingerprint);
         if (!JoinProtocol.same(expected, request.getProof().toByteArray())) {
             attempts.failed(host);
-            LOG.warn("refused a join from {} as {}: the proof does not match this cluster's join token and this"
-                    + " scheduler's certificate (a wrong token, or a man in the middle)", host, request.getRole());
+            if (attempts.loggable()) {
+                LOG.warn("refused a join from {} as {}: the proof does not match this cluster's join token and this"
+                        + " scheduler's certificate (a wrong token, or a man in the middle)", host, request.getRole());
+            }
             throw Status.PERMISSION_DENIED.withDescription("join refused: the proof does not match this cluster's join"
                     + " token (a wrong token, or the connection passes through someone else's TLS endpoint)").asException();
         }
         PublicKey key = p256(publicKeyDer);
         if (key == null) {
             attempts.failed(host);
-            LOG.warn("refused a join from {}: the public key is not an EC P-256 key", host);
+            if (attempts.loggable()) {
+                LOG.warn("refused a join from {}: the public key is not an EC P-256 key", host);
+            }
             throw Status.INVALID_ARGUMENT.withDescription("malformed join request: the public key is not an EC P-256"
                     + " SubjectPublicKeyInfo").asException();
         }

@@ -85,6 +85,22 @@ public final class JoinToken {
         return new JoinToken(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The dashboard token of a cluster that admits by this join token: derived (HMAC-SHA256 under a
+     * label of its own, base64url), so the scheduler and every holder of the join token agree on it
+     * without a second secret to distribute, and it reveals nothing of the join token.
+     */
+    public String dashboardToken() {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal("jcloud-dashboard-token-v1".getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
+        }
+    }
+
     /** The key of the join proofs. */
     byte[] secret() {
         return secret.clone();

@@ -34,6 +34,12 @@ public record Joined(byte[] certificatePem, byte[] privateKeyPem, byte[] caPem, 
                 "rw-r--r--");
     }
 
+    /** Writes {@code dashboard-token} (0600) into {@code dir}: what the cluster's dashboard and /metrics ask for. */
+    public static void writeDashboardToken(Path dir, String token) throws IOException {
+        write(dir.resolve("dashboard-token"), (token + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                "rw-------");
+    }
+
     private static void write(Path file, byte[] content, String mode) throws IOException {
         Path temp = Files.createTempFile(file.getParent(), ".join-", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -156,6 +156,21 @@ class JoinProtocolTest {
     }
 
     @Test
+    void failuresFromManySourcesNeverLockOutAMemberThatHasNotFailed() throws Exception {
+        byte[] key = ClusterAuthority.newKeyPair().getPublic().getEncoded();
+        JoinRequest wrong = request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint);
+        int sources = JoinAttempts.TOTAL / JoinAttempts.PER_HOST + 5;
+        for (int h = 0; h < sources; h++) {
+            for (int i = 0; i < JoinAttempts.PER_HOST; i++) {
+                String attacker = "203.0.113." + h;
+                assertThatThrownBy(() -> service.admit(wrong, attacker)).isInstanceOf(StatusException.class);
+            }
+        }
+        assertThat(service.admit(request(token, "worker", key, nonce(), fingerprint), "198.51.100.7")
+                .getCertificate().isEmpty()).isFalse();
+    }
+
+    @Test
     void theRateLimiterRemembersABoundedNumberOfSources() {
         JoinAttempts attempts = new JoinAttempts(clock::get);
         for (int i = 0; i < 3 * JoinAttempts.MAX_HOSTS; i++) {

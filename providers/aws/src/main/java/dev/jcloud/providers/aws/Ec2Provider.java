@@ -98,7 +98,7 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress) {
-        this(factory, callerAddress, Ec2Provider::bundleOfThisProcess);
+        this(factory, callerAddress, EngineBundle::forCluster);
     }
 
     Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress,
@@ -106,14 +106,6 @@ public final class Ec2Provider implements CloudProvider {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
-    }
-
-    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
-    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
-        Path clusters = cluster.workDir().toAbsolutePath().getParent();
-        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
-                .resolve("engine");
-        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override

@@ -21,7 +21,6 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -92,7 +91,7 @@ public final class AzureProvider implements CloudProvider {
     }
 
     AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
-        this(factory, callerAddress, probe, AzureProvider::bundleOfThisProcess);
+        this(factory, callerAddress, probe, EngineBundle::forCluster);
     }
 
     AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe,
@@ -101,14 +100,6 @@ public final class AzureProvider implements CloudProvider {
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.probe = requireNonNull(probe, "probe is null");
         this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
-    }
-
-    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
-    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
-        Path clusters = cluster.workDir().toAbsolutePath().getParent();
-        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
-                .resolve("engine");
-        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override
@@ -362,11 +353,15 @@ public final class AzureProvider implements CloudProvider {
         AzureOptions options = AzureOptions.of(cluster);
         AzureClients azure = clients(options);
         Instant deadline = Instant.now().plus(options.deleteTimeout());
-        new ClusterResourceGroup(azure).delete(cluster, deadline);
-        // The group's Key Vaults are only soft-deleted with it; purging frees them at once.
-        new ClusterVaults(azure).purgeDeleted(cluster.name(), cluster.id(), options.location(), deadline);
-        if (engineArtifact(options).isEmpty()) {
-            new EngineUploads(azure, options).revokeReader(cluster);   // the cache itself stays for other clusters
+        try {
+            new ClusterResourceGroup(azure).delete(cluster, deadline);
+            // The group's Key Vaults are only soft-deleted with it; purging frees them at once.
+            new ClusterVaults(azure).purgeDeleted(cluster.name(), cluster.id(), options.location(), deadline);
+        } finally {
+            // Outside the group, so not deleted with it: revoked even when the group's delete failed.
+            if (engineArtifact(options).isEmpty()) {
+                new EngineUploads(azure, options).revokeReader(cluster);   // the cache itself stays for other clusters
+            }
         }
     }
 

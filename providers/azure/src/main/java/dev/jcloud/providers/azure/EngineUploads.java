@@ -172,7 +172,9 @@ final class EngineUploads {
     EngineArtifact publish(EngineBundle bundle) {
         StorageAccountInner account = ensureAccount();
         BlobClient blob = blobClient(account, bundle.sha256());
-        if (!blob.exists()) {
+        // A blob of another size under this version's name (a broken upload, or tampering: the boot
+        // script's SHA-256 check refuses it) is replaced rather than handed out again.
+        if (!blob.exists() || blob.getProperties().getBlobSize() != bundle.file().toFile().length()) {
             long start = System.nanoTime();
             blob.uploadFromFileWithResponse(new BlobUploadFromFileOptions(bundle.file().toString())
                     .setParallelTransferOptions(new ParallelTransferOptions().setMaxSingleUploadSizeLong(SINGLE_UPLOAD_LIMIT)

@@ -27,7 +27,6 @@ import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,7 +108,7 @@ public final class GcpProvider implements CloudProvider {
     }
 
     GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress) {
-        this(factory, callerAddress, GcpProvider::bundleOfThisProcess);
+        this(factory, callerAddress, EngineBundle::forCluster);
     }
 
     /** {@code engineBundles}: the engine to upload for a cluster's scheduler (tests give a small one). */
@@ -118,14 +117,6 @@ public final class GcpProvider implements CloudProvider {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
-    }
-
-    /** This process's class path, packed next to the clusters' state (reused while the build is unchanged). */
-    private static EngineBundle bundleOfThisProcess(ClusterContext cluster) {
-        Path clusters = cluster.workDir().toAbsolutePath().getParent();
-        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
-                .resolve("engine");
-        return EngineBundle.ofCurrentProcess(cache);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +31,7 @@ final class GoogleRest {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<Integer> TRANSIENT = Set.of(429, 500, 502, 503, 504);
     private static final int ATTEMPTS = 5;
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
 
     private final String root;
     private final Credentials credentials;
@@ -67,7 +69,13 @@ final class GoogleRest {
      * idempotent (e.g. {@code ifGenerationMatch=0}).
      */
     JsonNode upload(String path, Path file, String contentType) {
-        return send("POST", path, contentType, () -> {
+        long bytes;
+        try {
+            bytes = Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return send("POST", path, contentType, uploadTimeout(bytes), () -> {
             try {
                 return HttpRequest.BodyPublishers.ofFile(file);
             } catch (FileNotFoundException e) {
@@ -78,7 +86,7 @@ final class GoogleRest {
 
     private JsonNode call(String method, String path, Object body) {
         if (body == null) {
-            return send(method, path, null, HttpRequest.BodyPublishers::noBody);
+            return send(method, path, null, CALL_TIMEOUT, HttpRequest.BodyPublishers::noBody);
         }
         String text;
         try {
@@ -86,16 +94,24 @@ final class GoogleRest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return send(method, path, "application/json", () -> HttpRequest.BodyPublishers.ofString(text));
+        return send(method, path, "application/json", CALL_TIMEOUT, () -> HttpRequest.BodyPublishers.ofString(text));
     }
 
-    private JsonNode send(String method, String path, String contentType,
+    /**
+     * An upload's time covers sending the body: a minute plus a second per 128 KiB (an engine
+     * bundle of 100 MiB may take 14 minutes on a 1 Mbit/s uplink before a retry starts it over).
+     */
+    static Duration uploadTimeout(long bytes) {
+        return CALL_TIMEOUT.plusSeconds(bytes / (128 * 1024));
+    }
+
+    private JsonNode send(String method, String path, String contentType, Duration timeout,
                           Supplier<HttpRequest.BodyPublisher> body) {
         URI uri = URI.create(root + path);
         long pause = 200;
         for (int attempt = 1; ; attempt++) {
             try {
-                HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                         .header("Accept", "application/json");
                 if (credentials != null) {
                     for (Map.Entry<String, List<String>> h : credentials.getRequestMetadata(uri).entrySet()) {
