@@ -90,7 +90,8 @@ final class ClusterStatusCommand implements Callable<Integer> {
         }
         out.printf("cluster %s (%s), up %s%n", record.name(), record.provider(), ClusterListCommand.age(record.createdAtMillis()));
         out.printf("  scheduler:  %s%n", ClusterListCommand.orDash(record.scheduler()));
-        out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard());
+        out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off"
+                : ClusterCommand.provisioner().dashboardUrl(record, "/"));
         if (record.ownerPid() != 0) {
             out.printf("  owner:      pid %d (stops the cluster when it closes it)%n", record.ownerPid());
         }
@@ -133,11 +134,11 @@ final class ClusterStatusCommand implements Callable<Integer> {
             return java.util.Optional.empty();
         }
         try {
-            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + record.dashboard() + "/metrics"))
+            var provisioner = ClusterCommand.provisioner();
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(provisioner.dashboardUrl(record, "/metrics")))
                     .timeout(java.time.Duration.ofSeconds(3));
-            ClusterCommand.provisioner().dashboardToken(record).ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newBuilder()
-                    .connectTimeout(java.time.Duration.ofSeconds(2)).build()
+            provisioner.dashboardToken(record).ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            java.net.http.HttpResponse<String> r = provisioner.dashboardClient(record, java.time.Duration.ofSeconds(2))
                     .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             return r.body().lines().filter(l -> l.startsWith("jcloud_cost_dollars_total "))
                     .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip())).findFirst();

@@ -250,12 +250,12 @@ final class ClusterUpCommand implements Callable<Integer> {
             out.printf("cluster %s is up (%s, %d workers x %d threads, ready in %.1f s)%n", record.name(),
                     record.provider(), record.workers().size(), threads, seconds);
             out.printf("  scheduler:  %s%n", record.scheduler());
-            boolean token = ClusterCommand.provisioner().dashboardToken(record).isPresent();
-            out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard() + "/"
-                    + (token ? "  (needs the cluster's token: open the address 'jcloud cluster dashboard " + record.name()
-                    + "' prints)" : ""));
-            out.printf("  metrics:    %s%n", record.dashboard() == null ? "off" : "http://" + record.dashboard() + "/metrics"
-                    + (token ? "  (Authorization: Bearer, the token in 'jcloud cluster credentials')" : ""));
+            Provisioner provisioner = ClusterCommand.provisioner();
+            boolean token = provisioner.dashboardToken(record).isPresent();
+            out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off" : provisioner.dashboardUrl(record, "/")
+                    + (token ? "  (open it with: jcloud cluster dashboard " + record.name() + ")" : ""));
+            out.printf("  metrics:    %s%n", record.dashboard() == null ? "off" : provisioner.dashboardUrl(record, "/metrics")
+                    + (token ? "  (Authorization: Bearer, the token and CA in 'jcloud cluster credentials')" : ""));
             pricing.ifPresent(p -> out.printf("  cost:       %s%n", p.estimate(workerCount)));
             Duration idle = settings.cluster().idleTimeout();
             out.printf("It stops by itself after %s without tasks or clients; stop it now with: jcloud cluster down %s%n",

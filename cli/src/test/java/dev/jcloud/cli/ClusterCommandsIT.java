@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Node;
 import java.nio.file.Files;
@@ -61,12 +62,41 @@ class ClusterCommandsIT {
         assertThat(Files.getPosixFilePermissions(out.resolve("dashboard-token")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         assertThat(up.out()).contains("jcloud cluster dashboard cred-it").doesNotContain(token);
-        CliRunner.Result dashboard = cli.run("cluster", "dashboard", "cred-it");
-        assertThat(dashboard.exitCode()).as(dashboard.err()).isZero();
-        assertThat(dashboard.out().strip()).startsWith("http://127.0.0.1:").endsWith("/?token=" + token);
-        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(dashboard.out().strip())).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(303);
+        CliRunner.Result direct = cli.run("cluster", "dashboard", "cred-it", "--print");
+        assertThat(direct.exitCode()).as(direct.err()).isZero();
+        assertThat(direct.out().strip()).startsWith("https://127.0.0.1:").endsWith("/?token=" + token);
+        CliRunner.Result forwarded = cli.run("cluster", "dashboard", "cred-it", "--for", "1s");
+        assertThat(forwarded.exitCode()).as(forwarded.err()).isZero();
+        assertThat(forwarded.out()).startsWith("http://127.0.0.1:").contains("/?token=" + token);
+
+        // What 'cluster dashboard' runs: a loopback port a browser opens without the cluster's CA,
+        // forwarding over TLS checked against that CA; the scheduler still checks the token.
+        System.setProperty("jcloud.state.dir", stateDir.toString());   // as CliRunner does for a command
+        var provisioner = ClusterCommand.provisioner();
+        System.clearProperty("jcloud.state.dir");
+        ClusterRecord record = provisioner.find("cred-it").orElseThrow();
+        try (DashboardForwarder forwarder = DashboardForwarder.start(
+                provisioner.dashboardClient(record, java.time.Duration.ofSeconds(5)), provisioner.dashboardUrl(record, ""))) {
+            java.net.http.HttpClient browser = java.net.http.HttpClient.newHttpClient();
+            var login = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/?token="
+                    + token)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            assertThat(login.statusCode()).isEqualTo(303);
+            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+            var page = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
+                    .header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("<html");
+            try (var events = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url()
+                    + "/api/stream")).header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream())
+                    .body()) {
+                assertThat(new String(events.readNBytes(6), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("retry:");
+            }
+            assertThat(browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/metrics"))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
+            assertThat(browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(405);
+        }
         assertThat(cli.run("cluster", "down", "cred-it").exitCode()).isZero();
     }
 

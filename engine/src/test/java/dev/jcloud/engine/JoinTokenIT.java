@@ -216,8 +216,12 @@ class JoinTokenIT {
         assertThat(Files.getPosixFilePermissions(out.resolve("dashboard-token")))
                 .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         String dashboardToken = Files.readString(out.resolve("dashboard-token")).strip();
-        var http = java.net.http.HttpClient.newHttpClient();
-        var metrics = java.net.URI.create("http://" + dashboard + "/metrics");
+        // HTTPS with the scheduler's certificate: trusted through the CA the join returned, by name.
+        var http = dev.jcloud.engine.security.ClusterHttps.client(out.resolve("ca.pem"), serverName, Duration.ofSeconds(10));
+        var metrics = java.net.URI.create("https://" + dashboard + "/metrics");
+        assertThatThrownBy(() -> java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("https://" + dashboard + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers
+                .discarding())).as("no public CA vouches for a cluster's dashboard").isInstanceOf(java.io.IOException.class);
         assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
         assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + dashboardToken)

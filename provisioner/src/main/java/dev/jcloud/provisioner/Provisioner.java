@@ -399,7 +399,25 @@ public final class Provisioner {
             return null;
         }
         return dashboardToken(record).map(t -> DashboardLogin.url(record.dashboard(), t))
-                .orElse("http://" + record.dashboard() + "/");
+                .orElse(dashboardUrl(record, "/"));
+    }
+
+    /**
+     * {@code path} on {@code record}'s dashboard port: {@code https://} for a cluster with TLS (its
+     * scheduler serves the dashboard with its own certificate), else {@code http://}.
+     */
+    public String dashboardUrl(ClusterRecord record, String path) {
+        return (ClusterTrust.enabled(record.options()) ? "https://" : "http://") + record.dashboard() + path;
+    }
+
+    /**
+     * A client for {@code record}'s dashboard port: for a cluster with TLS one that trusts only the
+     * cluster's CA (send the {@link #dashboardToken} with it), else a plain one.
+     */
+    public java.net.http.HttpClient dashboardClient(ClusterRecord record, Duration connectTimeout) {
+        return ClusterTrust.enabled(record.options())
+                ? DashboardLogin.client(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY), connectTimeout)
+                : java.net.http.HttpClient.newBuilder().connectTimeout(connectTimeout).build();
     }
 
         /** The context for working on {@code record}'s cluster. */

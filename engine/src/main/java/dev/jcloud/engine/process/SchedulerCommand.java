@@ -68,7 +68,7 @@ public final class SchedulerCommand implements Callable<Integer> {
                         : token != null ? DashboardToken.of(token.dashboardToken()) : null);
         try (SchedulerServer server = SchedulerServer.start(options, security)) {
             System.out.println("scheduler at " + server.address()
-                    + (server.dashboardAddress() == null ? "" : ", dashboard at http://" + server.dashboardAddress()));
+                    + (server.dashboardUrl() == null ? "" : ", dashboard at " + server.dashboardUrl()));
             server.awaitTermination();
         }
         return 0;

@@ -132,10 +132,27 @@ final class MetricsEndpoint {
         return start(host, port, gauges, settings, null);
     }
 
-    /** With {@code token} non-null, every path needs it (see {@link DashboardAccess}); null leaves the port open. */
     static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings,
                                  DashboardToken token) throws IOException {
-        HttpServer http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        return start(host, port, gauges, settings, token, null);
+    }
+
+    /**
+     * With {@code token} non-null, every path needs it (see {@link DashboardAccess}); null leaves the
+     * port open. With {@code tls} non-null the port speaks HTTPS only, with the scheduler's own
+     * certificate, so the token and the task data never cross the network in clear.
+     */
+    static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings,
+                                 DashboardToken token, javax.net.ssl.SSLContext tls) throws IOException {
+        HttpServer http;
+        if (tls == null) {
+            http = HttpServer.create(new InetSocketAddress(host, port), 64);
+        } else {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                    new InetSocketAddress(host, port), 64);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            http = https;
+        }
         MetricsEndpoint endpoint = new MetricsEndpoint(http, gauges, settings);
         DashboardAccess access = token == null ? null : new DashboardAccess(token);
         for (var context : List.of(http.createContext("/metrics", endpoint::metrics),
@@ -156,6 +173,11 @@ final class MetricsEndpoint {
 
     int port() {
         return http.getAddress().getPort();
+    }
+
+    /** {@code https} when the port speaks TLS, else {@code http}. */
+    String scheme() {
+        return http instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http";
     }
 
     /** Called from the loop thread. */

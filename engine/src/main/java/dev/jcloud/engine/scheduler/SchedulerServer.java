@@ -77,7 +77,7 @@ public final class SchedulerServer implements AutoCloseable {
         MetricsEndpoint m = null;
         try {
             m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort(), gauges,
-                    MetricsEndpoint.Settings.DEFAULTS, options.dashboardToken()) : null;
+                    MetricsEndpoint.Settings.DEFAULTS, options.dashboardToken(), security.httpsServerContext()) : null;
         } catch (IOException e) {
             grpc.shutdownNow();
             throw e;
@@ -89,7 +89,7 @@ public final class SchedulerServer implements AutoCloseable {
             writeAddressFile(options.addressFile());
         }
         LOG.info("scheduler listening at {}{}", address,
-                metrics == null ? "" : ", dashboard at http://" + dashboardAddress());
+                metrics == null ? "" : ", dashboard at " + dashboardUrl());
         this.extensions = options.clusterSpec() == null ? List.of() : startExtensions(options.clusterSpec());
     }
 
@@ -192,6 +192,14 @@ public final class SchedulerServer implements AutoCloseable {
     /** host:port of the dashboard and {@code /metrics}, or null when disabled. */
     public String dashboardAddress() {
         return metrics == null ? null : Transports.hostFor(options.host()) + ":" + metrics.port();
+    }
+
+    /**
+     * {@code https://host:port/} when the scheduler runs TLS (the dashboard then speaks HTTPS with the
+     * scheduler's certificate), else {@code http://host:port/}; null when disabled.
+     */
+    public String dashboardUrl() {
+        return metrics == null ? null : metrics.scheme() + "://" + dashboardAddress() + "/";
     }
 
     /** Blocks until the scheduler has shut down (by request, idle timeout or {@link #close()}). */

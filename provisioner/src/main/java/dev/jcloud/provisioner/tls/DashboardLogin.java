@@ -15,7 +15,8 @@ import java.util.Optional;
  * cluster's client certificate): 32 random bytes, kept beside the cluster's TLS files in
  * {@value #FILE} (mode 0600). It reaches the scheduler like its key does (secret stores on clouds,
  * a path on the command line locally, {@value #FLAG}) and the user through
- * {@code jcloud cluster dashboard NAME}, which prints the one address with it.
+ * {@code jcloud cluster dashboard NAME}. The port then speaks HTTPS with the scheduler's
+ * certificate, so the token never crosses the network in clear.
  */
 public final class DashboardLogin {
 
@@ -57,8 +58,20 @@ public final class DashboardLogin {
         }
     }
 
-    /** The address that signs a browser in: {@code http://HOST:PORT/?token=...}. */
+    /**
+     * The address that signs a browser in: {@code https://HOST:PORT/?token=...} (a cluster with a
+     * token runs TLS, and its dashboard speaks HTTPS with the scheduler's certificate).
+     */
     public static String url(String dashboardAddress, String token) {
-        return "http://" + dashboardAddress + "/?token=" + URLEncoder.encode(token, StandardCharsets.US_ASCII);
+        return "https://" + dashboardAddress + "/?token=" + URLEncoder.encode(token, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * An HTTP client for the dashboard of the cluster whose TLS files are in {@code tlsDir}: it trusts
+     * only the cluster's CA and checks the name its certificates carry (see {@code ClusterHttps}).
+     */
+    public static java.net.http.HttpClient client(Path tlsDir, java.time.Duration connectTimeout) {
+        TlsFiles files = ClusterTrust.clientFiles(tlsDir);
+        return dev.jcloud.engine.security.ClusterHttps.client(files.ca(), files.serverName(), connectTimeout);
     }
 }

@@ -130,6 +130,49 @@ public final class TransportSecurity {
         }
     }
 
+    /**
+     * A TLS context for an HTTPS server with this party's certificate and key (the dashboard port,
+     * whose clients authenticate with a token, not a certificate), or null without TLS.
+     */
+    public javax.net.ssl.SSLContext httpsServerContext() {
+        if (!isTls()) {
+            return null;
+        }
+        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem)) {
+            java.security.cert.Certificate[] chain = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(cert).toArray(new java.security.cert.Certificate[0]);
+            java.security.PrivateKey privateKey = pkcs8(new String(key.readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII), chain[0].getPublicKey().getAlgorithm());
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] none = new char[0];
+            store.setKeyEntry("server", privateKey, none, chain);
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, none);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read TLS material", e);
+        } catch (java.security.GeneralSecurityException e) {
+            // Only the kind of problem: never key bytes.
+            throw new IllegalStateException("unusable TLS material for the dashboard: " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static java.security.PrivateKey pkcs8(String pem, String algorithm)
+            throws java.security.GeneralSecurityException {
+        String begin = "-----BEGIN PRIVATE KEY-----";
+        int from = pem.indexOf(begin);
+        int to = pem.indexOf("-----END PRIVATE KEY-----");
+        if (from < 0 || to < from) {
+            throw new java.security.spec.InvalidKeySpecException("not a PKCS#8 PEM private key");
+        }
+        byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+        return java.security.KeyFactory.getInstance(algorithm).generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+    }
+
     ServerCredentials serverCredentials() {
         if (!isTls()) {
             return InsecureServerCredentials.create();

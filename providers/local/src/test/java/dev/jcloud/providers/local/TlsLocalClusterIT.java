@@ -9,6 +9,7 @@ import dev.jcloud.engine.api.ClusterUnavailableException;
 import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.TaskFuture;
 import dev.jcloud.provisioner.tls.ClusterTrust;
+import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
 import java.io.IOException;
 import java.net.URI;
@@ -98,14 +99,21 @@ class TlsLocalClusterIT {
 
         // The dashboard and /metrics show task data: they need the cluster's token, which the
         // dashboard link carries (and trades for a session cookie).
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        String metrics = "http://" + cluster.dashboardAddress() + "/metrics";
+        // It speaks HTTPS with the scheduler's certificate: trusted through the cluster's CA only.
+        HttpClient http = DashboardLogin.client(ours.ca().getParent(), Duration.ofSeconds(5));
+        String metrics = "https://" + cluster.dashboardAddress() + "/metrics";
         assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode()).isEqualTo(401);
         String token = Files.readString(ours.ca().resolveSibling("dashboard-token")).strip();
         assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).header("Authorization", "Bearer " + token).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("jcloud_workers 2");
-        assertThat(cluster.dashboardLink()).isEqualTo("http://" + cluster.dashboardAddress() + "/?token=" + token);
+        assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics)).build(),
+                HttpResponse.BodyHandlers.discarding())).as("the JDK's public CAs do not vouch for it")
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics.replace(
+                "https:", "http:"))).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()))
+                .as("no plain HTTP").isInstanceOf(IOException.class);
+        assertThat(cluster.dashboardLink()).isEqualTo("https://" + cluster.dashboardAddress() + "/?token=" + token);
         HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(cluster.dashboardLink())).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(303);
