@@ -4,7 +4,8 @@ import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
-import java.util.Optional;
+import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The engine commands and boot scripts of a fixed cluster, rendered by jcloud's one renderers
@@ -19,6 +20,10 @@ import java.util.Optional;
  * <p>No idle timeout: a fixed cluster is always on. Workers never give up on their scheduler
  * ({@code --death-timeout 0}): the group keeps their machines running, so a worker that exited
  * while the scheduler restarts would keep costing money and do nothing.
+ *
+ * <p>The machines fetch the cluster's join token at boot with their own identity, from the secret
+ * {@code main.tf} creates ({@link #awsJoinToken}, {@link #gcpJoinToken}), so the engine serves and
+ * joins with mutual TLS; the scripts hold only the secret's name.
  */
 final class BootScripts {
 
@@ -32,7 +37,42 @@ final class BootScripts {
     /** The JVM may use this share of the machine's memory (the JVM's own default is a quarter). */
     static final String HEAP = "-XX:MaxRAMPercentage=75";
 
+    /** The engine's main that fetches a GCP cluster's Secret Manager secrets (the CLI's class path is the engine bundle). */
+    static final String GCP_SECRET_FILES = "dev.jcloud.providers.gcp.SecretFiles";
+    /** The join token's file under the machine's secrets directory, and its secret's name after the prefix. */
+    static final String JOIN_TOKEN_FILE = "join-token";
+    /** No join-token hook (Azure, until its boot script reads Key Vault). */
+    static final Consumer<BootScript.Builder> NO_JOIN_TOKEN = b -> { };
+
     private BootScripts() {
+    }
+
+    /**
+     * The SSM SecureString parameter holding an AWS cluster's join token. {@code main.tf} creates
+     * it under the same name ({@code /jcloud/<cluster id>/join-token}); the AWS CLI reads it at boot.
+     */
+    static String awsJoinTokenParameter(FixedCluster cluster) {
+        return "/jcloud/" + cluster.clusterId() + "/join-token";
+    }
+
+    static Consumer<BootScript.Builder> awsJoinToken(FixedCluster cluster) {
+        String parameter = awsJoinTokenParameter(cluster);
+        return b -> b.joinTokenParameter(parameter);
+    }
+
+    /** {@code jcloud-<cluster id>-}: the prefix {@code SecretFiles} puts before the token's name. */
+    static String gcpSecretPrefix(FixedCluster cluster) {
+        return "jcloud-" + cluster.clusterId() + "-";
+    }
+
+    /**
+     * A GCP machine reads secret {@code jcloud-<cluster id>-join-token} (the one {@code main.tf}
+     * creates) with {@code SecretFiles} from the engine bundle, in the machine's own project
+     * ({@code -}: the module's project is a variable, unknown here), as its service account.
+     */
+    static Consumer<BootScript.Builder> gcpJoinToken(FixedCluster cluster) {
+        List<String> args = List.of("-", gcpSecretPrefix(cluster), JOIN_TOKEN_FILE);
+        return b -> b.joinTokenFetcher(GCP_SECRET_FILES, args, JOIN_TOKEN_FILE);
     }
 
     static EngineCommand schedulerCommand() {
@@ -52,22 +92,22 @@ final class BootScripts {
                 .with("--death-timeout", "0");
     }
 
-    static String scheduler(FixedCluster cluster, EngineArtifact engine, Optional<String> joinTokenParameter) {
+    static String scheduler(FixedCluster cluster, EngineArtifact engine, Consumer<BootScript.Builder> joinToken) {
         BootScript.Builder b = BootScript.builder(schedulerCommand(), engine)
                 .jvmOption(HEAP)
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.clusterId())
                 .env("JCLOUD_NODE", ClusterNames.scheduler(cluster.name()));
-        joinTokenParameter.ifPresent(b::joinTokenParameter);
+        joinToken.accept(b);
         return b.build().render();
     }
 
-    static String worker(FixedCluster cluster, EngineArtifact engine, Optional<String> joinTokenParameter) {
+    static String worker(FixedCluster cluster, EngineArtifact engine, Consumer<BootScript.Builder> joinToken) {
         BootScript.Builder b = BootScript.builder(workerCommand(), engine)
                 .jvmOption(HEAP)
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.clusterId());
-        joinTokenParameter.ifPresent(b::joinTokenParameter);
+        joinToken.accept(b);
         return b.build().render();
     }
 }

@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -73,7 +73,7 @@ public final class TerraformExporter {
         values.put("ami_id", Hcl.string(spec.ami().orElse("")));
         values.put("root_volume_gib", Integer.toString(spec.rootVolumeGiB()));
         network(spec.network(), values);
-        Optional<String> token = Optional.of(awsJoinTokenParameter(spec.cluster()));
+        Consumer<BootScript.Builder> token = BootScripts.awsJoinToken(spec.cluster());
         Map<String, String> extra = new LinkedHashMap<>();
         extra.put("network.tf", read("terraform/shared/aws-network.tf"));
         extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
@@ -110,9 +110,11 @@ public final class TerraformExporter {
         values.put("spot", Boolean.toString(spec.spot()));
         values.put("network", Hcl.string(spec.network()));
         values.put("subnetwork", Hcl.string(spec.subnetwork().orElse("")));
+        // The machines read the join token main.tf stores in Secret Manager (GcpJoinTokenBootTest runs this).
+        Consumer<BootScript.Builder> token = BootScripts.gcpJoinToken(spec.cluster());
         Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), Optional.empty()));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), Optional.empty()));
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
         return write("gcp", values, extra, dir);
     }
 
@@ -125,17 +127,9 @@ public final class TerraformExporter {
         values.put("worker_size", Hcl.string(spec.workerSize()));
         values.put("spot", Boolean.toString(spec.spot()));
         Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), Optional.empty()));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), Optional.empty()));
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), BootScripts.NO_JOIN_TOKEN));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), BootScripts.NO_JOIN_TOKEN));
         return write("azure", values, extra, dir);
-    }
-
-    /**
-     * The SSM SecureString parameter holding an AWS cluster's join token. {@code main.tf} creates
-     * it under the same name ({@code /jcloud/<cluster id>/join-token}) and checks that it matches.
-     */
-    static String awsJoinTokenParameter(FixedCluster cluster) {
-        return "/jcloud/" + cluster.clusterId() + "/join-token";
     }
 
     private static Map<String, String> common(FixedCluster c) {

@@ -111,6 +111,42 @@ class ModuleStructureTest {
     }
 
     @Test
+    void gcpBootScriptsFetchTheJoinTokenMainTfStores() throws IOException {
+        GcpSpec spec = GcpSpec.of("zeta", 2, ENGINE);
+        Path dir = export(spec);
+        String clusterId = spec.cluster().clusterId();
+        // The secret main.tf creates, with the cluster id Terraform substitutes ...
+        String secret = HclBlocks.of(read(dir, "main.tf")).get("resource google_secret_manager_secret.join_token");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("secret_id = \"([^\"]+)\"").matcher(secret);
+        assertThat(m.find()).as(secret).isTrue();
+        String created = m.group(1).replace("${var.cluster_id}", clusterId);
+        // ... is the one the fetcher the boot scripts name reads (its own id rule, not a copy of it).
+        String prefix = BootScripts.gcpSecretPrefix(spec.cluster());
+        assertThat(dev.jcloud.providers.gcp.SecretFiles.secretId(prefix, BootScripts.JOIN_TOKEN_FILE)).isEqualTo(created)
+                .isEqualTo("jcloud-" + clusterId + "-join-token");
+        assertThat(BootScripts.GCP_SECRET_FILES).isEqualTo(dev.jcloud.providers.gcp.SecretFiles.class.getName());
+        for (String script : List.of("boot/scheduler.sh", "boot/worker.sh")) {
+            assertThat(read(dir, script)).as(script).contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.jcloud.providers.gcp.SecretFiles'"
+                            + " '-' '" + prefix + "' 'join-token' \"$JCLOUD_HOME/secrets\"")
+                    .contains("export JCLOUD_JOIN_TOKEN_FILE=").doesNotContain("aws ssm");
+        }
+        // The machines' account may read that secret, and the scheduler boots only once it may.
+        Map<String, String> main = resources(dir, "main.tf");
+        assertThat(main.get("resource google_secret_manager_secret_iam_member.machines_read_join_token"))
+                .contains("secret_id = google_secret_manager_secret.join_token.id",
+                        "member    = \"serviceAccount:${google_service_account.machines.email}\"");
+        assertThat(main.get("resource google_compute_instance.scheduler"))
+                .contains("depends_on   = [google_secret_manager_secret_iam_member.machines_read_join_token]");
+        // How to connect with the token: outputs and README, as for AWS.
+        String connect = HclBlocks.of(read(dir, "outputs.tf")).get("output connect");
+        assertThat(connect).contains(".joinToken(Path.of(", "jcloud join ", "--token-file", "--out");
+        assertThat(read(dir, "README.md")).contains("jcloud join SCHEDULER:8786 --token-file FILE --out DIR",
+                "Client.builder(address).joinToken(Path.of(FILE)).connect()", "dashboard token",
+                "gcloud secrets versions access latest --secret jcloud-<cluster_id>-join-token")
+                .doesNotContain("does not fetch");
+    }
+
+    @Test
     void azure() throws IOException {
         Path dir = export(AzureSpec.of("delta", 4, ENGINE).withSpot(true).withLocation("westeurope")
                 .withCluster(c -> c.withAllowFrom(List.of("198.51.100.0/24"))));

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  *   <li>downloads the engine from {@link EngineArtifact#url()} (with a request header computed at
  *       boot, if a provider asks for one: {@link Builder#engineDownloadHeader}) and refuses to start
  *       unless its SHA-256 matches, so the machine runs exactly the engine of the client;</li>
- *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter}), then {@code exec}s
+ *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter} and
+ *       {@link Builder#joinTokenFetcher}), then {@code exec}s
  *       {@code java ... EngineMain <engine command>} so the engine's output is the machine's boot
  *       log (console output, {@code cloud-init-output.log}).</li>
  * </ol>
@@ -57,6 +58,9 @@ public final class BootScript {
     private final Map<String, String> environment;
     private final List<String> jvmOptions;
     private final String joinTokenParameter;
+    private final String joinTokenMain;
+    private final List<String> joinTokenArgs;
+    private final String joinTokenFile;
     private final String nodeNameFlag;
     private final List<String> nodeNames;
     private final String launchIndexShell;
@@ -72,6 +76,12 @@ public final class BootScript {
         this.environment = Map.copyOf(b.environment);
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.joinTokenParameter = b.joinTokenParameter;
+        this.joinTokenMain = b.joinTokenMain;
+        this.joinTokenArgs = b.joinTokenArgs;
+        this.joinTokenFile = b.joinTokenFile;
+        if (joinTokenParameter != null && joinTokenMain != null) {
+            throw new IllegalArgumentException("give the join token one source: joinTokenParameter or joinTokenFetcher");
+        }
         this.nodeNameFlag = b.nodeNameFlag;
         this.nodeNames = b.nodeNames;
         this.launchIndexShell = b.launchIndexShell;
@@ -185,7 +195,20 @@ public final class BootScript {
         s.append("# Hook for worker admission (security issue): a join token is fetched here at boot with the\n");
         s.append("# machine's own identity (e.g. an SSM SecureString its role may read), never rendered above.\n");
         s.append("jcloud_join_token() {\n");
-        if (joinTokenParameter == null) {
+        if (joinTokenMain != null) {
+            // A main from the engine's class path writes the token into the secrets directory (0600);
+            // it prints names only, and the token reaches the engine as a file, never as an argument.
+            s.append("  local file=\"$JCLOUD_HOME/secrets/\"").append(quote(joinTokenFile)).append('\n');
+            s.append("  (umask 077 && mkdir -p \"$JCLOUD_HOME/secrets\" && java -cp \"$JCLOUD_CLASSPATH\" ")
+                    .append(quote(joinTokenMain));
+            for (String a : joinTokenArgs) {
+                s.append(' ').append(quote(a));
+            }
+            s.append(" \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's join token\"; exit 1; }\n");
+            s.append("  [ -s \"$file\" ] || { jcloud_log \"the join-token fetcher wrote no token to $file\"; exit 1; }\n");
+            s.append("  chmod 600 \"$file\"\n");
+            s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
+        } else if (joinTokenParameter == null) {
             s.append("  :\n");
         } else {
             s.append("  local file=\"$JCLOUD_HOME/join-token\"\n");
@@ -285,6 +308,9 @@ public final class BootScript {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>();
         private String joinTokenParameter;
+        private String joinTokenMain;
+        private List<String> joinTokenArgs = List.of();
+        private String joinTokenFile;
         private String nodeNameFlag;
         private List<String> nodeNames;
         private String launchIndexShell;
@@ -326,6 +352,28 @@ public final class BootScript {
          */
         public Builder joinTokenParameter(String parameterName) {
             this.joinTokenParameter = requireNonNull(parameterName, "parameterName is null");
+            return this;
+        }
+
+        /**
+         * Enables the join-token hook with a fetcher from the engine's class path, for clouds whose
+         * secret store the machine reads through an API rather than a CLI: after the engine download
+         * the script runs {@code java -cp <engine> mainClass args... <dir>} with {@code dir} =
+         * {@value #SECRETS} (like {@link #secretsFetcher}), which must write the token to
+         * {@code dir/fileName} with the machine's own identity; the boot fails if it fails or writes
+         * nothing. The file is kept at mode 0600 and {@code JCLOUD_JOIN_TOKEN_FILE} points at it,
+         * so the engine serves or joins with mutual TLS. Only names appear in the script; the token
+         * is never rendered, passed as an argument or logged (the fetcher must print names only).
+         * Excludes {@link #joinTokenParameter}.
+         */
+        public Builder joinTokenFetcher(String mainClass, List<String> args, String fileName) {
+            requireNonNull(fileName, "fileName is null");
+            if (fileName.isEmpty() || fileName.contains("/") || fileName.startsWith(".")) {
+                throw new IllegalArgumentException("not a plain file name: '" + fileName + "'");
+            }
+            this.joinTokenMain = requireNonNull(mainClass, "mainClass is null");
+            this.joinTokenArgs = List.copyOf(args);
+            this.joinTokenFile = fileName;
             return this;
         }
 

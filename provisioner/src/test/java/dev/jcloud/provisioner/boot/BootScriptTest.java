@@ -160,6 +160,62 @@ class BootScriptTest {
     }
 
     @Test
+    void joinTokenFetcherRunsAMainFromTheEngineAndHandsTheEngineA0600TokenFile() throws Exception {
+        String token = "join-token-" + System.nanoTime();
+        Files.writeString(dir.resolve("token-source"), token);
+        BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {3}))
+                .joinTokenFetcher("dev.example.TokenFiles", List.of("-", "jcloud-c1-", "join-token"), "join-token").build();
+        String rendered = script.render();
+        assertThat(rendered).contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.example.TokenFiles' '-' 'jcloud-c1-' 'join-token'"
+                + " \"$JCLOUD_HOME/secrets\"").contains("export JCLOUD_JOIN_TOKEN_FILE=").doesNotContain("aws ssm")
+                .doesNotContain(token);
+        // The fetcher runs after the engine download (it is a main of the engine) and before the engine.
+        assertThat(rendered.indexOf("jcloud_fetch\njcloud_join_token\n")).isPositive();
+
+        Result r = runScriptWithTokenFetcher(script, "dev.example.TokenFiles", "write-0644");
+
+        assertThat(r.exit).as(r.output).isZero();
+        Path home = dir.resolve("home");
+        assertThat(Files.readString(dir.resolve("fetcher.argv")).split("\0")).containsExactly("-cp",
+                home.resolve("engine.jar").toString(), "dev.example.TokenFiles", "-", "jcloud-c1-", "join-token",
+                home.resolve("secrets").toString());
+        // What the engine process got: the variable, a file only its owner reads (the fetcher's 0644 is
+        // not trusted), and the token in it.
+        assertThat(Files.readString(dir.resolve("engine.token")).split("\n")).containsExactly(
+                home.resolve("secrets/join-token").toString(), "600", sha256(token.getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.output).doesNotContain(token);
+        assertThat(Files.readString(dir.resolve("fetcher.argv"))).doesNotContain(token);
+    }
+
+    @Test
+    void aJoinTokenFetcherThatFailsOrWritesNothingStopsTheBoot() throws Exception {
+        Files.writeString(dir.resolve("token-source"), "t");
+        BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4}))
+                .joinTokenFetcher("dev.example.TokenFiles", List.of("x"), "join-token").build();
+
+        Result failed = runScriptWithTokenFetcher(script, "dev.example.TokenFiles", "fail");
+        assertThat(failed.exit).isNotZero();
+        assertThat(failed.output).contains("cannot fetch the cluster's join token");
+        assertThat(dir.resolve("engine.token")).doesNotExist();
+
+        Result empty = runScriptWithTokenFetcher(script, "dev.example.TokenFiles", "nothing");
+        assertThat(empty.exit).isNotZero();
+        assertThat(empty.output).contains("the join-token fetcher wrote no token");
+        assertThat(dir.resolve("engine.token")).doesNotExist();
+    }
+
+    @Test
+    void theJoinTokenHasOneSourceAndAPlainFileName() {
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
+                .joinTokenParameter("/jcloud/c1/join-token").joinTokenFetcher("M", List.of(), "join-token").build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one source");
+        for (String bad : List.of("", "../join-token", "a/b", ".hidden")) {
+            assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
+                    .joinTokenFetcher("M", List.of(), bad)).as(bad).hasMessageContaining("plain file name");
+        }
+    }
+
+    @Test
     void engineDownloadSendsTheHeaderComputedAtBootAndTheScriptHoldsNoToken() throws Exception {
         byte[] engine = "private engine".getBytes(StandardCharsets.UTF_8);
         String token = "ya29.test-" + System.nanoTime();
@@ -251,6 +307,42 @@ class BootScriptTest {
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path poweroff = bin.resolve("poweroff");
         Files.writeString(poweroff, "#!/bin/bash\nprintf '%s ' \"$@\" > \"$FAKE_OUT/poweroff.argv\"\n");
+        Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = dir.resolve("boot.sh");
+        Files.writeString(file, script.render(), StandardCharsets.UTF_8);
+        return run(List.of("bash", file.toString()), List.of(
+                "PATH=" + bin + ":" + System.getenv("PATH"),
+                "JCLOUD_HOME=" + dir.resolve("home"),
+                "JCLOUD_POWEROFF=" + poweroff,
+                "FAKE_OUT=" + dir));
+    }
+
+    /**
+     * Runs the script with a fake {@code java}: as {@code fetcherMain} it records its argv and, per
+     * {@code behaviour}, writes {@code $FAKE_OUT/token-source} into {@code <last arg>/join-token} with
+     * a careless mode 0644 ({@code write-0644}), writes nothing ({@code nothing}) or fails
+     * ({@code fail}); as the engine it records what it got: JCLOUD_JOIN_TOKEN_FILE, the file's mode
+     * and the SHA-256 of its content.
+     */
+    private Result runScriptWithTokenFetcher(BootScript script, String fetcherMain, String behaviour) throws Exception {
+        Path bin = dir.resolve("bin");
+        Files.createDirectories(bin);
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/bash\n"
+                + "if [ \"$3\" = '" + fetcherMain + "' ]; then\n"
+                + "  printf '%s\\0' \"$@\" > \"$FAKE_OUT/fetcher.argv\"\n"
+                + "  case '" + behaviour + "' in\n"
+                + "    fail) echo 'fetcher: denied' >&2; exit 1 ;;\n"
+                + "    nothing) exit 0 ;;\n"
+                + "    *) out=\"${@: -1}/join-token\"; cat \"$FAKE_OUT/token-source\" > \"$out\"; chmod 644 \"$out\" ;;\n"
+                + "  esac\n"
+                + "  exit 0\n"
+                + "fi\n"
+                + "f=\"${JCLOUD_JOIN_TOKEN_FILE:-}\"\n"
+                + "{ echo \"$f\"; stat -c '%a' \"$f\"; sha256sum < \"$f\" | cut -d' ' -f1; } > \"$FAKE_OUT/engine.token\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path poweroff = bin.resolve("poweroff");
+        Files.writeString(poweroff, "#!/bin/bash\ntrue\n");
         Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = dir.resolve("boot.sh");
         Files.writeString(file, script.render(), StandardCharsets.UTF_8);

@@ -63,12 +63,16 @@ import java.util.function.Supplier;
  * @param pollInterval pause between two polls of a long-running operation when Azure sends no
  *                     {@code Retry-After}
  * @param caller       who the credential belongs to, for the log and the {@code jcloud.creator} tag
+ * @param credential   the same credential, for data-plane clients that take one (Blob storage, as the
+ *                     in-cluster controller asking for a user delegation key)
+ * @param blobEndpoint a storage account's Blob service URL by account name: without a Resource Manager
+ *                     read, which the controller's identity may not do on the engine cache
  */
 record AzureClients(ResourceManagementClient resources, NetworkManagementClient network,
                     ComputeManagementClient compute, ManagedServiceIdentityClient msi,
                     AuthorizationManagementClient authorization, StorageManagementClient storage, VaultsClient vaults,
                     Function<String, SecretClient> secrets, HttpClient http, Duration pollInterval,
-                    Caller caller) {
+                    Caller caller, TokenCredential credential, Function<String, String> blobEndpoint) {
 
     /** Polls of a long-running operation without a Retry-After from Azure: VMs take about a minute. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(3);
@@ -104,6 +108,15 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
      */
     static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
                            RetryOptions retries, boolean verifyVaultChallenge) {
+        return factory(credentials, transport, pollInterval, retries, verifyVaultChallenge, null);
+    }
+
+    /**
+     * As above, with the Blob service URL of a storage account by name ({@code blobEndpoints}; null:
+     * {@code https://<account>.blob.<the cloud's storage suffix>/}). Tests: the fake's address.
+     */
+    static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
+                           RetryOptions retries, boolean verifyVaultChallenge, Function<String, String> blobEndpoints) {
         requireNonNull(credentials, "credentials is null");
         requireNonNull(transport, "transport is null");
         return options -> {
@@ -128,8 +141,15 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
                     AuthorizationManager.authenticate(pipeline, profile).roleServiceClient(),
                     StorageManager.authenticate(pipeline, profile).serviceClient(),
                     KeyVaultManager.authenticate(pipeline, profile).serviceClient().getVaults(),
-                    secrets, http, pollInterval, caller(credential, profile.getEnvironment()));
+                    secrets, http, pollInterval, caller(credential, profile.getEnvironment()), credential,
+                    blobEndpoints != null ? blobEndpoints : account -> blobEndpoint(profile.getEnvironment(), account));
         };
+    }
+
+    /** {@code https://<account>.blob.core.windows.net/} in Azure's public cloud. */
+    static String blobEndpoint(AzureEnvironment environment, String account) {
+        String suffix = environment.getStorageEndpointSuffix().replaceAll("^\\.+", "");
+        return "https://" + account + ".blob." + suffix + "/";
     }
 
     /** Azure's public cloud, or the same with its Resource Manager at {@code endpoint}. */

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Finds what jcloud left behind in a subscription: resource groups tagged with a cluster id whose
  * cluster has no running scheduler VM (a crashed {@code up}, a laptop that died, a scheduler that was
  * stopped or evicted), and deletes them. A group holds everything of its cluster, so one delete per
- * cluster removes all of it.
+ * cluster removes all of it, except its controller's grants on the shared engine cache, which
+ * {@link EngineCacheGrants#collectOrphans} finds and removes afterwards.
  */
 final class AzureGarbageCollector {
 
@@ -57,7 +58,11 @@ final class AzureGarbageCollector {
                 locations.put(group.name(), group.location());
             }
         }
+        // Grants on the shared engine cache lie outside any cluster's group: collected on their own.
+        EngineCacheGrants grants = new EngineCacheGrants(azure, options);
+        java.util.Set<String> doomed = new java.util.HashSet<>(items.stream().map(GcReport.Item::clusterId).toList());
         if (dryRun) {
+            items.addAll(grants.collectOrphans(doomed, true));
             return new GcReport(items, false);
         }
         ClusterResourceGroup groups = new ClusterResourceGroup(azure);
@@ -70,6 +75,7 @@ final class AzureGarbageCollector {
             new ClusterVaults(azure).purgeDeleted(String.valueOf(item.clusterName()), item.clusterId(),
                     locations.get(item.id()), deadline);
         }
+        items.addAll(grants.collectOrphans(doomed, false));
         return new GcReport(items, true);
     }
 

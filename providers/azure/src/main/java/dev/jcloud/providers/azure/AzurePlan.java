@@ -47,7 +47,9 @@ final class AzurePlan {
                             + ", container engines (once per version)",
                     "Microsoft.Storage/storageAccounts write, listKeys, Put Blob / Put Block List,"
                             + " Microsoft.Authorization/roleAssignments write",
-                    "private; machines fetch over a 1-hour read-only SAS for that blob and check its SHA-256");
+                    "private; machines fetch over a 1-hour read-only SAS for that blob and check its SHA-256; the"
+                            + " controller may only read the container (Storage Blob Data Reader) and sign user"
+                            + " delegation SAS (Storage Blob Delegator on the account), never list keys");
         }
         if (tls) {
             plan.create("managed identity " + AzureNames.WORKER_IDENTITY + " for the workers",

@@ -141,7 +141,7 @@ public final class AzureProvider implements CloudProvider {
         String controller = !tls && !uploadEngine ? null : azure.msi().getUserAssignedIdentities()
                 .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY).principalId().toString();
         if (uploadEngine) {
-            new EngineUploads(azure, options).grantReader(cluster, controller);
+            new EngineUploads(azure, options).grantController(cluster, controller);
         }
         if (tls) {
             String workers = new WorkerIdentity(azure).ensure(cluster, options, tags).principalId().toString();
@@ -360,7 +360,7 @@ public final class AzureProvider implements CloudProvider {
         } finally {
             // Outside the group, so not deleted with it: revoked even when the group's delete failed.
             if (engineArtifact(options).isEmpty()) {
-                new EngineUploads(azure, options).revokeReader(cluster);   // the cache itself stays for other clusters
+                new EngineUploads(azure, options).revokeController(cluster);   // the cache itself stays for other clusters
             }
         }
     }
@@ -390,6 +390,9 @@ public final class AzureProvider implements CloudProvider {
      * The engine the nodes download when the user gave none: for the scheduler this process's own
      * engine, published to the engine cache ({@link EngineUploads}); for workers the scheduler's
      * version (its {@link EngineUploads#ENGINE_TAG}), so every node of a cluster runs the same engine.
+     * Running as the cluster's controller identity (the in-cluster controller: its token's object id is
+     * that identity's principal), the URL is a user delegation SAS, signed without any account key;
+     * otherwise (the CLI) a service SAS signed with the account key.
      */
     private EngineArtifact uploadedEngine(ClusterContext cluster, AzureOptions options, AzureClients azure, NodeRole role) {
         EngineUploads uploads = new EngineUploads(azure, options);
@@ -403,7 +406,9 @@ public final class AzureProvider implements CloudProvider {
             throw new ProvisionException("cluster " + cluster.name() + " has no scheduler VM to take the engine version"
                     + " from");
         }
-        return uploads.artifact(sha);
+        boolean controller = new ControllerIdentity(azure).principalId(cluster).equalsIgnoreCase(
+                String.valueOf(azure.caller().objectId()));
+        return controller ? uploads.delegatedArtifact(sha) : uploads.artifact(sha);
     }
 
     /**

@@ -92,6 +92,16 @@ final class ControllerIdentity {
         return identity.clientId().toString();
     }
 
+    /**
+     * The identity's principal (object) id, which its tokens carry as {@code oid}: how a process
+     * tells that it runs as this cluster's controller.
+     */
+    String principalId(ClusterContext cluster) {
+        IdentityInner identity = azure.msi().getUserAssignedIdentities().getByResourceGroup(AzureNames.group(cluster),
+                AzureNames.CONTROLLER_IDENTITY);
+        return identity.principalId().toString();
+    }
+
     static String id(AzureOptions options, ClusterContext cluster) {
         return AzureNames.groupId(options.subscription(), AzureNames.group(cluster))
                 + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + AzureNames.CONTROLLER_IDENTITY;

@@ -1,8 +1,6 @@
 package dev.jcloud.providers.azure;
 
 import com.azure.core.management.exception.ManagementException;
-import com.azure.resourcemanager.authorization.models.PrincipalType;
-import com.azure.resourcemanager.authorization.models.RoleAssignmentCreateParameters;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
 import com.azure.resourcemanager.storage.fluent.models.BlobContainerInner;
 import com.azure.resourcemanager.storage.fluent.models.StorageAccountInner;
@@ -14,6 +12,10 @@ import com.azure.resourcemanager.storage.models.SkuName;
 import com.azure.resourcemanager.storage.models.StorageAccountCreateParameters;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobClientBuilder;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.models.ParallelTransferOptions;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
@@ -35,7 +37,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +50,17 @@ import org.slf4j.LoggerFactory;
  * <p>The account lives in its own resource group {@code jcloud-engines-<location>}, tagged
  * {@value #SHARED_TAG} and never with a cluster id: cluster teardown deletes only the cluster's group
  * and {@code cluster gc} selects groups by cluster id, so neither deletes the cache. Public blob
- * access is off, HTTPS only, TLS 1.2 at least. The SAS is signed locally with the account key, which
- * this process reads through Resource Manager ({@code listKeys}) and never puts anywhere: boot
- * scripts carry only the SAS URL. Workers started later get the scheduler's engine version, found on
- * the scheduler VM's {@link #ENGINE_TAG} tag, never the version of whoever scales; the in-cluster
- * controller signs their URLs the same way, for which it gets {@link #READER_AND_DATA_ACCESS} on the
- * cache's account ({@link #grantReader}), removed again at {@code cluster down} ({@link #revokeReader}).
+ * access is off, HTTPS only, TLS 1.2 at least. Workers started later get the scheduler's engine
+ * version, found on the scheduler VM's {@link #ENGINE_TAG} tag, never the version of whoever scales.
+ *
+ * <p>Two signers. The CLI (the identity that created the account, usually without any data role) signs
+ * a service SAS with the account key, which it reads through Resource Manager ({@code listKeys}) and
+ * never puts anywhere: boot scripts carry only the SAS URL. The in-cluster controller never sees an
+ * account key: it holds only "Storage Blob Data Reader" on the container and "Storage Blob Delegator"
+ * on the account ({@link EngineCacheGrants}), gets a user delegation key with its own managed identity
+ * token and signs a user delegation SAS ({@link #delegatedArtifact}), which Azure honours only while
+ * that identity may read the blob. No cluster can overwrite or delete another cluster's engines, and
+ * nothing it obtained outlives its grants by more than the key's hour.
  */
 final class EngineUploads {
 
@@ -68,12 +74,6 @@ final class EngineUploads {
     /** Bundles above this size go up as 8 MiB blocks, 4 at a time; smaller ones in one Put Blob. */
     static final long SINGLE_UPLOAD_LIMIT = 32L << 20;
     static final long BLOCK_SIZE = 8L << 20;
-
-    /**
-     * Azure's built-in "Reader and Data Access" role: read the account and list its keys; it cannot
-     * create, delete or reconfigure accounts, nor regenerate keys.
-     */
-    static final String READER_AND_DATA_ACCESS = "c12c1c16-33a1-487b-954d-41c89c60f349";
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
 
@@ -105,63 +105,25 @@ final class EngineUploads {
         }
     }
 
-    /** The engine cache's storage account, as a resource id (the scope of the controller's grant). */
+    /** The engine cache's storage account, as a resource id. */
     static String accountId(String subscription, String location) {
         return AzureNames.groupId(subscription, group(location)) + "/providers/Microsoft.Storage/storageAccounts/"
                 + account(subscription, location);
     }
 
-    /** Role assignment names are GUIDs; one derived from scope and cluster finds the same one again. */
-    static String readerAssignmentName(String scope, String clusterId) {
-        return UUID.nameUUIDFromBytes(("jcloud-engine-reader:" + scope.toLowerCase(Locale.ROOT) + ":" + clusterId)
-                .getBytes(StandardCharsets.UTF_8)).toString();
-    }
-
     /**
-     * Creates the cache where missing and lets the cluster's controller identity sign engine URLs for
-     * the workers it starts later ({@link #READER_AND_DATA_ACCESS} on the cache's account only). The
-     * engine's integrity does not rest on this: the boot script checks the SHA-256 of what it downloads.
+     * Creates the cache where missing and lets the cluster's controller identity read the engines and
+     * sign user delegation URLs for them, for the workers it starts later ({@link EngineCacheGrants}).
+     * The engine's integrity does not rest on this: the boot script checks the SHA-256 of what it downloads.
      */
-    void grantReader(ClusterContext cluster, String controllerPrincipal) {
+    void grantController(ClusterContext cluster, String controllerPrincipal) {
         ensureAccount();
-        String scope = accountId(options.subscription(), options.location());
-        try {
-            azure.authorization().getRoleAssignments().create(scope, readerAssignmentName(scope, cluster.id()),
-                    new RoleAssignmentCreateParameters()
-                            .withRoleDefinitionId("/subscriptions/" + options.subscription()
-                                    + "/providers/Microsoft.Authorization/roleDefinitions/" + READER_AND_DATA_ACCESS)
-                            .withPrincipalId(controllerPrincipal)
-                            .withPrincipalType(PrincipalType.SERVICE_PRINCIPAL)
-                            .withDescription("jcloud cluster " + cluster.name() + ": its controller signs engine URLs"
-                                    + " for the workers it starts"));
-        } catch (ManagementException e) {
-            if (!Lro.codes(e).contains("RoleAssignmentExists")) {
-                throw e;
-            }
-        }
+        new EngineCacheGrants(azure, options).grant(cluster, controllerPrincipal);
     }
 
-    /**
-     * Removes the controller's grant (it lies outside the cluster's group, so deleting the group does
-     * not). An identity that may not (the controller itself, at idle teardown) leaves it, naming it.
-     */
-    void revokeReader(ClusterContext cluster) {
-        String scope = accountId(options.subscription(), options.location());
-        String name = readerAssignmentName(scope, cluster.id());
-        try {
-            azure.authorization().getRoleAssignments().delete(scope, name);
-        } catch (ManagementException e) {
-            if (Lro.notFound(e)) {
-                return;
-            }
-            if (!Lro.codes(e).contains("AuthorizationFailed")) {
-                throw e;
-            }
-            LOG.warn("{}: may not remove role assignment {} on the engine cache {} ({}): its identity is deleted with the"
-                    + " cluster, so it grants nothing; 'az role assignment delete --ids {}/providers/"
-                    + "Microsoft.Authorization/roleAssignments/{}' removes it", cluster.name(), name, scope,
-                    Lro.describe(e), scope, name);
-        }
+    /** Removes the controller's grants: they lie outside the cluster's group, so deleting the group does not. */
+    void revokeController(ClusterContext cluster) {
+        new EngineCacheGrants(azure, options).revoke(cluster);
     }
 
     static String blob(String sha256) {
@@ -185,7 +147,7 @@ final class EngineUploads {
         return artifact(account, blob, bundle.sha256());
     }
 
-    /** A fresh URL for an engine version uploaded earlier; fails when it is gone. */
+    /** A fresh URL for an engine version uploaded earlier, signed with the account key; fails when it is gone. */
     EngineArtifact artifact(String sha256) {
         String name = account(options.subscription(), options.location());
         StorageAccountInner account = Lro.orNull(() -> azure.storage().getStorageAccounts()
@@ -202,12 +164,47 @@ final class EngineUploads {
         return artifact(account, blob, sha256);
     }
 
+    /**
+     * A fresh URL for an engine version uploaded earlier, signed as the in-cluster controller: a user
+     * delegation SAS (read, that one blob, {@link #URL_LIFETIME}, HTTPS only) with a user delegation key
+     * obtained with this process's own token. No Resource Manager call and no account key: the blob
+     * endpoint follows from the account's name. Fails when the engine is gone or the identity may not.
+     */
+    EngineArtifact delegatedArtifact(String sha256) {
+        String name = account(options.subscription(), options.location());
+        BlobServiceClient service = new BlobServiceClientBuilder().endpoint(azure.blobEndpoint().apply(name))
+                .credential(azure.credential()).httpClient(azure.http()).addPolicy(new ContentLengthPolicy())
+                .buildClient();
+        BlobClient blob = service.getBlobContainerClient(CONTAINER).getBlobClient(blob(sha256));
+        try {
+            if (!blob.exists()) {
+                throw new ProvisionException("the cluster's engine " + name + "/" + CONTAINER + "/" + blob(sha256)
+                        + " is gone: run 'jcloud cluster up' with the same jcloud version to upload it again");
+            }
+            OffsetDateTime now = OffsetDateTime.now();
+            UserDelegationKey key = service.getUserDelegationKey(now.minus(CLOCK_SKEW), now.plus(URL_LIFETIME));
+            String sas = blob.generateUserDelegationSas(sasValues(now), key);
+            return EngineArtifact.of(URI.create(blob.getBlobUrl() + "?" + sas), sha256);
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 403) {
+                throw new ProvisionException("this identity may not read the engine cache " + name + "/" + CONTAINER
+                        + " or get a user delegation key for it (" + e.getErrorCode() + "): the controller's grants"
+                        + " (Storage Blob Data Reader on the container, Storage Blob Delegator on the account) are missing"
+                        + " or not propagated yet; 'jcloud cluster up' of this cluster makes them", e);
+            }
+            throw e;
+        }
+    }
+
     private static EngineArtifact artifact(StorageAccountInner account, BlobClient blob, String sha256) {
-        OffsetDateTime now = OffsetDateTime.now();
-        String sas = blob.generateSas(new BlobServiceSasSignatureValues(now.plus(URL_LIFETIME),
-                new BlobSasPermission().setReadPermission(true)).setStartTime(now.minus(CLOCK_SKEW))
-                .setProtocol(SasProtocol.HTTPS_ONLY));
+        String sas = blob.generateSas(sasValues(OffsetDateTime.now()));
         return EngineArtifact.of(URI.create(blob.getBlobUrl() + "?" + sas), sha256);
+    }
+
+    /** Read only, {@link #URL_LIFETIME} from a little in the past, HTTPS only: for both kinds of SAS. */
+    private static BlobServiceSasSignatureValues sasValues(OffsetDateTime now) {
+        return new BlobServiceSasSignatureValues(now.plus(URL_LIFETIME), new BlobSasPermission().setReadPermission(true))
+                .setStartTime(now.minus(CLOCK_SKEW)).setProtocol(SasProtocol.HTTPS_ONLY);
     }
 
     private BlobClient blobClient(StorageAccountInner account, String sha256) {

@@ -84,6 +84,11 @@ final class ArmState {
     static final String STORAGE_TYPE = "Microsoft.Storage/storageAccounts";
     /** Each storage account's two keys by lower-case name. */
     final Map<String, List<String>> storageKeys = new HashMap<>();
+    /**
+     * The user delegation keys handed out (Get User Delegation Key), by signed object id, start, expiry
+     * and version: the fake recomputes user delegation SAS signatures with them.
+     */
+    final Map<String, String> delegationKeys = new HashMap<>();
     /** Blob containers by lower-case {@code account/container}: their public access level. */
     final Map<String, ObjectNode> containers = new LinkedHashMap<>();
     /** Committed blobs by lower-case {@code account/container} then blob name. */
@@ -842,6 +847,113 @@ final class ArmState {
             rp.set("description", p.get("description"));
         }
         return r;
+    }
+
+    // ---- Azure RBAC: the built-in roles this fake knows, and what they allow ----
+
+    static final String OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
+    static final String CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f3382dd24c";
+    static final String READER = "acdd72a7-3c35-4f9d-85b0-ca0d8e8b9fce";
+    static final String READER_AND_DATA_ACCESS = "c12c1c16-33a1-487b-954d-41c89c60f349";
+    static final String BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+    static final String BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    static final String BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a";
+    static final String GENERATE_KEY = "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action";
+
+    /**
+     * Whether a built-in role allows a control-plane action ({@code Microsoft.Storage/storageAccounts/listKeys/action},
+     * {@code .../read}...), from the roles' published Actions: Owner everything, Contributor all but
+     * granting, Reader reads, Reader and Data Access account reads and listKeys, the blob data roles
+     * container reads and the user delegation key, Storage Blob Delegator only the key.
+     */
+    static boolean roleAllows(String role, String action) {
+        String a = action.toLowerCase(Locale.ROOT);
+        String key = GENERATE_KEY.toLowerCase(Locale.ROOT);
+        return switch (role) {
+            case OWNER -> true;
+            case CONTRIBUTOR -> !(a.startsWith("microsoft.authorization/") && (a.endsWith("/write") || a.endsWith("/delete")));
+            case READER -> a.endsWith("/read");
+            case READER_AND_DATA_ACCESS -> a.equals("microsoft.storage/storageaccounts/listkeys/action")
+                    || a.equals("microsoft.storage/storageaccounts/read");
+            case BLOB_DATA_READER -> a.equals("microsoft.storage/storageaccounts/blobservices/containers/read") || a.equals(key);
+            case BLOB_DATA_CONTRIBUTOR -> a.startsWith("microsoft.storage/storageaccounts/blobservices/containers/")
+                    || a.equals(key);
+            case BLOB_DELEGATOR -> a.equals(key);
+            default -> false;
+        };
+    }
+
+    /** Whether a built-in role allows reading (or writing) blob data: only the blob data roles do, not Owner. */
+    static boolean roleAllowsData(String role, boolean write) {
+        return role.equals(BLOB_DATA_CONTRIBUTOR) || !write && role.equals(BLOB_DATA_READER);
+    }
+
+    /** The roles (definition GUIDs) {@code principal} holds at {@code target} or at a scope above it. */
+    List<String> rolesOn(String principal, String target) {
+        List<String> out = new ArrayList<>();
+        String t = key(target);
+        for (ObjectNode r : resources.values()) {
+            JsonNode p = r.path("properties");
+            String scope = key(p.path("scope").asText("-"));
+            if ("Microsoft.Authorization/roleAssignments".equals(r.path("type").asText())
+                    && p.path("principalId").asText().equalsIgnoreCase(principal)
+                    && (t.equals(scope) || t.startsWith(scope + "/"))) {
+                String role = p.path("roleDefinitionId").asText();
+                out.add(role.substring(role.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT));
+            }
+        }
+        return out;
+    }
+
+    /** The action a Resource Manager request asks for, as role definitions name it. */
+    static String action(String method, List<String> s) {
+        String verb = switch (method) {
+            case "GET", "HEAD" -> "read";
+            case "DELETE" -> "delete";
+            case "POST" -> "action";
+            default -> "write";
+        };
+        int p = -1;
+        for (int i = 0; i < s.size(); i++) {
+            if (s.get(i).equalsIgnoreCase("providers")) {
+                p = i;
+            }
+        }
+        if (p < 0 || p + 1 >= s.size()) {
+            return "Microsoft.Resources/subscriptions/resourceGroups/" + verb;
+        }
+        StringBuilder type = new StringBuilder(s.get(p + 1));
+        for (int i = p + 2; i < s.size(); i += 2) {
+            if (i + 1 >= s.size() && method.equals("POST") && i > p + 2) {
+                return type + "/" + s.get(i) + "/action";
+            }
+            type.append('/').append(s.get(i));
+        }
+        return type + "/" + verb;
+    }
+
+    /** A storage account's resource id, or null. */
+    String storageAccountId(String account) {
+        for (ObjectNode r : resources.values()) {
+            if (STORAGE_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equals(account)) {
+                return r.get("id").asText();
+            }
+        }
+        return null;
+    }
+
+    /** A resource or a blob container (its ARM id) that a role assignment may be scoped to, or null. */
+    ObjectNode scope(String id) {
+        ObjectNode r = get(id);
+        if (r != null) {
+            return r;
+        }
+        for (ObjectNode c : containers.values()) {
+            if (key(c.path("id").asText()).equals(key(id))) {
+                return c;
+            }
+        }
+        return null;
     }
 
     // ---- helpers ----

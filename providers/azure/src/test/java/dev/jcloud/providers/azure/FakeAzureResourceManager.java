@@ -58,6 +58,12 @@ import reactor.core.publisher.Mono;
  * a list accepts only with a {@code $filter}. Failures can be injected ({@link #fail}), synchronous
  * (an error answer to the request) or asynchronous (the operation ends {@code Failed}).
  *
+ * <p>Tokens stand for principals: the test's own credential for a subscription Owner, others
+ * ({@link #clientsAs}, or a managed identity's through the fake IMDS) for principals that may do only
+ * what their role assignments allow at the request's scope or above ({@link ArmState#roleAllows});
+ * otherwise 403 {@code AuthorizationFailed}. The storage accounts' blob endpoints serve blobs and user
+ * delegation keys, and check service and user delegation SAS signatures ({@link #blob}).
+ *
  * <p>It boots nothing: VMs have a power state and a serial log that tests set.
  */
 final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
@@ -68,6 +74,7 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     static final String TOKEN_SECRET = "FAKE-TOKEN-SIGNATURE-do-not-leak";
 
     private static final String VAULT_DOMAIN = ".vault.azure.net";
+    private static final String BLOB_DOMAIN = ".blob.core.windows.net";
     private static final Pattern TAG_FILTER = Pattern.compile(
             "tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
 
@@ -241,13 +248,31 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             }
             return Mono.just(new AccessToken(token, OffsetDateTime.now().plusHours(1)));
         };
+        return factory(credential);
+    }
+
+    /**
+     * SDK clients whose credential stands for another principal, as a managed identity's token does
+     * (the in-cluster controller's): Resource Manager and Blob storage let it do what its role
+     * assignments allow, no more.
+     */
+    AzureClients.Factory clientsAs(String principalId) {
+        String issued = fakeJwt(principalId);
+        synchronized (this) {
+            tokenPrincipals.put(issued, principalId);
+        }
+        return factory(request -> Mono.just(new AccessToken(issued, OffsetDateTime.now().plusHours(1))));
+    }
+
+    private AzureClients.Factory factory(TokenCredential credential) {
         // Key Vault's challenge names resource https://vault.azure.net; the fake's vaults answer on
         // 127.0.0.1, so the SDK's check that the vault's host lies under that domain is off here.
+        // Blob endpoints are path-style on this server (https://127.0.0.1:PORT/ACCOUNT/), as for Azurite.
         return AzureClients.factory(() -> credential,
                 () -> new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls.client())).build(),
                 Duration.ofMillis(5),
                 new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(2).setBaseDelay(Duration.ofMillis(5))
-                        .setMaxDelay(Duration.ofMillis(20))), false);
+                        .setMaxDelay(Duration.ofMillis(20))), false, account -> endpoint() + account + "/");
     }
 
     /** {@code http://127.0.0.1:PORT}: the fake instance metadata service, for {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}. */
@@ -339,6 +364,11 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         this.principalDelay = attempts;
     }
 
+    /** Removes a resource group and what is in it at once, as if deleted behind jcloud's back. */
+    synchronized void removeGroup(String name) {
+        state.removeGroup(ArmState.groupId(SUBSCRIPTION, name));
+    }
+
     /** Stops a VM as a guest shutdown would: it stays, in power state {@code stopped}. */
     synchronized void stopVm(String group, String name) {
         ObjectNode vm = state.get(ArmState.resourceId(SUBSCRIPTION, group, "Microsoft.Compute/virtualMachines", name));
@@ -374,6 +404,9 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
                     .toLowerCase(Locale.ROOT);
             if (host.endsWith(VAULT_DOMAIN)) {
                 path = "/kv/" + host.substring(0, host.length() - VAULT_DOMAIN.length()) + path;
+            }
+            if (host.endsWith(BLOB_DOMAIN)) {   // https://ACCOUNT.blob.core.windows.net/...: the same as path-style
+                path = "/" + host.substring(0, host.length() - BLOB_DOMAIN.length()) + path;
             }
             synchronized (this) {
                 String authorization = ex.getRequestHeaders().getFirst("Authorization");
@@ -443,9 +476,25 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             r.contentType = "text/plain; charset=utf-8";
             return r;
         }
-        if (authorization == null || !authorization.equals("Bearer " + token)) {
+        String principal = authorization == null || !authorization.startsWith("Bearer ") ? null
+                : tokenPrincipals.get(authorization.substring("Bearer ".length()));
+        if (principal == null) {
             throw new ArmState.ArmError(401, authorization == null ? "AuthenticationFailed" : "InvalidAuthenticationToken",
                     "Authentication failed. The 'Authorization' header is missing or invalid.");
+        }
+        // The test's own identity stands for a subscription Owner; any other principal (a managed identity)
+        // may do what its role assignments allow at the request's scope or above. Polls are not authorized.
+        boolean poll = s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults") || s.size() == 8
+                && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations");
+        if (!principal.equals(callerObjectId) && !poll) {
+            String action = ArmState.action(method, s);
+            String target = "/" + String.join("/", s);
+            if (state.rolesOn(principal, target).stream().noneMatch(r -> ArmState.roleAllows(r, action))) {
+                throw new ArmState.ArmError(403, "AuthorizationFailed", "The client '" + principal + "' with object id '"
+                        + principal + "' does not have authorization to perform action '" + action + "' over scope '"
+                        + target + "' or the scope is invalid. If access was recently granted, please refresh your"
+                        + " credentials.");
+            }
         }
         if (!query.containsKey("api-version")) {
             throw new ArmState.ArmError(400, "MissingApiVersionParameter",
@@ -467,6 +516,10 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             throw notFoundPath(path);
         }
         String sub = s.get(1);
+        if (s.size() > 9 && method.equals("GET") && s.get(s.size() - 1).equalsIgnoreCase("roleAssignments")
+                && s.get(s.size() - 2).equalsIgnoreCase("Microsoft.Authorization")) {
+            return listRoleAssignments("/" + String.join("/", s.subList(0, s.size() - 3)), query.get("$filter"));
+        }
         if (s.size() > 10 && s.get(s.size() - 2).equalsIgnoreCase("roleAssignments")
                 && s.get(s.size() - 3).equalsIgnoreCase("Microsoft.Authorization")) {
             // A role assignment scoped to a resource (e.g. a storage account) rather than to a group.
@@ -755,14 +808,14 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     }
 
     private Response resourceRoleAssignment(String method, String scope, String name, String body) {
-        if (state.get(scope) == null) {
+        if (state.scope(scope) == null) {
             throw new ArmState.ArmError(404, "ResourceNotFound", "The scope '" + scope + "' was not found.");
         }
         String id = scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
         ObjectNode existing = state.get(id);
         switch (method) {
             case "PUT" -> {
-                ObjectNode r = state.roleAssignmentAt(state.get(scope).get("id").asText(), name, parse(body), true);
+                ObjectNode r = state.roleAssignmentAt(state.scope(scope).get("id").asText(), name, parse(body), true);
                 state.resources.put(ArmState.key(r.get("id").asText()), r);
                 return Response.json(existing == null ? 201 : 200, r);
             }
@@ -782,6 +835,31 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
             }
             default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
+    }
+
+    /**
+     * Role Assignments - List For Scope: with {@code $filter=atScope()} those at the scope and above
+     * it, without a filter also those below it. One page.
+     */
+    private Response listRoleAssignments(String scope, String filter) {
+        if (state.scope(scope) == null) {
+            throw new ArmState.ArmError(404, "ResourceNotFound", "The scope '" + scope + "' was not found.");
+        }
+        if (filter != null && !filter.strip().equals("atScope()")) {
+            throw new ArmState.ArmError(400, "UnsupportedQuery", "this fake takes only $filter=atScope(): " + filter);
+        }
+        String at = ArmState.key(scope);
+        ArrayNode value = ArmState.JSON.createArrayNode();
+        for (ObjectNode r : state.resources.values()) {
+            String rs = ArmState.key(r.path("properties").path("scope").asText("-"));
+            if ("Microsoft.Authorization/roleAssignments".equals(r.path("type").asText())
+                    && (at.equals(rs) || at.startsWith(rs + "/") || filter == null && rs.startsWith(at + "/"))) {
+                value.add(r.deepCopy());
+            }
+        }
+        ObjectNode out = ArmState.JSON.createObjectNode();
+        out.set("value", value);
+        return Response.json(200, out);
     }
 
     /** Role assignments (as stored) whose scope is {@code scope} or lies under it. */
@@ -911,26 +989,51 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     }
 
     /**
-     * A blob endpoint: Put Blob, Put Block, Put Block List, Get Blob Properties (HEAD) and Get Blob.
-     * A request is authorized by a SAS in its query (checked: validity window, HTTPS, read permission
-     * for reads, and the signature recomputed with the account key through the SDK's own SAS
-     * generator) or by a Shared Key {@code Authorization} header naming the account (whose HMAC this
-     * fake does not recompute). Private containers only: no anonymous reads.
+     * A blob endpoint: Get User Delegation Key, Put Blob, Put Block, Put Block List, Get Blob
+     * Properties (HEAD) and Get Blob. A blob request is authorized by a SAS in its query: a service SAS
+     * (checked: validity window, read permission for reads, and the signature recomputed with the account
+     * key through the SDK's own SAS generator) or a user delegation SAS ({@link #delegationSasRefusal}:
+     * the signature recomputed here with the delegation key this fake handed out, the signer's data role
+     * checked at the time of the request); or by a bearer token whose principal holds a blob data role
+     * on the container or above; or by a Shared Key {@code Authorization} header naming the account
+     * (whose HMAC this fake does not recompute). Private containers only: no anonymous reads.
      */
     private Response blob(String method, String path, Map<String, String> query, byte[] body,
                           com.sun.net.httpserver.Headers headers) {
         List<String> s = segments(path);
         String account = s.get(0);
+        if (s.size() == 1 && "service".equals(query.get("restype")) && "userdelegationkey".equals(query.get("comp"))) {
+            return userDelegationKey(account, method, new String(body, StandardCharsets.UTF_8), headers);
+        }
         if (s.size() < 3) {
             return storageError(400, "InvalidUri", "The requested URI does not represent any resource on the server.");
         }
         String container = account + "/" + s.get(1).toLowerCase(Locale.ROOT);
         String name = String.join("/", s.subList(2, s.size()));
         String authorization = headers.getFirst("Authorization");
-        if (query.containsKey("sig")) {
+        boolean write = !method.equals("GET") && !method.equals("HEAD");
+        if (query.containsKey("sig") && query.containsKey("skoid")) {
+            String refusal = delegationSasRefusal(account, s.get(1), name, method, query);
+            if (refusal != null) {
+                return storageError(403, "AuthenticationFailed", refusal);
+            }
+            if (!dataAllowed(query.get("skoid"), account, s.get(1), write)) {   // what the signer may do, now
+                return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform"
+                        + " this operation using this permission.");
+            }
+        } else if (query.containsKey("sig")) {
             String refusal = sasRefusal(account, s.get(1), name, method, query);
             if (refusal != null) {
                 return storageError(403, "AuthenticationFailed", refusal);
+            }
+        } else if (authorization != null && authorization.startsWith("Bearer ")) {
+            String principal = tokenPrincipals.get(authorization.substring("Bearer ".length()));
+            if (principal == null) {
+                return storageError(401, "InvalidAuthenticationInfo", "Server failed to authenticate the request.");
+            }
+            if (!dataAllowed(principal, account, s.get(1), write)) {
+                return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform"
+                        + " this operation using this permission.");
             }
         } else if (authorization == null || !authorization.startsWith("SharedKey " + account + ":")) {
             return storageError(authorization == null ? 404 : 403, authorization == null ? "ResourceNotFound"
@@ -1040,6 +1143,112 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
                 .buildClient().generateSas(values)).get("sig");
         return expected.equals(q.get("sig")) ? null
                 : "Signature did not match. String to sign used was r\n...";
+    }
+
+    /** Whether {@code principal} holds a blob data role (reading, or writing) on the container or a scope above it. */
+    private boolean dataAllowed(String principal, String account, String container, boolean write) {
+        String accountId = state.storageAccountId(account);
+        return accountId != null && state.rolesOn(principal, accountId + "/blobServices/default/containers/"
+                + container.toLowerCase(Locale.ROOT) + "/blobs").stream().anyMatch(r -> ArmState.roleAllowsData(r, write));
+    }
+
+    /**
+     * Get User Delegation Key ({@code POST /?restype=service&comp=userdelegationkey}, body
+     * {@code <KeyInfo><Start/><Expiry/></KeyInfo>}): only with a bearer token whose principal may
+     * {@code generateUserDelegationKey} on the account or above (the caller stands for an Owner);
+     * expiry at most seven days ahead. The key is remembered to check the SAS signed with it.
+     */
+    private Response userDelegationKey(String account, String method, String body, com.sun.net.httpserver.Headers headers) {
+        if (!method.equals("POST")) {
+            return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
+        }
+        String authorization = headers.getFirst("Authorization");
+        String principal = authorization == null || !authorization.startsWith("Bearer ") ? null
+                : tokenPrincipals.get(authorization.substring("Bearer ".length()));
+        if (principal == null) {
+            return storageError(403, "AuthenticationFailed", "Server failed to authenticate the request: only a bearer"
+                    + " token may get a user delegation key.");
+        }
+        String accountId = state.storageAccountId(account);
+        if (!principal.equals(callerObjectId) && state.rolesOn(principal, accountId + "/blobServices/default").stream()
+                .noneMatch(r -> ArmState.roleAllows(r, ArmState.GENERATE_KEY))) {
+            return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this"
+                    + " operation using this permission.");
+        }
+        Matcher start = Pattern.compile("<Start>([^<]+)</Start>").matcher(body);
+        Matcher expiry = Pattern.compile("<Expiry>([^<]+)</Expiry>").matcher(body);
+        if (!expiry.find()) {
+            return storageError(400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
+        }
+        Instant now = Instant.now();
+        Instant from = (start.find() ? Instant.parse(start.group(1)) : now).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant to = Instant.parse(expiry.group(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        if (!to.isAfter(now) || !to.isAfter(from) || to.isAfter(now.plus(Duration.ofDays(7)))) {
+            return storageError(400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in"
+                    + " the request URI is invalid: the expiry must lie in the next seven days, after the start.");
+        }
+        String version = String.valueOf(headers.getFirst("x-ms-version"));
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        String value = Base64.getEncoder().encodeToString(secret);
+        state.delegationKeys.put(delegationKeyId(principal, from.toString(), to.toString(), version), value);
+        Response r = new Response(200, "<?xml version=\"1.0\" encoding=\"utf-8\"?><UserDelegationKey><SignedOid>"
+                + principal + "</SignedOid><SignedTid>" + state.tenant + "</SignedTid><SignedStart>" + from
+                + "</SignedStart><SignedExpiry>" + to + "</SignedExpiry><SignedService>b</SignedService><SignedVersion>"
+                + version + "</SignedVersion><Value>" + value + "</Value></UserDelegationKey>");
+        r.contentType = "application/xml";
+        return r;
+    }
+
+    private static String delegationKeyId(String oid, String start, String expiry, String version) {
+        return oid.toLowerCase(Locale.ROOT) + "|" + Instant.parse(start) + "|" + Instant.parse(expiry) + "|" + version;
+    }
+
+    /**
+     * Why a user delegation SAS does not authorize this request, or null when it does: fields, validity
+     * window (the SAS's and the key's), permission, a key this fake handed out to that object id, and
+     * the signature: HMAC-SHA256 with the key over the string-to-sign of service versions 2020-12-06
+     * and later (the field order of the SDK's BlobSasImplUtil and of "Create a user delegation SAS").
+     */
+    private String delegationSasRefusal(String account, String container, String blob, String method,
+                                        Map<String, String> q) {
+        for (String f : List.of("sv", "sr", "sp", "se", "skoid", "sktid", "skt", "ske", "sks", "skv", "sig")) {
+            if (q.get(f) == null) {
+                return "Signature fields not well formed: " + f + " is missing.";
+            }
+        }
+        if (!"b".equals(q.get("sr")) || q.get("sv").compareTo("2020-12-06") < 0) {
+            return "Signature fields not well formed (this fake takes blob SAS of version 2020-12-06 and later).";
+        }
+        Instant now = Instant.now();
+        Instant start = q.get("st") == null ? null : Instant.parse(q.get("st"));
+        Instant expiry = Instant.parse(q.get("se"));
+        if (start != null && now.isBefore(start) || !now.isBefore(expiry) || !now.isBefore(Instant.parse(q.get("ske")))) {
+            return "Signed expiry time [" + q.get("se") + "] must be after signed start time and the current time.";
+        }
+        boolean read = method.equals("GET") || method.equals("HEAD");
+        if (!q.get("sp").contains(read ? "r" : "w")) {
+            return "This request is not authorized to perform this operation using this permission.";
+        }
+        String key = state.delegationKeys.get(delegationKeyId(q.get("skoid"), q.get("skt"), q.get("ske"), q.get("skv")));
+        if (key == null || !q.get("sktid").equals(state.tenant) || !"b".equals(q.get("sks"))) {
+            return "The user delegation key named by skoid/skt/ske/skv was not issued by this account.";
+        }
+        String stringToSign = String.join("\n", q.get("sp"), q.getOrDefault("st", ""), q.get("se"),
+                "/blob/" + account + "/" + container + "/" + blob, q.get("skoid"), q.get("sktid"), q.get("skt"),
+                q.get("ske"), q.get("sks"), q.get("skv"), q.getOrDefault("saoid", ""), q.getOrDefault("suoid", ""),
+                q.getOrDefault("scid", ""), q.getOrDefault("sip", ""), q.getOrDefault("spr", ""), q.get("sv"), q.get("sr"),
+                "", q.getOrDefault("ses", ""), q.getOrDefault("rscc", ""), q.getOrDefault("rscd", ""),
+                q.getOrDefault("rsce", ""), q.getOrDefault("rscl", ""), q.getOrDefault("rsct", ""));
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(key), "HmacSHA256"));
+            String expected = Base64.getEncoder().encodeToString(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
+            return expected.equals(q.get("sig")) ? null : "Signature did not match. String to sign used was "
+                    + stringToSign.replace("\n", "\\n");
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static Response storageError(int status, String code, String message) {

@@ -127,7 +127,7 @@ class BootMetadataTest {
         values.put("instance/attributes/" + BootMetadata.BOOT_SCRIPT_KEY, "#!/bin/bash\nexit 3\n");
 
         Result r = run(List.of("bash", write("startup", BootMetadata.STARTUP_SCRIPT).toString()),
-                Map.of("JCLOUD_FAILURE_GRACE", "1"));
+                Map.of("JCLOUD_FAILURE_GRACE", "5"));   // long enough that a loaded machine still reaches the wait
 
         assertThat(r.err).contains("failed with status 3; this instance deletes itself in");
         assertGone("c1-scheduler-ab12");
