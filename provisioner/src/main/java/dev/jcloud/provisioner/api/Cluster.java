@@ -28,9 +28,11 @@ public interface Cluster extends AutoCloseable {
     String dashboardAddress();
 
     /**
-     * The address that opens the dashboard in a browser, like Dask's {@code dashboard_link}: with
-     * TLS it carries the cluster's dashboard token (which signs the browser in), so treat it as a
-     * secret. Null when the dashboard is off.
+     * The address that opens the dashboard in a browser, like Dask's {@code dashboard_link}. With
+     * TLS it is {@code https://} with the scheduler's certificate (a browser must trust the
+     * cluster's {@code ca.pem}; {@code jcloud cluster dashboard NAME} forwards a loopback port
+     * instead) and carries the cluster's dashboard token, which signs the browser in: treat it as
+     * a secret. Null when the dashboard is off.
      */
     String dashboardLink();
 
