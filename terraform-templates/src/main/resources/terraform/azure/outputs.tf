@@ -21,6 +21,6 @@ output "resource_group" {
 }
 
 output "connect" {
-  description = "How a Java program uses the cluster."
-  value       = "try (Client client = Client.connect(\"${azurerm_public_ip.scheduler.ip_address}:${local.scheduler_port}\")) { ... }"
+  description = "How a Java program uses the cluster: members and clients authenticate with the join token (mutual TLS)."
+  value       = "try (Client client = Client.builder(\"${azurerm_public_ip.scheduler.ip_address}:${local.scheduler_port}\").joinToken(Path.of(\"join-token\")).connect()) { ... }  // join-token: a 0600 file holding the join token this cluster was applied with; or: jcloud join ${azurerm_public_ip.scheduler.ip_address}:${local.scheduler_port} --token-file join-token --out DIR"
 }

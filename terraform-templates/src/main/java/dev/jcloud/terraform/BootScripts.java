@@ -22,8 +22,8 @@ import java.util.function.Consumer;
  * while the scheduler restarts would keep costing money and do nothing.
  *
  * <p>The machines fetch the cluster's join token at boot with their own identity, from the secret
- * {@code main.tf} creates ({@link #awsJoinToken}, {@link #gcpJoinToken}), so the engine serves and
- * joins with mutual TLS; the scripts hold only the secret's name.
+ * {@code main.tf} creates ({@link #awsJoinToken}, {@link #gcpJoinToken}, {@link #azureJoinToken}),
+ * so the engine serves and joins with mutual TLS; the scripts hold only the secret's name.
  */
 final class BootScripts {
 
@@ -41,8 +41,10 @@ final class BootScripts {
     static final String GCP_SECRET_FILES = "dev.jcloud.providers.gcp.SecretFiles";
     /** The join token's file under the machine's secrets directory, and its secret's name after the prefix. */
     static final String JOIN_TOKEN_FILE = "join-token";
-    /** No join-token hook (Azure, until its boot script reads Key Vault). */
-    static final Consumer<BootScript.Builder> NO_JOIN_TOKEN = b -> { };
+    /** The engine's main that fetches an Azure cluster's Key Vault secrets with the VM's managed identity. */
+    static final String AZURE_KEY_VAULT_FILES = "dev.jcloud.providers.azure.KeyVaultFiles";
+    /** KeyVaultFiles' CLIENT_ID for the VM's only managed identity (the module's identity's id is not known at export). */
+    static final String AZURE_ONLY_IDENTITY = "-";
 
     private BootScripts() {
     }
@@ -73,6 +75,25 @@ final class BootScripts {
     static Consumer<BootScript.Builder> gcpJoinToken(FixedCluster cluster) {
         List<String> args = List.of("-", gcpSecretPrefix(cluster), JOIN_TOKEN_FILE);
         return b -> b.joinTokenFetcher(GCP_SECRET_FILES, args, JOIN_TOKEN_FILE);
+    }
+
+    /**
+     * {@code https://jcloud-<cluster id>.vault.azure.net/}: the Key Vault {@code main.tf} creates
+     * ({@code name = "jcloud-${var.cluster_id}"}), in Azure's public cloud.
+     */
+    static String azureVaultUrl(FixedCluster cluster) {
+        return "https://jcloud-" + cluster.clusterId() + ".vault.azure.net/";
+    }
+
+    /**
+     * An Azure machine reads secret {@code join-token} of the cluster's vault (the one {@code main.tf}
+     * creates, readable only by the machines' identity) with {@code KeyVaultFiles} from the engine
+     * bundle, as its only managed identity ({@code -}: the scheduler VM and the scale set carry the
+     * one user-assigned identity and no system-assigned one).
+     */
+    static Consumer<BootScript.Builder> azureJoinToken(FixedCluster cluster) {
+        List<String> args = List.of(AZURE_ONLY_IDENTITY, azureVaultUrl(cluster), JOIN_TOKEN_FILE);
+        return b -> b.joinTokenFetcher(AZURE_KEY_VAULT_FILES, args, JOIN_TOKEN_FILE);
     }
 
     static EngineCommand schedulerCommand() {

@@ -126,9 +126,11 @@ public final class TerraformExporter {
         values.put("scheduler_size", Hcl.string(spec.schedulerSize()));
         values.put("worker_size", Hcl.string(spec.workerSize()));
         values.put("spot", Boolean.toString(spec.spot()));
+        // The machines read the join token main.tf stores in Key Vault (AzureJoinTokenBootTest runs this).
+        Consumer<BootScript.Builder> token = BootScripts.azureJoinToken(spec.cluster());
         Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), BootScripts.NO_JOIN_TOKEN));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), BootScripts.NO_JOIN_TOKEN));
+        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
+        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
         return write("azure", values, extra, dir);
     }
 

@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -41,8 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The exported GCP module's boot scripts, run with bash as a machine would, against a local
  * metadata server and {@link FakeComputeEngine}'s Secret Manager holding the join token under the
  * id {@code main.tf} gives it: the real {@code SecretFiles} from the engine bundle finds the
- * project and the token through the metadata server, and a stand-in engine (an {@code EngineMain}
- * placed first in a bundle of this test's class path) reports what it got. Needs bash and curl.
+ * project and the token through the metadata server, and a stand-in engine ({@link StandInEngine})
+ * reports what it got. Needs bash and curl.
  */
 class GcpJoinTokenBootTest {
 
@@ -90,7 +89,7 @@ class GcpJoinTokenBootTest {
 
     @BeforeAll
     static void packStandInEngine() throws Exception {
-        bundle = standInBundle(shared);
+        bundle = StandInEngine.bundle(shared);
     }
 
     @AfterEach
@@ -168,53 +167,6 @@ class GcpJoinTokenBootTest {
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    }
-
-    /**
-     * This test's class path (it holds the real {@code SecretFiles} and its libraries) as an engine
-     * bundle, with a stand-in {@code EngineMain} first so that it wins over the engine's: it prints
-     * its arguments and, without printing the token, the file in {@code JCLOUD_JOIN_TOKEN_FILE},
-     * its permissions and the SHA-256 of its content.
-     */
-    private static EngineBundle standInBundle(Path dir) throws Exception {
-        Path src = dir.resolve("src/dev/jcloud/engine/process/EngineMain.java");
-        Files.createDirectories(src.getParent());
-        Files.writeString(src, """
-                package dev.jcloud.engine.process;
-
-                import java.nio.file.Files;
-                import java.nio.file.Path;
-                import java.nio.file.attribute.PosixFilePermissions;
-                import java.security.MessageDigest;
-                import java.util.HexFormat;
-
-                public class EngineMain {
-                    public static void main(String[] a) throws Exception {
-                        System.out.println("fake engine: " + String.join(" ", a));
-                        String f = System.getenv("JCLOUD_JOIN_TOKEN_FILE");
-                        if (f == null) {
-                            System.out.println("fake engine: no JCLOUD_JOIN_TOKEN_FILE");
-                            return;
-                        }
-                        Path p = Path.of(f);
-                        System.out.println("fake engine: token file " + f + " "
-                                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)) + " sha256="
-                                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))));
-                    }
-                }
-                """);
-        Path classes = Files.createDirectories(dir.resolve("stand-in"));
-        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
-        assertThat(javac).as("a JDK (not a JRE) runs the tests").isNotNull();
-        assertThat(javac.run(null, null, null, "--release", "17", "-d", classes.toString(), src.toString())).isZero();
-        List<Path> classPath = new ArrayList<>();
-        classPath.add(classes);
-        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (!e.isBlank() && Files.exists(Path.of(e))) {
-                classPath.add(Path.of(e).toAbsolutePath());
-            }
-        }
-        return EngineBundle.of(classPath, dir.resolve("bundles"));
     }
 
     private Path write(String name, String content) throws IOException {

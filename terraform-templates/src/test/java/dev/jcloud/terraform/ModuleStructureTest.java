@@ -176,6 +176,54 @@ class ModuleStructureTest {
     }
 
     @Test
+    void azureBootScriptsFetchTheJoinTokenMainTfStores() throws IOException {
+        AzureSpec spec = AzureSpec.of("iota", 2, ENGINE);
+        Path dir = export(spec);
+        String clusterId = spec.cluster().clusterId();
+        Map<String, String> main = resources(dir, "main.tf");
+        // The vault main.tf creates, with the cluster id Terraform substitutes ...
+        java.util.regex.Matcher vault = java.util.regex.Pattern.compile("name += \"([^\"]+)\"")
+                .matcher(main.get("resource azurerm_key_vault.cluster"));
+        assertThat(vault.find()).isTrue();
+        String vaultName = vault.group(1).replace("${var.cluster_id}", clusterId);
+        assertThat(vaultName).isEqualTo("jcloud-" + clusterId).hasSizeBetween(3, 24);
+        // ... and the secret in it ...
+        String secret = main.get("resource azurerm_key_vault_secret.join_token");
+        java.util.regex.Matcher name = java.util.regex.Pattern.compile("name += \"([^\"]+)\"").matcher(secret);
+        assertThat(name.find()).as(secret).isTrue();
+        assertThat(secret).contains("key_vault_id = azurerm_key_vault.cluster.id");
+        // ... are the ones the fetcher the boot scripts name reads (its own name rule, not a copy of it).
+        assertThat(dev.jcloud.providers.azure.KeyVaultFiles.secretName(BootScripts.JOIN_TOKEN_FILE)).isEqualTo(name.group(1))
+                .isEqualTo("join-token");
+        assertThat(BootScripts.azureVaultUrl(spec.cluster())).isEqualTo("https://" + vaultName + ".vault.azure.net/");
+        assertThat(BootScripts.AZURE_KEY_VAULT_FILES).isEqualTo(dev.jcloud.providers.azure.KeyVaultFiles.class.getName());
+        assertThat(BootScripts.AZURE_ONLY_IDENTITY).isEqualTo(dev.jcloud.providers.azure.KeyVaultFiles.ONLY_IDENTITY);
+        for (String script : List.of("boot/scheduler.sh", "boot/worker.sh")) {
+            assertThat(read(dir, script)).as(script).contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.jcloud.providers.azure.KeyVaultFiles'"
+                            + " '-' 'https://" + vaultName + ".vault.azure.net/' 'join-token' \"$JCLOUD_HOME/secrets\"")
+                    .contains("export JCLOUD_JOIN_TOKEN_FILE=").doesNotContain("aws ssm");
+        }
+        // The machines' identity may read that secret, and is the only identity both machine kinds carry
+        // (what '-' relies on: IMDS then answers for it without a client id).
+        String kv = main.get("resource azurerm_key_vault.cluster");
+        assertThat(kv).contains("object_id          = azurerm_user_assigned_identity.machines.principal_id",
+                "secret_permissions = [\"Get\"]");
+        for (String machine : List.of("resource azurerm_linux_virtual_machine.scheduler",
+                "resource azurerm_linux_virtual_machine_scale_set.workers")) {
+            assertThat(main.get(machine)).as(machine).contains("type         = \"UserAssigned\"",
+                    "identity_ids = [azurerm_user_assigned_identity.machines.id]", "azurerm_key_vault_secret.join_token")
+                    .doesNotContain("SystemAssigned");
+        }
+        // How to connect with the token: outputs and README, as for AWS and GCP.
+        String connect = HclBlocks.of(read(dir, "outputs.tf")).get("output connect");
+        assertThat(connect).contains(".joinToken(Path.of(", "jcloud join ", "--token-file", "--out");
+        assertThat(read(dir, "README.md")).contains("jcloud join SCHEDULER:8786 --token-file FILE --out DIR",
+                "Client.builder(address).joinToken(Path.of(FILE)).connect()", "dashboard token",
+                "az keyvault secret show --vault-name jcloud-<cluster_id> --name join-token")
+                .doesNotContain("does not fetch");
+    }
+
+    @Test
     void aNonEmptyDirectoryIsRefused() throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("taken"));
         Files.writeString(dir.resolve("main.tf"), "# mine");

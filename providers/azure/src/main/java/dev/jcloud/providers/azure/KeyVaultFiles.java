@@ -6,12 +6,15 @@ import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.security.keyvault.secrets.SecretClient;
 import com.azure.security.keyvault.secrets.SecretClientBuilder;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Run by the boot script on a cluster VM, before the engine: writes the cluster's Key Vault secrets
@@ -19,25 +22,77 @@ import java.util.List;
  * metadata service, IMDS). Usage: {@code KeyVaultFiles CLIENT_ID VAULT_URL NAME... DIR} writes secret
  * {@link ClusterVaults#secretName secretName(NAME)} of the vault at {@code VAULT_URL} to
  * {@code DIR/NAME}, asking IMDS for the token of the user-assigned identity {@code CLIENT_ID}.
- * Prints only names, never values.
+ * CLIENT_ID {@code -} ({@link #ONLY_IDENTITY}) means the machine's only managed identity: an
+ * exported Terraform module's identity is created by Terraform, so its client id is not known when
+ * the boot scripts are rendered. Prints only names, never values.
  *
  * <p>The token comes from azure-identity's {@code ManagedIdentityCredential}; where it asks follows
  * the SDK's conventions (IMDS at 169.254.169.254, or {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}).
+ * One more environment override, for tests (unset on a VM): {@value #KEY_VAULT_PORT_ENV}, the port
+ * Key Vault is reached on (the vault's host name stays, so the SDK's check of Key Vault's
+ * challenge against that name stays on).
  */
 public final class KeyVaultFiles {
+
+    /** The CLIENT_ID argument that means: the machine's only managed identity. */
+    public static final String ONLY_IDENTITY = "-";
+    /** The port of the vault's data plane instead of the URL's (tests). */
+    static final String KEY_VAULT_PORT_ENV = "JCLOUD_KEY_VAULT_PORT";
 
     private KeyVaultFiles() {
     }
 
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
-            System.err.println("usage: KeyVaultFiles CLIENT_ID VAULT_URL NAME... DIR");
+            System.err.println("usage: KeyVaultFiles CLIENT_ID|- VAULT_URL NAME... DIR");
             System.exit(2);
         }
-        TokenCredential identity = new ManagedIdentityCredentialBuilder().clientId(args[0]).build();
-        SecretClient vault = new SecretClientBuilder().vaultUrl(args[1]).credential(identity)
-                .httpClient(new JdkHttpClientBuilder().build()).addPolicy(new ContentLengthPolicy()).buildClient();
+        SecretClient vault = new SecretClientBuilder().vaultUrl(vaultUrl(args[1], System.getenv()))
+                .credential(identity(args[0])).httpClient(new JdkHttpClientBuilder().build())
+                .addPolicy(new ContentLengthPolicy()).buildClient();
         fetch(vault, List.of(args).subList(2, args.length - 1), Path.of(args[args.length - 1]));
+    }
+
+    /**
+     * The managed identity {@code clientId}, or with {@link #ONLY_IDENTITY} the machine's only one:
+     * IMDS is then asked without {@code client_id}, which Azure documents as optional unless the VM
+     * has several user-assigned identities ("client_id (Optional) ... Required, if your VM has
+     * multiple user-assigned managed identities", learn.microsoft.com/entra/identity/
+     * managed-identities-azure-resources/how-to-use-vm-token, "Get a token using HTTP"); a VM that
+     * also has a system-assigned identity would get that one instead, so the machines using
+     * {@code -} must carry exactly one user-assigned identity and no system-assigned one (as the
+     * exported Azure module's scheduler VM and scale set do).
+     */
+    static TokenCredential identity(String clientId) {
+        ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder();
+        if (!clientId.equals(ONLY_IDENTITY)) {
+            b.clientId(clientId);
+        }
+        return b.build();
+    }
+
+    /** {@code url}, on port {@value #KEY_VAULT_PORT_ENV} when that is set. */
+    static String vaultUrl(String url, Map<String, String> env) {
+        String port = env.getOrDefault(KEY_VAULT_PORT_ENV, "").strip();
+        if (port.isEmpty()) {
+            return url;
+        }
+        try {
+            URI u = new URI(url);
+            return new URI(u.getScheme(), u.getUserInfo(), u.getHost(), Integer.parseInt(port), u.getPath(), null, null)
+                    .toString();
+        } catch (URISyntaxException | NumberFormatException e) {
+            throw new IllegalArgumentException("cannot put port '" + port + "' into the vault URL " + url, e);
+        }
+    }
+
+    /**
+     * The Key Vault secret this fetcher reads for file {@code name} (dots as '-': secret names allow
+     * letters, digits and '-'): whoever stores the secret (the provider, an exported Terraform
+     * module) must use the same name.
+     */
+    public static String secretName(String name) {
+        return ClusterVaults.secretName(name);
     }
 
     /** Writes the secret of each name to {@code dir/name} (mode 0600). */
@@ -47,7 +102,7 @@ public final class KeyVaultFiles {
             if (name.contains("/") || name.startsWith(".")) {
                 throw new IllegalArgumentException("not a file name: " + name);
             }
-            String secret = ClusterVaults.secretName(name);
+            String secret = secretName(name);
             byte[] value = vault.getSecret(secret).getValue().getBytes(StandardCharsets.UTF_8);
             Path file = dir.resolve(name);
             Files.deleteIfExists(file);

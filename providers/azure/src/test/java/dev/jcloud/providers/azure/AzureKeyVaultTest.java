@@ -281,6 +281,71 @@ class AzureKeyVaultTest {
         assertThat(deniedLog).doesNotStartWith("exit 0").contains("does not have secrets get permission");
     }
 
+    /**
+     * CLIENT_ID {@code -} (what exported Terraform modules render): IMDS is asked without a client
+     * id and answers for the VM's only identity; on a VM with two identities it refuses, and the
+     * fetcher fails without writing anything.
+     */
+    @Test
+    void theFetcherWithoutAClientIdUsesTheMachinesOnlyIdentity() throws Exception {
+        ClusterContext c = cluster("rho");
+        provider.bootstrap(c);
+        String group = AzureNames.group(c);
+        String workerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-worker")
+                .clientId().toString();
+        String controllerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-controller")
+                .clientId().toString();
+        String host = "jcloud-" + c.id() + "-w.vault.azure.net";
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + host + "\n127.0.0.1 localhost\n");
+        Path trust = dir.resolve("trust.p12");
+        ARM.writeTrustStore(trust, "changeit");
+        Path out = dir.resolve("secrets");
+        ARM.imdsMachine(workerClient);
+
+        // The vault URL without a port, as a VM names it; the port comes from JCLOUD_KEY_VAULT_PORT.
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "-cp", System.getProperty("java.class.path"),
+                "-Djdk.net.hosts.file=" + hosts, "-Djavax.net.ssl.trustStore=" + trust,
+                "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12",
+                KeyVaultFiles.class.getName(), KeyVaultFiles.ONLY_IDENTITY, "https://" + host + "/",
+                "ca.pem", "worker-key.pem", out.toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
+        pb.environment().put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
+        pb.environment().put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("fetch.log").toFile());
+        String printed = run(pb, dir.resolve("fetch.log"));
+
+        assertThat(printed).startsWith("exit 0");
+        Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
+        for (String f : List.of("ca.pem", "worker-key.pem")) {
+            assertThat(out.resolve(f)).hasSameTextualContentAs(tls.resolve(f));
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f)))).isEqualTo("rw-------");
+        }
+        assertThat(ARM.imdsRequests()).isNotEmpty().allSatisfy(r -> assertThat(r).startsWith("client_id=null&"))
+                .contains("client_id=null&resource=https://vault.azure.net");
+
+        // A VM with two user-assigned identities must name one: IMDS refuses, nothing is written.
+        ARM.imdsMachine(workerClient, controllerClient);
+        Path again = dir.resolve("again");
+        List<String> command = new ArrayList<>(pb.command());
+        command.set(command.size() - 1, again.toString());
+        pb.command(command).redirectOutput(dir.resolve("two.log").toFile());
+        String two = run(pb, dir.resolve("two.log"));
+        // (msal4j cannot parse IMDS's error body, so the reason does not reach the log: the status does.)
+        assertThat(two).doesNotStartWith("exit 0").contains("MSI returned 400").doesNotContain("PRIVATE KEY");
+        assertThat(again.resolve("ca.pem")).doesNotExist();
+    }
+
+    @Test
+    void theVaultPortOverrideKeepsTheVaultsHostName() {
+        assertThat(KeyVaultFiles.vaultUrl("https://jcloud-abc.vault.azure.net/", Map.of()))
+                .isEqualTo("https://jcloud-abc.vault.azure.net/");
+        assertThat(KeyVaultFiles.vaultUrl("https://jcloud-abc.vault.azure.net/", Map.of("JCLOUD_KEY_VAULT_PORT", "8443")))
+                .isEqualTo("https://jcloud-abc.vault.azure.net:8443/");
+        assertThat(KeyVaultFiles.secretName("join-token")).isEqualTo("join-token");
+        assertThat(KeyVaultFiles.secretName("worker-key.pem")).isEqualTo("worker-key-pem");
+    }
+
     /** Runs the child JVM for at most two minutes: {@code exit N} and its output. */
     private static String run(ProcessBuilder pb, Path log) throws IOException, InterruptedException {
         Process p = pb.start();

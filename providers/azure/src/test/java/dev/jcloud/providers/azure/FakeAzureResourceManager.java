@@ -66,12 +66,12 @@ import reactor.core.publisher.Mono;
  *
  * <p>It boots nothing: VMs have a power state and a serial log that tests set.
  */
-final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+public final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
     /** The subscription tests use. */
     static final String SUBSCRIPTION = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
     /** A distinctive piece of the fake token: it must never show up in custom data, tags or messages. */
-    static final String TOKEN_SECRET = "FAKE-TOKEN-SIGNATURE-do-not-leak";
+    public static final String TOKEN_SECRET = "FAKE-TOKEN-SIGNATURE-do-not-leak";
 
     private static final String VAULT_DOMAIN = ".vault.azure.net";
     private static final String BLOB_DOMAIN = ".blob.core.windows.net";
@@ -86,6 +86,8 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     private final Map<String, String> tokenPrincipals = new HashMap<>();
     private final List<String> tokenScopes = new ArrayList<>();
     private final List<String> imdsRequests = new ArrayList<>();
+    /** The client ids of the user-assigned identities the VM asking IMDS carries (see {@link #imdsMachine}). */
+    private List<String> machineIdentities = List.of();
     private HttpServer imds;
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private HttpsServer server;
@@ -227,6 +229,7 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         tokenPrincipals.put(token, callerObjectId);
         tokenScopes.clear();
         imdsRequests.clear();
+        machineIdentities = List.of();
     }
 
     // ---- what tests use ----
@@ -276,12 +279,12 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
     }
 
     /** {@code http://127.0.0.1:PORT}: the fake instance metadata service, for {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}. */
-    String imdsEndpoint() {
+    public String imdsEndpoint() {
         return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + imds.getAddress().getPort();
     }
 
     /** The port of the HTTPS server (ARM and vault data planes). */
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
@@ -299,9 +302,48 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
         return List.copyOf(tokenScopes);
     }
 
-    /** The IMDS token requests, as {@code client_id=...&resource=...}. */
-    synchronized List<String> imdsRequests() {
+    /** The IMDS token requests, as {@code client_id=...&resource=...} ({@code client_id=null} when it named none). */
+    public synchronized List<String> imdsRequests() {
         return List.copyOf(imdsRequests);
+    }
+
+    /**
+     * The user-assigned identities (client ids) of the VM that asks IMDS, for token requests that
+     * name no {@code client_id}: IMDS then uses the VM's only identity, and refuses when it has
+     * none or several (this fake knows no system-assigned identities).
+     */
+    public synchronized void imdsMachine(String... clientIds) {
+        machineIdentities = List.of(clientIds);
+    }
+
+    /** Writes a PKCS12 trust store holding only this fake's certificate, for a child JVM. */
+    public void writeTrustStore(java.nio.file.Path file, String password) {
+        tls.writeTrustStore(file, password);
+    }
+
+    /**
+     * What an exported Terraform module creates for its join token, for tests in other modules:
+     * resource group {@code group} (location westeurope), user-assigned identity {@code identity} in
+     * it, and vault {@code vault} whose one access policy lets that identity get secrets, holding
+     * {@code secrets}. Returns the identity's client id.
+     */
+    public synchronized String keyVaultReadableBy(String group, String identity, String vault, Map<String, String> secrets) {
+        ObjectNode body = ArmState.JSON.createObjectNode().put("location", "westeurope");
+        state.putGroup(SUBSCRIPTION, group, body);
+        ObjectNode id = state.prepare(SUBSCRIPTION, group, "microsoft.managedidentity/userassignedidentities", identity, body);
+        state.resources.put(ArmState.key(id.get("id").asText()), id);
+        String principal = id.path("properties").path("principalId").asText();
+        ObjectNode v = body.deepCopy();
+        ObjectNode p = v.putObject("properties").put("tenantId", state.tenant);
+        p.putObject("sku").put("family", "A").put("name", "standard");
+        ObjectNode policy = p.putArray("accessPolicies").addObject().put("tenantId", state.tenant).put("objectId", principal);
+        policy.putObject("permissions").putArray("secrets").add("get");
+        ObjectNode created = state.prepare(SUBSCRIPTION, group, "microsoft.keyvault/vaults", vault, v);
+        state.resources.put(ArmState.key(created.get("id").asText()), created);
+        var stored = state.secrets.computeIfAbsent(vault.toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>());
+        secrets.forEach((name, value) -> stored.computeIfAbsent(name, k -> new LinkedHashMap<>())
+                .put(UUID.randomUUID().toString().replace("-", ""), value));
+        return id.path("properties").path("clientId").asText();
     }
 
     /** The latest value of a secret in a vault (deleted or not), or null. */
@@ -1436,16 +1478,24 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
                 return;
             }
             imdsRequests.add("client_id=" + q.get("client_id") + "&resource=" + q.get("resource"));
+            // Without client_id IMDS answers for the VM's only identity (Azure documents client_id as
+            // optional unless the VM has several user-assigned identities).
+            String clientId = q.containsKey("client_id") ? q.get("client_id")
+                    : machineIdentities.size() == 1 ? machineIdentities.get(0) : null;
             String principal = null;
             for (ObjectNode r : state.resources.values()) {
                 if ("Microsoft.ManagedIdentity/userAssignedIdentities".equals(r.path("type").asText())
-                        && r.path("properties").path("clientId").asText().equals(q.get("client_id"))) {
+                        && r.path("properties").path("clientId").asText().equals(clientId)) {
                     principal = r.path("properties").path("principalId").asText();
                 }
             }
             if (!"true".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Metadata"))) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Required metadata header not specified");
+            } else if (!q.containsKey("client_id") && machineIdentities.size() > 1) {
+                status = 400;
+                out.put("error", "invalid_request").put("error_description", "Multiple user assigned identities exist,"
+                        + " please specify the clientId / resourceId of the identity in the token request");
             } else if (!q.containsKey("api-version") || !q.containsKey("resource")) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Required query variable missing");
@@ -1457,7 +1507,7 @@ final class FakeAzureResourceManager implements BeforeAllCallback, AfterAllCallb
                 String issued = fakeJwt(principal);
                 tokenPrincipals.put(issued, principal);
                 long now = Instant.now().getEpochSecond();
-                out.put("access_token", issued).put("client_id", q.get("client_id")).put("expires_in", "86399")
+                out.put("access_token", issued).put("client_id", clientId).put("expires_in", "86399")
                         .put("expires_on", Long.toString(now + 86399)).put("ext_expires_in", "86399")
                         .put("not_before", Long.toString(now)).put("resource", q.get("resource"))
                         .put("token_type", "Bearer");
