@@ -3,7 +3,9 @@ package dev.jcloud.provisioner.boot;
 import static dev.jcloud.provisioner.boot.ShellQuote.quote;
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.engine.worker.WorkerServer;
 import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.NodeRole;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,9 +25,11 @@ import java.util.regex.Pattern;
  *       boot, if a provider asks for one: {@link Builder#engineDownloadHeader}) and refuses to start
  *       unless its SHA-256 matches, so the machine runs exactly the engine of the client;</li>
  *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter} and
- *       {@link Builder#joinTokenFetcher}), then {@code exec}s
- *       {@code java ... EngineMain <engine command>} so the engine's output is the machine's boot
- *       log (console output, {@code cloud-init-output.log}).</li>
+ *       {@link Builder#joinTokenFetcher}), then runs {@code java ... EngineMain <engine command>}
+ *       (its output is the machine's boot log: console output, {@code cloud-init-output.log});</li>
+ *   <li>starts a worker again when it exited at its memory limit, at most
+ *       {@value #MEMORY_RESTARTS} times (what Dask's nanny does), and otherwise powers the machine
+ *       off when the engine exits, so a machine without an engine stops costing money.</li>
  * </ol>
  *
  * <p>Every interpolated value is single-quoted with {@link ShellQuote}, so cluster names, tags
@@ -39,6 +43,8 @@ public final class BootScript {
 
     /** The engine's process entry point. */
     public static final String MAIN_CLASS = "dev.jcloud.engine.process.EngineMain";
+    /** How often a VM starts its worker again after it exited at its memory limit (Dask's nanny restarts it). */
+    static final int MEMORY_RESTARTS = 5;
     /** Prefix of an engine argument that names a file under the machine's {@code $JCLOUD_HOME}. */
     public static final String HOME = "$JCLOUD_HOME/";
     /**
@@ -244,6 +250,14 @@ public final class BootScript {
         // Not exec: when the engine exits (retired, idle timeout, death timeout, crash) the machine
         // powers off, and with shutdown behaviour "terminate"/"delete" stops billing. A stopped
         // engine on a running VM would bill forever.
+        boolean worker = command.role() == NodeRole.WORKER;
+        String indent = worker ? "  " : "";
+        if (worker) {
+            // The nanny of a VM: a worker past its memory limit exits with EXIT_MEMORY and is started
+            // again (its results are recomputed or fetched from peers), a bounded number of times;
+            // any other exit powers the machine off.
+            s.append("jcloud_restarts=0\nwhile :; do\n  status=0\n  ");
+        }
         s.append("java");
         for (String o : argv) {
             s.append(' ').append(quote(o));
@@ -252,9 +266,19 @@ public final class BootScript {
         List<String> args = command.arguments();
         for (int i = 0; i < args.size(); i++) {
             boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
-            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
+            s.append(" \\\n  ").append(indent).append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
         }
-        s.append(" || true\n");
+        if (worker) {
+            s.append(" || status=$?\n");
+            s.append("  if [ \"$status\" -eq ").append(WorkerServer.EXIT_MEMORY).append(" ] && [ \"$jcloud_restarts\" -lt ")
+                    .append(MEMORY_RESTARTS).append(" ]; then\n");
+            s.append("    jcloud_restarts=$((jcloud_restarts + 1))\n");
+            s.append("    jcloud_log \"the worker exited at its memory limit; starting it again ($jcloud_restarts of ")
+                    .append(MEMORY_RESTARTS).append(")\"\n");
+            s.append("    continue\n  fi\n  break\ndone\n");
+        } else {
+            s.append(" || true\n");
+        }
         s.append("jcloud_log \"the engine exited; powering the machine off\"\n");
         s.append("\"${JCLOUD_POWEROFF:-shutdown}\" -h now\n");
         return s.toString();

@@ -128,6 +128,27 @@ class BootScriptTest {
     }
 
     @Test
+    void aWorkerThatExitsAtItsMemoryLimitIsStartedAgainABoundedNumberOfTimes() throws Exception {
+        BootScript worker = BootScript.builder(EngineCommand.worker("10.0.0.1:8786"), jar(new byte[] {4})).build();
+
+        Result twice = runScriptExiting(worker, "3 3 0");
+        assertThat(twice.exit).as(twice.output).isZero();
+        assertThat(Files.readString(dir.resolve("runs")).strip()).isEqualTo("3");
+        assertThat(twice.output).contains("starting it again (1 of 5)").contains("starting it again (2 of 5)")
+                .contains("powering the machine off");
+        assertThat(dir.resolve("poweroff.argv")).exists();
+
+        Files.delete(dir.resolve("runs"));
+        Result always = runScriptExiting(worker, "3 3 3 3 3 3 3 3 3 3");
+        assertThat(Files.readString(dir.resolve("runs")).strip()).isEqualTo(Integer.toString(BootScript.MEMORY_RESTARTS + 1));
+        assertThat(always.output).contains("powering the machine off");
+
+        Files.delete(dir.resolve("runs"));
+        runScriptExiting(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4})).build(), "3 0");
+        assertThat(Files.readString(dir.resolve("runs")).strip()).as("a scheduler is not restarted").isEqualTo("1");
+    }
+
+    @Test
     void tarballEngineRunsWithItsLibDirectoryOnTheClassPath() throws Exception {
         Path staging = dir.resolve("staging/lib");
         Files.createDirectories(staging);
@@ -299,11 +320,22 @@ class BootScriptTest {
 
     /** Runs the whole script unprivileged, with a fake {@code java} that records its argv NUL-separated. */
     private Result runScript(BootScript script) throws Exception {
+        return runWithJava(script, "printf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
+                + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
+    }
+
+    /** Runs the script with a fake {@code java} whose n-th run exits with the n-th of {@code exits}; counts runs in {@code runs}. */
+    private Result runScriptExiting(BootScript script, String exits) throws Exception {
+        return runWithJava(script, "n=$(( $(cat \"$FAKE_OUT/runs\" 2>/dev/null || echo 0) + 1 ))\n"
+                + "echo \"$n\" > \"$FAKE_OUT/runs\"\nset -- " + exits + "\nexit \"${!n:-0}\"\n");
+    }
+
+    /** Runs the script unprivileged, with {@code javaBody} as the fake {@code java} and a recording poweroff. */
+    private Result runWithJava(BootScript script, String javaBody) throws Exception {
         Path bin = dir.resolve("bin");
         Files.createDirectories(bin);
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/bash\nprintf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
-                + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
+        Files.writeString(java, "#!/bin/bash\n" + javaBody);
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path poweroff = bin.resolve("poweroff");
         Files.writeString(poweroff, "#!/bin/bash\nprintf '%s ' \"$@\" > \"$FAKE_OUT/poweroff.argv\"\n");
@@ -325,11 +357,7 @@ class BootScriptTest {
      * and the SHA-256 of its content.
      */
     private Result runScriptWithTokenFetcher(BootScript script, String fetcherMain, String behaviour) throws Exception {
-        Path bin = dir.resolve("bin");
-        Files.createDirectories(bin);
-        Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/bash\n"
-                + "if [ \"$3\" = '" + fetcherMain + "' ]; then\n"
+        return runWithJava(script, "if [ \"$3\" = '" + fetcherMain + "' ]; then\n"
                 + "  printf '%s\\0' \"$@\" > \"$FAKE_OUT/fetcher.argv\"\n"
                 + "  case '" + behaviour + "' in\n"
                 + "    fail) echo 'fetcher: denied' >&2; exit 1 ;;\n"
@@ -340,17 +368,6 @@ class BootScriptTest {
                 + "fi\n"
                 + "f=\"${JCLOUD_JOIN_TOKEN_FILE:-}\"\n"
                 + "{ echo \"$f\"; stat -c '%a' \"$f\"; sha256sum < \"$f\" | cut -d' ' -f1; } > \"$FAKE_OUT/engine.token\"\n");
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path poweroff = bin.resolve("poweroff");
-        Files.writeString(poweroff, "#!/bin/bash\ntrue\n");
-        Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path file = dir.resolve("boot.sh");
-        Files.writeString(file, script.render(), StandardCharsets.UTF_8);
-        return run(List.of("bash", file.toString()), List.of(
-                "PATH=" + bin + ":" + System.getenv("PATH"),
-                "JCLOUD_HOME=" + dir.resolve("home"),
-                "JCLOUD_POWEROFF=" + poweroff,
-                "FAKE_OUT=" + dir));
     }
 
     private List<String> argv() throws IOException {
