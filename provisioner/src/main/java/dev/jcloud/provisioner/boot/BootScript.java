@@ -251,7 +251,6 @@ public final class BootScript {
         // powers off, and with shutdown behaviour "terminate"/"delete" stops billing. A stopped
         // engine on a running VM would bill forever.
         boolean worker = command.role() == NodeRole.WORKER;
-        String indent = worker ? "  " : "";
         if (worker) {
             // The nanny of a VM: a worker past its memory limit exits with EXIT_MEMORY and is started
             // again (its results are recomputed or fetched from peers), a bounded number of times;
@@ -266,7 +265,7 @@ public final class BootScript {
         List<String> args = command.arguments();
         for (int i = 0; i < args.size(); i++) {
             boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
-            s.append(" \\\n  ").append(indent).append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
+            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
         }
         if (worker) {
             s.append(" || status=$?\n");

@@ -163,9 +163,10 @@ public final class TransportSecurity {
 
     private static java.security.PrivateKey pkcs8(String pem, String algorithm)
             throws java.security.GeneralSecurityException {
-        String begin = "-----BEGIN PRIVATE KEY-----";
+        String type = "PRIVATE KEY";   // PKCS#8, what gRPC's Netty TLS reads too
+        String begin = "-----BEGIN " + type + "-----";
         int from = pem.indexOf(begin);
-        int to = pem.indexOf("-----END PRIVATE KEY-----");
+        int to = pem.indexOf("-----END " + type + "-----");
         if (from < 0 || to < from) {
             throw new java.security.spec.InvalidKeySpecException("not a PKCS#8 PEM private key");
         }
