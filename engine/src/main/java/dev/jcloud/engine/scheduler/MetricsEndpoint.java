@@ -120,23 +120,6 @@ final class MetricsEndpoint {
         };
     }
 
-    static MetricsEndpoint start(String host, int port) throws IOException {
-        return start(host, port, new PublishedGauges(), Settings.DEFAULTS);
-    }
-
-    static MetricsEndpoint start(String host, int port, PublishedGauges gauges) throws IOException {
-        return start(host, port, gauges, Settings.DEFAULTS);
-    }
-
-    static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings) throws IOException {
-        return start(host, port, gauges, settings, null);
-    }
-
-    static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings,
-                                 DashboardToken token) throws IOException {
-        return start(host, port, gauges, settings, token, null);
-    }
-
     /**
      * With {@code token} non-null, every path needs it (see {@link DashboardAccess}); null leaves the
      * port open. With {@code tls} non-null the port speaks HTTPS only, with the scheduler's own

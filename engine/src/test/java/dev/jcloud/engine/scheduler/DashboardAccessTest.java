@@ -35,7 +35,7 @@ class DashboardAccessTest {
     @BeforeEach
     void start() throws Exception {
         endpoint = MetricsEndpoint.start("127.0.0.1", 0, new PublishedGauges(), MetricsEndpoint.Settings.DEFAULTS,
-                DashboardToken.of(TOKEN));
+                DashboardToken.of(TOKEN), null);
         endpoint.publish(ClusterInfo.getDefaultInstance(), Map.of(), System.currentTimeMillis());
         base = "http://127.0.0.1:" + endpoint.port();
     }

@@ -36,7 +36,7 @@ class DashboardStreamsTest {
     @Test
     void aStreamThatStopsReadingIsDroppedWithoutStallingTheOthers() throws Exception {
         MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, new PublishedGauges(),
-                new MetricsEndpoint.Settings(100, 1500, 3));
+                new MetricsEndpoint.Settings(100, 1500, 3), null, null);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong published = new AtomicLong();
         // Stands in for the scheduler loop: a new snapshot with 200 new records every 50 ms.

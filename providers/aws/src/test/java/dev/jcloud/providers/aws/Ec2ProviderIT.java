@@ -9,12 +9,10 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.EngineCommand;
-import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
-import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +24,6 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,8 +78,8 @@ class Ec2ProviderIT {
         ClusterContext c = cluster("alpha", Map.of(AwsOptions.TAG_PREFIX + "team", "data eng"));
 
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 3));
 
         Ec2Client ec2 = aws.ec2();
         SecurityGroup group = ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c))).securityGroups().get(0);
@@ -160,10 +157,10 @@ class Ec2ProviderIT {
     void scaleAddsWorkersInOneCallAndTerminatesTheChosenOnes() {
         ClusterContext c = cluster("beta", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> first = provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> first = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
-        List<Node> more = provider.launch(c, workerLaunch(c, 2, 3));
+        List<Node> more = provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 3));
         assertThat(aws.ec2().describeInstances(r -> r.filters(Tags.clusterFilter(c),
                 Filter.builder().name("instance-id").values(more.stream().map(Node::id).toList()).build()))
                 .reservations()).singleElement().satisfies(res -> assertThat(res.instances()).hasSize(3));
@@ -179,8 +176,8 @@ class Ec2ProviderIT {
     void workerLimitIsEnforcedWhereMachinesAreCreated() {
         ClusterContext c = cluster("gamma", Map.of(AwsOptions.MAX_WORKERS, "2"));
         provider.bootstrap(c);
-        provider.launch(c, workerLaunch(c, 0, 2));
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 1)))
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
         assertThat(provider.nodes(c)).hasSize(2);
     }
@@ -195,8 +192,8 @@ class Ec2ProviderIT {
         String vpc = aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs().get(0).vpcId();
         assertThat(aws.ec2().describeInternetGateways(r -> r.filters(Tags.clusterFilter(c))).internetGateways())
                 .singleElement().satisfies(g -> assertThat(g.attachments()).extracting(a -> a.vpcId()).containsExactly(vpc));
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        provider.launch(c, workerLaunch(c, 0, 2));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         assertThat(describeOne(aws.ec2(), scheduler.id()).vpcId()).isEqualTo(vpc);
 
         provider.terminate(c, provider.nodes(c));
@@ -226,7 +223,7 @@ class Ec2ProviderIT {
     void anotherMachineDiscoversRunningClustersByTheirTags() {
         ClusterContext c = cluster("disco", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
 
         assertThat(provider.discover(options(Map.of()))).extracting(ClusterContext::name, ClusterContext::id)
                 .contains(org.assertj.core.groups.Tuple.tuple("disco", c.id()));
@@ -238,12 +235,12 @@ class Ec2ProviderIT {
     void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() {
         ClusterContext live = cluster("live", Map.of());
         provider.bootstrap(live);
-        provider.launch(live, schedulerLaunch(live));
-        provider.launch(live, workerLaunch(live, 0, 1));
+        provider.launch(live, TestLaunches.scheduler(live));
+        provider.launch(live, TestLaunches.workers(live, "pending:8786", 0, 1));
         ClusterContext orphan = cluster("orphan", Map.of());
         provider.bootstrap(orphan);
-        Node orphanScheduler = provider.launch(orphan, schedulerLaunch(orphan)).get(0);
-        Node orphanWorker = provider.launch(orphan, workerLaunch(orphan, 0, 1)).get(0);
+        Node orphanScheduler = provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1)).get(0);
         // The scheduler died (its laptop's cluster went away); the worker and shared resources stayed.
         aws.ec2().terminateInstances(r -> r.instanceIds(orphanScheduler.id()));
         Map<String, String> settings = options(Map.of());
@@ -298,7 +295,7 @@ class Ec2ProviderIT {
     void awaitSchedulerFailsAtItsDeadlineWithTheConsoleOutput() {
         ClusterContext c = cluster("eta", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now()))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("did not listen on")
                 .hasMessageContaining("console output");
@@ -319,9 +316,9 @@ class Ec2ProviderIT {
         ClusterContext c = new ClusterContext("s3e", ClusterNames.newId(), dir.resolve("s3e"), o);
 
         uploading.bootstrap(c);
-        Node scheduler = uploading.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = uploading.launch(c, TestLaunches.scheduler(c)).get(0);
         current.set(second);   // a newer jcloud scales the cluster: its workers still get the cluster's engine
-        Node worker = uploading.launch(c, workerLaunch(c, 0, 1)).get(0);
+        Node worker = uploading.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
 
         String bucket = EngineUploads.bucket("123456789012", REGION);
         String key = EngineUploads.key(first.sha256());
@@ -354,7 +351,7 @@ class Ec2ProviderIT {
         String expected = aws.ssm().getParameter(r -> r.name(MachineImages.AL2023_PARAMETER + "x86_64")).parameter().value();
 
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
 
         assertThat(describeOne(aws.ec2(), scheduler.id()).imageId()).isEqualTo(expected);
         provider.deleteSharedResources(c);
@@ -384,12 +381,12 @@ class Ec2ProviderIT {
         Ec2Provider refusing = new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
         ClusterContext c = cluster("spot", Map.of(AwsOptions.SPOT, "true"));
         refusing.bootstrap(c);
-        refusing.launch(c, schedulerLaunch(c));
+        refusing.launch(c, TestLaunches.scheduler(c));
         int zones = aws.ec2().describeSubnets(r -> r.filters(Filter.builder().name("default-for-az").values("true")
                 .build())).subnets().size();
         attempts.clear();
 
-        List<Node> workers = refusing.launch(c, workerLaunch(c, 0, 2));
+        List<Node> workers = refusing.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         assertThat(zones).isGreaterThan(1);
         assertThat(attempts).hasSize(zones + 1);
@@ -406,8 +403,8 @@ class Ec2ProviderIT {
     void spotWorkersAreOneTimeSpotInstancesAndTheSchedulerIsOnDemand() {
         ClusterContext c = cluster("spt", Map.of(AwsOptions.SPOT, "true"));
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        Node worker = provider.launch(c, workerLaunch(c, 0, 1)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
 
         Instance w = describeOne(aws.ec2(), worker.id());
         assertThat(w.instanceLifecycleAsString()).isEqualTo("spot");
@@ -426,8 +423,8 @@ class Ec2ProviderIT {
     void tlsMaterialIsStoredAsSecureStringsForTheMachinesAndNeverRendered() throws Exception {
         ClusterContext c = cluster("tls", Map.of(dev.jcloud.provisioner.tls.ClusterTrust.OPTION, "true"));
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        Node worker = provider.launch(c, workerLaunch(c, 0, 1)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
 
         String prefix = "/jcloud/" + c.id() + "/";
         var params = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
@@ -535,16 +532,4 @@ class Ec2ProviderIT {
         return r;
     }
 
-    private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
-                EngineCommand.scheduler().with("--idle-timeout", "10m"))));
-    }
-
-    private static LaunchRequest workerLaunch(ClusterContext c, int first, int count) {
-        return new LaunchRequest(NodeRole.WORKER, IntStream.range(first, first + count).mapToObj(i -> {
-            String name = ClusterNames.worker(c.name(), i);
-            return new LaunchRequest.NodeLaunch(name, EngineCommand.worker("pending:8786").with("--name", name)
-                    .with("--nthreads", "2"));
-        }).toList());
-    }
 }

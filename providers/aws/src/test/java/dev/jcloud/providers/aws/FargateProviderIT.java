@@ -11,12 +11,11 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.EngineCommand;
-import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.net.CallerAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -123,9 +121,9 @@ class FargateProviderIT {
                 FargateOptions.LOG_RETENTION_DAYS, "14"));
 
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         String early = provider.schedulerAddressAtLaunch(c, scheduler).orElseThrow();
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 12, early));
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, early, 0, 12));
 
         EcsClient ecs = aws.ecs();
         String ecsName = "jcloud-alpha-" + c.id();
@@ -255,8 +253,8 @@ class FargateProviderIT {
     void withTlsTheKeysAreSecureStringsOnlyTheTaskRoleReadsAndCommandsNameThemWithoutContents() throws Exception {
         ClusterContext c = cluster("nu", Map.of("tls", "true"));
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        Node worker = provider.launch(c, workerLaunch(c, 0, 1, "pending:8786")).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
 
         String prefix = "/jcloud/" + c.id() + "/";
         var parameters = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
@@ -332,7 +330,7 @@ class FargateProviderIT {
         newer.put(FargateOptions.IMAGE, IMAGE.replace("0.1.0", "0.1.1"));
         ClusterContext upgraded = new ClusterContext(c.name(), c.id(), c.workDir(), newer);
         provider.bootstrap(upgraded);
-        Node worker = provider.launch(upgraded, workerLaunch(upgraded, 0, 1, "10.0.0.1:8786")).get(0);
+        Node worker = provider.launch(upgraded, TestLaunches.workers(upgraded, "10.0.0.1:8786", 0, 1)).get(0);
         Task t = aws.ecs().describeTasks(r -> r.cluster(ecsName).tasks(worker.id())).tasks().get(0);
         assertThat(t.taskDefinitionArn()).endsWith(ecsName + "-worker:2");
     }
@@ -341,9 +339,9 @@ class FargateProviderIT {
     void scaleStartsMoreTasksAndStopsTheChosenOnes() {
         ClusterContext c = cluster("gamma", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> first = provider.launch(c, workerLaunch(c, 0, 2, "pending:8786"));
-        List<Node> more = provider.launch(c, workerLaunch(c, 2, 3, "pending:8786"));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> first = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
+        List<Node> more = provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 3));
         assertThat(proxy.runTasks()).extracting(r -> r.path("count").asInt()).containsExactly(1, 2, 3);
 
         provider.terminate(c, List.of(first.get(0), more.get(1)));
@@ -362,8 +360,8 @@ class FargateProviderIT {
     void workerLimitIsEnforcedWhereTasksAreStarted() {
         ClusterContext c = cluster("delta", Map.of(AwsOptions.MAX_WORKERS, "2"));
         provider.bootstrap(c);
-        provider.launch(c, workerLaunch(c, 0, 2, "pending:8786"));
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 1, "pending:8786")))
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
         assertThat(provider.nodes(c)).hasSize(2);
     }
@@ -372,10 +370,10 @@ class FargateProviderIT {
     void spotWorkersRunOnFargateSpotAndFallBackToFargateWhenSpotCapacityIsRefused() {
         ClusterContext c = cluster("eps", Map.of(FargateOptions.SPOT, "true"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> onSpot = provider.launch(c, workerLaunch(c, 0, 3, "pending:8786"));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> onSpot = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 3));
         proxy.refuseSpot(true);
-        List<Node> fallback = provider.launch(c, workerLaunch(c, 3, 2, "pending:8786"));
+        List<Node> fallback = provider.launch(c, TestLaunches.workers(c, "pending:8786", 3, 2));
 
         List<JsonNode> calls = proxy.runTasks();
         assertThat(calls).hasSize(4);
@@ -399,8 +397,8 @@ class FargateProviderIT {
         ClusterContext c = cluster("zeta", Map.of(AwsOptions.VPC, AwsOptions.NEW_VPC));
         provider.bootstrap(c);
         String vpc = aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs().get(0).vpcId();
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        provider.launch(c, workerLaunch(c, 0, 2, "pending:8786"));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         Task t = aws.ecs().describeTasks(r -> r.cluster("jcloud-zeta-" + c.id()).tasks(scheduler.id())).tasks().get(0);
         String subnet = t.attachments().get(0).details().stream().filter(d -> d.name().equals("subnetId")).findFirst()
                 .orElseThrow().value();
@@ -440,12 +438,12 @@ class FargateProviderIT {
     void gcFindsAnOrphanedTaskAndRemovesOnlyWhatIsLeftOfClustersWithoutScheduler() {
         ClusterContext live = cluster("live", Map.of());
         provider.bootstrap(live);
-        provider.launch(live, schedulerLaunch(live));
-        provider.launch(live, workerLaunch(live, 0, 1, "pending:8786"));
+        provider.launch(live, TestLaunches.scheduler(live));
+        provider.launch(live, TestLaunches.workers(live, "pending:8786", 0, 1));
         ClusterContext orphan = cluster("orphan", Map.of());
         provider.bootstrap(orphan);
-        Node orphanScheduler = provider.launch(orphan, schedulerLaunch(orphan)).get(0);
-        Node orphanWorker = provider.launch(orphan, workerLaunch(orphan, 0, 1, "pending:8786")).get(0);
+        Node orphanScheduler = provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1)).get(0);
         // The scheduler died (its laptop's cluster went away); the worker and the shared resources stayed.
         aws.ecs().stopTask(r -> r.cluster("jcloud-orphan-" + orphan.id()).task(orphanScheduler.id()).reason("gone"));
         // Something of an EC2 cluster, tagged by jcloud but not by this provider: never Fargate gc's business.
@@ -519,8 +517,8 @@ class FargateProviderIT {
     void theSchedulerRemovesItsWorkersAndDefinitionsWhenIdleAndDownRemovesTheRest() {
         ClusterContext c = cluster("mu", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3, "pending:8786"));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 3));
 
         provider.teardownFromScheduler(c);
 
@@ -577,7 +575,7 @@ class FargateProviderIT {
     void awaitSchedulerShowsTheStoppedReasonAndTheLogTail() {
         ClusterContext c = cluster("lam", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         String group = "/jcloud/fargate/lam-" + c.id();
         String stream = "jcloud/engine/" + FargateNames.taskId(scheduler.id());
         // What the awslogs driver would have written for the container.
@@ -692,17 +690,5 @@ class FargateProviderIT {
         return r;
     }
 
-    private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(
-                ClusterNames.scheduler(c.name()), EngineCommand.scheduler().with("--idle-timeout", "10m"))));
-    }
-
     /** Workers as the provisioner asks for them: {@code <cluster>-worker-<n>}, the same command apart from --name. */
-    private static LaunchRequest workerLaunch(ClusterContext c, int first, int count, String scheduler) {
-        return new LaunchRequest(NodeRole.WORKER, IntStream.range(first, first + count).mapToObj(i -> {
-            String name = ClusterNames.worker(c.name(), i);
-            return new LaunchRequest.NodeLaunch(name, EngineCommand.worker(scheduler).with("--name", name)
-                    .with("--nthreads", "2"));
-        }).toList());
-    }
 }

@@ -14,11 +14,9 @@ import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
-import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.GcReport;
-import dev.jcloud.provisioner.LaunchRequest;
-import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
 import java.io.IOException;
@@ -77,11 +75,11 @@ class AzureEngineUploadTest {
         bundle.set(bundle("engine-one", 4096));
         ClusterContext c = cluster("rho");
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
         ClusterContext d = cluster("sigma");
         provider.bootstrap(d);
-        provider.launch(d, schedulerLaunch(d));
+        provider.launch(d, TestLaunches.scheduler(d));
 
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         String blob = EngineUploads.blob(bundle.get().sha256());
@@ -144,7 +142,7 @@ class AzureEngineUploadTest {
         bundle.set(bundle("engine-large", (int) EngineUploads.SINGLE_UPLOAD_LIMIT + 1024));
         ClusterContext c = cluster("tau");
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
 
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         String blob = EngineUploads.blob(bundle.get().sha256());
@@ -160,7 +158,7 @@ class AzureEngineUploadTest {
         bundle.set(bundle("engine-kept", 1024));
         ClusterContext c = cluster("upsilon");
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         // The controller may read the engines and sign user delegation URLs: Storage Blob Data Reader on the
         // container, Storage Blob Delegator on the account, and nothing that can list the account keys.
         String scope = EngineUploads.accountId(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
@@ -196,7 +194,7 @@ class AzureEngineUploadTest {
     void aGivenEngineUrlIsUsedAsBeforeAndNothingIsUploaded() {
         ClusterContext c = new ClusterContext("phi", ClusterNames.newId(), dir.resolve("phi"), ARM.options(Map.of()));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
 
         assertThat(customData().values()).singleElement()
                 .satisfies(s -> assertThat(s).contains("ENGINE_URL='https://engine.example/jcloud-engine.jar'"));
@@ -209,7 +207,7 @@ class AzureEngineUploadTest {
         bundle.set(bundle("engine-delegated", 4096));
         ClusterContext c = cluster("chi");
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         String principal = controllerPrincipal(c);
         int before = ARM.requests().size();
 
@@ -218,7 +216,7 @@ class AzureEngineUploadTest {
                 CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"), host -> false, x -> {
                     throw new AssertionError("the controller never uploads");
                 });
-        controller.launch(c, workerLaunch(c, 0, 1));
+        controller.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 1));
 
         List<FakeAzureResourceManager.Recorded> mine = ARM.requests().subList(before, ARM.requests().size());
         // No account key: no listKeys, nor any other Resource Manager call on the storage account.
@@ -273,7 +271,7 @@ class AzureEngineUploadTest {
         bundle.set(bundle("engine-nokeys", 1024));
         ClusterContext c = cluster("psi");
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
 
         AzureClients asController = ARM.clientsAs(controllerPrincipal(c)).create(AzureOptions.of(c));
@@ -362,19 +360,6 @@ class AzureEngineUploadTest {
         }
     }
 
-    private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
-                EngineCommand.scheduler())));
-    }
-
-    private static LaunchRequest workerLaunch(ClusterContext c, int from, int count) {
-        List<LaunchRequest.NodeLaunch> nodes = new java.util.ArrayList<>();
-        for (int i = from; i < from + count; i++) {
-            String name = ClusterNames.worker(c.name(), i);
-            nodes.add(new LaunchRequest.NodeLaunch(name, EngineCommand.worker("10.9.9.9:8786").with("--name", name)));
-        }
-        return new LaunchRequest(NodeRole.WORKER, nodes);
-    }
 
     private static String engineUrl(String script) {
         Matcher m = ENGINE_URL.matcher(script);

@@ -25,13 +25,12 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.EngineCommand;
-import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,8 +75,8 @@ class AzureProviderTest {
         ClusterContext c = cluster("alpha", Map.of(AzureOptions.TAG_PREFIX + "team", "data eng"));
 
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 3));
 
         String group = "jcloud-alpha-" + c.id();
         ResourceGroupInner rg = azure.resources().getResourceGroups().get(group);
@@ -204,10 +203,10 @@ class AzureProviderTest {
         ARM.asyncPolls(3);
         ClusterContext c = cluster("par", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         int before = ARM.requests().size();
 
-        provider.launch(c, workerLaunch(c, 0, 4));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 4));
 
         List<FakeAzureResourceManager.Recorded> calls = ARM.requests().subList(before, ARM.requests().size());
         List<Integer> vmPuts = IntStream.range(0, calls.size()).filter(i -> calls.get(i).method().equals("PUT")
@@ -241,9 +240,9 @@ class AzureProviderTest {
     void scaleAddsWorkersAndTerminateDeletesVmNicAndDisk() {
         ClusterContext c = cluster("gamma", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> first = provider.launch(c, workerLaunch(c, 0, 2));
-        List<Node> more = provider.launch(c, workerLaunch(c, 2, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> first = provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
+        List<Node> more = provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 2, 2));
 
         provider.terminate(c, List.of(first.get(0), more.get(1),
                 new Node("/subscriptions/" + SUB + "/resourceGroups/elsewhere/providers/Microsoft.Compute/virtualMachines/x",
@@ -263,9 +262,9 @@ class AzureProviderTest {
     void workerLimitIsEnforcedWhereVmsAreCreated() {
         ClusterContext c = cluster("delta", Map.of(AzureOptions.MAX_WORKERS, "2"));
         provider.bootstrap(c);
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
         int before = ARM.requests().size();
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 1)))
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 2, 1)))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2 (azure.max-workers)");
         assertThat(ARM.requests().subList(before, ARM.requests().size())).noneMatch(r -> r.method().equals("PUT"));
         assertThat(provider.nodes(c)).hasSize(2);
@@ -275,8 +274,8 @@ class AzureProviderTest {
     void downLeavesNothingTaggedAndCanRunAgain() {
         ClusterContext c = cluster("epsilon", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
 
         provider.terminate(c, provider.nodes(c));
         provider.deleteSharedResources(c);
@@ -292,8 +291,8 @@ class AzureProviderTest {
     void deletingTheGroupRemovesVmsLeftRunning() {
         ClusterContext c = cluster("zeta", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
 
         provider.deleteSharedResources(c);
 
@@ -334,7 +333,7 @@ class AzureProviderTest {
     void spotWorkersFallBackToOnDemandWhenAzureRefusesCapacity() {
         ClusterContext c = cluster("iota", Map.of(AzureOptions.SPOT, "true"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         // Refused at once for one worker, while allocating for another; the third gets Spot capacity.
         ARM.fail("PUT", ".*/virtualMachines/iota-worker-0").bodyContaining("\"Spot\"").respond(409, "SkuNotAvailable",
                 "The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: Standard_D2s_v5'"
@@ -343,7 +342,7 @@ class AzureProviderTest {
                 "OverconstrainedAllocationRequest", "Allocation failed. VM(s) with the following constraints cannot be"
                         + " allocated, because the condition is too restrictive. Constraints applied are: - Priority (Spot)");
 
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3));
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 3));
 
         assertThat(workers).extracting(Node::name).containsExactly("iota-worker-0", "iota-worker-1", "iota-worker-2");
         String group = "jcloud-iota-" + c.id();
@@ -371,7 +370,7 @@ class AzureProviderTest {
         ARM.fail("PUT", ".*/virtualMachines/kappa-worker-1").respond(400, "InvalidParameter",
                 "The value of parameter imageReference is invalid.");
 
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 0, 2)))
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2)))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("1 of 2 VM(s)")
                 .hasMessageContaining("InvalidParameter");
 
@@ -387,12 +386,12 @@ class AzureProviderTest {
         provider.bootstrap(crashed);
         ClusterContext stopped = cluster("mu", Map.of());       // scheduler shut down from inside, still billed
         provider.bootstrap(stopped);
-        provider.launch(stopped, schedulerLaunch(stopped));
-        provider.launch(stopped, workerLaunch(stopped, 0, 1));
+        provider.launch(stopped, TestLaunches.scheduler(stopped));
+        provider.launch(stopped, TestLaunches.workers(stopped, "10.9.9.9:8786", 0, 1));
         ARM.stopVm("jcloud-mu-" + stopped.id(), "mu-scheduler");
         ClusterContext live = cluster("nu", Map.of());
         provider.bootstrap(live);
-        provider.launch(live, schedulerLaunch(live));
+        provider.launch(live, TestLaunches.scheduler(live));
         // Someone else's group carrying a copied jcloud tag is never touched.
         azure.resources().getResourceGroups().createOrUpdate("team-data", new ResourceGroupInner().withLocation("eastus")
                 .withTags(Map.of("jcloud.cluster-id", crashed.id(), "jcloud.cluster", "lambda", "jcloud.created", "0")));
@@ -419,7 +418,7 @@ class AzureProviderTest {
     void awaitSchedulerShowsTheSerialLogTailWithoutItsLink() {
         ClusterContext c = cluster("xi", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         StringBuilder log = new StringBuilder();
         for (int i = 1; i <= 50; i++) {
             log.append("cloud-init line ").append(i).append('\n');
@@ -450,7 +449,7 @@ class AzureProviderTest {
     void awaitSchedulerFailsAtOnceWhenTheSchedulerVmStopped() {
         ClusterContext c = cluster("omicron", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         ARM.stopVm("jcloud-omicron-" + c.id(), "omicron-scheduler");
         ARM.serialLog("omicron-scheduler", "reboot: Power down\n");
 
@@ -477,7 +476,7 @@ class AzureProviderTest {
 
         ClusterContext c = cluster("rho", Map.of(AzureOptions.VNET, vnetId, AzureOptions.SUBNET, "compute"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
         String group = "jcloud-rho-" + c.id();
         assertThat(Lro.orNull(() -> azure.network().getVirtualNetworks().getByResourceGroup(group, "jcloud-vnet"))).isNull();
         NetworkInterfaceInner nic = azure.network().getNetworkInterfaces().getByResourceGroup(group, "rho-scheduler-nic");
@@ -504,8 +503,8 @@ class AzureProviderTest {
         ARM.pageSize(2);
         ClusterContext c = cluster("sigma", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 5));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 5));
 
         assertThat(provider.nodes(c)).hasSize(6);
         assertThat(ARM.requests()).anyMatch(r -> r.query() != null && r.query().contains("$skiptoken=4"));
@@ -563,20 +562,6 @@ class AzureProviderTest {
         return r;
     }
 
-    private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
-                EngineCommand.scheduler().with("--idle-timeout", "20m"))));
-    }
-
-    private static LaunchRequest workerLaunch(ClusterContext c, int from, int count) {
-        List<LaunchRequest.NodeLaunch> nodes = new ArrayList<>();
-        for (int i = from; i < from + count; i++) {
-            String name = ClusterNames.worker(c.name(), i);
-            nodes.add(new LaunchRequest.NodeLaunch(name, EngineCommand.worker("10.9.9.9:8786").with("--name", name)
-                    .with("--nthreads", "2")));
-        }
-        return new LaunchRequest(NodeRole.WORKER, nodes);
-    }
 
     private static void assertValidBash(String script) {
         try {

@@ -18,12 +18,11 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.EngineCommand;
-import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.nio.file.Path;
@@ -35,7 +34,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
@@ -82,8 +80,8 @@ class GcpProviderTest {
         ClusterContext c = cluster("alpha", Map.of(GcpOptions.LABEL_PREFIX + "team", "data-eng"));
 
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 3));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 3));
 
         // Firewall rules: engine ports only from the caller, to the scheduler's tag; everything between nodes.
         Firewall allowFrom = firewall("jcloud-" + c.id() + "-allow-from");
@@ -180,8 +178,8 @@ class GcpProviderTest {
     void spotWorkersAreDeletedOnPreemptionAndTheSchedulerStaysOnDemand() {
         ClusterContext c = cluster("spotty", Map.of(GcpOptions.SPOT, "true", GcpOptions.MACHINE_TYPE, "e2-standard-4"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         for (Instance i : instances(Labels.clusterFilter(c))) {
             if ("worker".equals(i.getLabelsMap().get("jcloud-role"))) {
@@ -206,8 +204,8 @@ class GcpProviderTest {
         GCE.refuseSpot();
         ClusterContext c = cluster("frugal", Map.of(GcpOptions.SPOT, "true", GcpOptions.ZONES, "us-central1-b"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         assertThat(workers).hasSize(2);
         assertThat(instances(Labels.clusterFilter(c) + " AND labels.jcloud-role = worker")).hasSize(2).allSatisfy(i -> {
@@ -225,8 +223,8 @@ class GcpProviderTest {
         GCE.exhaustZone("us-central1-a");
         ClusterContext c = cluster("roamer", Map.of(GcpOptions.ZONES, "us-central1-b,us-central1-c"));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         // The scheduler moved to the next zone, and the workers followed it there first.
         assertThat(instances(Labels.clusterFilter(c))).hasSize(3)
                 .allSatisfy(i -> assertThat(i.getZone()).endsWith("/us-central1-b"));
@@ -235,7 +233,7 @@ class GcpProviderTest {
 
         GCE.exhaustZone("us-central1-b");
         GCE.exhaustZone("us-central1-c");
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 2)))
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 2)))
                 .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("no zone had room for 2 worker instance(s) of type e2-standard-2")
                 .hasMessageContaining("us-central1-a: creating").hasMessageContaining("us-central1-c: creating")
@@ -248,14 +246,14 @@ class GcpProviderTest {
     void scaleAddsWorkersInOneCallAndTerminateDeletesOnlyTheChosenOnes() {
         ClusterContext c = cluster("beta", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> first = provider.launch(c, workerLaunch(c, 0, 2));
-        List<Node> more = provider.launch(c, workerLaunch(c, 2, 3));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> first = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
+        List<Node> more = provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 3));
         assertThat(GCE.calls("POST", ".*/instances/bulkInsert")).hasSize(3);
 
         ClusterContext other = cluster("gamma", Map.of());
         provider.bootstrap(other);
-        Node foreign = provider.launch(other, schedulerLaunch(other)).get(0);
+        Node foreign = provider.launch(other, TestLaunches.scheduler(other)).get(0);
 
         provider.terminate(c, List.of(first.get(0), more.get(1), foreign));   // never another cluster's node
 
@@ -271,8 +269,8 @@ class GcpProviderTest {
     void workerLimitIsEnforcedWhereMachinesAreCreated() {
         ClusterContext c = cluster("capped", Map.of(GcpOptions.MAX_WORKERS, "2"));
         provider.bootstrap(c);
-        provider.launch(c, workerLaunch(c, 0, 2));
-        assertThatThrownBy(() -> provider.launch(c, workerLaunch(c, 2, 1)))
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
+        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
                 .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
         assertThat(provider.nodes(c)).hasSize(2);
     }
@@ -286,8 +284,8 @@ class GcpProviderTest {
         assertThat(GCE.serviceAccounts()).hasSize(1);
         assertThat(bindingsOf(GCE.projectPolicy(), "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT)))
                 .hasSize(3);
-        provider.launch(c, schedulerLaunch(c));
-        List<Node> workers = provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         // A guest shutdown only stops a GCE instance: it is no node any more, but it still exists (and bills).
         GCE.stopInstance("us-central1-a", workers.get(0).id().substring("us-central1-a/".length()));
         assertThat(provider.nodes(c)).hasSize(2);
@@ -339,7 +337,7 @@ class GcpProviderTest {
     void awaitSchedulerFailsAtItsDeadlineWithTheSerialOutputAndEarlyWhenTheInstanceIsGone() throws Exception {
         ClusterContext c = cluster("iota", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         String name = scheduler.id().substring("us-central1-a/".length());
         GCE.appendSerialOutput("us-central1-a", name, "jcloud-boot: the downloaded engine does not have SHA-256 "
                 + SHA + "; not starting\n");
@@ -360,12 +358,12 @@ class GcpProviderTest {
     void gcFindsAndRemovesOnlyTheResourcesOfClustersWithoutScheduler() throws Exception {
         ClusterContext live = cluster("live", Map.of());
         provider.bootstrap(live);
-        provider.launch(live, schedulerLaunch(live));
-        provider.launch(live, workerLaunch(live, 0, 1));
+        provider.launch(live, TestLaunches.scheduler(live));
+        provider.launch(live, TestLaunches.workers(live, "pending:8786", 0, 1));
         ClusterContext orphan = cluster("orphan", Map.of());
         provider.bootstrap(orphan);
-        Node orphanScheduler = provider.launch(orphan, schedulerLaunch(orphan)).get(0);
-        Node orphanWorker = provider.launch(orphan, workerLaunch(orphan, 0, 1)).get(0);
+        Node orphanScheduler = provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1)).get(0);
         // The scheduler went away (its idle timeout, a crash); a worker, the rules and the account stayed.
         gcp.instances().deleteAsync(PROJECT, "us-central1-a", orphanScheduler.id().substring("us-central1-a/".length()))
                 .get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -422,7 +420,7 @@ class GcpProviderTest {
                 .hasMessageContaining("gcp.engine-url");
         assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("Bad_Name", "id1", dir, options(Map.of()))))
                 .hasMessageContaining("not a valid cluster name");
-        assertThatThrownBy(() -> provider.launch(cluster("inp", Map.of(GcpOptions.IMAGE, "debian")), schedulerLaunch(
+        assertThatThrownBy(() -> provider.launch(cluster("inp", Map.of(GcpOptions.IMAGE, "debian")), TestLaunches.scheduler(
                 cluster("inp", Map.of())))).hasMessageContaining("invalid gcp.image 'debian'");
         assertThat(GCE.calls()).isEmpty();
     }
@@ -444,7 +442,7 @@ class GcpProviderTest {
         ClusterContext c = cluster("lambda", Map.of(GcpOptions.NETWORK, "jnet", GcpOptions.SUBNETWORK, "jsub",
                 GcpOptions.SERVICE_ACCOUNT, account));
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
 
         assertThat(firewalls()).allSatisfy(f -> assertThat(f.getNetwork()).endsWith("/global/networks/jnet"));
         Instance vm = instances(Labels.clusterFilter(c)).get(0);
@@ -464,7 +462,7 @@ class GcpProviderTest {
         GCE.hideNewServiceAccounts(1);
         ClusterContext c = cluster("mu", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
+        provider.launch(c, TestLaunches.scheduler(c));
 
         assertThat(GCE.calls("POST", "/v1/projects/" + PROJECT + ":setIamPolicy")).hasSize(3);
         assertThat(bindingsOf(GCE.projectPolicy(), "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT)))
@@ -479,8 +477,8 @@ class GcpProviderTest {
         GCE.operationPolls(3);
         ClusterContext c = cluster("nu", Map.of());
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 5));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 5));
         assertThat(provider.nodes(c)).hasSize(6);
         assertThat(GCE.calls("GET", ".*/aggregated/instances").stream().filter(call -> String.valueOf(call.query())
                 .contains("pageToken")).count()).isGreaterThan(0);
@@ -492,8 +490,8 @@ class GcpProviderTest {
         ClusterContext c = cluster("tau", Map.of(ClusterTrust.OPTION, "true"));
         provider.validate(c);
         provider.bootstrap(c);
-        provider.launch(c, schedulerLaunch(c));
-        provider.launch(c, workerLaunch(c, 0, 2));
+        provider.launch(c, TestLaunches.scheduler(c));
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         String prefix = "jcloud-" + c.id() + "-";
         assertThat(GCE.secrets()).containsExactlyInAnyOrder(prefix + "ca_pem", prefix + "scheduler_pem",
@@ -536,8 +534,8 @@ class GcpProviderTest {
     void idleTeardownFromTheSchedulerRemovesWorkersRulesAndSecretsAndGcTheRest() throws Exception {
         ClusterContext c = cluster("upsilon", Map.of(ClusterTrust.OPTION, "true"));
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
-        provider.launch(c, workerLaunch(c, 0, 2));
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
+        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         provider.teardownFromScheduler(c);
 
@@ -557,7 +555,7 @@ class GcpProviderTest {
     void logsFollowTheSerialConsoleUntilTheInstanceIsGone() throws Exception {
         ClusterContext c = cluster("phi", Map.of());
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, schedulerLaunch(c)).get(0);
+        Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         String name = scheduler.id().substring("us-central1-a/".length());
         GCE.appendSerialOutput("us-central1-a", name, "jcloud-boot: starting the engine scheduler\npartial");
 
@@ -666,16 +664,4 @@ class GcpProviderTest {
         return r;
     }
 
-    private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
-                EngineCommand.scheduler().with("--idle-timeout", "10m"))));
-    }
-
-    private static LaunchRequest workerLaunch(ClusterContext c, int first, int count) {
-        return new LaunchRequest(NodeRole.WORKER, IntStream.range(first, first + count).mapToObj(i -> {
-            String name = ClusterNames.worker(c.name(), i);
-            return new LaunchRequest.NodeLaunch(name, EngineCommand.worker("pending:8786").with("--name", name)
-                    .with("--nthreads", "2"));
-        }).toList());
-    }
 }
