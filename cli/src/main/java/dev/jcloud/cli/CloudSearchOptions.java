@@ -3,7 +3,7 @@ package dev.jcloud.cli;
 import dev.jcloud.config.Settings;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /**
  * {@code --provider P [--region R]} on commands that look a cluster up in the cloud rather than

@@ -3,7 +3,7 @@ package dev.jcloud.cli;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
-import picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Command;
 
 /** {@code jcloud cluster}: the group of cluster lifecycle commands. */
 @Command(name = "cluster", mixinStandardHelpOptions = true,

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /** {@code --debug} and {@code --config FILE}, on every command. */
 final class CommonOptions {

@@ -1,6 +1,6 @@
 package dev.jcloud.cli;
 
-import picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Command;
 
 /** {@code jcloud config}: the group of configuration commands. */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Inspect jcloud's settings.",

@@ -6,11 +6,11 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud example}: the main job. A local cluster, a computation with progress, a clean stop. */
 @Command(name = "example", mixinStandardHelpOptions = true,
@@ -52,7 +52,8 @@ final class ExampleCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<Long> pids;
         String name;
-        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).build()) {
+        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1)
+                .classpath(LocalCluster.engineClasspath(PiEstimate.class)).build()) {
             name = cluster.name();
             pids = cluster.processIds();
             out.printf("cluster %s is up in %.1f s%n", name, (System.nanoTime() - start) / 1e9);

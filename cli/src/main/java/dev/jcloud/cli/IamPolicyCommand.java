@@ -3,10 +3,10 @@ package dev.jcloud.cli;
 import dev.jcloud.providers.aws.UserPolicies;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud iam-policy --provider aws}: the least IAM policy a user needs to run jcloud there. */
 @Command(name = "iam-policy", mixinStandardHelpOptions = true,

@@ -1,6 +1,6 @@
 package dev.jcloud.cli;
 
-import picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Command;
 
 /** {@code jcloud}: the root command; does nothing itself but show help. */
 @Command(name = "jcloud", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,

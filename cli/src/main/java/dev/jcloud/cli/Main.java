@@ -1,11 +1,12 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.engine.process.EngineMain;
 import dev.jcloud.engine.process.JoinCommand;
 import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
 import java.io.PrintWriter;
-import picocli.CommandLine;
+import dev.jcloud.picocli.CommandLine;
 
 /** Entry point of the {@code jcloud} command. */
 public final class Main {
@@ -14,17 +15,79 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (args.length > 0 && (args[0].equals("scheduler") || args[0].equals("worker"))) {
-            ProcessLogging.configure();   // an engine role: log like one
-        } else {
-            if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
-                System.setProperty("jcloud.log.level", "INFO");   // read by the CLI's logback file
+        CommandLine role = args.length > 0 && (args[0].equals("scheduler") || args[0].equals("worker"))
+                ? EngineMain.role(args[0]) : null;
+        if (role != null) {
+            ProcessLogging.configure();   // an engine role: log like one, and skip building the whole command tree
+            role.setCommandName("jcloud " + args[0]);
+            System.exit(role.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
+            System.setProperty("jcloud.log.level", "INFO");
+        }
+        // Quiet by default: the CLI prints its own messages; --debug or -Djcloud.log.level shows the log.
+        ProcessLogging.configure("WARN");
+        CommandLine one = oneCommand(args);
+        System.exit(one != null ? one.execute(java.util.Arrays.copyOfRange(args, depth(one), args.length))
+                : commandLine().execute(args));
+    }
+
+    /**
+     * The command line of just the command {@code args} name ({@code jcloud cluster up ...}), with
+     * the same name and error handling as in the whole tree, or null when {@code args} need the
+     * whole tree (help, completion, a mistyped command: picocli's messages there list the others).
+     * Building picocli's model of every command and option costs a short command a third of its
+     * CPU time; its annotations name the way down.
+     */
+    static CommandLine oneCommand(String[] args) {
+        Class<?> at = JcloudCommand.class;
+        StringBuilder name = new StringBuilder("jcloud");
+        for (String word : args) {
+            Class<?> next = subcommand(at, word);
+            if (next == null) {
+                break;
             }
-            if (System.getProperty("logback.configurationFile") == null) {
-                System.setProperty("logback.configurationFile", "jcloud-cli-logback.xml");
+            at = next;
+            name.append(' ').append(word);
+            if (subcommandsOf(at).length == 0) {
+                if (at == CompletionCommand.class) {
+                    return null;   // it prints the whole tree
+                }
+                CommandLine cl = withErrorHandling(new CommandLine(newInstance(at)));
+                return cl.setCommandName(name.toString());
             }
         }
-        System.exit(commandLine().execute(args));
+        return null;
+    }
+
+    /** How many words of the arguments named the command: its name has one more word each. */
+    private static int depth(CommandLine cl) {
+        return cl.getCommandName().split(" ").length - 1;
+    }
+
+    private static Class<?> subcommand(Class<?> parent, String word) {
+        for (Class<?> c : subcommandsOf(parent)) {
+            CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
+            if (command != null && (command.name().equals(word) || java.util.Arrays.asList(command.aliases()).contains(word))) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static Class<?>[] subcommandsOf(Class<?> c) {
+        CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
+        return command == null ? new Class<?>[0] : command.subcommands();
+    }
+
+    private static Object newInstance(Class<?> c) {
+        try {
+            var constructor = c.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            return constructor.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + c.getName(), e);
+        }
     }
 
     /**
@@ -39,6 +102,10 @@ public final class Main {
         cl.addSubcommand("worker", new WorkerCommand());
         // A fixed (Terraform) cluster's credentials, for a user who holds its join token.
         cl.addSubcommand("join", new JoinCommand());
+        return withErrorHandling(cl);
+    }
+
+    private static CommandLine withErrorHandling(CommandLine cl) {
         ErrorHandler handler = new ErrorHandler();
         cl.setParameterExceptionHandler(handler);
         cl.setExecutionExceptionHandler(handler);

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /** {@code --output text|json} for commands that report something. */
 final class OutputOptions {

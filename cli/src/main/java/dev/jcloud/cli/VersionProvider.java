@@ -3,7 +3,7 @@ package dev.jcloud.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
-import picocli.CommandLine.IVersionProvider;
+import dev.jcloud.picocli.CommandLine.IVersionProvider;
 
 /** {@code jcloud --version}: the build's version (from the Maven build) and the Java runtime. */
 final class VersionProvider implements IVersionProvider {

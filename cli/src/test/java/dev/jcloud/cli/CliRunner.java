@@ -3,7 +3,7 @@ package dev.jcloud.cli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import picocli.CommandLine;
+import dev.jcloud.picocli.CommandLine;
 
 /** Runs the CLI in this JVM with captured output, against a test's own state directory. */
 final class CliRunner {

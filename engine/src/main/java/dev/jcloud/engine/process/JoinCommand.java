@@ -7,9 +7,9 @@ import dev.jcloud.engine.internal.join.Joiner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Parameters;
 
 /**
  * {@code jcloud join HOST:PORT --token-file F --out DIR}: a user holding a fixed cluster's join

@@ -2,7 +2,7 @@ package dev.jcloud.engine.process;
 
 import dev.jcloud.engine.internal.join.JoinToken;
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /**
  * {@code --join-token-file}, shared by {@code scheduler} and {@code worker}: the cluster's join

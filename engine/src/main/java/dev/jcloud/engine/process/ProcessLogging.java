@@ -12,23 +12,60 @@ import java.time.Instant;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logging of engine processes (scheduler, worker): one line per event on stderr, INFO unless
- * {@code JCLOUD_LOG_LEVEL} or {@code -Djcloud.log.level} says otherwise. Configured in code rather
- * than XML because parsing a logback.xml loads some 600 classes, a fifth of a worker's start-up.
- * A user's own {@code -Dlogback.configurationFile} wins.
+ * Logging of jcloud's own processes (scheduler, worker, CLI): one line per event on stderr, at
+ * {@code -Djcloud.log.level} or {@code JCLOUD_LOG_LEVEL}, else the process's default (INFO for
+ * engine roles). A user's own {@code -Dlogback.configurationFile} wins.
+ *
+ * <p>Configured in code, and bound to SLF4J directly ({@link ProcessLogProvider} named in
+ * {@code slf4j.provider}): SLF4J's provider discovery and Logback's auto-configuration (service
+ * look-ups over the whole class path, a search for XML files, a default configuration thrown
+ * away) cost an engine process a quarter of its main thread's start-up, and parsing a
+ * logback.xml loads some 600 classes more.
  */
 public final class ProcessLogging {
+
+    /** Marks a context configured here, so that {@link #configure} does it once. */
+    private static final String CONFIGURED = "jcloud.process-logging";
+    private static final String LOGBACK_CONTEXT = "ch.qos.logback.classic.LoggerContext";
+    private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
+
+    private static volatile String defaultLevel = "INFO";
 
     private ProcessLogging() {
     }
 
+    /** An engine role's logging: INFO unless the level is set. Call first thing in {@code main}. */
     public static void configure() {
-        if (System.getProperty("logback.configurationFile") != null
-                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+        configure("INFO");
+    }
+
+    /**
+     * This process's logging, {@code level} unless {@code -Djcloud.log.level} or
+     * {@code JCLOUD_LOG_LEVEL} says otherwise. Cheapest before anything has logged; later, the
+     * running Logback context is configured again.
+     */
+    public static void configure(String level) {
+        if (System.getProperty("logback.configurationFile") != null || !logbackPresent()) {
             return;
         }
-        String level = System.getProperty("jcloud.log.level", System.getenv().getOrDefault("JCLOUD_LOG_LEVEL", "INFO"));
-        context.reset();
+        defaultLevel = level;
+        if (System.getProperty(ProcessLogProvider.PROPERTY) == null) {
+            System.setProperty(ProcessLogProvider.PROPERTY, ProcessLogProvider.class.getName());
+            // SLF4J would announce the explicit provider on stderr at its default verbosity.
+            if (System.getProperty(SLF4J_VERBOSITY) == null) {
+                System.setProperty(SLF4J_VERBOSITY, "WARN");
+            }
+        }
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context && context.getObject(CONFIGURED) == null) {
+            // SLF4J was bound before this call (something logged already): configure what it bound.
+            context.reset();
+            apply(context);
+        }
+    }
+
+    /** Sets up {@code context}: the stderr appender, the level, quiet gRPC. */
+    static void apply(LoggerContext context) {
+        String level = System.getProperty("jcloud.log.level", System.getenv().getOrDefault("JCLOUD_LOG_LEVEL", defaultLevel));
         LineLayout layout = new LineLayout();
         layout.setContext(context);
         layout.start();
@@ -45,6 +82,17 @@ public final class ProcessLogging {
         root.setLevel(Level.toLevel(level, Level.INFO));
         root.addAppender(stderr);
         context.getLogger("io.grpc").setLevel(Level.WARN);
+        context.putObject(CONFIGURED, Boolean.TRUE);
+    }
+
+    /** Without Logback (a user's class path may bring another SLF4J backend) there is nothing to configure. */
+    private static boolean logbackPresent() {
+        try {
+            Class.forName(LOGBACK_CONTEXT, false, ProcessLogging.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** {@code 2026-11-21T22:35:25.546Z INFO  SchedulerCore - message}, plus the stack trace if any. */

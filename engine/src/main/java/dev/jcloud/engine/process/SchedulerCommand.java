@@ -5,9 +5,9 @@ import dev.jcloud.engine.scheduler.SchedulerOptions;
 import dev.jcloud.engine.scheduler.SchedulerServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /** {@code jcloud scheduler}: runs a scheduler in this process until it is shut down. */
 @Command(name = "scheduler", mixinStandardHelpOptions = true,

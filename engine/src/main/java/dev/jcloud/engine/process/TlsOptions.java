@@ -3,7 +3,7 @@ package dev.jcloud.engine.process;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Option;
 
 /**
  * {@code --tls-cert/--tls-key/--tls-ca}, shared by {@code scheduler} and {@code worker}: mutual TLS

@@ -12,10 +12,10 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Parameters;
 
 /** {@code jcloud worker ADDRESS}: runs a worker in this process until it is retired or loses its scheduler. */
 @Command(name = "worker", mixinStandardHelpOptions = true,

@@ -179,6 +179,11 @@ public final class WorkerServer implements AutoCloseable {
         long mySession;
         synchronized (streamLock) {
             mySession = ++session;
+            if (mySession > 1) {
+                // gRPC waits out its own reconnect backoff (1 s and growing) before dialing again, so a
+                // worker that started before its scheduler listened would join up to seconds late.
+                schedulerChannel.resetConnectBackoff();
+            }
             up = SchedulerGrpc.newStub(schedulerChannel).workerSession(new Orders(mySession));
             up.onNext(WorkerBatch.newBuilder().setHello(hello()).build());
         }

@@ -82,6 +82,34 @@ public final class LocalCluster extends ProvisionedCluster {
                 provisioner().store().clusterDir(name()).resolve(ClusterTrust.DIRECTORY)));
     }
 
+    /**
+     * A class path for engine processes: jcloud's engine jars taken from this JVM's class path, then
+     * the jars or directories that hold {@code taskClasses}. Workers on it start faster than on a
+     * long application class path (the jcloud CLI passes it to {@link Builder#classpath}); any other
+     * class a task needs still reaches them, as on a cloud, through the client's class shipping.
+     * This JVM's whole class path when the engine's jars are not all there by name (class directories
+     * of a development build).
+     */
+    public static String engineClasspath(Class<?>... taskClasses) {
+        String full = LocalOptions.currentClasspath();
+        java.util.List<Path> extra = new ArrayList<>();
+        for (Class<?> c : taskClasses) {
+            codeSource(c).ifPresent(extra::add);
+        }
+        return codeSource(LocalCluster.class)
+                .flatMap(self -> EngineClasspath.within(full, self, extra))
+                .orElse(full);
+    }
+
+    private static java.util.Optional<Path> codeSource(Class<?> c) {
+        try {
+            var source = c.getProtectionDomain().getCodeSource();
+            return source == null ? java.util.Optional.empty() : java.util.Optional.of(Path.of(source.getLocation().toURI()));
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Where the processes' logs are: {@code <node-name>.log}. */
     public Path logDirectory() {
         return provisioner().store().clusterDir(name()).resolve("logs");

@@ -1,0 +1,47 @@
+package dev.jcloud.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jcloud.engine.process.EngineMain;
+import dev.jcloud.picocli.CommandLine;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    @Test
+    void aLeafCommandIsBuiltAloneUnderItsFullName() {
+        CommandLine up = Main.oneCommand(new String[] {"cluster", "up", "--provider", "local"});
+        assertThat(up.getCommandName()).isEqualTo("jcloud cluster up");
+        assertThat((Object) up.getCommand()).isInstanceOf(ClusterUpCommand.class);
+        assertThat(Main.oneCommand(new String[] {"bench", "flat"}).getCommandName()).isEqualTo("jcloud bench");
+        assertThat(Main.oneCommand(new String[] {"config", "show", "--sources"}).getCommandName())
+                .isEqualTo("jcloud config show");
+    }
+
+    @Test
+    void helpCompletionAndUnknownWordsGetTheWholeTree() {
+        assertThat(Main.oneCommand(new String[] {})).isNull();
+        assertThat(Main.oneCommand(new String[] {"--help"})).isNull();
+        assertThat(Main.oneCommand(new String[] {"cluster"})).isNull();
+        assertThat(Main.oneCommand(new String[] {"cluster", "--help"})).isNull();
+        assertThat(Main.oneCommand(new String[] {"clutser", "up"})).isNull();
+        assertThat(Main.oneCommand(new String[] {"completion"})).isNull();
+    }
+
+    @Test
+    void aLeafBuiltAloneReportsUsageErrorsAsTheTreeDoes() {
+        var err = new java.io.StringWriter();
+        CommandLine up = Main.oneCommand(new String[] {"cluster", "up", "--bogus"});
+        up.setErr(new java.io.PrintWriter(err, true));
+        int code = up.execute("--bogus");
+        assertThat(code).isEqualTo(ErrorHandler.USAGE);
+        assertThat(err.toString()).contains("'--bogus'").contains("jcloud cluster up --help");
+    }
+
+    @Test
+    void engineRolesAreBuiltAlone() {
+        assertThat(EngineMain.role("worker").getCommandName()).isEqualTo("jcloud-engine worker");
+        assertThat(EngineMain.role("scheduler").getCommandName()).isEqualTo("jcloud-engine scheduler");
+        assertThat(EngineMain.role("cluster")).isNull();
+    }
+}
