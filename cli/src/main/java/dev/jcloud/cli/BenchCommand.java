@@ -62,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Runs on the same cluster (default: ${DEFAULT-VALUE}); the first is cold.")
     int repeat;
 
+    @Option(names = "--jvm-options", paramLabel = "OPTS", defaultValue = "",
+            description = "Extra JVM options for the cluster's processes, separated by spaces (to measure their effect).")
+    String jvmOptions;
+
     @Option(names = "--compare-dask", description = "Also run the same shape on Dask (needs --dask-anchor and python3-distributed).")
     boolean compareDask;
 
@@ -145,13 +149,13 @@ final class BenchCommand implements Callable<Integer> {
         if (shape == Shape.startup) {
             for (int i = 0; i < repeat; i++) {
                 long t0 = System.nanoTime();
-                try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).build()) {
+                try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).jvmOptions(jvmOptions).build()) {
                     runs.add(new BenchResult("startup", workers, (System.nanoTime() - t0) / 1e9));
                 }
             }
             return runs;
         }
-        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).build();
+        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).jvmOptions(jvmOptions).build();
              Client client = cluster.connect()) {
             for (int i = 0; i < repeat; i++) {
                 var r = switch (shape) {

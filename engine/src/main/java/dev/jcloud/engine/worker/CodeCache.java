@@ -114,17 +114,75 @@ final class CodeCache {
             if (def == null) {
                 return engine;
             }
-            List<URL> urls = new ArrayList<>();
-            for (ClasspathEntry e : def.getEntriesList()) {
-                if (!isLocal(e)) {
-                    urls.add(toUrl(fetch(e)));
-                }
-            }
-            ClassLoader loader = urls.isEmpty() ? engine
-                    : new URLClassLoader("jcloud-client-" + Long.toHexString(classpathId), urls.toArray(new URL[0]), engine);
+            ClassLoader loader = new ClientLoader(def, engine);
             loaders.put(classpathId, loader);
             return loader;
         }
+    }
+
+    /**
+     * Parent-first over the client's class path entries this worker lacks, fetched the first time
+     * a class or resource is not the engine's or the JDK's. A task made only of those (the
+     * benchmarks, the engine's own helpers) then never downloads the client's jars: a client with
+     * a hundred jars would otherwise have every worker fetch all of them before its first task.
+     */
+    private final class ClientLoader extends URLClassLoader {
+
+        static {
+            registerAsParallelCapable();
+        }
+
+        private final ClasspathDef def;
+        private final Object fetchLock = new Object();
+        private volatile boolean fetched;
+
+        ClientLoader(ClasspathDef def, ClassLoader engine) {
+            super("jcloud-client-" + Long.toHexString(def.getId()), new URL[0], engine);
+            this.def = def;
+        }
+
+        private void fetchMissing() {
+            if (fetched) {
+                return;
+            }
+            synchronized (fetchLock) {
+                if (!fetched) {
+                    for (ClasspathEntry e : def.getEntriesList()) {
+                        if (!isLocal(e)) {
+                            addURL(toUrl(fetch(e)));
+                        }
+                    }
+                    fetched = true;
+                }
+            }
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            fetchMissing();
+            return super.findClass(name);
+        }
+
+        @Override
+        public URL findResource(String name) {
+            fetchMissing();
+            return super.findResource(name);
+        }
+
+        @Override
+        public java.util.Enumeration<URL> findResources(String name) throws IOException {
+            fetchMissing();
+            return super.findResources(name);
+        }
+
+        boolean fetched() {
+            return fetched;
+        }
+    }
+
+    /** Whether the client class path {@code classpathId} has had its missing entries fetched (tests). */
+    boolean fetched(long classpathId) {
+        return loaders.get(classpathId) instanceof ClientLoader l && l.fetched();
     }
 
     /** An entry this JVM already runs with (same content), checked by name and size before hashing. */
