@@ -13,9 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud worker ADDRESS}: runs a worker in this process until it is retired or loses its scheduler. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -69,6 +71,14 @@ public final class WorkerCommand implements Callable<Integer> {
                     + " machine's boot script when the cloud announces a spot interruption.")
     Path interruptionFile;
 
+    @Option(names = WorkerRestart.OPTION, paramLabel = "N", defaultValue = "0",
+            description = "Start a fresh worker in this one's place when it exits at the memory limit, at most N times"
+                    + " (the restart a nanny gives Dask's workers; default: ${DEFAULT-VALUE}, exit for good).")
+    int memoryRestarts;
+
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     TlsOptions tls = new TlsOptions();
 
@@ -108,7 +118,13 @@ public final class WorkerCommand implements Callable<Integer> {
             }
             System.out.println("worker " + workerName + " (pid " + pid + ", " + threads + " threads, "
                     + ByteSize.ofBytes(limit) + ") joining " + schedulerAddress);
-            return worker.awaitExit();
+            int code = worker.awaitExit();
+            if (code == WorkerServer.EXIT_MEMORY && memoryRestarts > 0) {
+                Process next = WorkerRestart.start(spec.commandLine().getParseResult().originalArgs(), memoryRestarts - 1);
+                System.out.println("worker " + workerName + ": started a fresh worker in its place (pid " + next.pid()
+                        + ", " + (memoryRestarts - 1) + " restarts left)");
+            }
+            return code;
         }
     }
 }

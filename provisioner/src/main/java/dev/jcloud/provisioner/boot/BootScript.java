@@ -44,7 +44,7 @@ public final class BootScript {
     /** The engine's process entry point. */
     public static final String MAIN_CLASS = "dev.jcloud.engine.process.EngineMain";
     /** How often a VM starts its worker again after it exited at its memory limit (Dask's nanny restarts it). */
-    static final int MEMORY_RESTARTS = 5;
+    public static final int MEMORY_RESTARTS = 5;
     /** Prefix of an engine argument that names a file under the machine's {@code $JCLOUD_HOME}. */
     public static final String HOME = "$JCLOUD_HOME/";
     /**

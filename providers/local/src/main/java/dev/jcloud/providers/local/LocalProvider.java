@@ -301,7 +301,9 @@ public final class LocalProvider implements CloudProvider {
                     .with("--address-file", addressFile(cluster).toString());
         }
         return command.with("--host", "127.0.0.1")
-                .with("--local-directory", cluster.workDir().resolve("workers").resolve(name).toString());
+                .with("--local-directory", cluster.workDir().resolve("workers").resolve(name).toString())
+                // No boot script loops here: the worker starts its own replacement, as a cloud machine's script does.
+                .with("--memory-restarts", Integer.toString(dev.jcloud.provisioner.boot.BootScript.MEMORY_RESTARTS));
     }
 
     /** Class-data sharing archives for the cluster's java and class path, unless disabled with the cds=false option. */

@@ -48,6 +48,9 @@ class LocalClusterIT {
         assertThat(pids).hasSize(3).allMatch(ProcessAssertions::alive);
         assertThat(cluster.schedulerAddress()).startsWith("127.0.0.1:");
         assertThat(Files.exists(stateDir.resolve("clusters/it-compute.json"))).isTrue();
+        // No start script loops on this machine: each worker is told to start its own replacement at the memory limit.
+        assertThat(CommandLines.arguments(ProcessHandle.of(pids.get(1)).orElseThrow()).orElseThrow())
+                .containsSubsequence("--memory-restarts", "5");
 
         try (Client client = cluster.connect()) {
             assertThat(client.summary().workers()).extracting(w -> w.name())
