@@ -19,7 +19,7 @@ public final class Main {
                 ? EngineMain.role(args[0]) : null;
         if (role != null) {
             ProcessLogging.configure();   // an engine role: log like one, and skip building the whole command tree
-            role.setCommandName("jcloud " + args[0]);
+            withErrorHandling(role).setCommandName("jcloud " + args[0]);
             System.exit(role.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
