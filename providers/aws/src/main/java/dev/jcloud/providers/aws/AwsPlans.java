@@ -41,8 +41,10 @@ final class AwsPlans {
             plan.upload("engine bundle (this jcloud's class path) to s3://jcloud-engine-ACCOUNT-" + options.region()
                             + " (once per version)",
                     "s3:HeadBucket, s3:CreateBucket, s3:PutBucketEncryption, s3:PutPublicAccessBlock,"
-                            + " s3:PutBucketLifecycleConfiguration, s3:PutBucketTagging, s3:HeadObject, s3:PutObject",
-                    "private, encrypted; machines fetch it over a 1-hour presigned URL and check its SHA-256");
+                            + " s3:PutBucketTagging, s3:HeadObject, s3:PutObject; ec2:DescribeInstances, s3:ListObjectsV2,"
+                            + " s3:DeleteObject for versions no machine uses",
+                    "private, encrypted; machines fetch it over a 1-hour presigned URL and check its SHA-256; versions"
+                            + " older than 30 days that no machine runs are removed");
         }
         plan.launch("scheduler instance " + ClusterNames.scheduler(cluster.name()) + " (" + options.schedulerType()
                         + ", on-demand)", "ec2:RunInstances",

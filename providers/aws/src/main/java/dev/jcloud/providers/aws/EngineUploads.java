@@ -6,16 +6,21 @@ import dev.jcloud.provisioner.boot.EngineBundle;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
-import software.amazon.awssdk.services.s3.model.ExpirationStatus;
+import software.amazon.awssdk.services.s3.model.LifecycleRule;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
@@ -27,10 +32,13 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * client's engine.
  *
  * <p>The bucket is shared by the account's clusters as a cache (tagged {@code jcloud.shared}, not
- * with a cluster), and a lifecycle rule removes engine versions {@link #EXPIRE_DAYS} days after
- * upload; the next {@code up} with that version uploads it again. Workers started later (by
- * {@code scale} or the in-cluster controller) get the scheduler's engine version, found on the
- * scheduler's {@link #ENGINE_TAG} tag, never the version of whoever scales.
+ * with a cluster). Workers started later (by {@code scale} or the in-cluster controller) get the
+ * scheduler's engine version, found on the scheduler's {@link #ENGINE_TAG} tag, never the version
+ * of whoever scales. So a version stays while any machine carries it: each {@code up} removes the
+ * versions older than {@link #KEEP_UNUSED} that no machine in the region uses ({@link #sweep}).
+ * An age-based lifecycle rule (what jcloud used before) would take the engine from under a cluster
+ * that runs longer, and it could then add no worker; {@link #publish} removes that rule from
+ * buckets that have it.
  */
 final class EngineUploads {
 
@@ -38,7 +46,12 @@ final class EngineUploads {
     static final String ENGINE_TAG = "jcloud.engine-sha256";
     static final String SHARED_TAG = "jcloud.shared";
     static final Duration URL_LIFETIME = Duration.ofHours(1);
-    static final int EXPIRE_DAYS = 30;
+    /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
+    static final Duration KEEP_UNUSED = Duration.ofDays(30);
+    /** The rule earlier jcloud versions put on the bucket: versions expired 30 days after upload, in use or not. */
+    static final String OLD_EXPIRY_RULE = "expire-engine-versions";
+    private static final String PREFIX = "engine/";
+    private static final String SUFFIX = ".tar.gz";
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
 
@@ -60,13 +73,15 @@ final class EngineUploads {
     }
 
     static String key(String sha256) {
-        return "engine/" + sha256 + ".tar.gz";
+        return PREFIX + sha256 + SUFFIX;
     }
 
     /** Uploads {@code bundle} unless that version is there already; returns a URL machines can fetch it from. */
     EngineArtifact publish(EngineBundle bundle) {
         String bucket = bucket(account, region);
-        ensureBucket(bucket);
+        if (ensureBucket(bucket)) {
+            dropOldExpiryRule(bucket);
+        }
         String key = key(bundle.sha256());
         if (!exists(bucket, key)) {
             long start = System.nanoTime();
@@ -83,8 +98,9 @@ final class EngineUploads {
         String bucket = bucket(account, region);
         String key = key(sha256);
         if (!exists(bucket, key)) {
-            throw new ProvisionException("the cluster's engine s3://" + bucket + "/" + key + " is gone (expired after "
-                    + EXPIRE_DAYS + " days?): run 'jcloud cluster up' with the same jcloud version to upload it again");
+            throw new ProvisionException("the cluster's engine s3://" + bucket + "/" + key + " is gone (deleted by hand, or"
+                    + " by an older jcloud's 30-day expiry rule): run 'jcloud cluster up' with the cluster's jcloud version to"
+                    + " upload it again");
         }
         String url = presigner.presignGetObject(r -> r.signatureDuration(URL_LIFETIME)
                 .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
@@ -109,10 +125,58 @@ final class EngineUploads {
         }
     }
 
-    private void ensureBucket(String bucket) {
+    /**
+     * Deletes the engine versions uploaded before {@code olderThan} that are not in {@code inUse}
+     * (SHA-256s), and returns their keys. Other objects in the bucket are left alone.
+     */
+    List<String> sweep(Set<String> inUse, Instant olderThan) {
+        String bucket = bucket(account, region);
+        List<String> deleted = new ArrayList<>();
+        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(PREFIX)).contents()) {
+            String key = o.key();
+            if (!key.endsWith(SUFFIX) || key.indexOf('/', PREFIX.length()) >= 0) {
+                continue;
+            }
+            String sha = key.substring(PREFIX.length(), key.length() - SUFFIX.length());
+            if (!inUse.contains(sha) && o.lastModified().isBefore(olderThan)) {
+                s3.deleteObject(r -> r.bucket(bucket).key(key));
+                deleted.add(key);
+            }
+        }
+        if (!deleted.isEmpty()) {
+            LOG.info("removed {} engine version(s) no machine uses from s3://{}: {}", deleted.size(), bucket, deleted);
+        }
+        return deleted;
+    }
+
+    /** Removes the age-based expiry rule of buckets made by earlier jcloud versions, keeping any other rule. */
+    private void dropOldExpiryRule(String bucket) {
+        List<LifecycleRule> rules;
+        try {
+            rules = s3.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return;   // no lifecycle configuration at all
+            }
+            throw e;
+        }
+        List<LifecycleRule> kept = rules.stream().filter(r -> !OLD_EXPIRY_RULE.equals(r.id())).toList();
+        if (kept.size() == rules.size()) {
+            return;
+        }
+        if (kept.isEmpty()) {
+            s3.deleteBucketLifecycle(r -> r.bucket(bucket));
+        } else {
+            s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(kept)));
+        }
+        LOG.info("removed the 30-day expiry rule from s3://{}: engine versions in use are kept now", bucket);
+    }
+
+    /** Makes the bucket unless it exists; true when it existed. */
+    private boolean ensureBucket(String bucket) {
         try {
             s3.headBucket(r -> r.bucket(bucket));
-            return;
+            return true;
         } catch (NoSuchBucketException e) {
             // create it below
         } catch (S3Exception e) {
@@ -131,14 +195,11 @@ final class EngineUploads {
                 .ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
         s3.putBucketEncryption(r -> r.bucket(bucket).serverSideEncryptionConfiguration(c -> c.rules(rule -> rule
                 .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
-        s3.putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(rule -> rule
-                .id("expire-engine-versions").status(ExpirationStatus.ENABLED)
-                .filter(f -> f.prefix("engine/")).expiration(x -> x.days(EXPIRE_DAYS)))));
         s3.putBucketTagging(r -> r.bucket(bucket).tagging(t -> t.tagSet(
                 Map.of(SHARED_TAG, "engine-cache", Tags.VERSION, Tags.JCLOUD_VERSION).entrySet().stream()
                         .map(e -> software.amazon.awssdk.services.s3.model.Tag.builder().key(e.getKey())
                                 .value(e.getValue()).build()).toList())));
-        LOG.info("created the engine bucket s3://{} (private, encrypted, versions expire after {} days)", bucket,
-                EXPIRE_DAYS);
+        LOG.info("created the engine bucket s3://{} (private, encrypted)", bucket);
+        return false;
     }
 }

@@ -324,8 +324,10 @@ class Ec2ProviderIT {
         String key = EngineUploads.key(first.sha256());
         assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o2 -> o2.key()).containsExactly(key);
         assertThat(aws.s3().getPublicAccessBlock(r -> r.bucket(bucket)).publicAccessBlockConfiguration().blockPublicAcls()).isTrue();
-        assertThat(aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules())
-                .singleElement().satisfies(rule -> assertThat(rule.expiration().days()).isEqualTo(EngineUploads.EXPIRE_DAYS));
+        // No age-based expiry: a version stays while a machine runs it (EngineUploads.sweep).
+        assertThatThrownBy(() -> aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                        e -> assertThat(e.statusCode()).isEqualTo(404));
         assertThat(Tags.toMap(describeOne(aws.ec2(), scheduler.id()).tags())).containsEntry(EngineUploads.ENGINE_TAG, first.sha256());
         for (Node n : List.of(scheduler, worker)) {
             String userData = userData(n.id());
@@ -462,6 +464,41 @@ class Ec2ProviderIT {
         provider.deleteSharedResources(c);
         assertThat(aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters()).isEmpty();
         assertNoJcloudResources();
+    }
+
+    @Test
+    void upRemovesEngineVersionsNoMachineRunsAndTheOldExpiryRuleButKeepsOtherRules() throws Exception {
+        String bucket = EngineUploads.bucket("123456789012", REGION);
+        EngineUploads uploads = new EngineUploads(aws.s3(), aws.presigner(), REGION, "123456789012");
+        EngineBundle used = bundle("sweep-used");
+        EngineBundle unused = bundle("sweep-unused");
+        uploads.publish(used);
+        uploads.publish(unused);
+        try {
+            // A bucket made by an earlier jcloud: its rule expired every version 30 days after upload, in use or not.
+            aws.s3().putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(
+                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id(EngineUploads.OLD_EXPIRY_RULE)
+                            .status("Enabled").filter(f -> f.prefix("engine/")).expiration(x -> x.days(30)).build(),
+                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("the-users-own")
+                            .status("Enabled").filter(f -> f.prefix("logs/")).expiration(x -> x.days(7)).build())));
+
+            uploads.publish(used);
+            assertThat(aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules())
+                    .extracting(software.amazon.awssdk.services.s3.model.LifecycleRule::id).containsExactly("the-users-own");
+
+            // Young versions stay whether used or not; past the age, only what a machine runs stays.
+            assertThat(uploads.sweep(java.util.Set.of(used.sha256()), Instant.now().minus(EngineUploads.KEEP_UNUSED)))
+                    .isEmpty();
+            assertThat(uploads.sweep(java.util.Set.of(used.sha256()), Instant.now().plusSeconds(60)))
+                    .containsExactly(EngineUploads.key(unused.sha256()));
+            assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o -> o.key())
+                    .contains(EngineUploads.key(used.sha256())).doesNotContain(EngineUploads.key(unused.sha256()));
+        } finally {
+            aws.s3().deleteBucketLifecycle(r -> r.bucket(bucket));
+            for (EngineBundle b : List.of(used, unused)) {
+                aws.s3().deleteObject(r -> r.bucket(bucket).key(EngineUploads.key(b.sha256())));
+            }
+        }
     }
 
     private EngineBundle bundle(String content) throws java.io.IOException {

@@ -28,7 +28,9 @@ final class RecordedCalls implements ExecutionInterceptor {
             "s3:listobjectsv2", "s3:ListBucket",
             "s3:putpublicaccessblock", "s3:PutBucketPublicAccessBlock",
             "s3:putbucketencryption", "s3:PutEncryptionConfiguration",
-            "s3:putbucketlifecycleconfiguration", "s3:PutLifecycleConfiguration");
+            "s3:putbucketlifecycleconfiguration", "s3:PutLifecycleConfiguration",
+            "s3:getbucketlifecycleconfiguration", "s3:GetLifecycleConfiguration",
+            "s3:deletebucketlifecycle", "s3:PutLifecycleConfiguration");
     /** SDK service names whose IAM prefix differs. */
     private static final Map<String, String> PREFIX_OF = Map.of("cloudwatchlogs", "logs");
 
