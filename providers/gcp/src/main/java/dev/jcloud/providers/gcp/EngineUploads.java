@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * Cloud Storage bucket of the project ({@code jcloud-engine-<project>}, or {@code gcp.engine-bucket};
  * uniform bucket-level access, public access prevention enforced, labelled {@code jcloud-shared}),
  * through the Storage JSON API. The bucket is a cache shared by the project's clusters: neither
- * {@code down} nor {@code gc} deletes it or its objects.
+ * {@code down} nor {@code gc} deletes it. Each {@code up} removes the versions older than
+ * {@link #KEEP_UNUSED} that no instance of the project carries in its metadata ({@link #sweep}),
+ * so a version stays as long as a machine runs it, however long its cluster lives.
  *
  * <p><b>How machines read it: an IAM grant, not a signed URL.</b> Each cluster's service account
  * gets {@value #READER} on the bucket, in a binding of its own (condition titled
@@ -57,6 +59,9 @@ final class EngineUploads {
 
     static final String STORAGE_ROOT = "https://storage.googleapis.com";
     static final String OBJECT_PREFIX = "engine/";
+    private static final String OBJECT_SUFFIX = ".tar.gz";
+    /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
+    static final java.time.Duration KEEP_UNUSED = java.time.Duration.ofDays(30);
     static final String READER = "roles/storage.objectViewer";
     static final String SHARED_LABEL = Labels.PREFIX + "shared";
 
@@ -100,7 +105,7 @@ final class EngineUploads {
     }
 
     static String objectName(String sha256) {
-        return OBJECT_PREFIX + sha256 + ".tar.gz";
+        return OBJECT_PREFIX + sha256 + OBJECT_SUFFIX;
     }
 
     /** The title of the condition of a cluster's read grant: how {@code down} and {@code gc} find it. */
@@ -190,6 +195,35 @@ final class EngineUploads {
             }
         }
         return artifact(bundle.sha256());
+    }
+
+    /**
+     * Deletes the engine versions created before {@code olderThan} that are not in {@code inUse}
+     * (SHA-256s), and returns their object names. Other objects in the bucket are left alone.
+     */
+    List<String> sweep(java.util.Set<String> inUse, Instant olderThan) {
+        List<String> deleted = new ArrayList<>();
+        String pageToken = null;
+        do {
+            JsonNode page = storage.get("/storage/v1/b/" + bucket + "/o?prefix=" + enc(OBJECT_PREFIX)
+                    + (pageToken == null ? "" : "&pageToken=" + enc(pageToken)));
+            for (JsonNode o : page.path("items")) {
+                String name = o.path("name").asText();
+                if (!name.endsWith(OBJECT_SUFFIX) || name.indexOf('/', OBJECT_PREFIX.length()) >= 0) {
+                    continue;
+                }
+                String sha = name.substring(OBJECT_PREFIX.length(), name.length() - OBJECT_SUFFIX.length());
+                if (!inUse.contains(sha) && Instant.parse(o.path("timeCreated").asText()).isBefore(olderThan)) {
+                    storage.delete("/storage/v1/b/" + bucket + "/o/" + enc(name));
+                    deleted.add(name);
+                }
+            }
+            pageToken = page.hasNonNull("nextPageToken") ? page.get("nextPageToken").asText() : null;
+        } while (pageToken != null);
+        if (!deleted.isEmpty()) {
+            LOG.info("removed {} engine version(s) no machine uses from gs://{}: {}", deleted.size(), bucket, deleted);
+        }
+        return deleted;
     }
 
     /** Where machines fetch an engine version uploaded earlier; fails when it is gone. */

@@ -45,9 +45,10 @@ final class GcpPlan {
         } else {
             plan.upload("engine bundle to gs://" + options.engineBucket() + "/" + EngineUploads.OBJECT_PREFIX
                             + "<sha256>.tar.gz (once per version)",
-                    "storage.buckets.get/insert, storage.objects.get/insert, storage.buckets.getIamPolicy/setIamPolicy",
+                    "storage.buckets.get/insert, storage.objects.get/insert, storage.buckets.getIamPolicy/setIamPolicy;"
+                            + " compute.instances.list, storage.objects.list/delete for versions no machine uses",
                     "private bucket; " + account + " may read engine/ only; machines fetch with their metadata-server"
-                            + " token and check the SHA-256");
+                            + " token and check the SHA-256; versions older than 30 days that no machine runs are removed");
         }
         plan.launch("scheduler instance " + GceNames.instanceName(cluster, ClusterNames.scheduler(cluster.name()))
                         + " (" + options.schedulerMachineType() + ", standard)", "compute.instances.bulkInsert",

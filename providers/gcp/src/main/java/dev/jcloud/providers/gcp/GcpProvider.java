@@ -607,13 +607,33 @@ public final class GcpProvider implements CloudProvider {
         }
         EngineUploads uploads = new EngineUploads(gcp.storage(), options);
         if (role == NodeRole.SCHEDULER) {
-            return uploads.publish(engineBundles.apply(cluster));
+            EngineArtifact published = uploads.publish(engineBundles.apply(cluster));
+            sweepUnusedEngines(gcp, options, uploads, published.sha256());
+            return published;
         }
         String sha = scheduler.flatMap(i -> i.getMetadata().getItemsList().stream()
                         .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY)).map(Items::getValue).findFirst())
                 .orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
                         + " has no running scheduler to take the engine version from"));
         return uploads.existing(sha);
+    }
+
+    /**
+     * Removes the engine versions no instance of the project carries in its metadata (any status:
+     * a stopped machine may start again) and that are older than {@link EngineUploads#KEEP_UNUSED}.
+     * Only housekeeping: a failure is logged, never fails the {@code up}, and the next one tries again.
+     */
+    private static void sweepUnusedEngines(GcpClients gcp, GcpOptions options, EngineUploads uploads, String current) {
+        try {
+            java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
+            for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
+                i.getMetadata().getItemsList().stream().filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
+                        .map(Items::getValue).forEach(inUse::add);
+            }
+            uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
+        } catch (RuntimeException e) {
+            LOG.warn("could not remove unused engine versions ({}); the next up tries again", e.toString());
+        }
     }
 
     /**

@@ -169,6 +169,37 @@ class EngineUploadsTest {
     }
 
     @Test
+    void upRemovesOldEngineVersionsNoInstanceRunsAndKeepsTheOnesInUse() throws Exception {
+        ClusterContext running = cluster("sa", Map.of());
+        provider.bootstrap(running);
+        provider.launch(running, schedulerLaunch(running));
+        String inUse = bundle.sha256();
+        bundle = bundle("engine-gone", 1000);
+        ClusterContext gone = cluster("sb", Map.of());
+        provider.bootstrap(gone);
+        provider.launch(gone, schedulerLaunch(gone));
+        String unused = bundle.sha256();
+        provider.terminate(gone, provider.nodes(gone));
+        for (String sha : List.of(inUse, unused)) {
+            GCE.storage(s -> {
+                s.age(BUCKET, EngineUploads.objectName(sha), EngineUploads.KEEP_UNUSED.plusDays(1));
+                return null;
+            });
+        }
+
+        bundle = bundle("engine-new", 1000);
+        ClusterContext next = cluster("sc", Map.of());
+        provider.bootstrap(next);
+        provider.launch(next, schedulerLaunch(next));
+
+        // Old and unused: gone. Old but run by a machine, and new: kept.
+        assertThat(contentOf(BUCKET, EngineUploads.objectName(unused))).isNull();
+        assertThat(contentOf(BUCKET, EngineUploads.objectName(inUse))).isNotNull();
+        assertThat(contentOf(BUCKET, EngineUploads.objectName(bundle.sha256()))).isNotNull();
+        assertThat(objectCount()).isEqualTo(2);
+    }
+
+    @Test
     void anObjectWithOtherBytesUnderTheNameIsReplacedAndAConcurrentPolicyChangeIsRetried() {
         ClusterContext c = cluster("ee", Map.of());
         provider.bootstrap(c);

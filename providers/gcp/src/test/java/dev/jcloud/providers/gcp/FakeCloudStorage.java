@@ -29,6 +29,7 @@ import java.util.zip.CRC32C;
  * <ul>
  *   <li>buckets get and insert ({@code POST /storage/v1/b?project=P}; 409 {@code conflict} for a
  *       name taken by someone else ({@link #foreignBucket}), who also get 403 on get);</li>
+ *   <li>objects list ({@code GET /storage/v1/b/B/o?prefix=}, one page) and delete (204);</li>
  *   <li>objects get ({@code /storage/v1/b/B/o/NAME}, the name's {@code /} as {@code %2F}), with
  *       {@code alt=media} the bytes; media upload ({@code POST /upload/storage/v1/b/B/o?uploadType=media&name=}
  *       with {@code ifGenerationMatch}, 412 {@code conditionNotMet} when it does not hold);</li>
@@ -153,6 +154,17 @@ final class FakeCloudStorage {
                 case "PUT" -> ok(setPolicy(bucket, read(body)));
                 default -> throw notAllowed(method);
             };
+        }
+        if ((m = match("/storage/v1/b/([^/]+)/o", rawPath)) != null && method.equals("GET")) {
+            return ok(listObjects(existing(m.group(1)), q.getOrDefault("prefix", "")));
+        }
+        if ((m = match("/storage/v1/b/([^/]+)/o/([^/]+)", rawPath)) != null && method.equals("DELETE")) {
+            String key = existing(m.group(1)) + "/" + URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+            if (objects.remove(key) == null) {
+                throw error(404, "notFound", "No such object: " + key);
+            }
+            contents.remove(key);
+            return new Answer(204, "application/json", new byte[0]);
         }
         if ((m = match("/storage/v1/b/([^/]+)/o/([^/]+)", rawPath)) != null && method.equals("GET")) {
             String bucket = existing(m.group(1));
@@ -426,6 +438,25 @@ final class FakeCloudStorage {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** objects.list: one page holds everything (the API pages at 1,000; these tests never get near). */
+    private ObjectNode listObjects(String bucket, String prefix) {
+        ObjectNode page = json.createObjectNode();
+        page.put("kind", "storage#objects");
+        var items = page.putArray("items");
+        objects.forEach((key, o) -> {
+            if (key.startsWith(bucket + "/" + prefix)) {
+                items.add(o);
+            }
+        });
+        return page;
+    }
+
+    /** Back-dates an object's creation, as if it had been uploaded {@code age} ago. */
+    void age(String bucket, String name, java.time.Duration age) {
+        objects.get(bucket + "/" + name).put("timeCreated", OffsetDateTime.now(ZoneOffset.UTC).minus(age)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")));
     }
 
     private static String now() {
