@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.BucketLocationConstraint;
 import software.amazon.awssdk.services.s3.model.LifecycleRule;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -59,12 +61,19 @@ final class EngineUploads {
     private final S3Presigner presigner;
     private final String region;
     private final String account;
+    /** A version reused this long after its upload is dated anew, so a concurrent {@link #sweep} never takes it. */
+    private final Duration refreshAfter;
 
     EngineUploads(S3Client s3, S3Presigner presigner, String region, String account) {
+        this(s3, presigner, region, account, Duration.ofDays(1));
+    }
+
+    EngineUploads(S3Client s3, S3Presigner presigner, String region, String account, Duration refreshAfter) {
         this.s3 = s3;
         this.presigner = presigner;
         this.region = region;
         this.account = account;
+        this.refreshAfter = refreshAfter;
     }
 
     /** The account's engine bucket in this region. */
@@ -83,12 +92,18 @@ final class EngineUploads {
             dropOldExpiryRule(bucket);
         }
         String key = key(bundle.sha256());
-        if (!exists(bucket, key)) {
+        Optional<Instant> uploaded = lastModified(bucket, key);
+        if (uploaded.isEmpty()) {
             long start = System.nanoTime();
             s3.putObject(r -> r.bucket(bucket).key(key).serverSideEncryption(ServerSideEncryption.AES256),
                     RequestBody.fromFile(bundle.file()));
             LOG.info("uploaded the engine ({} MiB) to s3://{}/{} in {} ms", bundle.file().toFile().length() >> 20,
                     bucket, key, (System.nanoTime() - start) / 1_000_000);
+        } else if (!uploaded.get().isAfter(Instant.now().minus(refreshAfter))) {
+            // An old version no machine may run yet: another up's sweep must not take it before this
+            // cluster's scheduler carries its tag. A copy onto itself dates it now, server-side.
+            s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(key)
+                    .metadataDirective(MetadataDirective.REPLACE).serverSideEncryption(ServerSideEncryption.AES256));
         }
         return artifact(bundle.sha256());
     }
@@ -97,7 +112,7 @@ final class EngineUploads {
     EngineArtifact artifact(String sha256) {
         String bucket = bucket(account, region);
         String key = key(sha256);
-        if (!exists(bucket, key)) {
+        if (lastModified(bucket, key).isEmpty()) {
             throw new ProvisionException("the cluster's engine s3://" + bucket + "/" + key + " is gone (deleted by hand, or"
                     + " by an older jcloud's 30-day expiry rule): run 'jcloud cluster up' with the cluster's jcloud version to"
                     + " upload it again");
@@ -111,15 +126,15 @@ final class EngineUploads {
         }
     }
 
-    private boolean exists(String bucket, String key) {
+    /** When the object was last written, or empty when it is not there. */
+    private Optional<Instant> lastModified(String bucket, String key) {
         try {
-            s3.headObject(r -> r.bucket(bucket).key(key));
-            return true;
+            return Optional.of(s3.headObject(r -> r.bucket(bucket).key(key)).lastModified());
         } catch (NoSuchKeyException e) {
-            return false;
+            return Optional.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return Optional.empty();
             }
             throw e;
         }

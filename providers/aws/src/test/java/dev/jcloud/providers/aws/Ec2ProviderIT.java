@@ -493,6 +493,13 @@ class Ec2ProviderIT {
                     .containsExactly(EngineUploads.key(unused.sha256()));
             assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o -> o.key())
                     .contains(EngineUploads.key(used.sha256())).doesNotContain(EngineUploads.key(unused.sha256()));
+
+            // An up that reuses an old version dates it anew, so another up's sweep cannot take it meanwhile.
+            Instant before = aws.s3().headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256()))).lastModified();
+            Thread.sleep(1_100);   // S3 dates to the second
+            new EngineUploads(aws.s3(), aws.presigner(), REGION, "123456789012", java.time.Duration.ZERO).publish(used);
+            assertThat(aws.s3().headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256()))).lastModified())
+                    .isAfter(before);
         } finally {
             aws.s3().deleteBucketLifecycle(r -> r.bucket(bucket));
             for (EngineBundle b : List.of(used, unused)) {

@@ -30,7 +30,8 @@ final class RecordedCalls implements ExecutionInterceptor {
             "s3:putbucketencryption", "s3:PutEncryptionConfiguration",
             "s3:putbucketlifecycleconfiguration", "s3:PutLifecycleConfiguration",
             "s3:getbucketlifecycleconfiguration", "s3:GetLifecycleConfiguration",
-            "s3:deletebucketlifecycle", "s3:PutLifecycleConfiguration");
+            "s3:deletebucketlifecycle", "s3:PutLifecycleConfiguration",
+            "s3:copyobject", "s3:PutObject");
     /** SDK service names whose IAM prefix differs. */
     private static final Map<String, String> PREFIX_OF = Map.of("cloudwatchlogs", "logs");
 
