@@ -1,12 +1,10 @@
 package dev.jcloud.terraform;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.jcloud.providers.azure.FakeAzureResourceManager;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +13,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,13 +80,13 @@ class AzureJoinTokenBootTest {
             assertThat(script).doesNotContain(joinToken).contains("https://" + vault + ".vault.azure.net/");
             Path home = dir.resolve(role + "-home");
 
-            Result r = runBootScript(write(role, script), home, vault);
+            BootScriptRun.Result r = runBootScript(BootScriptRun.write(dir, role, script), home, vault);
 
-            assertThat(r.exit).as(r.err).isZero();
-            assertThat(r.out).as(r.err).contains("fake engine: " + role + " ")
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).as(r.err()).contains("fake engine: " + role + " ")
                     .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256=" + expectedHash);
-            assertThat(r.err).contains("from Key Vault secret " + secret);
-            assertThat(r.out + r.err).doesNotContain(joinToken).doesNotContain(FakeAzureResourceManager.TOKEN_SECRET);
+            assertThat(r.err()).contains("from Key Vault secret " + secret);
+            assertThat(r.out() + r.err()).doesNotContain(joinToken).doesNotContain(FakeAzureResourceManager.TOKEN_SECRET);
             assertThat(Files.readString(home.resolve("secrets/join-token"))).isEqualTo(joinToken);
         }
         // The token came from IMDS for the machine's only identity, without a client id, for Key Vault.
@@ -105,11 +102,11 @@ class AzureJoinTokenBootTest {
         String vault = "jcloud-" + spec.cluster().clusterId();
         ARM.imdsMachine(ARM.keyVaultReadableBy("jcloud-lambda", "jcloud-lambda", vault, Map.of()));
 
-        Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"), vault);
+        BootScriptRun.Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"), vault);
 
-        assertThat(r.exit).isNotZero();
-        assertThat(r.err).contains("cannot fetch the cluster's join token");
-        assertThat(r.out).doesNotContain("fake engine:");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("cannot fetch the cluster's join token");
+        assertThat(r.out()).doesNotContain("fake engine:");
         assertThat(dir.resolve("home/secrets/join-token")).doesNotExist();
     }
 
@@ -121,44 +118,21 @@ class AzureJoinTokenBootTest {
         return m.group(1);
     }
 
-    private Path write(String name, String content) throws IOException {
-        Path f = dir.resolve(name + ".sh");
-        Files.writeString(f, content);
-        return f;
-    }
-
-    private record Result(int exit, String out, String err) {
-    }
-
     /** Runs a boot script as root would on the VM, with IMDS and the vault pointed at the fake (see the class comment). */
-    private Result runBootScript(Path script, Path home, String vault) throws Exception {
-        if (new ProcessBuilder("sh", "-c", "command -v bash").start().waitFor() != 0) {
-            fail("bash is needed to run the Azure boot scripts in this test: install it (apt-get install bash)");
-        }
+    private BootScriptRun.Result runBootScript(Path script, Path home, String vault) throws Exception {
         Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + vault + ".vault.azure.net\n127.0.0.1 localhost\n");
         Path trust = dir.resolve("trust.p12");
         ARM.writeTrustStore(trust, "changeit");
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString());
-        Map<String, String> env = pb.environment();
-        // Only the fake IMDS's identity: no service principal, CLI login or other source of credentials.
-        env.keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_")
-                || k.startsWith("JCLOUD_") || k.startsWith("JAVA_TOOL_OPTIONS") || k.startsWith("JDK_JAVA_OPTIONS"));
-        env.put("AZURE_CONFIG_DIR", Files.createDirectories(dir.resolve("no-az")).toString());
-        env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
-        env.put("JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts + " -Djavax.net.ssl.trustStore=" + trust
-                + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12");
-        env.put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
-        env.put("JCLOUD_HOME", home.toString());
-        env.put("JCLOUD_POWEROFF", "true");
-        env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH"));
-        Path out = dir.resolve("out.txt");
-        Path err = dir.resolve("err.txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the boot script did not end within 120 s: " + Files.readString(err));
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        Path noAz = Files.createDirectories(dir.resolve("no-az"));
+        return BootScriptRun.run(script, home, dir, env -> {
+            // Only the fake IMDS's identity: no service principal, CLI login or other source of credentials.
+            env.keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_")
+                    || k.startsWith("JCLOUD_") || k.startsWith("JAVA_TOOL_OPTIONS") || k.startsWith("JDK_JAVA_OPTIONS"));
+            env.put("AZURE_CONFIG_DIR", noAz.toString());
+            env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
+            env.put("JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts + " -Djavax.net.ssl.trustStore=" + trust
+                    + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12");
+            env.put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
+        }, "bash");
     }
 }

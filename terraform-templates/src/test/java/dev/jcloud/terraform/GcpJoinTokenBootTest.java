@@ -1,13 +1,11 @@
 package dev.jcloud.terraform;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.jcloud.providers.gcp.FakeComputeEngine;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -117,13 +114,13 @@ class GcpJoinTokenBootTest {
             assertThat(script).doesNotContain(joinToken);
             Path home = dir.resolve(role + "-home");
 
-            Result r = runBootScript(write(role, script), home);
+            BootScriptRun.Result r = runBootScript(BootScriptRun.write(dir, role, script), home);
 
-            assertThat(r.exit).as(r.err).isZero();
-            assertThat(r.out).as(r.err).contains("fake engine: " + role + " ")
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).as(r.err()).contains("fake engine: " + role + " ")
                     .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256=" + expectedHash);
-            assertThat(r.err).contains("from secret jcloud-" + spec.cluster().clusterId() + "-join-token");
-            assertThat(r.out + r.err).doesNotContain(joinToken).doesNotContain(MACHINE_TOKEN);
+            assertThat(r.err()).contains("from secret jcloud-" + spec.cluster().clusterId() + "-join-token");
+            assertThat(r.out() + r.err()).doesNotContain(joinToken).doesNotContain(MACHINE_TOKEN);
             assertThat(Files.readString(home.resolve("secrets/join-token"))).isEqualTo(joinToken);
         }
         // The project came from the metadata server, and Secret Manager was asked with the machine's token.
@@ -139,11 +136,11 @@ class GcpJoinTokenBootTest {
         new TerraformExporter().exportGcp(GcpSpec.of("theta", 1, EngineArtifact.of(bundle.file().toUri(),
                 bundle.sha256())), module);
 
-        Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"));
+        BootScriptRun.Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"));
 
-        assertThat(r.exit).isNotZero();
-        assertThat(r.err).contains("cannot fetch the cluster's join token");
-        assertThat(r.out).doesNotContain("fake engine:");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("cannot fetch the cluster's join token");
+        assertThat(r.out()).doesNotContain("fake engine:");
     }
 
     /** The {@code secret_id} of main.tf's join-token secret, with {@code ${var.cluster_id}} substituted. */
@@ -169,41 +166,16 @@ class GcpJoinTokenBootTest {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
-    private Path write(String name, String content) throws IOException {
-        Path f = dir.resolve(name + ".sh");
-        Files.writeString(f, content);
-        return f;
-    }
-
-    private record Result(int exit, String out, String err) {
-    }
-
     /** Runs a boot script as root would on the machine, with Google's endpoints pointed at the fakes. */
-    private Result runBootScript(Path script, Path home) throws Exception {
-        for (String tool : List.of("bash", "curl")) {
-            if (new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() != 0) {
-                fail(tool + " is needed to run the GCE boot scripts in this test: install it (apt-get install " + tool + ")");
-            }
-        }
-        ProcessBuilder pb = new ProcessBuilder("bash", script.toString());
-        Map<String, String> env = pb.environment();
-        // Only the metadata server's identity: no key file, gcloud login or other source of credentials.
-        env.keySet().removeIf(k -> k.startsWith("GOOGLE_") || k.startsWith("CLOUDSDK_") || k.equals("NO_GCE_CHECK")
-                || k.startsWith("DEVSHELL_") || k.startsWith("JCLOUD_"));
-        env.put("CLOUDSDK_CONFIG", Files.createDirectories(dir.resolve("no-gcloud")).toString());
-        env.put("GCE_METADATA_HOST", "127.0.0.1:" + metadata.getAddress().getPort());
-        env.put("JCLOUD_SECRET_MANAGER_API", GCE.endpoint());
-        env.put("JCLOUD_HOME", home.toString());
-        env.put("JCLOUD_POWEROFF", "true");
-        env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + File.pathSeparator + System.getenv("PATH"));
-        Path out = dir.resolve("out.txt");
-        Path err = dir.resolve("err.txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail("the boot script did not end within 120 s: " + Files.readString(err));
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    private BootScriptRun.Result runBootScript(Path script, Path home) throws Exception {
+        Path noGcloud = Files.createDirectories(dir.resolve("no-gcloud"));
+        return BootScriptRun.run(script, home, dir, env -> {
+            // Only the metadata server's identity: no key file, gcloud login or other source of credentials.
+            env.keySet().removeIf(k -> k.startsWith("GOOGLE_") || k.startsWith("CLOUDSDK_") || k.equals("NO_GCE_CHECK")
+                    || k.startsWith("DEVSHELL_") || k.startsWith("JCLOUD_"));
+            env.put("CLOUDSDK_CONFIG", noGcloud.toString());
+            env.put("GCE_METADATA_HOST", "127.0.0.1:" + metadata.getAddress().getPort());
+            env.put("JCLOUD_SECRET_MANAGER_API", GCE.endpoint());
+        }, "bash", "curl");
     }
 }

@@ -174,15 +174,6 @@ final class CodeCache {
             fetchMissing();
             return super.findResources(name);
         }
-
-        boolean fetched() {
-            return fetched;
-        }
-    }
-
-    /** Whether the client class path {@code classpathId} has had its missing entries fetched (tests). */
-    boolean fetched(long classpathId) {
-        return loaders.get(classpathId) instanceof ClientLoader l && l.fetched();
     }
 
     /** An entry this JVM already runs with (same content), checked by name and size before hashing. */
