@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.bench.BenchResult;
 import dev.jcloud.engine.bench.EngineBenchmarks;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.providers.local.LocalCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,26 +22,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud bench flat|tree}: engine throughput on a fresh local cluster, optionally beside Dask. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measure the engine on a fresh local cluster of W workers x 1 thread.",
-                "  flat     N independent no-op tasks (client.map), waiting for all",
-                "  tree     a binary reduction over N leaves (2N-1 tasks), one result gathered",
-                "  latency  one task submitted and its result received, N times: the median (p50)",
-                "  startup  seconds from starting a cluster of W workers until all are registered",
-                "With --repeat R the shape runs R times on the same cluster: the first run is on",
-                "fresh JVMs, later ones show the engine after the JIT has compiled it."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure the engine on a fresh local cluster of W workers x 1 thread.",
+            "  flat     N independent no-op tasks (client.map), waiting for all",
+            "  tree     a binary reduction over N leaves (2N-1 tasks), one result gathered",
+            "  latency  one task submitted and its result received, N times: the median (p50)",
+            "  startup  seconds from starting a cluster of W workers until all are registered",
+            "With --repeat R the shape runs R times on the same cluster: the first run is on",
+            "fresh JVMs, later ones show the engine after the JIT has compiled it."
+        })
 final class BenchCommand implements Callable<Integer> {
 
     /** The benchmark shapes. */
-    enum Shape { flat, tree, latency, startup }
+    enum Shape {
+        flat,
+        tree,
+        latency,
+        startup
+    }
 
     private static final String PYTHON = "/usr/bin/python3";
 
@@ -51,25 +60,44 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SHAPE", description = "flat, tree, latency or startup.")
     Shape shape;
 
-    @Option(names = "--tasks", paramLabel = "N", defaultValue = "100000",
+    @Option(
+            names = "--tasks",
+            paramLabel = "N",
+            defaultValue = "100000",
             description = "Tasks (flat) or leaves (tree) (default: ${DEFAULT-VALUE}).")
     int tasks;
 
-    @Option(names = "--workers", paramLabel = "W", defaultValue = "2", description = "Workers (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--workers",
+            paramLabel = "W",
+            defaultValue = "2",
+            description = "Workers (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--repeat", paramLabel = "R", defaultValue = "1",
+    @Option(
+            names = "--repeat",
+            paramLabel = "R",
+            defaultValue = "1",
             description = "Runs on the same cluster (default: ${DEFAULT-VALUE}); the first is cold.")
     int repeat;
 
-    @Option(names = "--jvm-options", paramLabel = "OPTS", defaultValue = "",
-            description = "Extra JVM options for the cluster's processes, separated by spaces (to measure their effect).")
+    @Option(
+            names = "--jvm-options",
+            paramLabel = "OPTS",
+            defaultValue = "",
+            description =
+                    "Extra JVM options for the cluster's processes, separated by spaces (to measure their effect).")
     String jvmOptions;
 
-    @Option(names = "--compare-dask", description = "Also run the same shape on Dask (needs --dask-anchor and python3-distributed).")
+    @Option(
+            names = "--compare-dask",
+            description = "Also run the same shape on Dask (needs --dask-anchor and python3-distributed).")
     boolean compareDask;
 
-    @Option(names = "--dask-anchor", paramLabel = "FILE", description = "Path of dask_anchor.py (e.g. ../shared/bench/dask_anchor.py).")
+    @Option(
+            names = "--dask-anchor",
+            paramLabel = "FILE",
+            description = "Path of dask_anchor.py (e.g. ../shared/bench/dask_anchor.py).")
     Path daskAnchor;
 
     @Override
@@ -98,7 +126,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (runs.size() > 1) {
             json.put("runs", runs.stream().map(BenchCommand::toJson).toList());
-            json.put("best_tasks_per_s", runs.stream().mapToLong(r -> Math.round(r.tasksPerSecond())).max().orElse(0));
+            json.put(
+                    "best_tasks_per_s",
+                    runs.stream()
+                            .mapToLong(r -> Math.round(r.tasksPerSecond()))
+                            .max()
+                            .orElse(0));
         }
         boolean daskHasShape = shape != Shape.latency;
         JsonNode dask = (compareDask || daskAnchor != null) && daskHasShape ? runDask() : null;
@@ -115,9 +148,12 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < runs.size(); i++) {
             BenchResult r = runs.get(i);
             if (shape == Shape.latency) {
-                out.printf("jcloud  latency  run %d  p50 %.3f ms over %,d round trips%n", i + 1, r.seconds() * 1000, r.tasks());
+                out.printf(
+                        "jcloud  latency  run %d  p50 %.3f ms over %,d round trips%n",
+                        i + 1, r.seconds() * 1000, r.tasks());
             } else if (shape == Shape.startup) {
-                out.printf("jcloud  startup  run %d  %d workers registered after %.2f s%n", i + 1, r.tasks(), r.seconds());
+                out.printf(
+                        "jcloud  startup  run %d  %d workers registered after %.2f s%n", i + 1, r.tasks(), r.seconds());
             } else {
                 out.printf(format, "jcloud", r.shape(), i + 1, r.tasks(), r.seconds(), r.tasksPerSecond());
             }
@@ -129,12 +165,22 @@ final class BenchCommand implements Callable<Integer> {
             out.println("(dask_anchor.py has no latency shape: no Dask figure)");
         }
         if (dask != null && shape == Shape.startup) {
-            out.printf("dask    startup  run 1  %d workers registered after %.2f s%n",
+            out.printf(
+                    "dask    startup  run 1  %d workers registered after %.2f s%n",
                     dask.path("workers").asInt(), dask.path("seconds").asDouble());
         } else if (dask != null) {
-            out.printf(format, "dask", dask.path("shape").asText(), 1, dask.path("tasks").asLong(),
-                    dask.path("seconds").asDouble(), dask.path("tasks_per_s").asDouble());
-            out.printf(shape == Shape.startup ? "jcloud start-up time / dask's: %.2fx%n" : "jcloud / dask, first run: %.1fx%n",
+            out.printf(
+                    format,
+                    "dask",
+                    dask.path("shape").asText(),
+                    1,
+                    dask.path("tasks").asLong(),
+                    dask.path("seconds").asDouble(),
+                    dask.path("tasks_per_s").asDouble());
+            out.printf(
+                    shape == Shape.startup
+                            ? "jcloud start-up time / dask's: %.2fx%n"
+                            : "jcloud / dask, first run: %.1fx%n",
                     shape == Shape.startup ? 1 / ratio(result, dask) : ratio(result, dask));
         }
         out.flush();
@@ -149,14 +195,24 @@ final class BenchCommand implements Callable<Integer> {
         if (shape == Shape.startup) {
             for (int i = 0; i < repeat; i++) {
                 long t0 = System.nanoTime();
-                try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).jvmOptions(jvmOptions).build()) {
+                try (LocalCluster cluster = LocalCluster.builder()
+                        .workers(workers)
+                        .nthreads(1)
+                        .classpath(classpath)
+                        .jvmOptions(jvmOptions)
+                        .build()) {
                     runs.add(new BenchResult("startup", workers, (System.nanoTime() - t0) / 1e9));
                 }
             }
             return runs;
         }
-        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1).classpath(classpath).jvmOptions(jvmOptions).build();
-             Client client = cluster.connect()) {
+        try (LocalCluster cluster = LocalCluster.builder()
+                        .workers(workers)
+                        .nthreads(1)
+                        .classpath(classpath)
+                        .jvmOptions(jvmOptions)
+                        .build();
+                Client client = cluster.connect()) {
             for (int i = 0; i < repeat; i++) {
                 var r = switch (shape) {
                     case flat -> EngineBenchmarks.flat(client, tasks);
@@ -208,11 +264,13 @@ final class BenchCommand implements Callable<Integer> {
     /** Runs dask_anchor.py; its last line is one JSON object. */
     private JsonNode runDask() throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
-            throw new UserFailure(PYTHON + " is missing: install Debian's Dask with 'apt-get install -y python3-distributed'");
+            throw new UserFailure(
+                    PYTHON + " is missing: install Debian's Dask with 'apt-get install -y python3-distributed'");
         }
         String size = shape == Shape.startup ? Integer.toString(workers) : Integer.toString(tasks);
         Process p = new ProcessBuilder(List.of(PYTHON, daskAnchor.toString(), shape.name(), size))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().close();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {

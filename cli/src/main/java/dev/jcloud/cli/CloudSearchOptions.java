@@ -1,9 +1,9 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
+import dev.jcloud.picocli.CommandLine.Option;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import dev.jcloud.picocli.CommandLine.Option;
 
 /**
  * {@code --provider P [--region R]} on commands that look a cluster up in the cloud rather than
@@ -12,8 +12,11 @@ import dev.jcloud.picocli.CommandLine.Option;
  */
 final class CloudSearchOptions {
 
-    @Option(names = "--provider", paramLabel = "NAME",
-            description = "Also look in this cloud for clusters started from other machines (aws, fargate, gcp, azure).")
+    @Option(
+            names = "--provider",
+            paramLabel = "NAME",
+            description =
+                    "Also look in this cloud for clusters started from other machines (aws, fargate, gcp, azure).")
     String provider;
 
     @Option(names = "--region", paramLabel = "REGION", description = "aws, fargate: the region to look in.")

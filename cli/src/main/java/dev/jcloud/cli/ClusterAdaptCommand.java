@@ -1,8 +1,6 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.ArgGroup;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Mixin;
@@ -10,11 +8,17 @@ import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Parameters;
 import dev.jcloud.picocli.CommandLine.Spec;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
 
 /** {@code jcloud cluster adapt NAME --min 2 --max 100}: new adaptive bounds for a running cluster. */
-@Command(name = "adapt", mixinStandardHelpOptions = true,
-        description = {"Change the adaptive scaling of a running cluster: its in-cluster controller keeps between",
-                "--min and --max workers (a hard limit) from now on; --off keeps the workers it has."})
+@Command(
+        name = "adapt",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Change the adaptive scaling of a running cluster: its in-cluster controller keeps between",
+            "--min and --max workers (a hard limit) from now on; --off keeps the workers it has."
+        })
 final class ClusterAdaptCommand implements Callable<Integer> {
 
     @Spec
@@ -44,7 +48,9 @@ final class ClusterAdaptCommand implements Callable<Integer> {
         @Option(names = "--max", required = true, paramLabel = "N", description = "Most workers, a hard limit, >= 1.")
         int max;
 
-        @Option(names = "--target-duration", paramLabel = "DURATION",
+        @Option(
+                names = "--target-duration",
+                paramLabel = "DURATION",
                 description = "Seconds of queued work per worker to aim for (default: the cluster's, 5s).")
         String target;
     }
@@ -57,8 +63,8 @@ final class ClusterAdaptCommand implements Callable<Integer> {
         } else {
             Bounds b = mode.bounds;
             if (b.min < 0 || b.max < 1 || b.max < b.min) {
-                throw new IllegalArgumentException("--min/--max: need 0 <= min <= max and max >= 1 (was " + b.min + ":"
-                        + b.max + ")");
+                throw new IllegalArgumentException(
+                        "--min/--max: need 0 <= min <= max and max >= 1 (was " + b.min + ":" + b.max + ")");
             }
             value = b.min + ":" + b.max;
             if (b.target != null) {

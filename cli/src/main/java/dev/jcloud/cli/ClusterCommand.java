@@ -1,16 +1,27 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
-import dev.jcloud.picocli.CommandLine.Command;
 
 /** {@code jcloud cluster}: the group of cluster lifecycle commands. */
-@Command(name = "cluster", mixinStandardHelpOptions = true,
+@Command(
+        name = "cluster",
+        mixinStandardHelpOptions = true,
         description = "Start, inspect, resize and stop clusters.",
-        subcommands = {ClusterUpCommand.class, ClusterListCommand.class, ClusterStatusCommand.class,
-                ClusterScaleCommand.class, ClusterDownCommand.class, ClusterLogsCommand.class,
-                ClusterCredentialsCommand.class, ClusterDashboardCommand.class, ClusterGcCommand.class, ClusterAdaptCommand.class})
+        subcommands = {
+            ClusterUpCommand.class,
+            ClusterListCommand.class,
+            ClusterStatusCommand.class,
+            ClusterScaleCommand.class,
+            ClusterDownCommand.class,
+            ClusterLogsCommand.class,
+            ClusterCredentialsCommand.class,
+            ClusterDashboardCommand.class,
+            ClusterGcCommand.class,
+            ClusterAdaptCommand.class
+        })
 final class ClusterCommand {
 
     /** The provisioner over every provider in this build and the user's state directory. */

@@ -1,6 +1,12 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import java.io.IOException;
@@ -10,12 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud cluster dashboard NAME}: opens the cluster's dashboard for a browser. A cluster with
@@ -25,10 +25,14 @@ import dev.jcloud.picocli.CommandLine.Spec;
  * address bar). That address holds the token, which is why it is printed only when asked for and
  * not by {@code cluster up}. {@code --print} prints the direct HTTPS address instead.
  */
-@Command(name = "dashboard", mixinStandardHelpOptions = true,
-        description = {"Open the cluster's dashboard: forwards a loopback port to its HTTPS dashboard (clusters with",
-                "TLS) and prints the address that signs a browser in (it holds the dashboard token: keep it to",
-                "yourself). Runs until Ctrl-C."})
+@Command(
+        name = "dashboard",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Open the cluster's dashboard: forwards a loopback port to its HTTPS dashboard (clusters with",
+            "TLS) and prints the address that signs a browser in (it holds the dashboard token: keep it to",
+            "yourself). Runs until Ctrl-C."
+        })
 final class ClusterDashboardCommand implements Callable<Integer> {
 
     @Spec
@@ -40,19 +44,25 @@ final class ClusterDashboardCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The cluster's name (see 'jcloud cluster list').")
     String name;
 
-    @Option(names = "--print", description = "Only print the dashboard's own address (HTTPS with the cluster's CA"
-            + " for clusters with TLS: import tls/ca.pem from 'jcloud cluster credentials' into the browser).")
+    @Option(
+            names = "--print",
+            description = "Only print the dashboard's own address (HTTPS with the cluster's CA"
+                    + " for clusters with TLS: import tls/ca.pem from 'jcloud cluster credentials' into the browser).")
     boolean print;
 
-    @Option(names = "--for", paramLabel = "DURATION", description = "Stop forwarding after this long (default: until"
-            + " Ctrl-C).")
+    @Option(
+            names = "--for",
+            paramLabel = "DURATION",
+            description = "Stop forwarding after this long (default: until" + " Ctrl-C).")
     String forDuration;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
         Provisioner provisioner = ClusterCommand.provisioner();
-        ClusterRecord record = provisioner.find(name).orElseThrow(() -> new UserFailure(
-                "no cluster named " + name + " is running (see 'jcloud cluster list')"));
+        ClusterRecord record = provisioner
+                .find(name)
+                .orElseThrow(
+                        () -> new UserFailure("no cluster named " + name + " is running (see 'jcloud cluster list')"));
         String link = provisioner.dashboardLink(record);
         if (link == null) {
             throw new UserFailure("cluster " + name + " has no dashboard");
@@ -71,11 +81,12 @@ final class ClusterDashboardCommand implements Callable<Integer> {
             return 0;
         }
         String upstream = provisioner.dashboardUrl(record, "");
-        try (DashboardForwarder forwarder = DashboardForwarder.start(
-                provisioner.dashboardClient(record, Duration.ofSeconds(10)), upstream)) {
+        try (DashboardForwarder forwarder =
+                DashboardForwarder.start(provisioner.dashboardClient(record, Duration.ofSeconds(10)), upstream)) {
             out.println(forwarder.url() + "/?token=" + token.get());
-            out.printf("(forwarding to %s over TLS checked against the cluster's CA; %s)%n", upstream,
-                    limit == null ? "Ctrl-C to stop" : "for " + Durations.format(limit));
+            out.printf(
+                    "(forwarding to %s over TLS checked against the cluster's CA; %s)%n",
+                    upstream, limit == null ? "Ctrl-C to stop" : "for " + Durations.format(limit));
             out.flush();
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(stopped::countDown, "jcloud-dashboard-stop");

@@ -1,19 +1,23 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.provisioner.DownResult;
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Parameters;
 import dev.jcloud.picocli.CommandLine.Spec;
+import dev.jcloud.provisioner.DownResult;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
 
 /** {@code jcloud cluster down NAME}: stop everything; safe to repeat. */
-@Command(name = "down", mixinStandardHelpOptions = true,
-        description = {"Stop a cluster: the scheduler and every worker, then remove its state.",
-                "Stopping a cluster that is already gone succeeds."})
+@Command(
+        name = "down",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Stop a cluster: the scheduler and every worker, then remove its state.",
+            "Stopping a cluster that is already gone succeeds."
+        })
 final class ClusterDownCommand implements Callable<Integer> {
 
     @Spec
@@ -45,9 +49,12 @@ final class ClusterDownCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         switch (result) {
             case STOPPED -> out.printf("cluster %s stopped: no process of it is left%n", name);
-            case ALREADY_STOPPED -> out.printf("cluster %s had already stopped; removed what was left of its state%n", name);
-            case UNKNOWN -> out.printf("no cluster named %s is known here%s; nothing to stop%n", name,
-                    cloud.given() ? " or in " + cloud.provider : " (add --provider to look in a cloud)");
+            case ALREADY_STOPPED ->
+                out.printf("cluster %s had already stopped; removed what was left of its state%n", name);
+            case UNKNOWN ->
+                out.printf(
+                        "no cluster named %s is known here%s; nothing to stop%n",
+                        name, cloud.given() ? " or in " + cloud.provider : " (add --provider to look in a cloud)");
         }
         out.flush();
         return 0;

@@ -1,6 +1,11 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.GcReport;
@@ -11,19 +16,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud cluster gc --provider P}: lists the resources jcloud tagged whose cluster has no
  * live scheduler, from any machine (the cloud is the source of truth); {@code --delete} removes them.
  */
-@Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"List resources jcloud created whose cluster has no live scheduler (left by a crash or an",
-                "interrupted down); --delete removes them. Uses the provider settings of the configuration."})
+@Command(
+        name = "gc",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List resources jcloud created whose cluster has no live scheduler (left by a crash or an",
+            "interrupted down); --delete removes them. Uses the provider settings of the configuration."
+        })
 final class ClusterGcCommand implements Callable<Integer> {
 
     @Spec
@@ -44,7 +48,10 @@ final class ClusterGcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Only list (the default; wins over --delete).")
     boolean dryRun;
 
-    @Option(names = "--min-age", paramLabel = "DURATION", defaultValue = "1h",
+    @Option(
+            names = "--min-age",
+            paramLabel = "DURATION",
+            defaultValue = "1h",
             description = "Leave resources younger than this alone: a cluster being created has them before its"
                     + " scheduler starts (default: ${DEFAULT-VALUE}).")
     String minAge;
@@ -88,8 +95,10 @@ final class ClusterGcCommand implements Callable<Integer> {
             for (GcReport.Item i : report.items()) {
                 out.printf("  %-16s %-40s cluster %s (%s)%n", i.kind(), i.id(), i.clusterName(), i.clusterId());
             }
-            out.printf(report.deleted() ? "deleted what %d cluster(s) left behind%n"
-                    : "%d cluster(s) left these behind; run again with --delete to remove them%n",
+            out.printf(
+                    report.deleted()
+                            ? "deleted what %d cluster(s) left behind%n"
+                            : "%d cluster(s) left these behind; run again with --delete to remove them%n",
                     report.clusterIds().size());
         }
         out.flush();

@@ -1,5 +1,9 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -8,15 +12,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster list}: the clusters that are running (checked, not just remembered). */
-@Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true,
-        description = {"List running clusters. Clusters whose processes or machines are gone are",
-                "cleaned from the local state and not shown."})
+@Command(
+        name = "list",
+        aliases = "ls",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List running clusters. Clusters whose processes or machines are gone are",
+            "cleaned from the local state and not shown."
+        })
 final class ClusterListCommand implements Callable<Integer> {
 
     @Spec
@@ -36,7 +41,7 @@ final class ClusterListCommand implements Callable<Integer> {
         var provisioner = ClusterCommand.provisioner();
         if (cloud.given()) {
             var search = cloud.resolve(common);
-            provisioner.discover(search.getKey(), search.getValue());   // remembered, so list shows them
+            provisioner.discover(search.getKey(), search.getValue()); // remembered, so list shows them
         }
         List<ClusterRecord> clusters = provisioner.list();
         PrintWriter out = spec.commandLine().getOut();
@@ -56,7 +61,13 @@ final class ClusterListCommand implements Callable<Integer> {
         String format = "%-24s %-9s %7s  %-21s %-21s %s%n";
         out.printf(format, "NAME", "PROVIDER", "WORKERS", "SCHEDULER", "DASHBOARD", "AGE");
         for (ClusterRecord r : clusters) {
-            out.printf(format, r.name(), r.provider(), r.workers().size(), orDash(r.scheduler()), orDash(r.dashboard()),
+            out.printf(
+                    format,
+                    r.name(),
+                    r.provider(),
+                    r.workers().size(),
+                    orDash(r.scheduler()),
+                    orDash(r.dashboard()),
                     age(r.createdAtMillis()));
         }
         out.flush();

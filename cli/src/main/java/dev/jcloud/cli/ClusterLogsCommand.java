@@ -1,5 +1,11 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterContext;
@@ -16,12 +22,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud cluster logs NAME [--role scheduler|worker] [--node NODE] [--follow]}: the logs of
@@ -30,7 +30,9 @@ import dev.jcloud.picocli.CommandLine.Spec;
  * {@code [node]}; with {@code --follow}, lines of all selected nodes interleave as they come until
  * every one of those nodes has stopped (or Ctrl-C).
  */
-@Command(name = "logs", mixinStandardHelpOptions = true,
+@Command(
+        name = "logs",
+        mixinStandardHelpOptions = true,
         description = "Print the logs of a cluster's scheduler and workers (all nodes unless --role or --node).")
 final class ClusterLogsCommand implements Callable<Integer> {
 
@@ -43,40 +45,52 @@ final class ClusterLogsCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The cluster's name (see 'jcloud cluster list').")
     String name;
 
-    @Option(names = "--role", paramLabel = "ROLE", description = "Only the scheduler or only the workers: scheduler | worker.")
+    @Option(
+            names = "--role",
+            paramLabel = "ROLE",
+            description = "Only the scheduler or only the workers: scheduler | worker.")
     String role;
 
-    @Option(names = "--node", paramLabel = "NODE",
-            description = "Only this node: its name (e.g. NAME-worker-1, see 'jcloud cluster status') or its provider id.")
+    @Option(
+            names = "--node",
+            paramLabel = "NODE",
+            description =
+                    "Only this node: its name (e.g. NAME-worker-1, see 'jcloud cluster status') or its provider id.")
     String node;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until the nodes stop (Ctrl-C ends it).")
+    @Option(
+            names = {"-f", "--follow"},
+            description = "Keep printing new lines until the nodes stop (Ctrl-C ends it).")
     boolean follow;
 
     @Override
     public Integer call() throws InterruptedException {
         NodeRole wanted = role == null ? null : parseRole(role);
         Provisioner provisioner = ClusterCommand.provisioner();
-        ClusterRecord record = provisioner.find(name).orElseThrow(() -> new UserFailure(
-                "no cluster named " + name + " is running (see 'jcloud cluster list')"));
+        ClusterRecord record = provisioner
+                .find(name)
+                .orElseThrow(
+                        () -> new UserFailure("no cluster named " + name + " is running (see 'jcloud cluster list')"));
         CloudProvider provider = CloudProviders.load().require(record.provider());
         ClusterContext cluster = provisioner.context(record);
         List<Node> all = new ArrayList<>(provider.nodes(cluster));
         // The scheduler first, then workers in number order (worker-2 before worker-10).
         all.sort(Comparator.comparing((Node n) -> n.role() != NodeRole.SCHEDULER)
-                .thenComparingInt(n -> trailingNumber(n.name())).thenComparing(Node::name));
+                .thenComparingInt(n -> trailingNumber(n.name()))
+                .thenComparing(Node::name));
         List<Node> nodes = all.stream()
                 .filter(n -> wanted == null || n.role() == wanted)
                 .filter(n -> node == null || n.name().equals(node) || n.id().equals(node))
                 .toList();
         if (nodes.isEmpty()) {
             if (node != null) {
-                throw new IllegalArgumentException("--node " + node + " is not " + (wanted == null ? "a node" : "a "
-                        + wanted.label() + " node") + " of cluster " + name + "; its nodes are: "
-                        + String.join(", ", all.stream().map(Node::name).toList()));
+                throw new IllegalArgumentException(
+                        "--node " + node + " is not " + (wanted == null ? "a node" : "a " + wanted.label() + " node")
+                                + " of cluster " + name + "; its nodes are: "
+                                + String.join(", ", all.stream().map(Node::name).toList()));
             }
-            throw new UserFailure("cluster " + name + " has no " + (wanted == null ? "" : wanted.label() + " ")
-                    + "node running");
+            throw new UserFailure(
+                    "cluster " + name + " has no " + (wanted == null ? "" : wanted.label() + " ") + "node running");
         }
         PrintWriter out = spec.commandLine().getOut();
         boolean prefix = nodes.size() > 1;
@@ -98,8 +112,9 @@ final class ClusterLogsCommand implements Callable<Integer> {
     }
 
     /** One reader thread per node; lines are printed from this thread only, in arrival order. */
-    private static void followAll(CloudProvider provider, ClusterContext cluster, List<Node> nodes, boolean prefix,
-                                  PrintWriter out) throws InterruptedException {
+    private static void followAll(
+            CloudProvider provider, ClusterContext cluster, List<Node> nodes, boolean prefix, PrintWriter out)
+            throws InterruptedException {
         // Bounded: a reader waits when the terminal is slower than the logs.
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(10_000);
         List<Stream<String>> streams = new ArrayList<>();
@@ -111,22 +126,24 @@ final class ClusterLogsCommand implements Callable<Integer> {
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             Stream<String> s = streams.get(i);
-            Thread t = new Thread(() -> {
-                try {
-                    s.forEach(l -> {
+            Thread t = new Thread(
+                    () -> {
                         try {
-                            lines.put(prefix ? "[" + n.name() + "] " + l : l);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IllegalStateException("interrupted");
+                            s.forEach(l -> {
+                                try {
+                                    lines.put(prefix ? "[" + n.name() + "] " + l : l);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                    throw new IllegalStateException("interrupted");
+                                }
+                            });
+                        } catch (RuntimeException e) {
+                            if (!Thread.currentThread().isInterrupted()) {
+                                failure[0] = e;
+                            }
                         }
-                    });
-                } catch (RuntimeException e) {
-                    if (!Thread.currentThread().isInterrupted()) {
-                        failure[0] = e;
-                    }
-                }
-            }, "jcloud-logs-" + n.name());
+                    },
+                    "jcloud-logs-" + n.name());
             t.setDaemon(true);
             t.start();
             readers.add(t);

@@ -1,19 +1,23 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.provisioner.ClusterRecord;
-import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Parameters;
 import dev.jcloud.picocli.CommandLine.Spec;
+import dev.jcloud.provisioner.ClusterRecord;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
 
 /** {@code jcloud cluster scale NAME N}. */
-@Command(name = "scale", mixinStandardHelpOptions = true,
-        description = {"Set the number of workers: new ones start and register; surplus ones are retired",
-                "gracefully (their results move to other workers first) and stop."})
+@Command(
+        name = "scale",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Set the number of workers: new ones start and register; surplus ones are retired",
+            "gracefully (their results move to other workers first) and stop."
+        })
 final class ClusterScaleCommand implements Callable<Integer> {
 
     @Spec

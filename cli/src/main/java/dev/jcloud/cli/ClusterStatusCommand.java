@@ -4,6 +4,11 @@ import dev.jcloud.config.ByteSize;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.ClusterSummary;
 import dev.jcloud.engine.api.WorkerSummary;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Parameters;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import java.io.PrintWriter;
@@ -12,14 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster status NAME}: addresses, workers and task counts, as the scheduler reports them. */
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
         description = "Show a running cluster: addresses, workers and task counts from its scheduler.")
 final class ClusterStatusCommand implements Callable<Integer> {
 
@@ -38,8 +40,10 @@ final class ClusterStatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Provisioner provisioner = ClusterCommand.provisioner();
-        ClusterRecord record = provisioner.find(name).orElseThrow(() -> new UserFailure(
-                "no cluster named " + name + " is running (see 'jcloud cluster list')"));
+        ClusterRecord record = provisioner
+                .find(name)
+                .orElseThrow(
+                        () -> new UserFailure("no cluster named " + name + " is running (see 'jcloud cluster list')"));
         ClusterSummary summary = null;
         String problem = null;
         if (record.scheduler() == null) {
@@ -88,31 +92,51 @@ final class ClusterStatusCommand implements Callable<Integer> {
             OutputOptions.printJson(out, json);
             return 0;
         }
-        out.printf("cluster %s (%s), up %s%n", record.name(), record.provider(), ClusterListCommand.age(record.createdAtMillis()));
+        out.printf(
+                "cluster %s (%s), up %s%n",
+                record.name(), record.provider(), ClusterListCommand.age(record.createdAtMillis()));
         out.printf("  scheduler:  %s%n", ClusterListCommand.orDash(record.scheduler()));
-        out.printf("  dashboard:  %s%n", record.dashboard() == null ? "off"
-                : ClusterCommand.provisioner().dashboardUrl(record, "/"));
+        out.printf(
+                "  dashboard:  %s%n",
+                record.dashboard() == null
+                        ? "off"
+                        : ClusterCommand.provisioner().dashboardUrl(record, "/"));
         if (record.ownerPid() != 0) {
             out.printf("  owner:      pid %d (stops the cluster when it closes it)%n", record.ownerPid());
         }
         if (summary == null) {
-            out.printf("  %s; %d worker processes are running%n", problem, record.workers().size());
+            out.printf(
+                    "  %s; %d worker processes are running%n",
+                    problem, record.workers().size());
             out.flush();
             return 0;
         }
         out.printf("  engine:     %s, %d client(s)%n", summary.engineVersion(), summary.clients());
-        out.printf("  tasks:      %d waiting, %d processing, %d in memory, %d erred, %d completed in all%n",
-                summary.tasksWaiting(), summary.tasksProcessing(), summary.tasksInMemory(), summary.tasksErred(),
+        out.printf(
+                "  tasks:      %d waiting, %d processing, %d in memory, %d erred, %d completed in all%n",
+                summary.tasksWaiting(),
+                summary.tasksProcessing(),
+                summary.tasksInMemory(),
+                summary.tasksErred(),
                 summary.tasksCompletedTotal());
         out.printf("  workers:    %d registered%n", summary.workers().size());
         ClusterSummary s = summary;
-        pricing(record).ifPresent(p -> out.printf("  cost now:   %s%n", p.estimate(s.workers().size())));
+        pricing(record)
+                .ifPresent(p ->
+                        out.printf("  cost now:   %s%n", p.estimate(s.workers().size())));
         spent(record).ifPresent(d -> out.printf("  spent:      $%.4f so far (billed seconds, minimums included)%n", d));
         String format = "    %-28s %-21s %7s %10s %10s %10s %8s%n";
         out.printf(format, "NAME", "ADDRESS", "THREADS", "MEMORY", "STORED", "SPILLED", "PID");
         for (WorkerSummary w : summary.workers()) {
-            out.printf(format, w.name(), w.address(), w.nthreads(), ByteSize.ofBytes(w.memoryLimit()),
-                    ByteSize.ofBytes(w.storedBytes()), ByteSize.ofBytes(w.spilledBytes()), w.pid());
+            out.printf(
+                    format,
+                    w.name(),
+                    w.address(),
+                    w.nthreads(),
+                    ByteSize.ofBytes(w.memoryLimit()),
+                    ByteSize.ofBytes(w.storedBytes()),
+                    ByteSize.ofBytes(w.spilledBytes()),
+                    w.pid());
         }
         out.flush();
         return 0;
@@ -135,13 +159,18 @@ final class ClusterStatusCommand implements Callable<Integer> {
         }
         try {
             var provisioner = ClusterCommand.provisioner();
-            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(provisioner.dashboardUrl(record, "/metrics")))
+            var request = java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(provisioner.dashboardUrl(record, "/metrics")))
                     .timeout(java.time.Duration.ofSeconds(3));
             provisioner.dashboardToken(record).ifPresent(t -> request.header("Authorization", "Bearer " + t));
-            java.net.http.HttpResponse<String> r = provisioner.dashboardClient(record, java.time.Duration.ofSeconds(2))
+            java.net.http.HttpResponse<String> r = provisioner
+                    .dashboardClient(record, java.time.Duration.ofSeconds(2))
                     .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-            return r.body().lines().filter(l -> l.startsWith("jcloud_cost_dollars_total "))
-                    .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip())).findFirst();
+            return r.body()
+                    .lines()
+                    .filter(l -> l.startsWith("jcloud_cost_dollars_total "))
+                    .map(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).strip()))
+                    .findFirst();
         } catch (java.io.IOException | RuntimeException e) {
             return java.util.Optional.empty();
         } catch (InterruptedException e) {

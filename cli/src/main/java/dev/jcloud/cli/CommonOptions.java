@@ -2,11 +2,11 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
 import dev.jcloud.config.SettingsLoader;
+import dev.jcloud.picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import dev.jcloud.picocli.CommandLine.Option;
 
 /** {@code --debug} and {@code --config FILE}, on every command. */
 final class CommonOptions {
@@ -14,14 +14,19 @@ final class CommonOptions {
     @Option(names = "--debug", description = "Show stack traces of errors and what jcloud is doing (logs on stderr).")
     boolean debug;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "Settings file to use instead of ./jcloud.yaml (the user file still applies).")
     Path config;
 
     /** True when {@code JCLOUD_DEBUG} is set to anything but empty, 0 or false. */
     static boolean debugFromEnvironment() {
         String v = System.getenv("JCLOUD_DEBUG");
-        return v != null && !v.isBlank() && !v.equals("0") && !v.toLowerCase(Locale.ROOT).equals("false");
+        return v != null
+                && !v.isBlank()
+                && !v.equals("0")
+                && !v.toLowerCase(Locale.ROOT).equals("false");
     }
 
     /**

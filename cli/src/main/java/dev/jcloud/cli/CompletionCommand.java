@@ -1,15 +1,16 @@
 package dev.jcloud.cli;
 
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.AutoComplete;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Spec;
+import java.util.concurrent.Callable;
 
 /** {@code jcloud completion}: a bash/zsh completion script on stdout. */
-@Command(name = "completion", mixinStandardHelpOptions = true,
-        description = {"Print a bash (and zsh) completion script. Use it with:",
-                "  source <(jcloud completion)"})
+@Command(
+        name = "completion",
+        mixinStandardHelpOptions = true,
+        description = {"Print a bash (and zsh) completion script. Use it with:", "  source <(jcloud completion)"})
 final class CompletionCommand implements Callable<Integer> {
 
     @Spec

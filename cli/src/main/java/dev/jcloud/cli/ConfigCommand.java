@@ -3,7 +3,9 @@ package dev.jcloud.cli;
 import dev.jcloud.picocli.CommandLine.Command;
 
 /** {@code jcloud config}: the group of configuration commands. */
-@Command(name = "config", mixinStandardHelpOptions = true, description = "Inspect jcloud's settings.",
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
+        description = "Inspect jcloud's settings.",
         subcommands = ConfigShowCommand.class)
-final class ConfigCommand {
-}
+final class ConfigCommand {}

@@ -2,22 +2,26 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.SettingValue;
 import dev.jcloud.config.Settings;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud config show [--sources]}. */
-@Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Print the effective settings: defaults < ~/.config/jcloud/jcloud.yaml < ./jcloud.yaml",
-                "< JCLOUD_* environment variables < command-line flags."})
+@Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the effective settings: defaults < ~/.config/jcloud/jcloud.yaml < ./jcloud.yaml",
+            "< JCLOUD_* environment variables < command-line flags."
+        })
 final class ConfigShowCommand implements Callable<Integer> {
 
     @Spec
@@ -51,7 +55,12 @@ final class ConfigShowCommand implements Callable<Integer> {
             OutputOptions.printJson(out, json);
         } else if (sources) {
             int width = values.stream().mapToInt(v -> v.key().length()).max().orElse(10);
-            int valueWidth = Math.min(40, values.stream().mapToInt(v -> v.displayValue().length()).max().orElse(10));
+            int valueWidth = Math.min(
+                    40,
+                    values.stream()
+                            .mapToInt(v -> v.displayValue().length())
+                            .max()
+                            .orElse(10));
             for (SettingValue v : values) {
                 out.printf("%-" + width + "s  %-" + valueWidth + "s  %s%n", v.key(), v.displayValue(), v.source());
             }

@@ -28,8 +28,8 @@ import java.util.concurrent.Executors;
 final class DashboardForwarder implements AutoCloseable {
 
     private static final List<String> REQUEST_HEADERS = List.of("Accept", "Cookie", "Authorization", "Last-Event-ID");
-    private static final List<String> RESPONSE_HEADERS = List.of("Content-Type", "Cache-Control", "Location",
-            "Set-Cookie", "WWW-Authenticate");
+    private static final List<String> RESPONSE_HEADERS =
+            List.of("Content-Type", "Cache-Control", "Location", "Set-Cookie", "WWW-Authenticate");
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -72,9 +72,9 @@ final class DashboardForwarder implements AutoCloseable {
                 return;
             }
             URI uri = exchange.getRequestURI();
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + uri.getRawPath()
-                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))).method(method,
-                    HttpRequest.BodyPublishers.noBody());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(
+                            base + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+                    .method(method, HttpRequest.BodyPublishers.noBody());
             for (String h : REQUEST_HEADERS) {
                 for (String v : exchange.getRequestHeaders().getOrDefault(h, List.of())) {
                     request.header(h, v);
@@ -82,8 +82,8 @@ final class DashboardForwarder implements AutoCloseable {
             }
             HttpResponse<InputStream> response;
             try {
-                response = upstream.send(request.timeout(Duration.ofSeconds(30)).build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
+                response = upstream.send(
+                        request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 byte[] body = ("cannot reach the cluster's dashboard at " + base + ": " + e.getMessage() + "\n")
                         .getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -95,19 +95,22 @@ final class DashboardForwarder implements AutoCloseable {
                 return;
             }
             for (String h : RESPONSE_HEADERS) {
-                response.headers().allValues(h).forEach(v -> exchange.getResponseHeaders().add(h, v));
+                response.headers()
+                        .allValues(h)
+                        .forEach(v -> exchange.getResponseHeaders().add(h, v));
             }
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             boolean noBody = method.equals("HEAD") || response.statusCode() == 303 || length == 0;
             exchange.sendResponseHeaders(response.statusCode(), noBody ? -1 : length > 0 ? length : 0);
-            try (InputStream in = response.body(); OutputStream out = exchange.getResponseBody()) {
+            try (InputStream in = response.body();
+                    OutputStream out = exchange.getResponseBody()) {
                 if (noBody) {
                     return;
                 }
                 byte[] buffer = new byte[16 * 1024];
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     out.write(buffer, 0, n);
-                    out.flush();   // an event of the live stream goes on at once
+                    out.flush(); // an event of the live stream goes on at once
                 }
             }
         }

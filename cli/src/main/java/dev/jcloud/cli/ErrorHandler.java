@@ -2,14 +2,14 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.ConfigException;
 import dev.jcloud.engine.api.ClusterUnavailableException;
-import dev.jcloud.provisioner.ProvisionException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import dev.jcloud.picocli.CommandLine;
 import dev.jcloud.picocli.CommandLine.IExecutionExceptionHandler;
 import dev.jcloud.picocli.CommandLine.IParameterExceptionHandler;
 import dev.jcloud.picocli.CommandLine.ParameterException;
 import dev.jcloud.picocli.CommandLine.ParseResult;
+import dev.jcloud.provisioner.ProvisionException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 
 /**
  * jcloud's error conventions: a user error is one line per problem starting with {@code error:},
@@ -25,7 +25,8 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
     public int handleParseException(ParameterException ex, String[] args) {
         CommandLine cl = ex.getCommandLine();
         PrintWriter err = cl.getErr();
-        err.println("error: " + ex.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
+        err.println(
+                "error: " + ex.getMessage() + " (see '" + cl.getCommandSpec().qualifiedName() + " --help')");
         if (debug(cl.getParseResult()) || CommonOptions.debugFromEnvironment()) {
             ex.printStackTrace(err);
         }
@@ -44,8 +45,10 @@ final class ErrorHandler implements IParameterExceptionHandler, IExecutionExcept
         } else if (ex instanceof IllegalArgumentException) {
             code = USAGE;
             message = ex.getMessage();
-        } else if (ex instanceof ProvisionException || ex instanceof ClusterUnavailableException
-                || ex instanceof UserFailure || ex instanceof UncheckedIOException) {
+        } else if (ex instanceof ProvisionException
+                || ex instanceof ClusterUnavailableException
+                || ex instanceof UserFailure
+                || ex instanceof UncheckedIOException) {
             code = FAILED;
             message = ex.getMessage();
         } else {

@@ -1,22 +1,26 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.engine.api.Client;
-import dev.jcloud.providers.local.LocalCluster;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.util.List;
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Spec;
+import dev.jcloud.providers.local.LocalCluster;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
 
 /** {@code jcloud example}: the main job. A local cluster, a computation with progress, a clean stop. */
-@Command(name = "example", mixinStandardHelpOptions = true,
-        description = {"Start a local cluster, estimate pi on it (a map of sampling tasks and a task-graph",
-                "reduction) with a progress bar, print the result and the cluster's addresses, then stop",
-                "the cluster: nothing is left running."})
+@Command(
+        name = "example",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Start a local cluster, estimate pi on it (a map of sampling tasks and a task-graph",
+            "reduction) with a progress bar, print the result and the cluster's addresses, then stop",
+            "the cluster: nothing is left running."
+        })
 final class ExampleCommand implements Callable<Integer> {
 
     @Spec
@@ -25,13 +29,24 @@ final class ExampleCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--workers", paramLabel = "N", defaultValue = "4", description = "Worker processes (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--workers",
+            paramLabel = "N",
+            defaultValue = "4",
+            description = "Worker processes (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--tasks", paramLabel = "N", defaultValue = "200", description = "Sampling tasks (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tasks",
+            paramLabel = "N",
+            defaultValue = "200",
+            description = "Sampling tasks (default: ${DEFAULT-VALUE}).")
     int tasks;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "250000",
+    @Option(
+            names = "--samples",
+            paramLabel = "N",
+            defaultValue = "250000",
             description = "Random points per task (default: ${DEFAULT-VALUE}).")
     int samples;
 
@@ -52,17 +67,24 @@ final class ExampleCommand implements Callable<Integer> {
         long start = System.nanoTime();
         List<Long> pids;
         String name;
-        try (LocalCluster cluster = LocalCluster.builder().workers(workers).nthreads(1)
-                .classpath(LocalCluster.engineClasspath(PiEstimate.class)).build()) {
+        try (LocalCluster cluster = LocalCluster.builder()
+                .workers(workers)
+                .nthreads(1)
+                .classpath(LocalCluster.engineClasspath(PiEstimate.class))
+                .build()) {
             name = cluster.name();
             pids = cluster.processIds();
             out.printf("cluster %s is up in %.1f s%n", name, (System.nanoTime() - start) / 1e9);
             out.printf("  scheduler:  %s%n", cluster.schedulerAddress());
-            out.printf("  dashboard:  %s%n", cluster.dashboardAddress() == null ? "off" : "http://" + cluster.dashboardAddress());
-            out.printf("  metrics:    %s%n", cluster.dashboardAddress() == null ? "off"
-                    : "http://" + cluster.dashboardAddress() + "/metrics");
+            out.printf(
+                    "  dashboard:  %s%n",
+                    cluster.dashboardAddress() == null ? "off" : "http://" + cluster.dashboardAddress());
+            out.printf(
+                    "  metrics:    %s%n",
+                    cluster.dashboardAddress() == null ? "off" : "http://" + cluster.dashboardAddress() + "/metrics");
             out.printf("  logs:       %s%n", cluster.logDirectory());
-            out.printf("Estimating pi: %d map tasks of %,d random points, then a tree of tasks that adds up the counts%n",
+            out.printf(
+                    "Estimating pi: %d map tasks of %,d random points, then a tree of tasks that adds up the counts%n",
                     tasks, samples);
             out.flush();
             long t = System.nanoTime();
@@ -72,17 +94,27 @@ final class ExampleCommand implements Callable<Integer> {
                 result = PiEstimate.run(client, tasks, samples, progress);
                 progress.flush();
             }
-            out.printf("pi is about %.6f (off by %.6f) from %,d points; %d map + %d graph tasks in %.2f s%n",
-                    result.pi(), Math.abs(result.pi() - Math.PI), result.samples(), result.mapTasks(),
-                    result.reduceTasks(), (System.nanoTime() - t) / 1e9);
+            out.printf(
+                    "pi is about %.6f (off by %.6f) from %,d points; %d map + %d graph tasks in %.2f s%n",
+                    result.pi(),
+                    Math.abs(result.pi() - Math.PI),
+                    result.samples(),
+                    result.mapTasks(),
+                    result.reduceTasks(),
+                    (System.nanoTime() - t) / 1e9);
             out.printf("Stopping cluster %s...%n", name);
             out.flush();
         }
-        long alive = pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
+        long alive = pids.stream()
+                .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .count();
         if (alive > 0) {
-            throw new UserFailure(alive + " process(es) of cluster " + name + " are still running: run 'jcloud cluster down " + name + "'");
+            throw new UserFailure(alive + " process(es) of cluster " + name
+                    + " are still running: run 'jcloud cluster down " + name + "'");
         }
-        out.printf("cluster %s stopped: its scheduler and %d workers have exited; nothing is left running%n", name, workers);
+        out.printf(
+                "cluster %s stopped: its scheduler and %d workers have exited; nothing is left running%n",
+                name, workers);
         out.flush();
         return 0;
     }

@@ -5,20 +5,20 @@ import dev.jcloud.engine.process.JoinCommand;
 import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
-import java.io.PrintWriter;
 import dev.jcloud.picocli.CommandLine;
+import java.io.PrintWriter;
 
 /** Entry point of the {@code jcloud} command. */
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         CommandLine role = args.length > 0 && (args[0].equals("scheduler") || args[0].equals("worker"))
-                ? EngineMain.role(args[0]) : null;
+                ? EngineMain.role(args[0])
+                : null;
         if (role != null) {
-            ProcessLogging.configure();   // an engine role: log like one, and skip building the whole command tree
+            ProcessLogging.configure(); // an engine role: log like one, and skip building the whole command tree
             withErrorHandling(role).setCommandName("jcloud " + args[0]);
             System.exit(role.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
@@ -28,8 +28,10 @@ public final class Main {
         // Quiet by default: the CLI prints its own messages; --debug or -Djcloud.log.level shows the log.
         ProcessLogging.configure("WARN");
         CommandLine one = oneCommand(args);
-        System.exit(one != null ? one.execute(java.util.Arrays.copyOfRange(args, depth(one), args.length))
-                : commandLine().execute(args));
+        System.exit(
+                one != null
+                        ? one.execute(java.util.Arrays.copyOfRange(args, depth(one), args.length))
+                        : commandLine().execute(args));
     }
 
     /**
@@ -51,7 +53,7 @@ public final class Main {
             name.append(' ').append(word);
             if (subcommandsOf(at).length == 0) {
                 if (at == CompletionCommand.class) {
-                    return null;   // it prints the whole tree
+                    return null; // it prints the whole tree
                 }
                 CommandLine cl = withErrorHandling(new CommandLine(newInstance(at)));
                 return cl.setCommandName(name.toString());
@@ -68,7 +70,9 @@ public final class Main {
     private static Class<?> subcommand(Class<?> parent, String word) {
         for (Class<?> c : subcommandsOf(parent)) {
             CommandLine.Command command = c.getAnnotation(CommandLine.Command.class);
-            if (command != null && (command.name().equals(word) || java.util.Arrays.asList(command.aliases()).contains(word))) {
+            if (command != null
+                    && (command.name().equals(word)
+                            || java.util.Arrays.asList(command.aliases()).contains(word))) {
                 return c;
             }
         }

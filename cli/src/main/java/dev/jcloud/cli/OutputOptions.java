@@ -3,18 +3,24 @@ package dev.jcloud.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.PrintWriter;
 import dev.jcloud.picocli.CommandLine.Option;
+import java.io.PrintWriter;
 
 /** {@code --output text|json} for commands that report something. */
 final class OutputOptions {
 
     /** How results are printed. */
-    enum Format { text, json }
+    enum Format {
+        text,
+        json
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "text",
             description = "text or json (default: ${DEFAULT-VALUE}).")
     Format format = Format.text;
 

@@ -18,15 +18,12 @@ import java.util.stream.IntStream;
 final class PiEstimate {
 
     /** The outcome: the estimate and the work it took. */
-    record Result(double pi, long samples, int mapTasks, int reduceTasks) {
-    }
+    record Result(double pi, long samples, int mapTasks, int reduceTasks) {}
 
-    private PiEstimate() {
-    }
+    private PiEstimate() {}
 
     /** Runs {@code tasks} sampling tasks of {@code samplesPerTask} points each; draws progress on {@code progress}. */
-    static Result run(Client client, int tasks, int samplesPerTask, PrintStream progress)
-            throws Exception {
+    static Result run(Client client, int tasks, int samplesPerTask, PrintStream progress) throws Exception {
         List<Integer> seeds = IntStream.range(0, tasks).boxed().toList();
         List<TaskFuture<Long>> hits = client.map(seed -> hits(seed, samplesPerTask), seeds);
         client.progress(hits, progress);

@@ -14,8 +14,7 @@ import java.util.TreeMap;
  */
 final class ProviderOptions {
 
-    private ProviderOptions() {
-    }
+    private ProviderOptions() {}
 
     /** The configuration sections a provider reads. */
     static List<String> sections(String provider) {
@@ -42,14 +41,16 @@ final class ProviderOptions {
         Map<String, String> options = new TreeMap<>();
         List<String> sections = sections(provider);
         for (SettingValue v : settings.explain()) {
-            String section = v.key().contains(".") ? v.key().substring(0, v.key().indexOf('.')) : v.key();
+            String section =
+                    v.key().contains(".") ? v.key().substring(0, v.key().indexOf('.')) : v.key();
             if (sections.contains(section) && !v.displayValue().equals("null")) {
                 options.put(v.key(), v.displayValue());
             }
         }
         settings.cluster().tags().forEach((k, v) -> options.put(tagPrefix(provider) + k, v));
-        settings.prices().forEach((k, v) -> options.put(
-                dev.jcloud.provisioner.elastic.ClusterPricing.PRICE_PREFIX + k, Double.toString(v)));
+        settings.prices()
+                .forEach((k, v) -> options.put(
+                        dev.jcloud.provisioner.elastic.ClusterPricing.PRICE_PREFIX + k, Double.toString(v)));
         return options;
     }
 }

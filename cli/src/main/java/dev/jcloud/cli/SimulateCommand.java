@@ -1,6 +1,11 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
+import dev.jcloud.picocli.CommandLine.Command;
+import dev.jcloud.picocli.CommandLine.Mixin;
+import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
+import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterSimulator;
 import dev.jcloud.provisioner.elastic.DaskAdaptivePolicy;
@@ -19,28 +24,37 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 
 /** {@code jcloud simulate}: what a workload would cost under a fixed cluster, Dask's adaptive policy and jcloud's. */
-@Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = {"Replay a workload through scaling policies on a simulated cloud (no cloud needed,",
-                "deterministic) and report billed worker-seconds, dollars and makespan.",
-                "Traces: bursty, steady, longtail, nightly (built in, fixed seed) or a CSV file with lines",
-                "  arrival_s,duration_s[,kind]   ('#' comments, blank lines and a header line are ignored).",
-                "Policies: fixed (N workers all along), dask (a port of Dask's adaptive policy),",
-                "jcloud (boot- and billing-aware), or all.",
-                "Prices come from the bundled table and the 'prices' setting."})
+@Command(
+        name = "simulate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Replay a workload through scaling policies on a simulated cloud (no cloud needed,",
+            "deterministic) and report billed worker-seconds, dollars and makespan.",
+            "Traces: bursty, steady, longtail, nightly (built in, fixed seed) or a CSV file with lines",
+            "  arrival_s,duration_s[,kind]   ('#' comments, blank lines and a header line are ignored).",
+            "Policies: fixed (N workers all along), dask (a port of Dask's adaptive policy),",
+            "jcloud (boot- and billing-aware), or all.",
+            "Prices come from the bundled table and the 'prices' setting."
+        })
 final class SimulateCommand implements Callable<Integer> {
 
     /** The policies to compare. */
-    enum PolicyName { fixed, dask, jcloud, all }
+    enum PolicyName {
+        fixed,
+        dask,
+        jcloud,
+        all
+    }
 
     /** The clouds whose billing and prices are modelled. */
-    enum Provider { aws, fargate, gcp, azure }
+    enum Provider {
+        aws,
+        fargate,
+        gcp,
+        azure
+    }
 
     @Spec
     CommandSpec spec;
@@ -51,55 +65,86 @@ final class SimulateCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Option(names = "--trace", required = true, paramLabel = "FILE|NAME",
+    @Option(
+            names = "--trace",
+            required = true,
+            paramLabel = "FILE|NAME",
             description = "bursty, steady, longtail, nightly, or the path of a trace file.")
     String trace;
 
-    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "all",
+    @Option(
+            names = "--policy",
+            paramLabel = "POLICY",
+            defaultValue = "all",
             description = "fixed, dask, jcloud or all (default: ${DEFAULT-VALUE}).")
     PolicyName policy;
 
-    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "aws",
+    @Option(
+            names = "--provider",
+            paramLabel = "PROVIDER",
+            defaultValue = "aws",
             description = "aws, fargate, gcp or azure: billing rules and prices (default: ${DEFAULT-VALUE}).")
     Provider provider;
 
-    @Option(names = "--instance-type", paramLabel = "TYPE",
+    @Option(
+            names = "--instance-type",
+            paramLabel = "TYPE",
             description = "Worker type (default: the provider's worker type setting; Fargate: e.g. 1vcpu-4gb).")
     String instanceType;
 
-    @Option(names = "--region", paramLabel = "REGION",
+    @Option(
+            names = "--region",
+            paramLabel = "REGION",
             description = "Region for prices (default: the provider's setting, else us-east-1 / us-central1 / eastus).")
     String region;
 
     @Option(names = "--spot", description = "Price workers at the spot price.")
     boolean spot;
 
-    @Option(names = "--boot-delay", paramLabel = "SECONDS",
+    @Option(
+            names = "--boot-delay",
+            paramLabel = "SECONDS",
             description = "Seconds from start until a worker registers (default: 60 for VMs, 40 for Fargate).")
     Double bootDelay;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
             description = "Threads per worker (default: the type's vCPUs, else 2).")
     Integer threads;
 
-    @Option(names = "--min", paramLabel = "N", defaultValue = "0", description = "Adaptive minimum workers (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Adaptive minimum workers (default: ${DEFAULT-VALUE}).")
     int min;
 
-    @Option(names = "--max", paramLabel = "N", defaultValue = "50", description = "Adaptive maximum workers, a hard limit (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max",
+            paramLabel = "N",
+            defaultValue = "50",
+            description = "Adaptive maximum workers, a hard limit (default: ${DEFAULT-VALUE}).")
     int max;
 
-    @Option(names = "--fixed-workers", paramLabel = "N", defaultValue = "20",
+    @Option(
+            names = "--fixed-workers",
+            paramLabel = "N",
+            defaultValue = "20",
             description = "Workers of the fixed cluster (default: ${DEFAULT-VALUE}).")
     int fixedWorkers;
 
-    @Option(names = "--billing-minimum", paramLabel = "SECONDS",
+    @Option(
+            names = "--billing-minimum",
+            paramLabel = "SECONDS",
             description = "Minimum billed per start (default: 60; Azure: the azure.billing-minimum setting).")
     Long billingMinimum;
 
     @Override
     public Integer call() {
         if (min < 0 || max < 1 || min > max) {
-            throw new IllegalArgumentException("--min/--max: need 0 ≤ min ≤ max and max ≥ 1 (was " + min + ":" + max + ")");
+            throw new IllegalArgumentException(
+                    "--min/--max: need 0 ≤ min ≤ max and max ≥ 1 (was " + min + ":" + max + ")");
         }
         if (fixedWorkers < 1) {
             throw new IllegalArgumentException("--fixed-workers must be ≥ 1 (was " + fixedWorkers + ")");
@@ -117,27 +162,42 @@ final class SimulateCommand implements Callable<Integer> {
         String type = instanceType != null ? instanceType : defaultType(settings);
         String where = region != null ? region : defaultRegion(settings);
         PriceTable prices = PriceTable.bundled().withOverrides(settings.prices());
-        PriceTable.Price price = prices.price(provider.name(), where, type).orElseThrow(() -> new IllegalArgumentException(
-                "no price for " + provider + "/" + where + "/" + type + " in the bundled table (as of " + prices.asOf()
+        PriceTable.Price price = prices.price(provider.name(), where, type)
+                .orElseThrow(() -> new IllegalArgumentException("no price for " + provider + "/" + where + "/" + type
+                        + " in the bundled table (as of " + prices.asOf()
                         + "): give one with the 'prices' setting, e.g. prices: {" + provider + "/" + where + "/" + type
                         + ": 0.10}"));
-        BillingModel billing = billingMinimum != null ? new BillingModel(billingMinimum)
+        BillingModel billing = billingMinimum != null
+                ? new BillingModel(billingMinimum)
                 : BillingModel.forProvider(provider.name(), settings.azure().billingMinimum());
         double boot = bootDelay != null ? bootDelay : provider == Provider.fargate ? 40 : 60;
         int nthreads = threads != null ? threads : price.vcpus() > 0 ? price.vcpus() : 2;
-        ClusterSimulator simulator = new ClusterSimulator(new ClusterSimulator.Settings(nthreads, boot, billing,
-                price.perHour(spot), Math.max(max, fixedWorkers)));
+        ClusterSimulator simulator = new ClusterSimulator(new ClusterSimulator.Settings(
+                nthreads, boot, billing, price.perHour(spot), Math.max(max, fixedWorkers)));
         Trace workload = Traces.NAMES.contains(trace.toLowerCase(Locale.ROOT))
-                ? Traces.builtIn(trace) : TraceFile.read(Path.of(trace));
+                ? Traces.builtIn(trace)
+                : TraceFile.read(Path.of(trace));
 
         PrintWriter out = spec.commandLine().getOut();
         if (!output.json()) {
-            out.printf("%s: %,d tasks, %,.0f thread-seconds of work; %s %s %s%s at $%.4f/h, %d threads, boot %.0f s,"
-                    + " billed per second with a %d s minimum (prices as of %s)%n", workload.name(),
-                    workload.tasks().size(), workload.totalWorkSeconds(), provider, where, type, spot ? " spot" : "",
-                    price.perHour(spot), nthreads, boot, billing.minimumSeconds(), prices.asOf());
-            out.printf("%-10s %-7s %22s %10s %12s %9s %14s%n", "trace", "policy", "billed worker-seconds", "dollars",
-                    "makespan s", "launched", "mean latency s");
+            out.printf(
+                    "%s: %,d tasks, %,.0f thread-seconds of work; %s %s %s%s at $%.4f/h, %d threads, boot %.0f s,"
+                            + " billed per second with a %d s minimum (prices as of %s)%n",
+                    workload.name(),
+                    workload.tasks().size(),
+                    workload.totalWorkSeconds(),
+                    provider,
+                    where,
+                    type,
+                    spot ? " spot" : "",
+                    price.perHour(spot),
+                    nthreads,
+                    boot,
+                    billing.minimumSeconds(),
+                    prices.asOf());
+            out.printf(
+                    "%-10s %-7s %22s %10s %12s %9s %14s%n",
+                    "trace", "policy", "billed worker-seconds", "dollars", "makespan s", "launched", "mean latency s");
         }
         for (ScalingPolicy p : policies(billing, boot)) {
             SimulationResult r = simulator.run(workload, p);
@@ -154,8 +214,14 @@ final class SimulateCommand implements Callable<Integer> {
                 json.put("mean_latency_s", Math.round(r.meanLatencySeconds() * 10) / 10.0);
                 out.println(JSON_LINE.apply(json));
             } else {
-                out.printf("%-10s %-7s %,22d %10.4f %,12.1f %9d %,14.1f%n", r.trace(), r.policy(),
-                        r.billedWorkerSeconds(), r.dollars(), r.makespanSeconds(), r.workersLaunched(),
+                out.printf(
+                        "%-10s %-7s %,22d %10.4f %,12.1f %9d %,14.1f%n",
+                        r.trace(),
+                        r.policy(),
+                        r.billedWorkerSeconds(),
+                        r.dollars(),
+                        r.makespanSeconds(),
+                        r.workersLaunched(),
                         r.meanLatencySeconds());
             }
         }
@@ -187,7 +253,8 @@ final class SimulateCommand implements Callable<Integer> {
     private String defaultType(Settings s) {
         return switch (provider) {
             case aws -> s.aws().workerType();
-            case fargate -> PriceTable.fargateType(s.fargate().workerCpu(), s.fargate().workerMemory());
+            case fargate ->
+                PriceTable.fargateType(s.fargate().workerCpu(), s.fargate().workerMemory());
             case gcp -> s.gcp().machineType();
             case azure -> s.azure().vmSize();
         };

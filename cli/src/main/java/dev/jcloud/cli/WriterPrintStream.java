@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 /** A PrintStream onto a command's PrintWriter, for engine APIs that draw on a PrintStream. */
 final class WriterPrintStream {
 
-    private WriterPrintStream() {
-    }
+    private WriterPrintStream() {}
 
     static PrintStream of(PrintWriter writer) {
         OutputStream bytes = new OutputStream() {

@@ -27,7 +27,11 @@ class BenchIT {
 
         CliRunner.Result tree = cli.run("bench", "tree", "--tasks", "256", "--workers", "1");
         assertThat(tree.exitCode()).as(tree.err()).isZero();
-        assertThat(tree.out()).contains("jcloud").contains("tree").contains("511 tasks").contains("tasks/s");
+        assertThat(tree.out())
+                .contains("jcloud")
+                .contains("tree")
+                .contains("511 tasks")
+                .contains("tasks/s");
     }
 
     @Test

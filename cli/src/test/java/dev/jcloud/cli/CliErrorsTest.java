@@ -21,28 +21,33 @@ class CliErrorsTest {
 
     @Test
     void negativeWorkers() {
-        assertUsageError(cli().run("cluster", "up", "--workers", "-3"),
+        assertUsageError(
+                cli().run("cluster", "up", "--workers", "-3"),
                 "error: --workers: cluster.workers must be ≥ 0 (was -3)");
     }
 
     @Test
     void unknownProvider() {
-        assertUsageError(cli().run("cluster", "up", "--provider", "vmware"),
+        assertUsageError(
+                cli().run("cluster", "up", "--provider", "vmware"),
                 "error: --provider: cluster.provider must be one of local, aws, fargate, gcp, azure (was 'vmware')");
     }
 
     @Test
     void knownProviderNotInThisBuildFailsBeforeCreatingAnything() throws IOException {
-        java.util.List<String> built = dev.jcloud.provisioner.CloudProviders.load().available();
+        java.util.List<String> built =
+                dev.jcloud.provisioner.CloudProviders.load().available();
         for (String provider : new String[] {"aws", "fargate", "gcp", "azure"}) {
             if (!built.contains(provider)) {
-                assertUsageError(cli().run("cluster", "up", "--provider", provider),
+                assertUsageError(
+                        cli().run("cluster", "up", "--provider", provider),
                         "error: provider " + provider + " is not available in this build yet: use "
                                 + String.join(" or ", built));
             }
         }
         // A provider in the build checks its options before it calls its cloud.
-        assertUsageError(cli().run("cluster", "up", "--provider", "aws", "--worker-type", "huge"),
+        assertUsageError(
+                cli().run("cluster", "up", "--provider", "aws", "--worker-type", "huge"),
                 "error: invalid aws.worker-type 'huge': use an instance type such as m6i.large");
         try (Stream<Path> files = Files.list(stateDir)) {
             assertThat(files).isEmpty();
@@ -51,7 +56,8 @@ class CliErrorsTest {
 
     @Test
     void badMemoryLimit() {
-        assertUsageError(cli().run("cluster", "up", "--memory-limit", "4XB"),
+        assertUsageError(
+                cli().run("cluster", "up", "--memory-limit", "4XB"),
                 "error: --memory-limit: worker.memory-limit must be auto or a size like 4GiB (was '4XB')");
     }
 
@@ -59,12 +65,15 @@ class CliErrorsTest {
     void badIdleTimeout() {
         CliRunner.Result r = cli().run("cluster", "up", "--idle-timeout", "soon");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: --idle-timeout: cluster.idle-timeout").contains("soon");
+        assertThat(r.err())
+                .startsWith("error: --idle-timeout: cluster.idle-timeout")
+                .contains("soon");
     }
 
     @Test
     void badClusterName() {
-        assertUsageError(cli().run("cluster", "up", "--name", "Not_Valid"),
+        assertUsageError(
+                cli().run("cluster", "up", "--name", "Not_Valid"),
                 "error: --name: cluster.name must be 2 to 40 lowercase letters, digits or '-', starting with a"
                         + " letter and not ending with '-' (was 'Not_Valid')");
     }
@@ -73,8 +82,11 @@ class CliErrorsTest {
     void unknownOptionAndMissingParameter() {
         CliRunner.Result r = cli().run("cluster", "up", "--wrokers", "2");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().lines()).singleElement().asString()
-                .startsWith("error: Unknown options: '--wrokers', '2'").contains("jcloud cluster up --help");
+        assertThat(r.err().lines())
+                .singleElement()
+                .asString()
+                .startsWith("error: Unknown options: '--wrokers', '2'")
+                .contains("jcloud cluster up --help");
 
         r = cli().run("cluster", "scale", "x");
         assertThat(r.exitCode()).isEqualTo(2);
@@ -94,7 +106,12 @@ class CliErrorsTest {
 
     @Test
     void missingConfigFile() {
-        assertUsageError(cli().run("config", "show", "--config", stateDir.resolve("nope.yaml").toString()),
+        assertUsageError(
+                cli().run(
+                                "config",
+                                "show",
+                                "--config",
+                                stateDir.resolve("nope.yaml").toString()),
                 "error: --config: file " + stateDir.resolve("nope.yaml") + " does not exist or is not a file");
     }
 
@@ -104,7 +121,10 @@ class CliErrorsTest {
         Files.writeString(file, "cluster:\n  workers: -3\n");
         CliRunner.Result r = cli().run("config", "show", "--config", file.toString());
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: ").contains("jcloud.yaml").contains("cluster.workers")
+        assertThat(r.err())
+                .startsWith("error: ")
+                .contains("jcloud.yaml")
+                .contains("cluster.workers")
                 .doesNotContain("\tat ");
     }
 
@@ -116,7 +136,9 @@ class CliErrorsTest {
 
         r = cli().run("cluster", "down", "never-started");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).isEqualTo("no cluster named never-started is known here (add --provider to look in a cloud); nothing to stop\n");
+        assertThat(r.out())
+                .isEqualTo(
+                        "no cluster named never-started is known here (add --provider to look in a cloud); nothing to stop\n");
 
         r = cli().run("cluster", "status", "never-started");
         assertThat(r.exitCode()).isEqualTo(1);
@@ -129,10 +151,21 @@ class CliErrorsTest {
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).startsWith("jcloud ").doesNotContain("${");
 
-        for (String[] args : new String[][] {{"--help"}, {"cluster", "--help"}, {"cluster", "up", "--help"},
-                {"cluster", "list", "--help"}, {"cluster", "status", "--help"}, {"cluster", "scale", "--help"},
-                {"cluster", "down", "--help"}, {"config", "show", "--help"}, {"bench", "--help"},
-                {"example", "--help"}, {"completion", "--help"}, {"scheduler", "--help"}, {"worker", "--help"}}) {
+        for (String[] args : new String[][] {
+            {"--help"},
+            {"cluster", "--help"},
+            {"cluster", "up", "--help"},
+            {"cluster", "list", "--help"},
+            {"cluster", "status", "--help"},
+            {"cluster", "scale", "--help"},
+            {"cluster", "down", "--help"},
+            {"config", "show", "--help"},
+            {"bench", "--help"},
+            {"example", "--help"},
+            {"completion", "--help"},
+            {"scheduler", "--help"},
+            {"worker", "--help"}
+        }) {
             r = cli().run(args);
             assertThat(r.exitCode()).as(String.join(" ", args)).isZero();
             assertThat(r.out()).as(String.join(" ", args)).contains("Usage:");

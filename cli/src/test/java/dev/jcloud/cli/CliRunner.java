@@ -1,16 +1,15 @@
 package dev.jcloud.cli;
 
+import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import dev.jcloud.picocli.CommandLine;
 
 /** Runs the CLI in this JVM with captured output, against a test's own state directory. */
 final class CliRunner {
 
     /** What one command did. */
-    record Result(int exitCode, String out, String err) {
-    }
+    record Result(int exitCode, String out, String err) {}
 
     private final Path stateDir;
 

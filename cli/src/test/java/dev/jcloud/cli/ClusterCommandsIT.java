@@ -30,14 +30,26 @@ class ClusterCommandsIT {
     @AfterEach
     void killLeftovers() {
         pids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> alive(pids).isEmpty());
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> alive(pids).isEmpty());
     }
 
     @Test
     void credentialsOfATlsClusterLetAnotherProgramConnectAndNothingElse() throws Exception {
         CliRunner cli = new CliRunner(stateDir);
-        CliRunner.Result up = cli.run("cluster", "up", "--provider", "local", "--workers", "1", "--name", "cred-it",
-                "--nthreads", "1", "--tls");
+        CliRunner.Result up = cli.run(
+                "cluster",
+                "up",
+                "--provider",
+                "local",
+                "--workers",
+                "1",
+                "--name",
+                "cred-it",
+                "--nthreads",
+                "1",
+                "--tls");
         rememberPids("cred-it");
         assertThat(up.exitCode()).as(up.err()).isZero();
         Path out = stateDir.resolve("exported");
@@ -45,16 +57,25 @@ class ClusterCommandsIT {
         CliRunner.Result cred = cli.run("cluster", "credentials", "cred-it", "--out", out.toString());
 
         assertThat(cred.exitCode()).as(cred.err()).isZero();
-        assertThat(Files.getPosixFilePermissions(out)).isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        assertThat(Files.getPosixFilePermissions(out))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         assertThat(Files.getPosixFilePermissions(out.resolve("client-key.pem")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        assertThat(out.resolve("ca-key.pem")).doesNotExist();   // the CA key stays with the cluster's owner
-        String scheduler = JSON.readTree(cli.run("cluster", "list", "--output", "json").out()).get(0).get("scheduler").asText();
+        assertThat(out.resolve("ca-key.pem")).doesNotExist(); // the CA key stays with the cluster's owner
+        String scheduler = JSON.readTree(
+                        cli.run("cluster", "list", "--output", "json").out())
+                .get(0)
+                .get("scheduler")
+                .asText();
         try (dev.jcloud.engine.api.Client client = dev.jcloud.engine.api.Client.builder(scheduler)
-                .mutualTls(out.resolve("client.pem"), out.resolve("client-key.pem"), out.resolve("ca.pem")).connect()) {
-            assertThat(client.submit(() -> 6 * 7).get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(42);
+                .mutualTls(out.resolve("client.pem"), out.resolve("client-key.pem"), out.resolve("ca.pem"))
+                .connect()) {
+            assertThat(client.submit(() -> 6 * 7).get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(42);
         }
-        assertThat(Files.readString(out.resolve("connect.txt"))).contains(scheduler).contains(".mutualTls(");
+        assertThat(Files.readString(out.resolve("connect.txt")))
+                .contains(scheduler)
+                .contains(".mutualTls(");
 
         // The dashboard: `up` does not print its token; `cluster dashboard` prints the address that
         // signs a browser in; `status` reads the cost meter with it; the export carries it, 0600.
@@ -71,31 +92,51 @@ class ClusterCommandsIT {
 
         // What 'cluster dashboard' runs: a loopback port a browser opens without the cluster's CA,
         // forwarding over TLS checked against that CA; the scheduler still checks the token.
-        System.setProperty("jcloud.state.dir", stateDir.toString());   // as CliRunner does for a command
+        System.setProperty("jcloud.state.dir", stateDir.toString()); // as CliRunner does for a command
         var provisioner = ClusterCommand.provisioner();
         System.clearProperty("jcloud.state.dir");
         ClusterRecord record = provisioner.find("cred-it").orElseThrow();
         try (DashboardForwarder forwarder = DashboardForwarder.start(
-                provisioner.dashboardClient(record, java.time.Duration.ofSeconds(5)), provisioner.dashboardUrl(record, ""))) {
+                provisioner.dashboardClient(record, java.time.Duration.ofSeconds(5)),
+                provisioner.dashboardUrl(record, ""))) {
             java.net.http.HttpClient browser = java.net.http.HttpClient.newHttpClient();
-            var login = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/?token="
-                    + token)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+            var login = browser.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/?token=" + token))
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
             assertThat(login.statusCode()).isEqualTo(303);
-            String cookie = login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
-            var page = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
-                    .header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            String cookie =
+                    login.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+            var page = browser.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
+                            .header("Cookie", cookie)
+                            .build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(page.statusCode()).isEqualTo(200);
             assertThat(page.body()).contains("<html");
-            try (var events = browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url()
-                    + "/api/stream")).header("Cookie", cookie).build(), java.net.http.HttpResponse.BodyHandlers.ofInputStream())
+            try (var events = browser.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/api/stream"))
+                                    .header("Cookie", cookie)
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofInputStream())
                     .body()) {
-                assertThat(new String(events.readNBytes(6), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("retry:");
+                assertThat(new String(events.readNBytes(6), java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo("retry:");
             }
-            assertThat(browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/metrics"))
-                    .build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(401);
-            assertThat(browser.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(405);
+            assertThat(browser.send(
+                                    java.net.http.HttpRequest.newBuilder(
+                                                    java.net.URI.create(forwarder.url() + "/metrics"))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(401);
+            assertThat(browser.send(
+                                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(forwarder.url() + "/"))
+                                            .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.discarding())
+                            .statusCode())
+                    .isEqualTo(405);
         }
         assertThat(cli.run("cluster", "down", "cred-it").exitCode()).isZero();
     }
@@ -107,18 +148,33 @@ class ClusterCommandsIT {
         JsonNode policy = JSON.readTree(r.out());
         assertThat(policy.get("Version").asText()).isEqualTo("2012-10-17");
         assertThat(policy.get("Statement").findValuesAsText("Sid")).contains("RemoveOnlyJcloudResources");
-        assertThat(new CliRunner(stateDir).run("iam-policy", "--provider", "mars").exitCode()).isEqualTo(2);
+        assertThat(new CliRunner(stateDir)
+                        .run("iam-policy", "--provider", "mars")
+                        .exitCode())
+                .isEqualTo(2);
     }
 
     @Test
     void upListStatusScaleDownLeavesNoProcessAndNoState() throws Exception {
         CliRunner cli = new CliRunner(stateDir);
-        CliRunner.Result up = cli.run("cluster", "up", "--provider", "local", "--workers", "2", "--name", "cli-it",
-                "--nthreads", "1", "--output", "json");
+        CliRunner.Result up = cli.run(
+                "cluster",
+                "up",
+                "--provider",
+                "local",
+                "--workers",
+                "2",
+                "--name",
+                "cli-it",
+                "--nthreads",
+                "1",
+                "--output",
+                "json");
         rememberPids("cli-it");
         assertThat(up.exitCode()).as(up.err()).isZero();
         JsonNode json = JSON.readTree(up.out());
-        assertThat(json.fieldNames()).toIterable()
+        assertThat(json.fieldNames())
+                .toIterable()
                 .containsExactly("name", "provider", "scheduler", "dashboard", "workers");
         assertThat(json.get("name").asText()).isEqualTo("cli-it");
         assertThat(json.get("provider").asText()).isEqualTo("local");
@@ -131,11 +187,13 @@ class ClusterCommandsIT {
         JsonNode listed = JSON.readTree(list.out());
         assertThat(listed).hasSize(1);
         assertThat(listed.get(0).get("name").asText()).isEqualTo("cli-it");
-        assertThat(listed.get(0).get("scheduler").asText()).isEqualTo(json.get("scheduler").asText());
+        assertThat(listed.get(0).get("scheduler").asText())
+                .isEqualTo(json.get("scheduler").asText());
 
         CliRunner.Result status = cli.run("cluster", "status", "cli-it", "--output", "json");
         assertThat(status.exitCode()).as(status.err()).isZero();
-        assertThat(JSON.readTree(status.out()).get("registered_workers").asInt()).isEqualTo(2);
+        assertThat(JSON.readTree(status.out()).get("registered_workers").asInt())
+                .isEqualTo(2);
 
         CliRunner.Result text = cli.run("cluster", "status", "cli-it");
         assertThat(text.out()).contains("cli-it-worker-1").contains("cli-it-worker-2");
@@ -170,9 +228,11 @@ class ClusterCommandsIT {
         assertThat(up.out()).contains("cluster cli-killed is up").contains("jcloud cluster down cli-killed");
 
         for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);   // kill -9
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // kill -9
         }
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> alive(pids).isEmpty());
+        Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> alive(pids).isEmpty());
 
         CliRunner.Result list = cli.run("cluster", "list", "--output", "json");
         assertThat(list.exitCode()).isZero();
@@ -182,11 +242,18 @@ class ClusterCommandsIT {
     }
 
     private void rememberPids(String name) {
-        new ClusterStateStore(stateDir).load(name).ifPresent(r -> r.nodes().stream().map(Node::id)
-                .map(Long::parseLong).filter(p -> !pids.contains(p)).forEach(pids::add));
+        new ClusterStateStore(stateDir)
+                .load(name)
+                .ifPresent(r -> r.nodes().stream()
+                        .map(Node::id)
+                        .map(Long::parseLong)
+                        .filter(p -> !pids.contains(p))
+                        .forEach(pids::add));
     }
 
     private static List<Long> alive(List<Long> pids) {
-        return pids.stream().filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)).toList();
+        return pids.stream()
+                .filter(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false))
+                .toList();
     }
 }

@@ -16,7 +16,8 @@ class ExampleIT {
 
     @Test
     void estimatesPiOnALocalClusterAndStopsIt() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("example", "--workers", "2", "--tasks", "40", "--samples", "20000");
+        CliRunner.Result r =
+                new CliRunner(stateDir).run("example", "--workers", "2", "--tasks", "40", "--samples", "20000");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out())

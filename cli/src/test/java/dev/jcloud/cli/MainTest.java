@@ -13,7 +13,8 @@ class MainTest {
         CommandLine up = Main.oneCommand(new String[] {"cluster", "up", "--provider", "local"});
         assertThat(up.getCommandName()).isEqualTo("jcloud cluster up");
         assertThat((Object) up.getCommand()).isInstanceOf(ClusterUpCommand.class);
-        assertThat(Main.oneCommand(new String[] {"bench", "flat"}).getCommandName()).isEqualTo("jcloud bench");
+        assertThat(Main.oneCommand(new String[] {"bench", "flat"}).getCommandName())
+                .isEqualTo("jcloud bench");
         assertThat(Main.oneCommand(new String[] {"config", "show", "--sources"}).getCommandName())
                 .isEqualTo("jcloud config show");
     }

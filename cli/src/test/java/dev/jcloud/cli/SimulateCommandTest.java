@@ -27,15 +27,16 @@ class SimulateCommandTest {
         for (String line : lines) {
             JsonNode n = json.readTree(line);
             assertThat(n.path("trace").asText()).isEqualTo("t.csv");
-            assertThat(n.has("billed_worker_seconds") && n.has("dollars") && n.has("makespan_s")).isTrue();
+            assertThat(n.has("billed_worker_seconds") && n.has("dollars") && n.has("makespan_s"))
+                    .isTrue();
         }
         assertThat(json.readTree(lines[1]).path("policy").asText()).isEqualTo("dask");
     }
 
     @Test
     void textTable() {
-        CliRunner.Result r = new CliRunner(dir).run("simulate", "--trace", "longtail", "--policy", "jcloud",
-                "--provider", "gcp");
+        CliRunner.Result r =
+                new CliRunner(dir).run("simulate", "--trace", "longtail", "--policy", "jcloud", "--provider", "gcp");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("e2-standard-4").contains("longtail   jcloud");
     }
@@ -45,7 +46,9 @@ class SimulateCommandTest {
         Path trace = Files.writeString(dir.resolve("bad.csv"), "0,1\n2,soon\n");
         CliRunner.Result r = new CliRunner(dir).run("simulate", "--trace", trace.toString());
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().strip()).isEqualTo("error: trace file " + trace + " line 2: duration_s must be a number of seconds (was 'soon')");
+        assertThat(r.err().strip())
+                .isEqualTo(
+                        "error: trace file " + trace + " line 2: duration_s must be a number of seconds (was 'soon')");
     }
 
     @Test

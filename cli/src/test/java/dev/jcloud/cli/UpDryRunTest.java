@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class UpDryRunTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> PROPERTIES = List.of("aws.endpointUrl", "aws.accessKeyId", "aws.secretAccessKey",
-            "aws.region");
+    private static final List<String> PROPERTIES =
+            List.of("aws.endpointUrl", "aws.accessKeyId", "aws.secretAccessKey", "aws.region");
 
     @TempDir
     Path stateDir;
@@ -50,14 +49,32 @@ class UpDryRunTest {
 
     @Test
     void awsPlanListsEveryResourceAndCallsNothing() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "aws", "--name", "plan-aws",
-                "--workers", "3", "--region", "us-east-1", "--spot", "--allow-from", "203.0.113.9/32", "--dry-run");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "aws",
+                        "--name",
+                        "plan-aws",
+                        "--workers",
+                        "3",
+                        "--region",
+                        "us-east-1",
+                        "--spot",
+                        "--allow-from",
+                        "203.0.113.9/32",
+                        "--dry-run");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("dry run: cluster plan-aws on aws, 3 workers")
+        assertThat(r.out())
+                .contains("dry run: cluster plan-aws on aws, 3 workers")
                 .contains("sts:GetCallerIdentity")
-                .contains("security group jcloud-plan-aws-").contains("tcp 8786,8787 from 203.0.113.9/32")
-                .contains("iam:CreateRole").contains("ssm:PutParameter").contains("dashboard-token")
+                .contains("security group jcloud-plan-aws-")
+                .contains("tcp 8786,8787 from 203.0.113.9/32")
+                .contains("iam:CreateRole")
+                .contains("ssm:PutParameter")
+                .contains("dashboard-token")
                 .contains("s3://jcloud-engine-ACCOUNT-us-east-1")
                 .contains("3 worker instance(s) (m6i.large, spot")
                 .contains("cost:");
@@ -66,44 +83,102 @@ class UpDryRunTest {
 
     @Test
     void fargatePlanAsJson() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "fargate", "--name", "plan-f",
-                "--workers", "2", "--image", "registry.example/jcloud-engine:1", "--dry-run", "--output", "json");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "fargate",
+                        "--name",
+                        "plan-f",
+                        "--workers",
+                        "2",
+                        "--image",
+                        "registry.example/jcloud-engine:1",
+                        "--dry-run",
+                        "--output",
+                        "json");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode json = JSON.readTree(r.out());
         assertThat(json.get("dry_run").asBoolean()).isTrue();
-        assertThat(json.get("steps")).extracting(s -> s.get("calls").asText())
-                .anyMatch(c -> c.contains("ecs:RegisterTaskDefinition")).anyMatch(c -> c.contains("ecs:RunTask"));
+        assertThat(json.get("steps"))
+                .extracting(s -> s.get("calls").asText())
+                .anyMatch(c -> c.contains("ecs:RegisterTaskDefinition"))
+                .anyMatch(c -> c.contains("ecs:RunTask"));
         assertNothingHappened();
     }
 
     @Test
     void gcpPlanNamesTheBucketAndTheBulkInserts() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "gcp", "--name", "plan-g",
-                "--project", "proj-1", "--zone", "us-central1-a", "--workers", "2", "--spot", "--dry-run");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "gcp",
+                        "--name",
+                        "plan-g",
+                        "--project",
+                        "proj-1",
+                        "--zone",
+                        "us-central1-a",
+                        "--workers",
+                        "2",
+                        "--spot",
+                        "--dry-run");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("firewall rules jcloud-").contains("gs://jcloud-engine-proj-1/engine/")
-                .contains("compute.instances.bulkInsert").contains("Spot with instanceTerminationAction=DELETE");
+        assertThat(r.out())
+                .contains("firewall rules jcloud-")
+                .contains("gs://jcloud-engine-proj-1/engine/")
+                .contains("compute.instances.bulkInsert")
+                .contains("Spot with instanceTerminationAction=DELETE");
         assertNothingHappened();
     }
 
     @Test
     void azurePlanKeepsEachRolesKeysInItsOwnVault() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "azure", "--name", "plan-az",
-                "--subscription", "00000000-0000-0000-0000-000000000001", "--location", "eastus", "--workers", "4",
-                "--spot", "--dry-run");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "azure",
+                        "--name",
+                        "plan-az",
+                        "--subscription",
+                        "00000000-0000-0000-0000-000000000001",
+                        "--location",
+                        "eastus",
+                        "--workers",
+                        "4",
+                        "--spot",
+                        "--dry-run");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("resource group jcloud-plan-az-").contains("Key Vaults")
-                .contains("(scheduler's files)").contains("4 worker VM(s)").contains("Spot with eviction Delete");
+        assertThat(r.out())
+                .contains("resource group jcloud-plan-az-")
+                .contains("Key Vaults")
+                .contains("(scheduler's files)")
+                .contains("4 worker VM(s)")
+                .contains("Spot with eviction Delete");
         assertNothingHappened();
     }
 
     @Test
     void badOptionsFailAsUpWouldBeforeAnyPlan() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "aws", "--name", "plan-bad",
-                "--worker-type", "not a type", "--dry-run");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "aws",
+                        "--name",
+                        "plan-bad",
+                        "--worker-type",
+                        "not a type",
+                        "--dry-run");
 
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.err()).contains("aws.worker-type");
@@ -112,11 +187,23 @@ class UpDryRunTest {
 
     @Test
     void localPlanStartsNoProcess() throws Exception {
-        CliRunner.Result r = new CliRunner(stateDir).run("cluster", "up", "--provider", "local", "--name", "plan-local",
-                "--workers", "2", "--tls", "--dry-run");
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run(
+                        "cluster",
+                        "up",
+                        "--provider",
+                        "local",
+                        "--name",
+                        "plan-local",
+                        "--workers",
+                        "2",
+                        "--tls",
+                        "--dry-run");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("scheduler process plan-local-scheduler").contains("2 worker process(es)")
+        assertThat(r.out())
+                .contains("scheduler process plan-local-scheduler")
+                .contains("2 worker process(es)")
                 .contains("dashboard token");
         assertNothingHappened();
     }
@@ -125,8 +212,12 @@ class UpDryRunTest {
         assertThat(cloud.connections()).as("connections to the cloud").isZero();
         if (Files.isDirectory(stateDir)) {
             try (Stream<Path> files = Files.walk(stateDir)) {
-                assertThat(files.filter(Files::isRegularFile).map(stateDir::relativize).map(Path::toString)
-                        .filter(p -> p.contains("plan-"))).as("cluster state written").isEmpty();
+                assertThat(files.filter(Files::isRegularFile)
+                                .map(stateDir::relativize)
+                                .map(Path::toString)
+                                .filter(p -> p.contains("plan-")))
+                        .as("cluster state written")
+                        .isEmpty();
             }
         }
     }

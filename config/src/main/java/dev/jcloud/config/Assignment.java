@@ -7,5 +7,4 @@ package dev.jcloud.config;
  * @param entry the entry's key for map settings ({@code team} in {@code cluster.tags.team}), else null
  * @param text  the raw text; null for a YAML null
  */
-record Assignment(String path, String entry, String text, Source source) {
-}
+record Assignment(String path, String entry, String text, Source source) {}

@@ -11,8 +11,7 @@ import java.util.regex.Pattern;
  */
 public record ByteSize(long bytes) implements Comparable<ByteSize> {
 
-    private static final Pattern FORMAT =
-            Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([a-zA-Z]*)\\s*");
+    private static final Pattern FORMAT = Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([a-zA-Z]*)\\s*");
 
     public ByteSize {
         if (bytes < 0) {
@@ -50,15 +49,29 @@ public record ByteSize(long bytes) implements Comparable<ByteSize> {
 
     private static long unit(String suffix, String text) {
         switch (suffix.toLowerCase(Locale.ROOT)) {
-            case "": case "b": return 1L;
-            case "k": case "kib": return 1L << 10;
-            case "m": case "mib": return 1L << 20;
-            case "g": case "gib": return 1L << 30;
-            case "t": case "tib": return 1L << 40;
-            case "kb": return 1_000L;
-            case "mb": return 1_000_000L;
-            case "gb": return 1_000_000_000L;
-            case "tb": return 1_000_000_000_000L;
+            case "":
+            case "b":
+                return 1L;
+            case "k":
+            case "kib":
+                return 1L << 10;
+            case "m":
+            case "mib":
+                return 1L << 20;
+            case "g":
+            case "gib":
+                return 1L << 30;
+            case "t":
+            case "tib":
+                return 1L << 40;
+            case "kb":
+                return 1_000L;
+            case "mb":
+                return 1_000_000L;
+            case "gb":
+                return 1_000_000_000L;
+            case "tb":
+                return 1_000_000_000_000L;
             default:
                 throw new IllegalArgumentException("'" + text + "' has an unknown unit '" + suffix
                         + "': use B, KiB, MiB, GiB, TiB, kB, MB, GB or TB");

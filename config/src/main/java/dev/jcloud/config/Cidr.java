@@ -15,8 +15,7 @@ final class Cidr {
     private static final Pattern HEX_GROUP = Pattern.compile("[0-9a-fA-F]{1,4}");
     private static final Pattern PREFIX = Pattern.compile("0|[1-9][0-9]{0,2}");
 
-    private Cidr() {
-    }
+    private Cidr() {}
 
     static boolean isValid(String text) {
         int slash = text.indexOf('/');

@@ -14,8 +14,7 @@ public final class Durations {
 
     private static final Pattern PART = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h|d)");
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /** Parses {@code text}; the message of the exception says what is accepted. */
     public static Duration parse(String text) {
@@ -38,13 +37,14 @@ public final class Durations {
         double millis = 0;
         while (at < t.length() && m.find(at) && m.start() == at) {
             double n = Double.parseDouble(m.group(1));
-            millis += n * switch (m.group(2)) {
-                case "ms" -> 1d;
-                case "s" -> 1_000d;
-                case "m" -> 60_000d;
-                case "h" -> 3_600_000d;
-                default -> 86_400_000d;
-            };
+            millis += n
+                    * switch (m.group(2)) {
+                        case "ms" -> 1d;
+                        case "s" -> 1_000d;
+                        case "m" -> 60_000d;
+                        case "h" -> 3_600_000d;
+                        default -> 86_400_000d;
+                    };
             at = m.end();
         }
         if (at == 0 || at != t.length()) {

@@ -6,14 +6,12 @@ package dev.jcloud.config;
  */
 final class FargateSizes {
 
-    private FargateSizes() {
-    }
+    private FargateSizes() {}
 
     /** Null if {@code memory} MiB is allowed with {@code cpu} units, else what is allowed. */
     static String allowedMemory(int cpu, int memory) {
         return switch (cpu) {
-            case 256 -> memory == 512 || memory == 1024 || memory == 2048
-                    ? null : "512, 1024 or 2048";
+            case 256 -> memory == 512 || memory == 1024 || memory == 2048 ? null : "512, 1024 or 2048";
             case 512 -> range(memory, 1024, 4096, 1024);
             case 1024 -> range(memory, 2048, 8192, 1024);
             case 2048 -> range(memory, 4096, 16384, 1024);
@@ -26,6 +24,7 @@ final class FargateSizes {
 
     private static String range(int memory, int min, int max, int step) {
         return memory >= min && memory <= max && (memory - min) % step == 0
-                ? null : min + " to " + max + " in steps of " + step;
+                ? null
+                : min + " to " + max + " in steps of " + step;
     }
 }

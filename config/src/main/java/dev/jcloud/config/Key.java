@@ -33,7 +33,12 @@ final class Key {
     /** Typed value (one entry's value for maps) to a YAML scalar: String, Number, Boolean or null. */
     final Function<Object, Object> toYaml;
 
-    private Key(String path, Kind kind, Object defaultValue, Parser parser, EntryKeyRule entryKeys,
+    private Key(
+            String path,
+            Kind kind,
+            Object defaultValue,
+            Parser parser,
+            EntryKeyRule entryKeys,
             Function<Object, Object> toYaml) {
         this.path = path;
         this.kind = kind;
@@ -43,13 +48,11 @@ final class Key {
         this.toYaml = toYaml;
     }
 
-    static Key value(String path, Object defaultValue, Parser parser,
-            Function<Object, Object> toYaml) {
+    static Key value(String path, Object defaultValue, Parser parser, Function<Object, Object> toYaml) {
         return new Key(path, Kind.VALUE, defaultValue, parser, null, toYaml);
     }
 
-    static Key map(String path, EntryKeyRule entryKeys, Parser entryValues,
-            Function<Object, Object> toYaml) {
+    static Key map(String path, EntryKeyRule entryKeys, Parser entryValues, Function<Object, Object> toYaml) {
         return new Key(path, Kind.MAP, Map.of(), entryValues, entryKeys, toYaml);
     }
 
@@ -59,8 +62,7 @@ final class Key {
             return switch (t) {
                 case "true", "on" -> Boolean.TRUE;
                 case "false", "off", "" -> Boolean.FALSE;
-                default -> throw Invalid.text("must be true or false, or a mapping of its settings",
-                        text);
+                default -> throw Invalid.text("must be true or false, or a mapping of its settings", text);
             };
         };
         return new Key(path, Kind.SWITCH, Boolean.FALSE, parser, null, v -> v);

@@ -17,12 +17,10 @@ import java.util.regex.Pattern;
 final class Parsers {
 
     private static final Pattern WHOLE = Pattern.compile("[+-]?[0-9]+");
-    private static final Pattern DECIMAL =
-            Pattern.compile("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?");
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?");
     private static final ByteSize MIN_MEMORY_LIMIT = ByteSize.ofMiB(64);
 
-    private Parsers() {
-    }
+    private Parsers() {}
 
     /** A whole number in {@code min..max}; {@code range} describes the bounds for the message. */
     static Parser wholeNumber(long min, long max, String range) {
@@ -37,8 +35,7 @@ final class Parsers {
             }
             if (value.compareTo(BigInteger.valueOf(max)) > 0) {
                 // "must be ≥ 0" would be a puzzling answer to 99999999999.
-                throw new Invalid(max == Integer.MAX_VALUE ? "must be ≤ " + max : range,
-                        value.toString());
+                throw new Invalid(max == Integer.MAX_VALUE ? "must be ≤ " + max : range, value.toString());
             }
             return value.intValueExact();
         };
@@ -161,8 +158,8 @@ final class Parsers {
         return text -> {
             String t = text == null ? null : text.trim();
             if (t == null || !Cidr.isValid(t)) {
-                throw Invalid.text("must be an IPv4 or IPv6 CIDR block like 203.0.113.7/32"
-                        + " or 2001:db8::/64", text);
+                throw Invalid.text(
+                        "must be an IPv4 or IPv6 CIDR block like 203.0.113.7/32" + " or 2001:db8::/64", text);
             }
             return t;
         };
@@ -170,9 +167,7 @@ final class Parsers {
 
     /** {@code inner}, or empty for null or blank text: that is how a user unsets an optional value. */
     static Parser optional(Parser inner) {
-        return text -> text == null || text.isBlank()
-                ? Optional.empty()
-                : Optional.of(inner.parse(text));
+        return text -> text == null || text.isBlank() ? Optional.empty() : Optional.of(inner.parse(text));
     }
 
     /** {@code auto} (or null) gives empty; otherwise a size of at least 64MiB. */

@@ -18,8 +18,8 @@ final class Problems {
     }
 
     void add(String where, String what, Invalid invalid) {
-        StringBuilder line = new StringBuilder(where).append(": ").append(what).append(' ')
-                .append(invalid.requirement);
+        StringBuilder line =
+                new StringBuilder(where).append(": ").append(what).append(' ').append(invalid.requirement);
         if (invalid.was != null) {
             line.append(" (was ")
                     .append(Redactor.isSecretKey(what) ? Redactor.MASK : invalid.was)

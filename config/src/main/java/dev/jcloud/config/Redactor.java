@@ -20,8 +20,7 @@ public final class Redactor {
 
     private static final Pattern SECRET_WORD = Pattern.compile("secret|token|password|credential");
 
-    private Redactor() {
-    }
+    private Redactor() {}
 
     /** Whether the value of {@code keyPath} must not be shown. */
     public static boolean isSecretKey(String keyPath) {

@@ -11,8 +11,7 @@ import java.util.Map;
  */
 final class Resolution {
 
-    record Resolved(Object value, Source source) {
-    }
+    record Resolved(Object value, Source source) {}
 
     private final Map<String, Resolved> values = new LinkedHashMap<>();
     private final Map<String, Map<String, Resolved>> maps = new LinkedHashMap<>();

@@ -34,27 +34,30 @@ final class Schema {
 
     /** Valid as a tag value, a DNS label and a resource name prefix on every cloud. */
     static final Pattern CLUSTER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,38}[a-z0-9]");
+
     static final Pattern AWS_REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-[0-9]");
-    static final Pattern PRICE_KEY =
-            Pattern.compile("(local|aws|fargate|gcp|azure)/[^/\\s]+/[^/\\s]+");
+    static final Pattern PRICE_KEY = Pattern.compile("(local|aws|fargate|gcp|azure)/[^/\\s]+/[^/\\s]+");
     static final int[] FARGATE_CPUS = {256, 512, 1024, 2048, 4096, 8192, 16384};
 
     static final List<Key> KEYS;
     /** Paths that hold other keys; {@code cluster.adapt} is both a section and a switch. */
-    static final Set<String> SECTIONS = Set.of("cluster", "cluster.adapt", "scheduler", "worker",
-            "security", "aws", "fargate", "gcp", "azure");
+    static final Set<String> SECTIONS =
+            Set.of("cluster", "cluster.adapt", "scheduler", "worker", "security", "aws", "fargate", "gcp", "azure");
 
     private static final Map<String, Key> BY_PATH;
     private static final Map<String, Key> BY_ENV;
 
     static {
         List<Key> k = new ArrayList<>();
-        k.add(Key.value("cluster.name", Optional.empty(),
-                optional(matching(CLUSTER_NAME, "must be 2 to 40 lowercase letters, digits or '-',"
-                        + " starting with a letter and not ending with '-'")),
+        k.add(Key.value(
+                "cluster.name",
+                Optional.empty(),
+                optional(matching(
+                        CLUSTER_NAME,
+                        "must be 2 to 40 lowercase letters, digits or '-',"
+                                + " starting with a letter and not ending with '-'")),
                 Schema::orNull));
-        k.add(Key.value("cluster.provider", Provider.LOCAL, oneOf(Provider.class),
-                v -> ((Provider) v).id()));
+        k.add(Key.value("cluster.provider", Provider.LOCAL, oneOf(Provider.class), v -> ((Provider) v).id()));
         k.add(Key.value("cluster.workers", 4, wholeNumberAtLeast(0), v -> v));
         k.add(durationKey("cluster.idle-timeout", "20m", true));
         k.add(durationKey("cluster.no-client-timeout", "off", true));
@@ -64,19 +67,27 @@ final class Schema {
         k.add(Key.toggle("cluster.adapt"));
         k.add(Key.value("cluster.adapt.min", 0, wholeNumberAtLeast(0), v -> v));
         k.add(Key.value("cluster.adapt.max", 0, wholeNumberAtLeast(0), v -> v));
-        k.add(Key.value("cluster.adapt.target-duration", Duration.ofSeconds(5),
-                Parsers.positiveDuration(), v -> Durations.format((Duration) v)));
+        k.add(Key.value(
+                "cluster.adapt.target-duration",
+                Duration.ofSeconds(5),
+                Parsers.positiveDuration(),
+                v -> Durations.format((Duration) v)));
 
-        k.add(Key.value("scheduler.port", 8786,
-                wholeNumber(0, 65535, "must be between 0 and 65535"), v -> v));
-        k.add(Key.value("scheduler.dashboard-port", 8787,
-                wholeNumber(-1, 65535, "must be between -1 (off) and 65535"), v -> v));
+        k.add(Key.value("scheduler.port", 8786, wholeNumber(0, 65535, "must be between 0 and 65535"), v -> v));
+        k.add(Key.value(
+                "scheduler.dashboard-port",
+                8787,
+                wholeNumber(-1, 65535, "must be between -1 (off) and 65535"),
+                v -> v));
 
         k.add(Key.value("worker.nthreads", 0, wholeNumberAtLeast(0), v -> v));
-        k.add(Key.value("worker.memory-limit", Optional.empty(), Parsers.memoryLimit(),
+        k.add(Key.value(
+                "worker.memory-limit",
+                Optional.empty(),
+                Parsers.memoryLimit(),
                 v -> ((Optional<?>) v).map(Object::toString).orElse("auto")));
-        k.add(Key.map("worker.resources", Schema::checkResourceName,
-                number(x -> x > 0, "must be a number > 0"), v -> v));
+        k.add(Key.map(
+                "worker.resources", Schema::checkResourceName, number(x -> x > 0, "must be a number > 0"), v -> v));
         k.add(fractionKey("worker.spill-fraction", 0.6));
         k.add(fractionKey("worker.pause-fraction", 0.8));
         k.add(fractionKey("worker.terminate-fraction", 0.95));
@@ -91,7 +102,9 @@ final class Schema {
             case OFF -> Boolean.FALSE;
         }));
 
-        k.add(Key.value("aws.region", Optional.empty(),
+        k.add(Key.value(
+                "aws.region",
+                Optional.empty(),
                 optional(matching(AWS_REGION, "must be an AWS region like us-east-1")),
                 Schema::orNull));
         k.add(stringKey("aws.worker-type", "m6i.large"));
@@ -99,8 +112,7 @@ final class Schema {
         k.add(boolKey("aws.spot"));
         k.add(optionalStringKey("aws.subnet"));
         k.add(optionalStringKey("aws.vpc"));
-        k.add(Key.value("aws.allow-from", Optional.empty(), optional(Parsers.cidr()),
-                Schema::orNull));
+        k.add(Key.value("aws.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
         k.add(optionalStringKey("aws.ami"));
         k.add(optionalStringKey("aws.engine-url"));
         k.add(optionalStringKey("aws.engine-sha256"));
@@ -122,8 +134,15 @@ final class Schema {
         k.add(optionalStringKey("gcp.subnetwork"));
         k.add(Key.value("gcp.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
         // Checked by the provider (before anything is created), which knows what each accepts.
-        for (String key : List.of("zones", "scheduler-machine-type", "image", "boot-disk-gb", "engine-url",
-                "engine-sha256", "max-workers", "service-account")) {
+        for (String key : List.of(
+                "zones",
+                "scheduler-machine-type",
+                "image",
+                "boot-disk-gb",
+                "engine-url",
+                "engine-sha256",
+                "max-workers",
+                "service-account")) {
             k.add(optionalStringKey("gcp." + key));
         }
 
@@ -132,14 +151,22 @@ final class Schema {
         k.add(stringKey("azure.vm-size", "Standard_D4s_v5"));
         k.add(boolKey("azure.spot"));
         k.add(Key.value("azure.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
-        for (String key : List.of("scheduler-vm-size", "vnet", "subnet", "public-ip", "image", "os-disk-gib",
-                "engine-url", "engine-sha256", "max-workers")) {
+        for (String key : List.of(
+                "scheduler-vm-size",
+                "vnet",
+                "subnet",
+                "public-ip",
+                "image",
+                "os-disk-gib",
+                "engine-url",
+                "engine-sha256",
+                "max-workers")) {
             k.add(optionalStringKey("azure." + key));
         }
         k.add(durationKey("azure.billing-minimum", "60s", false));
 
-        k.add(Key.map("prices", Schema::checkPriceKey,
-                number(x -> x >= 0, "must be a price in USD per hour ≥ 0"), v -> v));
+        k.add(Key.map(
+                "prices", Schema::checkPriceKey, number(x -> x >= 0, "must be a price in USD per hour ≥ 0"), v -> v));
 
         KEYS = List.copyOf(k);
         Map<String, Key> byPath = new LinkedHashMap<>();
@@ -154,8 +181,7 @@ final class Schema {
         BY_ENV = Collections.unmodifiableMap(byEnv);
     }
 
-    private Schema() {
-    }
+    private Schema() {}
 
     /** The key at exactly {@code path}, or null. */
     static Key key(String path) {
@@ -189,14 +215,13 @@ final class Schema {
     }
 
     private static Key durationKey(String path, String defaultText, boolean zeroIsOff) {
-        Function<Object, Object> toYaml = v -> ((Duration) v).isZero() && zeroIsOff
-                ? "off" : Durations.format((Duration) v);
+        Function<Object, Object> toYaml =
+                v -> ((Duration) v).isZero() && zeroIsOff ? "off" : Durations.format((Duration) v);
         return Key.value(path, Durations.parse(defaultText), duration(), toYaml);
     }
 
     private static Key fractionKey(String path, double defaultValue) {
-        return Key.value(path, defaultValue, number(x -> x > 0 && x <= 1, "must be > 0 and ≤ 1"),
-                v -> v);
+        return Key.value(path, defaultValue, number(x -> x > 0 && x <= 1, "must be > 0 and ≤ 1"), v -> v);
     }
 
     private static Key stringKey(String path, String defaultValue) {
@@ -251,9 +276,11 @@ final class Schema {
 
     private static void checkPriceKey(String key) throws Invalid {
         if (!PRICE_KEY.matcher(key).matches()) {
-            throw new Invalid("must look like <provider>/<region>/<type>, e.g."
-                    + " aws/us-east-1/m6i.large, with provider one of local, aws, fargate, gcp,"
-                    + " azure", null);
+            throw new Invalid(
+                    "must look like <provider>/<region>/<type>, e.g."
+                            + " aws/us-east-1/m6i.large, with provider one of local, aws, fargate, gcp,"
+                            + " azure",
+                    null);
         }
     }
 

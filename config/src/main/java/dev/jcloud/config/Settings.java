@@ -34,8 +34,16 @@ public final class Settings {
     private final Map<String, Double> prices;
     private final Resolution resolution;
 
-    Settings(Cluster cluster, Scheduler scheduler, Worker worker, Security security, Aws aws,
-            Fargate fargate, Gcp gcp, Azure azure, Map<String, Double> prices,
+    Settings(
+            Cluster cluster,
+            Scheduler scheduler,
+            Worker worker,
+            Security security,
+            Aws aws,
+            Fargate fargate,
+            Gcp gcp,
+            Azure azure,
+            Map<String, Double> prices,
             Resolution resolution) {
         this.cluster = requireNonNull(cluster, "cluster is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
@@ -116,10 +124,15 @@ public final class Settings {
     @Override
     public boolean equals(Object o) {
         return o instanceof Settings s
-                && cluster.equals(s.cluster) && scheduler.equals(s.scheduler)
-                && worker.equals(s.worker) && security.equals(s.security)
-                && aws.equals(s.aws) && fargate.equals(s.fargate) && gcp.equals(s.gcp)
-                && azure.equals(s.azure) && prices.equals(s.prices);
+                && cluster.equals(s.cluster)
+                && scheduler.equals(s.scheduler)
+                && worker.equals(s.worker)
+                && security.equals(s.security)
+                && aws.equals(s.aws)
+                && fargate.equals(s.fargate)
+                && gcp.equals(s.gcp)
+                && azure.equals(s.azure)
+                && prices.equals(s.prices);
     }
 
     @Override
@@ -129,8 +142,8 @@ public final class Settings {
 
     @Override
     public String toString() {
-        return "Settings[" + cluster + ", " + scheduler + ", " + worker + ", " + security + ", "
-                + aws + ", " + fargate + ", " + gcp + ", " + azure + ", prices=" + prices + "]";
+        return "Settings[" + cluster + ", " + scheduler + ", " + worker + ", " + security + ", " + aws + ", " + fargate
+                + ", " + gcp + ", " + azure + ", prices=" + prices + "]";
     }
 
     // Copies keep the user's order, which Map.copyOf would lose.
@@ -140,7 +153,11 @@ public final class Settings {
 
     /** Where the cluster runs. */
     public enum Provider {
-        LOCAL, AWS, FARGATE, GCP, AZURE;
+        LOCAL,
+        AWS,
+        FARGATE,
+        GCP,
+        AZURE;
 
         /** The name used in settings and on the command line, e.g. {@code fargate}. */
         public String id() {
@@ -174,9 +191,16 @@ public final class Settings {
      * @param tags            user tags added to every cloud resource, in the order written
      * @param adapt           adaptive scaling bounds, present when adaptive scaling is on
      */
-    public record Cluster(Optional<String> name, Provider provider, int workers,
-            Duration idleTimeout, Duration noClientTimeout, Duration deathTimeout,
-            Duration waitTimeout, Map<String, String> tags, Optional<Adapt> adapt) {
+    public record Cluster(
+            Optional<String> name,
+            Provider provider,
+            int workers,
+            Duration idleTimeout,
+            Duration noClientTimeout,
+            Duration deathTimeout,
+            Duration waitTimeout,
+            Map<String, String> tags,
+            Optional<Adapt> adapt) {
 
         public Cluster {
             requireNonNull(name, "name is null");
@@ -225,8 +249,12 @@ public final class Settings {
      * @param pauseFraction     stop starting tasks above this fraction
      * @param terminateFraction restart the worker above this fraction
      */
-    public record Worker(int nthreads, Optional<ByteSize> memoryLimit,
-            Map<String, Double> resources, double spillFraction, double pauseFraction,
+    public record Worker(
+            int nthreads,
+            Optional<ByteSize> memoryLimit,
+            Map<String, Double> resources,
+            double spillFraction,
+            double pauseFraction,
             double terminateFraction) {
 
         public Worker {
@@ -258,8 +286,14 @@ public final class Settings {
      * @param region    e.g. {@code us-east-1}; empty = the AWS SDK's default region chain
      * @param allowFrom CIDR block allowed to reach the scheduler; empty = the caller's address
      */
-    public record Aws(Optional<String> region, String workerType, String schedulerType, boolean spot,
-            Optional<String> subnet, Optional<String> vpc, Optional<String> allowFrom) {
+    public record Aws(
+            Optional<String> region,
+            String workerType,
+            String schedulerType,
+            boolean spot,
+            Optional<String> subnet,
+            Optional<String> vpc,
+            Optional<String> allowFrom) {
 
         public Aws {
             requireNonNull(region, "region is null");
@@ -277,8 +311,13 @@ public final class Settings {
      *
      * @param image the container image to run; empty = jcloud's published image
      */
-    public record Fargate(int workerCpu, int workerMemory, int schedulerCpu, int schedulerMemory,
-            Optional<String> image, boolean spot) {
+    public record Fargate(
+            int workerCpu,
+            int workerMemory,
+            int schedulerCpu,
+            int schedulerMemory,
+            Optional<String> image,
+            boolean spot) {
 
         public Fargate {
             requireNonNull(image, "image is null");
@@ -305,8 +344,8 @@ public final class Settings {
      * @param subscription   the subscription id; empty = the default of the Azure credentials
      * @param billingMinimum keep a VM at least this long once started, as it is billed anyway
      */
-    public record Azure(Optional<String> subscription, String location, String vmSize, boolean spot,
-            Duration billingMinimum) {
+    public record Azure(
+            Optional<String> subscription, String location, String vmSize, boolean spot, Duration billingMinimum) {
 
         public Azure {
             requireNonNull(subscription, "subscription is null");

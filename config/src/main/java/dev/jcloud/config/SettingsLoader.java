@@ -72,8 +72,13 @@ public final class SettingsLoader {
     private final Map<String, String> flags;
     private final Map<String, String> flagNames;
 
-    private SettingsLoader(Path userFile, Path projectFile, Path home, Map<String, String> env,
-            Map<String, String> flags, Map<String, String> flagNames) {
+    private SettingsLoader(
+            Path userFile,
+            Path projectFile,
+            Path home,
+            Map<String, String> env,
+            Map<String, String> flags,
+            Map<String, String> flagNames) {
         this.userFile = userFile;
         this.projectFile = projectFile;
         this.home = home;
@@ -89,8 +94,13 @@ public final class SettingsLoader {
     public static SettingsLoader defaults() {
         Map<String, String> env = System.getenv();
         Path home = Path.of(System.getProperty("user.home"));
-        return new SettingsLoader(StatePaths.of(env, home).userConfigFile(), Path.of("jcloud.yaml"),
-                home, Map.copyOf(env), Map.of(), Map.of());
+        return new SettingsLoader(
+                StatePaths.of(env, home).userConfigFile(),
+                Path.of("jcloud.yaml"),
+                home,
+                Map.copyOf(env),
+                Map.of(),
+                Map.of());
     }
 
     /**
@@ -98,8 +108,7 @@ public final class SettingsLoader {
      * environment, no flags. For tests and for programs that embed jcloud.
      */
     public static SettingsLoader builder() {
-        return new SettingsLoader(null, null, Path.of(System.getProperty("user.home")), Map.of(),
-                Map.of(), Map.of());
+        return new SettingsLoader(null, null, Path.of(System.getProperty("user.home")), Map.of(), Map.of(), Map.of());
     }
 
     /** Read the user file from {@code file} (skipped if missing); null for none. */
@@ -114,8 +123,8 @@ public final class SettingsLoader {
 
     /** Use {@code env} as the environment; only its {@code JCLOUD_*} entries are read. */
     public SettingsLoader env(Map<String, String> env) {
-        return new SettingsLoader(userFile, projectFile, home, Map.copyOf(requireNonNull(env,
-                "env is null")), flags, flagNames);
+        return new SettingsLoader(
+                userFile, projectFile, home, Map.copyOf(requireNonNull(env, "env is null")), flags, flagNames);
     }
 
     /** The home directory, shown as {@code ~} in file names; null to show full paths. */
@@ -131,7 +140,11 @@ public final class SettingsLoader {
      *               sources; paths without a name are shown as themselves
      */
     public SettingsLoader withFlags(Map<String, String> values, Map<String, String> names) {
-        return new SettingsLoader(userFile, projectFile, home, env,
+        return new SettingsLoader(
+                userFile,
+                projectFile,
+                home,
+                env,
                 Map.copyOf(requireNonNull(values, "values is null")),
                 Map.copyOf(requireNonNull(names, "names is null")));
     }
@@ -145,15 +158,12 @@ public final class SettingsLoader {
         Problems problems = new Problems();
         Resolution resolution = new Resolution();
         if (userFile != null) {
-            YamlSource.read(userFile, Source.file(userFile, home),
-                    layer(resolution, problems), problems);
+            YamlSource.read(userFile, Source.file(userFile, home), layer(resolution, problems), problems);
         }
         if (projectFile != null && !sameFile(userFile, projectFile)) {
-            YamlSource.read(projectFile, Source.file(projectFile, home),
-                    layer(resolution, problems), problems);
+            YamlSource.read(projectFile, Source.file(projectFile, home), layer(resolution, problems), problems);
         }
-        TextSources.environment(env, RESERVED_ENV, INTERNAL_ENV_PREFIX,
-                layer(resolution, problems), problems);
+        TextSources.environment(env, RESERVED_ENV, INTERNAL_ENV_PREFIX, layer(resolution, problems), problems);
         TextSources.flags(flags, flagNames, layer(resolution, problems), problems);
 
         Settings settings = assemble(resolution, problems);
@@ -189,42 +199,64 @@ public final class SettingsLoader {
             int min = r.value("cluster.adapt.min");
             int max = r.value("cluster.adapt.max");
             if (min > max) {
-                problems.add(where(r, "cluster.adapt.min", "cluster.adapt.max"),
-                        "cluster.adapt.min", new Invalid("must be ≤ cluster.adapt.max",
-                                min + " > " + max));
+                problems.add(
+                        where(r, "cluster.adapt.min", "cluster.adapt.max"),
+                        "cluster.adapt.min",
+                        new Invalid("must be ≤ cluster.adapt.max", min + " > " + max));
             }
             adapt = Optional.of(new Adapt(min, max, r.value("cluster.adapt.target-duration")));
         }
-        Cluster cluster = new Cluster(r.value("cluster.name"), r.value("cluster.provider"),
-                r.value("cluster.workers"), r.value("cluster.idle-timeout"),
-                r.value("cluster.no-client-timeout"), r.value("cluster.death-timeout"),
-                r.value("cluster.wait-timeout"), r.mapValue("cluster.tags"), adapt);
+        Cluster cluster = new Cluster(
+                r.value("cluster.name"),
+                r.value("cluster.provider"),
+                r.value("cluster.workers"),
+                r.value("cluster.idle-timeout"),
+                r.value("cluster.no-client-timeout"),
+                r.value("cluster.death-timeout"),
+                r.value("cluster.wait-timeout"),
+                r.mapValue("cluster.tags"),
+                adapt);
 
-        Worker worker = new Worker(r.value("worker.nthreads"), r.value("worker.memory-limit"),
-                r.mapValue("worker.resources"), r.value("worker.spill-fraction"),
-                r.value("worker.pause-fraction"), r.value("worker.terminate-fraction"));
+        Worker worker = new Worker(
+                r.value("worker.nthreads"),
+                r.value("worker.memory-limit"),
+                r.mapValue("worker.resources"),
+                r.value("worker.spill-fraction"),
+                r.value("worker.pause-fraction"),
+                r.value("worker.terminate-fraction"));
         checkOrder(r, "worker.spill-fraction", "worker.pause-fraction", problems);
         checkOrder(r, "worker.pause-fraction", "worker.terminate-fraction", problems);
 
-        Fargate fargate = new Fargate(r.value("fargate.worker-cpu"),
-                r.value("fargate.worker-memory"), r.value("fargate.scheduler-cpu"),
-                r.value("fargate.scheduler-memory"), r.value("fargate.image"),
+        Fargate fargate = new Fargate(
+                r.value("fargate.worker-cpu"),
+                r.value("fargate.worker-memory"),
+                r.value("fargate.scheduler-cpu"),
+                r.value("fargate.scheduler-memory"),
+                r.value("fargate.image"),
                 r.value("fargate.spot"));
         checkFargate(r, "fargate.worker-cpu", "fargate.worker-memory", problems);
         checkFargate(r, "fargate.scheduler-cpu", "fargate.scheduler-memory", problems);
 
-        return new Settings(cluster,
+        return new Settings(
+                cluster,
                 new Scheduler(r.value("scheduler.port"), r.value("scheduler.dashboard-port")),
                 worker,
                 new Security(r.value("security.tls")),
-                new Aws(r.value("aws.region"), r.value("aws.worker-type"),
-                        r.value("aws.scheduler-type"), r.value("aws.spot"), r.value("aws.subnet"),
-                        r.value("aws.vpc"), r.value("aws.allow-from")),
+                new Aws(
+                        r.value("aws.region"),
+                        r.value("aws.worker-type"),
+                        r.value("aws.scheduler-type"),
+                        r.value("aws.spot"),
+                        r.value("aws.subnet"),
+                        r.value("aws.vpc"),
+                        r.value("aws.allow-from")),
                 fargate,
-                new Gcp(r.value("gcp.project"), r.value("gcp.zone"), r.value("gcp.machine-type"),
-                        r.value("gcp.spot")),
-                new Azure(r.value("azure.subscription"), r.value("azure.location"),
-                        r.value("azure.vm-size"), r.value("azure.spot"),
+                new Gcp(r.value("gcp.project"), r.value("gcp.zone"), r.value("gcp.machine-type"), r.value("gcp.spot")),
+                new Azure(
+                        r.value("azure.subscription"),
+                        r.value("azure.location"),
+                        r.value("azure.vm-size"),
+                        r.value("azure.spot"),
                         r.<Duration>value("azure.billing-minimum")),
                 r.mapValue("prices"),
                 r);
@@ -234,20 +266,22 @@ public final class SettingsLoader {
         double low = r.value(lower);
         double high = r.value(upper);
         if (low > high) {
-            problems.add(where(r, lower, upper), lower, new Invalid("must be ≤ " + upper,
-                    Parsers.plain(low) + " > " + Parsers.plain(high)));
+            problems.add(
+                    where(r, lower, upper),
+                    lower,
+                    new Invalid("must be ≤ " + upper, Parsers.plain(low) + " > " + Parsers.plain(high)));
         }
     }
 
-    private static void checkFargate(Resolution r, String cpuKey, String memoryKey,
-            Problems problems) {
+    private static void checkFargate(Resolution r, String cpuKey, String memoryKey, Problems problems) {
         int cpu = r.value(cpuKey);
         int memory = r.value(memoryKey);
         String allowed = FargateSizes.allowedMemory(cpu, memory);
         if (allowed != null) {
-            problems.add(where(r, memoryKey, cpuKey), memoryKey,
-                    new Invalid("must be " + allowed + " when " + cpuKey + " is " + cpu,
-                            Integer.toString(memory)));
+            problems.add(
+                    where(r, memoryKey, cpuKey),
+                    memoryKey,
+                    new Invalid("must be " + allowed + " when " + cpuKey + " is " + cpu, Integer.toString(memory)));
         }
     }
 

@@ -17,8 +17,7 @@ final class SettingsPrinter {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .build();
 
-    private SettingsPrinter() {
-    }
+    private SettingsPrinter() {}
 
     static List<SettingValue> explain(Resolution r) {
         boolean adapt = r.<Boolean>value("cluster.adapt");
@@ -34,12 +33,16 @@ final class SettingsPrinter {
                 }
                 entries.forEach((name, v) -> {
                     String path = key.path + "." + name;
-                    out.add(new SettingValue(path, shown(path, key.display(v.value())),
+                    out.add(new SettingValue(
+                            path,
+                            shown(path, key.display(v.value())),
                             v.source().label()));
                 });
             } else {
                 Resolution.Resolved v = r.get(key.path);
-                out.add(new SettingValue(key.path, shown(key.path, key.display(v.value())),
+                out.add(new SettingValue(
+                        key.path,
+                        shown(key.path, key.display(v.value())),
                         v.source().label()));
             }
         }
@@ -58,12 +61,20 @@ final class SettingsPrinter {
             String name = key.path.substring(dot + 1);
             if (key.kind == Key.Kind.MAP) {
                 ObjectNode map = parent.putObject(name);
-                r.entries(key.path).forEach((entry, v) -> put(map, entry,
-                        Redactor.isSecretKey(key.path + "." + entry)
-                                ? Redactor.MASK : key.toYaml.apply(v.value())));
+                r.entries(key.path)
+                        .forEach((entry, v) -> put(
+                                map,
+                                entry,
+                                Redactor.isSecretKey(key.path + "." + entry)
+                                        ? Redactor.MASK
+                                        : key.toYaml.apply(v.value())));
             } else {
-                put(parent, name, Redactor.isSecretKey(key.path)
-                        ? Redactor.MASK : key.toYaml.apply(r.get(key.path).value()));
+                put(
+                        parent,
+                        name,
+                        Redactor.isSecretKey(key.path)
+                                ? Redactor.MASK
+                                : key.toYaml.apply(r.get(key.path).value()));
             }
         }
         try {

@@ -6,8 +6,7 @@ import java.util.Locale;
 /** "Did you mean …?" for misspelt keys and variables. */
 final class Suggestions {
 
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
     /** {@code " (did you mean 'x'?)"}, or {@code ""} when nothing is close enough to be a likely fix. */
     static String didYouMean(String wrong, Collection<String> candidates) {
@@ -50,7 +49,9 @@ final class Suggestions {
     }
 
     private static String normalize(String s) {
-        return s.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT).replace('_', '-');
+        return s.replaceAll("([a-z0-9])([A-Z])", "$1-$2")
+                .toLowerCase(Locale.ROOT)
+                .replace('_', '-');
     }
 
     /** Levenshtein distance, counting a swap of two neighbours as one edit. */
@@ -66,8 +67,7 @@ final class Suggestions {
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
                 d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
-                        && a.charAt(i - 2) == b.charAt(j - 1)) {
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
                     d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
                 }
             }

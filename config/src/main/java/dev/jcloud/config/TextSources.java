@@ -12,24 +12,27 @@ import java.util.function.Consumer;
  */
 final class TextSources {
 
-    private TextSources() {
-    }
+    private TextSources() {}
 
-    static void environment(Map<String, String> env, Set<String> reserved, String reservedPrefix,
-            Consumer<Assignment> out, Problems problems) {
+    static void environment(
+            Map<String, String> env,
+            Set<String> reserved,
+            String reservedPrefix,
+            Consumer<Assignment> out,
+            Problems problems) {
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
             String name = e.getKey();
-            if (!name.startsWith("JCLOUD_") || reserved.contains(name)
-                    || name.startsWith(reservedPrefix)) {
+            if (!name.startsWith("JCLOUD_") || reserved.contains(name) || name.startsWith(reservedPrefix)) {
                 continue;
             }
             Key key = Schema.byEnv(name);
             if (key == null) {
                 String hint = Suggestions.didYouMean(name, Schema.envNames());
-                problems.add(name + ": unknown variable" + (hint.isEmpty()
-                        ? "; JCLOUD_* variables set settings, e.g. JCLOUD_CLUSTER_WORKERS sets"
-                                + " cluster.workers"
-                        : hint));
+                problems.add(name + ": unknown variable"
+                        + (hint.isEmpty()
+                                ? "; JCLOUD_* variables set settings, e.g. JCLOUD_CLUSTER_WORKERS sets"
+                                        + " cluster.workers"
+                                : hint));
                 continue;
             }
             // Shells often export empty variables by accident; treat them as not set.
@@ -40,8 +43,8 @@ final class TextSources {
         }
     }
 
-    static void flags(Map<String, String> values, Map<String, String> names,
-            Consumer<Assignment> out, Problems problems) {
+    static void flags(
+            Map<String, String> values, Map<String, String> names, Consumer<Assignment> out, Problems problems) {
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
             String path = e.getKey();
             if (e.getValue() == null) {
@@ -55,8 +58,7 @@ final class TextSources {
             }
             Key map = mapHolding(path);
             if (map != null) {
-                out.accept(new Assignment(map.path, path.substring(map.path.length() + 1),
-                        e.getValue(), source));
+                out.accept(new Assignment(map.path, path.substring(map.path.length() + 1), e.getValue(), source));
             } else {
                 problems.add(source.where() + ": unknown key '" + path + "'"
                         + Suggestions.didYouMean(path, Schema.allPaths()));
@@ -64,8 +66,7 @@ final class TextSources {
         }
     }
 
-    private static void add(Key key, String text, Source source, Consumer<Assignment> out,
-            Problems problems) {
+    private static void add(Key key, String text, Source source, Consumer<Assignment> out, Problems problems) {
         if (key.kind != Key.Kind.MAP) {
             out.accept(new Assignment(key.path, null, text, source));
             return;
@@ -76,20 +77,24 @@ final class TextSources {
             }
             int eq = pair.indexOf('=');
             if (eq <= 0 || pair.substring(0, eq).isBlank()) {
-                problems.add(source, key.path, Invalid.text(
-                        "must be a comma-separated list of name=value pairs, e.g. a=1,b=2", text));
+                problems.add(
+                        source,
+                        key.path,
+                        Invalid.text("must be a comma-separated list of name=value pairs, e.g. a=1,b=2", text));
                 return;
             }
-            out.accept(new Assignment(key.path, pair.substring(0, eq).trim(),
-                    pair.substring(eq + 1).trim(), source));
+            out.accept(new Assignment(
+                    key.path,
+                    pair.substring(0, eq).trim(),
+                    pair.substring(eq + 1).trim(),
+                    source));
         }
     }
 
     /** The map setting a flag like {@code cluster.tags.team} writes an entry of, or null. */
     private static Key mapHolding(String path) {
         for (Key key : Schema.KEYS) {
-            if (key.kind == Key.Kind.MAP && path.startsWith(key.path + ".")
-                    && path.length() > key.path.length() + 1) {
+            if (key.kind == Key.Kind.MAP && path.startsWith(key.path + ".") && path.length() > key.path.length() + 1) {
                 return key;
             }
         }

@@ -80,8 +80,7 @@ final class YamlSource {
             return;
         }
         if (first != JsonToken.START_OBJECT) {
-            problem("the top level must be a mapping of sections like 'cluster:' (was "
-                    + describe(first) + ")");
+            problem("the top level must be a mapping of sections like 'cluster:' (was " + describe(first) + ")");
             return;
         }
         mapping("");
@@ -129,8 +128,7 @@ final class YamlSource {
                 emit(path, null, "true");
                 mapping(path);
             } else if (value == JsonToken.START_ARRAY) {
-                problem(path + " must be true or false, or a mapping"
-                        + " of its settings (was a list)");
+                problem(path + " must be true or false, or a mapping" + " of its settings (was a list)");
                 parser.skipChildren();
             } else {
                 scalar(path, value);
@@ -139,8 +137,7 @@ final class YamlSource {
             if (value == JsonToken.START_OBJECT) {
                 mapping(path);
             } else if (value != JsonToken.VALUE_NULL) {
-                problem(path + " must be a mapping of settings (was "
-                        + describe(value) + ")");
+                problem(path + " must be a mapping of settings (was " + describe(value) + ")");
                 parser.skipChildren();
             }
         } else if (key != null && key.kind == Key.Kind.MAP) {
@@ -155,8 +152,7 @@ final class YamlSource {
 
     private void scalar(String path, JsonToken value) throws IOException {
         if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
-            problem(path + " must be a single value (was "
-                    + describe(value) + ")");
+            problem(path + " must be a single value (was " + describe(value) + ")");
             parser.skipChildren();
             return;
         }
@@ -168,8 +164,7 @@ final class YamlSource {
             return;
         }
         if (value != JsonToken.START_OBJECT) {
-            problem(path + " must be a mapping of names to values (was "
-                    + describe(value) + ")");
+            problem(path + " must be a mapping of names to values (was " + describe(value) + ")");
             parser.skipChildren();
             return;
         }
@@ -186,8 +181,7 @@ final class YamlSource {
                 problem("line " + line + ": " + entryPath + " uses a YAML"
                         + " alias, which jcloud does not support; write the value out");
             } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
-                problem(entryPath + " must be a single value (was "
-                        + describe(v) + ")");
+                problem(entryPath + " must be a single value (was " + describe(v) + ")");
                 parser.skipChildren();
             } else {
                 emit(path, entry, text(v));
@@ -198,8 +192,8 @@ final class YamlSource {
     private String hint(String path, String name) {
         if (name.contains(".") && Schema.allPaths().contains(path)) {
             int dot = name.indexOf('.');
-            return " (YAML keys nest: write '" + name.substring(0, dot) + ":' and, indented below"
-                    + " it, '" + name.substring(dot + 1) + ":')";
+            return " (YAML keys nest: write '" + name.substring(0, dot) + ":' and, indented below" + " it, '"
+                    + name.substring(dot + 1) + ":')";
         }
         return Suggestions.didYouMean(path, Schema.allPaths());
     }
@@ -230,12 +224,10 @@ final class YamlSource {
         String problem = firstLine(e.getOriginalMessage());
         // SnakeYAML knows the exact spot; Jackson's location is sometimes the start of the context.
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked
-                    && marked.getProblemMark() != null) {
+            if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblemMark() != null) {
                 line = marked.getProblemMark().getLine() + 1;
                 column = marked.getProblemMark().getColumn() + 1;
-                problem = (marked.getContext() == null ? "" : marked.getContext() + ": ")
-                        + marked.getProblem();
+                problem = (marked.getContext() == null ? "" : marked.getContext() + ": ") + marked.getProblem();
                 break;
             }
         }

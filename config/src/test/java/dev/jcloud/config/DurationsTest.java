@@ -40,8 +40,7 @@ class DurationsTest {
     @Test
     void formatFallsBackToIsoForWhatTheShortFormCannotSay() {
         assertThat(Durations.format(Duration.ofNanos(1500))).isEqualTo("PT0.0000015S");
-        assertThat(Durations.parse(Durations.format(Duration.ofNanos(1500))))
-                .isEqualTo(Duration.ofNanos(1500));
+        assertThat(Durations.parse(Durations.format(Duration.ofNanos(1500)))).isEqualTo(Duration.ofNanos(1500));
         assertThat(Durations.format(Duration.ofSeconds(-5))).isEqualTo("PT-5S");
     }
 

@@ -11,15 +11,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RedactorTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"cluster.tags.api-token", "x.client-secret", "db.PASSWORD",
-        "azure.credential", "aws.credentials-file", "token"})
+    @ValueSource(
+            strings = {
+                "cluster.tags.api-token",
+                "x.client-secret",
+                "db.PASSWORD",
+                "azure.credential",
+                "aws.credentials-file",
+                "token"
+            })
     void secretWordsInTheLastSegmentMarkASecret(String key) {
         assertThat(Redactor.isSecretKey(key)).isTrue();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cluster.workers", "aws.key-pair-name", "token.name", "secrets.count",
-        "cluster.tags.owner"})
+    @ValueSource(
+            strings = {"cluster.workers", "aws.key-pair-name", "token.name", "secrets.count", "cluster.tags.owner"})
     void otherKeysAreNotSecret(String key) {
         assertThat(Redactor.isSecretKey(key)).isFalse();
     }

@@ -21,6 +21,7 @@ class SettingsLoaderTest {
 
     @TempDir
     Path dir;
+
     Path home;
     Path userFile;
     Path projectFile;
@@ -109,11 +110,8 @@ class SettingsLoaderTest {
                   death-timeout: 20m
                   wait-timeout: 30m
                 """);
-        Settings s = loader()
-                .env(Map.of("JCLOUD_CLUSTER_DEATH_TIMEOUT", "200m",
-                        "JCLOUD_CLUSTER_WAIT_TIMEOUT", "300m"))
-                .withFlags(Map.of("cluster.wait-timeout", "3000m"),
-                        Map.of("cluster.wait-timeout", "--wait"))
+        Settings s = loader().env(Map.of("JCLOUD_CLUSTER_DEATH_TIMEOUT", "200m", "JCLOUD_CLUSTER_WAIT_TIMEOUT", "300m"))
+                .withFlags(Map.of("cluster.wait-timeout", "3000m"), Map.of("cluster.wait-timeout", "--wait"))
                 .load();
 
         assertThat(s.cluster().workers()).isEqualTo(1);
@@ -137,16 +135,17 @@ class SettingsLoaderTest {
     @Test
     void environmentVariablesMapEveryKindOfValue() {
         Settings s = loader().env(Map.of(
-                "JCLOUD_CLUSTER_WORKERS", "8",
-                "JCLOUD_WORKER_MEMORY_LIMIT", "2GiB",
-                "JCLOUD_AWS_REGION", "eu-west-1",
-                "JCLOUD_CLUSTER_PROVIDER", "FARGATE",
-                "JCLOUD_SECURITY_TLS", "false",
-                "JCLOUD_AWS_SPOT", "true",
-                "JCLOUD_SCHEDULER_DASHBOARD_PORT", "-1",
-                "JCLOUD_CLUSTER_TAGS", "team=ml, cost-center=42,",
-                "JCLOUD_WORKER_RESOURCES", "GPU=1",
-                "JCLOUD_PRICES", "aws/us-east-1/m6i.large=0.096")).load();
+                        "JCLOUD_CLUSTER_WORKERS", "8",
+                        "JCLOUD_WORKER_MEMORY_LIMIT", "2GiB",
+                        "JCLOUD_AWS_REGION", "eu-west-1",
+                        "JCLOUD_CLUSTER_PROVIDER", "FARGATE",
+                        "JCLOUD_SECURITY_TLS", "false",
+                        "JCLOUD_AWS_SPOT", "true",
+                        "JCLOUD_SCHEDULER_DASHBOARD_PORT", "-1",
+                        "JCLOUD_CLUSTER_TAGS", "team=ml, cost-center=42,",
+                        "JCLOUD_WORKER_RESOURCES", "GPU=1",
+                        "JCLOUD_PRICES", "aws/us-east-1/m6i.large=0.096"))
+                .load();
 
         assertThat(s.cluster().workers()).isEqualTo(8);
         assertThat(s.worker().memoryLimit()).contains(ByteSize.ofGiB(2));
@@ -156,8 +155,7 @@ class SettingsLoaderTest {
         assertThat(s.tlsEnabled()).isFalse();
         assertThat(s.aws().spot()).isTrue();
         assertThat(s.scheduler().dashboardEnabled()).isFalse();
-        assertThat(s.cluster().tags()).containsExactly(Map.entry("team", "ml"),
-                Map.entry("cost-center", "42"));
+        assertThat(s.cluster().tags()).containsExactly(Map.entry("team", "ml"), Map.entry("cost-center", "42"));
         assertThat(s.worker().resources()).containsExactly(Map.entry("GPU", 1.0));
         assertThat(s.prices()).containsExactly(Map.entry("aws/us-east-1/m6i.large", 0.096));
     }
@@ -165,14 +163,15 @@ class SettingsLoaderTest {
     @Test
     void emptyReservedAndInternalVariablesAreIgnored() {
         Settings s = loader().env(Map.of(
-                "JCLOUD_CLUSTER_WORKERS", "",
-                "JCLOUD_HOME", "/opt/jcloud",
-                "JCLOUD_STATE_DIR", "/tmp/state",
-                "JCLOUD_DEBUG", "1",
-                "JCLOUD_OPTS", "-Xmx1g",
-                "JCLOUD_INTERNAL_SCHEDULER_ADDRESS", "10.0.0.1:8786",
-                "PATH", "/usr/bin",
-                "XDG_CONFIG_HOME", "/nowhere")).load();
+                        "JCLOUD_CLUSTER_WORKERS", "",
+                        "JCLOUD_HOME", "/opt/jcloud",
+                        "JCLOUD_STATE_DIR", "/tmp/state",
+                        "JCLOUD_DEBUG", "1",
+                        "JCLOUD_OPTS", "-Xmx1g",
+                        "JCLOUD_INTERNAL_SCHEDULER_ADDRESS", "10.0.0.1:8786",
+                        "PATH", "/usr/bin",
+                        "XDG_CONFIG_HOME", "/nowhere"))
+                .load();
 
         assertThat(s).isEqualTo(Settings.defaults());
     }
@@ -191,14 +190,18 @@ class SettingsLoaderTest {
                     team: ml
                     project: churn
                 """);
-        Settings s = loader()
-                .env(Map.of("JCLOUD_CLUSTER_TAGS", "stage=dev"))
+        Settings s = loader().env(Map.of("JCLOUD_CLUSTER_TAGS", "stage=dev"))
                 .withFlags(Map.of("cluster.tags.owner", "bob"), Map.of("cluster.tags.owner", "--tag"))
                 .load();
 
-        assertThat(s.cluster().tags()).containsExactly(Map.entry("owner", "bob"),
-                Map.entry("team", "ml"), Map.entry("project", "churn"), Map.entry("stage", "dev"));
-        assertThat(s.explain()).filteredOn(v -> v.key().startsWith("cluster.tags"))
+        assertThat(s.cluster().tags())
+                .containsExactly(
+                        Map.entry("owner", "bob"),
+                        Map.entry("team", "ml"),
+                        Map.entry("project", "churn"),
+                        Map.entry("stage", "dev"));
+        assertThat(s.explain())
+                .filteredOn(v -> v.key().startsWith("cluster.tags"))
                 .extracting(SettingValue::key, SettingValue::source)
                 .containsExactly(
                         tuple("cluster.tags.owner", "flag --tag"),
@@ -216,7 +219,8 @@ class SettingsLoaderTest {
                 """);
         Settings on = loader().load();
         assertThat(on.cluster().adapt()).contains(new Adapt(0, 10, Duration.ofSeconds(5)));
-        assertThat(on.explain()).extracting(SettingValue::key)
+        assertThat(on.explain())
+                .extracting(SettingValue::key)
                 .contains("cluster.adapt", "cluster.adapt.min", "cluster.adapt.max");
 
         write(projectFile, """
@@ -225,29 +229,32 @@ class SettingsLoaderTest {
                 """);
         Settings off = loader().load();
         assertThat(off.cluster().adapt()).isEmpty();
-        assertThat(off.explain()).extracting(SettingValue::key)
-                .contains("cluster.adapt").doesNotContain("cluster.adapt.max");
+        assertThat(off.explain())
+                .extracting(SettingValue::key)
+                .contains("cluster.adapt")
+                .doesNotContain("cluster.adapt.max");
 
         Settings again = loader().env(Map.of("JCLOUD_CLUSTER_ADAPT_MIN", "2")).load();
         assertThat(again.cluster().adapt()).contains(new Adapt(2, 10, Duration.ofSeconds(5)));
 
         Settings emptySection = SettingsLoader.builder()
-                .withFlags(Map.of("cluster.adapt", "on"), Map.of()).load();
+                .withFlags(Map.of("cluster.adapt", "on"), Map.of())
+                .load();
         assertThat(emptySection.cluster().adapt()).contains(new Adapt(0, 0, Duration.ofSeconds(5)));
 
-        Settings explicitOff = loader()
-                .env(Map.of("JCLOUD_CLUSTER_ADAPT", "false", "JCLOUD_CLUSTER_ADAPT_MAX", "3")).load();
+        Settings explicitOff = loader().env(Map.of("JCLOUD_CLUSTER_ADAPT", "false", "JCLOUD_CLUSTER_ADAPT_MAX", "3"))
+                .load();
         assertThat(explicitOff.cluster().adapt()).isEmpty();
     }
 
     @Test
     void flagsWithoutADisplayNameAreShownByTheirKey() {
         Settings s = SettingsLoader.builder()
-                .withFlags(Map.of("gcp.project", "my-project"), Map.of()).load();
+                .withFlags(Map.of("gcp.project", "my-project"), Map.of())
+                .load();
 
         assertThat(s.gcp().project()).contains("my-project");
-        assertThat(s.explain()).contains(new SettingValue("gcp.project", "my-project",
-                "flag gcp.project"));
+        assertThat(s.explain()).contains(new SettingValue("gcp.project", "my-project", "flag gcp.project"));
     }
 
     @Test
@@ -263,11 +270,13 @@ class SettingsLoaderTest {
     @Test
     void tlsAutoIsOnForCloudProviders() {
         Settings s = SettingsLoader.builder()
-                .env(Map.of("JCLOUD_CLUSTER_PROVIDER", "gcp")).load();
+                .env(Map.of("JCLOUD_CLUSTER_PROVIDER", "gcp"))
+                .load();
         assertThat(s.tlsEnabled()).isTrue();
 
         Settings forced = SettingsLoader.builder()
-                .env(Map.of("JCLOUD_SECURITY_TLS", "TRUE")).load();
+                .env(Map.of("JCLOUD_SECURITY_TLS", "TRUE"))
+                .load();
         assertThat(forced.security().tls()).isEqualTo(TlsMode.ON);
         assertThat(forced.tlsEnabled()).isTrue();
     }
@@ -297,8 +306,7 @@ class SettingsLoaderTest {
         assertThat(s.cluster().workers()).isEqualTo(3);
         assertThat(s.worker().memoryLimit()).contains(ByteSize.ofGiB(4));
         assertThat(s.worker().spillFraction()).isEqualTo(0.5);
-        assertThat(s.worker().resources()).containsExactly(Map.entry("GPU", 2.0),
-                Map.entry("tpu.v4", 0.5));
+        assertThat(s.worker().resources()).containsExactly(Map.entry("GPU", 2.0), Map.entry("tpu.v4", 0.5));
         assertThat(s.security().tls()).isEqualTo(TlsMode.ON);
         assertThat(s.aws().allowFrom()).contains("2001:db8::/64");
         assertThat(s.azure().billingMinimum()).isEqualTo(Duration.ofMinutes(2));
@@ -313,8 +321,10 @@ class SettingsLoaderTest {
 
     @Test
     void missingFilesAreSkipped() {
-        assertThat(SettingsLoader.builder().userFile(dir.resolve("absent.yaml"))
-                .projectFile(dir.resolve("also-absent.yaml")).load())
+        assertThat(SettingsLoader.builder()
+                        .userFile(dir.resolve("absent.yaml"))
+                        .projectFile(dir.resolve("also-absent.yaml"))
+                        .load())
                 .isEqualTo(Settings.defaults());
     }
 
@@ -322,15 +332,16 @@ class SettingsLoaderTest {
     void theSameFileAsUserAndProjectFileIsReadOnce() throws IOException {
         write(userFile, "cluster:\n  workers: 2\n");
         Settings s = loader().projectFile(userFile).load();
-        assertThat(s.explain()).contains(new SettingValue("cluster.workers", "2",
-                "~/.config/jcloud/jcloud.yaml"));
+        assertThat(s.explain()).contains(new SettingValue("cluster.workers", "2", "~/.config/jcloud/jcloud.yaml"));
     }
 
     @Test
     void relativeFilesAreShownFromTheWorkingDirectory() {
-        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                ConfigException.class,
                 () -> SettingsLoader.builder()
-                        .withFlags(Map.of("cluster.workers", "-1"), Map.of()).load());
+                        .withFlags(Map.of("cluster.workers", "-1"), Map.of())
+                        .load());
         assertThat(e).hasMessage("cluster.workers: cluster.workers must be ≥ 0 (was -1)");
         assertThat(Source.display(Path.of("jcloud.yaml"), home)).isEqualTo("./jcloud.yaml");
         assertThat(Source.display(Path.of("../x/jcloud.yaml"), home)).isEqualTo("../x/jcloud.yaml");
@@ -365,20 +376,28 @@ class SettingsLoaderTest {
         Path copy = dir.resolve("copy.yaml");
         write(copy, yaml);
         assertThat(SettingsLoader.builder().projectFile(copy).load()).isEqualTo(s);
-        assertThat(yaml).contains("workers: 4", "idle-timeout: 20m", "memory-limit: 3GiB",
-                "no-client-timeout: 1h", "tls: false", "team: ml");
+        assertThat(yaml)
+                .contains(
+                        "workers: 4",
+                        "idle-timeout: 20m",
+                        "memory-limit: 3GiB",
+                        "no-client-timeout: 1h",
+                        "tls: false",
+                        "team: ml");
         assertThat(Settings.defaults().toYaml()).doesNotContain("adapt");
     }
 
     @Test
     void explainListsEveryKeyOnceInSchemaOrder() {
-        assertThat(Settings.defaults().explain()).extracting(SettingValue::key)
+        assertThat(Settings.defaults().explain())
+                .extracting(SettingValue::key)
                 .startsWith("cluster.name", "cluster.provider", "cluster.workers")
                 .contains("cluster.tags", "worker.resources", "aws.allow-from", "azure.billing-minimum")
                 .endsWith("prices")
                 .doesNotHaveDuplicates();
         assertThat(Settings.defaults().explain())
-                .contains(new SettingValue("worker.memory-limit", "auto", "default"),
+                .contains(
+                        new SettingValue("worker.memory-limit", "auto", "default"),
                         new SettingValue("aws.region", "null", "default"),
                         new SettingValue("cluster.tags", "{}", "default"),
                         new SettingValue("worker.spill-fraction", "0.6", "default"),
@@ -404,16 +423,19 @@ class SettingsLoaderTest {
     @Test
     void secretTagsAreMaskedInExplainAndYamlAndErrors() {
         Settings s = SettingsLoader.builder()
-                .withFlags(Map.of("cluster.tags", "api-token=abc123,owner=me"), Map.of()).load();
+                .withFlags(Map.of("cluster.tags", "api-token=abc123,owner=me"), Map.of())
+                .load();
 
         assertThat(s.cluster().tags()).containsEntry("api-token", "abc123");
-        assertThat(s.explain()).contains(
-                new SettingValue("cluster.tags.api-token", "******", "flag cluster.tags"),
-                new SettingValue("cluster.tags.owner", "me", "flag cluster.tags"));
+        assertThat(s.explain())
+                .contains(
+                        new SettingValue("cluster.tags.api-token", "******", "flag cluster.tags"),
+                        new SettingValue("cluster.tags.owner", "me", "flag cluster.tags"));
         assertThat(s.toYaml()).contains("api-token: '******'").doesNotContain("abc123");
 
         assertThatThrownBy(() -> SettingsLoader.builder()
-                .withFlags(Map.of("cluster.tags.db-password", "x".repeat(300)), Map.of()).load())
+                        .withFlags(Map.of("cluster.tags.db-password", "x".repeat(300)), Map.of())
+                        .load())
                 .hasMessage("cluster.tags.db-password: cluster.tags.db-password must be at most"
                         + " 256 characters long (was ******)");
         assertThat(Optional.of(s.toString())).isPresent();

@@ -22,8 +22,8 @@ class StatePathsTest {
     void followsXdgVariables() {
         Path state = home.resolve("xdg-state");
         Path config = home.resolve("xdg-config");
-        StatePaths paths = StatePaths.of(Map.of("XDG_STATE_HOME", state.toString(),
-                "XDG_CONFIG_HOME", config.toString()), home);
+        StatePaths paths =
+                StatePaths.of(Map.of("XDG_STATE_HOME", state.toString(), "XDG_CONFIG_HOME", config.toString()), home);
         assertThat(paths.stateDir()).isEqualTo(state.resolve("jcloud"));
         assertThat(paths.userConfigFile()).isEqualTo(config.resolve("jcloud/jcloud.yaml"));
     }
@@ -31,15 +31,20 @@ class StatePathsTest {
     @Test
     void jcloudStateDirWinsOverXdg() {
         Path explicit = home.resolve("clusters");
-        StatePaths paths = StatePaths.of(Map.of("JCLOUD_STATE_DIR", explicit.toString(),
-                "XDG_STATE_HOME", home.resolve("xdg").toString()), home);
+        StatePaths paths = StatePaths.of(
+                Map.of(
+                        "JCLOUD_STATE_DIR",
+                        explicit.toString(),
+                        "XDG_STATE_HOME",
+                        home.resolve("xdg").toString()),
+                home);
         assertThat(paths.stateDir()).isEqualTo(explicit);
     }
 
     @Test
     void ignoresEmptyAndRelativeXdgValuesAsTheSpecAsks() {
-        StatePaths paths = StatePaths.of(Map.of("XDG_STATE_HOME", "relative/state",
-                "XDG_CONFIG_HOME", "", "JCLOUD_STATE_DIR", " "), home);
+        StatePaths paths = StatePaths.of(
+                Map.of("XDG_STATE_HOME", "relative/state", "XDG_CONFIG_HOME", "", "JCLOUD_STATE_DIR", " "), home);
         assertThat(paths.stateDir()).isEqualTo(home.resolve(".local/state/jcloud"));
         assertThat(paths.configDir()).isEqualTo(home.resolve(".config/jcloud"));
     }

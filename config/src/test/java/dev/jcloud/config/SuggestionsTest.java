@@ -7,8 +7,8 @@ import org.junit.jupiter.api.Test;
 
 class SuggestionsTest {
 
-    private final List<String> keys = List.of("cluster", "cluster.workers", "cluster.idle-timeout",
-            "aws.spot", "gcp.spot", "worker.nthreads");
+    private final List<String> keys =
+            List.of("cluster", "cluster.workers", "cluster.idle-timeout", "aws.spot", "gcp.spot", "worker.nthreads");
 
     @Test
     void suggestsTheClosestKeyWithinAFewEdits() {
@@ -19,10 +19,8 @@ class SuggestionsTest {
 
     @Test
     void recognisesOtherSpellingStylesAndMisplacedKeys() {
-        assertThat(Suggestions.closest("cluster.idleTimeout", keys))
-                .isEqualTo("cluster.idle-timeout");
-        assertThat(Suggestions.closest("CLUSTER.IDLE_TIMEOUT", keys))
-                .isEqualTo("cluster.idle-timeout");
+        assertThat(Suggestions.closest("cluster.idleTimeout", keys)).isEqualTo("cluster.idle-timeout");
+        assertThat(Suggestions.closest("CLUSTER.IDLE_TIMEOUT", keys)).isEqualTo("cluster.idle-timeout");
         assertThat(Suggestions.closest("workers", keys)).isEqualTo("cluster.workers");
     }
 

@@ -20,6 +20,7 @@ class YamlSourceTest {
 
     @TempDir
     Path home;
+
     Path userFile;
 
     @BeforeEach
@@ -34,42 +35,49 @@ class YamlSourceTest {
     }
 
     private List<String> problemsOfFile() {
-        ConfigException e = catchThrowableOfType(ConfigException.class,
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class,
                 () -> SettingsLoader.builder().home(home).userFile(userFile).load());
         assertThat(e).as("expected a ConfigException").isNotNull();
         return e.problems();
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "cluster:\\n  wrokers: 3 | unknown key 'cluster.wrokers' (did you mean 'cluster.workers'?)",
-        "cluster:\\n  idleTimeout: 3m | unknown key 'cluster.idleTimeout' (did you mean"
-                + " 'cluster.idle-timeout'?)",
-        "cluster:\\n  idle_timeout: 3m | unknown key 'cluster.idle_timeout' (did you mean"
-                + " 'cluster.idle-timeout'?)",
-        "workers: 3 | unknown key 'workers' (did you mean 'cluster.workers'?)",
-        "worker:\\n  idle-timeout: 3m | unknown key 'worker.idle-timeout' (did you mean"
-                + " 'cluster.idle-timeout'?)",
-        "clustr:\\n  workers: 3 | unknown key 'clustr' (did you mean 'cluster'?)",
-        "cluster:\\n  adapt:\\n    maximum: 3 | unknown key 'cluster.adapt.maximum' (did you mean"
-                + " 'cluster.adapt.max'?)",
-        "aws:\\n  regoin: us-east-1 | unknown key 'aws.regoin' (did you mean 'aws.region'?)",
-        "cluster:\\n  banana: 3 | unknown key 'cluster.banana'",
-        "cluster.workers: 3 | unknown key 'cluster.workers' (YAML keys nest: write 'cluster:' and,"
-                + " indented below it, 'workers:')",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "cluster:\\n  wrokers: 3 | unknown key 'cluster.wrokers' (did you mean 'cluster.workers'?)",
+                "cluster:\\n  idleTimeout: 3m | unknown key 'cluster.idleTimeout' (did you mean"
+                        + " 'cluster.idle-timeout'?)",
+                "cluster:\\n  idle_timeout: 3m | unknown key 'cluster.idle_timeout' (did you mean"
+                        + " 'cluster.idle-timeout'?)",
+                "workers: 3 | unknown key 'workers' (did you mean 'cluster.workers'?)",
+                "worker:\\n  idle-timeout: 3m | unknown key 'worker.idle-timeout' (did you mean"
+                        + " 'cluster.idle-timeout'?)",
+                "clustr:\\n  workers: 3 | unknown key 'clustr' (did you mean 'cluster'?)",
+                "cluster:\\n  adapt:\\n    maximum: 3 | unknown key 'cluster.adapt.maximum' (did you mean"
+                        + " 'cluster.adapt.max'?)",
+                "aws:\\n  regoin: us-east-1 | unknown key 'aws.regoin' (did you mean 'aws.region'?)",
+                "cluster:\\n  banana: 3 | unknown key 'cluster.banana'",
+                "cluster.workers: 3 | unknown key 'cluster.workers' (YAML keys nest: write 'cluster:' and,"
+                        + " indented below it, 'workers:')",
+            })
     void namesUnknownKeysAndSuggestTheLikelyOne(String yaml, String message) throws IOException {
         assertThat(problems(yaml.replace("\\n", "\n"))).containsExactly(USER + message);
     }
 
     @Test
     void reportsMalformedYamlWithItsLine() throws IOException {
-        assertThat(problems("cluster:\n  workers: 3\n   x: [\n")).containsExactly(
-                USER + "line 3, column 5: not valid YAML: mapping values are not allowed here");
-        assertThat(problems("cluster:\n\tworkers: 3\n")).singleElement().asString()
+        assertThat(problems("cluster:\n  workers: 3\n   x: [\n"))
+                .containsExactly(USER + "line 3, column 5: not valid YAML: mapping values are not allowed here");
+        assertThat(problems("cluster:\n\tworkers: 3\n"))
+                .singleElement()
+                .asString()
                 .startsWith(USER + "line 2, column 1: not valid YAML: ")
                 .contains("TAB");
-        assertThat(problems("cluster:\n  name: 'open\n")).singleElement().asString()
+        assertThat(problems("cluster:\n  name: 'open\n"))
+                .singleElement()
+                .asString()
                 .startsWith(USER + "line 3, column 1: not valid YAML: while scanning a quoted"
                         + " scalar: found unexpected end of stream");
     }
@@ -77,7 +85,9 @@ class YamlSourceTest {
     @Test
     void aSyntaxErrorIsTheOnlyProblemReportedForItsFile() throws IOException {
         assertThat(problems("cluster:\n  workers: -1\n  wrokers: 2\n  x: : [\n"))
-                .singleElement().asString().startsWith(USER + "line 4, column 6: not valid YAML");
+                .singleElement()
+                .asString()
+                .startsWith(USER + "line 4, column 6: not valid YAML");
     }
 
     @Test
@@ -89,9 +99,10 @@ class YamlSourceTest {
                   tags:
                     a: x
                     a: y
-                """)).containsExactly(
-                USER + "line 3: duplicate key 'cluster.workers'",
-                USER + "line 6: duplicate key 'cluster.tags.a'");
+                """))
+                .containsExactly(
+                        USER + "line 3: duplicate key 'cluster.workers'",
+                        USER + "line 6: duplicate key 'cluster.tags.a'");
     }
 
     @Test
@@ -101,20 +112,22 @@ class YamlSourceTest {
                   workers: &n 3
                   adapt:
                     max: *n
-                """)).containsExactly(USER + "line 4: cluster.adapt.max uses a YAML alias, which"
-                + " jcloud does not support; write the value out");
+                """))
+                .containsExactly(USER + "line 4: cluster.adapt.max uses a YAML alias, which"
+                        + " jcloud does not support; write the value out");
     }
 
     @Test
     void rejectsAWrongTopLevelAndWrongSections() throws IOException {
-        assertThat(problems("- cluster\n")).containsExactly(
-                USER + "the top level must be a mapping of sections like 'cluster:' (was a list)");
-        assertThat(problems("just text\n")).containsExactly(
-                USER + "the top level must be a mapping of sections like 'cluster:'"
-                        + " (was 'just text')");
-        assertThat(problems("cluster: 5\naws: [a]\n")).containsExactly(
-                USER + "cluster must be a mapping of settings (was '5')",
-                USER + "aws must be a mapping of settings (was a list)");
+        assertThat(problems("- cluster\n"))
+                .containsExactly(USER + "the top level must be a mapping of sections like 'cluster:' (was a list)");
+        assertThat(problems("just text\n"))
+                .containsExactly(
+                        USER + "the top level must be a mapping of sections like 'cluster:'" + " (was 'just text')");
+        assertThat(problems("cluster: 5\naws: [a]\n"))
+                .containsExactly(
+                        USER + "cluster must be a mapping of settings (was '5')",
+                        USER + "aws must be a mapping of settings (was a list)");
     }
 
     @Test
@@ -126,8 +139,7 @@ class YamlSourceTest {
     @Test
     void reportsFilesThatCannotBeRead() throws IOException {
         Files.write(userFile, new byte[] {'a', ':', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
-        assertThat(problemsOfFile()).containsExactly(
-                USER + "cannot read: the file is not UTF-8 text");
+        assertThat(problemsOfFile()).containsExactly(USER + "cannot read: the file is not UTF-8 text");
 
         Files.delete(userFile);
         Files.createDirectory(userFile);

@@ -5,8 +5,7 @@ public final class EngineVersion {
 
     public static final String VERSION = read();
 
-    private EngineVersion() {
-    }
+    private EngineVersion() {}
 
     private static String read() {
         String v = EngineVersion.class.getPackage().getImplementationVersion();

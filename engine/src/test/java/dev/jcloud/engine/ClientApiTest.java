@@ -75,7 +75,8 @@ class ClientApiTest {
     void manyTasks() throws Exception {
         List<Long> items = LongStream.range(0, 20_000).boxed().toList();
         List<TaskFuture<Long>> futures = client.map(x -> x + 1, items);
-        assertThat(sum(client.gather(futures))).isEqualTo(LongStream.range(1, 20_001).sum());
+        assertThat(sum(client.gather(futures)))
+                .isEqualTo(LongStream.range(1, 20_001).sum());
     }
 
     @Test
@@ -83,11 +84,15 @@ class ClientApiTest {
         TaskFuture<Integer> f = client.submit(() -> {
             throw new IllegalStateException("boom");
         });
-        assertThatThrownBy(f::get).isInstanceOf(TaskFailedException.class)
-                .hasMessageContaining("IllegalStateException").hasMessageContaining("boom")
+        assertThatThrownBy(f::get)
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("IllegalStateException")
+                .hasMessageContaining("boom")
                 .satisfies(e -> {
                     TaskFailedException t = (TaskFailedException) e;
-                    assertThat(t.getCause()).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+                    assertThat(t.getCause())
+                            .isInstanceOf(IllegalStateException.class)
+                            .hasMessage("boom");
                     assertThat(t.remoteStackTrace()).contains("ClientApiTest");
                 });
     }
@@ -98,7 +103,9 @@ class ClientApiTest {
             throw new ArithmeticException("nope");
         });
         TaskFuture<Long> f = client.compute(bad.then(x -> x + 1));
-        assertThatThrownBy(f::get).isInstanceOf(TaskFailedException.class).hasMessageContaining("dependency")
+        assertThatThrownBy(f::get)
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("dependency")
                 .hasRootCauseInstanceOf(ArithmeticException.class);
     }
 
@@ -110,7 +117,8 @@ class ClientApiTest {
 
     @Test
     void completableFutureInterop() throws Exception {
-        CompletableFuture<Long> cf = client.submit(() -> 5L).toCompletableFuture().thenApply(x -> x * 2);
+        CompletableFuture<Long> cf =
+                client.submit(() -> 5L).toCompletableFuture().thenApply(x -> x * 2);
         assertThat(cf.get()).isEqualTo(10L);
     }
 

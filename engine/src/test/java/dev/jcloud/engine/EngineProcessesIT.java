@@ -96,7 +96,7 @@ class EngineProcessesIT {
         processes.worker(scheduler.address(), "w2", 2);
         Process victim = processes.worker(scheduler.address(), "victim", 2);
         connect(3);
-        int leaves = 5000;   // 9,999 tasks
+        int leaves = 5000; // 9,999 tasks
         List<Delayed<Long>> level = new ArrayList<>();
         for (long i = 0; i < leaves; i++) {
             level.add(Delayed.apply(EngineProcessesIT::slowIdentity, i));
@@ -104,7 +104,7 @@ class EngineProcessesIT {
         TaskFuture<Long> total = client.compute(tree(level));
         await().atMost(Duration.ofSeconds(60)).until(() -> client.summary().tasksCompletedTotal() > 2500);
         assertThat(total.isDone()).isFalse();
-        victim.destroyForcibly();   // SIGKILL: no goodbye, results on it are gone
+        victim.destroyForcibly(); // SIGKILL: no goodbye, results on it are gone
         assertThat(total.get(120, TimeUnit.SECONDS)).isEqualTo((long) leaves * (leaves - 1) / 2);
         assertThat(client.summary().workers()).extracting(WorkerSummary::name).containsExactlyInAnyOrder("w1", "w2");
     }
@@ -117,16 +117,18 @@ class EngineProcessesIT {
         List<TaskFuture<byte[]>> blocks = new ArrayList<>();
         for (int i = 0; i < 80; i++) {
             int seed = i;
-            blocks.add(client.submit(() -> block(seed)));   // 80 MiB held in all: above 60% of 100 MiB
+            blocks.add(client.submit(() -> block(seed))); // 80 MiB held in all: above 60% of 100 MiB
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> blocks.stream().allMatch(TaskFuture::isDone));
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.summary().workers().get(0).spilledBytes() > 0);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.summary().workers().get(0).spilledBytes() > 0);
         for (TaskFuture<byte[]> b : blocks) {
             lengths.add(Delayed.of(b).then(bytes -> bytes.length));
         }
-        int total = client.compute(Delayed.all(lengths).then(EngineProcessesIT::sumInts)).get(60, TimeUnit.SECONDS);
+        int total = client.compute(Delayed.all(lengths).then(EngineProcessesIT::sumInts))
+                .get(60, TimeUnit.SECONDS);
         assertThat(total).isEqualTo(80 << 20);
-        assertThat(blocks.get(7).get()[0]).isEqualTo((byte) 7);   // a spilled result reads back intact
+        assertThat(blocks.get(7).get()[0]).isEqualTo((byte) 7); // a spilled result reads back intact
     }
 
     static byte[] block(int seed) {
@@ -146,8 +148,10 @@ class EngineProcessesIT {
         TaskFuture<Long> f = client.submit(() -> {
             throw new PointException("bad point");
         });
-        assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS)).isInstanceOf(TaskFailedException.class)
-                .hasMessageContaining("PointException").hasMessageContaining("bad point")
+        assertThatThrownBy(() -> f.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(TaskFailedException.class)
+                .hasMessageContaining("PointException")
+                .hasMessageContaining("bad point")
                 .satisfies(e -> {
                     TaskFailedException t = (TaskFailedException) e;
                     assertThat(t.getCause()).isInstanceOf(PointException.class);
@@ -158,17 +162,30 @@ class EngineProcessesIT {
     @Test
     void workersExitAfterTheirDeathTimeoutWhenTheSchedulerDies() throws Exception {
         Path addressFile = Files.createTempDirectory("jcloud-it-").resolve("address.json");
-        Process schedulerProcess = processes.start("scheduler", List.of(), "scheduler", "--host", "127.0.0.1",
-                "--port", "0", "--dashboard-port", "-1", "--address-file", addressFile.toString());
+        Process schedulerProcess = processes.start(
+                "scheduler",
+                List.of(),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-port",
+                "-1",
+                "--address-file",
+                addressFile.toString());
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(addressFile));
         String json = Files.readString(addressFile);
-        String address = json.replaceAll(".*\"scheduler\":\"([^\"]+)\".*\\s*", "$1").trim();
+        String address =
+                json.replaceAll(".*\"scheduler\":\"([^\"]+)\".*\\s*", "$1").trim();
         Process w = processes.worker(address, "orphan", 1, "--death-timeout", "2s");
         try (Client c = Client.connect(address)) {
             c.waitForWorkers(1, Duration.ofSeconds(60));
         }
         schedulerProcess.destroyForcibly();
-        assertThat(w.waitFor(30, TimeUnit.SECONDS)).as("worker exits by itself\n" + processes.logTails()).isTrue();
+        assertThat(w.waitFor(30, TimeUnit.SECONDS))
+                .as("worker exits by itself\n" + processes.logTails())
+                .isTrue();
         assertThat(w.exitValue()).isEqualTo(1);
     }
 
@@ -186,12 +203,15 @@ class EngineProcessesIT {
             f.get(60, TimeUnit.SECONDS);
         }
         assertThat(client.retireWorkers(List.of("leaving"))).containsExactly("leaving");
-        assertThat(leaving.waitFor(30, TimeUnit.SECONDS)).as("retired worker exits\n" + processes.logTails()).isTrue();
+        assertThat(leaving.waitFor(30, TimeUnit.SECONDS))
+                .as("retired worker exits\n" + processes.logTails())
+                .isTrue();
         List<Delayed<Integer>> firstBytes = new ArrayList<>();
         for (TaskFuture<byte[]> f : held) {
             firstBytes.add(Delayed.of(f).then(b -> (int) b[0]));
         }
-        assertThat(client.compute(Delayed.all(firstBytes).then(EngineProcessesIT::sumInts)).get(60, TimeUnit.SECONDS))
+        assertThat(client.compute(Delayed.all(firstBytes).then(EngineProcessesIT::sumInts))
+                        .get(60, TimeUnit.SECONDS))
                 .isEqualTo(190);
     }
 }

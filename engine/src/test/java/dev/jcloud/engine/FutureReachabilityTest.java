@@ -19,7 +19,8 @@ class FutureReachabilityTest {
 
     @Test
     void roundTripsUnderGcPressureAllComplete() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(1, 1); Client client = cluster.connect()) {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1);
+                Client client = cluster.connect()) {
             AtomicBoolean running = new AtomicBoolean(true);
             Thread gc = new Thread(() -> {
                 // Allocation pressure: frequent young collections, which is where a short-lived
@@ -51,13 +52,15 @@ class FutureReachabilityTest {
 
     @Test
     void waitingOnAReleasedFutureFailsInsteadOfHanging() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(1, 1); Client client = cluster.connect()) {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1);
+                Client client = cluster.connect()) {
             TaskFuture<Long> slow = client.submit(() -> {
                 Thread.sleep(5_000);
                 return 1L;
             });
             slow.release();
-            assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(CancellationException.class)
+            assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(CancellationException.class)
                     .hasMessageContaining("released");
         }
     }

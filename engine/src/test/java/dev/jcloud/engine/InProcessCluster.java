@@ -19,7 +19,8 @@ public final class InProcessCluster implements AutoCloseable {
     private final List<WorkerServer> workers = new ArrayList<>();
     private final Path dir;
 
-    private InProcessCluster(int workers, int nthreads, long memoryLimit, Map<String, Double> resources) throws Exception {
+    private InProcessCluster(int workers, int nthreads, long memoryLimit, Map<String, Double> resources)
+            throws Exception {
         this.dir = Files.createTempDirectory("jcloud-test-");
         this.scheduler = SchedulerServer.start(SchedulerOptions.loopback());
         for (int i = 0; i < workers; i++) {
@@ -36,9 +37,22 @@ public final class InProcessCluster implements AutoCloseable {
         return new InProcessCluster(workers, nthreads, memoryLimit, resources);
     }
 
-    public WorkerServer addWorker(String name, int nthreads, long memoryLimit, Map<String, Double> resources) throws Exception {
-        WorkerServer w = WorkerServer.start(new WorkerOptions(scheduler.address(), "127.0.0.1", "127.0.0.1", 0,
-                nthreads, memoryLimit, name, resources, Duration.ofSeconds(30), dir, 0.6, 0.8, 0.95));
+    public WorkerServer addWorker(String name, int nthreads, long memoryLimit, Map<String, Double> resources)
+            throws Exception {
+        WorkerServer w = WorkerServer.start(new WorkerOptions(
+                scheduler.address(),
+                "127.0.0.1",
+                "127.0.0.1",
+                0,
+                nthreads,
+                memoryLimit,
+                name,
+                resources,
+                Duration.ofSeconds(30),
+                dir,
+                0.6,
+                0.8,
+                0.95));
         workers.add(w);
         return w;
     }

@@ -41,8 +41,9 @@ class InterruptionNoticeTest {
 
                 Files.writeString(notice, "{\"action\":\"terminate\"}");
 
-                await().atMost(Duration.ofSeconds(30)).until(() -> client.summary().workers().stream()
-                        .noneMatch(w -> w.name().equals("spot-1")));
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> client.summary().workers().stream()
+                                .noneMatch(w -> w.name().equals("spot-1")));
                 assertThat(client.gather(results)).hasSize(20).contains(0, 1, 361);
             }
         }

@@ -4,16 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.ClusterUnavailableException;
 import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.TaskFuture;
 import dev.jcloud.engine.process.EngineMain;
-import com.google.protobuf.ByteString;
 import dev.jcloud.engine.proto.AdmissionGrpc;
 import dev.jcloud.engine.proto.DataRequest;
-import dev.jcloud.engine.proto.JoinRequest;
 import dev.jcloud.engine.proto.InfoRequest;
+import dev.jcloud.engine.proto.JoinRequest;
 import dev.jcloud.engine.proto.SchedulerGrpc;
 import dev.jcloud.engine.proto.WorkerGrpc;
 import io.grpc.ManagedChannel;
@@ -62,9 +62,20 @@ class JoinTokenIT {
         tokenFile = dir.resolve("token");
         Files.writeString(tokenFile, TOKEN + "\n");
         Path addressFile = dir.resolve("scheduler.json");
-        processes.start("scheduler", List.of("-Xmx256m", "-XX:+UseSerialGC"), "scheduler", "--host", "127.0.0.1",
-                "--port", "0", "--dashboard-port", "0", "--address-file", addressFile.toString(),
-                "--join-token-file", tokenFile.toString());
+        processes.start(
+                "scheduler",
+                List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-port",
+                "0",
+                "--address-file",
+                addressFile.toString(),
+                "--join-token-file",
+                tokenFile.toString());
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(addressFile));
         Matcher m = Pattern.compile("\"scheduler\":\"([^\"]+)\"").matcher(Files.readString(addressFile));
         assertThat(m.find()).isTrue();
@@ -84,7 +95,10 @@ class JoinTokenIT {
     }
 
     private static Client join(Path token) {
-        return Client.builder(address).joinToken(token).connectTimeout(Duration.ofSeconds(30)).connect();
+        return Client.builder(address)
+                .joinToken(token)
+                .connectTimeout(Duration.ofSeconds(30))
+                .connect();
     }
 
     @Test
@@ -99,7 +113,8 @@ class JoinTokenIT {
             for (long i = 0; i < 200; i++) {
                 leaves.add(Delayed.apply(x -> x * 2, i));
             }
-            assertThat(client.compute(EngineProcessesIT.tree(leaves)).get(60, TimeUnit.SECONDS)).isEqualTo(200L * 199);
+            assertThat(client.compute(EngineProcessesIT.tree(leaves)).get(60, TimeUnit.SECONDS))
+                    .isEqualTo(200L * 199);
             // Made on the worker offering A, used on the one offering B: worker <-> worker over the CA's TLS.
             Delayed<byte[]> made = Delayed.call(() -> new byte[3 << 20]).withResource("A", 1);
             Delayed<Integer> used = made.then(b -> b.length).withResource("B", 1);
@@ -117,12 +132,19 @@ class JoinTokenIT {
             client.waitForWorkers(2, Duration.ofSeconds(60));
             worker = client.summary().workers().get(0).address();
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(worker, TlsChannelCredentials.newBuilder()
-                .trustManager(new TrustingAnyServer()).build()).build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        worker,
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(new TrustingAnyServer())
+                                .build())
+                .build();
         try {
-            assertThatThrownBy(() -> WorkerGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .getData(DataRequest.getDefaultInstance()).hasNext())
-                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+            assertThatThrownBy(() -> WorkerGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(20, TimeUnit.SECONDS)
+                            .getData(DataRequest.getDefaultInstance())
+                            .hasNext())
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         } finally {
             channel.shutdownNow();
@@ -143,7 +165,10 @@ class JoinTokenIT {
 
     @Test
     void aPlaintextClientIsRefusedWithAClearMessageAndTheRefusalIsLogged() {
-        assertThatThrownBy(() -> Client.builder(address).connectTimeout(Duration.ofSeconds(10)).connect().close())
+        assertThatThrownBy(() -> Client.builder(address)
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .connect()
+                        .close())
                 .isInstanceOf(ClusterUnavailableException.class)
                 .hasMessageContaining("requires this cluster's TLS client certificate")
                 .hasMessageContaining("joinToken(file)");
@@ -153,13 +178,16 @@ class JoinTokenIT {
 
     @Test
     void aTlsClientWithoutACertificateMayJoinButNotCallAnythingElse() throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
-                        .trustManager(new TrustingAnyServer())
-                        .build())
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        address,
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(new TrustingAnyServer())
+                                .build())
                 .build();
         try {
-            assertThatThrownBy(() -> SchedulerGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .info(InfoRequest.getDefaultInstance()))
+            assertThatThrownBy(() -> SchedulerGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(20, TimeUnit.SECONDS)
+                            .info(InfoRequest.getDefaultInstance()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                         assertThat(e.getStatus().getDescription()).contains("join first with the cluster's join token");
@@ -167,24 +195,36 @@ class JoinTokenIT {
         } finally {
             channel.shutdownNow();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> log().contains("refused a call of jcloud.engine.Scheduler/Info"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> log().contains("refused a call of jcloud.engine.Scheduler/Info"));
     }
 
     @Test
     void hostileJoinMessagesAreRefusedAndTheSchedulerStillAdmitsMembers() throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
-                .trustManager(new TrustingAnyServer()).build()).maxInboundMessageSize(1 << 20).build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        address,
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(new TrustingAnyServer())
+                                .build())
+                .maxInboundMessageSize(1 << 20)
+                .build();
         try {
             var stub = AdmissionGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-            JoinRequest oversized = JoinRequest.newBuilder().setRole("worker")
-                    .setPublicKey(ByteString.copyFrom(new byte[8 << 20])).setNonce(ByteString.copyFrom(new byte[32]))
-                    .setProof(ByteString.copyFrom(new byte[32])).build();
+            JoinRequest oversized = JoinRequest.newBuilder()
+                    .setRole("worker")
+                    .setPublicKey(ByteString.copyFrom(new byte[8 << 20]))
+                    .setNonce(ByteString.copyFrom(new byte[32]))
+                    .setProof(ByteString.copyFrom(new byte[32]))
+                    .build();
             JoinRequest garbageKey = oversized.toBuilder()
-                    .setPublicKey(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE REQUEST-----garbage")).build();
+                    .setPublicKey(ByteString.copyFromUtf8("-----BEGIN CERTIFICATE REQUEST-----garbage"))
+                    .build();
             for (JoinRequest hostile : List.of(oversized, garbageKey, JoinRequest.getDefaultInstance())) {
                 assertThatThrownBy(() -> stub.join(hostile))
-                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
-                                .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.PERMISSION_DENIED));
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode())
+                                        .isIn(Status.Code.INVALID_ARGUMENT, Status.Code.PERMISSION_DENIED));
             }
         } finally {
             channel.shutdownNow();
@@ -204,7 +244,8 @@ class JoinTokenIT {
         assertThat(code).as(err.toString()).isZero();
         assertThat(Files.getPosixFilePermissions(out.resolve("client-key.pem")))
                 .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        String serverName = Files.readString(out.resolve("server-name"), StandardCharsets.US_ASCII).strip();
+        String serverName = Files.readString(out.resolve("server-name"), StandardCharsets.US_ASCII)
+                .strip();
         try (Client client = Client.builder(address)
                 .mutualTls(out.resolve("client.pem"), out.resolve("client-key.pem"), out.resolve("ca.pem"), serverName)
                 .connect()) {
@@ -217,15 +258,29 @@ class JoinTokenIT {
                 .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         String dashboardToken = Files.readString(out.resolve("dashboard-token")).strip();
         // HTTPS with the scheduler's certificate: trusted through the CA the join returned, by name.
-        var http = dev.jcloud.engine.security.ClusterHttps.client(out.resolve("ca.pem"), serverName, Duration.ofSeconds(10));
+        var http = dev.jcloud.engine.security.ClusterHttps.client(
+                out.resolve("ca.pem"), serverName, Duration.ofSeconds(10));
         var metrics = java.net.URI.create("https://" + dashboard + "/metrics");
-        assertThatThrownBy(() -> java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("https://" + dashboard + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers
-                .discarding())).as("no public CA vouches for a cluster's dashboard").isInstanceOf(java.io.IOException.class);
-        assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
-        assertThat(http.send(java.net.http.HttpRequest.newBuilder(metrics).header("Authorization", "Bearer " + dashboardToken)
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("jcloud_workers 2");
+        assertThatThrownBy(() -> java.net.http.HttpClient.newHttpClient()
+                        .send(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create("https://" + dashboard + "/metrics"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.discarding()))
+                .as("no public CA vouches for a cluster's dashboard")
+                .isInstanceOf(java.io.IOException.class);
+        assertThat(http.send(
+                                java.net.http.HttpRequest.newBuilder(metrics).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(http.send(
+                                java.net.http.HttpRequest.newBuilder(metrics)
+                                        .header("Authorization", "Bearer " + dashboardToken)
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .contains("jcloud_workers 2");
         assertThat(dashboardToken).isNotEqualTo(TOKEN).doesNotContain(TOKEN.substring(0, 16));
     }
 
@@ -236,7 +291,13 @@ class JoinTokenIT {
         StringWriter err = new StringWriter();
         var cl = EngineMain.commandLine();
         cl.setErr(new PrintWriter(err));
-        int code = cl.execute("join", address, "--token-file", shortToken.toString(), "--out", dir.resolve("x").toString());
+        int code = cl.execute(
+                "join",
+                address,
+                "--token-file",
+                shortToken.toString(),
+                "--out",
+                dir.resolve("x").toString());
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--token-file", "too short");
     }
@@ -248,28 +309,22 @@ class JoinTokenIT {
     /** Trusts any server and checks no host name: a client that wants in without the CA. */
     private static final class TrustingAnyServer extends javax.net.ssl.X509ExtendedTrustManager {
         @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {
-        }
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {}
 
         @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {
-        }
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) {}
 
         @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {
-        }
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {}
 
         @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {
-        }
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) {}
 
         @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
-        }
+        public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
         @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
-        }
+        public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
 
         @Override
         public java.security.cert.X509Certificate[] getAcceptedIssuers() {

@@ -20,16 +20,25 @@ class MissingClassTest {
     @Test
     void aTaskThatCannotBeReadNamesTheMissingClass() throws Exception {
         Path src = Files.createTempDirectory("jcloud-missing-");
-        Files.writeString(src.resolve("Secret.java"),
+        Files.writeString(
+                src.resolve("Secret.java"),
                 "package hidden; public class Secret implements java.io.Serializable { public int x = 7; }");
-        assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null,
-                "-d", src.toString(), src.resolve("Secret.java").toString())).isZero();
+        assertThat(ToolProvider.getSystemJavaCompiler()
+                        .run(
+                                null,
+                                null,
+                                null,
+                                "-d",
+                                src.toString(),
+                                src.resolve("Secret.java").toString()))
+                .isZero();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {src.toUri().toURL()}, null);
-             InProcessCluster cluster = InProcessCluster.start(1, 1);
-             Client client = cluster.connect()) {
+                InProcessCluster cluster = InProcessCluster.start(1, 1);
+                Client client = cluster.connect()) {
             Object secret = loader.loadClass("hidden.Secret").getConstructor().newInstance();
             TaskFuture<String> f = client.submit(o -> o.toString(), secret);
-            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).isInstanceOf(TaskFailedException.class)
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(TaskFailedException.class)
                     .hasMessageContaining("hidden.Secret")
                     .hasMessageContaining("not on this worker's class path");
         }

@@ -67,8 +67,18 @@ class ObservabilityIT {
     void logsOfEachProcessAndAPerformanceReportWithTransfersAndSpills() throws Exception {
         processes = new WorkerProcesses();
         Path addressFile = dir.resolve("scheduler.json");
-        processes.start("scheduler", List.of("-Xmx256m", "-XX:+UseSerialGC"), "scheduler", "--host", "127.0.0.1",
-                "--port", "0", "--dashboard-port", "0", "--address-file", addressFile.toString());
+        processes.start(
+                "scheduler",
+                List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--dashboard-port",
+                "0",
+                "--address-file",
+                addressFile.toString());
         await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(addressFile));
         JsonNode address = JSON.readTree(addressFile.toFile());
         String scheduler = address.get("scheduler").asText();
@@ -96,43 +106,65 @@ class ObservabilityIT {
             List<TaskFuture<byte[]>> blocks = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 int seed = i;
-                blocks.add(client.submit(() -> block(seed), TaskOptions.defaults().resource("SMALL", 1)));
+                blocks.add(
+                        client.submit(() -> block(seed), TaskOptions.defaults().resource("SMALL", 1)));
             }
             await().atMost(Duration.ofSeconds(60)).until(() -> blocks.stream().allMatch(TaskFuture::isDone));
-            await().atMost(Duration.ofSeconds(10)).until(() -> client.summary().workers().stream()
-                    .anyMatch(w -> w.name().equals("small") && w.spilledBytes() > 0));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> client.summary().workers().stream()
+                            .anyMatch(w -> w.name().equals("small") && w.spilledBytes() > 0));
         }
         assertThat(tree).isEqualTo(2000L * 1999);
 
         // Each process's own log, over the engine's connections.
         List<String> schedulerLog = client.schedulerLogs();
-        assertThat(schedulerLog).anyMatch(l -> l.contains("INFO  SchedulerServer - scheduler listening at " + scheduler))
-                .anyMatch(l -> l.contains("worker w1 joined")).anyMatch(l -> l.contains("worker small joined"))
+        assertThat(schedulerLog)
+                .anyMatch(l -> l.contains("INFO  SchedulerServer - scheduler listening at " + scheduler))
+                .anyMatch(l -> l.contains("worker w1 joined"))
+                .anyMatch(l -> l.contains("worker small joined"))
                 .noneMatch(l -> l.contains("registered with"));
         Map<String, List<String>> workerLogs = client.workerLogs();
         assertThat(workerLogs.keySet()).containsExactlyInAnyOrder("w1", "small");
-        assertThat(workerLogs.get("w1")).anyMatch(l -> l.contains("worker w1 registered with " + scheduler))
+        assertThat(workerLogs.get("w1"))
+                .anyMatch(l -> l.contains("worker w1 registered with " + scheduler))
                 .noneMatch(l -> l.contains("scheduler listening"));
         assertThat(workerLogs.get("small")).anyMatch(l -> l.contains("worker small registered with"));
 
         // Transfers and spills counted on /metrics.
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + dashboard + "/metrics"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://" + dashboard + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         Map<String, PrometheusText.Family> m = PrometheusText.parse(metrics);
-        assertThat(m.get("jcloud_worker_transfers_total").series().values().stream().mapToDouble(Double::doubleValue).sum())
+        assertThat(m.get("jcloud_worker_transfers_total").series().values().stream()
+                        .mapToDouble(Double::doubleValue)
+                        .sum())
                 .isPositive();
-        assertThat(m.get("jcloud_worker_spilled_bytes").value("worker", "small")).isPositive();
+        assertThat(m.get("jcloud_worker_spilled_bytes").value("worker", "small"))
+                .isPositive();
 
         // The report: one self-contained page.
         String page = Files.readString(html);
-        assertThat(page).startsWith("<!doctype html>").endsWith("</html>\n")
+        assertThat(page)
+                .startsWith("<!doctype html>")
+                .endsWith("</html>\n")
                 .doesNotContain("http://", "https://", "<script", " src=", "url(", "<link");
-        assertThat(page).contains("<svg class=\"stream\"", "class=\"task\"", "class=\"transfer\"", "class=\"spill\"",
-                "id=\"durations\"", "id=\"transfers\"", "<polyline class=\"worker\" data-worker=\"small\"",
-                "<polyline class=\"worker\" data-worker=\"w1\"");
+        assertThat(page)
+                .contains(
+                        "<svg class=\"stream\"",
+                        "class=\"task\"",
+                        "class=\"transfer\"",
+                        "class=\"spill\"",
+                        "id=\"durations\"",
+                        "id=\"transfers\"",
+                        "<polyline class=\"worker\" data-worker=\"small\"",
+                        "<polyline class=\"worker\" data-worker=\"w1\"");
         // Exact counts: the tree's 2,000 leaves and 1,999 sums, and 40 blocks.
         assertThat(figure(page, "tasks finished")).isEqualTo("4,039");
-        Matcher rows = Pattern.compile("<tr data-kind=\"[^\"]*\"><td class=\"kind\"[^>]*>.*?</td><td>([0-9,]+)</td>").matcher(page);
+        Matcher rows = Pattern.compile("<tr data-kind=\"[^\"]*\"><td class=\"kind\"[^>]*>.*?</td><td>([0-9,]+)</td>")
+                .matcher(page);
         List<String> counts = new ArrayList<>();
         while (rows.find()) {
             counts.add(rows.group(1));
@@ -142,7 +174,8 @@ class ObservabilityIT {
     }
 
     private static String figure(String page, String label) {
-        Matcher f = Pattern.compile("<div class=\"figure\"><b>([^<]*)</b><span>" + Pattern.quote(label) + "</span>").matcher(page);
+        Matcher f = Pattern.compile("<div class=\"figure\"><b>([^<]*)</b><span>" + Pattern.quote(label) + "</span>")
+                .matcher(page);
         assertThat(f.find()).as("figure " + label).isTrue();
         return f.group(1);
     }

@@ -31,8 +31,7 @@ public final class PrometheusText {
         }
     }
 
-    private PrometheusText() {
-    }
+    private PrometheusText() {}
 
     public static Map<String, Family> parse(String text) {
         Map<String, Family> families = new LinkedHashMap<>();
@@ -120,8 +119,8 @@ public final class PrometheusText {
                 }
                 current = family;
             }
-            Family f = families.computeIfAbsent(family, k -> new Family(k, types.getOrDefault(k, "untyped"),
-                    helps.get(k), new LinkedHashMap<>()));
+            Family f = families.computeIfAbsent(
+                    family, k -> new Family(k, types.getOrDefault(k, "untyped"), helps.get(k), new LinkedHashMap<>()));
             check(f.series().put(labels, value) == null, where, "duplicate series");
         }
         return families;

@@ -13,7 +13,6 @@ import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ClasspathEntry;
 import dev.jcloud.engine.proto.ClientBatch;
 import dev.jcloud.engine.proto.ClientHello;
-import dev.jcloud.engine.proto.ClientUpdates;
 import dev.jcloud.engine.proto.FunctionDef;
 import dev.jcloud.engine.proto.Heartbeat;
 import dev.jcloud.engine.proto.MissingDep;
@@ -24,7 +23,6 @@ import dev.jcloud.engine.proto.TaskResult;
 import dev.jcloud.engine.proto.TaskSpec;
 import dev.jcloud.engine.proto.WorkerBatch;
 import dev.jcloud.engine.proto.WorkerHello;
-import dev.jcloud.engine.proto.WorkerOrders;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -50,21 +48,34 @@ class ProtocolFuzzTest {
             try {
                 int parsed = 0;
                 for (int s = 0; s < STREAMS; s++) {
-                    StreamObserver<ClientBatch> client = SchedulerGrpc.newStub(channel).clientSession(ignore());
-                    client.onNext(ClientBatch.newBuilder().setHello(ClientHello.newBuilder().setName("fuzz-" + s).setEngineVersion(EngineVersion.VERSION)).build());
-                    StreamObserver<WorkerBatch> worker = SchedulerGrpc.newStub(channel).workerSession(ignore());
-                    worker.onNext(WorkerBatch.newBuilder().setHello(WorkerHello.newBuilder().setName("fuzz-worker-" + s)
-                            .setNthreads(1 + random.nextInt(4)).setMemoryLimit(1L << 30)
-                            .setDataAddress("127.0.0.1:1").setEngineVersion(EngineVersion.VERSION)).build());
+                    StreamObserver<ClientBatch> client =
+                            SchedulerGrpc.newStub(channel).clientSession(ignore());
+                    client.onNext(ClientBatch.newBuilder()
+                            .setHello(ClientHello.newBuilder()
+                                    .setName("fuzz-" + s)
+                                    .setEngineVersion(EngineVersion.VERSION))
+                            .build());
+                    StreamObserver<WorkerBatch> worker =
+                            SchedulerGrpc.newStub(channel).workerSession(ignore());
+                    worker.onNext(WorkerBatch.newBuilder()
+                            .setHello(WorkerHello.newBuilder()
+                                    .setName("fuzz-worker-" + s)
+                                    .setNthreads(1 + random.nextInt(4))
+                                    .setMemoryLimit(1L << 30)
+                                    .setDataAddress("127.0.0.1:1")
+                                    .setEngineVersion(EngineVersion.VERSION))
+                            .build());
                     for (int b = 0; b < BATCHES_PER_STREAM; b++) {
                         try {
-                            client.onNext(ClientBatch.parseFrom(mutate(clientSeed(random).toByteArray(), random)));
+                            client.onNext(ClientBatch.parseFrom(
+                                    mutate(clientSeed(random).toByteArray(), random)));
                             parsed++;
                         } catch (InvalidProtocolBufferException expected) {
                             // rejected by the parser: never reaches the scheduler
                         }
                         try {
-                            worker.onNext(WorkerBatch.parseFrom(mutate(workerSeed(random).toByteArray(), random)));
+                            worker.onNext(WorkerBatch.parseFrom(
+                                    mutate(workerSeed(random).toByteArray(), random)));
                             parsed++;
                         } catch (InvalidProtocolBufferException expected) {
                             // rejected by the parser
@@ -73,14 +84,18 @@ class ProtocolFuzzTest {
                     client.onCompleted();
                     worker.onCompleted();
                 }
-                assertThat(parsed).as("mutations that still parse reach the scheduler").isGreaterThan(STREAMS * 10);
+                assertThat(parsed)
+                        .as("mutations that still parse reach the scheduler")
+                        .isGreaterThan(STREAMS * 10);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
 
             try (Client client = cluster.connect()) {
-                assertThat(client.gather(client.map(x -> x * x, List.of(1L, 2L, 3L, 4L)))).containsExactly(1L, 4L, 9L, 16L);
-                assertThat(client.submit(() -> "still fine").get(30, TimeUnit.SECONDS)).isEqualTo("still fine");
+                assertThat(client.gather(client.map(x -> x * x, List.of(1L, 2L, 3L, 4L))))
+                        .containsExactly(1L, 4L, 9L, 16L);
+                assertThat(client.submit(() -> "still fine").get(30, TimeUnit.SECONDS))
+                        .isEqualTo("still fine");
                 assertThat(client.summary().workers()).extracting(w -> w.name()).containsExactly("w0");
             }
         }
@@ -90,17 +105,29 @@ class ProtocolFuzzTest {
         long key = ((long) random.nextInt(4) << 44) | random.nextInt(50);
         long dep = ((long) random.nextInt(4) << 44) | random.nextInt(50);
         return ClientBatch.newBuilder()
-                .addFunctions(FunctionDef.newBuilder().setId(random.nextLong()).setName("f")
+                .addFunctions(FunctionDef.newBuilder()
+                        .setId(random.nextLong())
+                        .setName("f")
                         .setPayload(ByteString.copyFrom(new byte[] {(byte) 0xAC, (byte) 0xED, 0, 5, 1, 2}))
                         .setClasspath(random.nextInt(3)))
-                .addTasks(TaskSpec.newBuilder().setKey(key).setFunction(random.nextLong()).setWanted(random.nextBoolean())
+                .addTasks(TaskSpec.newBuilder()
+                        .setKey(key)
+                        .setFunction(random.nextLong())
+                        .setWanted(random.nextBoolean())
                         .addArgs(Arg.newBuilder().setValue(ValueCodec.encodeToByteString(7L)))
                         .addArgs(Arg.newBuilder().setDep(dep))
                         .addResources(Resource.newBuilder().setName("GPU").setAmount(random.nextDouble() * 3 - 1))
-                        .setRetries(random.nextInt(5) - 2).setPriority(random.nextInt()))
-                .addRelease(dep).addCancel(key).addMissing(dep)
-                .addClasspaths(ClasspathDef.newBuilder().setId(random.nextInt(3)).addEntries(ClasspathEntry.newBuilder()
-                        .setName("x.jar").setSha256("00".repeat(32)).setSize(random.nextLong())))
+                        .setRetries(random.nextInt(5) - 2)
+                        .setPriority(random.nextInt()))
+                .addRelease(dep)
+                .addCancel(key)
+                .addMissing(dep)
+                .addClasspaths(ClasspathDef.newBuilder()
+                        .setId(random.nextInt(3))
+                        .addEntries(ClasspathEntry.newBuilder()
+                                .setName("x.jar")
+                                .setSha256("00".repeat(32))
+                                .setSize(random.nextLong())))
                 .setMore(random.nextBoolean())
                 .build();
     }
@@ -108,12 +135,20 @@ class ProtocolFuzzTest {
     private static WorkerBatch workerSeed(Random random) {
         long key = ((long) random.nextInt(4) << 44) | random.nextInt(50);
         return WorkerBatch.newBuilder()
-                .addFinished(TaskResult.newBuilder().setKey(key).setNbytes(random.nextLong()).setInline(random.nextBoolean())
+                .addFinished(TaskResult.newBuilder()
+                        .setKey(key)
+                        .setNbytes(random.nextLong())
+                        .setInline(random.nextBoolean())
                         .setValue(ValueCodec.encodeToByteString(1L)))
-                .addFailed(TaskFailure.newBuilder().setKey(key + 1).setExceptionClass("x").setRetryable(random.nextBoolean()))
-                .setHeartbeat(Heartbeat.newBuilder().setHeapUsed(random.nextLong()).setQueued(random.nextInt()))
+                .addFailed(TaskFailure.newBuilder()
+                        .setKey(key + 1)
+                        .setExceptionClass("x")
+                        .setRetryable(random.nextBoolean()))
+                .setHeartbeat(
+                        Heartbeat.newBuilder().setHeapUsed(random.nextLong()).setQueued(random.nextInt()))
                 .addMissing(MissingDep.newBuilder().setKey(key).setDep(key + 2).setHolder("127.0.0.1:1"))
-                .addStolen(key).addAcquired(key + 3)
+                .addStolen(key)
+                .addAcquired(key + 3)
                 .build();
     }
 
@@ -138,16 +173,13 @@ class ProtocolFuzzTest {
     private static <T> StreamObserver<T> ignore() {
         return new StreamObserver<>() {
             @Override
-            public void onNext(T value) {
-            }
+            public void onNext(T value) {}
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 }

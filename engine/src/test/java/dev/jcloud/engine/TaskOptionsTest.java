@@ -54,22 +54,28 @@ class TaskOptionsTest {
     void retriesRerunAFailingTaskUpToTheLimit() throws Exception {
         String ok = Files.createTempFile("flaky", ".count").toString();
         Files.delete(Path.of(ok));
-        TaskFuture<Long> recovered = client.submit(() -> flaky(ok, 2), TaskOptions.defaults().retries(2));
+        TaskFuture<Long> recovered =
+                client.submit(() -> flaky(ok, 2), TaskOptions.defaults().retries(2));
         assertThat(recovered.get(30, TimeUnit.SECONDS)).isEqualTo(2L);
 
         String bad = Files.createTempFile("flaky", ".count").toString();
         Files.delete(Path.of(bad));
-        TaskFuture<Long> exhausted = client.submit(() -> flaky(bad, 5), TaskOptions.defaults().retries(1));
-        assertThatThrownBy(() -> exhausted.get(30, TimeUnit.SECONDS)).isInstanceOf(TaskFailedException.class)
+        TaskFuture<Long> exhausted =
+                client.submit(() -> flaky(bad, 5), TaskOptions.defaults().retries(1));
+        assertThatThrownBy(() -> exhausted.get(30, TimeUnit.SECONDS))
+                .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("flaky run 1");
     }
 
     @Test
     void tasksNeedingAResourceRunOnlyWhereItIsOffered() throws Exception {
-        List<TaskFuture<String>> where = client.map(i -> TaskContext.workerName(),
-                IntStream.range(0, 20).boxed().toList(), TaskOptions.defaults().resource("GPU", 1));
+        List<TaskFuture<String>> where = client.map(
+                i -> TaskContext.workerName(),
+                IntStream.range(0, 20).boxed().toList(),
+                TaskOptions.defaults().resource("GPU", 1));
         assertThat(client.gather(where)).hasSize(20).containsOnly("gpu");
-        TaskFuture<Integer> impossible = client.submit(() -> 1, TaskOptions.defaults().resource("TPU", 1));
+        TaskFuture<Integer> impossible =
+                client.submit(() -> 1, TaskOptions.defaults().resource("TPU", 1));
         Thread.sleep(300);
         assertThat(impossible.isDone()).as("waits for a worker offering TPU").isFalse();
         impossible.cancel(true);
@@ -77,9 +83,11 @@ class TaskOptionsTest {
 
     @Test
     void progressCallbacksSeeEveryTaskFinish() throws Exception {
-        List<TaskFuture<Integer>> futures = client.map(i -> i, IntStream.range(0, 500).boxed().toList());
+        List<TaskFuture<Integer>> futures =
+                client.map(i -> i, IntStream.range(0, 500).boxed().toList());
         List<Progress> seen = new CopyOnWriteArrayList<>();
-        Progress last = client.progress(futures, seen::add, Duration.ofMillis(10)).get(30, TimeUnit.SECONDS);
+        Progress last =
+                client.progress(futures, seen::add, Duration.ofMillis(10)).get(30, TimeUnit.SECONDS);
         assertThat(last.done()).isEqualTo(500);
         assertThat(last.complete()).isTrue();
         assertThat(seen).isNotEmpty().last().isEqualTo(last);

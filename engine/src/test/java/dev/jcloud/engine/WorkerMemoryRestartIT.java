@@ -41,29 +41,44 @@ class WorkerMemoryRestartIT {
     @Test
     void aWorkerPastItsLimitIsReplacedOnceAndTheReplacementRunsWork() throws Exception {
         try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback());
-             WorkerProcesses processes = new WorkerProcesses();
-             Client client = Client.connect(scheduler.address())) {
-            Process first = processes.worker(scheduler.address(), "hungry", 1, "--memory-limit", "64MiB",
-                    "--memory-spill", "0.7", "--memory-pause", "0.75", "--memory-terminate", "0.8",
-                    "--memory-restarts", "1", "--death-timeout", "10s");
+                WorkerProcesses processes = new WorkerProcesses();
+                Client client = Client.connect(scheduler.address())) {
+            Process first = processes.worker(
+                    scheduler.address(),
+                    "hungry",
+                    1,
+                    "--memory-limit",
+                    "64MiB",
+                    "--memory-spill",
+                    "0.7",
+                    "--memory-pause",
+                    "0.75",
+                    "--memory-terminate",
+                    "0.8",
+                    "--memory-restarts",
+                    "1",
+                    "--death-timeout",
+                    "10s");
             client.waitForWorkers(1, Duration.ofSeconds(60));
 
             TaskFuture<Long> hungry = client.submit(() -> hold(200));
 
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !first.isAlive());
             assertThat(first.exitValue()).as(processes.logTails()).isEqualTo(3);
-            long pid = Awaitility.await().atMost(Duration.ofSeconds(10)).until(
-                    () -> replacementPid(processes), p -> p > 0);
+            long pid = Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> replacementPid(processes), p -> p > 0);
             replacements.add(pid);
             assertThat(pid).isNotEqualTo(first.pid());
 
             // The task runs again on the replacement, which passes the limit too and has no restart left.
-            Awaitility.await().atMost(Duration.ofSeconds(60))
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
                     .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
             String log = Files.readString(processes.log("hungry"));
             assertThat(REPLACEMENT.matcher(log).results().count()).as(log).isEqualTo(1);
             assertThat(log).contains("worker hungry registered").contains("0 restarts left");
-            assertThat(log.split("worker hungry registered", -1)).as(log).hasSize(3);   // registered twice
+            assertThat(log.split("worker hungry registered", -1)).as(log).hasSize(3); // registered twice
             hungry.cancel(true);
         }
     }

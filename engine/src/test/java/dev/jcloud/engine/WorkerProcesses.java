@@ -35,15 +35,18 @@ public final class WorkerProcesses implements AutoCloseable {
         cmd.add("dev.jcloud.engine.process.EngineMain");
         cmd.addAll(Arrays.asList(args));
         Path log = logs.resolve(name + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         processes.add(p);
         logFiles.add(log);
         return p;
     }
 
     public Process worker(String scheduler, String name, int nthreads, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("worker", scheduler, "--name", name, "--nthreads",
-                String.valueOf(nthreads), "--host", "127.0.0.1"));
+        List<String> args = new ArrayList<>(List.of(
+                "worker", scheduler, "--name", name, "--nthreads", String.valueOf(nthreads), "--host", "127.0.0.1"));
         args.addAll(Arrays.asList(extra));
         return start(name, List.of("-Xmx256m", "-XX:+UseSerialGC"), args.toArray(new String[0]));
     }
@@ -67,7 +70,8 @@ public final class WorkerProcesses implements AutoCloseable {
             try {
                 List<String> lines = Files.readAllLines(log);
                 out.append("--- ").append(log.getFileName()).append('\n');
-                lines.subList(Math.max(0, lines.size() - 20), lines.size()).forEach(l -> out.append(l).append('\n'));
+                lines.subList(Math.max(0, lines.size() - 20), lines.size())
+                        .forEach(l -> out.append(l).append('\n'));
             } catch (IOException e) {
                 out.append("--- ").append(log).append(": ").append(e).append('\n');
             }

@@ -27,8 +27,7 @@ public interface CloudProvider {
      * Checks the cluster's options without calling the cloud; a bad option fails here, with a message
      * naming it and what is accepted, before anything is created (or cleaned up).
      */
-    default void validate(ClusterContext cluster) {
-    }
+    default void validate(ClusterContext cluster) {}
 
     /**
      * What {@code up} would do for this cluster with {@code workers} workers, for {@code --dry-run}:
@@ -43,9 +42,8 @@ public interface CloudProvider {
                 .steps();
     }
 
-        /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
-    default void bootstrap(ClusterContext cluster) {
-    }
+    /** Creates (or finds) what the cluster's nodes share: network, firewall rules, identity. */
+    default void bootstrap(ClusterContext cluster) {}
 
     /** Starts the requested nodes and returns them without waiting for them to register. */
     List<Node> launch(ClusterContext cluster, LaunchRequest request);
@@ -73,8 +71,7 @@ public interface CloudProvider {
     void terminate(ClusterContext cluster, Collection<Node> nodes);
 
     /** Deletes what {@link #bootstrap} created, once no node is left. */
-    default void deleteSharedResources(ClusterContext cluster) {
-    }
+    default void deleteSharedResources(ClusterContext cluster) {}
 
     /**
      * Removes the cluster from inside: called by the in-cluster controller in the scheduler process
@@ -84,7 +81,8 @@ public interface CloudProvider {
      * exits) and delete what it can of the shared resources.
      */
     default void teardownFromScheduler(ClusterContext cluster) {
-        List<Node> workers = nodes(cluster).stream().filter(n -> n.role() == NodeRole.WORKER).toList();
+        List<Node> workers =
+                nodes(cluster).stream().filter(n -> n.role() == NodeRole.WORKER).toList();
         if (!workers.isEmpty()) {
             terminate(cluster, workers);
         }
@@ -127,8 +125,8 @@ public interface CloudProvider {
      */
     default Stream<String> logs(ClusterContext cluster, Node node, boolean follow) {
         if (follow) {
-            throw new UnsupportedOperationException("the " + name() + " provider cannot follow logs yet; "
-                    + "run without --follow");
+            throw new UnsupportedOperationException(
+                    "the " + name() + " provider cannot follow logs yet; " + "run without --follow");
         }
         return logTail(cluster, node, 10_000).lines();
     }

@@ -57,10 +57,10 @@ public final class CloudProviders {
             return p;
         }
         if (KNOWN.contains(key)) {
-            throw new ProviderUnavailableException("provider " + key + " is not available in this build yet:"
-                    + " use " + String.join(" or ", available()));
+            throw new ProviderUnavailableException("provider " + key + " is not available in this build yet:" + " use "
+                    + String.join(" or ", available()));
         }
-        throw new ProviderUnavailableException("unknown provider '" + name + "': use one of "
-                + String.join(", ", KNOWN));
+        throw new ProviderUnavailableException(
+                "unknown provider '" + name + "': use one of " + String.join(", ", KNOWN));
     }
 }

@@ -13,8 +13,7 @@ public final class ClusterNames {
     private static final Pattern VALID = Pattern.compile("[a-z][a-z0-9-]{0,38}[a-z0-9]");
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private ClusterNames() {
-    }
+    private ClusterNames() {}
 
     /** Throws an {@link IllegalArgumentException} that says what a name may contain. */
     /** Whether {@code name} passes {@link #check}. */

@@ -29,10 +29,21 @@ import java.util.Map;
  *                        0 for a detached cluster (one started by {@code jcloud cluster up})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ClusterRecord(String name, String id, String provider, String scheduler, String dashboard,
-                            long createdAtMillis, int nthreads, String memoryLimit, String deathTimeout,
-                            String idleTimeout, int nextWorkerIndex, List<Node> nodes, Map<String, String> options,
-                            long ownerPid) {
+public record ClusterRecord(
+        String name,
+        String id,
+        String provider,
+        String scheduler,
+        String dashboard,
+        long createdAtMillis,
+        int nthreads,
+        String memoryLimit,
+        String deathTimeout,
+        String idleTimeout,
+        int nextWorkerIndex,
+        List<Node> nodes,
+        Map<String, String> options,
+        long ownerPid) {
 
     public ClusterRecord {
         requireNonNull(name, "name is null");
@@ -54,17 +65,56 @@ public record ClusterRecord(String name, String id, String provider, String sche
     }
 
     public ClusterRecord withEndpoint(SchedulerEndpoint endpoint) {
-        return new ClusterRecord(name, id, provider, endpoint.scheduler(), endpoint.dashboard(), createdAtMillis,
-                nthreads, memoryLimit, deathTimeout, idleTimeout, nextWorkerIndex, nodes, options, ownerPid);
+        return new ClusterRecord(
+                name,
+                id,
+                provider,
+                endpoint.scheduler(),
+                endpoint.dashboard(),
+                createdAtMillis,
+                nthreads,
+                memoryLimit,
+                deathTimeout,
+                idleTimeout,
+                nextWorkerIndex,
+                nodes,
+                options,
+                ownerPid);
     }
 
     public ClusterRecord withNodes(List<Node> nodes) {
-        return new ClusterRecord(name, id, provider, scheduler, dashboard, createdAtMillis, nthreads, memoryLimit,
-                deathTimeout, idleTimeout, nextWorkerIndex, nodes, options, ownerPid);
+        return new ClusterRecord(
+                name,
+                id,
+                provider,
+                scheduler,
+                dashboard,
+                createdAtMillis,
+                nthreads,
+                memoryLimit,
+                deathTimeout,
+                idleTimeout,
+                nextWorkerIndex,
+                nodes,
+                options,
+                ownerPid);
     }
 
     public ClusterRecord withNextWorkerIndex(int next) {
-        return new ClusterRecord(name, id, provider, scheduler, dashboard, createdAtMillis, nthreads, memoryLimit,
-                deathTimeout, idleTimeout, next, nodes, options, ownerPid);
+        return new ClusterRecord(
+                name,
+                id,
+                provider,
+                scheduler,
+                dashboard,
+                createdAtMillis,
+                nthreads,
+                memoryLimit,
+                deathTimeout,
+                idleTimeout,
+                next,
+                nodes,
+                options,
+                ownerPid);
     }
 }

@@ -19,8 +19,15 @@ import java.util.Map;
  * @param startTimeout deadline for the scheduler and all workers to be registered
  * @param options      provider-specific settings
  */
-public record ClusterRequest(String name, int workers, int nthreads, ByteSize memoryLimit, Duration idleTimeout,
-                             Duration deathTimeout, Duration startTimeout, Map<String, String> options) {
+public record ClusterRequest(
+        String name,
+        int workers,
+        int nthreads,
+        ByteSize memoryLimit,
+        Duration idleTimeout,
+        Duration deathTimeout,
+        Duration startTimeout,
+        Map<String, String> options) {
 
     public ClusterRequest {
         ClusterNames.check(name);
@@ -41,32 +48,38 @@ public record ClusterRequest(String name, int workers, int nthreads, ByteSize me
 
     /** One worker with one thread, default memory, no idle timeout, 60 s death timeout, 60 s to start. */
     public static ClusterRequest named(String name) {
-        return new ClusterRequest(name, 1, 1, null, Duration.ZERO, Duration.ofSeconds(60), Duration.ofSeconds(60),
-                Map.of());
+        return new ClusterRequest(
+                name, 1, 1, null, Duration.ZERO, Duration.ofSeconds(60), Duration.ofSeconds(60), Map.of());
     }
 
     public ClusterRequest withWorkers(int workers) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     public ClusterRequest withNthreads(int nthreads) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     public ClusterRequest withMemoryLimit(ByteSize memoryLimit) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     public ClusterRequest withIdleTimeout(Duration idleTimeout) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     public ClusterRequest withDeathTimeout(Duration deathTimeout) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     public ClusterRequest withStartTimeout(Duration startTimeout) {
-        return new ClusterRequest(name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
+        return new ClusterRequest(
+                name, workers, nthreads, memoryLimit, idleTimeout, deathTimeout, startTimeout, options);
     }
 
     /** A copy with one more provider option. */

@@ -19,8 +19,7 @@ public final class ControllerSpecs {
     public static final String TARGET = "adapt.target-duration";
     public static final String BILLING_MINIMUM = "adapt.billing-minimum";
 
-    private ControllerSpecs() {
-    }
+    private ControllerSpecs() {}
 
     /**
      * The spec for a cluster being created: always on a cloud (the controller removes an idle
@@ -35,8 +34,10 @@ public final class ControllerSpecs {
         }
         long billing = request.options().containsKey(BILLING_MINIMUM)
                 ? Durations.parse(request.options().get(BILLING_MINIMUM)).toSeconds()
-                : BillingModel.forProvider(provider, Durations.parse(request.options().getOrDefault(
-                        "azure.billing-minimum", "60s"))).minimumSeconds();
+                : BillingModel.forProvider(
+                                provider,
+                                Durations.parse(request.options().getOrDefault("azure.billing-minimum", "60s")))
+                        .minimumSeconds();
         double bootDelay = switch (provider) {
             case "local" -> 3;
             case "fargate" -> 40;
@@ -45,9 +46,22 @@ public final class ControllerSpecs {
         };
         // On a cloud the scheduler's machine has its own disk; locally the controller shares the cluster's directory.
         String workDir = cloud ? "" : ctx.workDir().toAbsolutePath().toString();
-        return Optional.of(new ClusterSpec(ClusterSpec.KIND, ctx.name(), ctx.id(), provider, workDir, ctx.options(),
-                request.nthreads(), request.memoryLimit() == null ? null : request.memoryLimit().toString(),
-                Durations.format(request.deathTimeout()), adapt, bootDelay, billing).toJson());
+        return Optional.of(new ClusterSpec(
+                        ClusterSpec.KIND,
+                        ctx.name(),
+                        ctx.id(),
+                        provider,
+                        workDir,
+                        ctx.options(),
+                        request.nthreads(),
+                        request.memoryLimit() == null
+                                ? null
+                                : request.memoryLimit().toString(),
+                        Durations.format(request.deathTimeout()),
+                        adapt,
+                        bootDelay,
+                        billing)
+                .toJson());
     }
 
     /** The adaptive bounds in {@code options}, or null when none are set; invalid bounds fail with the option's name. */
@@ -64,8 +78,8 @@ public final class ControllerSpecs {
         try {
             return new ClusterSpec.Adapt(min, max, target.toMillis() / 1000.0);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid adaptive bounds " + MIN + "=" + min + ", " + MAX + "=" + max
-                    + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "invalid adaptive bounds " + MIN + "=" + min + ", " + MAX + "=" + max + ": " + e.getMessage(), e);
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.Map;
 public final class EngineCommand {
 
     private final NodeRole role;
-    private final String schedulerAddress;   // workers only
+    private final String schedulerAddress; // workers only
     private final Map<String, String> options;
 
     private EngineCommand(NodeRole role, String schedulerAddress, Map<String, String> options) {
@@ -37,8 +37,8 @@ public final class EngineCommand {
 
     /** {@code worker ADDRESS} with no options yet. */
     public static EngineCommand worker(String schedulerAddress) {
-        return new EngineCommand(NodeRole.WORKER, requireNonNull(schedulerAddress, "schedulerAddress is null"),
-                new LinkedHashMap<>());
+        return new EngineCommand(
+                NodeRole.WORKER, requireNonNull(schedulerAddress, "schedulerAddress is null"), new LinkedHashMap<>());
     }
 
     /** A copy with {@code --flag value} set (replacing an earlier value of the same flag). */

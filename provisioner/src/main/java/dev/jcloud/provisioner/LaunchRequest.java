@@ -16,8 +16,8 @@ public record LaunchRequest(NodeRole role, List<NodeLaunch> nodes) {
         nodes = List.copyOf(nodes);
         for (NodeLaunch n : nodes) {
             if (n.command().role() != role) {
-                throw new IllegalArgumentException(n.name() + " runs a " + n.command().role().label()
-                        + ", not a " + role.label());
+                throw new IllegalArgumentException(
+                        n.name() + " runs a " + n.command().role().label() + ", not a " + role.label());
             }
         }
     }

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.Durations;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.ClusterUnavailableException;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
-import dev.jcloud.engine.api.ClusterUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +40,7 @@ public final class Provisioner {
 
     /** Request option: {@value #WAIT_PROVISIONED} returns from {@code up} once the machines exist. */
     public static final String WAIT = "up.wait";
+
     public static final String WAIT_PROVISIONED = "provisioned";
 
     private final CloudProviders providers;
@@ -73,8 +74,8 @@ public final class Provisioner {
     public UpPlan plan(String providerName, ClusterRequest request) {
         CloudProvider provider = providers.require(providerName);
         ControllerSpecs.adapt(request.options());
-        ClusterContext ctx = new ClusterContext(request.name(), ClusterNames.newId(), store.clusterDir(request.name()),
-                request.options());
+        ClusterContext ctx = new ClusterContext(
+                request.name(), ClusterNames.newId(), store.clusterDir(request.name()), request.options());
         provider.validate(ctx);
         return new UpPlan(provider.name(), request.name(), ctx.id(), provider.plan(ctx, request.workers()));
     }
@@ -89,7 +90,7 @@ public final class Provisioner {
         CloudProvider provider = providers.require(providerName);
         long began = System.nanoTime();
         UpProgress report = (step, ignored) -> progress.step(step, (System.nanoTime() - began) / 1e9);
-        ControllerSpecs.adapt(request.options());   // bad bounds fail before anything is created
+        ControllerSpecs.adapt(request.options()); // bad bounds fail before anything is created
         String name = request.name();
         Optional<ClusterRecord> existing = find(name);
         if (existing.isPresent()) {
@@ -97,46 +98,68 @@ public final class Provisioner {
         }
         // A stale record (processes gone) was removed by find(); start from a clean directory.
         ClusterContext ctx = new ClusterContext(name, ClusterNames.newId(), store.clusterDir(name), request.options());
-        provider.validate(ctx);   // bad options fail before anything is created, and need no clean-up
+        provider.validate(ctx); // bad options fail before anything is created, and need no clean-up
         Instant deadline = Instant.now().plus(request.startTimeout());
-        ClusterRecord record = new ClusterRecord(name, ctx.id(), provider.name(), null, null,
-                System.currentTimeMillis(), request.nthreads(),
+        ClusterRecord record = new ClusterRecord(
+                name,
+                ctx.id(),
+                provider.name(),
+                null,
+                null,
+                System.currentTimeMillis(),
+                request.nthreads(),
                 request.memoryLimit() == null ? null : request.memoryLimit().toString(),
-                Durations.format(request.deathTimeout()), Durations.format(request.idleTimeout()), 1,
-                List.of(), request.options(), ownerPid);
+                Durations.format(request.deathTimeout()),
+                Durations.format(request.idleTimeout()),
+                1,
+                List.of(),
+                request.options(),
+                ownerPid);
         List<Node> made = java.util.Collections.synchronizedList(new ArrayList<>());
         // Ctrl-C or a kill during up removes what up made, as a failure would.
-        Thread abort = new Thread(() -> {
-            LOG.warn("{}: interrupted while starting; removing what was created", name);
-            teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
-            store.delete(name);
-        }, "jcloud-up-abort-" + name);
+        Thread abort = new Thread(
+                () -> {
+                    LOG.warn("{}: interrupted while starting; removing what was created", name);
+                    teardown(provider, ctx, List.copyOf(made), Duration.ZERO);
+                    store.delete(name);
+                },
+                "jcloud-up-abort-" + name);
         Runtime.getRuntime().addShutdownHook(abort);
         try {
             provider.bootstrap(ctx);
             report.step("shared resources (network, firewall, identity)", 0);
-            EngineCommand schedulerCommand = EngineCommand.scheduler()
-                    .with("--idle-timeout", Durations.format(request.idleTimeout()));
+            EngineCommand schedulerCommand =
+                    EngineCommand.scheduler().with("--idle-timeout", Durations.format(request.idleTimeout()));
             if (request.options().containsKey(NO_CLIENT_TIMEOUT)) {
-                schedulerCommand = schedulerCommand.with("--no-client-timeout", request.options().get(NO_CLIENT_TIMEOUT));
+                schedulerCommand = schedulerCommand.with(
+                        "--no-client-timeout", request.options().get(NO_CLIENT_TIMEOUT));
             }
             Optional<String> spec = ControllerSpecs.forUp(provider.name(), ctx, request);
             if (spec.isPresent()) {
                 // The in-cluster controller: adaptive scaling, and removal of the cluster when idle.
                 schedulerCommand = schedulerCommand.with("--cluster-spec", spec.get());
             }
-            Node scheduler = provider.launch(ctx, new LaunchRequest(NodeRole.SCHEDULER,
-                    List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(name), schedulerCommand)))).get(0);
+            Node scheduler = provider.launch(
+                            ctx,
+                            new LaunchRequest(
+                                    NodeRole.SCHEDULER,
+                                    List.of(new LaunchRequest.NodeLaunch(
+                                            ClusterNames.scheduler(name), schedulerCommand))))
+                    .get(0);
             made.add(scheduler);
             record = record.withNodes(made);
-            store.save(record);   // from here on, any process can find and clean up this cluster
+            store.save(record); // from here on, any process can find and clean up this cluster
 
             long start = System.nanoTime();
             java.util.Optional<String> early = provider.schedulerAddressAtLaunch(ctx, scheduler);
             if (early.isPresent()) {
                 // Workers boot while the scheduler does; their start-up, not its, sets the pace.
-                record = launchWorkers(provider, ctx, record.withEndpoint(new SchedulerEndpoint(early.get(), null)),
-                        request.workers(), made);
+                record = launchWorkers(
+                        provider,
+                        ctx,
+                        record.withEndpoint(new SchedulerEndpoint(early.get(), null)),
+                        request.workers(),
+                        made);
                 store.save(record);
                 report.step("scheduler and " + request.workers() + " workers launched", 0);
                 if (WAIT_PROVISIONED.equals(request.options().get(WAIT))) {
@@ -153,15 +176,23 @@ public final class Provisioner {
                 record = launchWorkers(provider, ctx, record, request.workers(), made);
             }
             store.save(record);
-            awaitWorkers(provider, ctx, record, List.copyOf(made.subList(1, made.size())), request.workers(), deadline,
+            awaitWorkers(
+                    provider,
+                    ctx,
+                    record,
+                    List.copyOf(made.subList(1, made.size())),
+                    request.workers(),
+                    deadline,
                     report);
             LOG.info("{}: {} workers registered after {} ms", name, request.workers(), millisSince(start));
             return record;
         } catch (RuntimeException e) {
             if (Boolean.parseBoolean(request.options().get(KEEP_ON_FAILURE))) {
                 // Kept for inspection: the record stays, so 'down' and 'gc' find everything.
-                throw new ProvisionException(e.getMessage() + "\n(kept what was created, as --keep-on-failure asks:"
-                        + " remove it with 'jcloud cluster down " + name + "')", e);
+                throw new ProvisionException(
+                        e.getMessage() + "\n(kept what was created, as --keep-on-failure asks:"
+                                + " remove it with 'jcloud cluster down " + name + "')",
+                        e);
             }
             LOG.debug("up of {} failed, removing what was created", name, e);
             try {
@@ -169,8 +200,10 @@ public final class Provisioner {
             } catch (RuntimeException cleanup) {
                 // The user needs the cause of the failure; the clean-up problem rides along.
                 e.addSuppressed(cleanup);
-                LOG.warn("{}: removing what up created failed too ({}); 'jcloud cluster gc' finds what is left",
-                        name, cleanup.toString());
+                LOG.warn(
+                        "{}: removing what up created failed too ({}); 'jcloud cluster gc' finds what is left",
+                        name,
+                        cleanup.toString());
             }
             store.delete(name);
             throw e;
@@ -187,8 +220,8 @@ public final class Provisioner {
      * {@code up} of a cluster that exists: creates only what is missing — the shared resources
      * (the provider's bootstrap is idempotent) and workers up to the requested number.
      */
-    private ClusterRecord reconcile(CloudProvider provider, ClusterRecord existing, ClusterRequest request,
-                                    UpProgress report) {
+    private ClusterRecord reconcile(
+            CloudProvider provider, ClusterRecord existing, ClusterRequest request, UpProgress report) {
         String name = existing.name();
         if (!existing.provider().equals(provider.name())) {
             throw new ProvisionException("cluster " + name + " already exists on " + existing.provider()
@@ -215,8 +248,9 @@ public final class Provisioner {
         if (workers < 0) {
             throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
         }
-        ClusterRecord record = find(name).orElseThrow(() -> new ProvisionException("no cluster named " + name
-                + " is running: see 'jcloud cluster list'"));
+        ClusterRecord record = find(name)
+                .orElseThrow(() ->
+                        new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
         if (record.scheduler() == null) {
             throw new ProvisionException("cluster " + name + " is still starting: try again in a moment");
         }
@@ -245,7 +279,8 @@ public final class Provisioner {
             List<Node> leaving = awaitGone(provider, ctx, n -> names.contains(n.name()), deadline);
             LOG.info("{}: retired workers {} exited after {} ms", name, retired, millisSince(start));
             if (!leaving.isEmpty()) {
-                LOG.warn("workers {} did not stop after retiring; terminating them",
+                LOG.warn(
+                        "workers {} did not stop after retiring; terminating them",
                         leaving.stream().map(Node::name).toList());
                 provider.terminate(ctx, leaving);
             }
@@ -276,7 +311,8 @@ public final class Provisioner {
             return DownResult.ALREADY_STOPPED;
         }
         if (record.scheduler() != null && live.stream().anyMatch(n -> n.role() == NodeRole.SCHEDULER)) {
-            try (Client client = clientBuilder(record).connectTimeout(Duration.ofSeconds(3)).connect()) {
+            try (Client client =
+                    clientBuilder(record).connectTimeout(Duration.ofSeconds(3)).connect()) {
                 client.shutdownCluster();
             } catch (RuntimeException e) {
                 LOG.debug("scheduler of {} did not take the shutdown request: {}", name, e.toString());
@@ -310,7 +346,11 @@ public final class Provisioner {
         List<ClusterRecord> out = new ArrayList<>();
         for (ClusterContext found : provider.discover(options)) {
             if (!ClusterNames.isValid(found.name())) {
-                LOG.warn("skipping a {} cluster tagged with an invalid name '{}' ({})", providerName, found.name(), found.id());
+                LOG.warn(
+                        "skipping a {} cluster tagged with an invalid name '{}' ({})",
+                        providerName,
+                        found.name(),
+                        found.id());
                 continue;
             }
             Optional<ClusterRecord> known = store.load(found.name()).filter(r -> r.id().equals(found.id()));
@@ -319,14 +359,20 @@ public final class Provisioner {
                 continue;
             }
             if (store.load(found.name()).isPresent()) {
-                LOG.warn("a different cluster named {} is known on this machine; skipping {} ({})", found.name(),
-                        found.id(), providerName);
+                LOG.warn(
+                        "a different cluster named {} is known on this machine; skipping {} ({})",
+                        found.name(),
+                        found.id(),
+                        providerName);
                 continue;
             }
-            ClusterContext ctx = new ClusterContext(found.name(), found.id(), store.clusterDir(found.name()),
-                    found.options());
+            ClusterContext ctx =
+                    new ClusterContext(found.name(), found.id(), store.clusterDir(found.name()), found.options());
             List<Node> nodes = provider.nodes(ctx);
-            Node scheduler = nodes.stream().filter(n -> n.role() == NodeRole.SCHEDULER).findFirst().orElse(null);
+            Node scheduler = nodes.stream()
+                    .filter(n -> n.role() == NodeRole.SCHEDULER)
+                    .findFirst()
+                    .orElse(null);
             if (scheduler == null) {
                 continue;
             }
@@ -336,10 +382,21 @@ public final class Provisioner {
             } catch (RuntimeException e) {
                 LOG.debug("scheduler of {} does not answer: {}", found.name(), e.toString());
             }
-            ClusterRecord record = new ClusterRecord(found.name(), found.id(), providerName,
-                    endpoint == null ? null : endpoint.scheduler(), endpoint == null ? null : endpoint.dashboard(),
-                    System.currentTimeMillis(), 1, null, "60s", "0",
-                    nextWorkerIndex(found.name(), nodes), nodes, found.options(), 0);
+            ClusterRecord record = new ClusterRecord(
+                    found.name(),
+                    found.id(),
+                    providerName,
+                    endpoint == null ? null : endpoint.scheduler(),
+                    endpoint == null ? null : endpoint.dashboard(),
+                    System.currentTimeMillis(),
+                    1,
+                    null,
+                    "60s",
+                    "0",
+                    nextWorkerIndex(found.name(), nodes),
+                    nodes,
+                    found.options(),
+                    0);
             store.save(record);
             out.add(record);
         }
@@ -364,8 +421,9 @@ public final class Provisioner {
      * {@code off}, applied by its in-cluster controller from now on. Returns the controller's answer.
      */
     public String adapt(String name, String bounds) {
-        ClusterRecord record = find(name).orElseThrow(() -> new ProvisionException("no cluster named " + name
-                + " is running (see 'jcloud cluster list')"));
+        ClusterRecord record = find(name)
+                .orElseThrow(() ->
+                        new ProvisionException("no cluster named " + name + " is running (see 'jcloud cluster list')"));
         try (Client client = connect(record)) {
             return client.configure("adapt", bounds);
         }
@@ -375,7 +433,8 @@ public final class Provisioner {
     public Client.Builder clientBuilder(ClusterRecord record) {
         Client.Builder builder = Client.builder(record.scheduler());
         if (ClusterTrust.enabled(record.options())) {
-            ClusterTrust.clientFiles(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY)).applyTo(builder);
+            ClusterTrust.clientFiles(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY))
+                    .applyTo(builder);
         }
         return builder;
     }
@@ -398,7 +457,8 @@ public final class Provisioner {
         if (record.dashboard() == null) {
             return null;
         }
-        return dashboardToken(record).map(t -> DashboardLogin.url(record.dashboard(), t))
+        return dashboardToken(record)
+                .map(t -> DashboardLogin.url(record.dashboard(), t))
                 .orElse(dashboardUrl(record, "/"));
     }
 
@@ -417,10 +477,12 @@ public final class Provisioner {
     public java.net.http.HttpClient dashboardClient(ClusterRecord record, Duration connectTimeout) {
         return ClusterTrust.enabled(record.options())
                 ? DashboardLogin.client(store.clusterDir(record.name()).resolve(ClusterTrust.DIRECTORY), connectTimeout)
-                : java.net.http.HttpClient.newBuilder().connectTimeout(connectTimeout).build();
+                : java.net.http.HttpClient.newBuilder()
+                        .connectTimeout(connectTimeout)
+                        .build();
     }
 
-        /** The context for working on {@code record}'s cluster. */
+    /** The context for working on {@code record}'s cluster. */
     public ClusterContext context(ClusterRecord record) {
         return record.context(store.clusterDir(record.name()));
     }
@@ -430,7 +492,7 @@ public final class Provisioner {
         try {
             provider = providers.require(r.provider());
         } catch (ProviderUnavailableException e) {
-            return Optional.of(r);   // cannot check from this build; show what we know
+            return Optional.of(r); // cannot check from this build; show what we know
         }
         ClusterContext ctx = context(r);
         List<Node> live = provider.nodes(ctx);
@@ -447,16 +509,24 @@ public final class Provisioner {
         return Optional.of(fresh);
     }
 
-    private ClusterRecord launchWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, int count,
-                                        List<Node> made) {
+    private ClusterRecord launchWorkers(
+            CloudProvider provider, ClusterContext ctx, ClusterRecord record, int count, List<Node> made) {
         if (count == 0) {
             return record;
         }
         // Never below a worker some other process (the in-cluster controller) started meanwhile.
         int first = Math.max(record.nextWorkerIndex(), nextWorkerIndex(record.name(), provider.nodes(ctx)));
         int next = first + count;
-        List<Node> started = provider.launch(ctx, workerLaunches(record.name(), record.scheduler(), record.nthreads(),
-                record.memoryLimit(), record.deathTimeout(), first, count));
+        List<Node> started = provider.launch(
+                ctx,
+                workerLaunches(
+                        record.name(),
+                        record.scheduler(),
+                        record.nthreads(),
+                        record.memoryLimit(),
+                        record.deathTimeout(),
+                        first,
+                        count));
         made.addAll(started);
         List<Node> nodes = new ArrayList<>(record.nodes());
         nodes.addAll(started);
@@ -468,8 +538,14 @@ public final class Provisioner {
      * renders a worker's engine command (used by {@code up}, {@code scale} and the in-cluster
      * controller).
      */
-    public static LaunchRequest workerLaunches(String cluster, String schedulerAddress, int nthreads,
-                                               String memoryLimit, String deathTimeout, int first, int count) {
+    public static LaunchRequest workerLaunches(
+            String cluster,
+            String schedulerAddress,
+            int nthreads,
+            String memoryLimit,
+            String deathTimeout,
+            int first,
+            int count) {
         List<LaunchRequest.NodeLaunch> launches = new ArrayList<>();
         for (int i = first; i < first + count; i++) {
             String workerName = ClusterNames.worker(cluster, i);
@@ -507,11 +583,18 @@ public final class Provisioner {
      * one of the {@code launched} nodes or the scheduler exits; fails at the deadline with the logs
      * of the scheduler and of a worker that has not registered.
      */
-    private void awaitWorkers(CloudProvider provider, ClusterContext ctx, ClusterRecord record, List<Node> launched,
-                              int total, Instant deadline, UpProgress report) {
+    private void awaitWorkers(
+            CloudProvider provider,
+            ClusterContext ctx,
+            ClusterRecord record,
+            List<Node> launched,
+            int total,
+            Instant deadline,
+            UpProgress report) {
         int[] lastReported = {-1};
         Duration remaining = Duration.between(Instant.now(), deadline);
-        try (Client client = clientBuilder(record).connectTimeout(positive(remaining)).connect()) {
+        try (Client client =
+                clientBuilder(record).connectTimeout(positive(remaining)).connect()) {
             while (true) {
                 remaining = Duration.between(Instant.now(), deadline);
                 try {
@@ -524,18 +607,21 @@ public final class Provisioner {
                         lastReported[0] = now;
                         report.step("workers " + now + "/" + total, 0);
                     }
-                    Set<String> alive = provider.nodes(ctx).stream().map(Node::name).collect(Collectors.toSet());
+                    Set<String> alive =
+                            provider.nodes(ctx).stream().map(Node::name).collect(Collectors.toSet());
                     for (Node n : launched) {
                         if (!alive.contains(n.name())) {
                             throw new ProvisionException(describe(n) + " exited before registering with the scheduler"
                                     + logOf(provider, ctx, n));
                         }
                     }
-                    Node scheduler = record.nodes().stream().filter(n -> n.role() == NodeRole.SCHEDULER)
-                            .findFirst().orElse(null);
+                    Node scheduler = record.nodes().stream()
+                            .filter(n -> n.role() == NodeRole.SCHEDULER)
+                            .findFirst()
+                            .orElse(null);
                     if (scheduler != null && !alive.contains(scheduler.name())) {
-                        throw new ProvisionException("the scheduler exited while workers were starting"
-                                + logOf(provider, ctx, scheduler));
+                        throw new ProvisionException(
+                                "the scheduler exited while workers were starting" + logOf(provider, ctx, scheduler));
                     }
                     if (!Instant.now().isBefore(deadline)) {
                         int registered = registered(client);
@@ -563,8 +649,8 @@ public final class Provisioner {
     }
 
     /** Waits until no node matching {@code which} is alive; returns those still alive at the deadline. */
-    private static List<Node> awaitGone(CloudProvider provider, ClusterContext ctx,
-                                        java.util.function.Predicate<Node> which, Instant deadline) {
+    private static List<Node> awaitGone(
+            CloudProvider provider, ClusterContext ctx, java.util.function.Predicate<Node> which, Instant deadline) {
         while (true) {
             List<Node> left = provider.nodes(ctx).stream().filter(which).toList();
             if (left.isEmpty() || !Instant.now().isBefore(deadline)) {
@@ -598,7 +684,8 @@ public final class Provisioner {
         if (tail == null || tail.isBlank()) {
             return "; its log is empty";
         }
-        return "; last lines of the " + n.name() + " log:\n" + tail.stripTrailing().indent(2).stripTrailing();
+        return "; last lines of the " + n.name() + " log:\n"
+                + tail.stripTrailing().indent(2).stripTrailing();
     }
 
     private static long millisSince(long nanoTime) {

@@ -8,7 +8,7 @@ package dev.jcloud.provisioner;
 public interface UpProgress {
 
     /** Reports nothing. */
-    UpProgress NONE = (step, seconds) -> { };
+    UpProgress NONE = (step, seconds) -> {};
 
     /**
      * A step finished, or (for {@code workers n/N}) advanced.

@@ -72,10 +72,22 @@ class ClusterStateStoreTest {
     }
 
     private static ClusterRecord record(String name) {
-        return new ClusterRecord(name, "id-" + name, "local", "127.0.0.1:8786", "127.0.0.1:8787", 1L, 1, "1GiB",
-                "60s", "20m", 3,
-                List.of(new Node("12", name + "-scheduler", NodeRole.SCHEDULER),
+        return new ClusterRecord(
+                name,
+                "id-" + name,
+                "local",
+                "127.0.0.1:8786",
+                "127.0.0.1:8787",
+                1L,
+                1,
+                "1GiB",
+                "60s",
+                "20m",
+                3,
+                List.of(
+                        new Node("12", name + "-scheduler", NodeRole.SCHEDULER),
                         new Node("13", name + "-worker-1", NodeRole.WORKER)),
-                Map.of("detached", "true"), 0);
+                Map.of("detached", "true"),
+                0);
     }
 }

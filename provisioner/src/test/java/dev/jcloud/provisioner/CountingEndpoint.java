@@ -17,15 +17,17 @@ public final class CountingEndpoint implements AutoCloseable {
 
     public CountingEndpoint() throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!socket.isClosed()) {
-                try (Socket s = socket.accept()) {
-                    connections.incrementAndGet();
-                } catch (IOException e) {
-                    return;
-                }
-            }
-        }, "counting-endpoint");
+        Thread t = new Thread(
+                () -> {
+                    while (!socket.isClosed()) {
+                        try (Socket s = socket.accept()) {
+                            connections.incrementAndGet();
+                        } catch (IOException e) {
+                            return;
+                        }
+                    }
+                },
+                "counting-endpoint");
         t.setDaemon(true);
         t.start();
     }

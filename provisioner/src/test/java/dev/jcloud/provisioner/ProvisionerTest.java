@@ -34,7 +34,8 @@ class ProvisionerTest {
             throw new ProvisionException("the scheduler did not start: " + provider.logTail(null, n, 5));
         });
 
-        assertThatThrownBy(() -> provisioner.up("local", ClusterRequest.named("c1").withWorkers(2), 0))
+        assertThatThrownBy(
+                        () -> provisioner.up("local", ClusterRequest.named("c1").withWorkers(2), 0))
                 .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("boot log of c1-scheduler");
 
@@ -81,7 +82,7 @@ class ProvisionerTest {
     @Test
     void downIsIdempotent() {
         ClusterRecord r = recordWithNodes("c4");
-        provider.kill(r.nodes().get(0));   // no scheduler to ask: the rest is terminated
+        provider.kill(r.nodes().get(0)); // no scheduler to ask: the rest is terminated
 
         assertThat(provisioner.down("c4", Duration.ZERO)).isEqualTo(DownResult.STOPPED);
         assertThat(provider.running).isEmpty();
@@ -106,8 +107,8 @@ class ProvisionerTest {
         ClusterRecord again = provisioner.up("local", ClusterRequest.named("c6").withWorkers(2), 0);
 
         assertThat(again.id()).isEqualTo(first.id());
-        assertThat(provider.launches).hasSize(launches);   // nothing launched twice
-        assertThat(provider.sharedResources).containsExactly(first.id());   // bootstrap ran again, idempotently
+        assertThat(provider.launches).hasSize(launches); // nothing launched twice
+        assertThat(provider.sharedResources).containsExactly(first.id()); // bootstrap ran again, idempotently
         assertThat(provider.running).hasSize(3);
     }
 
@@ -117,9 +118,10 @@ class ProvisionerTest {
             throw new ProvisionException("the scheduler did not start");
         });
 
-        assertThatThrownBy(() -> provisioner.up("local", ClusterRequest.named("c7")
-                .withOption(Provisioner.KEEP_ON_FAILURE, "true"), 0))
-                .hasMessageContaining("the scheduler did not start").hasMessageContaining("jcloud cluster down c7");
+        assertThatThrownBy(() -> provisioner.up(
+                        "local", ClusterRequest.named("c7").withOption(Provisioner.KEEP_ON_FAILURE, "true"), 0))
+                .hasMessageContaining("the scheduler did not start")
+                .hasMessageContaining("jcloud cluster down c7");
 
         assertThat(provider.running).extracting(Node::name).containsExactly("c7-scheduler");
         assertThat(store.load("c7")).isPresent();
@@ -136,13 +138,34 @@ class ProvisionerTest {
     /** A cluster with a scheduler and two workers "running" in the fake provider, and its record saved. */
     private ClusterRecord recordWithNodes(String name) {
         ClusterContext ctx = new ClusterContext(name, ClusterNames.newId(), store.clusterDir(name), Map.of());
-        List<Node> nodes = new java.util.ArrayList<>(provider.launch(ctx, new LaunchRequest(NodeRole.SCHEDULER,
-                List.of(new LaunchRequest.NodeLaunch(name + "-scheduler", EngineCommand.scheduler())))));
-        nodes.addAll(provider.launch(ctx, new LaunchRequest(NodeRole.WORKER, List.of(
-                new LaunchRequest.NodeLaunch(name + "-worker-1", EngineCommand.worker("127.0.0.1:1")),
-                new LaunchRequest.NodeLaunch(name + "-worker-2", EngineCommand.worker("127.0.0.1:1"))))));
-        ClusterRecord r = new ClusterRecord(name, ctx.id(), "local", "127.0.0.1:1", null, System.currentTimeMillis(),
-                1, null, "60s", "0", 3, nodes, Map.of(), 0);
+        List<Node> nodes = new java.util.ArrayList<>(provider.launch(
+                ctx,
+                new LaunchRequest(
+                        NodeRole.SCHEDULER,
+                        List.of(new LaunchRequest.NodeLaunch(name + "-scheduler", EngineCommand.scheduler())))));
+        nodes.addAll(provider.launch(
+                ctx,
+                new LaunchRequest(
+                        NodeRole.WORKER,
+                        List.of(
+                                new LaunchRequest.NodeLaunch(name + "-worker-1", EngineCommand.worker("127.0.0.1:1")),
+                                new LaunchRequest.NodeLaunch(
+                                        name + "-worker-2", EngineCommand.worker("127.0.0.1:1"))))));
+        ClusterRecord r = new ClusterRecord(
+                name,
+                ctx.id(),
+                "local",
+                "127.0.0.1:1",
+                null,
+                System.currentTimeMillis(),
+                1,
+                null,
+                "60s",
+                "0",
+                3,
+                nodes,
+                Map.of(),
+                0);
         store.save(r);
         return r;
     }

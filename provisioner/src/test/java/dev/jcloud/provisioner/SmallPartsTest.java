@@ -35,8 +35,7 @@ class SmallPartsTest {
         assertThat(ClusterNames.generate("local")).matches("local-[0-9a-f]{4}");
         assertThat(ClusterNames.worker("c", 3)).isEqualTo("c-worker-3");
         for (String bad : new String[] {"", "a", "-x", "1abc", "abc-", "Upper", "a_b", "x".repeat(41), "../etc"}) {
-            assertThatThrownBy(() -> ClusterNames.check(bad))
-                    .hasMessageContaining("is not a valid cluster name");
+            assertThatThrownBy(() -> ClusterNames.check(bad)).hasMessageContaining("is not a valid cluster name");
         }
     }
 

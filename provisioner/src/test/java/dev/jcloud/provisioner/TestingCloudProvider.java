@@ -60,7 +60,9 @@ public final class TestingCloudProvider implements CloudProvider {
 
     @Override
     public synchronized List<Node> nodes(ClusterContext cluster) {
-        return running.stream().filter(n -> n.id().startsWith(cluster.id() + "/")).toList();
+        return running.stream()
+                .filter(n -> n.id().startsWith(cluster.id() + "/"))
+                .toList();
     }
 
     @Override

@@ -20,8 +20,15 @@ import java.util.function.UnaryOperator;
  * @param network       where the machines live (default VPC, given subnet/VPC, or a new VPC)
  * @param engine        where machines download the engine and its SHA-256
  */
-public record AwsSpec(FixedCluster cluster, String region, String schedulerType, String workerType,
-                      Optional<String> ami, int rootVolumeGiB, AwsNetwork network, EngineArtifact engine)
+public record AwsSpec(
+        FixedCluster cluster,
+        String region,
+        String schedulerType,
+        String workerType,
+        Optional<String> ami,
+        int rootVolumeGiB,
+        AwsNetwork network,
+        EngineArtifact engine)
         implements ModuleSpec {
 
     public AwsSpec {
@@ -39,8 +46,15 @@ public record AwsSpec(FixedCluster cluster, String region, String schedulerType,
 
     /** The defaults of {@code cluster up} on AWS: us-east-1, m6i.large, 30 GiB, the default VPC, a fresh id. */
     public static AwsSpec of(String name, int workers, EngineArtifact engine) {
-        return new AwsSpec(FixedCluster.of(name, workers), "us-east-1", "m6i.large", "m6i.large", Optional.empty(), 30,
-                AwsNetwork.defaultVpc(), engine);
+        return new AwsSpec(
+                FixedCluster.of(name, workers),
+                "us-east-1",
+                "m6i.large",
+                "m6i.large",
+                Optional.empty(),
+                30,
+                AwsNetwork.defaultVpc(),
+                engine);
     }
 
     @Override
@@ -62,7 +76,8 @@ public record AwsSpec(FixedCluster cluster, String region, String schedulerType,
     }
 
     public AwsSpec withCluster(UnaryOperator<FixedCluster> change) {
-        return new AwsSpec(change.apply(cluster), region, schedulerType, workerType, ami, rootVolumeGiB, network, engine);
+        return new AwsSpec(
+                change.apply(cluster), region, schedulerType, workerType, ami, rootVolumeGiB, network, engine);
     }
 
     public AwsSpec withAllowFrom(List<String> cidrs) {

@@ -17,8 +17,15 @@ import java.util.function.UnaryOperator;
  * @param spot          run workers at Spot priority (evicted VMs are deleted)
  * @param engine        where machines download the engine and its SHA-256
  */
-public record AzureSpec(FixedCluster cluster, Optional<String> subscription, String location, String schedulerSize,
-                        String workerSize, boolean spot, EngineArtifact engine) implements ModuleSpec {
+public record AzureSpec(
+        FixedCluster cluster,
+        Optional<String> subscription,
+        String location,
+        String schedulerSize,
+        String workerSize,
+        boolean spot,
+        EngineArtifact engine)
+        implements ModuleSpec {
 
     public AzureSpec {
         requireNonNull(cluster, "cluster is null");
@@ -31,8 +38,14 @@ public record AzureSpec(FixedCluster cluster, Optional<String> subscription, Str
 
     /** The defaults of the {@code azure} settings: eastus, Standard_D4s_v5, regular priority. */
     public static AzureSpec of(String name, int workers, EngineArtifact engine) {
-        return new AzureSpec(FixedCluster.of(name, workers), Optional.empty(), "eastus", "Standard_D4s_v5",
-                "Standard_D4s_v5", false, engine);
+        return new AzureSpec(
+                FixedCluster.of(name, workers),
+                Optional.empty(),
+                "eastus",
+                "Standard_D4s_v5",
+                "Standard_D4s_v5",
+                false,
+                engine);
     }
 
     @Override

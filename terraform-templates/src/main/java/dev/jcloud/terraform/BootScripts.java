@@ -46,8 +46,7 @@ final class BootScripts {
     /** KeyVaultFiles' CLIENT_ID for the VM's only managed identity (the module's identity's id is not known at export). */
     static final String AZURE_ONLY_IDENTITY = "-";
 
-    private BootScripts() {
-    }
+    private BootScripts() {}
 
     /**
      * The SSM SecureString parameter holding an AWS cluster's join token. {@code main.tf} creates

@@ -41,8 +41,7 @@ import java.util.Optional;
  */
 public final class ClusterRecords {
 
-    private ClusterRecords() {
-    }
+    private ClusterRecords() {}
 
     /**
      * The spec to export for {@code record}.
@@ -54,15 +53,24 @@ public final class ClusterRecords {
     public static ModuleSpec toSpec(ClusterRecord record, Optional<EngineArtifact> engine) {
         requireNonNull(record, "record is null");
         Map<String, String> o = record.options();
-        FixedCluster cluster = new FixedCluster(record.name(), ClusterNames.newId(), record.workers().size(),
-                Math.max(0, record.nthreads()), record.memoryLimit() == null ? "auto" : record.memoryLimit(),
-                List.of(), Map.of());
+        FixedCluster cluster = new FixedCluster(
+                record.name(),
+                ClusterNames.newId(),
+                record.workers().size(),
+                Math.max(0, record.nthreads()),
+                record.memoryLimit() == null ? "auto" : record.memoryLimit(),
+                List.of(),
+                Map.of());
         switch (record.provider()) {
             case "aws" -> {
-                AwsSpec s = new AwsSpec(cluster.withAllowFrom(list(o, "aws.allow-from")).withTags(prefixed(o, "aws.tag.")),
-                        o.getOrDefault("aws.region", "us-east-1"), o.getOrDefault("aws.scheduler-type", "m6i.large"),
-                        o.getOrDefault("aws.worker-type", "m6i.large"), Optional.ofNullable(o.get("aws.ami")),
-                        integer(o, "aws.root-volume-gib", 30), network(o, "aws."),
+                AwsSpec s = new AwsSpec(
+                        cluster.withAllowFrom(list(o, "aws.allow-from")).withTags(prefixed(o, "aws.tag.")),
+                        o.getOrDefault("aws.region", "us-east-1"),
+                        o.getOrDefault("aws.scheduler-type", "m6i.large"),
+                        o.getOrDefault("aws.worker-type", "m6i.large"),
+                        Optional.ofNullable(o.get("aws.ami")),
+                        integer(o, "aws.root-volume-gib", 30),
+                        network(o, "aws."),
                         engine.orElseGet(() -> engine(o, "aws", record.name())));
                 return s;
             }
@@ -70,34 +78,51 @@ public final class ClusterRecords {
                 String allow = o.containsKey("fargate.allow-from") ? "fargate.allow-from" : "aws.allow-from";
                 Map<String, String> tags = new LinkedHashMap<>(prefixed(o, "aws.tag."));
                 tags.putAll(prefixed(o, "fargate.tag."));
-                return new FargateSpec(cluster.withAllowFrom(list(o, allow)).withTags(tags),
-                        first(o, "us-east-1", "fargate.region", "aws.region"), Optional.ofNullable(o.get("fargate.image")),
-                        integer(o, "fargate.scheduler-cpu", 1024), integer(o, "fargate.scheduler-memory", 4096),
-                        integer(o, "fargate.worker-cpu", 1024), integer(o, "fargate.worker-memory", 4096),
+                return new FargateSpec(
+                        cluster.withAllowFrom(list(o, allow)).withTags(tags),
+                        first(o, "us-east-1", "fargate.region", "aws.region"),
+                        Optional.ofNullable(o.get("fargate.image")),
+                        integer(o, "fargate.scheduler-cpu", 1024),
+                        integer(o, "fargate.scheduler-memory", 4096),
+                        integer(o, "fargate.worker-cpu", 1024),
+                        integer(o, "fargate.worker-memory", 4096),
                         bool(o, "fargate.spot"),
-                        o.containsKey("fargate.subnet") || o.containsKey("fargate.vpc") ? network(o, "fargate.") : network(o, "aws."));
+                        o.containsKey("fargate.subnet") || o.containsKey("fargate.vpc")
+                                ? network(o, "fargate.")
+                                : network(o, "aws."));
             }
             case "gcp" -> {
                 // Absent keys: the provider's defaults, which the running cluster got.
                 String machine = o.getOrDefault("gcp.machine-type", "e2-standard-2");
-                return new GcpSpec(cluster.withAllowFrom(list(o, "gcp.allow-from")).withTags(prefixed(o, "gcp.label.")),
-                        Optional.ofNullable(o.get("gcp.project")), o.getOrDefault("gcp.zone", "us-central1-a"),
-                        o.getOrDefault("gcp.scheduler-machine-type", machine), machine, bool(o, "gcp.spot"),
-                        o.getOrDefault("gcp.network", "default"), Optional.ofNullable(o.get("gcp.subnetwork")),
+                return new GcpSpec(
+                        cluster.withAllowFrom(list(o, "gcp.allow-from")).withTags(prefixed(o, "gcp.label.")),
+                        Optional.ofNullable(o.get("gcp.project")),
+                        o.getOrDefault("gcp.zone", "us-central1-a"),
+                        o.getOrDefault("gcp.scheduler-machine-type", machine),
+                        machine,
+                        bool(o, "gcp.spot"),
+                        o.getOrDefault("gcp.network", "default"),
+                        Optional.ofNullable(o.get("gcp.subnetwork")),
                         engine.orElseGet(() -> engine(o, "gcp", record.name())));
             }
             case "azure" -> {
                 String size = o.getOrDefault("azure.vm-size", "Standard_D2s_v5");
-                return new AzureSpec(cluster.withAllowFrom(list(o, "azure.allow-from")).withTags(prefixed(o, "azure.tag.")),
-                        Optional.ofNullable(o.get("azure.subscription")), o.getOrDefault("azure.location", "eastus"),
-                        o.getOrDefault("azure.scheduler-vm-size", size), size, bool(o, "azure.spot"),
+                return new AzureSpec(
+                        cluster.withAllowFrom(list(o, "azure.allow-from")).withTags(prefixed(o, "azure.tag.")),
+                        Optional.ofNullable(o.get("azure.subscription")),
+                        o.getOrDefault("azure.location", "eastus"),
+                        o.getOrDefault("azure.scheduler-vm-size", size),
+                        size,
+                        bool(o, "azure.spot"),
                         engine.orElseGet(() -> engine(o, "azure", record.name())));
             }
-            case "local" -> throw new IllegalArgumentException("cluster " + record.name() + " runs on this machine"
-                    + " (provider local), which has nothing to write as Terraform: export a cloud cluster, or give"
-                    + " --provider aws|fargate|gcp|azure and its settings instead of --cluster");
-            default -> throw new IllegalArgumentException("cluster " + record.name() + " uses provider '" + record.provider()
-                    + "', which has no Terraform export: use aws, fargate, gcp or azure");
+            case "local" ->
+                throw new IllegalArgumentException("cluster " + record.name() + " runs on this machine"
+                        + " (provider local), which has nothing to write as Terraform: export a cloud cluster, or give"
+                        + " --provider aws|fargate|gcp|azure and its settings instead of --cluster");
+            default ->
+                throw new IllegalArgumentException("cluster " + record.name() + " uses provider '" + record.provider()
+                        + "', which has no Terraform export: use aws, fargate, gcp or azure");
         }
     }
 
@@ -105,7 +130,8 @@ public final class ClusterRecords {
         String subnet = o.get(prefix + "subnet");
         String vpc = o.get(prefix + "vpc");
         if (subnet != null && vpc != null) {
-            throw new IllegalArgumentException("the cluster's options give both " + prefix + "subnet and " + prefix + "vpc");
+            throw new IllegalArgumentException(
+                    "the cluster's options give both " + prefix + "subnet and " + prefix + "vpc");
         }
         if (subnet != null) {
             return AwsNetwork.subnet(subnet);
@@ -126,7 +152,8 @@ public final class ClusterRecords {
         try {
             return EngineArtifact.of(URI.create(url), sha);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cluster " + name + ": " + provider + ".engine-url/-sha256: " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "cluster " + name + ": " + provider + ".engine-url/-sha256: " + e.getMessage());
         }
     }
 
@@ -135,7 +162,10 @@ public final class ClusterRecords {
         if (v == null || v.isBlank()) {
             return List.of();
         }
-        return Arrays.stream(v.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(v.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static Map<String, String> prefixed(Map<String, String> o, String prefix) {
@@ -160,7 +190,8 @@ public final class ClusterRecords {
     private static boolean bool(Map<String, String> o, String key) {
         String v = o.getOrDefault(key, "false").strip();
         if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException("the cluster's option " + key + " must be true or false, was '" + v + "'");
+            throw new IllegalArgumentException(
+                    "the cluster's option " + key + " must be true or false, was '" + v + "'");
         }
         return Boolean.parseBoolean(v);
     }
@@ -173,7 +204,8 @@ public final class ClusterRecords {
         try {
             return Integer.parseInt(v.strip());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the cluster's option " + key + " must be a whole number, was '" + v + "'");
+            throw new IllegalArgumentException(
+                    "the cluster's option " + key + " must be a whole number, was '" + v + "'");
         }
     }
 }

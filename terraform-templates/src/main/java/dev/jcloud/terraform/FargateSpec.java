@@ -20,8 +20,16 @@ import java.util.function.UnaryOperator;
  * @param spot            run workers on FARGATE_SPOT (the scheduler always runs on FARGATE)
  * @param network         where the tasks run
  */
-public record FargateSpec(FixedCluster cluster, String region, Optional<String> image, int schedulerCpu,
-                          int schedulerMemory, int workerCpu, int workerMemory, boolean spot, AwsNetwork network)
+public record FargateSpec(
+        FixedCluster cluster,
+        String region,
+        Optional<String> image,
+        int schedulerCpu,
+        int schedulerMemory,
+        int workerCpu,
+        int workerMemory,
+        boolean spot,
+        AwsNetwork network)
         implements ModuleSpec {
 
     public FargateSpec {
@@ -33,8 +41,16 @@ public record FargateSpec(FixedCluster cluster, String region, Optional<String> 
 
     /** The defaults of the {@code fargate} settings: 1 vCPU and 4 GiB per task, on-demand, the default VPC. */
     public static FargateSpec of(String name, int workers) {
-        return new FargateSpec(FixedCluster.of(name, workers), "us-east-1", Optional.empty(), 1024, 4096, 1024, 4096,
-                false, AwsNetwork.defaultVpc());
+        return new FargateSpec(
+                FixedCluster.of(name, workers),
+                "us-east-1",
+                Optional.empty(),
+                1024,
+                4096,
+                1024,
+                4096,
+                false,
+                AwsNetwork.defaultVpc());
     }
 
     @Override
@@ -48,17 +64,26 @@ public record FargateSpec(FixedCluster cluster, String region, Optional<String> 
     }
 
     public FargateSpec withCluster(UnaryOperator<FixedCluster> change) {
-        return new FargateSpec(change.apply(cluster), region, image, schedulerCpu, schedulerMemory, workerCpu,
-                workerMemory, spot, network);
+        return new FargateSpec(
+                change.apply(cluster),
+                region,
+                image,
+                schedulerCpu,
+                schedulerMemory,
+                workerCpu,
+                workerMemory,
+                spot,
+                network);
     }
 
     public FargateSpec withRegion(String r) {
-        return new FargateSpec(cluster, r, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, network);
+        return new FargateSpec(
+                cluster, r, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, network);
     }
 
     public FargateSpec withImage(String i) {
-        return new FargateSpec(cluster, region, Optional.of(i), schedulerCpu, schedulerMemory, workerCpu, workerMemory,
-                spot, network);
+        return new FargateSpec(
+                cluster, region, Optional.of(i), schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, network);
     }
 
     public FargateSpec withSchedulerSize(int cpu, int memory) {
@@ -70,7 +95,8 @@ public record FargateSpec(FixedCluster cluster, String region, Optional<String> 
     }
 
     public FargateSpec withSpot(boolean s) {
-        return new FargateSpec(cluster, region, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, s, network);
+        return new FargateSpec(
+                cluster, region, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, s, network);
     }
 
     public FargateSpec withNetwork(AwsNetwork n) {

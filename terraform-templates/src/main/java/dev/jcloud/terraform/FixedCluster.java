@@ -20,8 +20,14 @@ import java.util.TreeMap;
  * @param allowFrom   IPv4 CIDRs that may reach the scheduler and dashboard ports; empty = none
  * @param tags        extra tags/labels on every resource (jcloud's own win on a clash)
  */
-public record FixedCluster(String name, String clusterId, int workers, int nthreads, String memoryLimit,
-                           List<String> allowFrom, Map<String, String> tags) {
+public record FixedCluster(
+        String name,
+        String clusterId,
+        int workers,
+        int nthreads,
+        String memoryLimit,
+        List<String> allowFrom,
+        Map<String, String> tags) {
 
     /** What the engine accepts for {@code --memory-limit}; also checked by the modules' variables. */
     static final String MEMORY_LIMIT_FORMAT = "auto|[0-9]+(\\.[0-9]+)?([KMGT]i?B|[KMGTkmgt]|kB|B)?";
@@ -39,8 +45,8 @@ public record FixedCluster(String name, String clusterId, int workers, int nthre
             throw new IllegalArgumentException("nthreads must be >= 0 (was " + nthreads + ")");
         }
         if (!memoryLimit.matches(MEMORY_LIMIT_FORMAT)) {
-            throw new IllegalArgumentException("memory limit must be 'auto' or a size such as 4GiB (was '"
-                    + memoryLimit + "')");
+            throw new IllegalArgumentException(
+                    "memory limit must be 'auto' or a size such as 4GiB (was '" + memoryLimit + "')");
         }
     }
 

@@ -19,9 +19,17 @@ import java.util.function.UnaryOperator;
  * @param subnetwork           the subnetwork, or empty for the network's subnetwork in the region
  * @param engine               where machines download the engine and its SHA-256
  */
-public record GcpSpec(FixedCluster cluster, Optional<String> project, String zone, String schedulerMachineType,
-                      String workerMachineType, boolean spot, String network, Optional<String> subnetwork,
-                      EngineArtifact engine) implements ModuleSpec {
+public record GcpSpec(
+        FixedCluster cluster,
+        Optional<String> project,
+        String zone,
+        String schedulerMachineType,
+        String workerMachineType,
+        boolean spot,
+        String network,
+        Optional<String> subnetwork,
+        EngineArtifact engine)
+        implements ModuleSpec {
 
     public GcpSpec {
         requireNonNull(cluster, "cluster is null");
@@ -36,8 +44,16 @@ public record GcpSpec(FixedCluster cluster, Optional<String> project, String zon
 
     /** The defaults of the {@code gcp} settings: us-central1-a, e2-standard-4, on-demand, the default network. */
     public static GcpSpec of(String name, int workers, EngineArtifact engine) {
-        return new GcpSpec(FixedCluster.of(name, workers), Optional.empty(), "us-central1-a", "e2-standard-4",
-                "e2-standard-4", false, "default", Optional.empty(), engine);
+        return new GcpSpec(
+                FixedCluster.of(name, workers),
+                Optional.empty(),
+                "us-central1-a",
+                "e2-standard-4",
+                "e2-standard-4",
+                false,
+                "default",
+                Optional.empty(),
+                engine);
     }
 
     @Override
@@ -51,17 +67,34 @@ public record GcpSpec(FixedCluster cluster, Optional<String> project, String zon
     }
 
     public GcpSpec withCluster(UnaryOperator<FixedCluster> change) {
-        return new GcpSpec(change.apply(cluster), project, zone, schedulerMachineType, workerMachineType, spot, network,
-                subnetwork, engine);
+        return new GcpSpec(
+                change.apply(cluster),
+                project,
+                zone,
+                schedulerMachineType,
+                workerMachineType,
+                spot,
+                network,
+                subnetwork,
+                engine);
     }
 
     public GcpSpec withProject(String p) {
-        return new GcpSpec(cluster, Optional.of(p), zone, schedulerMachineType, workerMachineType, spot, network,
-                subnetwork, engine);
+        return new GcpSpec(
+                cluster,
+                Optional.of(p),
+                zone,
+                schedulerMachineType,
+                workerMachineType,
+                spot,
+                network,
+                subnetwork,
+                engine);
     }
 
     public GcpSpec withZone(String z) {
-        return new GcpSpec(cluster, project, z, schedulerMachineType, workerMachineType, spot, network, subnetwork, engine);
+        return new GcpSpec(
+                cluster, project, z, schedulerMachineType, workerMachineType, spot, network, subnetwork, engine);
     }
 
     public GcpSpec withMachineTypes(String scheduler, String worker) {
@@ -69,7 +102,8 @@ public record GcpSpec(FixedCluster cluster, Optional<String> project, String zon
     }
 
     public GcpSpec withSpot(boolean s) {
-        return new GcpSpec(cluster, project, zone, schedulerMachineType, workerMachineType, s, network, subnetwork, engine);
+        return new GcpSpec(
+                cluster, project, zone, schedulerMachineType, workerMachineType, s, network, subnetwork, engine);
     }
 
     public GcpSpec withNetwork(String net, Optional<String> subnet) {

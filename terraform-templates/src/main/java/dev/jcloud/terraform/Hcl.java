@@ -11,8 +11,7 @@ import java.util.Map;
  */
 public final class Hcl {
 
-    private Hcl() {
-    }
+    private Hcl() {}
 
     /**
      * {@code value} as a quoted HCL string literal. Escapes {@code "} and {@code \}, writes

@@ -41,8 +41,8 @@ public final class TerraformExporter {
     /** The version of jcloud (and so of the engine the boot scripts pin) that exported the module. */
     public static final String JCLOUD_VERSION = readVersion();
     /** The files of every module, in the order they are written. */
-    public static final List<String> MODULE_FILES = List.of("versions.tf", "variables.tf", "main.tf", "outputs.tf",
-            "terraform.tfvars.example", "README.md");
+    public static final List<String> MODULE_FILES =
+            List.of("versions.tf", "variables.tf", "main.tf", "outputs.tf", "terraform.tfvars.example", "README.md");
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
 
@@ -177,7 +177,8 @@ public final class TerraformExporter {
         while (m.find()) {
             String v = values.get(m.group(1));
             if (v == null) {
-                throw new IllegalStateException("template " + file + " has an unknown placeholder {{" + m.group(1) + "}}");
+                throw new IllegalStateException(
+                        "template " + file + " has an unknown placeholder {{" + m.group(1) + "}}");
             }
             m.appendReplacement(out, Matcher.quoteReplacement(v));
         }

@@ -44,6 +44,7 @@ class AzureJoinTokenBootTest {
     /** The stand-in engine bundle, packed once for both tests (it holds this test's whole class path). */
     @TempDir
     static Path shared;
+
     private static EngineBundle bundle;
 
     @TempDir
@@ -56,26 +57,30 @@ class AzureJoinTokenBootTest {
 
     @Test
     void exportedBootScriptsHandTheEngineTheJoinTokenFromKeyVaultInA0600File() throws Exception {
-        AzureSpec spec = AzureSpec.of("kappa", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
+        AzureSpec spec =
+                AzureSpec.of("kappa", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
         new TerraformExporter().exportAzure(spec, module);
         String clusterId = spec.cluster().clusterId();
-        String joinToken = "jt-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
+        String joinToken = "jt-"
+                + HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
         // The token where main.tf puts it: the vault and secret names as Terraform will compute them,
         // readable by the one identity the machines carry.
         String vault = nameOf(module, "resource azurerm_key_vault.cluster").replace("${var.cluster_id}", clusterId);
         String secret = nameOf(module, "resource azurerm_key_vault_secret.join_token");
-        String clientId = ARM.keyVaultReadableBy("jcloud-kappa-" + clusterId, "jcloud-kappa-" + clusterId, vault,
-                Map.of(secret, joinToken));
+        String clientId = ARM.keyVaultReadableBy(
+                "jcloud-kappa-" + clusterId, "jcloud-kappa-" + clusterId, vault, Map.of(secret, joinToken));
         ARM.imdsMachine(clientId);
-        String expectedHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(joinToken.getBytes(StandardCharsets.UTF_8)));
+        String expectedHash = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(joinToken.getBytes(StandardCharsets.UTF_8)));
 
         for (String role : List.of("scheduler", "worker")) {
             // What main.tf's replace() does to the worker's script.
             String script = Files.readString(module.resolve("boot/" + role + ".sh"))
-                    .replace(BootScripts.SCHEDULER_ADDRESS, "10.0.1.4:8786").replace(BootScripts.NTHREADS, "2")
+                    .replace(BootScripts.SCHEDULER_ADDRESS, "10.0.1.4:8786")
+                    .replace(BootScripts.NTHREADS, "2")
                     .replace(BootScripts.MEMORY_LIMIT, "3GiB");
             assertThat(script).doesNotContain(joinToken).contains("https://" + vault + ".vault.azure.net/");
             Path home = dir.resolve(role + "-home");
@@ -83,20 +88,28 @@ class AzureJoinTokenBootTest {
             BootScriptRun.Result r = runBootScript(BootScriptRun.write(dir, role, script), home, vault);
 
             assertThat(r.exit()).as(r.err()).isZero();
-            assertThat(r.out()).as(r.err()).contains("fake engine: " + role + " ")
-                    .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256=" + expectedHash);
+            assertThat(r.out())
+                    .as(r.err())
+                    .contains("fake engine: " + role + " ")
+                    .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256="
+                            + expectedHash);
             assertThat(r.err()).contains("from Key Vault secret " + secret);
-            assertThat(r.out() + r.err()).doesNotContain(joinToken).doesNotContain(FakeAzureResourceManager.TOKEN_SECRET);
+            assertThat(r.out() + r.err())
+                    .doesNotContain(joinToken)
+                    .doesNotContain(FakeAzureResourceManager.TOKEN_SECRET);
             assertThat(Files.readString(home.resolve("secrets/join-token"))).isEqualTo(joinToken);
         }
         // The token came from IMDS for the machine's only identity, without a client id, for Key Vault.
-        assertThat(ARM.imdsRequests()).isNotEmpty().allSatisfy(q -> assertThat(q).startsWith("client_id=null&"))
+        assertThat(ARM.imdsRequests())
+                .isNotEmpty()
+                .allSatisfy(q -> assertThat(q).startsWith("client_id=null&"))
                 .contains("client_id=null&resource=https://vault.azure.net");
     }
 
     @Test
     void withoutTheSecretTheBootStopsBeforeTheEngine() throws Exception {
-        AzureSpec spec = AzureSpec.of("lambda", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
+        AzureSpec spec =
+                AzureSpec.of("lambda", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
         new TerraformExporter().exportAzure(spec, module);
         String vault = "jcloud-" + spec.cluster().clusterId();
@@ -120,19 +133,32 @@ class AzureJoinTokenBootTest {
 
     /** Runs a boot script as root would on the VM, with IMDS and the vault pointed at the fake (see the class comment). */
     private BootScriptRun.Result runBootScript(Path script, Path home, String vault) throws Exception {
-        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + vault + ".vault.azure.net\n127.0.0.1 localhost\n");
+        Path hosts = Files.writeString(
+                dir.resolve("hosts"), "127.0.0.1 " + vault + ".vault.azure.net\n127.0.0.1 localhost\n");
         Path trust = dir.resolve("trust.p12");
         ARM.writeTrustStore(trust, "changeit");
         Path noAz = Files.createDirectories(dir.resolve("no-az"));
-        return BootScriptRun.run(script, home, dir, env -> {
-            // Only the fake IMDS's identity: no service principal, CLI login or other source of credentials.
-            env.keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_")
-                    || k.startsWith("JCLOUD_") || k.startsWith("JAVA_TOOL_OPTIONS") || k.startsWith("JDK_JAVA_OPTIONS"));
-            env.put("AZURE_CONFIG_DIR", noAz.toString());
-            env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
-            env.put("JAVA_TOOL_OPTIONS", "-Djdk.net.hosts.file=" + hosts + " -Djavax.net.ssl.trustStore=" + trust
-                    + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12");
-            env.put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
-        }, "bash");
+        return BootScriptRun.run(
+                script,
+                home,
+                dir,
+                env -> {
+                    // Only the fake IMDS's identity: no service principal, CLI login or other source of credentials.
+                    env.keySet()
+                            .removeIf(k -> k.startsWith("AZURE_")
+                                    || k.startsWith("IDENTITY_")
+                                    || k.startsWith("MSI_")
+                                    || k.startsWith("JCLOUD_")
+                                    || k.startsWith("JAVA_TOOL_OPTIONS")
+                                    || k.startsWith("JDK_JAVA_OPTIONS"));
+                    env.put("AZURE_CONFIG_DIR", noAz.toString());
+                    env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
+                    env.put(
+                            "JAVA_TOOL_OPTIONS",
+                            "-Djdk.net.hosts.file=" + hosts + " -Djavax.net.ssl.trustStore=" + trust
+                                    + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12");
+                    env.put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
+                },
+                "bash");
     }
 }

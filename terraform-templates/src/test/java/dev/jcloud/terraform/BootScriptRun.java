@@ -13,11 +13,9 @@ import java.util.function.Consumer;
 /** An exported boot script run with bash, as root would on the machine, with the cloud's endpoints set by the test. */
 final class BootScriptRun {
 
-    record Result(int exit, String out, String err) {
-    }
+    record Result(int exit, String out, String err) {}
 
-    private BootScriptRun() {
-    }
+    private BootScriptRun() {}
 
     /** {@code content} as {@code <dir>/<name>.sh}. */
     static Path write(Path dir, String name, String content) throws IOException {
@@ -33,7 +31,8 @@ final class BootScriptRun {
             throws Exception {
         for (String tool : tools) {
             if (new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() != 0) {
-                fail(tool + " is needed to run the boot scripts in this test: install it (apt-get install " + tool + ")");
+                fail(tool + " is needed to run the boot scripts in this test: install it (apt-get install " + tool
+                        + ")");
             }
         }
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString());

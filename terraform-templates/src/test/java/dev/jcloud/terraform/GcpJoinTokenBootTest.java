@@ -50,6 +50,7 @@ class GcpJoinTokenBootTest {
     /** The stand-in engine bundle, packed once for both tests (it holds this test's whole class path). */
     @TempDir
     static Path shared;
+
     private static EngineBundle bundle;
 
     @TempDir
@@ -69,7 +70,9 @@ class GcpJoinTokenBootTest {
             asked.add(path);
             String key = path.startsWith("/computeMetadata/v1/") ? path.substring("/computeMetadata/v1/".length()) : "";
             String value = path.equals("/") ? "computeMetadata/\n" : values.get(key);
-            int status = !"Google".equals(ex.getRequestHeaders().getFirst("Metadata-Flavor")) ? 403 : value == null ? 404 : 200;
+            int status = !"Google".equals(ex.getRequestHeaders().getFirst("Metadata-Flavor"))
+                    ? 403
+                    : value == null ? 404 : 200;
             byte[] body = (status == 200 ? value : "no").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Metadata-Flavor", "Google");
             ex.sendResponseHeaders(status, body.length);
@@ -80,7 +83,8 @@ class GcpJoinTokenBootTest {
         metadata.start();
         values.put("project/project-id", FakeComputeEngine.PROJECT);
         values.put("universe/universe-domain", "googleapis.com");
-        values.put("instance/service-accounts/default/token",
+        values.put(
+                "instance/service-accounts/default/token",
                 "{\"access_token\":\"" + MACHINE_TOKEN + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
     }
 
@@ -99,17 +103,20 @@ class GcpJoinTokenBootTest {
         GcpSpec spec = GcpSpec.of("eta", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
         new TerraformExporter().exportGcp(spec, module);
-        String joinToken = "jt-" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
+        String joinToken = "jt-"
+                + HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256")
+                                .digest(Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
         // The token where main.tf puts it: the secret id as Terraform will compute it.
         addSecret(secretIdOfMainTf(module, spec.cluster().clusterId()), joinToken);
-        String expectedHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(joinToken.getBytes(StandardCharsets.UTF_8)));
+        String expectedHash = HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(joinToken.getBytes(StandardCharsets.UTF_8)));
 
         for (String role : List.of("scheduler", "worker")) {
             // What main.tf's replace() does to the worker's script.
             String script = Files.readString(module.resolve("boot/" + role + ".sh"))
-                    .replace(BootScripts.SCHEDULER_ADDRESS, "10.128.0.2:8786").replace(BootScripts.NTHREADS, "2")
+                    .replace(BootScripts.SCHEDULER_ADDRESS, "10.128.0.2:8786")
+                    .replace(BootScripts.NTHREADS, "2")
                     .replace(BootScripts.MEMORY_LIMIT, "3GiB");
             assertThat(script).doesNotContain(joinToken);
             Path home = dir.resolve(role + "-home");
@@ -117,24 +124,31 @@ class GcpJoinTokenBootTest {
             BootScriptRun.Result r = runBootScript(BootScriptRun.write(dir, role, script), home);
 
             assertThat(r.exit()).as(r.err()).isZero();
-            assertThat(r.out()).as(r.err()).contains("fake engine: " + role + " ")
-                    .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256=" + expectedHash);
+            assertThat(r.out())
+                    .as(r.err())
+                    .contains("fake engine: " + role + " ")
+                    .contains("fake engine: token file " + home.resolve("secrets/join-token") + " rw------- sha256="
+                            + expectedHash);
             assertThat(r.err()).contains("from secret jcloud-" + spec.cluster().clusterId() + "-join-token");
             assertThat(r.out() + r.err()).doesNotContain(joinToken).doesNotContain(MACHINE_TOKEN);
             assertThat(Files.readString(home.resolve("secrets/join-token"))).isEqualTo(joinToken);
         }
         // The project came from the metadata server, and Secret Manager was asked with the machine's token.
         assertThat(asked).contains("/computeMetadata/v1/project/project-id");
-        assertThat(GCE.calls("GET", "/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets/jcloud-"
-                + spec.cluster().clusterId() + "-join-token/versions/latest:access")).hasSize(2)
+        assertThat(GCE.calls(
+                        "GET",
+                        "/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets/jcloud-"
+                                + spec.cluster().clusterId() + "-join-token/versions/latest:access"))
+                .hasSize(2)
                 .allSatisfy(c -> assertThat(c.authorization()).isEqualTo("Bearer " + MACHINE_TOKEN));
     }
 
     @Test
     void withoutTheSecretTheBootStopsBeforeTheEngine() throws Exception {
         Path module = dir.resolve("module");
-        new TerraformExporter().exportGcp(GcpSpec.of("theta", 1, EngineArtifact.of(bundle.file().toUri(),
-                bundle.sha256())), module);
+        new TerraformExporter()
+                .exportGcp(
+                        GcpSpec.of("theta", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256())), module);
 
         BootScriptRun.Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"));
 
@@ -155,27 +169,45 @@ class GcpJoinTokenBootTest {
     private static void addSecret(String id, String value) throws Exception {
         String project = "/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets";
         post(project + "?secretId=" + id, "{\"replication\":{\"automatic\":{}}}");
-        post(project + "/" + id + ":addVersion", "{\"payload\":{\"data\":\""
-                + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + "\"}}");
+        post(
+                project + "/" + id + ":addVersion",
+                "{\"payload\":{\"data\":\"" + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))
+                        + "\"}}");
     }
 
     private static void post(String path, String json) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(GCE.endpoint() + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(GCE.endpoint() + path))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(json))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
     /** Runs a boot script as root would on the machine, with Google's endpoints pointed at the fakes. */
     private BootScriptRun.Result runBootScript(Path script, Path home) throws Exception {
         Path noGcloud = Files.createDirectories(dir.resolve("no-gcloud"));
-        return BootScriptRun.run(script, home, dir, env -> {
-            // Only the metadata server's identity: no key file, gcloud login or other source of credentials.
-            env.keySet().removeIf(k -> k.startsWith("GOOGLE_") || k.startsWith("CLOUDSDK_") || k.equals("NO_GCE_CHECK")
-                    || k.startsWith("DEVSHELL_") || k.startsWith("JCLOUD_"));
-            env.put("CLOUDSDK_CONFIG", noGcloud.toString());
-            env.put("GCE_METADATA_HOST", "127.0.0.1:" + metadata.getAddress().getPort());
-            env.put("JCLOUD_SECRET_MANAGER_API", GCE.endpoint());
-        }, "bash", "curl");
+        return BootScriptRun.run(
+                script,
+                home,
+                dir,
+                env -> {
+                    // Only the metadata server's identity: no key file, gcloud login or other source of credentials.
+                    env.keySet()
+                            .removeIf(k -> k.startsWith("GOOGLE_")
+                                    || k.startsWith("CLOUDSDK_")
+                                    || k.equals("NO_GCE_CHECK")
+                                    || k.startsWith("DEVSHELL_")
+                                    || k.startsWith("JCLOUD_"));
+                    env.put("CLOUDSDK_CONFIG", noGcloud.toString());
+                    env.put(
+                            "GCE_METADATA_HOST",
+                            "127.0.0.1:" + metadata.getAddress().getPort());
+                    env.put("JCLOUD_SECRET_MANAGER_API", GCE.endpoint());
+                },
+                "bash",
+                "curl");
     }
 }

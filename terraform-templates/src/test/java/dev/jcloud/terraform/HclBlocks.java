@@ -13,10 +13,10 @@ import java.util.regex.Pattern;
  */
 final class HclBlocks {
 
-    private static final Pattern HEADER = Pattern.compile("(?m)^(resource|data|variable|output)((?: \"[^\"]+\")+) \\{$");
+    private static final Pattern HEADER =
+            Pattern.compile("(?m)^(resource|data|variable|output)((?: \"[^\"]+\")+) \\{$");
 
-    private HclBlocks() {
-    }
+    private HclBlocks() {}
 
     /** Blocks by {@code kind type.name} (e.g. {@code resource aws_vpc.cluster}, {@code variable name}). */
     static Map<String, String> of(String hcl) {

@@ -17,8 +17,8 @@ class HclTest {
 
     @Test
     void doublesTheSigilOfInterpolationsAndDirectivesOnly() {
-        assertThat(Hcl.string("${var.x} %{if true}x%{endif} $5 100% {}")).isEqualTo(
-                "\"$${var.x} %%{if true}x%%{endif} $5 100% {}\"");
+        assertThat(Hcl.string("${var.x} %{if true}x%{endif} $5 100% {}"))
+                .isEqualTo("\"$${var.x} %%{if true}x%%{endif} $5 100% {}\"");
         assertThat(Hcl.string("$${x}")).isEqualTo("\"$$${x}\"");
     }
 
@@ -29,7 +29,8 @@ class HclTest {
 
     @Test
     void refusesLoneSurrogates() {
-        assertThatThrownBy(() -> Hcl.string("a\uD800b")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Hcl.string("a\uD800b"))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("surrogate");
     }
 

@@ -32,9 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HostileValuesIT {
 
-    static final EngineArtifact ENGINE = EngineArtifact.of(URI.create("https://example.invalid/jcloud-engine.jar"),
-            "0".repeat(64));
-    static final String HOSTILE = "ev\"il ${var.region} %{ if true }x%{ endif } $${y} \\\" \\n\nline2\r\ttab Zürich 東京 😀 ' `id` $(id)";
+    static final EngineArtifact ENGINE =
+            EngineArtifact.of(URI.create("https://example.invalid/jcloud-engine.jar"), "0".repeat(64));
+    static final String HOSTILE =
+            "ev\"il ${var.region} %{ if true }x%{ endif } $${y} \\\" \\n\nline2\r\ttab Zürich 東京 😀 ' `id` $(id)";
     static final String LONG = "x${".repeat(1500) + "\"";
     static final String TOKEN = "hostile-values-it-" + "0123456789abcdef".repeat(2);
 
@@ -56,8 +57,12 @@ class HostileValuesIT {
     @Test
     void aws() throws Exception {
         Path module = tmp.resolve("aws");
-        new TerraformExporter().exportAws(AwsSpec.of(HOSTILE, 3, ENGINE).withCluster(HostileValuesIT::hostile)
-                .withAmi("ami-0123456789abcdef0"), module);
+        new TerraformExporter()
+                .exportAws(
+                        AwsSpec.of(HOSTILE, 3, ENGINE)
+                                .withCluster(HostileValuesIT::hostile)
+                                .withAmi("ami-0123456789abcdef0"),
+                        module);
         Terraform tf = validated(module);
         JsonNode json = console(tf, module, "{ name = var.name, tags = local.tags }");
         assertThat(json.get("name").asText()).isEqualTo(HOSTILE);
@@ -70,11 +75,18 @@ class HostileValuesIT {
     @Test
     void fargate() throws Exception {
         Path module = tmp.resolve("fargate");
-        new TerraformExporter().exportFargate(FargateSpec.of(HOSTILE, 3).withCluster(HostileValuesIT::hostile)
-                .withImage(HOSTILE), module);
+        new TerraformExporter()
+                .exportFargate(
+                        FargateSpec.of(HOSTILE, 3)
+                                .withCluster(HostileValuesIT::hostile)
+                                .withImage(HOSTILE),
+                        module);
         Terraform tf = validated(module);
-        JsonNode json = console(tf, module, "{ name = var.name, image = var.engine_image, tags = local.tags,"
-                + " scheduler = local.scheduler_command, worker = local.worker_command }");
+        JsonNode json = console(
+                tf,
+                module,
+                "{ name = var.name, image = var.engine_image, tags = local.tags,"
+                        + " scheduler = local.scheduler_command, worker = local.worker_command }");
         assertThat(json.get("name").asText()).isEqualTo(HOSTILE);
         assertThat(json.get("image").asText()).isEqualTo(HOSTILE);
         assertHostileTags(json.get("tags"));
@@ -87,22 +99,33 @@ class HostileValuesIT {
     @Test
     void gcp() throws Exception {
         Path module = tmp.resolve("gcp");
-        new TerraformExporter().exportGcp(GcpSpec.of(HOSTILE, 3, ENGINE).withCluster(HostileValuesIT::hostile)
-                .withProject(HOSTILE), module);
+        new TerraformExporter()
+                .exportGcp(
+                        GcpSpec.of(HOSTILE, 3, ENGINE)
+                                .withCluster(HostileValuesIT::hostile)
+                                .withProject(HOSTILE),
+                        module);
         String out = roundTripVariables(module, "{ name = var.name, project = var.project, labels = var.labels }");
         JsonNode json = decode(out);
         assertThat(json.get("name").asText()).isEqualTo(HOSTILE);
         assertThat(json.get("project").asText()).isEqualTo(HOSTILE);
         assertHostileTags(json.get("labels"));
         // GCP would refuse such a name and such labels; the module says so before anything is created.
-        assertThat(out).contains("name must be 2 to 40 lower-case letters", "Every label key must start with a lower-case letter");
+        assertThat(out)
+                .contains(
+                        "name must be 2 to 40 lower-case letters",
+                        "Every label key must start with a lower-case letter");
     }
 
     @Test
     void azure() throws Exception {
         Path module = tmp.resolve("azure");
-        new TerraformExporter().exportAzure(AzureSpec.of(HOSTILE, 3, ENGINE).withCluster(HostileValuesIT::hostile)
-                .withLocation(HOSTILE), module);
+        new TerraformExporter()
+                .exportAzure(
+                        AzureSpec.of(HOSTILE, 3, ENGINE)
+                                .withCluster(HostileValuesIT::hostile)
+                                .withLocation(HOSTILE),
+                        module);
         String out = roundTripVariables(module, "{ name = var.name, location = var.location, tags = var.tags }");
         JsonNode json = decode(out);
         assertThat(json.get("name").asText()).isEqualTo(HOSTILE);

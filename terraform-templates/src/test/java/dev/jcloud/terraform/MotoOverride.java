@@ -13,11 +13,10 @@ import java.util.List;
  */
 final class MotoOverride {
 
-    private static final List<String> SERVICES = List.of("autoscaling", "ec2", "ecs", "iam", "logs",
-            "servicediscovery", "ssm", "sts");
+    private static final List<String> SERVICES =
+            List.of("autoscaling", "ec2", "ecs", "iam", "logs", "servicediscovery", "ssm", "sts");
 
-    private MotoOverride() {
-    }
+    private MotoOverride() {}
 
     /** Writes {@code moto_override.tf}; {@code extra} is appended as is (e.g. a variable override). */
     static void write(Path module, MotoServer moto, String extra) throws IOException {
@@ -25,15 +24,22 @@ final class MotoOverride {
         String endpoint = moto.endpoint().toString();
         StringBuilder endpoints = new StringBuilder();
         for (String service : SERVICES) {
-            endpoints.append("    ").append(service).append(" = ").append(Hcl.string(endpoint)).append('\n');
+            endpoints
+                    .append("    ")
+                    .append(service)
+                    .append(" = ")
+                    .append(Hcl.string(endpoint))
+                    .append('\n');
         }
-        Files.writeString(module.resolve("moto_override.tf"), "provider \"aws\" {\n"
-                + "  access_key                  = " + Hcl.string(creds.accessKeyId()) + "\n"
-                + "  secret_key                  = " + Hcl.string(creds.secretAccessKey()) + "\n"
-                + "  skip_credentials_validation = true\n"
-                + "  skip_requesting_account_id  = true\n"
-                + "  skip_metadata_api_check     = true\n"
-                + "  s3_use_path_style           = true\n"
-                + "  endpoints {\n" + endpoints + "  }\n}\n" + extra);
+        Files.writeString(
+                module.resolve("moto_override.tf"),
+                "provider \"aws\" {\n"
+                        + "  access_key                  = " + Hcl.string(creds.accessKeyId()) + "\n"
+                        + "  secret_key                  = " + Hcl.string(creds.secretAccessKey()) + "\n"
+                        + "  skip_credentials_validation = true\n"
+                        + "  skip_requesting_account_id  = true\n"
+                        + "  skip_metadata_api_check     = true\n"
+                        + "  s3_use_path_style           = true\n"
+                        + "  endpoints {\n" + endpoints + "  }\n}\n" + extra);
     }
 }

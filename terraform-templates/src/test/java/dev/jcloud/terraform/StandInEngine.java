@@ -18,8 +18,7 @@ import java.util.List;
  */
 final class StandInEngine {
 
-    private StandInEngine() {
-    }
+    private StandInEngine() {}
 
     static EngineBundle bundle(Path dir) throws Exception {
         Path src = dir.resolve("src/dev/jcloud/engine/process/EngineMain.java");
@@ -51,7 +50,8 @@ final class StandInEngine {
         Path classes = Files.createDirectories(dir.resolve("stand-in"));
         javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
         assertThat(javac).as("a JDK (not a JRE) runs the tests").isNotNull();
-        assertThat(javac.run(null, null, null, "--release", "17", "-d", classes.toString(), src.toString())).isZero();
+        assertThat(javac.run(null, null, null, "--release", "17", "-d", classes.toString(), src.toString()))
+                .isZero();
         List<Path> classPath = new ArrayList<>();
         classPath.add(classes);
         for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {

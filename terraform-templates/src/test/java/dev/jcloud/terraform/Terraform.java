@@ -49,17 +49,20 @@ final class Terraform {
     }
 
     private static String executable() {
-        return findOnPath("terraform").orElseThrow(() -> new AssertionError(
-                "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
+        return findOnPath("terraform")
+                .orElseThrow(
+                        () -> new AssertionError(
+                                "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
     }
 
     static Terraform offline(Path workDir) throws IOException {
         String exe = executable();
         String dir = System.getenv(PLUGIN_DIR_ENV);
         if (dir == null || dir.isBlank()) {
-            throw new AssertionError("set " + PLUGIN_DIR_ENV + " to a Terraform provider mirror holding hashicorp/aws 5.x"
-                    + " (layout registry.terraform.io/hashicorp/aws/<version>/<os_arch>/; create one with"
-                    + " `terraform providers mirror DIR` on a machine with internet access)");
+            throw new AssertionError(
+                    "set " + PLUGIN_DIR_ENV + " to a Terraform provider mirror holding hashicorp/aws 5.x"
+                            + " (layout registry.terraform.io/hashicorp/aws/<version>/<os_arch>/; create one with"
+                            + " `terraform providers mirror DIR` on a machine with internet access)");
         }
         Path mirror = Path.of(dir);
         if (!Files.isDirectory(mirror.resolve("registry.terraform.io/hashicorp/aws"))) {
@@ -67,9 +70,12 @@ final class Terraform {
                     + " put the hashicorp/aws 5.x provider there (`terraform providers mirror " + dir + "`)");
         }
         Path config = workDir.resolve("terraform-cli.tfrc");
-        Files.writeString(config, "provider_installation {\n  filesystem_mirror {\n    path    = "
-                + Hcl.string(mirror.toAbsolutePath().toString()) + "\n    include = [\"registry.terraform.io/hashicorp/*\"]\n"
-                + "  }\n  direct {\n    exclude = [\"registry.terraform.io/hashicorp/*\"]\n  }\n}\n");
+        Files.writeString(
+                config,
+                "provider_installation {\n  filesystem_mirror {\n    path    = "
+                        + Hcl.string(mirror.toAbsolutePath().toString())
+                        + "\n    include = [\"registry.terraform.io/hashicorp/*\"]\n"
+                        + "  }\n  direct {\n    exclude = [\"registry.terraform.io/hashicorp/*\"]\n  }\n}\n");
         return new Terraform(exe, config, java.util.Map.of());
     }
 

@@ -26,10 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * A connection to a cluster's scheduler: submit tasks, map over data, compute task graphs, and
@@ -144,7 +144,8 @@ public final class Client implements AutoCloseable {
             } catch (TaskFailedException e) {
                 throw e;
             } catch (ExecutionException e) {
-                throw new TaskFailedException(e.getMessage(), e.getCause(), e.getCause().getClass().getName(), "");
+                throw new TaskFailedException(
+                        e.getMessage(), e.getCause(), e.getCause().getClass().getName(), "");
             }
         }
         return out;
@@ -186,8 +187,8 @@ public final class Client implements AutoCloseable {
      * Calls {@code listener} with the progress of {@code futures} every {@code interval} (from a
      * background thread) until all are done; the returned future completes with the final count.
      */
-    public CompletableFuture<Progress> progress(Collection<? extends Future<?>> futures,
-                                                Consumer<Progress> listener, Duration interval) {
+    public CompletableFuture<Progress> progress(
+            Collection<? extends Future<?>> futures, Consumer<Progress> listener, Duration interval) {
         return ProgressBar.watch(List.copyOf(futures), listener, interval);
     }
 
@@ -196,13 +197,29 @@ public final class Client implements AutoCloseable {
         ClusterInfo info = session.info();
         List<WorkerSummary> workers = new ArrayList<>();
         for (WorkerInfo w : info.getWorkersList()) {
-            workers.add(new WorkerSummary(w.getName(), w.getAddress(), w.getNthreads(), w.getMemoryLimit(),
-                    w.getLast().getStoredBytes(), w.getLast().getSpilledBytes(), w.getProcessing(), w.getPid()));
+            workers.add(new WorkerSummary(
+                    w.getName(),
+                    w.getAddress(),
+                    w.getNthreads(),
+                    w.getMemoryLimit(),
+                    w.getLast().getStoredBytes(),
+                    w.getLast().getSpilledBytes(),
+                    w.getProcessing(),
+                    w.getPid()));
         }
-        return new ClusterSummary(info.getSchedulerAddress(), emptyToNull(info.getDashboardAddress()),
-                info.getEngineVersion(), List.copyOf(workers), info.getTasks().getWaiting() + info.getTasks().getReady(),
-                info.getTasks().getProcessing(), info.getTasks().getMemory(), info.getTasks().getErred(),
-                info.getTasks().getCompletedTotal(), info.getClients(), info.getIdleSinceMillis(), info.getPid());
+        return new ClusterSummary(
+                info.getSchedulerAddress(),
+                emptyToNull(info.getDashboardAddress()),
+                info.getEngineVersion(),
+                List.copyOf(workers),
+                info.getTasks().getWaiting() + info.getTasks().getReady(),
+                info.getTasks().getProcessing(),
+                info.getTasks().getMemory(),
+                info.getTasks().getErred(),
+                info.getTasks().getCompletedTotal(),
+                info.getClients(),
+                info.getIdleSinceMillis(),
+                info.getPid());
     }
 
     /** Retires the named workers gracefully: their results move to other workers, then they exit. */
@@ -295,11 +312,14 @@ public final class Client implements AutoCloseable {
     }
 
     private static TaskSpec.Builder spec(long key, long function, TaskOptions options) {
-        TaskSpec.Builder b = TaskSpec.newBuilder().setKey(key).setFunction(function).setWanted(true);
+        TaskSpec.Builder b =
+                TaskSpec.newBuilder().setKey(key).setFunction(function).setWanted(true);
         if (options != TaskOptions.defaults()) {
             b.setRetries(options.retries()).setPriority(options.priorityValue());
             for (Delayed.Resource r : options.resources()) {
-                b.addResources(dev.jcloud.engine.proto.Resource.newBuilder().setName(r.name()).setAmount(r.amount()));
+                b.addResources(dev.jcloud.engine.proto.Resource.newBuilder()
+                        .setName(r.name())
+                        .setAmount(r.amount()));
             }
         }
         return b;
@@ -344,8 +364,8 @@ public final class Client implements AutoCloseable {
          * {@code serverName} instead of an address (see {@code jcloud cluster credentials}).
          */
         public Builder mutualTls(Path certChain, Path privateKey, Path clusterCa, String serverName) {
-            this.security = TransportSecurity.mutualTls(certChain.toFile(), privateKey.toFile(), clusterCa.toFile(),
-                    serverName);
+            this.security = TransportSecurity.mutualTls(
+                    certChain.toFile(), privateKey.toFile(), clusterCa.toFile(), serverName);
             return this;
         }
 
@@ -386,14 +406,18 @@ public final class Client implements AutoCloseable {
             TransportSecurity s = security;
             if (joinTokenFile != null) {
                 try {
-                    s = Joiner.join(address, JoinToken.read(joinTokenFile, "joinToken"), JoinProtocol.ROLE_CLIENT,
-                            JoinProtocol.requestName(name), timeout).security();
+                    s = Joiner.join(
+                                    address,
+                                    JoinToken.read(joinTokenFile, "joinToken"),
+                                    JoinProtocol.ROLE_CLIENT,
+                                    JoinProtocol.requestName(name),
+                                    timeout)
+                            .security();
                 } catch (Joiner.JoinFailedException e) {
                     throw new ClusterUnavailableException(e.getMessage(), e);
                 }
             }
-            return new Client(ClientSession.open(address, s, name, timeout, l),
-                    new ObservationCalls(address, s));
+            return new Client(ClientSession.open(address, s, name, timeout, l), new ObservationCalls(address, s));
         }
     }
 }

@@ -23,7 +23,7 @@ import java.util.Objects;
 public final class Delayed<T> {
 
     private final TaskFunction function;
-    private final List<Object> inputs;   // literal values, Delayed nodes or TaskFutures
+    private final List<Object> inputs; // literal values, Delayed nodes or TaskFutures
     private final int retries;
     private final List<Resource> resources;
     private final int priority;
@@ -140,8 +140,7 @@ public final class Delayed<T> {
     }
 
     /** A resource requirement of a task. */
-    record Resource(String name, double amount) {
-    }
+    record Resource(String name, double amount) {}
 
     /** Stands for a null literal inside the immutable input list. */
     enum NullValue {

@@ -44,7 +44,10 @@ final class GraphEncoder {
                 stack.push(node);
                 expanded.push(true);
                 for (Object input : node.inputs()) {
-                    if (input instanceof Delayed<?> d && !keys.containsKey(d) && !isLiteral(d) && passedThrough(d) == null) {
+                    if (input instanceof Delayed<?> d
+                            && !keys.containsKey(d)
+                            && !isLiteral(d)
+                            && passedThrough(d) == null) {
                         stack.push(d);
                         expanded.push(false);
                     }
@@ -68,9 +71,11 @@ final class GraphEncoder {
 
     private long encode(Delayed<?> node) {
         long key = session.newKey();
-        TaskSpec.Builder spec = TaskSpec.newBuilder().setKey(key)
+        TaskSpec.Builder spec = TaskSpec.newBuilder()
+                .setKey(key)
                 .setFunction(session.functionId(node.function()))
-                .setRetries(node.retries()).setPriority(node.priority());
+                .setRetries(node.retries())
+                .setPriority(node.priority());
         for (Object input : node.inputs()) {
             spec.addArgs(arg(input));
         }
@@ -100,13 +105,18 @@ final class GraphEncoder {
 
     /** {@code Delayed.of(future)}: its dependents use the future's key directly, with no task between. */
     private static TaskFuture<?> passedThrough(Delayed<?> d) {
-        return d.function() == TaskFunctions.identity() && d.inputs().size() == 1
-                && d.inputs().get(0) instanceof TaskFuture<?> f ? f : null;
+        return d.function() == TaskFunctions.identity()
+                        && d.inputs().size() == 1
+                        && d.inputs().get(0) instanceof TaskFuture<?> f
+                ? f
+                : null;
     }
 
     /** {@code Delayed.value(x)}: inlined into its dependents instead of becoming a task. */
     private static boolean isLiteral(Delayed<?> d) {
-        return d.function() == TaskFunctions.identity() && d.inputs().size() == 1
-                && !(d.inputs().get(0) instanceof TaskFuture<?>) && !(d.inputs().get(0) instanceof Delayed<?>);
+        return d.function() == TaskFunctions.identity()
+                && d.inputs().size() == 1
+                && !(d.inputs().get(0) instanceof TaskFuture<?>)
+                && !(d.inputs().get(0) instanceof Delayed<?>);
     }
 }

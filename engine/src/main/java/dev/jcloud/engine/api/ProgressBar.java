@@ -1,8 +1,8 @@
 package dev.jcloud.engine.api;
 
 import java.io.PrintStream;
-import java.util.Collection;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -16,8 +16,7 @@ final class ProgressBar {
 
     private static final int WIDTH = 40;
 
-    private ProgressBar() {
-    }
+    private ProgressBar() {}
 
     static void draw(Collection<? extends Future<?>> futures, PrintStream out) {
         long start = System.nanoTime();
@@ -49,25 +48,29 @@ final class ProgressBar {
         }
     }
 
-    static CompletableFuture<Progress> watch(List<? extends Future<?>> futures, Consumer<Progress> listener,
-                                             Duration interval) {
+    static CompletableFuture<Progress> watch(
+            List<? extends Future<?>> futures, Consumer<Progress> listener, Duration interval) {
         CompletableFuture<Progress> done = new CompletableFuture<>();
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jcloud-progress");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(() -> {
-            Progress p = count(futures);
-            try {
-                listener.accept(p);
-            } finally {
-                if (p.complete()) {
-                    done.complete(p);
-                    timer.shutdown();
-                }
-            }
-        }, 0, Math.max(1, interval.toMillis()), TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    Progress p = count(futures);
+                    try {
+                        listener.accept(p);
+                    } finally {
+                        if (p.complete()) {
+                            done.complete(p);
+                            timer.shutdown();
+                        }
+                    }
+                },
+                0,
+                Math.max(1, interval.toMillis()),
+                TimeUnit.MILLISECONDS);
         return done;
     }
 
@@ -88,8 +91,14 @@ final class ProgressBar {
 
     static String line(int done, int failed, int total, double seconds) {
         int filled = total == 0 ? WIDTH : (int) ((long) done * WIDTH / total);
-        return String.format("[%s%s] %3d%% %d/%d tasks%s %.1fs", "#".repeat(filled), " ".repeat(WIDTH - filled),
-                total == 0 ? 100 : (int) ((long) done * 100 / total), done, total,
-                failed > 0 ? " (" + failed + " failed)" : "", seconds);
+        return String.format(
+                "[%s%s] %3d%% %d/%d tasks%s %.1fs",
+                "#".repeat(filled),
+                " ".repeat(WIDTH - filled),
+                total == 0 ? 100 : (int) ((long) done * 100 / total),
+                done,
+                total,
+                failed > 0 ? " (" + failed + " failed)" : "",
+                seconds);
     }
 }

@@ -5,5 +5,4 @@ import java.util.function.BiFunction;
 
 /** A task with two inputs. Lambdas assigned to this type are serializable and can run remotely. */
 @FunctionalInterface
-public interface SerializableBiFunction<A, B, R> extends BiFunction<A, B, R>, Serializable {
-}
+public interface SerializableBiFunction<A, B, R> extends BiFunction<A, B, R>, Serializable {}

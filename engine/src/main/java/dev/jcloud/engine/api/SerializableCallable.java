@@ -5,5 +5,4 @@ import java.util.concurrent.Callable;
 
 /** A task without inputs. Lambdas assigned to this type are serializable and can run remotely. */
 @FunctionalInterface
-public interface SerializableCallable<T> extends Callable<T>, Serializable {
-}
+public interface SerializableCallable<T> extends Callable<T>, Serializable {}

@@ -5,5 +5,4 @@ import java.util.function.Function;
 
 /** A task with one input. Lambdas assigned to this type are serializable and can run remotely. */
 @FunctionalInterface
-public interface SerializableFunction<A, R> extends Function<A, R>, Serializable {
-}
+public interface SerializableFunction<A, R> extends Function<A, R>, Serializable {}

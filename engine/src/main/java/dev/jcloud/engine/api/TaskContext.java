@@ -8,8 +8,7 @@ public final class TaskContext {
 
     private static final ThreadLocal<String> WORKER = new ThreadLocal<>();
 
-    private TaskContext() {
-    }
+    private TaskContext() {}
 
     /** The name of the worker running the current task, or null outside a task. */
     public static String workerName() {

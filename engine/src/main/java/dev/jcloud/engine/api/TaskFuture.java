@@ -88,8 +88,8 @@ public final class TaskFuture<T> implements Future<T> {
     public CompletableFuture<T> toCompletableFuture() {
         // The callback holds this future until completion, so the key is not released while
         // only the CompletableFuture is kept.
-        return (CompletableFuture<T>) slot.toCompletableFuture()
-                .whenComplete((value, error) -> Reference.reachabilityFence(this));
+        return (CompletableFuture<T>)
+                slot.toCompletableFuture().whenComplete((value, error) -> Reference.reachabilityFence(this));
     }
 
     /** Tell the cluster this client no longer needs the result. */

@@ -1,5 +1,6 @@
 package dev.jcloud.engine.bench;
 
+import com.google.protobuf.ByteString;
 import dev.jcloud.engine.EngineVersion;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.TaskFuture;
@@ -15,7 +16,6 @@ import dev.jcloud.engine.proto.WorkerHello;
 import dev.jcloud.engine.proto.WorkerOrders;
 import dev.jcloud.engine.scheduler.SchedulerOptions;
 import dev.jcloud.engine.scheduler.SchedulerServer;
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.BufferedReader;
@@ -63,7 +63,8 @@ public final class DashboardBenchmark {
     private final int threads;
     private final int tasks;
     private final int streams;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private DashboardBenchmark(int workers, int threads, int tasks, int streams) {
         this.workers = workers;
@@ -87,8 +88,9 @@ public final class DashboardBenchmark {
                 case "--tasks" -> tasks = v;
                 case "--streams" -> streams = v;
                 case "--rounds" -> rounds = v;
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (accepted: --workers --threads --tasks --streams --rounds)");
+                default ->
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + " (accepted: --workers --threads --tasks --streams --rounds)");
             }
         }
         new DashboardBenchmark(workers, threads, tasks, streams).run(rounds);
@@ -98,7 +100,9 @@ public final class DashboardBenchmark {
     private void run(int rounds) throws Exception {
         try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback())) {
             String dashboard = "http://" + scheduler.dashboardAddress();
-            ManagedChannel channel = Transports.channel(scheduler.address(), TransportSecurity.plaintext(),
+            ManagedChannel channel = Transports.channel(
+                    scheduler.address(),
+                    TransportSecurity.plaintext(),
                     Executors.newFixedThreadPool(2, daemon("fake-worker")));
             List<FakeWorker> fakes = new ArrayList<>();
             for (int i = 0; i < workers; i++) {
@@ -108,8 +112,14 @@ public final class DashboardBenchmark {
             heartbeats.scheduleAtFixedRate(() -> fakes.forEach(FakeWorker::heartbeat), 1, 1, TimeUnit.SECONDS);
             try (Client client = Client.connect(scheduler.address())) {
                 client.waitForWorkers(workers, Duration.ofSeconds(60));
-                System.out.printf(Locale.ROOT, "dashboard benchmark: %d fake workers x %d threads, %,d tasks per run, "
-                        + "%d dashboards open in the second run of each round%n", workers, threads, tasks, streams);
+                System.out.printf(
+                        Locale.ROOT,
+                        "dashboard benchmark: %d fake workers x %d threads, %,d tasks per run, "
+                                + "%d dashboards open in the second run of each round%n",
+                        workers,
+                        threads,
+                        tasks,
+                        streams);
                 // One small warm-up run so that both measured runs see a JIT-compiled scheduler.
                 runTasks(client, Math.min(tasks, 200_000));
                 List<double[]> results = new ArrayList<>();
@@ -125,20 +135,35 @@ public final class DashboardBenchmark {
                         closed = runTasks(client, tasks);
                     }
                     results.add(new double[] {closed, open});
-                    System.out.printf(Locale.ROOT, "round %d: %,.0f tasks/s without dashboards, %,.0f tasks/s with %d open "
-                            + "(%+.1f %%)%n", r, closed, open, streams, (open - closed) / closed * 100);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "round %d: %,.0f tasks/s without dashboards, %,.0f tasks/s with %d open " + "(%+.1f %%)%n",
+                            r,
+                            closed,
+                            open,
+                            streams,
+                            (open - closed) / closed * 100);
                     load.report();
                 }
-                double closed = results.stream().mapToDouble(x -> x[0]).average().orElse(0);
+                double closed =
+                        results.stream().mapToDouble(x -> x[0]).average().orElse(0);
                 double open = results.stream().mapToDouble(x -> x[1]).average().orElse(0);
                 List<Double> ratios = new ArrayList<>();
                 results.forEach(x -> ratios.add((x[1] - x[0]) / x[0] * 100));
                 Collections.sort(ratios);
-                String snapshot = http.send(HttpRequest.newBuilder(URI.create(dashboard + "/api/snapshot")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                System.out.printf(Locale.ROOT, "mean: %,.0f tasks/s without, %,.0f with dashboards (%+.1f %%); "
-                        + "median of the rounds' changes %+.1f %%; /api/snapshot %,d bytes%n", closed, open,
-                        (open - closed) / closed * 100, ratios.get(ratios.size() / 2),
+                String snapshot = http.send(
+                                HttpRequest.newBuilder(URI.create(dashboard + "/api/snapshot"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                System.out.printf(
+                        Locale.ROOT,
+                        "mean: %,.0f tasks/s without, %,.0f with dashboards (%+.1f %%); "
+                                + "median of the rounds' changes %+.1f %%; /api/snapshot %,d bytes%n",
+                        closed,
+                        open,
+                        (open - closed) / closed * 100,
+                        ratios.get(ratios.size() / 2),
                         snapshot.getBytes(StandardCharsets.UTF_8).length);
             } finally {
                 heartbeats.shutdownNow();
@@ -160,7 +185,7 @@ public final class DashboardBenchmark {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         futures = null;
-        System.gc();   // the released futures free their tasks on the scheduler before the next run
+        System.gc(); // the released futures free their tasks on the scheduler before the next run
         return n / seconds;
     }
 
@@ -215,10 +240,12 @@ public final class DashboardBenchmark {
 
         private void readStream(boolean keep) {
             try {
-                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+                HttpResponse<InputStream> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
                         HttpResponse.BodyHandlers.ofInputStream());
                 bodies.add(r.body());
-                BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8), 1 << 16);
+                BufferedReader in =
+                        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8), 1 << 16);
                 boolean first = true;
                 for (String line; running.get() && (line = in.readLine()) != null; ) {
                     if (line.startsWith("data: ")) {
@@ -244,7 +271,8 @@ public final class DashboardBenchmark {
                 get("/");
                 get("/dashboard.js");
                 get("/dashboard.css");
-                HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+                HttpResponse<InputStream> r = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
                         HttpResponse.BodyHandlers.ofInputStream());
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
                     for (String line; (line = in.readLine()) != null; ) {
@@ -261,8 +289,12 @@ public final class DashboardBenchmark {
         }
 
         private String get(String path) throws Exception {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(base + path))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         }
 
         void stop() throws InterruptedException {
@@ -282,13 +314,23 @@ public final class DashboardBenchmark {
         }
 
         void report() {
-            System.out.printf(Locale.ROOT, "  page load (/, script, style, first event) under load: %s ms over %d probes%n",
-                    summary(pageLoads), pageLoads.size());
-            System.out.printf(Locale.ROOT, "  first (full) event %s bytes; then %,d events, mean %,d bytes, max %,d bytes%n",
-                    firstEvent.isEmpty() ? "–" : String.format(Locale.ROOT, "%,d", firstEvent.get(0)), events.get(),
-                    events.get() == 0 ? 0 : eventBytes.get() / events.get(), maxEvent.get());
-            System.out.printf(Locale.ROOT, "  scheduler-loop time for the dashboard snapshot per tick: %s ms (%d samples)%n",
-                    summary(ticks), ticks.size());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  page load (/, script, style, first event) under load: %s ms over %d probes%n",
+                    summary(pageLoads),
+                    pageLoads.size());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  first (full) event %s bytes; then %,d events, mean %,d bytes, max %,d bytes%n",
+                    firstEvent.isEmpty() ? "–" : String.format(Locale.ROOT, "%,d", firstEvent.get(0)),
+                    events.get(),
+                    events.get() == 0 ? 0 : eventBytes.get() / events.get(),
+                    maxEvent.get());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  scheduler-loop time for the dashboard snapshot per tick: %s ms (%d samples)%n",
+                    summary(ticks),
+                    ticks.size());
         }
     }
 
@@ -301,8 +343,12 @@ public final class DashboardBenchmark {
             return "–";
         }
         Collections.sort(v);
-        return String.format(Locale.ROOT, "median %.2f, p90 %.2f, max %.2f", v.get(v.size() / 2),
-                v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)), v.get(v.size() - 1));
+        return String.format(
+                Locale.ROOT,
+                "median %.2f, p90 %.2f, max %.2f",
+                v.get(v.size() / 2),
+                v.get(Math.min(v.size() - 1, (int) Math.ceil(v.size() * 0.9) - 1)),
+                v.get(v.size() - 1));
     }
 
     /** A worker that finishes every task the moment it arrives, with plausible heartbeats. */
@@ -316,9 +362,17 @@ public final class DashboardBenchmark {
             this.threads = threads;
             this.up = SchedulerGrpc.newStub(channel).workerSession(this);
             synchronized (this) {
-                up.onNext(WorkerBatch.newBuilder().setHello(WorkerHello.newBuilder().setName(name).setNthreads(threads)
-                        .setMemoryLimit(4L << 30).setDataAddress("127.0.0.1:9").setEngineVersion(EngineVersion.VERSION)
-                        .setSpillFraction(0.6).setPauseFraction(0.8).setTerminateFraction(0.95)).build());
+                up.onNext(WorkerBatch.newBuilder()
+                        .setHello(WorkerHello.newBuilder()
+                                .setName(name)
+                                .setNthreads(threads)
+                                .setMemoryLimit(4L << 30)
+                                .setDataAddress("127.0.0.1:9")
+                                .setEngineVersion(EngineVersion.VERSION)
+                                .setSpillFraction(0.6)
+                                .setPauseFraction(0.8)
+                                .setTerminateFraction(0.95))
+                        .build());
             }
         }
 
@@ -330,24 +384,33 @@ public final class DashboardBenchmark {
             long now = System.currentTimeMillis() * 1000;
             WorkerBatch.Builder batch = WorkerBatch.newBuilder();
             for (ComputeTask t : orders.getComputeList()) {
-                batch.addFinished(TaskResult.newBuilder().setKey(t.getKey()).setNbytes(RESULT.size()).setValue(RESULT)
-                        .setInline(true).setStartMicros(now).setDurationMicros(50).setThread(next++ % threads));
+                batch.addFinished(TaskResult.newBuilder()
+                        .setKey(t.getKey())
+                        .setNbytes(RESULT.size())
+                        .setValue(RESULT)
+                        .setInline(true)
+                        .setStartMicros(now)
+                        .setDurationMicros(50)
+                        .setThread(next++ % threads));
             }
             up.onNext(batch.build());
         }
 
         synchronized void heartbeat() {
-            up.onNext(WorkerBatch.newBuilder().setHeartbeat(Heartbeat.newBuilder().setHeapUsed(700L << 20)
-                    .setHeapMax(4L << 30).setCpu(0.5).setStoredBytes(1 << 20)).build());
+            up.onNext(WorkerBatch.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder()
+                            .setHeapUsed(700L << 20)
+                            .setHeapMax(4L << 30)
+                            .setCpu(0.5)
+                            .setStoredBytes(1 << 20))
+                    .build());
         }
 
         @Override
-        public void onError(Throwable t) {
-        }
+        public void onError(Throwable t) {}
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     }
 
     private static Thread daemonThread(String name, Runnable r) {

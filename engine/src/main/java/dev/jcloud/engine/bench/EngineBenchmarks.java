@@ -19,8 +19,7 @@ import java.util.concurrent.ExecutionException;
  */
 public final class EngineBenchmarks {
 
-    private EngineBenchmarks() {
-    }
+    private EngineBenchmarks() {}
 
     public static BenchResult flat(Client client, int tasks) throws InterruptedException, ExecutionException {
         client.submit(() -> 0L).get();
@@ -47,7 +46,10 @@ public final class EngineBenchmarks {
         while (level.size() > 1) {
             List<Delayed<Long>> next = new ArrayList<>((level.size() + 1) / 2);
             for (int i = 0; i < level.size(); i += 2) {
-                next.add(i + 1 < level.size() ? level.get(i).combine(level.get(i + 1), EngineBenchmarks::add) : level.get(i));
+                next.add(
+                        i + 1 < level.size()
+                                ? level.get(i).combine(level.get(i + 1), EngineBenchmarks::add)
+                                : level.get(i));
             }
             level = next;
         }

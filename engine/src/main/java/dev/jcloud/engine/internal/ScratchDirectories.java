@@ -9,8 +9,7 @@ import java.util.stream.Stream;
 /** Removal of the engine's own scratch space (blob stores, spill folders) when a role stops. */
 public final class ScratchDirectories {
 
-    private ScratchDirectories() {
-    }
+    private ScratchDirectories() {}
 
     /** Deletes {@code dir} and everything in it, ignoring what cannot be removed: it is temporary space. */
     public static void deleteQuietly(Path dir) {

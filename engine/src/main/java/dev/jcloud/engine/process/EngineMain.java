@@ -10,7 +10,9 @@ import dev.jcloud.picocli.CommandLine.Command;
  * mounted under the {@code jcloud} CLI; this class exists so that a machine needs only the engine
  * JARs to run a cluster role (the boot script and the local provider start it).
  */
-@Command(name = "jcloud-engine", mixinStandardHelpOptions = true,
+@Command(
+        name = "jcloud-engine",
+        mixinStandardHelpOptions = true,
         subcommands = {SchedulerCommand.class, WorkerCommand.class, JoinCommand.class},
         description = "Run one role of the jcloud task engine.")
 public final class EngineMain {
@@ -18,8 +20,10 @@ public final class EngineMain {
     public static void main(String[] args) {
         ProcessLogging.configure();
         CommandLine role = args.length == 0 ? null : role(args[0]);
-        System.exit(role != null ? role.execute(java.util.Arrays.copyOfRange(args, 1, args.length))
-                : commandLine().execute(args));
+        System.exit(
+                role != null
+                        ? role.execute(java.util.Arrays.copyOfRange(args, 1, args.length))
+                        : commandLine().execute(args));
     }
 
     /** A command line whose user errors print one clear line and exit 2, without a stack trace. */
@@ -39,7 +43,8 @@ public final class EngineMain {
             case "join" -> new JoinCommand();
             default -> null;
         };
-        return command == null ? null
+        return command == null
+                ? null
                 : withErrorHandling(new CommandLine(command)).setCommandName("jcloud-engine " + name);
     }
 

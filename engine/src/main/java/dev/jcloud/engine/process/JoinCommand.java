@@ -4,19 +4,21 @@ import dev.jcloud.engine.internal.join.JoinProtocol;
 import dev.jcloud.engine.internal.join.JoinToken;
 import dev.jcloud.engine.internal.join.Joined;
 import dev.jcloud.engine.internal.join.Joiner;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.Callable;
 import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Parameters;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
 
 /**
  * {@code jcloud join HOST:PORT --token-file F --out DIR}: a user holding a fixed cluster's join
  * token (from the cloud's secret store) gets a client certificate, so that any tool connects with
  * {@code mutualTls} as to a provisioned cluster.
  */
-@Command(name = "join", mixinStandardHelpOptions = true,
+@Command(
+        name = "join",
+        mixinStandardHelpOptions = true,
         description = "Get a client certificate from a scheduler that admits holders of the cluster's join token"
                 + " (clusters from jcloud export-terraform); writes client.pem, client-key.pem (0600), ca.pem,"
                 + " dashboard-token (0600) and server-name into DIR.")
@@ -25,19 +27,27 @@ public final class JoinCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ADDRESS", description = "The scheduler, host:port.")
     String schedulerAddress;
 
-    @Option(names = "--token-file", paramLabel = "FILE",
+    @Option(
+            names = "--token-file",
+            paramLabel = "FILE",
             description = "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ")."
                     + " The file, never the token, goes on the command line.")
     Path tokenFile;
 
-    @Option(names = "--out", paramLabel = "DIR", required = true,
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            required = true,
             description = "Directory for the credentials (made owner-only when new).")
     Path out;
 
     @Option(names = "--name", defaultValue = "client", description = "Name in the certificate and the scheduler's log.")
     String name;
 
-    @Option(names = "--timeout", defaultValue = "30s", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--timeout",
+            defaultValue = "30s",
+            description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
     @Override
@@ -56,7 +66,8 @@ public final class JoinCommand implements Callable<Integer> {
         Path dir = out.toAbsolutePath();
         System.out.println("joined " + schedulerAddress + "; credentials in " + dir + " (the certificates name '"
                 + joined.serverName() + "')");
-        System.out.println("connect with: Client.builder(\"" + schedulerAddress + "\").mutualTls(" + dir.resolve("client.pem")
+        System.out.println("connect with: Client.builder(\"" + schedulerAddress + "\").mutualTls("
+                + dir.resolve("client.pem")
                 + ", " + dir.resolve("client-key.pem") + ", " + dir.resolve("ca.pem") + ", \"" + joined.serverName()
                 + "\")");
         System.out.println("dashboard and /metrics: Authorization: Bearer <" + dir.resolve("dashboard-token")

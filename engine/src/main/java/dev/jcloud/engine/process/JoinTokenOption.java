@@ -1,8 +1,8 @@
 package dev.jcloud.engine.process;
 
 import dev.jcloud.engine.internal.join.JoinToken;
-import java.nio.file.Path;
 import dev.jcloud.picocli.CommandLine.Option;
+import java.nio.file.Path;
 
 /**
  * {@code --join-token-file}, shared by {@code scheduler} and {@code worker}: the cluster's join
@@ -13,7 +13,9 @@ public final class JoinTokenOption {
 
     static final String FLAG = "--join-token-file";
 
-    @Option(names = FLAG, paramLabel = "FILE",
+    @Option(
+            names = FLAG,
+            paramLabel = "FILE",
             description = "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ", else the value"
                     + " of $" + JoinToken.VALUE_ENV + ", when set):"
                     + " members prove they hold it and get certificates of a CA the scheduler makes at start."
@@ -39,7 +41,8 @@ public final class JoinTokenOption {
         }
         Path fromEnv = JoinToken.defaultFile();
         // A file wins over a value: boot scripts write files; only ECS hands out values.
-        return fromEnv != null ? JoinToken.read(fromEnv, FLAG + " (from $" + JoinToken.FILE_ENV + ")")
+        return fromEnv != null
+                ? JoinToken.read(fromEnv, FLAG + " (from $" + JoinToken.FILE_ENV + ")")
                 : JoinToken.fromEnvironment();
     }
 

@@ -12,8 +12,7 @@ import java.util.Map;
 /** Checks of process flags, each failing with a message that names the flag and what it accepts. */
 final class ProcessArgs {
 
-    private ProcessArgs() {
-    }
+    private ProcessArgs() {}
 
     static void checkPort(String flag, int port, int min) {
         if (port < min || port > 65535) {

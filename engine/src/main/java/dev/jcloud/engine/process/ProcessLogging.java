@@ -26,13 +26,13 @@ public final class ProcessLogging {
 
     /** Marks a context configured here, so that {@link #configure} does it once. */
     private static final String CONFIGURED = "jcloud.process-logging";
+
     private static final String LOGBACK_CONTEXT = "ch.qos.logback.classic.LoggerContext";
     private static final String SLF4J_VERBOSITY = "slf4j.internal.verbosity";
 
     private static volatile String defaultLevel = "INFO";
 
-    private ProcessLogging() {
-    }
+    private ProcessLogging() {}
 
     /** An engine role's logging: INFO unless the level is set. Call first thing in {@code main}. */
     public static void configure() {
@@ -56,7 +56,8 @@ public final class ProcessLogging {
                 System.setProperty(SLF4J_VERBOSITY, "WARN");
             }
         }
-        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context && context.getObject(CONFIGURED) == null) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                && context.getObject(CONFIGURED) == null) {
             // SLF4J was bound before this call (something logged already): configure what it bound.
             context.reset();
             apply(context);
@@ -65,7 +66,8 @@ public final class ProcessLogging {
 
     /** Sets up {@code context}: the stderr appender, the level, quiet gRPC. */
     static void apply(LoggerContext context) {
-        String level = System.getProperty("jcloud.log.level", System.getenv().getOrDefault("JCLOUD_LOG_LEVEL", defaultLevel));
+        String level =
+                System.getProperty("jcloud.log.level", System.getenv().getOrDefault("JCLOUD_LOG_LEVEL", defaultLevel));
         LineLayout layout = new LineLayout();
         layout.setContext(context);
         layout.start();
@@ -101,10 +103,14 @@ public final class ProcessLogging {
         public String doLayout(ILoggingEvent e) {
             String logger = e.getLoggerName();
             StringBuilder line = new StringBuilder(128)
-                    .append(Instant.ofEpochMilli(e.getTimeStamp())).append(' ')
-                    .append(String.format("%-5s", e.getLevel())).append(' ')
-                    .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ")
-                    .append(e.getFormattedMessage()).append('\n');
+                    .append(Instant.ofEpochMilli(e.getTimeStamp()))
+                    .append(' ')
+                    .append(String.format("%-5s", e.getLevel()))
+                    .append(' ')
+                    .append(logger.substring(logger.lastIndexOf('.') + 1))
+                    .append(" - ")
+                    .append(e.getFormattedMessage())
+                    .append('\n');
             if (e.getThrowableProxy() != null) {
                 line.append(ThrowableProxyUtil.asString(e.getThrowableProxy())).append('\n');
             }

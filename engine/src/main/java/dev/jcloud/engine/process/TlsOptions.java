@@ -1,9 +1,9 @@
 package dev.jcloud.engine.process;
 
 import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.jcloud.picocli.CommandLine.Option;
 
 /**
  * {@code --tls-cert/--tls-key/--tls-ca}, shared by {@code scheduler} and {@code worker}: mutual TLS
@@ -12,20 +12,29 @@ import dev.jcloud.picocli.CommandLine.Option;
  */
 public final class TlsOptions {
 
-    @Option(names = "--tls-cert", paramLabel = "FILE",
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
             description = "PEM certificate of this process, issued by the cluster CA (with --tls-key and --tls-ca).")
     Path cert;
 
-    @Option(names = "--tls-key", paramLabel = "FILE",
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
             description = "PEM (PKCS#8) private key of --tls-cert; keep it mode 0600.")
     Path key;
 
-    @Option(names = "--tls-ca", paramLabel = "FILE",
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
             description = "PEM certificate of the cluster CA: the only issuer whose certificates are accepted.")
     Path ca;
 
-    @Option(names = "--tls-server-name", paramLabel = "NAME",
-            description = "The name the cluster's certificates carry (cloud clusters), checked instead of the address dialled.")
+    @Option(
+            names = "--tls-server-name",
+            paramLabel = "NAME",
+            description =
+                    "The name the cluster's certificates carry (cloud clusters), checked instead of the address dialled.")
     String serverName;
 
     /** Plaintext when no flag is given, mutual TLS when all three are; anything else is a user error. */

@@ -17,13 +17,16 @@ final class WorkerRestart {
 
     static final String OPTION = "--memory-restarts";
 
-    private WorkerRestart() {
-    }
+    private WorkerRestart() {}
 
     /** Starts the replacement; it outlives this process. */
     static Process start(List<String> workerArgs, int restartsLeft) throws IOException {
-        return new ProcessBuilder(command(javaBinary(), ManagementFactory.getRuntimeMXBean().getInputArguments(),
-                System.getProperty("java.class.path"), workerArgs, restartsLeft))
+        return new ProcessBuilder(command(
+                        javaBinary(),
+                        ManagementFactory.getRuntimeMXBean().getInputArguments(),
+                        System.getProperty("java.class.path"),
+                        workerArgs,
+                        restartsLeft))
                 .inheritIO()
                 .start();
     }
@@ -33,8 +36,8 @@ final class WorkerRestart {
      * set to {@code restartsLeft}. A class-data archive being recorded is not recorded again: the
      * replacement would write over the file its launcher is about to check.
      */
-    static List<String> command(String java, List<String> jvmOptions, String classpath, List<String> workerArgs,
-                                int restartsLeft) {
+    static List<String> command(
+            String java, List<String> jvmOptions, String classpath, List<String> workerArgs, int restartsLeft) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         for (String o : jvmOptions) {
@@ -51,7 +54,7 @@ final class WorkerRestart {
         for (int i = first; i < workerArgs.size(); i++) {
             String a = workerArgs.get(i);
             if (a.equals(OPTION)) {
-                i++;   // its value follows
+                i++; // its value follows
             } else if (!a.startsWith(OPTION + "=")) {
                 cmd.add(a);
             }
@@ -62,7 +65,10 @@ final class WorkerRestart {
     }
 
     private static String javaBinary() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElseGet(() ->
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 }

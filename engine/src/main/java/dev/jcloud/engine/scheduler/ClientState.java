@@ -12,9 +12,10 @@ final class ClientState {
     final int id;
     final String name;
     final Consumer<ClientUpdates> sink;
-    final LongHashSet wanted = new LongHashSet();   // primitive: no boxing per submitted key
+    final LongHashSet wanted = new LongHashSet(); // primitive: no boxing per submitted key
     /** Tasks of a submission whose last batch has not arrived yet. */
     final java.util.List<TaskRecord> pinned = new java.util.ArrayList<>();
+
     private ClientUpdates.Builder out;
     int lastWorkerCount = -1;
 

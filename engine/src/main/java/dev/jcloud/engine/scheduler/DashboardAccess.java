@@ -51,9 +51,10 @@ final class DashboardAccess extends Filter {
         String presented = queryToken(exchange.getRequestURI().getRawQuery());
         if (presented != null) {
             if (token.matches(presented)) {
-                exchange.getResponseHeaders().add("Set-Cookie", COOKIE + "=" + token.session()
-                        + "; Path=/; HttpOnly; SameSite=Lax");
-                exchange.getResponseHeaders().set("Location", exchange.getRequestURI().getRawPath());
+                exchange.getResponseHeaders()
+                        .add("Set-Cookie", COOKIE + "=" + token.session() + "; Path=/; HttpOnly; SameSite=Lax");
+                exchange.getResponseHeaders()
+                        .set("Location", exchange.getRequestURI().getRawPath());
                 exchange.getResponseHeaders().set("Cache-Control", "no-store");
                 exchange.sendResponseHeaders(303, -1);
                 exchange.close();
@@ -64,7 +65,8 @@ final class DashboardAccess extends Filter {
         }
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         if (authorization != null) {
-            if (authorization.regionMatches(true, 0, "Bearer ", 0, 7) && token.matches(authorization.substring(7).strip())) {
+            if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                    && token.matches(authorization.substring(7).strip())) {
                 chain.doFilter(exchange);
             } else {
                 refuse(exchange, "a wrong Authorization header");
@@ -85,21 +87,31 @@ final class DashboardAccess extends Filter {
 
     private void refuse(HttpExchange exchange, String what) throws IOException {
         InetSocketAddress remote = exchange.getRemoteAddress();
-        String address = remote == null || remote.getAddress() == null ? "?" : remote.getAddress().getHostAddress();
+        String address = remote == null || remote.getAddress() == null
+                ? "?"
+                : remote.getAddress().getHostAddress();
         if (shouldLog(address, System.currentTimeMillis())) {
-            LOG.warn("refused dashboard request {} {} from {}: {} (further refusals from there are not logged for a minute)",
-                    exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(), address, what);
+            LOG.warn(
+                    "refused dashboard request {} {} from {}: {} (further refusals from there are not logged for a minute)",
+                    exchange.getRequestMethod(),
+                    exchange.getRequestURI().getRawPath(),
+                    address,
+                    what);
         }
-        boolean browser = String.valueOf(exchange.getRequestHeaders().getFirst("Accept")).contains("text/html");
+        boolean browser =
+                String.valueOf(exchange.getRequestHeaders().getFirst("Accept")).contains("text/html");
         String text = "This jcloud dashboard needs its cluster's token. Open the address that"
                 + " `jcloud cluster dashboard NAME` prints, or send `Authorization: Bearer TOKEN`"
                 + " (the token is the file tls/dashboard-token in the cluster's state directory;"
                 + " `jcloud cluster credentials NAME` exports it).";
-        byte[] body = (browser ? "<!doctype html><html><head><meta charset=\"utf-8\"><title>jcloud: sign in</title>"
-                + "</head><body><h1>jcloud</h1><p>" + text.replace("`", "") + "</p></body></html>" : text + "\n")
+        byte[] body = (browser
+                        ? "<!doctype html><html><head><meta charset=\"utf-8\"><title>jcloud: sign in</title>"
+                                + "</head><body><h1>jcloud</h1><p>" + text.replace("`", "") + "</p></body></html>"
+                        : text + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("WWW-Authenticate", DashboardToken.REALM);
-        exchange.getResponseHeaders().set("Content-Type", browser ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
+        exchange.getResponseHeaders()
+                .set("Content-Type", browser ? "text/html; charset=utf-8" : "text/plain; charset=utf-8");
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         exchange.sendResponseHeaders(401, body.length);
         try (OutputStream out = exchange.getResponseBody()) {

@@ -21,21 +21,31 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param stream         recent (sampled) finished tasks, transfers and spills
  * @param cluster        the cluster panel: published gauges (cost, adaptive target) and their history
  */
-record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond, List<KindProgress> kinds,
-                         TaskStream.Slice stream, ClusterPanel cluster) {
+record DashboardSnapshot(
+        long nowMillis,
+        ClusterInfo info,
+        double tasksPerSecond,
+        List<KindProgress> kinds,
+        TaskStream.Slice stream,
+        ClusterPanel cluster) {
 
     /** Worker memory thresholds assumed for workers that do not report theirs (the worker defaults). */
     static final double SPILL_FRACTION = 0.6;
+
     static final double PAUSE_FRACTION = 0.8;
     static final double TERMINATE_FRACTION = 0.95;
     /** Events are cached per resume point; a handful of distinct points exist at a time. */
     private static final int MAX_CACHED_EVENTS = 16;
 
-    static final DashboardSnapshot EMPTY = new DashboardSnapshot(0, ClusterInfo.getDefaultInstance(), 0, List.of(),
-            TaskStream.Slice.EMPTY);
+    static final DashboardSnapshot EMPTY =
+            new DashboardSnapshot(0, ClusterInfo.getDefaultInstance(), 0, List.of(), TaskStream.Slice.EMPTY);
 
-    DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond, List<KindProgress> kinds,
-                      TaskStream.Slice stream) {
+    DashboardSnapshot(
+            long nowMillis,
+            ClusterInfo info,
+            double tasksPerSecond,
+            List<KindProgress> kinds,
+            TaskStream.Slice stream) {
         this(nowMillis, info, tasksPerSecond, kinds, stream, ClusterPanel.empty());
     }
 
@@ -49,9 +59,15 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
      *
      * @param done tasks of this kind that finished, some of which may still be in memory
      */
-    record KindProgress(String name, long total, long done, long memory, long processing, long waiting, long erred,
-                        double meanSeconds) {
-    }
+    record KindProgress(
+            String name,
+            long total,
+            long done,
+            long memory,
+            long processing,
+            long waiting,
+            long erred,
+            double meanSeconds) {}
 
     /**
      * The cluster panel's part: what extensions published and the sampled history.
@@ -62,15 +78,20 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
      * @param events       serialized events of this snapshot by resume point (a cache shared by
      *                     every open stream; not part of the value)
      */
-    record ClusterPanel(Map<String, Double> gauges, Map<String, Map<String, Double>> workerGauges,
-                        ClusterHistory.Slice history, Map<String, byte[]> events) {
+    record ClusterPanel(
+            Map<String, Double> gauges,
+            Map<String, Map<String, Double>> workerGauges,
+            ClusterHistory.Slice history,
+            Map<String, byte[]> events) {
         /** A panel with nothing published; each snapshot needs its own (the event cache is per snapshot). */
         static ClusterPanel empty() {
             return new ClusterPanel(Map.of(), Map.of(), ClusterHistory.Slice.EMPTY);
         }
 
-        ClusterPanel(Map<String, Double> gauges, Map<String, Map<String, Double>> workerGauges,
-                     ClusterHistory.Slice history) {
+        ClusterPanel(
+                Map<String, Double> gauges,
+                Map<String, Map<String, Double>> workerGauges,
+                ClusterHistory.Slice history) {
             this(gauges, workerGauges, history, new ConcurrentHashMap<>());
         }
     }
@@ -104,63 +125,120 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
     String toJson(long streamSince, long historySince) {
         StringBuilder out = new StringBuilder(2048 + stream.size() * 72 + info.getWorkersCount() * 420);
         TaskCounts t = info.getTasks();
-        out.append("{\"now\":").append(nowMillis)
-                .append(",\"started\":").append(info.getStartedMillis())
-                .append(",\"scheduler\":").append(str(info.getSchedulerAddress()))
-                .append(",\"version\":").append(str(info.getEngineVersion()))
-                .append(",\"clients\":").append(info.getClients())
-                .append(",\"rate\":").append(num(tasksPerSecond))
-                .append(",\"idleSince\":").append(info.getIdleSinceMillis())
-                .append(",\"idleTimeout\":").append(info.getIdleTimeoutMillis())
-                .append(",\"spillFraction\":").append(SPILL_FRACTION)
-                .append(",\"pauseFraction\":").append(PAUSE_FRACTION)
-                .append(",\"tasks\":{\"waiting\":").append(t.getWaiting() + t.getReady())
-                .append(",\"processing\":").append(t.getProcessing())
-                .append(",\"memory\":").append(t.getMemory())
-                .append(",\"erred\":").append(t.getErred())
-                .append(",\"completed\":").append(t.getCompletedTotal())
-                .append(",\"failed\":").append(t.getFailedTotal())
-                .append(",\"submitted\":").append(t.getSubmittedTotal()).append('}');
+        out.append("{\"now\":")
+                .append(nowMillis)
+                .append(",\"started\":")
+                .append(info.getStartedMillis())
+                .append(",\"scheduler\":")
+                .append(str(info.getSchedulerAddress()))
+                .append(",\"version\":")
+                .append(str(info.getEngineVersion()))
+                .append(",\"clients\":")
+                .append(info.getClients())
+                .append(",\"rate\":")
+                .append(num(tasksPerSecond))
+                .append(",\"idleSince\":")
+                .append(info.getIdleSinceMillis())
+                .append(",\"idleTimeout\":")
+                .append(info.getIdleTimeoutMillis())
+                .append(",\"spillFraction\":")
+                .append(SPILL_FRACTION)
+                .append(",\"pauseFraction\":")
+                .append(PAUSE_FRACTION)
+                .append(",\"tasks\":{\"waiting\":")
+                .append(t.getWaiting() + t.getReady())
+                .append(",\"processing\":")
+                .append(t.getProcessing())
+                .append(",\"memory\":")
+                .append(t.getMemory())
+                .append(",\"erred\":")
+                .append(t.getErred())
+                .append(",\"completed\":")
+                .append(t.getCompletedTotal())
+                .append(",\"failed\":")
+                .append(t.getFailedTotal())
+                .append(",\"submitted\":")
+                .append(t.getSubmittedTotal())
+                .append('}');
         out.append(",\"kinds\":[");
         for (int i = 0; i < kinds.size(); i++) {
             KindProgress k = kinds.get(i);
-            out.append(i == 0 ? "" : ",").append("{\"name\":").append(str(k.name()))
-                    .append(",\"total\":").append(k.total()).append(",\"done\":").append(k.done())
-                    .append(",\"memory\":").append(k.memory()).append(",\"processing\":").append(k.processing())
-                    .append(",\"waiting\":").append(k.waiting()).append(",\"erred\":").append(k.erred())
-                    .append(",\"mean\":").append(num(Math.max(0, k.meanSeconds()))).append('}');
+            out.append(i == 0 ? "" : ",")
+                    .append("{\"name\":")
+                    .append(str(k.name()))
+                    .append(",\"total\":")
+                    .append(k.total())
+                    .append(",\"done\":")
+                    .append(k.done())
+                    .append(",\"memory\":")
+                    .append(k.memory())
+                    .append(",\"processing\":")
+                    .append(k.processing())
+                    .append(",\"waiting\":")
+                    .append(k.waiting())
+                    .append(",\"erred\":")
+                    .append(k.erred())
+                    .append(",\"mean\":")
+                    .append(num(Math.max(0, k.meanSeconds())))
+                    .append('}');
         }
         out.append("],\"workers\":[");
         for (int i = 0; i < info.getWorkersCount(); i++) {
             WorkerInfo w = info.getWorkers(i);
             Heartbeat h = w.getLast();
-            out.append(i == 0 ? "" : ",").append("{\"name\":").append(str(w.getName()))
-                    .append(",\"address\":").append(str(w.getAddress()))
-                    .append(",\"threads\":").append(w.getNthreads())
-                    .append(",\"memoryLimit\":").append(w.getMemoryLimit())
-                    .append(",\"spillFraction\":").append(num(spill(w)))
-                    .append(",\"pauseFraction\":").append(num(pause(w)))
-                    .append(",\"terminateFraction\":").append(num(terminate(w)))
-                    .append(",\"heapUsed\":").append(h.getHeapUsed())
-                    .append(",\"heapMax\":").append(h.getHeapMax())
-                    .append(",\"stored\":").append(h.getStoredBytes())
-                    .append(",\"spilled\":").append(h.getSpilledBytes())
-                    .append(",\"processing\":").append(w.getProcessing())
-                    .append(",\"executing\":").append(h.getExecuting())
-                    .append(",\"held\":").append(w.getHeld())
-                    .append(",\"cpu\":").append(num(h.getCpu()))
-                    .append(",\"bytesIn\":").append(h.getBytesIn())
-                    .append(",\"bytesOut\":").append(h.getBytesOut())
-                    .append(",\"transfers\":").append(h.getTransfers())
-                    .append(",\"paused\":").append(h.getPaused())
-                    .append(",\"retiring\":").append(w.getRetiring())
-                    .append(",\"uptime\":").append(Math.max(0, nowMillis - w.getConnectedMillis()))
+            out.append(i == 0 ? "" : ",")
+                    .append("{\"name\":")
+                    .append(str(w.getName()))
+                    .append(",\"address\":")
+                    .append(str(w.getAddress()))
+                    .append(",\"threads\":")
+                    .append(w.getNthreads())
+                    .append(",\"memoryLimit\":")
+                    .append(w.getMemoryLimit())
+                    .append(",\"spillFraction\":")
+                    .append(num(spill(w)))
+                    .append(",\"pauseFraction\":")
+                    .append(num(pause(w)))
+                    .append(",\"terminateFraction\":")
+                    .append(num(terminate(w)))
+                    .append(",\"heapUsed\":")
+                    .append(h.getHeapUsed())
+                    .append(",\"heapMax\":")
+                    .append(h.getHeapMax())
+                    .append(",\"stored\":")
+                    .append(h.getStoredBytes())
+                    .append(",\"spilled\":")
+                    .append(h.getSpilledBytes())
+                    .append(",\"processing\":")
+                    .append(w.getProcessing())
+                    .append(",\"executing\":")
+                    .append(h.getExecuting())
+                    .append(",\"held\":")
+                    .append(w.getHeld())
+                    .append(",\"cpu\":")
+                    .append(num(h.getCpu()))
+                    .append(",\"bytesIn\":")
+                    .append(h.getBytesIn())
+                    .append(",\"bytesOut\":")
+                    .append(h.getBytesOut())
+                    .append(",\"transfers\":")
+                    .append(h.getTransfers())
+                    .append(",\"paused\":")
+                    .append(h.getPaused())
+                    .append(",\"retiring\":")
+                    .append(w.getRetiring())
+                    .append(",\"uptime\":")
+                    .append(Math.max(0, nowMillis - w.getConnectedMillis()))
                     .append(",\"gauges\":{");
             boolean firstGauge = true;
-            for (Map.Entry<String, Map<String, Double>> g : cluster.workerGauges().entrySet()) {
+            for (Map.Entry<String, Map<String, Double>> g :
+                    cluster.workerGauges().entrySet()) {
                 Double v = g.getValue().get(w.getName());
                 if (v != null) {
-                    out.append(firstGauge ? "" : ",").append(str(g.getKey())).append(':').append(num(v));
+                    out.append(firstGauge ? "" : ",")
+                            .append(str(g.getKey()))
+                            .append(':')
+                            .append(num(v));
                     firstGauge = false;
                 }
             }
@@ -186,14 +264,30 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
             }
             int worker = names.computeIfAbsent(stream.worker[j], n -> names.size());
             int kind = names.computeIfAbsent(stream.kind[j], n -> names.size());
-            records.append(first ? "[" : ",[").append(seq).append(',').append(worker).append(',')
-                    .append(stream.thread[j]).append(',').append(kind).append(',')
-                    .append(stream.startMicros[j] - base).append(',').append(stream.durationMicros[j]).append(',')
-                    .append(stream.type[j]).append(',').append(stream.nbytes[j]).append(']');
+            records.append(first ? "[" : ",[")
+                    .append(seq)
+                    .append(',')
+                    .append(worker)
+                    .append(',')
+                    .append(stream.thread[j])
+                    .append(',')
+                    .append(kind)
+                    .append(',')
+                    .append(stream.startMicros[j] - base)
+                    .append(',')
+                    .append(stream.durationMicros[j])
+                    .append(',')
+                    .append(stream.type[j])
+                    .append(',')
+                    .append(stream.nbytes[j])
+                    .append(']');
             first = false;
         }
-        out.append("],\"stream\":{\"skipped\":").append(stream.skipped).append(",\"base\":")
-                .append(base == Long.MAX_VALUE ? 0 : base).append(",\"names\":[");
+        out.append("],\"stream\":{\"skipped\":")
+                .append(stream.skipped)
+                .append(",\"base\":")
+                .append(base == Long.MAX_VALUE ? 0 : base)
+                .append(",\"names\":[");
         first = true;
         for (String n : names.keySet()) {
             out.append(first ? "" : ",").append(str(n));
@@ -203,7 +297,10 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
         out.append("]},\"cluster\":{\"gauges\":{");
         boolean firstGauge = true;
         for (Map.Entry<String, Double> g : cluster.gauges().entrySet()) {
-            out.append(firstGauge ? "" : ",").append(str(g.getKey())).append(':').append(num(g.getValue()));
+            out.append(firstGauge ? "" : ",")
+                    .append(str(g.getKey()))
+                    .append(':')
+                    .append(num(g.getValue()));
             firstGauge = false;
         }
         // History samples as [seq, millis, workers, adaptiveTarget, dollarsPerHour, dollarsTotal];
@@ -216,9 +313,19 @@ record DashboardSnapshot(long nowMillis, ClusterInfo info, double tasksPerSecond
             if (seq < historySince) {
                 continue;
             }
-            out.append(first ? "[" : ",[").append(seq).append(',').append(h.millis[j]).append(',')
-                    .append(h.workers[j]).append(',').append(numOrNull(h.target[j])).append(',')
-                    .append(numOrNull(h.perHour[j])).append(',').append(numOrNull(h.total[j])).append(']');
+            out.append(first ? "[" : ",[")
+                    .append(seq)
+                    .append(',')
+                    .append(h.millis[j])
+                    .append(',')
+                    .append(h.workers[j])
+                    .append(',')
+                    .append(numOrNull(h.target[j]))
+                    .append(',')
+                    .append(numOrNull(h.perHour[j]))
+                    .append(',')
+                    .append(numOrNull(h.total[j]))
+                    .append(']');
             first = false;
         }
         out.append("]}}");

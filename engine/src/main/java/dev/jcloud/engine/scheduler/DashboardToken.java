@@ -26,6 +26,7 @@ public final class DashboardToken {
     public static final String REALM = "Bearer realm=\"jcloud\"";
     /** Shorter tokens are refused: a token is the only thing between the network and task data. */
     public static final int MIN_LENGTH = 16;
+
     private static final int MAX_LENGTH = 512;
 
     private final byte[] token;
@@ -88,16 +89,18 @@ public final class DashboardToken {
 
     /** Whether {@code cookieValue} is this token's session (constant time). */
     boolean matchesSession(String cookieValue) {
-        return cookieValue != null && MessageDigest.isEqual(session.getBytes(StandardCharsets.US_ASCII),
-                cookieValue.getBytes(StandardCharsets.US_ASCII));
+        return cookieValue != null
+                && MessageDigest.isEqual(
+                        session.getBytes(StandardCharsets.US_ASCII), cookieValue.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String hmac(byte[] key, String message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    mac.doFinal(message.getBytes(StandardCharsets.US_ASCII)));
+            return Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(mac.doFinal(message.getBytes(StandardCharsets.US_ASCII)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }

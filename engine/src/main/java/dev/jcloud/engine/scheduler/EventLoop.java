@@ -51,7 +51,7 @@ final class EventLoop {
     /** Stops after the events already queued. */
     void stop() {
         running = false;
-        inbox.add(() -> { });
+        inbox.add(() -> {});
     }
 
     void awaitStopped() throws InterruptedException {

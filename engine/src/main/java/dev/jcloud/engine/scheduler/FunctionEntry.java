@@ -8,6 +8,7 @@ final class FunctionEntry {
     final FunctionDef def;
     /** Mean task duration, seconds; negative until a task of this kind finished. */
     double meanSeconds = -1;
+
     long completed;
     /**
      * Records of this kind by {@link TaskRecord} state, and how many were created and finished,
@@ -15,6 +16,7 @@ final class FunctionEntry {
      * a bar shows the current computation rather than everything since the scheduler started.
      */
     final long[] states = new long[TaskRecord.STATES];
+
     long created;
     long finished;
 

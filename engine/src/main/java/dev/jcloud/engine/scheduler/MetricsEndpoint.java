@@ -3,7 +3,6 @@ package dev.jcloud.engine.scheduler;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.jcloud.engine.proto.ClusterInfo;
-import dev.jcloud.engine.proto.Heartbeat;
 import dev.jcloud.engine.proto.TaskCounts;
 import dev.jcloud.engine.proto.WorkerInfo;
 import java.io.IOException;
@@ -55,17 +54,40 @@ final class MetricsEndpoint {
      * Metric families this endpoint writes itself; a published gauge may not take one of these
      * names (see {@link PublishedGauges}).
      */
-    static final Set<String> BUILT_IN = Set.of("jcloud_tasks", "jcloud_tasks_completed_total",
-            "jcloud_tasks_failed_total", "jcloud_tasks_submitted_total", "jcloud_throughput_tasks_per_second",
-            "jcloud_workers", "jcloud_threads", "jcloud_clients", "jcloud_memory_used_bytes",
-            "jcloud_memory_limit_bytes", "jcloud_stored_bytes", "jcloud_spilled_bytes", "jcloud_uptime_seconds",
-            "jcloud_idle_seconds", "jcloud_idle_timeout_seconds", "jcloud_worker_memory_limit_bytes",
-            "jcloud_worker_heap_used_bytes", "jcloud_worker_stored_bytes", "jcloud_worker_spilled_bytes",
-            "jcloud_worker_processing", "jcloud_worker_executing", "jcloud_worker_paused", "jcloud_worker_cpu_ratio",
-            "jcloud_worker_network_received_bytes_total", "jcloud_worker_network_sent_bytes_total",
-            "jcloud_worker_transfers_total", "jcloud_worker_uptime_seconds", "jcloud_worker_memory_threshold_ratio",
-            "jcloud_task_duration_seconds", "jcloud_dashboard_streams", "jcloud_dashboard_streams_dropped_total",
-            "jcloud_dashboard_event_bytes", "jcloud_dashboard_tick_seconds");
+    static final Set<String> BUILT_IN = Set.of(
+            "jcloud_tasks",
+            "jcloud_tasks_completed_total",
+            "jcloud_tasks_failed_total",
+            "jcloud_tasks_submitted_total",
+            "jcloud_throughput_tasks_per_second",
+            "jcloud_workers",
+            "jcloud_threads",
+            "jcloud_clients",
+            "jcloud_memory_used_bytes",
+            "jcloud_memory_limit_bytes",
+            "jcloud_stored_bytes",
+            "jcloud_spilled_bytes",
+            "jcloud_uptime_seconds",
+            "jcloud_idle_seconds",
+            "jcloud_idle_timeout_seconds",
+            "jcloud_worker_memory_limit_bytes",
+            "jcloud_worker_heap_used_bytes",
+            "jcloud_worker_stored_bytes",
+            "jcloud_worker_spilled_bytes",
+            "jcloud_worker_processing",
+            "jcloud_worker_executing",
+            "jcloud_worker_paused",
+            "jcloud_worker_cpu_ratio",
+            "jcloud_worker_network_received_bytes_total",
+            "jcloud_worker_network_sent_bytes_total",
+            "jcloud_worker_transfers_total",
+            "jcloud_worker_uptime_seconds",
+            "jcloud_worker_memory_threshold_ratio",
+            "jcloud_task_duration_seconds",
+            "jcloud_dashboard_streams",
+            "jcloud_dashboard_streams_dropped_total",
+            "jcloud_dashboard_event_bytes",
+            "jcloud_dashboard_tick_seconds");
 
     /**
      * How the event streams behave; the defaults are for production, tests shorten them.
@@ -87,8 +109,8 @@ final class MetricsEndpoint {
     private final List<SseClient> streams = new CopyOnWriteArrayList<>();
     private final AtomicInteger streamNumbers = new AtomicInteger();
     private final AtomicLong droppedStreams = new AtomicLong();
-    private volatile Snapshot snapshot = new Snapshot(ClusterInfo.getDefaultInstance(), Map.of(), 0, Map.of(),
-            Map.of(), 0);
+    private volatile Snapshot snapshot =
+            new Snapshot(ClusterInfo.getDefaultInstance(), Map.of(), 0, Map.of(), Map.of(), 0);
     private volatile DashboardSnapshot dashboard = DashboardSnapshot.EMPTY;
     private volatile int lastEventBytes;
     private long lastCompleted;
@@ -97,10 +119,13 @@ final class MetricsEndpoint {
     private volatile double rate;
 
     /** What {@code /metrics} reports, as of one tick. */
-    private record Snapshot(ClusterInfo info, Map<String, Double> meanSecondsByKind, double tasksPerSecond,
-                            Map<String, Double> gauges, Map<String, Map<String, Double>> workerGauges,
-                            long tickNanos) {
-    }
+    private record Snapshot(
+            ClusterInfo info,
+            Map<String, Double> meanSecondsByKind,
+            double tasksPerSecond,
+            Map<String, Double> gauges,
+            Map<String, Map<String, Double>> workerGauges,
+            long tickNanos) {}
 
     private MetricsEndpoint(HttpServer http, PublishedGauges gauges, Settings settings) {
         this.http = http;
@@ -125,20 +150,27 @@ final class MetricsEndpoint {
      * port open. With {@code tls} non-null the port speaks HTTPS only, with the scheduler's own
      * certificate, so the token and the task data never cross the network in clear.
      */
-    static MetricsEndpoint start(String host, int port, PublishedGauges gauges, Settings settings,
-                                 DashboardToken token, javax.net.ssl.SSLContext tls) throws IOException {
+    static MetricsEndpoint start(
+            String host,
+            int port,
+            PublishedGauges gauges,
+            Settings settings,
+            DashboardToken token,
+            javax.net.ssl.SSLContext tls)
+            throws IOException {
         HttpServer http;
         if (tls == null) {
             http = HttpServer.create(new InetSocketAddress(host, port), 64);
         } else {
-            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
-                    new InetSocketAddress(host, port), 64);
+            com.sun.net.httpserver.HttpsServer https =
+                    com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 64);
             https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
             http = https;
         }
         MetricsEndpoint endpoint = new MetricsEndpoint(http, gauges, settings);
         DashboardAccess access = token == null ? null : new DashboardAccess(token);
-        for (var context : List.of(http.createContext("/metrics", endpoint::metrics),
+        for (var context : List.of(
+                http.createContext("/metrics", endpoint::metrics),
                 http.createContext("/status", endpoint::status),
                 http.createContext("/api/stream", endpoint::stream),
                 http.createContext("/api/snapshot", endpoint::snapshotJson),
@@ -149,8 +181,8 @@ final class MetricsEndpoint {
         }
         http.setExecutor(endpoint.httpThreads);
         http.start();
-        endpoint.pusher.scheduleAtFixedRate(endpoint::push, settings.pushMillis(), settings.pushMillis(),
-                TimeUnit.MILLISECONDS);
+        endpoint.pusher.scheduleAtFixedRate(
+                endpoint::push, settings.pushMillis(), settings.pushMillis(), TimeUnit.MILLISECONDS);
         return endpoint;
     }
 
@@ -177,8 +209,12 @@ final class MetricsEndpoint {
      * Called from the loop thread with the dashboard's part of the tick and what building it cost
      * the loop ({@code tickNanos}, shown as {@code jcloud_dashboard_tick_seconds}).
      */
-    void publish(ClusterInfo info, Map<String, Double> meanSecondsByKind, DashboardSnapshot dash, long nowMillis,
-                 long tickNanos) {
+    void publish(
+            ClusterInfo info,
+            Map<String, Double> meanSecondsByKind,
+            DashboardSnapshot dash,
+            long nowMillis,
+            long tickNanos) {
         long completed = info.getTasks().getCompletedTotal();
         if (lastMillis > 0 && nowMillis > lastMillis) {
             double instant = (completed - lastCompleted) * 1000.0 / (nowMillis - lastMillis);
@@ -194,7 +230,9 @@ final class MetricsEndpoint {
         }
         Map<String, Double> cluster = gauges.cluster();
         Map<String, Map<String, Double>> workers = gauges.workers();
-        ClusterHistory.Slice h = history.sample(nowMillis, info.getWorkersCount(),
+        ClusterHistory.Slice h = history.sample(
+                nowMillis,
+                info.getWorkersCount(),
                 cluster.getOrDefault(PublishedGauges.ADAPTIVE_TARGET, Double.NaN),
                 cluster.getOrDefault(PublishedGauges.COST_PER_HOUR, Double.NaN),
                 cluster.getOrDefault(PublishedGauges.COST_TOTAL, Double.NaN));
@@ -233,7 +271,11 @@ final class MetricsEndpoint {
         exchange.getResponseHeaders().set("Cache-Control", "no-cache");
         exchange.sendResponseHeaders(200, 0);
         // Not closed here: the stream's own thread writes one event a second until the browser goes away.
-        SseClient c = new SseClient(exchange, dashboard, this::streamClosed, bytes -> lastEventBytes = bytes,
+        SseClient c = new SseClient(
+                exchange,
+                dashboard,
+                this::streamClosed,
+                bytes -> lastEventBytes = bytes,
                 streamNumbers.incrementAndGet());
         streams.add(c);
         c.start();
@@ -257,7 +299,8 @@ final class MetricsEndpoint {
             long stalled = c.stalledFor(now);
             if (stalled > timeout) {
                 droppedStreams.incrementAndGet();
-                c.close("write blocked for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms (the browser stopped reading)");
+                c.close("write blocked for " + TimeUnit.NANOSECONDS.toMillis(stalled)
+                        + " ms (the browser stopped reading)");
             } else {
                 c.offer(d);
             }
@@ -296,9 +339,11 @@ final class MetricsEndpoint {
                 return;
             }
             byte[] bytes = in.readAllBytes();
-            String type = name.endsWith(".html") ? "text/html; charset=utf-8"
-                    : name.endsWith(".js") ? "text/javascript; charset=utf-8"
-                    : name.endsWith(".css") ? "text/css; charset=utf-8" : "image/svg+xml";
+            String type = name.endsWith(".html")
+                    ? "text/html; charset=utf-8"
+                    : name.endsWith(".js")
+                            ? "text/javascript; charset=utf-8"
+                            : name.endsWith(".css") ? "text/css; charset=utf-8" : "image/svg+xml";
             exchange.getResponseHeaders().set("Content-Type", type);
             exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -327,59 +372,170 @@ final class MetricsEndpoint {
         sample(out, "jcloud_tasks", "state", "processing", t.getProcessing());
         sample(out, "jcloud_tasks", "state", "memory", t.getMemory());
         sample(out, "jcloud_tasks", "state", "erred", t.getErred());
-        single(out, "jcloud_tasks_completed_total", "counter", "Tasks finished successfully since the scheduler started.",
+        single(
+                out,
+                "jcloud_tasks_completed_total",
+                "counter",
+                "Tasks finished successfully since the scheduler started.",
                 t.getCompletedTotal());
-        single(out, "jcloud_tasks_failed_total", "counter", "Tasks that failed for good since the scheduler started.",
+        single(
+                out,
+                "jcloud_tasks_failed_total",
+                "counter",
+                "Tasks that failed for good since the scheduler started.",
                 t.getFailedTotal());
-        single(out, "jcloud_tasks_submitted_total", "counter", "Tasks submitted since the scheduler started.",
+        single(
+                out,
+                "jcloud_tasks_submitted_total",
+                "counter",
+                "Tasks submitted since the scheduler started.",
                 t.getSubmittedTotal());
-        single(out, "jcloud_throughput_tasks_per_second", "gauge", "Recent rate of task completions.", s.tasksPerSecond);
+        single(
+                out,
+                "jcloud_throughput_tasks_per_second",
+                "gauge",
+                "Recent rate of task completions.",
+                s.tasksPerSecond);
         single(out, "jcloud_workers", "gauge", "Connected workers.", workers.size());
-        single(out, "jcloud_threads", "gauge", "Task threads of all connected workers.",
+        single(
+                out,
+                "jcloud_threads",
+                "gauge",
+                "Task threads of all connected workers.",
                 sum(workers, w -> w.getNthreads()));
         single(out, "jcloud_clients", "gauge", "Connected clients.", info.getClients());
-        single(out, "jcloud_memory_used_bytes", "gauge", "JVM heap in use, summed over the workers.",
+        single(
+                out,
+                "jcloud_memory_used_bytes",
+                "gauge",
+                "JVM heap in use, summed over the workers.",
                 sum(workers, w -> w.getLast().getHeapUsed()));
-        single(out, "jcloud_memory_limit_bytes", "gauge", "Memory limits, summed over the workers.",
+        single(
+                out,
+                "jcloud_memory_limit_bytes",
+                "gauge",
+                "Memory limits, summed over the workers.",
                 sum(workers, w -> w.getMemoryLimit()));
-        single(out, "jcloud_stored_bytes", "gauge", "Result bytes held in memory, summed over the workers.",
+        single(
+                out,
+                "jcloud_stored_bytes",
+                "gauge",
+                "Result bytes held in memory, summed over the workers.",
                 sum(workers, w -> w.getLast().getStoredBytes()));
-        single(out, "jcloud_spilled_bytes", "gauge", "Result bytes moved to local disk, summed over the workers.",
+        single(
+                out,
+                "jcloud_spilled_bytes",
+                "gauge",
+                "Result bytes moved to local disk, summed over the workers.",
                 sum(workers, w -> w.getLast().getSpilledBytes()));
         long now = System.currentTimeMillis();
-        single(out, "jcloud_uptime_seconds", "gauge", "Seconds since the scheduler started.",
+        single(
+                out,
+                "jcloud_uptime_seconds",
+                "gauge",
+                "Seconds since the scheduler started.",
                 info.getStartedMillis() == 0 ? 0 : (now - info.getStartedMillis()) / 1000.0);
-        single(out, "jcloud_idle_seconds", "gauge",
+        single(
+                out,
+                "jcloud_idle_seconds",
+                "gauge",
                 "Seconds without tasks or clients; 0 while busy. The cluster stops when this reaches the idle timeout.",
                 info.getIdleSinceMillis() == 0 ? 0 : Math.max(0, now - info.getIdleSinceMillis()) / 1000.0);
-        single(out, "jcloud_idle_timeout_seconds", "gauge", "The scheduler's idle timeout; 0 = never.",
+        single(
+                out,
+                "jcloud_idle_timeout_seconds",
+                "gauge",
+                "The scheduler's idle timeout; 0 = never.",
                 info.getIdleTimeoutMillis() / 1000.0);
 
-        perWorker(out, workers, "jcloud_worker_memory_limit_bytes", "gauge", "Memory limit of each worker.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_memory_limit_bytes",
+                "gauge",
+                "Memory limit of each worker.",
                 WorkerInfo::getMemoryLimit);
-        perWorker(out, workers, "jcloud_worker_heap_used_bytes", "gauge", "JVM heap in use on each worker.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_heap_used_bytes",
+                "gauge",
+                "JVM heap in use on each worker.",
                 w -> w.getLast().getHeapUsed());
-        perWorker(out, workers, "jcloud_worker_stored_bytes", "gauge", "Result bytes held in memory by each worker.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_stored_bytes",
+                "gauge",
+                "Result bytes held in memory by each worker.",
                 w -> w.getLast().getStoredBytes());
-        perWorker(out, workers, "jcloud_worker_spilled_bytes", "gauge", "Result bytes each worker moved to disk.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_spilled_bytes",
+                "gauge",
+                "Result bytes each worker moved to disk.",
                 w -> w.getLast().getSpilledBytes());
-        perWorker(out, workers, "jcloud_worker_processing", "gauge", "Tasks assigned to each worker.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_processing",
+                "gauge",
+                "Tasks assigned to each worker.",
                 WorkerInfo::getProcessing);
-        perWorker(out, workers, "jcloud_worker_executing", "gauge", "Tasks running on each worker's threads.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_executing",
+                "gauge",
+                "Tasks running on each worker's threads.",
                 w -> w.getLast().getExecuting());
-        perWorker(out, workers, "jcloud_worker_paused", "gauge", "1 while a worker is paused (memory above its pause threshold).",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_paused",
+                "gauge",
+                "1 while a worker is paused (memory above its pause threshold).",
                 w -> w.getLast().getPaused() ? 1 : 0);
-        perWorker(out, workers, "jcloud_worker_cpu_ratio", "gauge", "Process CPU load of each worker, 0..1 of one core.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_cpu_ratio",
+                "gauge",
+                "Process CPU load of each worker, 0..1 of one core.",
                 w -> w.getLast().getCpu());
-        perWorker(out, workers, "jcloud_worker_network_received_bytes_total", "counter",
-                "Result bytes each worker fetched from peers.", w -> w.getLast().getBytesIn());
-        perWorker(out, workers, "jcloud_worker_network_sent_bytes_total", "counter",
-                "Result bytes each worker served to peers and clients.", w -> w.getLast().getBytesOut());
-        perWorker(out, workers, "jcloud_worker_transfers_total", "counter", "Peer fetches each worker completed.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_network_received_bytes_total",
+                "counter",
+                "Result bytes each worker fetched from peers.",
+                w -> w.getLast().getBytesIn());
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_network_sent_bytes_total",
+                "counter",
+                "Result bytes each worker served to peers and clients.",
+                w -> w.getLast().getBytesOut());
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_transfers_total",
+                "counter",
+                "Peer fetches each worker completed.",
                 w -> w.getLast().getTransfers());
-        perWorker(out, workers, "jcloud_worker_uptime_seconds", "gauge", "Seconds since each worker registered.",
+        perWorker(
+                out,
+                workers,
+                "jcloud_worker_uptime_seconds",
+                "gauge",
+                "Seconds since each worker registered.",
                 w -> Math.max(0, now - w.getConnectedMillis()) / 1000.0);
-        family(out, "jcloud_worker_memory_threshold_ratio", "gauge",
+        family(
+                out,
+                "jcloud_worker_memory_threshold_ratio",
+                "gauge",
                 "Memory thresholds of each worker as fractions of its limit: spill to disk, pause, terminate.");
         for (WorkerInfo w : workers) {
             thresholds(out, w, "spill", DashboardSnapshot.spill(w));
@@ -388,25 +544,44 @@ final class MetricsEndpoint {
         }
         family(out, "jcloud_task_duration_seconds", "gauge", "Mean run time of each kind of task.");
         s.meanSecondsByKind.forEach((kind, secs) -> out.append("jcloud_task_duration_seconds{kind=\"")
-                .append(escape(kind)).append("\"} ").append(value(secs)).append('\n'));
+                .append(escape(kind))
+                .append("\"} ")
+                .append(value(secs))
+                .append('\n'));
 
         // What extensions published (the in-cluster controller: cost, adaptive target).
-        s.gauges.forEach((name, v) -> single(out, "jcloud_" + name, type(name), "Published by a scheduler extension.", v));
+        s.gauges.forEach(
+                (name, v) -> single(out, "jcloud_" + name, type(name), "Published by a scheduler extension.", v));
         s.workerGauges.forEach((name, byWorker) -> {
             String metric = "jcloud_worker_" + name;
             family(out, metric, type(name), "Published by a scheduler extension, per worker.");
-            byWorker.forEach((worker, v) -> out.append(metric).append("{worker=\"").append(escape(worker))
-                    .append("\"} ").append(value(v)).append('\n'));
+            byWorker.forEach((worker, v) -> out.append(metric)
+                    .append("{worker=\"")
+                    .append(escape(worker))
+                    .append("\"} ")
+                    .append(value(v))
+                    .append('\n'));
         });
 
         single(out, "jcloud_dashboard_streams", "gauge", "Open dashboard event streams.", streams.size());
-        single(out, "jcloud_dashboard_streams_dropped_total", "counter",
-                "Dashboard event streams closed because their browser stopped reading.", droppedStreams.get());
-        single(out, "jcloud_dashboard_event_bytes", "gauge",
+        single(
+                out,
+                "jcloud_dashboard_streams_dropped_total",
+                "counter",
+                "Dashboard event streams closed because their browser stopped reading.",
+                droppedStreams.get());
+        single(
+                out,
+                "jcloud_dashboard_event_bytes",
+                "gauge",
                 "Size of the last event sent to a dashboard (a stream's first event is the whole snapshot, later ones what changed).",
                 lastEventBytes);
-        single(out, "jcloud_dashboard_tick_seconds", "gauge",
-                "Scheduler-loop time spent on the last tick's dashboard and metrics snapshot.", s.tickNanos / 1e9);
+        single(
+                out,
+                "jcloud_dashboard_tick_seconds",
+                "gauge",
+                "Scheduler-loop time spent on the last tick's dashboard and metrics snapshot.",
+                s.tickNanos / 1e9);
         return out.toString();
     }
 
@@ -420,8 +595,13 @@ final class MetricsEndpoint {
     }
 
     private static void thresholds(StringBuilder out, WorkerInfo w, String threshold, double v) {
-        out.append("jcloud_worker_memory_threshold_ratio{worker=\"").append(escape(w.getName()))
-                .append("\",threshold=\"").append(threshold).append("\"} ").append(value(v)).append('\n');
+        out.append("jcloud_worker_memory_threshold_ratio{worker=\"")
+                .append(escape(w.getName()))
+                .append("\",threshold=\"")
+                .append(threshold)
+                .append("\"} ")
+                .append(value(v))
+                .append('\n');
     }
 
     private static double sum(List<WorkerInfo> workers, ToDoubleFunction<WorkerInfo> f) {
@@ -432,12 +612,21 @@ final class MetricsEndpoint {
         return total;
     }
 
-    private static void perWorker(StringBuilder out, List<WorkerInfo> workers, String name, String type, String help,
-                                  ToDoubleFunction<WorkerInfo> f) {
+    private static void perWorker(
+            StringBuilder out,
+            List<WorkerInfo> workers,
+            String name,
+            String type,
+            String help,
+            ToDoubleFunction<WorkerInfo> f) {
         family(out, name, type, help);
         for (WorkerInfo w : workers) {
-            out.append(name).append("{worker=\"").append(escape(w.getName())).append("\"} ")
-                    .append(value(f.applyAsDouble(w))).append('\n');
+            out.append(name)
+                    .append("{worker=\"")
+                    .append(escape(w.getName()))
+                    .append("\"} ")
+                    .append(value(f.applyAsDouble(w)))
+                    .append('\n');
         }
     }
 
@@ -445,15 +634,30 @@ final class MetricsEndpoint {
         ClusterInfo info = snapshot.info;
         StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\">"
                 + "<title>jcloud scheduler</title></head><body><h1>jcloud scheduler</h1>");
-        html.append("<p>").append(escapeHtml(info.getSchedulerAddress())).append(" &middot; engine ")
-                .append(escapeHtml(info.getEngineVersion())).append(" &middot; ").append(info.getWorkersCount())
-                .append(" workers &middot; ").append(info.getTasks().getProcessing()).append(" processing &middot; ")
-                .append(info.getTasks().getCompletedTotal()).append(" completed</p><table border=\"1\">"
+        html.append("<p>")
+                .append(escapeHtml(info.getSchedulerAddress()))
+                .append(" &middot; engine ")
+                .append(escapeHtml(info.getEngineVersion()))
+                .append(" &middot; ")
+                .append(info.getWorkersCount())
+                .append(" workers &middot; ")
+                .append(info.getTasks().getProcessing())
+                .append(" processing &middot; ")
+                .append(info.getTasks().getCompletedTotal())
+                .append(" completed</p><table border=\"1\">"
                         + "<tr><th>worker</th><th>address</th><th>threads</th><th>processing</th><th>stored</th></tr>");
         for (WorkerInfo w : info.getWorkersList()) {
-            html.append("<tr><td>").append(escapeHtml(w.getName())).append("</td><td>").append(escapeHtml(w.getAddress()))
-                    .append("</td><td>").append(w.getNthreads()).append("</td><td>").append(w.getProcessing())
-                    .append("</td><td>").append(w.getLast().getStoredBytes()).append("</td></tr>");
+            html.append("<tr><td>")
+                    .append(escapeHtml(w.getName()))
+                    .append("</td><td>")
+                    .append(escapeHtml(w.getAddress()))
+                    .append("</td><td>")
+                    .append(w.getNthreads())
+                    .append("</td><td>")
+                    .append(w.getProcessing())
+                    .append("</td><td>")
+                    .append(w.getLast().getStoredBytes())
+                    .append("</td></tr>");
         }
         html.append("</table><p><a href=\"/metrics\">/metrics</a></p></body></html>");
         respond(exchange, "text/html; charset=utf-8", html.toString());
@@ -469,8 +673,16 @@ final class MetricsEndpoint {
     }
 
     private static void family(StringBuilder out, String name, String type, String help) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(' ').append(type).append('\n');
+        out.append("# HELP ")
+                .append(name)
+                .append(' ')
+                .append(help)
+                .append('\n')
+                .append("# TYPE ")
+                .append(name)
+                .append(' ')
+                .append(type)
+                .append('\n');
     }
 
     private static void single(StringBuilder out, String name, String type, String help, double v) {
@@ -479,7 +691,14 @@ final class MetricsEndpoint {
     }
 
     private static void sample(StringBuilder out, String name, String label, String value, long v) {
-        out.append(name).append('{').append(label).append("=\"").append(escape(value)).append("\"} ").append(v).append('\n');
+        out.append(name)
+                .append('{')
+                .append(label)
+                .append("=\"")
+                .append(escape(value))
+                .append("\"} ")
+                .append(v)
+                .append('\n');
     }
 
     /** Whole numbers without a fraction (byte counts stay exact), others in Java's shortest form. */

@@ -18,11 +18,13 @@ final class PublishedGauges {
 
     /** Prometheus metric-name characters, lower case, so that {@code jcloud_<name>} is a valid name. */
     static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
     static final int MAX_GAUGES = 64;
     static final int MAX_WORKERS_PER_GAUGE = 10_000;
 
     /** The gauges the dashboard's cluster panel shows (names documented on {@link SchedulerHandle}). */
     static final String ADAPTIVE_TARGET = "adaptive_target_workers";
+
     static final String COST_TOTAL = "cost_dollars_total";
     static final String COST_PER_HOUR = "cost_dollars_per_hour";
 
@@ -31,8 +33,7 @@ final class PublishedGauges {
     private final Map<String, Map<String, Value>> perWorker = new ConcurrentHashMap<>();
 
     /** A worker's value and when it was published. */
-    private record Value(double value, long publishedMillis) {
-    }
+    private record Value(double value, long publishedMillis) {}
 
     /** Values of a worker not connected (not yet, or no longer) are kept this long after they were published. */
     static final long KEEP_UNCONNECTED_MILLIS = 60_000;
@@ -48,8 +49,8 @@ final class PublishedGauges {
             return;
         }
         if (!cluster.containsKey(gauge) && cluster.size() >= MAX_GAUGES) {
-            throw new IllegalStateException("at most " + MAX_GAUGES + " cluster gauges can be published; "
-                    + gauge + " is one too many");
+            throw new IllegalStateException(
+                    "at most " + MAX_GAUGES + " cluster gauges can be published; " + gauge + " is one too many");
         }
         cluster.put(gauge, value);
     }
@@ -70,8 +71,8 @@ final class PublishedGauges {
             return;
         }
         if (!perWorker.containsKey(gauge) && perWorker.size() >= MAX_GAUGES) {
-            throw new IllegalStateException("at most " + MAX_GAUGES + " worker gauges can be published; "
-                    + gauge + " is one too many");
+            throw new IllegalStateException(
+                    "at most " + MAX_GAUGES + " worker gauges can be published; " + gauge + " is one too many");
         }
         Map<String, Value> byWorker = perWorker.computeIfAbsent(gauge, g -> new ConcurrentHashMap<>());
         if (!byWorker.containsKey(worker) && byWorker.size() >= MAX_WORKERS_PER_GAUGE) {
@@ -87,8 +88,11 @@ final class PublishedGauges {
      */
     void retainWorkers(Collection<String> workers, long nowMillis) {
         Set<String> live = Set.copyOf(workers);
-        perWorker.values().forEach(m -> m.entrySet().removeIf(e -> !live.contains(e.getKey())
-                && nowMillis - e.getValue().publishedMillis() > KEEP_UNCONNECTED_MILLIS));
+        perWorker
+                .values()
+                .forEach(m -> m.entrySet()
+                        .removeIf(e -> !live.contains(e.getKey())
+                                && nowMillis - e.getValue().publishedMillis() > KEEP_UNCONNECTED_MILLIS));
     }
 
     /** A sorted copy of the cluster gauges. */

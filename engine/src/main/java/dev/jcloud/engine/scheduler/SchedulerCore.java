@@ -79,6 +79,7 @@ final class SchedulerCore {
     private final long[] counts = new long[TaskRecord.STATES];
     /** Recent finished tasks for the dashboard: bounded and sampled, see {@link TaskStream}. */
     private final TaskStream stream = new TaskStream(4096, 200);
+
     private TaskStream.Slice lastSlice = TaskStream.Slice.EMPTY;
     private long order;
     private int nextClientId = 1;
@@ -114,8 +115,11 @@ final class SchedulerCore {
     ClientState clientConnected(String name, Consumer<ClientUpdates> sink) {
         ClientState c = new ClientState(nextClientId++, name, sink);
         clients.put(c.id, c);
-        c.out().setWelcome(Welcome.newBuilder().setClientId(c.id).setSchedulerAddress(schedulerAddress)
-                .setEngineVersion(EngineVersion.VERSION));
+        c.out()
+                .setWelcome(Welcome.newBuilder()
+                        .setClientId(c.id)
+                        .setSchedulerAddress(schedulerAddress)
+                        .setEngineVersion(EngineVersion.VERSION));
         c.out().setWorkers(workers.size() + 1);
         c.lastWorkerCount = workers.size();
         dirtyClients.add(c);
@@ -213,8 +217,14 @@ final class SchedulerCore {
             c.wanted.add(t.key);
         }
         if (fn == null) {
-            markFailed(t, error(t.key, t.key, "java.lang.IllegalStateException",
-                    "function " + Long.toHexString(spec.getFunction()) + " was never defined by the client", ""));
+            markFailed(
+                    t,
+                    error(
+                            t.key,
+                            t.key,
+                            "java.lang.IllegalStateException",
+                            "function " + Long.toHexString(spec.getFunction()) + " was never defined by the client",
+                            ""));
             return t;
         }
         List<TaskRecord> deps = new ArrayList<>(0);
@@ -222,9 +232,15 @@ final class SchedulerCore {
             if (a.hasDep()) {
                 TaskRecord d = tasks.get(a.getDep());
                 if (d == null) {
-                    markFailed(t, error(t.key, a.getDep(), "java.lang.IllegalStateException",
-                            "dependency " + Long.toHexString(a.getDep()) + " is unknown to the scheduler"
-                                    + " (was its future released?)", ""));
+                    markFailed(
+                            t,
+                            error(
+                                    t.key,
+                                    a.getDep(),
+                                    "java.lang.IllegalStateException",
+                                    "dependency " + Long.toHexString(a.getDep()) + " is unknown to the scheduler"
+                                            + " (was its future released?)",
+                                    ""));
                     return t;
                 }
                 if (!deps.contains(d)) {
@@ -250,7 +266,11 @@ final class SchedulerCore {
         t.addWanter(c);
         c.wanted.add(t.key);
         if (t.state == TaskRecord.MEMORY) {
-            c.done(TaskDone.newBuilder().setKey(t.key).setWorkerAddress(t.holder.address()).setNbytes(t.nbytes).build());
+            c.done(TaskDone.newBuilder()
+                    .setKey(t.key)
+                    .setWorkerAddress(t.holder.address())
+                    .setNbytes(t.nbytes)
+                    .build());
             dirtyClients.add(c);
         } else if (t.state == TaskRecord.ERRED) {
             c.error(t.error);
@@ -322,7 +342,11 @@ final class SchedulerCore {
         if (t.holder == null) {
             lost(t);
         } else {
-            c.done(TaskDone.newBuilder().setKey(t.key).setWorkerAddress(t.holder.address()).setNbytes(t.nbytes).build());
+            c.done(TaskDone.newBuilder()
+                    .setKey(t.key)
+                    .setWorkerAddress(t.holder.address())
+                    .setNbytes(t.nbytes)
+                    .build());
             dirtyClients.add(c);
         }
     }
@@ -430,9 +454,15 @@ final class SchedulerCore {
             t.processingOn = null;
             t.workerLosses++;
             if (t.workerLosses >= MAX_WORKER_LOSSES) {
-                fail(t, error(t.key, t.key, "dev.jcloud.engine.KilledWorkerException",
-                        "task was running on " + t.workerLosses + " workers that died (last: " + w.name()
-                                + ", " + reason + "); it may be what kills them", ""));
+                fail(
+                        t,
+                        error(
+                                t.key,
+                                t.key,
+                                "dev.jcloud.engine.KilledWorkerException",
+                                "task was running on " + t.workerLosses + " workers that died (last: " + w.name() + ", "
+                                        + reason + "); it may be what kills them",
+                                ""));
             } else {
                 setState(t, TaskRecord.READY);
                 enqueue(t);
@@ -480,7 +510,10 @@ final class SchedulerCore {
         w.heldBytes += t.nbytes;
         completedTotal++;
         t.forEachWanter(c -> {
-            TaskDone.Builder d = TaskDone.newBuilder().setKey(t.key).setWorkerAddress(w.address()).setNbytes(t.nbytes);
+            TaskDone.Builder d = TaskDone.newBuilder()
+                    .setKey(t.key)
+                    .setWorkerAddress(w.address())
+                    .setNbytes(t.nbytes);
             if (r.getInline()) {
                 d.setInline(true).setValue(r.getValue());
             }
@@ -515,8 +548,11 @@ final class SchedulerCore {
             return;
         }
         failedTotal++;
-        fail(t, error(t.key, t.key, f.getExceptionClass(), f.getMessage(), f.getRemoteTrace()).toBuilder()
-                .setException(f.getException()).build());
+        fail(
+                t,
+                error(t.key, t.key, f.getExceptionClass(), f.getMessage(), f.getRemoteTrace()).toBuilder()
+                        .setException(f.getException())
+                        .build());
     }
 
     private void missing(WorkerState w, MissingDep m) {
@@ -602,14 +638,18 @@ final class SchedulerCore {
         if (!targets.isEmpty()) {
             int i = 0;
             for (TaskRecord t : tasks.values()) {
-                if (t.state == TaskRecord.MEMORY && t.heldBy(w) && !heldByAStayingWorker(t)
+                if (t.state == TaskRecord.MEMORY
+                        && t.heldBy(w)
+                        && !heldByAStayingWorker(t)
                         && (t.retained() || t.pendingDependents > 0)) {
                     safe = false;
                     WorkerState asked = w.replicating.get(t.key);
                     if (asked == null || asked.closed || asked.retiring) {
                         WorkerState target = targets.get(i++ % targets.size());
                         w.replicating.put(t.key, target);
-                        target.out().addReplicate(Replicate.newBuilder().setKey(t.key).setAddress(w.address()));
+                        target.out()
+                                .addReplicate(
+                                        Replicate.newBuilder().setKey(t.key).setAddress(w.address()));
                         dirtyWorkers.add(target);
                     }
                 }
@@ -737,7 +777,9 @@ final class SchedulerCore {
         todo.add(root);
         while (!todo.isEmpty()) {
             TaskRecord t = todo.poll();
-            if ((t.state != TaskRecord.RELEASED && t.state != TaskRecord.ERRED) || t.retained() || t.liveDependents > 0) {
+            if ((t.state != TaskRecord.RELEASED && t.state != TaskRecord.ERRED)
+                    || t.retained()
+                    || t.liveDependents > 0) {
                 continue;
             }
             setState(t, TaskRecord.FORGOTTEN);
@@ -882,7 +924,9 @@ final class SchedulerCore {
                     }
                 }
             }
-            if (best != null && best.processing.size() < best.capacity() * LOCALITY_OVERLOAD && !best.last.getPaused()) {
+            if (best != null
+                    && best.processing.size() < best.capacity() * LOCALITY_OVERLOAD
+                    && !best.last.getPaused()) {
                 assign(t, best);
                 return;
             }
@@ -981,8 +1025,11 @@ final class SchedulerCore {
     private WorkerState idlest(TaskRecord t, WorkerState not) {
         WorkerState best = null;
         for (WorkerState w : workers.values()) {
-            if (w != not && w.free() > 0 && w.offers(t)
-                    && (best == null || w.processing.size() * best.nthreads() < best.processing.size() * w.nthreads())) {
+            if (w != not
+                    && w.free() > 0
+                    && w.offers(t)
+                    && (best == null
+                            || w.processing.size() * best.nthreads() < best.processing.size() * w.nthreads())) {
                 best = w;
             }
         }
@@ -1005,8 +1052,12 @@ final class SchedulerCore {
             }
             out.addFunctions(fn.def);
         }
-        ComputeTask.Builder c = ComputeTask.newBuilder().setKey(t.key).setFunction(fn.id())
-                .addAllArgs(t.spec.getArgsList()).setDeliver(t.wanted()).setPriority(t.priority());
+        ComputeTask.Builder c = ComputeTask.newBuilder()
+                .setKey(t.key)
+                .setFunction(fn.id())
+                .addAllArgs(t.spec.getArgsList())
+                .setDeliver(t.wanted())
+                .setPriority(t.priority());
         if (t.spec.getResourcesCount() > 0) {
             c.addAllResources(t.spec.getResourcesList());
         }
@@ -1195,16 +1246,29 @@ final class SchedulerCore {
             long ready = f.states[TaskRecord.READY];
             long processing = f.states[TaskRecord.PROCESSING];
             if (waiting + ready + processing > 0) {
-                b.addKinds(dev.jcloud.engine.proto.KindLoad.newBuilder().setName(f.name()).setWaiting(waiting)
-                        .setReady(ready).setProcessing(processing).setMeanSeconds(f.meanSeconds));
+                b.addKinds(dev.jcloud.engine.proto.KindLoad.newBuilder()
+                        .setName(f.name())
+                        .setWaiting(waiting)
+                        .setReady(ready)
+                        .setProcessing(processing)
+                        .setMeanSeconds(f.meanSeconds));
             }
         });
         for (WorkerState w : workers.values()) {
-            b.addWorkers(WorkerInfo.newBuilder().setName(w.name()).setAddress(w.address())
-                    .setNthreads(w.nthreads()).setMemoryLimit(w.hello.getMemoryLimit()).setLast(w.last)
-                    .setProcessing(w.processing.size()).setHeld(w.held).setConnectedMillis(w.connectedMillis)
-                    .addAllResources(w.hello.getResourcesList()).setPid(w.hello.getPid()).setRetiring(w.retiring)
-                    .setSpillFraction(w.hello.getSpillFraction()).setPauseFraction(w.hello.getPauseFraction())
+            b.addWorkers(WorkerInfo.newBuilder()
+                    .setName(w.name())
+                    .setAddress(w.address())
+                    .setNthreads(w.nthreads())
+                    .setMemoryLimit(w.hello.getMemoryLimit())
+                    .setLast(w.last)
+                    .setProcessing(w.processing.size())
+                    .setHeld(w.held)
+                    .setConnectedMillis(w.connectedMillis)
+                    .addAllResources(w.hello.getResourcesList())
+                    .setPid(w.hello.getPid())
+                    .setRetiring(w.retiring)
+                    .setSpillFraction(w.hello.getSpillFraction())
+                    .setPauseFraction(w.hello.getPauseFraction())
                     .setTerminateFraction(w.hello.getTerminateFraction()));
         }
         return b.build();
@@ -1222,9 +1286,15 @@ final class SchedulerCore {
         functions.values().forEach(f -> {
             long[] s = f.states;
             if (f.created > s[TaskRecord.FORGOTTEN] || f.finished > 0) {
-                kinds.add(new DashboardSnapshot.KindProgress(f.name(), f.created, Math.min(f.created, f.finished),
-                        s[TaskRecord.MEMORY], s[TaskRecord.PROCESSING], s[TaskRecord.WAITING] + s[TaskRecord.READY],
-                        s[TaskRecord.ERRED], f.meanSeconds));
+                kinds.add(new DashboardSnapshot.KindProgress(
+                        f.name(),
+                        f.created,
+                        Math.min(f.created, f.finished),
+                        s[TaskRecord.MEMORY],
+                        s[TaskRecord.PROCESSING],
+                        s[TaskRecord.WAITING] + s[TaskRecord.READY],
+                        s[TaskRecord.ERRED],
+                        f.meanSeconds));
             }
         });
         return new DashboardSnapshot(nowMillis, info, tasksPerSecond, List.copyOf(kinds), lastSlice);
@@ -1270,7 +1340,10 @@ final class SchedulerCore {
                         notInMemory++;
                     }
                 }
-                check(notInMemory == t.waitingOn && notInMemory > 0, t, "waitingOn " + t.waitingOn + " != " + notInMemory);
+                check(
+                        notInMemory == t.waitingOn && notInMemory > 0,
+                        t,
+                        "waitingOn " + t.waitingOn + " != " + notInMemory);
             }
             if (t.state == TaskRecord.READY || t.state == TaskRecord.PROCESSING) {
                 for (TaskRecord d : t.deps) {
@@ -1283,7 +1356,8 @@ final class SchedulerCore {
         }
         for (int s = 0; s < TaskRecord.FORGOTTEN; s++) {
             if (recount[s] != counts[s]) {
-                throw new IllegalStateException("count of " + TaskRecord.NAMES[s] + " is " + counts[s] + " but " + recount[s] + " records");
+                throw new IllegalStateException(
+                        "count of " + TaskRecord.NAMES[s] + " is " + counts[s] + " but " + recount[s] + " records");
             }
         }
         for (WorkerState w : workers.values()) {
@@ -1298,7 +1372,12 @@ final class SchedulerCore {
     }
 
     private static TaskError error(long key, long failedKey, String cls, String message, String trace) {
-        return TaskError.newBuilder().setKey(key).setFailedKey(failedKey).setExceptionClass(cls)
-                .setMessage(message == null ? "" : message).setRemoteTrace(trace == null ? "" : trace).build();
+        return TaskError.newBuilder()
+                .setKey(key)
+                .setFailedKey(failedKey)
+                .setExceptionClass(cls)
+                .setMessage(message == null ? "" : message)
+                .setRemoteTrace(trace == null ? "" : trace)
+                .build();
     }
 }

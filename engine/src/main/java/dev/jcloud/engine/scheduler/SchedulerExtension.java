@@ -24,8 +24,7 @@ public interface SchedulerExtension extends AutoCloseable {
      * no client for its no-client timeout), before the workers are told to exit. The place to
      * remove the cluster's machines; the scheduler waits for this method to return.
      */
-    default void onIdleShutdown(String reason) {
-    }
+    default void onIdleShutdown(String reason) {}
 
     /**
      * A setting sent by a client ({@code Client.configure}), e.g. {@code adapt = 2:50}. Returns what
@@ -39,6 +38,5 @@ public interface SchedulerExtension extends AutoCloseable {
 
     /** Stops the extension's threads; the scheduler is stopping. */
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

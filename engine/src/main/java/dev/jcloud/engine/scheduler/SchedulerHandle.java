@@ -37,14 +37,12 @@ public interface SchedulerHandle {
      * @throws IllegalArgumentException for a bad name or an infinite value
      * @throws IllegalStateException    past 64 distinct gauges
      */
-    default void publish(String gauge, double value) {
-    }
+    default void publish(String gauge, double value) {}
 
     /**
      * Publishes a per-worker value on {@code /metrics} as {@code jcloud_worker_<gauge>{worker="name"}}
      * and in the dashboard's workers table; {@code cost_dollars_total} is shown as the worker's
      * billed cost. Values of workers that left are forgotten. Same rules as {@link #publish(String, double)}.
      */
-    default void publish(String gauge, String worker, double value) {
-    }
+    default void publish(String gauge, String worker, double value) {}
 }

@@ -18,12 +18,23 @@ import java.util.Objects;
  * @param dashboardToken  what the dashboard and {@code /metrics} require, or null for an open port
  *                        (loopback-only local clusters)
  */
-public record SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout,
-                               Duration noClientTimeout, Path addressFile, String clusterSpec,
-                               DashboardToken dashboardToken) {
+public record SchedulerOptions(
+        String host,
+        int port,
+        int dashboardPort,
+        Duration idleTimeout,
+        Duration noClientTimeout,
+        Path addressFile,
+        String clusterSpec,
+        DashboardToken dashboardToken) {
 
-    public SchedulerOptions(String host, int port, int dashboardPort, Duration idleTimeout, Duration noClientTimeout,
-                            Path addressFile) {
+    public SchedulerOptions(
+            String host,
+            int port,
+            int dashboardPort,
+            Duration idleTimeout,
+            Duration noClientTimeout,
+            Path addressFile) {
         this(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, null, null);
     }
 
@@ -39,22 +50,22 @@ public record SchedulerOptions(String host, int port, int dashboardPort, Duratio
     }
 
     public SchedulerOptions withDashboardPort(int dashboardPort) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
-                dashboardToken);
+        return new SchedulerOptions(
+                host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec, dashboardToken);
     }
 
     public SchedulerOptions withIdleTimeout(Duration idleTimeout) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
-                dashboardToken);
+        return new SchedulerOptions(
+                host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec, dashboardToken);
     }
 
     public SchedulerOptions withClusterSpec(String clusterSpec) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
-                dashboardToken);
+        return new SchedulerOptions(
+                host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec, dashboardToken);
     }
 
     public SchedulerOptions withDashboardToken(DashboardToken dashboardToken) {
-        return new SchedulerOptions(host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec,
-                dashboardToken);
+        return new SchedulerOptions(
+                host, port, dashboardPort, idleTimeout, noClientTimeout, addressFile, clusterSpec, dashboardToken);
     }
 }

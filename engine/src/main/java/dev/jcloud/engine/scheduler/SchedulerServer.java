@@ -27,7 +27,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +50,7 @@ public final class SchedulerServer implements AutoCloseable {
     private final MetricsEndpoint metrics;
     /** What extensions publish through {@link SchedulerHandle#publish}; shown on the dashboard and /metrics. */
     private final PublishedGauges gauges = new PublishedGauges();
+
     private final String address;
     private final Set<StreamObserver<ClientUpdates>> clientStreams = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
@@ -76,8 +76,15 @@ public final class SchedulerServer implements AutoCloseable {
         this.address = Transports.address(options.host(), grpc);
         MetricsEndpoint m = null;
         try {
-            m = options.dashboardPort() >= 0 ? MetricsEndpoint.start(options.host(), options.dashboardPort(), gauges,
-                    MetricsEndpoint.Settings.DEFAULTS, options.dashboardToken(), security.httpsServerContext()) : null;
+            m = options.dashboardPort() >= 0
+                    ? MetricsEndpoint.start(
+                            options.host(),
+                            options.dashboardPort(),
+                            gauges,
+                            MetricsEndpoint.Settings.DEFAULTS,
+                            options.dashboardToken(),
+                            security.httpsServerContext())
+                    : null;
         } catch (IOException e) {
             grpc.shutdownNow();
             throw e;
@@ -88,8 +95,7 @@ public final class SchedulerServer implements AutoCloseable {
         if (options.addressFile() != null) {
             writeAddressFile(options.addressFile());
         }
-        LOG.info("scheduler listening at {}{}", address,
-                metrics == null ? "" : ", dashboard at " + dashboardUrl());
+        LOG.info("scheduler listening at {}{}", address, metrics == null ? "" : ", dashboard at " + dashboardUrl());
         this.extensions = options.clusterSpec() == null ? List.of() : startExtensions(options.clusterSpec());
     }
 
@@ -108,7 +114,8 @@ public final class SchedulerServer implements AutoCloseable {
 
             @Override
             public List<String> retire(List<String> workerNames) {
-                return onLoop(() -> core.retire(RetireRequest.newBuilder().addAllNames(workerNames).build()));
+                return onLoop(() -> core.retire(
+                        RetireRequest.newBuilder().addAllNames(workerNames).build()));
             }
 
             @Override
@@ -121,7 +128,8 @@ public final class SchedulerServer implements AutoCloseable {
                 gauges.set(gauge, worker, value);
             }
         };
-        for (SchedulerExtension e : ServiceLoader.load(SchedulerExtension.class, SchedulerServer.class.getClassLoader())) {
+        for (SchedulerExtension e :
+                ServiceLoader.load(SchedulerExtension.class, SchedulerServer.class.getClassLoader())) {
             try {
                 if (e.start(handle, spec)) {
                     LOG.info("scheduler extension {} started", e.getClass().getName());
@@ -149,9 +157,10 @@ public final class SchedulerServer implements AutoCloseable {
                 return answer;
             }
         }
-        throw new IllegalArgumentException(extensions.isEmpty()
-                ? "this scheduler runs no controller (start the cluster with --adapt, or on a cloud provider)"
-                : "no scheduler extension knows the setting '" + key + "'");
+        throw new IllegalArgumentException(
+                extensions.isEmpty()
+                        ? "this scheduler runs no controller (start the cluster with --adapt, or on a cloud provider)"
+                        : "no scheduler extension knows the setting '" + key + "'");
     }
 
     /** Runs {@code work} on the event loop (which owns the state) and waits for its result. */
@@ -225,7 +234,11 @@ public final class SchedulerServer implements AutoCloseable {
             ClusterInfo info = info();
             // The dashboard's part is copied out here, on the loop, so HTTP threads never read
             // the core; the rate is the endpoint's, as of the previous tick.
-            metrics.publish(info, core.meanSecondsByKind(), core.dashboard(info, metrics.rate(), now), now,
+            metrics.publish(
+                    info,
+                    core.meanSecondsByKind(),
+                    core.dashboard(info, metrics.rate(), now),
+                    now,
                     System.nanoTime() - t0);
         }
         long idleSince = core.idleSinceMillis();
@@ -264,16 +277,21 @@ public final class SchedulerServer implements AutoCloseable {
         if (!idleTeardownStarted.compareAndSet(false, true)) {
             return;
         }
-        Thread t = new Thread(() -> {
-            for (SchedulerExtension e : extensions) {
-                try {
-                    e.onIdleShutdown(reason);
-                } catch (RuntimeException ex) {
-                    LOG.error("scheduler extension {} failed at idle shutdown", e.getClass().getName(), ex);
-                }
-            }
-            shutdown(reason);
-        }, "jcloud-idle-teardown");
+        Thread t = new Thread(
+                () -> {
+                    for (SchedulerExtension e : extensions) {
+                        try {
+                            e.onIdleShutdown(reason);
+                        } catch (RuntimeException ex) {
+                            LOG.error(
+                                    "scheduler extension {} failed at idle shutdown",
+                                    e.getClass().getName(),
+                                    ex);
+                        }
+                    }
+                    shutdown(reason);
+                },
+                "jcloud-idle-teardown");
         t.start();
     }
 
@@ -287,7 +305,10 @@ public final class SchedulerServer implements AutoCloseable {
             try {
                 e.close();
             } catch (RuntimeException ex) {
-                LOG.warn("scheduler extension {} failed to close: {}", e.getClass().getName(), ex.toString());
+                LOG.warn(
+                        "scheduler extension {} failed to close: {}",
+                        e.getClass().getName(),
+                        ex.toString());
             }
         }
         loop.post(() -> {
@@ -302,24 +323,26 @@ public final class SchedulerServer implements AutoCloseable {
             }
         });
         loop.stop();
-        Thread stopper = new Thread(() -> {
-            try {
-                loop.awaitStopped(5000);
-                grpc.shutdown();
-                if (!grpc.awaitTermination(2, TimeUnit.SECONDS)) {
-                    grpc.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                grpc.shutdownNow();
-            } finally {
-                if (metrics != null) {
-                    metrics.stop();
-                }
-                io.shutdownNow();
-                ScratchDirectories.deleteQuietly(blobDir);
-                terminated.countDown();
-            }
-        }, "jcloud-scheduler-shutdown");
+        Thread stopper = new Thread(
+                () -> {
+                    try {
+                        loop.awaitStopped(5000);
+                        grpc.shutdown();
+                        if (!grpc.awaitTermination(2, TimeUnit.SECONDS)) {
+                            grpc.shutdownNow();
+                        }
+                    } catch (InterruptedException e) {
+                        grpc.shutdownNow();
+                    } finally {
+                        if (metrics != null) {
+                            metrics.stop();
+                        }
+                        io.shutdownNow();
+                        ScratchDirectories.deleteQuietly(blobDir);
+                        terminated.countDown();
+                    }
+                },
+                "jcloud-scheduler-shutdown");
         stopper.start();
     }
 

@@ -58,14 +58,16 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
         Consumer<ClientUpdates> sink = safeSink(responses);
         server.clientStreamOpened(responses);
         return new StreamObserver<>() {
-            private ClientState client;   // touched only on the loop thread
+            private ClientState client; // touched only on the loop thread
 
             @Override
             public void onNext(ClientBatch batch) {
                 loop.post(() -> {
                     if (client == null) {
                         if (!batch.hasHello()) {
-                            responses.onError(Status.FAILED_PRECONDITION.withDescription("hello expected first").asRuntimeException());
+                            responses.onError(Status.FAILED_PRECONDITION
+                                    .withDescription("hello expected first")
+                                    .asRuntimeException());
                             return;
                         }
                         client = core.clientConnected(batch.getHello().getName(), sink);
@@ -104,7 +106,7 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     public StreamObserver<WorkerBatch> workerSession(StreamObserver<WorkerOrders> responses) {
         Consumer<WorkerOrders> sink = safeSink(responses);
         return new StreamObserver<>() {
-            private WorkerState worker;   // touched only on the loop thread
+            private WorkerState worker; // touched only on the loop thread
             private boolean rejected;
 
             @Override
@@ -131,7 +133,8 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                 rejected = true;
                 LOG.warn("refused worker: {}", why);
                 try {
-                    responses.onError(Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException());
+                    responses.onError(
+                            Status.FAILED_PRECONDITION.withDescription(why).asRuntimeException());
                 } catch (RuntimeException ignored) {
                     // The worker already hung up.
                 }
@@ -139,7 +142,8 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
 
             @Override
             public void onError(Throwable t) {
-                loop.post(() -> gone("connection lost: " + Status.fromThrowable(t).getCode()));
+                loop.post(
+                        () -> gone("connection lost: " + Status.fromThrowable(t).getCode()));
             }
 
             @Override
@@ -191,7 +195,9 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                     if (upload != null) {
                         upload.abort();
                     }
-                    responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                    responses.onError(Status.INVALID_ARGUMENT
+                            .withDescription(e.getMessage())
+                            .asRuntimeException());
                 }
             }
 
@@ -209,10 +215,14 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                 }
                 try {
                     long size = upload == null ? 0 : upload.commit();
-                    responses.onNext(BlobAck.newBuilder().setSha256(sha == null ? "" : sha).setSize(size).build());
+                    responses.onNext(BlobAck.newBuilder()
+                            .setSha256(sha == null ? "" : sha)
+                            .setSize(size)
+                            .build());
                     responses.onCompleted();
                 } catch (IOException e) {
-                    responses.onError(Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException());
+                    responses.onError(
+                            Status.DATA_LOSS.withDescription(e.getMessage()).asRuntimeException());
                 }
             }
         };
@@ -222,32 +232,43 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     public void getBlob(BlobRequest request, StreamObserver<BlobChunk> responses) {
         String sha = request.getSha256();
         if (!BlobStore.isSha256(sha)) {
-            responses.onError(Status.INVALID_ARGUMENT.withDescription("not a SHA-256: " + sha).asRuntimeException());
+            responses.onError(Status.INVALID_ARGUMENT
+                    .withDescription("not a SHA-256: " + sha)
+                    .asRuntimeException());
             return;
         }
         if (!blobs.has(sha)) {
             loop.post(() -> {
                 if (!core.requestBlob(sha)) {
-                    responses.onError(Status.NOT_FOUND.withDescription("no connected client has class path entry "
-                            + sha).asRuntimeException());
+                    responses.onError(Status.NOT_FOUND
+                            .withDescription("no connected client has class path entry " + sha)
+                            .asRuntimeException());
                 }
             });
         }
-        blobs.await(sha).orTimeout(BLOB_WAIT_SECONDS, TimeUnit.SECONDS).whenCompleteAsync((path, error) -> {
-            if (error != null) {
-                responses.onError(Status.DEADLINE_EXCEEDED.withDescription("class path entry " + sha
-                        + " did not arrive from the client within " + BLOB_WAIT_SECONDS + "s").asRuntimeException());
-                return;
-            }
-            stream(path, responses);
-        }, io);
+        blobs.await(sha)
+                .orTimeout(BLOB_WAIT_SECONDS, TimeUnit.SECONDS)
+                .whenCompleteAsync(
+                        (path, error) -> {
+                            if (error != null) {
+                                responses.onError(Status.DEADLINE_EXCEEDED
+                                        .withDescription("class path entry " + sha
+                                                + " did not arrive from the client within " + BLOB_WAIT_SECONDS + "s")
+                                        .asRuntimeException());
+                                return;
+                            }
+                            stream(path, responses);
+                        },
+                        io);
     }
 
     private static void stream(Path path, StreamObserver<BlobChunk> responses) {
         try (InputStream in = Files.newInputStream(path)) {
             byte[] buffer = new byte[1 << 20];
             for (int n; (n = in.readNBytes(buffer, 0, buffer.length)) > 0; ) {
-                responses.onNext(BlobChunk.newBuilder().setData(ByteString.copyFrom(buffer, 0, n)).build());
+                responses.onNext(BlobChunk.newBuilder()
+                        .setData(ByteString.copyFrom(buffer, 0, n))
+                        .build());
             }
             responses.onCompleted();
         } catch (IOException | RuntimeException e) {
@@ -270,14 +291,16 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     @Override
     public void retire(RetireRequest request, StreamObserver<RetireReply> responses) {
         loop.post(() -> {
-            responses.onNext(RetireReply.newBuilder().addAllRetired(core.retire(request)).build());
+            responses.onNext(
+                    RetireReply.newBuilder().addAllRetired(core.retire(request)).build());
             responses.onCompleted();
         });
     }
 
     @Override
-    public void performance(dev.jcloud.engine.proto.PerformanceRequest request,
-                            StreamObserver<dev.jcloud.engine.proto.PerformanceData> responses) {
+    public void performance(
+            dev.jcloud.engine.proto.PerformanceRequest request,
+            StreamObserver<dev.jcloud.engine.proto.PerformanceData> responses) {
         loop.post(() -> {
             responses.onNext(core.performance(request.getSinceSeq()));
             responses.onCompleted();
@@ -285,16 +308,20 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
     }
 
     @Override
-    public void configure(dev.jcloud.engine.proto.ConfigureRequest request,
-                          StreamObserver<dev.jcloud.engine.proto.ConfigureReply> responses) {
+    public void configure(
+            dev.jcloud.engine.proto.ConfigureRequest request,
+            StreamObserver<dev.jcloud.engine.proto.ConfigureReply> responses) {
         // Not on the loop: an extension may ask the scheduler (through the loop) while it answers.
         io.execute(() -> {
             try {
                 String answer = server.configure(request.getKey(), request.getValue());
-                responses.onNext(dev.jcloud.engine.proto.ConfigureReply.newBuilder().setAnswer(answer).build());
+                responses.onNext(dev.jcloud.engine.proto.ConfigureReply.newBuilder()
+                        .setAnswer(answer)
+                        .build());
                 responses.onCompleted();
             } catch (IllegalArgumentException e) {
-                responses.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                responses.onError(
+                        Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             } catch (RuntimeException e) {
                 responses.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
             }

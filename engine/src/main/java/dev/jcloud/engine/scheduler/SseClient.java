@@ -32,16 +32,21 @@ final class SseClient implements Runnable {
     private final IntConsumer onWritten;
     private final Object lock = new Object();
     private final Thread writer;
-    private DashboardSnapshot pending;   // guarded by lock
-    private boolean closed;              // guarded by lock
+    private DashboardSnapshot pending; // guarded by lock
+    private boolean closed; // guarded by lock
     private volatile long writingSinceNanos = IDLE;
     private volatile String closeReason;
     /** Resume points; touched by the writer thread only. */
     private long streamSince;
+
     private long historySince;
 
-    SseClient(HttpExchange exchange, DashboardSnapshot first, Consumer<SseClient> onClose, IntConsumer onWritten,
-              int number) {
+    SseClient(
+            HttpExchange exchange,
+            DashboardSnapshot first,
+            Consumer<SseClient> onClose,
+            IntConsumer onWritten,
+            int number) {
         this.exchange = exchange;
         this.out = exchange.getResponseBody();
         this.onClose = onClose;

@@ -11,13 +11,13 @@ import java.util.List;
  */
 final class TaskRecord {
 
-    static final byte RELEASED = 0;     // no data anywhere; recomputable from its spec
-    static final byte WAITING = 1;      // some dependency is not in memory yet
-    static final byte READY = 2;        // runnable, not yet assigned
-    static final byte PROCESSING = 3;   // assigned to a worker
-    static final byte MEMORY = 4;       // result held by at least one worker
-    static final byte ERRED = 5;        // failed for good (or a dependency did)
-    static final byte FORGOTTEN = 6;    // removed from the graph
+    static final byte RELEASED = 0; // no data anywhere; recomputable from its spec
+    static final byte WAITING = 1; // some dependency is not in memory yet
+    static final byte READY = 2; // runnable, not yet assigned
+    static final byte PROCESSING = 3; // assigned to a worker
+    static final byte MEMORY = 4; // result held by at least one worker
+    static final byte ERRED = 5; // failed for good (or a dependency did)
+    static final byte FORGOTTEN = 6; // removed from the graph
     static final int STATES = 7;
 
     private static final TaskRecord[] NO_DEPS = new TaskRecord[0];
@@ -32,17 +32,17 @@ final class TaskRecord {
     // erred before its inputs are linked, and forgetting it walks this array.
     TaskRecord[] deps = NO_DEPS;
     List<TaskRecord> dependents;
-    int liveDependents;       // dependents not forgotten: they may need this key recomputed
-    int pendingDependents;    // dependents still to compute: they need this key's data
-    int waitingOn;            // dependencies not in memory
+    int liveDependents; // dependents not forgotten: they may need this key recomputed
+    int pendingDependents; // dependents still to compute: they need this key's data
+    int waitingOn; // dependencies not in memory
     byte state = RELEASED;
-    boolean queued;           // in the scheduler's ready queue
+    boolean queued; // in the scheduler's ready queue
     WorkerState processingOn;
-    WorkerState holder;       // first holder of the result
+    WorkerState holder; // first holder of the result
     List<WorkerState> moreHolders;
-    ClientState wanter;       // usually the one client waiting on this key
+    ClientState wanter; // usually the one client waiting on this key
     List<ClientState> moreWanters;
-    int pins;                 // submissions still arriving that may add dependents of this key
+    int pins; // submissions still arriving that may add dependents of this key
     int retriesLeft;
     int workerLosses;
     long nbytes;

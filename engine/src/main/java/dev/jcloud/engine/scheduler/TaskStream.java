@@ -28,6 +28,7 @@ final class TaskStream {
     static final int IO_LANE = -1;
     /** Distinct kinds counted separately; more (a program generating kinds) share one entry. */
     static final int MAX_KINDS = 10_000;
+
     static final String OTHER_KINDS = "(other kinds)";
 
     private final int capacity;
@@ -45,6 +46,7 @@ final class TaskStream {
     private final Map<String, long[]> kindTotals = new HashMap<>();
     /** Sequence number of the next record; record {@code s} sits at {@code s % capacity}. */
     private long next;
+
     private int recordedThisTick;
     private int ioThisTick;
     private long skipped;
@@ -71,7 +73,8 @@ final class TaskStream {
     void record(String workerName, int threadIndex, String kindName, long start, long duration) {
         long[] totals = kindTotals.get(kindName);
         if (totals == null) {
-            totals = kindTotals.computeIfAbsent(kindTotals.size() < MAX_KINDS ? kindName : OTHER_KINDS, k -> new long[2]);
+            totals = kindTotals.computeIfAbsent(
+                    kindTotals.size() < MAX_KINDS ? kindName : OTHER_KINDS, k -> new long[2]);
         }
         totals[0]++;
         totals[1] += duration;
@@ -90,12 +93,26 @@ final class TaskStream {
         }
         ioThisTick++;
         boolean transfer = a.getKind() == Activity.Kind.TRANSFER;
-        put(workerName, IO_LANE, transfer ? "transfer" : "spill", a.getStartMicros(), Math.max(0, a.getDurationMicros()),
-                transfer ? TRANSFER : SPILL, a.getNbytes(), transfer ? a.getPeer() : null);
+        put(
+                workerName,
+                IO_LANE,
+                transfer ? "transfer" : "spill",
+                a.getStartMicros(),
+                Math.max(0, a.getDurationMicros()),
+                transfer ? TRANSFER : SPILL,
+                a.getNbytes(),
+                transfer ? a.getPeer() : null);
     }
 
-    private void put(String workerName, int threadIndex, String kindName, long start, long duration, byte t,
-                     long bytes, String from) {
+    private void put(
+            String workerName,
+            int threadIndex,
+            String kindName,
+            long start,
+            long duration,
+            byte t,
+            long bytes,
+            String from) {
         int i = (int) (next % capacity);
         worker[i] = workerName;
         thread[i] = threadIndex;
@@ -146,21 +163,29 @@ final class TaskStream {
      * still holds, and every kind's totals. Called on the loop.
      */
     PerformanceData performance(long sinceSeq, long nowMillis) {
-        PerformanceData.Builder out = PerformanceData.newBuilder().setNowMillis(nowMillis).setNextSeq(next)
+        PerformanceData.Builder out = PerformanceData.newBuilder()
+                .setNowMillis(nowMillis)
+                .setNextSeq(next)
                 .setSkipped(skipped);
         long first = Math.max(Math.max(0, sinceSeq), next - Math.min(next, capacity));
         for (long seq = first; seq < next; seq++) {
             int i = (int) (seq % capacity);
-            StreamRecord.Builder r = StreamRecord.newBuilder().setSeq(seq).setWorker(worker[i]).setThread(thread[i])
-                    .setKind(kind[i]).setStartMicros(startMicros[i]).setDurationMicros(durationMicros[i])
-                    .setType(type[i]).setNbytes(nbytes[i]);
+            StreamRecord.Builder r = StreamRecord.newBuilder()
+                    .setSeq(seq)
+                    .setWorker(worker[i])
+                    .setThread(thread[i])
+                    .setKind(kind[i])
+                    .setStartMicros(startMicros[i])
+                    .setDurationMicros(durationMicros[i])
+                    .setType(type[i])
+                    .setNbytes(nbytes[i]);
             if (peer[i] != null) {
                 r.setPeer(peer[i]);
             }
             out.addRecords(r);
         }
-        kindTotals.forEach((name, t) -> out.addKinds(KindStats.newBuilder().setName(name).setCount(t[0])
-                .setTotalMicros(t[1])));
+        kindTotals.forEach((name, t) ->
+                out.addKinds(KindStats.newBuilder().setName(name).setCount(t[0]).setTotalMicros(t[1])));
         return out.build();
     }
 

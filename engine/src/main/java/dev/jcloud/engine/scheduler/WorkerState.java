@@ -15,6 +15,7 @@ final class WorkerState {
 
     /** How much work, in seconds of measured task time, is kept queued on a worker beyond its threads. */
     static final double LOOKAHEAD_SECONDS = 0.1;
+
     static final int MAX_IN_FLIGHT = 10_000;
     /** Assumed duration of a kind of task never seen finishing (Dask uses the same default). */
     static final double UNKNOWN_SECONDS = 0.5;
@@ -32,6 +33,7 @@ final class WorkerState {
      * that peer lives (a peer that dies before copying must not leave the retirement stuck).
      */
     final Map<Long, WorkerState> replicating = new HashMap<>();
+
     int held;
     long heldBytes;
     Heartbeat last = Heartbeat.getDefaultInstance();
@@ -40,6 +42,7 @@ final class WorkerState {
     boolean closed;
     /** Mean duration of the tasks this worker finished, seconds; negative until one did. */
     double meanSeconds = -1;
+
     private WorkerOrders.Builder out;
 
     WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis) {

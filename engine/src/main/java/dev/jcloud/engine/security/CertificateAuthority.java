@@ -64,8 +64,13 @@ public final class CertificateAuthority {
         Instant now = Instant.now();
         X500Name name = name(commonName);
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(validity)), name, pair.getPublic());
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    name,
+                    serial(),
+                    Date.from(now.minus(BACKDATE)),
+                    Date.from(now.plus(validity)),
+                    name,
+                    pair.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -94,18 +99,27 @@ public final class CertificateAuthority {
      * IP literals in {@code names}. {@code server} certificates (schedulers, workers: they serve
      * peers) are valid for both ends of a connection, others only for the client end.
      */
-    public X509Certificate issue(PublicKey subjectKey, String commonName, Collection<String> names, boolean server,
-                                 Duration validity) {
+    public X509Certificate issue(
+            PublicKey subjectKey, String commonName, Collection<String> names, boolean server, Duration validity) {
         Instant now = Instant.now();
         try {
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(validity)), name(commonName), subjectKey);
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    certificate,
+                    serial(),
+                    Date.from(now.minus(BACKDATE)),
+                    Date.from(now.plus(validity)),
+                    name(commonName),
+                    subjectKey);
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            b.addExtension(Extension.extendedKeyUsage, false, server
-                    ? new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})
-                    : new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+            b.addExtension(
+                    Extension.extendedKeyUsage,
+                    false,
+                    server
+                            ? new ExtendedKeyUsage(
+                                    new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth})
+                            : new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
             if (!names.isEmpty()) {
@@ -144,27 +158,31 @@ public final class CertificateAuthority {
 
     /** DER bytes as a PEM block of {@code type}, 64 characters a line. */
     public static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 
     private static GeneralNames subjectAltNames(Collection<String> hosts) {
         List<GeneralName> names = new ArrayList<>();
         for (String h : hosts) {
-            names.add(isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+            names.add(
+                    isIpLiteral(h)
+                            ? new GeneralName(GeneralName.iPAddress, h)
+                            : new GeneralName(GeneralName.dNSName, h));
         }
         return new GeneralNames(names.toArray(new GeneralName[0]));
     }
 
     private static boolean isIpLiteral(String host) {
         if (host.contains(":")) {
-            return true;   // IPv6
+            return true; // IPv6
         }
         if (!host.matches("[0-9.]+")) {
             return false;
         }
         try {
-            InetAddress.getByName(host);   // a literal: no lookup happens
+            InetAddress.getByName(host); // a literal: no lookup happens
             return true;
         } catch (IOException e) {
             return false;
@@ -174,15 +192,18 @@ public final class CertificateAuthority {
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey issuerKey)
             throws GeneralSecurityException {
         try {
-            return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder(SIGNATURE).build(issuerKey)));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(SIGNATURE).build(issuerKey)));
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e);
         }
     }
 
     private static X500Name name(String commonName) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, "jcloud").addRDN(BCStyle.CN, commonName).build();
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, "jcloud")
+                .addRDN(BCStyle.CN, commonName)
+                .build();
     }
 
     private static BigInteger serial() {

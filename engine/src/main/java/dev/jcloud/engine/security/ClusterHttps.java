@@ -33,8 +33,7 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ClusterHttps {
 
-    private ClusterHttps() {
-    }
+    private ClusterHttps() {}
 
     /**
      * A client trusting only the CA in {@code caPem}; with {@code serverName} non-null the server's
@@ -44,9 +43,13 @@ public final class ClusterHttps {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new ClusterTrustManager(caTrust(caPem), serverName)}, null);
-            return HttpClient.newBuilder().sslContext(context).connectTimeout(connectTimeout).build();
+            return HttpClient.newBuilder()
+                    .sslContext(context)
+                    .connectTimeout(connectTimeout)
+                    .build();
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for the dashboard: " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot set up TLS for the dashboard: " + e.getClass().getSimpleName(), e);
         }
     }
 
@@ -85,8 +88,8 @@ public final class ClusterHttps {
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             ca.checkServerTrusted(chain, authType);
             if (serverName != null && !names(chain[0]).contains(serverName)) {
-                throw new CertificateException("the dashboard's certificate does not name " + serverName
-                        + " (not this cluster's scheduler)");
+                throw new CertificateException(
+                        "the dashboard's certificate does not name " + serverName + " (not this cluster's scheduler)");
             }
         }
 
@@ -126,7 +129,9 @@ public final class ClusterHttps {
 
         private static List<String> names(X509Certificate leaf) throws CertificateParsingException {
             Collection<List<?>> alt = leaf.getSubjectAlternativeNames();
-            return alt == null ? List.of() : alt.stream().map(n -> String.valueOf(n.get(1))).toList();
+            return alt == null
+                    ? List.of()
+                    : alt.stream().map(n -> String.valueOf(n.get(1))).toList();
         }
     }
 }

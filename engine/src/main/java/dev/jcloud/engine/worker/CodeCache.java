@@ -20,10 +20,8 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -83,8 +81,8 @@ final class CodeCache {
         // Bounded by the payload's size like values are: a forged array length or nesting depth
         // is refused before anything is allocated.
         byte[] payload = def.getPayload().toByteArray();
-        Object o = JavaSerialization.deserialize(new ByteArrayInputStream(payload), loader(def.getClasspath()),
-                payload.length);
+        Object o = JavaSerialization.deserialize(
+                new ByteArrayInputStream(payload), loader(def.getClasspath()), payload.length);
         fn = (TaskFunction) o;
         functions.putIfAbsent(id, fn);
         return fn;
@@ -187,8 +185,7 @@ final class CodeCache {
             }
             Path p = Path.of(part);
             try {
-                boolean candidate = Files.isDirectory(p)
-                        || (Files.isRegularFile(p) && Files.size(p) == e.getSize());
+                boolean candidate = Files.isDirectory(p) || (Files.isRegularFile(p) && Files.size(p) == e.getSize());
                 if (candidate && ClasspathEntries.of(p).sha256().equals(e.getSha256())) {
                     localHashes.add(e.getSha256());
                     return true;
@@ -211,7 +208,9 @@ final class CodeCache {
             try (OutputStream out = Files.newOutputStream(temp)) {
                 Iterator<BlobChunk> chunks = SchedulerGrpc.newBlockingStub(scheduler)
                         .withDeadlineAfter(10, TimeUnit.MINUTES)
-                        .getBlob(BlobRequest.newBuilder().setSha256(e.getSha256()).build());
+                        .getBlob(BlobRequest.newBuilder()
+                                .setSha256(e.getSha256())
+                                .build());
                 while (chunks.hasNext()) {
                     chunks.next().getData().writeTo(out);
                 }
@@ -226,8 +225,8 @@ final class CodeCache {
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot fetch class path entry " + e.getName() + " from the scheduler", ex);
         } catch (RuntimeException ex) {
-            throw new IllegalStateException("cannot fetch class path entry " + e.getName()
-                    + " from the scheduler: " + ex.getMessage(), ex);
+            throw new IllegalStateException(
+                    "cannot fetch class path entry " + e.getName() + " from the scheduler: " + ex.getMessage(), ex);
         }
     }
 

@@ -54,7 +54,8 @@ final class PeerFetcher {
             return out;
         }
         ManagedChannel channel = channels.computeIfAbsent(address, a -> Transports.channel(a, security, null));
-        WorkerGrpc.newStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+        WorkerGrpc.newStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
                 .getData(request.build(), new StreamObserver<>() {
                     private final Map<Long, ByteString.Output> parts = new HashMap<>();
 
@@ -86,7 +87,8 @@ final class PeerFetcher {
                             f.completeExceptionally(e);
                         }
                         if (chunk.getLast()) {
-                            f.complete(parts.remove(chunk.getKey()).toByteString().toByteArray());
+                            f.complete(
+                                    parts.remove(chunk.getKey()).toByteString().toByteArray());
                         }
                     }
 

@@ -15,9 +15,9 @@ import dev.jcloud.engine.proto.TaskResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -38,8 +38,7 @@ final class TaskRunner {
     /** Results up to this size travel to a waiting client inline, saving it a fetch round trip. */
     static final int INLINE_MAX = 256 << 10;
 
-    private record Queued(ComputeTask task, long seq) {
-    }
+    private record Queued(ComputeTask task, long seq) {}
 
     /** Which of this worker's task threads runs the current task (the dashboard's task-stream row). */
     private static final ThreadLocal<Integer> THREAD_INDEX = ThreadLocal.withInitial(() -> 0);
@@ -61,8 +60,13 @@ final class TaskRunner {
     private int running;
     private boolean paused;
 
-    TaskRunner(String workerName, int nthreads, Map<String, Double> resources, DataStore store, CodeCache code,
-               Consumer<Object> outcomes) {
+    TaskRunner(
+            String workerName,
+            int nthreads,
+            Map<String, Double> resources,
+            DataStore store,
+            CodeCache code,
+            Consumer<Object> outcomes) {
         this.workerName = workerName;
         this.nthreads = nthreads;
         this.store = store;
@@ -71,10 +75,12 @@ final class TaskRunner {
         this.freeResources = new HashMap<>(resources);
         this.pool = Executors.newFixedThreadPool(nthreads, r -> {
             int index = threadIds.getAndIncrement() % nthreads;
-            Thread t = new Thread(() -> {
-                THREAD_INDEX.set(index);
-                r.run();
-            }, "jcloud-task-" + index);
+            Thread t = new Thread(
+                    () -> {
+                        THREAD_INDEX.set(index);
+                        r.run();
+                    },
+                    "jcloud-task-" + index);
             t.setDaemon(true);
             return t;
         });
@@ -95,7 +101,7 @@ final class TaskRunner {
         for (long key : keys) {
             Queued q = queuedByKey.remove(key);
             if (q != null) {
-                stolen.add(key);   // left in its queue; skipped when reached (no linear removal)
+                stolen.add(key); // left in its queue; skipped when reached (no linear removal)
             }
         }
         return stolen;
@@ -142,7 +148,7 @@ final class TaskRunner {
             try {
                 pool.execute(() -> run(q.task));
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                return;   // shutting down: the scheduler re-runs what this worker did not finish
+                return; // shutting down: the scheduler re-runs what this worker did not finish
             }
         }
     }
@@ -160,7 +166,7 @@ final class TaskRunner {
                 return null;
             }
             if (queuedByKey.get(head.task.getKey()) != head) {
-                queue.poll();   // stolen earlier
+                queue.poll(); // stolen earlier
                 continue;
             }
             if (fits(head.task)) {
@@ -225,8 +231,11 @@ final class TaskRunner {
                 if (a.hasDep()) {
                     byte[] bytes = store.get(a.getDep());
                     if (bytes == null) {
-                        return MissingDep.newBuilder().setKey(task.getKey()).setDep(a.getDep())
-                                .setHolder(holderOf(task, a.getDep())).build();
+                        return MissingDep.newBuilder()
+                                .setKey(task.getKey())
+                                .setDep(a.getDep())
+                                .setHolder(holderOf(task, a.getDep()))
+                                .build();
                     }
                     args[i] = ValueCodec.decode(bytes, loader);
                 } else {
@@ -234,8 +243,12 @@ final class TaskRunner {
                 }
             }
         } catch (ClassNotFoundException e) {
-            return failure(task, e, "class " + e.getMessage() + " is not on this worker's class path and the client's"
-                    + " class path did not provide it (task " + code.name(task.getFunction()) + ")", false);
+            return failure(
+                    task,
+                    e,
+                    "class " + e.getMessage() + " is not on this worker's class path and the client's"
+                            + " class path did not provide it (task " + code.name(task.getFunction()) + ")",
+                    false);
         } catch (IOException | RuntimeException | LinkageError e) {
             return failure(task, e, "cannot read task " + code.name(task.getFunction()) + ": " + e, false);
         }
@@ -256,12 +269,20 @@ final class TaskRunner {
         try {
             bytes = ValueCodec.encode(result);
         } catch (RuntimeException e) {
-            return failure(task, e, "cannot send the result of " + code.name(task.getFunction()) + ": " + e.getMessage(), false);
+            return failure(
+                    task,
+                    e,
+                    "cannot send the result of " + code.name(task.getFunction()) + ": " + e.getMessage(),
+                    false);
         }
         long micros = (System.nanoTime() - t0) / 1000;
         store.put(task.getKey(), bytes);
-        TaskResult.Builder r = TaskResult.newBuilder().setKey(task.getKey()).setNbytes(bytes.length)
-                .setStartMicros(startMicros).setDurationMicros(micros).setThread(THREAD_INDEX.get());
+        TaskResult.Builder r = TaskResult.newBuilder()
+                .setKey(task.getKey())
+                .setNbytes(bytes.length)
+                .setStartMicros(startMicros)
+                .setDurationMicros(micros)
+                .setThread(THREAD_INDEX.get());
         if (task.getDeliver() && bytes.length <= INLINE_MAX) {
             r.setInline(true).setValue(ByteString.copyFrom(bytes));
         }
@@ -280,9 +301,12 @@ final class TaskRunner {
     private static TaskFailure failure(ComputeTask task, Throwable e, String message, boolean retryable) {
         StringWriter trace = new StringWriter();
         e.printStackTrace(new PrintWriter(trace));
-        TaskFailure.Builder f = TaskFailure.newBuilder().setKey(task.getKey())
-                .setExceptionClass(e.getClass().getName()).setMessage(message == null ? "" : message)
-                .setRemoteTrace(trace.toString()).setRetryable(retryable);
+        TaskFailure.Builder f = TaskFailure.newBuilder()
+                .setKey(task.getKey())
+                .setExceptionClass(e.getClass().getName())
+                .setMessage(message == null ? "" : message)
+                .setRemoteTrace(trace.toString())
+                .setRetryable(retryable);
         try {
             f.setException(ByteString.copyFrom(JavaSerialization.serialize(e)));
         } catch (RuntimeException notSerializable) {

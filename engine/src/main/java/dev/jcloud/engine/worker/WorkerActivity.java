@@ -16,8 +16,8 @@ final class WorkerActivity {
 
     private final Consumer<Object> emit;
     private final AtomicLong transfers = new AtomicLong();
-    private long windowStartMillis;   // guarded by this
-    private int inWindow;             // guarded by this
+    private long windowStartMillis; // guarded by this
+    private int inWindow; // guarded by this
 
     WorkerActivity(Consumer<Object> emit) {
         this.emit = emit;
@@ -30,14 +30,24 @@ final class WorkerActivity {
     /** One fetch from {@code peer} of {@code keys} results ({@code bytes} in all) that started at {@code startMicros}. */
     void transfer(String peer, int keys, long bytes, long startMicros) {
         transfers.incrementAndGet();
-        report(Activity.newBuilder().setKind(Activity.Kind.TRANSFER).setPeer(peer).setKeys(keys).setNbytes(bytes)
-                .setStartMicros(startMicros).setDurationMicros(Math.max(0, nowMicros() - startMicros)).build());
+        report(Activity.newBuilder()
+                .setKind(Activity.Kind.TRANSFER)
+                .setPeer(peer)
+                .setKeys(keys)
+                .setNbytes(bytes)
+                .setStartMicros(startMicros)
+                .setDurationMicros(Math.max(0, nowMicros() - startMicros))
+                .build());
     }
 
     /** A spill the worker's store did: {@code bytes} moved to disk, starting at {@code startMicros}. */
     void spilled(long bytes, long startMicros, long durationMicros) {
-        report(Activity.newBuilder().setKind(Activity.Kind.SPILL).setNbytes(bytes).setStartMicros(startMicros)
-                .setDurationMicros(durationMicros).build());
+        report(Activity.newBuilder()
+                .setKind(Activity.Kind.SPILL)
+                .setNbytes(bytes)
+                .setStartMicros(startMicros)
+                .setDurationMicros(durationMicros)
+                .build());
     }
 
     /** Peer fetches completed since the worker started. */

@@ -25,15 +25,22 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
         for (long key : request.getKeysList()) {
             byte[] value = store.get(key);
             if (value == null) {
-                responses.onNext(DataChunk.newBuilder().setKey(key).setFound(false).setLast(true).build());
+                responses.onNext(DataChunk.newBuilder()
+                        .setKey(key)
+                        .setFound(false)
+                        .setLast(true)
+                        .build());
                 continue;
             }
             int offset = 0;
             do {
                 int n = Math.min(CHUNK, value.length - offset);
-                responses.onNext(DataChunk.newBuilder().setKey(key).setFound(true)
+                responses.onNext(DataChunk.newBuilder()
+                        .setKey(key)
+                        .setFound(true)
                         .setData(ByteString.copyFrom(value, offset, n))
-                        .setLast(offset + n >= value.length).build());
+                        .setLast(offset + n >= value.length)
+                        .build());
                 offset += n;
             } while (offset < value.length);
             bytesOut.addAndGet(value.length);

@@ -22,10 +22,20 @@ import java.util.Objects;
  * @param pauseFraction     no new tasks start above this fraction of heap in use
  * @param terminateFraction the worker exits above this fraction of heap in use
  */
-public record WorkerOptions(String schedulerAddress, String host, String advertiseHost, int port,
-                            int nthreads, long memoryLimit, String name, Map<String, Double> resources,
-                            Duration deathTimeout, Path localDirectory, double spillFraction,
-                            double pauseFraction, double terminateFraction) {
+public record WorkerOptions(
+        String schedulerAddress,
+        String host,
+        String advertiseHost,
+        int port,
+        int nthreads,
+        long memoryLimit,
+        String name,
+        Map<String, Double> resources,
+        Duration deathTimeout,
+        Path localDirectory,
+        double spillFraction,
+        double pauseFraction,
+        double terminateFraction) {
 
     public WorkerOptions {
         Objects.requireNonNull(schedulerAddress, "schedulerAddress is null");
@@ -34,7 +44,9 @@ public record WorkerOptions(String schedulerAddress, String host, String adverti
         if (nthreads < 1) {
             throw new IllegalArgumentException("nthreads must be >= 1 (was " + nthreads + ")");
         }
-        if (!(spillFraction > 0 && spillFraction <= pauseFraction && pauseFraction <= terminateFraction
+        if (!(spillFraction > 0
+                && spillFraction <= pauseFraction
+                && pauseFraction <= terminateFraction
                 && terminateFraction <= 1)) {
             throw new IllegalArgumentException("memory fractions must satisfy 0 < spill <= pause <= terminate <= 1");
         }

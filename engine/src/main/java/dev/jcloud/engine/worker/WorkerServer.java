@@ -4,9 +4,9 @@ import dev.jcloud.engine.EngineVersion;
 import dev.jcloud.engine.internal.ScratchDirectories;
 import dev.jcloud.engine.internal.logs.LogService;
 import dev.jcloud.engine.internal.logs.RecentLogs;
-import dev.jcloud.engine.proto.Activity;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.proto.Activity;
 import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ComputeTask;
 import dev.jcloud.engine.proto.DepLocation;
@@ -43,7 +43,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +57,7 @@ public final class WorkerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerServer.class);
     /** Exit codes: 0 retired or shut down, 1 scheduler lost, 2 refused by the scheduler, 3 out of memory. */
     public static final int EXIT_OK = 0;
+
     public static final int EXIT_SCHEDULER_LOST = 1;
     public static final int EXIT_REFUSED = 2;
     public static final int EXIT_MEMORY = 3;
@@ -79,33 +79,39 @@ public final class WorkerServer implements AutoCloseable {
     private final AtomicLong bytesOut = new AtomicLong();
     /** Transfers and spills for the dashboard's task stream (sampled). */
     private final WorkerActivity activity = new WorkerActivity(this::emit);
+
     private final String dataAddress;
     private final Path workDir;
     private final Object streamLock = new Object();
-    private StreamObserver<WorkerBatch> up;          // guarded by streamLock
-    private long session;                            // guarded by streamLock; bumps on every (re)connect
+    private StreamObserver<WorkerBatch> up; // guarded by streamLock
+    private long session; // guarded by streamLock; bumps on every (re)connect
     private volatile boolean connected;
     private volatile long lostSinceMillis;
     private volatile boolean paused;
     private volatile long lastGcMillis;
     private volatile int reconnects;
 
-    private record Stolen(long key) {
-    }
+    private record Stolen(long key) {}
 
-    private record Acquired(long key) {
-    }
+    private record Acquired(long key) {}
 
     private WorkerServer(WorkerOptions options, TransportSecurity security) throws IOException {
         this.options = options;
         this.security = security;
         this.workDir = Files.createDirectories(options.localDirectory().resolve("worker-" + options.name()));
-        this.store = new DataStore(Files.createDirectories(workDir.resolve("spill")),
-                (long) (options.memoryLimit() * options.spillFraction()), activity::spilled);
+        this.store = new DataStore(
+                Files.createDirectories(workDir.resolve("spill")),
+                (long) (options.memoryLimit() * options.spillFraction()),
+                activity::spilled);
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
         RecentLogs.install();
-        this.dataServer = Transports.server(options.host(), options.port(), security, dataExecutor,
-                new WorkerDataService(store, bytesOut), new LogService());
+        this.dataServer = Transports.server(
+                options.host(),
+                options.port(),
+                security,
+                dataExecutor,
+                new WorkerDataService(store, bytesOut),
+                new LogService());
         this.dataAddress = options.advertiseHost() + ":" + dataServer.getPort();
         this.schedulerChannel = Transports.channel(options.schedulerAddress(), security, null);
         this.code = new CodeCache(schedulerChannel, workDir.resolve("classpath"));
@@ -190,12 +196,19 @@ public final class WorkerServer implements AutoCloseable {
     }
 
     private WorkerHello hello() {
-        WorkerHello.Builder h = WorkerHello.newBuilder().setName(options.name()).setNthreads(options.nthreads())
-                .setMemoryLimit(options.memoryLimit()).setDataAddress(dataAddress)
-                .setEngineVersion(EngineVersion.VERSION).setPid(ProcessHandle.current().pid())
-                .setSpillFraction(options.spillFraction()).setPauseFraction(options.pauseFraction())
+        WorkerHello.Builder h = WorkerHello.newBuilder()
+                .setName(options.name())
+                .setNthreads(options.nthreads())
+                .setMemoryLimit(options.memoryLimit())
+                .setDataAddress(dataAddress)
+                .setEngineVersion(EngineVersion.VERSION)
+                .setPid(ProcessHandle.current().pid())
+                .setSpillFraction(options.spillFraction())
+                .setPauseFraction(options.pauseFraction())
                 .setTerminateFraction(options.terminateFraction());
-        options.resources().forEach((k, v) -> h.addResources(Resource.newBuilder().setName(k).setAmount(v)));
+        options.resources()
+                .forEach((k, v) ->
+                        h.addResources(Resource.newBuilder().setName(k).setAmount(v)));
         return h.build();
     }
 
@@ -251,7 +264,8 @@ public final class WorkerServer implements AutoCloseable {
         long deadline = options.deathTimeout().toMillis();
         long lostFor = System.currentTimeMillis() - lostSinceMillis;
         if (deadline > 0 && lostFor >= deadline) {
-            LOG.error("lost the scheduler at {} for {}s ({}); exiting", options.schedulerAddress(), lostFor / 1000, why);
+            LOG.error(
+                    "lost the scheduler at {} for {}s ({}); exiting", options.schedulerAddress(), lostFor / 1000, why);
             System.err.println("worker " + options.name() + ": scheduler at " + options.schedulerAddress()
                     + " unreachable for " + lostFor / 1000 + "s (death timeout); exiting");
             exit.complete(EXIT_SCHEDULER_LOST);
@@ -310,7 +324,8 @@ public final class WorkerServer implements AutoCloseable {
             boolean local = true;
             for (DepLocation l : t.getLocationsList()) {
                 if (!store.contains(l.getKey())) {
-                    wanted.computeIfAbsent(l.getAddress(), a -> new LinkedHashSet<>()).add(l.getKey());
+                    wanted.computeIfAbsent(l.getAddress(), a -> new LinkedHashSet<>())
+                            .add(l.getKey());
                     local = false;
                 }
             }
@@ -329,20 +344,21 @@ public final class WorkerServer implements AutoCloseable {
             Map<Long, CompletableFuture<byte[]>> fromPeer = fetcher.fetch(address, keys);
             fetches.putAll(fromPeer);
             // One transfer per peer request, as the task stream draws it: when the last key arrived.
-            CompletableFuture.allOf(fromPeer.values().toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> {
-                long bytes = 0;
-                int found = 0;
-                for (CompletableFuture<byte[]> f : fromPeer.values()) {
-                    byte[] b = f.isCompletedExceptionally() ? null : f.getNow(null);
-                    if (b != null) {
-                        bytes += b.length;
-                        found++;
-                    }
-                }
-                if (found > 0) {
-                    activity.transfer(address, found, bytes, start);
-                }
-            });
+            CompletableFuture.allOf(fromPeer.values().toArray(new CompletableFuture<?>[0]))
+                    .whenComplete((ok, error) -> {
+                        long bytes = 0;
+                        int found = 0;
+                        for (CompletableFuture<byte[]> f : fromPeer.values()) {
+                            byte[] b = f.isCompletedExceptionally() ? null : f.getNow(null);
+                            if (b != null) {
+                                bytes += b.length;
+                                found++;
+                            }
+                        }
+                        if (found > 0) {
+                            activity.transfer(address, found, bytes, start);
+                        }
+                    });
         });
         for (ComputeTask t : waiting) {
             List<CompletableFuture<byte[]>> mine = new ArrayList<>();
@@ -357,9 +373,15 @@ public final class WorkerServer implements AutoCloseable {
             CompletableFuture.allOf(mine.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, error) -> {
                 for (int i = 0; i < mine.size(); i++) {
                     DepLocation l = locations.get(i);
-                    byte[] bytes = mine.get(i).isCompletedExceptionally() ? null : mine.get(i).join();
+                    byte[] bytes = mine.get(i).isCompletedExceptionally()
+                            ? null
+                            : mine.get(i).join();
                     if (bytes == null && !store.contains(l.getKey())) {
-                        emit(MissingDep.newBuilder().setKey(t.getKey()).setDep(l.getKey()).setHolder(l.getAddress()).build());
+                        emit(MissingDep.newBuilder()
+                                .setKey(t.getKey())
+                                .setDep(l.getKey())
+                                .setHolder(l.getAddress())
+                                .build());
                         return;
                     }
                     if (bytes != null && !store.contains(l.getKey())) {
@@ -428,48 +450,67 @@ public final class WorkerServer implements AutoCloseable {
      */
     public void retireWhenExists(Path notice) {
         java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
-        timers.scheduleWithFixedDelay(() -> {
-            if (asked.get() || !Files.exists(notice)) {
-                return;
-            }
-            asked.set(true);
-            LOG.warn("interruption notice {}: asking the scheduler to retire worker {}", notice, options.name());
-            SchedulerGrpc.newStub(schedulerChannel).retire(dev.jcloud.engine.proto.RetireRequest.newBuilder()
-                    .addNames(options.name()).build(), new StreamObserver<>() {
-                        @Override
-                        public void onNext(dev.jcloud.engine.proto.RetireReply reply) {
-                            LOG.info("scheduler retires {}", reply.getRetiredList());
-                        }
+        timers.scheduleWithFixedDelay(
+                () -> {
+                    if (asked.get() || !Files.exists(notice)) {
+                        return;
+                    }
+                    asked.set(true);
+                    LOG.warn(
+                            "interruption notice {}: asking the scheduler to retire worker {}", notice, options.name());
+                    SchedulerGrpc.newStub(schedulerChannel)
+                            .retire(
+                                    dev.jcloud.engine.proto.RetireRequest.newBuilder()
+                                            .addNames(options.name())
+                                            .build(),
+                                    new StreamObserver<>() {
+                                        @Override
+                                        public void onNext(dev.jcloud.engine.proto.RetireReply reply) {
+                                            LOG.info("scheduler retires {}", reply.getRetiredList());
+                                        }
 
-                        @Override
-                        public void onError(Throwable t) {
-                            LOG.warn("asking to be retired failed: {}; retrying", t.toString());
-                            asked.set(false);
-                        }
+                                        @Override
+                                        public void onError(Throwable t) {
+                                            LOG.warn("asking to be retired failed: {}; retrying", t.toString());
+                                            asked.set(false);
+                                        }
 
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
-        }, 1000, 1000, TimeUnit.MILLISECONDS);
+                                        @Override
+                                        public void onCompleted() {}
+                                    });
+                },
+                1000,
+                1000,
+                TimeUnit.MILLISECONDS);
     }
 
     private void heartbeat() {
         if (!connected) {
             if (options.deathTimeout().toMillis() > 0
-                    && System.currentTimeMillis() - lostSinceMillis > options.deathTimeout().toMillis()) {
+                    && System.currentTimeMillis() - lostSinceMillis
+                            > options.deathTimeout().toMillis()) {
                 lost(session, "no scheduler");
             }
             return;
         }
         Runtime rt = Runtime.getRuntime();
-        double load = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                ? Math.max(0, os.getProcessCpuLoad()) : 0;
-        emit(Heartbeat.newBuilder().setHeapUsed(rt.totalMemory() - rt.freeMemory()).setHeapMax(rt.maxMemory())
-                .setStoredBytes(store.memoryBytes()).setSpilledBytes(store.spilledBytes())
-                .setExecuting(runner.executing()).setQueued(runner.queued()).setPaused(paused)
-                .setCpu(load).setBytesIn(bytesIn.get()).setBytesOut(bytesOut.get())
-                .setTransfers(activity.transfers()).build());
+        double load =
+                ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                        ? Math.max(0, os.getProcessCpuLoad())
+                        : 0;
+        emit(Heartbeat.newBuilder()
+                .setHeapUsed(rt.totalMemory() - rt.freeMemory())
+                .setHeapMax(rt.maxMemory())
+                .setStoredBytes(store.memoryBytes())
+                .setSpilledBytes(store.spilledBytes())
+                .setExecuting(runner.executing())
+                .setQueued(runner.queued())
+                .setPaused(paused)
+                .setCpu(load)
+                .setBytesIn(bytesIn.get())
+                .setBytesOut(bytesOut.get())
+                .setTransfers(activity.transfers())
+                .build());
     }
 
     /**
@@ -497,7 +538,8 @@ public final class WorkerServer implements AutoCloseable {
             used = heapFraction(limit);
         }
         if (used > options.terminateFraction()) {
-            LOG.error("worker {} uses {}% of its memory limit (terminate threshold {}%); exiting",
+            LOG.error(
+                    "worker {} uses {}% of its memory limit (terminate threshold {}%); exiting",
                     options.name(), Math.round(used * 100), Math.round(options.terminateFraction() * 100));
             exit.complete(EXIT_MEMORY);
             return;
@@ -506,8 +548,9 @@ public final class WorkerServer implements AutoCloseable {
         if (shouldPause != paused) {
             paused = shouldPause;
             runner.setPaused(shouldPause);
-            LOG.warn("worker {} {} ({}% of memory limit in use)", options.name(),
-                    shouldPause ? "paused" : "resumed", Math.round(used * 100));
+            LOG.warn(
+                    "worker {} {} ({}% of memory limit in use)",
+                    options.name(), shouldPause ? "paused" : "resumed", Math.round(used * 100));
             heartbeat();
         }
     }

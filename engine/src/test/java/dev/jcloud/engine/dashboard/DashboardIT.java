@@ -99,10 +99,11 @@ class DashboardIT {
         Files.createDirectories(ARTIFACTS);
         Path scratch = Files.createTempDirectory("jcloud-dashboard-it-");
         try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback()
-                .withIdleTimeout(Duration.ofMinutes(10)).withClusterSpec(TestingGaugeExtension.SPEC)
-                .withDashboardToken(DashboardToken.of(TOKEN)));
-             WorkerServer w0 = worker(scheduler, "w0", scratch);
-             WorkerServer w1 = worker(scheduler, "w1", scratch)) {
+                        .withIdleTimeout(Duration.ofMinutes(10))
+                        .withClusterSpec(TestingGaugeExtension.SPEC)
+                        .withDashboardToken(DashboardToken.of(TOKEN)));
+                WorkerServer w0 = worker(scheduler, "w0", scratch);
+                WorkerServer w1 = worker(scheduler, "w1", scratch)) {
             Client client = Client.connect(scheduler.address());
             client.waitForWorkers(2, Duration.ofSeconds(30));
             TestingGaugeExtension.HANDLE.get().publish("cost_dollars_total", "w0", 0.42);
@@ -114,63 +115,99 @@ class DashboardIT {
                 assertThat(browser.findElement(By.tagName("body")).getText()).contains("needs its cluster's token");
                 browser.get(base + "/?token=" + TOKEN);
                 assertThat(browser.getCurrentUrl()).isEqualTo(base + "/");
-                await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
-                        assertThat(browser.findElement(By.id("conn")).getText()).isEqualTo("live"));
+                await().atMost(Duration.ofSeconds(15))
+                        .untilAsserted(() -> assertThat(
+                                        browser.findElement(By.id("conn")).getText())
+                                .isEqualTo("live"));
 
                 PerformanceReport report = client.performanceReport(ARTIFACTS.resolve("report.html"));
                 List<TaskFuture<Integer>> work = new ArrayList<>();
-                work.addAll(client.map(DashboardIT::slow, IntStream.range(0, 800).boxed().toList()));
-                work.addAll(client.map(DashboardIT::slower, IntStream.range(0, 400).boxed().toList()));
+                work.addAll(client.map(
+                        DashboardIT::slow, IntStream.range(0, 800).boxed().toList()));
+                work.addAll(client.map(
+                        DashboardIT::slower, IntStream.range(0, 400).boxed().toList()));
                 TaskFuture<Long> reduction = client.compute(tree(400));
 
                 // While it runs: bars on both workers, a progress row per kind, workers busy.
-                await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                await().atMost(Duration.ofSeconds(20))
+                        .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
                         .untilAsserted(() -> {
-                    assertThat(attributes(browser, "#taskstream rect.task", "data-worker")).containsExactlyInAnyOrder("w0", "w1");
-                    assertThat(browser.findElements(By.cssSelector("#progress .row"))).hasSize(4);
-                    assertThat(browser.findElements(By.cssSelector("#workers tbody tr")).stream()
-                            .map(r -> r.getAttribute("data-worker"))).containsExactlyInAnyOrder("w0", "w1");
-                    assertThat(Long.parseLong(browser.findElement(By.id("s-processing")).getText().replace(",", "")))
-                            .isPositive();
-                    assertThat(browser.findElements(By.cssSelector("#workers td.processing")).stream()
-                            .mapToLong(td -> Long.parseLong(td.getText().replace(",", ""))).sum()).isPositive();
-                });
+                            assertThat(attributes(browser, "#taskstream rect.task", "data-worker"))
+                                    .containsExactlyInAnyOrder("w0", "w1");
+                            assertThat(browser.findElements(By.cssSelector("#progress .row")))
+                                    .hasSize(4);
+                            assertThat(browser.findElements(By.cssSelector("#workers tbody tr")).stream()
+                                            .map(r -> r.getAttribute("data-worker")))
+                                    .containsExactlyInAnyOrder("w0", "w1");
+                            assertThat(Long.parseLong(browser.findElement(By.id("s-processing"))
+                                            .getText()
+                                            .replace(",", "")))
+                                    .isPositive();
+                            assertThat(browser.findElements(By.cssSelector("#workers td.processing")).stream()
+                                            .mapToLong(td ->
+                                                    Long.parseLong(td.getText().replace(",", "")))
+                                            .sum())
+                                    .isPositive();
+                        });
                 screenshot(browser, "dashboard.png");
-                await().atMost(Duration.ofSeconds(20)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                await().atMost(Duration.ofSeconds(20))
+                        .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
                         .untilAsserted(() -> {
-                    // Running tasks against threads, and each worker's own thresholds marked.
-                    assertThat(browser.findElements(By.cssSelector("#workers td.executing")).stream()
-                            .map(WebElement::getText)).hasSize(2).allMatch(t -> t.matches("\\d+ / 4"));
-                    assertThat(attributes(browser, "#workers .mark.spill", "style")).singleElement().asString()
-                            .matches("left: ?60(\\.0)?%;?");
-                    assertThat(attributes(browser, "#workers .mark.pause", "style")).singleElement().asString()
-                            .matches("left: ?80(\\.0)?%;?");
-                    // The cluster panel: what the extension published, and the workers over time.
-                    assertThat(browser.findElement(By.id("c-cost")).getText()).isEqualTo("$1.25");
-                    assertThat(browser.findElement(By.id("c-rate")).getText()).isEqualTo("$0.192");
-                    assertThat(browser.findElement(By.id("c-target")).getText()).isEqualTo("3");
-                    assertThat(browser.findElement(By.cssSelector("#workers tr[data-worker=w0] td.cost")).getText())
-                            .isEqualTo("$0.420");
-                    assertThat(browser.findElement(By.id("idle")).getText()).startsWith("Busy.");
-                    // Transfers of the reduction's inputs, in the workers' io lanes.
-                    assertThat(browser.findElements(By.cssSelector("#taskstream rect.transfer"))).isNotEmpty();
-                });
-                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                            // Running tasks against threads, and each worker's own thresholds marked.
+                            assertThat(browser.findElements(By.cssSelector("#workers td.executing")).stream()
+                                            .map(WebElement::getText))
+                                    .hasSize(2)
+                                    .allMatch(t -> t.matches("\\d+ / 4"));
+                            assertThat(attributes(browser, "#workers .mark.spill", "style"))
+                                    .singleElement()
+                                    .asString()
+                                    .matches("left: ?60(\\.0)?%;?");
+                            assertThat(attributes(browser, "#workers .mark.pause", "style"))
+                                    .singleElement()
+                                    .asString()
+                                    .matches("left: ?80(\\.0)?%;?");
+                            // The cluster panel: what the extension published, and the workers over time.
+                            assertThat(browser.findElement(By.id("c-cost")).getText())
+                                    .isEqualTo("$1.25");
+                            assertThat(browser.findElement(By.id("c-rate")).getText())
+                                    .isEqualTo("$0.192");
+                            assertThat(browser.findElement(By.id("c-target")).getText())
+                                    .isEqualTo("3");
+                            assertThat(browser.findElement(By.cssSelector("#workers tr[data-worker=w0] td.cost"))
+                                            .getText())
+                                    .isEqualTo("$0.420");
+                            assertThat(browser.findElement(By.id("idle")).getText())
+                                    .startsWith("Busy.");
+                            // Transfers of the reduction's inputs, in the workers' io lanes.
+                            assertThat(browser.findElements(By.cssSelector("#taskstream rect.transfer")))
+                                    .isNotEmpty();
+                        });
+                await().atMost(Duration.ofSeconds(15))
+                        .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
                         .untilAsserted(() -> {
-                    assertThat(browser.findElements(By.cssSelector("#cluster-chart path.workers-line"))).hasSize(1);
-                    assertThat(browser.findElements(By.cssSelector("#cluster-chart path.target-line"))).hasSize(1);
-                });
+                            assertThat(browser.findElements(By.cssSelector("#cluster-chart path.workers-line")))
+                                    .hasSize(1);
+                            assertThat(browser.findElements(By.cssSelector("#cluster-chart path.target-line")))
+                                    .hasSize(1);
+                        });
                 screenshot(browser, "dashboard-cluster.png");
 
                 // An open event stream must not hold up other requests on the port.
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-                HttpResponse<InputStream> second = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream"))
-                                .header("Authorization", "Bearer " + TOKEN).build(),
+                HttpClient http = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
+                HttpResponse<InputStream> second = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/stream"))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .build(),
                         HttpResponse.BodyHandlers.ofInputStream());
-                assertThat(second.headers().firstValue("Content-Type")).hasValueSatisfying(
-                        t -> assertThat(t).startsWith("text/event-stream"));
-                HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
-                        .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5)).build(),
+                assertThat(second.headers().firstValue("Content-Type"))
+                        .hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+                HttpResponse<String> metrics = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(metrics.body()).contains("jcloud_workers 2");
                 second.body().close();
@@ -179,46 +216,73 @@ class DashboardIT {
                 assertThat(reduction.get()).isEqualTo(400L * 399 / 2);
                 // Afterwards, live and without a reload: every kind complete. The page re-renders
                 // every second, so an element found may go stale before it is read: retry then.
-                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                await().atMost(Duration.ofSeconds(15))
+                        .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
                         .untilAsserted(() -> {
-                    List<String> counts = browser.findElements(By.cssSelector("#progress .row .count")).stream()
-                            .map(WebElement::getText).toList();
-                    assertThat(counts).anyMatch(c -> c.startsWith("800 / 800 done"))
-                            .anyMatch(c -> c.startsWith("400 / 400 done"));
-                    assertThat(browser.findElement(By.id("s-completed")).getText()).isEqualTo("1,999");
-                    // The bars of the last seconds stay, coloured by kind: both kinds are there now.
-                    assertThat(attributes(browser, "#taskstream rect.task", "data-kind")).hasSizeGreaterThanOrEqualTo(2);
-                });
-                assertThat(Integer.parseInt(browser.findElement(By.tagName("body")).getAttribute("data-updates")))
-                        .as("the page updated itself through the event stream").isGreaterThan(2);
+                            List<String> counts = browser.findElements(By.cssSelector("#progress .row .count")).stream()
+                                    .map(WebElement::getText)
+                                    .toList();
+                            assertThat(counts)
+                                    .anyMatch(c -> c.startsWith("800 / 800 done"))
+                                    .anyMatch(c -> c.startsWith("400 / 400 done"));
+                            assertThat(browser.findElement(By.id("s-completed")).getText())
+                                    .isEqualTo("1,999");
+                            // The bars of the last seconds stay, coloured by kind: both kinds are there now.
+                            assertThat(attributes(browser, "#taskstream rect.task", "data-kind"))
+                                    .hasSizeGreaterThanOrEqualTo(2);
+                        });
+                assertThat(Integer.parseInt(
+                                browser.findElement(By.tagName("body")).getAttribute("data-updates")))
+                        .as("the page updated itself through the event stream")
+                        .isGreaterThan(2);
                 screenshot(browser, "dashboard-done.png");
                 report.close();
 
                 // Without tasks and clients, the idle-teardown countdown runs on the page.
                 client.close();
-                await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
-                        .untilAsserted(() -> assertThat(browser.findElement(By.id("idle")).getText())
-                                .matches("Idle for \\d+ s: the cluster stops in 9 min \\d+ s unless work or a client arrives\\."));
+                await().atMost(Duration.ofSeconds(15))
+                        .ignoreExceptionsInstanceOf(StaleElementReferenceException.class)
+                        .untilAsserted(
+                                () -> assertThat(browser.findElement(By.id("idle"))
+                                                .getText())
+                                        .matches(
+                                                "Idle for \\d+ s: the cluster stops in 9 min \\d+ s unless work or a client arrives\\."));
                 screenshot(browser, "dashboard-idle.png");
 
                 // The performance report of the same work, rendered by the same browser.
-                browser.get(ARTIFACTS.resolve("report.html").toAbsolutePath().toUri().toString());
-                assertThat(browser.findElements(By.cssSelector("svg.stream rect.task")).size()).isGreaterThan(100);
-                assertThat(browser.findElements(By.cssSelector("#durations tbody tr"))).hasSize(4);
-                assertThat(browser.findElements(By.cssSelector("#memory polyline.worker"))).hasSize(2);
+                browser.get(ARTIFACTS
+                        .resolve("report.html")
+                        .toAbsolutePath()
+                        .toUri()
+                        .toString());
+                assertThat(browser.findElements(By.cssSelector("svg.stream rect.task"))
+                                .size())
+                        .isGreaterThan(100);
+                assertThat(browser.findElements(By.cssSelector("#durations tbody tr")))
+                        .hasSize(4);
+                assertThat(browser.findElements(By.cssSelector("#memory polyline.worker")))
+                        .hasSize(2);
                 screenshot(browser, "report.png");
             } catch (AssertionError | RuntimeException e) {
                 // Leave what the browser saw next to the screenshots, to tell a page bug from a scheduler one.
                 screenshot(browser, "failure.png");
                 Files.writeString(ARTIFACTS.resolve("failure.html"), browser.getPageSource());
-                Files.writeString(ARTIFACTS.resolve("failure-snapshot.json"), HttpClient.newHttpClient().send(
-                        HttpRequest.newBuilder(URI.create(base + "/api/snapshot")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body());
-                Files.writeString(ARTIFACTS.resolve("failure-console.txt"), String.valueOf(
-                        ((JavascriptExecutor) browser).executeScript(
-                                "return document.body.dataset.updates + ' updates; error: ' + window.jcloudDashboardError + '; '"
-                                        + " + JSON.stringify({bars: window.jcloudDashboard.bars, lastSeq: window.jcloudDashboard.lastSeq,"
-                                        + " now: window.jcloudDashboard.last.now, maxBars: window.jcloudDashboard.maxBars, maxRecords: window.jcloudDashboard.maxRecords, lag: window.jcloudDashboard.lag, records: window.jcloudDashboard.last.stream.records.length})")));
+                Files.writeString(
+                        ARTIFACTS.resolve("failure-snapshot.json"),
+                        HttpClient.newHttpClient()
+                                .send(
+                                        HttpRequest.newBuilder(URI.create(base + "/api/snapshot"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body());
+                Files.writeString(
+                        ARTIFACTS.resolve("failure-console.txt"),
+                        String.valueOf(
+                                ((JavascriptExecutor) browser)
+                                        .executeScript(
+                                                "return document.body.dataset.updates + ' updates; error: ' + window.jcloudDashboardError + '; '"
+                                                        + " + JSON.stringify({bars: window.jcloudDashboard.bars, lastSeq: window.jcloudDashboard.lastSeq,"
+                                                        + " now: window.jcloudDashboard.last.now, maxBars: window.jcloudDashboard.maxBars, maxRecords: window.jcloudDashboard.maxRecords, lag: window.jcloudDashboard.lag, records: window.jcloudDashboard.last.stream.records.length})")));
                 throw e;
             } finally {
                 client.close();
@@ -228,8 +292,20 @@ class DashboardIT {
     }
 
     private static WorkerServer worker(SchedulerServer scheduler, String name, Path dir) throws Exception {
-        return WorkerServer.start(new WorkerOptions(scheduler.address(), "127.0.0.1", "127.0.0.1", 0, 4, 1L << 30, name,
-                Map.of(), Duration.ofSeconds(30), dir, 0.6, 0.8, 0.95));
+        return WorkerServer.start(new WorkerOptions(
+                scheduler.address(),
+                "127.0.0.1",
+                "127.0.0.1",
+                0,
+                4,
+                1L << 30,
+                name,
+                Map.of(),
+                Duration.ofSeconds(30),
+                dir,
+                0.6,
+                0.8,
+                0.95));
     }
 
     /**
@@ -238,9 +314,11 @@ class DashboardIT {
      */
     @SuppressWarnings("unchecked")
     private static List<String> attributes(WebDriver browser, String css, String attribute) {
-        return (List<String>) ((JavascriptExecutor) browser).executeScript(
-                "return [...new Set([...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1])))]",
-                css, attribute);
+        return (List<String>) ((JavascriptExecutor) browser)
+                .executeScript(
+                        "return [...new Set([...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1])))]",
+                        css,
+                        attribute);
     }
 
     private static void screenshot(WebDriver browser, String name) throws Exception {
@@ -260,11 +338,21 @@ class DashboardIT {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(binary.toFile());
         // No internet here: without these, chromium tries to phone home and stalls.
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--user-data-dir=" + profile, "--window-size=1440,1000");
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
-                .usingAnyFreePort().build();
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--user-data-dir=" + profile,
+                "--window-size=1440,1000");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 

@@ -2,13 +2,13 @@ package dev.jcloud.engine.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.jcloud.picocli.CommandLine;
 
 class JoinTokenOptionTest {
 
@@ -30,10 +30,16 @@ class JoinTokenOptionTest {
         for (String[] role : new String[][] {{"scheduler"}, {"worker", "127.0.0.1:1"}}) {
             String[] base = role;
             assertThat(run(2, concat(base, "--join-token-file", shortToken.toString())))
-                    .contains("--join-token-file", "too short").doesNotContain("hunter2");
+                    .contains("--join-token-file", "too short")
+                    .doesNotContain("hunter2");
             assertThat(run(2, concat(base, "--join-token-file", empty.toString())))
                     .contains("--join-token-file", "is empty");
-            assertThat(run(2, concat(base, "--join-token-file", dir.resolve("missing").toString())))
+            assertThat(run(
+                            2,
+                            concat(
+                                    base,
+                                    "--join-token-file",
+                                    dir.resolve("missing").toString())))
                     .contains("--join-token-file: cannot read");
         }
     }
@@ -42,8 +48,17 @@ class JoinTokenOptionTest {
     void theTokenAndTlsFilesExcludeEachOther() throws Exception {
         Path token = Files.writeString(dir.resolve("token"), "0123456789abcdef0123456789abcdef");
         Path pem = Files.writeString(dir.resolve("x.pem"), "x");
-        assertThat(run(2, "scheduler", "--join-token-file", token.toString(), "--tls-cert", pem.toString(),
-                "--tls-key", pem.toString(), "--tls-ca", pem.toString()))
+        assertThat(run(
+                        2,
+                        "scheduler",
+                        "--join-token-file",
+                        token.toString(),
+                        "--tls-cert",
+                        pem.toString(),
+                        "--tls-key",
+                        pem.toString(),
+                        "--tls-ca",
+                        pem.toString()))
                 .contains("--join-token-file and --tls-cert/--tls-key/--tls-ca exclude each other");
     }
 

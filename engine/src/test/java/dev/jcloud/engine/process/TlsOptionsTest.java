@@ -2,13 +2,13 @@ package dev.jcloud.engine.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.jcloud.picocli.CommandLine;
 
 class TlsOptionsTest {
 
@@ -26,7 +26,8 @@ class TlsOptionsTest {
                     ? new String[] {"worker", "127.0.0.1:1", "--tls-cert", cert.toString()}
                     : new String[] {"scheduler", "--tls-cert", cert.toString()};
             assertThat(cl.execute(args)).isEqualTo(2);
-            assertThat(err.toString()).contains("--tls-cert, --tls-key and --tls-ca go together")
+            assertThat(err.toString())
+                    .contains("--tls-cert, --tls-key and --tls-ca go together")
                     .contains("missing: --tls-key --tls-ca");
         }
     }

@@ -27,15 +27,22 @@ class DashboardAccessTest {
 
     private static final String TOKEN = "Zq3-secret_token-0123456789abcdef";
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
     private MetricsEndpoint endpoint;
     private String base;
 
     @BeforeEach
     void start() throws Exception {
-        endpoint = MetricsEndpoint.start("127.0.0.1", 0, new PublishedGauges(), MetricsEndpoint.Settings.DEFAULTS,
-                DashboardToken.of(TOKEN), null);
+        endpoint = MetricsEndpoint.start(
+                "127.0.0.1",
+                0,
+                new PublishedGauges(),
+                MetricsEndpoint.Settings.DEFAULTS,
+                DashboardToken.of(TOKEN),
+                null);
         endpoint.publish(ClusterInfo.getDefaultInstance(), Map.of(), System.currentTimeMillis());
         base = "http://127.0.0.1:" + endpoint.port();
     }
@@ -47,11 +54,15 @@ class DashboardAccessTest {
 
     @Test
     void everyPathRefusesARequestWithoutTheToken() throws Exception {
-        for (String path : List.of("/", "/index.html", "/metrics", "/status", "/api/snapshot", "/api/stream", "/nope")) {
+        for (String path :
+                List.of("/", "/index.html", "/metrics", "/status", "/api/snapshot", "/api/stream", "/nope")) {
             HttpResponse<String> r = get(path, null, null);
             assertThat(r.statusCode()).as(path).isEqualTo(401);
             assertThat(r.headers().firstValue("WWW-Authenticate")).as(path).hasValue("Bearer realm=\"jcloud\"");
-            assertThat(r.body()).as(path).contains("jcloud cluster dashboard NAME").doesNotContain("jcloud_tasks");
+            assertThat(r.body())
+                    .as(path)
+                    .contains("jcloud cluster dashboard NAME")
+                    .doesNotContain("jcloud_tasks");
         }
     }
 
@@ -63,7 +74,8 @@ class DashboardAccessTest {
         assertThat(wrong.statusCode()).isEqualTo(401);
         assertThat(get("/metrics", "Basic " + TOKEN, null).statusCode()).isEqualTo(401);
         List<String> refusals = RecentLogs.global().lines(200).stream()
-                .filter(l -> l.contains("refused dashboard request")).toList();
+                .filter(l -> l.contains("refused dashboard request"))
+                .toList();
         // Logged once for this address (then quiet for a minute), and never with what was presented.
         assertThat(refusals).isNotEmpty();
         assertThat(String.join("\n", RecentLogs.global().lines(500))).doesNotContain(TOKEN);
@@ -75,25 +87,35 @@ class DashboardAccessTest {
         assertThat(login.statusCode()).isEqualTo(303);
         assertThat(login.headers().firstValue("Location")).hasValue("/");
         String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
-        assertThat(setCookie).startsWith(DashboardAccess.COOKIE + "=").contains("HttpOnly").contains("SameSite=Lax")
+        assertThat(setCookie)
+                .startsWith(DashboardAccess.COOKIE + "=")
+                .contains("HttpOnly")
+                .contains("SameSite=Lax")
                 .doesNotContain(TOKEN);
         String cookie = setCookie.substring(0, setCookie.indexOf(';'));
 
         HttpResponse<String> page = get("/", null, cookie);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).contains("<html");
-        assertThat(get("/api/snapshot", null, "other=1; " + cookie).statusCode()).isEqualTo(200);
-        assertThat(get("/", null, DashboardAccess.COOKIE + "=forged").statusCode()).isEqualTo(401);
-        assertThat(get("/?token=wrong-token-0123456789", null, null).statusCode()).isEqualTo(401);
+        assertThat(get("/api/snapshot", null, "other=1; " + cookie).statusCode())
+                .isEqualTo(200);
+        assertThat(get("/", null, DashboardAccess.COOKIE + "=forged").statusCode())
+                .isEqualTo(401);
+        assertThat(get("/?token=wrong-token-0123456789", null, null).statusCode())
+                .isEqualTo(401);
         assertThat(DashboardAccess.queryToken("a=1&token=%zz")).isEqualTo("%zz");
     }
 
     @Test
     void aBrowserWithoutTheTokenGetsAPageSayingHowToGetIn() throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/"))
-                .header("Accept", "text/html,application/xhtml+xml").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/"))
+                        .header("Accept", "text/html,application/xhtml+xml")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(401);
-        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(r.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
         assertThat(r.body()).contains("jcloud cluster dashboard NAME");
     }
 
@@ -102,13 +124,16 @@ class DashboardAccessTest {
         assertThat(DashboardToken.of(TOKEN).toString()).doesNotContain(TOKEN);
         assertThatThrownBy(() -> DashboardToken.of("short")).hasMessageContaining("16 to 512 characters");
         assertThatThrownBy(() -> DashboardToken.of("has a space in it, 0123456789"))
-                .hasMessageContaining("ASCII letters, digits").hasMessageNotContaining("0123456789");
-        assertThatThrownBy(() -> DashboardToken.of("plus+would+decode+as+space")).hasMessageContaining("character 5");
+                .hasMessageContaining("ASCII letters, digits")
+                .hasMessageNotContaining("0123456789");
+        assertThatThrownBy(() -> DashboardToken.of("plus+would+decode+as+space"))
+                .hasMessageContaining("character 5");
         Path file = dir.resolve("dashboard-token");
         Files.writeString(file, TOKEN + "\n");
         assertThat(DashboardToken.readFile(file).matches(TOKEN)).isTrue();
         assertThatThrownBy(() -> DashboardToken.readFile(dir.resolve("missing")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("missing");
     }
 
     private HttpResponse<String> get(String path, String authorization, String cookie) throws Exception {

@@ -35,30 +35,36 @@ class DashboardStreamsTest {
 
     @Test
     void aStreamThatStopsReadingIsDroppedWithoutStallingTheOthers() throws Exception {
-        MetricsEndpoint endpoint = MetricsEndpoint.start("127.0.0.1", 0, new PublishedGauges(),
-                new MetricsEndpoint.Settings(100, 1500, 3), null, null);
+        MetricsEndpoint endpoint = MetricsEndpoint.start(
+                "127.0.0.1", 0, new PublishedGauges(), new MetricsEndpoint.Settings(100, 1500, 3), null, null);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong published = new AtomicLong();
         // Stands in for the scheduler loop: a new snapshot with 200 new records every 50 ms.
-        Thread loop = new Thread(() -> {
-            TaskStream stream = new TaskStream(4096, Integer.MAX_VALUE);
-            for (int i = 0; i < 10_000 && !stop.get(); i++) {
-                for (int j = 0; j < 200; j++) {
-                    // A kind name of its own per record: nothing in an event can be shared.
-                    stream.record("w" + (j % 4), j % 2, KIND + i + "-" + j, System.currentTimeMillis() * 1000, 1000);
-                }
-                stream.tick();
-                long now = System.currentTimeMillis();
-                ClusterInfo info = ClusterInfo.newBuilder().setTasks(TaskCounts.newBuilder().setCompletedTotal(i * 200L)).build();
-                endpoint.publish(info, Map.of(), new DashboardSnapshot(now, info, 0, List.of(), stream.slice()), now, 0);
-                published.incrementAndGet();
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "test-scheduler-loop");
+        Thread loop = new Thread(
+                () -> {
+                    TaskStream stream = new TaskStream(4096, Integer.MAX_VALUE);
+                    for (int i = 0; i < 10_000 && !stop.get(); i++) {
+                        for (int j = 0; j < 200; j++) {
+                            // A kind name of its own per record: nothing in an event can be shared.
+                            stream.record(
+                                    "w" + (j % 4), j % 2, KIND + i + "-" + j, System.currentTimeMillis() * 1000, 1000);
+                        }
+                        stream.tick();
+                        long now = System.currentTimeMillis();
+                        ClusterInfo info = ClusterInfo.newBuilder()
+                                .setTasks(TaskCounts.newBuilder().setCompletedTotal(i * 200L))
+                                .build();
+                        endpoint.publish(
+                                info, Map.of(), new DashboardSnapshot(now, info, 0, List.of(), stream.slice()), now, 0);
+                        published.incrementAndGet();
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "test-scheduler-loop");
         loop.start();
         AtomicLong fastEvents = new AtomicLong();
         HttpClient http = HttpClient.newHttpClient();
@@ -72,31 +78,37 @@ class DashboardStreamsTest {
             request.write("GET /api/stream HTTP/1.1\r\nHost: dashboard\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             request.flush();
 
-            HttpResponse<Stream<String>> fast = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+            HttpResponse<Stream<String>> fast = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
                     HttpResponse.BodyHandlers.ofLines());
-            Thread reader = new Thread(() -> {
-                try {
-                    fast.body().forEach(l -> {
-                        if (l.startsWith("data: ")) {
-                            fastEvents.incrementAndGet();
+            Thread reader = new Thread(
+                    () -> {
+                        try {
+                            fast.body().forEach(l -> {
+                                if (l.startsWith("data: ")) {
+                                    fastEvents.incrementAndGet();
+                                }
+                            });
+                        } catch (RuntimeException closedAtTheEnd) {
+                            // The test closes the stream when done.
                         }
-                    });
-                } catch (RuntimeException closedAtTheEnd) {
-                    // The test closes the stream when done.
-                }
-            }, "test-fast-browser");
+                    },
+                    "test-fast-browser");
             reader.setDaemon(true);
             reader.start();
 
             await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.droppedStreams() == 1);
-            assertThat(endpoint.streamClients()).as("the reading stream stays open").isEqualTo(1);
+            assertThat(endpoint.streamClients())
+                    .as("the reading stream stays open")
+                    .isEqualTo(1);
             await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.liveStreamThreads() == 1);
 
             // The reading stream and the publisher kept going, and go on.
             long events = fastEvents.get();
             long snapshots = published.get();
             assertThat(events).isPositive();
-            await().atMost(Duration.ofSeconds(10)).until(() -> fastEvents.get() >= events + 3 && published.get() >= snapshots + 10);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> fastEvents.get() >= events + 3 && published.get() >= snapshots + 10);
 
             // The dropped stream's connection is closed: reading it to the end finishes.
             slow.setSoTimeout(20_000);
@@ -111,11 +123,13 @@ class DashboardStreamsTest {
             // At most 3 streams: the fast one and two more; a fourth is refused.
             List<HttpResponse<InputStream>> more = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                more.add(http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+                more.add(http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
                         HttpResponse.BodyHandlers.ofInputStream()));
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> endpoint.streamClients() == 3);
-            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
+            HttpResponse<String> refused = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/stream")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.body()).contains("at most 3 dashboards");
@@ -138,18 +152,27 @@ class DashboardStreamsTest {
         for (int i = 0; i < 10; i++) {
             stream.record("w0", 0, "k", i, 1);
         }
-        DashboardSnapshot first = new DashboardSnapshot(1, ClusterInfo.getDefaultInstance(), 0, List.of(), stream.slice());
+        DashboardSnapshot first =
+                new DashboardSnapshot(1, ClusterInfo.getDefaultInstance(), 0, List.of(), stream.slice());
         for (int i = 0; i < 5; i++) {
             stream.record("w0", 0, "k", 100 + i, 1);
         }
-        DashboardSnapshot second = new DashboardSnapshot(2, ClusterInfo.getDefaultInstance(), 0, List.of(), stream.slice());
+        DashboardSnapshot second =
+                new DashboardSnapshot(2, ClusterInfo.getDefaultInstance(), 0, List.of(), stream.slice());
         String all = new String(second.event(0, 0), StandardCharsets.UTF_8);
         String delta = new String(second.event(first.stream().endSeq(), 0), StandardCharsets.UTF_8);
         // Worker and kind are indexes into "names"; start is relative to "base".
-        assertThat(all).startsWith("data: {").endsWith("}\n\n").contains("\"base\":0,\"names\":[\"w0\",\"k\"]")
-                .contains("[0,0,0,1,0,1,0,0]").contains("[14,0,0,1,104,1,0,0]");
-        assertThat(delta).contains("\"base\":100,\"names\":[\"w0\",\"k\"]").doesNotContain("[9,")
-                .contains("[10,0,0,1,0,1,0,0]").contains("[14,0,0,1,4,1,0,0]");
+        assertThat(all)
+                .startsWith("data: {")
+                .endsWith("}\n\n")
+                .contains("\"base\":0,\"names\":[\"w0\",\"k\"]")
+                .contains("[0,0,0,1,0,1,0,0]")
+                .contains("[14,0,0,1,104,1,0,0]");
+        assertThat(delta)
+                .contains("\"base\":100,\"names\":[\"w0\",\"k\"]")
+                .doesNotContain("[9,")
+                .contains("[10,0,0,1,0,1,0,0]")
+                .contains("[14,0,0,1,4,1,0,0]");
         // Built once per resume point and snapshot.
         assertThat(second.event(0, 0)).isSameAs(second.event(0, 0));
     }

@@ -79,14 +79,17 @@ class SchedulerCoreRandomizedTest {
         final Map<Long, TaskSpec> specs = new HashMap<>();
         /** Tasks that always fail; tasks that fail only their first attempt (and have a retry). */
         final Set<Long> poison = new HashSet<>();
+
         final Set<Long> flaky = new HashSet<>();
         /** Per client, the keys it still waits on (submitted wanted, not released, not cancelled). */
         final Map<TestingClient, Set<Long>> waiting = new HashMap<>();
+
         final List<TestingClient> connected = new ArrayList<>();
         final Map<Long, Long> expectedValues = new HashMap<>();
         final Map<Long, Set<Long>> ancestors = new HashMap<>();
         /** Keys some worker dropped without telling the core: it may rightly count on that copy. */
         final Set<Long> silentlyLost = new HashSet<>();
+
         final boolean trace = Boolean.getBoolean("scheduler.trace");
         long nextKey = 1;
         int nextWorker;
@@ -98,12 +101,18 @@ class SchedulerCoreRandomizedTest {
             this.rnd = new Random(seed);
             cluster.withFailurePolicy((key, attempt) -> {
                 if (poison.contains(key)) {
-                    return TaskFailure.newBuilder().setExceptionClass(POISON).setMessage("poison " + key)
-                            .setRetryable(rnd.nextInt(4) != 0).build();
+                    return TaskFailure.newBuilder()
+                            .setExceptionClass(POISON)
+                            .setMessage("poison " + key)
+                            .setRetryable(rnd.nextInt(4) != 0)
+                            .build();
                 }
                 if (flaky.contains(key) && attempt == 1) {
-                    return TaskFailure.newBuilder().setExceptionClass("test.Flaky").setMessage("flaky " + key)
-                            .setRetryable(true).build();
+                    return TaskFailure.newBuilder()
+                            .setExceptionClass("test.Flaky")
+                            .setMessage("flaky " + key)
+                            .setRetryable(true)
+                            .build();
                 }
                 return null;
             });
@@ -141,9 +150,17 @@ class SchedulerCoreRandomizedTest {
             }
             for (TestingClient c : cluster.clients()) {
                 count("done", c.doneList.size());
-                count("done twice (recomputed)", c.doneList.size() - c.doneList.stream().map(TaskDone::getKey).distinct().count());
+                count(
+                        "done twice (recomputed)",
+                        c.doneList.size()
+                                - c.doneList.stream()
+                                        .map(TaskDone::getKey)
+                                        .distinct()
+                                        .count());
                 count("cancelled", c.cancelled.size());
-                count("client missing reports", c.missingSeqs.values().stream().mapToLong(List::size).sum());
+                count(
+                        "client missing reports",
+                        c.missingSeqs.values().stream().mapToLong(List::size).sum());
                 for (TaskError e : c.errors.values()) {
                     count("errors " + e.getExceptionClass(), 1);
                 }
@@ -305,8 +322,17 @@ class SchedulerCoreRandomizedTest {
                     waiting.get(c).add(spec.getKey());
                 }
             }
-            trace("%s submits %s", c.name, built.stream().map(t -> t.getKey() + (t.getWanted() ? "*" : "")
-                    + t.getArgsList().stream().filter(Arg::hasDep).map(a -> a.getDep()).toList()).toList());
+            trace(
+                    "%s submits %s",
+                    c.name,
+                    built.stream()
+                            .map(t -> t.getKey()
+                                    + (t.getWanted() ? "*" : "")
+                                    + t.getArgsList().stream()
+                                            .filter(Arg::hasDep)
+                                            .map(a -> a.getDep())
+                                            .toList())
+                            .toList());
             c.submit(built);
             syncCancelled();
         }
@@ -348,7 +374,9 @@ class SchedulerCoreRandomizedTest {
             }
             TestingClient c = connected.get(rnd.nextInt(connected.size()));
             List<Long> keys = new ArrayList<>(waiting.get(c));
-            long key = !keys.isEmpty() && rnd.nextBoolean() ? keys.get(rnd.nextInt(keys.size())) : 1 + rnd.nextInt((int) nextKey - 1);
+            long key = !keys.isEmpty() && rnd.nextBoolean()
+                    ? keys.get(rnd.nextInt(keys.size()))
+                    : 1 + rnd.nextInt((int) nextKey - 1);
             trace("%s cancels %d", c.name, key);
             c.cancel(key);
             trace("  cancelled now %s", c.cancelled);
@@ -400,7 +428,8 @@ class SchedulerCoreRandomizedTest {
                 if (live.stream().noneMatch(w -> !w.state.retiring)) {
                     newWorker();
                 }
-                if (live.stream().noneMatch(w -> !w.state.retiring && w.state.resources.getOrDefault("GPU", 0.0) >= 2)) {
+                if (live.stream()
+                        .noneMatch(w -> !w.state.retiring && w.state.resources.getOrDefault("GPU", 0.0) >= 2)) {
                     cluster.worker("w" + nextWorker++).resource("GPU", 2).start();
                 }
                 boolean progress = false;
@@ -430,8 +459,11 @@ class SchedulerCoreRandomizedTest {
                     return;
                 }
             }
-            throw new AssertionError("no quiescence after 2000 rounds; work left: " + cluster.core.hasWork()
-                    + ", retiring: " + cluster.liveWorkers().stream().filter(w -> w.state.retiring).toList());
+            throw new AssertionError(
+                    "no quiescence after 2000 rounds; work left: " + cluster.core.hasWork() + ", retiring: "
+                            + cluster.liveWorkers().stream()
+                                    .filter(w -> w.state.retiring)
+                                    .toList());
         }
 
         /**
@@ -443,7 +475,8 @@ class SchedulerCoreRandomizedTest {
                 return;
             }
             List<TestingWorker> others = cluster.liveWorkers().stream()
-                    .filter(o -> o != closing && !o.state.retiring && !o.state.closed).toList();
+                    .filter(o -> o != closing && !o.state.retiring && !o.state.closed)
+                    .toList();
             if (others.isEmpty()) {
                 return;
             }
@@ -469,16 +502,29 @@ class SchedulerCoreRandomizedTest {
                     if (d != null) {
                         check(poisoned.isEmpty(), "key %d done although %s always fail", key, poisoned);
                         check(c.values.containsKey(key), "value of done key %d unknown", key);
-                        check(c.values.get(key) == expected(key), "key %d has value %d, expected %d",
-                                key, c.values.get(key), expected(key));
+                        check(
+                                c.values.get(key) == expected(key),
+                                "key %d has value %d, expected %d",
+                                key,
+                                c.values.get(key),
+                                expected(key));
                         check(fetchable(c, key) || d.getInline(), "done key %d not held where reported", key);
                     } else if (e != null) {
                         boolean killed = e.getExceptionClass().equals(KILLED);
-                        check(killed || e.getExceptionClass().equals(POISON), "key %d erred with %s", key,
+                        check(
+                                killed || e.getExceptionClass().equals(POISON),
+                                "key %d erred with %s",
+                                key,
                                 com.google.protobuf.TextFormat.shortDebugString(e));
-                        check(ancestorsOrSelf(key).contains(e.getFailedKey()), "key %d blamed %d, not an input", key,
+                        check(
+                                ancestorsOrSelf(key).contains(e.getFailedKey()),
+                                "key %d blamed %d, not an input",
+                                key,
                                 e.getFailedKey());
-                        check(killed || poison.contains(e.getFailedKey()), "key %d blamed non-poison %d", key,
+                        check(
+                                killed || poison.contains(e.getFailedKey()),
+                                "key %d blamed non-poison %d",
+                                key,
                                 e.getFailedKey());
                         check(killed || !poisoned.isEmpty(), "key %d erred without a poisoned input", key);
                     } else {
@@ -499,8 +545,8 @@ class SchedulerCoreRandomizedTest {
                 }
                 boolean recomputed = cluster.computeSeqs.getOrDefault(kd[0], List.of()).stream()
                         .anyMatch(s -> s > before && s < kd[1]);
-                boolean reported = c.missingSeqs.getOrDefault(kd[0], List.of()).stream()
-                        .anyMatch(s -> s > before && s < kd[1]);
+                boolean reported =
+                        c.missingSeqs.getOrDefault(kd[0], List.of()).stream().anyMatch(s -> s > before && s < kd[1]);
                 check(recomputed || reported, "key %d reported done twice to %s", kd[0], c.name);
             }
         }
@@ -518,8 +564,11 @@ class SchedulerCoreRandomizedTest {
                 Collections.shuffle(keys, rnd);
                 c.release(keys.stream().mapToLong(Long::longValue).toArray());
             }
-            check(cluster.core.taskCount() == 0, "%d records left after every key was released: %s",
-                    cluster.core.taskCount(), describeRecords());
+            check(
+                    cluster.core.taskCount() == 0,
+                    "%d records left after every key was released: %s",
+                    cluster.core.taskCount(),
+                    describeRecords());
             check(!cluster.core.hasWork(), "work left after every key was released");
             for (TestingWorker w : cluster.liveWorkers()) {
                 check(w.store.isEmpty(), "worker %s still holds %s", w, w.store.keySet());

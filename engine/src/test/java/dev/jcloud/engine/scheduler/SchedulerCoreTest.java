@@ -41,19 +41,26 @@ class SchedulerCoreTest {
         // dependent then failed with "dependency unknown to the scheduler".
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");
-        client.send(ClientBatch.newBuilder().addFunctions(TestingCluster.FN).addTasks(task(1).build()).setMore(true).build());
+        client.send(ClientBatch.newBuilder()
+                .addFunctions(TestingCluster.FN)
+                .addTasks(task(1).build())
+                .setMore(true)
+                .build());
         cluster.runUntilQuiet();
         assertThat(a.store).containsKey(1L);
         assertThat(cluster.core.taskCount()).isEqualTo(1);
 
-        client.send(ClientBatch.newBuilder().addTasks(task(2, 1).setWanted(true).build()).build());
+        client.send(ClientBatch.newBuilder()
+                .addTasks(task(2, 1).setWanted(true).build())
+                .build());
         cluster.runUntilQuiet();
         assertThat(client.errors).isEmpty();
         assertThat(client.values).containsEntry(2L, v(2, v(1)));
-        assertThat(a.store).containsOnlyKeys(2L);   // unpinned once the submission was complete
+        assertThat(a.store).containsOnlyKeys(2L); // unpinned once the submission was complete
 
         // A submission left unfinished by a client that leaves is unpinned too.
-        client.send(ClientBatch.newBuilder().addTasks(task(3).build()).setMore(true).build());
+        client.send(
+                ClientBatch.newBuilder().addTasks(task(3).build()).setMore(true).build());
         cluster.runUntilQuiet();
         client.release(2);
         client.disconnect();
@@ -94,7 +101,8 @@ class SchedulerCoreTest {
         TestingWorker b = cluster.startWorker("b");
         TestingClient client = cluster.client("c");
 
-        client.submit(task(1).addArgs(lit(7)), task(2, 1), task(3, 1), task(4, 2, 3).setWanted(true));
+        client.submit(
+                task(1).addArgs(lit(7)), task(2, 1), task(3, 1), task(4, 2, 3).setWanted(true));
         cluster.runUntilQuiet();
 
         long v1 = v(1, 7);
@@ -130,7 +138,8 @@ class SchedulerCoreTest {
     void failurePropagatesTheOriginalErrorToDependents() {
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");
-        client.submit(task(1), task(2, 1), task(3, 2).setWanted(true), task(4, 1).setWanted(true));
+        client.submit(
+                task(1), task(2, 1), task(3, 2).setWanted(true), task(4, 1).setWanted(true));
 
         a.run(1);
         a.fail(2, "java.lang.ArithmeticException", "/ by zero", false);
@@ -173,7 +182,8 @@ class SchedulerCoreTest {
     void retriesRunOutAndNonRetryableFailuresSkipThem() {
         TestingWorker a = cluster.worker("a").threads(4).start();
         TestingClient client = cluster.client("c");
-        client.submit(task(1).setRetries(1).setWanted(true), task(2).setRetries(5).setWanted(true));
+        client.submit(
+                task(1).setRetries(1).setWanted(true), task(2).setRetries(5).setWanted(true));
 
         a.fail(1, "java.io.IOException", "flaky");
         a.fail(1, "java.io.IOException", "still flaky");
@@ -189,10 +199,12 @@ class SchedulerCoreTest {
     void undefinedFunctionFailsTheTaskAndItsRecordCanBeReleased() {
         cluster.startWorker("a");
         TestingClient client = cluster.client("c");
-        client.send(ClientBatch.newBuilder().addFunctions(TestingCluster.FN)
+        client.send(ClientBatch.newBuilder()
+                .addFunctions(TestingCluster.FN)
                 .addTasks(task(1).setFunction(999).setWanted(true))
                 .addTasks(task(2).setFunction(999))
-                .addTasks(task(3, 42).setWanted(true)).build());
+                .addTasks(task(3, 42).setWanted(true))
+                .build());
         assertThat(client.errors.get(1L).getMessage()).contains("never defined");
         assertThat(client.errors.get(3L).getMessage()).contains("unknown to the scheduler");
         assertThat(client.errors.get(3L).getFailedKey()).isEqualTo(42);
@@ -313,7 +325,8 @@ class SchedulerCoreTest {
         TestingWorker b = cluster.worker("b").resource("X", 1).start();
         assertThat(b.queuedKeys()).containsExactly(2L);
         assertThat(b.computeOrders.get(0).getLocationsList())
-                .containsExactly(DepLocation.newBuilder().setKey(1).setAddress("a:7000").build());
+                .containsExactly(
+                        DepLocation.newBuilder().setKey(1).setAddress("a:7000").build());
 
         a.kill();
         // 2 goes back to waiting (b is asked to give it back) while 1 is computed again.
@@ -332,9 +345,9 @@ class SchedulerCoreTest {
         a.run(1);
         TestingWorker b = cluster.worker("b").resource("X", 1).start();
         b.store.put(1L, v(1)); // it fetched 1 before a died...
-        b.started.add(2L);     // ...and is already running 2
+        b.started.add(2L); // ...and is already running 2
         a.kill();
-        b.run(2);              // the result is stale: the core wants 1 recomputed first
+        b.run(2); // the result is stale: the core wants 1 recomputed first
         assertThat(b.releaseOrders).contains(2L);
         cluster.runUntilQuiet();
         assertThat(client.values).containsEntry(2L, v(2, v(1)));
@@ -353,7 +366,9 @@ class SchedulerCoreTest {
         client.submit(task(in).setWanted(true));
         a.run(in, 1_000_000);
         TestingWorker b = cluster.worker("b").resource("X", 1).start();
-        client.submit(task(other).addResources(res("X", 1)).setWanted(true), task(out, in, other).setWanted(true));
+        client.submit(
+                task(other).addResources(res("X", 1)).setWanted(true),
+                task(out, in, other).setWanted(true));
         b.run(other, 10);
         assertThat(a.queuedKeys()).containsExactly(out); // where the big input is
         a.run(out);
@@ -449,7 +464,9 @@ class SchedulerCoreTest {
     void taskNeedingAResourceWaitsForAWorkerThatOffersIt() {
         TestingWorker cpu = cluster.startWorker("cpu");
         TestingClient client = cluster.client("c");
-        client.submit(task(1).addResources(res("GPU", 1)).setWanted(true), task(2).setWanted(true),
+        client.submit(
+                task(1).addResources(res("GPU", 1)).setWanted(true),
+                task(2).setWanted(true),
                 task(3).addResources(res("GPU", 2)).setWanted(true));
         assertThat(cpu.queuedKeys()).containsExactly(2L);
         cpu.run(2);
@@ -524,7 +541,8 @@ class SchedulerCoreTest {
     void releasingAPendingKeyAbandonsWorkNobodyNeeds() {
         TestingWorker a = cluster.worker("a").threads(4).start();
         TestingClient client = cluster.client("c");
-        client.submit(task(1), task(2), task(3, 1, 2).setWanted(true), task(4, 2).setWanted(true));
+        client.submit(
+                task(1), task(2), task(3, 1, 2).setWanted(true), task(4, 2).setWanted(true));
         client.release(3);
         assertThat(a.stealOrders).containsExactly(1L);
         assertThat(cluster.core.taskCount()).isEqualTo(2);
@@ -560,7 +578,9 @@ class SchedulerCoreTest {
 
         assertThat(cluster.retire("a")).containsExactly("a");
         assertThat(a.stealOrders).containsExactly(2L, 3L);
-        assertThat(b.replicateOrders).containsExactly(Replicate.newBuilder().setKey(1).setAddress("a:7000").build());
+        assertThat(b.replicateOrders)
+                .containsExactly(
+                        Replicate.newBuilder().setKey(1).setAddress("a:7000").build());
         assertThat(a.closeOrdered).isFalse();
 
         a.giveBackStolen();
@@ -610,7 +630,9 @@ class SchedulerCoreTest {
         TestingWorker c = cluster.startWorker("c");
         cluster.retire("b");
         assertThat(b.closeOrdered).isFalse();
-        assertThat(c.replicateOrders).containsExactly(Replicate.newBuilder().setKey(1).setAddress("b:7000").build());
+        assertThat(c.replicateOrders)
+                .containsExactly(
+                        Replicate.newBuilder().setKey(1).setAddress("b:7000").build());
         c.replicate();
         assertThat(b.closeOrdered).isTrue();
         assertThat(c.computeOrders).isEmpty();
@@ -638,14 +660,17 @@ class SchedulerCoreTest {
 
         cluster.retire("a"); // b still has 1: nothing to copy, but a must finish 3 first
         cluster.retire("b"); // a is leaving too: b asks c for copies of 1 and 2
-        a.run(3);            // a may close once c has 1 and 3: it asks c for them
+        a.run(3); // a may close once c has 1 and 3: it asks c for them
         c.replicate();
         assertThat(a.alive).isFalse();
         assertThat(b.alive).isFalse();
         assertThat(c.releaseOrders).isEmpty();
         assertThat(c.store).containsOnlyKeys(1L, 2L, 3L);
         assertThat(c.computeOrders).isEmpty();
-        assertThat(client.values).containsEntry(1L, v(1)).containsEntry(2L, v(2, v(1))).containsEntry(3L, v(3));
+        assertThat(client.values)
+                .containsEntry(1L, v(1))
+                .containsEntry(2L, v(2, v(1)))
+                .containsEntry(3L, v(3));
     }
 
     /** Regression: a retiring worker asked each key's copy once; if that peer died, it never closed. */
@@ -661,7 +686,9 @@ class SchedulerCoreTest {
         TestingWorker c = cluster.startWorker("c");
         b.kill();
         a.heartbeat();
-        assertThat(c.replicateOrders).containsExactly(Replicate.newBuilder().setKey(1).setAddress("a:7000").build());
+        assertThat(c.replicateOrders)
+                .containsExactly(
+                        Replicate.newBuilder().setKey(1).setAddress("a:7000").build());
         c.replicate();
         assertThat(a.alive).isFalse();
         assertThat(c.store).containsOnlyKeys(1L);
@@ -711,24 +738,36 @@ class SchedulerCoreTest {
     void functionsAndClasspathsGoToEachWorkerOnceAndBlobsAreAskedOfTheirOwner() {
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");
-        ClasspathDef cp = ClasspathDef.newBuilder().setId(77)
+        ClasspathDef cp = ClasspathDef.newBuilder()
+                .setId(77)
                 .addEntries(ClasspathEntry.newBuilder().setName("app.jar").setSha256("abc"))
                 .build();
-        FunctionDef fn = TestingCluster.FN.toBuilder().setId(0xf00).setClasspath(77).build();
-        client.send(ClientBatch.newBuilder().addClasspaths(cp).addFunctions(fn)
+        FunctionDef fn =
+                TestingCluster.FN.toBuilder().setId(0xf00).setClasspath(77).build();
+        client.send(ClientBatch.newBuilder()
+                .addClasspaths(cp)
+                .addFunctions(fn)
                 .addTasks(task(1).setFunction(0xf00).setWanted(true))
-                .addTasks(task(2).setFunction(0xf00).setWanted(true)).build());
+                .addTasks(task(2).setFunction(0xf00).setWanted(true))
+                .build());
         a.run(1);
         a.run(2);
-        client.send(ClientBatch.newBuilder().addTasks(task(3).setFunction(0xf00).setWanted(true)).build());
-        assertThat(a.received.stream().mapToInt(o -> o.getFunctionsCount()).sum()).isEqualTo(1);
-        assertThat(a.received.stream().flatMap(o -> o.getClasspathsList().stream()).toList()).containsExactly(cp);
+        client.send(ClientBatch.newBuilder()
+                .addTasks(task(3).setFunction(0xf00).setWanted(true))
+                .build());
+        assertThat(a.received.stream().mapToInt(o -> o.getFunctionsCount()).sum())
+                .isEqualTo(1);
+        assertThat(a.received.stream()
+                        .flatMap(o -> o.getClasspathsList().stream())
+                        .toList())
+                .containsExactly(cp);
         assertThat(a.computeOrders).hasSize(3);
 
         assertThat(cluster.core.requestBlob("abc")).isTrue();
         assertThat(cluster.core.requestBlob("unknown")).isFalse();
         cluster.flush();
-        assertThat(client.received.get(client.received.size() - 1).getNeedBlobsList()).containsExactly("abc");
+        assertThat(client.received.get(client.received.size() - 1).getNeedBlobsList())
+                .containsExactly("abc");
     }
 
     @Test
@@ -742,7 +781,8 @@ class SchedulerCoreTest {
         assertThat(info.getTasks().getProcessing()).isEqualTo(2);
         assertThat(info.getTasks().getCompletedTotal()).isEqualTo(1);
         assertThat(info.getTasks().getSubmittedTotal()).isEqualTo(3);
-        assertThat(info.getWorkersList()).singleElement()
+        assertThat(info.getWorkersList())
+                .singleElement()
                 .satisfies(w -> assertThat(w.getProcessing()).isEqualTo(2))
                 .satisfies(w -> assertThat(w.getHeld()).isEqualTo(1));
         assertThat(info.getClients()).isEqualTo(1);
@@ -804,11 +844,16 @@ class SchedulerCoreTest {
         a.run(1, 1_000_000);
         b.run(2, 10);
 
-        client.submit(task(3, 1).setWanted(true), task(4, 1, 2).setWanted(true), task(5, 2).setWanted(true));
+        client.submit(
+                task(3, 1).setWanted(true),
+                task(4, 1, 2).setWanted(true),
+                task(5, 2).setWanted(true));
         assertThat(a.queuedKeys()).containsExactly(3L, 4L);
         assertThat(b.queuedKeys()).containsExactly(5L);
         ComputeTask four = a.computeOrders.get(a.computeOrders.size() - 1);
-        assertThat(four.getLocationsList()).containsExactly(DepLocation.newBuilder().setKey(2).setAddress("b:7000").build());
+        assertThat(four.getLocationsList())
+                .containsExactly(
+                        DepLocation.newBuilder().setKey(2).setAddress("b:7000").build());
         cluster.runUntilQuiet();
         assertThat(client.values).containsEntry(4L, v(4, v(1), v(2)));
     }

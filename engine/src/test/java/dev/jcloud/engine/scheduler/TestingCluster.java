@@ -44,18 +44,24 @@ import java.util.function.LongSupplier;
 final class TestingCluster {
 
     /** The one function every task uses; the core never looks inside it. */
-    static final FunctionDef FN = FunctionDef.newBuilder().setId(0x5eed).setName("Testing.f")
-            .setPayload(ByteString.copyFromUtf8("f")).build();
+    static final FunctionDef FN = FunctionDef.newBuilder()
+            .setId(0x5eed)
+            .setName("Testing.f")
+            .setPayload(ByteString.copyFromUtf8("f"))
+            .build();
+
     static final long HEARTBEAT_MILLIS = 1000;
 
     final ManualClock clock = new ManualClock();
     final SchedulerCore core = new SchedulerCore(clock, HEARTBEAT_MILLIS);
     /** Live fake workers by data address (how peers find each other's data). */
     private final Map<String, TestingWorker> byAddress = new LinkedHashMap<>();
+
     private final List<TestingWorker> allWorkers = new ArrayList<>();
     private final List<TestingClient> clients = new ArrayList<>();
     /** Decides, per key and attempt (1, 2, ...), whether a task fails instead of computing; null = succeed. */
     private FailurePolicy failurePolicy = (key, attempt) -> null;
+
     private final Map<Long, Integer> attempts = new HashMap<>();
     /** A counter over every message a fake party receives or sends, to order events across parties. */
     private long seq;
@@ -64,7 +70,7 @@ final class TestingCluster {
     /** MissingDep reports the fake workers sent. */
     long missingDepReports;
     /** Called when a worker is told to close, before it exits: the moment to check nothing is lost. */
-    java.util.function.Consumer<TestingWorker> onClose = w -> { };
+    java.util.function.Consumer<TestingWorker> onClose = w -> {};
 
     /** How a fake worker's task fails; {@code null} from {@link #decide} means it succeeds. */
     interface FailurePolicy {
@@ -175,7 +181,8 @@ final class TestingCluster {
     }
 
     List<String> retire(String... names) {
-        List<String> r = core.retire(RetireRequest.newBuilder().addAllNames(Arrays.asList(names)).build());
+        List<String> r = core.retire(
+                RetireRequest.newBuilder().addAllNames(Arrays.asList(names)).build());
         flush();
         return r;
     }
@@ -212,8 +219,12 @@ final class TestingCluster {
         private final WorkerHello.Builder hello;
 
         WorkerBuilder(String name) {
-            hello = WorkerHello.newBuilder().setName(name).setNthreads(1).setMemoryLimit(1L << 30)
-                    .setDataAddress(name + ":7000").setEngineVersion(EngineVersion.VERSION);
+            hello = WorkerHello.newBuilder()
+                    .setName(name)
+                    .setNthreads(1)
+                    .setMemoryLimit(1L << 30)
+                    .setDataAddress(name + ":7000")
+                    .setEngineVersion(EngineVersion.VERSION);
         }
 
         WorkerBuilder threads(int n) {
@@ -258,6 +269,7 @@ final class TestingCluster {
         final List<ClientUpdates> received = new ArrayList<>();
         /** Every TaskDone, in arrival order. */
         final List<TaskDone> doneList = new ArrayList<>();
+
         final Map<Long, TaskDone> done = new LinkedHashMap<>();
         final Map<Long, TaskError> errors = new LinkedHashMap<>();
         final Set<Long> cancelled = new LinkedHashSet<>();
@@ -269,9 +281,11 @@ final class TestingCluster {
         final Map<Long, List<Long>> missingSeqs = new HashMap<>();
         /** Keys this client submitted as wanted, released, or saw cancelled. */
         final Set<Long> submittedWanted = new LinkedHashSet<>();
+
         final Set<Long> releasedKeys = new LinkedHashSet<>();
         /** Outcomes for keys the client no longer waits on (released or cancelled): each a bug. */
         final List<String> unexpected = new ArrayList<>();
+
         boolean connected = true;
 
         TestingClient(String name) {
@@ -286,7 +300,8 @@ final class TestingCluster {
             for (TaskDone d : u.getDoneList()) {
                 doneList.add(d);
                 doneSeqs.add(new long[] {d.getKey(), nextSeq()});
-                if (!submittedWanted.contains(d.getKey()) || releasedKeys.contains(d.getKey())
+                if (!submittedWanted.contains(d.getKey())
+                        || releasedKeys.contains(d.getKey())
                         || cancelled.contains(d.getKey())) {
                     unexpected.add("done " + d.getKey() + " sent to " + name + " which does not wait on it");
                 }
@@ -305,7 +320,8 @@ final class TestingCluster {
                 }
             }
             for (TaskError e : u.getErrorsList()) {
-                if (!submittedWanted.contains(e.getKey()) || releasedKeys.contains(e.getKey())
+                if (!submittedWanted.contains(e.getKey())
+                        || releasedKeys.contains(e.getKey())
                         || cancelled.contains(e.getKey())) {
                     unexpected.add("error " + e.getKey() + " sent to " + name + " which does not wait on it");
                 }
@@ -325,7 +341,8 @@ final class TestingCluster {
         }
 
         TestingClient submit(List<TaskSpec> specs) {
-            return send(ClientBatch.newBuilder().addFunctions(FN).addAllTasks(specs).build());
+            return send(
+                    ClientBatch.newBuilder().addFunctions(FN).addAllTasks(specs).build());
         }
 
         TestingClient send(ClientBatch batch) {
@@ -381,6 +398,7 @@ final class TestingCluster {
         final Map<Long, ComputeTask> queue = new LinkedHashMap<>();
         /** Results held, by key. */
         final Map<Long, Long> store = new LinkedHashMap<>();
+
         final List<Long> releaseOrders = new ArrayList<>();
         final List<Long> stealOrders = new ArrayList<>();
         final List<Replicate> replicateOrders = new ArrayList<>();
@@ -388,6 +406,7 @@ final class TestingCluster {
         private final List<Replicate> toReplicate = new ArrayList<>();
         /** Keys whose execution "started": steal requests for them are ignored, like the real runner. */
         final Set<Long> started = new LinkedHashSet<>();
+
         boolean closeOrdered;
 
         TestingWorker(WorkerHello hello) {
@@ -442,12 +461,17 @@ final class TestingCluster {
         }
 
         TestingWorker heartbeat() {
-            return send(WorkerBatch.newBuilder().setHeartbeat(Heartbeat.newBuilder()
-                    .setExecuting(Math.min(queue.size(), hello.getNthreads())).setQueued(queue.size())).build());
+            return send(WorkerBatch.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder()
+                            .setExecuting(Math.min(queue.size(), hello.getNthreads()))
+                            .setQueued(queue.size()))
+                    .build());
         }
 
         TestingWorker paused(boolean paused) {
-            return send(WorkerBatch.newBuilder().setHeartbeat(Heartbeat.newBuilder().setPaused(paused)).build());
+            return send(WorkerBatch.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder().setPaused(paused))
+                    .build());
         }
 
         List<Long> queuedKeys() {
@@ -509,8 +533,13 @@ final class TestingCluster {
                     v = peer == null || peer == this ? null : peer.store.get(dep);
                     if (v == null) {
                         missingDepReports++;
-                        return send(WorkerBatch.newBuilder().addAllAcquired(acquired).addMissing(MissingDep.newBuilder()
-                                .setKey(key).setDep(dep).setHolder(at)).build());
+                        return send(WorkerBatch.newBuilder()
+                                .addAllAcquired(acquired)
+                                .addMissing(MissingDep.newBuilder()
+                                        .setKey(key)
+                                        .setDep(dep)
+                                        .setHolder(at))
+                                .build());
                     }
                     store.put(dep, v);
                     acquired.add(dep);
@@ -525,11 +554,14 @@ final class TestingCluster {
             }
             TaskFailure failure = failurePolicy.decide(key, attempts.merge(key, 1, Integer::sum));
             if (failure != null) {
-                return send(WorkerBatch.newBuilder().addFailed(failure.toBuilder().setKey(key)).build());
+                return send(WorkerBatch.newBuilder()
+                        .addFailed(failure.toBuilder().setKey(key))
+                        .build());
             }
             long value = compute(key, args);
             store.put(key, value);
-            TaskResult.Builder r = TaskResult.newBuilder().setKey(key).setNbytes(nbytes).setDurationMicros(1000);
+            TaskResult.Builder r =
+                    TaskResult.newBuilder().setKey(key).setNbytes(nbytes).setDurationMicros(1000);
             if (c.getDeliver()) {
                 r.setInline(true).setValue(encode(value));
             }
@@ -543,23 +575,30 @@ final class TestingCluster {
 
         TestingWorker fail(long key, String exceptionClass, String message, boolean retryable) {
             take(key);
-            return send(WorkerBatch.newBuilder().addFailed(TaskFailure.newBuilder().setKey(key)
-                    .setExceptionClass(exceptionClass).setMessage(message).setRemoteTrace("at Testing.f")
-                    .setRetryable(retryable)).build());
+            return send(WorkerBatch.newBuilder()
+                    .addFailed(TaskFailure.newBuilder()
+                            .setKey(key)
+                            .setExceptionClass(exceptionClass)
+                            .setMessage(message)
+                            .setRemoteTrace("at Testing.f")
+                            .setRetryable(retryable))
+                    .build());
         }
 
         /** Reports a MissingDep for queued task {@code key} without trying to fetch. */
         TestingWorker reportMissing(long key, long dep, String holder) {
             take(key);
             missingDepReports++;
-            return send(WorkerBatch.newBuilder().addMissing(MissingDep.newBuilder().setKey(key).setDep(dep)
-                    .setHolder(holder)).build());
+            return send(WorkerBatch.newBuilder()
+                    .addMissing(MissingDep.newBuilder().setKey(key).setDep(dep).setHolder(holder))
+                    .build());
         }
 
         private ComputeTask take(long key) {
             ComputeTask c = queue.remove(key);
             if (c == null) {
-                throw new AssertionError("worker " + name() + " has no task " + key + " queued; queue=" + queue.keySet());
+                throw new AssertionError(
+                        "worker " + name() + " has no task " + key + " queued; queue=" + queue.keySet());
             }
             toSteal.remove(key);
             started.remove(key);
@@ -597,7 +636,8 @@ final class TestingCluster {
                     b.addAcquired(r.getKey());
                 } else {
                     missingDepReports++;
-                    b.addMissing(MissingDep.newBuilder().setKey(0).setDep(r.getKey()).setHolder(r.getAddress()));
+                    b.addMissing(
+                            MissingDep.newBuilder().setKey(0).setDep(r.getKey()).setHolder(r.getAddress()));
                 }
             }
             int n = toReplicate.size();

@@ -44,16 +44,16 @@ public abstract class ProvisionedCluster implements Cluster {
      * @param scaleTimeout how long {@link #scale(int)} waits for new workers to register
      * @param downGrace    how long workers may finish their tasks when the cluster is removed
      */
-    protected ProvisionedCluster(Provisioner provisioner, ClusterRecord record, boolean owned, Duration scaleTimeout,
-            Duration downGrace) {
+    protected ProvisionedCluster(
+            Provisioner provisioner, ClusterRecord record, boolean owned, Duration scaleTimeout, Duration downGrace) {
         this.provisioner = requireNonNull(provisioner, "provisioner is null");
         this.record = requireNonNull(record, "record is null");
         this.owned = owned;
         this.scaleTimeout = requireNonNull(scaleTimeout, "scaleTimeout is null");
         this.downGrace = requireNonNull(downGrace, "downGrace is null");
         if (owned) {
-            shutdownHook = new Thread(this::stop, "jcloud-" + record.provider() + "-cluster-" + record.name()
-                    + "-shutdown");
+            shutdownHook =
+                    new Thread(this::stop, "jcloud-" + record.provider() + "-cluster-" + record.name() + "-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
         } else {
             shutdownHook = null;
@@ -66,8 +66,10 @@ public abstract class ProvisionedCluster implements Cluster {
      * @throws ProvisionException when no such cluster is running
      */
     protected static ClusterRecord running(Provisioner provisioner, String name) {
-        return provisioner.find(name).orElseThrow(
-                () -> new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
+        return provisioner
+                .find(name)
+                .orElseThrow(() ->
+                        new ProvisionException("no cluster named " + name + " is running: see 'jcloud cluster list'"));
     }
 
     /**
@@ -191,7 +193,12 @@ public abstract class ProvisionedCluster implements Cluster {
          * @param deathTimeout default death timeout
          * @param startTimeout default start timeout
          */
-        protected Builder(String namePrefix, int workers, int nthreads, Duration idleTimeout, Duration deathTimeout,
+        protected Builder(
+                String namePrefix,
+                int workers,
+                int nthreads,
+                Duration idleTimeout,
+                Duration deathTimeout,
                 Duration startTimeout) {
             this.namePrefix = requireNonNull(namePrefix, "namePrefix is null");
             this.workers = workers;
@@ -296,8 +303,13 @@ public abstract class ProvisionedCluster implements Cluster {
         private boolean detached;
 
         /** See {@link Builder#Builder}. */
-        protected AdaptiveBuilder(String namePrefix, int workers, int nthreads, Duration idleTimeout,
-                Duration deathTimeout, Duration startTimeout) {
+        protected AdaptiveBuilder(
+                String namePrefix,
+                int workers,
+                int nthreads,
+                Duration idleTimeout,
+                Duration deathTimeout,
+                Duration startTimeout) {
             super(namePrefix, workers, nthreads, idleTimeout, deathTimeout, startTimeout);
         }
 

@@ -86,7 +86,8 @@ public final class BootScript {
         this.joinTokenArgs = b.joinTokenArgs;
         this.joinTokenFile = b.joinTokenFile;
         if (joinTokenParameter != null && joinTokenMain != null) {
-            throw new IllegalArgumentException("give the join token one source: joinTokenParameter or joinTokenFetcher");
+            throw new IllegalArgumentException(
+                    "give the join token one source: joinTokenParameter or joinTokenFetcher");
         }
         this.nodeNameFlag = b.nodeNameFlag;
         this.nodeNames = b.nodeNames;
@@ -122,22 +123,30 @@ public final class BootScript {
         s.append("ENGINE_URL=").append(quote(engine.url().toString())).append('\n');
         s.append("ENGINE_SHA256=").append(quote(engine.sha256())).append('\n');
         // Sorted so that the same inputs always render the same script (diffable, cacheable).
-        new java.util.TreeMap<>(environment).forEach((k, v) ->
-                s.append("export ").append(k).append('=').append(quote(v)).append('\n'));
+        new java.util.TreeMap<>(environment)
+                .forEach((k, v) -> s.append("export ")
+                        .append(k)
+                        .append('=')
+                        .append(quote(v))
+                        .append('\n'));
         s.append("jcloud_log() { printf 'jcloud-boot: %s\\n' \"$*\" >&2; }\n\n");
         if (nodeNameFlag != null) {
             // One script boots several machines (one cloud API call); each picks its own name by
             // the index the cloud gave it, so the name, the tag and the scheduler's view agree.
             s.append("# This machine's name: the n-th of the names launched together, n from the cloud.\n");
-            s.append("jcloud_launch_index() {\n").append(launchIndexShell.strip().indent(2)).append("}\n");
+            s.append("jcloud_launch_index() {\n")
+                    .append(launchIndexShell.strip().indent(2))
+                    .append("}\n");
             s.append("JCLOUD_NAMES=(");
             for (int i = 0; i < nodeNames.size(); i++) {
                 s.append(i == 0 ? "" : " ").append(quote(nodeNames.get(i)));
             }
             s.append(")\n");
             s.append("JCLOUD_INDEX=\"$(jcloud_launch_index)\"\n");
-            s.append("if ! [[ \"$JCLOUD_INDEX\" =~ ^[0-9]+$ ]] || [ \"$JCLOUD_INDEX\" -ge ${#JCLOUD_NAMES[@]} ]; then\n");
-            s.append("  jcloud_log \"launch index '$JCLOUD_INDEX' is not one of 0..$((${#JCLOUD_NAMES[@]} - 1))\"; exit 1\n");
+            s.append(
+                    "if ! [[ \"$JCLOUD_INDEX\" =~ ^[0-9]+$ ]] || [ \"$JCLOUD_INDEX\" -ge ${#JCLOUD_NAMES[@]} ]; then\n");
+            s.append(
+                    "  jcloud_log \"launch index '$JCLOUD_INDEX' is not one of 0..$((${#JCLOUD_NAMES[@]} - 1))\"; exit 1\n");
             s.append("fi\n");
             s.append("export JCLOUD_NODE=\"${JCLOUD_NAMES[$JCLOUD_INDEX]}\"\n\n");
         }
@@ -147,23 +156,31 @@ public final class BootScript {
         s.append("  if command -v java >/dev/null 2>&1; then return 0; fi\n");
         s.append("  jcloud_log \"no java on PATH; installing a JRE\"\n");
         s.append("  if command -v dnf >/dev/null 2>&1; then\n");
-        s.append("    ").append(installAny("dnf install -y -q", jre.rpmPackages())).append('\n');
+        s.append("    ")
+                .append(installAny("dnf install -y -q", jre.rpmPackages()))
+                .append('\n');
         s.append("  elif command -v yum >/dev/null 2>&1; then\n");
-        s.append("    ").append(installAny("yum install -y -q", jre.rpmPackages())).append('\n');
+        s.append("    ")
+                .append(installAny("yum install -y -q", jre.rpmPackages()))
+                .append('\n');
         s.append("  elif command -v apt-get >/dev/null 2>&1; then\n");
         s.append("    apt-get update -qq\n");
-        s.append("    ").append(installAny("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq", jre.debPackages()))
+        s.append("    ")
+                .append(installAny("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq", jre.debPackages()))
                 .append('\n');
         s.append("  else\n");
         s.append("    jcloud_log \"cannot install Java: none of dnf, yum, apt-get found\"; exit 1\n");
         s.append("  fi\n");
-        s.append("  command -v java >/dev/null 2>&1 || { jcloud_log \"the JRE install put no java on PATH\"; exit 1; }\n");
+        s.append(
+                "  command -v java >/dev/null 2>&1 || { jcloud_log \"the JRE install put no java on PATH\"; exit 1; }\n");
         s.append("}\n\n");
 
         if (downloadHeaderShell != null) {
             // Computed at boot (e.g. a token from the machine's metadata server), never rendered here.
             s.append("# Prints the one HTTP request header the engine download needs.\n");
-            s.append("jcloud_download_header() {\n").append(downloadHeaderShell.strip().indent(2)).append("}\n\n");
+            s.append("jcloud_download_header() {\n")
+                    .append(downloadHeaderShell.strip().indent(2))
+                    .append("}\n\n");
         }
         s.append("# The engine of the client that created the cluster, checked against its SHA-256.\n");
         s.append("jcloud_fetch() {\n");
@@ -179,19 +196,22 @@ public final class BootScript {
             wgetHeader = " --header=\"$header\"";
         }
         s.append("  if command -v curl >/dev/null 2>&1; then\n");
-        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10").append(curlHeader)
+        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10")
+                .append(curlHeader)
                 .append(" -o \"$download\" \"$ENGINE_URL\"\n");
         s.append("  else\n");
         s.append("    wget -q --tries=5").append(wgetHeader).append(" -O \"$download\" \"$ENGINE_URL\"\n");
         s.append("  fi\n");
         s.append("  if ! printf '%s  %s\\n' \"$ENGINE_SHA256\" \"$download\" | sha256sum -c --status -; then\n");
-        s.append("    jcloud_log \"the downloaded engine does not have SHA-256 $ENGINE_SHA256; not starting\"; exit 1\n");
+        s.append(
+                "    jcloud_log \"the downloaded engine does not have SHA-256 $ENGINE_SHA256; not starting\"; exit 1\n");
         s.append("  fi\n");
         if (engine.format() == EngineArtifact.Format.TAR_GZ) {
             s.append("  rm -rf \"$JCLOUD_HOME/engine\" && mkdir -p \"$JCLOUD_HOME/engine\"\n");
             s.append("  tar -xzf \"$download\" -C \"$JCLOUD_HOME/engine\" && rm -f \"$download\"\n");
             // In name order: the bundle numbers its JARs in class-path order, and the JVM's lib/* order is unspecified.
-            s.append("  JCLOUD_CLASSPATH=$(LC_ALL=C ls -1 \"$JCLOUD_HOME\"/engine/lib/*.jar | LC_ALL=C sort | paste -sd: -)\n");
+            s.append(
+                    "  JCLOUD_CLASSPATH=$(LC_ALL=C ls -1 \"$JCLOUD_HOME\"/engine/lib/*.jar | LC_ALL=C sort | paste -sd: -)\n");
         } else {
             s.append("  mv -f \"$download\" \"$JCLOUD_HOME/engine.jar\"\n");
             s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine.jar\"\n");
@@ -204,21 +224,26 @@ public final class BootScript {
         if (joinTokenMain != null) {
             // A main from the engine's class path writes the token into the secrets directory (0600);
             // it prints names only, and the token reaches the engine as a file, never as an argument.
-            s.append("  local file=\"$JCLOUD_HOME/secrets/\"").append(quote(joinTokenFile)).append('\n');
+            s.append("  local file=\"$JCLOUD_HOME/secrets/\"")
+                    .append(quote(joinTokenFile))
+                    .append('\n');
             s.append("  (umask 077 && mkdir -p \"$JCLOUD_HOME/secrets\" && java -cp \"$JCLOUD_CLASSPATH\" ")
                     .append(quote(joinTokenMain));
             for (String a : joinTokenArgs) {
                 s.append(' ').append(quote(a));
             }
-            s.append(" \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's join token\"; exit 1; }\n");
-            s.append("  [ -s \"$file\" ] || { jcloud_log \"the join-token fetcher wrote no token to $file\"; exit 1; }\n");
+            s.append(
+                    " \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's join token\"; exit 1; }\n");
+            s.append(
+                    "  [ -s \"$file\" ] || { jcloud_log \"the join-token fetcher wrote no token to $file\"; exit 1; }\n");
             s.append("  chmod 600 \"$file\"\n");
             s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
         } else if (joinTokenParameter == null) {
             s.append("  :\n");
         } else {
             s.append("  local file=\"$JCLOUD_HOME/join-token\"\n");
-            s.append("  (umask 077 && aws ssm get-parameter --with-decryption --name ").append(quote(joinTokenParameter))
+            s.append("  (umask 077 && aws ssm get-parameter --with-decryption --name ")
+                    .append(quote(joinTokenParameter))
                     .append(" --query Parameter.Value --output text > \"$file\")\n");
             s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
         }
@@ -234,17 +259,22 @@ public final class BootScript {
             for (String a : secretsArgs) {
                 s.append(' ').append(quote(a));
             }
-            s.append(" \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's TLS material\"; exit 1; }\n");
+            s.append(
+                    " \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's TLS material\"; exit 1; }\n");
         }
         s.append("}\n\n");
 
         s.append("jcloud_java\njcloud_fetch\njcloud_join_token\njcloud_secrets\n");
         if (watcherShell != null) {
             // Runs beside the engine for the machine's life, e.g. watching for a spot interruption notice.
-            s.append("jcloud_watch() {\n  set +e\n").append(watcherShell.strip().indent(2)).append("}\n");
+            s.append("jcloud_watch() {\n  set +e\n")
+                    .append(watcherShell.strip().indent(2))
+                    .append("}\n");
             s.append("jcloud_watch &\n");
         }
-        s.append("jcloud_log \"starting the engine ").append(command.role().label()).append("\"\n");
+        s.append("jcloud_log \"starting the engine ")
+                .append(command.role().label())
+                .append("\"\n");
         List<String> argv = new ArrayList<>();
         argv.addAll(jvmOptions);
         // Not exec: when the engine exits (retired, idle timeout, death timeout, crash) the machine
@@ -269,11 +299,15 @@ public final class BootScript {
         }
         if (worker) {
             s.append(" || status=$?\n");
-            s.append("  if [ \"$status\" -eq ").append(WorkerServer.EXIT_MEMORY).append(" ] && [ \"$jcloud_restarts\" -lt ")
-                    .append(MEMORY_RESTARTS).append(" ]; then\n");
+            s.append("  if [ \"$status\" -eq ")
+                    .append(WorkerServer.EXIT_MEMORY)
+                    .append(" ] && [ \"$jcloud_restarts\" -lt ")
+                    .append(MEMORY_RESTARTS)
+                    .append(" ]; then\n");
             s.append("    jcloud_restarts=$((jcloud_restarts + 1))\n");
             s.append("    jcloud_log \"the worker exited at its memory limit; starting it again ($jcloud_restarts of ")
-                    .append(MEMORY_RESTARTS).append(")\"\n");
+                    .append(MEMORY_RESTARTS)
+                    .append(")\"\n");
             s.append("    continue\n  fi\n  break\ndone\n");
         } else {
             s.append(" || true\n");
@@ -356,7 +390,8 @@ public final class BootScript {
         /** An environment variable the engine process sees (e.g. the cluster's name). */
         public Builder env(String name, String value) {
             if (!ENV_NAME.matcher(name).matches()) {
-                throw new IllegalArgumentException("environment variable name must match " + ENV_NAME + ": '" + name + "'");
+                throw new IllegalArgumentException(
+                        "environment variable name must match " + ENV_NAME + ": '" + name + "'");
             }
             environment.put(name, requireNonNull(value, "value is null"));
             return this;

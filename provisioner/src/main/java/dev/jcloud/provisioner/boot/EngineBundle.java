@@ -41,7 +41,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public record EngineBundle(Path file, String sha256) {
 
     private static final FileTime EPOCH = FileTime.fromMillis(0);
-    private static final long FIXED_MTIME = 315_532_800_000L;   // 1980-01-01, the earliest ZIP time
+    private static final long FIXED_MTIME = 315_532_800_000L; // 1980-01-01, the earliest ZIP time
 
     public EngineBundle {
         requireNonNull(file, "file is null");
@@ -84,8 +84,8 @@ public record EngineBundle(Path file, String sha256) {
             try {
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha);
-                     GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
-                     TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+                        GZIPOutputStream gz = new GZIPOutputStream(out, 1 << 16);
+                        TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
                     tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                     for (Map.Entry<String, Path> jar : jarNames(classPath).entrySet()) {
                         addJar(tar, "lib/" + jar.getKey(), jar.getValue(), cacheDir);
@@ -110,7 +110,8 @@ public record EngineBundle(Path file, String sha256) {
         Map<String, Path> names = new LinkedHashMap<>();
         int i = 0;
         for (Path p : classPath) {
-            String base = Files.isDirectory(p) ? directoryJarName(p) : p.getFileName().toString();
+            String base =
+                    Files.isDirectory(p) ? directoryJarName(p) : p.getFileName().toString();
             // A numeric prefix keeps the class-path order when the machine lists lib/*.
             names.put(String.format("%03d-%s", i++, base), p);
         }
@@ -120,7 +121,9 @@ public record EngineBundle(Path file, String sha256) {
     private static String directoryJarName(Path dir) {
         // target/classes of module m -> m-classes.jar
         Path parent = dir.getParent() == null ? null : dir.getParent().getParent();
-        String module = parent == null || parent.getFileName() == null ? "classes" : parent.getFileName().toString();
+        String module = parent == null || parent.getFileName() == null
+                ? "classes"
+                : parent.getFileName().toString();
         return module + "-" + dir.getFileName() + ".jar";
     }
 

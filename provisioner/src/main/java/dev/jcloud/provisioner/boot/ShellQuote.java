@@ -8,8 +8,7 @@ package dev.jcloud.provisioner.boot;
  */
 public final class ShellQuote {
 
-    private ShellQuote() {
-    }
+    private ShellQuote() {}
 
     /**
      * {@code value} as one single-quoted shell word that the shell turns back into exactly

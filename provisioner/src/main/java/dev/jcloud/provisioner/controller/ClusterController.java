@@ -13,9 +13,9 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
-import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.elastic.ClusterSnapshot;
 import dev.jcloud.provisioner.elastic.JcloudPolicy;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.elastic.ScalingDecision;
 import dev.jcloud.provisioner.elastic.ScalingPolicy;
 import dev.jcloud.provisioner.elastic.TaskLoad;
@@ -71,10 +71,12 @@ public final class ClusterController implements SchedulerExtension {
     private final Map<Integer, String> names = new HashMap<>();
     /** Workers this controller (or up) requested, by name: when, on the controller's clock. */
     private final Map<String, Double> launchedAt = new HashMap<>();
+
     private final Map<String, Double> idleSince = new HashMap<>();
     private final Set<String> retiring = new HashSet<>();
     /** Workers being billed now: since when (controller clock); and the billed run time of those gone. */
     private final Map<String, Double> running = new HashMap<>();
+
     private final List<Double> finishedSeconds = new ArrayList<>();
     private double startedAt;
     private java.util.Optional<ClusterPricing> pricing = java.util.Optional.empty();
@@ -118,13 +120,25 @@ public final class ClusterController implements SchedulerExtension {
         }
         if (parsed.adapt() != null) {
             ClusterSpec.Adapt a = parsed.adapt();
-            this.policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), parsed.bootDelaySeconds(),
+            this.policy = new JcloudPolicy(
+                    a.min(),
+                    a.max(),
+                    a.targetDurationSeconds(),
+                    parsed.bootDelaySeconds(),
                     new BillingModel(parsed.billingMinimumSeconds()));
-            LOG.info("controller of cluster {} ({}): adaptive between {} and {} workers, target {} s per task backlog,"
-                    + " billing minimum {} s", parsed.name(), parsed.provider(), a.min(), a.max(),
-                    a.targetDurationSeconds(), parsed.billingMinimumSeconds());
+            LOG.info(
+                    "controller of cluster {} ({}): adaptive between {} and {} workers, target {} s per task backlog,"
+                            + " billing minimum {} s",
+                    parsed.name(),
+                    parsed.provider(),
+                    a.min(),
+                    a.max(),
+                    a.targetDurationSeconds(),
+                    parsed.billingMinimumSeconds());
         } else {
-            LOG.info("controller of cluster {} ({}): fixed size; removes the cluster when idle", parsed.name(),
+            LOG.info(
+                    "controller of cluster {} ({}): fixed size; removes the cluster when idle",
+                    parsed.name(),
                     parsed.provider());
         }
         return true;
@@ -147,10 +161,15 @@ public final class ClusterController implements SchedulerExtension {
         ClusterSnapshot snapshot = snapshot(info, now);
         if (policy != null) {
             ScalingDecision decision = policy.decide(snapshot);
-            int launched = decision.launch() > 0 ? launch(decision.launch(), now, snapshot.workers().size()) : 0;
+            int launched = decision.launch() > 0
+                    ? launch(decision.launch(), now, snapshot.workers().size())
+                    : 0;
             List<String> accepted = List.of();
             if (!decision.retire().isEmpty()) {
-                List<String> retire = decision.retire().stream().map(names::get).filter(n -> n != null).toList();
+                List<String> retire = decision.retire().stream()
+                        .map(names::get)
+                        .filter(n -> n != null)
+                        .toList();
                 accepted = scheduler.retire(retire);
                 retiring.addAll(accepted);
                 LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
@@ -174,7 +193,7 @@ public final class ClusterController implements SchedulerExtension {
         info.getWorkersList().forEach(w -> present.add(w.getName()));
         for (String name : List.copyOf(running.keySet())) {
             if (!present.contains(name) && !launchedAt.containsKey(name)) {
-                finishedSeconds.add(now - running.remove(name));   // gone: its bill is final
+                finishedSeconds.add(now - running.remove(name)); // gone: its bill is final
             }
         }
         for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
@@ -196,7 +215,10 @@ public final class ClusterController implements SchedulerExtension {
     ClusterSnapshot snapshot(ClusterInfo info, double now) {
         List<TaskLoad> loads = new ArrayList<>();
         for (KindLoad k : info.getKindsList()) {
-            loads.add(new TaskLoad(k.getName(), (int) (k.getWaiting() + k.getReady()), (int) k.getProcessing(),
+            loads.add(new TaskLoad(
+                    k.getName(),
+                    (int) (k.getWaiting() + k.getReady()),
+                    (int) k.getProcessing(),
                     k.getMeanSeconds() < 0 ? Double.NaN : k.getMeanSeconds()));
         }
         List<WorkerView> workers = new ArrayList<>();
@@ -207,7 +229,8 @@ public final class ClusterController implements SchedulerExtension {
                 continue;
             }
             // A worker the controller did not start (started by up) counts from when it registered.
-            double launched = launchedAt.computeIfAbsent(w.getName(),
+            double launched = launchedAt.computeIfAbsent(
+                    w.getName(),
                     n -> now - Math.max(0, (System.currentTimeMillis() - w.getConnectedMillis()) / 1000.0));
             boolean busy = w.getProcessing() > 0;
             if (busy) {
@@ -216,8 +239,14 @@ public final class ClusterController implements SchedulerExtension {
                 idleSince.putIfAbsent(w.getName(), now);
             }
             long stored = w.hasLast() ? w.getLast().getStoredBytes() : 0;
-            workers.add(new WorkerView(id(w.getName()), launched, true, Math.min(w.getProcessing(), w.getNthreads()),
-                    busy ? Double.NaN : idleSince.get(w.getName()), stored, w.getMemoryLimit()));
+            workers.add(new WorkerView(
+                    id(w.getName()),
+                    launched,
+                    true,
+                    Math.min(w.getProcessing(), w.getNthreads()),
+                    busy ? Double.NaN : idleSince.get(w.getName()),
+                    stored,
+                    w.getMemoryLimit()));
         }
         for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
             String name = e.getKey();
@@ -225,7 +254,11 @@ public final class ClusterController implements SchedulerExtension {
                 workers.add(new WorkerView(id(name), e.getValue(), false, 0, Double.NaN, 0, 0));
             }
         }
-        return new ClusterSnapshot(now, Math.max(1, spec.nthreads()), loads, workers,
+        return new ClusterSnapshot(
+                now,
+                Math.max(1, spec.nthreads()),
+                loads,
+                workers,
                 info.getTasks().getSubmittedTotal());
     }
 
@@ -239,12 +272,23 @@ public final class ClusterController implements SchedulerExtension {
         List<Node> known = new ArrayList<>(provider.nodes(cluster));
         launchedAt.keySet().forEach(n -> known.add(new Node(n, n, NodeRole.WORKER)));
         int first = Provisioner.nextWorkerIndex(spec.name(), known);
-        List<Node> started = provider.launch(cluster, Provisioner.workerLaunches(spec.name(), scheduler.address(),
-                spec.nthreads(), spec.memoryLimit(), spec.deathTimeout(), first, allowed));
+        List<Node> started = provider.launch(
+                cluster,
+                Provisioner.workerLaunches(
+                        spec.name(),
+                        scheduler.address(),
+                        spec.nthreads(),
+                        spec.memoryLimit(),
+                        spec.deathTimeout(),
+                        first,
+                        allowed));
         for (Node n : started) {
             launchedAt.put(n.name(), now);
         }
-        LOG.info("controller: launched {} worker(s) {}", started.size(), started.stream().map(Node::name).toList());
+        LOG.info(
+                "controller: launched {} worker(s) {}",
+                started.size(),
+                started.stream().map(Node::name).toList());
         return started.size();
     }
 
@@ -260,14 +304,19 @@ public final class ClusterController implements SchedulerExtension {
         }
         for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
             if (!registered.contains(e.getKey()) && now - e.getValue() >= BOOT_GIVE_UP_SECONDS) {
-                LOG.warn("controller: worker {} did not register in {} s; removing it", e.getKey(), BOOT_GIVE_UP_SECONDS);
+                LOG.warn(
+                        "controller: worker {} did not register in {} s; removing it",
+                        e.getKey(),
+                        BOOT_GIVE_UP_SECONDS);
                 done.add(e.getKey());
             }
         }
         if (done.isEmpty()) {
             return;
         }
-        List<Node> nodes = provider.nodes(cluster).stream().filter(n -> done.contains(n.name())).toList();
+        List<Node> nodes = provider.nodes(cluster).stream()
+                .filter(n -> done.contains(n.name()))
+                .toList();
         if (!nodes.isEmpty()) {
             provider.terminate(cluster, nodes);
         }
@@ -299,26 +348,44 @@ public final class ClusterController implements SchedulerExtension {
         }
         String[] parts = value.split(":", -1);
         if (parts.length < 2 || parts.length > 3) {
-            throw new IllegalArgumentException("adapt: use MIN:MAX or MIN:MAX:TARGET (e.g. 0:50:5s), or off (was '"
-                    + value + "')");
+            throw new IllegalArgumentException(
+                    "adapt: use MIN:MAX or MIN:MAX:TARGET (e.g. 0:50:5s), or off (was '" + value + "')");
         }
         ClusterSpec.Adapt a;
         try {
-            double target = parts.length == 3 ? dev.jcloud.config.Durations.parse(parts[2]).toMillis() / 1000.0
+            double target = parts.length == 3
+                    ? dev.jcloud.config.Durations.parse(parts[2]).toMillis() / 1000.0
                     : spec.adapt() != null ? spec.adapt().targetDurationSeconds() : 5;
             a = new ClusterSpec.Adapt(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()), target);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("adapt '" + value + "': " + e.getMessage(), e);
         }
-        policy = new JcloudPolicy(a.min(), a.max(), a.targetDurationSeconds(), spec.bootDelaySeconds(),
+        policy = new JcloudPolicy(
+                a.min(),
+                a.max(),
+                a.targetDurationSeconds(),
+                spec.bootDelaySeconds(),
                 new BillingModel(spec.billingMinimumSeconds()));
-        spec = new ClusterSpec(spec.kind(), spec.name(), spec.id(), spec.provider(), spec.workDir(), spec.options(),
-                spec.nthreads(), spec.memoryLimit(), spec.deathTimeout(), a, spec.bootDelaySeconds(),
+        spec = new ClusterSpec(
+                spec.kind(),
+                spec.name(),
+                spec.id(),
+                spec.provider(),
+                spec.workDir(),
+                spec.options(),
+                spec.nthreads(),
+                spec.memoryLimit(),
+                spec.deathTimeout(),
+                a,
+                spec.bootDelaySeconds(),
                 spec.billingMinimumSeconds());
-        LOG.info("controller: adaptive scaling between {} and {} workers, target {} s", a.min(), a.max(),
+        LOG.info(
+                "controller: adaptive scaling between {} and {} workers, target {} s",
+                a.min(),
+                a.max(),
                 a.targetDurationSeconds());
-        return "adaptive scaling between " + a.min() + " and " + a.max() + " workers (target " + a.targetDurationSeconds()
-                + " s of work per worker)";
+        return "adaptive scaling between " + a.min() + " and " + a.max() + " workers (target "
+                + a.targetDurationSeconds() + " s of work per worker)";
     }
 
     /**

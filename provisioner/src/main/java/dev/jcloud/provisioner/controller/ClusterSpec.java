@@ -27,14 +27,24 @@ import java.util.Map;
  * @param billingMinimumSeconds billed minimum per worker start
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record ClusterSpec(String kind, String name, String id, String provider, String workDir,
-                          Map<String, String> options, int nthreads, String memoryLimit, String deathTimeout,
-                          Adapt adapt, double bootDelaySeconds, long billingMinimumSeconds) {
+public record ClusterSpec(
+        String kind,
+        String name,
+        String id,
+        String provider,
+        String workDir,
+        Map<String, String> options,
+        int nthreads,
+        String memoryLimit,
+        String deathTimeout,
+        Adapt adapt,
+        double bootDelaySeconds,
+        long billingMinimumSeconds) {
 
     public static final String KIND = "jcloud-cluster/v1";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     public ClusterSpec {
         options = options == null ? Map.of() : Map.copyOf(options);
@@ -48,7 +58,8 @@ public record ClusterSpec(String kind, String name, String id, String provider, 
 
         public Adapt {
             if (min < 0 || max < min || max < 1) {
-                throw new IllegalArgumentException("adapt needs 0 <= min <= max and max >= 1 (was " + min + ":" + max + ")");
+                throw new IllegalArgumentException(
+                        "adapt needs 0 <= min <= max and max >= 1 (was " + min + ":" + max + ")");
             }
             if (!(targetDurationSeconds > 0)) {
                 throw new IllegalArgumentException("target duration must be > 0 s (was " + targetDurationSeconds + ")");
@@ -59,7 +70,8 @@ public record ClusterSpec(String kind, String name, String id, String provider, 
     /** The context the provider works on. */
     public ClusterContext context() {
         Path dir = workDir == null || workDir.isBlank()
-                ? Path.of(System.getProperty("java.io.tmpdir"), "jcloud-" + name) : Path.of(workDir);
+                ? Path.of(System.getProperty("java.io.tmpdir"), "jcloud-" + name)
+                : Path.of(workDir);
         return new ClusterContext(name, id, dir, options);
     }
 

@@ -14,8 +14,7 @@ package dev.jcloud.provisioner.elastic;
  */
 public final class AdaptiveTarget {
 
-    private AdaptiveTarget() {
-    }
+    private AdaptiveTarget() {}
 
     /** Threads the queued and running work asks for, before division into workers. */
     public static int cpuThreads(ClusterSnapshot s, double targetDurationSeconds) {

@@ -38,8 +38,9 @@ public record BillingModel(long minimumSeconds) {
             case "aws", "ec2", "fargate", "gcp" -> PER_SECOND_60S_MINIMUM;
             case "azure" -> new BillingModel(azureMinimum.toSeconds());
             case "local" -> NONE;
-            default -> throw new IllegalArgumentException(
-                    "unknown provider '" + provider + "': use one of local, aws, fargate, gcp, azure");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown provider '" + provider + "': use one of local, aws, fargate, gcp, azure");
         };
     }
 

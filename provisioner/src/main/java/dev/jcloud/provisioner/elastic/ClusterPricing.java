@@ -20,12 +20,17 @@ import java.util.Optional;
  * @param indicative whether a figure is a typical published price rather than a checked one
  * @param describe   the types priced, for the user: e.g. {@code m6i.large in us-east-1}
  */
-public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker, boolean spot, BillingModel billing,
-                             String pricesAsOf, boolean indicative, String describe) {
+public record ClusterPricing(
+        PriceTable.Price scheduler,
+        PriceTable.Price worker,
+        boolean spot,
+        BillingModel billing,
+        String pricesAsOf,
+        boolean indicative,
+        String describe) {
 
     /** Cluster option prefix of a user price: {@code price.aws/us-east-1/m6i.large} = USD per hour. */
     public static final String PRICE_PREFIX = "price.";
-
 
     /**
      * The pricing of a cluster of {@code provider} with {@code options} (the cluster's provider
@@ -63,10 +68,11 @@ public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker
             }
             case "fargate" -> {
                 region = options.getOrDefault("aws.region", "us-east-1");
-                schedulerType = PriceTable.fargateType(integer(options, "fargate.scheduler-cpu", 1024),
+                schedulerType = PriceTable.fargateType(
+                        integer(options, "fargate.scheduler-cpu", 1024),
                         integer(options, "fargate.scheduler-memory", 4096));
-                workerType = PriceTable.fargateType(integer(options, "fargate.worker-cpu", 1024),
-                        integer(options, "fargate.worker-memory", 4096));
+                workerType = PriceTable.fargateType(
+                        integer(options, "fargate.worker-cpu", 1024), integer(options, "fargate.worker-memory", 4096));
                 spot = Boolean.parseBoolean(options.get("fargate.spot"));
             }
             case "gcp" -> {
@@ -91,12 +97,18 @@ public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker
         if (s.isEmpty() || w.isEmpty()) {
             return Optional.empty();
         }
-        BillingModel billing = BillingModel.forProvider(provider,
-                Durations.parse(options.getOrDefault("azure.billing-minimum", "60s")));
+        BillingModel billing = BillingModel.forProvider(
+                provider, Durations.parse(options.getOrDefault("azure.billing-minimum", "60s")));
         String what = (schedulerType.equals(workerType) ? workerType : schedulerType + " + " + workerType)
                 + (spot ? " (spot workers)" : "") + " in " + region;
-        return Optional.of(new ClusterPricing(s.get(), w.get(), spot, billing, table.asOf(),
-                s.get().indicative() || w.get().indicative() || spot, what));
+        return Optional.of(new ClusterPricing(
+                s.get(),
+                w.get(),
+                spot,
+                billing,
+                table.asOf(),
+                s.get().indicative() || w.get().indicative() || spot,
+                what));
     }
 
     /** Dollars per hour with {@code workers} workers running. */
@@ -123,8 +135,14 @@ public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker
 
     /** A short sentence for the user, e.g. {@code about $0.58 per hour (4 x m6i.large in us-east-1, prices of 2025-06-01)}. */
     public String estimate(int workers) {
-        return String.format(java.util.Locale.ROOT, "about $%.2f per hour (%d workers, %s; %s prices of %s)",
-                dollarsPerHour(workers), workers, describe, indicative ? "indicative" : "listed", pricesAsOf);
+        return String.format(
+                java.util.Locale.ROOT,
+                "about $%.2f per hour (%d workers, %s; %s prices of %s)",
+                dollarsPerHour(workers),
+                workers,
+                describe,
+                indicative ? "indicative" : "listed",
+                pricesAsOf);
     }
 
     /** The billing minimum, for messages. */
@@ -134,7 +152,8 @@ public record ClusterPricing(PriceTable.Price scheduler, PriceTable.Price worker
 
     private static int integer(Map<String, String> options, String key, int fallback) {
         try {
-            return Integer.parseInt(options.getOrDefault(key, Integer.toString(fallback)).strip());
+            return Integer.parseInt(
+                    options.getOrDefault(key, Integer.toString(fallback)).strip());
         } catch (NumberFormatException e) {
             return fallback;
         }

@@ -34,8 +34,8 @@ public final class ClusterSimulator {
      * @param pricePerHour      USD per worker-hour
      * @param maxWorkers        hard limit where machines are created (whatever the policy asks)
      */
-    public record Settings(int threadsPerWorker, double bootDelaySeconds, BillingModel billing, double pricePerHour,
-            int maxWorkers) {
+    public record Settings(
+            int threadsPerWorker, double bootDelaySeconds, BillingModel billing, double pricePerHour, int maxWorkers) {
 
         public Settings {
             if (threadsPerWorker < 1) {
@@ -151,7 +151,14 @@ public final class ClusterSimulator {
                 stop(w, Math.max(makespan, w.launchedAt)); // `down` when the work is done
             }
             double dollars = billed / 3600.0 * settings.pricePerHour();
-            return new SimulationResult(traceName, policy.name(), billed, dollars, makespan, launched, peak,
+            return new SimulationResult(
+                    traceName,
+                    policy.name(),
+                    billed,
+                    dollars,
+                    makespan,
+                    launched,
+                    peak,
                     tasks.isEmpty() ? 0 : latencySum / tasks.size());
         }
 
@@ -159,7 +166,8 @@ public final class ClusterSimulator {
         private void advanceTo(double now) {
             while (true) {
                 Event e = events.peek();
-                double arrival = nextArrival < tasks.size() ? tasks.get(nextArrival).arrivalSeconds() : Double.MAX_VALUE;
+                double arrival =
+                        nextArrival < tasks.size() ? tasks.get(nextArrival).arrivalSeconds() : Double.MAX_VALUE;
                 double next = Math.min(arrival, e == null ? Double.MAX_VALUE : e.time);
                 if (next > now) {
                     return;
@@ -268,8 +276,14 @@ public final class ClusterSimulator {
             });
             List<WorkerView> views = new ArrayList<>(workers.size());
             for (Worker w : workers.values()) {
-                views.add(new WorkerView(w.id, w.launchedAt, w.ready, w.running.size(),
-                        w.ready && w.running.isEmpty() ? w.idleSince : Double.NaN, 0, 0));
+                views.add(new WorkerView(
+                        w.id,
+                        w.launchedAt,
+                        w.ready,
+                        w.running.size(),
+                        w.ready && w.running.isEmpty() ? w.idleSince : Double.NaN,
+                        0,
+                        0));
             }
             return new ClusterSnapshot(now, settings.threadsPerWorker(), loads, views, nextArrival);
         }

@@ -13,8 +13,8 @@ import java.util.List;
  * @param workers          every worker requested and not yet retired, booting ones included
  * @param submittedTasks   tasks submitted since the cluster started (lets a policy see the arrival rate)
  */
-public record ClusterSnapshot(double now, int threadsPerWorker, List<TaskLoad> loads, List<WorkerView> workers,
-        long submittedTasks) {
+public record ClusterSnapshot(
+        double now, int threadsPerWorker, List<TaskLoad> loads, List<WorkerView> workers, long submittedTasks) {
 
     public ClusterSnapshot {
         if (threadsPerWorker < 1) {

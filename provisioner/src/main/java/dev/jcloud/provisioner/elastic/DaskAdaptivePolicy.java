@@ -116,8 +116,8 @@ public final class DaskAdaptivePolicy implements ScalingPolicy {
         // Dask sorts ascending by (idle, -bytes) and pops from the end: the idle worker with the
         // fewest bytes goes first; ties go to the last registered.
         List<WorkerView> order = new ArrayList<>(registered);
-        order.sort(Comparator.comparing((WorkerView w) -> w.busyThreads() == 0)
-                .thenComparingLong(w -> -w.storedBytes()));
+        order.sort(
+                Comparator.comparing((WorkerView w) -> w.busyThreads() == 0).thenComparingLong(w -> -w.storedBytes()));
         long limit = registered.stream().mapToLong(WorkerView::memoryLimitBytes).sum();
         long total = registered.stream().mapToLong(WorkerView::storedBytes).sum();
         List<Integer> close = new ArrayList<>();

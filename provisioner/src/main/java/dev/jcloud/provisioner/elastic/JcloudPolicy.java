@@ -38,6 +38,7 @@ public final class JcloudPolicy implements ScalingPolicy {
 
     /** How far back the arrival rate is measured: long enough that one burst is not a trend. */
     private static final double RATE_WINDOW_SECONDS = 300;
+
     private static final double RATE_BUCKET_SECONDS = 60;
     private static final int GAP_HISTORY = 64;
 
@@ -56,9 +57,14 @@ public final class JcloudPolicy implements ScalingPolicy {
      * @param bootDelaySeconds expected seconds from launch until a worker registers
      * @param billing          the provider's billing rules
      */
-    public JcloudPolicy(int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds,
-            BillingModel billing) {
-        this(minimum, maximum, targetDurationSeconds, bootDelaySeconds, billing,
+    public JcloudPolicy(
+            int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds, BillingModel billing) {
+        this(
+                minimum,
+                maximum,
+                targetDurationSeconds,
+                bootDelaySeconds,
+                billing,
                 Math.max(targetDurationSeconds, bootDelaySeconds + billing.minimumSeconds()));
     }
 
@@ -67,8 +73,13 @@ public final class JcloudPolicy implements ScalingPolicy {
      *                             by default boot delay + billing minimum: what a start costs at
      *                             least, so the overhead of a start stays under half its bill
      */
-    public JcloudPolicy(int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds,
-            BillingModel billing, double launchHorizonSeconds) {
+    public JcloudPolicy(
+            int minimum,
+            int maximum,
+            double targetDurationSeconds,
+            double bootDelaySeconds,
+            BillingModel billing,
+            double launchHorizonSeconds) {
         if (minimum < 0 || maximum < minimum || maximum < 1) {
             throw new IllegalArgumentException("need 0 ≤ min ≤ max and max ≥ 1 (was " + minimum + ":" + maximum + ")");
         }
@@ -185,8 +196,11 @@ public final class JcloudPolicy implements ScalingPolicy {
      * which makes the first launch for a new kind far too small and a second one arrive late).
      */
     static double priorDurationSeconds(ClusterSnapshot s) {
-        return s.loads().stream().mapToDouble(TaskLoad::meanDurationSeconds).filter(d -> !Double.isNaN(d))
-                .average().orElse(TaskLoad.UNKNOWN_DURATION_SECONDS);
+        return s.loads().stream()
+                .mapToDouble(TaskLoad::meanDurationSeconds)
+                .filter(d -> !Double.isNaN(d))
+                .average()
+                .orElse(TaskLoad.UNKNOWN_DURATION_SECONDS);
     }
 
     /** Idle workers whose paid minimum is used up and whose idle time passed the keep-idle time. */
@@ -195,7 +209,8 @@ public final class JcloudPolicy implements ScalingPolicy {
             return List.of();
         }
         double keep = keepIdleSeconds();
-        List<WorkerView> idle = new ArrayList<>(s.readyWorkers().stream().filter(WorkerView::idle).toList());
+        List<WorkerView> idle = new ArrayList<>(
+                s.readyWorkers().stream().filter(WorkerView::idle).toList());
         idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));
         int remaining = s.workers().size();
         List<Integer> retire = new ArrayList<>();

@@ -41,8 +41,8 @@ public final class PriceTable {
     private final Map<String, double[]> fargate;
     private final Map<String, Double> overrides;
 
-    private PriceTable(String asOf, Map<String, Price> instances, Map<String, double[]> fargate,
-            Map<String, Double> overrides) {
+    private PriceTable(
+            String asOf, Map<String, Price> instances, Map<String, double[]> fargate, Map<String, Double> overrides) {
         this.asOf = asOf;
         this.instances = instances;
         this.fargate = fargate;
@@ -57,21 +57,33 @@ public final class PriceTable {
             }
             return parse(new ObjectMapper().readTree(in));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the bundled price table " + RESOURCE + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read the bundled price table " + RESOURCE + ": " + e.getMessage(), e);
         }
     }
 
     private static PriceTable parse(JsonNode root) {
         Map<String, Price> instances = new LinkedHashMap<>();
         for (JsonNode n : root.path("instances")) {
-            instances.put(key(n.path("provider").asText(), n.path("region").asText(), n.path("type").asText()),
-                    new Price(n.path("on_demand").asDouble(), n.path("spot").asDouble(), n.path("vcpus").asInt(),
+            instances.put(
+                    key(
+                            n.path("provider").asText(),
+                            n.path("region").asText(),
+                            n.path("type").asText()),
+                    new Price(
+                            n.path("on_demand").asDouble(),
+                            n.path("spot").asDouble(),
+                            n.path("vcpus").asInt(),
                             n.path("indicative").asBoolean()));
         }
         Map<String, double[]> fargate = new LinkedHashMap<>();
         for (JsonNode n : root.path("fargate")) {
-            fargate.put(n.path("region").asText(), new double[] {n.path("vcpu_hour").asDouble(),
-                    n.path("gb_hour").asDouble(), n.path("spot_vcpu_hour").asDouble(), n.path("spot_gb_hour").asDouble()});
+            fargate.put(n.path("region").asText(), new double[] {
+                n.path("vcpu_hour").asDouble(),
+                n.path("gb_hour").asDouble(),
+                n.path("spot_vcpu_hour").asDouble(),
+                n.path("spot_gb_hour").asDouble()
+            });
         }
         return new PriceTable(root.path("as_of").asText(), Map.copyOf(instances), Map.copyOf(fargate), Map.of());
     }
@@ -123,8 +135,11 @@ public final class PriceTable {
         }
         double vcpu = Double.parseDouble(m.group(1));
         double gb = Double.parseDouble(m.group(2));
-        return new Price(vcpu * rates[0] + gb * rates[1], vcpu * rates[2] + gb * rates[3],
-                (int) Math.max(1, Math.floor(vcpu)), false);
+        return new Price(
+                vcpu * rates[0] + gb * rates[1],
+                vcpu * rates[2] + gb * rates[3],
+                (int) Math.max(1, Math.floor(vcpu)),
+                false);
     }
 
     /** The Fargate type name for a task size in the units of the settings (CPU units, MiB). */

@@ -12,6 +12,12 @@ package dev.jcloud.provisioner.elastic;
  * @param peakWorkers          most workers at once (booting ones included)
  * @param meanLatencySeconds   mean time from a task's arrival to its end
  */
-public record SimulationResult(String trace, String policy, long billedWorkerSeconds, double dollars,
-        double makespanSeconds, int workersLaunched, int peakWorkers, double meanLatencySeconds) {
-}
+public record SimulationResult(
+        String trace,
+        String policy,
+        long billedWorkerSeconds,
+        double dollars,
+        double makespanSeconds,
+        int workersLaunched,
+        int peakWorkers,
+        double meanLatencySeconds) {}

@@ -27,8 +27,7 @@ import java.util.List;
  */
 public final class TraceFile {
 
-    private TraceFile() {
-    }
+    private TraceFile() {}
 
     /** Reads {@code file}; the trace is named after the file. */
     public static Trace read(Path file) {
@@ -71,8 +70,8 @@ public final class TraceFile {
         String where = "trace file " + source + " line " + lineNumber + ": ";
         String[] f = line.split(",", -1);
         if (f.length < 2 || f.length > 3) {
-            throw new IllegalArgumentException(where + "expected 'arrival_s,duration_s[,kind]' but found "
-                    + f.length + " field" + (f.length == 1 ? "" : "s") + " in '" + line + "'");
+            throw new IllegalArgumentException(where + "expected 'arrival_s,duration_s[,kind]' but found " + f.length
+                    + " field" + (f.length == 1 ? "" : "s") + " in '" + line + "'");
         }
         double arrival = number(where, "arrival_s", f[0]);
         double duration = number(where, "duration_s", f[1]);
@@ -93,7 +92,8 @@ public final class TraceFile {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(where + field + " must be a number of seconds (was '" + text.strip() + "')");
+            throw new IllegalArgumentException(
+                    where + field + " must be a number of seconds (was '" + text.strip() + "')");
         }
     }
 }

@@ -28,8 +28,7 @@ public final class Traces {
 
     private static final long SEED = 20250601L;
 
-    private Traces() {
-    }
+    private Traces() {}
 
     /** The built-in trace called {@code name}. */
     public static Trace builtIn(String name) {
@@ -38,8 +37,9 @@ public final class Traces {
             case "steady" -> steady();
             case "longtail" -> longtail();
             case "nightly" -> nightly();
-            default -> throw new IllegalArgumentException("unknown trace '" + name + "': use one of "
-                    + String.join(", ", NAMES) + " or the path of a trace file");
+            default ->
+                throw new IllegalArgumentException("unknown trace '" + name + "': use one of "
+                        + String.join(", ", NAMES) + " or the path of a trace file");
         };
     }
 

@@ -12,8 +12,14 @@ package dev.jcloud.provisioner.elastic;
  * @param storedBytes      bytes of results it holds
  * @param memoryLimitBytes its memory limit (0 when unknown)
  */
-public record WorkerView(int id, double launchedAt, boolean ready, int busyThreads, double idleSince,
-        long storedBytes, long memoryLimitBytes) {
+public record WorkerView(
+        int id,
+        double launchedAt,
+        boolean ready,
+        int busyThreads,
+        double idleSince,
+        long storedBytes,
+        long memoryLimitBytes) {
 
     /** Ready and running nothing. */
     public boolean idle() {

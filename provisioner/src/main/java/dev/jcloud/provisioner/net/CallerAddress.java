@@ -37,17 +37,24 @@ public interface CallerAddress {
     static CallerAddress detect(String option) {
         return () -> {
             try {
-                HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("https://checkip.amazonaws.com"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                HttpClient http = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("https://checkip.amazonaws.com"))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 return Cidrs.check(option, r.body().strip() + "/32");
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
-                throw new ProvisionException("could not detect this machine's public address (" + e.getMessage()
-                        + "): give the addresses allowed to reach the scheduler with --allow-from (" + option
-                        + "), e.g. 203.0.113.7/32", e);
+                throw new ProvisionException(
+                        "could not detect this machine's public address (" + e.getMessage()
+                                + "): give the addresses allowed to reach the scheduler with --allow-from (" + option
+                                + "), e.g. 203.0.113.7/32",
+                        e);
             }
         };
     }

@@ -12,10 +12,10 @@ public final class Cidrs {
     /** The block that matches every IPv4 address; providers warn when it is allowed. */
     public static final String ANYWHERE = "0.0.0.0/0";
 
-    private static final Pattern IPV4_CIDR = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
+    private static final Pattern IPV4_CIDR =
+            Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})");
 
-    private Cidrs() {
-    }
+    private Cidrs() {}
 
     /**
      * {@code cidr} if it is an IPv4 CIDR block whose address has no bits beyond the prefix
@@ -43,8 +43,11 @@ public final class Cidrs {
         }
         long hostBits = prefix == 32 ? 0 : (1L << (32 - prefix)) - 1;
         if ((address & hostBits) != 0) {
-            throw invalid(option, cidr, "the network address of the block (host bits zero), e.g. "
-                    + toDotted(address & ~hostBits & 0xFFFFFFFFL) + "/" + prefix);
+            throw invalid(
+                    option,
+                    cidr,
+                    "the network address of the block (host bits zero), e.g. "
+                            + toDotted(address & ~hostBits & 0xFFFFFFFFL) + "/" + prefix);
         }
         return cidr;
     }

@@ -41,11 +41,17 @@ public interface SchedulerProbe {
     private static boolean answers(java.net.http.HttpClient http, String url) throws InterruptedException {
         try {
             // The bare request only: no token or cookie, since the HTTPS client trusts any certificate.
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(url))
+                            .timeout(Duration.ofSeconds(3))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 && r.body().contains("jcloud_tasks")
-                    || r.statusCode() == 401 && r.headers().firstValue("WWW-Authenticate")
-                    .filter(DashboardToken.REALM::equals).isPresent();
+                    || r.statusCode() == 401
+                            && r.headers()
+                                    .firstValue("WWW-Authenticate")
+                                    .filter(DashboardToken.REALM::equals)
+                                    .isPresent();
         } catch (IOException e) {
             return false;
         }

@@ -45,6 +45,7 @@ public final class ClusterTrust {
 
     /** Leaf certificates outlive any sane cluster; the CA a little longer, so leaves never outlive it. */
     private static final Duration LEAF_VALIDITY = Duration.ofDays(365);
+
     private static final Duration CA_VALIDITY = Duration.ofDays(366);
     private static final Pattern NODE_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
@@ -110,14 +111,18 @@ public final class ClusterTrust {
             try (var in = Files.newInputStream(dir.resolve("ca.pem"))) {
                 cert = (X509Certificate) cf.generateCertificate(in);
             }
-            byte[] der = PemFiles.der(Files.readString(dir.resolve("ca-key.pem"), StandardCharsets.US_ASCII), "PRIVATE KEY");
+            byte[] der =
+                    PemFiles.der(Files.readString(dir.resolve("ca-key.pem"), StandardCharsets.US_ASCII), "PRIVATE KEY");
             PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der));
             return new ClusterTrust(dir, CertificateAuthority.of(cert, key));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the cluster CA in " + dir + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             // The message never includes key bytes: only what kind of problem it is.
-            throw new IllegalStateException("the cluster CA in " + dir + " is unreadable: " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "the cluster CA in " + dir + " is unreadable: "
+                            + e.getClass().getSimpleName(),
+                    e);
         }
     }
 
@@ -127,12 +132,14 @@ public final class ClusterTrust {
         Path nameFile = dir.resolve(SERVER_NAME_FILE);
         if (Files.isRegularFile(nameFile)) {
             try {
-                serverName = Files.readString(nameFile, StandardCharsets.US_ASCII).strip();
+                serverName =
+                        Files.readString(nameFile, StandardCharsets.US_ASCII).strip();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + nameFile + ": " + e.getMessage(), e);
             }
         }
-        return new TlsFiles(dir.resolve(stem + ".pem"), dir.resolve(stem + "-key.pem"), dir.resolve("ca.pem"), serverName);
+        return new TlsFiles(
+                dir.resolve(stem + ".pem"), dir.resolve(stem + "-key.pem"), dir.resolve("ca.pem"), serverName);
     }
 
     /** The client's files in {@code dir}: what another program needs to connect to the cluster. */
@@ -162,7 +169,8 @@ public final class ClusterTrust {
      */
     public TlsFiles issueWorker(String name, Collection<String> hosts) {
         if (!NODE_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("worker name must be lower-case letters, digits and '-' (was '" + name + "')");
+            throw new IllegalArgumentException(
+                    "worker name must be lower-case letters, digits and '-' (was '" + name + "')");
         }
         Set<String> all = new LinkedHashSet<>(List.of("127.0.0.1", "localhost"));
         all.addAll(hosts);

@@ -24,16 +24,17 @@ public final class DashboardLogin {
     public static final String FILE = "dashboard-token";
     /** The scheduler's flag naming the token's file (never the token). */
     public static final String FLAG = "--dashboard-token-file";
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private DashboardLogin() {
-    }
+    private DashboardLogin() {}
 
     /** Writes a new token to {@code tlsDir}, replacing any earlier one. */
     static void create(Path tlsDir) {
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
-        PemFiles.writeSecret(tlsDir.resolve(FILE), Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
+        PemFiles.writeSecret(
+                tlsDir.resolve(FILE), Base64.getUrlEncoder().withoutPadding().encodeToString(bytes) + "\n");
     }
 
     /** The token's file in {@code tlsDir}, made first when the directory predates dashboard tokens. */

@@ -19,13 +19,13 @@ import java.util.Set;
  */
 final class PemFiles {
 
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final boolean POSIX =
+            FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Set<PosixFilePermission> OWNER_FILE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> OWNER_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> PUBLIC_FILE = PosixFilePermissions.fromString("rw-r--r--");
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     static byte[] der(String pem, String type) {
         String begin = "-----BEGIN " + type + "-----";
@@ -68,7 +68,7 @@ final class PemFiles {
             try {
                 Files.writeString(temp, text, StandardCharsets.US_ASCII);
                 if (POSIX) {
-                    Files.setPosixFilePermissions(temp, mode);   // a umask cannot widen it, but be explicit
+                    Files.setPosixFilePermissions(temp, mode); // a umask cannot widen it, but be explicit
                 }
                 Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {

@@ -47,7 +47,8 @@ public record TlsFiles(Path certificate, Path privateKey, Path ca, String server
 
     /** {@code builder} set up for mutual TLS with these files. */
     public Client.Builder applyTo(Client.Builder builder) {
-        return serverName == null ? builder.mutualTls(certificate, privateKey, ca)
+        return serverName == null
+                ? builder.mutualTls(certificate, privateKey, ca)
                 : builder.mutualTls(certificate, privateKey, ca, serverName);
     }
 }

@@ -78,39 +78,47 @@ class BootScriptTest {
         expected.add(BootScript.MAIN_CLASS);
         expected.addAll(command.arguments());
         assertThat(argv()).containsExactlyElementsOf(expected);
-        assertThat(Files.readString(dir.resolve("java.env"), StandardCharsets.UTF_8)).isEqualTo(cluster);
+        assertThat(Files.readString(dir.resolve("java.env"), StandardCharsets.UTF_8))
+                .isEqualTo(cluster);
         assertThat(Files.readAllBytes(dir.resolve("home/engine.jar"))).isEqualTo(engine);
         assertThat(dir.resolve("PWNED")).doesNotExist();
     }
 
     @Test
     void machinesLaunchedTogetherEachPickTheirNameByLaunchIndex() throws Exception {
-        EngineCommand command = EngineCommand.worker("10.0.0.5:8786").with("--name", "placeholder")
+        EngineCommand command = EngineCommand.worker("10.0.0.5:8786")
+                .with("--name", "placeholder")
                 .with("--nthreads", "2");
         List<String> names = List.of("w-0", HOSTILE.get(1), HOSTILE.get(6), HOSTILE.get(2));
         for (int index = 0; index < names.size(); index++) {
             BootScript script = BootScript.builder(command, jar(new byte[] {7}))
-                    .nodeNames("--name", names, "echo " + index).build();
+                    .nodeNames("--name", names, "echo " + index)
+                    .build();
             Result r = runScript(script);
             assertThat(r.exit).as(r.output).isZero();
-            assertThat(argv()).containsSubsequence("worker", "10.0.0.5:8786", "--name", names.get(index), "--nthreads", "2");
+            assertThat(argv())
+                    .containsSubsequence("worker", "10.0.0.5:8786", "--name", names.get(index), "--nthreads", "2");
         }
         Result bad = runScript(BootScript.builder(command, jar(new byte[] {7}))
-                .nodeNames("--name", names, "echo 4").build());
+                .nodeNames("--name", names, "echo 4")
+                .build());
         assertThat(bad.exit).isNotZero();
         assertThat(bad.output).contains("launch index '4' is not one of 0..3");
         assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {7}))
-                .nodeNames("--name", names, "echo 0").build()).hasMessageContaining("no --name");
+                        .nodeNames("--name", names, "echo 0")
+                        .build())
+                .hasMessageContaining("no --name");
     }
 
     @Test
     void engineWithTheWrongChecksumIsNotStarted() throws Exception {
         Path served = dir.resolve("engine.jar");
         Files.writeString(served, "tampered");
-        EngineArtifact wrong = new EngineArtifact(served.toUri(), sha256("original".getBytes(StandardCharsets.UTF_8)),
-                EngineArtifact.Format.JAR);
+        EngineArtifact wrong = new EngineArtifact(
+                served.toUri(), sha256("original".getBytes(StandardCharsets.UTF_8)), EngineArtifact.Format.JAR);
 
-        Result r = runScript(BootScript.builder(EngineCommand.scheduler(), wrong).build());
+        Result r =
+                runScript(BootScript.builder(EngineCommand.scheduler(), wrong).build());
 
         assertThat(r.exit).isNotZero();
         assertThat(r.output).contains("does not have SHA-256");
@@ -120,32 +128,43 @@ class BootScriptTest {
     @Test
     void watcherRunsBesideTheEngine() throws Exception {
         Result r = runScript(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1, 2}))
-                .watcher(": > \"$FAKE_OUT/watched\"").build());
+                .watcher(": > \"$FAKE_OUT/watched\"")
+                .build());
 
         assertThat(r.exit).as(r.output).isZero();
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
                 .until(() -> Files.exists(dir.resolve("watched")));
     }
 
     @Test
     void aWorkerThatExitsAtItsMemoryLimitIsStartedAgainABoundedNumberOfTimes() throws Exception {
-        BootScript worker = BootScript.builder(EngineCommand.worker("10.0.0.1:8786"), jar(new byte[] {4})).build();
+        BootScript worker = BootScript.builder(EngineCommand.worker("10.0.0.1:8786"), jar(new byte[] {4}))
+                .build();
 
         Result twice = runScriptExiting(worker, "3 3 0");
         assertThat(twice.exit).as(twice.output).isZero();
         assertThat(Files.readString(dir.resolve("runs")).strip()).isEqualTo("3");
-        assertThat(twice.output).contains("starting it again (1 of 5)").contains("starting it again (2 of 5)")
+        assertThat(twice.output)
+                .contains("starting it again (1 of 5)")
+                .contains("starting it again (2 of 5)")
                 .contains("powering the machine off");
         assertThat(dir.resolve("poweroff.argv")).exists();
 
         Files.delete(dir.resolve("runs"));
         Result always = runScriptExiting(worker, "3 3 3 3 3 3 3 3 3 3");
-        assertThat(Files.readString(dir.resolve("runs")).strip()).isEqualTo(Integer.toString(BootScript.MEMORY_RESTARTS + 1));
+        assertThat(Files.readString(dir.resolve("runs")).strip())
+                .isEqualTo(Integer.toString(BootScript.MEMORY_RESTARTS + 1));
         assertThat(always.output).contains("powering the machine off");
 
         Files.delete(dir.resolve("runs"));
-        runScriptExiting(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4})).build(), "3 0");
-        assertThat(Files.readString(dir.resolve("runs")).strip()).as("a scheduler is not restarted").isEqualTo("1");
+        runScriptExiting(
+                BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4}))
+                        .build(),
+                "3 0");
+        assertThat(Files.readString(dir.resolve("runs")).strip())
+                .as("a scheduler is not restarted")
+                .isEqualTo("1");
     }
 
     @Test
@@ -155,17 +174,33 @@ class BootScriptTest {
         Files.writeString(staging.resolve("001-engine.jar"), "jar");
         Files.writeString(staging.resolve("000-first.jar"), "jar");
         Path tgz = dir.resolve("engine.tar.gz");
-        Result tar = run(List.of("tar", "-czf", tgz.toString(), "-C", dir.resolve("staging").toString(), "lib"), List.of());
+        Result tar = run(
+                List.of(
+                        "tar",
+                        "-czf",
+                        tgz.toString(),
+                        "-C",
+                        dir.resolve("staging").toString(),
+                        "lib"),
+                List.of());
         assertThat(tar.exit).as(tar.output).isZero();
         EngineArtifact artifact = EngineArtifact.of(tgz.toUri(), sha256(Files.readAllBytes(tgz)));
         assertThat(artifact.format()).isEqualTo(EngineArtifact.Format.TAR_GZ);
 
-        Result r = runScript(BootScript.builder(EngineCommand.scheduler().with("--idle-timeout", "5m"), artifact).build());
+        Result r = runScript(BootScript.builder(EngineCommand.scheduler().with("--idle-timeout", "5m"), artifact)
+                .build());
 
         assertThat(r.exit).as(r.output).isZero();
         // The JARs in name order (the bundle's class-path order), not the JVM's unspecified lib/* order.
-        assertThat(argv()).containsExactly("-cp", dir.resolve("home/engine/lib/000-first.jar") + ":"
-                + dir.resolve("home/engine/lib/001-engine.jar"), BootScript.MAIN_CLASS, "scheduler", "--idle-timeout", "5m");
+        assertThat(argv())
+                .containsExactly(
+                        "-cp",
+                        dir.resolve("home/engine/lib/000-first.jar") + ":"
+                                + dir.resolve("home/engine/lib/001-engine.jar"),
+                        BootScript.MAIN_CLASS,
+                        "scheduler",
+                        "--idle-timeout",
+                        "5m");
         // When the engine exits, the machine powers off (and, with shutdown behaviour terminate, stops billing).
         assertThat(Files.readString(dir.resolve("poweroff.argv"))).isEqualTo("-h now ");
     }
@@ -173,10 +208,15 @@ class BootScriptTest {
     @Test
     void scriptHoldsNoTokenOnlyTheParameterNameOfTheJoinTokenHook() throws Exception {
         String script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
-                .joinTokenParameter("/jcloud/c1/join-token").build().render();
-        assertThat(script).contains("aws ssm get-parameter --with-decryption --name '/jcloud/c1/join-token'")
+                .joinTokenParameter("/jcloud/c1/join-token")
+                .build()
+                .render();
+        assertThat(script)
+                .contains("aws ssm get-parameter --with-decryption --name '/jcloud/c1/join-token'")
                 .contains("JCLOUD_JOIN_TOKEN_FILE");
-        String without = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1})).build().render();
+        String without = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
+                .build()
+                .render();
         assertThat(without).doesNotContain("aws ssm");
     }
 
@@ -185,10 +225,14 @@ class BootScriptTest {
         String token = "join-token-" + System.nanoTime();
         Files.writeString(dir.resolve("token-source"), token);
         BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {3}))
-                .joinTokenFetcher("dev.example.TokenFiles", List.of("-", "jcloud-c1-", "join-token"), "join-token").build();
+                .joinTokenFetcher("dev.example.TokenFiles", List.of("-", "jcloud-c1-", "join-token"), "join-token")
+                .build();
         String rendered = script.render();
-        assertThat(rendered).contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.example.TokenFiles' '-' 'jcloud-c1-' 'join-token'"
-                + " \"$JCLOUD_HOME/secrets\"").contains("export JCLOUD_JOIN_TOKEN_FILE=").doesNotContain("aws ssm")
+        assertThat(rendered)
+                .contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.example.TokenFiles' '-' 'jcloud-c1-' 'join-token'"
+                        + " \"$JCLOUD_HOME/secrets\"")
+                .contains("export JCLOUD_JOIN_TOKEN_FILE=")
+                .doesNotContain("aws ssm")
                 .doesNotContain(token);
         // The fetcher runs after the engine download (it is a main of the engine) and before the engine.
         assertThat(rendered.indexOf("jcloud_fetch\njcloud_join_token\n")).isPositive();
@@ -197,13 +241,22 @@ class BootScriptTest {
 
         assertThat(r.exit).as(r.output).isZero();
         Path home = dir.resolve("home");
-        assertThat(Files.readString(dir.resolve("fetcher.argv")).split("\0")).containsExactly("-cp",
-                home.resolve("engine.jar").toString(), "dev.example.TokenFiles", "-", "jcloud-c1-", "join-token",
-                home.resolve("secrets").toString());
+        assertThat(Files.readString(dir.resolve("fetcher.argv")).split("\0"))
+                .containsExactly(
+                        "-cp",
+                        home.resolve("engine.jar").toString(),
+                        "dev.example.TokenFiles",
+                        "-",
+                        "jcloud-c1-",
+                        "join-token",
+                        home.resolve("secrets").toString());
         // What the engine process got: the variable, a file only its owner reads (the fetcher's 0644 is
         // not trusted), and the token in it.
-        assertThat(Files.readString(dir.resolve("engine.token")).split("\n")).containsExactly(
-                home.resolve("secrets/join-token").toString(), "600", sha256(token.getBytes(StandardCharsets.UTF_8)));
+        assertThat(Files.readString(dir.resolve("engine.token")).split("\n"))
+                .containsExactly(
+                        home.resolve("secrets/join-token").toString(),
+                        "600",
+                        sha256(token.getBytes(StandardCharsets.UTF_8)));
         assertThat(r.output).doesNotContain(token);
         assertThat(Files.readString(dir.resolve("fetcher.argv"))).doesNotContain(token);
     }
@@ -212,7 +265,8 @@ class BootScriptTest {
     void aJoinTokenFetcherThatFailsOrWritesNothingStopsTheBoot() throws Exception {
         Files.writeString(dir.resolve("token-source"), "t");
         BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4}))
-                .joinTokenFetcher("dev.example.TokenFiles", List.of("x"), "join-token").build();
+                .joinTokenFetcher("dev.example.TokenFiles", List.of("x"), "join-token")
+                .build();
 
         Result failed = runScriptWithTokenFetcher(script, "dev.example.TokenFiles", "fail");
         assertThat(failed.exit).isNotZero();
@@ -228,11 +282,16 @@ class BootScriptTest {
     @Test
     void theJoinTokenHasOneSourceAndAPlainFileName() {
         assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
-                .joinTokenParameter("/jcloud/c1/join-token").joinTokenFetcher("M", List.of(), "join-token").build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one source");
+                        .joinTokenParameter("/jcloud/c1/join-token")
+                        .joinTokenFetcher("M", List.of(), "join-token")
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("one source");
         for (String bad : List.of("", "../join-token", "a/b", ".hidden")) {
             assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
-                    .joinTokenFetcher("M", List.of(), bad)).as(bad).hasMessageContaining("plain file name");
+                            .joinTokenFetcher("M", List.of(), bad))
+                    .as(bad)
+                    .hasMessageContaining("plain file name");
         }
     }
 
@@ -255,11 +314,15 @@ class BootScriptTest {
         server.start();
         try {
             Files.writeString(dir.resolve("token"), token);
-            EngineArtifact artifact = new EngineArtifact(java.net.URI.create("http://127.0.0.1:"
-                    + server.getAddress().getPort() + "/engine.jar"), sha256(engine), EngineArtifact.Format.JAR);
+            EngineArtifact artifact = new EngineArtifact(
+                    java.net.URI.create(
+                            "http://127.0.0.1:" + server.getAddress().getPort() + "/engine.jar"),
+                    sha256(engine),
+                    EngineArtifact.Format.JAR);
             // The hook reads the token on the machine at boot (a metadata server on a cloud; a file here).
             BootScript script = BootScript.builder(EngineCommand.scheduler(), artifact)
-                    .engineDownloadHeader("printf 'Authorization: Bearer %s\\n' \"$(cat \"$FAKE_OUT/token\")\"").build();
+                    .engineDownloadHeader("printf 'Authorization: Bearer %s\\n' \"$(cat \"$FAKE_OUT/token\")\"")
+                    .build();
 
             Result r = runScript(script);
 
@@ -270,13 +333,15 @@ class BootScriptTest {
 
             // Without the hook the server refuses, and the machine does not start an engine.
             Files.delete(dir.resolve("java.argv"));
-            Result refused = runScript(BootScript.builder(EngineCommand.scheduler(), artifact).build());
+            Result refused = runScript(
+                    BootScript.builder(EngineCommand.scheduler(), artifact).build());
             assertThat(refused.exit).isNotZero();
             assertThat(dir.resolve("java.argv")).doesNotExist();
             // A hook that prints nothing stops the boot before any download.
             int before = seen.size();
             Result empty = runScript(BootScript.builder(EngineCommand.scheduler(), artifact)
-                    .engineDownloadHeader("true").build());
+                    .engineDownloadHeader("true")
+                    .build());
             assertThat(empty.exit).isNotZero();
             assertThat(empty.output).contains("could not compute the engine download's request header");
             assertThat(seen).hasSize(before);
@@ -288,10 +353,12 @@ class BootScriptTest {
     @Test
     void rejectsWhatAShellCannotCarry() {
         assertThatThrownBy(() -> ShellQuote.quote("a\0b")).hasMessageContaining("NUL");
-        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1})).env("A-B", "x"))
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
+                        .env("A-B", "x"))
                 .hasMessageContaining("environment variable name");
-        assertThatThrownBy(() -> new EngineArtifact(java.net.URI.create("https://x/e.jar"), "abc",
-                EngineArtifact.Format.JAR)).hasMessageContaining("64 hex digits");
+        assertThatThrownBy(() ->
+                        new EngineArtifact(java.net.URI.create("https://x/e.jar"), "abc", EngineArtifact.Format.JAR))
+                .hasMessageContaining("64 hex digits");
         assertThatThrownBy(() -> EngineArtifact.of(java.net.URI.create("ftp://x/e.jar"), "0".repeat(64)))
                 .hasMessageContaining("https, http or file");
     }
@@ -320,14 +387,18 @@ class BootScriptTest {
 
     /** Runs the whole script unprivileged, with a fake {@code java} that records its argv NUL-separated. */
     private Result runScript(BootScript script) throws Exception {
-        return runWithJava(script, "printf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
-                + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
+        return runWithJava(
+                script,
+                "printf '%s\\0' \"$@\" > \"$FAKE_OUT/java.argv\"\n"
+                        + "printf '%s' \"${JCLOUD_CLUSTER:-}\" > \"$FAKE_OUT/java.env\"\n");
     }
 
     /** Runs the script with a fake {@code java} whose n-th run exits with the n-th of {@code exits}; counts runs in {@code runs}. */
     private Result runScriptExiting(BootScript script, String exits) throws Exception {
-        return runWithJava(script, "n=$(( $(cat \"$FAKE_OUT/runs\" 2>/dev/null || echo 0) + 1 ))\n"
-                + "echo \"$n\" > \"$FAKE_OUT/runs\"\nset -- " + exits + "\nexit \"${!n:-0}\"\n");
+        return runWithJava(
+                script,
+                "n=$(( $(cat \"$FAKE_OUT/runs\" 2>/dev/null || echo 0) + 1 ))\n"
+                        + "echo \"$n\" > \"$FAKE_OUT/runs\"\nset -- " + exits + "\nexit \"${!n:-0}\"\n");
     }
 
     /** Runs the script unprivileged, with {@code javaBody} as the fake {@code java} and a recording poweroff. */
@@ -342,11 +413,13 @@ class BootScriptTest {
         Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = dir.resolve("boot.sh");
         Files.writeString(file, script.render(), StandardCharsets.UTF_8);
-        return run(List.of("bash", file.toString()), List.of(
-                "PATH=" + bin + ":" + System.getenv("PATH"),
-                "JCLOUD_HOME=" + dir.resolve("home"),
-                "JCLOUD_POWEROFF=" + poweroff,
-                "FAKE_OUT=" + dir));
+        return run(
+                List.of("bash", file.toString()),
+                List.of(
+                        "PATH=" + bin + ":" + System.getenv("PATH"),
+                        "JCLOUD_HOME=" + dir.resolve("home"),
+                        "JCLOUD_POWEROFF=" + poweroff,
+                        "FAKE_OUT=" + dir));
     }
 
     /**
@@ -357,23 +430,25 @@ class BootScriptTest {
      * and the SHA-256 of its content.
      */
     private Result runScriptWithTokenFetcher(BootScript script, String fetcherMain, String behaviour) throws Exception {
-        return runWithJava(script, "if [ \"$3\" = '" + fetcherMain + "' ]; then\n"
-                + "  printf '%s\\0' \"$@\" > \"$FAKE_OUT/fetcher.argv\"\n"
-                + "  case '" + behaviour + "' in\n"
-                + "    fail) echo 'fetcher: denied' >&2; exit 1 ;;\n"
-                + "    nothing) exit 0 ;;\n"
-                + "    *) out=\"${@: -1}/join-token\"; cat \"$FAKE_OUT/token-source\" > \"$out\"; chmod 644 \"$out\" ;;\n"
-                + "  esac\n"
-                + "  exit 0\n"
-                + "fi\n"
-                + "f=\"${JCLOUD_JOIN_TOKEN_FILE:-}\"\n"
-                + "{ echo \"$f\"; stat -c '%a' \"$f\"; sha256sum < \"$f\" | cut -d' ' -f1; } > \"$FAKE_OUT/engine.token\"\n");
+        return runWithJava(
+                script,
+                "if [ \"$3\" = '" + fetcherMain + "' ]; then\n"
+                        + "  printf '%s\\0' \"$@\" > \"$FAKE_OUT/fetcher.argv\"\n"
+                        + "  case '" + behaviour + "' in\n"
+                        + "    fail) echo 'fetcher: denied' >&2; exit 1 ;;\n"
+                        + "    nothing) exit 0 ;;\n"
+                        + "    *) out=\"${@: -1}/join-token\"; cat \"$FAKE_OUT/token-source\" > \"$out\"; chmod 644 \"$out\" ;;\n"
+                        + "  esac\n"
+                        + "  exit 0\n"
+                        + "fi\n"
+                        + "f=\"${JCLOUD_JOIN_TOKEN_FILE:-}\"\n"
+                        + "{ echo \"$f\"; stat -c '%a' \"$f\"; sha256sum < \"$f\" | cut -d' ' -f1; } > \"$FAKE_OUT/engine.token\"\n");
     }
 
     private List<String> argv() throws IOException {
         String raw = Files.readString(dir.resolve("java.argv"), StandardCharsets.UTF_8);
         List<String> out = new ArrayList<>(List.of(raw.split("\0", -1)));
-        out.remove(out.size() - 1);   // printf '%s\0' ends every argument with NUL
+        out.remove(out.size() - 1); // printf '%s\0' ends every argument with NUL
         return out;
     }
 
@@ -394,7 +469,5 @@ class BootScriptTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
     }
 
-    record Result(int exit, String output) {
-    }
-
+    record Result(int exit, String output) {}
 }

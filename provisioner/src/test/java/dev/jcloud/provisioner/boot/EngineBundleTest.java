@@ -24,7 +24,7 @@ class EngineBundleTest {
     void sameClassPathGivesTheSameBytesAndChecksum() throws Exception {
         List<Path> cp = classPath();
         EngineBundle a = EngineBundle.of(cp, dir.resolve("a"));
-        Thread.sleep(5);   // file times must not leak into the archive
+        Thread.sleep(5); // file times must not leak into the archive
         Files.setLastModifiedTime(cp.get(1).resolve("x/Y.class"), java.nio.file.attribute.FileTime.fromMillis(42));
         EngineBundle b = EngineBundle.of(cp, dir.resolve("b"));
 
@@ -40,7 +40,7 @@ class EngineBundleTest {
         List<String> names = new ArrayList<>();
         List<String> dirJarEntries = new ArrayList<>();
         try (InputStream in = new GZIPInputStream(Files.newInputStream(bundle.file()));
-             TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 names.add(e.getName());

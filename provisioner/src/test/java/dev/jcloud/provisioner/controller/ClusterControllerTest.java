@@ -30,7 +30,7 @@ class ClusterControllerTest {
     @Test
     void queuedWorkStartsWorkersButNeverMoreThanTheMaximum() {
         ClusterController c = controller(0, 3);
-        scheduler.queue(200, 2.0);   // 400 s of work, target 5 s: far more than 3 workers
+        scheduler.queue(200, 2.0); // 400 s of work, target 5 s: far more than 3 workers
 
         c.step();
         now += 1;
@@ -52,7 +52,7 @@ class ClusterControllerTest {
         started.forEach(n -> scheduler.register(n.name()));
         scheduler.queue(0, 1.0);
 
-        for (int s = 0; s < 30; s++) {   // 20 s + 30 s after launch: inside the 60 s paid minimum
+        for (int s = 0; s < 30; s++) { // 20 s + 30 s after launch: inside the 60 s paid minimum
             now += 1;
             c.step();
         }
@@ -62,11 +62,13 @@ class ClusterControllerTest {
             now += 1;
             c.step();
         }
-        assertThat(scheduler.retired).containsExactlyInAnyOrderElementsOf(started.stream().map(Node::name).toList());
+        assertThat(scheduler.retired)
+                .containsExactlyInAnyOrderElementsOf(
+                        started.stream().map(Node::name).toList());
         scheduler.retired.forEach(scheduler::leave);
         now += 1;
         c.step();
-        assertThat(workers()).isEmpty();   // their machines are removed, not left billing
+        assertThat(workers()).isEmpty(); // their machines are removed, not left billing
     }
 
     @Test
@@ -88,15 +90,42 @@ class ClusterControllerTest {
     }
 
     private ClusterController controller(int min, int max) {
-        ClusterSpec spec = new ClusterSpec(ClusterSpec.KIND, "ctl", "abc123", "aws", dir.toString(),
-                Map.of("aws.region", "us-east-1"), 2, null, "60s", new ClusterSpec.Adapt(min, max, 5), 30, 60);
+        ClusterSpec spec = new ClusterSpec(
+                ClusterSpec.KIND,
+                "ctl",
+                "abc123",
+                "aws",
+                dir.toString(),
+                Map.of("aws.region", "us-east-1"),
+                2,
+                null,
+                "60s",
+                new ClusterSpec.Adapt(min, max, 5),
+                30,
+                60);
         ClusterController c = new ClusterController(CloudProviders.of(provider), () -> now, false);
         assertThat(c.start(scheduler, spec.toJson())).isTrue();
         return c;
     }
 
     private List<Node> workers() {
-        return provider.nodes(new ClusterSpec(ClusterSpec.KIND, "ctl", "abc123", "aws", dir.toString(), Map.of(), 2,
-                null, "60s", null, 30, 60).context()).stream().filter(n -> n.role() == NodeRole.WORKER).toList();
+        return provider
+                .nodes(new ClusterSpec(
+                                ClusterSpec.KIND,
+                                "ctl",
+                                "abc123",
+                                "aws",
+                                dir.toString(),
+                                Map.of(),
+                                2,
+                                null,
+                                "60s",
+                                null,
+                                30,
+                                60)
+                        .context())
+                .stream()
+                .filter(n -> n.role() == NodeRole.WORKER)
+                .toList();
     }
 }

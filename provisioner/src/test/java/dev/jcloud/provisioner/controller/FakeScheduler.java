@@ -43,14 +43,18 @@ public final class FakeScheduler implements SchedulerHandle {
 
     @Override
     public ClusterInfo info() {
-        ClusterInfo.Builder b = ClusterInfo.newBuilder().setTasks(TaskCounts.newBuilder().setReady(queued)
-                .setSubmittedTotal(queued));
+        ClusterInfo.Builder b = ClusterInfo.newBuilder()
+                .setTasks(TaskCounts.newBuilder().setReady(queued).setSubmittedTotal(queued));
         if (queued > 0) {
             b.addKinds(KindLoad.newBuilder().setName("work").setReady(queued).setMeanSeconds(meanSeconds));
         }
         for (String w : registered) {
-            b.addWorkers(WorkerInfo.newBuilder().setName(w).setNthreads(2).setMemoryLimit(1L << 30)
-                    .setConnectedMillis(System.currentTimeMillis()).setProcessing(queued > 0 ? 2 : 0));
+            b.addWorkers(WorkerInfo.newBuilder()
+                    .setName(w)
+                    .setNthreads(2)
+                    .setMemoryLimit(1L << 30)
+                    .setConnectedMillis(System.currentTimeMillis())
+                    .setProcessing(queued > 0 ? 2 : 0));
         }
         return b.build();
     }

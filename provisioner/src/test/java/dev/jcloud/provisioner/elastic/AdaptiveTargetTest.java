@@ -10,7 +10,8 @@ class AdaptiveTargetTest {
     @Test
     void occupancyOverTargetDurationDividedByThreads() {
         // 40 tasks × 2 s = 80 s of work / 5 s = 16 threads = 4 workers of 4 threads
-        ClusterSnapshot s = Snapshots.at(0).threads(4).load(30, 10, 2).busy(0, 0).build();
+        ClusterSnapshot s =
+                Snapshots.at(0).threads(4).load(30, 10, 2).busy(0, 0).build();
         assertThat(AdaptiveTarget.cpuThreads(s, 5)).isEqualTo(16);
         assertThat(AdaptiveTarget.cpuWorkers(s, 5)).isEqualTo(4);
     }
@@ -31,10 +32,13 @@ class AdaptiveTargetTest {
 
     @Test
     void memoryPressureDoublesWorkers() {
-        List<WorkerView> w = List.of(new WorkerView(0, 0, true, 0, 0, 70, 100), new WorkerView(1, 0, true, 0, 0, 0, 100));
+        List<WorkerView> w =
+                List.of(new WorkerView(0, 0, true, 0, 0, 70, 100), new WorkerView(1, 0, true, 0, 0, 0, 100));
         ClusterSnapshot low = new ClusterSnapshot(0, 1, List.of(), w, 0);
         assertThat(AdaptiveTarget.memoryWorkers(low)).isZero();
-        List<WorkerView> full = List.of(new WorkerView(0, 0, true, 0, 0, 70, 100), new WorkerView(1, 0, true, 0, 0, 60, 100));
-        assertThat(AdaptiveTarget.memoryWorkers(new ClusterSnapshot(0, 1, List.of(), full, 0))).isEqualTo(4);
+        List<WorkerView> full =
+                List.of(new WorkerView(0, 0, true, 0, 0, 70, 100), new WorkerView(1, 0, true, 0, 0, 60, 100));
+        assertThat(AdaptiveTarget.memoryWorkers(new ClusterSnapshot(0, 1, List.of(), full, 0)))
+                .isEqualTo(4);
     }
 }

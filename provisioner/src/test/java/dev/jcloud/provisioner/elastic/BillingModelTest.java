@@ -22,10 +22,15 @@ class BillingModelTest {
 
     @Test
     void providers() {
-        assertThat(BillingModel.forProvider("fargate", Duration.ofMinutes(5)).minimumSeconds()).isEqualTo(60);
-        assertThat(BillingModel.forProvider("gcp", Duration.ZERO).minimumSeconds()).isEqualTo(60);
-        assertThat(BillingModel.forProvider("azure", Duration.ofMinutes(5)).billedSeconds(100)).isEqualTo(300);
-        assertThat(BillingModel.forProvider("local", Duration.ZERO).billedSeconds(3.5)).isEqualTo(4);
-        assertThatThrownBy(() -> BillingModel.forProvider("vmware", Duration.ZERO)).hasMessageContaining("vmware");
+        assertThat(BillingModel.forProvider("fargate", Duration.ofMinutes(5)).minimumSeconds())
+                .isEqualTo(60);
+        assertThat(BillingModel.forProvider("gcp", Duration.ZERO).minimumSeconds())
+                .isEqualTo(60);
+        assertThat(BillingModel.forProvider("azure", Duration.ofMinutes(5)).billedSeconds(100))
+                .isEqualTo(300);
+        assertThat(BillingModel.forProvider("local", Duration.ZERO).billedSeconds(3.5))
+                .isEqualTo(4);
+        assertThatThrownBy(() -> BillingModel.forProvider("vmware", Duration.ZERO))
+                .hasMessageContaining("vmware");
     }
 }

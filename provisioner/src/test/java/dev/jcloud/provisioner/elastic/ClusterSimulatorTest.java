@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 class ClusterSimulatorTest {
 
     private static final BillingModel EC2 = BillingModel.PER_SECOND_60S_MINIMUM;
-    private static final ClusterSimulator SIM = new ClusterSimulator(new ClusterSimulator.Settings(2, 60, EC2, 0.096, 50));
+    private static final ClusterSimulator SIM =
+            new ClusterSimulator(new ClusterSimulator.Settings(2, 60, EC2, 0.096, 50));
 
     @Test
     void oneTaskOnAFixedWorker() {
@@ -29,7 +30,8 @@ class ClusterSimulatorTest {
     @Test
     void deterministic() {
         Trace t = Traces.builtIn("longtail");
-        assertThat(SIM.run(t, new DaskAdaptivePolicy(0, 50))).isEqualTo(SIM.run(Traces.builtIn("longtail"), new DaskAdaptivePolicy(0, 50)));
+        assertThat(SIM.run(t, new DaskAdaptivePolicy(0, 50)))
+                .isEqualTo(SIM.run(Traces.builtIn("longtail"), new DaskAdaptivePolicy(0, 50)));
         assertThat(SIM.run(t, policy())).isEqualTo(SIM.run(t, policy()));
     }
 
@@ -41,7 +43,9 @@ class ClusterSimulatorTest {
             SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
             SimulationResult jcloud = SIM.run(t, policy());
             assertThat(jcloud.dollars()).as(name + " cost").isLessThanOrEqualTo(0.75 * dask.dollars());
-            assertThat(jcloud.makespanSeconds()).as(name + " makespan").isLessThanOrEqualTo(1.05 * dask.makespanSeconds());
+            assertThat(jcloud.makespanSeconds())
+                    .as(name + " makespan")
+                    .isLessThanOrEqualTo(1.05 * dask.makespanSeconds());
         }
     }
 

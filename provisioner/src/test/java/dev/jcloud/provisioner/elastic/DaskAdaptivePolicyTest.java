@@ -17,7 +17,8 @@ class DaskAdaptivePolicyTest {
     @Test
     void idleWorkerRemovedOnlyAfterThreeRecommendationsInARow() {
         DaskAdaptivePolicy p = new DaskAdaptivePolicy(0, 10);
-        ClusterSnapshot s = Snapshots.at(0).load(0, 1, 1).busy(0, 0).idle(1, 0, 0).build();
+        ClusterSnapshot s =
+                Snapshots.at(0).load(0, 1, 1).busy(0, 0).idle(1, 0, 0).build();
         assertThat(p.decide(s).retire()).isEmpty();
         assertThat(p.decide(s).retire()).isEmpty();
         assertThat(p.decide(s).retire()).containsExactly(1);
@@ -26,8 +27,10 @@ class DaskAdaptivePolicyTest {
     @Test
     void aBusyMomentResetsTheCount() {
         DaskAdaptivePolicy p = new DaskAdaptivePolicy(0, 10);
-        ClusterSnapshot idle = Snapshots.at(0).load(0, 1, 1).busy(0, 0).idle(1, 0, 0).build();
-        ClusterSnapshot busy = Snapshots.at(2).load(0, 2, 1).busy(0, 0).busy(1, 0).build();
+        ClusterSnapshot idle =
+                Snapshots.at(0).load(0, 1, 1).busy(0, 0).idle(1, 0, 0).build();
+        ClusterSnapshot busy =
+                Snapshots.at(2).load(0, 2, 1).busy(0, 0).busy(1, 0).build();
         p.decide(idle);
         p.decide(idle);
         assertThat(p.decide(busy)).isEqualTo(ScalingDecision.NONE);

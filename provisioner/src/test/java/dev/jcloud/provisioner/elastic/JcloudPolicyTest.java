@@ -51,28 +51,45 @@ class JcloudPolicyTest {
     @Test
     void busyWorkersAndQueuedWorkAreNeverRetired() {
         JcloudPolicy p = policy(0, 10);
-        assertThat(p.decide(Snapshots.at(1000).load(0, 1, 1).busy(0, 0).build()).retire()).isEmpty();
-        assertThat(p.decide(Snapshots.at(1000).threads(2).load(1, 2, 1).busy(0, 0).idle(1, 0, 0).build()).retire())
+        assertThat(p.decide(Snapshots.at(1000).load(0, 1, 1).busy(0, 0).build()).retire())
+                .isEmpty();
+        assertThat(p.decide(Snapshots.at(1000)
+                                .threads(2)
+                                .load(1, 2, 1)
+                                .busy(0, 0)
+                                .idle(1, 0, 0)
+                                .build())
+                        .retire())
                 .isEmpty();
     }
 
     @Test
     void noLaunchWhenTheWorkersThereFinishBeforeANewOneBoots() {
         // 20 s of work on 1 thread: done long before a 60 s boot
-        assertThat(policy(0, 10).decide(Snapshots.at(0).load(19, 1, 1).busy(0, 0).build()).launch()).isZero();
+        assertThat(policy(0, 10)
+                        .decide(Snapshots.at(0).load(19, 1, 1).busy(0, 0).build())
+                        .launch())
+                .isZero();
     }
 
     @Test
     void sizesLaunchesForTheWorkLeftAtArrival() {
         // 2,400 s of work, 1 thread does 60 of it before a new worker is up: 2,340 s / 120 s horizon → 20 threads
-        ScalingDecision d = policy(0, 50).decide(Snapshots.at(0).load(239, 1, 10).busy(0, 0).build());
+        ScalingDecision d =
+                policy(0, 50).decide(Snapshots.at(0).load(239, 1, 10).busy(0, 0).build());
         assertThat(d.launch()).isEqualTo(19);
     }
 
     @Test
     void hardMinAndMax() {
-        assertThat(policy(0, 5).decide(Snapshots.at(0).load(10000, 0, 10).build()).launch()).isEqualTo(5);
+        assertThat(policy(0, 5)
+                        .decide(Snapshots.at(0).load(10000, 0, 10).build())
+                        .launch())
+                .isEqualTo(5);
         assertThat(policy(3, 5).decide(Snapshots.at(0).build()).launch()).isEqualTo(3);
-        assertThat(policy(1, 5).decide(Snapshots.at(10000).idle(0, 0, 0).build()).retire()).isEmpty();
+        assertThat(policy(1, 5)
+                        .decide(Snapshots.at(10000).idle(0, 0, 0).build())
+                        .retire())
+                .isEmpty();
     }
 }

@@ -11,7 +11,8 @@ class TraceFileTest {
 
     @Test
     void readsHeaderCommentsAndOptionalKind() {
-        Trace t = TraceFile.parse("/tmp/w.csv", List.of("# a comment", "arrival_s,duration_s,kind", "", "5,2.5,load", "0,1"));
+        Trace t = TraceFile.parse(
+                "/tmp/w.csv", List.of("# a comment", "arrival_s,duration_s,kind", "", "5,2.5,load", "0,1"));
         assertThat(t.name()).isEqualTo("w.csv");
         assertThat(t.tasks()).containsExactly(new Trace.Task(0, 1, "task"), new Trace.Task(5, 2.5, "load"));
     }
@@ -23,7 +24,8 @@ class TraceFileTest {
         assertThatThrownBy(() -> TraceFile.parse("w.csv", List.of("1,0")))
                 .hasMessage("trace file w.csv line 1: duration_s must be > 0 (was 0)");
         assertThatThrownBy(() -> TraceFile.parse("w.csv", List.of("1")))
-                .hasMessageStartingWith("trace file w.csv line 1: expected 'arrival_s,duration_s[,kind]' but found 1 field");
+                .hasMessageStartingWith(
+                        "trace file w.csv line 1: expected 'arrival_s,duration_s[,kind]' but found 1 field");
         assertThatThrownBy(() -> TraceFile.parse("w.csv", List.of("-1,2")))
                 .hasMessage("trace file w.csv line 1: arrival_s must be ≥ 0 (was -1)");
         assertThatThrownBy(() -> TraceFile.parse("w.csv", List.of("# nothing")))

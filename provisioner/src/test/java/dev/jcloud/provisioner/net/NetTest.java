@@ -35,7 +35,8 @@ class NetTest {
 
     @Test
     void aFixedCallerAddressIsCheckedWithItsOption() {
-        assertThat(CallerAddress.fixed("gcp.allow-from", "198.51.100.0/24").cidr()).isEqualTo("198.51.100.0/24");
+        assertThat(CallerAddress.fixed("gcp.allow-from", "198.51.100.0/24").cidr())
+                .isEqualTo("198.51.100.0/24");
         assertThatThrownBy(() -> CallerAddress.fixed("gcp.allow-from", "198.51.100.1/24"))
                 .hasMessageStartingWith("invalid gcp.allow-from '198.51.100.1/24'");
     }

@@ -30,17 +30,22 @@ class ClusterTrustTest {
         assertThat(ca.getPublicKey().getAlgorithm()).isEqualTo("EC");
         for (TlsFiles f : List.of(trust.scheduler(), trust.client(), worker)) {
             X509Certificate cert = read(f.certificate());
-            cert.verify(ca.getPublicKey());   // issued by this cluster's CA
+            cert.verify(ca.getPublicKey()); // issued by this cluster's CA
             assertThat(cert.getBasicConstraints()).isEqualTo(-1);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.privateKey()))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f.privateKey())))
+                    .isEqualTo("rw-------");
             assertThat(Files.readString(f.privateKey())).startsWith("-----BEGIN " + "PRIVATE KEY-----");
         }
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls/ca-key.pem"))))
                 .isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tls"))))
+                .isEqualTo("rwx------");
         assertThat(read(trust.scheduler().certificate()).getSubjectAlternativeNames())
-                .extracting(n -> (Object) String.valueOf(n.get(1))).contains("127.0.0.1", "localhost", "10.0.0.5", "sched.example");
-        assertThat(read(worker.certificate()).getSubjectAlternativeNames()).extracting(n -> (Object) String.valueOf(n.get(1))).contains("10.0.0.6");
+                .extracting(n -> (Object) String.valueOf(n.get(1)))
+                .contains("127.0.0.1", "localhost", "10.0.0.5", "sched.example");
+        assertThat(read(worker.certificate()).getSubjectAlternativeNames())
+                .extracting(n -> (Object) String.valueOf(n.get(1)))
+                .contains("10.0.0.6");
         assertThat(read(trust.client().certificate()).getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.2");
     }
 
@@ -48,8 +53,7 @@ class ClusterTrustTest {
     void engineFlagsCarryPathsOnlyAndTheOptionTurnsTlsOn() {
         ClusterTrust trust = ClusterTrust.create(dir.resolve("tls"), "demo", List.of());
         List<String> args = trust.scheduler().applyTo(EngineCommand.scheduler()).arguments();
-        assertThat(args).contains("--tls-cert", "--tls-key", "--tls-ca")
-                .allMatch(a -> !a.contains("PRIVATE KEY"));
+        assertThat(args).contains("--tls-cert", "--tls-key", "--tls-ca").allMatch(a -> !a.contains("PRIVATE KEY"));
         assertThat(ClusterTrust.enabled(Map.of("tls", "true"))).isTrue();
         assertThat(ClusterTrust.enabled(Map.of())).isFalse();
     }
@@ -58,7 +62,8 @@ class ClusterTrustTest {
     void refusesWorkerNamesThatCouldEscapeTheDirectory() {
         ClusterTrust trust = ClusterTrust.create(dir.resolve("tls"), "demo", List.of());
         assertThatThrownBy(() -> trust.issueWorker("../evil", List.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker name");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("worker name");
     }
 
     private static X509Certificate read(Path pem) throws Exception {

@@ -27,18 +27,15 @@ import java.util.zip.ZipOutputStream;
 public final class ClasspathEntries {
 
     /** One entry: its file on this machine and its content hash. */
-    public record Entry(String name, String sha256, long size, Path file) {
-    }
+    public record Entry(String name, String sha256, long size, Path file) {}
 
-    private record Stamp(long size, long modified) {
-    }
+    private record Stamp(long size, long modified) {}
 
     private static final Map<Path, Entry> CACHE = new ConcurrentHashMap<>();
     private static final Map<Path, Stamp> STAMPS = new ConcurrentHashMap<>();
     private static final FileTime EPOCH = FileTime.fromMillis(0);
 
-    private ClasspathEntries() {
-    }
+    private ClasspathEntries() {}
 
     /** The entries of {@code java.class.path} that exist, in order. */
     public static List<Entry> ofThisJvm() {
@@ -62,7 +59,9 @@ public final class ClasspathEntries {
         if (cached != null && now.equals(STAMPS.get(path))) {
             return cached;
         }
-        Entry entry = Files.isDirectory(path) ? ofDirectory(path) : ofJar(path, path.getFileName().toString());
+        Entry entry = Files.isDirectory(path)
+                ? ofDirectory(path)
+                : ofJar(path, path.getFileName().toString());
         CACHE.put(path, entry);
         STAMPS.put(path, now);
         return entry;
@@ -95,19 +94,22 @@ public final class ClasspathEntries {
         try {
             Path jar = Files.createTempFile("jcloud-classes-", ".jar");
             jar.toFile().deleteOnExit();
-            try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file);
-                 Stream<Path> walk = Files.walk(dir)) {
+            try (OutputStream file = Files.newOutputStream(jar);
+                    ZipOutputStream zip = new ZipOutputStream(file);
+                    Stream<Path> walk = Files.walk(dir)) {
                 for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile).sorted()::iterator) {
                     ZipEntry e = new ZipEntry(dir.relativize(p).toString().replace(File.separatorChar, '/'));
-                    e.setLastModifiedTime(EPOCH);   // same content, same bytes, same hash
+                    e.setLastModifiedTime(EPOCH); // same content, same bytes, same hash
                     zip.putNextEntry(e);
                     Files.copy(p, zip);
                     zip.closeEntry();
                 }
             }
-            String dirName = dir.getFileName() == null ? "classes" : dir.getFileName().toString();
+            String dirName =
+                    dir.getFileName() == null ? "classes" : dir.getFileName().toString();
             Entry entry = ofJar(jar, dirName + ".jar");
-            return new Entry(dirName + "-" + entry.sha256().substring(0, 12) + ".jar", entry.sha256(), entry.size(), jar);
+            return new Entry(
+                    dirName + "-" + entry.sha256().substring(0, 12) + ".jar", entry.sha256(), entry.size(), jar);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot package class directory " + dir, e);
         }

@@ -125,12 +125,13 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /** Connects and waits for the scheduler's welcome, at most {@code timeout}. */
-    public static ClientSession open(String address, TransportSecurity security, String name,
-                                     Duration timeout, ClassLoader loader) {
+    public static ClientSession open(
+            String address, TransportSecurity security, String name, Duration timeout, ClassLoader loader) {
         ClientSession session = new ClientSession(address, security, loader);
         synchronized (session.sendLock) {
-            session.up.onNext(ClientBatch.newBuilder().setHello(ClientHello.newBuilder()
-                    .setName(name).setEngineVersion(EngineVersion.VERSION)).build());
+            session.up.onNext(ClientBatch.newBuilder()
+                    .setHello(ClientHello.newBuilder().setName(name).setEngineVersion(EngineVersion.VERSION))
+                    .build());
         }
         try {
             session.clientId = session.welcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -145,8 +146,10 @@ public final class ClientSession implements AutoCloseable {
             if (tls != null) {
                 throw new ClusterUnavailableException(tls, cause);
             }
-            throw new ClusterUnavailableException("cannot connect to the scheduler at " + address + " within "
-                    + timeout.toSeconds() + "s: " + describe(cause), cause);
+            throw new ClusterUnavailableException(
+                    "cannot connect to the scheduler at " + address + " within " + timeout.toSeconds() + "s: "
+                            + describe(cause),
+                    cause);
         }
         session.background.scheduleWithFixedDelay(session::flushReleases, 200, 200, TimeUnit.MILLISECONDS);
         return session;
@@ -187,8 +190,12 @@ public final class ClientSession implements AutoCloseable {
             functionIds.put(fn, newId);
             if (announcedFunctions.add(newId)) {
                 long classpath = fn.target() == null ? 0 : classpathId();
-                pendingDefinitions.add(FunctionDef.newBuilder().setId(newId).setPayload(ByteString.copyFrom(payload))
-                        .setName(TaskFunctions.name(fn)).setClasspath(classpath).build());
+                pendingDefinitions.add(FunctionDef.newBuilder()
+                        .setId(newId)
+                        .setPayload(ByteString.copyFrom(payload))
+                        .setName(TaskFunctions.name(fn))
+                        .setClasspath(classpath)
+                        .build());
             }
             return newId;
         }
@@ -264,7 +271,10 @@ public final class ClientSession implements AutoCloseable {
             ClasspathDef.Builder def = ClasspathDef.newBuilder();
             StringBuilder all = new StringBuilder();
             for (ClasspathEntries.Entry e : ClasspathEntries.ofThisJvm()) {
-                def.addEntries(ClasspathEntry.newBuilder().setName(e.name()).setSha256(e.sha256()).setSize(e.size()));
+                def.addEntries(ClasspathEntry.newBuilder()
+                        .setName(e.name())
+                        .setSha256(e.sha256())
+                        .setSize(e.size()));
                 blobs.put(e.sha256(), e);
                 all.append(e.sha256());
             }
@@ -315,8 +325,12 @@ public final class ClientSession implements AutoCloseable {
     /** Sends a setting to the scheduler's extensions; returns their answer. */
     public String configure(String key, String value) {
         try {
-            return blocking().configure(dev.jcloud.engine.proto.ConfigureRequest.newBuilder().setKey(key)
-                    .setValue(value).build()).getAnswer();
+            return blocking()
+                    .configure(dev.jcloud.engine.proto.ConfigureRequest.newBuilder()
+                            .setKey(key)
+                            .setValue(value)
+                            .build())
+                    .getAnswer();
         } catch (io.grpc.StatusRuntimeException e) {
             if (e.getStatus().getCode() == io.grpc.Status.Code.INVALID_ARGUMENT) {
                 throw new IllegalArgumentException(e.getStatus().getDescription(), e);
@@ -330,7 +344,8 @@ public final class ClientSession implements AutoCloseable {
     }
 
     private SchedulerGrpc.SchedulerBlockingStub blocking() {
-        return SchedulerGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        return SchedulerGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits until the scheduler reports at least {@code n} workers. */
@@ -377,9 +392,10 @@ public final class ClientSession implements AutoCloseable {
     }
 
     private TaskFailedException lost() {
-        ClusterUnavailableException cause = new ClusterUnavailableException(
-                "lost the scheduler at " + address + ": " + describe(broken), broken);
-        return new TaskFailedException(cause.getMessage(), cause, cause.getClass().getName(), "");
+        ClusterUnavailableException cause =
+                new ClusterUnavailableException("lost the scheduler at " + address + ": " + describe(broken), broken);
+        return new TaskFailedException(
+                cause.getMessage(), cause, cause.getClass().getName(), "");
     }
 
     @Override
@@ -428,8 +444,11 @@ public final class ClientSession implements AutoCloseable {
         String which = e.getFailedKey() != 0 && e.getFailedKey() != e.getKey()
                 ? "a dependency (" + Long.toHexString(e.getFailedKey()) + ") of task " + Long.toHexString(e.getKey())
                 : "task " + Long.toHexString(e.getKey());
-        return new TaskFailedException(which + " failed: " + e.getExceptionClass()
-                + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage()), cause, e.getExceptionClass(), e.getRemoteTrace());
+        return new TaskFailedException(
+                which + " failed: " + e.getExceptionClass() + (e.getMessage().isEmpty() ? "" : ": " + e.getMessage()),
+                cause,
+                e.getExceptionClass(),
+                e.getRemoteTrace());
     }
 
     private void upload(String sha) {

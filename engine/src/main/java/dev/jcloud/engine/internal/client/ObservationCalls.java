@@ -40,11 +40,13 @@ public final class ObservationCalls implements AutoCloseable {
     /** The scheduler's most recent {@code max} log lines (0 = all it keeps). */
     public List<String> schedulerLogs(int max) {
         try {
-            return LogsGrpc.newBlockingStub(channel(schedulerAddress)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                    .recent(LogsRequest.newBuilder().setMaxLines(max).build()).getLinesList();
+            return LogsGrpc.newBlockingStub(channel(schedulerAddress))
+                    .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .recent(LogsRequest.newBuilder().setMaxLines(max).build())
+                    .getLinesList();
         } catch (io.grpc.StatusRuntimeException e) {
-            throw new IllegalStateException("cannot read the scheduler's log at " + schedulerAddress + ": "
-                    + describe(e.getStatus()), e);
+            throw new IllegalStateException(
+                    "cannot read the scheduler's log at " + schedulerAddress + ": " + describe(e.getStatus()), e);
         }
     }
 
@@ -56,9 +58,11 @@ public final class ObservationCalls implements AutoCloseable {
      */
     public Map<String, List<String>> workerLogs(Map<String, String> workers, int max) {
         Map<String, ListenableFuture<LogsReply>> calls = new LinkedHashMap<>();
-        workers.forEach((name, address) -> calls.put(name, LogsGrpc.newFutureStub(channel(address))
-                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .recent(LogsRequest.newBuilder().setMaxLines(max).build())));
+        workers.forEach((name, address) -> calls.put(
+                name,
+                LogsGrpc.newFutureStub(channel(address))
+                        .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                        .recent(LogsRequest.newBuilder().setMaxLines(max).build())));
         Map<String, List<String>> out = new LinkedHashMap<>();
         calls.forEach((name, call) -> {
             try {
@@ -67,8 +71,10 @@ public final class ObservationCalls implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while reading worker logs", e);
             } catch (ExecutionException e) {
-                out.put(name, List.of("! cannot read the log of worker " + name + " at " + workers.get(name) + ": "
-                        + describe(Status.fromThrowable(e.getCause()))));
+                out.put(
+                        name,
+                        List.of("! cannot read the log of worker " + name + " at " + workers.get(name) + ": "
+                                + describe(Status.fromThrowable(e.getCause()))));
             }
         });
         return out;
@@ -76,8 +82,10 @@ public final class ObservationCalls implements AutoCloseable {
 
     /** Task-stream records numbered {@code sinceSeq} and later, and per-kind totals. */
     public PerformanceData performance(long sinceSeq) {
-        return SchedulerGrpc.newBlockingStub(channel(schedulerAddress)).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .performance(PerformanceRequest.newBuilder().setSinceSeq(sinceSeq).build());
+        return SchedulerGrpc.newBlockingStub(channel(schedulerAddress))
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                .performance(
+                        PerformanceRequest.newBuilder().setSinceSeq(sinceSeq).build());
     }
 
     private ManagedChannel channel(String address) {

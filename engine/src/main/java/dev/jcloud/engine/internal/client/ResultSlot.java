@@ -135,9 +135,12 @@ public final class ResultSlot {
             synchronized (this) {
                 awaitNotPending(deadline);
                 switch (state) {
-                    case FAILED: throw error;
-                    case CANCELLED: throw new CancellationException("task " + Long.toHexString(key) + " was cancelled");
-                    default: break;
+                    case FAILED:
+                        throw error;
+                    case CANCELLED:
+                        throw new CancellationException("task " + Long.toHexString(key) + " was cancelled");
+                    default:
+                        break;
                 }
                 if (decoded) {
                     return value;
@@ -160,8 +163,8 @@ public final class ResultSlot {
                     return value;
                 }
                 if (++refetches > MAX_REFETCH) {
-                    throw new ExecutionException(new IllegalStateException("result of task "
-                            + Long.toHexString(key) + " was lost " + MAX_REFETCH + " times while fetching it"));
+                    throw new ExecutionException(new IllegalStateException("result of task " + Long.toHexString(key)
+                            + " was lost " + MAX_REFETCH + " times while fetching it"));
                 }
                 reset();
             }

@@ -4,8 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InvalidObjectException;
-import java.io.ObjectInputFilter;
 import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
@@ -21,17 +21,18 @@ public final class JavaSerialization {
     /** Deeper object graphs than this are not what tasks exchange; a forged stream could recurse until the stack overflows. */
     private static final long MAX_DEPTH = 2000;
 
-    private JavaSerialization() {
-    }
+    private JavaSerialization() {}
 
     public static byte[] serialize(Object value) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(value);
         } catch (NotSerializableException e) {
-            throw new IllegalArgumentException("cannot send " + value.getClass().getName()
-                    + " to the cluster: " + e.getMessage() + " is not Serializable"
-                    + " (make it implement java.io.Serializable, or capture only serializable values in the lambda)", e);
+            throw new IllegalArgumentException(
+                    "cannot send " + value.getClass().getName()
+                            + " to the cluster: " + e.getMessage() + " is not Serializable"
+                            + " (make it implement java.io.Serializable, or capture only serializable values in the lambda)",
+                    e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -45,7 +46,8 @@ public final class JavaSerialization {
      * forged length that would otherwise allocate gigabytes) and absurd nesting are rejected
      * before anything is allocated.
      */
-    public static Object deserialize(InputStream in, ClassLoader loader, long size) throws IOException, ClassNotFoundException {
+    public static Object deserialize(InputStream in, ClassLoader loader, long size)
+            throws IOException, ClassNotFoundException {
         try (ObjectInputStream objects = new LoaderObjectInputStream(in, loader)) {
             objects.setObjectInputFilter(info -> {
                 if (info.arrayLength() > size || info.depth() > MAX_DEPTH || info.streamBytes() > size) {
@@ -75,7 +77,7 @@ public final class JavaSerialization {
             try {
                 return Class.forName(desc.getName(), false, loader);
             } catch (ClassNotFoundException e) {
-                return super.resolveClass(desc);   // primitives and arrays of them
+                return super.resolveClass(desc); // primitives and arrays of them
             }
         }
 

@@ -30,12 +30,11 @@ public final class ValueCodec {
     /** Lists longer than this, or nested deeper, go through JDK serialization as a whole. */
     private static final int MAX_DEPTH = 8;
 
-    private ValueCodec() {
-    }
+    private ValueCodec() {}
 
     public static byte[] encode(Object value) {
-        Buffer out = new Buffer(value instanceof byte[] b ? b.length + 11
-                : value instanceof String str ? str.length() * 3 + 11 : 16);
+        Buffer out = new Buffer(
+                value instanceof byte[] b ? b.length + 11 : value instanceof String str ? str.length() * 3 + 11 : 16);
         write(out, value, 0);
         return out.toArray();
     }
@@ -97,7 +96,8 @@ public final class ValueCodec {
     /** Only lists whose exact type does not matter to the receiver are flattened. */
     private static boolean isPlainList(List<?> list) {
         Class<?> c = list.getClass();
-        return c == ArrayList.class || c == Arrays.asList().getClass()
+        return c == ArrayList.class
+                || c == Arrays.asList().getClass()
                 || c.getName().startsWith("java.util.ImmutableCollections$List");
     }
 
@@ -108,14 +108,22 @@ public final class ValueCodec {
             throw new IOException("value nested deeper than " + MAX_DEPTH + " lists");
         }
         switch (tag) {
-            case NULL: return null;
-            case LONG: return unzigzag(in.varint());
-            case INT: return (int) unzigzag(in.varint());
-            case DOUBLE: return Double.longBitsToDouble(in.fixed64());
-            case STRING: return new String(in.bytes(in.length()), StandardCharsets.UTF_8);
-            case BYTES: return in.bytes(in.length());
-            case TRUE: return Boolean.TRUE;
-            case FALSE: return Boolean.FALSE;
+            case NULL:
+                return null;
+            case LONG:
+                return unzigzag(in.varint());
+            case INT:
+                return (int) unzigzag(in.varint());
+            case DOUBLE:
+                return Double.longBitsToDouble(in.fixed64());
+            case STRING:
+                return new String(in.bytes(in.length()), StandardCharsets.UTF_8);
+            case BYTES:
+                return in.bytes(in.length());
+            case TRUE:
+                return Boolean.TRUE;
+            case FALSE:
+                return Boolean.FALSE;
             case LIST: {
                 int n = in.length();
                 List<Object> list = new ArrayList<>(Math.min(n, 1 << 16));

@@ -22,6 +22,7 @@ final class ClusterAuthority {
      * itself ends with the scheduler process.
      */
     static final Duration LEAF_VALIDITY = Duration.ofDays(30);
+
     private static final Duration CA_VALIDITY = Duration.ofDays(31);
 
     private final String serverName;
@@ -34,7 +35,8 @@ final class ClusterAuthority {
 
     /** A new CA whose certificates carry {@code serverName}. */
     static ClusterAuthority create(String serverName) {
-        return new ClusterAuthority(serverName, CertificateAuthority.create("jcloud join CA " + serverName, CA_VALIDITY));
+        return new ClusterAuthority(
+                serverName, CertificateAuthority.create("jcloud join CA " + serverName, CA_VALIDITY));
     }
 
     String serverName() {

@@ -37,7 +37,11 @@ final class JoinAttempts {
     }
 
     /** Outcome of asking whether {@code host} may try: allowed, or the first/a later refusal in this window. */
-    enum Verdict { ALLOWED, LIMITED_FIRST, LIMITED }
+    enum Verdict {
+        ALLOWED,
+        LIMITED_FIRST,
+        LIMITED
+    }
 
     /** Whether {@code host} may try now; refusals are counted so that only the first is logged. */
     synchronized Verdict check(String host) {

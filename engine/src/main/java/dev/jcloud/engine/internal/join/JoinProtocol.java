@@ -50,8 +50,7 @@ public final class JoinProtocol {
     static final int MIN_NONCE_BYTES = 16;
     static final int MAX_NONCE_BYTES = 64;
 
-    private JoinProtocol() {
-    }
+    private JoinProtocol() {}
 
     /** {@code name} as a join request may carry it: letters, digits, '.', '_' and '-', at most 64. */
     public static String requestName(String name) {
@@ -61,8 +60,13 @@ public final class JoinProtocol {
 
     /** The joiner's proof that it holds the token, bound to the server certificate it saw ({@code fingerprint}). */
     static byte[] requestProof(byte[] token, String role, byte[] publicKey, byte[] nonce, byte[] fingerprint) {
-        return hmac(token, REQUEST_LABEL.getBytes(StandardCharsets.UTF_8), role.getBytes(StandardCharsets.UTF_8),
-                publicKey, nonce, fingerprint);
+        return hmac(
+                token,
+                REQUEST_LABEL.getBytes(StandardCharsets.UTF_8),
+                role.getBytes(StandardCharsets.UTF_8),
+                publicKey,
+                nonce,
+                fingerprint);
     }
 
     /** The scheduler's proof that it holds the token, over what it hands out. */

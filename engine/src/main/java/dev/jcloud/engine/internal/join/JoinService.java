@@ -43,10 +43,12 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
 
     /** Where refused joins are logged: next to the refused connections and calls. */
     private static final Logger LOG = LoggerFactory.getLogger("dev.jcloud.engine.TlsRefusals");
+
     private static final Logger INFO = LoggerFactory.getLogger(JoinService.class);
     private static final Context.Key<String> PEER = Context.key("jcloud-join-peer");
     /** An EC P-256 SubjectPublicKeyInfo is 91 bytes; anything much larger is not one. */
     static final int MAX_PUBLIC_KEY_BYTES = 256;
+
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{0,64}");
 
     private final byte[] token;
@@ -76,9 +78,12 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         X509Certificate cert = authority.issue(own.getPublic(), "jcloud scheduler", true);
         JoinService service = new JoinService(token, authority, cert, System::nanoTime);
         INFO.info("admitting members with the cluster's join token; certificates name '{}'", serverName);
-        return TransportSecurity.mutualTlsPem(ClusterAuthority.certificatePem(cert),
-                ClusterAuthority.privateKeyPem(own.getPrivate()),
-                ClusterAuthority.certificatePem(authority.certificate()), serverName).admitting(service);
+        return TransportSecurity.mutualTlsPem(
+                        ClusterAuthority.certificatePem(cert),
+                        ClusterAuthority.privateKeyPem(own.getPrivate()),
+                        ClusterAuthority.certificatePem(authority.certificate()),
+                        serverName)
+                .admitting(service);
     }
 
     @Override
@@ -86,11 +91,12 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         // The source address is what failures are counted by; only an interceptor sees it.
         return ServerInterceptors.intercept(AdmissionGrpc.bindService(this), new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                              ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
                 String host = remote instanceof InetSocketAddress i && i.getAddress() != null
-                        ? i.getAddress().getHostAddress() : String.valueOf(remote);
+                        ? i.getAddress().getHostAddress()
+                        : String.valueOf(remote);
                 return Contexts.interceptCall(Context.current().withValue(PEER, host), call, headers, next);
             }
         });
@@ -107,7 +113,9 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         } catch (RuntimeException e) {
             // Never a crash of the scheduler, and never more than the class of the problem in the log.
             LOG.warn("join from {} failed: {}", host, e.getClass().getSimpleName());
-            reply.onError(Status.INTERNAL.withDescription("the join failed on the scheduler").asException());
+            reply.onError(Status.INTERNAL
+                    .withDescription("the join failed on the scheduler")
+                    .asException());
         }
     }
 
@@ -115,15 +123,18 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
     JoinReply admit(JoinRequest request, String host) throws StatusException {
         switch (attempts.check(host)) {
             case LIMITED_FIRST -> {
-                LOG.warn("refused joins from {}: too many failed attempts; further ones are refused unlogged for a while",
+                LOG.warn(
+                        "refused joins from {}: too many failed attempts; further ones are refused unlogged for a while",
                         host);
-                throw Status.RESOURCE_EXHAUSTED.withDescription("too many failed join attempts; try again later")
+                throw Status.RESOURCE_EXHAUSTED
+                        .withDescription("too many failed join attempts; try again later")
                         .asException();
             }
-            case LIMITED -> throw Status.RESOURCE_EXHAUSTED
-                    .withDescription("too many failed join attempts; try again later").asException();
-            default -> {
-            }
+            case LIMITED ->
+                throw Status.RESOURCE_EXHAUSTED
+                        .withDescription("too many failed join attempts; try again later")
+                        .asException();
+            default -> {}
         }
         String malformed = malformed(request);
         if (malformed != null) {
@@ -131,7 +142,9 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
             if (attempts.loggable()) {
                 LOG.warn("refused a join from {}: malformed request ({})", host, malformed);
             }
-            throw Status.INVALID_ARGUMENT.withDescription("malformed join request: " + malformed).asException();
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("malformed join request: " + malformed)
+                    .asException();
         }
         byte[] publicKeyDer = request.getPublicKey().toByteArray();
         byte[] nonce = request.getNonce().toByteArray();
@@ -139,11 +152,16 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         if (!JoinProtocol.same(expected, request.getProof().toByteArray())) {
             attempts.failed(host);
             if (attempts.loggable()) {
-                LOG.warn("refused a join from {} as {}: the proof does not match this cluster's join token and this"
-                        + " scheduler's certificate (a wrong token, or a man in the middle)", host, request.getRole());
+                LOG.warn(
+                        "refused a join from {} as {}: the proof does not match this cluster's join token and this"
+                                + " scheduler's certificate (a wrong token, or a man in the middle)",
+                        host,
+                        request.getRole());
             }
-            throw Status.PERMISSION_DENIED.withDescription("join refused: the proof does not match this cluster's join"
-                    + " token (a wrong token, or the connection passes through someone else's TLS endpoint)").asException();
+            throw Status.PERMISSION_DENIED
+                    .withDescription("join refused: the proof does not match this cluster's join"
+                            + " token (a wrong token, or the connection passes through someone else's TLS endpoint)")
+                    .asException();
         }
         PublicKey key = p256(publicKeyDer);
         if (key == null) {
@@ -151,8 +169,10 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
             if (attempts.loggable()) {
                 LOG.warn("refused a join from {}: the public key is not an EC P-256 key", host);
             }
-            throw Status.INVALID_ARGUMENT.withDescription("malformed join request: the public key is not an EC P-256"
-                    + " SubjectPublicKeyInfo").asException();
+            throw Status.INVALID_ARGUMENT
+                    .withDescription(
+                            "malformed join request: the public key is not an EC P-256" + " SubjectPublicKeyInfo")
+                    .asException();
         }
         boolean worker = request.getRole().equals(JoinProtocol.ROLE_WORKER);
         String name = request.getName().isEmpty() ? host : request.getName();
@@ -160,7 +180,11 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
         try {
             byte[] certDer = cert.getEncoded();
             byte[] caDer = authority.certificate().getEncoded();
-            INFO.info("admitted {} '{}' from {} (certificate valid {} days)", request.getRole(), name, host,
+            INFO.info(
+                    "admitted {} '{}' from {} (certificate valid {} days)",
+                    request.getRole(),
+                    name,
+                    host,
                     ClusterAuthority.LEAF_VALIDITY.toDays());
             return JoinReply.newBuilder()
                     .setCertificate(ByteString.copyFrom(certDer))
@@ -196,7 +220,8 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
     private static PublicKey p256(byte[] der) {
         try {
             PublicKey key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-            if (key instanceof ECPublicKey ec && ec.getParams().getCurve().getField().getFieldSize() == 256) {
+            if (key instanceof ECPublicKey ec
+                    && ec.getParams().getCurve().getField().getFieldSize() == 256) {
                 return key;
             }
             return null;

@@ -18,6 +18,7 @@ public final class JoinToken {
      * beyond an offline guess at a proof a man in the middle could record (see {@link JoinProtocol}).
      */
     static final int MIN_CHARS = 32;
+
     private static final int MAX_BYTES = 4096;
 
     private final byte[] secret;
@@ -55,8 +56,8 @@ public final class JoinToken {
         byte[] raw;
         try {
             if (!Files.isRegularFile(file)) {
-                throw new IllegalArgumentException(flag + ": cannot read " + file + " (it must be a file holding the"
-                        + " cluster's join token)");
+                throw new IllegalArgumentException(
+                        flag + ": cannot read " + file + " (it must be a file holding the" + " cluster's join token)");
             }
             if (Files.size(file) > MAX_BYTES) {
                 throw new IllegalArgumentException(flag + ": " + file + " is larger than " + MAX_BYTES
@@ -64,8 +65,8 @@ public final class JoinToken {
             }
             raw = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException(flag + ": cannot read " + file + " (" + e.getClass().getSimpleName()
-                    + ")");
+            throw new IllegalArgumentException(
+                    flag + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
         }
         String text = new String(raw, StandardCharsets.UTF_8).strip();
         if (text.isEmpty()) {
@@ -76,8 +77,8 @@ public final class JoinToken {
 
     private static JoinToken of(String text, String where) {
         if (text.length() < MIN_CHARS) {
-            throw new IllegalArgumentException(where + " is too short (" + text.length()
-                    + " characters, at least " + MIN_CHARS + " needed, e.g. openssl rand -hex 32)");
+            throw new IllegalArgumentException(where + " is too short (" + text.length() + " characters, at least "
+                    + MIN_CHARS + " needed, e.g. openssl rand -hex 32)");
         }
         if (text.length() > MAX_BYTES) {
             throw new IllegalArgumentException(where + " is longer than " + MAX_BYTES + " characters");
@@ -94,8 +95,9 @@ public final class JoinToken {
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(secret, "HmacSHA256"));
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    mac.doFinal("jcloud-dashboard-token-v1".getBytes(StandardCharsets.US_ASCII)));
+            return java.util.Base64.getUrlEncoder()
+                    .withoutPadding()
+                    .encodeToString(mac.doFinal("jcloud-dashboard-token-v1".getBytes(StandardCharsets.US_ASCII)));
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
         }

@@ -25,23 +25,31 @@ public record Joined(byte[] certificatePem, byte[] privateKeyPem, byte[] caPem, 
      */
     public void writeTo(Path dir, String stem) throws IOException {
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         write(dir.resolve(stem + "-key.pem"), privateKeyPem, "rw-------");
         write(dir.resolve(stem + ".pem"), certificatePem, "rw-r--r--");
         write(dir.resolve("ca.pem"), caPem, "rw-r--r--");
-        write(dir.resolve("server-name"), (serverName + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        write(
+                dir.resolve("server-name"),
+                (serverName + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 "rw-r--r--");
     }
 
     /** Writes {@code dashboard-token} (0600) into {@code dir}: what the cluster's dashboard and /metrics ask for. */
     public static void writeDashboardToken(Path dir, String token) throws IOException {
-        write(dir.resolve("dashboard-token"), (token + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+        write(
+                dir.resolve("dashboard-token"),
+                (token + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                 "rw-------");
     }
 
     private static void write(Path file, byte[] content, String mode) throws IOException {
-        Path temp = Files.createTempFile(file.getParent(), ".join-", ".tmp",
+        Path temp = Files.createTempFile(
+                file.getParent(),
+                ".join-",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             Files.write(temp, content);

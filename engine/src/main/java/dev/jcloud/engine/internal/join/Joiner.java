@@ -40,8 +40,7 @@ public final class Joiner {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long RETRY_MILLIS = 2000;
 
-    private Joiner() {
-    }
+    private Joiner() {}
 
     /**
      * Joins the scheduler at {@code address} as {@code role}, retrying while it cannot be reached
@@ -54,19 +53,26 @@ public final class Joiner {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             try {
-                return joinOnce(address, token, role, name, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                return joinOnce(
+                        address, token, role, name, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
-                boolean retry = code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED
+                boolean retry = code == Status.Code.UNAVAILABLE
+                        || code == Status.Code.RESOURCE_EXHAUSTED
                         || code == Status.Code.DEADLINE_EXCEEDED;
                 if (!retry) {
-                    throw new JoinFailedException("the scheduler at " + address + " refused to admit this " + role + ": "
-                            + e.getStatus().getDescription(), e);
+                    throw new JoinFailedException(
+                            "the scheduler at " + address + " refused to admit this " + role + ": "
+                                    + e.getStatus().getDescription(),
+                            e);
                 }
                 if (System.nanoTime() + RETRY_MILLIS * 1_000_000 >= deadline) {
-                    throw new JoinFailedException("cannot join the scheduler at " + address + " within "
-                            + patience.toSeconds() + "s: " + e.getStatus().getCode() + " "
-                            + e.getStatus().getDescription(), e);
+                    throw new JoinFailedException(
+                            "cannot join the scheduler at " + address + " within "
+                                    + patience.toSeconds() + "s: "
+                                    + e.getStatus().getCode() + " "
+                                    + e.getStatus().getDescription(),
+                            e);
                 }
                 LOG.info("joining {}: {}; trying again", address, e.getStatus().getCode());
                 sleep(RETRY_MILLIS);
@@ -78,8 +84,11 @@ public final class Joiner {
         AtomicReference<X509Certificate> shown = new AtomicReference<>();
         ManagedChannel channel;
         try {
-            channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
-                            .trustManager(new ServerCertificateRecorder(shown)).build())
+            channel = NettyChannelBuilder.forTarget(
+                            address,
+                            TlsChannelCredentials.newBuilder()
+                                    .trustManager(new ServerCertificateRecorder(shown))
+                                    .build())
                     .maxInboundMessageSize(1 << 20)
                     .build();
         } catch (RuntimeException e) {
@@ -100,8 +109,8 @@ public final class Joiner {
                             .setPublicKey(ByteString.copyFrom(publicKey))
                             .setRole(role)
                             .setNonce(ByteString.copyFrom(nonce))
-                            .setProof(ByteString.copyFrom(JoinProtocol.requestProof(secret, role, publicKey, nonce,
-                                    fingerprint)))
+                            .setProof(ByteString.copyFrom(
+                                    JoinProtocol.requestProof(secret, role, publicKey, nonce, fingerprint)))
                             .setName(name == null ? "" : name)
                             .build());
             return accept(reply, secret, pair, nonce, address);
@@ -116,26 +125,36 @@ public final class Joiner {
     static Joined accept(JoinReply reply, byte[] secret, KeyPair pair, byte[] nonce, String address) {
         byte[] certDer = reply.getCertificate().toByteArray();
         byte[] caDer = reply.getCaCertificate().toByteArray();
-        if (!JoinProtocol.same(JoinProtocol.replyProof(secret, caDer, certDer, nonce), reply.getProof().toByteArray())) {
-            throw new JoinFailedException("the scheduler at " + address + " could not prove it holds this cluster's join"
-                    + " token: it is not this cluster's scheduler (or someone is in between); nothing of it was trusted");
+        if (!JoinProtocol.same(
+                JoinProtocol.replyProof(secret, caDer, certDer, nonce),
+                reply.getProof().toByteArray())) {
+            throw new JoinFailedException(
+                    "the scheduler at " + address + " could not prove it holds this cluster's join"
+                            + " token: it is not this cluster's scheduler (or someone is in between); nothing of it was trusted");
         }
         try {
             CertificateFactory f = CertificateFactory.getInstance("X.509");
             X509Certificate cert = (X509Certificate) f.generateCertificate(new ByteArrayInputStream(certDer));
             X509Certificate ca = (X509Certificate) f.generateCertificate(new ByteArrayInputStream(caDer));
             cert.verify(ca.getPublicKey());
-            if (!Arrays.equals(cert.getPublicKey().getEncoded(), pair.getPublic().getEncoded())) {
+            if (!Arrays.equals(
+                    cert.getPublicKey().getEncoded(), pair.getPublic().getEncoded())) {
                 throw new JoinFailedException("the scheduler at " + address + " issued a certificate for another key");
             }
-            if (reply.getServerName().isBlank() || !JoinService.NAME.matcher(reply.getServerName()).matches()) {
+            if (reply.getServerName().isBlank()
+                    || !JoinService.NAME.matcher(reply.getServerName()).matches()) {
                 throw new JoinFailedException("the scheduler at " + address + " sent no usable server name");
             }
-            return new Joined(ClusterAuthority.certificatePem(cert), ClusterAuthority.privateKeyPem(pair.getPrivate()),
-                    ClusterAuthority.certificatePem(ca), reply.getServerName());
+            return new Joined(
+                    ClusterAuthority.certificatePem(cert),
+                    ClusterAuthority.privateKeyPem(pair.getPrivate()),
+                    ClusterAuthority.certificatePem(ca),
+                    reply.getServerName());
         } catch (GeneralSecurityException e) {
-            throw new JoinFailedException("the scheduler at " + address + " sent an unusable certificate: "
-                    + e.getClass().getSimpleName(), e);
+            throw new JoinFailedException(
+                    "the scheduler at " + address + " sent an unusable certificate: "
+                            + e.getClass().getSimpleName(),
+                    e);
         }
     }
 
@@ -146,7 +165,9 @@ public final class Joiner {
         while (state != ConnectivityState.READY) {
             long left = deadline - System.nanoTime();
             if (left <= 0 || state == ConnectivityState.TRANSIENT_FAILURE || state == ConnectivityState.SHUTDOWN) {
-                throw Status.UNAVAILABLE.withDescription("no TLS connection (" + state + ")").asRuntimeException();
+                throw Status.UNAVAILABLE
+                        .withDescription("no TLS connection (" + state + ")")
+                        .asRuntimeException();
             }
             CountDownLatch changed = new CountDownLatch(1);
             channel.notifyWhenStateChanged(state, changed::countDown);
@@ -200,12 +221,14 @@ public final class Joiner {
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             record(chain);
         }
 
         @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             record(chain);
         }
 
@@ -215,12 +238,14 @@ public final class Joiner {
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
             throw new CertificateException("a joiner serves nothing");
         }
 
         @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
             throw new CertificateException("a joiner serves nothing");
         }
 

@@ -24,8 +24,10 @@ public final class LogService extends LogsGrpc.LogsImplBase {
 
     @Override
     public void recent(LogsRequest request, StreamObserver<LogsReply> responses) {
-        responses.onNext(LogsReply.newBuilder().addAllLines(logs.lines(request.getMaxLines()))
-                .setDropped(logs.dropped()).build());
+        responses.onNext(LogsReply.newBuilder()
+                .addAllLines(logs.lines(request.getMaxLines()))
+                .setDropped(logs.dropped())
+                .build());
         responses.onCompleted();
     }
 }

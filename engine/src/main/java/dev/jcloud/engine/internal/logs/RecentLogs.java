@@ -70,7 +70,8 @@ public final class RecentLogs extends AppenderBase<ILoggingEvent> {
     }
 
     synchronized void add(String line) {
-        String kept = line.length() <= MAX_LINE_CHARS ? line
+        String kept = line.length() <= MAX_LINE_CHARS
+                ? line
                 : line.substring(0, MAX_LINE_CHARS) + " … (" + (line.length() - MAX_LINE_CHARS) + " more characters)";
         lines.addLast(kept);
         chars += kept.length();
@@ -103,9 +104,12 @@ public final class RecentLogs extends AppenderBase<ILoggingEvent> {
     static String format(ILoggingEvent e) {
         String logger = e.getLoggerName();
         StringBuilder line = new StringBuilder(128)
-                .append(Instant.ofEpochMilli(e.getTimeStamp())).append(' ')
-                .append(String.format("%-5s", e.getLevel())).append(' ')
-                .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ")
+                .append(Instant.ofEpochMilli(e.getTimeStamp()))
+                .append(' ')
+                .append(String.format("%-5s", e.getLevel()))
+                .append(' ')
+                .append(logger.substring(logger.lastIndexOf('.') + 1))
+                .append(" - ")
                 .append(e.getFormattedMessage());
         if (e.getThrowableProxy() != null) {
             line.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));

@@ -26,16 +26,15 @@ final class CertificateRequired implements ServerInterceptor {
             + " Client.builder(address).joinToken(file), or worker --join-token-file FILE)";
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                      ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (hasVerifiedCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
             return next.startCall(call, headers);
         }
         SocketAddress peer = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         TlsRefusals.refusedCall(call.getMethodDescriptor().getFullMethodName(), String.valueOf(peer));
         call.close(Status.UNAUTHENTICATED.withDescription(REFUSAL), new Metadata());
-        return new ServerCall.Listener<>() {
-        };
+        return new ServerCall.Listener<>() {};
     }
 
     private static boolean hasVerifiedCertificate(SSLSession session) {

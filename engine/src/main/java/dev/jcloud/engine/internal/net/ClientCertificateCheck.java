@@ -26,10 +26,10 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
 
     /** A rejection older than this belongs to another connection. */
     private static final long RECENT_NANOS = 2_000_000_000L;
+
     private static final AtomicReference<Rejection> LAST = new AtomicReference<>();
 
-    private record Rejection(String why, long atNanos) {
-    }
+    private record Rejection(String why, long atNanos) {}
 
     private final X509ExtendedTrustManager delegate;
 
@@ -89,10 +89,15 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
         try {
             check.run();
         } catch (CertificateException e) {
-            String subject = chain == null || chain.length == 0 ? "none" : chain[0].getSubjectX500Principal().getName();
-            String issuer = chain == null || chain.length == 0 ? "none" : chain[0].getIssuerX500Principal().getName();
-            LAST.set(new Rejection("client certificate '" + subject + "' issued by '" + issuer
-                    + "' is not from this cluster's CA", System.nanoTime()));
+            String subject = chain == null || chain.length == 0
+                    ? "none"
+                    : chain[0].getSubjectX500Principal().getName();
+            String issuer = chain == null || chain.length == 0
+                    ? "none"
+                    : chain[0].getIssuerX500Principal().getName();
+            LAST.set(new Rejection(
+                    "client certificate '" + subject + "' issued by '" + issuer + "' is not from this cluster's CA",
+                    System.nanoTime()));
             throw e;
         }
     }
@@ -102,12 +107,14 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         check(chain, () -> delegate.checkClientTrusted(chain, authType, socket));
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         check(chain, () -> delegate.checkClientTrusted(chain, authType, engine));
     }
 
@@ -117,12 +124,14 @@ final class ClientCertificateCheck extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
         delegate.checkServerTrusted(chain, authType, socket);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
         delegate.checkServerTrusted(chain, authType, engine);
     }
 

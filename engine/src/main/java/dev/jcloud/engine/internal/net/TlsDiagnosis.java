@@ -20,8 +20,7 @@ public final class TlsDiagnosis {
 
     private static final int PROBE_MILLIS = 2000;
 
-    private TlsDiagnosis() {
-    }
+    private TlsDiagnosis() {}
 
     /**
      * A sentence for a failed connection to {@code address}, or null when TLS is not the reason
@@ -35,8 +34,8 @@ public final class TlsDiagnosis {
         if (!security.isTls()) {
             return speaksTls(address)
                     ? prefix + "this client connected without TLS. Connect with the cluster's credentials"
-                      + " (Client.builder(address).mutualTls(cert, key, ca), the cluster's connect(), or"
-                      + " Client.builder(address).joinToken(file) for a cluster with a join token)"
+                            + " (Client.builder(address).mutualTls(cert, key, ca), the cluster's connect(), or"
+                            + " Client.builder(address).joinToken(file) for a cluster with a join token)"
                     : null;
         }
         String why = TlsRefusals.handshakeFailure(failure);
@@ -64,8 +63,7 @@ public final class TlsDiagnosis {
         // Trusts anything: the probe only asks whether the server speaks TLS, it sends nothing.
         TrustManager observer = new X509TrustManager() {
             @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
             @Override
             public void checkServerTrusted(X509Certificate[] chain, String authType) {

@@ -24,12 +24,12 @@ final class TlsRefusals {
      * client." at FINE, without the cause (which {@link ClientCertificateCheck} keeps for us).
      */
     static final String GRPC_NEGOTIATION_LOGGER = "io.grpc.netty.shaded.io.grpc.netty.ProtocolNegotiators";
+
     private static final AtomicBoolean INSTALLED = new AtomicBoolean();
     /** Held so that the configured JUL logger is not collected (JUL keeps loggers weakly). */
     private static java.util.logging.Logger grpcLogger;
 
-    private TlsRefusals() {
-    }
+    private TlsRefusals() {}
 
     /** Installs the bridge once per JVM; called when the first TLS server starts. */
     static void install() {
@@ -50,26 +50,30 @@ final class TlsRefusals {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         });
         grpcLogger = jul;
     }
 
     /** One line per refused connection; never a stack trace, never key material. */
     static void refused(String certificateProblem) {
-        LOG.warn("refused a connection: the TLS handshake failed ({})", certificateProblem != null ? certificateProblem
-                : "no client certificate of this cluster's CA: a plaintext client, or none presented");
+        LOG.warn(
+                "refused a connection: the TLS handshake failed ({})",
+                certificateProblem != null
+                        ? certificateProblem
+                        : "no client certificate of this cluster's CA: a plaintext client, or none presented");
     }
 
     /** One line per call refused for want of a client certificate (a scheduler admitting joiners). */
     static void refusedCall(String method, String peer) {
-        LOG.warn("refused a call of {} from {}: no client certificate of this cluster's CA (join with the cluster's"
-                + " join token first)", method, peer);
+        LOG.warn(
+                "refused a call of {} from {}: no client certificate of this cluster's CA (join with the cluster's"
+                        + " join token first)",
+                method,
+                peer);
     }
 
     /** The innermost TLS-related cause's message, or null when {@code t} is not a TLS failure. */

@@ -27,6 +27,7 @@ public final class TransportSecurity {
     private final String serverName;
     /** The same material held in memory (PEM) instead of files: parties that joined with a token. */
     private final byte[] certPem;
+
     private final byte[] keyPem;
     private final byte[] caPem;
     /**
@@ -39,8 +40,15 @@ public final class TransportSecurity {
         this(certChain, privateKey, trustedCa, serverName, null, null, null, null);
     }
 
-    private TransportSecurity(File certChain, File privateKey, File trustedCa, String serverName,
-                              byte[] certPem, byte[] keyPem, byte[] caPem, BindableService admission) {
+    private TransportSecurity(
+            File certChain,
+            File privateKey,
+            File trustedCa,
+            String serverName,
+            byte[] certPem,
+            byte[] keyPem,
+            byte[] caPem,
+            BindableService admission) {
         this.certChain = certChain;
         this.privateKey = privateKey;
         this.trustedCa = trustedCa;
@@ -81,7 +89,8 @@ public final class TransportSecurity {
         if (serverName != null && serverName.isBlank()) {
             throw new IllegalArgumentException("the TLS server name must not be blank");
         }
-        return new TransportSecurity(null, null, null, serverName, certPem.clone(), keyPem.clone(), caPem.clone(), null);
+        return new TransportSecurity(
+                null, null, null, serverName, certPem.clone(), keyPem.clone(), caPem.clone(), null);
     }
 
     /**
@@ -119,8 +128,9 @@ public final class TransportSecurity {
         if (!isTls()) {
             return InsecureChannelCredentials.create();
         }
-        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem);
-             InputStream ca = open(trustedCa, caPem)) {
+        try (InputStream cert = open(certChain, certPem);
+                InputStream key = open(privateKey, keyPem);
+                InputStream ca = open(trustedCa, caPem)) {
             return TlsChannelCredentials.newBuilder()
                     .keyManager(cert, key)
                     .trustManager(ca)
@@ -138,17 +148,20 @@ public final class TransportSecurity {
         if (!isTls()) {
             return null;
         }
-        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem)) {
+        try (InputStream cert = open(certChain, certPem);
+                InputStream key = open(privateKey, keyPem)) {
             java.security.cert.Certificate[] chain = java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificates(cert).toArray(new java.security.cert.Certificate[0]);
-            java.security.PrivateKey privateKey = pkcs8(new String(key.readAllBytes(),
-                    java.nio.charset.StandardCharsets.US_ASCII), chain[0].getPublicKey().getAlgorithm());
+                    .generateCertificates(cert)
+                    .toArray(new java.security.cert.Certificate[0]);
+            java.security.PrivateKey privateKey = pkcs8(
+                    new String(key.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII),
+                    chain[0].getPublicKey().getAlgorithm());
             java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] none = new char[0];
             store.setKeyEntry("server", privateKey, none, chain);
-            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
-                    javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            javax.net.ssl.KeyManagerFactory kmf =
+                    javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, none);
             javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), null, null);
@@ -157,13 +170,14 @@ public final class TransportSecurity {
             throw new UncheckedIOException("cannot read TLS material", e);
         } catch (java.security.GeneralSecurityException e) {
             // Only the kind of problem: never key bytes.
-            throw new IllegalStateException("unusable TLS material for the dashboard: " + e.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "unusable TLS material for the dashboard: " + e.getClass().getSimpleName(), e);
         }
     }
 
     private static java.security.PrivateKey pkcs8(String pem, String algorithm)
             throws java.security.GeneralSecurityException {
-        String type = "PRIVATE KEY";   // PKCS#8, what gRPC's Netty TLS reads too
+        String type = "PRIVATE KEY"; // PKCS#8, what gRPC's Netty TLS reads too
         String begin = "-----BEGIN " + type + "-----";
         int from = pem.indexOf(begin);
         int to = pem.indexOf("-----END " + type + "-----");
@@ -171,21 +185,28 @@ public final class TransportSecurity {
             throw new java.security.spec.InvalidKeySpecException("not a PKCS#8 PEM private key");
         }
         byte[] der = java.util.Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
-        return java.security.KeyFactory.getInstance(algorithm).generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
+        return java.security.KeyFactory.getInstance(algorithm)
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der));
     }
 
     ServerCredentials serverCredentials() {
         if (!isTls()) {
             return InsecureServerCredentials.create();
         }
-        try (InputStream cert = open(certChain, certPem); InputStream key = open(privateKey, keyPem)) {
+        try (InputStream cert = open(certChain, certPem);
+                InputStream key = open(privateKey, keyPem)) {
             return TlsServerCredentials.newBuilder()
                     .keyManager(cert, key)
-                    .trustManager(caPem != null ? ClientCertificateCheck.forCa(caPem) : ClientCertificateCheck.forCa(trustedCa))
+                    .trustManager(
+                            caPem != null
+                                    ? ClientCertificateCheck.forCa(caPem)
+                                    : ClientCertificateCheck.forCa(trustedCa))
                     // OPTIONAL only where the join service must be reachable without a certificate;
                     // CertificateRequired then refuses every other call that presented none.
-                    .clientAuth(admission != null ? TlsServerCredentials.ClientAuth.OPTIONAL
-                            : TlsServerCredentials.ClientAuth.REQUIRE)
+                    .clientAuth(
+                            admission != null
+                                    ? TlsServerCredentials.ClientAuth.OPTIONAL
+                                    : TlsServerCredentials.ClientAuth.REQUIRE)
                     .build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read TLS material", e);

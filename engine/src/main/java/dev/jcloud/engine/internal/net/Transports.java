@@ -19,8 +19,7 @@ public final class Transports {
     /** Larger windows keep a stream of result batches flowing between acknowledgements. */
     private static final int FLOW_CONTROL_WINDOW = 8 << 20;
 
-    private Transports() {
-    }
+    private Transports() {}
 
     /**
      * A channel to {@code address} (host:port). {@code executor} null means callbacks run on the
@@ -44,13 +43,14 @@ public final class Transports {
     }
 
     /** A started server on host:port (port 0 = any free port). */
-    public static Server server(String host, int port, TransportSecurity security, Executor executor,
-                                BindableService... services) throws IOException {
+    public static Server server(
+            String host, int port, TransportSecurity security, Executor executor, BindableService... services)
+            throws IOException {
         if (security.isTls()) {
             TlsRefusals.install();
         }
-        NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(host, port), security.serverCredentials())
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(
+                        new InetSocketAddress(host, port), security.serverCredentials())
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .flowControlWindow(FLOW_CONTROL_WINDOW)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)

@@ -22,15 +22,16 @@ public final class PerformanceHtml {
 
     /** Bars drawn in the task stream at most; more are thinned evenly (the report says so). */
     static final int MAX_BARS = 10_000;
-    private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
-        "#9c755f", "#ff9da7", "#bab0ac", "#86bcb6"};
+
+    private static final String[] PALETTE = {
+        "#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7", "#bab0ac", "#86bcb6"
+    };
     private static final String TRANSFER_COLOUR = "#d62728";
     private static final String SPILL_COLOUR = "#8c564b";
     private static final int WIDTH = 1200;
     private static final int LABEL_WIDTH = 130;
 
-    private PerformanceHtml() {
-    }
+    private PerformanceHtml() {}
 
     public static String render(ReportData d, String schedulerAddress, String engineVersion) {
         double seconds = Math.max(0.001, (d.endMillis() - d.startMillis()) / 1000.0);
@@ -38,13 +39,28 @@ public final class PerformanceHtml {
         Map<String, String> colours = colours(d);
         StringBuilder h = new StringBuilder(64 * 1024 + d.records().size() * 160);
         h.append("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<title>jcloud performance report ").append(html(instant(d.startMillis()))).append("</title>\n")
-                .append("<style>").append(CSS).append("</style>\n</head>\n<body>\n")
+                .append("<title>jcloud performance report ")
+                .append(html(instant(d.startMillis())))
+                .append("</title>\n")
+                .append("<style>")
+                .append(CSS)
+                .append("</style>\n</head>\n<body>\n")
                 .append("<h1>jcloud performance report</h1>\n<p class=\"meta\">")
-                .append(html(instant(d.startMillis()))).append(" → ").append(html(instant(d.endMillis())))
-                .append(" · ").append(fmt(seconds)).append(" s · scheduler ").append(html(schedulerAddress))
-                .append(" · engine ").append(html(engineVersion)).append(" · ").append(d.workersAtEnd().size())
-                .append(" worker(s), ").append(d.workersAtEnd().values().stream().mapToInt(WorkerInfo::getNthreads).sum())
+                .append(html(instant(d.startMillis())))
+                .append(" → ")
+                .append(html(instant(d.endMillis())))
+                .append(" · ")
+                .append(fmt(seconds))
+                .append(" s · scheduler ")
+                .append(html(schedulerAddress))
+                .append(" · engine ")
+                .append(html(engineVersion))
+                .append(" · ")
+                .append(d.workersAtEnd().size())
+                .append(" worker(s), ")
+                .append(d.workersAtEnd().values().stream()
+                        .mapToInt(WorkerInfo::getNthreads)
+                        .sum())
                 .append(" threads</p>\n");
         if (d.problem() != null) {
             h.append("<p class=\"problem\">").append(html(d.problem())).append("</p>\n");
@@ -53,10 +69,14 @@ public final class PerformanceHtml {
         long received = 0;
         for (WorkerInfo w : d.workersAtEnd().values()) {
             WorkerInfo before = d.workersAtStart().get(w.getName());
-            transfers += w.getLast().getTransfers() - (before == null ? 0 : before.getLast().getTransfers());
-            received += w.getLast().getBytesIn() - (before == null ? 0 : before.getLast().getBytesIn());
+            transfers += w.getLast().getTransfers()
+                    - (before == null ? 0 : before.getLast().getTransfers());
+            received += w.getLast().getBytesIn()
+                    - (before == null ? 0 : before.getLast().getBytesIn());
         }
-        long spilledNow = d.workersAtEnd().values().stream().mapToLong(w -> w.getLast().getSpilledBytes()).sum();
+        long spilledNow = d.workersAtEnd().values().stream()
+                .mapToLong(w -> w.getLast().getSpilledBytes())
+                .sum();
         h.append("<section class=\"figures\">")
                 .append(figure(num(tasks), "tasks finished"))
                 .append(figure(num(Math.round(tasks / seconds)), "tasks / s"))
@@ -68,8 +88,9 @@ public final class PerformanceHtml {
         durations(h, d, colours);
         transfers(h, d);
         memory(h, d);
-        h.append("<footer>Written by jcloud's <code>client.performanceReport(...)</code>. Figures of tasks, "
-                + "transfers and bytes are exact; bars and percentiles come from the scheduler's sampled task stream.</footer>\n")
+        h.append(
+                        "<footer>Written by jcloud's <code>client.performanceReport(...)</code>. Figures of tasks, "
+                                + "transfers and bytes are exact; bars and percentiles come from the scheduler's sampled task stream.</footer>\n")
                 .append("</body>\n</html>\n");
         return h.toString();
     }
@@ -82,7 +103,8 @@ public final class PerformanceHtml {
         int step = Math.max(1, (records.size() + MAX_BARS - 1) / MAX_BARS);
         // Rows: each worker's threads, then its io lane when it transferred or spilled.
         Map<String, int[]> lanes = new TreeMap<>(Comparator.comparing((String s) -> s.replaceAll("\\d+", ""))
-                .thenComparingInt(PerformanceHtml::trailingNumber).thenComparing(s -> s));
+                .thenComparingInt(PerformanceHtml::trailingNumber)
+                .thenComparing(s -> s));
         for (WorkerInfo w : d.workersAtEnd().values()) {
             lanes.put(w.getName(), new int[] {Math.max(1, w.getNthreads()), 0});
         }
@@ -111,20 +133,36 @@ public final class PerformanceHtml {
         double t0 = d.startMillis();
         double span = Math.max(1, d.endMillis() - d.startMillis());
         int plotW = WIDTH - LABEL_WIDTH - 8;
-        h.append("<svg class=\"stream\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
+        h.append("<svg class=\"stream\" viewBox=\"0 0 ")
+                .append(WIDTH)
+                .append(' ')
+                .append(height)
                 .append("\" role=\"img\" aria-label=\"task stream\">\n");
         int row = 0;
         for (Map.Entry<String, int[]> e : lanes.entrySet()) {
             int n = e.getValue()[0] + e.getValue()[1];
             for (int i = 0; i < n; i++, row++) {
                 int y = top + row * rowH;
-                h.append("<rect class=\"lane").append(row % 2 == 1 ? " alt" : "").append("\" x=\"").append(LABEL_WIDTH)
-                        .append("\" y=\"").append(y).append("\" width=\"").append(plotW).append("\" height=\"")
-                        .append(Math.max(1, rowH - 1)).append("\"/>");
+                h.append("<rect class=\"lane")
+                        .append(row % 2 == 1 ? " alt" : "")
+                        .append("\" x=\"")
+                        .append(LABEL_WIDTH)
+                        .append("\" y=\"")
+                        .append(y)
+                        .append("\" width=\"")
+                        .append(plotW)
+                        .append("\" height=\"")
+                        .append(Math.max(1, rowH - 1))
+                        .append("\"/>");
                 if (rowH >= 9) {
                     String label = i == 0 ? e.getKey() + " · t0" : i < e.getValue()[0] ? "t" + i : "io";
-                    h.append("<text x=\"").append(LABEL_WIDTH - 6).append("\" y=\"").append(y + rowH - 3)
-                            .append("\" text-anchor=\"end\">").append(html(label)).append("</text>");
+                    h.append("<text x=\"")
+                            .append(LABEL_WIDTH - 6)
+                            .append("\" y=\"")
+                            .append(y + rowH - 3)
+                            .append("\" text-anchor=\"end\">")
+                            .append(html(label))
+                            .append("</text>");
                 }
                 h.append('\n');
             }
@@ -143,31 +181,62 @@ public final class PerformanceHtml {
                 continue;
             }
             String cls = r.getType() == 1 ? "transfer" : r.getType() == 2 ? "spill" : "task";
-            String fill = r.getType() == 1 ? TRANSFER_COLOUR : r.getType() == 2 ? SPILL_COLOUR : colours.get(r.getKind());
-            h.append("<rect class=\"").append(cls).append("\" x=\"").append(fmt(x0)).append("\" y=\"").append(y + 1)
-                    .append("\" width=\"").append(fmt(Math.max(1, x1 - x0))).append("\" height=\"")
-                    .append(Math.max(1, rowH - 3)).append("\" fill=\"").append(fill == null ? "#999" : fill)
-                    .append("\"><title>").append(html(barTitle(r))).append("</title></rect>\n");
+            String fill =
+                    r.getType() == 1 ? TRANSFER_COLOUR : r.getType() == 2 ? SPILL_COLOUR : colours.get(r.getKind());
+            h.append("<rect class=\"")
+                    .append(cls)
+                    .append("\" x=\"")
+                    .append(fmt(x0))
+                    .append("\" y=\"")
+                    .append(y + 1)
+                    .append("\" width=\"")
+                    .append(fmt(Math.max(1, x1 - x0)))
+                    .append("\" height=\"")
+                    .append(Math.max(1, rowH - 3))
+                    .append("\" fill=\"")
+                    .append(fill == null ? "#999" : fill)
+                    .append("\"><title>")
+                    .append(html(barTitle(r)))
+                    .append("</title></rect>\n");
             drawn++;
         }
         for (int s = 0; s <= 10; s++) {
             double x = LABEL_WIDTH + s * plotW / 10.0;
             int yAxis = top + rows * rowH;
-            h.append("<line class=\"tick\" x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"")
-                    .append(top).append("\" y2=\"").append(yAxis).append("\"/><text class=\"axis\" x=\"").append(fmt(x))
-                    .append("\" y=\"").append(yAxis + 13).append("\" text-anchor=\"middle\">")
-                    .append(fmt(span * s / 10 / 1000.0)).append(" s</text>\n");
+            h.append("<line class=\"tick\" x1=\"")
+                    .append(fmt(x))
+                    .append("\" x2=\"")
+                    .append(fmt(x))
+                    .append("\" y1=\"")
+                    .append(top)
+                    .append("\" y2=\"")
+                    .append(yAxis)
+                    .append("\"/><text class=\"axis\" x=\"")
+                    .append(fmt(x))
+                    .append("\" y=\"")
+                    .append(yAxis + 13)
+                    .append("\" text-anchor=\"middle\">")
+                    .append(fmt(span * s / 10 / 1000.0))
+                    .append(" s</text>\n");
         }
         h.append("</svg>\n<div class=\"legend\">");
-        colours.forEach((kind, colour) -> h.append("<span><i style=\"background:").append(colour).append("\"></i>")
-                .append(html(shortKind(kind))).append("</span>"));
-        h.append("<span><i style=\"background:").append(TRANSFER_COLOUR).append("\"></i>transfer</span>")
-                .append("<span><i style=\"background:").append(SPILL_COLOUR).append("\"></i>spill to disk</span></div>\n");
+        colours.forEach((kind, colour) -> h.append("<span><i style=\"background:")
+                .append(colour)
+                .append("\"></i>")
+                .append(html(shortKind(kind)))
+                .append("</span>"));
+        h.append("<span><i style=\"background:")
+                .append(TRANSFER_COLOUR)
+                .append("\"></i>transfer</span>")
+                .append("<span><i style=\"background:")
+                .append(SPILL_COLOUR)
+                .append("\"></i>spill to disk</span></div>\n");
         long notDrawn = d.skippedTasks() + d.lostRecords();
         h.append("<p class=\"note\" id=\"stream-note\">").append(num(drawn)).append(" bars");
         if (notDrawn > 0 || d.stride() > 1 || step > 1) {
             h.append("; sampled: the scheduler records a bounded number of tasks per 100 ms (")
-                    .append(num(d.skippedTasks())).append(" tasks not recorded");
+                    .append(num(d.skippedTasks()))
+                    .append(" tasks not recorded");
             if (d.lostRecords() > 0) {
                 h.append(", ").append(num(d.lostRecords())).append(" records missed between polls");
             }
@@ -182,8 +251,11 @@ public final class PerformanceHtml {
     private static String barTitle(StreamRecord r) {
         String ms = fmt(r.getDurationMicros() / 1000.0) + " ms";
         return switch (r.getType()) {
-            case 1 -> "transfer from " + r.getPeer() + " to " + r.getWorker() + ": " + bytes(r.getNbytes()) + " in " + ms;
-            case 2 -> "spill on " + r.getWorker() + ": " + bytes(r.getNbytes()) + (r.getDurationMicros() > 0 ? " in " + ms : "");
+            case 1 ->
+                "transfer from " + r.getPeer() + " to " + r.getWorker() + ": " + bytes(r.getNbytes()) + " in " + ms;
+            case 2 ->
+                "spill on " + r.getWorker() + ": " + bytes(r.getNbytes())
+                        + (r.getDurationMicros() > 0 ? " in " + ms : "");
             default -> r.getKind() + "\n" + r.getWorker() + " thread " + r.getThread() + " · " + ms;
         };
     }
@@ -206,21 +278,39 @@ public final class PerformanceHtml {
         kinds.sort(Comparator.comparingLong(ReportData.KindTotal::totalMicros).reversed());
         long most = Math.max(1, kinds.get(0).totalMicros());
         h.append("<table class=\"kinds\"><thead><tr><th>kind</th><th>tasks</th><th>total time</th><th>mean</th>")
-                .append("<th>p50</th><th>p95</th><th>max</th><th>sampled</th><th class=\"barcell\"></th></tr></thead><tbody>\n");
+                .append(
+                        "<th>p50</th><th>p95</th><th>max</th><th>sampled</th><th class=\"barcell\"></th></tr></thead><tbody>\n");
         for (ReportData.KindTotal k : kinds) {
             List<Long> s = sampled.getOrDefault(k.name(), List.of());
             List<Long> sorted = new ArrayList<>(s);
             sorted.sort(null);
-            h.append("<tr data-kind=\"").append(html(k.name())).append("\"><td class=\"kind\" title=\"").append(html(k.name()))
-                    .append("\"><i style=\"background:").append(colours.getOrDefault(k.name(), "#999")).append("\"></i>")
-                    .append(html(shortKind(k.name()))).append("</td><td>").append(num(k.count())).append("</td><td>")
-                    .append(duration(k.totalMicros())).append("</td><td>").append(duration(k.totalMicros() / Math.max(1, k.count())))
-                    .append("</td><td>").append(sorted.isEmpty() ? "–" : duration(percentile(sorted, 0.50)))
-                    .append("</td><td>").append(sorted.isEmpty() ? "–" : duration(percentile(sorted, 0.95)))
-                    .append("</td><td>").append(sorted.isEmpty() ? "–" : duration(sorted.get(sorted.size() - 1)))
-                    .append("</td><td>").append(num(sorted.size())).append("</td><td class=\"barcell\"><span class=\"bar\" style=\"width:")
-                    .append(fmt(100.0 * k.totalMicros() / most)).append("%;background:")
-                    .append(colours.getOrDefault(k.name(), "#999")).append("\"></span></td></tr>\n");
+            h.append("<tr data-kind=\"")
+                    .append(html(k.name()))
+                    .append("\"><td class=\"kind\" title=\"")
+                    .append(html(k.name()))
+                    .append("\"><i style=\"background:")
+                    .append(colours.getOrDefault(k.name(), "#999"))
+                    .append("\"></i>")
+                    .append(html(shortKind(k.name())))
+                    .append("</td><td>")
+                    .append(num(k.count()))
+                    .append("</td><td>")
+                    .append(duration(k.totalMicros()))
+                    .append("</td><td>")
+                    .append(duration(k.totalMicros() / Math.max(1, k.count())))
+                    .append("</td><td>")
+                    .append(sorted.isEmpty() ? "–" : duration(percentile(sorted, 0.50)))
+                    .append("</td><td>")
+                    .append(sorted.isEmpty() ? "–" : duration(percentile(sorted, 0.95)))
+                    .append("</td><td>")
+                    .append(sorted.isEmpty() ? "–" : duration(sorted.get(sorted.size() - 1)))
+                    .append("</td><td>")
+                    .append(num(sorted.size()))
+                    .append("</td><td class=\"barcell\"><span class=\"bar\" style=\"width:")
+                    .append(fmt(100.0 * k.totalMicros() / most))
+                    .append("%;background:")
+                    .append(colours.getOrDefault(k.name(), "#999"))
+                    .append("\"></span></td></tr>\n");
         }
         h.append("</tbody></table>\n<p class=\"note\">Tasks, total and mean time count every task of the block; "
                 + "p50/p95/max come from the sampled tasks.</p>\n</section>\n");
@@ -235,7 +325,7 @@ public final class PerformanceHtml {
 
     private static void transfers(StringBuilder h, ReportData d) {
         h.append("<section id=\"transfers\">\n<h2>Transfers and spills</h2>\n");
-        Map<String, long[]> sampled = new HashMap<>();   // transfers, bytes, micros, spills, spill bytes
+        Map<String, long[]> sampled = new HashMap<>(); // transfers, bytes, micros, spills, spill bytes
         for (StreamRecord r : d.records()) {
             if (r.getType() != 0) {
                 long[] s = sampled.computeIfAbsent(r.getWorker(), k -> new long[5]);
@@ -250,18 +340,38 @@ public final class PerformanceHtml {
             }
         }
         h.append("<table class=\"io\"><thead><tr><th>worker</th><th>transfers</th><th>fetched from peers</th>")
-                .append("<th>served</th><th>sampled transfers (time)</th><th>sampled spills</th><th>on disk at the end</th>")
+                .append(
+                        "<th>served</th><th>sampled transfers (time)</th><th>sampled spills</th><th>on disk at the end</th>")
                 .append("</tr></thead><tbody>\n");
         for (WorkerInfo w : sortedWorkers(d)) {
             WorkerInfo before = d.workersAtStart().get(w.getName());
             long[] s = sampled.getOrDefault(w.getName(), new long[5]);
-            h.append("<tr data-worker=\"").append(html(w.getName())).append("\"><td>").append(html(w.getName())).append("</td><td>")
-                    .append(num(w.getLast().getTransfers() - (before == null ? 0 : before.getLast().getTransfers())))
-                    .append("</td><td>").append(bytes(w.getLast().getBytesIn() - (before == null ? 0 : before.getLast().getBytesIn())))
-                    .append("</td><td>").append(bytes(w.getLast().getBytesOut() - (before == null ? 0 : before.getLast().getBytesOut())))
-                    .append("</td><td>").append(num(s[0])).append(" (").append(bytes(s[1])).append(", ").append(duration(s[2]))
-                    .append(")</td><td>").append(num(s[3])).append(" (").append(bytes(s[4])).append(")</td><td>")
-                    .append(bytes(w.getLast().getSpilledBytes())).append("</td></tr>\n");
+            h.append("<tr data-worker=\"")
+                    .append(html(w.getName()))
+                    .append("\"><td>")
+                    .append(html(w.getName()))
+                    .append("</td><td>")
+                    .append(num(w.getLast().getTransfers()
+                            - (before == null ? 0 : before.getLast().getTransfers())))
+                    .append("</td><td>")
+                    .append(bytes(w.getLast().getBytesIn()
+                            - (before == null ? 0 : before.getLast().getBytesIn())))
+                    .append("</td><td>")
+                    .append(bytes(w.getLast().getBytesOut()
+                            - (before == null ? 0 : before.getLast().getBytesOut())))
+                    .append("</td><td>")
+                    .append(num(s[0]))
+                    .append(" (")
+                    .append(bytes(s[1]))
+                    .append(", ")
+                    .append(duration(s[2]))
+                    .append(")</td><td>")
+                    .append(num(s[3]))
+                    .append(" (")
+                    .append(bytes(s[4]))
+                    .append(")</td><td>")
+                    .append(bytes(w.getLast().getSpilledBytes()))
+                    .append("</td></tr>\n");
         }
         h.append("</tbody></table>\n</section>\n");
     }
@@ -281,13 +391,28 @@ public final class PerformanceHtml {
         int plotH = height - top - 24;
         double t0 = d.startMillis();
         double span = Math.max(1, d.endMillis() - d.startMillis());
-        h.append("<svg class=\"memory\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
+        h.append("<svg class=\"memory\" viewBox=\"0 0 ")
+                .append(WIDTH)
+                .append(' ')
+                .append(height)
                 .append("\" role=\"img\" aria-label=\"worker memory\">\n");
         for (int pct = 0; pct <= 100; pct += 25) {
             double y = top + plotH - pct / 100.0 * plotH;
-            h.append("<line class=\"grid\" x1=\"").append(left).append("\" x2=\"").append(left + plotW).append("\" y1=\"")
-                    .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\"/><text class=\"axis\" x=\"").append(left - 6)
-                    .append("\" y=\"").append(fmt(y + 4)).append("\" text-anchor=\"end\">").append(pct).append("%</text>\n");
+            h.append("<line class=\"grid\" x1=\"")
+                    .append(left)
+                    .append("\" x2=\"")
+                    .append(left + plotW)
+                    .append("\" y1=\"")
+                    .append(fmt(y))
+                    .append("\" y2=\"")
+                    .append(fmt(y))
+                    .append("\"/><text class=\"axis\" x=\"")
+                    .append(left - 6)
+                    .append("\" y=\"")
+                    .append(fmt(y + 4))
+                    .append("\" text-anchor=\"end\">")
+                    .append(pct)
+                    .append("%</text>\n");
         }
         // Thresholds of the first worker (all workers of a cluster usually share them).
         WorkerInfo any = d.workersAtEnd().values().iterator().next();
@@ -302,40 +427,85 @@ public final class PerformanceHtml {
             for (ReportData.MemorySample s : e.getValue()) {
                 double x = left + Math.max(0, Math.min(1, (s.millis() - t0) / span)) * plotW;
                 double frac = s.limit() > 0 ? Math.min(1.05, (double) s.heapUsed() / s.limit()) : 0;
-                points.append(fmt(x)).append(',').append(fmt(top + plotH - frac * plotH)).append(' ');
+                points.append(fmt(x))
+                        .append(',')
+                        .append(fmt(top + plotH - frac * plotH))
+                        .append(' ');
             }
-            h.append("<polyline class=\"worker\" data-worker=\"").append(html(e.getKey())).append("\" fill=\"none\" stroke=\"")
-                    .append(colour).append("\" points=\"").append(points.toString().trim()).append("\"><title>")
-                    .append(html(e.getKey())).append("</title></polyline>\n");
+            h.append("<polyline class=\"worker\" data-worker=\"")
+                    .append(html(e.getKey()))
+                    .append("\" fill=\"none\" stroke=\"")
+                    .append(colour)
+                    .append("\" points=\"")
+                    .append(points.toString().trim())
+                    .append("\"><title>")
+                    .append(html(e.getKey()))
+                    .append("</title></polyline>\n");
         }
-        h.append("<text class=\"axis\" x=\"").append(left).append("\" y=\"").append(height - 4).append("\">0 s</text>")
-                .append("<text class=\"axis\" x=\"").append(left + plotW).append("\" y=\"").append(height - 4)
-                .append("\" text-anchor=\"end\">").append(fmt(span / 1000)).append(" s</text>\n</svg>\n<div class=\"legend\">");
+        h.append("<text class=\"axis\" x=\"")
+                .append(left)
+                .append("\" y=\"")
+                .append(height - 4)
+                .append("\">0 s</text>")
+                .append("<text class=\"axis\" x=\"")
+                .append(left + plotW)
+                .append("\" y=\"")
+                .append(height - 4)
+                .append("\" text-anchor=\"end\">")
+                .append(fmt(span / 1000))
+                .append(" s</text>\n</svg>\n<div class=\"legend\">");
         if (lineColours.size() <= 24) {
-            lineColours.forEach((name, colour) -> h.append("<span><i style=\"background:").append(colour).append("\"></i>")
-                    .append(html(name)).append("</span>"));
+            lineColours.forEach((name, colour) -> h.append("<span><i style=\"background:")
+                    .append(colour)
+                    .append("\"></i>")
+                    .append(html(name))
+                    .append("</span>"));
         } else {
             h.append("<span>").append(lineColours.size()).append(" workers</span>");
         }
         h.append("</div>\n<p class=\"note\">JVM heap in use as a share of each worker's memory limit; dashed lines: "
                 + "results spill to disk above the first, the worker pauses above the second.</p>\n");
-        h.append("<table class=\"mem\"><thead><tr><th>worker</th><th>limit</th><th>peak heap</th><th>stored at the end</th>")
+        h.append(
+                        "<table class=\"mem\"><thead><tr><th>worker</th><th>limit</th><th>peak heap</th><th>stored at the end</th>")
                 .append("<th>spilled at the end</th></tr></thead><tbody>\n");
         for (WorkerInfo w : sortedWorkers(d)) {
             long peak = d.memory().getOrDefault(w.getName(), List.of()).stream()
-                    .mapToLong(ReportData.MemorySample::heapUsed).max().orElse(0);
-            h.append("<tr><td>").append(html(w.getName())).append("</td><td>").append(bytes(w.getMemoryLimit()))
-                    .append("</td><td>").append(bytes(peak)).append("</td><td>").append(bytes(w.getLast().getStoredBytes()))
-                    .append("</td><td>").append(bytes(w.getLast().getSpilledBytes())).append("</td></tr>\n");
+                    .mapToLong(ReportData.MemorySample::heapUsed)
+                    .max()
+                    .orElse(0);
+            h.append("<tr><td>")
+                    .append(html(w.getName()))
+                    .append("</td><td>")
+                    .append(bytes(w.getMemoryLimit()))
+                    .append("</td><td>")
+                    .append(bytes(peak))
+                    .append("</td><td>")
+                    .append(bytes(w.getLast().getStoredBytes()))
+                    .append("</td><td>")
+                    .append(bytes(w.getLast().getSpilledBytes()))
+                    .append("</td></tr>\n");
         }
         h.append("</tbody></table>\n</section>\n");
     }
 
-    private static void threshold(StringBuilder h, String name, double fraction, int left, int plotW, int top, int plotH) {
+    private static void threshold(
+            StringBuilder h, String name, double fraction, int left, int plotW, int top, int plotH) {
         double y = top + plotH - fraction * plotH;
-        h.append("<line class=\"threshold ").append(name).append("\" x1=\"").append(left).append("\" x2=\"")
-                .append(left + plotW).append("\" y1=\"").append(fmt(y)).append("\" y2=\"").append(fmt(y))
-                .append("\"><title>").append(name).append(" at ").append(Math.round(fraction * 100)).append("%</title></line>\n");
+        h.append("<line class=\"threshold ")
+                .append(name)
+                .append("\" x1=\"")
+                .append(left)
+                .append("\" x2=\"")
+                .append(left + plotW)
+                .append("\" y1=\"")
+                .append(fmt(y))
+                .append("\" y2=\"")
+                .append(fmt(y))
+                .append("\"><title>")
+                .append(name)
+                .append(" at ")
+                .append(Math.round(fraction * 100))
+                .append("%</title></line>\n");
     }
 
     // ------------------------------------------------------------------ helpers
@@ -343,7 +513,8 @@ public final class PerformanceHtml {
     private static List<WorkerInfo> sortedWorkers(ReportData d) {
         List<WorkerInfo> out = new ArrayList<>(d.workersAtEnd().values());
         out.sort(Comparator.comparing((WorkerInfo w) -> w.getName().replaceAll("\\d+", ""))
-                .thenComparingInt(w -> trailingNumber(w.getName())).thenComparing(WorkerInfo::getName));
+                .thenComparingInt(w -> trailingNumber(w.getName()))
+                .thenComparing(WorkerInfo::getName));
         return out;
     }
 

@@ -58,7 +58,8 @@ public final class PerformanceRecorder {
         this.startMillis = System.currentTimeMillis();
         this.nextSeq = baseline.getNextSeq();
         this.skippedAtStart = baseline.getSkipped();
-        baseline.getKindsList().forEach(k -> kindsAtStart.put(k.getName(), new long[] {k.getCount(), k.getTotalMicros()}));
+        baseline.getKindsList()
+                .forEach(k -> kindsAtStart.put(k.getName(), new long[] {k.getCount(), k.getTotalMicros()}));
         info.getWorkersList().forEach(w -> workersAtStart.put(w.getName(), w));
         sampleMemory(info, startMillis);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -83,7 +84,9 @@ public final class PerformanceRecorder {
             return;
         }
         PerformanceData data = source.performance(nextSeq);
-        long first = data.getRecordsCount() == 0 ? data.getNextSeq() : data.getRecords(0).getSeq();
+        long first = data.getRecordsCount() == 0
+                ? data.getNextSeq()
+                : data.getRecords(0).getSeq();
         if (first > nextSeq) {
             // The scheduler's ring turned over between two polls: those records were not seen.
             lostRecords += first - nextSeq;
@@ -101,8 +104,12 @@ public final class PerformanceRecorder {
         for (WorkerInfo w : info.getWorkersList()) {
             workersSeen.put(w.getName(), w);
             memory.computeIfAbsent(w.getName(), n -> new Thinned<>(MAX_SAMPLES_PER_WORKER))
-                    .add(new ReportData.MemorySample(now, w.getLast().getHeapUsed(), w.getMemoryLimit(),
-                            w.getLast().getStoredBytes(), w.getLast().getSpilledBytes()));
+                    .add(new ReportData.MemorySample(
+                            now,
+                            w.getLast().getHeapUsed(),
+                            w.getMemoryLimit(),
+                            w.getLast().getStoredBytes(),
+                            w.getLast().getSpilledBytes()));
         }
     }
 
@@ -133,8 +140,18 @@ public final class PerformanceRecorder {
         }
         Map<String, List<ReportData.MemorySample>> series = new LinkedHashMap<>();
         memory.forEach((name, samples) -> series.put(name, samples.items()));
-        return new ReportData(startMillis, endMillis, records.items(), records.stride(), kinds, skipped, lostRecords,
-                Map.copyOf(workersAtStart), new LinkedHashMap<>(workersSeen), series, problem);
+        return new ReportData(
+                startMillis,
+                endMillis,
+                records.items(),
+                records.stride(),
+                kinds,
+                skipped,
+                lostRecords,
+                Map.copyOf(workersAtStart),
+                new LinkedHashMap<>(workersSeen),
+                series,
+                problem);
     }
 
     /**

@@ -20,16 +20,22 @@ import java.util.Map;
  * @param memory          each worker's memory over the block
  * @param problem         why data may be missing, or null
  */
-public record ReportData(long startMillis, long endMillis, List<StreamRecord> records, int stride,
-                         List<KindTotal> kinds, long skippedTasks, long lostRecords,
-                         Map<String, WorkerInfo> workersAtStart, Map<String, WorkerInfo> workersAtEnd,
-                         Map<String, List<MemorySample>> memory, String problem) {
+public record ReportData(
+        long startMillis,
+        long endMillis,
+        List<StreamRecord> records,
+        int stride,
+        List<KindTotal> kinds,
+        long skippedTasks,
+        long lostRecords,
+        Map<String, WorkerInfo> workersAtStart,
+        Map<String, WorkerInfo> workersAtEnd,
+        Map<String, List<MemorySample>> memory,
+        String problem) {
 
     /** Tasks of one kind finished during the block and their summed run time. */
-    public record KindTotal(String name, long count, long totalMicros) {
-    }
+    public record KindTotal(String name, long count, long totalMicros) {}
 
     /** One worker's memory at one moment. */
-    public record MemorySample(long millis, long heapUsed, long limit, long stored, long spilled) {
-    }
+    public record MemorySample(long millis, long heapUsed, long limit, long stored, long spilled) {}
 }

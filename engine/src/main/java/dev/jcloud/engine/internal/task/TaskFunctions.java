@@ -7,13 +7,11 @@ import java.io.Serializable;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.util.Arrays;
-import java.util.List;
 
 /** The wrappers that turn user lambdas into {@link TaskFunction}s, and readable names for them. */
 public final class TaskFunctions {
 
-    private TaskFunctions() {
-    }
+    private TaskFunctions() {}
 
     public static TaskFunction of(SerializableCallable<?> c) {
         return new Call(c);
@@ -110,7 +108,6 @@ public final class TaskFunctions {
         public Object target() {
             return null;
         }
-
     }
 
     private enum Identity implements TaskFunction, Serializable {

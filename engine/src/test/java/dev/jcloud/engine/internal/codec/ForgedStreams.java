@@ -3,8 +3,7 @@ package dev.jcloud.engine.internal.codec;
 /** Hostile Java serialization streams for the decoders' tests. */
 public final class ForgedStreams {
 
-    private ForgedStreams() {
-    }
+    private ForgedStreams() {}
 
     /**
      * {@code serialized} (a serialized array of {@code realLength} ints) with its length field

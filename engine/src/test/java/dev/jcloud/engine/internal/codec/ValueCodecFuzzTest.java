@@ -34,8 +34,10 @@ class ValueCodecFuzzTest {
             } catch (IOException | ClassNotFoundException expected) {
                 // a clean rejection
             } catch (Throwable t) {
-                fail("case " + i + " (" + Arrays.toString(Arrays.copyOf(input, Math.min(64, input.length)))
-                        + ") threw " + t, t);
+                fail(
+                        "case " + i + " (" + Arrays.toString(Arrays.copyOf(input, Math.min(64, input.length)))
+                                + ") threw " + t,
+                        t);
             }
         }
     }
@@ -44,7 +46,8 @@ class ValueCodecFuzzTest {
     void forgedLengthsFailFastWithoutAllocating() {
         // BYTES tag with a length of 2^31-1 and no data.
         byte[] forgedBytes = {5, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07};
-        assertThatThrownBy(() -> ValueCodec.decode(forgedBytes, LOADER)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> ValueCodec.decode(forgedBytes, LOADER))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("exceeds");
         // A serialized int[] whose length field claims 2^31-1 elements.
         byte[] array = JavaSerialization.serialize(new int[] {1, 2, 3});
@@ -56,21 +59,34 @@ class ValueCodecFuzzTest {
             deep[2 * i] = 8;
             deep[2 * i + 1] = 1;
         }
-        assertThatThrownBy(() -> ValueCodec.decode(deep, LOADER)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> ValueCodec.decode(deep, LOADER))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("nested");
     }
 
     @Test
     void valuesStillRoundTrip() throws Exception {
-        for (Object v : List.of(42L, "héllo", List.of(1L, List.of("x", 2.5)), new HashMap<>(java.util.Map.of("k", 1)))) {
+        for (Object v :
+                List.of(42L, "héllo", List.of(1L, List.of("x", 2.5)), new HashMap<>(java.util.Map.of("k", 1)))) {
             assertThat(ValueCodec.decode(ValueCodec.encode(v), LOADER)).isEqualTo(v);
         }
-        assertThat((int[]) ValueCodec.decode(ValueCodec.encode(new int[] {1, 2}), LOADER)).containsExactly(1, 2);
+        assertThat((int[]) ValueCodec.decode(ValueCodec.encode(new int[] {1, 2}), LOADER))
+                .containsExactly(1, 2);
     }
 
     private static List<byte[]> seeds() {
-        List<Object> values = new ArrayList<>(List.of(0L, -1L, Long.MAX_VALUE, 7, 3.25, "", "text with ünïcode",
-                new byte[] {1, 2, 3}, true, false, List.of(1L, "a", List.of(2L, 3L)),
+        List<Object> values = new ArrayList<>(List.of(
+                0L,
+                -1L,
+                Long.MAX_VALUE,
+                7,
+                3.25,
+                "",
+                "text with ünïcode",
+                new byte[] {1, 2, 3},
+                true,
+                false,
+                List.of(1L, "a", List.of(2L, 3L)),
                 new ArrayList<>(List.of(List.of(List.of(1L))))));
         values.add(new HashMap<>(java.util.Map.of("a", List.of(1, 2), "b", new int[] {4, 5})));
         values.add(new java.util.TreeSet<>(List.of("x", "y")));
@@ -88,7 +104,7 @@ class ValueCodecFuzzTest {
         byte[] b = new byte[random.nextInt(64)];
         random.nextBytes(b);
         if (b.length > 0 && random.nextBoolean()) {
-            b[0] = (byte) random.nextInt(10);   // a valid tag, so the decoder goes deeper
+            b[0] = (byte) random.nextInt(10); // a valid tag, so the decoder goes deeper
         }
         return b;
     }
@@ -108,15 +124,15 @@ class ValueCodecFuzzTest {
                         b[random.nextInt(b.length)] = (byte) random.nextInt(256);
                     }
                 }
-                case 2 -> b = Arrays.copyOf(b, random.nextInt(b.length + 1));          // truncate
-                case 3 -> {                                                             // extend
+                case 2 -> b = Arrays.copyOf(b, random.nextInt(b.length + 1)); // truncate
+                case 3 -> { // extend
                     byte[] longer = Arrays.copyOf(b, b.length + 1 + random.nextInt(8));
                     for (int i = b.length; i < longer.length; i++) {
                         longer[i] = (byte) random.nextInt(256);
                     }
                     b = longer;
                 }
-                default -> {                                                            // 0xFF run: huge varints/lengths
+                default -> { // 0xFF run: huge varints/lengths
                     if (b.length > 0) {
                         int at = random.nextInt(b.length);
                         for (int i = at; i < Math.min(b.length, at + 5); i++) {

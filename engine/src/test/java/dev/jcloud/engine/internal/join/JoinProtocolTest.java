@@ -50,12 +50,14 @@ class JoinProtocolTest {
         return JoinToken.read(f, "--join-token-file");
     }
 
-    private static JoinRequest request(JoinToken token, String role, byte[] publicKey, byte[] nonce, byte[] fingerprint) {
+    private static JoinRequest request(
+            JoinToken token, String role, byte[] publicKey, byte[] nonce, byte[] fingerprint) {
         return JoinRequest.newBuilder()
                 .setRole(role)
                 .setPublicKey(ByteString.copyFrom(publicKey))
                 .setNonce(ByteString.copyFrom(nonce))
-                .setProof(ByteString.copyFrom(JoinProtocol.requestProof(token.secret(), role, publicKey, nonce, fingerprint)))
+                .setProof(ByteString.copyFrom(
+                        JoinProtocol.requestProof(token.secret(), role, publicKey, nonce, fingerprint)))
                 .setName("w-1")
                 .build();
     }
@@ -84,11 +86,14 @@ class JoinProtocolTest {
         Joined joined = Joiner.accept(reply, token.secret(), pair, nonce(), "scheduler:8786");
         assertThat(joined.serverName()).isEqualTo("test.cluster.jcloud");
         CertificateFactory f = CertificateFactory.getInstance("X.509");
-        X509Certificate cert = (X509Certificate) f.generateCertificate(new java.io.ByteArrayInputStream(
-                reply.getCertificate().toByteArray()));
+        X509Certificate cert = (X509Certificate) f.generateCertificate(
+                new java.io.ByteArrayInputStream(reply.getCertificate().toByteArray()));
         cert.verify(authority.certificate().getPublicKey());
         assertThat(cert.getPublicKey().getEncoded()).isEqualTo(key);
-        assertThat(cert.getSubjectAlternativeNames().stream().map(l -> (Object) l.get(1)).toList()).containsExactly("test.cluster.jcloud");
+        assertThat(cert.getSubjectAlternativeNames().stream()
+                        .map(l -> (Object) l.get(1))
+                        .toList())
+                .containsExactly("test.cluster.jcloud");
         assertThat(cert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
         assertThat(joined.security().isTls()).isTrue();
     }
@@ -96,20 +101,21 @@ class JoinProtocolTest {
     @Test
     void aProofMadeForAnotherServerCertificateIsRefused() throws Exception {
         // What a man in the middle relays: the joiner bound its proof to the relay's certificate.
-        X509Certificate relays = ClusterAuthority.create("mitm").issue(ClusterAuthority.newKeyPair().getPublic(), "x", true);
+        X509Certificate relays = ClusterAuthority.create("mitm")
+                .issue(ClusterAuthority.newKeyPair().getPublic(), "x", true);
         byte[] key = ClusterAuthority.newKeyPair().getPublic().getEncoded();
         JoinRequest relayed = request(token, "worker", key, nonce(), JoinProtocol.fingerprint(relays.getEncoded()));
-        assertThatThrownBy(() -> service.admit(relayed, HOST))
-                .isInstanceOfSatisfying(StatusException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-                    assertThat(e.getStatus().getDescription()).contains("does not match this cluster's join token");
-                });
+        assertThatThrownBy(() -> service.admit(relayed, HOST)).isInstanceOfSatisfying(StatusException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(e.getStatus().getDescription()).contains("does not match this cluster's join token");
+        });
     }
 
     @Test
     void aWrongTokenOrAnotherRoleIsRefused() throws Exception {
         byte[] key = ClusterAuthority.newKeyPair().getPublic().getEncoded();
-        assertThat(refusal(request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint)))
+        assertThat(refusal(request(
+                        token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint)))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
         JoinRequest asClient = request(token, "client", key, nonce(), fingerprint);
         JoinRequest turnedIntoWorker = asClient.toBuilder().setRole("worker").build();
@@ -122,35 +128,43 @@ class JoinProtocolTest {
         JoinRequest good = request(token, "worker", key, nonce(), fingerprint);
         byte[] huge = new byte[8 << 20];
         assertThat(refusal(JoinRequest.getDefaultInstance())).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(refusal(good.toBuilder().setPublicKey(ByteString.copyFrom(huge)).build()))
+        assertThat(refusal(
+                        good.toBuilder().setPublicKey(ByteString.copyFrom(huge)).build()))
                 .isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(refusal(good.toBuilder().setNonce(ByteString.copyFrom(huge)).build())).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(refusal(good.toBuilder().setProof(ByteString.copyFrom(huge)).build())).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(refusal(good.toBuilder().setName("x".repeat(100_000)).build())).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refusal(good.toBuilder().setNonce(ByteString.copyFrom(huge)).build()))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refusal(good.toBuilder().setProof(ByteString.copyFrom(huge)).build()))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refusal(good.toBuilder().setName("x".repeat(100_000)).build()))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(refusal(good.toBuilder().setName("evil\nname").build())).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(refusal(good.toBuilder().setRole("scheduler").build())).isEqualTo(Status.Code.INVALID_ARGUMENT);
         // Garbage instead of a key, with a valid proof over that garbage: refused, nothing issued.
         byte[] garbage = "-----BEGIN CERTIFICATE REQUEST----- not one".getBytes();
-        assertThat(refusal(request(token, "worker", garbage, nonce(), fingerprint))).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(refusal(request(token, "worker", garbage, nonce(), fingerprint)))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
         // An RSA key is not the P-256 key the protocol asks for.
         var rsa = java.security.KeyPairGenerator.getInstance("RSA");
         rsa.initialize(1024);
         byte[] rsaKey = rsa.generateKeyPair().getPublic().getEncoded();
-        assertThat(refusal(request(token, "worker", rsaKey, nonce(), fingerprint))).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        clock.addAndGet(JoinAttempts.WINDOW_NANOS);   // the failures above are over the rate limit
+        assertThat(refusal(request(token, "worker", rsaKey, nonce(), fingerprint)))
+                .isEqualTo(Status.Code.INVALID_ARGUMENT);
+        clock.addAndGet(JoinAttempts.WINDOW_NANOS); // the failures above are over the rate limit
         assertThat(refusal(good)).isEqualTo(Status.Code.OK);
     }
 
     @Test
     void failedAttemptsAreRateLimitedPerSourceUntilTheWindowEnds() throws Exception {
         byte[] key = ClusterAuthority.newKeyPair().getPublic().getEncoded();
-        JoinRequest wrong = request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint);
+        JoinRequest wrong =
+                request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint);
         JoinRequest good = request(token, "worker", key, nonce(), fingerprint);
         for (int i = 0; i < JoinAttempts.PER_HOST; i++) {
             assertThat(refusal(wrong)).isEqualTo(Status.Code.PERMISSION_DENIED);
         }
         assertThat(refusal(good)).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(service.admit(good, "198.51.100.1").getCertificate().isEmpty()).isFalse();   // others are not
+        assertThat(service.admit(good, "198.51.100.1").getCertificate().isEmpty())
+                .isFalse(); // others are not
         clock.addAndGet(JoinAttempts.WINDOW_NANOS);
         assertThat(refusal(good)).isEqualTo(Status.Code.OK);
     }
@@ -158,7 +172,8 @@ class JoinProtocolTest {
     @Test
     void failuresFromManySourcesNeverLockOutAMemberThatHasNotFailed() throws Exception {
         byte[] key = ClusterAuthority.newKeyPair().getPublic().getEncoded();
-        JoinRequest wrong = request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint);
+        JoinRequest wrong =
+                request(token("another-token-of-enough-length-0123456789"), "worker", key, nonce(), fingerprint);
         int sources = JoinAttempts.TOTAL / JoinAttempts.PER_HOST + 5;
         for (int h = 0; h < sources; h++) {
             for (int i = 0; i < JoinAttempts.PER_HOST; i++) {
@@ -167,7 +182,9 @@ class JoinProtocolTest {
             }
         }
         assertThat(service.admit(request(token, "worker", key, nonce(), fingerprint), "198.51.100.7")
-                .getCertificate().isEmpty()).isFalse();
+                        .getCertificate()
+                        .isEmpty())
+                .isFalse();
     }
 
     @Test
@@ -182,8 +199,10 @@ class JoinProtocolTest {
     @Test
     void theJoinerTrustsNothingFromASchedulerThatCannotProveTheToken() throws Exception {
         KeyPair pair = ClusterAuthority.newKeyPair();
-        JoinReply reply = service.admit(request(token, "client", pair.getPublic().getEncoded(), nonce(), fingerprint), HOST);
-        JoinReply forged = reply.toBuilder().setProof(ByteString.copyFrom(new byte[32])).build();
+        JoinReply reply =
+                service.admit(request(token, "client", pair.getPublic().getEncoded(), nonce(), fingerprint), HOST);
+        JoinReply forged =
+                reply.toBuilder().setProof(ByteString.copyFrom(new byte[32])).build();
         assertThatThrownBy(() -> Joiner.accept(forged, token.secret(), pair, nonce(), "s:1"))
                 .isInstanceOf(Joiner.JoinFailedException.class)
                 .hasMessageContaining("could not prove it holds this cluster's join token");
@@ -192,6 +211,7 @@ class JoinProtocolTest {
                 .isInstanceOf(Joiner.JoinFailedException.class);
         KeyPair another = ClusterAuthority.newKeyPair();
         assertThatThrownBy(() -> Joiner.accept(reply, token.secret(), another, nonce(), "s:1"))
-                .isInstanceOf(Joiner.JoinFailedException.class).hasMessageContaining("another key");
+                .isInstanceOf(Joiner.JoinFailedException.class)
+                .hasMessageContaining("another key");
     }
 }

@@ -25,12 +25,15 @@ class JoinTokenTest {
     @Test
     void unreadableEmptyOrShortTokensAreRefusedNamingTheFlag() throws Exception {
         assertThatThrownBy(() -> JoinToken.read(dir.resolve("missing"), "--join-token-file"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--join-token-file: cannot read");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--join-token-file: cannot read");
         assertThatThrownBy(() -> JoinToken.read(dir, "--join-token-file"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--join-token-file: cannot read");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--join-token-file: cannot read");
         Path empty = Files.writeString(dir.resolve("empty"), " \n");
         assertThatThrownBy(() -> JoinToken.read(empty, "--join-token-file"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--join-token-file", "is empty");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--join-token-file", "is empty");
         Path shortOne = Files.writeString(dir.resolve("short"), "secret");
         assertThatThrownBy(() -> JoinToken.read(shortOne, "--join-token-file"))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -38,6 +41,7 @@ class JoinTokenTest {
                 .hasMessageNotContaining("secret\"");
         Path huge = Files.write(dir.resolve("huge"), new byte[100_000]);
         assertThatThrownBy(() -> JoinToken.read(huge, "--join-token-file"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("larger than");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("larger than");
     }
 }

@@ -40,11 +40,12 @@ class RecentLogsTest {
     void formatsAnEventAsTheProcessLogDoesWithItsStackTrace() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger logger = context.getLogger("dev.jcloud.engine.scheduler.SchedulerCore");
-        LoggingEvent e = new LoggingEvent("x", logger, Level.WARN, "worker {} left", new IllegalStateException("boom"),
-                new Object[] {"w1"});
+        LoggingEvent e = new LoggingEvent(
+                "x", logger, Level.WARN, "worker {} left", new IllegalStateException("boom"), new Object[] {"w1"});
         String line = RecentLogs.format(e);
-        assertThat(line).matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z WARN  SchedulerCore - worker w1 left\n"
-                + "java.lang.IllegalStateException: boom\n.*");
+        assertThat(line)
+                .matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z WARN  SchedulerCore - worker w1 left\n"
+                        + "java.lang.IllegalStateException: boom\n.*");
     }
 
     @Test
@@ -54,6 +55,7 @@ class RecentLogsTest {
         org.slf4j.Logger log = LoggerFactory.getLogger(RecentLogsTest.class);
         log.warn("recent-logs-test marker");
         List<String> lines = RecentLogs.global().lines(50);
-        assertThat(lines.stream().filter(l -> l.contains("recent-logs-test marker"))).hasSize(1);
+        assertThat(lines.stream().filter(l -> l.contains("recent-logs-test marker")))
+                .hasSize(1);
     }
 }

@@ -23,8 +23,15 @@ import software.amazon.awssdk.services.sts.StsClient;
  * retry policy (standard mode: exponential backoff with jitter, throttling-aware), configured
  * here once rather than with loops around calls.
  */
-record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, CloudWatchLogsClient logs, S3Client s3,
-                  SsmClient ssm, S3Presigner presigner)
+record AwsClients(
+        Ec2Client ec2,
+        IamClient iam,
+        StsClient sts,
+        EcsClient ecs,
+        CloudWatchLogsClient logs,
+        S3Client s3,
+        SsmClient ssm,
+        S3Presigner presigner)
         implements AutoCloseable {
 
     /** Attempts per call, including the first; throttling during a big launch needs more than the default 3. */
@@ -48,31 +55,54 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
      * As {@link #factory(AwsCredentialsProvider, Optional)}, with {@code interceptors} on every client
      * (the SDK's extension point; tests use it to inject the errors an emulator cannot produce).
      */
-    static Factory factory(AwsCredentialsProvider credentials, Optional<URI> endpoint,
-                           java.util.List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
+    static Factory factory(
+            AwsCredentialsProvider credentials,
+            Optional<URI> endpoint,
+            java.util.List<software.amazon.awssdk.core.interceptor.ExecutionInterceptor> interceptors) {
         return region -> {
             ClientOverrideConfiguration retries = ClientOverrideConfiguration.builder()
-                    .retryPolicy(RetryPolicy.builder(RetryMode.STANDARD).numRetries(MAX_ATTEMPTS - 1).build())
+                    .retryPolicy(RetryPolicy.builder(RetryMode.STANDARD)
+                            .numRetries(MAX_ATTEMPTS - 1)
+                            .build())
                     .executionInterceptors(interceptors)
                     .build();
-            var ec2 = Ec2Client.builder().region(Region.of(region)).credentialsProvider(credentials)
+            var ec2 = Ec2Client.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
             // IAM is global; its endpoint lives in aws-global.
-            var iam = IamClient.builder().region(Region.AWS_GLOBAL).credentialsProvider(credentials)
+            var iam = IamClient.builder()
+                    .region(Region.AWS_GLOBAL)
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
-            var sts = StsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+            var sts = StsClient.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
-            var ecs = EcsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+            var ecs = EcsClient.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
-            var logs = CloudWatchLogsClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+            var logs = CloudWatchLogsClient.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
             // Path-style addressing: emulators (and buckets with dots) have no per-bucket host names.
-            var s3 = S3Client.builder().region(Region.of(region)).credentialsProvider(credentials)
-                    .overrideConfiguration(retries).forcePathStyle(endpoint.isPresent());
-            var ssm = SsmClient.builder().region(Region.of(region)).credentialsProvider(credentials)
+            var s3 = S3Client.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
+                    .overrideConfiguration(retries)
+                    .forcePathStyle(endpoint.isPresent());
+            var ssm = SsmClient.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
                     .overrideConfiguration(retries);
-            var presigner = S3Presigner.builder().region(Region.of(region)).credentialsProvider(credentials)
-                    .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(endpoint.isPresent()).build());
+            var presigner = S3Presigner.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
+                    .serviceConfiguration(S3Configuration.builder()
+                            .pathStyleAccessEnabled(endpoint.isPresent())
+                            .build());
             endpoint.ifPresent(e -> {
                 presigner.endpointOverride(e);
                 ssm.endpointOverride(e);
@@ -83,8 +113,15 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
                 logs.endpointOverride(e);
                 s3.endpointOverride(e);
             });
-            return new AwsClients(ec2.build(), iam.build(), sts.build(), ecs.build(), logs.build(), s3.build(),
-                    ssm.build(), presigner.build());
+            return new AwsClients(
+                    ec2.build(),
+                    iam.build(),
+                    sts.build(),
+                    ecs.build(),
+                    logs.build(),
+                    s3.build(),
+                    ssm.build(),
+                    presigner.build());
         };
     }
 
@@ -113,11 +150,13 @@ record AwsClients(Ec2Client ec2, IamClient iam, StsClient sts, EcsClient ecs, Cl
         try {
             URI uri = new URI(url.strip());
             if (uri.getScheme() == null || uri.getHost() == null) {
-                throw new IllegalArgumentException("invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000");
+                throw new IllegalArgumentException(
+                        "invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000");
             }
             return Optional.of(uri);
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000", e);
+            throw new IllegalArgumentException(
+                    "invalid AWS_ENDPOINT_URL '" + url + "': use a URL such as http://127.0.0.1:5000", e);
         }
     }
 

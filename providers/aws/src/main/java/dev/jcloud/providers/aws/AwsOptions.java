@@ -23,10 +23,21 @@ import java.util.regex.Pattern;
  * {@code aws.max-workers}, {@code aws.terminate-timeout}, {@code aws.spot} (workers on the spot
  * market, falling back to on-demand), {@code aws.tag.<key>} (user tags).
  */
-public record AwsOptions(String region, Optional<String> subnet, Optional<String> vpc, List<String> allowFrom,
-                         Optional<String> ami, String schedulerType, String workerType, int rootVolumeGiB,
-                         Optional<URI> engineUrl, Optional<String> engineSha256, int maxWorkers,
-                         Duration terminateTimeout, Map<String, String> userTags, boolean spot) {
+public record AwsOptions(
+        String region,
+        Optional<String> subnet,
+        Optional<String> vpc,
+        List<String> allowFrom,
+        Optional<String> ami,
+        String schedulerType,
+        String workerType,
+        int rootVolumeGiB,
+        Optional<URI> engineUrl,
+        Optional<String> engineSha256,
+        int maxWorkers,
+        Duration terminateTimeout,
+        Map<String, String> userTags,
+        boolean spot) {
 
     public static final String REGION = "aws.region";
     public static final String SUBNET = "aws.subnet";
@@ -65,8 +76,8 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
         Optional<String> subnet = Optional.ofNullable(o.get(SUBNET));
         subnet.ifPresent(s -> require(SUBNET, s, SUBNET_ID, "a subnet id such as subnet-0123abcd"));
         Optional<String> vpc = Optional.ofNullable(o.get(VPC));
-        vpc.filter(v -> !v.equals(NEW_VPC)).ifPresent(v -> require(VPC, v, VPC_ID,
-                "a VPC id such as vpc-0123abcd, or 'new' for a dedicated VPC"));
+        vpc.filter(v -> !v.equals(NEW_VPC))
+                .ifPresent(v -> require(VPC, v, VPC_ID, "a VPC id such as vpc-0123abcd, or 'new' for a dedicated VPC"));
         if (subnet.isPresent() && vpc.isPresent()) {
             throw new IllegalArgumentException("give either " + SUBNET + " or " + VPC + ", not both");
         }
@@ -95,10 +106,16 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
         o.forEach((k, v) -> {
             if (k.startsWith(TAG_PREFIX)) {
                 String key = k.substring(TAG_PREFIX.length());
-                if (key.isEmpty() || key.length() > 128 || !TAG_TEXT.matcher(key).matches()
-                        || key.toLowerCase(java.util.Locale.ROOT).startsWith("aws:") || key.startsWith("jcloud.")) {
-                    throw invalid(k, key, "a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting"
-                            + " with aws: or jcloud.");
+                if (key.isEmpty()
+                        || key.length() > 128
+                        || !TAG_TEXT.matcher(key).matches()
+                        || key.toLowerCase(java.util.Locale.ROOT).startsWith("aws:")
+                        || key.startsWith("jcloud.")) {
+                    throw invalid(
+                            k,
+                            key,
+                            "a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting"
+                                    + " with aws: or jcloud.");
                 }
                 if (v.length() > 256 || !TAG_TEXT.matcher(v).matches()) {
                     throw invalid(k, v, "a tag value of up to 256 letters, digits, spaces or _.:/=+-@");
@@ -110,8 +127,21 @@ public record AwsOptions(String region, Optional<String> subnet, Optional<String
         if (!spot.equals("true") && !spot.equals("false")) {
             throw invalid(SPOT, o.get(SPOT), "true or false");
         }
-        return new AwsOptions(region, subnet, vpc, List.copyOf(allowFrom), ami, schedulerType, workerType, rootGiB,
-                engineUrl, engineSha, maxWorkers, terminateTimeout, Map.copyOf(userTags), Boolean.parseBoolean(spot));
+        return new AwsOptions(
+                region,
+                subnet,
+                vpc,
+                List.copyOf(allowFrom),
+                ami,
+                schedulerType,
+                workerType,
+                rootGiB,
+                engineUrl,
+                engineSha,
+                maxWorkers,
+                terminateTimeout,
+                Map.copyOf(userTags),
+                Boolean.parseBoolean(spot));
     }
 
     /** Whether the user asked for a dedicated VPC. */

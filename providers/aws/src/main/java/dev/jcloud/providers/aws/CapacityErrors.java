@@ -11,15 +11,21 @@ final class CapacityErrors {
 
     /** Error codes EC2 returns when a zone (or the spot market) cannot fill a request. */
     static final Set<String> CODES = Set.of(
-            "InsufficientInstanceCapacity", "InsufficientCapacity", "InsufficientHostCapacity",
-            "InsufficientReservedInstanceCapacity", "UnfulfillableCapacity", "InsufficientFreeAddressesInSubnet",
-            "SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", "SpotCapacityNotAvailable");
+            "InsufficientInstanceCapacity",
+            "InsufficientCapacity",
+            "InsufficientHostCapacity",
+            "InsufficientReservedInstanceCapacity",
+            "UnfulfillableCapacity",
+            "InsufficientFreeAddressesInSubnet",
+            "SpotMaxPriceTooLow",
+            "MaxSpotInstanceCountExceeded",
+            "SpotCapacityNotAvailable");
 
-    private CapacityErrors() {
-    }
+    private CapacityErrors() {}
 
     static boolean isCapacity(Throwable e) {
-        return e instanceof AwsServiceException a && a.awsErrorDetails() != null
+        return e instanceof AwsServiceException a
+                && a.awsErrorDetails() != null
                 && CODES.contains(a.awsErrorDetails().errorCode());
     }
 

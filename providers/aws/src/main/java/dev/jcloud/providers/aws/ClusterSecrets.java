@@ -31,8 +31,8 @@ import software.amazon.awssdk.services.ssm.model.ParameterType;
 final class ClusterSecrets {
 
     /** The files the scheduler needs (stored under the same names). */
-    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem",
-            DashboardLogin.FILE);
+    static final List<String> SCHEDULER_FILES =
+            List.of("ca.pem", "scheduler.pem", "scheduler-key.pem", DashboardLogin.FILE);
     /** The files a worker needs. */
     static final List<String> WORKER_FILES = List.of("ca.pem", "worker.pem", "worker-key.pem");
 
@@ -66,15 +66,26 @@ final class ClusterSecrets {
             String name = prefix(cluster) + file;
             try {
                 ssm.getParameter(r -> r.name(name));
-                ssm.putParameter(r -> r.name(name).value(value).type(ParameterType.SECURE_STRING).overwrite(true));
+                ssm.putParameter(r -> r.name(name)
+                        .value(value)
+                        .type(ParameterType.SECURE_STRING)
+                        .overwrite(true));
             } catch (ParameterNotFoundException e) {
-                ssm.putParameter(r -> r.name(name).value(value).type(ParameterType.SECURE_STRING)
+                ssm.putParameter(r -> r.name(name)
+                        .value(value)
+                        .type(ParameterType.SECURE_STRING)
                         .description("jcloud cluster " + cluster.name() + ": TLS material for its machines")
-                        .tags(tags.entrySet().stream().map(t -> software.amazon.awssdk.services.ssm.model.Tag.builder()
-                                .key(t.getKey()).value(t.getValue()).build()).toList()));
+                        .tags(tags.entrySet().stream()
+                                .map(t -> software.amazon.awssdk.services.ssm.model.Tag.builder()
+                                        .key(t.getKey())
+                                        .value(t.getValue())
+                                        .build())
+                                .toList()));
             }
         }
-        LOG.info("{}: stored the machines' TLS material as SecureString parameters under {}", cluster.name(),
+        LOG.info(
+                "{}: stored the machines' TLS material as SecureString parameters under {}",
+                cluster.name(),
                 prefix(cluster));
     }
 

@@ -42,17 +42,27 @@ final class ClusterSecurityGroup {
     /** The group's id, creating it and any missing rule. */
     String ensure(ClusterContext cluster, String vpcId, List<String> allowFrom, Map<String, String> tags) {
         if (allowFrom.contains(Cidrs.ANYWHERE)) {
-            LOG.warn("{}: the scheduler and dashboard ports are open to the whole internet ({}) because it was asked"
-                    + " for explicitly", cluster.name(), Cidrs.ANYWHERE);
+            LOG.warn(
+                    "{}: the scheduler and dashboard ports are open to the whole internet ({}) because it was asked"
+                            + " for explicitly",
+                    cluster.name(),
+                    Cidrs.ANYWHERE);
         }
         SecurityGroup existing = find(cluster).orElse(null);
         String id;
         if (existing == null) {
-            id = ec2.createSecurityGroup(r -> r.groupName(groupName(cluster)).vpcId(vpcId)
-                    .description("jcloud cluster " + cluster.name() + ": engine ports")
-                    .tagSpecifications(Tags.spec(ResourceType.SECURITY_GROUP, tags))).groupId();
-            LOG.info("{}: created security group {} (ports {},{} open to {})", cluster.name(), id, SCHEDULER_PORT,
-                    DASHBOARD_PORT, String.join(", ", allowFrom));
+            id = ec2.createSecurityGroup(r -> r.groupName(groupName(cluster))
+                            .vpcId(vpcId)
+                            .description("jcloud cluster " + cluster.name() + ": engine ports")
+                            .tagSpecifications(Tags.spec(ResourceType.SECURITY_GROUP, tags)))
+                    .groupId();
+            LOG.info(
+                    "{}: created security group {} (ports {},{} open to {})",
+                    cluster.name(),
+                    id,
+                    SCHEDULER_PORT,
+                    DASHBOARD_PORT,
+                    String.join(", ", allowFrom));
         } else {
             id = existing.groupId();
         }
@@ -75,33 +85,48 @@ final class ClusterSecurityGroup {
 
     /** Deletes the group; retries while network interfaces of terminated instances still use it. */
     void delete(ClusterContext cluster, Instant deadline) {
-        for (SecurityGroup g : ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(cluster))).securityGroups()) {
-            Ec2Network.ignoreNotFound(() -> Deadlines.retryOn("DependencyViolation", deadline, () ->
-                    ec2.deleteSecurityGroup(r -> r.groupId(g.groupId()))));
+        for (SecurityGroup g : ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(cluster)))
+                .securityGroups()) {
+            Ec2Network.ignoreNotFound(() -> Deadlines.retryOn(
+                    "DependencyViolation", deadline, () -> ec2.deleteSecurityGroup(r -> r.groupId(g.groupId()))));
             LOG.info("{}: deleted security group {}", cluster.name(), g.groupId());
         }
     }
 
     static List<IpPermission> rules(String groupId, List<String> allowFrom) {
         List<IpRange> ranges = allowFrom.stream()
-                .map(c -> IpRange.builder().cidrIp(c).description("jcloud allow-from").build()).toList();
+                .map(c -> IpRange.builder()
+                        .cidrIp(c)
+                        .description("jcloud allow-from")
+                        .build())
+                .toList();
         List<IpPermission> rules = new ArrayList<>();
         for (int port : new int[] {SCHEDULER_PORT, DASHBOARD_PORT}) {
             if (!ranges.isEmpty()) {
-                rules.add(IpPermission.builder().ipProtocol("tcp").fromPort(port).toPort(port).ipRanges(ranges).build());
+                rules.add(IpPermission.builder()
+                        .ipProtocol("tcp")
+                        .fromPort(port)
+                        .toPort(port)
+                        .ipRanges(ranges)
+                        .build());
             }
         }
-        rules.add(IpPermission.builder().ipProtocol("-1")
-                .userIdGroupPairs(UserIdGroupPair.builder().groupId(groupId).description("members of the cluster").build())
+        rules.add(IpPermission.builder()
+                .ipProtocol("-1")
+                .userIdGroupPairs(UserIdGroupPair.builder()
+                        .groupId(groupId)
+                        .description("members of the cluster")
+                        .build())
                 .build());
         return rules;
     }
 
     private static boolean covered(List<IpPermission> have, IpPermission wanted) {
-        return have.stream().anyMatch(h -> h.ipProtocol().equals(wanted.ipProtocol())
-                && java.util.Objects.equals(h.fromPort(), wanted.fromPort())
-                && cidrs(h).containsAll(cidrs(wanted))
-                && groups(h).containsAll(groups(wanted)));
+        return have.stream()
+                .anyMatch(h -> h.ipProtocol().equals(wanted.ipProtocol())
+                        && java.util.Objects.equals(h.fromPort(), wanted.fromPort())
+                        && cidrs(h).containsAll(cidrs(wanted))
+                        && groups(h).containsAll(groups(wanted)));
     }
 
     private static List<String> cidrs(IpPermission p) {

@@ -16,8 +16,7 @@ final class Deadlines {
     private static final Duration FIRST = Duration.ofMillis(200);
     private static final Duration MAX = Duration.ofSeconds(10);
 
-    private Deadlines() {
-    }
+    private Deadlines() {}
 
     /** Polls {@code done} with backoff until it is true; fails with {@code what} at {@code deadline}. */
     static void await(String what, Instant deadline, BooleanSupplier done) {
@@ -59,7 +58,8 @@ final class Deadlines {
                 return call.get();
             } catch (AwsServiceException e) {
                 String message = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-                if (!"InvalidParameterValue".equals(errorCode(e)) || !message.contains("instance profile")
+                if (!"InvalidParameterValue".equals(errorCode(e))
+                        || !message.contains("instance profile")
                         || !Instant.now().isBefore(deadline)) {
                     throw e;
                 }
@@ -69,7 +69,9 @@ final class Deadlines {
     }
 
     static String errorCode(AwsServiceException e) {
-        return e.awsErrorDetails() == null ? "" : String.valueOf(e.awsErrorDetails().errorCode());
+        return e.awsErrorDetails() == null
+                ? ""
+                : String.valueOf(e.awsErrorDetails().errorCode());
     }
 
     private static Duration sleep(Duration pause, Instant deadline) {

@@ -1,7 +1,7 @@
 package dev.jcloud.providers.aws;
 
-import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.NodeRole;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,8 @@ import software.amazon.awssdk.services.iam.model.Role;
 final class Ec2GarbageCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ec2GarbageCollector.class);
-    private static final Filter JCLOUD_TAGGED = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
+    private static final Filter JCLOUD_TAGGED =
+            Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
 
     private final Ec2Provider provider;
 
@@ -46,8 +47,12 @@ final class Ec2GarbageCollector {
         Set<String> alive = new HashSet<>();
         List<GcReport.Item> items = new ArrayList<>();
         Map<String, String> names = new LinkedHashMap<>();
-        List<Instance> tagged = instances.find(List.of(JCLOUD_TAGGED,
-                Filter.builder().name("instance-state-name").values(Ec2Instances.NOT_TERMINATED).build()));
+        List<Instance> tagged = instances.find(List.of(
+                JCLOUD_TAGGED,
+                Filter.builder()
+                        .name("instance-state-name")
+                        .values(Ec2Instances.NOT_TERMINATED)
+                        .build()));
         for (Instance i : tagged) {
             Map<String, String> tags = Tags.toMap(i.tags());
             boolean scheduler = NodeRole.SCHEDULER.label().equals(tags.get(ClusterContext.ROLE_TAG));
@@ -63,13 +68,16 @@ final class Ec2GarbageCollector {
                 items.add(new GcReport.Item(tags.get(ClusterContext.NAME_TAG), id, "instance", i.instanceId()));
             }
         }
-        for (SecurityGroup g : aws.ec2().describeSecurityGroups(r -> r.filters(JCLOUD_TAGGED)).securityGroups()) {
+        for (SecurityGroup g :
+                aws.ec2().describeSecurityGroups(r -> r.filters(JCLOUD_TAGGED)).securityGroups()) {
             addShared(items, names, alive, youngest, Tags.toMap(g.tags()), "security-group", g.groupId());
         }
         for (Vpc v : aws.ec2().describeVpcs(r -> r.filters(JCLOUD_TAGGED)).vpcs()) {
             addShared(items, names, alive, youngest, Tags.toMap(v.tags()), "vpc", v.vpcId());
         }
-        for (Role role : aws.iam().listRolesPaginator(r -> r.pathPrefix(InstanceIdentity.PATH)).roles()) {
+        for (Role role : aws.iam()
+                .listRolesPaginator(r -> r.pathPrefix(InstanceIdentity.PATH))
+                .roles()) {
             Map<String, String> tags = new LinkedHashMap<>();
             aws.iam().listRoleTags(r -> r.roleName(role.roleName())).tags().forEach(t -> tags.put(t.key(), t.value()));
             addShared(items, names, alive, youngest, tags, "iam-role", role.roleName());
@@ -95,8 +103,14 @@ final class Ec2GarbageCollector {
         return (provider == null || provider.equals("aws")) && !"terraform".equals(tags.get(Tags.CREATOR));
     }
 
-    private static void addShared(List<GcReport.Item> items, Map<String, String> names, Set<String> alive,
-                                  Instant youngest, Map<String, String> tags, String kind, String resourceId) {
+    private static void addShared(
+            List<GcReport.Item> items,
+            Map<String, String> names,
+            Set<String> alive,
+            Instant youngest,
+            Map<String, String> tags,
+            String kind,
+            String resourceId) {
         String id = tags.get(ClusterContext.ID_TAG);
         if (id == null || alive.contains(id) || !ours(tags)) {
             return;

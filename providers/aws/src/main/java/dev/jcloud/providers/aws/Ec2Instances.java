@@ -21,11 +21,11 @@ import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.InstanceInterruptionBehavior;
 import software.amazon.awssdk.services.ec2.model.InstanceMetadataEndpointState;
-import software.amazon.awssdk.services.ec2.model.MarketType;
-import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
 import software.amazon.awssdk.services.ec2.model.InstanceStateName;
+import software.amazon.awssdk.services.ec2.model.MarketType;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.ShutdownBehavior;
+import software.amazon.awssdk.services.ec2.model.SpotInstanceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.VolumeType;
 
@@ -44,20 +44,49 @@ final class Ec2Instances {
     }
 
     /** What one RunInstances call needs; {@code spot} asks for one-time spot instances. */
-    record Launch(String ami, String instanceType, String subnetId, String securityGroupId, String instanceProfile,
-                  String userData, int count, int rootVolumeGiB, Map<String, String> tags, String clientToken,
-                  boolean spot) {
+    record Launch(
+            String ami,
+            String instanceType,
+            String subnetId,
+            String securityGroupId,
+            String instanceProfile,
+            String userData,
+            int count,
+            int rootVolumeGiB,
+            Map<String, String> tags,
+            String clientToken,
+            boolean spot) {
 
         Launch in(String otherSubnet, String token) {
-            return new Launch(ami, instanceType, otherSubnet, securityGroupId, instanceProfile, userData, count,
-                    rootVolumeGiB, tags, token, spot);
+            return new Launch(
+                    ami,
+                    instanceType,
+                    otherSubnet,
+                    securityGroupId,
+                    instanceProfile,
+                    userData,
+                    count,
+                    rootVolumeGiB,
+                    tags,
+                    token,
+                    spot);
         }
 
         Launch onDemand(String token) {
             Map<String, String> t = new java.util.LinkedHashMap<>(tags);
             t.put(Tags.MARKET, Tags.ON_DEMAND);
-            return new Launch(ami, instanceType, subnetId, securityGroupId, instanceProfile, userData, count,
-                    rootVolumeGiB, t, token, false);
+            return new Launch(
+                    ami,
+                    instanceType,
+                    subnetId,
+                    securityGroupId,
+                    instanceProfile,
+                    userData,
+                    count,
+                    rootVolumeGiB,
+                    t,
+                    token,
+                    false);
         }
     }
 
@@ -67,52 +96,70 @@ final class Ec2Instances {
      * volumes at creation. Returns them ordered by launch index.
      */
     List<Instance> run(Launch launch, Instant profileDeadline) {
-        String rootDevice = ec2.describeImages(r -> r.imageIds(launch.ami())).images().stream().findFirst()
-                .map(i -> i.rootDeviceName()).orElse("/dev/xvda");
-        List<Instance> started = Deadlines.retryOnProfileNotYetVisible(profileDeadline, () -> ec2.runInstances(r -> r
-                .imageId(launch.ami())
-                .instanceType(launch.instanceType())
-                .minCount(launch.count())
-                .maxCount(launch.count())
-                .subnetId(launch.subnetId())
-                .securityGroupIds(launch.securityGroupId())
-                .iamInstanceProfile(p -> p.name(launch.instanceProfile()))
-                .userData(Base64.getEncoder().encodeToString(launch.userData().getBytes(StandardCharsets.UTF_8)))
-                .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
-                        .httpEndpoint(InstanceMetadataEndpointState.ENABLED).httpPutResponseHopLimit(1))
-                .blockDeviceMappings(b -> b.deviceName(rootDevice).ebs(e -> e.encrypted(true)
-                        .volumeSize(launch.rootVolumeGiB()).volumeType(VolumeType.GP3).deleteOnTermination(true)))
-                .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
-                .applyMutation(b -> {
-                    if (launch.spot()) {
-                        // One-time spot: an interrupted worker is replaced by the controller, never restarted.
-                        b.instanceMarketOptions(m -> m.marketType(MarketType.SPOT).spotOptions(o -> o
-                                .spotInstanceType(SpotInstanceType.ONE_TIME)
-                                .instanceInterruptionBehavior(InstanceInterruptionBehavior.TERMINATE)));
-                    }
-                })
-                .tagSpecifications(Tags.spec(ResourceType.INSTANCE, launch.tags()),
-                        Tags.spec(ResourceType.VOLUME, launch.tags()))
-                .clientToken(launch.clientToken()))).instances();
-        return started.stream().sorted(Comparator.comparing(Instance::amiLaunchIndex)).toList();
+        String rootDevice = ec2.describeImages(r -> r.imageIds(launch.ami())).images().stream()
+                .findFirst()
+                .map(i -> i.rootDeviceName())
+                .orElse("/dev/xvda");
+        List<Instance> started = Deadlines.retryOnProfileNotYetVisible(
+                        profileDeadline,
+                        () -> ec2.runInstances(r -> r.imageId(launch.ami())
+                                .instanceType(launch.instanceType())
+                                .minCount(launch.count())
+                                .maxCount(launch.count())
+                                .subnetId(launch.subnetId())
+                                .securityGroupIds(launch.securityGroupId())
+                                .iamInstanceProfile(p -> p.name(launch.instanceProfile()))
+                                .userData(Base64.getEncoder()
+                                        .encodeToString(launch.userData().getBytes(StandardCharsets.UTF_8)))
+                                .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
+                                        .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
+                                        .httpPutResponseHopLimit(1))
+                                .blockDeviceMappings(b -> b.deviceName(rootDevice)
+                                        .ebs(e -> e.encrypted(true)
+                                                .volumeSize(launch.rootVolumeGiB())
+                                                .volumeType(VolumeType.GP3)
+                                                .deleteOnTermination(true)))
+                                .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
+                                .applyMutation(b -> {
+                                    if (launch.spot()) {
+                                        // One-time spot: an interrupted worker is replaced by the controller, never
+                                        // restarted.
+                                        b.instanceMarketOptions(m -> m.marketType(MarketType.SPOT)
+                                                .spotOptions(o -> o.spotInstanceType(SpotInstanceType.ONE_TIME)
+                                                        .instanceInterruptionBehavior(
+                                                                InstanceInterruptionBehavior.TERMINATE)));
+                                    }
+                                })
+                                .tagSpecifications(
+                                        Tags.spec(ResourceType.INSTANCE, launch.tags()),
+                                        Tags.spec(ResourceType.VOLUME, launch.tags()))
+                                .clientToken(launch.clientToken())))
+                .instances();
+        return started.stream()
+                .sorted(Comparator.comparing(Instance::amiLaunchIndex))
+                .toList();
     }
 
     /** The cluster's instances in {@code states}, found by the cluster-id tag. */
     List<Instance> find(ClusterContext cluster, List<String> states) {
-        return find(List.of(Tags.clusterFilter(cluster), Filter.builder().name("instance-state-name").values(states).build()));
+        return find(List.of(
+                Tags.clusterFilter(cluster),
+                Filter.builder().name("instance-state-name").values(states).build()));
     }
 
     List<Instance> find(List<Filter> filters) {
         List<Instance> out = new ArrayList<>();
         ec2.describeInstancesPaginator(r -> r.filters(filters))
-                .reservations().forEach(res -> out.addAll(res.instances()));
+                .reservations()
+                .forEach(res -> out.addAll(res.instances()));
         return out;
     }
 
     static Node node(Instance i) {
         Map<String, String> tags = Tags.toMap(i.tags());
         String name = tags.getOrDefault(ClusterContext.NODE_TAG, i.instanceId());
-        NodeRole role = NodeRole.valueOf(tags.getOrDefault(ClusterContext.ROLE_TAG, "worker").toUpperCase(Locale.ROOT));
+        NodeRole role = NodeRole.valueOf(
+                tags.getOrDefault(ClusterContext.ROLE_TAG, "worker").toUpperCase(Locale.ROOT));
         return new Node(i.instanceId(), name, role);
     }
 
@@ -124,16 +171,28 @@ final class Ec2Instances {
         if (ids.isEmpty()) {
             return;
         }
-        List<String> ours = find(List.of(Tags.clusterFilter(cluster),
-                Filter.builder().name("instance-id").values(ids).build(),
-                Filter.builder().name("instance-state-name").values(NOT_TERMINATED).build()))
-                .stream().map(Instance::instanceId).toList();
+        List<String> ours = find(List.of(
+                        Tags.clusterFilter(cluster),
+                        Filter.builder().name("instance-id").values(ids).build(),
+                        Filter.builder()
+                                .name("instance-state-name")
+                                .values(NOT_TERMINATED)
+                                .build()))
+                .stream()
+                .map(Instance::instanceId)
+                .toList();
         if (!ours.isEmpty()) {
             ec2.terminateInstances(r -> r.instanceIds(ours));
         }
         Set<String> waiting = Set.copyOf(ours);
-        Deadlines.await("instances " + waiting + " of cluster " + cluster.name() + " are terminated", deadline, () ->
-                find(List.of(Filter.builder().name("instance-id").values(waiting).build())).stream()
+        Deadlines.await(
+                "instances " + waiting + " of cluster " + cluster.name() + " are terminated",
+                deadline,
+                () -> find(List.of(Filter.builder()
+                                .name("instance-id")
+                                .values(waiting)
+                                .build()))
+                        .stream()
                         .allMatch(i -> i.state().name() == InstanceStateName.TERMINATED));
     }
 
@@ -142,7 +201,8 @@ final class Ec2Instances {
         for (int i = 0; i < instances.size(); i++) {
             String name = names.get(instances.get(i).amiLaunchIndex());
             String id = instances.get(i).instanceId();
-            ec2.createTags(r -> r.resources(id).tags(Tag.builder().key(ClusterContext.NODE_TAG).value(name).build()));
+            ec2.createTags(r -> r.resources(id)
+                    .tags(Tag.builder().key(ClusterContext.NODE_TAG).value(name).build()));
         }
     }
 
@@ -155,7 +215,8 @@ final class Ec2Instances {
             }
             String text = new String(Base64.getMimeDecoder().decode(b64), StandardCharsets.UTF_8);
             List<String> all = text.lines().toList();
-            return all.subList(Math.max(0, all.size() - lines), all.size()).stream().collect(Collectors.joining("\n"));
+            return all.subList(Math.max(0, all.size() - lines), all.size()).stream()
+                    .collect(Collectors.joining("\n"));
         } catch (AwsServiceException | IllegalArgumentException e) {
             return "(console output unavailable: " + e.getMessage() + ")";
         }

@@ -70,13 +70,17 @@ final class Ec2Network {
 
     /** The placement of a bootstrapped cluster; nothing is created. */
     Placement find(ClusterContext cluster, AwsOptions options) {
-        return lookup(cluster, options).filter(p -> p.subnetId() != null).orElseThrow(() -> new ProvisionException(
-                "the network of cluster " + cluster.name() + " is missing: run 'jcloud cluster up' again to recreate it"));
+        return lookup(cluster, options)
+                .filter(p -> p.subnetId() != null)
+                .orElseThrow(() -> new ProvisionException("the network of cluster " + cluster.name()
+                        + " is missing: run 'jcloud cluster up' again to recreate it"));
     }
 
     private Optional<Placement> lookup(ClusterContext cluster, AwsOptions options) {
         if (options.subnet().isPresent()) {
-            List<Subnet> s = ec2.describeSubnets(r -> r.subnetIds(options.subnet().get())).subnets();
+            List<Subnet> s = ec2.describeSubnets(
+                            r -> r.subnetIds(options.subnet().get()))
+                    .subnets();
             if (s.isEmpty()) {
                 throw new ProvisionException("subnet " + options.subnet().get() + " (" + AwsOptions.SUBNET
                         + ") does not exist in " + options.region());
@@ -85,7 +89,8 @@ final class Ec2Network {
         }
         if (options.vpc().isPresent() && !options.newVpc()) {
             String vpcId = options.vpc().get();
-            List<Subnet> all = subnets(List.of(Filter.builder().name("vpc-id").values(vpcId).build()));
+            List<Subnet> all = subnets(
+                    List.of(Filter.builder().name("vpc-id").values(vpcId).build()));
             if (all.isEmpty()) {
                 throw new ProvisionException("VPC " + vpcId + " (" + AwsOptions.VPC + ") has no subnet in "
                         + options.region() + ": give a subnet with " + AwsOptions.SUBNET);
@@ -95,16 +100,20 @@ final class Ec2Network {
         Optional<Vpc> dedicated = dedicatedVpc(cluster);
         if (dedicated.isPresent()) {
             String vpcId = dedicated.get().vpcId();
-            String subnetId = firstSubnet(List.of(Filter.builder().name("vpc-id").values(vpcId).build(),
-                    Tags.clusterFilter(cluster))).map(Subnet::subnetId).orElse(null);
+            String subnetId = firstSubnet(List.of(
+                            Filter.builder().name("vpc-id").values(vpcId).build(), Tags.clusterFilter(cluster)))
+                    .map(Subnet::subnetId)
+                    .orElse(null);
             return Optional.of(new Placement(vpcId, subnetId, true));
         }
         if (!options.newVpc()) {
-            List<Vpc> defaults = ec2.describeVpcs(r -> r.filters(Filter.builder().name("is-default").values("true")
-                    .build())).vpcs();
+            List<Vpc> defaults = ec2.describeVpcs(r -> r.filters(
+                            Filter.builder().name("is-default").values("true").build()))
+                    .vpcs();
             if (!defaults.isEmpty()) {
                 String vpcId = defaults.get(0).vpcId();
-                List<Subnet> all = subnets(List.of(Filter.builder().name("vpc-id").values(vpcId).build(),
+                List<Subnet> all = subnets(List.of(
+                        Filter.builder().name("vpc-id").values(vpcId).build(),
                         Filter.builder().name("default-for-az").values("true").build()));
                 if (!all.isEmpty()) {
                     return Optional.of(placement(vpcId, all));
@@ -121,7 +130,8 @@ final class Ec2Network {
     /** Sorted so that every process picks the same first one, and fails over in the same order. */
     private List<Subnet> subnets(List<Filter> filters) {
         return ec2.describeSubnets(r -> r.filters(filters)).subnets().stream()
-                .sorted(Comparator.comparing(Subnet::availabilityZone).thenComparing(Subnet::subnetId)).toList();
+                .sorted(Comparator.comparing(Subnet::availabilityZone).thenComparing(Subnet::subnetId))
+                .toList();
     }
 
     /** The first subnet, and one subnet in each other availability zone to fail over to. */
@@ -138,38 +148,60 @@ final class Ec2Network {
     }
 
     private Optional<Vpc> dedicatedVpc(ClusterContext cluster) {
-        return ec2.describeVpcs(r -> r.filters(Tags.clusterFilter(cluster))).vpcs().stream().findFirst();
+        return ec2.describeVpcs(r -> r.filters(Tags.clusterFilter(cluster))).vpcs().stream()
+                .findFirst();
     }
 
     private Placement ensureDedicated(ClusterContext cluster, Map<String, String> tags) {
         String vpcId = dedicatedVpc(cluster).map(Vpc::vpcId).orElseGet(() -> {
-            String id = ec2.createVpc(r -> r.cidrBlock(VPC_CIDR)
-                    .tagSpecifications(Tags.spec(ResourceType.VPC, tags))).vpc().vpcId();
+            String id = ec2.createVpc(r -> r.cidrBlock(VPC_CIDR).tagSpecifications(Tags.spec(ResourceType.VPC, tags)))
+                    .vpc()
+                    .vpcId();
             LOG.info("{}: created VPC {}", cluster.name(), id);
             return id;
         });
         Filter inVpc = Filter.builder().name("vpc-id").values(vpcId).build();
-        String subnetId = firstSubnet(List.of(inVpc, Tags.clusterFilter(cluster))).map(Subnet::subnetId).orElseGet(() -> {
-            String id = ec2.createSubnet(r -> r.vpcId(vpcId).cidrBlock(SUBNET_CIDR)
-                    .tagSpecifications(Tags.spec(ResourceType.SUBNET, tags))).subnet().subnetId();
-            // Public addresses so that the machines reach the engine download and the caller reaches the scheduler.
-            ec2.modifySubnetAttribute(r -> r.subnetId(id).mapPublicIpOnLaunch(b -> b.value(true)));
-            return id;
-        });
-        String igwId = ec2.describeInternetGateways(r -> r.filters(Tags.clusterFilter(cluster))).internetGateways()
-                .stream().findFirst().map(InternetGateway::internetGatewayId).orElseGet(() ->
-                        ec2.createInternetGateway(r -> r.tagSpecifications(Tags.spec(ResourceType.INTERNET_GATEWAY, tags)))
-                                .internetGateway().internetGatewayId());
-        boolean attached = ec2.describeInternetGateways(r -> r.internetGatewayIds(igwId)).internetGateways().get(0)
-                .attachments().stream().anyMatch(a -> vpcId.equals(a.vpcId()));
+        String subnetId = firstSubnet(List.of(inVpc, Tags.clusterFilter(cluster)))
+                .map(Subnet::subnetId)
+                .orElseGet(() -> {
+                    String id = ec2.createSubnet(r -> r.vpcId(vpcId)
+                                    .cidrBlock(SUBNET_CIDR)
+                                    .tagSpecifications(Tags.spec(ResourceType.SUBNET, tags)))
+                            .subnet()
+                            .subnetId();
+                    // Public addresses so that the machines reach the engine download and the caller reaches the
+                    // scheduler.
+                    ec2.modifySubnetAttribute(r -> r.subnetId(id).mapPublicIpOnLaunch(b -> b.value(true)));
+                    return id;
+                });
+        String igwId =
+                ec2.describeInternetGateways(r -> r.filters(Tags.clusterFilter(cluster))).internetGateways().stream()
+                        .findFirst()
+                        .map(InternetGateway::internetGatewayId)
+                        .orElseGet(() -> ec2.createInternetGateway(
+                                        r -> r.tagSpecifications(Tags.spec(ResourceType.INTERNET_GATEWAY, tags)))
+                                .internetGateway()
+                                .internetGatewayId());
+        boolean attached = ec2
+                .describeInternetGateways(r -> r.internetGatewayIds(igwId))
+                .internetGateways()
+                .get(0)
+                .attachments()
+                .stream()
+                .anyMatch(a -> vpcId.equals(a.vpcId()));
         if (!attached) {
             ec2.attachInternetGateway(r -> r.internetGatewayId(igwId).vpcId(vpcId));
         }
-        RouteTable table = ec2.describeRouteTables(r -> r.filters(inVpc, Tags.clusterFilter(cluster))).routeTables()
-                .stream().findFirst().orElseGet(() -> ec2.createRouteTable(r -> r.vpcId(vpcId)
-                        .tagSpecifications(Tags.spec(ResourceType.ROUTE_TABLE, tags))).routeTable());
+        RouteTable table =
+                ec2.describeRouteTables(r -> r.filters(inVpc, Tags.clusterFilter(cluster))).routeTables().stream()
+                        .findFirst()
+                        .orElseGet(() -> ec2.createRouteTable(r ->
+                                        r.vpcId(vpcId).tagSpecifications(Tags.spec(ResourceType.ROUTE_TABLE, tags)))
+                                .routeTable());
         if (table.routes().stream().noneMatch(rt -> "0.0.0.0/0".equals(rt.destinationCidrBlock()))) {
-            ec2.createRoute(r -> r.routeTableId(table.routeTableId()).destinationCidrBlock("0.0.0.0/0").gatewayId(igwId));
+            ec2.createRoute(r -> r.routeTableId(table.routeTableId())
+                    .destinationCidrBlock("0.0.0.0/0")
+                    .gatewayId(igwId));
         }
         if (table.associations().stream().noneMatch(a -> subnetId.equals(a.subnetId()))) {
             ec2.associateRouteTable(r -> r.routeTableId(table.routeTableId()).subnetId(subnetId));
@@ -179,7 +211,8 @@ final class Ec2Network {
 
     /** Deletes the cluster's dedicated network pieces, if any; safe to call again. */
     void deleteDedicated(ClusterContext cluster, Instant deadline) {
-        for (RouteTable t : ec2.describeRouteTables(r -> r.filters(Tags.clusterFilter(cluster))).routeTables()) {
+        for (RouteTable t : ec2.describeRouteTables(r -> r.filters(Tags.clusterFilter(cluster)))
+                .routeTables()) {
             for (RouteTableAssociation a : t.associations()) {
                 if (!Boolean.TRUE.equals(a.main())) {
                     ec2.disassociateRouteTable(r -> r.associationId(a.routeTableAssociationId()));
@@ -189,18 +222,24 @@ final class Ec2Network {
         }
         for (InternetGateway g : ec2.describeInternetGateways(r -> r.filters(Tags.clusterFilter(cluster)))
                 .internetGateways()) {
-            g.attachments().forEach(a -> ignoreNotFound(() -> Deadlines.retryOn("DependencyViolation", deadline, () ->
-                    ec2.detachInternetGateway(r -> r.internetGatewayId(g.internetGatewayId()).vpcId(a.vpcId())))));
+            g.attachments()
+                    .forEach(a -> ignoreNotFound(() -> Deadlines.retryOn(
+                            "DependencyViolation",
+                            deadline,
+                            () -> ec2.detachInternetGateway(r ->
+                                    r.internetGatewayId(g.internetGatewayId()).vpcId(a.vpcId())))));
             ignoreNotFound(() -> ec2.deleteInternetGateway(r -> r.internetGatewayId(g.internetGatewayId())));
         }
-        for (Subnet s : ec2.describeSubnets(r -> r.filters(Tags.clusterFilter(cluster))).subnets()) {
+        for (Subnet s :
+                ec2.describeSubnets(r -> r.filters(Tags.clusterFilter(cluster))).subnets()) {
             // Network interfaces of terminated instances linger for a while.
-            ignoreNotFound(() -> Deadlines.retryOn("DependencyViolation", deadline, () ->
-                    ec2.deleteSubnet(r -> r.subnetId(s.subnetId()))));
+            ignoreNotFound(() -> Deadlines.retryOn(
+                    "DependencyViolation", deadline, () -> ec2.deleteSubnet(r -> r.subnetId(s.subnetId()))));
         }
-        for (Vpc v : ec2.describeVpcs(r -> r.filters(Tags.clusterFilter(cluster))).vpcs()) {
-            ignoreNotFound(() -> Deadlines.retryOn("DependencyViolation", deadline, () ->
-                    ec2.deleteVpc(r -> r.vpcId(v.vpcId()))));
+        for (Vpc v :
+                ec2.describeVpcs(r -> r.filters(Tags.clusterFilter(cluster))).vpcs()) {
+            ignoreNotFound(() ->
+                    Deadlines.retryOn("DependencyViolation", deadline, () -> ec2.deleteVpc(r -> r.vpcId(v.vpcId()))));
             LOG.info("{}: deleted VPC {}", cluster.name(), v.vpcId());
         }
     }
@@ -211,7 +250,9 @@ final class Ec2Network {
             call.run();
         } catch (software.amazon.awssdk.awscore.exception.AwsServiceException e) {
             String code = Deadlines.errorCode(e);
-            if (!code.endsWith("NotFound") && !code.endsWith(".NotFound") && !code.equals("NoSuchEntity")
+            if (!code.endsWith("NotFound")
+                    && !code.endsWith(".NotFound")
+                    && !code.equals("NoSuchEntity")
                     && !code.equals("Gateway.NotAttached")) {
                 throw e;
             }

@@ -1,11 +1,11 @@
 package dev.jcloud.providers.aws;
 
-import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
@@ -19,8 +19,8 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -60,9 +60,11 @@ public final class Ec2Provider implements CloudProvider {
     static final int USER_DATA_LIMIT = 16 * 1024;
     /** Workers per RunInstances call: keeps the names in the user-data well under its limit. */
     static final int MAX_PER_CALL = 100;
+
     private static final Duration PROFILE_PROPAGATION = Duration.ofSeconds(90);
     /** Reads EC2's launch index (0..N-1 within one RunInstances call) over IMDSv2; trusted code. */
-    static final String IMDS_LAUNCH_INDEX = String.join("\n",
+    static final String IMDS_LAUNCH_INDEX = String.join(
+            "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
             "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
                     + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
@@ -72,7 +74,8 @@ public final class Ec2Provider implements CloudProvider {
      * Polls EC2's instance metadata (IMDSv2) for the two-minute spot interruption notice and writes
      * {@link BootScript#INTERRUPTION_FILE} when it comes; trusted code.
      */
-    static final String SPOT_WATCHER = String.join("\n",
+    static final String SPOT_WATCHER = String.join(
+            "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token code",
             "while true; do",
             "  token=$(curl -fsS -X PUT \"$imds/latest/api/token\" -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' 2>/dev/null)",
@@ -101,8 +104,10 @@ public final class Ec2Provider implements CloudProvider {
         this(factory, callerAddress, EngineBundle::forCluster);
     }
 
-    Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress,
-                java.util.function.Function<ClusterContext, EngineBundle> engineBundles) {
+    Ec2Provider(
+            AwsClients.Factory factory,
+            CallerAddress callerAddress,
+            java.util.function.Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
@@ -140,8 +145,8 @@ public final class Ec2Provider implements CloudProvider {
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).ensure(cluster, options, tags);
         String groupId = new ClusterSecurityGroup(aws.ec2()).ensure(cluster, placement.vpcId(), allowFrom, tags);
         String name = InstanceIdentity.name(cluster);
-        String policy = InstancePolicies.permissionsPolicy(cluster, who.partition(), options.region(), who.account(),
-                placement.vpcId(), groupId, name, name);
+        String policy = InstancePolicies.permissionsPolicy(
+                cluster, who.partition(), options.region(), who.account(), placement.vpcId(), groupId, name, name);
         new InstanceIdentity(aws.iam()).ensure(cluster, tags, policy);
         if (ClusterTrust.enabled(cluster.options())) {
             new ClusterSecrets(aws.ssm()).ensure(cluster, tags);
@@ -153,13 +158,20 @@ public final class Ec2Provider implements CloudProvider {
      * itself, so new regions work without a jcloud release.
      */
     private void requireRegion(String region) {
-        if (software.amazon.awssdk.regions.Region.regions().contains(software.amazon.awssdk.regions.Region.of(region))) {
+        if (software.amazon.awssdk.regions.Region.regions()
+                .contains(software.amazon.awssdk.regions.Region.of(region))) {
             return;
         }
-        boolean exists = clients.computeIfAbsent("us-east-1", factory::create).ec2().describeRegions(r -> r.allRegions(true)).regions().stream()
+        boolean exists = clients
+                .computeIfAbsent("us-east-1", factory::create)
+                .ec2()
+                .describeRegions(r -> r.allRegions(true))
+                .regions()
+                .stream()
                 .anyMatch(r -> r.regionName().equals(region));
         if (!exists) {
-            throw AwsOptions.invalid(AwsOptions.REGION, region, "an AWS region (see 'aws ec2 describe-regions --all-regions')");
+            throw AwsOptions.invalid(
+                    AwsOptions.REGION, region, "an AWS region (see 'aws ec2 describe-regions --all-regions')");
         }
     }
 
@@ -174,20 +186,27 @@ public final class Ec2Provider implements CloudProvider {
         Ec2Instances instances = new Ec2Instances(aws.ec2());
         if (request.role() == NodeRole.WORKER) {
             long running = instances.find(cluster, Ec2Instances.ALIVE).stream()
-                    .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER).count();
+                    .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER)
+                    .count();
             if (running + count > options.maxWorkers()) {
                 // The hard limit is enforced where machines are created, not only where scaling is decided.
                 throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + count)
-                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + AwsOptions.MAX_WORKERS + ")");
+                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + AwsOptions.MAX_WORKERS
+                        + ")");
             }
         }
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).find(cluster, options);
-        String groupId = new ClusterSecurityGroup(aws.ec2()).find(cluster).orElseThrow(() -> new ProvisionException(
-                "the security group of cluster " + cluster.name() + " is missing: run 'jcloud cluster up' again")).groupId();
+        String groupId = new ClusterSecurityGroup(aws.ec2())
+                .find(cluster)
+                .orElseThrow(() -> new ProvisionException("the security group of cluster " + cluster.name()
+                        + " is missing: run 'jcloud cluster up' again"))
+                .groupId();
         Identity who = identity(options, aws);
         EngineArtifact engine = engineArtifact(cluster, options, aws, who, request.role());
-        String ami = new MachineImages(aws.ec2(), aws.ssm()).imageFor(options.ami(),
-                request.role() == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType());
+        String ami = new MachineImages(aws.ec2(), aws.ssm())
+                .imageFor(
+                        options.ami(),
+                        request.role() == NodeRole.SCHEDULER ? options.schedulerType() : options.workerType());
         List<Node> out = new ArrayList<>();
         List<LaunchRequest.NodeLaunch> all = request.nodes();
         for (int from = 0; from < all.size(); from += MAX_PER_CALL) {
@@ -197,9 +216,17 @@ public final class Ec2Provider implements CloudProvider {
         return out;
     }
 
-    private List<Node> launchBatch(ClusterContext cluster, AwsOptions options, AwsClients aws, Identity who,
-                                   NodeRole role, List<LaunchRequest.NodeLaunch> batch, EngineArtifact engine,
-                                   String ami, Ec2Network.Placement placement, String groupId) {
+    private List<Node> launchBatch(
+            ClusterContext cluster,
+            AwsOptions options,
+            AwsClients aws,
+            Identity who,
+            NodeRole role,
+            List<LaunchRequest.NodeLaunch> batch,
+            EngineArtifact engine,
+            String ami,
+            Ec2Network.Placement placement,
+            String groupId) {
         Ec2Instances instances = new Ec2Instances(aws.ec2());
         List<String> names = batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
         EngineCommand command = onMachine(cluster, aws, batch.get(0).command());
@@ -251,15 +278,28 @@ public final class Ec2Provider implements CloudProvider {
         // Only workers go to the spot market: losing the scheduler loses the cluster's state.
         boolean spot = spotWorker;
         tags.put(Tags.MARKET, spot ? Tags.SPOT : Tags.ON_DEMAND);
-        Ec2Instances.Launch launch = new Ec2Instances.Launch(ami, type, placement.subnetId(), groupId,
-                InstanceIdentity.name(cluster), userData, names.size(), options.rootVolumeGiB(), tags,
-                clientToken(cluster, names), spot);
+        Ec2Instances.Launch launch = new Ec2Instances.Launch(
+                ami,
+                type,
+                placement.subnetId(),
+                groupId,
+                InstanceIdentity.name(cluster),
+                userData,
+                names.size(),
+                options.rootVolumeGiB(),
+                tags,
+                clientToken(cluster, names),
+                spot);
         List<Instance> started = runWithFailover(cluster, instances, launch, placement, names);
         if (names.size() > 1) {
             // One call shares its tags; each machine's name follows its launch index, as its boot script's does.
             instances.name(started, names);
         }
-        LOG.info("{}: launched {} {} instance(s) {}", cluster.name(), started.size(), role.label(),
+        LOG.info(
+                "{}: launched {} {} instance(s) {}",
+                cluster.name(),
+                started.size(),
+                role.label(),
                 started.stream().map(Instance::instanceId).toList());
         List<Node> nodes = new ArrayList<>();
         for (Instance i : started) {
@@ -273,15 +313,20 @@ public final class Ec2Provider implements CloudProvider {
      * (for spot) the same again on demand. Each attempt is all-or-nothing (MinCount = MaxCount), so
      * a failed one leaves nothing behind; a mistake in the request fails at once.
      */
-    private List<Instance> runWithFailover(ClusterContext cluster, Ec2Instances instances, Ec2Instances.Launch launch,
-                                           Ec2Network.Placement placement, List<String> names) {
+    private List<Instance> runWithFailover(
+            ClusterContext cluster,
+            Ec2Instances instances,
+            Ec2Instances.Launch launch,
+            Ec2Network.Placement placement,
+            List<String> names) {
         List<Ec2Instances.Launch> attempts = new ArrayList<>();
         List<Boolean> markets = launch.spot() ? List.of(true, false) : List.of(false);
         for (boolean spot : markets) {
             for (String subnet : placement.subnets()) {
                 // A new token per attempt: EC2 refuses a reused token with different parameters.
                 String token = launch.clientToken() + "-" + attempts.size();
-                Ec2Instances.Launch l = spot ? launch.in(subnet, token) : launch.onDemand(token).in(subnet, token);
+                Ec2Instances.Launch l =
+                        spot ? launch.in(subnet, token) : launch.onDemand(token).in(subnet, token);
                 attempts.add(l);
             }
         }
@@ -290,8 +335,13 @@ public final class Ec2Provider implements CloudProvider {
             try {
                 List<Instance> started = instances.run(attempt, Instant.now().plus(PROFILE_PROPAGATION));
                 if (!refusals.isEmpty()) {
-                    LOG.warn("{}: launched {} {} instance(s) in {} after: {}", cluster.name(), attempt.count(),
-                            attempt.spot() ? "spot" : "on-demand", attempt.subnetId(), String.join("; ", refusals));
+                    LOG.warn(
+                            "{}: launched {} {} instance(s) in {} after: {}",
+                            cluster.name(),
+                            attempt.count(),
+                            attempt.spot() ? "spot" : "on-demand",
+                            attempt.subnetId(),
+                            String.join("; ", refusals));
                 }
                 return started;
             } catch (RuntimeException e) {
@@ -319,9 +369,11 @@ public final class Ec2Provider implements CloudProvider {
                     .with("--port", Integer.toString(ClusterSecurityGroup.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(ClusterSecurityGroup.DASHBOARD_PORT));
         }
-        Optional<String> privateAddress = new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream()
-                .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER && i.privateIpAddress() != null)
-                .findFirst().map(i -> i.privateIpAddress() + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
+        Optional<String> privateAddress = new Ec2Instances(aws.ec2())
+                .find(cluster, Ec2Instances.ALIVE).stream()
+                        .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER && i.privateIpAddress() != null)
+                        .findFirst()
+                        .map(i -> i.privateIpAddress() + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
         List<String> args = command.arguments();
         EngineCommand rebuilt = EngineCommand.worker(privateAddress.orElse(args.get(1)));
         for (int i = 2; i + 1 < args.size(); i += 2) {
@@ -333,10 +385,16 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
         AwsClients aws = clients(AwsOptions.of(cluster));
-        return new Ec2Instances(aws.ec2()).find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
-                        .name("instance-id").values(scheduler.id()).build())).stream()
-                .map(Instance::privateIpAddress).filter(a -> a != null && !a.isEmpty()).findFirst()
-                .map(a -> a + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
+        return new Ec2Instances(aws.ec2())
+                        .find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("instance-id")
+                                .values(scheduler.id())
+                                .build()))
+                        .stream()
+                        .map(Instance::privateIpAddress)
+                        .filter(a -> a != null && !a.isEmpty())
+                        .findFirst()
+                        .map(a -> a + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
     }
 
     /**
@@ -348,17 +406,28 @@ public final class Ec2Provider implements CloudProvider {
         AwsClients aws = clients(AwsOptions.of(cluster));
         Ec2Instances instances = new Ec2Instances(aws.ec2());
         while (true) {
-            Instance i = instances.find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
-                    .name("instance-id").values(scheduler.id()).build())).stream().findFirst().orElse(null);
-            if (i == null || (i.state().name() != InstanceStateName.PENDING && i.state().name() != InstanceStateName.RUNNING)) {
+            Instance i = instances
+                    .find(List.of(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                            .name("instance-id")
+                            .values(scheduler.id())
+                            .build()))
+                    .stream()
+                    .findFirst()
+                    .orElse(null);
+            if (i == null
+                    || (i.state().name() != InstanceStateName.PENDING
+                            && i.state().name() != InstanceStateName.RUNNING)) {
                 throw new ProvisionException("the scheduler instance " + scheduler.id() + " is "
                         + (i == null ? "gone" : i.state().nameAsString())
-                        + (i != null && i.stateReason() != null ? " (" + i.stateReason().message() + ")" : "")
+                        + (i != null && i.stateReason() != null
+                                ? " (" + i.stateReason().message() + ")"
+                                : "")
                         + consoleOf(instances, scheduler));
             }
             String host = i.publicIpAddress() != null ? i.publicIpAddress() : i.privateIpAddress();
             if (host != null && ENGINE.answers(host)) {
-                return new SchedulerEndpoint(host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
+                return new SchedulerEndpoint(
+                        host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
                         host + ":" + ClusterSecurityGroup.DASHBOARD_PORT);
             }
             if (!Instant.now().isBefore(deadline)) {
@@ -367,7 +436,9 @@ public final class Ec2Provider implements CloudProvider {
                         + consoleOf(instances, scheduler));
             }
             try {
-                Thread.sleep(Math.min(2000, Math.max(1, Duration.between(Instant.now(), deadline).toMillis())));
+                Thread.sleep(Math.min(
+                        2000,
+                        Math.max(1, Duration.between(Instant.now(), deadline).toMillis())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ProvisionException("interrupted while waiting for the scheduler", e);
@@ -377,7 +448,8 @@ public final class Ec2Provider implements CloudProvider {
 
     private static String consoleOf(Ec2Instances instances, Node node) {
         String tail = instances.consoleTail(node.id(), 30);
-        return tail.isBlank() ? "; its console output is empty (EC2 publishes it a few minutes after boot)"
+        return tail.isBlank()
+                ? "; its console output is empty (EC2 publishes it a few minutes after boot)"
                 : "; last lines of its console output:\n" + tail.indent(2).stripTrailing();
     }
 
@@ -386,11 +458,16 @@ public final class Ec2Provider implements CloudProvider {
     public List<ClusterContext> discover(Map<String, String> options) {
         AwsOptions o = AwsOptions.of(new ClusterContext("discover", "discover", Path.of("."), options));
         List<ClusterContext> out = new ArrayList<>();
-        for (Instance i : new Ec2Instances(clients(o).ec2()).find(List.of(
-                software.amazon.awssdk.services.ec2.model.Filter.builder().name("tag:" + ClusterContext.ROLE_TAG)
-                        .values(NodeRole.SCHEDULER.label()).build(),
-                software.amazon.awssdk.services.ec2.model.Filter.builder().name("instance-state-name")
-                        .values(Ec2Instances.ALIVE).build()))) {
+        for (Instance i : new Ec2Instances(clients(o).ec2())
+                .find(List.of(
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("tag:" + ClusterContext.ROLE_TAG)
+                                .values(NodeRole.SCHEDULER.label())
+                                .build(),
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("instance-state-name")
+                                .values(Ec2Instances.ALIVE)
+                                .build()))) {
             Map<String, String> tags = Tags.toMap(i.tags());
             String name = tags.get(ClusterContext.NAME_TAG);
             String id = tags.get(ClusterContext.ID_TAG);
@@ -406,15 +483,25 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public List<Node> nodes(ClusterContext cluster) {
         AwsClients aws = clients(AwsOptions.of(cluster));
-        return new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream().map(Ec2Instances::node).toList();
+        return new Ec2Instances(aws.ec2())
+                .find(cluster, Ec2Instances.ALIVE).stream()
+                        .map(Ec2Instances::node)
+                        .toList();
     }
 
     @Override
     public void terminate(ClusterContext cluster, Collection<Node> nodes) {
         AwsOptions options = AwsOptions.of(cluster);
         AwsClients aws = clients(options);
-        new Ec2Instances(aws.ec2()).terminate(cluster, nodes.stream().map(Node::id).filter(id -> id.startsWith("i-"))
-                .distinct().toList(), Instant.now().plus(options.terminateTimeout()));
+        new Ec2Instances(aws.ec2())
+                .terminate(
+                        cluster,
+                        nodes.stream()
+                                .map(Node::id)
+                                .filter(id -> id.startsWith("i-"))
+                                .distinct()
+                                .toList(),
+                        Instant.now().plus(options.terminateTimeout()));
     }
 
     /**
@@ -428,8 +515,12 @@ public final class Ec2Provider implements CloudProvider {
         AwsClients aws = clients(options);
         Instant deadline = Instant.now().plus(options.terminateTimeout());
         Ec2Instances instances = new Ec2Instances(aws.ec2());
-        instances.terminate(cluster, instances.find(cluster, Ec2Instances.NOT_TERMINATED).stream()
-                .map(Instance::instanceId).toList(), deadline);
+        instances.terminate(
+                cluster,
+                instances.find(cluster, Ec2Instances.NOT_TERMINATED).stream()
+                        .map(Instance::instanceId)
+                        .toList(),
+                deadline);
         new ClusterSecurityGroup(aws.ec2()).delete(cluster, deadline);
         new InstanceIdentity(aws.iam()).delete(cluster);
         new Ec2Network(aws.ec2()).deleteDedicated(cluster, deadline);
@@ -451,11 +542,14 @@ public final class Ec2Provider implements CloudProvider {
         Instant deadline = Instant.now().plus(options.terminateTimeout());
         Ec2Instances instances = new Ec2Instances(aws.ec2());
         List<Instance> alive = instances.find(cluster, Ec2Instances.NOT_TERMINATED);
-        List<String> workers = alive.stream().filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER)
-                .map(Instance::instanceId).toList();
+        List<String> workers = alive.stream()
+                .filter(i -> Ec2Instances.node(i).role() == NodeRole.WORKER)
+                .map(Instance::instanceId)
+                .toList();
         instances.terminate(cluster, workers, deadline);
         new ClusterSecrets(aws.ssm()).delete(cluster);
-        Optional<Instance> self = alive.stream().filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
+        Optional<Instance> self = alive.stream()
+                .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
                 .findFirst();
         if (self.isEmpty()) {
             deleteSharedResources(cluster);
@@ -463,17 +557,31 @@ public final class Ec2Provider implements CloudProvider {
         }
         String selfId = self.get().instanceId();
         String vpcId = self.get().vpcId();
-        aws.ec2().describeSecurityGroups(r -> r.filters(
-                        software.amazon.awssdk.services.ec2.model.Filter.builder().name("vpc-id").values(vpcId).build(),
-                        software.amazon.awssdk.services.ec2.model.Filter.builder().name("group-name").values("default")
+        aws
+                .ec2()
+                .describeSecurityGroups(r -> r.filters(
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("vpc-id")
+                                .values(vpcId)
+                                .build(),
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("group-name")
+                                .values("default")
                                 .build()))
-                .securityGroups().stream().findFirst().ifPresent(defaultGroup -> {
+                .securityGroups()
+                .stream()
+                .findFirst()
+                .ifPresent(defaultGroup -> {
                     // Into a group that lets nothing in from outside the VPC: the cluster is going away.
                     aws.ec2().modifyInstanceAttribute(r -> r.instanceId(selfId).groups(defaultGroup.groupId()));
                     new ClusterSecurityGroup(aws.ec2()).delete(cluster, deadline);
                 });
-        aws.ec2().describeIamInstanceProfileAssociations(r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter
-                        .builder().name("instance-id").values(selfId).build()))
+        aws.ec2()
+                .describeIamInstanceProfileAssociations(
+                        r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("instance-id")
+                                .values(selfId)
+                                .build()))
                 .iamInstanceProfileAssociations()
                 .forEach(a -> aws.ec2().disassociateIamInstanceProfile(r -> r.associationId(a.associationId())));
         new InstanceIdentity(aws.iam()).delete(cluster);
@@ -520,12 +628,14 @@ public final class Ec2Provider implements CloudProvider {
      * the scheduler this process's own engine, published to S3; for workers the scheduler's engine
      * (its {@link EngineUploads#ENGINE_TAG}), so every node of a cluster runs the same version.
      */
-    private EngineArtifact engineArtifact(ClusterContext cluster, AwsOptions options, AwsClients aws, Identity who,
-                                          NodeRole role) {
+    private EngineArtifact engineArtifact(
+            ClusterContext cluster, AwsOptions options, AwsClients aws, Identity who, NodeRole role) {
         if (options.engineUrl().isPresent()) {
-            return EngineArtifact.of(options.engineUrl().get(), options.engineSha256().orElseThrow(() ->
-                    new IllegalArgumentException("set " + AwsOptions.ENGINE_SHA256 + " (the SHA-256 of the engine at "
-                            + AwsOptions.ENGINE_URL + ")")));
+            return EngineArtifact.of(
+                    options.engineUrl().get(),
+                    options.engineSha256()
+                            .orElseThrow(() -> new IllegalArgumentException("set " + AwsOptions.ENGINE_SHA256
+                                    + " (the SHA-256 of the engine at " + AwsOptions.ENGINE_URL + ")")));
         }
         EngineUploads uploads = new EngineUploads(aws.s3(), aws.presigner(), options.region(), who.account());
         if (role == NodeRole.SCHEDULER) {
@@ -533,11 +643,14 @@ public final class Ec2Provider implements CloudProvider {
             sweepUnusedEngines(aws, uploads, published.sha256());
             return published;
         }
-        String sha = new Ec2Instances(aws.ec2()).find(cluster, Ec2Instances.ALIVE).stream()
-                .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
-                .map(i -> Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG)).filter(java.util.Objects::nonNull)
-                .findFirst().orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
-                        + " has no running scheduler to take the engine version from"));
+        String sha = new Ec2Instances(aws.ec2())
+                .find(cluster, Ec2Instances.ALIVE).stream()
+                        .filter(i -> Ec2Instances.node(i).role() == NodeRole.SCHEDULER)
+                        .map(i -> Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG))
+                        .filter(java.util.Objects::nonNull)
+                        .findFirst()
+                        .orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
+                                + " has no running scheduler to take the engine version from"));
         return uploads.artifact(sha);
     }
 
@@ -549,12 +662,18 @@ public final class Ec2Provider implements CloudProvider {
     private static void sweepUnusedEngines(AwsClients aws, EngineUploads uploads, String current) {
         try {
             java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
-            aws.ec2().describeInstancesPaginator(r -> r.filters(
-                            software.amazon.awssdk.services.ec2.model.Filter.builder().name("tag-key")
-                                    .values(EngineUploads.ENGINE_TAG).build(),
-                            software.amazon.awssdk.services.ec2.model.Filter.builder().name("instance-state-name")
-                                    .values(Ec2Instances.NOT_TERMINATED).build()))
-                    .reservations().forEach(res -> res.instances().forEach(i -> {
+            aws.ec2()
+                    .describeInstancesPaginator(r -> r.filters(
+                            software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                    .name("tag-key")
+                                    .values(EngineUploads.ENGINE_TAG)
+                                    .build(),
+                            software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                    .name("instance-state-name")
+                                    .values(Ec2Instances.NOT_TERMINATED)
+                                    .build()))
+                    .reservations()
+                    .forEach(res -> res.instances().forEach(i -> {
                         String sha = Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG);
                         if (sha != null) {
                             inUse.add(sha);
@@ -569,7 +688,8 @@ public final class Ec2Provider implements CloudProvider {
     /** Same launch, same token: a retried RunInstances never starts the machines twice. */
     private static String clientToken(ClusterContext cluster, List<String> names) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.join(",", names).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(String.join(",", names).getBytes(StandardCharsets.UTF_8));
             return cluster.id() + "-" + HexFormat.of().formatHex(d).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -577,6 +697,5 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     /** Who the SDK's credentials belong to. */
-    private record Identity(String arn, String partition, String account) {
-    }
+    private record Identity(String arn, String partition, String account) {}
 }

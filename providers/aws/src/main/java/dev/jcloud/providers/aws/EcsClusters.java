@@ -36,19 +36,24 @@ final class EcsClusters {
     /** The cluster's ARN, creating it (tagged) or attaching missing capacity providers. */
     String ensure(ClusterContext cluster, Map<String, String> tags) {
         String name = FargateNames.ecsCluster(cluster);
-        CapacityProviderStrategyItem onDemand = CapacityProviderStrategyItem.builder().capacityProvider(FARGATE)
-                .weight(1).build();
+        CapacityProviderStrategyItem onDemand = CapacityProviderStrategyItem.builder()
+                .capacityProvider(FARGATE)
+                .weight(1)
+                .build();
         Optional<Cluster> existing = find(cluster);
         if (existing.isEmpty()) {
-            Cluster created = ecs.createCluster(r -> r.clusterName(name).tags(EcsTags.of(tags))
-                    .capacityProviders(FARGATE, FARGATE_SPOT).defaultCapacityProviderStrategy(onDemand)).cluster();
+            Cluster created = ecs.createCluster(r -> r.clusterName(name)
+                            .tags(EcsTags.of(tags))
+                            .capacityProviders(FARGATE, FARGATE_SPOT)
+                            .defaultCapacityProviderStrategy(onDemand))
+                    .cluster();
             LOG.info("{}: created ECS cluster {}", cluster.name(), name);
             return created.clusterArn();
         }
         Cluster c = existing.get();
         if (!c.capacityProviders().containsAll(List.of(FARGATE, FARGATE_SPOT))) {
-            ecs.putClusterCapacityProviders(r -> r.cluster(name).capacityProviders(FARGATE, FARGATE_SPOT)
-                    .defaultCapacityProviderStrategy(onDemand));
+            ecs.putClusterCapacityProviders(r ->
+                    r.cluster(name).capacityProviders(FARGATE, FARGATE_SPOT).defaultCapacityProviderStrategy(onDemand));
         }
         return c.clusterArn();
     }
@@ -64,7 +69,8 @@ final class EcsClusters {
         for (int i = 0; i < namesOrArns.size(); i += DESCRIBE_LIMIT) {
             List<String> chunk = namesOrArns.subList(i, Math.min(namesOrArns.size(), i + DESCRIBE_LIMIT));
             ecs.describeClusters(r -> r.clusters(chunk).include(ClusterField.TAGS)).clusters().stream()
-                    .filter(c -> "ACTIVE".equals(c.status())).forEach(out::add);
+                    .filter(c -> "ACTIVE".equals(c.status()))
+                    .forEach(out::add);
         }
         return out;
     }
@@ -85,8 +91,10 @@ final class EcsClusters {
             return;
         }
         try {
-            Deadlines.retryOn("ClusterContainsTasksException", deadline, () ->
-                    ecs.deleteCluster(r -> r.cluster(FargateNames.ecsCluster(cluster))));
+            Deadlines.retryOn(
+                    "ClusterContainsTasksException",
+                    deadline,
+                    () -> ecs.deleteCluster(r -> r.cluster(FargateNames.ecsCluster(cluster))));
             LOG.info("{}: deleted ECS cluster {}", cluster.name(), FargateNames.ecsCluster(cluster));
         } catch (ClusterNotFoundException e) {
             // deleted by another process in the meantime

@@ -14,8 +14,7 @@ import software.amazon.awssdk.services.ecs.model.Tag;
  */
 final class EcsTags {
 
-    private EcsTags() {
-    }
+    private EcsTags() {}
 
     static List<Tag> of(Map<String, String> tags) {
         List<Tag> out = new ArrayList<>();

@@ -46,6 +46,7 @@ final class EcsTasks {
     private static final int DESCRIBE_LIMIT = 100;
     /** Last states of a task that is leaving or gone: it no longer counts as a node. */
     static final Set<String> LEAVING = Set.of("DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED", "DELETED");
+
     static final String STOPPED = "STOPPED";
 
     private final EcsClient ecs;
@@ -62,9 +63,17 @@ final class EcsTasks {
      * @param command        the engine arguments, as the container's command override
      * @param roleDeadline   until when "unable to assume the role" counts as IAM still propagating
      */
-    record Launch(String cluster, String taskDefinition, List<String> command, List<String> subnets, String groupId,
-                  boolean publicIp, boolean spot, Map<String, String> tags, String startedBy, Instant roleDeadline) {
-    }
+    record Launch(
+            String cluster,
+            String taskDefinition,
+            List<String> command,
+            List<String> subnets,
+            String groupId,
+            boolean publicIp,
+            boolean spot,
+            Map<String, String> tags,
+            String startedBy,
+            Instant roleDeadline) {}
 
     /**
      * Starts {@code count} tasks, {@value #MAX_PER_CALL} per RunTask call. With {@code spot}, each
@@ -103,7 +112,9 @@ final class EcsTasks {
                 if (!capacityRefused(e.getMessage())) {
                     throw e;
                 }
-                spot = RunTaskResponse.builder().failures(Failure.builder().reason(e.getMessage()).build()).build();
+                spot = RunTaskResponse.builder()
+                        .failures(Failure.builder().reason(e.getMessage()).build())
+                        .build();
             }
             started.addAll(spot.tasks());
             missing -= spot.tasks().size();
@@ -113,7 +124,10 @@ final class EcsTasks {
             if (spot.failures().isEmpty() || !spot.failures().stream().allMatch(f -> capacityRefused(f.reason()))) {
                 throw failed(launch, n, spot);
             }
-            LOG.warn("FARGATE_SPOT refused {} of {} task(s) ({}); starting them on FARGATE", missing, n,
+            LOG.warn(
+                    "FARGATE_SPOT refused {} of {} task(s) ({}); starting them on FARGATE",
+                    missing,
+                    n,
                     spot.failures().get(0).reason());
         }
         RunTaskResponse onDemand = runTask(launch, missing, false);
@@ -135,13 +149,16 @@ final class EcsTasks {
                 .networkConfiguration(n -> n.awsvpcConfiguration(a -> a.subnets(launch.subnets())
                         .securityGroups(launch.groupId())
                         .assignPublicIp(launch.publicIp() ? AssignPublicIp.ENABLED : AssignPublicIp.DISABLED)))
-                .overrides(o -> o.containerOverrides(c -> c.name(FargateNames.CONTAINER).command(launch.command())))
+                .overrides(o ->
+                        o.containerOverrides(c -> c.name(FargateNames.CONTAINER).command(launch.command())))
                 .tags(EcsTags.of(tags))
                 .enableECSManagedTags(true)
                 .startedBy(launch.startedBy());
         if (spot) {
             request.capacityProviderStrategy(CapacityProviderStrategyItem.builder()
-                    .capacityProvider(EcsClusters.FARGATE_SPOT).weight(1).build());
+                    .capacityProvider(EcsClusters.FARGATE_SPOT)
+                    .weight(1)
+                    .build());
         } else {
             request.launchType(LaunchType.FARGATE);
         }
@@ -153,7 +170,8 @@ final class EcsTasks {
      * IAM is eventually consistent: right after the roles are created, ECS may not be able to assume
      * them yet (AWS documents a delay of seconds). Such a refusal is retried until {@code deadline}.
      */
-    private static RunTaskResponse retryWhileRolesPropagate(Instant deadline, java.util.function.Supplier<RunTaskResponse> call) {
+    private static RunTaskResponse retryWhileRolesPropagate(
+            Instant deadline, java.util.function.Supplier<RunTaskResponse> call) {
         Duration pause = Duration.ofSeconds(1);
         while (true) {
             try {
@@ -170,7 +188,9 @@ final class EcsTasks {
                 Thread.currentThread().interrupt();
                 throw new ProvisionException("interrupted while starting tasks", e);
             }
-            pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : pause.multipliedBy(2);
+            pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+                    ? Duration.ofSeconds(10)
+                    : pause.multipliedBy(2);
         }
     }
 
@@ -183,21 +203,25 @@ final class EcsTasks {
     private static ProvisionException failed(Launch launch, int asked, RunTaskResponse response) {
         String reasons = response.failures().stream()
                 .map(f -> f.reason() + (f.detail() == null ? "" : " (" + f.detail() + ")"))
-                .distinct().collect(Collectors.joining("; "));
+                .distinct()
+                .collect(Collectors.joining("; "));
         return new ProvisionException("ECS started " + response.tasks().size() + " of " + asked + " task(s) of "
                 + launch.taskDefinition() + ": " + (reasons.isEmpty() ? "no reason given" : reasons));
     }
 
     /** The tasks of the ECS cluster that are starting or running (not leaving); empty if the cluster is gone. */
     List<Task> alive(String cluster) {
-        return describe(cluster, list(cluster)).stream().filter(t -> !LEAVING.contains(t.lastStatus())).toList();
+        return describe(cluster, list(cluster)).stream()
+                .filter(t -> !LEAVING.contains(t.lastStatus()))
+                .toList();
     }
 
     /** The ARNs of the tasks the cluster wants running. */
     List<String> list(String cluster) {
         try {
             List<String> arns = new ArrayList<>();
-            ecs.listTasksPaginator(r -> r.cluster(cluster).desiredStatus(DesiredStatus.RUNNING)).taskArns()
+            ecs.listTasksPaginator(r -> r.cluster(cluster).desiredStatus(DesiredStatus.RUNNING))
+                    .taskArns()
                     .forEach(arns::add);
             return arns;
         } catch (ClusterNotFoundException e) {
@@ -214,7 +238,8 @@ final class EcsTasks {
                 List<String> chunk = all.subList(i, Math.min(all.size(), i + DESCRIBE_LIMIT));
                 // Only this ECS cluster's tasks, whatever ARNs were passed in.
                 ecs.describeTasks(r -> r.cluster(cluster).tasks(chunk).include(TaskField.TAGS)).tasks().stream()
-                        .filter(t -> String.valueOf(t.clusterArn()).endsWith(":cluster/" + cluster)).forEach(out::add);
+                        .filter(t -> String.valueOf(t.clusterArn()).endsWith(":cluster/" + cluster))
+                        .forEach(out::add);
             }
         } catch (ClusterNotFoundException e) {
             return List.of();
@@ -223,7 +248,9 @@ final class EcsTasks {
     }
 
     Optional<Task> describe(String cluster, String arn) {
-        return describe(cluster, List.of(arn)).stream().filter(t -> t.taskArn().equals(arn)).findFirst();
+        return describe(cluster, List.of(arn)).stream()
+                .filter(t -> t.taskArn().equals(arn))
+                .findFirst();
     }
 
     /** Asks ECS to stop those of {@code arns} that still run; tasks already stopped or unknown are skipped. */
@@ -241,8 +268,10 @@ final class EcsTasks {
             return;
         }
         stop(cluster, arns, reason);
-        Deadlines.await(arns.size() + " task(s) of ECS cluster " + cluster + " are stopped", deadline, () ->
-                describe(cluster, arns).stream().allMatch(t -> STOPPED.equals(t.lastStatus())));
+        Deadlines.await(
+                arns.size() + " task(s) of ECS cluster " + cluster + " are stopped",
+                deadline,
+                () -> describe(cluster, arns).stream().allMatch(t -> STOPPED.equals(t.lastStatus())));
     }
 
     /** Writes each worker's name (see {@link FargateNames#worker}) to its {@code jcloud.node} tag. */
@@ -257,10 +286,15 @@ final class EcsTasks {
     static Node node(ClusterContext cluster, Task t) {
         Map<String, String> tags = EcsTags.toMap(t.tags());
         String roleTag = tags.get(ClusterContext.ROLE_TAG);
-        NodeRole role = roleTag != null ? NodeRole.valueOf(roleTag.toUpperCase(Locale.ROOT))
-                : String.valueOf(t.group()).endsWith("-" + NodeRole.SCHEDULER.label()) ? NodeRole.SCHEDULER : NodeRole.WORKER;
-        String name = role == NodeRole.WORKER ? FargateNames.worker(cluster.name(), t.taskArn())
-                : tags.getOrDefault(ClusterContext.NODE_TAG, dev.jcloud.provisioner.ClusterNames.scheduler(cluster.name()));
+        NodeRole role = roleTag != null
+                ? NodeRole.valueOf(roleTag.toUpperCase(Locale.ROOT))
+                : String.valueOf(t.group()).endsWith("-" + NodeRole.SCHEDULER.label())
+                        ? NodeRole.SCHEDULER
+                        : NodeRole.WORKER;
+        String name = role == NodeRole.WORKER
+                ? FargateNames.worker(cluster.name(), t.taskArn())
+                : tags.getOrDefault(
+                        ClusterContext.NODE_TAG, dev.jcloud.provisioner.ClusterNames.scheduler(cluster.name()));
         return new Node(t.taskArn(), name, role);
     }
 
@@ -296,7 +330,10 @@ final class EcsTasks {
         s.append(t.stoppedReason() == null || t.stoppedReason().isBlank() ? "no reason given" : t.stoppedReason());
         for (Container c : t.containers()) {
             if (c.exitCode() != null && STOPPED.equals(c.lastStatus())) {
-                s.append("; container ").append(c.name()).append(" exited with ").append(c.exitCode());
+                s.append("; container ")
+                        .append(c.name())
+                        .append(" exited with ")
+                        .append(c.exitCode());
             }
             if (c.reason() != null && !c.reason().isBlank()) {
                 s.append("; container ").append(c.name()).append(": ").append(c.reason());

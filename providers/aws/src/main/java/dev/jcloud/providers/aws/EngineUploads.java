@@ -46,12 +46,14 @@ final class EngineUploads {
 
     /** Tag on the scheduler instance: the SHA-256 of the engine the cluster runs. */
     static final String ENGINE_TAG = "jcloud.engine-sha256";
+
     static final String SHARED_TAG = "jcloud.shared";
     static final Duration URL_LIFETIME = Duration.ofHours(1);
     /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
     static final Duration KEEP_UNUSED = Duration.ofDays(30);
     /** The rule earlier jcloud versions put on the bucket: versions expired 30 days after upload, in use or not. */
     static final String OLD_EXPIRY_RULE = "expire-engine-versions";
+
     private static final String PREFIX = "engine/";
     private static final String SUFFIX = ".tar.gz";
 
@@ -95,15 +97,24 @@ final class EngineUploads {
         Optional<Instant> uploaded = lastModified(bucket, key);
         if (uploaded.isEmpty()) {
             long start = System.nanoTime();
-            s3.putObject(r -> r.bucket(bucket).key(key).serverSideEncryption(ServerSideEncryption.AES256),
+            s3.putObject(
+                    r -> r.bucket(bucket).key(key).serverSideEncryption(ServerSideEncryption.AES256),
                     RequestBody.fromFile(bundle.file()));
-            LOG.info("uploaded the engine ({} MiB) to s3://{}/{} in {} ms", bundle.file().toFile().length() >> 20,
-                    bucket, key, (System.nanoTime() - start) / 1_000_000);
+            LOG.info(
+                    "uploaded the engine ({} MiB) to s3://{}/{} in {} ms",
+                    bundle.file().toFile().length() >> 20,
+                    bucket,
+                    key,
+                    (System.nanoTime() - start) / 1_000_000);
         } else if (!uploaded.get().isAfter(Instant.now().minus(refreshAfter))) {
             // An old version no machine may run yet: another up's sweep must not take it before this
             // cluster's scheduler carries its tag. A copy onto itself dates it now, server-side.
-            s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(key).destinationBucket(bucket).destinationKey(key)
-                    .metadataDirective(MetadataDirective.REPLACE).serverSideEncryption(ServerSideEncryption.AES256));
+            s3.copyObject(r -> r.sourceBucket(bucket)
+                    .sourceKey(key)
+                    .destinationBucket(bucket)
+                    .destinationKey(key)
+                    .metadataDirective(MetadataDirective.REPLACE)
+                    .serverSideEncryption(ServerSideEncryption.AES256));
         }
         return artifact(bundle.sha256());
     }
@@ -113,12 +124,16 @@ final class EngineUploads {
         String bucket = bucket(account, region);
         String key = key(sha256);
         if (lastModified(bucket, key).isEmpty()) {
-            throw new ProvisionException("the cluster's engine s3://" + bucket + "/" + key + " is gone (deleted by hand, or"
-                    + " by an older jcloud's 30-day expiry rule): run 'jcloud cluster up' with the cluster's jcloud version to"
-                    + " upload it again");
+            throw new ProvisionException(
+                    "the cluster's engine s3://" + bucket + "/" + key + " is gone (deleted by hand, or"
+                            + " by an older jcloud's 30-day expiry rule): run 'jcloud cluster up' with the cluster's jcloud version to"
+                            + " upload it again");
         }
-        String url = presigner.presignGetObject(r -> r.signatureDuration(URL_LIFETIME)
-                .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toString();
+        String url = presigner
+                .presignGetObject(r -> r.signatureDuration(URL_LIFETIME)
+                        .getObjectRequest(g -> g.bucket(bucket).key(key)))
+                .url()
+                .toString();
         try {
             return EngineArtifact.of(new URI(url), sha256);
         } catch (URISyntaxException e) {
@@ -147,7 +162,8 @@ final class EngineUploads {
     List<String> sweep(Set<String> inUse, Instant olderThan) {
         String bucket = bucket(account, region);
         List<String> deleted = new ArrayList<>();
-        for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(PREFIX)).contents()) {
+        for (S3Object o :
+                s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(PREFIX)).contents()) {
             String key = o.key();
             if (!key.endsWith(SUFFIX) || key.indexOf('/', PREFIX.length()) >= 0) {
                 continue;
@@ -171,11 +187,12 @@ final class EngineUploads {
             rules = s3.getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return;   // no lifecycle configuration at all
+                return; // no lifecycle configuration at all
             }
             throw e;
         }
-        List<LifecycleRule> kept = rules.stream().filter(r -> !OLD_EXPIRY_RULE.equals(r.id())).toList();
+        List<LifecycleRule> kept =
+                rules.stream().filter(r -> !OLD_EXPIRY_RULE.equals(r.id())).toList();
         if (kept.size() == rules.size()) {
             return;
         }
@@ -196,8 +213,10 @@ final class EngineUploads {
             // create it below
         } catch (S3Exception e) {
             if (e.statusCode() != 404) {
-                throw new ProvisionException("cannot use the engine bucket " + bucket + ": "
-                        + e.awsErrorDetails().errorMessage(), e);
+                throw new ProvisionException(
+                        "cannot use the engine bucket " + bucket + ": "
+                                + e.awsErrorDetails().errorMessage(),
+                        e);
             }
         }
         s3.createBucket(r -> {
@@ -206,14 +225,22 @@ final class EngineUploads {
                 r.createBucketConfiguration(c -> c.locationConstraint(BucketLocationConstraint.fromValue(region)));
             }
         });
-        s3.putPublicAccessBlock(r -> r.bucket(bucket).publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
-                .ignorePublicAcls(true).blockPublicPolicy(true).restrictPublicBuckets(true)));
-        s3.putBucketEncryption(r -> r.bucket(bucket).serverSideEncryptionConfiguration(c -> c.rules(rule -> rule
-                .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
-        s3.putBucketTagging(r -> r.bucket(bucket).tagging(t -> t.tagSet(
-                Map.of(SHARED_TAG, "engine-cache", Tags.VERSION, Tags.JCLOUD_VERSION).entrySet().stream()
-                        .map(e -> software.amazon.awssdk.services.s3.model.Tag.builder().key(e.getKey())
-                                .value(e.getValue()).build()).toList())));
+        s3.putPublicAccessBlock(r -> r.bucket(bucket)
+                .publicAccessBlockConfiguration(c -> c.blockPublicAcls(true)
+                        .ignorePublicAcls(true)
+                        .blockPublicPolicy(true)
+                        .restrictPublicBuckets(true)));
+        s3.putBucketEncryption(r -> r.bucket(bucket)
+                .serverSideEncryptionConfiguration(c -> c.rules(rule ->
+                        rule.applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+        s3.putBucketTagging(r -> r.bucket(bucket)
+                .tagging(t -> t.tagSet(
+                        Map.of(SHARED_TAG, "engine-cache", Tags.VERSION, Tags.JCLOUD_VERSION).entrySet().stream()
+                                .map(e -> software.amazon.awssdk.services.s3.model.Tag.builder()
+                                        .key(e.getKey())
+                                        .value(e.getValue())
+                                        .build())
+                                .toList())));
         LOG.info("created the engine bucket s3://{} (private, encrypted)", bucket);
         return false;
     }

@@ -163,7 +163,8 @@ public final class FargateCluster extends ProvisionedCluster {
                 request = request.withOption(e.getKey(), e.getValue());
             }
             // Bad settings fail here, before the provisioner would start (and then undo) anything.
-            FargateOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options())).requireImage();
+            FargateOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options()))
+                    .requireImage();
             ClusterStateStore store = stateStore();
             FargateProvider p = provider != null ? provider : new FargateProvider();
             Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);

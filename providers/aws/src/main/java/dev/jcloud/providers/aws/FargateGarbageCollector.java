@@ -1,8 +1,8 @@
 package dev.jcloud.providers.aws;
 
-import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.NodeRole;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +33,10 @@ import software.amazon.awssdk.services.iam.model.Role;
 final class FargateGarbageCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(FargateGarbageCollector.class);
-    private static final Filter FARGATE_TAGGED = Filter.builder().name("tag:" + FargateNames.PROVIDER_TAG)
-            .values(FargateNames.PROVIDER).build();
+    private static final Filter FARGATE_TAGGED = Filter.builder()
+            .name("tag:" + FargateNames.PROVIDER_TAG)
+            .values(FargateNames.PROVIDER)
+            .build();
 
     private final FargateProvider provider;
 
@@ -52,13 +54,18 @@ final class FargateGarbageCollector {
         Set<String> alive = new HashSet<>();
         Map<String, String> names = new LinkedHashMap<>();
         List<GcReport.Item> items = new ArrayList<>();
-        List<Cluster> ecsClusters = new EcsClusters(aws.ecs()).all().stream()
-                .filter(c -> EcsTags.toMap(c.tags()).containsKey(ClusterContext.ID_TAG)).toList();
+        List<Cluster> ecsClusters = new EcsClusters(aws.ecs())
+                .all().stream()
+                        .filter(c -> EcsTags.toMap(c.tags()).containsKey(ClusterContext.ID_TAG))
+                        .toList();
         Map<Cluster, List<Task>> running = new LinkedHashMap<>();
         for (Cluster c : ecsClusters) {
             Map<String, String> tags = EcsTags.toMap(c.tags());
-            ClusterContext owner = new ClusterContext(validName(tags.get(ClusterContext.NAME_TAG)),
-                    tags.get(ClusterContext.ID_TAG), Path.of("."), settings);
+            ClusterContext owner = new ClusterContext(
+                    validName(tags.get(ClusterContext.NAME_TAG)),
+                    tags.get(ClusterContext.ID_TAG),
+                    Path.of("."),
+                    settings);
             List<Task> live = tasks.alive(c.clusterName());
             running.put(c, live);
             if (live.stream().anyMatch(t -> EcsTasks.node(owner, t).role() == NodeRole.SCHEDULER)) {
@@ -67,27 +74,43 @@ final class FargateGarbageCollector {
         }
         for (Map.Entry<Cluster, List<Task>> e : running.entrySet()) {
             Map<String, String> tags = EcsTags.toMap(e.getKey().tags());
-            if (addShared(items, names, alive, youngest, tags, "ecs-cluster", e.getKey().clusterName())) {
+            if (addShared(
+                    items,
+                    names,
+                    alive,
+                    youngest,
+                    tags,
+                    "ecs-cluster",
+                    e.getKey().clusterName())) {
                 for (Task t : e.getValue()) {
-                    items.add(new GcReport.Item(tags.get(ClusterContext.NAME_TAG), tags.get(ClusterContext.ID_TAG),
-                            "task", t.taskArn()));
+                    items.add(new GcReport.Item(
+                            tags.get(ClusterContext.NAME_TAG), tags.get(ClusterContext.ID_TAG), "task", t.taskArn()));
                 }
             }
         }
-        for (SecurityGroup g : aws.ec2().describeSecurityGroups(r -> r.filters(FARGATE_TAGGED)).securityGroups()) {
+        for (SecurityGroup g :
+                aws.ec2().describeSecurityGroups(r -> r.filters(FARGATE_TAGGED)).securityGroups()) {
             addShared(items, names, alive, youngest, Tags.toMap(g.tags()), "security-group", g.groupId());
         }
         for (Vpc v : aws.ec2().describeVpcs(r -> r.filters(FARGATE_TAGGED)).vpcs()) {
             addShared(items, names, alive, youngest, Tags.toMap(v.tags()), "vpc", v.vpcId());
         }
-        for (Role role : aws.iam().listRolesPaginator(r -> r.pathPrefix(FargateNames.ROLE_PATH)).roles()) {
+        for (Role role : aws.iam()
+                .listRolesPaginator(r -> r.pathPrefix(FargateNames.ROLE_PATH))
+                .roles()) {
             Map<String, String> tags = new LinkedHashMap<>();
             aws.iam().listRoleTags(r -> r.roleName(role.roleName())).tags().forEach(t -> tags.put(t.key(), t.value()));
             addShared(items, names, alive, youngest, tags, "iam-role", role.roleName());
         }
         LogGroups logGroups = new LogGroups(aws.logs());
         for (var group : logGroups.list(FargateNames.LOG_GROUP_PREFIX)) {
-            addShared(items, names, alive, youngest, logGroups.tags(group.logGroupName()), "log-group",
+            addShared(
+                    items,
+                    names,
+                    alive,
+                    youngest,
+                    logGroups.tags(group.logGroupName()),
+                    "log-group",
                     group.logGroupName());
         }
         if (dryRun) {
@@ -96,8 +119,11 @@ final class FargateGarbageCollector {
         names.forEach((id, name) -> {
             if (!validName(name).equals(name)) {
                 // Resource names derive from the cluster's name: without it they cannot be found again.
-                LOG.warn("gc: cluster {} has no valid {} tag ('{}'); remove its resources by hand", id,
-                        ClusterContext.NAME_TAG, name);
+                LOG.warn(
+                        "gc: cluster {} has no valid {} tag ('{}'); remove its resources by hand",
+                        id,
+                        ClusterContext.NAME_TAG,
+                        name);
                 return;
             }
             LOG.info("gc: removing what is left of cluster {} ({})", name, id);
@@ -107,8 +133,14 @@ final class FargateGarbageCollector {
     }
 
     /** Adds an orphaned shared resource; false if it belongs to a live or too young cluster. */
-    private static boolean addShared(List<GcReport.Item> items, Map<String, String> names, Set<String> alive,
-                                     Instant youngest, Map<String, String> tags, String kind, String resourceId) {
+    private static boolean addShared(
+            List<GcReport.Item> items,
+            Map<String, String> names,
+            Set<String> alive,
+            Instant youngest,
+            Map<String, String> tags,
+            String kind,
+            String resourceId) {
         String id = tags.get(ClusterContext.ID_TAG);
         if (id == null || alive.contains(id)) {
             return false;

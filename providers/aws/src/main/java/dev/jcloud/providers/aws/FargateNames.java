@@ -29,11 +29,11 @@ final class FargateNames {
     static final String STREAM_PREFIX = "jcloud";
     /** Tag saying which provider made a resource, so that the EC2 and Fargate gc leave each other's alone. */
     static final String PROVIDER_TAG = "jcloud.provider";
+
     static final String PROVIDER = "fargate";
     private static final int WORKER_SUFFIX = 12;
 
-    private FargateNames() {
-    }
+    private FargateNames() {}
 
     /** {@code jcloud-<name>-<id>}: the ECS cluster (letters, digits, hyphens; well under 255). */
     static String ecsCluster(ClusterContext cluster) {

@@ -24,9 +24,16 @@ import java.util.regex.Pattern;
  * {@code fargate.worker-public-ip} (default true: without a NAT gateway or VPC endpoints a task
  * needs a public address to pull its image; inbound traffic is still limited by the group).
  */
-public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB, int schedulerCpu,
-                             int schedulerMemoryMiB, Optional<String> image, boolean spot, int logRetentionDays,
-                             boolean workerPublicIp) {
+public record FargateOptions(
+        AwsOptions aws,
+        int workerCpu,
+        int workerMemoryMiB,
+        int schedulerCpu,
+        int schedulerMemoryMiB,
+        Optional<String> image,
+        boolean spot,
+        int logRetentionDays,
+        boolean workerPublicIp) {
 
     public static final String WORKER_CPU = "fargate.worker-cpu";
     public static final String WORKER_MEMORY = "fargate.worker-memory";
@@ -40,8 +47,8 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
     /** The CPU units of a Fargate Linux task. */
     static final List<Integer> CPUS = List.of(256, 512, 1024, 2048, 4096, 8192, 16384);
     /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
-    static final List<Integer> RETENTION_DAYS = List.of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
-            731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
+    static final List<Integer> RETENTION_DAYS = List.of(
+            1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
     /**
      * What ECS accepts as a container image: up to 255 letters, digits and {@code -_:./#@}. Checked
      * here so that quotes, spaces, {@code ${} or newlines never reach a task definition.
@@ -55,8 +62,8 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
         AwsOptions aws = AwsOptions.of(cluster);
         Map<String, String> o = cluster.options();
         if (aws.userTags().size() > MAX_USER_TAGS) {
-            throw new IllegalArgumentException("too many " + AwsOptions.TAG_PREFIX + "* tags (" + aws.userTags().size()
-                    + "): ECS allows 50 tags per task, use at most " + MAX_USER_TAGS);
+            throw new IllegalArgumentException("too many " + AwsOptions.TAG_PREFIX + "* tags ("
+                    + aws.userTags().size() + "): ECS allows 50 tags per task, use at most " + MAX_USER_TAGS);
         }
         int workerCpu = cpu(o, WORKER_CPU);
         int workerMemory = memory(o, WORKER_MEMORY, WORKER_CPU, workerCpu);
@@ -65,9 +72,12 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
         Optional<String> image = Optional.ofNullable(o.get(IMAGE)).map(String::strip);
         image.ifPresent(i -> {
             if (!IMAGE_REFERENCE.matcher(i).matches()) {
-                throw AwsOptions.invalid(IMAGE, i, "a container image reference such as"
-                        + " 123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0 (up to 255 letters, digits"
-                        + " and -_:./#@)");
+                throw AwsOptions.invalid(
+                        IMAGE,
+                        i,
+                        "a container image reference such as"
+                                + " 123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0 (up to 255 letters, digits"
+                                + " and -_:./#@)");
             }
         });
         boolean spot = bool(o, SPOT, false);
@@ -76,8 +86,8 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
             throw AwsOptions.invalid(LOG_RETENTION_DAYS, o.get(LOG_RETENTION_DAYS), "one of " + join(RETENTION_DAYS));
         }
         boolean workerPublicIp = bool(o, WORKER_PUBLIC_IP, true);
-        return new FargateOptions(aws, workerCpu, workerMemory, schedulerCpu, schedulerMemory, image, spot, retention,
-                workerPublicIp);
+        return new FargateOptions(
+                aws, workerCpu, workerMemory, schedulerCpu, schedulerMemory, image, spot, retention, workerPublicIp);
     }
 
     /** The image; creating or launching needs one. */
@@ -106,7 +116,8 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
     }
 
     private static String range(int memory, int min, int max, int step) {
-        return memory >= min && memory <= max && (memory - min) % step == 0 ? null
+        return memory >= min && memory <= max && (memory - min) % step == 0
+                ? null
                 : min + " to " + max + " in steps of " + step;
     }
 
@@ -122,7 +133,9 @@ public record FargateOptions(AwsOptions aws, int workerCpu, int workerMemoryMiB,
         int memory = whole(o, key, 4096);
         String allowed = allowedMemory(cpu, memory);
         if (allowed != null) {
-            throw AwsOptions.invalid(key, o.getOrDefault(key, Integer.toString(memory)),
+            throw AwsOptions.invalid(
+                    key,
+                    o.getOrDefault(key, Integer.toString(memory)),
                     "MiB that Fargate offers with " + cpuKey + "=" + cpu + ": " + allowed);
         }
         return memory;

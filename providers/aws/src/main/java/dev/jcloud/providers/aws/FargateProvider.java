@@ -1,11 +1,11 @@
 package dev.jcloud.providers.aws;
 
-import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
@@ -60,6 +60,7 @@ public final class FargateProvider implements CloudProvider {
     private static final Duration ADDRESS_WAIT = Duration.ofSeconds(60);
     /** How long a new role may be invisible to ECS (IAM is eventually consistent). */
     private static final Duration ROLE_PROPAGATION = Duration.ofSeconds(90);
+
     private static final int LOG_LINES = 30;
 
     private final AwsClients.Factory factory;
@@ -70,7 +71,9 @@ public final class FargateProvider implements CloudProvider {
 
     /** The provider ServiceLoader finds: default credentials, endpoints and address detection. */
     public FargateProvider() {
-        this(AwsClients.defaults(), CallerAddress.detect(AwsOptions.ALLOW_FROM),
+        this(
+                AwsClients.defaults(),
+                CallerAddress.detect(AwsOptions.ALLOW_FROM),
                 SchedulerProbe.metrics(ClusterSecurityGroup.DASHBOARD_PORT));
     }
 
@@ -99,11 +102,16 @@ public final class FargateProvider implements CloudProvider {
     @Override
     public void bootstrap(ClusterContext cluster) {
         FargateOptions options = FargateOptions.of(cluster);
-        String image = options.requireImage();   // reject what launch would need before anything is created
+        String image = options.requireImage(); // reject what launch would need before anything is created
         AwsClients aws = clients(options);
         Identity who = identity(options, aws);
-        LOG.info("{}: using AWS identity {} in {}", cluster.name(), who.arn(), options.aws().region());
-        List<String> allowFrom = options.aws().allowFrom().isEmpty() ? List.of(callerAddress.cidr())
+        LOG.info(
+                "{}: using AWS identity {} in {}",
+                cluster.name(),
+                who.arn(),
+                options.aws().region());
+        List<String> allowFrom = options.aws().allowFrom().isEmpty()
+                ? List.of(callerAddress.cidr())
                 : options.aws().allowFrom();
         Map<String, String> tags = sharedTags(cluster, options, who);
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).ensure(cluster, options.aws(), tags);
@@ -120,15 +128,41 @@ public final class FargateProvider implements CloudProvider {
             // the cluster's task role reads, fetched by FargateTaskMain when the container starts.
             new ClusterSecrets(aws.ssm()).ensure(cluster, tags);
         }
-        TaskPolicies.Scope scope = new TaskPolicies.Scope(cluster, who.partition(), options.aws().region(), who.account());
-        TaskRoles.Arns roles = new TaskRoles(aws.iam()).ensure(cluster, tags, TaskPolicies.trustPolicy(scope),
-                TaskPolicies.taskPolicy(scope), TaskPolicies.executionPolicy(scope, image));
+        TaskPolicies.Scope scope =
+                new TaskPolicies.Scope(cluster, who.partition(), options.aws().region(), who.account());
+        TaskRoles.Arns roles = new TaskRoles(aws.iam())
+                .ensure(
+                        cluster,
+                        tags,
+                        TaskPolicies.trustPolicy(scope),
+                        TaskPolicies.taskPolicy(scope),
+                        TaskPolicies.executionPolicy(scope, image));
         new EcsClusters(aws.ecs()).ensure(cluster, tags);
         TaskDefinitions definitions = new TaskDefinitions(aws.ecs());
-        definitions.ensure(cluster, new TaskDefinitions.Spec(NodeRole.SCHEDULER, image, options.schedulerCpu(),
-                options.schedulerMemoryMiB(), roles, logGroup, options.aws().region(), tls, tags));
-        definitions.ensure(cluster, new TaskDefinitions.Spec(NodeRole.WORKER, image, options.workerCpu(),
-                options.workerMemoryMiB(), roles, logGroup, options.aws().region(), tls, tags));
+        definitions.ensure(
+                cluster,
+                new TaskDefinitions.Spec(
+                        NodeRole.SCHEDULER,
+                        image,
+                        options.schedulerCpu(),
+                        options.schedulerMemoryMiB(),
+                        roles,
+                        logGroup,
+                        options.aws().region(),
+                        tls,
+                        tags));
+        definitions.ensure(
+                cluster,
+                new TaskDefinitions.Spec(
+                        NodeRole.WORKER,
+                        image,
+                        options.workerCpu(),
+                        options.workerMemoryMiB(),
+                        roles,
+                        logGroup,
+                        options.aws().region(),
+                        tls,
+                        tags));
     }
 
     @Override
@@ -145,7 +179,8 @@ public final class FargateProvider implements CloudProvider {
         List<Task> alive = role == NodeRole.WORKER ? tasks.alive(ecsCluster) : List.of();
         if (role == NodeRole.WORKER) {
             long running = alive.stream()
-                    .filter(t -> EcsTasks.node(cluster, t).role() == NodeRole.WORKER).count();
+                    .filter(t -> EcsTasks.node(cluster, t).role() == NodeRole.WORKER)
+                    .count();
             if (running + count > options.aws().maxWorkers()) {
                 // The hard limit is enforced where tasks are started, not only where scaling is decided.
                 throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + count)
@@ -154,14 +189,21 @@ public final class FargateProvider implements CloudProvider {
             }
         }
         String missing = "run 'jcloud cluster up' again to recreate it";
-        new EcsClusters(aws.ecs()).find(cluster).orElseThrow(() -> new ProvisionException(
-                "the ECS cluster " + ecsCluster + " of cluster " + cluster.name() + " is missing: " + missing));
+        new EcsClusters(aws.ecs())
+                .find(cluster)
+                .orElseThrow(() -> new ProvisionException(
+                        "the ECS cluster " + ecsCluster + " of cluster " + cluster.name() + " is missing: " + missing));
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).find(cluster, options.aws());
-        String groupId = new ClusterSecurityGroup(aws.ec2()).find(cluster).orElseThrow(() -> new ProvisionException(
-                "the security group of cluster " + cluster.name() + " is missing: " + missing)).groupId();
+        String groupId = new ClusterSecurityGroup(aws.ec2())
+                .find(cluster)
+                .orElseThrow(() -> new ProvisionException(
+                        "the security group of cluster " + cluster.name() + " is missing: " + missing))
+                .groupId();
         String family = FargateNames.family(cluster, role);
-        String definition = new TaskDefinitions(aws.ecs()).latest(family).orElseThrow(() -> new ProvisionException(
-                "the task definition " + family + " is missing: " + missing)).taskDefinitionArn();
+        String definition = new TaskDefinitions(aws.ecs())
+                .latest(family)
+                .orElseThrow(() -> new ProvisionException("the task definition " + family + " is missing: " + missing))
+                .taskDefinitionArn();
         Identity who = identity(options, aws);
         Map<String, String> tags = new LinkedHashMap<>(Tags.of(cluster, options.aws(), who.arn()));
         tags.put(FargateNames.PROVIDER_TAG, FargateNames.PROVIDER);
@@ -174,17 +216,26 @@ public final class FargateProvider implements CloudProvider {
         Optional<String> schedulerAddress = schedulerPrivateAddress(cluster, alive);
         Map<List<String>, Integer> byCommand = new LinkedHashMap<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
-            byCommand.merge(withTls(cluster, onFargate(n.command(), schedulerAddress)).arguments(), 1, Integer::sum);
+            byCommand.merge(
+                    withTls(cluster, onFargate(n.command(), schedulerAddress)).arguments(), 1, Integer::sum);
         }
         // ECS places each task in one of these (the preferred subnet first, then the VPC's other zones):
         // more zones, more Fargate capacity. awsvpcConfiguration takes at most 16.
-        List<String> subnets = placement.subnets().subList(0, Math.min(16, placement.subnets().size()));
+        List<String> subnets =
+                placement.subnets().subList(0, Math.min(16, placement.subnets().size()));
         List<Task> started = new ArrayList<>();
         try {
             for (Map.Entry<List<String>, Integer> e : byCommand.entrySet()) {
-                EcsTasks.Launch launch = new EcsTasks.Launch(ecsCluster, definition, e.getKey(), subnets,
-                        groupId, role == NodeRole.SCHEDULER || options.workerPublicIp(),
-                        role == NodeRole.WORKER && options.spot(), tags, "jcloud-" + cluster.id(),
+                EcsTasks.Launch launch = new EcsTasks.Launch(
+                        ecsCluster,
+                        definition,
+                        e.getKey(),
+                        subnets,
+                        groupId,
+                        role == NodeRole.SCHEDULER || options.workerPublicIp(),
+                        role == NodeRole.WORKER && options.spot(),
+                        tags,
+                        "jcloud-" + cluster.id(),
                         Instant.now().plus(ROLE_PROPAGATION));
                 List<Task> batch = tasks.run(launch, e.getValue());
                 started.addAll(batch);
@@ -202,9 +253,15 @@ public final class FargateProvider implements CloudProvider {
             }
             throw e;
         }
-        List<Node> nodes = started.stream().map(t -> EcsTasks.node(cluster, t.toBuilder().tags(
-                EcsTags.of(tags)).build())).toList();
-        LOG.info("{}: started {} {} task(s) {}", cluster.name(), nodes.size(), role.label(),
+        List<Node> nodes = started.stream()
+                .map(t -> EcsTasks.node(
+                        cluster, t.toBuilder().tags(EcsTags.of(tags)).build()))
+                .toList();
+        LOG.info(
+                "{}: started {} {} task(s) {}",
+                cluster.name(),
+                nodes.size(),
+                role.label(),
                 nodes.stream().map(Node::name).toList());
         return nodes;
     }
@@ -251,7 +308,9 @@ public final class FargateProvider implements CloudProvider {
     private static Optional<String> schedulerPrivateAddress(ClusterContext cluster, List<Task> alive) {
         return alive.stream()
                 .filter(t -> EcsTasks.node(cluster, t).role() == NodeRole.SCHEDULER)
-                .map(EcsTasks::privateAddress).flatMap(Optional::stream).findFirst()
+                .map(EcsTasks::privateAddress)
+                .flatMap(Optional::stream)
+                .findFirst()
                 .map(a -> a + ":" + ClusterSecurityGroup.SCHEDULER_PORT);
     }
 
@@ -265,11 +324,12 @@ public final class FargateProvider implements CloudProvider {
             Deadlines.await("the scheduler task " + scheduler.id() + " has a private address", deadline, () -> {
                 Optional<Task> t = tasks.describe(FargateNames.ecsCluster(cluster), scheduler.id());
                 if (t.isEmpty() || EcsTasks.LEAVING.contains(t.get().lastStatus())) {
-                    return true;   // awaitScheduler reports why
+                    return true; // awaitScheduler reports why
                 }
                 return EcsTasks.privateAddress(t.get()).isPresent();
             });
-            address = tasks.describe(FargateNames.ecsCluster(cluster), scheduler.id()).flatMap(EcsTasks::privateAddress);
+            address = tasks.describe(FargateNames.ecsCluster(cluster), scheduler.id())
+                    .flatMap(EcsTasks::privateAddress);
         } catch (ProvisionException e) {
             LOG.debug("{}: no private address for the scheduler yet: {}", cluster.name(), e.getMessage());
         }
@@ -289,17 +349,20 @@ public final class FargateProvider implements CloudProvider {
         while (true) {
             Optional<Task> task = tasks.describe(ecsCluster, scheduler.id());
             if (task.isEmpty()) {
-                throw new ProvisionException("the scheduler task " + scheduler.id() + " is gone" + logOf(cluster, scheduler));
+                throw new ProvisionException(
+                        "the scheduler task " + scheduler.id() + " is gone" + logOf(cluster, scheduler));
             }
             Task t = task.get();
             if (EcsTasks.LEAVING.contains(t.lastStatus()) || EcsTasks.STOPPED.equals(t.desiredStatus())) {
                 throw new ProvisionException("the scheduler task " + scheduler.name() + " (" + scheduler.id() + ") is "
                         + t.lastStatus() + ": " + EcsTasks.stopReason(t) + logOf(cluster, scheduler));
             }
-            String host = publicAddress(aws, t).or(() -> EcsTasks.privateAddress(t)).orElse(null);
+            String host =
+                    publicAddress(aws, t).or(() -> EcsTasks.privateAddress(t)).orElse(null);
             // Asked at least once, even past the deadline: an engine that answers is not a failure.
             if (host != null && probe.answers(host)) {
-                return new SchedulerEndpoint(host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
+                return new SchedulerEndpoint(
+                        host + ":" + ClusterSecurityGroup.SCHEDULER_PORT,
                         host + ":" + ClusterSecurityGroup.DASHBOARD_PORT);
             }
             if (!Instant.now().isBefore(deadline)) {
@@ -309,7 +372,9 @@ public final class FargateProvider implements CloudProvider {
                         + logOf(cluster, scheduler));
             }
             try {
-                Thread.sleep(Math.min(2000, Math.max(1, Duration.between(Instant.now(), deadline).toMillis())));
+                Thread.sleep(Math.min(
+                        2000,
+                        Math.max(1, Duration.between(Instant.now(), deadline).toMillis())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ProvisionException("interrupted while waiting for the scheduler", e);
@@ -322,25 +387,29 @@ public final class FargateProvider implements CloudProvider {
             try {
                 return aws.ec2().describeNetworkInterfaces(r -> r.networkInterfaceIds(eni)).networkInterfaces().stream()
                         .filter(n -> n.association() != null && n.association().publicIp() != null)
-                        .map(n -> n.association().publicIp()).findFirst();
+                        .map(n -> n.association().publicIp())
+                        .findFirst();
             } catch (AwsServiceException e) {
-                return Optional.empty();   // the interface is being deleted: no public address to offer
+                return Optional.empty(); // the interface is being deleted: no public address to offer
             }
         });
     }
 
     private String logOf(ClusterContext cluster, Node node) {
         String tail = logTail(cluster, node, LOG_LINES);
-        return tail.isBlank() ? "; its log is empty (CloudWatch Logs receives a task's output once its container runs)"
+        return tail.isBlank()
+                ? "; its log is empty (CloudWatch Logs receives a task's output once its container runs)"
                 : "; last lines of its log:\n" + tail.indent(2).stripTrailing();
     }
 
     /** The region's ECS clusters tagged by jcloud; the provisioner keeps those with a running scheduler task. */
     @Override
     public List<ClusterContext> discover(Map<String, String> options) {
-        FargateOptions o = FargateOptions.of(new ClusterContext("discover", "discover", java.nio.file.Path.of("."), options));
+        FargateOptions o =
+                FargateOptions.of(new ClusterContext("discover", "discover", java.nio.file.Path.of("."), options));
         List<ClusterContext> out = new ArrayList<>();
-        for (software.amazon.awssdk.services.ecs.model.Cluster c : new EcsClusters(clients(o).ecs()).all()) {
+        for (software.amazon.awssdk.services.ecs.model.Cluster c :
+                new EcsClusters(clients(o).ecs()).all()) {
             Map<String, String> tags = EcsTags.toMap(c.tags());
             String name = tags.get(ClusterContext.NAME_TAG);
             String id = tags.get(ClusterContext.ID_TAG);
@@ -354,18 +423,27 @@ public final class FargateProvider implements CloudProvider {
     @Override
     public List<Node> nodes(ClusterContext cluster) {
         AwsClients aws = clients(FargateOptions.of(cluster));
-        return new EcsTasks(aws.ecs()).alive(FargateNames.ecsCluster(cluster)).stream()
-                .map(t -> EcsTasks.node(cluster, t)).toList();
+        return new EcsTasks(aws.ecs())
+                .alive(FargateNames.ecsCluster(cluster)).stream()
+                        .map(t -> EcsTasks.node(cluster, t))
+                        .toList();
     }
 
     /** Stops the tasks (only this cluster's: others are not found in its ECS cluster) and waits until they are stopped. */
     @Override
     public void terminate(ClusterContext cluster, Collection<Node> nodes) {
         FargateOptions options = FargateOptions.of(cluster);
-        List<String> arns = nodes.stream().map(Node::id).filter(id -> id.startsWith("arn:") && id.contains(":task/"))
-                .distinct().toList();
-        new EcsTasks(clients(options).ecs()).stopAndWait(FargateNames.ecsCluster(cluster), arns,
-                "jcloud: terminated", Instant.now().plus(options.aws().terminateTimeout()));
+        List<String> arns = nodes.stream()
+                .map(Node::id)
+                .filter(id -> id.startsWith("arn:") && id.contains(":task/"))
+                .distinct()
+                .toList();
+        new EcsTasks(clients(options).ecs())
+                .stopAndWait(
+                        FargateNames.ecsCluster(cluster),
+                        arns,
+                        "jcloud: terminated",
+                        Instant.now().plus(options.aws().terminateTimeout()));
     }
 
     /**
@@ -384,11 +462,16 @@ public final class FargateProvider implements CloudProvider {
         AwsClients aws = clients(options);
         EcsTasks tasks = new EcsTasks(aws.ecs());
         List<String> workers = tasks.alive(FargateNames.ecsCluster(cluster)).stream()
-                .filter(t -> EcsTasks.node(cluster, t).role() == NodeRole.WORKER).map(Task::taskArn).toList();
-        tasks.stopAndWait(FargateNames.ecsCluster(cluster), workers, "jcloud: cluster idle",
+                .filter(t -> EcsTasks.node(cluster, t).role() == NodeRole.WORKER)
+                .map(Task::taskArn)
+                .toList();
+        tasks.stopAndWait(
+                FargateNames.ecsCluster(cluster),
+                workers,
+                "jcloud: cluster idle",
                 Instant.now().plus(options.aws().terminateTimeout()));
         new TaskDefinitions(aws.ecs()).deregisterAll(cluster);
-        new ClusterSecrets(aws.ssm()).delete(cluster);   // the scheduler has read its own already
+        new ClusterSecrets(aws.ssm()).delete(cluster); // the scheduler has read its own already
     }
 
     /**
@@ -452,9 +535,15 @@ public final class FargateProvider implements CloudProvider {
         AwsClients aws = clients(FargateOptions.of(cluster));
         EcsTasks tasks = new EcsTasks(aws.ecs());
         String ecsCluster = FargateNames.ecsCluster(cluster);
-        return new LogGroups(aws.logs()).messages(FargateNames.logGroup(cluster), FargateNames.logStream(node.id()),
-                follow, () -> tasks.describe(ecsCluster, node.id()).map(t -> !EcsTasks.STOPPED.equals(t.lastStatus()))
-                        .orElse(false), Duration.ofSeconds(2));
+        return new LogGroups(aws.logs())
+                .messages(
+                        FargateNames.logGroup(cluster),
+                        FargateNames.logStream(node.id()),
+                        follow,
+                        () -> tasks.describe(ecsCluster, node.id())
+                                .map(t -> !EcsTasks.STOPPED.equals(t.lastStatus()))
+                                .orElse(false),
+                        Duration.ofSeconds(2));
     }
 
     /**
@@ -488,6 +577,5 @@ public final class FargateProvider implements CloudProvider {
     }
 
     /** Who the SDK's credentials belong to. */
-    private record Identity(String arn, String partition, String account) {
-    }
+    private record Identity(String arn, String partition, String account) {}
 }

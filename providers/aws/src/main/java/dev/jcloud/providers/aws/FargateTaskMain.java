@@ -37,14 +37,14 @@ public final class FargateTaskMain {
     static final String CLUSTER_ENV = "JCLOUD_CLUSTER";
     /** With TLS: the region and the SSM path of the cluster's secrets (set by the task definition). */
     static final String SECRETS_REGION_ENV = "JCLOUD_SECRETS_REGION";
+
     static final String SECRETS_PREFIX_ENV = "JCLOUD_SECRETS_PREFIX";
-    private static final List<String> SECRET_FILE_FLAGS = List.of(TlsFiles.CERT_FLAG, TlsFiles.KEY_FLAG, TlsFiles.CA_FLAG,
-            DashboardLogin.FLAG);
+    private static final List<String> SECRET_FILE_FLAGS =
+            List.of(TlsFiles.CERT_FLAG, TlsFiles.KEY_FLAG, TlsFiles.CA_FLAG, DashboardLogin.FLAG);
     private static final Duration METADATA_WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private FargateTaskMain() {
-    }
+    private FargateTaskMain() {}
 
     public static void main(String[] args) {
         String[] engineArgs;
@@ -107,8 +107,8 @@ public final class FargateTaskMain {
         if (region == null || region.isBlank()) {
             throw new IllegalStateException(SECRETS_PREFIX_ENV + " needs " + SECRETS_REGION_ENV);
         }
-        Path dir = Files.createTempDirectory("jcloud-secrets-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path dir = Files.createTempDirectory(
+                "jcloud-secrets-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         try (AwsClients clients = aws.create(region.strip())) {
             ParameterFiles.fetch(clients.ssm(), prefix.strip(), names, dir);
         }
@@ -123,13 +123,17 @@ public final class FargateTaskMain {
 
     /** The task's ARN from the metadata endpoint, retrying for a while: it can lag the container's start. */
     static String taskArn(URI taskMetadata, Duration wait) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plus(wait);
         String problem;
         while (true) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(taskMetadata).timeout(Duration.ofSeconds(5))
-                        .build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(taskMetadata)
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     JsonNode arn = JSON.readTree(r.body()).path("TaskARN");
                     if (arn.isTextual() && arn.asText().contains(":task/")) {

@@ -36,13 +36,18 @@ final class InstanceIdentity {
     String ensure(ClusterContext cluster, Map<String, String> tags, String policy) {
         String name = name(cluster);
         if (role(name).isEmpty()) {
-            iam.createRole(r -> r.roleName(name).path(PATH).assumeRolePolicyDocument(InstancePolicies.trustPolicy())
-                    .description("jcloud cluster " + cluster.name() + " machines").tags(Tags.iam(tags)));
+            iam.createRole(r -> r.roleName(name)
+                    .path(PATH)
+                    .assumeRolePolicyDocument(InstancePolicies.trustPolicy())
+                    .description("jcloud cluster " + cluster.name() + " machines")
+                    .tags(Tags.iam(tags)));
             LOG.info("{}: created IAM role {}", cluster.name(), name);
         }
         iam.putRolePolicy(r -> r.roleName(name).policyName(POLICY_NAME).policyDocument(policy));
-        InstanceProfile profile = profile(name).orElseGet(() -> iam.createInstanceProfile(r -> r
-                .instanceProfileName(name).path(PATH).tags(Tags.iam(tags))).instanceProfile());
+        InstanceProfile profile = profile(name)
+                .orElseGet(() -> iam.createInstanceProfile(
+                                r -> r.instanceProfileName(name).path(PATH).tags(Tags.iam(tags)))
+                        .instanceProfile());
         if (profile.roles().stream().noneMatch(r -> r.roleName().equals(name))) {
             iam.addRoleToInstanceProfile(r -> r.instanceProfileName(name).roleName(name));
         }
@@ -57,8 +62,9 @@ final class InstanceIdentity {
 
     void delete(String name) {
         profile(name).ifPresent(p -> {
-            p.roles().forEach(r -> ignore(() -> iam.removeRoleFromInstanceProfile(b -> b.instanceProfileName(name)
-                    .roleName(r.roleName()))));
+            p.roles()
+                    .forEach(r -> ignore(() -> iam.removeRoleFromInstanceProfile(
+                            b -> b.instanceProfileName(name).roleName(r.roleName()))));
             ignore(() -> iam.deleteInstanceProfile(b -> b.instanceProfileName(name)));
         });
         if (role(name).isPresent()) {
@@ -79,7 +85,8 @@ final class InstanceIdentity {
 
     private Optional<InstanceProfile> profile(String name) {
         try {
-            return Optional.of(iam.getInstanceProfile(r -> r.instanceProfileName(name)).instanceProfile());
+            return Optional.of(
+                    iam.getInstanceProfile(r -> r.instanceProfileName(name)).instanceProfile());
         } catch (NoSuchEntityException e) {
             return Optional.empty();
         }

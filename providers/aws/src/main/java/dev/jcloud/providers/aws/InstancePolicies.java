@@ -18,15 +18,18 @@ final class InstancePolicies {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private InstancePolicies() {
-    }
+    private InstancePolicies() {}
 
     /** Lets EC2 instances assume the role. */
     static String trustPolicy() {
-        return json(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
-                "Effect", "Allow",
-                "Principal", Map.of("Service", "ec2.amazonaws.com"),
-                "Action", "sts:AssumeRole"))));
+        return json(Map.of(
+                "Version",
+                "2012-10-17",
+                "Statement",
+                List.of(Map.of(
+                        "Effect", "Allow",
+                        "Principal", Map.of("Service", "ec2.amazonaws.com"),
+                        "Action", "sts:AssumeRole"))));
     }
 
     /**
@@ -35,60 +38,141 @@ final class InstancePolicies {
      * @param partition e.g. {@code aws}
      * @param account   the account id the cluster lives in
      */
-    static String permissionsPolicy(ClusterContext cluster, String partition, String region, String account,
-                                    String vpcId, String securityGroupId, String roleName, String profileName) {
+    static String permissionsPolicy(
+            ClusterContext cluster,
+            String partition,
+            String region,
+            String account,
+            String vpcId,
+            String securityGroupId,
+            String roleName,
+            String profileName) {
         String ec2 = "arn:" + partition + ":ec2:" + region + ":" + account + ":";
         String iam = "arn:" + partition + ":iam::" + account + ":";
-        Map<String, Object> ownTag = Map.of("StringEquals", Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, cluster.id()));
-        Map<String, Object> requestTag = Map.of("StringEquals", Map.of("aws:RequestTag/" + ClusterContext.ID_TAG, cluster.id()));
+        Map<String, Object> ownTag =
+                Map.of("StringEquals", Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, cluster.id()));
+        Map<String, Object> requestTag =
+                Map.of("StringEquals", Map.of("aws:RequestTag/" + ClusterContext.ID_TAG, cluster.id()));
         List<Object> statements = List.of(
-                statement("Describe", List.of("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags",
-                        "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages",
-                        "ec2:DescribeVpcs", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables",
-                        "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings",
-                        "ec2:DescribeIamInstanceProfileAssociations"), List.of("*"), null),
+                statement(
+                        "Describe",
+                        List.of(
+                                "ec2:DescribeInstances",
+                                "ec2:DescribeInstanceStatus",
+                                "ec2:DescribeTags",
+                                "ec2:DescribeSubnets",
+                                "ec2:DescribeSecurityGroups",
+                                "ec2:DescribeImages",
+                                "ec2:DescribeVpcs",
+                                "ec2:DescribeInternetGateways",
+                                "ec2:DescribeRouteTables",
+                                "ec2:DescribeInstanceTypes",
+                                "ec2:DescribeInstanceTypeOfferings",
+                                "ec2:DescribeIamInstanceProfileAssociations"),
+                        List.of("*"),
+                        null),
                 statement("WhoAmI", List.of("sts:GetCallerIdentity"), List.of("*"), null),
                 // New workers download the cluster's engine over a URL the controller presigns with this role.
-                statement("ReadEngine", List.of("s3:GetObject"), List.of("arn:" + partition + ":s3:::"
-                        + EngineUploads.bucket(account, region) + "/engine/*"), null),
-                // The cluster's TLS material (SecureString, AWS-managed key), read at boot and deleted at idle teardown.
-                statement("OwnSecrets", List.of("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
-                        "ssm:DeleteParameter", "ssm:DeleteParameters"), List.of(
-                        "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/" + cluster.id(),
-                        "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/" + cluster.id() + "/*"),
+                statement(
+                        "ReadEngine",
+                        List.of("s3:GetObject"),
+                        List.of("arn:" + partition + ":s3:::" + EngineUploads.bucket(account, region) + "/engine/*"),
                         null),
-                statement("FindDefaultImage", List.of("ssm:GetParameter"), List.of("arn:" + partition + ":ssm:" + region
-                        + "::parameter" + MachineImages.AL2023_PARAMETER + "*"), null),
-                statement("LaunchTaggedWorkers", List.of("ec2:RunInstances"),
-                        List.of(ec2 + "instance/*", ec2 + "volume/*"), requestTag),
-                statement("LaunchIntoClusterNetwork", List.of("ec2:RunInstances"),
-                        List.of(ec2 + "security-group/" + securityGroupId, ec2 + "network-interface/*",
-                                "arn:" + partition + ":ec2:" + region + "::image/*"), null),
-                statement("LaunchIntoClusterSubnets", List.of("ec2:RunInstances"), List.of(ec2 + "subnet/*"),
+                // The cluster's TLS material (SecureString, AWS-managed key), read at boot and deleted at idle
+                // teardown.
+                statement(
+                        "OwnSecrets",
+                        List.of(
+                                "ssm:GetParameter",
+                                "ssm:GetParameters",
+                                "ssm:GetParametersByPath",
+                                "ssm:DeleteParameter",
+                                "ssm:DeleteParameters"),
+                        List.of(
+                                "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/"
+                                        + cluster.id(),
+                                "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/"
+                                        + cluster.id() + "/*"),
+                        null),
+                statement(
+                        "FindDefaultImage",
+                        List.of("ssm:GetParameter"),
+                        List.of("arn:" + partition + ":ssm:" + region + "::parameter" + MachineImages.AL2023_PARAMETER
+                                + "*"),
+                        null),
+                statement(
+                        "LaunchTaggedWorkers",
+                        List.of("ec2:RunInstances"),
+                        List.of(ec2 + "instance/*", ec2 + "volume/*"),
+                        requestTag),
+                statement(
+                        "LaunchIntoClusterNetwork",
+                        List.of("ec2:RunInstances"),
+                        List.of(
+                                ec2 + "security-group/" + securityGroupId,
+                                ec2 + "network-interface/*",
+                                "arn:" + partition + ":ec2:" + region + "::image/*"),
+                        null),
+                statement(
+                        "LaunchIntoClusterSubnets",
+                        List.of("ec2:RunInstances"),
+                        List.of(ec2 + "subnet/*"),
                         Map.of("StringEquals", Map.of("ec2:Vpc", ec2 + "vpc/" + vpcId))),
-                statement("TagOnlyAtLaunch", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*", ec2 + "volume/*"),
+                statement(
+                        "TagOnlyAtLaunch",
+                        List.of("ec2:CreateTags"),
+                        List.of(ec2 + "instance/*", ec2 + "volume/*"),
                         Map.of("StringEquals", Map.of("ec2:CreateAction", "RunInstances"))),
                 statement("NameOwnWorkers", List.of("ec2:CreateTags"), List.of(ec2 + "instance/*"), ownTag),
-                statement("StopOwnCluster", List.of("ec2:TerminateInstances", "ec2:GetConsoleOutput",
-                        "ec2:ModifyInstanceAttribute", "ec2:DisassociateIamInstanceProfile"),
-                        List.of(ec2 + "instance/*"), ownTag),
+                statement(
+                        "StopOwnCluster",
+                        List.of(
+                                "ec2:TerminateInstances",
+                                "ec2:GetConsoleOutput",
+                                "ec2:ModifyInstanceAttribute",
+                                "ec2:DisassociateIamInstanceProfile"),
+                        List.of(ec2 + "instance/*"),
+                        ownTag),
                 // At idle teardown the scheduler moves itself into its VPC's default group to delete the cluster's.
-                statement("LeaveOwnGroup", List.of("ec2:ModifyInstanceAttribute"), List.of(ec2 + "security-group/*"),
+                statement(
+                        "LeaveOwnGroup",
+                        List.of("ec2:ModifyInstanceAttribute"),
+                        List.of(ec2 + "security-group/*"),
                         Map.of("StringEquals", Map.of("ec2:Vpc", ec2 + "vpc/" + vpcId))),
-                statement("DeleteOwnNetwork", List.of("ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc",
-                        "ec2:DeleteInternetGateway", "ec2:DetachInternetGateway", "ec2:DeleteRouteTable",
-                        "ec2:DisassociateRouteTable"), List.of(ec2 + "*"), ownTag),
-                statement("PassOwnRoleToEc2", List.of("iam:PassRole"), List.of(iam + "role/jcloud/" + roleName),
+                statement(
+                        "DeleteOwnNetwork",
+                        List.of(
+                                "ec2:DeleteSecurityGroup",
+                                "ec2:DeleteSubnet",
+                                "ec2:DeleteVpc",
+                                "ec2:DeleteInternetGateway",
+                                "ec2:DetachInternetGateway",
+                                "ec2:DeleteRouteTable",
+                                "ec2:DisassociateRouteTable"),
+                        List.of(ec2 + "*"),
+                        ownTag),
+                statement(
+                        "PassOwnRoleToEc2",
+                        List.of("iam:PassRole"),
+                        List.of(iam + "role/jcloud/" + roleName),
                         Map.of("StringEquals", Map.of("iam:PassedToService", "ec2.amazonaws.com"))),
-                statement("DeleteOwnIdentity", List.of("iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile",
-                        "iam:DeleteRolePolicy", "iam:DeleteRole", "iam:GetInstanceProfile", "iam:GetRole",
-                        "iam:ListRolePolicies"),
-                        List.of(iam + "role/jcloud/" + roleName, iam + "instance-profile/jcloud/" + profileName), null));
+                statement(
+                        "DeleteOwnIdentity",
+                        List.of(
+                                "iam:RemoveRoleFromInstanceProfile",
+                                "iam:DeleteInstanceProfile",
+                                "iam:DeleteRolePolicy",
+                                "iam:DeleteRole",
+                                "iam:GetInstanceProfile",
+                                "iam:GetRole",
+                                "iam:ListRolePolicies"),
+                        List.of(iam + "role/jcloud/" + roleName, iam + "instance-profile/jcloud/" + profileName),
+                        null));
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }
 
-    static Map<String, Object> statement(String sid, List<String> actions, List<String> resources,
-                                                 Map<String, Object> condition) {
+    static Map<String, Object> statement(
+            String sid, List<String> actions, List<String> resources, Map<String, Object> condition) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Sid", sid);
         s.put("Effect", "Allow");

@@ -35,27 +35,32 @@ final class LogGroups {
             logs.createLogGroup(r -> r.logGroupName(name).tags(tags));
             LOG.info("created log group {} (retention {} days)", name, retentionDays);
         }
-        if (existing.isEmpty() || !Integer.valueOf(retentionDays).equals(existing.get().retentionInDays())) {
+        if (existing.isEmpty()
+                || !Integer.valueOf(retentionDays).equals(existing.get().retentionInDays())) {
             logs.putRetentionPolicy(r -> r.logGroupName(name).retentionInDays(retentionDays));
         }
     }
 
     Optional<LogGroup> find(String name) {
         return logs.describeLogGroupsPaginator(r -> r.logGroupNamePrefix(name)).logGroups().stream()
-                .filter(g -> g.logGroupName().equals(name)).findFirst();
+                .filter(g -> g.logGroupName().equals(name))
+                .findFirst();
     }
 
     /** The groups whose names start with {@code prefix}. */
     List<LogGroup> list(String prefix) {
         List<LogGroup> out = new ArrayList<>();
-        logs.describeLogGroupsPaginator(r -> r.logGroupNamePrefix(prefix)).logGroups().forEach(out::add);
+        logs.describeLogGroupsPaginator(r -> r.logGroupNamePrefix(prefix))
+                .logGroups()
+                .forEach(out::add);
         return out;
     }
 
     /** The group's tags; empty when it is gone. */
     Map<String, String> tags(String name) {
         try {
-            return new LinkedHashMap<>(logs.listTagsLogGroup(r -> r.logGroupName(name)).tags());
+            return new LinkedHashMap<>(
+                    logs.listTagsLogGroup(r -> r.logGroupName(name)).tags());
         } catch (ResourceNotFoundException e) {
             return Map.of();
         }
@@ -67,8 +72,11 @@ final class LogGroups {
      */
     String tail(String group, String stream, int lines) {
         try {
-            List<OutputLogEvent> events = logs.getLogEvents(r -> r.logGroupName(group).logStreamName(stream)
-                    .limit(Math.max(1, lines)).startFromHead(false)).events();
+            List<OutputLogEvent> events = logs.getLogEvents(r -> r.logGroupName(group)
+                            .logStreamName(stream)
+                            .limit(Math.max(1, lines))
+                            .startFromHead(false))
+                    .events();
             StringBuilder out = new StringBuilder();
             for (OutputLogEvent e : events) {
                 out.append(e.message().stripTrailing()).append('\n');
@@ -87,8 +95,12 @@ final class LogGroups {
      * the writer has stopped and a last poll found nothing new, or the caller closes the stream.
      * A stream that does not exist (yet) is empty, or, when following, waited for.
      */
-    java.util.stream.Stream<String> messages(String group, String stream, boolean follow,
-                                              java.util.function.BooleanSupplier more, java.time.Duration poll) {
+    java.util.stream.Stream<String> messages(
+            String group,
+            String stream,
+            boolean follow,
+            java.util.function.BooleanSupplier more,
+            java.time.Duration poll) {
         java.util.Iterator<String> lines = new java.util.Iterator<>() {
             private final java.util.ArrayDeque<String> buffered = new java.util.ArrayDeque<>();
             private String token;
@@ -97,7 +109,7 @@ final class LogGroups {
             @Override
             public boolean hasNext() {
                 while (buffered.isEmpty() && !done) {
-                    boolean writing = follow && more.getAsBoolean();   // asked before reading: no line is lost
+                    boolean writing = follow && more.getAsBoolean(); // asked before reading: no line is lost
                     int got = fetch();
                     if (got == 0) {
                         if (!writing) {
@@ -120,7 +132,9 @@ final class LogGroups {
 
             private int fetch() {
                 try {
-                    var page = logs.getLogEvents(r -> r.logGroupName(group).logStreamName(stream).startFromHead(true)
+                    var page = logs.getLogEvents(r -> r.logGroupName(group)
+                            .logStreamName(stream)
+                            .startFromHead(true)
                             .nextToken(token));
                     page.events().forEach(e -> buffered.add(e.message().stripTrailing()));
                     token = page.nextForwardToken();
@@ -130,8 +144,10 @@ final class LogGroups {
                 }
             }
         };
-        return java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(lines,
-                java.util.Spliterator.ORDERED | java.util.Spliterator.NONNULL), false);
+        return java.util.stream.StreamSupport.stream(
+                java.util.Spliterators.spliteratorUnknownSize(
+                        lines, java.util.Spliterator.ORDERED | java.util.Spliterator.NONNULL),
+                false);
     }
 
     private static void sleep(java.time.Duration d) {

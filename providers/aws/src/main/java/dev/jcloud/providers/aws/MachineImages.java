@@ -29,7 +29,9 @@ final class MachineImages {
     /** Fails, naming {@code option}, unless {@code type} is offered in the client's region. */
     void requireOffered(String option, String type, String region) {
         boolean offered = !ec2.describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION)
-                .filters(f -> f.name("instance-type").values(type))).instanceTypeOfferings().isEmpty();
+                        .filters(f -> f.name("instance-type").values(type)))
+                .instanceTypeOfferings()
+                .isEmpty();
         if (!offered) {
             throw new IllegalArgumentException("invalid " + option + " '" + type + "': not offered in " + region
                     + " (see 'aws ec2 describe-instance-type-offerings --region " + region + "')");
@@ -45,15 +47,18 @@ final class MachineImages {
         try {
             return ssm.getParameter(r -> r.name(parameter)).parameter().value();
         } catch (AwsServiceException e) {
-            throw new ProvisionException("cannot look up the default machine image (SSM parameter " + parameter
-                    + "): " + e.awsErrorDetails().errorMessage() + "; set one with " + AwsOptions.AMI, e);
+            throw new ProvisionException(
+                    "cannot look up the default machine image (SSM parameter " + parameter + "): "
+                            + e.awsErrorDetails().errorMessage() + "; set one with " + AwsOptions.AMI,
+                    e);
         }
     }
 
     private String architecture(String instanceType) {
         List<InstanceTypeInfo> info = ec2.describeInstanceTypes(r -> r.instanceTypesWithStrings(instanceType))
                 .instanceTypes();
-        List<ArchitectureType> arch = info.isEmpty() || info.get(0).processorInfo() == null ? List.of()
+        List<ArchitectureType> arch = info.isEmpty() || info.get(0).processorInfo() == null
+                ? List.of()
                 : info.get(0).processorInfo().supportedArchitectures();
         return arch.contains(ArchitectureType.ARM64) && !arch.contains(ArchitectureType.X86_64) ? "arm64" : "x86_64";
     }

@@ -16,8 +16,7 @@ import java.util.List;
  */
 public final class ParameterFiles {
 
-    private ParameterFiles() {
-    }
+    private ParameterFiles() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
@@ -41,7 +40,9 @@ public final class ParameterFiles {
             if (name.contains("/") || name.startsWith(".")) {
                 throw new IllegalArgumentException("not a file name: " + name);
             }
-            String value = ssm.getParameter(r -> r.name(prefix + name).withDecryption(true)).parameter().value();
+            String value = ssm.getParameter(r -> r.name(prefix + name).withDecryption(true))
+                    .parameter()
+                    .value();
             Path file = dir.resolve(name);
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

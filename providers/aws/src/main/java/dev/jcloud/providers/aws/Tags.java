@@ -23,14 +23,15 @@ final class Tags {
     static final String VERSION = "jcloud.version";
     /** Epoch seconds at creation, on shared resources (which have no creation time of their own) for gc's grace period. */
     static final String CREATED = "jcloud.created";
+
     static final String JCLOUD_VERSION = readVersion();
     /** How an instance is billed: {@link #SPOT} or {@link #ON_DEMAND}; the cost meter reads it. */
     static final String MARKET = "jcloud.market";
+
     static final String SPOT = "spot";
     static final String ON_DEMAND = "on-demand";
 
-    private Tags() {
-    }
+    private Tags() {}
 
     /** The cluster's tags for a resource, user tags first so that ours win on a clash. */
     static Map<String, String> of(ClusterContext cluster, AwsOptions options, String creator) {
@@ -53,13 +54,19 @@ final class Tags {
 
     static List<software.amazon.awssdk.services.iam.model.Tag> iam(Map<String, String> tags) {
         List<software.amazon.awssdk.services.iam.model.Tag> out = new ArrayList<>();
-        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.iam.model.Tag.builder().key(k).value(v).build()));
+        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.iam.model.Tag.builder()
+                .key(k)
+                .value(v)
+                .build()));
         return out;
     }
 
     /** The filter selecting resources of one cluster. */
     static Filter clusterFilter(ClusterContext cluster) {
-        return Filter.builder().name("tag:" + ClusterContext.ID_TAG).values(cluster.id()).build();
+        return Filter.builder()
+                .name("tag:" + ClusterContext.ID_TAG)
+                .values(cluster.id())
+                .build();
     }
 
     static Map<String, String> toMap(List<Tag> tags) {

@@ -42,15 +42,22 @@ final class TaskDefinitions {
      * {@code /app/jib-classpath-file}; {@link FargateTaskMain} gives a worker its name and then runs
      * the engine. The heap may use three quarters of the task's memory (the JVM's default is a quarter).
      */
-    static final List<String> ENTRY_POINT = List.of("java", "-XX:MaxRAMPercentage=75", "-cp",
-            "@/app/jib-classpath-file", FargateTaskMain.class.getName());
+    static final List<String> ENTRY_POINT = List.of(
+            "java", "-XX:MaxRAMPercentage=75", "-cp", "@/app/jib-classpath-file", FargateTaskMain.class.getName());
     /** Seconds a stopping task gets between SIGTERM and SIGKILL (Fargate's maximum is 120). */
     static final int STOP_TIMEOUT_SECONDS = 60;
 
     /** What differs between the scheduler's and the workers' definition. */
-    record Spec(NodeRole role, String image, int cpu, int memoryMiB, TaskRoles.Arns roles, String logGroup,
-                String region, boolean tls, Map<String, String> tags) {
-    }
+    record Spec(
+            NodeRole role,
+            String image,
+            int cpu,
+            int memoryMiB,
+            TaskRoles.Arns roles,
+            String logGroup,
+            String region,
+            boolean tls,
+            Map<String, String> tags) {}
 
     private final EcsClient ecs;
 
@@ -67,15 +74,17 @@ final class TaskDefinitions {
             return latest.get().taskDefinitionArn();
         }
         TaskDefinition registered = ecs.registerTaskDefinition(r -> r.family(family)
-                .networkMode(NetworkMode.AWSVPC)
-                .requiresCompatibilities(Compatibility.FARGATE)
-                .cpu(Integer.toString(spec.cpu()))
-                .memory(Integer.toString(spec.memoryMiB()))
-                .runtimePlatform(p -> p.operatingSystemFamily(OSFamily.LINUX).cpuArchitecture(CPUArchitecture.X86_64))
-                .taskRoleArn(spec.roles().taskRole())
-                .executionRoleArn(spec.roles().executionRole())
-                .containerDefinitions(wanted)
-                .tags(EcsTags.of(spec.tags()))).taskDefinition();
+                        .networkMode(NetworkMode.AWSVPC)
+                        .requiresCompatibilities(Compatibility.FARGATE)
+                        .cpu(Integer.toString(spec.cpu()))
+                        .memory(Integer.toString(spec.memoryMiB()))
+                        .runtimePlatform(
+                                p -> p.operatingSystemFamily(OSFamily.LINUX).cpuArchitecture(CPUArchitecture.X86_64))
+                        .taskRoleArn(spec.roles().taskRole())
+                        .executionRoleArn(spec.roles().executionRole())
+                        .containerDefinitions(wanted)
+                        .tags(EcsTags.of(spec.tags())))
+                .taskDefinition();
         LOG.info("{}: registered task definition {}", cluster.name(), registered.taskDefinitionArn());
         return registered.taskDefinitionArn();
     }
@@ -83,10 +92,11 @@ final class TaskDefinitions {
     /** The latest active revision of {@code family}. */
     Optional<TaskDefinition> latest(String family) {
         try {
-            TaskDefinition d = ecs.describeTaskDefinition(r -> r.taskDefinition(family)).taskDefinition();
+            TaskDefinition d =
+                    ecs.describeTaskDefinition(r -> r.taskDefinition(family)).taskDefinition();
             return d.status() == TaskDefinitionStatus.ACTIVE ? Optional.of(d) : Optional.empty();
         } catch (ClientException e) {
-            return Optional.empty();   // "Unable to describe task definition": none registered
+            return Optional.empty(); // "Unable to describe task definition": none registered
         }
     }
 
@@ -96,7 +106,8 @@ final class TaskDefinitions {
             String family = FargateNames.family(cluster, role);
             List<String> arns = new ArrayList<>();
             ecs.listTaskDefinitionsPaginator(r -> r.familyPrefix(family).status(TaskDefinitionStatus.ACTIVE))
-                    .taskDefinitionArns().forEach(arns::add);
+                    .taskDefinitionArns()
+                    .forEach(arns::add);
             for (String arn : arns) {
                 // familyPrefix is a prefix: keep to this family exactly.
                 if (arn.substring(arn.lastIndexOf('/') + 1).startsWith(family + ":")) {
@@ -111,7 +122,10 @@ final class TaskDefinitions {
         List<PortMapping> ports = new ArrayList<>();
         if (spec.role() == NodeRole.SCHEDULER) {
             for (int port : new int[] {ClusterSecurityGroup.SCHEDULER_PORT, ClusterSecurityGroup.DASHBOARD_PORT}) {
-                ports.add(PortMapping.builder().containerPort(port).protocol(TransportProtocol.TCP).build());
+                ports.add(PortMapping.builder()
+                        .containerPort(port)
+                        .protocol(TransportProtocol.TCP)
+                        .build());
             }
         }
         return ContainerDefinition.builder()
@@ -125,10 +139,11 @@ final class TaskDefinitions {
                 .environment(environment(cluster, spec))
                 .portMappings(ports)
                 .stopTimeout(STOP_TIMEOUT_SECONDS)
-                .logConfiguration(l -> l.logDriver(LogDriver.AWSLOGS).options(Map.of(
-                        "awslogs-group", spec.logGroup(),
-                        "awslogs-region", spec.region(),
-                        "awslogs-stream-prefix", FargateNames.STREAM_PREFIX)))
+                .logConfiguration(l -> l.logDriver(LogDriver.AWSLOGS)
+                        .options(Map.of(
+                                "awslogs-group", spec.logGroup(),
+                                "awslogs-region", spec.region(),
+                                "awslogs-stream-prefix", FargateNames.STREAM_PREFIX)))
                 .build();
     }
 
@@ -146,13 +161,17 @@ final class TaskDefinitions {
                 && Objects.equals(c.entryPoint(), wanted.entryPoint())
                 && Objects.equals(c.environment(), wanted.environment())
                 && c.logConfiguration() != null
-                && Objects.equals(c.logConfiguration().options(), wanted.logConfiguration().options());
+                && Objects.equals(
+                        c.logConfiguration().options(),
+                        wanted.logConfiguration().options());
     }
 
     /** The cluster's name and id, the role, and with TLS where its secrets are (a region and a path; no values). */
     private static List<KeyValuePair> environment(ClusterContext cluster, Spec spec) {
-        List<KeyValuePair> env = new ArrayList<>(List.of(env(FargateTaskMain.CLUSTER_ENV, cluster.name()),
-                env("JCLOUD_CLUSTER_ID", cluster.id()), env("JCLOUD_ROLE", spec.role().label())));
+        List<KeyValuePair> env = new ArrayList<>(List.of(
+                env(FargateTaskMain.CLUSTER_ENV, cluster.name()),
+                env("JCLOUD_CLUSTER_ID", cluster.id()),
+                env("JCLOUD_ROLE", spec.role().label())));
         if (spec.tls()) {
             env.add(env(FargateTaskMain.SECRETS_REGION_ENV, spec.region()));
             env.add(env(FargateTaskMain.SECRETS_PREFIX_ENV, ClusterSecrets.prefix(cluster)));

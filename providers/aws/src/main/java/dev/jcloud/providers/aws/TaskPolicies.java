@@ -49,7 +49,8 @@ final class TaskPolicies {
         }
 
         String logGroupArn() {
-            return "arn:" + partition + ":logs:" + region + ":" + account + ":log-group:" + FargateNames.logGroup(cluster);
+            return "arn:" + partition + ":logs:" + region + ":" + account + ":log-group:"
+                    + FargateNames.logGroup(cluster);
         }
 
         private String ecs() {
@@ -57,20 +58,30 @@ final class TaskPolicies {
         }
     }
 
-    private TaskPolicies() {
-    }
+    private TaskPolicies() {}
 
     /** Lets ECS tasks of this account (and only those) assume the role. */
     static String trustPolicy(Scope s) {
-        return json(Map.of("Version", "2012-10-17", "Statement", List.of(Map.of(
-                "Effect", "Allow",
-                "Principal", Map.of("Service", "ecs-tasks.amazonaws.com"),
-                "Action", "sts:AssumeRole",
-                // Confused-deputy protection, as AWS recommends for task roles.
-                "Condition", Map.of(
-                        "StringEquals", Map.of("aws:SourceAccount", s.account()),
-                        "ArnLike", Map.of("aws:SourceArn", "arn:" + s.partition() + ":ecs:" + s.region() + ":"
-                                + s.account() + ":*"))))));
+        return json(Map.of(
+                "Version",
+                "2012-10-17",
+                "Statement",
+                List.of(Map.of(
+                        "Effect",
+                        "Allow",
+                        "Principal",
+                        Map.of("Service", "ecs-tasks.amazonaws.com"),
+                        "Action",
+                        "sts:AssumeRole",
+                        // Confused-deputy protection, as AWS recommends for task roles.
+                        "Condition",
+                        Map.of(
+                                "StringEquals", Map.of("aws:SourceAccount", s.account()),
+                                "ArnLike",
+                                        Map.of(
+                                                "aws:SourceArn",
+                                                "arn:" + s.partition() + ":ecs:" + s.region() + ":" + s.account()
+                                                        + ":*"))))));
     }
 
     /** What ECS needs to start the task: the image (an ECR repository, if it is one) and the log group. */
@@ -78,11 +89,17 @@ final class TaskPolicies {
         List<Object> statements = new ArrayList<>();
         ecrRepositoryArn(s.partition(), image).ifPresent(repository -> {
             statements.add(statement("EcrLogin", List.of("ecr:GetAuthorizationToken"), List.of("*"), null));
-            statements.add(statement("PullEngineImage", List.of("ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"), List.of(repository), null));
+            statements.add(statement(
+                    "PullEngineImage",
+                    List.of("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"),
+                    List.of(repository),
+                    null));
         });
-        statements.add(statement("WriteClusterLogs", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
-                List.of(s.logGroupArn() + ":log-stream:*"), null));
+        statements.add(statement(
+                "WriteClusterLogs",
+                List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                List.of(s.logGroupArn() + ":log-stream:*"),
+                null));
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }
 
@@ -93,40 +110,91 @@ final class TaskPolicies {
         String clusterArn = s.ecsClusterArn();
         String ownTasks = ecs + "task/" + FargateNames.ecsCluster(c) + "/*";
         Map<String, Object> inCluster = Map.of("ArnEquals", Map.of("ecs:cluster", clusterArn));
-        Map<String, Object> ownTag = Map.of("StringEquals",
-                Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, c.id()));
+        Map<String, Object> ownTag = Map.of("StringEquals", Map.of("aws:ResourceTag/" + ClusterContext.ID_TAG, c.id()));
         String ec2 = "arn:" + s.partition() + ":ec2:" + s.region() + ":" + s.account() + ":";
         List<String> roles = List.of(s.roleArn(FargateNames.taskRole(c)), s.roleArn(FargateNames.executionRole(c)));
         List<Object> statements = List.of(
-                statement("RunOwnTaskDefinitions", List.of("ecs:RunTask"),
-                        List.of(ecs + "task-definition/" + FargateNames.family(c, NodeRole.SCHEDULER) + ":*",
-                                ecs + "task-definition/" + FargateNames.family(c, NodeRole.WORKER) + ":*"), inCluster),
-                statement("ManageOwnTasks", List.of("ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource",
-                        "ecs:ListTagsForResource"), List.of(ownTasks), null),
+                statement(
+                        "RunOwnTaskDefinitions",
+                        List.of("ecs:RunTask"),
+                        List.of(
+                                ecs + "task-definition/" + FargateNames.family(c, NodeRole.SCHEDULER) + ":*",
+                                ecs + "task-definition/" + FargateNames.family(c, NodeRole.WORKER) + ":*"),
+                        inCluster),
+                statement(
+                        "ManageOwnTasks",
+                        List.of("ecs:StopTask", "ecs:DescribeTasks", "ecs:TagResource", "ecs:ListTagsForResource"),
+                        List.of(ownTasks),
+                        null),
                 statement("ListOwnTasks", List.of("ecs:ListTasks"), List.of("*"), inCluster),
-                statement("DeleteOwnEcsCluster", List.of("ecs:DescribeClusters", "ecs:DeleteCluster"),
-                        List.of(clusterArn), null),
-                statement("RetireTaskDefinitions", List.of("ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions",
-                        "ecs:DeregisterTaskDefinition"), List.of("*"), null),
-                statement("PassOwnRolesToEcs", List.of("iam:PassRole"), roles,
+                statement(
+                        "DeleteOwnEcsCluster",
+                        List.of("ecs:DescribeClusters", "ecs:DeleteCluster"),
+                        List.of(clusterArn),
+                        null),
+                statement(
+                        "RetireTaskDefinitions",
+                        List.of(
+                                "ecs:DescribeTaskDefinition",
+                                "ecs:ListTaskDefinitions",
+                                "ecs:DeregisterTaskDefinition"),
+                        List.of("*"),
+                        null),
+                statement(
+                        "PassOwnRolesToEcs",
+                        List.of("iam:PassRole"),
+                        roles,
                         Map.of("StringEquals", Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com"))),
-                statement("DeleteOwnRoles", List.of("iam:GetRole", "iam:ListRolePolicies", "iam:DeleteRolePolicy",
-                        "iam:DeleteRole"), roles, null),
-                statement("ReadAndDeleteOwnLogs", List.of("logs:GetLogEvents", "logs:DeleteLogGroup"),
-                        List.of(s.logGroupArn(), s.logGroupArn() + ":log-stream:*"), null),
+                statement(
+                        "DeleteOwnRoles",
+                        List.of("iam:GetRole", "iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:DeleteRole"),
+                        roles,
+                        null),
+                statement(
+                        "ReadAndDeleteOwnLogs",
+                        List.of("logs:GetLogEvents", "logs:DeleteLogGroup"),
+                        List.of(s.logGroupArn(), s.logGroupArn() + ":log-stream:*"),
+                        null),
                 statement("FindLogGroups", List.of("logs:DescribeLogGroups"), List.of("*"), null),
-                // The cluster's TLS material (SecureString, AWS-managed key): read when a task starts, deleted when idle.
-                statement("OwnSecrets", List.of("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
-                        "ssm:DeleteParameter", "ssm:DeleteParameters"), List.of(
-                        "arn:" + s.partition() + ":ssm:" + s.region() + ":" + s.account() + ":parameter/jcloud/" + c.id(),
-                        "arn:" + s.partition() + ":ssm:" + s.region() + ":" + s.account() + ":parameter/jcloud/" + c.id()
-                                + "/*"), null),
-                statement("Describe", List.of("ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
-                        "ec2:DescribeNetworkInterfaces", "ec2:DescribeInternetGateways", "ec2:DescribeRouteTables"),
-                        List.of("*"), null),
-                statement("DeleteOwnNetwork", List.of("ec2:DeleteSecurityGroup", "ec2:DeleteSubnet", "ec2:DeleteVpc",
-                        "ec2:DeleteInternetGateway", "ec2:DetachInternetGateway", "ec2:DeleteRouteTable",
-                        "ec2:DisassociateRouteTable"), List.of(ec2 + "*"), ownTag));
+                // The cluster's TLS material (SecureString, AWS-managed key): read when a task starts, deleted when
+                // idle.
+                statement(
+                        "OwnSecrets",
+                        List.of(
+                                "ssm:GetParameter",
+                                "ssm:GetParameters",
+                                "ssm:GetParametersByPath",
+                                "ssm:DeleteParameter",
+                                "ssm:DeleteParameters"),
+                        List.of(
+                                "arn:" + s.partition() + ":ssm:" + s.region() + ":" + s.account() + ":parameter/jcloud/"
+                                        + c.id(),
+                                "arn:" + s.partition() + ":ssm:" + s.region() + ":" + s.account() + ":parameter/jcloud/"
+                                        + c.id() + "/*"),
+                        null),
+                statement(
+                        "Describe",
+                        List.of(
+                                "ec2:DescribeSubnets",
+                                "ec2:DescribeSecurityGroups",
+                                "ec2:DescribeVpcs",
+                                "ec2:DescribeNetworkInterfaces",
+                                "ec2:DescribeInternetGateways",
+                                "ec2:DescribeRouteTables"),
+                        List.of("*"),
+                        null),
+                statement(
+                        "DeleteOwnNetwork",
+                        List.of(
+                                "ec2:DeleteSecurityGroup",
+                                "ec2:DeleteSubnet",
+                                "ec2:DeleteVpc",
+                                "ec2:DeleteInternetGateway",
+                                "ec2:DetachInternetGateway",
+                                "ec2:DeleteRouteTable",
+                                "ec2:DisassociateRouteTable"),
+                        List.of(ec2 + "*"),
+                        ownTag));
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }
 
@@ -139,8 +207,8 @@ final class TaskPolicies {
         return Optional.of("arn:" + partition + ":ecr:" + m.group(2) + ":" + m.group(1) + ":repository/" + m.group(3));
     }
 
-    private static Map<String, Object> statement(String sid, List<String> actions, List<String> resources,
-                                                 Map<String, Object> condition) {
+    private static Map<String, Object> statement(
+            String sid, List<String> actions, List<String> resources, Map<String, Object> condition) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Sid", sid);
         s.put("Effect", "Allow");

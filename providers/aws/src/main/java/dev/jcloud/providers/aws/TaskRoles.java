@@ -23,8 +23,7 @@ final class TaskRoles {
     static final String EXECUTION_POLICY = "jcloud-execution";
 
     /** The ARNs a task definition names. */
-    record Arns(String taskRole, String executionRole) {
-    }
+    record Arns(String taskRole, String executionRole) {}
 
     private final IamClient iam;
 
@@ -33,20 +32,46 @@ final class TaskRoles {
     }
 
     /** Creates the roles where missing and (re)writes their policies; returns their ARNs. */
-    Arns ensure(ClusterContext cluster, Map<String, String> tags, String trustPolicy, String taskPolicy,
-                String executionPolicy) {
-        String task = ensure(cluster, FargateNames.taskRole(cluster), "engine of jcloud cluster " + cluster.name(),
-                tags, trustPolicy, TASK_POLICY, taskPolicy);
-        String execution = ensure(cluster, FargateNames.executionRole(cluster), "ECS agent of jcloud cluster "
-                + cluster.name() + ": image pull and logs", tags, trustPolicy, EXECUTION_POLICY, executionPolicy);
+    Arns ensure(
+            ClusterContext cluster,
+            Map<String, String> tags,
+            String trustPolicy,
+            String taskPolicy,
+            String executionPolicy) {
+        String task = ensure(
+                cluster,
+                FargateNames.taskRole(cluster),
+                "engine of jcloud cluster " + cluster.name(),
+                tags,
+                trustPolicy,
+                TASK_POLICY,
+                taskPolicy);
+        String execution = ensure(
+                cluster,
+                FargateNames.executionRole(cluster),
+                "ECS agent of jcloud cluster " + cluster.name() + ": image pull and logs",
+                tags,
+                trustPolicy,
+                EXECUTION_POLICY,
+                executionPolicy);
         return new Arns(task, execution);
     }
 
-    private String ensure(ClusterContext cluster, String name, String description, Map<String, String> tags,
-                          String trustPolicy, String policyName, String policy) {
+    private String ensure(
+            ClusterContext cluster,
+            String name,
+            String description,
+            Map<String, String> tags,
+            String trustPolicy,
+            String policyName,
+            String policy) {
         String arn = role(name).map(Role::arn).orElseGet(() -> {
-            Role created = iam.createRole(r -> r.roleName(name).path(FargateNames.ROLE_PATH)
-                    .assumeRolePolicyDocument(trustPolicy).description(description).tags(Tags.iam(tags))).role();
+            Role created = iam.createRole(r -> r.roleName(name)
+                            .path(FargateNames.ROLE_PATH)
+                            .assumeRolePolicyDocument(trustPolicy)
+                            .description(description)
+                            .tags(Tags.iam(tags)))
+                    .role();
             LOG.info("{}: created IAM role {}", cluster.name(), name);
             return created.arn();
         });

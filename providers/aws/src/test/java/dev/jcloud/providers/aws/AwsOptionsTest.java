@@ -20,15 +20,19 @@ class AwsOptionsTest {
     @Test
     void workerUserDataWithTheImdsLaunchIndexIsValidBash() throws Exception {
         String script = dev.jcloud.provisioner.boot.BootScript.builder(
-                        dev.jcloud.provisioner.EngineCommand.worker("10.0.0.1:8786").with("--name", "c1-worker-0"),
-                        dev.jcloud.provisioner.boot.EngineArtifact.of(java.net.URI.create("https://e.example/e.jar"),
-                                "0".repeat(64)))
+                        dev.jcloud.provisioner.EngineCommand.worker("10.0.0.1:8786")
+                                .with("--name", "c1-worker-0"),
+                        dev.jcloud.provisioner.boot.EngineArtifact.of(
+                                java.net.URI.create("https://e.example/e.jar"), "0".repeat(64)))
                 .nodeNames("--name", java.util.List.of("c1-worker-0", "c1-worker-1"), Ec2Provider.IMDS_LAUNCH_INDEX)
-                .build().render();
+                .build()
+                .render();
         java.nio.file.Path f = java.nio.file.Files.createTempFile("user-data", ".sh");
         try {
             java.nio.file.Files.writeString(f, script);
-            Process p = new ProcessBuilder("bash", "-n", f.toString()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("bash", "-n", f.toString())
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as(out).isZero();
             assertThat(script).contains("X-aws-ec2-metadata-token").contains("meta-data/ami-launch-index");
@@ -44,7 +48,8 @@ class AwsOptionsTest {
 
     @Test
     void defaultsAreUsableAndUserTagsAreCollected() {
-        AwsOptions o = AwsOptions.of(cluster(Map.of("aws.tag.team", "data eng", AwsOptions.ALLOW_FROM, "10.0.0.0/8, 203.0.113.7/32")));
+        AwsOptions o = AwsOptions.of(
+                cluster(Map.of("aws.tag.team", "data eng", AwsOptions.ALLOW_FROM, "10.0.0.0/8, 203.0.113.7/32")));
         assertThat(o.region()).isEqualTo("us-east-1");
         assertThat(o.allowFrom()).containsExactly("10.0.0.0/8", "203.0.113.7/32");
         assertThat(o.userTags()).containsExactly(Map.entry("team", "data eng"));
@@ -61,7 +66,8 @@ class AwsOptionsTest {
                 .hasMessageContaining("0-32");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.SUBNET, "subnet-x"))))
                 .hasMessageContaining("invalid aws.subnet");
-        assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.SUBNET, "subnet-0123abcd", AwsOptions.VPC, "new"))))
+        assertThatThrownBy(() ->
+                        AwsOptions.of(cluster(Map.of(AwsOptions.SUBNET, "subnet-0123abcd", AwsOptions.VPC, "new"))))
                 .hasMessageContaining("not both");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.WORKER_TYPE, "large"))))
                 .hasMessageContaining("invalid aws.worker-type");
@@ -78,26 +84,46 @@ class AwsOptionsTest {
     @Test
     void machinePolicyScopesEveryChangeToTheClusterTag() throws Exception {
         ClusterContext c = cluster(Map.of());
-        JsonNode doc = new ObjectMapper().readTree(InstancePolicies.permissionsPolicy(c, "aws", "eu-west-1",
-                "123456789012", "vpc-0abc", "sg-0def", "jcloud-c1-abc123", "jcloud-c1-abc123"));
+        JsonNode doc = new ObjectMapper()
+                .readTree(InstancePolicies.permissionsPolicy(
+                        c,
+                        "aws",
+                        "eu-west-1",
+                        "123456789012",
+                        "vpc-0abc",
+                        "sg-0def",
+                        "jcloud-c1-abc123",
+                        "jcloud-c1-abc123"));
         for (JsonNode s : doc.get("Statement")) {
             String sid = s.get("Sid").asText();
             for (JsonNode r : s.get("Resource")) {
                 if (r.asText().equals("*")) {
-                    assertThat(sid).as("only read-only calls may use Resource *").isIn("Describe", "WhoAmI");
-                    s.get("Action").forEach(a -> assertThat(a.asText()).matches("ec2:Describe.*|sts:GetCallerIdentity"));
+                    assertThat(sid)
+                            .as("only read-only calls may use Resource *")
+                            .isIn("Describe", "WhoAmI");
+                    s.get("Action")
+                            .forEach(a -> assertThat(a.asText()).matches("ec2:Describe.*|sts:GetCallerIdentity"));
                 }
             }
             if (sid.equals("StopOwnCluster") || sid.equals("DeleteOwnNetwork") || sid.equals("NameOwnWorkers")) {
-                assertThat(s.at("/Condition/StringEquals/aws:ResourceTag~1jcloud.cluster-id").asText()).isEqualTo("abc123");
+                assertThat(s.at("/Condition/StringEquals/aws:ResourceTag~1jcloud.cluster-id")
+                                .asText())
+                        .isEqualTo("abc123");
             }
             if (sid.equals("LaunchTaggedWorkers")) {
-                assertThat(s.at("/Condition/StringEquals/aws:RequestTag~1jcloud.cluster-id").asText()).isEqualTo("abc123");
+                assertThat(s.at("/Condition/StringEquals/aws:RequestTag~1jcloud.cluster-id")
+                                .asText())
+                        .isEqualTo("abc123");
             }
         }
-        assertThat(doc.toString()).contains("arn:aws:iam::123456789012:role/jcloud/jcloud-c1-abc123")
-                .contains("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0def").doesNotContain("\"Action\":\"*\"");
-        assertThat(new ObjectMapper().readTree(InstancePolicies.trustPolicy()).at("/Statement/0/Principal/Service").asText())
+        assertThat(doc.toString())
+                .contains("arn:aws:iam::123456789012:role/jcloud/jcloud-c1-abc123")
+                .contains("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0def")
+                .doesNotContain("\"Action\":\"*\"");
+        assertThat(new ObjectMapper()
+                        .readTree(InstancePolicies.trustPolicy())
+                        .at("/Statement/0/Principal/Service")
+                        .asText())
                 .isEqualTo("ec2.amazonaws.com");
     }
 }

@@ -53,7 +53,9 @@ final class BootHarness implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(250);
     /** The loop ends by itself after this, whatever happens to the test. */
     private static final Duration MAX_LIFETIME = Duration.ofMinutes(6);
-    private static final Filter JCLOUD = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
+
+    private static final Filter JCLOUD =
+            Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
 
     private final Ec2Client ec2;
     private final NetnsNetwork network;
@@ -66,20 +68,34 @@ final class BootHarness implements AutoCloseable {
     private volatile boolean closing;
 
     /** What the test sees of one booted machine. */
-    record MachineView(String instanceId, String name, String role, String privateIp, String namespace,
-                       boolean exited, Integer exitCode, boolean poweredOff, boolean stopped,
-                       List<Long> aliveWhenTerminated, Map<ProcessHandle, String> processes, String console) {
+    record MachineView(
+            String instanceId,
+            String name,
+            String role,
+            String privateIp,
+            String namespace,
+            boolean exited,
+            Integer exitCode,
+            boolean poweredOff,
+            boolean stopped,
+            List<Long> aliveWhenTerminated,
+            Map<ProcessHandle, String> processes,
+            String console) {
 
         /**
          * The machine's processes seen running java: the boot script starts nothing else in Java,
          * so these are the engine. (Long command lines are truncated, hiding the main class.)
          */
         List<ProcessHandle> engineProcesses() {
-            return processes.entrySet().stream().filter(e -> {
-                String program = e.getValue().split(" ", 2)[0];
-                return program.equals("java") || program.endsWith("/java")
-                        || e.getValue().contains(BootScript.MAIN_CLASS);
-            }).map(Map.Entry::getKey).toList();
+            return processes.entrySet().stream()
+                    .filter(e -> {
+                        String program = e.getValue().split(" ", 2)[0];
+                        return program.equals("java")
+                                || program.endsWith("/java")
+                                || e.getValue().contains(BootScript.MAIN_CLASS);
+                    })
+                    .map(Map.Entry::getKey)
+                    .toList();
         }
     }
 
@@ -116,7 +132,9 @@ final class BootHarness implements AutoCloseable {
 
     private void poll() {
         List<Instance> all = new ArrayList<>();
-        ec2.describeInstancesPaginator(r -> r.filters(JCLOUD)).reservations().forEach(res -> all.addAll(res.instances()));
+        ec2.describeInstancesPaginator(r -> r.filters(JCLOUD))
+                .reservations()
+                .forEach(res -> all.addAll(res.instances()));
         for (Instance i : all) {
             Machine m = machines.get(i.instanceId());
             InstanceStateName state = i.state().name();
@@ -153,8 +171,9 @@ final class BootHarness implements AutoCloseable {
             return;
         }
         String behaviour = ec2.describeInstanceAttribute(r -> r.instanceId(m.instanceId)
-                .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
-                .instanceInitiatedShutdownBehavior().value();
+                        .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
+                .instanceInitiatedShutdownBehavior()
+                .value();
         LOG.info("{} ({}) powered itself off; shutdown behaviour '{}'", m.instanceId, m.name, behaviour);
         if ("terminate".equals(behaviour)) {
             ec2.terminateInstances(r -> r.instanceIds(m.instanceId));
@@ -176,8 +195,10 @@ final class BootHarness implements AutoCloseable {
             return;
         }
         try {
-            String b64 = ec2.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
-                    .attribute(InstanceAttributeName.USER_DATA)).userData().value();
+            String b64 = ec2.describeInstanceAttribute(
+                            r -> r.instanceId(i.instanceId()).attribute(InstanceAttributeName.USER_DATA))
+                    .userData()
+                    .value();
             if (b64 == null || b64.isEmpty()) {
                 problem(i.instanceId() + " has no user-data; not booted");
                 return;
@@ -188,16 +209,22 @@ final class BootHarness implements AutoCloseable {
             Files.write(userData, Base64.getDecoder().decode(b64));
             Path poweroff = home.resolve("poweroff");
             // Records the call instead of powering anything off; the harness applies the shutdown behaviour.
-            Files.writeString(poweroff, "#!/bin/sh\necho \"poweroff $*\" >> " + shellQuote(m.poweroffMarker.toString())
-                    + "\n", StandardCharsets.UTF_8);
+            Files.writeString(
+                    poweroff,
+                    "#!/bin/sh\necho \"poweroff $*\" >> " + shellQuote(m.poweroffMarker.toString()) + "\n",
+                    StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(poweroff, PosixFilePermissions.fromString("rwxr-xr-x"));
             m.namespace = network.addMachine(i.privateIpAddress());
             imds.register(i);
             ProcessBuilder pb = new ProcessBuilder(ip, "netns", "exec", m.namespace, "bash", userData.toString())
-                    .directory(home.toFile()).redirectErrorStream(true).redirectOutput(m.console.toFile());
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(m.console.toFile());
             Map<String, String> env = pb.environment();
             env.clear();
-            env.put("PATH", Path.of(System.getProperty("java.home"), "bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+            env.put(
+                    "PATH",
+                    Path.of(System.getProperty("java.home"), "bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
             env.put("HOME", home.toString());
             env.put("LANG", "C.UTF-8");
             env.put("JCLOUD_HOME", home.resolve("jcloud").toString());
@@ -218,16 +245,23 @@ final class BootHarness implements AutoCloseable {
             List<Long> alive = new ArrayList<>();
             if (m.process != null) {
                 m.recordProcesses();
-                NetnsCommands.stopTree(m.process.toHandle(), Duration.ofSeconds(5)).forEach(h -> alive.add(h.pid()));
+                NetnsCommands.stopTree(m.process.toHandle(), Duration.ofSeconds(5))
+                        .forEach(h -> alive.add(h.pid()));
                 m.exitHandled = true;
             }
             if (m.namespace != null) {
-                network.removeMachine(m.namespace).stream().filter(p -> !alive.contains(p)).forEach(alive::add);
+                network.removeMachine(m.namespace).stream()
+                        .filter(p -> !alive.contains(p))
+                        .forEach(alive::add);
             }
             imds.unregister(m.instance);
             m.aliveWhenTerminated = List.copyOf(alive);
             m.stopped = true;
-            LOG.info("{} ({}) stopped: {}{}", m.instanceId, m.name, why,
+            LOG.info(
+                    "{} ({}) stopped: {}{}",
+                    m.instanceId,
+                    m.name,
+                    why,
                     alive.isEmpty() ? "" : "; killed still running processes " + alive);
         }
     }
@@ -266,10 +300,19 @@ final class BootHarness implements AutoCloseable {
     String report() {
         StringBuilder s = new StringBuilder("EC2 boot harness:");
         for (MachineView m : machines()) {
-            s.append("\n- ").append(m.instanceId()).append(' ').append(m.name()).append(" (").append(m.role())
-                    .append(") ").append(m.privateIp()).append(" ns=").append(m.namespace())
+            s.append("\n- ")
+                    .append(m.instanceId())
+                    .append(' ')
+                    .append(m.name())
+                    .append(" (")
+                    .append(m.role())
+                    .append(") ")
+                    .append(m.privateIp())
+                    .append(" ns=")
+                    .append(m.namespace())
                     .append(m.stopped() ? " stopped" : m.exited() ? " exited " + m.exitCode() : " running")
-                    .append(m.poweredOff() ? ", powered off" : "").append("; console:\n")
+                    .append(m.poweredOff() ? ", powered off" : "")
+                    .append("; console:\n")
                     .append(lastLines(m.console(), 40).indent(4));
         }
         for (String p : problems()) {
@@ -322,6 +365,7 @@ final class BootHarness implements AutoCloseable {
         final Path poweroffMarker;
         /** Every process seen in the machine's tree, with its command line (unreadable once it exits). */
         final Map<ProcessHandle, String> processes = Collections.synchronizedMap(new LinkedHashMap<>());
+
         volatile String name;
         volatile String role;
         volatile String namespace;
@@ -351,8 +395,11 @@ final class BootHarness implements AutoCloseable {
             Process p = process;
             if (p != null) {
                 // Refreshed every time: a forked subshell becomes java by exec, keeping its pid and start time.
-                p.descendants().forEach(h -> h.info().commandLine().or(() -> h.info().command())
-                        .ifPresentOrElse(c -> processes.put(h, c), () -> processes.putIfAbsent(h, "?")));
+                p.descendants()
+                        .forEach(h -> h.info()
+                                .commandLine()
+                                .or(() -> h.info().command())
+                                .ifPresentOrElse(c -> processes.put(h, c), () -> processes.putIfAbsent(h, "?")));
             }
         }
 
@@ -365,8 +412,19 @@ final class BootHarness implements AutoCloseable {
             synchronized (processes) {
                 seen = Map.copyOf(processes);
             }
-            return new MachineView(instanceId, name, role, privateIp, namespace, exitHandled, exitCode, poweredOff(),
-                    stopped, aliveWhenTerminated, seen, tail(console, 400));
+            return new MachineView(
+                    instanceId,
+                    name,
+                    role,
+                    privateIp,
+                    namespace,
+                    exitHandled,
+                    exitCode,
+                    poweredOff(),
+                    stopped,
+                    aliveWhenTerminated,
+                    seen,
+                    tail(console, 400));
         }
     }
 

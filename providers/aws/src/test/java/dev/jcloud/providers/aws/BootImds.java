@@ -35,7 +35,7 @@ final class BootImds implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Map<String, Instance> byAddress = new ConcurrentHashMap<>();
-    private final Map<String, String> tokens = new ConcurrentHashMap<>();   // token -> address it was issued to
+    private final Map<String, String> tokens = new ConcurrentHashMap<>(); // token -> address it was issued to
     private final Map<String, Integer> launchIndexReads = new ConcurrentHashMap<>();
 
     private BootImds(HttpServer server, ExecutorService executor) {
@@ -60,7 +60,8 @@ final class BootImds implements AutoCloseable {
 
     /** The value for the boot script's {@code JCLOUD_IMDS}. */
     String url() {
-        return "http://" + server.getAddress().getHostString() + ":" + server.getAddress().getPort();
+        return "http://" + server.getAddress().getHostString() + ":"
+                + server.getAddress().getPort();
     }
 
     /** From now on requests from {@code instance}'s private IP are answered for {@code instance}. */
@@ -93,7 +94,10 @@ final class BootImds implements AutoCloseable {
                     return;
                 }
                 String ttl = x.getRequestHeaders().getFirst("X-aws-ec2-metadata-token-ttl-seconds");
-                if (ttl == null || !ttl.matches("\\d{1,5}") || Integer.parseInt(ttl) < 1 || Integer.parseInt(ttl) > 21600) {
+                if (ttl == null
+                        || !ttl.matches("\\d{1,5}")
+                        || Integer.parseInt(ttl) < 1
+                        || Integer.parseInt(ttl) > 21600) {
                     reply(x, 400, "missing or invalid X-aws-ec2-metadata-token-ttl-seconds");
                     return;
                 }

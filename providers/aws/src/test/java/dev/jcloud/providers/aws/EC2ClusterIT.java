@@ -30,7 +30,8 @@ class EC2ClusterIT {
     static final MotoServer MOTO = new MotoServer();
 
     private static final String CALLER = "203.0.113.7/32";
-    private static final Filter JCLOUD = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
+    private static final Filter JCLOUD =
+            Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
 
     @TempDir
     Path dir;
@@ -52,26 +53,44 @@ class EC2ClusterIT {
     }
 
     private EC2Cluster.Builder builder() {
-        return EC2Cluster.builder().region("us-east-1").ami(ami).workerType("t3.micro").schedulerType("t3.micro")
-                .engine(URI.create("https://engine.example/jcloud-engine.jar"), "0".repeat(64)).allowFrom(CALLER)
-                .stateDirectory(dir).provider(provider);
+        return EC2Cluster.builder()
+                .region("us-east-1")
+                .ami(ami)
+                .workerType("t3.micro")
+                .schedulerType("t3.micro")
+                .engine(URI.create("https://engine.example/jcloud-engine.jar"), "0".repeat(64))
+                .allowFrom(CALLER)
+                .stateDirectory(dir)
+                .provider(provider);
     }
 
     @Test
     void aBuildThatFailsHalfWayRemovesEverythingItCreated() {
-        assertThatThrownBy(() -> builder().name("api").workers(2).maxWorkers(1).tag("team", "data").build())
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 1");
+        assertThatThrownBy(() -> builder()
+                        .name("api")
+                        .workers(2)
+                        .maxWorkers(1)
+                        .tag("team", "data")
+                        .build())
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("more than its maximum of 1");
 
         List<Instance> instances = new ArrayList<>();
-        aws.ec2().describeInstances(r -> r.filters(JCLOUD)).reservations().forEach(res -> instances.addAll(res.instances()));
+        aws.ec2()
+                .describeInstances(r -> r.filters(JCLOUD))
+                .reservations()
+                .forEach(res -> instances.addAll(res.instances()));
         assertThat(instances).singleElement().satisfies(i -> {
             assertThat(i.instanceTypeAsString()).isEqualTo("t3.micro");
             assertThat(i.imageId()).isEqualTo(ami);
             assertThat(i.state().nameAsString()).isEqualTo("terminated");
-            assertThat(Tags.toMap(i.tags())).containsEntry("team", "data").containsEntry(ClusterContext.NAME_TAG, "api")
+            assertThat(Tags.toMap(i.tags()))
+                    .containsEntry("team", "data")
+                    .containsEntry(ClusterContext.NAME_TAG, "api")
                     .containsEntry(ClusterContext.ROLE_TAG, "scheduler");
         });
-        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(JCLOUD)).securityGroups()).isEmpty();
+        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(JCLOUD)).securityGroups())
+                .isEmpty();
         assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles()).isEmpty();
         assertThat(new ClusterStateStore(dir).list()).isEmpty();
     }

@@ -1,6 +1,5 @@
 package dev.jcloud.providers.aws;
 
-import dev.jcloud.provisioner.GcReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +8,7 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
@@ -52,7 +52,8 @@ class Ec2ProviderIT {
     private static final String CALLER = "203.0.113.7/32";
     private static final String REGION = "us-east-1";
     private static final String SHA = "0".repeat(64);
-    private static final Filter JCLOUD = Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
+    private static final Filter JCLOUD =
+            Filter.builder().name("tag-key").values(ClusterContext.ID_TAG).build();
 
     @TempDir
     Path dir;
@@ -82,7 +83,9 @@ class Ec2ProviderIT {
         List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 3));
 
         Ec2Client ec2 = aws.ec2();
-        SecurityGroup group = ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c))).securityGroups().get(0);
+        SecurityGroup group = ec2.describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c)))
+                .securityGroups()
+                .get(0);
         assertThat(group.groupName()).isEqualTo("jcloud-alpha-" + c.id());
         assertThat(group.ipPermissions()).hasSize(3);
         assertThat(group.ipPermissions()).anySatisfy(p -> assertPort(p, 8786));
@@ -90,12 +93,17 @@ class Ec2ProviderIT {
         assertThat(group.ipPermissions()).anySatisfy(p -> {
             assertThat(p.ipProtocol()).isEqualTo("-1");
             assertThat(p.ipRanges()).isEmpty();
-            assertThat(p.userIdGroupPairs()).singleElement().satisfies(g -> assertThat(g.groupId()).isEqualTo(group.groupId()));
+            assertThat(p.userIdGroupPairs())
+                    .singleElement()
+                    .satisfies(g -> assertThat(g.groupId()).isEqualTo(group.groupId()));
         });
-        assertThat(group.ipPermissions()).flatExtracting(IpPermission::ipRanges)
+        assertThat(group.ipPermissions())
+                .flatExtracting(IpPermission::ipRanges)
                 .noneMatch(r -> r.cidrIp().equals("0.0.0.0/0"));
-        assertThat(Tags.toMap(group.tags())).containsEntry(ClusterContext.NAME_TAG, "alpha")
-                .containsEntry(ClusterContext.ID_TAG, c.id()).containsEntry("team", "data eng")
+        assertThat(Tags.toMap(group.tags()))
+                .containsEntry(ClusterContext.NAME_TAG, "alpha")
+                .containsEntry(ClusterContext.ID_TAG, c.id())
+                .containsEntry("team", "data eng")
                 .containsKeys(Tags.CREATOR, Tags.VERSION);
 
         IamClient iam = aws.iam();
@@ -104,53 +112,84 @@ class Ec2ProviderIT {
         assertThat(role.path()).isEqualTo("/jcloud/");
         assertThat(iam.listRoleTags(r -> r.roleName(identity)).tags())
                 .anySatisfy(t -> assertThat(t.key() + "=" + t.value()).isEqualTo(ClusterContext.ID_TAG + "=" + c.id()));
-        String policy = java.net.URLDecoder.decode(iam.getRolePolicy(r -> r.roleName(identity)
-                .policyName(InstanceIdentity.POLICY_NAME)).policyDocument(), StandardCharsets.UTF_8);
-        assertThat(policy).contains("\"aws:ResourceTag/jcloud.cluster-id\":\"" + c.id() + "\"")
-                .contains("ec2:TerminateInstances").contains("iam:PassRole").contains(group.groupId());
-        InstanceProfile profile = iam.getInstanceProfile(r -> r.instanceProfileName(identity)).instanceProfile();
+        String policy = java.net.URLDecoder.decode(
+                iam.getRolePolicy(r -> r.roleName(identity).policyName(InstanceIdentity.POLICY_NAME))
+                        .policyDocument(),
+                StandardCharsets.UTF_8);
+        assertThat(policy)
+                .contains("\"aws:ResourceTag/jcloud.cluster-id\":\"" + c.id() + "\"")
+                .contains("ec2:TerminateInstances")
+                .contains("iam:PassRole")
+                .contains(group.groupId());
+        InstanceProfile profile =
+                iam.getInstanceProfile(r -> r.instanceProfileName(identity)).instanceProfile();
         assertThat(profile.roles()).extracting(Role::roleName).containsExactly(identity);
 
         List<Instance> instances = describe(ec2, List.of(Tags.clusterFilter(c)));
         assertThat(instances).hasSize(4);
         List<Instance> workerInstances = instances.stream()
-                .filter(i -> "worker".equals(Tags.toMap(i.tags()).get(ClusterContext.ROLE_TAG))).toList();
-        assertThat(workerInstances).extracting(Instance::instanceId)
-                .containsExactlyInAnyOrderElementsOf(workers.stream().map(Node::id).toList());
-        assertThat(workerInstances).extracting(i -> Tags.toMap(i.tags()).get(ClusterContext.NODE_TAG))
+                .filter(i -> "worker".equals(Tags.toMap(i.tags()).get(ClusterContext.ROLE_TAG)))
+                .toList();
+        assertThat(workerInstances)
+                .extracting(Instance::instanceId)
+                .containsExactlyInAnyOrderElementsOf(
+                        workers.stream().map(Node::id).toList());
+        assertThat(workerInstances)
+                .extracting(i -> Tags.toMap(i.tags()).get(ClusterContext.NODE_TAG))
                 .containsExactlyInAnyOrder("alpha-worker-0", "alpha-worker-1", "alpha-worker-2");
         // One RunInstances call for the three workers: one reservation.
-        assertThat(ec2.describeInstances(r -> r.filters(Tags.clusterFilter(c),
-                Filter.builder().name("tag:" + ClusterContext.ROLE_TAG).values("worker").build())).reservations())
-                .singleElement().satisfies(res -> assertThat(res.instances()).hasSize(3));
+        assertThat(ec2.describeInstances(r -> r.filters(
+                                Tags.clusterFilter(c),
+                                Filter.builder()
+                                        .name("tag:" + ClusterContext.ROLE_TAG)
+                                        .values("worker")
+                                        .build()))
+                        .reservations())
+                .singleElement()
+                .satisfies(res -> assertThat(res.instances()).hasSize(3));
         for (Instance i : instances) {
             Map<String, String> tags = Tags.toMap(i.tags());
-            assertThat(tags).containsEntry(ClusterContext.NAME_TAG, "alpha").containsEntry(ClusterContext.ID_TAG, c.id())
-                    .containsEntry("team", "data eng").containsKeys(Tags.CREATOR, Tags.VERSION, ClusterContext.NODE_TAG);
+            assertThat(tags)
+                    .containsEntry(ClusterContext.NAME_TAG, "alpha")
+                    .containsEntry(ClusterContext.ID_TAG, c.id())
+                    .containsEntry("team", "data eng")
+                    .containsKeys(Tags.CREATOR, Tags.VERSION, ClusterContext.NODE_TAG);
             assertThat(i.metadataOptions().httpTokensAsString()).isEqualTo("required");
             assertThat(i.securityGroups()).extracting(g -> g.groupId()).containsExactly(group.groupId());
             assertThat(ec2.describeInstanceAttribute(r -> r.instanceId(i.instanceId())
-                    .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
-                    .instanceInitiatedShutdownBehavior().value()).isEqualTo("terminate");
-            String userData = new String(Base64.getDecoder().decode(ec2.describeInstanceAttribute(r -> r
-                    .instanceId(i.instanceId()).attribute(InstanceAttributeName.USER_DATA)).userData().value()),
+                                    .attribute(InstanceAttributeName.INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR))
+                            .instanceInitiatedShutdownBehavior()
+                            .value())
+                    .isEqualTo("terminate");
+            String userData = new String(
+                    Base64.getDecoder()
+                            .decode(ec2.describeInstanceAttribute(r ->
+                                            r.instanceId(i.instanceId()).attribute(InstanceAttributeName.USER_DATA))
+                                    .userData()
+                                    .value()),
                     StandardCharsets.UTF_8);
-            assertThat(userData).startsWith("#!/bin/bash").contains("https://engine.example/jcloud-engine.jar")
+            assertThat(userData)
+                    .startsWith("#!/bin/bash")
+                    .contains("https://engine.example/jcloud-engine.jar")
                     .doesNotContain("testing-");
         }
         // moto checks the profile exists at RunInstances but records it (as an association) only for the
         // first instance of each call: two calls, two associations, both with the cluster's profile.
-        assertThat(ec2.describeIamInstanceProfileAssociations().iamInstanceProfileAssociations()).hasSize(2)
+        assertThat(ec2.describeIamInstanceProfileAssociations().iamInstanceProfileAssociations())
+                .hasSize(2)
                 .allSatisfy(a -> assertThat(a.iamInstanceProfile().arn()).endsWith("/" + identity));
         assertThat(Tags.toMap(describeOne(ec2, scheduler.id()).tags()))
-                .containsEntry(ClusterContext.NODE_TAG, "alpha-scheduler").containsEntry(ClusterContext.ROLE_TAG, "scheduler");
-        List<Volume> volumes = ec2.describeVolumes(r -> r.filters(Tags.clusterFilter(c))).volumes();
+                .containsEntry(ClusterContext.NODE_TAG, "alpha-scheduler")
+                .containsEntry(ClusterContext.ROLE_TAG, "scheduler");
+        List<Volume> volumes =
+                ec2.describeVolumes(r -> r.filters(Tags.clusterFilter(c))).volumes();
         assertThat(volumes).hasSize(4).allSatisfy(v -> assertThat(v.encrypted()).isTrue());
 
-        assertThat(provider.nodes(c)).extracting(Node::name).containsExactlyInAnyOrder("alpha-scheduler",
-                "alpha-worker-0", "alpha-worker-1", "alpha-worker-2");
-        assertThat(provider.schedulerAddressAtLaunch(c, scheduler)).hasValue(
-                describeOne(ec2, scheduler.id()).privateIpAddress() + ":8786");
+        assertThat(provider.nodes(c))
+                .extracting(Node::name)
+                .containsExactlyInAnyOrder("alpha-scheduler", "alpha-worker-0", "alpha-worker-1", "alpha-worker-2");
+        assertThat(provider.schedulerAddressAtLaunch(c, scheduler))
+                .hasValue(describeOne(ec2, scheduler.id()).privateIpAddress() + ":8786");
     }
 
     @Test
@@ -161,15 +200,24 @@ class Ec2ProviderIT {
         List<Node> first = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         List<Node> more = provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 3));
-        assertThat(aws.ec2().describeInstances(r -> r.filters(Tags.clusterFilter(c),
-                Filter.builder().name("instance-id").values(more.stream().map(Node::id).toList()).build()))
-                .reservations()).singleElement().satisfies(res -> assertThat(res.instances()).hasSize(3));
+        assertThat(aws.ec2()
+                        .describeInstances(r -> r.filters(
+                                Tags.clusterFilter(c),
+                                Filter.builder()
+                                        .name("instance-id")
+                                        .values(more.stream().map(Node::id).toList())
+                                        .build()))
+                        .reservations())
+                .singleElement()
+                .satisfies(res -> assertThat(res.instances()).hasSize(3));
 
         provider.terminate(c, List.of(first.get(0), more.get(1)));
 
-        assertThat(provider.nodes(c)).extracting(Node::name).containsExactlyInAnyOrder("beta-scheduler",
-                "beta-worker-1", "beta-worker-2", "beta-worker-4");
-        assertThat(describeOne(aws.ec2(), first.get(0).id()).state().nameAsString()).isEqualTo("terminated");
+        assertThat(provider.nodes(c))
+                .extracting(Node::name)
+                .containsExactlyInAnyOrder("beta-scheduler", "beta-worker-1", "beta-worker-2", "beta-worker-4");
+        assertThat(describeOne(aws.ec2(), first.get(0).id()).state().nameAsString())
+                .isEqualTo("terminated");
     }
 
     @Test
@@ -178,7 +226,8 @@ class Ec2ProviderIT {
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("more than its maximum of 2");
         assertThat(provider.nodes(c)).hasSize(2);
     }
 
@@ -186,35 +235,50 @@ class Ec2ProviderIT {
     void downLeavesNoTaggedResourceAndCanRunAgainEvenWithADedicatedVpc() {
         ClusterContext c = cluster("delta", Map.of(AwsOptions.VPC, AwsOptions.NEW_VPC));
         provider.bootstrap(c);
-        provider.bootstrap(c);   // reconciles: nothing created twice
-        assertThat(aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs()).hasSize(1);
-        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c))).securityGroups()).hasSize(1);
-        String vpc = aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs().get(0).vpcId();
-        assertThat(aws.ec2().describeInternetGateways(r -> r.filters(Tags.clusterFilter(c))).internetGateways())
-                .singleElement().satisfies(g -> assertThat(g.attachments()).extracting(a -> a.vpcId()).containsExactly(vpc));
+        provider.bootstrap(c); // reconciles: nothing created twice
+        assertThat(aws.ec2().describeVpcs(r -> r.filters(Tags.clusterFilter(c))).vpcs())
+                .hasSize(1);
+        assertThat(aws.ec2()
+                        .describeSecurityGroups(r -> r.filters(Tags.clusterFilter(c)))
+                        .securityGroups())
+                .hasSize(1);
+        String vpc = aws.ec2()
+                .describeVpcs(r -> r.filters(Tags.clusterFilter(c)))
+                .vpcs()
+                .get(0)
+                .vpcId();
+        assertThat(aws.ec2()
+                        .describeInternetGateways(r -> r.filters(Tags.clusterFilter(c)))
+                        .internetGateways())
+                .singleElement()
+                .satisfies(g ->
+                        assertThat(g.attachments()).extracting(a -> a.vpcId()).containsExactly(vpc));
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         assertThat(describeOne(aws.ec2(), scheduler.id()).vpcId()).isEqualTo(vpc);
 
         provider.terminate(c, provider.nodes(c));
         provider.deleteSharedResources(c);
-        provider.deleteSharedResources(c);   // idempotent: a second down finds nothing and fails on nothing
+        provider.deleteSharedResources(c); // idempotent: a second down finds nothing and fails on nothing
 
         assertNoJcloudResources();
     }
 
     @Test
     void failedUpThroughTheProvisionerRemovesEverythingItCreated() {
-        Provisioner provisioner = new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
+        Provisioner provisioner =
+                new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
         // Unknown AMI: bootstrap succeeds, then RunInstances of the scheduler fails.
         ClusterRequest badAmi = request("eps").withOption(AwsOptions.AMI, "ami-0123456789abcdef0");
         assertThatThrownBy(() -> provisioner.up("aws", badAmi, 0)).hasMessageContaining("ami-0123456789abcdef0");
         assertNoJcloudResources();
 
         // Half way: the scheduler is running when launching the workers fails (limit of 1, 2 asked).
-        ClusterRequest tooMany = request("zeta").withOption(AwsOptions.MAX_WORKERS, "1").withWorkers(2);
+        ClusterRequest tooMany =
+                request("zeta").withOption(AwsOptions.MAX_WORKERS, "1").withWorkers(2);
         assertThatThrownBy(() -> provisioner.up("aws", tooMany, 0)).hasMessageContaining("more than its maximum of 1");
-        assertThat(describe(aws.ec2(), List.of(JCLOUD))).isNotEmpty()
+        assertThat(describe(aws.ec2(), List.of(JCLOUD)))
+                .isNotEmpty()
                 .allSatisfy(i -> assertThat(i.state().nameAsString()).isEqualTo("terminated"));
         assertNoJcloudResources();
     }
@@ -225,10 +289,13 @@ class Ec2ProviderIT {
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.scheduler(c));
 
-        assertThat(provider.discover(options(Map.of()))).extracting(ClusterContext::name, ClusterContext::id)
+        assertThat(provider.discover(options(Map.of())))
+                .extracting(ClusterContext::name, ClusterContext::id)
                 .contains(org.assertj.core.groups.Tuple.tuple("disco", c.id()));
         provider.deleteSharedResources(c);
-        assertThat(provider.discover(options(Map.of()))).extracting(ClusterContext::id).doesNotContain(c.id());
+        assertThat(provider.discover(options(Map.of())))
+                .extracting(ClusterContext::id)
+                .doesNotContain(c.id());
     }
 
     @Test
@@ -239,8 +306,10 @@ class Ec2ProviderIT {
         provider.launch(live, TestLaunches.workers(live, "pending:8786", 0, 1));
         ClusterContext orphan = cluster("orphan", Map.of());
         provider.bootstrap(orphan);
-        Node orphanScheduler = provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
-        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1)).get(0);
+        Node orphanScheduler =
+                provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1))
+                .get(0);
         // The scheduler died (its laptop's cluster went away); the worker and shared resources stayed.
         aws.ec2().terminateInstances(r -> r.instanceIds(orphanScheduler.id()));
         Map<String, String> settings = options(Map.of());
@@ -248,19 +317,25 @@ class Ec2ProviderIT {
         GcReport dry = provider.gc(settings, true, Duration.ZERO);
         assertThat(dry.deleted()).isFalse();
         assertThat(dry.clusterIds()).containsExactly(orphan.id());
-        assertThat(dry.items()).extracting(GcReport.Item::kind, GcReport.Item::id).contains(
-                org.assertj.core.groups.Tuple.tuple("instance", orphanWorker.id()),
-                org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id()));
+        assertThat(dry.items())
+                .extracting(GcReport.Item::kind, GcReport.Item::id)
+                .contains(
+                        org.assertj.core.groups.Tuple.tuple("instance", orphanWorker.id()),
+                        org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id()));
         assertThat(dry.items()).extracting(GcReport.Item::kind).contains("security-group");
-        assertThat(provider.nodes(orphan)).hasSize(1);   // a dry run deletes nothing
+        assertThat(provider.nodes(orphan)).hasSize(1); // a dry run deletes nothing
 
-        assertThat(provider.gc(settings, true, Duration.ofHours(1)).items()).isEmpty();   // too young to be sure
+        assertThat(provider.gc(settings, true, Duration.ofHours(1)).items()).isEmpty(); // too young to be sure
 
         GcReport done = provider.gc(settings, false, Duration.ZERO);
         assertThat(done.deleted()).isTrue();
         assertThat(provider.nodes(orphan)).isEmpty();
-        assertThat(aws.ec2().describeSecurityGroups(r -> r.filters(Tags.clusterFilter(orphan))).securityGroups()).isEmpty();
-        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles()).extracting(Role::roleName)
+        assertThat(aws.ec2()
+                        .describeSecurityGroups(r -> r.filters(Tags.clusterFilter(orphan)))
+                        .securityGroups())
+                .isEmpty();
+        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles())
+                .extracting(Role::roleName)
                 .containsExactly("jcloud-live-" + live.id());
         assertThat(provider.nodes(live)).hasSize(2);
         assertThat(provider.gc(settings, true, Duration.ZERO).items()).isEmpty();
@@ -271,7 +346,8 @@ class Ec2ProviderIT {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "mars-1"))))
                 .hasMessageContaining("invalid aws.region 'mars-1'");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "10.0.0.1/8"))))
-                .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'").hasMessageContaining("10.0.0.0/8");
+                .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'")
+                .hasMessageContaining("10.0.0.0/8");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "300.1.1.1/32"))))
                 .hasMessageContaining("0-255");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.TAG_PREFIX + "x", "$(rm)"))))
@@ -297,10 +373,12 @@ class Ec2ProviderIT {
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now()))
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("did not listen on")
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("did not listen on")
                 .hasMessageContaining("console output");
         aws.ec2().terminateInstances(r -> r.instanceIds(scheduler.id()));
-        assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
+        assertThatThrownBy(() ->
+                        provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is terminated");
     }
 
@@ -308,8 +386,10 @@ class Ec2ProviderIT {
     void withoutAnEngineUrlTheEngineIsPublishedToS3AndWorkersGetTheSchedulersVersion() throws Exception {
         EngineBundle first = bundle("first");
         EngineBundle second = bundle("second");
-        java.util.concurrent.atomic.AtomicReference<EngineBundle> current = new java.util.concurrent.atomic.AtomicReference<>(first);
-        Ec2Provider uploading = new Ec2Provider(MOTO.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER), c -> current.get());
+        java.util.concurrent.atomic.AtomicReference<EngineBundle> current =
+                new java.util.concurrent.atomic.AtomicReference<>(first);
+        Ec2Provider uploading =
+                new Ec2Provider(MOTO.clients(), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER), c -> current.get());
         Map<String, String> o = new HashMap<>(options(Map.of()));
         o.remove(AwsOptions.ENGINE_URL);
         o.remove(AwsOptions.ENGINE_SHA256);
@@ -317,27 +397,43 @@ class Ec2ProviderIT {
 
         uploading.bootstrap(c);
         Node scheduler = uploading.launch(c, TestLaunches.scheduler(c)).get(0);
-        current.set(second);   // a newer jcloud scales the cluster: its workers still get the cluster's engine
-        Node worker = uploading.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
+        current.set(second); // a newer jcloud scales the cluster: its workers still get the cluster's engine
+        Node worker = uploading
+                .launch(c, TestLaunches.workers(c, "pending:8786", 0, 1))
+                .get(0);
 
         String bucket = EngineUploads.bucket("123456789012", REGION);
         String key = EngineUploads.key(first.sha256());
-        assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o2 -> o2.key()).containsExactly(key);
-        assertThat(aws.s3().getPublicAccessBlock(r -> r.bucket(bucket)).publicAccessBlockConfiguration().blockPublicAcls()).isTrue();
+        assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents())
+                .extracting(o2 -> o2.key())
+                .containsExactly(key);
+        assertThat(aws.s3()
+                        .getPublicAccessBlock(r -> r.bucket(bucket))
+                        .publicAccessBlockConfiguration()
+                        .blockPublicAcls())
+                .isTrue();
         // No age-based expiry: a version stays while a machine runs it (EngineUploads.sweep).
         assertThatThrownBy(() -> aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)))
-                .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                .isInstanceOfSatisfying(
+                        software.amazon.awssdk.services.s3.model.S3Exception.class,
                         e -> assertThat(e.statusCode()).isEqualTo(404));
-        assertThat(Tags.toMap(describeOne(aws.ec2(), scheduler.id()).tags())).containsEntry(EngineUploads.ENGINE_TAG, first.sha256());
+        assertThat(Tags.toMap(describeOne(aws.ec2(), scheduler.id()).tags()))
+                .containsEntry(EngineUploads.ENGINE_TAG, first.sha256());
         for (Node n : List.of(scheduler, worker)) {
             String userData = userData(n.id());
-            assertThat(userData).contains(first.sha256()).contains("X-Amz-Signature").doesNotContain(second.sha256());
+            assertThat(userData)
+                    .contains(first.sha256())
+                    .contains("X-Amz-Signature")
+                    .doesNotContain(second.sha256());
             // The presigned URL in the user-data really serves the engine.
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("ENGINE_URL='([^']+)'").matcher(userData);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("ENGINE_URL='([^']+)'").matcher(userData);
             assertThat(m.find()).as(userData).isTrue();
-            java.net.http.HttpResponse<byte[]> got = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1))).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            java.net.http.HttpResponse<byte[]> got = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(m.group(1)))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             assertThat(got.statusCode()).isEqualTo(200);
             assertThat(got.body()).isEqualTo(java.nio.file.Files.readAllBytes(first.file()));
         }
@@ -350,7 +446,10 @@ class Ec2ProviderIT {
         Map<String, String> o = new HashMap<>(options(Map.of()));
         o.remove(AwsOptions.AMI);
         ClusterContext c = new ClusterContext("ami", ClusterNames.newId(), dir.resolve("ami"), o);
-        String expected = aws.ssm().getParameter(r -> r.name(MachineImages.AL2023_PARAMETER + "x86_64")).parameter().value();
+        String expected = aws.ssm()
+                .getParameter(r -> r.name(MachineImages.AL2023_PARAMETER + "x86_64"))
+                .parameter()
+                .value();
 
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
@@ -365,38 +464,50 @@ class Ec2ProviderIT {
         java.util.List<String> attempts = java.util.Collections.synchronizedList(new ArrayList<>());
         var refuseSpot = new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
             @Override
-            public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
-                                        software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            public void beforeExecution(
+                    software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
                 if (context.request() instanceof software.amazon.awssdk.services.ec2.model.RunInstancesRequest run) {
                     boolean spot = run.instanceMarketOptions() != null;
                     attempts.add((spot ? "spot " : "on-demand ") + run.subnetId());
                     if (spot) {
-                        throw software.amazon.awssdk.services.ec2.model.Ec2Exception.builder().statusCode(500)
+                        throw software.amazon.awssdk.services.ec2.model.Ec2Exception.builder()
+                                .statusCode(500)
                                 .awsErrorDetails(software.amazon.awssdk.awscore.exception.AwsErrorDetails.builder()
                                         .errorCode("InsufficientInstanceCapacity")
                                         .errorMessage("There is no Spot capacity available that matches your request.")
-                                        .build()).build();
+                                        .build())
+                                .build();
                     }
                 }
             }
         };
-        Ec2Provider refusing = new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
+        Ec2Provider refusing =
+                new Ec2Provider(MOTO.clients(refuseSpot), CallerAddress.fixed(AwsOptions.ALLOW_FROM, CALLER));
         ClusterContext c = cluster("spot", Map.of(AwsOptions.SPOT, "true"));
         refusing.bootstrap(c);
         refusing.launch(c, TestLaunches.scheduler(c));
-        int zones = aws.ec2().describeSubnets(r -> r.filters(Filter.builder().name("default-for-az").values("true")
-                .build())).subnets().size();
+        int zones = aws.ec2()
+                .describeSubnets(r -> r.filters(
+                        Filter.builder().name("default-for-az").values("true").build()))
+                .subnets()
+                .size();
         attempts.clear();
 
         List<Node> workers = refusing.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         assertThat(zones).isGreaterThan(1);
         assertThat(attempts).hasSize(zones + 1);
-        assertThat(attempts.subList(0, zones)).allMatch(a -> a.startsWith("spot "))
-                .extracting(a -> a.substring(5)).doesNotHaveDuplicates();
+        assertThat(attempts.subList(0, zones))
+                .allMatch(a -> a.startsWith("spot "))
+                .extracting(a -> a.substring(5))
+                .doesNotHaveDuplicates();
         assertThat(attempts.get(zones)).startsWith("on-demand ");
-        assertThat(workers).hasSize(2).allSatisfy(w -> assertThat(Tags.toMap(describeOne(aws.ec2(), w.id()).tags()))
-                .containsEntry(Tags.MARKET, Tags.ON_DEMAND));
+        assertThat(workers)
+                .hasSize(2)
+                .allSatisfy(w -> assertThat(
+                                Tags.toMap(describeOne(aws.ec2(), w.id()).tags()))
+                        .containsEntry(Tags.MARKET, Tags.ON_DEMAND));
         refusing.deleteSharedResources(c);
         assertNoJcloudResources();
     }
@@ -406,7 +517,8 @@ class Ec2ProviderIT {
         ClusterContext c = cluster("spt", Map.of(AwsOptions.SPOT, "true"));
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
-        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
+        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1))
+                .get(0);
 
         Instance w = describeOne(aws.ec2(), worker.id());
         assertThat(w.instanceLifecycleAsString()).isEqualTo("spot");
@@ -415,7 +527,9 @@ class Ec2ProviderIT {
         assertThat(s.instanceLifecycle()).isNull();
         assertThat(Tags.toMap(s.tags())).containsEntry(Tags.MARKET, Tags.ON_DEMAND);
         // Spot workers watch for the two-minute notice and retire gracefully; the scheduler is not on spot.
-        assertThat(userData(worker.id())).contains("spot/instance-action").contains("'--interruption-file'")
+        assertThat(userData(worker.id()))
+                .contains("spot/instance-action")
+                .contains("'--interruption-file'")
                 .contains("jcloud_watch &");
         assertThat(userData(scheduler.id())).doesNotContain("spot/instance-action");
         provider.deleteSharedResources(c);
@@ -426,30 +540,50 @@ class Ec2ProviderIT {
         ClusterContext c = cluster("tls", Map.of(dev.jcloud.provisioner.tls.ClusterTrust.OPTION, "true"));
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
-        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1)).get(0);
+        Node worker = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1))
+                .get(0);
 
         String prefix = "/jcloud/" + c.id() + "/";
-        var params = aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters();
-        assertThat(params).extracting(p -> p.name().substring(prefix.length())).containsExactlyInAnyOrder(
-                "ca.pem", "scheduler.pem", "scheduler-key.pem", "dashboard-token", "worker.pem", "worker-key.pem");
+        var params = aws.ssm()
+                .getParametersByPath(r -> r.path(prefix).recursive(true))
+                .parameters();
+        assertThat(params)
+                .extracting(p -> p.name().substring(prefix.length()))
+                .containsExactlyInAnyOrder(
+                        "ca.pem",
+                        "scheduler.pem",
+                        "scheduler-key.pem",
+                        "dashboard-token",
+                        "worker.pem",
+                        "worker-key.pem");
         assertThat(params).allSatisfy(p -> assertThat(p.typeAsString()).isEqualTo("SecureString"));
         java.nio.file.Path tls = c.workDir().resolve("tls");
-        assertThat(tls.resolve("ca-key.pem")).exists();   // the CA key stays on the user's machine
+        assertThat(tls.resolve("ca-key.pem")).exists(); // the CA key stays on the user's machine
         for (Node n : List.of(scheduler, worker)) {
             String userData = userData(n.id());
-            assertThat(userData).doesNotContain("PRIVATE KEY").doesNotContain("CERTIFICATE")
-                    .contains(ParameterFiles.class.getName()).contains("'" + prefix + "'")
-                    .contains("--tls-server-name").contains(dev.jcloud.provisioner.tls.ClusterTrust.memberName(c.id()));
+            assertThat(userData)
+                    .doesNotContain("PRIVATE KEY")
+                    .doesNotContain("CERTIFICATE")
+                    .contains(ParameterFiles.class.getName())
+                    .contains("'" + prefix + "'")
+                    .contains("--tls-server-name")
+                    .contains(dev.jcloud.provisioner.tls.ClusterTrust.memberName(c.id()));
         }
         assertThat(userData(scheduler.id())).contains("\"$JCLOUD_HOME\"/'secrets/scheduler-key.pem'");
         assertThat(userData(worker.id())).contains("\"$JCLOUD_HOME\"/'secrets/worker-key.pem'");
         // The dashboard's token goes to the scheduler alone, as a file named on its command line.
-        assertThat(userData(scheduler.id())).containsSubsequence("'--dashboard-token-file'",
-                "\"$JCLOUD_HOME\"/'secrets/dashboard-token'");
+        assertThat(userData(scheduler.id()))
+                .containsSubsequence("'--dashboard-token-file'", "\"$JCLOUD_HOME\"/'secrets/dashboard-token'");
         assertThat(userData(worker.id())).doesNotContain("dashboard-token");
-        String policy = java.net.URLDecoder.decode(aws.iam().getRolePolicy(r -> r.roleName(InstanceIdentity.name(c))
-                .policyName(aws.iam().listRolePolicies(l -> l.roleName(InstanceIdentity.name(c))).policyNames().get(0)))
-                .policyDocument(), StandardCharsets.UTF_8);
+        String policy = java.net.URLDecoder.decode(
+                aws.iam()
+                        .getRolePolicy(r -> r.roleName(InstanceIdentity.name(c))
+                                .policyName(aws.iam()
+                                        .listRolePolicies(l -> l.roleName(InstanceIdentity.name(c)))
+                                        .policyNames()
+                                        .get(0)))
+                        .policyDocument(),
+                StandardCharsets.UTF_8);
         assertThat(policy).contains("parameter/jcloud/" + c.id() + "/*").doesNotContain("parameter/*\"");
 
         // What the boot script runs on the machine: the files, owner-only, equal to the user's copies.
@@ -458,11 +592,15 @@ class Ec2ProviderIT {
         assertThat(java.nio.file.Files.readString(out.resolve("worker-key.pem")))
                 .isEqualTo(java.nio.file.Files.readString(tls.resolve("worker-key.pem")));
         assertThat(java.nio.file.Files.getPosixFilePermissions(out.resolve("worker-key.pem")))
-                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
 
         provider.deleteSharedResources(c);
-        assertThat(aws.ssm().getParametersByPath(r -> r.path(prefix).recursive(true)).parameters()).isEmpty();
+        assertThat(aws.ssm()
+                        .getParametersByPath(r -> r.path(prefix).recursive(true))
+                        .parameters())
+                .isEmpty();
         assertNoJcloudResources();
     }
 
@@ -476,29 +614,50 @@ class Ec2ProviderIT {
         uploads.publish(unused);
         try {
             // A bucket made by an earlier jcloud: its rule expired every version 30 days after upload, in use or not.
-            aws.s3().putBucketLifecycleConfiguration(r -> r.bucket(bucket).lifecycleConfiguration(c -> c.rules(
-                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id(EngineUploads.OLD_EXPIRY_RULE)
-                            .status("Enabled").filter(f -> f.prefix("engine/")).expiration(x -> x.days(30)).build(),
-                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder().id("the-users-own")
-                            .status("Enabled").filter(f -> f.prefix("logs/")).expiration(x -> x.days(7)).build())));
+            aws.s3()
+                    .putBucketLifecycleConfiguration(r -> r.bucket(bucket)
+                            .lifecycleConfiguration(c -> c.rules(
+                                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+                                            .id(EngineUploads.OLD_EXPIRY_RULE)
+                                            .status("Enabled")
+                                            .filter(f -> f.prefix("engine/"))
+                                            .expiration(x -> x.days(30))
+                                            .build(),
+                                    software.amazon.awssdk.services.s3.model.LifecycleRule.builder()
+                                            .id("the-users-own")
+                                            .status("Enabled")
+                                            .filter(f -> f.prefix("logs/"))
+                                            .expiration(x -> x.days(7))
+                                            .build())));
 
             uploads.publish(used);
-            assertThat(aws.s3().getBucketLifecycleConfiguration(r -> r.bucket(bucket)).rules())
-                    .extracting(software.amazon.awssdk.services.s3.model.LifecycleRule::id).containsExactly("the-users-own");
+            assertThat(aws.s3()
+                            .getBucketLifecycleConfiguration(r -> r.bucket(bucket))
+                            .rules())
+                    .extracting(software.amazon.awssdk.services.s3.model.LifecycleRule::id)
+                    .containsExactly("the-users-own");
 
             // Young versions stay whether used or not; past the age, only what a machine runs stays.
-            assertThat(uploads.sweep(java.util.Set.of(used.sha256()), Instant.now().minus(EngineUploads.KEEP_UNUSED)))
+            assertThat(uploads.sweep(
+                            java.util.Set.of(used.sha256()), Instant.now().minus(EngineUploads.KEEP_UNUSED)))
                     .isEmpty();
-            assertThat(uploads.sweep(java.util.Set.of(used.sha256()), Instant.now().plusSeconds(60)))
+            assertThat(uploads.sweep(
+                            java.util.Set.of(used.sha256()), Instant.now().plusSeconds(60)))
                     .containsExactly(EngineUploads.key(unused.sha256()));
-            assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents()).extracting(o -> o.key())
-                    .contains(EngineUploads.key(used.sha256())).doesNotContain(EngineUploads.key(unused.sha256()));
+            assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents())
+                    .extracting(o -> o.key())
+                    .contains(EngineUploads.key(used.sha256()))
+                    .doesNotContain(EngineUploads.key(unused.sha256()));
 
             // An up that reuses an old version dates it anew, so another up's sweep cannot take it meanwhile.
-            Instant before = aws.s3().headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256()))).lastModified();
-            Thread.sleep(1_100);   // S3 dates to the second
+            Instant before = aws.s3()
+                    .headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256())))
+                    .lastModified();
+            Thread.sleep(1_100); // S3 dates to the second
             new EngineUploads(aws.s3(), aws.presigner(), REGION, "123456789012", java.time.Duration.ZERO).publish(used);
-            assertThat(aws.s3().headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256()))).lastModified())
+            assertThat(aws.s3()
+                            .headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256())))
+                            .lastModified())
                     .isAfter(before);
         } finally {
             aws.s3().deleteBucketLifecycle(r -> r.bucket(bucket));
@@ -516,21 +675,47 @@ class Ec2ProviderIT {
     }
 
     private String userData(String instanceId) {
-        return new String(Base64.getDecoder().decode(aws.ec2().describeInstanceAttribute(r -> r.instanceId(instanceId)
-                .attribute(InstanceAttributeName.USER_DATA)).userData().value()), StandardCharsets.UTF_8);
+        return new String(
+                Base64.getDecoder()
+                        .decode(aws.ec2()
+                                .describeInstanceAttribute(
+                                        r -> r.instanceId(instanceId).attribute(InstanceAttributeName.USER_DATA))
+                                .userData()
+                                .value()),
+                StandardCharsets.UTF_8);
     }
 
     private void assertNoJcloudResources() {
         Ec2Client ec2 = aws.ec2();
-        assertThat(describe(ec2, List.of(JCLOUD, Filter.builder().name("instance-state-name")
-                .values(Ec2Instances.NOT_TERMINATED).build()))).as("instances").isEmpty();
-        assertThat(ec2.describeSecurityGroups(r -> r.filters(JCLOUD)).securityGroups()).as("security groups").isEmpty();
+        assertThat(describe(
+                        ec2,
+                        List.of(
+                                JCLOUD,
+                                Filter.builder()
+                                        .name("instance-state-name")
+                                        .values(Ec2Instances.NOT_TERMINATED)
+                                        .build())))
+                .as("instances")
+                .isEmpty();
+        assertThat(ec2.describeSecurityGroups(r -> r.filters(JCLOUD)).securityGroups())
+                .as("security groups")
+                .isEmpty();
         assertThat(ec2.describeVpcs(r -> r.filters(JCLOUD)).vpcs()).as("VPCs").isEmpty();
-        assertThat(ec2.describeSubnets(r -> r.filters(JCLOUD)).subnets()).as("subnets").isEmpty();
-        assertThat(ec2.describeInternetGateways(r -> r.filters(JCLOUD)).internetGateways()).as("gateways").isEmpty();
-        assertThat(ec2.describeRouteTables(r -> r.filters(JCLOUD)).routeTables()).as("route tables").isEmpty();
-        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles()).as("roles").isEmpty();
-        assertThat(aws.iam().listInstanceProfiles(r -> r.pathPrefix("/jcloud/")).instanceProfiles()).as("profiles").isEmpty();
+        assertThat(ec2.describeSubnets(r -> r.filters(JCLOUD)).subnets())
+                .as("subnets")
+                .isEmpty();
+        assertThat(ec2.describeInternetGateways(r -> r.filters(JCLOUD)).internetGateways())
+                .as("gateways")
+                .isEmpty();
+        assertThat(ec2.describeRouteTables(r -> r.filters(JCLOUD)).routeTables())
+                .as("route tables")
+                .isEmpty();
+        assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles())
+                .as("roles")
+                .isEmpty();
+        assertThat(aws.iam().listInstanceProfiles(r -> r.pathPrefix("/jcloud/")).instanceProfiles())
+                .as("profiles")
+                .isEmpty();
     }
 
     private static List<Instance> describe(Ec2Client ec2, List<Filter> filters) {
@@ -540,7 +725,11 @@ class Ec2ProviderIT {
     }
 
     private static Instance describeOne(Ec2Client ec2, String id) {
-        return ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+        return ec2.describeInstances(r -> r.instanceIds(id))
+                .reservations()
+                .get(0)
+                .instances()
+                .get(0);
     }
 
     private static void assertPort(IpPermission p, int port) {
@@ -575,5 +764,4 @@ class Ec2ProviderIT {
         }
         return r;
     }
-
 }

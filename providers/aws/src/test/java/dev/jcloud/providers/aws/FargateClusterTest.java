@@ -22,35 +22,73 @@ class FargateClusterTest {
     @TempDir
     Path dir;
 
-    private final FargateProvider fargate = new FargateProvider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), h -> false);
-    private final Ec2Provider ec2 = new Ec2Provider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"));
+    private final FargateProvider fargate =
+            new FargateProvider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), h -> false);
+    private final Ec2Provider ec2 =
+            new Ec2Provider(NO_AWS, CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"));
 
     @Test
     void fargateSettingsAreCheckedFirst() {
         String image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0";
-        assertThatThrownBy(() -> FargateCluster.builder().image(image).workerCpu(1024).workerMemoryMiB(1024)
-                .stateDirectory(dir).provider(fargate).build())
+        assertThatThrownBy(() -> FargateCluster.builder()
+                        .image(image)
+                        .workerCpu(1024)
+                        .workerMemoryMiB(1024)
+                        .stateDirectory(dir)
+                        .provider(fargate)
+                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("invalid fargate.worker-memory '1024'").hasMessageContaining("2048 to 8192");
-        assertThatThrownBy(() -> FargateCluster.builder().stateDirectory(dir).provider(fargate).build())
+                .hasMessageContaining("invalid fargate.worker-memory '1024'")
+                .hasMessageContaining("2048 to 8192");
+        assertThatThrownBy(() -> FargateCluster.builder()
+                        .stateDirectory(dir)
+                        .provider(fargate)
+                        .build())
                 .hasMessageContaining("set the engine container image with fargate.image");
-        assertThatThrownBy(() -> FargateCluster.builder().image("x y").stateDirectory(dir).provider(fargate).build())
+        assertThatThrownBy(() -> FargateCluster.builder()
+                        .image("x y")
+                        .stateDirectory(dir)
+                        .provider(fargate)
+                        .build())
                 .hasMessageContaining("invalid fargate.image 'x y'");
-        assertThatThrownBy(() -> FargateCluster.builder().image(image).region("moon-1").stateDirectory(dir)
-                .provider(fargate).build()).hasMessageContaining("invalid aws.region 'moon-1'");
-        assertThatThrownBy(() -> FargateCluster.builder().image(image).adapt(3, 2).stateDirectory(dir)
-                .provider(fargate).build()).hasMessageContaining("invalid adaptive bounds");
+        assertThatThrownBy(() -> FargateCluster.builder()
+                        .image(image)
+                        .region("moon-1")
+                        .stateDirectory(dir)
+                        .provider(fargate)
+                        .build())
+                .hasMessageContaining("invalid aws.region 'moon-1'");
+        assertThatThrownBy(() -> FargateCluster.builder()
+                        .image(image)
+                        .adapt(3, 2)
+                        .stateDirectory(dir)
+                        .provider(fargate)
+                        .build())
+                .hasMessageContaining("invalid adaptive bounds");
         assertThatThrownBy(() -> FargateCluster.builder().workers(-1)).hasMessageContaining("workers must be >= 0");
-        assertThatThrownBy(() -> FargateCluster.builder().name("Not Valid")).hasMessageContaining("not a valid cluster name");
+        assertThatThrownBy(() -> FargateCluster.builder().name("Not Valid"))
+                .hasMessageContaining("not a valid cluster name");
     }
 
     @Test
     void ec2SettingsAreCheckedFirst() {
-        assertThatThrownBy(() -> EC2Cluster.builder().workerType("large please").stateDirectory(dir).provider(ec2).build())
+        assertThatThrownBy(() -> EC2Cluster.builder()
+                        .workerType("large please")
+                        .stateDirectory(dir)
+                        .provider(ec2)
+                        .build())
                 .hasMessageContaining("invalid aws.worker-type 'large please'");
-        assertThatThrownBy(() -> EC2Cluster.builder().allowFrom("10.0.0.1/8").stateDirectory(dir).provider(ec2).build())
+        assertThatThrownBy(() -> EC2Cluster.builder()
+                        .allowFrom("10.0.0.1/8")
+                        .stateDirectory(dir)
+                        .provider(ec2)
+                        .build())
                 .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'");
-        assertThatThrownBy(() -> EC2Cluster.builder().rootVolumeGiB(2).stateDirectory(dir).provider(ec2).build())
+        assertThatThrownBy(() -> EC2Cluster.builder()
+                        .rootVolumeGiB(2)
+                        .stateDirectory(dir)
+                        .provider(ec2)
+                        .build())
                 .hasMessageContaining("invalid aws.root-volume-gib '2'");
         assertThatThrownBy(() -> EC2Cluster.builder().nthreads(0)).hasMessageContaining("nthreads must be >= 1");
     }

@@ -49,14 +49,25 @@ final class FargateMotoProxy implements AutoCloseable {
             "Capacity is unavailable at this time. Please try again later or in a different availability zone";
     private static final String RUN_TASK = "AmazonEC2ContainerServiceV20141113.RunTask";
     /** Headers Java's HTTP client sets itself (and refuses to take). */
-    private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "date", "expect", "from",
-            "host", "upgrade", "via", "warning", "transfer-encoding");
+    private static final Set<String> RESTRICTED = Set.of(
+            "connection",
+            "content-length",
+            "date",
+            "expect",
+            "from",
+            "host",
+            "upgrade",
+            "via",
+            "warning",
+            "transfer-encoding");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI moto;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<JsonNode> runTasks = new ArrayList<>();
     private volatile boolean refuseSpot;
     private volatile int failFrom = Integer.MAX_VALUE;
@@ -112,9 +123,13 @@ final class FargateMotoProxy implements AutoCloseable {
     }
 
     private void keepTasksRunning() throws IOException, InterruptedException {
-        String body = "{\"model_name\": \"ecs::task\", \"transition\": {\"progression\": \"manual\", \"times\": 1000000}}";
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(moto.resolve("/moto-api/state-manager/set-transition"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        String body =
+                "{\"model_name\": \"ecs::task\", \"transition\": {\"progression\": \"manual\", \"times\": 1000000}}";
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(moto.resolve("/moto-api/state-manager/set-transition"))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200 && r.statusCode() != 201) {
             throw new IOException("moto refused the task lifecycle setting: HTTP " + r.statusCode() + " " + r.body());
         }
@@ -196,7 +211,8 @@ final class FargateMotoProxy implements AutoCloseable {
     private void forward(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = send(exchange, body);
         for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
-            if (!RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT)) && !h.getKey().startsWith(":")) {
+            if (!RESTRICTED.contains(h.getKey().toLowerCase(Locale.ROOT))
+                    && !h.getKey().startsWith(":")) {
                 exchange.getResponseHeaders().put(h.getKey(), h.getValue());
             }
         }
@@ -208,10 +224,14 @@ final class FargateMotoProxy implements AutoCloseable {
     }
 
     private HttpResponse<byte[]> send(HttpExchange exchange, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(moto.resolve(exchange.getRequestURI().toString()))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        moto.resolve(exchange.getRequestURI().toString()))
                 .timeout(Duration.ofSeconds(60))
-                .method(exchange.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(
+                        exchange.getRequestMethod(),
+                        body.length == 0
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         exchange.getRequestHeaders().forEach((name, values) -> {
             if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
                 values.forEach(v -> request.header(name, v));

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The container entry point names a worker from its task id, read from an ECS task metadata endpoint on loopback. */
 class FargateTaskMainTest {
 
-    private static final String ARN = "arn:aws:ecs:us-east-1:123456789012:task/jcloud-c1-x/0123456789abcdef0123456789abcdef";
+    private static final String ARN =
+            "arn:aws:ecs:us-east-1:123456789012:task/jcloud-c1-x/0123456789abcdef0123456789abcdef";
 
     private static final Duration WAIT = Duration.ofSeconds(5);
 
@@ -43,14 +44,19 @@ class FargateTaskMainTest {
     }
 
     private Map<String, String> env() {
-        return Map.of(FargateTaskMain.CLUSTER_ENV, "c1",
-                FargateTaskMain.METADATA_ENV, "http://127.0.0.1:" + metadata.getAddress().getPort() + "/v4/container-1");
+        return Map.of(
+                FargateTaskMain.CLUSTER_ENV,
+                "c1",
+                FargateTaskMain.METADATA_ENV,
+                "http://127.0.0.1:" + metadata.getAddress().getPort() + "/v4/container-1");
     }
 
     @Test
     void aWorkerGetsTheNameTheProviderDerivesFromItsTaskArn() {
-        String[] args = FargateTaskMain.withName(new String[] {"worker", "10.0.0.5:8786", "--nthreads", "2"}, env(), WAIT);
-        assertThat(args).containsExactly("worker", "10.0.0.5:8786", "--nthreads", "2", "--name", "c1-worker-0123456789ab");
+        String[] args =
+                FargateTaskMain.withName(new String[] {"worker", "10.0.0.5:8786", "--nthreads", "2"}, env(), WAIT);
+        assertThat(args)
+                .containsExactly("worker", "10.0.0.5:8786", "--nthreads", "2", "--name", "c1-worker-0123456789ab");
         assertThat(args[5]).isEqualTo(FargateNames.worker("c1", ARN));
     }
 
@@ -66,7 +72,8 @@ class FargateTaskMainTest {
     void aWorkerWithoutItsTaskMetadataRefusesToStartAndSaysWhy() {
         String[] worker = {"worker", "10.0.0.5:8786"};
         assertThatThrownBy(() -> FargateTaskMain.withName(worker, Map.of(), WAIT))
-                .hasMessageContaining("ECS_CONTAINER_METADATA_URI_V4").hasMessageContaining("--name");
+                .hasMessageContaining("ECS_CONTAINER_METADATA_URI_V4")
+                .hasMessageContaining("--name");
         answer = "{\"Cluster\": \"jcloud-c1-x\"}";
         assertThatThrownBy(() -> FargateTaskMain.withName(worker, env(), Duration.ofMillis(200)))
                 .hasMessageContaining("did not give this task's ARN (no TaskARN in its answer)");

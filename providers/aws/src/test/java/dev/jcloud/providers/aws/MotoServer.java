@@ -41,21 +41,24 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback, Be
         byte[] b = new byte[8];
         new SecureRandom().nextBytes(b);
         String suffix = HexFormat.of().formatHex(b);
-        credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("testing-" + suffix, "testing-secret-" + suffix));
+        credentials = StaticCredentialsProvider.create(
+                AwsBasicCredentials.create("testing-" + suffix, "testing-secret-" + suffix));
     }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        String executable = findOnPath("moto_server").orElseThrow(() -> new AssertionError(
-                "moto_server (the AWS emulator these tests run against) is not on PATH: install it with"
-                        + " pip install 'moto[server]'"));
+        String executable = findOnPath("moto_server")
+                .orElseThrow(() -> new AssertionError(
+                        "moto_server (the AWS emulator these tests run against) is not on PATH: install it with"
+                                + " pip install 'moto[server]'"));
         int port;
         try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         log = Files.createTempFile("moto-server-", ".log");
         ProcessBuilder pb = new ProcessBuilder(executable, "-H", "127.0.0.1", "-p", Integer.toString(port))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         pb.environment().put("MOTO_ENABLE_AMI_VALIDATION", "true");
         process = pb.start();
         endpoint = URI.create("http://127.0.0.1:" + port);
@@ -72,7 +75,8 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback, Be
 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
-        HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/reset").toURL().openConnection();
+        HttpURLConnection c =
+                (HttpURLConnection) endpoint.resolve("/moto-api/reset").toURL().openConnection();
         c.setRequestMethod("POST");
         c.setDoOutput(true);
         c.getOutputStream().close();
@@ -109,7 +113,8 @@ public final class MotoServer implements BeforeAllCallback, AfterAllCallback, Be
 
     private boolean ready() {
         try {
-            HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
             c.setConnectTimeout(500);
             c.setReadTimeout(2000);
             return c.getResponseCode() == 200;

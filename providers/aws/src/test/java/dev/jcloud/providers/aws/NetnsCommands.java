@@ -27,8 +27,7 @@ final class NetnsCommands {
         }
     }
 
-    private NetnsCommands() {
-    }
+    private NetnsCommands() {}
 
     /** The {@code ip} program: on PATH, else where iproute2 installs it. */
     static Optional<String> ip() {
@@ -62,7 +61,10 @@ final class NetnsCommands {
         Path out = null;
         try {
             out = Files.createTempFile("netns-cmd-", ".out");
-            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);

@@ -39,14 +39,24 @@ final class NetnsMotoServer implements AutoCloseable {
 
     /** Starts moto_server in {@code network}'s hub and waits (bounded) until it answers. */
     static NetnsMotoServer start(NetnsNetwork network, Path dir) throws IOException {
-        String executable = findOnPath("moto_server").orElseThrow(() -> new AssertionError(
-                "moto_server (the AWS emulator this test runs against) is not on PATH: install it with"
-                        + " pip install 'moto[server]'"));
+        String executable = findOnPath("moto_server")
+                .orElseThrow(() -> new AssertionError(
+                        "moto_server (the AWS emulator this test runs against) is not on PATH: install it with"
+                                + " pip install 'moto[server]'"));
         String ip = NetnsCommands.ip().orElseThrow();
         Path log = dir.resolve("moto-server.log");
-        ProcessBuilder pb = new ProcessBuilder(ip, "netns", "exec", network.hub(), executable,
-                "-H", network.gateway(), "-p", Integer.toString(PORT))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        ip,
+                        "netns",
+                        "exec",
+                        network.hub(),
+                        executable,
+                        "-H",
+                        network.gateway(),
+                        "-p",
+                        Integer.toString(PORT))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
         // An unknown AMI fails RunInstances as it does on AWS.
         pb.environment().put("MOTO_ENABLE_AMI_VALIDATION", "true");
         byte[] b = new byte[8];
@@ -55,8 +65,8 @@ final class NetnsMotoServer implements AutoCloseable {
         // Fresh per run and plainly fake, so nothing here looks like (or is) a real key.
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create("testing-" + suffix, "testing-secret-" + suffix));
-        NetnsMotoServer moto = new NetnsMotoServer(pb.start(), URI.create("http://" + network.gateway() + ":" + PORT),
-                log, credentials);
+        NetnsMotoServer moto = new NetnsMotoServer(
+                pb.start(), URI.create("http://" + network.gateway() + ":" + PORT), log, credentials);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!moto.ready()) {
             if (!moto.process.isAlive() || System.nanoTime() > deadline) {
@@ -90,7 +100,8 @@ final class NetnsMotoServer implements AutoCloseable {
 
     private boolean ready() {
         try {
-            HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
             c.setConnectTimeout(500);
             c.setReadTimeout(2000);
             return c.getResponseCode() == 200;

@@ -53,7 +53,7 @@ final class NetnsNetwork implements AutoCloseable {
     private final String run;
     private final int a;
     private final int b;
-    private final Map<String, String> machines = new LinkedHashMap<>();   // namespace -> private IP
+    private final Map<String, String> machines = new LinkedHashMap<>(); // namespace -> private IP
     private final Thread shutdownHook;
     private int next = 1;
     private boolean closed;
@@ -71,9 +71,11 @@ final class NetnsNetwork implements AutoCloseable {
      * naming what is needed, when network namespaces cannot be created here (not root, no iproute2).
      */
     static NetnsNetwork create() {
-        String ip = NetnsCommands.ip().orElseThrow(() -> new AssertionError(
-                "the EC2 end-to-end test needs the 'ip' program (iproute2) to create network namespaces:"
-                        + " install it (apt-get install iproute2 / dnf install iproute) and run the test as root"));
+        String ip = NetnsCommands.ip()
+                .orElseThrow(
+                        () -> new AssertionError(
+                                "the EC2 end-to-end test needs the 'ip' program (iproute2) to create network namespaces:"
+                                        + " install it (apt-get install iproute2 / dnf install iproute) and run the test as root"));
         byte[] r = new byte[3];
         RANDOM.nextBytes(r);
         String run = HexFormat.of().formatHex(r).substring(0, 5);
@@ -100,8 +102,17 @@ final class NetnsNetwork implements AutoCloseable {
         NetnsCommands.run(ip, "-n", hub, "link", "set", "lo", "up");
         // A fixed MAC: a bridge otherwise takes the lowest MAC of its ports, which changes as machines
         // join, and this machine's ARP entry for moto's address goes stale (connections time out).
-        NetnsCommands.run(ip, "-n", hub, "link", "add", "br0", "address", String.format("02:00:0a:%02x:%02x:01", a, b),
-                "type", "bridge");
+        NetnsCommands.run(
+                ip,
+                "-n",
+                hub,
+                "link",
+                "add",
+                "br0",
+                "address",
+                String.format("02:00:0a:%02x:%02x:01", a, b),
+                "type",
+                "bridge");
         NetnsCommands.run(ip, "-n", hub, "addr", "add", gateway() + "/24", "dev", "br0");
         NetnsCommands.run(ip, "-n", hub, "link", "set", "br0", "up");
         NetnsCommands.run(ip, "link", "add", hostVeth(), "type", "veth", "peer", "name", "up0", "netns", hub);
@@ -172,14 +183,15 @@ final class NetnsNetwork implements AutoCloseable {
 
     private void writeHosts(String ns, String privateIp) {
         String ec2Name = "ip-" + privateIp.replace('.', '-');
-        String hosts = "127.0.0.1 localhost\n"
-                + privateIp + " " + hostName() + " " + ec2Name + ".ec2.internal " + ec2Name + "\n";
+        String hosts = "127.0.0.1 localhost\n" + privateIp + " " + hostName() + " " + ec2Name + ".ec2.internal "
+                + ec2Name + "\n";
         try {
             Path dir = NETNS_ETC.resolve(ns);
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("hosts"), hosts, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot write " + NETNS_ETC.resolve(ns).resolve("hosts") + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot write " + NETNS_ETC.resolve(ns).resolve("hosts") + ": " + e.getMessage(), e);
         }
     }
 
@@ -196,7 +208,11 @@ final class NetnsNetwork implements AutoCloseable {
         NetnsCommands.Result r = NetnsCommands.tryRun(ip, "netns", "pids", ns);
         List<Long> out = new ArrayList<>();
         if (r.ok()) {
-            r.output().lines().map(String::strip).filter(l -> l.matches("\\d+")).forEach(l -> out.add(Long.parseLong(l)));
+            r.output()
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> l.matches("\\d+"))
+                    .forEach(l -> out.add(Long.parseLong(l)));
         }
         return out;
     }
@@ -217,7 +233,11 @@ final class NetnsNetwork implements AutoCloseable {
     List<String> namespaces() {
         NetnsCommands.Result r = NetnsCommands.tryRun(ip, "netns", "list");
         List<String> out = new ArrayList<>();
-        r.output().lines().map(l -> l.split("\\s+")[0]).filter(n -> n.startsWith(prefix())).forEach(out::add);
+        r.output()
+                .lines()
+                .map(l -> l.split("\\s+")[0])
+                .filter(n -> n.startsWith(prefix()))
+                .forEach(out::add);
         return out;
     }
 
@@ -231,7 +251,7 @@ final class NetnsNetwork implements AutoCloseable {
         try (var s = Files.list(NETNS_ETC)) {
             return s.anyMatch(p -> p.getFileName().toString().startsWith(prefix()));
         } catch (IOException e) {
-            return false;   // no /etc/netns at all
+            return false; // no /etc/netns at all
         }
     }
 
@@ -288,7 +308,7 @@ final class NetnsNetwork implements AutoCloseable {
         try {
             Files.deleteIfExists(dir.resolve("hosts"));
             Files.deleteIfExists(dir);
-            Files.delete(NETNS_ETC);   // only when empty: another run may use it
+            Files.delete(NETNS_ETC); // only when empty: another run may use it
         } catch (DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
             // left for whoever else uses it, or already gone
         } catch (IOException e) {
@@ -298,21 +318,24 @@ final class NetnsNetwork implements AutoCloseable {
 
     /** A random 10.A.B.0/24 (in 10.A.0.0/16) that overlaps none of this machine's routes or addresses. */
     private static int[] freeSubnet(String ip) {
-        String routes = NetnsCommands.tryRun(ip, "-4", "route", "show", "table", "all").output()
-                + NetnsCommands.tryRun(ip, "-4", "-o", "addr", "show").output();
+        String routes =
+                NetnsCommands.tryRun(ip, "-4", "route", "show", "table", "all").output()
+                        + NetnsCommands.tryRun(ip, "-4", "-o", "addr", "show").output();
         List<long[]> taken = new ArrayList<>();
         Matcher m = IPV4_PREFIX.matcher(routes);
         while (m.find()) {
             int len = m.group(5) == null ? 32 : Integer.parseInt(m.group(5));
             if (len == 0) {
-                continue;   // the default route overlaps everything and routes nothing of ours
+                continue; // the default route overlaps everything and routes nothing of ours
             }
-            long addr = (Long.parseLong(m.group(1)) << 24) | (Long.parseLong(m.group(2)) << 16)
-                    | (Long.parseLong(m.group(3)) << 8) | Long.parseLong(m.group(4));
+            long addr = (Long.parseLong(m.group(1)) << 24)
+                    | (Long.parseLong(m.group(2)) << 16)
+                    | (Long.parseLong(m.group(3)) << 8)
+                    | Long.parseLong(m.group(4));
             taken.add(new long[] {addr, len});
         }
         for (int attempt = 0; attempt < 200; attempt++) {
-            int a = 64 + RANDOM.nextInt(187);   // 10.64.0.0 - 10.250.255.255: clear of the common 10.0-10.63 ranges
+            int a = 64 + RANDOM.nextInt(187); // 10.64.0.0 - 10.250.255.255: clear of the common 10.0-10.63 ranges
             int b = RANDOM.nextInt(256);
             long vpc = (10L << 24) | ((long) a << 16);
             boolean free = taken.stream().noneMatch(t -> overlaps(vpc, 16, t[0], (int) t[1]));
@@ -320,7 +343,8 @@ final class NetnsNetwork implements AutoCloseable {
                 return new int[] {a, b};
             }
         }
-        throw new IllegalStateException("no free 10.x.0.0/16 for the test network among this machine's routes:\n" + routes);
+        throw new IllegalStateException(
+                "no free 10.x.0.0/16 for the test network among this machine's routes:\n" + routes);
     }
 
     private static boolean overlaps(long a, int aLen, long b, int bLen) {

@@ -46,10 +46,15 @@ class UserPolicyIT {
         Path jar = dir.resolve("engine.jar");
         Files.writeString(jar, "engine");
         EngineBundle bundle = EngineBundle.of(List.of(jar), dir.resolve("bundle"));
-        Ec2Provider provider = new Ec2Provider(MOTO.clients(recorder), CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), c -> bundle);
+        Ec2Provider provider = new Ec2Provider(
+                MOTO.clients(recorder), CallerAddress.fixed(AwsOptions.ALLOW_FROM, "203.0.113.7/32"), c -> bundle);
         String ami;
         try (AwsClients aws = MOTO.clients().create("us-east-1")) {
-            ami = aws.ec2().describeImages(r -> r.owners("amazon")).images().get(0).imageId();
+            ami = aws.ec2()
+                    .describeImages(r -> r.owners("amazon"))
+                    .images()
+                    .get(0)
+                    .imageId();
         }
         Map<String, String> o = new HashMap<>();
         o.put(AwsOptions.REGION, "us-east-1");
@@ -62,10 +67,20 @@ class UserPolicyIT {
 
         provider.validate(c);
         provider.bootstrap(c);
-        Node scheduler = provider.launch(c, new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(
-                ClusterNames.scheduler("pol"), EngineCommand.scheduler())))).get(0);
-        List<Node> workers = provider.launch(c, new LaunchRequest(NodeRole.WORKER, List.of(new LaunchRequest.NodeLaunch(
-                ClusterNames.worker("pol", 0), EngineCommand.worker("x:1").with("--name", ClusterNames.worker("pol", 0))))));
+        Node scheduler = provider.launch(
+                        c,
+                        new LaunchRequest(
+                                NodeRole.SCHEDULER,
+                                List.of(new LaunchRequest.NodeLaunch(
+                                        ClusterNames.scheduler("pol"), EngineCommand.scheduler()))))
+                .get(0);
+        List<Node> workers = provider.launch(
+                c,
+                new LaunchRequest(
+                        NodeRole.WORKER,
+                        List.of(new LaunchRequest.NodeLaunch(
+                                ClusterNames.worker("pol", 0),
+                                EngineCommand.worker("x:1").with("--name", ClusterNames.worker("pol", 0))))));
         provider.nodes(c);
         provider.logTail(c, scheduler, 5);
         provider.terminate(c, workers);
@@ -79,11 +94,15 @@ class UserPolicyIT {
             s.get("Action").forEach(a -> allowed.add(a.asText()));
             s.get("Resource").forEach(r -> resources.add(r.asText()));
         }
-        assertThat(recorder.actions()).as("calls the provider made").contains("ec2:RunInstances", "iam:CreateRole",
-                "s3:PutObject", "ssm:PutParameter");
-        assertThat(recorder.notAllowedBy(UserPolicies.ec2())).as("calls the policy does not allow").isEmpty();
+        assertThat(recorder.actions())
+                .as("calls the provider made")
+                .contains("ec2:RunInstances", "iam:CreateRole", "s3:PutObject", "ssm:PutParameter");
+        assertThat(recorder.notAllowedBy(UserPolicies.ec2()))
+                .as("calls the policy does not allow")
+                .isEmpty();
         assertThat(allowed).noneMatch(a -> a.contains("*"));
-        assertThat(resources).filteredOn(r -> r.startsWith("arn:aws:iam"))
+        assertThat(resources)
+                .filteredOn(r -> r.startsWith("arn:aws:iam"))
                 .allMatch(r -> r.contains(":role/jcloud/") || r.contains(":instance-profile/jcloud/"));
     }
 }

@@ -16,8 +16,7 @@ final class AdminKey {
 
     private static final String PUBLIC_KEY = generate();
 
-    private AdminKey() {
-    }
+    private AdminKey() {}
 
     /** {@code ssh-rsa AAAA... jcloud-no-login}, the same for every VM this process creates. */
     static String publicKey() {

@@ -68,11 +68,20 @@ import java.util.function.Supplier;
  * @param blobEndpoint a storage account's Blob service URL by account name: without a Resource Manager
  *                     read, which the controller's identity may not do on the engine cache
  */
-record AzureClients(ResourceManagementClient resources, NetworkManagementClient network,
-                    ComputeManagementClient compute, ManagedServiceIdentityClient msi,
-                    AuthorizationManagementClient authorization, StorageManagementClient storage, VaultsClient vaults,
-                    Function<String, SecretClient> secrets, HttpClient http, Duration pollInterval,
-                    Caller caller, TokenCredential credential, Function<String, String> blobEndpoint) {
+record AzureClients(
+        ResourceManagementClient resources,
+        NetworkManagementClient network,
+        ComputeManagementClient compute,
+        ManagedServiceIdentityClient msi,
+        AuthorizationManagementClient authorization,
+        StorageManagementClient storage,
+        VaultsClient vaults,
+        Function<String, SecretClient> secrets,
+        HttpClient http,
+        Duration pollInterval,
+        Caller caller,
+        TokenCredential credential,
+        Function<String, String> blobEndpoint) {
 
     /** Polls of a long-running operation without a Retry-After from Azure: VMs take about a minute. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(3);
@@ -87,7 +96,8 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
     record Caller(String display, String objectId, String tenantId) {
         @Override
         public String toString() {
-            return display + (objectId == null ? "" : " (object id " + objectId + ")")
+            return display
+                    + (objectId == null ? "" : " (object id " + objectId + ")")
                     + (tenantId == null ? "" : " in tenant " + tenantId);
         }
     }
@@ -95,9 +105,15 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
     /** The production factory: DefaultAzureCredential and the JDK's HTTP client. */
     static Factory defaults() {
         // Built on first use: the CLI loads every provider at start, and most commands never talk to Azure.
-        return factory(() -> new DefaultAzureCredentialBuilder().build(), () -> new JdkHttpClientBuilder().build(),
-                POLL_INTERVAL, new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(6)
-                        .setBaseDelay(Duration.ofSeconds(1)).setMaxDelay(Duration.ofSeconds(30))), true);
+        return factory(
+                () -> new DefaultAzureCredentialBuilder().build(),
+                () -> new JdkHttpClientBuilder().build(),
+                POLL_INTERVAL,
+                new RetryOptions(new ExponentialBackoffOptions()
+                        .setMaxRetries(6)
+                        .setBaseDelay(Duration.ofSeconds(1))
+                        .setMaxDelay(Duration.ofSeconds(30))),
+                true);
     }
 
     /**
@@ -106,8 +122,12 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
      * talk to a vault whose host is not under the challenge's resource domain ({@code *.vault.azure.net}):
      * only for a fake on 127.0.0.1.
      */
-    static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
-                           RetryOptions retries, boolean verifyVaultChallenge) {
+    static Factory factory(
+            Supplier<TokenCredential> credentials,
+            Supplier<HttpClient> transport,
+            Duration pollInterval,
+            RetryOptions retries,
+            boolean verifyVaultChallenge) {
         return factory(credentials, transport, pollInterval, retries, verifyVaultChallenge, null);
     }
 
@@ -115,33 +135,56 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
      * As above, with the Blob service URL of a storage account by name ({@code blobEndpoints}; null:
      * {@code https://<account>.blob.<the cloud's storage suffix>/}). Tests: the fake's address.
      */
-    static Factory factory(Supplier<TokenCredential> credentials, Supplier<HttpClient> transport, Duration pollInterval,
-                           RetryOptions retries, boolean verifyVaultChallenge, Function<String, String> blobEndpoints) {
+    static Factory factory(
+            Supplier<TokenCredential> credentials,
+            Supplier<HttpClient> transport,
+            Duration pollInterval,
+            RetryOptions retries,
+            boolean verifyVaultChallenge,
+            Function<String, String> blobEndpoints) {
         requireNonNull(credentials, "credentials is null");
         requireNonNull(transport, "transport is null");
         return options -> {
             TokenCredential credential = credentials.get();
             HttpClient http = transport.get();
             AzureProfile profile = new AzureProfile(null, options.subscription(), environment(options.endpoint()));
-            HttpPipeline pipeline = HttpPipelineProvider.buildHttpPipeline(credential, profile, null,
-                    new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE), Configuration.getGlobalConfiguration(),
-                    new RetryPolicy(retries), List.of(new ContentLengthPolicy()), http);
+            HttpPipeline pipeline = HttpPipelineProvider.buildHttpPipeline(
+                    credential,
+                    profile,
+                    null,
+                    new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE),
+                    Configuration.getGlobalConfiguration(),
+                    new RetryPolicy(retries),
+                    List.of(new ContentLengthPolicy()),
+                    http);
             ResourceManagementClient resources = ResourceManager.authenticate(pipeline, profile)
-                    .withSubscription(options.subscription()).serviceClient();
+                    .withSubscription(options.subscription())
+                    .serviceClient();
             Function<String, SecretClient> secrets = vaultUrl -> {
-                SecretClientBuilder b = new SecretClientBuilder().vaultUrl(vaultUrl).credential(credential)
-                        .httpClient(http).retryOptions(retries).addPolicy(new ContentLengthPolicy())
+                SecretClientBuilder b = new SecretClientBuilder()
+                        .vaultUrl(vaultUrl)
+                        .credential(credential)
+                        .httpClient(http)
+                        .retryOptions(retries)
+                        .addPolicy(new ContentLengthPolicy())
                         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE));
                 return (verifyVaultChallenge ? b : b.disableChallengeResourceVerification()).buildClient();
             };
-            return new AzureClients(resources,
+            return new AzureClients(
+                    resources,
                     NetworkManager.authenticate(pipeline, profile).serviceClient(),
                     ComputeManager.authenticate(pipeline, profile).serviceClient(),
                     MsiManager.authenticate(pipeline, profile).serviceClient(),
                     AuthorizationManager.authenticate(pipeline, profile).roleServiceClient(),
                     StorageManager.authenticate(pipeline, profile).serviceClient(),
-                    KeyVaultManager.authenticate(pipeline, profile).serviceClient().getVaults(),
-                    secrets, http, pollInterval, caller(credential, profile.getEnvironment()), credential,
+                    KeyVaultManager.authenticate(pipeline, profile)
+                            .serviceClient()
+                            .getVaults(),
+                    secrets,
+                    http,
+                    pollInterval,
+                    caller(credential, profile.getEnvironment()),
+                    credential,
                     blobEndpoints != null ? blobEndpoints : account -> blobEndpoint(profile.getEnvironment(), account));
         };
     }
@@ -171,8 +214,9 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
         String scope = environment.getManagementEndpoint().replaceAll("/+$", "") + "/.default";
         AccessToken token = credential.getTokenSync(new TokenRequestContext().addScopes(scope));
         if (token == null) {
-            throw new dev.jcloud.provisioner.ProvisionException("the Azure credential gave no token: sign in with"
-                    + " 'az login', or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run with a managed identity");
+            throw new dev.jcloud.provisioner.ProvisionException(
+                    "the Azure credential gave no token: sign in with"
+                            + " 'az login', or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or run with a managed identity");
         }
         return claims(token.getToken());
     }
@@ -183,7 +227,8 @@ record AzureClients(ResourceManagementClient resources, NetworkManagementClient 
             return new Caller("unknown identity", null, null);
         }
         try {
-            JsonNode c = new ObjectMapper().readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+            JsonNode c = new ObjectMapper()
+                    .readTree(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
             String name = text(c, "upn");
             if (name == null) {
                 name = text(c, "unique_name");

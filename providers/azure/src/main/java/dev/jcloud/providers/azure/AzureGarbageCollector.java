@@ -1,10 +1,10 @@
 package dev.jcloud.providers.azure;
 
-import dev.jcloud.provisioner.GcReport;
 import com.azure.core.util.Context;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.NodeRole;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,13 +44,16 @@ final class AzureGarbageCollector {
             String id = AzureTags.get(group.tags(), ClusterContext.ID_TAG);
             String name = AzureTags.get(group.tags(), ClusterContext.NAME_TAG);
             // Only groups jcloud named itself: a tag copied by hand onto another group must not get it deleted.
-            if (id == null || !group.name().equalsIgnoreCase("jcloud-" + name + "-" + id)
-                    || Instant.ofEpochSecond(parse(AzureTags.get(group.tags(), AzureTags.CREATED))).isAfter(youngest)) {
+            if (id == null
+                    || !group.name().equalsIgnoreCase("jcloud-" + name + "-" + id)
+                    || Instant.ofEpochSecond(parse(AzureTags.get(group.tags(), AzureTags.CREATED)))
+                            .isAfter(youngest)) {
                 continue;
             }
             List<VirtualMachineInner> vms = clusterVms.find(group.name(), id);
             // The scheduler's power state needs its instance view: a stopped scheduler serves nobody.
-            boolean alive = vms.stream().filter(vm -> ClusterVms.node(vm).role() == NodeRole.SCHEDULER)
+            boolean alive = vms.stream()
+                    .filter(vm -> ClusterVms.node(vm).role() == NodeRole.SCHEDULER)
                     .map(vm -> clusterVms.get(group.name(), vm.name()))
                     .anyMatch(vm -> vm != null && ClusterVms.alive(vm));
             if (!alive) {
@@ -60,20 +63,26 @@ final class AzureGarbageCollector {
         }
         // Grants on the shared engine cache lie outside any cluster's group: collected on their own.
         EngineCacheGrants grants = new EngineCacheGrants(azure, options);
-        java.util.Set<String> doomed = new java.util.HashSet<>(items.stream().map(GcReport.Item::clusterId).toList());
+        java.util.Set<String> doomed = new java.util.HashSet<>(
+                items.stream().map(GcReport.Item::clusterId).toList());
         if (dryRun) {
             items.addAll(grants.collectOrphans(doomed, true));
             return new GcReport(items, false);
         }
         ClusterResourceGroup groups = new ClusterResourceGroup(azure);
         for (GcReport.Item item : items) {
-            LOG.info("gc: deleting resource group {} of cluster {} ({}), {} VM(s) in it", item.id(), item.clusterName(),
-                    item.clusterId(), item.contains());
+            LOG.info(
+                    "gc: deleting resource group {} of cluster {} ({}), {} VM(s) in it",
+                    item.id(),
+                    item.clusterName(),
+                    item.clusterId(),
+                    item.contains());
             Instant deadline = Instant.now().plus(options.deleteTimeout());
             groups.delete(String.valueOf(item.clusterName()), item.id(), deadline);
             // A cluster with TLS had Key Vaults in its group: soft-deleted with it, purged here.
-            new ClusterVaults(azure).purgeDeleted(String.valueOf(item.clusterName()), item.clusterId(),
-                    locations.get(item.id()), deadline);
+            new ClusterVaults(azure)
+                    .purgeDeleted(
+                            String.valueOf(item.clusterName()), item.clusterId(), locations.get(item.id()), deadline);
         }
         items.addAll(grants.collectOrphans(doomed, false));
         return new GcReport(items, true);

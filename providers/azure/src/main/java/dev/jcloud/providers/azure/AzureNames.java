@@ -16,13 +16,14 @@ final class AzureNames {
     static final String NSG = "jcloud-nsg";
     /** The application security group every node's NIC joins: "members of the cluster" in NSG rules. */
     static final String MEMBERS = "jcloud-members";
+
     static final String CONTROLLER_IDENTITY = "jcloud-controller";
     /** The workers' identity: no Azure role at all, only read access to the workers' vault. */
     static final String WORKER_IDENTITY = "jcloud-worker";
+
     static final String ADMIN_USER = "jcloud";
 
-    private AzureNames() {
-    }
+    private AzureNames() {}
 
     /** {@code jcloud-<name>-<id>}: at most 7 + 40 + 1 + 12 = 60 characters, under Azure's 90. */
     static String group(ClusterContext cluster) {

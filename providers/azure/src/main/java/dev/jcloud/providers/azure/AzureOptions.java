@@ -35,11 +35,25 @@ import java.util.regex.Pattern;
  * created), {@code azure.delete-timeout} (seconds), {@code azure.tag.<name>} (user tags) and
  * {@code azure.endpoint} (the Resource Manager root, for tests and sovereign clouds).
  */
-public record AzureOptions(String subscription, String location, String vmSize, String schedulerVmSize, boolean spot,
-                           Duration billingMinimum, Optional<String> vnet, Optional<String> subnet,
-                           List<String> allowFrom, boolean publicIp, Image image, int osDiskGiB,
-                           Optional<URI> engineUrl, Optional<String> engineSha256, int maxWorkers,
-                           Duration deleteTimeout, Map<String, String> userTags, Optional<URI> endpoint) {
+public record AzureOptions(
+        String subscription,
+        String location,
+        String vmSize,
+        String schedulerVmSize,
+        boolean spot,
+        Duration billingMinimum,
+        Optional<String> vnet,
+        Optional<String> subnet,
+        List<String> allowFrom,
+        boolean publicIp,
+        Image image,
+        int osDiskGiB,
+        Optional<URI> engineUrl,
+        Optional<String> engineSha256,
+        int maxWorkers,
+        Duration deleteTimeout,
+        Map<String, String> userTags,
+        Optional<URI> endpoint) {
 
     public static final String SUBSCRIPTION = "azure.subscription";
     public static final String LOCATION = "azure.location";
@@ -67,19 +81,20 @@ public record AzureOptions(String subscription, String location, String vmSize, 
     /** The largest cluster the dedicated /18 subnet holds (16,379 usable addresses, less the scheduler). */
     static final int WORKER_CEILING = 16_000;
 
-    private static final Pattern GUID = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern GUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern LOCATION_FORMAT = Pattern.compile("[a-z][a-z0-9]{1,39}");
     private static final Pattern VM_SIZE_FORMAT = Pattern.compile("(Standard|Basic)_[A-Za-z0-9_-]{1,60}");
     private static final Pattern VNET_ID = Pattern.compile(
             "/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w._()]{1,90}/providers/Microsoft\\.Network"
-                    + "/virtualNetworks/[-\\w._]{2,64}", Pattern.CASE_INSENSITIVE);
+                    + "/virtualNetworks/[-\\w._]{2,64}",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern SUBNET_NAME = Pattern.compile("[\\w][-\\w.]{0,78}[\\w]|\\w");
-    private static final Pattern SUBNET_ID = Pattern.compile(VNET_ID.pattern() + "/subnets/(" + SUBNET_NAME.pattern() + ")",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern SUBNET_ID =
+            Pattern.compile(VNET_ID.pattern() + "/subnets/(" + SUBNET_NAME.pattern() + ")", Pattern.CASE_INSENSITIVE);
     private static final Pattern URN_PART = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,79}");
-    private static final Pattern IMAGE_ID = Pattern.compile("/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/.+",
-            Pattern.CASE_INSENSITIVE);
+    private static final Pattern IMAGE_ID =
+            Pattern.compile("/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/.+", Pattern.CASE_INSENSITIVE);
 
     /**
      * The machine image: a marketplace image ({@code publisher:offer:sku:version}, as {@code az vm create
@@ -108,18 +123,28 @@ public record AzureOptions(String subscription, String location, String vmSize, 
     public static AzureOptions of(Map<String, String> o) {
         String subscription = o.get(SUBSCRIPTION);
         if (subscription == null || subscription.isBlank()) {
-            throw new IllegalArgumentException("set the Azure subscription to create the cluster in with " + SUBSCRIPTION
-                    + " (--subscription): a subscription id such as 00000000-0000-0000-0000-000000000000,"
-                    + " see 'az account show --query id'");
+            throw new IllegalArgumentException(
+                    "set the Azure subscription to create the cluster in with " + SUBSCRIPTION
+                            + " (--subscription): a subscription id such as 00000000-0000-0000-0000-000000000000,"
+                            + " see 'az account show --query id'");
         }
         subscription = subscription.strip();
-        require(SUBSCRIPTION, subscription, GUID, "a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)");
+        require(
+                SUBSCRIPTION,
+                subscription,
+                GUID,
+                "a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)");
         String location = o.getOrDefault(LOCATION, DEFAULT_LOCATION).strip();
-        require(LOCATION, location, LOCATION_FORMAT, "an Azure location name such as eastus or westeurope"
-                + " (lower case, no spaces; see 'az account list-locations -o table')");
+        require(
+                LOCATION,
+                location,
+                LOCATION_FORMAT,
+                "an Azure location name such as eastus or westeurope"
+                        + " (lower case, no spaces; see 'az account list-locations -o table')");
         String vmSize = o.getOrDefault(VM_SIZE, DEFAULT_VM_SIZE).strip();
         require(VM_SIZE, vmSize, VM_SIZE_FORMAT, "a VM size such as Standard_D4s_v5");
-        String schedulerVmSize = o.getOrDefault(SCHEDULER_VM_SIZE, DEFAULT_VM_SIZE).strip();
+        String schedulerVmSize =
+                o.getOrDefault(SCHEDULER_VM_SIZE, DEFAULT_VM_SIZE).strip();
         require(SCHEDULER_VM_SIZE, schedulerVmSize, VM_SIZE_FORMAT, "a VM size such as Standard_D2s_v5");
         boolean spot = bool(o, SPOT, false);
         Duration billingMinimum = duration(o, BILLING_MINIMUM, Duration.ofSeconds(60), Duration.ofHours(1));
@@ -127,16 +152,24 @@ public record AzureOptions(String subscription, String location, String vmSize, 
         Optional<String> vnet = Optional.ofNullable(o.get(VNET)).map(String::strip);
         Optional<String> subnet = Optional.ofNullable(o.get(SUBNET)).map(String::strip);
         if (vnet.isPresent()) {
-            require(VNET, vnet.get(), VNET_ID, "the resource id of an existing virtual network,"
-                    + " /subscriptions/SUB/resourceGroups/GROUP/providers/Microsoft.Network/virtualNetworks/NAME");
+            require(
+                    VNET,
+                    vnet.get(),
+                    VNET_ID,
+                    "the resource id of an existing virtual network,"
+                            + " /subscriptions/SUB/resourceGroups/GROUP/providers/Microsoft.Network/virtualNetworks/NAME");
             if (subnet.isEmpty()) {
-                throw new IllegalArgumentException(SUBNET + " is needed with " + VNET + ": the name of a subnet in "
-                        + vnet.get());
+                throw new IllegalArgumentException(
+                        SUBNET + " is needed with " + VNET + ": the name of a subnet in " + vnet.get());
             }
             require(SUBNET, subnet.get(), SUBNET_NAME, "the name of a subnet of " + vnet.get());
         } else if (subnet.isPresent()) {
-            require(SUBNET, subnet.get(), SUBNET_ID, "the resource id of an existing subnet, .../providers/Microsoft.Network"
-                    + "/virtualNetworks/NAME/subnets/NAME (or give " + VNET + " and the subnet's name)");
+            require(
+                    SUBNET,
+                    subnet.get(),
+                    SUBNET_ID,
+                    "the resource id of an existing subnet, .../providers/Microsoft.Network"
+                            + "/virtualNetworks/NAME/subnets/NAME (or give " + VNET + " and the subnet's name)");
         }
 
         List<String> allowFrom = new ArrayList<>();
@@ -161,20 +194,38 @@ public record AzureOptions(String subscription, String location, String vmSize, 
             }
         });
         if (userTags.size() > AzureTags.MAX_USER_TAGS) {
-            throw new IllegalArgumentException("too many " + TAG_PREFIX + "* options (" + userTags.size() + "): Azure allows"
+            throw new IllegalArgumentException("too many " + TAG_PREFIX + "* options (" + userTags.size()
+                    + "): Azure allows"
                     + " 50 tags per resource and jcloud uses " + (50 - AzureTags.MAX_USER_TAGS) + "; give at most "
                     + AzureTags.MAX_USER_TAGS);
         }
         Optional<URI> endpoint = Optional.ofNullable(o.get(ENDPOINT)).map(e -> {
             URI u = uri(ENDPOINT, e.strip());
             if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-                throw invalid(ENDPOINT, e, "an https URL of Azure Resource Manager such as https://management.azure.com/");
+                throw invalid(
+                        ENDPOINT, e, "an https URL of Azure Resource Manager such as https://management.azure.com/");
             }
             return u;
         });
-        return new AzureOptions(subscription, location, vmSize, schedulerVmSize, spot, billingMinimum, vnet, subnet,
-                List.copyOf(allowFrom), publicIp, image, osDiskGiB, engineUrl, engineSha, maxWorkers, deleteTimeout,
-                Map.copyOf(userTags), endpoint);
+        return new AzureOptions(
+                subscription,
+                location,
+                vmSize,
+                schedulerVmSize,
+                spot,
+                billingMinimum,
+                vnet,
+                subnet,
+                List.copyOf(allowFrom),
+                publicIp,
+                image,
+                osDiskGiB,
+                engineUrl,
+                engineSha,
+                maxWorkers,
+                deleteTimeout,
+                Map.copyOf(userTags),
+                endpoint);
     }
 
     /** How Azure bills this cluster's VMs: per second, with {@link #billingMinimum} per start. */
@@ -195,11 +246,16 @@ public record AzureOptions(String subscription, String location, String vmSize, 
             return new Image(null, null, null, null, value);
         }
         String[] parts = value.split(":", -1);
-        if (parts.length == 4 && java.util.Arrays.stream(parts).allMatch(p -> URN_PART.matcher(p).matches())) {
+        if (parts.length == 4
+                && java.util.Arrays.stream(parts)
+                        .allMatch(p -> URN_PART.matcher(p).matches())) {
             return new Image(parts[0], parts[1], parts[2], parts[3], null);
         }
-        throw invalid(IMAGE, value, "a marketplace image publisher:offer:sku:version such as " + DEFAULT_IMAGE
-                + ", or the resource id of an image (/subscriptions/.../images/NAME)");
+        throw invalid(
+                IMAGE,
+                value,
+                "a marketplace image publisher:offer:sku:version such as " + DEFAULT_IMAGE
+                        + ", or the resource id of an image (/subscriptions/.../images/NAME)");
     }
 
     private static void require(String option, String value, Pattern format, String expected) {

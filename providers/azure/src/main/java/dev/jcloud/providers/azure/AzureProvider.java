@@ -1,6 +1,5 @@
 package dev.jcloud.providers.azure;
 
-import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
@@ -8,6 +7,7 @@ import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
@@ -64,7 +64,8 @@ public final class AzureProvider implements CloudProvider {
      * ahead) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires gracefully.
      * Trusted code; {@code JCLOUD_IMDS} is a test seam.
      */
-    static final String EVICTION_WATCHER = String.join("\n",
+    static final String EVICTION_WATCHER = String.join(
+            "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" ev",
             "while true; do",
             "  ev=$(curl -fsS -H 'Metadata: true' \"$imds/metadata/scheduledevents?api-version=2020-07-01\")",
@@ -86,7 +87,9 @@ public final class AzureProvider implements CloudProvider {
 
     /** The provider ServiceLoader finds: DefaultAzureCredential, Azure's public cloud, address detection. */
     public AzureProvider() {
-        this(AzureClients.defaults(), CallerAddress.detect(AzureOptions.ALLOW_FROM),
+        this(
+                AzureClients.defaults(),
+                CallerAddress.detect(AzureOptions.ALLOW_FROM),
                 SchedulerProbe.metrics(AzureNames.DASHBOARD_PORT));
     }
 
@@ -94,8 +97,11 @@ public final class AzureProvider implements CloudProvider {
         this(factory, callerAddress, probe, EngineBundle::forCluster);
     }
 
-    AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe,
-                  Function<ClusterContext, EngineBundle> engineBundles) {
+    AzureProvider(
+            AzureClients.Factory factory,
+            CallerAddress callerAddress,
+            SchedulerProbe probe,
+            Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.probe = requireNonNull(probe, "probe is null");
@@ -115,38 +121,53 @@ public final class AzureProvider implements CloudProvider {
     @Override
     public void bootstrap(ClusterContext cluster) {
         AzureOptions options = AzureOptions.of(cluster);
-        engineArtifact(options);   // reject what launch would refuse before anything is created
+        engineArtifact(options); // reject what launch would refuse before anything is created
         boolean tls = ClusterTrust.enabled(cluster.options());
         if (tls) {
-            ClusterVaults.vaultName(cluster, NodeRole.SCHEDULER);   // a cluster id Key Vault refuses fails here, first
+            ClusterVaults.vaultName(cluster, NodeRole.SCHEDULER); // a cluster id Key Vault refuses fails here, first
         }
         List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
         AzureClients azure = clients(options);
-        LOG.info("{}: using Azure identity {}, subscription {}, location {}", cluster.name(), azure.caller(),
-                options.subscription(), options.location());
+        LOG.info(
+                "{}: using Azure identity {}, subscription {}, location {}",
+                cluster.name(),
+                azure.caller(),
+                options.subscription(),
+                options.location());
         Instant deadline = Instant.now().plus(CREATE_TIMEOUT);
         ClusterNetwork network = new ClusterNetwork(azure);
         if (options.existingSubnetId().isPresent()) {
-            network.ensure(cluster, options, Map.of(), deadline);   // checks the given subnet before creating anything
+            network.ensure(cluster, options, Map.of(), deadline); // checks the given subnet before creating anything
         }
         Map<String, String> tags = AzureTags.of(cluster, options, azure.caller().display());
-        new ClusterResourceGroup(azure).ensure(cluster, options.location(),
-                AzureTags.forGroup(cluster, options, azure.caller().display()));
+        new ClusterResourceGroup(azure)
+                .ensure(
+                        cluster,
+                        options.location(),
+                        AzureTags.forGroup(cluster, options, azure.caller().display()));
         if (options.existingSubnetId().isEmpty()) {
             network.ensure(cluster, options, tags, deadline);
         }
         new ClusterFirewall(azure).ensure(cluster, options, allowFrom, tags, deadline);
         new ControllerIdentity(azure).ensure(cluster, options, tags);
         boolean uploadEngine = engineArtifact(options).isEmpty();
-        String controller = !tls && !uploadEngine ? null : azure.msi().getUserAssignedIdentities()
-                .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY).principalId().toString();
+        String controller = !tls && !uploadEngine
+                ? null
+                : azure.msi()
+                        .getUserAssignedIdentities()
+                        .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY)
+                        .principalId()
+                        .toString();
         if (uploadEngine) {
             new EngineUploads(azure, options).grantController(cluster, controller);
         }
         if (tls) {
-            String workers = new WorkerIdentity(azure).ensure(cluster, options, tags).principalId().toString();
-            new ClusterVaults(azure).ensure(cluster, options, tags,
-                    Map.of(NodeRole.SCHEDULER, controller, NodeRole.WORKER, workers));
+            String workers = new WorkerIdentity(azure)
+                    .ensure(cluster, options, tags)
+                    .principalId()
+                    .toString();
+            new ClusterVaults(azure)
+                    .ensure(cluster, options, tags, Map.of(NodeRole.SCHEDULER, controller, NodeRole.WORKER, workers));
         }
     }
 
@@ -161,27 +182,34 @@ public final class AzureProvider implements CloudProvider {
         ClusterVms vms = new ClusterVms(azure);
         String group = AzureNames.group(cluster);
         if (request.role() == NodeRole.WORKER) {
-            long running = vms.find(cluster).stream().filter(ClusterVms::alive)
-                    .filter(vm -> ClusterVms.node(vm).role() == NodeRole.WORKER).count();
+            long running = vms.find(cluster).stream()
+                    .filter(ClusterVms::alive)
+                    .filter(vm -> ClusterVms.node(vm).role() == NodeRole.WORKER)
+                    .count();
             if (running + request.nodes().size() > options.maxWorkers()) {
                 // The hard limit is enforced where machines are created, not only where scaling is decided.
-                throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + request.nodes().size())
-                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + AzureOptions.MAX_WORKERS + ")");
+                throw new ProvisionException("cluster " + cluster.name() + " would have "
+                        + (running + request.nodes().size()) + " workers, more than its maximum of "
+                        + options.maxWorkers() + " (" + AzureOptions.MAX_WORKERS + ")");
             }
         } else if (new ClusterResourceGroup(azure).find(cluster) == null) {
             throw new ProvisionException("the resource group of cluster " + cluster.name() + " is missing: run"
                     + " 'jcloud cluster up' again");
         }
         String schedulerAddress = request.role() == NodeRole.WORKER
-                ? vms.privateAddress(group, ClusterNames.scheduler(cluster.name())) : null;
+                ? vms.privateAddress(group, ClusterNames.scheduler(cluster.name()))
+                : null;
         EngineArtifact engine = givenEngine.orElseGet(() -> uploadedEngine(cluster, options, azure, request.role()));
-        String controllerClientId = request.role() == NodeRole.SCHEDULER
-                ? new ControllerIdentity(azure).clientId(cluster) : null;
+        String controllerClientId =
+                request.role() == NodeRole.SCHEDULER ? new ControllerIdentity(azure).clientId(cluster) : null;
         boolean tls = ClusterTrust.enabled(cluster.options());
         // With TLS the machines read their files from their role's vault with their own identity at boot;
         // workers then carry the workers' identity, which may read that vault and nothing else.
-        String fetcherClientId = !tls ? null : request.role() == NodeRole.SCHEDULER ? controllerClientId
-                : new WorkerIdentity(azure).clientId(cluster);
+        String fetcherClientId = !tls
+                ? null
+                : request.role() == NodeRole.SCHEDULER
+                        ? controllerClientId
+                        : new WorkerIdentity(azure).clientId(cluster);
         String vaultUrl = tls ? new ClusterVaults(azure).vaultUrl(cluster, request.role()) : null;
         List<String> secretFiles = tls ? ClusterVaults.files(cluster, request.role()) : List.of();
         List<ClusterVms.NodeSpec> specs = new ArrayList<>();
@@ -211,27 +239,44 @@ public final class AzureProvider implements CloudProvider {
                 script.secretsFetcher(KeyVaultFiles.class.getName(), fetch);
             }
             boolean scheduler = request.role() == NodeRole.SCHEDULER;
-            specs.add(new ClusterVms.NodeSpec(n.name(), request.role(),
+            specs.add(new ClusterVms.NodeSpec(
+                    n.name(),
+                    request.role(),
                     scheduler ? options.schedulerVmSize() : options.vmSize(),
                     !scheduler && options.spot(),
                     scheduler && options.publicIp(),
                     script.build().render(),
-                    scheduler ? ControllerIdentity.id(options, cluster) : tls ? WorkerIdentity.id(options, cluster) : null));
+                    scheduler
+                            ? ControllerIdentity.id(options, cluster)
+                            : tls ? WorkerIdentity.id(options, cluster) : null));
         }
-        Map<String, String> tags = new LinkedHashMap<>(AzureTags.of(cluster, options, azure.caller().display()));
+        Map<String, String> tags = new LinkedHashMap<>(
+                AzureTags.of(cluster, options, azure.caller().display()));
         if (request.role() == NodeRole.SCHEDULER) {
-            tags.put(EngineUploads.ENGINE_TAG, engine.sha256());   // workers started later take this version
+            tags.put(EngineUploads.ENGINE_TAG, engine.sha256()); // workers started later take this version
         }
-        ClusterVms.Placement placement = new ClusterVms.Placement(options.subscription(), group, options.location(),
-                ClusterNetwork.subnetId(options, cluster), ClusterFirewall.nsgId(options, cluster),
-                ClusterFirewall.membersId(options, cluster), options.image(), options.osDiskGiB(), AdminKey.publicKey(),
+        ClusterVms.Placement placement = new ClusterVms.Placement(
+                options.subscription(),
+                group,
+                options.location(),
+                ClusterNetwork.subnetId(options, cluster),
+                ClusterFirewall.nsgId(options, cluster),
+                ClusterFirewall.membersId(options, cluster),
+                options.image(),
+                options.osDiskGiB(),
+                AdminKey.publicKey(),
                 tags);
-        List<VirtualMachineInner> created = vms.create(cluster, placement, specs, Instant.now().plus(CREATE_TIMEOUT));
+        List<VirtualMachineInner> created =
+                vms.create(cluster, placement, specs, Instant.now().plus(CREATE_TIMEOUT));
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) {
             nodes.add(new Node(created.get(i).id(), specs.get(i).name(), request.role()));
         }
-        LOG.info("{}: created {} {} VM(s) {}", cluster.name(), nodes.size(), request.role().label(),
+        LOG.info(
+                "{}: created {} {} VM(s) {}",
+                cluster.name(),
+                nodes.size(),
+                request.role().label(),
                 nodes.stream().map(Node::name).toList());
         return nodes;
     }
@@ -248,7 +293,8 @@ public final class AzureProvider implements CloudProvider {
                     .with("--dashboard-port", Integer.toString(AzureNames.DASHBOARD_PORT));
         }
         List<String> args = command.arguments();
-        String address = schedulerPrivateAddress != null ? schedulerPrivateAddress + ":" + AzureNames.SCHEDULER_PORT
+        String address = schedulerPrivateAddress != null
+                ? schedulerPrivateAddress + ":" + AzureNames.SCHEDULER_PORT
                 : args.get(1);
         EngineCommand rebuilt = EngineCommand.worker(address);
         for (int i = 2; i + 1 < args.size(); i += 2) {
@@ -297,19 +343,24 @@ public final class AzureProvider implements CloudProvider {
             String state = String.valueOf(vm.provisioningState());
             String power = ClusterVms.powerState(vm);
             if (state.equalsIgnoreCase("Failed") || "stopped".equals(power) || "deallocated".equals(power)) {
-                throw new ProvisionException("the scheduler VM " + scheduler.name() + " is " + (power != null ? power
-                        : "in state " + state) + " instead of running" + serialLog(vms, group, scheduler));
+                throw new ProvisionException(
+                        "the scheduler VM " + scheduler.name() + " is " + (power != null ? power : "in state " + state)
+                                + " instead of running" + serialLog(vms, group, scheduler));
             }
-            String host = options.publicIp() ? vms.publicAddress(group, scheduler.name())
+            String host = options.publicIp()
+                    ? vms.publicAddress(group, scheduler.name())
                     : vms.privateAddress(group, scheduler.name());
             if (host != null && probe.answers(host)) {
-                return new SchedulerEndpoint(host + ":" + AzureNames.SCHEDULER_PORT, host + ":" + AzureNames.DASHBOARD_PORT);
+                return new SchedulerEndpoint(
+                        host + ":" + AzureNames.SCHEDULER_PORT, host + ":" + AzureNames.DASHBOARD_PORT);
             }
             if (!Instant.now().isBefore(deadline)) {
                 throw new ProvisionException("the scheduler " + scheduler.name() + " did not answer on " + host + ":"
                         + AzureNames.DASHBOARD_PORT + " in time" + serialLog(vms, group, scheduler));
             }
-            long pause = Math.min(azure.pollInterval().toMillis(), Duration.between(Instant.now(), deadline).toMillis());
+            long pause = Math.min(
+                    azure.pollInterval().toMillis(),
+                    Duration.between(Instant.now(), deadline).toMillis());
             try {
                 Thread.sleep(Math.max(1, pause));
             } catch (InterruptedException e) {
@@ -321,14 +372,19 @@ public final class AzureProvider implements CloudProvider {
 
     private static String serialLog(ClusterVms vms, String group, Node node) {
         String tail = vms.serialLogTail(group, node.name(), 30);
-        return tail.isBlank() ? "; its serial console log is empty so far (boot diagnostics publish it while the VM boots)"
+        return tail.isBlank()
+                ? "; its serial console log is empty so far (boot diagnostics publish it while the VM boots)"
                 : "; last lines of its serial console log:\n" + tail.indent(2).stripTrailing();
     }
 
     @Override
     public List<Node> nodes(ClusterContext cluster) {
         AzureClients azure = clients(AzureOptions.of(cluster));
-        return new ClusterVms(azure).find(cluster).stream().filter(ClusterVms::alive).map(ClusterVms::node).toList();
+        return new ClusterVms(azure)
+                .find(cluster).stream()
+                        .filter(ClusterVms::alive)
+                        .map(ClusterVms::node)
+                        .toList();
     }
 
     /** Deletes the given VMs of this cluster, with their NICs, addresses and disks, and waits until they are gone. */
@@ -336,10 +392,15 @@ public final class AzureProvider implements CloudProvider {
     public void terminate(ClusterContext cluster, Collection<Node> nodes) {
         AzureOptions options = AzureOptions.of(cluster);
         String group = AzureNames.group(cluster);
-        String marker = "/resourcegroups/" + group.toLowerCase(Locale.ROOT) + "/providers/microsoft.compute/virtualmachines/";
+        String marker =
+                "/resourcegroups/" + group.toLowerCase(Locale.ROOT) + "/providers/microsoft.compute/virtualmachines/";
         // Only VMs in the cluster's own resource group: never anything else, whatever ids are passed.
-        List<String> names = nodes.stream().map(Node::id).filter(id -> id.toLowerCase(Locale.ROOT).contains(marker))
-                .map(AzureNames::lastSegment).distinct().toList();
+        List<String> names = nodes.stream()
+                .map(Node::id)
+                .filter(id -> id.toLowerCase(Locale.ROOT).contains(marker))
+                .map(AzureNames::lastSegment)
+                .distinct()
+                .toList();
         if (names.isEmpty()) {
             return;
         }
@@ -360,7 +421,8 @@ public final class AzureProvider implements CloudProvider {
         } finally {
             // Outside the group, so not deleted with it: revoked even when the group's delete failed.
             if (engineArtifact(options).isEmpty()) {
-                new EngineUploads(azure, options).revokeController(cluster);   // the cache itself stays for other clusters
+                new EngineUploads(azure, options)
+                        .revokeController(cluster); // the cache itself stays for other clusters
             }
         }
     }
@@ -382,7 +444,8 @@ public final class AzureProvider implements CloudProvider {
     }
 
     AzureClients clients(AzureOptions options) {
-        String key = options.subscription() + "|" + options.endpoint().map(Object::toString).orElse("");
+        String key = options.subscription() + "|"
+                + options.endpoint().map(Object::toString).orElse("");
         return clients.computeIfAbsent(key, k -> factory.create(options));
     }
 
@@ -394,20 +457,24 @@ public final class AzureProvider implements CloudProvider {
      * that identity's principal), the URL is a user delegation SAS, signed without any account key;
      * otherwise (the CLI) a service SAS signed with the account key.
      */
-    private EngineArtifact uploadedEngine(ClusterContext cluster, AzureOptions options, AzureClients azure, NodeRole role) {
+    private EngineArtifact uploadedEngine(
+            ClusterContext cluster, AzureOptions options, AzureClients azure, NodeRole role) {
         EngineUploads uploads = new EngineUploads(azure, options);
         if (role == NodeRole.SCHEDULER) {
             return uploads.publish(engineBundles.apply(cluster));
         }
-        VirtualMachineInner scheduler = new ClusterVms(azure).get(AzureNames.group(cluster),
-                ClusterNames.scheduler(cluster.name()));
-        String sha = scheduler == null || scheduler.tags() == null ? null : scheduler.tags().get(EngineUploads.ENGINE_TAG);
+        VirtualMachineInner scheduler =
+                new ClusterVms(azure).get(AzureNames.group(cluster), ClusterNames.scheduler(cluster.name()));
+        String sha = scheduler == null || scheduler.tags() == null
+                ? null
+                : scheduler.tags().get(EngineUploads.ENGINE_TAG);
         if (sha == null) {
-            throw new ProvisionException("cluster " + cluster.name() + " has no scheduler VM to take the engine version"
-                    + " from");
+            throw new ProvisionException(
+                    "cluster " + cluster.name() + " has no scheduler VM to take the engine version" + " from");
         }
-        boolean controller = new ControllerIdentity(azure).principalId(cluster).equalsIgnoreCase(
-                String.valueOf(azure.caller().objectId()));
+        boolean controller = new ControllerIdentity(azure)
+                .principalId(cluster)
+                .equalsIgnoreCase(String.valueOf(azure.caller().objectId()));
         return controller ? uploads.delegatedArtifact(sha) : uploads.artifact(sha);
     }
 
@@ -421,15 +488,17 @@ public final class AzureProvider implements CloudProvider {
             return Optional.empty();
         }
         if (options.engineUrl().isEmpty() || options.engineSha256().isEmpty()) {
-            throw new IllegalArgumentException("set both " + AzureOptions.ENGINE_URL + " (an https URL, e.g. a blob with a"
+            throw new IllegalArgumentException("set both " + AzureOptions.ENGINE_URL
+                    + " (an https URL, e.g. a blob with a"
                     + " short-lived SAS) and " + AzureOptions.ENGINE_SHA256 + " (its SHA-256), or neither: then the"
                     + " engine of this jcloud is uploaded to the subscription's engine cache");
         }
         try {
-            return Optional.of(EngineArtifact.of(options.engineUrl().get(), options.engineSha256().get()));
+            return Optional.of(EngineArtifact.of(
+                    options.engineUrl().get(), options.engineSha256().get()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256
-                    + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "invalid " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256 + ": " + e.getMessage(), e);
         }
     }
 }

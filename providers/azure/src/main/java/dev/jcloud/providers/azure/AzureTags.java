@@ -27,12 +27,12 @@ final class AzureTags {
     static final String CREATED = "jcloud.created";
     /** Tags jcloud itself puts on a resource; the rest of Azure's 50 are the user's. */
     static final int MAX_USER_TAGS = 50 - 7;
+
     static final String JCLOUD_VERSION = readVersion();
 
     private static final String FORBIDDEN = "<>%&\\?/";
 
-    private AzureTags() {
-    }
+    private AzureTags() {}
 
     /** The cluster's tags, user tags first so that jcloud's win on a clash. */
     static Map<String, String> of(ClusterContext cluster, AzureOptions options, String creator) {
@@ -84,13 +84,22 @@ final class AzureTags {
     static void checkUserTag(String option, String name, String value) {
         String lower = name.toLowerCase(Locale.ROOT);
         boolean badChar = name.chars().anyMatch(c -> FORBIDDEN.indexOf(c) >= 0 || Character.isISOControl(c));
-        if (name.isBlank() || name.length() > 512 || badChar || lower.startsWith("microsoft") || lower.startsWith("azure")
-                || lower.startsWith("windows") || lower.startsWith("jcloud.")) {
-            throw AzureOptions.invalid(option, name, "a tag name of 1-512 characters without < > % & \\ ? / and not"
-                    + " starting with microsoft, azure, windows or jcloud.");
+        if (name.isBlank()
+                || name.length() > 512
+                || badChar
+                || lower.startsWith("microsoft")
+                || lower.startsWith("azure")
+                || lower.startsWith("windows")
+                || lower.startsWith("jcloud.")) {
+            throw AzureOptions.invalid(
+                    option,
+                    name,
+                    "a tag name of 1-512 characters without < > % & \\ ? / and not"
+                            + " starting with microsoft, azure, windows or jcloud.");
         }
         if (value.length() > 256 || value.chars().anyMatch(Character::isISOControl)) {
-            throw AzureOptions.invalid(option, value, "a tag value of at most 256 characters without control characters");
+            throw AzureOptions.invalid(
+                    option, value, "a tag value of at most 256 characters without control characters");
         }
     }
 

@@ -8,7 +8,6 @@ import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -140,9 +139,10 @@ public final class AzureVMCluster extends ProvisionedCluster {
             for (Map.Entry<String, String> e : checked.entrySet()) {
                 request = request.withOption(e.getKey(), e.getValue());
             }
-            Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new AzureProvider()),
-                    store);
-            ClusterRecord r = provisioner.up("azure", request, ProcessHandle.current().pid());
+            Provisioner provisioner =
+                    new Provisioner(CloudProviders.of(provider != null ? provider : new AzureProvider()), store);
+            ClusterRecord r =
+                    provisioner.up("azure", request, ProcessHandle.current().pid());
             return new AzureVMCluster(provisioner, r);
         }
     }

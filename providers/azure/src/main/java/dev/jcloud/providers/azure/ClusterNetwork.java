@@ -44,18 +44,31 @@ final class ClusterNetwork {
             return checkExisting(options);
         }
         String group = AzureNames.group(cluster);
-        VirtualNetworkInner existing = Lro.orNull(() -> azure.network().getVirtualNetworks().getByResourceGroup(group,
-                AzureNames.VNET));
-        if (existing == null || existing.subnets() == null
+        VirtualNetworkInner existing =
+                Lro.orNull(() -> azure.network().getVirtualNetworks().getByResourceGroup(group, AzureNames.VNET));
+        if (existing == null
+                || existing.subnets() == null
                 || existing.subnets().stream().noneMatch(s -> AzureNames.SUBNET.equals(s.name()))) {
-            VirtualNetworkInner vnet = new VirtualNetworkInner().withLocation(options.location()).withTags(tags)
+            VirtualNetworkInner vnet = new VirtualNetworkInner()
+                    .withLocation(options.location())
+                    .withTags(tags)
                     .withAddressSpace(new AddressSpace().withAddressPrefixes(List.of(ADDRESS_SPACE)))
-                    .withSubnets(List.of(new SubnetInner().withName(AzureNames.SUBNET).withAddressPrefix(SUBNET_PREFIX)
+                    .withSubnets(List.of(new SubnetInner()
+                            .withName(AzureNames.SUBNET)
+                            .withAddressPrefix(SUBNET_PREFIX)
                             .withDefaultOutboundAccess(true)));
-            Lro.await(azure.network().getVirtualNetworks().beginCreateOrUpdate(group, AzureNames.VNET, vnet),
-                    azure.pollInterval(), deadline, "virtual network " + AzureNames.VNET + " is created");
-            LOG.info("{}: created virtual network {} ({}) with subnet {} ({})", cluster.name(), AzureNames.VNET,
-                    ADDRESS_SPACE, AzureNames.SUBNET, SUBNET_PREFIX);
+            Lro.await(
+                    azure.network().getVirtualNetworks().beginCreateOrUpdate(group, AzureNames.VNET, vnet),
+                    azure.pollInterval(),
+                    deadline,
+                    "virtual network " + AzureNames.VNET + " is created");
+            LOG.info(
+                    "{}: created virtual network {} ({}) with subnet {} ({})",
+                    cluster.name(),
+                    AzureNames.VNET,
+                    ADDRESS_SPACE,
+                    AzureNames.SUBNET,
+                    SUBNET_PREFIX);
         }
         return subnetId(options.subscription(), group);
     }
@@ -66,12 +79,14 @@ final class ClusterNetwork {
     }
 
     private static String subnetId(String subscription, String group) {
-        return AzureNames.networkId(subscription, group, "virtualNetworks", AzureNames.VNET) + "/subnets/" + AzureNames.SUBNET;
+        return AzureNames.networkId(subscription, group, "virtualNetworks", AzureNames.VNET) + "/subnets/"
+                + AzureNames.SUBNET;
     }
 
     private String checkExisting(AzureOptions options) {
         String id = options.existingSubnetId().orElseThrow();
-        String option = options.vnet().isPresent() ? AzureOptions.VNET + "/" + AzureOptions.SUBNET : AzureOptions.SUBNET;
+        String option =
+                options.vnet().isPresent() ? AzureOptions.VNET + "/" + AzureOptions.SUBNET : AzureOptions.SUBNET;
         Matcher m = SUBNET_ID.matcher(id);
         if (!m.matches()) {
             throw new IllegalArgumentException("invalid " + option + " '" + id + "': not a subnet resource id");
@@ -80,23 +95,31 @@ final class ClusterNetwork {
             throw new IllegalArgumentException("invalid " + option + " '" + id + "': the virtual network must be in the"
                     + " cluster's subscription " + options.subscription() + " (" + AzureOptions.SUBSCRIPTION + ")");
         }
-        VirtualNetworkInner vnet = Lro.orNull(() -> azure.network().getVirtualNetworks().getByResourceGroup(m.group(2),
-                m.group(3)));
+        VirtualNetworkInner vnet =
+                Lro.orNull(() -> azure.network().getVirtualNetworks().getByResourceGroup(m.group(2), m.group(3)));
         if (vnet == null) {
-            throw new IllegalArgumentException("invalid " + option + ": virtual network " + m.group(3) + " does not exist in"
-                    + " resource group " + m.group(2));
+            throw new IllegalArgumentException("invalid " + option + ": virtual network " + m.group(3)
+                    + " does not exist in" + " resource group " + m.group(2));
         }
-        if (!options.location().equalsIgnoreCase(vnet.location().replace(" ", "").toLowerCase(Locale.ROOT))) {
+        if (!options.location()
+                .equalsIgnoreCase(vnet.location().replace(" ", "").toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("invalid " + option + ": virtual network " + m.group(3) + " is in "
                     + vnet.location() + ", not in the cluster's location " + options.location() + " ("
                     + AzureOptions.LOCATION + ")");
         }
-        SubnetInner subnet = vnet.subnets() == null ? null : vnet.subnets().stream()
-                .filter(s -> s.name().equalsIgnoreCase(m.group(4))).findFirst().orElse(null);
+        SubnetInner subnet = vnet.subnets() == null
+                ? null
+                : vnet.subnets().stream()
+                        .filter(s -> s.name().equalsIgnoreCase(m.group(4)))
+                        .findFirst()
+                        .orElse(null);
         if (subnet == null) {
-            throw new IllegalArgumentException("invalid " + option + ": virtual network " + m.group(3) + " has no subnet "
-                    + m.group(4) + " (it has " + (vnet.subnets() == null ? "none" : vnet.subnets().stream()
-                    .map(SubnetInner::name).toList()) + ")");
+            throw new IllegalArgumentException("invalid " + option + ": virtual network " + m.group(3)
+                    + " has no subnet "
+                    + m.group(4) + " (it has "
+                    + (vnet.subnets() == null
+                            ? "none"
+                            : vnet.subnets().stream().map(SubnetInner::name).toList()) + ")");
         }
         return subnet.id() != null ? subnet.id() : id;
     }

@@ -39,12 +39,17 @@ final class ClusterResourceGroup {
                         + ClusterContext.ID_TAG + "=" + cluster.id() + ": it belongs to something else; choose another"
                         + " cluster name");
             }
-            if ("Deleting".equalsIgnoreCase(existing.properties() == null ? null : existing.properties().provisioningState())) {
+            if ("Deleting"
+                    .equalsIgnoreCase(
+                            existing.properties() == null
+                                    ? null
+                                    : existing.properties().provisioningState())) {
                 throw new ProvisionException("resource group " + name + " is being deleted: wait until it is gone");
             }
             return;
         }
-        groups.createOrUpdate(name, new ResourceGroupInner().withLocation(location).withTags(tags));
+        groups.createOrUpdate(
+                name, new ResourceGroupInner().withLocation(location).withTags(tags));
         LOG.info("{}: created resource group {} in {}", cluster.name(), name, location);
     }
 
@@ -64,8 +69,11 @@ final class ClusterResourceGroup {
 
     void delete(String clusterName, String group, Instant deadline) {
         try {
-            Lro.await(azure.resources().getResourceGroups().beginDelete(group, FORCE_DELETE_TYPES, Context.NONE),
-                    azure.pollInterval(), deadline, "resource group " + group + " is deleted");
+            Lro.await(
+                    azure.resources().getResourceGroups().beginDelete(group, FORCE_DELETE_TYPES, Context.NONE),
+                    azure.pollInterval(),
+                    deadline,
+                    "resource group " + group + " is deleted");
             LOG.info("{}: deleted resource group {} and everything in it", clusterName, group);
         } catch (ManagementException e) {
             if (!Lro.notFound(e)) {
@@ -73,9 +81,12 @@ final class ClusterResourceGroup {
             }
         } catch (Lro.Failed e) {
             if (!Lro.notFound(e)) {
-                throw new ProvisionException("could not delete resource group " + group + " of cluster " + clusterName
-                        + ": " + e.getMessage() + "; run 'jcloud cluster down " + clusterName + "' again, or delete it"
-                        + " with 'az group delete -n " + group + "'", e);
+                throw new ProvisionException(
+                        "could not delete resource group " + group + " of cluster " + clusterName
+                                + ": " + e.getMessage() + "; run 'jcloud cluster down " + clusterName
+                                + "' again, or delete it"
+                                + " with 'az group delete -n " + group + "'",
+                        e);
             }
         }
     }

@@ -129,8 +129,9 @@ final class ClusterVaults {
         String tenant = azure.caller().tenantId();
         String writer = azure.caller().objectId();
         if (tenant == null || writer == null) {
-            throw new ProvisionException("the Azure identity " + azure.caller().display() + " has no tenant or object id"
-                    + " in its token: it cannot be given access to the cluster's Key Vaults");
+            throw new ProvisionException(
+                    "the Azure identity " + azure.caller().display() + " has no tenant or object id"
+                            + " in its token: it cannot be given access to the cluster's Key Vaults");
         }
         String group = AzureNames.group(cluster);
         for (NodeRole role : List.of(NodeRole.SCHEDULER, NodeRole.WORKER)) {
@@ -138,7 +139,8 @@ final class ClusterVaults {
             VaultProperties properties = new VaultProperties()
                     .withTenantId(UUID.fromString(tenant))
                     .withSku(new Sku().withFamily(SkuFamily.A).withName(SkuName.STANDARD))
-                    .withAccessPolicies(List.of(policy(tenant, readers.get(role), SecretPermissions.GET),
+                    .withAccessPolicies(List.of(
+                            policy(tenant, readers.get(role), SecretPermissions.GET),
                             policy(tenant, writer, SecretPermissions.SET)))
                     .withEnableRbacAuthorization(false)
                     .withEnableSoftDelete(true)
@@ -146,28 +148,48 @@ final class ClusterVaults {
                     .withEnabledForDeployment(false)
                     .withEnabledForDiskEncryption(false)
                     .withEnabledForTemplateDeployment(false);
-            VaultInner vault = Lro.await(azure.vaults().beginCreateOrUpdate(group, name,
-                            new VaultCreateOrUpdateParameters().withLocation(options.location()).withTags(tags)
-                                    .withProperties(properties), Context.NONE),
-                    azure.pollInterval(), Instant.now().plus(AzureProvider.CREATE_TIMEOUT), "Key Vault " + name + " is created");
+            VaultInner vault = Lro.await(
+                    azure.vaults()
+                            .beginCreateOrUpdate(
+                                    group,
+                                    name,
+                                    new VaultCreateOrUpdateParameters()
+                                            .withLocation(options.location())
+                                            .withTags(tags)
+                                            .withProperties(properties),
+                                    Context.NONE),
+                    azure.pollInterval(),
+                    Instant.now().plus(AzureProvider.CREATE_TIMEOUT),
+                    "Key Vault " + name + " is created");
             SecretClient secrets = azure.secrets().apply(vault.properties().vaultUri());
             for (String file : files(cluster, role)) {
                 String value = read(dir.resolve(file));
                 retryWhilePropagating(() -> secrets.setSecret(secretName(file), value), name);
             }
             // The user's write access was for this step only: afterwards the machines' identity is the one reader.
-            azure.vaults().updateAccessPolicy(group, name, AccessPolicyUpdateKind.REMOVE,
-                    new VaultAccessPolicyParametersInner().withProperties(new VaultAccessPolicyProperties()
-                            .withAccessPolicies(List.of(policy(tenant, writer, SecretPermissions.SET)))));
-            LOG.info("{}: stored the {} TLS files in Key Vault {}, readable only by the {} identity", cluster.name(),
-                    role.label(), name, role == NodeRole.SCHEDULER ? AzureNames.CONTROLLER_IDENTITY
-                            : AzureNames.WORKER_IDENTITY);
+            azure.vaults()
+                    .updateAccessPolicy(
+                            group,
+                            name,
+                            AccessPolicyUpdateKind.REMOVE,
+                            new VaultAccessPolicyParametersInner()
+                                    .withProperties(new VaultAccessPolicyProperties()
+                                            .withAccessPolicies(
+                                                    List.of(policy(tenant, writer, SecretPermissions.SET)))));
+            LOG.info(
+                    "{}: stored the {} TLS files in Key Vault {}, readable only by the {} identity",
+                    cluster.name(),
+                    role.label(),
+                    name,
+                    role == NodeRole.SCHEDULER ? AzureNames.CONTROLLER_IDENTITY : AzureNames.WORKER_IDENTITY);
         }
     }
 
     /** The URL of a role's vault, as Azure reports it (the fetcher on the machines talks to it). */
     String vaultUrl(ClusterContext cluster, NodeRole role) {
-        return azure.vaults().getByResourceGroup(AzureNames.group(cluster), vaultName(cluster, role)).properties()
+        return azure.vaults()
+                .getByResourceGroup(AzureNames.group(cluster), vaultName(cluster, role))
+                .properties()
                 .vaultUri();
     }
 
@@ -186,8 +208,11 @@ final class ClusterVaults {
                 if (deleted == null) {
                     continue;
                 }
-                Lro.await(azure.vaults().beginPurgeDeleted(name, location, Context.NONE), azure.pollInterval(),
-                        deadline, "soft-deleted Key Vault " + name + " is purged");
+                Lro.await(
+                        azure.vaults().beginPurgeDeleted(name, location, Context.NONE),
+                        azure.pollInterval(),
+                        deadline,
+                        "soft-deleted Key Vault " + name + " is purged");
                 LOG.info("{}: purged soft-deleted Key Vault {}", clusterName, name);
             } catch (ManagementException | Lro.Failed e) {
                 if (Lro.notFound(e)) {
@@ -196,14 +221,20 @@ final class ClusterVaults {
                 if (!Lro.codes(e).contains("AuthorizationFailed")) {
                     throw e;
                 }
-                LOG.warn("{}: may not purge soft-deleted Key Vault {} ({}); Azure purges it after {} days", clusterName,
-                        name, Lro.describe(e), RETENTION_DAYS);
+                LOG.warn(
+                        "{}: may not purge soft-deleted Key Vault {} ({}); Azure purges it after {} days",
+                        clusterName,
+                        name,
+                        Lro.describe(e),
+                        RETENTION_DAYS);
             }
         }
     }
 
     private static AccessPolicyEntry policy(String tenant, String objectId, SecretPermissions permission) {
-        return new AccessPolicyEntry().withTenantId(UUID.fromString(tenant)).withObjectId(objectId)
+        return new AccessPolicyEntry()
+                .withTenantId(UUID.fromString(tenant))
+                .withObjectId(objectId)
                 .withPermissions(new Permissions().withSecrets(List.of(permission)));
     }
 
@@ -219,9 +250,11 @@ final class ClusterVaults {
                 call.run();
                 return;
             } catch (RuntimeException e) {
-                boolean forbidden = e instanceof HttpResponseException h && h.getResponse() != null
+                boolean forbidden = e instanceof HttpResponseException h
+                        && h.getResponse() != null
                         && h.getResponse().getStatusCode() == 403;
-                if (!(forbidden || causedBy(e, UnknownHostException.class)) || !Instant.now().isBefore(deadline)) {
+                if (!(forbidden || causedBy(e, UnknownHostException.class))
+                        || !Instant.now().isBefore(deadline)) {
                     throw e;
                 }
                 LOG.debug("Key Vault {} not ready for this identity yet: {}", vault, e.getMessage());

@@ -7,8 +7,8 @@ import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.polling.PollResult;
 import com.azure.core.util.Context;
 import com.azure.core.util.polling.SyncPoller;
-import com.azure.resourcemanager.compute.fluent.models.RetrieveBootDiagnosticsDataResultInner;
 import com.azure.resourcemanager.compute.fluent.models.DiskInner;
+import com.azure.resourcemanager.compute.fluent.models.RetrieveBootDiagnosticsDataResultInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.compute.models.BillingProfile;
 import com.azure.resourcemanager.compute.models.BootDiagnostics;
@@ -83,8 +83,12 @@ final class ClusterVms {
     /** Custom data is limited to 65,535 bytes before base64. */
     static final int CUSTOM_DATA_LIMIT = 65_535;
     /** Errors with which Azure refuses Spot capacity (the on-demand fallback is tried on these). */
-    static final Set<String> CAPACITY_CODES = Set.of("SkuNotAvailable", "OverconstrainedAllocationRequest",
-            "OverconstrainedZonalAllocationRequest", "AllocationFailed", "ZonalAllocationFailed");
+    static final Set<String> CAPACITY_CODES = Set.of(
+            "SkuNotAvailable",
+            "OverconstrainedAllocationRequest",
+            "OverconstrainedZonalAllocationRequest",
+            "AllocationFailed",
+            "ZonalAllocationFailed");
 
     private final AzureClients azure;
 
@@ -98,25 +102,39 @@ final class ClusterVms {
      * @param bootScript the rendered boot script, sent as custom data (cloud-init runs it)
      * @param identityId the user-assigned identity to attach, or null
      */
-    record NodeSpec(String name, NodeRole role, String vmSize, boolean spot, boolean publicIp, String bootScript,
-                    String identityId) {
-    }
+    record NodeSpec(
+            String name,
+            NodeRole role,
+            String vmSize,
+            boolean spot,
+            boolean publicIp,
+            String bootScript,
+            String identityId) {}
 
     /** What every VM of a launch shares. */
-    record Placement(String subscription, String group, String location, String subnetId, String nsgId, String membersId,
-                     AzureOptions.Image image, int osDiskGiB, String sshPublicKey, Map<String, String> tags) {
-    }
+    record Placement(
+            String subscription,
+            String group,
+            String location,
+            String subnetId,
+            String nsgId,
+            String membersId,
+            AzureOptions.Image image,
+            int osDiskGiB,
+            String sshPublicKey,
+            Map<String, String> tags) {}
 
     /**
      * Creates the VMs (NICs first, all in flight at once), falls back to on-demand for Spot VMs that
      * Azure refuses capacity for, and returns them in the order of {@code specs}. On failure, what
      * this call created is deleted again before the exception is thrown.
      */
-    List<VirtualMachineInner> create(ClusterContext cluster, Placement placement, List<NodeSpec> specs, Instant deadline) {
+    List<VirtualMachineInner> create(
+            ClusterContext cluster, Placement placement, List<NodeSpec> specs, Instant deadline) {
         for (NodeSpec s : specs) {
             if (s.bootScript().getBytes(StandardCharsets.UTF_8).length > CUSTOM_DATA_LIMIT) {
-                throw new ProvisionException("the boot script of " + s.name() + " is larger than Azure's 64 KB custom-data"
-                        + " limit: use shorter names or options");
+                throw new ProvisionException("the boot script of " + s.name()
+                        + " is larger than Azure's 64 KB custom-data" + " limit: use shorter names or options");
             }
         }
         try {
@@ -130,21 +148,29 @@ final class ClusterVms {
                 }
             }
             if (!fallback.isEmpty()) {
-                LOG.warn("{}: Azure refused Spot capacity for {} ({}); starting them on demand instead", cluster.name(),
-                        fallback.stream().map(NodeSpec::name).toList(), Lro.codes(failed.get(fallback.get(0))));
+                LOG.warn(
+                        "{}: Azure refused Spot capacity for {} ({}); starting them on demand instead",
+                        cluster.name(),
+                        fallback.stream().map(NodeSpec::name).toList(),
+                        Lro.codes(failed.get(fallback.get(0))));
                 fallback.forEach(failed::remove);
-                List<NodeSpec> onDemand = fallback.stream().map(s -> new NodeSpec(s.name(), s.role(), s.vmSize(), false,
-                        s.publicIp(), s.bootScript(), s.identityId())).toList();
+                List<NodeSpec> onDemand = fallback.stream()
+                        .map(s -> new NodeSpec(
+                                s.name(), s.role(), s.vmSize(), false, s.publicIp(), s.bootScript(), s.identityId()))
+                        .toList();
                 // A failed VM keeps its name and cannot change priority: delete it (and the NIC it took along) first.
                 delete(placement.group(), onDemand.stream().map(NodeSpec::name).toList(), deadline);
                 createNics(placement, onDemand, deadline);
                 failed.putAll(createVms(placement, onDemand, deadline, made));
             }
             if (!failed.isEmpty()) {
-                Map.Entry<NodeSpec, RuntimeException> first = failed.entrySet().iterator().next();
-                throw new ProvisionException(failed.size() + " of " + specs.size() + " VM(s) of cluster " + cluster.name()
-                        + " could not be created; " + first.getKey().name() + ": " + explain(first.getKey(), placement,
-                        first.getValue()), first.getValue());
+                Map.Entry<NodeSpec, RuntimeException> first =
+                        failed.entrySet().iterator().next();
+                throw new ProvisionException(
+                        failed.size() + " of " + specs.size() + " VM(s) of cluster " + cluster.name()
+                                + " could not be created; " + first.getKey().name() + ": "
+                                + explain(first.getKey(), placement, first.getValue()),
+                        first.getValue());
             }
             tagDisks(placement, specs, deadline);
             List<VirtualMachineInner> out = new ArrayList<>();
@@ -166,19 +192,29 @@ final class ClusterVms {
         Map<String, SyncPoller<PollResult<PublicIpAddressInner>, PublicIpAddressInner>> ips = new LinkedHashMap<>();
         for (NodeSpec s : specs) {
             if (s.publicIp()) {
-                ips.put(s.name(), azure.network().getPublicIpAddresses().beginCreateOrUpdate(placement.group(),
-                        AzureNames.publicIp(s.name()), publicIp(placement, s)));
+                ips.put(
+                        s.name(),
+                        azure.network()
+                                .getPublicIpAddresses()
+                                .beginCreateOrUpdate(
+                                        placement.group(), AzureNames.publicIp(s.name()), publicIp(placement, s)));
             }
         }
-        ips.forEach((name, poller) -> Lro.await(poller, azure.pollInterval(), deadline,
+        ips.forEach((name, poller) -> Lro.await(
+                poller,
+                azure.pollInterval(),
+                deadline,
                 "public IP address " + AzureNames.publicIp(name) + " is created"));
         Map<String, SyncPoller<PollResult<NetworkInterfaceInner>, NetworkInterfaceInner>> nics = new LinkedHashMap<>();
         for (NodeSpec s : specs) {
-            nics.put(s.name(), azure.network().getNetworkInterfaces().beginCreateOrUpdate(placement.group(),
-                    AzureNames.nic(s.name()), nic(placement, s)));
+            nics.put(
+                    s.name(),
+                    azure.network()
+                            .getNetworkInterfaces()
+                            .beginCreateOrUpdate(placement.group(), AzureNames.nic(s.name()), nic(placement, s)));
         }
-        nics.forEach((name, poller) -> Lro.await(poller, azure.pollInterval(), deadline,
-                "network interface " + AzureNames.nic(name) + " is created"));
+        nics.forEach((name, poller) -> Lro.await(
+                poller, azure.pollInterval(), deadline, "network interface " + AzureNames.nic(name) + " is created"));
     }
 
     /**
@@ -188,31 +224,42 @@ final class ClusterVms {
     private void tagDisks(Placement placement, List<NodeSpec> specs, Instant deadline) {
         Map<String, SyncPoller<PollResult<DiskInner>, DiskInner>> updates = new LinkedHashMap<>();
         for (NodeSpec s : specs) {
-            updates.put(s.name(), azure.compute().getDisks().beginUpdate(placement.group(), AzureNames.osDisk(s.name()),
-                    new DiskUpdate().withTags(AzureTags.node(placement.tags(), s.role().label(), s.name()))));
+            updates.put(
+                    s.name(),
+                    azure.compute()
+                            .getDisks()
+                            .beginUpdate(
+                                    placement.group(),
+                                    AzureNames.osDisk(s.name()),
+                                    new DiskUpdate()
+                                            .withTags(AzureTags.node(
+                                                    placement.tags(), s.role().label(), s.name()))));
         }
-        updates.forEach((name, poller) -> Lro.await(poller, azure.pollInterval(), deadline,
-                "OS disk " + AzureNames.osDisk(name) + " is tagged"));
+        updates.forEach((name, poller) ->
+                Lro.await(poller, azure.pollInterval(), deadline, "OS disk " + AzureNames.osDisk(name) + " is tagged"));
     }
 
     /** Sends every VM's PUT, then waits for each; returns the failures by spec. */
-    private Map<NodeSpec, RuntimeException> createVms(Placement placement, List<NodeSpec> specs, Instant deadline,
-                                                      Map<String, VirtualMachineInner> made) {
+    private Map<NodeSpec, RuntimeException> createVms(
+            Placement placement, List<NodeSpec> specs, Instant deadline, Map<String, VirtualMachineInner> made) {
         Map<NodeSpec, SyncPoller<PollResult<VirtualMachineInner>, VirtualMachineInner>> started = new LinkedHashMap<>();
         Map<NodeSpec, RuntimeException> failed = new LinkedHashMap<>();
         for (NodeSpec s : specs) {
             try {
-                started.put(s, azure.compute().getVirtualMachines().beginCreateOrUpdate(placement.group(), s.name(),
-                        vm(placement, s)));
+                started.put(
+                        s,
+                        azure.compute()
+                                .getVirtualMachines()
+                                .beginCreateOrUpdate(placement.group(), s.name(), vm(placement, s)));
             } catch (ManagementException e) {
-                failed.put(s, e);   // refused at once, e.g. SkuNotAvailable
+                failed.put(s, e); // refused at once, e.g. SkuNotAvailable
             }
         }
         started.forEach((s, poller) -> {
             try {
                 made.put(s.name(), Lro.await(poller, azure.pollInterval(), deadline, "VM " + s.name() + " is created"));
             } catch (Lro.Failed | ManagementException e) {
-                failed.put(s, e);   // refused while allocating, e.g. OverconstrainedAllocationRequest
+                failed.put(s, e); // refused while allocating, e.g. OverconstrainedAllocationRequest
             }
         });
         return failed;
@@ -233,8 +280,9 @@ final class ClusterVms {
         String what = Lro.describe(e);
         if (codes.stream().anyMatch(CAPACITY_CODES::contains)) {
             return what + " (Azure has no capacity for " + spec.vmSize() + " in " + placement.location() + " now: try"
-                    + " another VM size with " + (spec.role() == NodeRole.SCHEDULER ? AzureOptions.SCHEDULER_VM_SIZE
-                    : AzureOptions.VM_SIZE) + " or another location with " + AzureOptions.LOCATION + ")";
+                    + " another VM size with "
+                    + (spec.role() == NodeRole.SCHEDULER ? AzureOptions.SCHEDULER_VM_SIZE : AzureOptions.VM_SIZE)
+                    + " or another location with " + AzureOptions.LOCATION + ")";
         }
         if (codes.contains("OperationNotAllowed") || codes.contains("QuotaExceeded")) {
             return what + " (a quota of the subscription is exhausted: request more in the Azure portal's Quotas page,"
@@ -244,67 +292,91 @@ final class ClusterVms {
     }
 
     private static PublicIpAddressInner publicIp(Placement placement, NodeSpec s) {
-        return new PublicIpAddressInner().withLocation(placement.location())
+        return new PublicIpAddressInner()
+                .withLocation(placement.location())
                 .withTags(AzureTags.node(placement.tags(), s.role().label(), s.name()))
-                .withSku(new PublicIpAddressSku().withName(PublicIpAddressSkuName.STANDARD)
+                .withSku(new PublicIpAddressSku()
+                        .withName(PublicIpAddressSkuName.STANDARD)
                         .withTier(PublicIpAddressSkuTier.REGIONAL))
                 .withPublicIpAllocationMethod(IpAllocationMethod.STATIC)
                 .withPublicIpAddressVersion(IpVersion.IPV4);
     }
 
     private static NetworkInterfaceInner nic(Placement placement, NodeSpec s) {
-        NetworkInterfaceIpConfigurationInner ip = new NetworkInterfaceIpConfigurationInner().withName("ipconfig1")
+        NetworkInterfaceIpConfigurationInner ip = new NetworkInterfaceIpConfigurationInner()
+                .withName("ipconfig1")
                 .withPrimary(true)
                 .withSubnet(new SubnetInner().withId(placement.subnetId()))
                 .withPrivateIpAllocationMethod(IpAllocationMethod.DYNAMIC)
-                .withApplicationSecurityGroups(List.of(new ApplicationSecurityGroupInner().withId(placement.membersId())));
+                .withApplicationSecurityGroups(
+                        List.of(new ApplicationSecurityGroupInner().withId(placement.membersId())));
         if (s.publicIp()) {
             ip.withPublicIpAddress(new PublicIpAddressInner().withId(publicIpId(placement, s.name())));
         }
-        return new NetworkInterfaceInner().withLocation(placement.location())
+        return new NetworkInterfaceInner()
+                .withLocation(placement.location())
                 .withTags(AzureTags.node(placement.tags(), s.role().label(), s.name()))
                 .withNetworkSecurityGroup(new NetworkSecurityGroupInner().withId(placement.nsgId()))
                 .withIpConfigurations(List.of(ip));
     }
 
     private static String publicIpId(Placement placement, String node) {
-        return AzureNames.networkId(placement.subscription(), placement.group(), "publicIPAddresses",
-                AzureNames.publicIp(node));
+        return AzureNames.networkId(
+                placement.subscription(), placement.group(), "publicIPAddresses", AzureNames.publicIp(node));
     }
 
     private static String nicId(Placement placement, String node) {
-        return AzureNames.networkId(placement.subscription(), placement.group(), "networkInterfaces", AzureNames.nic(node));
+        return AzureNames.networkId(
+                placement.subscription(), placement.group(), "networkInterfaces", AzureNames.nic(node));
     }
 
     private static VirtualMachineInner vm(Placement placement, NodeSpec s) {
         AzureOptions.Image image = placement.image();
-        ImageReference imageRef = image.custom() ? new ImageReference().withId(image.resourceId())
-                : new ImageReference().withPublisher(image.publisher()).withOffer(image.offer()).withSku(image.sku())
-                .withVersion(image.version());
-        VirtualMachineInner vm = new VirtualMachineInner().withLocation(placement.location())
+        ImageReference imageRef = image.custom()
+                ? new ImageReference().withId(image.resourceId())
+                : new ImageReference()
+                        .withPublisher(image.publisher())
+                        .withOffer(image.offer())
+                        .withSku(image.sku())
+                        .withVersion(image.version());
+        VirtualMachineInner vm = new VirtualMachineInner()
+                .withLocation(placement.location())
                 .withTags(AzureTags.node(placement.tags(), s.role().label(), s.name()))
                 .withHardwareProfile(new HardwareProfile().withVmSize(VirtualMachineSizeTypes.fromString(s.vmSize())))
-                .withStorageProfile(new StorageProfile().withImageReference(imageRef)
-                        .withOsDisk(new OSDisk().withName(AzureNames.osDisk(s.name()))
+                .withStorageProfile(new StorageProfile()
+                        .withImageReference(imageRef)
+                        .withOsDisk(new OSDisk()
+                                .withName(AzureNames.osDisk(s.name()))
                                 .withCreateOption(DiskCreateOptionTypes.FROM_IMAGE)
                                 .withCaching(CachingTypes.READ_WRITE)
                                 .withDiskSizeGB(placement.osDiskGiB())
                                 .withManagedDisk(new ManagedDiskParameters()
                                         .withStorageAccountType(StorageAccountTypes.STANDARD_SSD_LRS))
                                 .withDeleteOption(DiskDeleteOptionTypes.DELETE)))
-                .withOsProfile(new OSProfile().withComputerName(s.name()).withAdminUsername(AzureNames.ADMIN_USER)
-                        .withCustomData(Base64.getEncoder().encodeToString(s.bootScript().getBytes(StandardCharsets.UTF_8)))
-                        .withLinuxConfiguration(new LinuxConfiguration().withDisablePasswordAuthentication(true)
-                                .withSsh(new SshConfiguration().withPublicKeys(List.of(new SshPublicKey()
-                                        .withPath("/home/" + AzureNames.ADMIN_USER + "/.ssh/authorized_keys")
-                                        .withKeyData(placement.sshPublicKey()))))))
-                .withNetworkProfile(new NetworkProfile().withNetworkInterfaces(List.of(new NetworkInterfaceReference()
-                        .withPrimary(true).withDeleteOption(DeleteOptions.DELETE).withId(nicId(placement, s.name())))))
+                .withOsProfile(new OSProfile()
+                        .withComputerName(s.name())
+                        .withAdminUsername(AzureNames.ADMIN_USER)
+                        .withCustomData(Base64.getEncoder()
+                                .encodeToString(s.bootScript().getBytes(StandardCharsets.UTF_8)))
+                        .withLinuxConfiguration(new LinuxConfiguration()
+                                .withDisablePasswordAuthentication(true)
+                                .withSsh(new SshConfiguration()
+                                        .withPublicKeys(List.of(new SshPublicKey()
+                                                .withPath("/home/" + AzureNames.ADMIN_USER + "/.ssh/authorized_keys")
+                                                .withKeyData(placement.sshPublicKey()))))))
+                .withNetworkProfile(new NetworkProfile()
+                        .withNetworkInterfaces(List.of(new NetworkInterfaceReference()
+                                .withPrimary(true)
+                                .withDeleteOption(DeleteOptions.DELETE)
+                                .withId(nicId(placement, s.name())))))
                 // Boot diagnostics with Azure-managed storage: the serial log that awaitScheduler shows on failure.
-                .withDiagnosticsProfile(new DiagnosticsProfile().withBootDiagnostics(new BootDiagnostics().withEnabled(true)));
+                .withDiagnosticsProfile(
+                        new DiagnosticsProfile().withBootDiagnostics(new BootDiagnostics().withEnabled(true)));
         if (s.identityId() != null) {
-            vm.withIdentity(new VirtualMachineIdentity().withType(ResourceIdentityType.USER_ASSIGNED)
-                    .withUserAssignedIdentities(Map.of(s.identityId(), new VirtualMachineIdentityUserAssignedIdentities())));
+            vm.withIdentity(new VirtualMachineIdentity()
+                    .withType(ResourceIdentityType.USER_ASSIGNED)
+                    .withUserAssignedIdentities(
+                            Map.of(s.identityId(), new VirtualMachineIdentityUserAssignedIdentities())));
         }
         if (s.spot()) {
             // Evicted Spot VMs are deleted (with NIC and disk), not kept stopped: nothing bills after an eviction.
@@ -374,7 +446,9 @@ final class ClusterVms {
     static Node node(VirtualMachineInner vm) {
         String name = AzureTags.get(vm.tags(), ClusterContext.NODE_TAG);
         String role = AzureTags.get(vm.tags(), ClusterContext.ROLE_TAG);
-        return new Node(vm.id(), name != null ? name : vm.name(),
+        return new Node(
+                vm.id(),
+                name != null ? name : vm.name(),
                 "scheduler".equalsIgnoreCase(role) ? NodeRole.SCHEDULER : NodeRole.WORKER);
     }
 
@@ -389,8 +463,8 @@ final class ClusterVms {
         }
         Map<String, SyncPoller<PollResult<Void>, Void>> vms = new LinkedHashMap<>();
         for (String name : names) {
-            SyncPoller<PollResult<Void>, Void> p = Lro.orNull(() -> azure.compute().getVirtualMachines()
-                    .beginDelete(group, name));
+            SyncPoller<PollResult<Void>, Void> p =
+                    Lro.orNull(() -> azure.compute().getVirtualMachines().beginDelete(group, name));
             if (p != null) {
                 vms.put(name, p);
             }
@@ -398,8 +472,8 @@ final class ClusterVms {
         vms.forEach((name, p) -> awaitDeleted(p, deadline, "VM " + name));
         Map<String, SyncPoller<PollResult<Void>, Void>> nics = new LinkedHashMap<>();
         for (String name : names) {
-            SyncPoller<PollResult<Void>, Void> p = Lro.orNull(() -> azure.network().getNetworkInterfaces()
-                    .beginDelete(group, AzureNames.nic(name)));
+            SyncPoller<PollResult<Void>, Void> p =
+                    Lro.orNull(() -> azure.network().getNetworkInterfaces().beginDelete(group, AzureNames.nic(name)));
             if (p != null) {
                 nics.put(name, p);
             }
@@ -407,13 +481,13 @@ final class ClusterVms {
         nics.forEach((name, p) -> awaitDeleted(p, deadline, "network interface " + AzureNames.nic(name)));
         List<SyncPoller<PollResult<Void>, Void>> rest = new ArrayList<>();
         for (String name : names) {
-            SyncPoller<PollResult<Void>, Void> ip = Lro.orNull(() -> azure.network().getPublicIpAddresses()
-                    .beginDelete(group, AzureNames.publicIp(name)));
+            SyncPoller<PollResult<Void>, Void> ip = Lro.orNull(
+                    () -> azure.network().getPublicIpAddresses().beginDelete(group, AzureNames.publicIp(name)));
             if (ip != null) {
                 rest.add(ip);
             }
-            SyncPoller<PollResult<Void>, Void> disk = Lro.orNull(() -> azure.compute().getDisks()
-                    .beginDelete(group, AzureNames.osDisk(name)));
+            SyncPoller<PollResult<Void>, Void> disk =
+                    Lro.orNull(() -> azure.compute().getDisks().beginDelete(group, AzureNames.osDisk(name)));
             if (disk != null) {
                 rest.add(disk);
             }
@@ -433,9 +507,11 @@ final class ClusterVms {
 
     /** The private address of the node's NIC, or null when it has none (yet). */
     String privateAddress(String group, String node) {
-        NetworkInterfaceInner nic = Lro.orNull(() -> azure.network().getNetworkInterfaces().getByResourceGroup(group,
-                AzureNames.nic(node)));
-        if (nic == null || nic.ipConfigurations() == null || nic.ipConfigurations().isEmpty()) {
+        NetworkInterfaceInner nic = Lro.orNull(
+                () -> azure.network().getNetworkInterfaces().getByResourceGroup(group, AzureNames.nic(node)));
+        if (nic == null
+                || nic.ipConfigurations() == null
+                || nic.ipConfigurations().isEmpty()) {
             return null;
         }
         return nic.ipConfigurations().get(0).privateIpAddress();
@@ -443,15 +519,21 @@ final class ClusterVms {
 
     /** The node's public address, or null when it has none. */
     String publicAddress(String group, String node) {
-        PublicIpAddressInner ip = Lro.orNull(() -> azure.network().getPublicIpAddresses().getByResourceGroup(group,
-                AzureNames.publicIp(node)));
+        PublicIpAddressInner ip = Lro.orNull(
+                () -> azure.network().getPublicIpAddresses().getByResourceGroup(group, AzureNames.publicIp(node)));
         return ip == null ? null : ip.ipAddress();
     }
 
     /** The VM with its instance view, or null. */
     VirtualMachineInner get(String group, String node) {
-        return Lro.orNull(() -> azure.compute().getVirtualMachines().getByResourceGroupWithResponse(group, node,
-                com.azure.resourcemanager.compute.models.InstanceViewTypes.INSTANCE_VIEW, Context.NONE).getValue());
+        return Lro.orNull(() -> azure.compute()
+                .getVirtualMachines()
+                .getByResourceGroupWithResponse(
+                        group,
+                        node,
+                        com.azure.resourcemanager.compute.models.InstanceViewTypes.INSTANCE_VIEW,
+                        Context.NONE)
+                .getValue());
     }
 
     /**
@@ -461,18 +543,21 @@ final class ClusterVms {
      */
     String serialLogTail(String group, String node, int lines) {
         try {
-            RetrieveBootDiagnosticsDataResultInner data = azure.compute().getVirtualMachines()
-                    .retrieveBootDiagnosticsDataWithResponse(group, node, 5, Context.NONE).getValue();
+            RetrieveBootDiagnosticsDataResultInner data = azure.compute()
+                    .getVirtualMachines()
+                    .retrieveBootDiagnosticsDataWithResponse(group, node, 5, Context.NONE)
+                    .getValue();
             if (data == null || data.serialConsoleLogBlobUri() == null) {
                 return "";
             }
-            try (HttpResponse r = azure.http().sendSync(new HttpRequest(HttpMethod.GET, data.serialConsoleLogBlobUri()),
-                    Context.NONE)) {
+            try (HttpResponse r = azure.http()
+                    .sendSync(new HttpRequest(HttpMethod.GET, data.serialConsoleLogBlobUri()), Context.NONE)) {
                 if (r.getStatusCode() != 200) {
                     return "(serial log unavailable: HTTP " + r.getStatusCode() + ")";
                 }
                 List<String> all = r.getBodyAsBinaryData().toString().lines().toList();
-                return all.subList(Math.max(0, all.size() - lines), all.size()).stream().collect(Collectors.joining("\n"));
+                return all.subList(Math.max(0, all.size() - lines), all.size()).stream()
+                        .collect(Collectors.joining("\n"));
             }
         } catch (ManagementException e) {
             return "(serial log unavailable: " + Lro.describe(e) + ")";

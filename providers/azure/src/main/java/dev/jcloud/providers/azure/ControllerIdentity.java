@@ -43,8 +43,12 @@ final class ControllerIdentity {
     /** Creates the identity and its role assignment where missing; returns the identity's resource id. */
     String ensure(ClusterContext cluster, AzureOptions options, Map<String, String> tags) {
         String group = AzureNames.group(cluster);
-        IdentityInner identity = azure.msi().getUserAssignedIdentities().createOrUpdate(group,
-                AzureNames.CONTROLLER_IDENTITY, new IdentityInner().withLocation(options.location()).withTags(tags));
+        IdentityInner identity = azure.msi()
+                .getUserAssignedIdentities()
+                .createOrUpdate(
+                        group,
+                        AzureNames.CONTROLLER_IDENTITY,
+                        new IdentityInner().withLocation(options.location()).withTags(tags));
         String scope = AzureNames.groupId(options.subscription(), group);
         RoleAssignmentCreateParameters grant = new RoleAssignmentCreateParameters()
                 .withRoleDefinitionId("/subscriptions/" + options.subscription()
@@ -59,8 +63,11 @@ final class ControllerIdentity {
         while (true) {
             try {
                 azure.authorization().getRoleAssignments().create(scope, name, grant);
-                LOG.info("{}: managed identity {} may manage resource group {} (Contributor on the group only)",
-                        cluster.name(), AzureNames.CONTROLLER_IDENTITY, group);
+                LOG.info(
+                        "{}: managed identity {} may manage resource group {} (Contributor on the group only)",
+                        cluster.name(),
+                        AzureNames.CONTROLLER_IDENTITY,
+                        group);
                 break;
             } catch (ManagementException e) {
                 java.util.Set<String> codes = Lro.codes(e);
@@ -68,10 +75,13 @@ final class ControllerIdentity {
                     break;
                 }
                 if (codes.contains("AuthorizationFailed")) {
-                    throw new ProvisionException("the Azure identity " + azure.caller().display() + " may not grant"
-                            + " roles on resource group " + group + " (" + Lro.describe(e) + "): it needs Owner, User"
-                            + " Access Administrator or Role Based Access Control Administrator there, for the"
-                            + " cluster's controller identity", e);
+                    throw new ProvisionException(
+                            "the Azure identity " + azure.caller().display() + " may not grant"
+                                    + " roles on resource group " + group + " (" + Lro.describe(e)
+                                    + "): it needs Owner, User"
+                                    + " Access Administrator or Role Based Access Control Administrator there, for the"
+                                    + " cluster's controller identity",
+                            e);
                 }
                 if (!codes.contains("PrincipalNotFound") || !Instant.now().isBefore(deadline)) {
                     throw e;
@@ -87,8 +97,9 @@ final class ControllerIdentity {
      * instance metadata service for this identity's token ({@code AZURE_CLIENT_ID}); not a secret.
      */
     String clientId(ClusterContext cluster) {
-        IdentityInner identity = azure.msi().getUserAssignedIdentities().getByResourceGroup(AzureNames.group(cluster),
-                AzureNames.CONTROLLER_IDENTITY);
+        IdentityInner identity = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY);
         return identity.clientId().toString();
     }
 
@@ -97,8 +108,9 @@ final class ControllerIdentity {
      * tells that it runs as this cluster's controller.
      */
     String principalId(ClusterContext cluster) {
-        IdentityInner identity = azure.msi().getUserAssignedIdentities().getByResourceGroup(AzureNames.group(cluster),
-                AzureNames.CONTROLLER_IDENTITY);
+        IdentityInner identity = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(cluster), AzureNames.CONTROLLER_IDENTITY);
         return identity.principalId().toString();
     }
 
@@ -110,7 +122,8 @@ final class ControllerIdentity {
     /** Role assignment names are GUIDs; one derived from the scope makes a re-run find the same one. */
     static String assignmentName(String scope) {
         return UUID.nameUUIDFromBytes(("jcloud-controller:" + scope.toLowerCase(java.util.Locale.ROOT))
-                .getBytes(StandardCharsets.UTF_8)).toString();
+                        .getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     private static void sleep(Duration pause) {

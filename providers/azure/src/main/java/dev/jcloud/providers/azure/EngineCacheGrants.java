@@ -48,6 +48,7 @@ final class EngineCacheGrants {
 
     /** Every description of jcloud's grants starts so: the cluster's name and, since user delegation, its id. */
     private static final Pattern DESCRIPTION = Pattern.compile("^jcloud cluster (\\S+?)(?: \\(([^)]+)\\))?:");
+
     private static final Logger LOG = LoggerFactory.getLogger(EngineCacheGrants.class);
 
     private final AzureClients azure;
@@ -60,7 +61,8 @@ final class EngineCacheGrants {
 
     /** The engine cache's container as a resource id: the scope of the controller's data role. */
     static String containerId(String subscription, String location) {
-        return EngineUploads.accountId(subscription, location) + "/blobServices/default/containers/" + EngineUploads.CONTAINER;
+        return EngineUploads.accountId(subscription, location) + "/blobServices/default/containers/"
+                + EngineUploads.CONTAINER;
     }
 
     /**
@@ -76,8 +78,9 @@ final class EngineCacheGrants {
     }
 
     private static String name(String kind, String scope, String clusterId) {
-        return UUID.nameUUIDFromBytes((kind + scope.toLowerCase(Locale.ROOT) + ":" + clusterId)
-                .getBytes(StandardCharsets.UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(
+                        (kind + scope.toLowerCase(Locale.ROOT) + ":" + clusterId).getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     /** Grants the controller its two roles, where missing. The cache (account, container) must exist. */
@@ -86,19 +89,32 @@ final class EngineCacheGrants {
         String account = EngineUploads.accountId(options.subscription(), options.location());
         String description = "jcloud cluster " + cluster.name() + " (" + cluster.id() + "): its controller reads the"
                 + " engines and signs read-only URLs for them (user delegation SAS) for the workers it starts";
-        assign(container, readerAssignmentName(container, cluster.id()), STORAGE_BLOB_DATA_READER, controllerPrincipal,
+        assign(
+                container,
+                readerAssignmentName(container, cluster.id()),
+                STORAGE_BLOB_DATA_READER,
+                controllerPrincipal,
                 description);
-        assign(account, delegatorAssignmentName(account, cluster.id()), STORAGE_BLOB_DELEGATOR, controllerPrincipal,
+        assign(
+                account,
+                delegatorAssignmentName(account, cluster.id()),
+                STORAGE_BLOB_DELEGATOR,
+                controllerPrincipal,
                 description);
     }
 
     private void assign(String scope, String name, String role, String principal, String description) {
         try {
-            azure.authorization().getRoleAssignments().create(scope, name, new RoleAssignmentCreateParameters()
-                    .withRoleDefinitionId(roleDefinitionId(role))
-                    .withPrincipalId(principal)
-                    .withPrincipalType(PrincipalType.SERVICE_PRINCIPAL)
-                    .withDescription(description));
+            azure.authorization()
+                    .getRoleAssignments()
+                    .create(
+                            scope,
+                            name,
+                            new RoleAssignmentCreateParameters()
+                                    .withRoleDefinitionId(roleDefinitionId(role))
+                                    .withPrincipalId(principal)
+                                    .withPrincipalType(PrincipalType.SERVICE_PRINCIPAL)
+                                    .withDescription(description));
         } catch (ManagementException e) {
             if (!Lro.codes(e).contains("RoleAssignmentExists")) {
                 throw e;
@@ -107,7 +123,8 @@ final class EngineCacheGrants {
     }
 
     private String roleDefinitionId(String role) {
-        return "/subscriptions/" + options.subscription() + "/providers/Microsoft.Authorization/roleDefinitions/" + role;
+        return "/subscriptions/" + options.subscription() + "/providers/Microsoft.Authorization/roleDefinitions/"
+                + role;
     }
 
     /**
@@ -119,7 +136,8 @@ final class EngineCacheGrants {
         String container = containerId(options.subscription(), options.location());
         String account = EngineUploads.accountId(options.subscription(), options.location());
         List<String> left = new ArrayList<>();
-        for (String[] grant : List.of(new String[] {container, readerAssignmentName(container, cluster.id())},
+        for (String[] grant : List.of(
+                new String[] {container, readerAssignmentName(container, cluster.id())},
                 new String[] {account, delegatorAssignmentName(account, cluster.id())},
                 new String[] {account, readerAssignmentName(account, cluster.id())})) {
             try {
@@ -135,9 +153,12 @@ final class EngineCacheGrants {
             }
         }
         if (!left.isEmpty()) {
-            LOG.warn("{}: may not remove the role assignment(s) on the engine cache {}: the cluster's identity is"
-                    + " deleted with it, so they grant nothing; 'jcloud cluster gc --provider azure --delete' or"
-                    + " 'az role assignment delete --ids ...' removes them", cluster.name(), left);
+            LOG.warn(
+                    "{}: may not remove the role assignment(s) on the engine cache {}: the cluster's identity is"
+                            + " deleted with it, so they grant nothing; 'jcloud cluster gc --provider azure --delete' or"
+                            + " 'az role assignment delete --ids ...' removes them",
+                    cluster.name(),
+                    left);
         }
     }
 
@@ -153,8 +174,9 @@ final class EngineCacheGrants {
         // group already exists (bootstrap makes the group, then the identity, then the grants), so the
         // second listing sees it and a cluster being created does not lose its grant.
         List<RoleAssignmentInner> grants = new ArrayList<>();
-        for (ResourceGroupInner group : azure.resources().getResourceGroups().list("tagName eq '"
-                + EngineUploads.SHARED_TAG + "'", null, Context.NONE)) {
+        for (ResourceGroupInner group : azure.resources()
+                .getResourceGroups()
+                .list("tagName eq '" + EngineUploads.SHARED_TAG + "'", null, Context.NONE)) {
             String location = group.location();
             if (!group.name().equalsIgnoreCase(EngineUploads.group(location))) {
                 continue;
@@ -165,31 +187,40 @@ final class EngineCacheGrants {
         if (grants.isEmpty()) {
             return List.of();
         }
-        Map<String, String> liveGroups = new HashMap<>();   // cluster id -> its group
-        for (ResourceGroupInner group : azure.resources().getResourceGroups().list(AzureGarbageCollector.JCLOUD_TAGGED,
-                null, Context.NONE)) {
+        Map<String, String> liveGroups = new HashMap<>(); // cluster id -> its group
+        for (ResourceGroupInner group :
+                azure.resources().getResourceGroups().list(AzureGarbageCollector.JCLOUD_TAGGED, null, Context.NONE)) {
             String id = AzureTags.get(group.tags(), ClusterContext.ID_TAG);
             if (id != null && !doomed.contains(id)) {
                 liveGroups.put(id, group.name());
             }
         }
-        Map<String, String> principals = new HashMap<>();   // group -> its controller's principal, "" when none
+        Map<String, String> principals = new HashMap<>(); // group -> its controller's principal, "" when none
         List<GcReport.Item> items = new ArrayList<>();
         for (RoleAssignmentInner grant : grants) {
-            String owner = liveGroups.keySet().stream().filter(id -> isGrantOf(grant, id)).findFirst().orElse(null);
-            if (owner != null && grant.principalId().equalsIgnoreCase(principals.computeIfAbsent(liveGroups.get(owner),
-                    this::controllerPrincipal))) {
+            String owner = liveGroups.keySet().stream()
+                    .filter(id -> isGrantOf(grant, id))
+                    .findFirst()
+                    .orElse(null);
+            if (owner != null
+                    && grant.principalId()
+                            .equalsIgnoreCase(
+                                    principals.computeIfAbsent(liveGroups.get(owner), this::controllerPrincipal))) {
                 continue;
             }
             Matcher m = DESCRIPTION.matcher(grant.description());
             String clusterName = m.find() ? m.group(1) : null;
-            String clusterId = owner != null ? owner : clusterName != null && m.group(2) != null ? m.group(2) : "unknown";
+            String clusterId =
+                    owner != null ? owner : clusterName != null && m.group(2) != null ? m.group(2) : "unknown";
             items.add(new GcReport.Item(clusterName, clusterId, "role-assignment", grant.id()));
         }
         if (!dryRun) {
             for (GcReport.Item item : items) {
-                LOG.info("gc: deleting role assignment {} on the engine cache (cluster {}, {})", item.id(),
-                        item.clusterName(), item.clusterId());
+                LOG.info(
+                        "gc: deleting role assignment {} on the engine cache (cluster {}, {})",
+                        item.id(),
+                        item.clusterName(),
+                        item.clusterId());
                 try {
                     azure.authorization().getRoleAssignments().deleteById(item.id());
                 } catch (ManagementException e) {
@@ -205,18 +236,21 @@ final class EngineCacheGrants {
     private List<RoleAssignmentInner> jcloudGrantsAt(String scope) {
         List<RoleAssignmentInner> out = new ArrayList<>();
         try {
-            for (RoleAssignmentInner r : azure.authorization().getRoleAssignments().listForScope(scope, "atScope()", null,
-                    null, Context.NONE)) {
-                String role = AzureNames.lastSegment(String.valueOf(r.roleDefinitionId())).toLowerCase(Locale.ROOT);
-                if (scope.equalsIgnoreCase(r.scope()) && r.description() != null
+            for (RoleAssignmentInner r : azure.authorization()
+                    .getRoleAssignments()
+                    .listForScope(scope, "atScope()", null, null, Context.NONE)) {
+                String role = AzureNames.lastSegment(String.valueOf(r.roleDefinitionId()))
+                        .toLowerCase(Locale.ROOT);
+                if (scope.equalsIgnoreCase(r.scope())
+                        && r.description() != null
                         && DESCRIPTION.matcher(r.description()).find()
                         && List.of(STORAGE_BLOB_DATA_READER, STORAGE_BLOB_DELEGATOR, LEGACY_READER_AND_DATA_ACCESS)
-                        .contains(role)) {
+                                .contains(role)) {
                     out.add(r);
                 }
             }
         } catch (ManagementException e) {
-            if (!Lro.notFound(e)) {   // no account or container (yet): no grants on it
+            if (!Lro.notFound(e)) { // no account or container (yet): no grants on it
                 throw e;
             }
         }
@@ -230,8 +264,10 @@ final class EngineCacheGrants {
     }
 
     private String controllerPrincipal(String group) {
-        IdentityInner identity = Lro.orNull(() -> azure.msi().getUserAssignedIdentities().getByResourceGroup(group,
-                AzureNames.CONTROLLER_IDENTITY));
-        return identity == null || identity.principalId() == null ? "" : identity.principalId().toString();
+        IdentityInner identity = Lro.orNull(() ->
+                azure.msi().getUserAssignedIdentities().getByResourceGroup(group, AzureNames.CONTROLLER_IDENTITY));
+        return identity == null || identity.principalId() == null
+                ? ""
+                : identity.principalId().toString();
     }
 }

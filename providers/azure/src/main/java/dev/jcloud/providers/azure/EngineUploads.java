@@ -15,8 +15,8 @@ import com.azure.storage.blob.BlobClientBuilder;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobStorageException;
-import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.models.ParallelTransferOptions;
+import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
@@ -66,6 +66,7 @@ final class EngineUploads {
 
     /** Tag on the scheduler VM: the SHA-256 of the engine the cluster runs. */
     static final String ENGINE_TAG = "jcloud.engine-sha256";
+
     static final String SHARED_TAG = "jcloud.shared";
     static final String CONTAINER = "engines";
     static final Duration URL_LIFETIME = Duration.ofHours(1);
@@ -73,6 +74,7 @@ final class EngineUploads {
     private static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
     /** Bundles above this size go up as 8 MiB blocks, 4 at a time; smaller ones in one Put Blob. */
     static final long SINGLE_UPLOAD_LIMIT = 32L << 20;
+
     static final long BLOCK_SIZE = 8L << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
@@ -97,8 +99,8 @@ final class EngineUploads {
      */
     static String account(String subscription, String location) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest((subscription.toLowerCase(Locale.ROOT) + "/"
-                    + location).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest((subscription.toLowerCase(Locale.ROOT) + "/" + location).getBytes(StandardCharsets.UTF_8));
             return "jcloud" + HexFormat.of().formatHex(d).substring(0, 18);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
@@ -136,13 +138,24 @@ final class EngineUploads {
         BlobClient blob = blobClient(account, bundle.sha256());
         // A blob of another size under this version's name (a broken upload, or tampering: the boot
         // script's SHA-256 check refuses it) is replaced rather than handed out again.
-        if (!blob.exists() || blob.getProperties().getBlobSize() != bundle.file().toFile().length()) {
+        if (!blob.exists()
+                || blob.getProperties().getBlobSize() != bundle.file().toFile().length()) {
             long start = System.nanoTime();
-            blob.uploadFromFileWithResponse(new BlobUploadFromFileOptions(bundle.file().toString())
-                    .setParallelTransferOptions(new ParallelTransferOptions().setMaxSingleUploadSizeLong(SINGLE_UPLOAD_LIMIT)
-                            .setBlockSizeLong(BLOCK_SIZE).setMaxConcurrency(4)), null, null);
-            LOG.info("uploaded the engine ({} MiB) to {}/{}/{} in {} ms", bundle.file().toFile().length() >> 20,
-                    account.name(), CONTAINER, blob.getBlobName(), (System.nanoTime() - start) / 1_000_000);
+            blob.uploadFromFileWithResponse(
+                    new BlobUploadFromFileOptions(bundle.file().toString())
+                            .setParallelTransferOptions(new ParallelTransferOptions()
+                                    .setMaxSingleUploadSizeLong(SINGLE_UPLOAD_LIMIT)
+                                    .setBlockSizeLong(BLOCK_SIZE)
+                                    .setMaxConcurrency(4)),
+                    null,
+                    null);
+            LOG.info(
+                    "uploaded the engine ({} MiB) to {}/{}/{} in {} ms",
+                    bundle.file().toFile().length() >> 20,
+                    account.name(),
+                    CONTAINER,
+                    blob.getBlobName(),
+                    (System.nanoTime() - start) / 1_000_000);
         }
         return artifact(account, blob, bundle.sha256());
     }
@@ -150,8 +163,8 @@ final class EngineUploads {
     /** A fresh URL for an engine version uploaded earlier, signed with the account key; fails when it is gone. */
     EngineArtifact artifact(String sha256) {
         String name = account(options.subscription(), options.location());
-        StorageAccountInner account = Lro.orNull(() -> azure.storage().getStorageAccounts()
-                .getByResourceGroup(group(options.location()), name));
+        StorageAccountInner account = Lro.orNull(
+                () -> azure.storage().getStorageAccounts().getByResourceGroup(group(options.location()), name));
         if (account == null) {
             throw new ProvisionException("the engine cache, storage account " + name + " in resource group "
                     + group(options.location()) + ", is gone: run 'jcloud cluster up' again to upload the engine");
@@ -172,8 +185,11 @@ final class EngineUploads {
      */
     EngineArtifact delegatedArtifact(String sha256) {
         String name = account(options.subscription(), options.location());
-        BlobServiceClient service = new BlobServiceClientBuilder().endpoint(azure.blobEndpoint().apply(name))
-                .credential(azure.credential()).httpClient(azure.http()).addPolicy(new ContentLengthPolicy())
+        BlobServiceClient service = new BlobServiceClientBuilder()
+                .endpoint(azure.blobEndpoint().apply(name))
+                .credential(azure.credential())
+                .httpClient(azure.http())
+                .addPolicy(new ContentLengthPolicy())
                 .buildClient();
         BlobClient blob = service.getBlobContainerClient(CONTAINER).getBlobClient(blob(sha256));
         try {
@@ -187,10 +203,13 @@ final class EngineUploads {
             return EngineArtifact.of(URI.create(blob.getBlobUrl() + "?" + sas), sha256);
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 403) {
-                throw new ProvisionException("this identity may not read the engine cache " + name + "/" + CONTAINER
-                        + " or get a user delegation key for it (" + e.getErrorCode() + "): the controller's grants"
-                        + " (Storage Blob Data Reader on the container, Storage Blob Delegator on the account) are missing"
-                        + " or not propagated yet; 'jcloud cluster up' of this cluster makes them", e);
+                throw new ProvisionException(
+                        "this identity may not read the engine cache " + name + "/" + CONTAINER
+                                + " or get a user delegation key for it (" + e.getErrorCode()
+                                + "): the controller's grants"
+                                + " (Storage Blob Data Reader on the container, Storage Blob Delegator on the account) are missing"
+                                + " or not propagated yet; 'jcloud cluster up' of this cluster makes them",
+                        e);
             }
             throw e;
         }
@@ -203,16 +222,27 @@ final class EngineUploads {
 
     /** Read only, {@link #URL_LIFETIME} from a little in the past, HTTPS only: for both kinds of SAS. */
     private static BlobServiceSasSignatureValues sasValues(OffsetDateTime now) {
-        return new BlobServiceSasSignatureValues(now.plus(URL_LIFETIME), new BlobSasPermission().setReadPermission(true))
-                .setStartTime(now.minus(CLOCK_SKEW)).setProtocol(SasProtocol.HTTPS_ONLY);
+        return new BlobServiceSasSignatureValues(
+                        now.plus(URL_LIFETIME), new BlobSasPermission().setReadPermission(true))
+                .setStartTime(now.minus(CLOCK_SKEW))
+                .setProtocol(SasProtocol.HTTPS_ONLY);
     }
 
     private BlobClient blobClient(StorageAccountInner account, String sha256) {
-        String key = azure.storage().getStorageAccounts().listKeys(group(options.location()), account.name()).keys()
-                .get(0).value();
-        return new BlobClientBuilder().endpoint(account.primaryEndpoints().blob()).containerName(CONTAINER)
-                .blobName(blob(sha256)).credential(new StorageSharedKeyCredential(account.name(), key))
-                .httpClient(azure.http()).addPolicy(new ContentLengthPolicy()).buildClient();
+        String key = azure.storage()
+                .getStorageAccounts()
+                .listKeys(group(options.location()), account.name())
+                .keys()
+                .get(0)
+                .value();
+        return new BlobClientBuilder()
+                .endpoint(account.primaryEndpoints().blob())
+                .containerName(CONTAINER)
+                .blobName(blob(sha256))
+                .credential(new StorageSharedKeyCredential(account.name(), key))
+                .httpClient(azure.http())
+                .addPolicy(new ContentLengthPolicy())
+                .buildClient();
     }
 
     /** The cache's group, account and container, created where missing. */
@@ -224,36 +254,58 @@ final class EngineUploads {
         tags.put(SHARED_TAG, "engine-cache");
         tags.put(AzureTags.VERSION, AzureTags.JCLOUD_VERSION);
         if (Lro.orNull(() -> azure.resources().getResourceGroups().get(group)) == null) {
-            azure.resources().getResourceGroups().createOrUpdate(group, new ResourceGroupInner().withLocation(location)
-                    .withTags(tags));
+            azure.resources()
+                    .getResourceGroups()
+                    .createOrUpdate(
+                            group,
+                            new ResourceGroupInner().withLocation(location).withTags(tags));
         }
-        StorageAccountInner account = Lro.orNull(() -> azure.storage().getStorageAccounts().getByResourceGroup(group, name));
+        StorageAccountInner account =
+                Lro.orNull(() -> azure.storage().getStorageAccounts().getByResourceGroup(group, name));
         if (account == null) {
             try {
-                account = Lro.await(azure.storage().getStorageAccounts().beginCreate(group, name,
-                                new StorageAccountCreateParameters().withSku(new Sku().withName(SkuName.STANDARD_LRS))
-                                        .withKind(Kind.STORAGE_V2).withLocation(location).withTags(tags)
-                                        .withAllowBlobPublicAccess(false).withEnableHttpsTrafficOnly(true)
-                                        .withMinimumTlsVersion(MinimumTlsVersion.TLS1_2).withAllowSharedKeyAccess(true),
-                                com.azure.core.util.Context.NONE),
-                        azure.pollInterval(), Instant.now().plus(AzureProvider.CREATE_TIMEOUT),
+                account = Lro.await(
+                        azure.storage()
+                                .getStorageAccounts()
+                                .beginCreate(
+                                        group,
+                                        name,
+                                        new StorageAccountCreateParameters()
+                                                .withSku(new Sku().withName(SkuName.STANDARD_LRS))
+                                                .withKind(Kind.STORAGE_V2)
+                                                .withLocation(location)
+                                                .withTags(tags)
+                                                .withAllowBlobPublicAccess(false)
+                                                .withEnableHttpsTrafficOnly(true)
+                                                .withMinimumTlsVersion(MinimumTlsVersion.TLS1_2)
+                                                .withAllowSharedKeyAccess(true),
+                                        com.azure.core.util.Context.NONE),
+                        azure.pollInterval(),
+                        Instant.now().plus(AzureProvider.CREATE_TIMEOUT),
                         "storage account " + name + " is created");
             } catch (ManagementException e) {
                 if (Lro.codes(e).contains("StorageAccountAlreadyTaken")) {
-                    throw new ProvisionException("the engine cache's storage account name " + name + " is taken by"
-                            + " another subscription: pass " + AzureOptions.ENGINE_URL + "/" + AzureOptions.ENGINE_SHA256
-                            + " instead", e);
+                    throw new ProvisionException(
+                            "the engine cache's storage account name " + name + " is taken by"
+                                    + " another subscription: pass " + AzureOptions.ENGINE_URL + "/"
+                                    + AzureOptions.ENGINE_SHA256
+                                    + " instead",
+                            e);
                 }
                 throw e;
             }
-            if (account == null) {   // an operation whose last poll carried no body
+            if (account == null) { // an operation whose last poll carried no body
                 account = azure.storage().getStorageAccounts().getByResourceGroup(group, name);
             }
-            LOG.info("created the engine cache: storage account {} in resource group {} (private, HTTPS only)", name, group);
+            LOG.info(
+                    "created the engine cache: storage account {} in resource group {} (private, HTTPS only)",
+                    name,
+                    group);
         }
         if (Lro.orNull(() -> azure.storage().getBlobContainers().get(group, name, CONTAINER)) == null) {
-            azure.storage().getBlobContainers().create(group, name, CONTAINER,
-                    new BlobContainerInner().withPublicAccess(PublicAccess.NONE));
+            azure.storage()
+                    .getBlobContainers()
+                    .create(group, name, CONTAINER, new BlobContainerInner().withPublicAccess(PublicAccess.NONE));
         }
         return account;
     }

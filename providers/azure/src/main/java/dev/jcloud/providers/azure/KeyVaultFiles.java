@@ -39,17 +39,19 @@ public final class KeyVaultFiles {
     /** The port of the vault's data plane instead of the URL's (tests). */
     static final String KEY_VAULT_PORT_ENV = "JCLOUD_KEY_VAULT_PORT";
 
-    private KeyVaultFiles() {
-    }
+    private KeyVaultFiles() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
             System.err.println("usage: KeyVaultFiles CLIENT_ID|- VAULT_URL NAME... DIR");
             System.exit(2);
         }
-        SecretClient vault = new SecretClientBuilder().vaultUrl(vaultUrl(args[1], System.getenv()))
-                .credential(identity(args[0])).httpClient(new JdkHttpClientBuilder().build())
-                .addPolicy(new ContentLengthPolicy()).buildClient();
+        SecretClient vault = new SecretClientBuilder()
+                .vaultUrl(vaultUrl(args[1], System.getenv()))
+                .credential(identity(args[0]))
+                .httpClient(new JdkHttpClientBuilder().build())
+                .addPolicy(new ContentLengthPolicy())
+                .buildClient();
         fetch(vault, List.of(args).subList(2, args.length - 1), Path.of(args[args.length - 1]));
     }
 

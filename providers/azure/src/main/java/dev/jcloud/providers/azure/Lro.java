@@ -29,8 +29,7 @@ final class Lro {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Lro() {
-    }
+    private Lro() {}
 
     /** A long-running operation that ended in {@code Failed} or {@code Canceled}, with ARM's error. */
     static final class Failed extends RuntimeException {
@@ -70,14 +69,16 @@ final class Lro {
             if (Instant.now().isBefore(deadline)) {
                 throw e;
             }
-            throw new ProvisionException("timed out waiting until " + what + " (Azure still reports it in progress)", e);
+            throw new ProvisionException(
+                    "timed out waiting until " + what + " (Azure still reports it in progress)", e);
         }
         LongRunningOperationStatus status = response.getStatus();
         if (status == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
             return poller.getFinalResult();
         }
         if (status == LongRunningOperationStatus.FAILED || status == LongRunningOperationStatus.USER_CANCELLED) {
-            PollResult.Error error = response.getValue() == null ? null : response.getValue().getError();
+            PollResult.Error error =
+                    response.getValue() == null ? null : response.getValue().getError();
             throw failed(what, error);
         }
         throw new ProvisionException("timed out waiting until " + what + " (Azure reports it " + status + ")");
@@ -99,7 +100,8 @@ final class Lro {
                         }
                     });
                 }
-                return new Failed(what, e.get("code").asText(), e.path("message").asText(""), details);
+                return new Failed(
+                        what, e.get("code").asText(), e.path("message").asText(""), details);
             }
         } catch (java.io.IOException ignored) {
             // fall through to the SDK's message
@@ -132,7 +134,9 @@ final class Lro {
 
     /** Whether {@code e} is Azure saying the resource (or its group) does not exist. */
     static boolean notFound(Throwable e) {
-        if (e instanceof HttpResponseException h && h.getResponse() != null && h.getResponse().getStatusCode() == 404) {
+        if (e instanceof HttpResponseException h
+                && h.getResponse() != null
+                && h.getResponse().getStatusCode() == 404) {
             return true;
         }
         return codes(e).stream().anyMatch(c -> c.toLowerCase(Locale.ROOT).endsWith("notfound"));

@@ -21,14 +21,21 @@ final class WorkerIdentity {
 
     /** Creates the identity where missing and returns it (principal id and client id included). */
     IdentityInner ensure(ClusterContext cluster, AzureOptions options, Map<String, String> tags) {
-        return azure.msi().getUserAssignedIdentities().createOrUpdate(AzureNames.group(cluster),
-                AzureNames.WORKER_IDENTITY, new IdentityInner().withLocation(options.location()).withTags(tags));
+        return azure.msi()
+                .getUserAssignedIdentities()
+                .createOrUpdate(
+                        AzureNames.group(cluster),
+                        AzureNames.WORKER_IDENTITY,
+                        new IdentityInner().withLocation(options.location()).withTags(tags));
     }
 
     /** The identity's client id, which the boot-time fetcher names to the instance metadata service; not a secret. */
     String clientId(ClusterContext cluster) {
-        return azure.msi().getUserAssignedIdentities().getByResourceGroup(AzureNames.group(cluster),
-                AzureNames.WORKER_IDENTITY).clientId().toString();
+        return azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(cluster), AzureNames.WORKER_IDENTITY)
+                .clientId()
+                .toString();
     }
 
     static String id(AzureOptions options, ClusterContext cluster) {

@@ -34,7 +34,8 @@ final class ArmState {
 
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GROUP_NAME = Pattern.compile("[-\\w._()]{1,90}");
-    private static final Pattern RESOURCE_NAME = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,78}[A-Za-z0-9_]|[A-Za-z0-9]");
+    private static final Pattern RESOURCE_NAME =
+            Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,78}[A-Za-z0-9_]|[A-Za-z0-9]");
     private static final String FORBIDDEN_TAG_CHARS = "<>%&\\?/";
 
     /** An ARM error answer: HTTP status, error code and message. */
@@ -67,18 +68,22 @@ final class ArmState {
             Map.entry("microsoft.network/networkinterfaces", "Microsoft.Network/networkInterfaces"),
             Map.entry("microsoft.compute/virtualmachines", "Microsoft.Compute/virtualMachines"),
             Map.entry("microsoft.compute/disks", "Microsoft.Compute/disks"),
-            Map.entry("microsoft.managedidentity/userassignedidentities", "Microsoft.ManagedIdentity/userAssignedIdentities"),
+            Map.entry(
+                    "microsoft.managedidentity/userassignedidentities",
+                    "Microsoft.ManagedIdentity/userAssignedIdentities"),
             Map.entry("microsoft.authorization/roleassignments", "Microsoft.Authorization/roleAssignments"),
             Map.entry("microsoft.keyvault/vaults", "Microsoft.KeyVault/vaults"),
             Map.entry("microsoft.storage/storageaccounts", "Microsoft.Storage/storageAccounts"));
 
     /** Every resource (groups included) by lower-case id, in creation order. */
     final Map<String, ObjectNode> resources = new LinkedHashMap<>();
+
     final Set<String> principals = new HashSet<>();
     /** Soft-deleted vaults (Azure's deletedVaults view) by lower-case name: the name stays taken until purged. */
     final Map<String, ObjectNode> deletedVaults = new LinkedHashMap<>();
     /** Each vault's secrets by lower-case vault name, then secret name, then version: values, newest last. */
     final Map<String, Map<String, LinkedHashMap<String, String>>> secrets = new HashMap<>();
+
     private static final Pattern VAULT_NAME = Pattern.compile("(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]");
     static final String VAULT_TYPE = "Microsoft.KeyVault/vaults";
     static final String STORAGE_TYPE = "Microsoft.Storage/storageAccounts";
@@ -95,6 +100,7 @@ final class ArmState {
     final Map<String, Map<String, byte[]>> blobs = new HashMap<>();
     /** Uncommitted blocks (Put Block) by {@code account/container/blob}, then block id. */
     final Map<String, Map<String, byte[]>> blocks = new HashMap<>();
+
     final Map<String, String> serialLogs = new HashMap<>();
     final String tenant = UUID.randomUUID().toString();
     private final Map<String, Integer> nextAddress = new HashMap<>();
@@ -125,19 +131,31 @@ final class ArmState {
     /** PUT of a resource group: 201 when created, 200 when updated. */
     int putGroup(String sub, String name, JsonNode body) {
         if (!GROUP_NAME.matcher(name).matches() || name.endsWith(".")) {
-            throw new ArmError(400, "InvalidResourceGroup", "The provided resource group name '" + name + "' has these"
-                    + " invalid characters or length.");
+            throw new ArmError(
+                    400,
+                    "InvalidResourceGroup",
+                    "The provided resource group name '" + name + "' has these" + " invalid characters or length.");
         }
         String location = location(body);
         ObjectNode existing = get(groupId(sub, name));
         if (existing != null) {
             if (!existing.path("location").asText().equals(location)) {
-                throw new ArmError(409, "InvalidResourceGroupLocation", "Invalid resource group location '" + location
-                        + "'. The Resource group already exists in location '" + existing.path("location").asText() + "'.");
+                throw new ArmError(
+                        409,
+                        "InvalidResourceGroupLocation",
+                        "Invalid resource group location '" + location
+                                + "'. The Resource group already exists in location '"
+                                + existing.path("location").asText() + "'.");
             }
-            if ("Deleting".equals(existing.path("properties").path("provisioningState").asText())) {
-                throw new ArmError(409, "ResourceGroupBeingDeleted", "The resource group '" + name + "' is in deprovisioning"
-                        + " state and cannot perform this operation.");
+            if ("Deleting"
+                    .equals(existing.path("properties")
+                            .path("provisioningState")
+                            .asText())) {
+                throw new ArmError(
+                        409,
+                        "ResourceGroupBeingDeleted",
+                        "The resource group '" + name + "' is in deprovisioning"
+                                + " state and cannot perform this operation.");
             }
         }
         ObjectNode g = JSON.createObjectNode();
@@ -155,7 +173,8 @@ final class ArmState {
     void removeGroup(String groupId) {
         String prefix = key(groupId) + "/";
         for (Map.Entry<String, ObjectNode> e : resources.entrySet()) {
-            if (e.getKey().startsWith(prefix) && VAULT_TYPE.equals(e.getValue().path("type").asText())) {
+            if (e.getKey().startsWith(prefix)
+                    && VAULT_TYPE.equals(e.getValue().path("type").asText())) {
                 softDelete(e.getValue());
             }
         }
@@ -175,8 +194,11 @@ final class ArmState {
     ObjectNode prepare(String sub, String groupName, String typeKey, String name, JsonNode body) {
         ObjectNode group = group(sub, groupName);
         if ("Deleting".equals(group.path("properties").path("provisioningState").asText())) {
-            throw new ArmError(409, "ResourceGroupBeingDeleted", "The resource group '" + groupName + "' is in"
-                    + " deprovisioning state and cannot perform this operation.");
+            throw new ArmError(
+                    409,
+                    "ResourceGroupBeingDeleted",
+                    "The resource group '" + groupName + "' is in"
+                            + " deprovisioning state and cannot perform this operation.");
         }
         if (!RESOURCE_NAME.matcher(name).matches()) {
             throw new ArmError(400, "InvalidResourceName", "Resource name " + name + " is invalid.");
@@ -193,21 +215,24 @@ final class ArmState {
             r.set("tags", tags(body));
         }
         ObjectNode properties = body.has("properties") && body.get("properties").isObject()
-                ? ((ObjectNode) body.get("properties")).deepCopy() : JSON.createObjectNode();
+                ? ((ObjectNode) body.get("properties")).deepCopy()
+                : JSON.createObjectNode();
         r.set("properties", properties);
         switch (typeKey) {
             case "microsoft.network/virtualnetworks" -> vnet(r, properties);
             case "microsoft.network/networksecuritygroups" -> nsg(r, properties);
-            case "microsoft.network/applicationsecuritygroups" -> properties.put("resourceGuid", UUID.randomUUID().toString());
+            case "microsoft.network/applicationsecuritygroups" ->
+                properties.put("resourceGuid", UUID.randomUUID().toString());
             case "microsoft.network/publicipaddresses" -> publicIp(r, body, properties, existing);
             case "microsoft.network/networkinterfaces" -> nic(r, properties, existing);
             case "microsoft.compute/virtualmachines" -> vm(r, body, properties, existing);
             case "microsoft.managedidentity/userassignedidentities" -> identity(properties, existing);
             case "microsoft.keyvault/vaults" -> vault(name, properties, existing);
             case "microsoft.storage/storageaccounts" -> storageAccount(name, r, body, properties, existing);
-            case "microsoft.compute/disks" -> throw new ArmError(400, "InvalidParameter",
-                    "this fake creates disks only as a VM's OS disk");
-            default -> throw new ArmError(400, "InvalidResourceType", "The resource type '" + type + "' is not supported.");
+            case "microsoft.compute/disks" ->
+                throw new ArmError(400, "InvalidParameter", "this fake creates disks only as a VM's OS disk");
+            default ->
+                throw new ArmError(400, "InvalidResourceType", "The resource type '" + type + "' is not supported.");
         }
         properties.put("provisioningState", "Succeeded");
         return r;
@@ -216,16 +241,21 @@ final class ArmState {
     private void vnet(ObjectNode r, ObjectNode p) {
         JsonNode prefixes = p.path("addressSpace").path("addressPrefixes");
         if (!prefixes.isArray() || prefixes.isEmpty()) {
-            throw new ArmError(400, "InvalidRequestFormat", "Cannot parse the request: addressSpace.addressPrefixes is required.");
+            throw new ArmError(
+                    400, "InvalidRequestFormat", "Cannot parse the request: addressSpace.addressPrefixes is required.");
         }
         ArrayNode subnets = p.has("subnets") ? (ArrayNode) p.get("subnets") : p.putArray("subnets");
         for (JsonNode s : subnets) {
             ObjectNode subnet = (ObjectNode) s;
             if (!subnet.hasNonNull("name") || !subnet.path("properties").hasNonNull("addressPrefix")) {
-                throw new ArmError(400, "InvalidRequestFormat", "Cannot parse the request: a subnet needs a name and an"
-                        + " addressPrefix.");
+                throw new ArmError(
+                        400,
+                        "InvalidRequestFormat",
+                        "Cannot parse the request: a subnet needs a name and an" + " addressPrefix.");
             }
-            subnet.put("id", r.get("id").asText() + "/subnets/" + subnet.get("name").asText());
+            subnet.put(
+                    "id",
+                    r.get("id").asText() + "/subnets/" + subnet.get("name").asText());
             subnet.put("type", "Microsoft.Network/virtualNetworks/subnets");
             ((ObjectNode) subnet.get("properties")).put("provisioningState", "Succeeded");
         }
@@ -239,15 +269,25 @@ final class ArmState {
             JsonNode rp = rule.path("properties");
             String name = rule.path("name").asText("");
             int priority = rp.path("priority").asInt(-1);
-            if (name.isEmpty() || priority < 100 || priority > 4096 || !rp.hasNonNull("direction") || !rp.hasNonNull("access")
+            if (name.isEmpty()
+                    || priority < 100
+                    || priority > 4096
+                    || !rp.hasNonNull("direction")
+                    || !rp.hasNonNull("access")
                     || !rp.hasNonNull("protocol")) {
-                throw new ArmError(400, "SecurityRuleInvalidParameter", "Security rule " + name + " needs a name, a priority"
-                        + " from 100 to 4096, a direction, an access and a protocol.");
+                throw new ArmError(
+                        400,
+                        "SecurityRuleInvalidParameter",
+                        "Security rule " + name + " needs a name, a priority"
+                                + " from 100 to 4096, a direction, an access and a protocol.");
             }
             String slot = rp.get("direction").asText() + "/" + priority;
             if (priorities.put(slot, name) != null) {
-                throw new ArmError(400, "SecurityRulesConflict", "Security rules " + priorities.get(slot) + " and " + name
-                        + " have the same priority and direction.");
+                throw new ArmError(
+                        400,
+                        "SecurityRulesConflict",
+                        "Security rules " + priorities.get(slot) + " and " + name
+                                + " have the same priority and direction.");
             }
             for (String f : List.of("sourceApplicationSecurityGroups", "destinationApplicationSecurityGroups")) {
                 for (JsonNode asg : rp.path(f)) {
@@ -267,25 +307,44 @@ final class ArmState {
         defaultRule(defaults, r, "DenyAllOutBound", 65500, "Outbound", "Deny", "*", "*");
     }
 
-    private static void defaultRule(ArrayNode out, ObjectNode nsg, String name, int priority, String direction,
-                                    String access, String source, String destination) {
+    private static void defaultRule(
+            ArrayNode out,
+            ObjectNode nsg,
+            String name,
+            int priority,
+            String direction,
+            String access,
+            String source,
+            String destination) {
         ObjectNode rule = out.addObject();
         rule.put("id", nsg.get("id").asText() + "/defaultSecurityRules/" + name);
         rule.put("name", name);
         ObjectNode p = rule.putObject("properties");
-        p.put("protocol", "*").put("sourcePortRange", "*").put("destinationPortRange", "*")
-                .put("sourceAddressPrefix", source).put("destinationAddressPrefix", destination)
-                .put("access", access).put("priority", priority).put("direction", direction)
+        p.put("protocol", "*")
+                .put("sourcePortRange", "*")
+                .put("destinationPortRange", "*")
+                .put("sourceAddressPrefix", source)
+                .put("destinationAddressPrefix", destination)
+                .put("access", access)
+                .put("priority", priority)
+                .put("direction", direction)
                 .put("provisioningState", "Succeeded");
     }
 
     private void publicIp(ObjectNode r, JsonNode body, ObjectNode p, ObjectNode existing) {
-        r.set("sku", body.has("sku") ? body.get("sku").deepCopy() : JSON.createObjectNode().put("name", "Basic"));
-        boolean standard = "Standard".equalsIgnoreCase(r.path("sku").path("name").asText());
+        r.set(
+                "sku",
+                body.has("sku")
+                        ? body.get("sku").deepCopy()
+                        : JSON.createObjectNode().put("name", "Basic"));
+        boolean standard =
+                "Standard".equalsIgnoreCase(r.path("sku").path("name").asText());
         String method = p.path("publicIPAllocationMethod").asText("Dynamic");
         if (standard && !method.equalsIgnoreCase("Static")) {
-            throw new ArmError(400, "StandardSkuPublicIPAddressesCannotBeDynamic", "Standard sku publicIp "
-                    + r.get("name").asText() + " must have AllocationMethod set to Static.");
+            throw new ArmError(
+                    400,
+                    "StandardSkuPublicIPAddressesCannotBeDynamic",
+                    "Standard sku publicIp " + r.get("name").asText() + " must have AllocationMethod set to Static.");
         }
         if (existing != null && existing.path("properties").has("ipAddress")) {
             p.set("ipAddress", existing.path("properties").get("ipAddress"));
@@ -301,11 +360,15 @@ final class ArmState {
     private void nic(ObjectNode r, ObjectNode p, ObjectNode existing) {
         JsonNode configs = p.path("ipConfigurations");
         if (!configs.isArray() || configs.isEmpty()) {
-            throw new ArmError(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", "Network interface "
-                    + r.get("name").asText() + " must have at least one IP configuration.");
+            throw new ArmError(
+                    400,
+                    "NetworkInterfaceMustHaveAtLeastOneIpConfiguration",
+                    "Network interface " + r.get("name").asText() + " must have at least one IP configuration.");
         }
         if (p.path("networkSecurityGroup").hasNonNull("id")) {
-            requireExists(p.path("networkSecurityGroup").path("id").asText(), r.get("id").asText());
+            requireExists(
+                    p.path("networkSecurityGroup").path("id").asText(),
+                    r.get("id").asText());
         }
         int index = 0;
         for (JsonNode c : configs) {
@@ -314,41 +377,67 @@ final class ArmState {
             String subnetId = cp.path("subnet").path("id").asText("");
             ObjectNode subnet = subnet(subnetId);
             if (subnet == null) {
-                throw new ArmError(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by resource "
-                        + r.get("id").asText() + " was not found. Please make sure that the referenced resource exists,"
-                        + " and that both resources are in the same region.");
+                throw new ArmError(
+                        400,
+                        "InvalidResourceReference",
+                        "Resource " + subnetId + " referenced by resource "
+                                + r.get("id").asText()
+                                + " was not found. Please make sure that the referenced resource exists,"
+                                + " and that both resources are in the same region.");
             }
-            ObjectNode vnet = get(subnetId.substring(0, subnetId.toLowerCase(Locale.ROOT).indexOf("/subnets/")));
+            ObjectNode vnet =
+                    get(subnetId.substring(0, subnetId.toLowerCase(Locale.ROOT).indexOf("/subnets/")));
             if (!vnet.path("location").asText().equals(r.path("location").asText())) {
-                throw new ArmError(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by resource "
-                        + r.get("id").asText() + " was not found. Please make sure that the referenced resource exists,"
-                        + " and that both resources are in the same region.");
+                throw new ArmError(
+                        400,
+                        "InvalidResourceReference",
+                        "Resource " + subnetId + " referenced by resource "
+                                + r.get("id").asText()
+                                + " was not found. Please make sure that the referenced resource exists,"
+                                + " and that both resources are in the same region.");
             }
             for (JsonNode asg : cp.path("applicationSecurityGroups")) {
                 requireExists(asg.path("id").asText(), r.get("id").asText());
             }
-            String configId = r.get("id").asText() + "/ipConfigurations/" + config.path("name").asText("ipconfig" + index);
+            String configId = r.get("id").asText() + "/ipConfigurations/"
+                    + config.path("name").asText("ipconfig" + index);
             config.put("id", configId);
             String pipId = cp.path("publicIPAddress").path("id").asText(null);
             if (pipId != null) {
                 ObjectNode pip = requireExists(pipId, r.get("id").asText());
-                String user = pip.path("properties").path("ipConfiguration").path("id").asText(null);
+                String user = pip.path("properties")
+                        .path("ipConfiguration")
+                        .path("id")
+                        .asText(null);
                 if (user != null && !key(user).startsWith(key(r.get("id").asText()) + "/")) {
-                    throw new ArmError(400, "PublicIPAddressInUse", "Resource " + pipId + " is already in use by " + user);
+                    throw new ArmError(
+                            400, "PublicIPAddressInUse", "Resource " + pipId + " is already in use by " + user);
                 }
-                ((ObjectNode) pip.get("properties")).putObject("ipConfiguration").put("id", configId);
+                ((ObjectNode) pip.get("properties"))
+                        .putObject("ipConfiguration")
+                        .put("id", configId);
             }
-            String previous = existing == null ? null : existing.path("properties").path("ipConfigurations").path(index)
-                    .path("properties").path("privateIPAddress").asText(null);
+            String previous = existing == null
+                    ? null
+                    : existing.path("properties")
+                            .path("ipConfigurations")
+                            .path(index)
+                            .path("properties")
+                            .path("privateIPAddress")
+                            .asText(null);
             cp.put("privateIPAddress", previous != null ? previous : allocate(subnetId, subnet));
-            cp.put("privateIPAllocationMethod", cp.path("privateIPAllocationMethod").asText("Dynamic"));
+            cp.put(
+                    "privateIPAllocationMethod",
+                    cp.path("privateIPAllocationMethod").asText("Dynamic"));
             cp.put("provisioningState", "Succeeded");
             index++;
         }
         if (existing != null && existing.path("properties").has("virtualMachine")) {
             p.set("virtualMachine", existing.path("properties").get("virtualMachine"));
         }
-        p.put("macAddress", String.format("00-0D-3A-%02X-%02X-%02X", index, resources.size() % 256, nextPublicAddress % 256));
+        p.put(
+                "macAddress",
+                String.format("00-0D-3A-%02X-%02X-%02X", index, resources.size() % 256, nextPublicAddress % 256));
         p.put("resourceGuid", UUID.randomUUID().toString());
     }
 
@@ -394,16 +483,24 @@ final class ArmState {
                 if (uai == null) {
                     throw new ArmError(400, "FailedIdentityOperation", "Identity (" + id + ") not found.");
                 }
-                ((ObjectNode) assigned.get(id)).put("principalId", uai.path("properties").path("principalId").asText())
+                ((ObjectNode) assigned.get(id))
+                        .put(
+                                "principalId",
+                                uai.path("properties").path("principalId").asText())
                         .put("clientId", uai.path("properties").path("clientId").asText());
             }
             r.set("identity", identity);
         }
         if (!p.path("hardwareProfile").hasNonNull("vmSize")) {
-            throw new ArmError(400, "InvalidParameter", "Required parameter 'hardwareProfile.vmSize' is missing (null).");
+            throw new ArmError(
+                    400, "InvalidParameter", "Required parameter 'hardwareProfile.vmSize' is missing (null).");
         }
         String priority = p.path("priority").asText("Regular");
-        if (existing != null && !existing.path("properties").path("priority").asText("Regular").equalsIgnoreCase(priority)) {
+        if (existing != null
+                && !existing.path("properties")
+                        .path("priority")
+                        .asText("Regular")
+                        .equalsIgnoreCase(priority)) {
             throw new ArmError(409, "PropertyChangeNotAllowed", "Changing property 'priority' is not allowed.");
         }
         if (priority.equalsIgnoreCase("Spot") && !p.hasNonNull("evictionPolicy")) {
@@ -411,8 +508,10 @@ final class ArmState {
         }
         ObjectNode os = (ObjectNode) p.path("osProfile");
         if (!os.hasNonNull("adminUsername") || !os.hasNonNull("computerName")) {
-            throw new ArmError(400, "InvalidParameter", "Required parameter 'osProfile.adminUsername' or"
-                    + " 'osProfile.computerName' is missing (null).");
+            throw new ArmError(
+                    400,
+                    "InvalidParameter",
+                    "Required parameter 'osProfile.adminUsername' or" + " 'osProfile.computerName' is missing (null).");
         }
         if (os.path("computerName").asText().length() > 64) {
             throw new ArmError(400, "InvalidParameter", "Linux host name cannot exceed 64 characters in length.");
@@ -420,8 +519,11 @@ final class ArmState {
         JsonNode linux = os.path("linuxConfiguration");
         if (linux.path("disablePasswordAuthentication").asBoolean(false)
                 && linux.path("ssh").path("publicKeys").isEmpty()) {
-            throw new ArmError(400, "InvalidParameter", "Authentication using either SSH or by user name and password"
-                    + " must be enabled in Linux profile.");
+            throw new ArmError(
+                    400,
+                    "InvalidParameter",
+                    "Authentication using either SSH or by user name and password"
+                            + " must be enabled in Linux profile.");
         }
         if (os.has("customData")) {
             try {
@@ -430,8 +532,11 @@ final class ArmState {
                     throw new IllegalArgumentException("too long");
                 }
             } catch (IllegalArgumentException e) {
-                throw new ArmError(400, "InvalidParameter", "Custom data in OSProfile must be in Base64 encoding and with a"
-                        + " maximum length of 87380 characters.");
+                throw new ArmError(
+                        400,
+                        "InvalidParameter",
+                        "Custom data in OSProfile must be in Base64 encoding and with a"
+                                + " maximum length of 87380 characters.");
             }
         }
         for (JsonNode ref : p.path("networkProfile").path("networkInterfaces")) {
@@ -440,28 +545,44 @@ final class ArmState {
             if (nic == null) {
                 throw new ArmError(404, "NotFound", "Resource " + nicId + " not found.");
             }
-            String user = nic.path("properties").path("virtualMachine").path("id").asText(null);
+            String user =
+                    nic.path("properties").path("virtualMachine").path("id").asText(null);
             if (user != null && !key(user).equals(key(r.get("id").asText()))) {
-                throw new ArmError(400, "NicInUse", "Network Interface " + nicId + " is used by existing resource "
-                        + user + ". In order to delete the network interface, it must be dissociated from the resource.");
+                throw new ArmError(
+                        400,
+                        "NicInUse",
+                        "Network Interface " + nicId + " is used by existing resource " + user
+                                + ". In order to delete the network interface, it must be dissociated from the resource.");
             }
         }
         JsonNode disk = p.path("storageProfile").path("osDisk");
         if (!p.path("storageProfile").hasNonNull("imageReference") || !disk.hasNonNull("createOption")) {
-            throw new ArmError(400, "InvalidParameter", "Required parameter 'storageProfile.imageReference' or"
-                    + " 'osDisk.createOption' is missing (null).");
+            throw new ArmError(
+                    400,
+                    "InvalidParameter",
+                    "Required parameter 'storageProfile.imageReference' or"
+                            + " 'osDisk.createOption' is missing (null).");
         }
-        p.put("vmId", existing != null ? existing.path("properties").path("vmId").asText() : UUID.randomUUID().toString());
+        p.put(
+                "vmId",
+                existing != null
+                        ? existing.path("properties").path("vmId").asText()
+                        : UUID.randomUUID().toString());
         p.put("timeCreated", Instant.now().toString());
         p.put("priority", priority);
     }
 
     private void identity(ObjectNode p, ObjectNode existing) {
-        String principal = existing != null ? existing.path("properties").path("principalId").asText()
+        String principal = existing != null
+                ? existing.path("properties").path("principalId").asText()
                 : UUID.randomUUID().toString();
         p.put("tenantId", tenant);
         p.put("principalId", principal);
-        p.put("clientId", existing != null ? existing.path("properties").path("clientId").asText() : UUID.randomUUID().toString());
+        p.put(
+                "clientId",
+                existing != null
+                        ? existing.path("properties").path("clientId").asText()
+                        : UUID.randomUUID().toString());
         principals.add(principal);
     }
 
@@ -469,14 +590,20 @@ final class ArmState {
 
     private void storageAccount(String name, ObjectNode r, JsonNode body, ObjectNode p, ObjectNode existing) {
         if (!name.matches("[a-z0-9]{3,24}")) {
-            throw new ArmError(400, "AccountNameInvalid", name + " is not a valid storage account name. Storage account"
-                    + " name must be between 3 and 24 characters in length and use numbers and lower-case letters only.");
+            throw new ArmError(
+                    400,
+                    "AccountNameInvalid",
+                    name + " is not a valid storage account name. Storage account"
+                            + " name must be between 3 and 24 characters in length and use numbers and lower-case letters only.");
         }
         if (existing == null) {
             for (ObjectNode other : resources.values()) {
-                if (STORAGE_TYPE.equals(other.path("type").asText()) && other.path("name").asText().equals(name)) {
-                    throw new ArmError(409, "StorageAccountAlreadyTaken", "The storage account named " + name
-                            + " is already taken.");
+                if (STORAGE_TYPE.equals(other.path("type").asText())
+                        && other.path("name").asText().equals(name)) {
+                    throw new ArmError(
+                            409,
+                            "StorageAccountAlreadyTaken",
+                            "The storage account named " + name + " is already taken.");
                 }
             }
         }
@@ -504,19 +631,29 @@ final class ArmState {
 
     private void vault(String name, ObjectNode p, ObjectNode existing) {
         if (!VAULT_NAME.matcher(name).matches()) {
-            throw new ArmError(400, "VaultNameNotValid", "The vault name '" + name + "' is invalid. A vault's name must be"
-                    + " between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit,"
-                    + " and not contain consecutive hyphens.");
+            throw new ArmError(
+                    400,
+                    "VaultNameNotValid",
+                    "The vault name '" + name + "' is invalid. A vault's name must be"
+                            + " between 3-24 alphanumeric characters. The name must begin with a letter, end with a letter or digit,"
+                            + " and not contain consecutive hyphens.");
         }
         if (existing == null) {
             if (deletedVaults.containsKey(key(name))) {
-                throw new ArmError(409, "ConflictError", "A vault with the same name already exists in deleted state. You"
-                        + " need to either recover or purge existing key vault.");
+                throw new ArmError(
+                        409,
+                        "ConflictError",
+                        "A vault with the same name already exists in deleted state. You"
+                                + " need to either recover or purge existing key vault.");
             }
             for (ObjectNode other : resources.values()) {
-                if (VAULT_TYPE.equals(other.path("type").asText()) && other.path("name").asText().equalsIgnoreCase(name)) {
-                    throw new ArmError(409, "VaultAlreadyExists", "The vault name '" + name + "' is already in use. Vault"
-                            + " names are globally unique so it is possible that the name is already taken.");
+                if (VAULT_TYPE.equals(other.path("type").asText())
+                        && other.path("name").asText().equalsIgnoreCase(name)) {
+                    throw new ArmError(
+                            409,
+                            "VaultAlreadyExists",
+                            "The vault name '" + name + "' is already in use. Vault"
+                                    + " names are globally unique so it is possible that the name is already taken.");
                 }
             }
         }
@@ -524,13 +661,17 @@ final class ArmState {
             throw new ArmError(400, "BadRequest", "The parameter properties.tenantId is required.");
         }
         JsonNode sku = p.path("sku");
-        if (!sku.path("family").asText().equals("A") || !Set.of("standard", "premium").contains(sku.path("name").asText())) {
+        if (!sku.path("family").asText().equals("A")
+                || !Set.of("standard", "premium").contains(sku.path("name").asText())) {
             throw new ArmError(400, "BadRequest", "Invalid sku: family must be 'A' and name 'standard' or 'premium'.");
         }
         if (!p.path("enableRbacAuthorization").asBoolean(false)) {
             if (!p.path("accessPolicies").isArray()) {
-                throw new ArmError(400, "BadRequest", "The parameter accessPolicies is required when the vault does not use"
-                        + " RBAC authorization.");
+                throw new ArmError(
+                        400,
+                        "BadRequest",
+                        "The parameter accessPolicies is required when the vault does not use"
+                                + " RBAC authorization.");
             }
             p.path("accessPolicies").forEach(ArmState::checkPolicy);
         }
@@ -548,7 +689,9 @@ final class ArmState {
     }
 
     private static void checkPolicy(JsonNode policy) {
-        if (!policy.hasNonNull("tenantId") || !policy.hasNonNull("objectId") || !policy.path("permissions").isObject()) {
+        if (!policy.hasNonNull("tenantId")
+                || !policy.hasNonNull("objectId")
+                || !policy.path("permissions").isObject()) {
             throw new ArmError(400, "BadRequest", "An access policy needs tenantId, objectId and permissions.");
         }
     }
@@ -573,7 +716,8 @@ final class ArmState {
                         policies.add(g.deepCopy());
                     } else {
                         g.path("permissions").fields().forEachRemaining(e -> {
-                            Set<String> union = permissionSet(match.path("permissions").path(e.getKey()));
+                            Set<String> union =
+                                    permissionSet(match.path("permissions").path(e.getKey()));
                             union.addAll(permissionSet(e.getValue()));
                             ArrayNode out = ((ObjectNode) match.get("permissions")).putArray(e.getKey());
                             union.forEach(out::add);
@@ -624,8 +768,12 @@ final class ArmState {
 
     private static ObjectNode policyOf(ArrayNode policies, JsonNode like) {
         for (JsonNode p : policies) {
-            if (p.path("objectId").asText().equalsIgnoreCase(like.path("objectId").asText())
-                    && p.path("tenantId").asText().equalsIgnoreCase(like.path("tenantId").asText())) {
+            if (p.path("objectId")
+                            .asText()
+                            .equalsIgnoreCase(like.path("objectId").asText())
+                    && p.path("tenantId")
+                            .asText()
+                            .equalsIgnoreCase(like.path("tenantId").asText())) {
                 return (ObjectNode) p;
             }
         }
@@ -642,7 +790,8 @@ final class ArmState {
     static boolean allowed(ObjectNode vault, String objectId, String permission) {
         for (JsonNode p : vault.path("properties").path("accessPolicies")) {
             if (p.path("objectId").asText().equalsIgnoreCase(objectId)
-                    && permissionSet(p.path("permissions").path("secrets")).contains(permission.toLowerCase(Locale.ROOT))) {
+                    && permissionSet(p.path("permissions").path("secrets"))
+                            .contains(permission.toLowerCase(Locale.ROOT))) {
                 return true;
             }
         }
@@ -652,7 +801,8 @@ final class ArmState {
     /** The vault (not deleted) of that name, or null. */
     ObjectNode vaultNamed(String name) {
         for (ObjectNode r : resources.values()) {
-            if (VAULT_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equalsIgnoreCase(name)) {
+            if (VAULT_TYPE.equals(r.path("type").asText())
+                    && r.path("name").asText().equalsIgnoreCase(name)) {
                 return r;
             }
         }
@@ -666,17 +816,26 @@ final class ArmState {
         String name = vault.get("name").asText();
         Instant now = Instant.now();
         ObjectNode d = JSON.createObjectNode();
-        d.put("id", "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location + "/deletedVaults/" + name);
+        d.put(
+                "id",
+                "/subscriptions/" + sub + "/providers/Microsoft.KeyVault/locations/" + location + "/deletedVaults/"
+                        + name);
         d.put("name", name);
         d.put("type", "Microsoft.KeyVault/deletedVaults");
         ObjectNode p = d.putObject("properties");
         p.put("vaultId", id);
         p.put("location", location);
         p.put("deletionDate", now.toString());
-        p.put("scheduledPurgeDate", now.plus(java.time.Duration.ofDays(
-                vault.path("properties").path("softDeleteRetentionInDays").asInt(90))).toString());
+        p.put(
+                "scheduledPurgeDate",
+                now.plus(java.time.Duration.ofDays(vault.path("properties")
+                                .path("softDeleteRetentionInDays")
+                                .asInt(90)))
+                        .toString());
         p.set("tags", vault.path("tags").deepCopy());
-        p.put("purgeProtectionEnabled", vault.path("properties").path("enablePurgeProtection").asBoolean(false));
+        p.put(
+                "purgeProtectionEnabled",
+                vault.path("properties").path("enablePurgeProtection").asBoolean(false));
         deletedVaults.put(key(name), d);
     }
 
@@ -692,24 +851,40 @@ final class ArmState {
         for (JsonNode ref : p.path("networkProfile").path("networkInterfaces")) {
             ObjectNode nic = get(ref.path("id").asText());
             if (nic != null) {
-                ((ObjectNode) nic.get("properties")).putObject("virtualMachine").put("id", vm.get("id").asText());
+                ((ObjectNode) nic.get("properties"))
+                        .putObject("virtualMachine")
+                        .put("id", vm.get("id").asText());
             }
         }
         ObjectNode os = (ObjectNode) p.path("storageProfile").path("osDisk");
-        String name = os.path("name").asText(vm.get("name").asText() + "_OsDisk_1_" + UUID.randomUUID().toString().replace("-", ""));
+        String name = os.path("name")
+                .asText(vm.get("name").asText() + "_OsDisk_1_"
+                        + UUID.randomUUID().toString().replace("-", ""));
         String id = vm.get("id").asText().replaceFirst("(?i)/virtualMachines/[^/]+$", "/disks/" + name);
         os.put("name", name);
-        os.putObject("managedDisk").put("id", id).put("storageAccountType",
-                os.path("managedDisk").path("storageAccountType").asText("StandardSSD_LRS"));
+        os.putObject("managedDisk")
+                .put("id", id)
+                .put(
+                        "storageAccountType",
+                        os.path("managedDisk").path("storageAccountType").asText("StandardSSD_LRS"));
         os.put("osType", "Linux");
         if (get(id) == null) {
             ObjectNode d = JSON.createObjectNode();
-            d.put("id", id).put("name", name).put("type", "Microsoft.Compute/disks").put("location", vm.get("location").asText());
+            d.put("id", id)
+                    .put("name", name)
+                    .put("type", "Microsoft.Compute/disks")
+                    .put("location", vm.get("location").asText());
             d.put("managedBy", vm.get("id").asText());
-            d.putObject("tags");   // Azure does not copy the VM's tags to the disks it creates
-            d.putObject("sku").put("name", os.path("managedDisk").path("storageAccountType").asText());
-            d.putObject("properties").put("diskSizeGB", os.path("diskSizeGB").asInt(30)).put("osType", "Linux")
-                    .put("diskState", "Attached").put("provisioningState", "Succeeded")
+            d.putObject("tags"); // Azure does not copy the VM's tags to the disks it creates
+            d.putObject("sku")
+                    .put(
+                            "name",
+                            os.path("managedDisk").path("storageAccountType").asText());
+            d.putObject("properties")
+                    .put("diskSizeGB", os.path("diskSizeGB").asInt(30))
+                    .put("osType", "Linux")
+                    .put("diskState", "Attached")
+                    .put("provisioningState", "Succeeded")
                     .put("timeCreated", Instant.now().toString());
             resources.put(key(id), d);
         }
@@ -718,12 +893,23 @@ final class ArmState {
     }
 
     static void setPower(ObjectNode vm, String power) {
-        ObjectNode view = vm.path("properties").has("instanceView") ? (ObjectNode) vm.path("properties").get("instanceView")
+        ObjectNode view = vm.path("properties").has("instanceView")
+                ? (ObjectNode) vm.path("properties").get("instanceView")
                 : ((ObjectNode) vm.get("properties")).putObject("instanceView");
         ArrayNode statuses = view.putArray("statuses");
-        statuses.addObject().put("code", "ProvisioningState/" + vm.path("properties").path("provisioningState").asText()
-                .toLowerCase(Locale.ROOT)).put("level", "Info");
-        statuses.addObject().put("code", "PowerState/" + power).put("level", "Info").put("displayStatus", "VM " + power);
+        statuses.addObject()
+                .put(
+                        "code",
+                        "ProvisioningState/"
+                                + vm.path("properties")
+                                        .path("provisioningState")
+                                        .asText()
+                                        .toLowerCase(Locale.ROOT))
+                .put("level", "Info");
+        statuses.addObject()
+                .put("code", "PowerState/" + power)
+                .put("level", "Info")
+                .put("displayStatus", "VM " + power);
     }
 
     /** A VM leaving: NICs and OS disk deleted or detached as its delete options say. */
@@ -734,7 +920,9 @@ final class ArmState {
             if (nic == null) {
                 continue;
             }
-            if ("Delete".equalsIgnoreCase(ref.path("properties").path("deleteOption").asText())) {
+            if ("Delete"
+                    .equalsIgnoreCase(
+                            ref.path("properties").path("deleteOption").asText())) {
                 nicDeleted(nic);
                 resources.remove(key(nic.get("id").asText()));
             } else {
@@ -757,7 +945,8 @@ final class ArmState {
     /** A NIC leaving releases its public addresses. */
     void nicDeleted(ObjectNode nic) {
         for (JsonNode c : nic.path("properties").path("ipConfigurations")) {
-            ObjectNode pip = get(c.path("properties").path("publicIPAddress").path("id").asText(""));
+            ObjectNode pip =
+                    get(c.path("properties").path("publicIPAddress").path("id").asText(""));
             if (pip != null) {
                 ((ObjectNode) pip.get("properties")).remove("ipConfiguration");
             }
@@ -769,40 +958,60 @@ final class ArmState {
         String id = r.get("id").asText();
         switch (typeKey) {
             case "microsoft.network/networkinterfaces" -> {
-                String vm = r.path("properties").path("virtualMachine").path("id").asText(null);
+                String vm =
+                        r.path("properties").path("virtualMachine").path("id").asText(null);
                 if (vm != null && get(vm) != null) {
-                    throw new ArmError(400, "NicInUse", "Network Interface " + id + " is used by existing resource " + vm
-                            + ". In order to delete the network interface, it must be dissociated from the resource.");
+                    throw new ArmError(
+                            400,
+                            "NicInUse",
+                            "Network Interface " + id + " is used by existing resource " + vm
+                                    + ". In order to delete the network interface, it must be dissociated from the resource.");
                 }
             }
             case "microsoft.network/publicipaddresses" -> {
-                String user = r.path("properties").path("ipConfiguration").path("id").asText(null);
+                String user =
+                        r.path("properties").path("ipConfiguration").path("id").asText(null);
                 if (user != null) {
-                    throw new ArmError(400, "PublicIPAddressCannotBeDeleted", "Public IP address " + id + " can not be"
-                            + " deleted since it is still allocated to resource " + user + ".");
+                    throw new ArmError(
+                            400,
+                            "PublicIPAddressCannotBeDeleted",
+                            "Public IP address " + id + " can not be"
+                                    + " deleted since it is still allocated to resource " + user + ".");
                 }
             }
-            case "microsoft.network/networksecuritygroups", "microsoft.network/applicationsecuritygroups",
-                 "microsoft.network/virtualnetworks", "microsoft.managedidentity/userassignedidentities" -> {
+            case "microsoft.network/networksecuritygroups",
+                    "microsoft.network/applicationsecuritygroups",
+                    "microsoft.network/virtualnetworks",
+                    "microsoft.managedidentity/userassignedidentities" -> {
                 for (ObjectNode other : resources.values()) {
-                    if (!other.equals(r) && other.path("properties").toString().toLowerCase(Locale.ROOT)
-                            .contains("\"" + key(id) + "\"") || !other.equals(r) && other.path("properties").toString()
-                            .toLowerCase(Locale.ROOT).contains("\"" + key(id) + "/subnets/")) {
-                        throw new ArmError(400, "InUse" + r.get("type").asText().replaceAll(".*/", "") + "CannotBeDeleted",
-                                r.get("type").asText() + " " + id + " is in use by " + other.get("id").asText()
-                                        + " and cannot be deleted.");
+                    if (!other.equals(r)
+                                    && other.path("properties")
+                                            .toString()
+                                            .toLowerCase(Locale.ROOT)
+                                            .contains("\"" + key(id) + "\"")
+                            || !other.equals(r)
+                                    && other.path("properties")
+                                            .toString()
+                                            .toLowerCase(Locale.ROOT)
+                                            .contains("\"" + key(id) + "/subnets/")) {
+                        throw new ArmError(
+                                400,
+                                "InUse" + r.get("type").asText().replaceAll(".*/", "") + "CannotBeDeleted",
+                                r.get("type").asText() + " " + id + " is in use by "
+                                        + other.get("id").asText() + " and cannot be deleted.");
                     }
                 }
             }
             case "microsoft.compute/disks" -> {
                 String vm = r.path("managedBy").asText(null);
                 if (vm != null && get(vm) != null) {
-                    throw new ArmError(409, "OperationNotAllowed", "Disk " + r.get("name").asText() + " is attached to VM "
-                            + vm + ".");
+                    throw new ArmError(
+                            409,
+                            "OperationNotAllowed",
+                            "Disk " + r.get("name").asText() + " is attached to VM " + vm + ".");
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
@@ -818,21 +1027,28 @@ final class ArmState {
         JsonNode p = body.path("properties");
         String principal = p.path("principalId").asText("");
         String role = p.path("roleDefinitionId").asText("");
-        if (!role.matches("(?i)/subscriptions/[^/]+/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}")) {
+        if (!role.matches(
+                "(?i)/subscriptions/[^/]+/providers/Microsoft\\.Authorization/roleDefinitions/[0-9a-f-]{36}")) {
             throw new ArmError(400, "InvalidRoleDefinitionId", "The role definition ID '" + role + "' is not valid.");
         }
         if (!principals.contains(principal) || !replicated) {
-            throw new ArmError(400, "PrincipalNotFound", "Principal " + principal.replace("-", "") + " does not exist in the"
-                    + " directory " + tenant + ". Check that you have the correct principal ID. If you are creating this"
-                    + " principal and then immediately assigning a role, this error might be related to a replication"
-                    + " delay.");
+            throw new ArmError(
+                    400,
+                    "PrincipalNotFound",
+                    "Principal " + principal.replace("-", "") + " does not exist in the"
+                            + " directory " + tenant
+                            + ". Check that you have the correct principal ID. If you are creating this"
+                            + " principal and then immediately assigning a role, this error might be related to a replication"
+                            + " delay.");
         }
         String id = scope + "/providers/Microsoft.Authorization/roleAssignments/" + name;
         for (ObjectNode other : resources.values()) {
             JsonNode op = other.path("properties");
-            if ("Microsoft.Authorization/roleAssignments".equals(other.path("type").asText())
+            if ("Microsoft.Authorization/roleAssignments"
+                            .equals(other.path("type").asText())
                     && !key(other.get("id").asText()).equals(key(id))
-                    && key(op.path("scope").asText()).equals(key(scope)) && op.path("principalId").asText().equals(principal)
+                    && key(op.path("scope").asText()).equals(key(scope))
+                    && op.path("principalId").asText().equals(principal)
                     && key(op.path("roleDefinitionId").asText()).equals(key(role))) {
                 throw new ArmError(409, "RoleAssignmentExists", "The role assignment already exists.");
             }
@@ -840,8 +1056,10 @@ final class ArmState {
         ObjectNode r = JSON.createObjectNode();
         r.put("id", id).put("name", name).put("type", "Microsoft.Authorization/roleAssignments");
         ObjectNode rp = r.putObject("properties");
-        rp.put("roleDefinitionId", role).put("principalId", principal)
-                .put("principalType", p.path("principalType").asText("User")).put("scope", scope)
+        rp.put("roleDefinitionId", role)
+                .put("principalId", principal)
+                .put("principalType", p.path("principalType").asText("User"))
+                .put("scope", scope)
                 .put("createdOn", Instant.now().toString());
         if (p.has("description")) {
             rp.set("description", p.get("description"));
@@ -858,7 +1076,8 @@ final class ArmState {
     static final String BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
     static final String BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
     static final String BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a";
-    static final String GENERATE_KEY = "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action";
+    static final String GENERATE_KEY =
+            "Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action";
 
     /**
      * Whether a built-in role allows a control-plane action ({@code Microsoft.Storage/storageAccounts/listKeys/action},
@@ -871,13 +1090,16 @@ final class ArmState {
         String key = GENERATE_KEY.toLowerCase(Locale.ROOT);
         return switch (role) {
             case OWNER -> true;
-            case CONTRIBUTOR -> !(a.startsWith("microsoft.authorization/") && (a.endsWith("/write") || a.endsWith("/delete")));
+            case CONTRIBUTOR ->
+                !(a.startsWith("microsoft.authorization/") && (a.endsWith("/write") || a.endsWith("/delete")));
             case READER -> a.endsWith("/read");
-            case READER_AND_DATA_ACCESS -> a.equals("microsoft.storage/storageaccounts/listkeys/action")
-                    || a.equals("microsoft.storage/storageaccounts/read");
-            case BLOB_DATA_READER -> a.equals("microsoft.storage/storageaccounts/blobservices/containers/read") || a.equals(key);
-            case BLOB_DATA_CONTRIBUTOR -> a.startsWith("microsoft.storage/storageaccounts/blobservices/containers/")
-                    || a.equals(key);
+            case READER_AND_DATA_ACCESS ->
+                a.equals("microsoft.storage/storageaccounts/listkeys/action")
+                        || a.equals("microsoft.storage/storageaccounts/read");
+            case BLOB_DATA_READER ->
+                a.equals("microsoft.storage/storageaccounts/blobservices/containers/read") || a.equals(key);
+            case BLOB_DATA_CONTRIBUTOR ->
+                a.startsWith("microsoft.storage/storageaccounts/blobservices/containers/") || a.equals(key);
             case BLOB_DELEGATOR -> a.equals(key);
             default -> false;
         };
@@ -935,7 +1157,8 @@ final class ArmState {
     /** A storage account's resource id, or null. */
     String storageAccountId(String account) {
         for (ObjectNode r : resources.values()) {
-            if (STORAGE_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equals(account)) {
+            if (STORAGE_TYPE.equals(r.path("type").asText())
+                    && r.path("name").asText().equals(account)) {
                 return r.get("id").asText();
             }
         }
@@ -961,9 +1184,12 @@ final class ArmState {
     private ObjectNode requireExists(String id, String referencedBy) {
         ObjectNode r = get(id);
         if (r == null) {
-            throw new ArmError(400, "InvalidResourceReference", "Resource " + id + " referenced by resource " + referencedBy
-                    + " was not found. Please make sure that the referenced resource exists, and that both resources are"
-                    + " in the same region.");
+            throw new ArmError(
+                    400,
+                    "InvalidResourceReference",
+                    "Resource " + id + " referenced by resource " + referencedBy
+                            + " was not found. Please make sure that the referenced resource exists, and that both resources are"
+                            + " in the same region.");
         }
         return r;
     }
@@ -983,18 +1209,23 @@ final class ArmState {
             return out;
         }
         if (tags.size() > 50) {
-            throw new ArmError(400, "InvalidTemplate", "The number of tags " + tags.size() + " exceeds the limit of 50.");
+            throw new ArmError(
+                    400, "InvalidTemplate", "The number of tags " + tags.size() + " exceeds the limit of 50.");
         }
         Iterator<Map.Entry<String, JsonNode>> it = tags.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             if (name.chars().anyMatch(c -> FORBIDDEN_TAG_CHARS.indexOf(c) >= 0)) {
-                throw new ArmError(400, "InvalidTagNameCharacters", "The tag names '" + name + "' have reserved characters"
-                        + " '<,>,%,&,\\,?,/' or control characters.");
+                throw new ArmError(
+                        400,
+                        "InvalidTagNameCharacters",
+                        "The tag names '" + name + "' have reserved characters"
+                                + " '<,>,%,&,\\,?,/' or control characters.");
             }
             if (name.length() > 512 || e.getValue().asText().length() > 256) {
-                throw new ArmError(400, "InvalidTag", "Tag name too long (max 512) or tag value too long (max 256): " + name);
+                throw new ArmError(
+                        400, "InvalidTag", "Tag name too long (max 512) or tag value too long (max 256): " + name);
             }
             out.put(name, e.getValue().asText());
         }

@@ -66,8 +66,11 @@ class AzureEngineUploadTest {
 
     @BeforeEach
     void setUp() {
-        provider = new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"),
-                host -> false, c -> bundle.get());
+        provider = new AzureProvider(
+                ARM.clients(),
+                CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"),
+                host -> false,
+                c -> bundle.get());
     }
 
     @Test
@@ -83,15 +86,20 @@ class AzureEngineUploadTest {
 
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         String blob = EngineUploads.blob(bundle.get().sha256());
-        assertThat(ARM.blobContent(account, "engines", blob)).isEqualTo(Files.readAllBytes(bundle.get().file()));
+        assertThat(ARM.blobContent(account, "engines", blob))
+                .isEqualTo(Files.readAllBytes(bundle.get().file()));
         // One upload for two clusters and four VMs: the version is content-addressed.
-        assertThat(ARM.requests()).filteredOn(r -> r.method().equals("PUT") && r.path().endsWith("/engines/" + blob))
+        assertThat(ARM.requests())
+                .filteredOn(r -> r.method().equals("PUT") && r.path().endsWith("/engines/" + blob))
                 .hasSize(1);
 
         JsonNode storage = ARM.storageAccount(account);
-        assertThat(storage.path("properties").path("allowBlobPublicAccess").asBoolean(true)).isFalse();
-        assertThat(storage.path("properties").path("supportsHttpsTrafficOnly").asBoolean(false)).isTrue();
-        assertThat(storage.path("properties").path("minimumTlsVersion").asText()).isEqualTo("TLS1_2");
+        assertThat(storage.path("properties").path("allowBlobPublicAccess").asBoolean(true))
+                .isFalse();
+        assertThat(storage.path("properties").path("supportsHttpsTrafficOnly").asBoolean(false))
+                .isTrue();
+        assertThat(storage.path("properties").path("minimumTlsVersion").asText())
+                .isEqualTo("TLS1_2");
         assertThat(storage.path("tags").path("jcloud.shared").asText()).isEqualTo("engine-cache");
         assertThat(storage.path("tags").has("jcloud.cluster-id")).isFalse();
 
@@ -106,8 +114,8 @@ class AzureEngineUploadTest {
             Duration valid = Duration.between(Instant.now(), Instant.parse(q.get("se")));
             assertThat(valid).isLessThanOrEqualTo(Duration.ofHours(1)).isGreaterThan(Duration.ofMinutes(50));
 
-            HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> got =
+                    http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(got.statusCode()).as(e.getKey()).isEqualTo(200);
             assertThat(got.body()).isEqualTo(Files.readAllBytes(bundle.get().file()));
         }
@@ -116,9 +124,13 @@ class AzureEngineUploadTest {
         // The SAS is for that one blob, for reading, and its signature is checked.
         assertThat(status(http, url.replace(blob, "0".repeat(64) + ".tar.gz"))).isEqualTo(403);
         assertThat(status(http, url.replaceAll("sig=[^&]*", "sig=AAAA"))).isEqualTo(403);
-        assertThat(status(http, url.substring(0, url.indexOf('?')))).isEqualTo(404);   // no anonymous access
-        HttpResponse<byte[]> write = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-ms-blob-type", "BlockBlob")
-                .PUT(HttpRequest.BodyPublishers.ofString("tampered")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(status(http, url.substring(0, url.indexOf('?')))).isEqualTo(404); // no anonymous access
+        HttpResponse<byte[]> write = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("x-ms-blob-type", "BlockBlob")
+                        .PUT(HttpRequest.BodyPublishers.ofString("tampered"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(write.statusCode()).isEqualTo(403);
 
         // The account key went nowhere but this process: not in custom data, nor in any request to Resource Manager.
@@ -146,11 +158,17 @@ class AzureEngineUploadTest {
 
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         String blob = EngineUploads.blob(bundle.get().sha256());
-        assertThat(ARM.blobContent(account, "engines", blob)).isEqualTo(Files.readAllBytes(bundle.get().file()));
-        assertThat(ARM.requests()).filteredOn(r -> r.path().endsWith("/engines/" + blob) && r.query() != null
-                && r.query().contains("comp=block&")).hasSizeGreaterThanOrEqualTo(5);
-        assertThat(ARM.requests()).anyMatch(r -> r.path().endsWith("/engines/" + blob) && r.query() != null
-                && r.query().contains("comp=blocklist"));
+        assertThat(ARM.blobContent(account, "engines", blob))
+                .isEqualTo(Files.readAllBytes(bundle.get().file()));
+        assertThat(ARM.requests())
+                .filteredOn(r -> r.path().endsWith("/engines/" + blob)
+                        && r.query() != null
+                        && r.query().contains("comp=block&"))
+                .hasSizeGreaterThanOrEqualTo(5);
+        assertThat(ARM.requests())
+                .anyMatch(r -> r.path().endsWith("/engines/" + blob)
+                        && r.query() != null
+                        && r.query().contains("comp=blocklist"));
     }
 
     @Test
@@ -167,18 +185,24 @@ class AzureEngineUploadTest {
         assertThat(ARM.roleAssignmentsUnder(scope)).hasSize(2).allSatisfy(r -> {
             assertThat(r.path("properties").path("principalId").asText()).isEqualTo(controller);
             assertThat(role(r)).isNotIn(ArmState.READER_AND_DATA_ACCESS, ArmState.OWNER, ArmState.CONTRIBUTOR);
-            assertThat(ArmState.roleAllows(role(r), "Microsoft.Storage/storageAccounts/listKeys/action")).isFalse();
+            assertThat(ArmState.roleAllows(role(r), "Microsoft.Storage/storageAccounts/listKeys/action"))
+                    .isFalse();
         });
-        assertThat(ARM.roleAssignmentsUnder(scope)).filteredOn(r -> role(r).equals(EngineCacheGrants.STORAGE_BLOB_DATA_READER))
-                .singleElement().satisfies(r -> {
+        assertThat(ARM.roleAssignmentsUnder(scope))
+                .filteredOn(r -> role(r).equals(EngineCacheGrants.STORAGE_BLOB_DATA_READER))
+                .singleElement()
+                .satisfies(r -> {
                     assertThat(r.path("properties").path("roleDefinitionId").asText())
                             .endsWith("/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
-                    assertThat(r.path("properties").path("scope").asText()).isEqualToIgnoringCase(container)
+                    assertThat(r.path("properties").path("scope").asText())
+                            .isEqualToIgnoringCase(container)
                             .endsWith("/blobServices/default/containers/engines");
                 });
-        assertThat(ARM.roleAssignmentsUnder(scope)).filteredOn(r -> role(r).equals(EngineCacheGrants.STORAGE_BLOB_DELEGATOR))
-                .singleElement().satisfies(r -> assertThat(r.path("properties").path("scope").asText())
-                        .isEqualToIgnoringCase(scope));
+        assertThat(ARM.roleAssignmentsUnder(scope))
+                .filteredOn(r -> role(r).equals(EngineCacheGrants.STORAGE_BLOB_DELEGATOR))
+                .singleElement()
+                .satisfies(r ->
+                        assertThat(r.path("properties").path("scope").asText()).isEqualToIgnoringCase(scope));
 
         provider.deleteSharedResources(c);
         assertThat(ARM.roleAssignmentsUnder(scope)).isEmpty();
@@ -187,7 +211,9 @@ class AzureEngineUploadTest {
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         assertThat(ARM.groups()).containsOnlyKeys("jcloud-engines-eastus");
         assertThat(ARM.storageAccount(account)).isNotNull();
-        assertThat(ARM.blobContent(account, "engines", EngineUploads.blob(bundle.get().sha256()))).isNotNull();
+        assertThat(ARM.blobContent(
+                        account, "engines", EngineUploads.blob(bundle.get().sha256())))
+                .isNotNull();
     }
 
     @Test
@@ -196,7 +222,8 @@ class AzureEngineUploadTest {
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.scheduler(c));
 
-        assertThat(customData().values()).singleElement()
+        assertThat(customData().values())
+                .singleElement()
                 .satisfies(s -> assertThat(s).contains("ENGINE_URL='https://engine.example/jcloud-engine.jar'"));
         assertThat(ARM.requests()).noneMatch(r -> r.path().contains("Microsoft.Storage"));
         assertThat(ARM.groups()).doesNotContainKey("jcloud-engines-eastus");
@@ -212,13 +239,17 @@ class AzureEngineUploadTest {
         int before = ARM.requests().size();
 
         // The in-cluster controller: the same provider, with the controller identity's token.
-        AzureProvider controller = new AzureProvider(ARM.clientsAs(principal),
-                CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"), host -> false, x -> {
+        AzureProvider controller = new AzureProvider(
+                ARM.clientsAs(principal),
+                CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"),
+                host -> false,
+                x -> {
                     throw new AssertionError("the controller never uploads");
                 });
         controller.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 1));
 
-        List<FakeAzureResourceManager.Recorded> mine = ARM.requests().subList(before, ARM.requests().size());
+        List<FakeAzureResourceManager.Recorded> mine =
+                ARM.requests().subList(before, ARM.requests().size());
         // No account key: no listKeys, nor any other Resource Manager call on the storage account.
         assertThat(mine).noneMatch(r -> r.path().contains("Microsoft.Storage"));
         assertThat(mine).anyMatch(r -> r.query() != null && r.query().contains("comp=userdelegationkey"));
@@ -227,14 +258,18 @@ class AzureEngineUploadTest {
         String blob = EngineUploads.blob(bundle.get().sha256());
         String url = engineUrl(customData().get(ClusterNames.worker(c.name(), 0)));
         Map<String, String> q = query(URI.create(url).getRawQuery());
-        assertThat(q).containsEntry("skoid", principal).containsEntry("sp", "r").containsEntry("sr", "b")
-                .containsEntry("spr", "https").containsEntry("sks", "b");
+        assertThat(q)
+                .containsEntry("skoid", principal)
+                .containsEntry("sp", "r")
+                .containsEntry("sr", "b")
+                .containsEntry("spr", "https")
+                .containsEntry("sks", "b");
         Duration valid = Duration.between(Instant.now(), Instant.parse(q.get("se")));
         assertThat(valid).isLessThanOrEqualTo(Duration.ofHours(1)).isGreaterThan(Duration.ofMinutes(50));
 
         HttpClient http = HttpClient.newBuilder().sslContext(ARM.tls().client()).build();
-        HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> got =
+                http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(got.statusCode()).isEqualTo(200);
         assertThat(got.body()).isEqualTo(Files.readAllBytes(bundle.get().file()));
 
@@ -243,27 +278,39 @@ class AzureEngineUploadTest {
         assertThat(status(http, url.replaceAll("sig=[^&]*", "sig=AAAA"))).isEqualTo(403);
         String later = Instant.parse(q.get("se")).plusSeconds(60).toString().replace(":", "%3A");
         assertThat(status(http, url.replaceAll("se=[^&]*", "se=" + later))).isEqualTo(403);
-        HttpResponse<byte[]> write = http.send(HttpRequest.newBuilder(URI.create(url)).header("x-ms-blob-type", "BlockBlob")
-                .PUT(HttpRequest.BodyPublishers.ofString("tampered")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> write = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("x-ms-blob-type", "BlockBlob")
+                        .PUT(HttpRequest.BodyPublishers.ofString("tampered"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertThat(write.statusCode()).isEqualTo(403);
-        assertThat(ARM.blobContent(account, "engines", blob)).isEqualTo(Files.readAllBytes(bundle.get().file()));
+        assertThat(ARM.blobContent(account, "engines", blob))
+                .isEqualTo(Files.readAllBytes(bundle.get().file()));
 
         // An expired user delegation SAS, correctly signed with the controller's own key, is refused.
         AzureClients asController = ARM.clientsAs(principal).create(AzureOptions.of(c));
-        BlobServiceClient service = new BlobServiceClientBuilder().endpoint(asController.blobEndpoint().apply(account))
-                .credential(asController.credential()).httpClient(asController.http()).buildClient();
+        BlobServiceClient service = new BlobServiceClientBuilder()
+                .endpoint(asController.blobEndpoint().apply(account))
+                .credential(asController.credential())
+                .httpClient(asController.http())
+                .buildClient();
         OffsetDateTime now = OffsetDateTime.now();
         UserDelegationKey key = service.getUserDelegationKey(now.minusMinutes(10), now.plusHours(1));
         BlobClient engine = service.getBlobContainerClient("engines").getBlobClient(blob);
-        String expired = engine.generateUserDelegationSas(new BlobServiceSasSignatureValues(now.minusMinutes(1),
-                new BlobSasPermission().setReadPermission(true)).setStartTime(now.minusMinutes(10)), key);
+        String expired = engine.generateUserDelegationSas(
+                new BlobServiceSasSignatureValues(now.minusMinutes(1), new BlobSasPermission().setReadPermission(true))
+                        .setStartTime(now.minusMinutes(10)),
+                key);
         assertThat(status(http, engine.getBlobUrl() + "?" + expired)).isEqualTo(403);
 
         // After down the grants are gone: the URL it signed stops working, and it can sign no new one.
         provider.deleteSharedResources(c);
         assertThat(status(http, url)).isEqualTo(403);
-        assertThatThrownBy(() -> new EngineUploads(asController, AzureOptions.of(c)).delegatedArtifact(bundle.get().sha256()))
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("Storage Blob Data Reader");
+        assertThatThrownBy(() -> new EngineUploads(asController, AzureOptions.of(c))
+                        .delegatedArtifact(bundle.get().sha256()))
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("Storage Blob Data Reader");
     }
 
     @Test
@@ -275,7 +322,8 @@ class AzureEngineUploadTest {
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
 
         AzureClients asController = ARM.clientsAs(controllerPrincipal(c)).create(AzureOptions.of(c));
-        assertThatThrownBy(() -> asController.storage().getStorageAccounts().listKeys(EngineUploads.group("eastus"), account))
+        assertThatThrownBy(() ->
+                        asController.storage().getStorageAccounts().listKeys(EngineUploads.group("eastus"), account))
                 .isInstanceOfSatisfying(ManagementException.class, e -> {
                     assertThat(e.getResponse().getStatusCode()).isEqualTo(403);
                     assertThat(e.getValue().getCode()).isEqualTo("AuthorizationFailed");
@@ -284,12 +332,17 @@ class AzureEngineUploadTest {
 
         // A subscription Owner may get a delegation key, but owns no blob data role: what it signs reads nothing.
         AzureClients asCaller = ARM.clients().create(AzureOptions.of(c));
-        BlobServiceClient service = new BlobServiceClientBuilder().endpoint(asCaller.blobEndpoint().apply(account))
-                .credential(asCaller.credential()).httpClient(asCaller.http()).buildClient();
+        BlobServiceClient service = new BlobServiceClientBuilder()
+                .endpoint(asCaller.blobEndpoint().apply(account))
+                .credential(asCaller.credential())
+                .httpClient(asCaller.http())
+                .buildClient();
         OffsetDateTime now = OffsetDateTime.now();
-        BlobClient engine = service.getBlobContainerClient("engines").getBlobClient(EngineUploads.blob(bundle.get().sha256()));
-        String sas = engine.generateUserDelegationSas(new BlobServiceSasSignatureValues(now.plusMinutes(30),
-                new BlobSasPermission().setReadPermission(true)), service.getUserDelegationKey(now, now.plusHours(1)));
+        BlobClient engine = service.getBlobContainerClient("engines")
+                .getBlobClient(EngineUploads.blob(bundle.get().sha256()));
+        String sas = engine.generateUserDelegationSas(
+                new BlobServiceSasSignatureValues(now.plusMinutes(30), new BlobSasPermission().setReadPermission(true)),
+                service.getUserDelegationKey(now, now.plusHours(1)));
         HttpClient http = HttpClient.newBuilder().sslContext(ARM.tls().client()).build();
         assertThat(status(http, engine.getBlobUrl() + "?" + sas)).isEqualTo(403);
     }
@@ -307,25 +360,42 @@ class AzureEngineUploadTest {
         String livePrincipal = controllerPrincipal(live);
         // An older jcloud's grant (Reader and Data Access, description without the id) of the vanished cluster.
         AzureClients azure = ARM.clients().create(AzureOptions.of(ARM.options(Map.of())));
-        azure.authorization().getRoleAssignments().create(scope, EngineCacheGrants.readerAssignmentName(scope, gone.id()),
-                new RoleAssignmentCreateParameters().withRoleDefinitionId("/subscriptions/"
-                                + FakeAzureResourceManager.SUBSCRIPTION + "/providers/Microsoft.Authorization/roleDefinitions/"
-                                + EngineCacheGrants.LEGACY_READER_AND_DATA_ACCESS).withPrincipalId(controllerPrincipal(gone))
-                        .withDescription("jcloud cluster omega: its controller signs engine URLs for the workers it starts"));
-        ARM.removeGroup(AzureNames.group(gone));   // as after a down that died before revoking
+        azure.authorization()
+                .getRoleAssignments()
+                .create(
+                        scope,
+                        EngineCacheGrants.readerAssignmentName(scope, gone.id()),
+                        new RoleAssignmentCreateParameters()
+                                .withRoleDefinitionId("/subscriptions/"
+                                        + FakeAzureResourceManager.SUBSCRIPTION
+                                        + "/providers/Microsoft.Authorization/roleDefinitions/"
+                                        + EngineCacheGrants.LEGACY_READER_AND_DATA_ACCESS)
+                                .withPrincipalId(controllerPrincipal(gone))
+                                .withDescription(
+                                        "jcloud cluster omega: its controller signs engine URLs for the workers it starts"));
+        ARM.removeGroup(AzureNames.group(gone)); // as after a down that died before revoking
         azure.msi().getUserAssignedIdentities().delete(AzureNames.group(orphanedIdentity), "jcloud-controller");
         assertThat(ARM.roleAssignmentsUnder(scope)).hasSize(7);
 
         GcReport dry = provider.gc(ARM.options(Map.of()), true, Duration.ofHours(1));
-        assertThat(dry.items()).filteredOn(i -> i.kind().equals("role-assignment")).hasSize(5)
-                .extracting(GcReport.Item::clusterId).containsOnly(gone.id(), orphanedIdentity.id(), "unknown");
+        assertThat(dry.items())
+                .filteredOn(i -> i.kind().equals("role-assignment"))
+                .hasSize(5)
+                .extracting(GcReport.Item::clusterId)
+                .containsOnly(gone.id(), orphanedIdentity.id(), "unknown");
         assertThat(ARM.roleAssignmentsUnder(scope)).hasSize(7);
 
         GcReport report = provider.gc(ARM.options(Map.of()), false, Duration.ofHours(1));
-        assertThat(report.items()).filteredOn(i -> i.kind().equals("role-assignment")).hasSize(5);
-        assertThat(ARM.roleAssignmentsUnder(scope)).hasSize(2)
-                .allSatisfy(r -> assertThat(r.path("properties").path("principalId").asText()).isEqualTo(livePrincipal));
-        assertThat(ARM.groups()).containsKeys(AzureNames.group(live), AzureNames.group(orphanedIdentity));   // young: kept
+        assertThat(report.items())
+                .filteredOn(i -> i.kind().equals("role-assignment"))
+                .hasSize(5);
+        assertThat(ARM.roleAssignmentsUnder(scope))
+                .hasSize(2)
+                .allSatisfy(
+                        r -> assertThat(r.path("properties").path("principalId").asText())
+                                .isEqualTo(livePrincipal));
+        assertThat(ARM.groups())
+                .containsKeys(AzureNames.group(live), AzureNames.group(orphanedIdentity)); // young: kept
     }
 
     // ---- helpers ----
@@ -336,8 +406,13 @@ class AzureEngineUploadTest {
     }
 
     private static String controllerPrincipal(ClusterContext c) {
-        return ARM.clients().create(AzureOptions.of(ARM.options(Map.of()))).msi().getUserAssignedIdentities()
-                .getByResourceGroup(AzureNames.group(c), "jcloud-controller").principalId().toString();
+        return ARM.clients()
+                .create(AzureOptions.of(ARM.options(Map.of())))
+                .msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(c), "jcloud-controller")
+                .principalId()
+                .toString();
     }
 
     private ClusterContext cluster(String name) {
@@ -352,14 +427,13 @@ class AzureEngineUploadTest {
             Path jar = dir.resolve("bundles/" + name + "/engine.jar");
             Files.createDirectories(jar.getParent());
             byte[] bytes = new byte[size];
-            new Random(name.hashCode()).nextBytes(bytes);   // incompressible: the bundle stays as large
+            new Random(name.hashCode()).nextBytes(bytes); // incompressible: the bundle stays as large
             Files.write(jar, bytes);
             return EngineBundle.of(List.of(jar), dir.resolve("bundles/" + name));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
     }
-
 
     private static String engineUrl(String script) {
         Matcher m = ENGINE_URL.matcher(script);
@@ -376,8 +450,9 @@ class AzureEngineUploadTest {
         Map<String, String> out = new LinkedHashMap<>();
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            out.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1),
-                    java.nio.charset.StandardCharsets.UTF_8));
+            out.put(
+                    pair.substring(0, eq),
+                    java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
         }
         return out;
     }
@@ -385,7 +460,8 @@ class AzureEngineUploadTest {
     private static List<String> accountKeys(String account) {
         AzureClients azure = ARM.clients().create(AzureOptions.of(ARM.options(Map.of())));
         return azure.storage().getStorageAccounts().listKeys(EngineUploads.group("eastus"), account).keys().stream()
-                .map(k -> k.value()).toList();
+                .map(k -> k.value())
+                .toList();
     }
 
     private static Map<String, String> customData() {
@@ -393,8 +469,13 @@ class AzureEngineUploadTest {
         for (FakeAzureResourceManager.Recorded r : ARM.requests()) {
             if (r.method().equals("PUT") && r.path().contains("/providers/Microsoft.Compute/virtualMachines/")) {
                 String name = r.path().substring(r.path().lastIndexOf('/') + 1);
-                out.put(name, ArmState.decodeCustomData(r.json().path("properties").path("osProfile").path("customData")
-                        .asText()));
+                out.put(
+                        name,
+                        ArmState.decodeCustomData(r.json()
+                                .path("properties")
+                                .path("osProfile")
+                                .path("customData")
+                                .asText()));
             }
         }
         return out;

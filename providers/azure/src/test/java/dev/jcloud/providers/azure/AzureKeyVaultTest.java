@@ -20,7 +20,6 @@ import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -57,14 +56,15 @@ class AzureKeyVaultTest {
 
     @BeforeEach
     void setUp() {
-        provider = new AzureProvider(ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"),
-                host -> false);
+        provider = new AzureProvider(
+                ARM.clients(), CallerAddress.fixed(AzureOptions.ALLOW_FROM, "203.0.113.7/32"), host -> false);
         azure = ARM.clients().create(AzureOptions.of(ARM.options(Map.of())));
     }
 
     @Test
     void tlsIsOnByDefaultForAzureClusters() {
-        assertThat(new Settings.Security(Settings.TlsMode.AUTO).tlsEnabledFor(Settings.Provider.AZURE)).isTrue();
+        assertThat(new Settings.Security(Settings.TlsMode.AUTO).tlsEnabledFor(Settings.Provider.AZURE))
+                .isTrue();
     }
 
     @Test
@@ -73,7 +73,8 @@ class AzureKeyVaultTest {
         provider.bootstrap(c);
 
         String group = AzureNames.group(c);
-        IdentityInner controller = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-controller");
+        IdentityInner controller =
+                azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-controller");
         IdentityInner workers = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-worker");
         String schedulerVault = "jcloud-" + c.id() + "-s";
         String workerVault = "jcloud-" + c.id() + "-w";
@@ -86,8 +87,10 @@ class AzureKeyVaultTest {
         }
         assertThat(ARM.secretNames(schedulerVault)).containsExactlyInAnyOrderElementsOf(schedulerSecrets);
         assertThat(ARM.secretNames(workerVault)).containsExactlyInAnyOrder("ca-pem", "worker-pem", "worker-key-pem");
-        assertThat(ARM.secret(schedulerVault, "scheduler-key-pem")).isEqualTo(Files.readString(tls.resolve("scheduler-key.pem")));
-        assertThat(ARM.secret(workerVault, "worker-key-pem")).isEqualTo(Files.readString(tls.resolve("worker-key.pem")));
+        assertThat(ARM.secret(schedulerVault, "scheduler-key-pem"))
+                .isEqualTo(Files.readString(tls.resolve("scheduler-key.pem")));
+        assertThat(ARM.secret(workerVault, "worker-key-pem"))
+                .isEqualTo(Files.readString(tls.resolve("worker-key.pem")));
         // The CA's key and the client's key never leave this machine.
         assertThat(ARM.secretNames(schedulerVault)).noneMatch(n -> n.startsWith("client") || n.startsWith("ca-key"));
 
@@ -96,12 +99,16 @@ class AzureKeyVaultTest {
         assertOnlyReader(ARM.vault(schedulerVault), controller.principalId().toString());
         assertOnlyReader(ARM.vault(workerVault), workers.principalId().toString());
         JsonNode vault = ARM.vault(schedulerVault);
-        assertThat(vault.path("properties").path("softDeleteRetentionInDays").asInt()).isEqualTo(7);
-        assertThat(vault.path("properties").path("enablePurgeProtection").asBoolean(false)).isFalse();
+        assertThat(vault.path("properties").path("softDeleteRetentionInDays").asInt())
+                .isEqualTo(7);
+        assertThat(vault.path("properties").path("enablePurgeProtection").asBoolean(false))
+                .isFalse();
         assertThat(vault.path("tags").path("jcloud.cluster-id").asText()).isEqualTo(c.id());
         // The workers' identity has no role anywhere: only the controller's Contributor grant exists.
-        assertThat(ARM.requests()).filteredOn(r -> r.method().equals("PUT") && r.path().contains("roleAssignments"))
-                .allSatisfy(r -> assertThat(r.body()).contains(controller.principalId().toString())
+        assertThat(ARM.requests())
+                .filteredOn(r -> r.method().equals("PUT") && r.path().contains("roleAssignments"))
+                .allSatisfy(r -> assertThat(r.body())
+                        .contains(controller.principalId().toString())
                         .doesNotContain(workers.principalId().toString()));
 
         // The secrets went through Key Vault's challenge: a token for Key Vault's own scope was asked for.
@@ -109,8 +116,11 @@ class AzureKeyVaultTest {
         // Nothing secret in any request to Resource Manager (bodies, tags): only the vaults' data planes saw it.
         String key = Files.readString(tls.resolve("scheduler-key.pem"));
         String workerKey = Files.readString(tls.resolve("worker-key.pem"));
-        assertThat(ARM.requests()).filteredOn(r -> !r.path().startsWith("/kv/"))
-                .allSatisfy(r -> assertThat(r.body()).doesNotContain("PRIVATE KEY").doesNotContain(body(key))
+        assertThat(ARM.requests())
+                .filteredOn(r -> !r.path().startsWith("/kv/"))
+                .allSatisfy(r -> assertThat(r.body())
+                        .doesNotContain("PRIVATE KEY")
+                        .doesNotContain(body(key))
                         .doesNotContain(body(workerKey)));
     }
 
@@ -118,28 +128,58 @@ class AzureKeyVaultTest {
     void vmsGetTheFetcherAndFilePathsButNoSecretAndWorkersCarryOnlyTheirOwnIdentity() throws IOException {
         ClusterContext c = cluster("lambda");
         provider.bootstrap(c);
-        provider.launch(c, new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(
-                ClusterNames.scheduler(c.name()), EngineCommand.scheduler()))));
-        provider.launch(c, new LaunchRequest(NodeRole.WORKER, List.of(new LaunchRequest.NodeLaunch(
-                ClusterNames.worker(c.name(), 0), EngineCommand.worker("10.9.9.9:8786").with("--name", "w0")))));
+        provider.launch(
+                c,
+                new LaunchRequest(
+                        NodeRole.SCHEDULER,
+                        List.of(new LaunchRequest.NodeLaunch(
+                                ClusterNames.scheduler(c.name()), EngineCommand.scheduler()))));
+        provider.launch(
+                c,
+                new LaunchRequest(
+                        NodeRole.WORKER,
+                        List.of(new LaunchRequest.NodeLaunch(
+                                ClusterNames.worker(c.name(), 0),
+                                EngineCommand.worker("10.9.9.9:8786").with("--name", "w0")))));
 
         String group = AzureNames.group(c);
         Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
         Map<String, String> scripts = customData(group);
         String scheduler = scripts.get(ClusterNames.scheduler(c.name()));
         String worker = scripts.get(ClusterNames.worker(c.name(), 0));
-        String schedulerVaultUrl = ARM.vault("jcloud-" + c.id() + "-s").path("properties").path("vaultUri").asText();
-        String workerVaultUrl = ARM.vault("jcloud-" + c.id() + "-w").path("properties").path("vaultUri").asText();
-        String controllerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-controller")
-                .clientId().toString();
-        String workerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-worker")
-                .clientId().toString();
+        String schedulerVaultUrl = ARM.vault("jcloud-" + c.id() + "-s")
+                .path("properties")
+                .path("vaultUri")
+                .asText();
+        String workerVaultUrl = ARM.vault("jcloud-" + c.id() + "-w")
+                .path("properties")
+                .path("vaultUri")
+                .asText();
+        String controllerClient = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(group, "jcloud-controller")
+                .clientId()
+                .toString();
+        String workerClient = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(group, "jcloud-worker")
+                .clientId()
+                .toString();
 
-        assertThat(scheduler).contains(KeyVaultFiles.class.getName()).contains(controllerClient).contains(schedulerVaultUrl)
+        assertThat(scheduler)
+                .contains(KeyVaultFiles.class.getName())
+                .contains(controllerClient)
+                .contains(schedulerVaultUrl)
                 .contains("--tls-cert", "--tls-key", "--tls-ca", "--tls-server-name", ClusterTrust.memberName(c.id()))
-                .contains("secrets/scheduler-key.pem").doesNotContain(workerVaultUrl);
-        assertThat(worker).contains(KeyVaultFiles.class.getName()).contains(workerClient).contains(workerVaultUrl)
-                .contains("secrets/worker-key.pem").doesNotContain(schedulerVaultUrl).doesNotContain("dashboard-token")
+                .contains("secrets/scheduler-key.pem")
+                .doesNotContain(workerVaultUrl);
+        assertThat(worker)
+                .contains(KeyVaultFiles.class.getName())
+                .contains(workerClient)
+                .contains(workerVaultUrl)
+                .contains("secrets/worker-key.pem")
+                .doesNotContain(schedulerVaultUrl)
+                .doesNotContain("dashboard-token")
                 .doesNotContain("scheduler-key");
         if (Files.isRegularFile(tls.resolve("dashboard-token"))) {
             assertThat(scheduler).contains("--dashboard-token-file").contains("secrets/dashboard-token");
@@ -147,20 +187,24 @@ class AzureKeyVaultTest {
             assertThat(scheduler).doesNotContain("--dashboard-token-file");
         }
         for (String script : scripts.values()) {
-            assertThat(script).doesNotContain("PRIVATE KEY").doesNotContain("BEGIN CERTIFICATE")
+            assertThat(script)
+                    .doesNotContain("PRIVATE KEY")
+                    .doesNotContain("BEGIN CERTIFICATE")
                     .doesNotContain(FakeAzureResourceManager.TOKEN_SECRET);
             for (String f : List.of("scheduler-key.pem", "worker-key.pem", "ca.pem")) {
                 assertThat(script).doesNotContain(body(Files.readString(tls.resolve(f))));
             }
         }
 
-        VirtualMachineInner workerVm = azure.compute().getVirtualMachines().getByResourceGroup(group,
-                ClusterNames.worker(c.name(), 0));
-        assertThat(workerVm.identity().userAssignedIdentities().keySet()).singleElement()
+        VirtualMachineInner workerVm =
+                azure.compute().getVirtualMachines().getByResourceGroup(group, ClusterNames.worker(c.name(), 0));
+        assertThat(workerVm.identity().userAssignedIdentities().keySet())
+                .singleElement()
                 .satisfies(id -> assertThat(id).endsWith("/userAssignedIdentities/jcloud-worker"));
-        VirtualMachineInner schedulerVm = azure.compute().getVirtualMachines().getByResourceGroup(group,
-                ClusterNames.scheduler(c.name()));
-        assertThat(schedulerVm.identity().userAssignedIdentities().keySet()).singleElement()
+        VirtualMachineInner schedulerVm =
+                azure.compute().getVirtualMachines().getByResourceGroup(group, ClusterNames.scheduler(c.name()));
+        assertThat(schedulerVm.identity().userAssignedIdentities().keySet())
+                .singleElement()
                 .satisfies(id -> assertThat(id).endsWith("/userAssignedIdentities/jcloud-controller"));
     }
 
@@ -168,10 +212,14 @@ class AzureKeyVaultTest {
     void theUserCannotReadTheSecretsBackOnceStored() {
         ClusterContext c = cluster("mu");
         provider.bootstrap(c);
-        String url = ARM.vault("jcloud-" + c.id() + "-s").path("properties").path("vaultUri").asText();
+        String url = ARM.vault("jcloud-" + c.id() + "-s")
+                .path("properties")
+                .path("vaultUri")
+                .asText();
 
         assertThatThrownBy(() -> azure.secrets().apply(url).getSecret("scheduler-key-pem"))
-                .isInstanceOfSatisfying(HttpResponseException.class,
+                .isInstanceOfSatisfying(
+                        HttpResponseException.class,
                         e -> assertThat(e.getResponse().getStatusCode()).isEqualTo(403));
     }
 
@@ -187,21 +235,32 @@ class AzureKeyVaultTest {
         assertThat(ARM.vault("jcloud-" + c.id() + "-w")).isNull();
         assertThat(ARM.deletedVaults()).isEmpty();
         assertThat(ARM.secretNames("jcloud-" + c.id() + "-s")).isEmpty();
-        assertThat(ARM.requests()).filteredOn(r -> r.method().equals("POST") && r.path().endsWith("/purge")).hasSize(2);
-        provider.deleteSharedResources(c);   // again: nothing left to purge, no error
+        assertThat(ARM.requests())
+                .filteredOn(r -> r.method().equals("POST") && r.path().endsWith("/purge"))
+                .hasSize(2);
+        provider.deleteSharedResources(c); // again: nothing left to purge, no error
     }
 
     @Test
     void anIdentityThatMayNotPurgeLeavesTheVaultsSoftDeletedAndSaysSo() {
         ClusterContext c = cluster("xi");
         provider.bootstrap(c);
-        // As for the in-cluster controller (Contributor on the group only): it may neither read nor purge deleted vaults.
-        ARM.fail("GET", ".*/deletedVaults/[^/]*").times(1).respond(403, "AuthorizationFailed",
-                "The client does not have authorization to perform action"
-                        + " 'Microsoft.KeyVault/locations/deletedVaults/read'.");
-        ARM.fail("POST", ".*/deletedVaults/.*/purge").times(1).respond(403, "AuthorizationFailed",
-                "The client does not have authorization to perform action"
-                        + " 'Microsoft.KeyVault/locations/deletedVaults/purge/action'.");
+        // As for the in-cluster controller (Contributor on the group only): it may neither read nor purge deleted
+        // vaults.
+        ARM.fail("GET", ".*/deletedVaults/[^/]*")
+                .times(1)
+                .respond(
+                        403,
+                        "AuthorizationFailed",
+                        "The client does not have authorization to perform action"
+                                + " 'Microsoft.KeyVault/locations/deletedVaults/read'.");
+        ARM.fail("POST", ".*/deletedVaults/.*/purge")
+                .times(1)
+                .respond(
+                        403,
+                        "AuthorizationFailed",
+                        "The client does not have authorization to perform action"
+                                + " 'Microsoft.KeyVault/locations/deletedVaults/purge/action'.");
 
         provider.deleteSharedResources(c);
 
@@ -212,9 +271,11 @@ class AzureKeyVaultTest {
     @Test
     void aFailureHalfWayThroughUpWithTlsLeavesNoGroupAndNoVault() {
         // The workers' vault is written second: the scheduler's vault exists, with secrets, when this fails.
-        ARM.fail("PUT", "/kv/jcloud-.*-w/secrets/worker-key-pem").times(Integer.MAX_VALUE).respond(500, "InternalError",
-                "An unexpected error occurred.");
-        Provisioner provisioner = new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
+        ARM.fail("PUT", "/kv/jcloud-.*-w/secrets/worker-key-pem")
+                .times(Integer.MAX_VALUE)
+                .respond(500, "InternalError", "An unexpected error occurred.");
+        Provisioner provisioner =
+                new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
         ClusterRequest r = ClusterRequest.named("omicron").withWorkers(1).withStartTimeout(Duration.ofSeconds(30));
         for (Map.Entry<String, String> e : ARM.options(TLS).entrySet()) {
             r = r.withOption(e.getKey(), e.getValue());
@@ -223,7 +284,8 @@ class AzureKeyVaultTest {
 
         assertThatThrownBy(() -> provisioner.up("azure", request, 0)).isInstanceOf(HttpResponseException.class);
 
-        assertThat(ARM.requests()).anyMatch(q -> q.method().equals("PUT") && q.path().contains("/secrets/ca-pem"));
+        assertThat(ARM.requests())
+                .anyMatch(q -> q.method().equals("PUT") && q.path().contains("/secrets/ca-pem"));
         List<String> groups = new ArrayList<>();
         azure.resources().getResourceGroups().list().forEach(g -> groups.add(g.name()));
         assertThat(groups).isEmpty();
@@ -242,21 +304,35 @@ class AzureKeyVaultTest {
         ClusterContext c = cluster("pi");
         provider.bootstrap(c);
         String vaultName = "jcloud-" + c.id() + "-w";
-        String clientId = azure.msi().getUserAssignedIdentities().getByResourceGroup(AzureNames.group(c), "jcloud-worker")
-                .clientId().toString();
+        String clientId = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(AzureNames.group(c), "jcloud-worker")
+                .clientId()
+                .toString();
         String host = vaultName + ".vault.azure.net";
         Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + host + "\n127.0.0.1 localhost\n");
         Path trust = dir.resolve("trust.p12");
         ARM.tls().writeTrustStore(trust, "changeit");
         Path out = dir.resolve("secrets");
 
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"),
-                "-Djdk.net.hosts.file=" + hosts, "-Djavax.net.ssl.trustStore=" + trust,
-                "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12",
-                KeyVaultFiles.class.getName(), clientId, "https://" + host + ":" + ARM.port() + "/",
-                "ca.pem", "worker.pem", "worker-key.pem", out.toString());
-        pb.environment().keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
+        ProcessBuilder pb = new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Djdk.net.hosts.file=" + hosts,
+                "-Djavax.net.ssl.trustStore=" + trust,
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "-Djavax.net.ssl.trustStoreType=PKCS12",
+                KeyVaultFiles.class.getName(),
+                clientId,
+                "https://" + host + ":" + ARM.port() + "/",
+                "ca.pem",
+                "worker.pem",
+                "worker-key.pem",
+                out.toString());
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
         pb.environment().put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("fetch.log").toFile());
         String printed = run(pb, dir.resolve("fetch.log"));
@@ -265,9 +341,12 @@ class AzureKeyVaultTest {
         Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
         for (String f : List.of("ca.pem", "worker.pem", "worker-key.pem")) {
             assertThat(out.resolve(f)).hasSameTextualContentAs(tls.resolve(f));
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f)))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f))))
+                    .isEqualTo("rw-------");
         }
-        assertThat(printed).contains("worker-key.pem").doesNotContain("PRIVATE KEY")
+        assertThat(printed)
+                .contains("worker-key.pem")
+                .doesNotContain("PRIVATE KEY")
                 .doesNotContain(body(Files.readString(tls.resolve("worker-key.pem"))));
         assertThat(ARM.imdsRequests()).contains("client_id=" + clientId + "&resource=https://vault.azure.net");
 
@@ -275,7 +354,9 @@ class AzureKeyVaultTest {
         String schedulerHost = "jcloud-" + c.id() + "-s.vault.azure.net";
         Files.writeString(hosts, "127.0.0.1 " + schedulerHost + "\n127.0.0.1 localhost\n");
         List<String> command = new ArrayList<>(pb.command());
-        command.set(command.indexOf(KeyVaultFiles.class.getName()) + 2, "https://" + schedulerHost + ":" + ARM.port() + "/");
+        command.set(
+                command.indexOf(KeyVaultFiles.class.getName()) + 2,
+                "https://" + schedulerHost + ":" + ARM.port() + "/");
         pb.command(command).redirectOutput(dir.resolve("denied.log").toFile());
         String deniedLog = run(pb, dir.resolve("denied.log"));
         assertThat(deniedLog).doesNotStartWith("exit 0").contains("does not have secrets get permission");
@@ -291,10 +372,16 @@ class AzureKeyVaultTest {
         ClusterContext c = cluster("rho");
         provider.bootstrap(c);
         String group = AzureNames.group(c);
-        String workerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-worker")
-                .clientId().toString();
-        String controllerClient = azure.msi().getUserAssignedIdentities().getByResourceGroup(group, "jcloud-controller")
-                .clientId().toString();
+        String workerClient = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(group, "jcloud-worker")
+                .clientId()
+                .toString();
+        String controllerClient = azure.msi()
+                .getUserAssignedIdentities()
+                .getByResourceGroup(group, "jcloud-controller")
+                .clientId()
+                .toString();
         String host = "jcloud-" + c.id() + "-w.vault.azure.net";
         Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + host + "\n127.0.0.1 localhost\n");
         Path trust = dir.resolve("trust.p12");
@@ -303,13 +390,23 @@ class AzureKeyVaultTest {
         ARM.imdsMachine(workerClient);
 
         // The vault URL without a port, as a VM names it; the port comes from JCLOUD_KEY_VAULT_PORT.
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"),
-                "-Djdk.net.hosts.file=" + hosts, "-Djavax.net.ssl.trustStore=" + trust,
-                "-Djavax.net.ssl.trustStorePassword=changeit", "-Djavax.net.ssl.trustStoreType=PKCS12",
-                KeyVaultFiles.class.getName(), KeyVaultFiles.ONLY_IDENTITY, "https://" + host + "/",
-                "ca.pem", "worker-key.pem", out.toString());
-        pb.environment().keySet().removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
+        ProcessBuilder pb = new ProcessBuilder(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Djdk.net.hosts.file=" + hosts,
+                "-Djavax.net.ssl.trustStore=" + trust,
+                "-Djavax.net.ssl.trustStorePassword=changeit",
+                "-Djavax.net.ssl.trustStoreType=PKCS12",
+                KeyVaultFiles.class.getName(),
+                KeyVaultFiles.ONLY_IDENTITY,
+                "https://" + host + "/",
+                "ca.pem",
+                "worker-key.pem",
+                out.toString());
+        pb.environment()
+                .keySet()
+                .removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
         pb.environment().put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
         pb.environment().put("JCLOUD_KEY_VAULT_PORT", Integer.toString(ARM.port()));
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("fetch.log").toFile());
@@ -319,9 +416,12 @@ class AzureKeyVaultTest {
         Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
         for (String f : List.of("ca.pem", "worker-key.pem")) {
             assertThat(out.resolve(f)).hasSameTextualContentAs(tls.resolve(f));
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f)))).isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f))))
+                    .isEqualTo("rw-------");
         }
-        assertThat(ARM.imdsRequests()).isNotEmpty().allSatisfy(r -> assertThat(r).startsWith("client_id=null&"))
+        assertThat(ARM.imdsRequests())
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r).startsWith("client_id=null&"))
                 .contains("client_id=null&resource=https://vault.azure.net");
 
         // A VM with two user-assigned identities must name one: IMDS refuses, nothing is written.
@@ -340,7 +440,8 @@ class AzureKeyVaultTest {
     void theVaultPortOverrideKeepsTheVaultsHostName() {
         assertThat(KeyVaultFiles.vaultUrl("https://jcloud-abc.vault.azure.net/", Map.of()))
                 .isEqualTo("https://jcloud-abc.vault.azure.net/");
-        assertThat(KeyVaultFiles.vaultUrl("https://jcloud-abc.vault.azure.net/", Map.of("JCLOUD_KEY_VAULT_PORT", "8443")))
+        assertThat(KeyVaultFiles.vaultUrl(
+                        "https://jcloud-abc.vault.azure.net/", Map.of("JCLOUD_KEY_VAULT_PORT", "8443")))
                 .isEqualTo("https://jcloud-abc.vault.azure.net:8443/");
         assertThat(KeyVaultFiles.secretName("join-token")).isEqualTo("join-token");
         assertThat(KeyVaultFiles.secretName("worker-key.pem")).isEqualTo("worker-key-pem");
@@ -384,10 +485,16 @@ class AzureKeyVaultTest {
     private static Map<String, String> customData(String group) {
         Map<String, String> out = new LinkedHashMap<>();
         for (FakeAzureResourceManager.Recorded r : ARM.requests()) {
-            if (r.method().equals("PUT") && r.path().contains(group + "/providers/Microsoft.Compute/virtualMachines/")) {
+            if (r.method().equals("PUT")
+                    && r.path().contains(group + "/providers/Microsoft.Compute/virtualMachines/")) {
                 String name = r.path().substring(r.path().lastIndexOf('/') + 1);
-                out.put(name, ArmState.decodeCustomData(r.json().path("properties").path("osProfile").path("customData")
-                        .asText()));
+                out.put(
+                        name,
+                        ArmState.decodeCustomData(r.json()
+                                .path("properties")
+                                .path("osProfile")
+                                .path("customData")
+                                .asText()));
             }
         }
         return out;

@@ -19,13 +19,26 @@ class AzurePlanTest {
     @Test
     void thePlanNamesTheResourcesAndCallsNoApi(@TempDir Path state) throws Exception {
         try (CountingEndpoint cloud = new CountingEndpoint()) {
-            ClusterContext cluster = new ClusterContext("plan", "0123456789ab", state.resolve("plan"),
-                    Map.of(AzureOptions.SUBSCRIPTION, "00000000-0000-0000-0000-000000000001", AzureOptions.LOCATION, "eastus", AzureOptions.ENDPOINT, cloud.url().replace("http:", "https:") + "/", ClusterTrust.OPTION, "true"));
+            ClusterContext cluster = new ClusterContext(
+                    "plan",
+                    "0123456789ab",
+                    state.resolve("plan"),
+                    Map.of(
+                            AzureOptions.SUBSCRIPTION,
+                            "00000000-0000-0000-0000-000000000001",
+                            AzureOptions.LOCATION,
+                            "eastus",
+                            AzureOptions.ENDPOINT,
+                            cloud.url().replace("http:", "https:") + "/",
+                            ClusterTrust.OPTION,
+                            "true"));
             AzureProvider provider = new AzureProvider();
             provider.validate(cluster);
             List<UpPlan.Step> steps = provider.plan(cluster, 3);
 
-            assertThat(steps).extracting(UpPlan.Step::calls).anyMatch(c -> c.contains("Microsoft.Compute/virtualMachines write"));
+            assertThat(steps)
+                    .extracting(UpPlan.Step::calls)
+                    .anyMatch(c -> c.contains("Microsoft.Compute/virtualMachines write"));
             assertThat(steps).extracting(UpPlan.Step::action).contains("create", "store", "upload", "launch");
             assertThat(cloud.connections()).isZero();
             assertThat(Files.exists(state.resolve("plan"))).as("state written").isFalse();

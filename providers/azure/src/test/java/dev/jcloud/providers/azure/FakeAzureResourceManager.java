@@ -75,19 +75,22 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     private static final String VAULT_DOMAIN = ".vault.azure.net";
     private static final String BLOB_DOMAIN = ".blob.core.windows.net";
-    private static final Pattern TAG_FILTER = Pattern.compile(
-            "tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern TAG_FILTER =
+            Pattern.compile("tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
 
     private final FakeTls tls = new FakeTls();
     /** The object id of the test's own identity (the "user" running jcloud), in its token's {@code oid} claim. */
     private final String callerObjectId = UUID.randomUUID().toString();
+
     private final String token = fakeJwt(callerObjectId);
     /** The principal each data-plane token stands for: the caller's, and those IMDS handed to identities. */
     private final Map<String, String> tokenPrincipals = new HashMap<>();
+
     private final List<String> tokenScopes = new ArrayList<>();
     private final List<String> imdsRequests = new ArrayList<>();
     /** The client ids of the user-assigned identities the VM asking IMDS carries (see {@link #imdsMachine}). */
     private List<String> machineIdentities = List.of();
+
     private HttpServer imds;
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private HttpsServer server;
@@ -180,7 +183,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
 
         boolean matches(String m, String p, String body) {
-            return times > 0 && method.equalsIgnoreCase(m) && path.matcher(p).matches()
+            return times > 0
+                    && method.equalsIgnoreCase(m)
+                    && path.matcher(p).matches()
                     && (bodyContains == null || body.contains(bodyContains));
         }
     }
@@ -236,7 +241,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     /** {@code https://127.0.0.1:PORT/}: the value of {@code azure.endpoint}. */
     String endpoint() {
-        return "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/";
+        return "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":"
+                + server.getAddress().getPort() + "/";
     }
 
     /**
@@ -264,23 +270,32 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         synchronized (this) {
             tokenPrincipals.put(issued, principalId);
         }
-        return factory(request -> Mono.just(new AccessToken(issued, OffsetDateTime.now().plusHours(1))));
+        return factory(request ->
+                Mono.just(new AccessToken(issued, OffsetDateTime.now().plusHours(1))));
     }
 
     private AzureClients.Factory factory(TokenCredential credential) {
         // Key Vault's challenge names resource https://vault.azure.net; the fake's vaults answer on
         // 127.0.0.1, so the SDK's check that the vault's host lies under that domain is off here.
         // Blob endpoints are path-style on this server (https://127.0.0.1:PORT/ACCOUNT/), as for Azurite.
-        return AzureClients.factory(() -> credential,
-                () -> new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls.client())).build(),
+        return AzureClients.factory(
+                () -> credential,
+                () -> new JdkHttpClientBuilder(
+                                java.net.http.HttpClient.newBuilder().sslContext(tls.client()))
+                        .build(),
                 Duration.ofMillis(5),
-                new RetryOptions(new ExponentialBackoffOptions().setMaxRetries(2).setBaseDelay(Duration.ofMillis(5))
-                        .setMaxDelay(Duration.ofMillis(20))), false, account -> endpoint() + account + "/");
+                new RetryOptions(new ExponentialBackoffOptions()
+                        .setMaxRetries(2)
+                        .setBaseDelay(Duration.ofMillis(5))
+                        .setMaxDelay(Duration.ofMillis(20))),
+                false,
+                account -> endpoint() + account + "/");
     }
 
     /** {@code http://127.0.0.1:PORT}: the fake instance metadata service, for {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}. */
     public String imdsEndpoint() {
-        return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + imds.getAddress().getPort();
+        return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":"
+                + imds.getAddress().getPort();
     }
 
     /** The port of the HTTPS server (ARM and vault data planes). */
@@ -327,16 +342,21 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      * it, and vault {@code vault} whose one access policy lets that identity get secrets, holding
      * {@code secrets}. Returns the identity's client id.
      */
-    public synchronized String keyVaultReadableBy(String group, String identity, String vault, Map<String, String> secrets) {
+    public synchronized String keyVaultReadableBy(
+            String group, String identity, String vault, Map<String, String> secrets) {
         ObjectNode body = ArmState.JSON.createObjectNode().put("location", "westeurope");
         state.putGroup(SUBSCRIPTION, group, body);
-        ObjectNode id = state.prepare(SUBSCRIPTION, group, "microsoft.managedidentity/userassignedidentities", identity, body);
+        ObjectNode id =
+                state.prepare(SUBSCRIPTION, group, "microsoft.managedidentity/userassignedidentities", identity, body);
         state.resources.put(ArmState.key(id.get("id").asText()), id);
         String principal = id.path("properties").path("principalId").asText();
         ObjectNode v = body.deepCopy();
         ObjectNode p = v.putObject("properties").put("tenantId", state.tenant);
         p.putObject("sku").put("family", "A").put("name", "standard");
-        ObjectNode policy = p.putArray("accessPolicies").addObject().put("tenantId", state.tenant).put("objectId", principal);
+        ObjectNode policy = p.putArray("accessPolicies")
+                .addObject()
+                .put("tenantId", state.tenant)
+                .put("objectId", principal);
         policy.putObject("permissions").putArray("secrets").add("get");
         ObjectNode created = state.prepare(SUBSCRIPTION, group, "microsoft.keyvault/vaults", vault, v);
         state.resources.put(ArmState.key(created.get("id").asText()), created);
@@ -348,13 +368,19 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     /** The latest value of a secret in a vault (deleted or not), or null. */
     synchronized String secret(String vault, String name) {
-        var versions = state.secrets.getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of()).get(name);
-        return versions == null || versions.isEmpty() ? null : List.copyOf(versions.values()).get(versions.size() - 1);
+        var versions = state.secrets
+                .getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of())
+                .get(name);
+        return versions == null || versions.isEmpty()
+                ? null
+                : List.copyOf(versions.values()).get(versions.size() - 1);
     }
 
     /** The secret names a vault holds. */
     synchronized List<String> secretNames(String vault) {
-        return List.copyOf(state.secrets.getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of()).keySet());
+        return List.copyOf(state.secrets
+                .getOrDefault(vault.toLowerCase(Locale.ROOT), Map.of())
+                .keySet());
     }
 
     /** The vault resource (as ARM stores it), or null. */
@@ -437,17 +463,19 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             // trailing slash) is a path to ARM, though java.net.URI would read it as an authority.
             String target = ex.getRequestURI().toString();
             int q = target.indexOf('?');
-            String path = URLDecoder.decode((q < 0 ? target : target.substring(0, q)).replace("+", "%2B"),
-                    StandardCharsets.UTF_8).replaceAll("/{2,}", "/");
+            String path = URLDecoder.decode(
+                            (q < 0 ? target : target.substring(0, q)).replace("+", "%2B"), StandardCharsets.UTF_8)
+                    .replaceAll("/{2,}", "/");
             String rawQuery = q < 0 ? null : target.substring(q + 1);
             // A vault's data plane: https://NAME.vault.azure.net/ as in Azure (a client that resolves that name
             // to 127.0.0.1), or https://127.0.0.1:PORT/kv/NAME/, the vaultUri this fake's ARM hands out.
-            String host = String.valueOf(ex.getRequestHeaders().getFirst("Host")).replaceAll(":\\d+$", "")
+            String host = String.valueOf(ex.getRequestHeaders().getFirst("Host"))
+                    .replaceAll(":\\d+$", "")
                     .toLowerCase(Locale.ROOT);
             if (host.endsWith(VAULT_DOMAIN)) {
                 path = "/kv/" + host.substring(0, host.length() - VAULT_DOMAIN.length()) + path;
             }
-            if (host.endsWith(BLOB_DOMAIN)) {   // https://ACCOUNT.blob.core.windows.net/...: the same as path-style
+            if (host.endsWith(BLOB_DOMAIN)) { // https://ACCOUNT.blob.core.windows.net/...: the same as path-style
                 path = "/" + host.substring(0, host.length() - BLOB_DOMAIN.length()) + path;
             }
             synchronized (this) {
@@ -459,8 +487,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                     response = blob(ex.getRequestMethod(), path, query(rawQuery), raw, ex.getRequestHeaders());
                 } else {
                     requests.add(new Recorded(ex.getRequestMethod(), path, rawQuery, body));
-                    response = path.startsWith("/kv/") ? keyVault(ex.getRequestMethod(), path, query(rawQuery), body,
-                            authorization) : route(ex.getRequestMethod(), path, rawQuery, query(rawQuery), body, authorization);
+                    response = path.startsWith("/kv/")
+                            ? keyVault(ex.getRequestMethod(), path, query(rawQuery), body, authorization)
+                            : route(ex.getRequestMethod(), path, rawQuery, query(rawQuery), body, authorization);
                 }
             }
         } catch (ArmState.ArmError e) {
@@ -469,7 +498,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             response = Response.error(new ArmState.ArmError(500, "InternalServerError", "fake: " + e));
         }
         response.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-        byte[] bytes = response.raw != null ? response.raw
+        byte[] bytes = response.raw != null
+                ? response.raw
                 : response.body == null ? new byte[0] : response.body.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > 0) {
             ex.getResponseHeaders().add("Content-Type", response.contentType);
@@ -509,37 +539,50 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
     }
 
-    private Response route(String method, String path, String rawQuery, Map<String, String> query, String body,
-                           String authorization) {
+    private Response route(
+            String method, String path, String rawQuery, Map<String, String> query, String body, String authorization) {
         List<String> s = segments(path);
         if (!s.isEmpty() && s.get(0).equals("fakeblob")) {
             // A blob read with its SAS in the query, as boot diagnostics hand out; no bearer token.
-            Response r = new Response(200, state.serialLogs.getOrDefault(s.get(1).toLowerCase(Locale.ROOT), ""));
+            Response r =
+                    new Response(200, state.serialLogs.getOrDefault(s.get(1).toLowerCase(Locale.ROOT), ""));
             r.contentType = "text/plain; charset=utf-8";
             return r;
         }
-        String principal = authorization == null || !authorization.startsWith("Bearer ") ? null
+        String principal = authorization == null || !authorization.startsWith("Bearer ")
+                ? null
                 : tokenPrincipals.get(authorization.substring("Bearer ".length()));
         if (principal == null) {
-            throw new ArmState.ArmError(401, authorization == null ? "AuthenticationFailed" : "InvalidAuthenticationToken",
+            throw new ArmState.ArmError(
+                    401,
+                    authorization == null ? "AuthenticationFailed" : "InvalidAuthenticationToken",
                     "Authentication failed. The 'Authorization' header is missing or invalid.");
         }
         // The test's own identity stands for a subscription Owner; any other principal (a managed identity)
         // may do what its role assignments allow at the request's scope or above. Polls are not authorized.
-        boolean poll = s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults") || s.size() == 8
-                && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations");
+        boolean poll = s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults")
+                || s.size() == 8
+                        && s.get(2).equalsIgnoreCase("providers")
+                        && s.get(4).equalsIgnoreCase("locations");
         if (!principal.equals(callerObjectId) && !poll) {
             String action = ArmState.action(method, s);
             String target = "/" + String.join("/", s);
             if (state.rolesOn(principal, target).stream().noneMatch(r -> ArmState.roleAllows(r, action))) {
-                throw new ArmState.ArmError(403, "AuthorizationFailed", "The client '" + principal + "' with object id '"
-                        + principal + "' does not have authorization to perform action '" + action + "' over scope '"
-                        + target + "' or the scope is invalid. If access was recently granted, please refresh your"
-                        + " credentials.");
+                throw new ArmState.ArmError(
+                        403,
+                        "AuthorizationFailed",
+                        "The client '" + principal + "' with object id '"
+                                + principal + "' does not have authorization to perform action '" + action
+                                + "' over scope '"
+                                + target
+                                + "' or the scope is invalid. If access was recently granted, please refresh your"
+                                + " credentials.");
             }
         }
         if (!query.containsKey("api-version")) {
-            throw new ArmState.ArmError(400, "MissingApiVersionParameter",
+            throw new ArmState.ArmError(
+                    400,
+                    "MissingApiVersionParameter",
                     "The api-version query parameter (?api-version=) is required for all requests.");
         }
         Injection injected = null;
@@ -558,21 +601,26 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             throw notFoundPath(path);
         }
         String sub = s.get(1);
-        if (s.size() > 9 && method.equals("GET") && s.get(s.size() - 1).equalsIgnoreCase("roleAssignments")
+        if (s.size() > 9
+                && method.equals("GET")
+                && s.get(s.size() - 1).equalsIgnoreCase("roleAssignments")
                 && s.get(s.size() - 2).equalsIgnoreCase("Microsoft.Authorization")) {
             return listRoleAssignments("/" + String.join("/", s.subList(0, s.size() - 3)), query.get("$filter"));
         }
-        if (s.size() > 10 && s.get(s.size() - 2).equalsIgnoreCase("roleAssignments")
+        if (s.size() > 10
+                && s.get(s.size() - 2).equalsIgnoreCase("roleAssignments")
                 && s.get(s.size() - 3).equalsIgnoreCase("Microsoft.Authorization")) {
             // A role assignment scoped to a resource (e.g. a storage account) rather than to a group.
-            return resourceRoleAssignment(method, "/" + String.join("/", s.subList(0, s.size() - 4)), s.get(s.size() - 1),
-                    body);
+            return resourceRoleAssignment(
+                    method, "/" + String.join("/", s.subList(0, s.size() - 4)), s.get(s.size() - 1), body);
         }
         String apiVersion = query.get("api-version");
         if (s.size() == 4 && s.get(2).equalsIgnoreCase("operationresults")) {
             return groupDeletePoll(sub, s.get(3), apiVersion);
         }
-        if (s.size() >= 8 && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations")
+        if (s.size() >= 8
+                && s.get(2).equalsIgnoreCase("providers")
+                && s.get(4).equalsIgnoreCase("locations")
                 && s.get(6).equalsIgnoreCase("deletedVaults")) {
             return deletedVault(method, sub, s.get(5), s.get(7), s.size() == 9 ? s.get(8) : null, apiVersion);
         }
@@ -590,8 +638,11 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             if (s.size() >= 7 && s.get(4).equalsIgnoreCase("providers")) {
                 String typeKey = (s.get(5) + "/" + s.get(6)).toLowerCase(Locale.ROOT);
                 if (!ArmState.TYPES.containsKey(typeKey)) {
-                    throw new ArmState.ArmError(400, "InvalidResourceType", "The resource type '" + s.get(6)
-                            + "' could not be found in the namespace '" + s.get(5) + "'.");
+                    throw new ArmState.ArmError(
+                            400,
+                            "InvalidResourceType",
+                            "The resource type '" + s.get(6) + "' could not be found in the namespace '" + s.get(5)
+                                    + "'.");
                 }
                 if (s.size() == 7 && method.equals("GET")) {
                     return list(sub, group, typeKey, path, rawQuery, query);
@@ -599,24 +650,35 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 if (s.size() == 8) {
                     return resourceCall(method, sub, group, typeKey, s.get(7), body, query, apiVersion, injected);
                 }
-                if (s.size() == 9 && method.equals("POST") && typeKey.equals("microsoft.storage/storageaccounts")
+                if (s.size() == 9
+                        && method.equals("POST")
+                        && typeKey.equals("microsoft.storage/storageaccounts")
                         && s.get(8).equalsIgnoreCase("listKeys")) {
                     return listKeys(sub, group, s.get(7));
                 }
-                if (s.size() == 12 && typeKey.equals("microsoft.storage/storageaccounts")
-                        && s.get(8).equalsIgnoreCase("blobServices") && s.get(9).equals("default")
+                if (s.size() == 12
+                        && typeKey.equals("microsoft.storage/storageaccounts")
+                        && s.get(8).equalsIgnoreCase("blobServices")
+                        && s.get(9).equals("default")
                         && s.get(10).equalsIgnoreCase("containers")) {
                     return container(method, sub, group, s.get(7), s.get(11), body);
                 }
-                if (s.size() == 9 && method.equals("POST") && s.get(8).equalsIgnoreCase("retrieveBootDiagnosticsData")) {
+                if (s.size() == 9
+                        && method.equals("POST")
+                        && s.get(8).equalsIgnoreCase("retrieveBootDiagnosticsData")) {
                     return bootDiagnostics(sub, group, s.get(7));
                 }
-                if (s.size() == 10 && method.equals("PUT") && typeKey.equals("microsoft.keyvault/vaults")
+                if (s.size() == 10
+                        && method.equals("PUT")
+                        && typeKey.equals("microsoft.keyvault/vaults")
                         && s.get(8).equalsIgnoreCase("accessPolicies")) {
                     ObjectNode vault = state.get(ArmState.resourceId(sub, group, ArmState.VAULT_TYPE, s.get(7)));
                     if (vault == null) {
-                        throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.KeyVault/vaults/"
-                                + s.get(7) + "' under resource group '" + group + "' was not found.");
+                        throw new ArmState.ArmError(
+                                404,
+                                "ResourceNotFound",
+                                "The Resource 'Microsoft.KeyVault/vaults/" + s.get(7) + "' under resource group '"
+                                        + group + "' was not found.");
                     }
                     return Response.json(200, state.updateAccessPolicies(vault, s.get(9), parse(body)));
                 }
@@ -634,8 +696,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     // ---- resource groups ----
 
-    private Response groupCall(String method, String sub, String group, String body, Map<String, String> query,
-                               String apiVersion) {
+    private Response groupCall(
+            String method, String sub, String group, String body, Map<String, String> query, String apiVersion) {
         switch (method) {
             case "PUT" -> {
                 int status = state.putGroup(sub, group, parse(body));
@@ -650,27 +712,35 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             case "DELETE" -> {
                 ObjectNode g = state.group(sub, group);
                 String force = query.get("forceDeletionTypes");
-                if (force != null && !force.equalsIgnoreCase("Microsoft.Compute/virtualMachines")
+                if (force != null
+                        && !force.equalsIgnoreCase("Microsoft.Compute/virtualMachines")
                         && !force.equalsIgnoreCase("Microsoft.Compute/virtualMachineScaleSets")) {
-                    throw new ArmState.ArmError(400, "InvalidForceDeletionResourceTypes", "Invalid forceDeletionTypes '"
-                            + force + "'.");
+                    throw new ArmState.ArmError(
+                            400, "InvalidForceDeletionResourceTypes", "Invalid forceDeletionTypes '" + force + "'.");
                 }
                 ((ObjectNode) g.get("properties")).put("provisioningState", "Deleting");
                 String groupId = g.get("id").asText();
-                Operation op = new Operation(asyncPolls, () -> state.removeGroup(groupId), () -> { }, null);
+                Operation op = new Operation(asyncPolls, () -> state.removeGroup(groupId), () -> {}, null);
                 operations.put(op.id, op);
-                return new Response(202, null).header("Location",
-                        endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version=" + apiVersion);
+                return new Response(202, null)
+                        .header(
+                                "Location",
+                                endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version="
+                                        + apiVersion);
             }
-            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            default ->
+                throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
     }
 
     private Response groupDeletePoll(String sub, String opId, String apiVersion) {
         Operation op = operation(opId);
         if (advance(op)) {
-            return new Response(202, null).header("Location",
-                    endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version=" + apiVersion);
+            return new Response(202, null)
+                    .header(
+                            "Location",
+                            endpoint() + "subscriptions/" + sub + "/operationresults/" + op.id + "?api-version="
+                                    + apiVersion);
         }
         return new Response(200, null);
     }
@@ -686,7 +756,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         state.resources.forEach((k, r) -> {
             if (k.startsWith(prefix) && k.indexOf('/', prefix.length()) < 0) {
                 String tag = m == null ? null : tagValue(r.path("tags"), m.group(1));
-                if (m == null || tag != null && (m.group(2) == null || m.group(2).equals(tag))) {
+                if (m == null
+                        || tag != null && (m.group(2) == null || m.group(2).equals(tag))) {
                     value.add(r);
                 }
             }
@@ -709,8 +780,16 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     // ---- resources ----
 
-    private Response resourceCall(String method, String sub, String group, String typeKey, String name, String body,
-                                  Map<String, String> query, String apiVersion, Injection injected) {
+    private Response resourceCall(
+            String method,
+            String sub,
+            String group,
+            String typeKey,
+            String name,
+            String body,
+            Map<String, String> query,
+            String apiVersion,
+            Injection injected) {
         String type = ArmState.TYPES.get(typeKey);
         ObjectNode g = state.group(sub, group);
         String id = ArmState.resourceId(sub, g.get("name").asText(), type, name);
@@ -721,19 +800,26 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         switch (method) {
             case "GET" -> {
                 if (existing == null) {
-                    throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource '" + type + "/" + name
-                            + "' under resource group '" + group + "' was not found. For more details please go to"
-                            + " https://aka.ms/ARMResourceNotFoundFix");
+                    throw new ArmState.ArmError(
+                            404,
+                            "ResourceNotFound",
+                            "The Resource '" + type + "/" + name
+                                    + "' under resource group '" + group
+                                    + "' was not found. For more details please go to"
+                                    + " https://aka.ms/ARMResourceNotFoundFix");
                 }
                 return Response.json(200, view(existing, "instanceView".equalsIgnoreCase(query.get("$expand"))));
             }
             case "PUT" -> {
                 ObjectNode r = state.prepare(sub, group, typeKey, name, parse(body));
                 if (typeKey.equals("microsoft.storage/storageaccounts")) {
-                    ((ObjectNode) r.get("properties")).putObject("primaryEndpoints").put("blob", endpoint() + name + "/");
+                    ((ObjectNode) r.get("properties"))
+                            .putObject("primaryEndpoints")
+                            .put("blob", endpoint() + name + "/");
                 }
                 if (typeKey.equals("microsoft.keyvault/vaults")) {
-                    ((ObjectNode) r.get("properties")).put("vaultUri", endpoint() + "kv/" + name.toLowerCase(Locale.ROOT) + "/");
+                    ((ObjectNode) r.get("properties"))
+                            .put("vaultUri", endpoint() + "kv/" + name.toLowerCase(Locale.ROOT) + "/");
                 }
                 int status = existing == null ? 201 : 200;
                 if (typeKey.equals("microsoft.storage/storageaccounts") && existing == null) {
@@ -742,47 +828,72 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                     ObjectNode props = (ObjectNode) r.get("properties");
                     props.put("provisioningState", "ResolvingDNS");
                     state.resources.put(ArmState.key(id), r);
-                    Operation op = new Operation(asyncPolls, () -> props.put("provisioningState", "Succeeded"), () -> { },
-                            injected);
+                    Operation op = new Operation(
+                            asyncPolls, () -> props.put("provisioningState", "Succeeded"), () -> {}, injected);
                     op.result = r;
                     operations.put(op.id, op);
-                    return new Response(202, null).header("Location", operationUrl(sub, type, r.path("location").asText(),
-                            "operationResults", op.id, apiVersion)).header("Retry-After", "0");
+                    return new Response(202, null)
+                            .header(
+                                    "Location",
+                                    operationUrl(
+                                            sub,
+                                            type,
+                                            r.path("location").asText(),
+                                            "operationResults",
+                                            op.id,
+                                            apiVersion))
+                            .header("Retry-After", "0");
                 }
                 if (!longRunning(typeKey)) {
                     state.resources.put(ArmState.key(id), r);
                     return Response.json(status, view(r, false));
                 }
                 ObjectNode props = (ObjectNode) r.get("properties");
-                props.put("provisioningState", existing == null && typeKey.startsWith("microsoft.compute") ? "Creating"
-                        : "Updating");
+                props.put(
+                        "provisioningState",
+                        existing == null && typeKey.startsWith("microsoft.compute") ? "Creating" : "Updating");
                 state.resources.put(ArmState.key(id), r);
-                Operation op = new Operation(asyncPolls, () -> {
-                    props.put("provisioningState", "Succeeded");
-                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
-                        state.vmCreated(r);
-                    }
-                }, () -> {
-                    props.put("provisioningState", "Failed");
-                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
-                        ObjectNode view = props.putObject("instanceView");
-                        view.putArray("statuses").addObject().put("code", "ProvisioningState/failed/" + injected.code)
-                                .put("level", "Error").put("message", injected.message);
-                    }
-                }, injected);
+                Operation op = new Operation(
+                        asyncPolls,
+                        () -> {
+                            props.put("provisioningState", "Succeeded");
+                            if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                                state.vmCreated(r);
+                            }
+                        },
+                        () -> {
+                            props.put("provisioningState", "Failed");
+                            if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                                ObjectNode view = props.putObject("instanceView");
+                                view.putArray("statuses")
+                                        .addObject()
+                                        .put("code", "ProvisioningState/failed/" + injected.code)
+                                        .put("level", "Error")
+                                        .put("message", injected.message);
+                            }
+                        },
+                        injected);
                 operations.put(op.id, op);
-                return Response.json(status, view(r, false)).header("Azure-AsyncOperation",
-                        operationUrl(sub, type, r.path("location").asText(), "operations", op.id, apiVersion));
+                return Response.json(status, view(r, false))
+                        .header(
+                                "Azure-AsyncOperation",
+                                operationUrl(sub, type, r.path("location").asText(), "operations", op.id, apiVersion));
             }
             case "PATCH" -> {
                 if (existing == null) {
-                    throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource '" + type + "/" + name
-                            + "' under resource group '" + group + "' was not found.");
+                    throw new ArmState.ArmError(
+                            404,
+                            "ResourceNotFound",
+                            "The Resource '" + type + "/" + name + "' under resource group '" + group
+                                    + "' was not found.");
                 }
                 JsonNode patch = parse(body);
                 if (patch.has("tags")) {
                     ObjectNode merged = ArmState.JSON.createObjectNode();
-                    patch.get("tags").fields().forEachRemaining(e -> merged.put(e.getKey(), e.getValue().asText()));
+                    patch.get("tags")
+                            .fields()
+                            .forEachRemaining(
+                                    e -> merged.put(e.getKey(), e.getValue().asText()));
                     existing.set("tags", merged);
                 }
                 return Response.json(200, view(existing, false));
@@ -797,23 +908,30 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                     return new Response(200, null);
                 }
                 ((ObjectNode) existing.get("properties")).put("provisioningState", "Deleting");
-                Operation op = new Operation(asyncPolls, () -> {
-                    if (typeKey.equals("microsoft.compute/virtualmachines")) {
-                        state.vmDeleted(existing);
-                    } else {
-                        if (typeKey.equals("microsoft.network/networkinterfaces")) {
-                            state.nicDeleted(existing);
-                        }
-                        state.resources.remove(ArmState.key(id));
-                    }
-                }, () -> ((ObjectNode) existing.get("properties")).put("provisioningState", "Failed"), injected);
+                Operation op = new Operation(
+                        asyncPolls,
+                        () -> {
+                            if (typeKey.equals("microsoft.compute/virtualmachines")) {
+                                state.vmDeleted(existing);
+                            } else {
+                                if (typeKey.equals("microsoft.network/networkinterfaces")) {
+                                    state.nicDeleted(existing);
+                                }
+                                state.resources.remove(ArmState.key(id));
+                            }
+                        },
+                        () -> ((ObjectNode) existing.get("properties")).put("provisioningState", "Failed"),
+                        injected);
                 operations.put(op.id, op);
                 String location = existing.path("location").asText();
                 return new Response(202, null)
-                        .header("Azure-AsyncOperation", operationUrl(sub, type, location, "operations", op.id, apiVersion))
+                        .header(
+                                "Azure-AsyncOperation",
+                                operationUrl(sub, type, location, "operations", op.id, apiVersion))
                         .header("Location", operationUrl(sub, type, location, "operationResults", op.id, apiVersion));
             }
-            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            default ->
+                throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
     }
 
@@ -833,8 +951,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             }
             case "GET" -> {
                 if (existing == null) {
-                    throw new ArmState.ArmError(404, "RoleAssignmentNotFound", "The role assignment '" + name
-                            + "' is not found.");
+                    throw new ArmState.ArmError(
+                            404, "RoleAssignmentNotFound", "The role assignment '" + name + "' is not found.");
                 }
                 return Response.json(200, existing);
             }
@@ -845,7 +963,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 state.resources.remove(ArmState.key(id));
                 return Response.json(200, existing);
             }
-            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            default ->
+                throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
     }
 
@@ -857,14 +976,15 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         ObjectNode existing = state.get(id);
         switch (method) {
             case "PUT" -> {
-                ObjectNode r = state.roleAssignmentAt(state.scope(scope).get("id").asText(), name, parse(body), true);
+                ObjectNode r =
+                        state.roleAssignmentAt(state.scope(scope).get("id").asText(), name, parse(body), true);
                 state.resources.put(ArmState.key(r.get("id").asText()), r);
                 return Response.json(existing == null ? 201 : 200, r);
             }
             case "GET" -> {
                 if (existing == null) {
-                    throw new ArmState.ArmError(404, "RoleAssignmentNotFound", "The role assignment '" + name
-                            + "' is not found.");
+                    throw new ArmState.ArmError(
+                            404, "RoleAssignmentNotFound", "The role assignment '" + name + "' is not found.");
                 }
                 return Response.json(200, existing);
             }
@@ -875,7 +995,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 state.resources.remove(ArmState.key(id));
                 return Response.json(200, existing);
             }
-            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            default ->
+                throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
     }
 
@@ -916,13 +1037,16 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         return out;
     }
 
-    private Response list(String sub, String group, String typeKey, String path, String rawQuery,
-                          Map<String, String> query) {
+    private Response list(
+            String sub, String group, String typeKey, String path, String rawQuery, Map<String, String> query) {
         ObjectNode g = state.group(sub, group);
-        if (typeKey.equals("microsoft.compute/virtualmachines") && query.containsKey("$expand")
+        if (typeKey.equals("microsoft.compute/virtualmachines")
+                && query.containsKey("$expand")
                 && !query.containsKey("$filter")) {
-            throw new ArmState.ArmError(400, "InvalidParameter", "The $expand query option can only be used together with"
-                    + " a valid $filter.");
+            throw new ArmState.ArmError(
+                    400,
+                    "InvalidParameter",
+                    "The $expand query option can only be used together with" + " a valid $filter.");
         }
         List<ObjectNode> all = state.ofType(g.get("id").asText(), ArmState.TYPES.get(typeKey));
         int from = query.containsKey("$skiptoken") ? Integer.parseInt(query.get("$skiptoken")) : 0;
@@ -934,8 +1058,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         out.set("value", value);
         if (from + pageSize < all.size()) {
             String rest = rawQuery == null ? "" : rawQuery.replaceAll("(^|&)\\$skiptoken=[^&]*", "");
-            out.put("nextLink", endpoint() + path.substring(1) + "?" + rest + (rest.isEmpty() ? "" : "&") + "$skiptoken="
-                    + (from + pageSize));
+            out.put(
+                    "nextLink",
+                    endpoint() + path.substring(1) + "?" + rest + (rest.isEmpty() ? "" : "&") + "$skiptoken="
+                            + (from + pageSize));
         }
         return Response.json(200, out);
     }
@@ -943,8 +1069,11 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private Response child(String sub, String group, String typeKey, String name, String childType, String childName) {
         ObjectNode parent = state.get(ArmState.resourceId(sub, group, ArmState.TYPES.get(typeKey), name));
         String field = typeKey.equals("microsoft.network/virtualnetworks") && childType.equalsIgnoreCase("subnets")
-                ? "subnets" : typeKey.equals("microsoft.network/networksecuritygroups")
-                && childType.equalsIgnoreCase("securityRules") ? "securityRules" : null;
+                ? "subnets"
+                : typeKey.equals("microsoft.network/networksecuritygroups")
+                                && childType.equalsIgnoreCase("securityRules")
+                        ? "securityRules"
+                        : null;
         if (parent != null && field != null) {
             for (JsonNode c : parent.path("properties").path(field)) {
                 if (c.path("name").asText().equalsIgnoreCase(childName)) {
@@ -952,17 +1081,26 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 }
             }
         }
-        throw new ArmState.ArmError(404, "NotFound", "Resource " + name + "/" + childType + "/" + childName + " not found.");
+        throw new ArmState.ArmError(
+                404, "NotFound", "Resource " + name + "/" + childType + "/" + childName + " not found.");
     }
 
     private Response bootDiagnostics(String sub, String group, String name) {
         ObjectNode vm = state.get(ArmState.resourceId(sub, group, "Microsoft.Compute/virtualMachines", name));
         if (vm == null) {
-            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + name
-                    + "' under resource group '" + group + "' was not found.");
+            throw new ArmState.ArmError(
+                    404,
+                    "ResourceNotFound",
+                    "The Resource 'Microsoft.Compute/virtualMachines/" + name + "' under resource group '" + group
+                            + "' was not found.");
         }
-        if (!vm.path("properties").path("diagnosticsProfile").path("bootDiagnostics").path("enabled").asBoolean(false)) {
-            throw new ArmState.ArmError(409, "OperationNotAllowed", "Boot diagnostics are not enabled for VM " + name + ".");
+        if (!vm.path("properties")
+                .path("diagnosticsProfile")
+                .path("bootDiagnostics")
+                .path("enabled")
+                .asBoolean(false)) {
+            throw new ArmState.ArmError(
+                    409, "OperationNotAllowed", "Boot diagnostics are not enabled for VM " + name + ".");
         }
         String blob = endpoint() + "fakeblob/" + name.toLowerCase(Locale.ROOT) + "/serialconsole.log?sv=2022-11-02&sig="
                 + "SAS-SIGNATURE-" + UUID.randomUUID();
@@ -977,8 +1115,11 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private ObjectNode storageAccount(String sub, String group, String name) {
         ObjectNode account = state.get(ArmState.resourceId(sub, group, ArmState.STORAGE_TYPE, name));
         if (account == null) {
-            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.Storage/storageAccounts/" + name
-                    + "' under resource group '" + group + "' was not found.");
+            throw new ArmState.ArmError(
+                    404,
+                    "ResourceNotFound",
+                    "The Resource 'Microsoft.Storage/storageAccounts/" + name + "' under resource group '" + group
+                            + "' was not found.");
         }
         return account;
     }
@@ -989,7 +1130,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         ArrayNode keys = out.putArray("keys");
         List<String> values = state.storageKeys.get(name);
         for (int i = 0; i < values.size(); i++) {
-            keys.addObject().put("keyName", "key" + (i + 1)).put("value", values.get(i)).put("permissions", "FULL")
+            keys.addObject()
+                    .put("keyName", "key" + (i + 1))
+                    .put("value", values.get(i))
+                    .put("permissions", "FULL")
                     .put("creationTime", Instant.now().toString());
         }
         return Response.json(200, out);
@@ -1001,20 +1145,28 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         switch (method) {
             case "PUT" -> {
                 if (!name.matches("[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]")) {
-                    throw new ArmState.ArmError(400, "ContainerOperationFailure", "The specifed resource name contains"
-                            + " invalid characters.");
+                    throw new ArmState.ArmError(
+                            400,
+                            "ContainerOperationFailure",
+                            "The specifed resource name contains" + " invalid characters.");
                 }
-                String access = parse(body).path("properties").path("publicAccess").asText("None");
-                if (!access.equals("None") && !a.path("properties").path("allowBlobPublicAccess").asBoolean(false)) {
-                    throw new ArmState.ArmError(409, "PublicAccessNotPermitted", "Public access is not permitted on this"
-                            + " storage account.");
+                String access =
+                        parse(body).path("properties").path("publicAccess").asText("None");
+                if (!access.equals("None")
+                        && !a.path("properties").path("allowBlobPublicAccess").asBoolean(false)) {
+                    throw new ArmState.ArmError(
+                            409,
+                            "PublicAccessNotPermitted",
+                            "Public access is not permitted on this" + " storage account.");
                 }
                 boolean created = !state.containers.containsKey(key);
                 ObjectNode c = ArmState.JSON.createObjectNode();
                 c.put("id", a.get("id").asText() + "/blobServices/default/containers/" + name);
                 c.put("name", name);
                 c.put("type", "Microsoft.Storage/storageAccounts/blobServices/containers");
-                c.putObject("properties").put("publicAccess", access).put("lastModifiedTime", Instant.now().toString());
+                c.putObject("properties")
+                        .put("publicAccess", access)
+                        .put("lastModifiedTime", Instant.now().toString());
                 state.containers.put(key, c);
                 state.blobs.putIfAbsent(key, new LinkedHashMap<>());
                 return Response.json(created ? 201 : 200, c);
@@ -1026,7 +1178,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 }
                 return Response.json(200, c);
             }
-            default -> throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
+            default ->
+                throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
         }
     }
 
@@ -1040,8 +1193,12 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      * on the container or above; or by a Shared Key {@code Authorization} header naming the account
      * (whose HMAC this fake does not recompute). Private containers only: no anonymous reads.
      */
-    private Response blob(String method, String path, Map<String, String> query, byte[] body,
-                          com.sun.net.httpserver.Headers headers) {
+    private Response blob(
+            String method,
+            String path,
+            Map<String, String> query,
+            byte[] body,
+            com.sun.net.httpserver.Headers headers) {
         List<String> s = segments(path);
         String account = s.get(0);
         if (s.size() == 1 && "service".equals(query.get("restype")) && "userdelegationkey".equals(query.get("comp"))) {
@@ -1059,9 +1216,11 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             if (refusal != null) {
                 return storageError(403, "AuthenticationFailed", refusal);
             }
-            if (!dataAllowed(query.get("skoid"), account, s.get(1), write)) {   // what the signer may do, now
-                return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform"
-                        + " this operation using this permission.");
+            if (!dataAllowed(query.get("skoid"), account, s.get(1), write)) { // what the signer may do, now
+                return storageError(
+                        403,
+                        "AuthorizationPermissionMismatch",
+                        "This request is not authorized to perform" + " this operation using this permission.");
             }
         } else if (query.containsKey("sig")) {
             String refusal = sasRefusal(account, s.get(1), name, method, query);
@@ -1074,12 +1233,16 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 return storageError(401, "InvalidAuthenticationInfo", "Server failed to authenticate the request.");
             }
             if (!dataAllowed(principal, account, s.get(1), write)) {
-                return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform"
-                        + " this operation using this permission.");
+                return storageError(
+                        403,
+                        "AuthorizationPermissionMismatch",
+                        "This request is not authorized to perform" + " this operation using this permission.");
             }
         } else if (authorization == null || !authorization.startsWith("SharedKey " + account + ":")) {
-            return storageError(authorization == null ? 404 : 403, authorization == null ? "ResourceNotFound"
-                    : "AuthenticationFailed", "Server failed to authenticate the request.");
+            return storageError(
+                    authorization == null ? 404 : 403,
+                    authorization == null ? "ResourceNotFound" : "AuthenticationFailed",
+                    "Server failed to authenticate the request.");
         }
         Map<String, byte[]> blobs = state.blobs.get(container);
         if (blobs == null) {
@@ -1090,7 +1253,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             case "PUT" -> {
                 String blockKey = container + "/" + name;
                 if ("block".equals(comp)) {
-                    state.blocks.computeIfAbsent(blockKey, k -> new LinkedHashMap<>()).put(query.get("blockid"), body);
+                    state.blocks
+                            .computeIfAbsent(blockKey, k -> new LinkedHashMap<>())
+                            .put(query.get("blockid"), body);
                     return blobWritten(null);
                 }
                 if ("blocklist".equals(comp)) {
@@ -1110,8 +1275,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                     return blobWritten(blobs.get(name));
                 }
                 if (!"BlockBlob".equals(headers.getFirst("x-ms-blob-type"))) {
-                    return storageError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request"
-                            + " is not specified: x-ms-blob-type.");
+                    return storageError(
+                            400,
+                            "MissingRequiredHeader",
+                            "An HTTP header that's mandatory for this request" + " is not specified: x-ms-blob-type.");
                 }
                 blobs.put(name, body);
                 return blobWritten(body);
@@ -1123,9 +1290,12 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 }
                 Response r = new Response(200, null);
                 r.header("ETag", "\"0x" + Integer.toHexString(java.util.Arrays.hashCode(data)) + "\"")
-                        .header("Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
-                        .header("x-ms-blob-type", "BlockBlob").header("x-ms-server-encrypted", "true");
+                        .header(
+                                "Last-Modified",
+                                java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                                        java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
+                        .header("x-ms-blob-type", "BlockBlob")
+                        .header("x-ms-server-encrypted", "true");
                 if (method.equals("GET")) {
                     r.raw = data;
                     r.contentType = "application/octet-stream";
@@ -1135,7 +1305,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 return r;
             }
             default -> {
-                return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
+                return storageError(
+                        405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
             }
         }
     }
@@ -1143,13 +1314,18 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private static Response blobWritten(byte[] data) {
         Response r = new Response(201, null);
         r.header("ETag", "\"0x" + Long.toHexString(System.nanoTime()) + "\"")
-                .header("Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
+                .header(
+                        "Last-Modified",
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
                 .header("x-ms-request-server-encrypted", "true");
         if (data != null) {
             try {
-                r.header("Content-MD5", Base64.getEncoder().encodeToString(
-                        java.security.MessageDigest.getInstance("MD5").digest(data)));
+                r.header(
+                        "Content-MD5",
+                        Base64.getEncoder()
+                                .encodeToString(java.security.MessageDigest.getInstance("MD5")
+                                        .digest(data)));
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
@@ -1172,26 +1348,36 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         if (!q.get("sp").contains(read ? "r" : "w")) {
             return "This request is not authorized to perform this operation using this permission.";
         }
-        com.azure.storage.blob.sas.BlobServiceSasSignatureValues values = new com.azure.storage.blob.sas
-                .BlobServiceSasSignatureValues(expiry, com.azure.storage.blob.sas.BlobSasPermission.parse(q.get("sp")))
-                .setStartTime(start);
+        com.azure.storage.blob.sas.BlobServiceSasSignatureValues values =
+                new com.azure.storage.blob.sas.BlobServiceSasSignatureValues(
+                                expiry, com.azure.storage.blob.sas.BlobSasPermission.parse(q.get("sp")))
+                        .setStartTime(start);
         if (q.get("spr") != null) {
             values.setProtocol(com.azure.storage.common.sas.SasProtocol.parse(q.get("spr")));
         }
-        String expected = query(new com.azure.storage.blob.BlobClientBuilder().endpoint(endpoint() + account)
-                .containerName(container).blobName(blob)
-                .credential(new com.azure.storage.common.StorageSharedKeyCredential(account,
-                        state.storageKeys.get(account).get(0)))
-                .buildClient().generateSas(values)).get("sig");
-        return expected.equals(q.get("sig")) ? null
-                : "Signature did not match. String to sign used was r\n...";
+        String expected = query(new com.azure.storage.blob.BlobClientBuilder()
+                        .endpoint(endpoint() + account)
+                        .containerName(container)
+                        .blobName(blob)
+                        .credential(new com.azure.storage.common.StorageSharedKeyCredential(
+                                account, state.storageKeys.get(account).get(0)))
+                        .buildClient()
+                        .generateSas(values))
+                .get("sig");
+        return expected.equals(q.get("sig")) ? null : "Signature did not match. String to sign used was r\n...";
     }
 
     /** Whether {@code principal} holds a blob data role (reading, or writing) on the container or a scope above it. */
     private boolean dataAllowed(String principal, String account, String container, boolean write) {
         String accountId = state.storageAccountId(account);
-        return accountId != null && state.rolesOn(principal, accountId + "/blobServices/default/containers/"
-                + container.toLowerCase(Locale.ROOT) + "/blobs").stream().anyMatch(r -> ArmState.roleAllowsData(r, write));
+        return accountId != null
+                && state
+                        .rolesOn(
+                                principal,
+                                accountId + "/blobServices/default/containers/" + container.toLowerCase(Locale.ROOT)
+                                        + "/blobs")
+                        .stream()
+                        .anyMatch(r -> ArmState.roleAllowsData(r, write));
     }
 
     /**
@@ -1200,22 +1386,30 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      * {@code generateUserDelegationKey} on the account or above (the caller stands for an Owner);
      * expiry at most seven days ahead. The key is remembered to check the SAS signed with it.
      */
-    private Response userDelegationKey(String account, String method, String body, com.sun.net.httpserver.Headers headers) {
+    private Response userDelegationKey(
+            String account, String method, String body, com.sun.net.httpserver.Headers headers) {
         if (!method.equals("POST")) {
             return storageError(405, "UnsupportedHttpVerb", "The resource doesn't support the specified HTTP verb.");
         }
         String authorization = headers.getFirst("Authorization");
-        String principal = authorization == null || !authorization.startsWith("Bearer ") ? null
+        String principal = authorization == null || !authorization.startsWith("Bearer ")
+                ? null
                 : tokenPrincipals.get(authorization.substring("Bearer ".length()));
         if (principal == null) {
-            return storageError(403, "AuthenticationFailed", "Server failed to authenticate the request: only a bearer"
-                    + " token may get a user delegation key.");
+            return storageError(
+                    403,
+                    "AuthenticationFailed",
+                    "Server failed to authenticate the request: only a bearer"
+                            + " token may get a user delegation key.");
         }
         String accountId = state.storageAccountId(account);
-        if (!principal.equals(callerObjectId) && state.rolesOn(principal, accountId + "/blobServices/default").stream()
-                .noneMatch(r -> ArmState.roleAllows(r, ArmState.GENERATE_KEY))) {
-            return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this"
-                    + " operation using this permission.");
+        if (!principal.equals(callerObjectId)
+                && state.rolesOn(principal, accountId + "/blobServices/default").stream()
+                        .noneMatch(r -> ArmState.roleAllows(r, ArmState.GENERATE_KEY))) {
+            return storageError(
+                    403,
+                    "AuthorizationPermissionMismatch",
+                    "This request is not authorized to perform this" + " operation using this permission.");
         }
         Matcher start = Pattern.compile("<Start>([^<]+)</Start>").matcher(body);
         Matcher expiry = Pattern.compile("<Expiry>([^<]+)</Expiry>").matcher(body);
@@ -1223,21 +1417,28 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             return storageError(400, "InvalidXmlDocument", "XML specified is not syntactically valid.");
         }
         Instant now = Instant.now();
-        Instant from = (start.find() ? Instant.parse(start.group(1)) : now).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant from =
+                (start.find() ? Instant.parse(start.group(1)) : now).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant to = Instant.parse(expiry.group(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         if (!to.isAfter(now) || !to.isAfter(from) || to.isAfter(now.plus(Duration.ofDays(7)))) {
-            return storageError(400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in"
-                    + " the request URI is invalid: the expiry must lie in the next seven days, after the start.");
+            return storageError(
+                    400,
+                    "InvalidQueryParameterValue",
+                    "Value for one of the query parameters specified in"
+                            + " the request URI is invalid: the expiry must lie in the next seven days, after the start.");
         }
         String version = String.valueOf(headers.getFirst("x-ms-version"));
         byte[] secret = new byte[32];
         new java.security.SecureRandom().nextBytes(secret);
         String value = Base64.getEncoder().encodeToString(secret);
         state.delegationKeys.put(delegationKeyId(principal, from.toString(), to.toString(), version), value);
-        Response r = new Response(200, "<?xml version=\"1.0\" encoding=\"utf-8\"?><UserDelegationKey><SignedOid>"
-                + principal + "</SignedOid><SignedTid>" + state.tenant + "</SignedTid><SignedStart>" + from
-                + "</SignedStart><SignedExpiry>" + to + "</SignedExpiry><SignedService>b</SignedService><SignedVersion>"
-                + version + "</SignedVersion><Value>" + value + "</Value></UserDelegationKey>");
+        Response r = new Response(
+                200,
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><UserDelegationKey><SignedOid>"
+                        + principal + "</SignedOid><SignedTid>" + state.tenant + "</SignedTid><SignedStart>" + from
+                        + "</SignedStart><SignedExpiry>" + to
+                        + "</SignedExpiry><SignedService>b</SignedService><SignedVersion>"
+                        + version + "</SignedVersion><Value>" + value + "</Value></UserDelegationKey>");
         r.contentType = "application/xml";
         return r;
     }
@@ -1252,8 +1453,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      * the signature: HMAC-SHA256 with the key over the string-to-sign of service versions 2020-12-06
      * and later (the field order of the SDK's BlobSasImplUtil and of "Create a user delegation SAS").
      */
-    private String delegationSasRefusal(String account, String container, String blob, String method,
-                                        Map<String, String> q) {
+    private String delegationSasRefusal(
+            String account, String container, String blob, String method, Map<String, String> q) {
         for (String f : List.of("sv", "sr", "sp", "se", "skoid", "sktid", "skt", "ske", "sks", "skv", "sig")) {
             if (q.get(f) == null) {
                 return "Signature fields not well formed: " + f + " is missing.";
@@ -1265,37 +1466,64 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         Instant now = Instant.now();
         Instant start = q.get("st") == null ? null : Instant.parse(q.get("st"));
         Instant expiry = Instant.parse(q.get("se"));
-        if (start != null && now.isBefore(start) || !now.isBefore(expiry) || !now.isBefore(Instant.parse(q.get("ske")))) {
+        if (start != null && now.isBefore(start)
+                || !now.isBefore(expiry)
+                || !now.isBefore(Instant.parse(q.get("ske")))) {
             return "Signed expiry time [" + q.get("se") + "] must be after signed start time and the current time.";
         }
         boolean read = method.equals("GET") || method.equals("HEAD");
         if (!q.get("sp").contains(read ? "r" : "w")) {
             return "This request is not authorized to perform this operation using this permission.";
         }
-        String key = state.delegationKeys.get(delegationKeyId(q.get("skoid"), q.get("skt"), q.get("ske"), q.get("skv")));
+        String key =
+                state.delegationKeys.get(delegationKeyId(q.get("skoid"), q.get("skt"), q.get("ske"), q.get("skv")));
         if (key == null || !q.get("sktid").equals(state.tenant) || !"b".equals(q.get("sks"))) {
             return "The user delegation key named by skoid/skt/ske/skv was not issued by this account.";
         }
-        String stringToSign = String.join("\n", q.get("sp"), q.getOrDefault("st", ""), q.get("se"),
-                "/blob/" + account + "/" + container + "/" + blob, q.get("skoid"), q.get("sktid"), q.get("skt"),
-                q.get("ske"), q.get("sks"), q.get("skv"), q.getOrDefault("saoid", ""), q.getOrDefault("suoid", ""),
-                q.getOrDefault("scid", ""), q.getOrDefault("sip", ""), q.getOrDefault("spr", ""), q.get("sv"), q.get("sr"),
-                "", q.getOrDefault("ses", ""), q.getOrDefault("rscc", ""), q.getOrDefault("rscd", ""),
-                q.getOrDefault("rsce", ""), q.getOrDefault("rscl", ""), q.getOrDefault("rsct", ""));
+        String stringToSign = String.join(
+                "\n",
+                q.get("sp"),
+                q.getOrDefault("st", ""),
+                q.get("se"),
+                "/blob/" + account + "/" + container + "/" + blob,
+                q.get("skoid"),
+                q.get("sktid"),
+                q.get("skt"),
+                q.get("ske"),
+                q.get("sks"),
+                q.get("skv"),
+                q.getOrDefault("saoid", ""),
+                q.getOrDefault("suoid", ""),
+                q.getOrDefault("scid", ""),
+                q.getOrDefault("sip", ""),
+                q.getOrDefault("spr", ""),
+                q.get("sv"),
+                q.get("sr"),
+                "",
+                q.getOrDefault("ses", ""),
+                q.getOrDefault("rscc", ""),
+                q.getOrDefault("rscd", ""),
+                q.getOrDefault("rsce", ""),
+                q.getOrDefault("rscl", ""),
+                q.getOrDefault("rsct", ""));
         try {
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(key), "HmacSHA256"));
-            String expected = Base64.getEncoder().encodeToString(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
-            return expected.equals(q.get("sig")) ? null : "Signature did not match. String to sign used was "
-                    + stringToSign.replace("\n", "\\n");
+            String expected =
+                    Base64.getEncoder().encodeToString(mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8)));
+            return expected.equals(q.get("sig"))
+                    ? null
+                    : "Signature did not match. String to sign used was " + stringToSign.replace("\n", "\\n");
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private static Response storageError(int status, String code, String message) {
-        Response r = new Response(status, "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code
-                + "</Code><Message>" + message + "</Message></Error>");
+        Response r = new Response(
+                status,
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + code + "</Code><Message>" + message
+                        + "</Message></Error>");
         r.contentType = "application/xml";
         return r.header("x-ms-error-code", code);
     }
@@ -1319,7 +1547,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     /** A storage account resource, or null. */
     synchronized JsonNode storageAccount(String name) {
         for (ObjectNode r : state.resources.values()) {
-            if (ArmState.STORAGE_TYPE.equals(r.path("type").asText()) && r.path("name").asText().equals(name)) {
+            if (ArmState.STORAGE_TYPE.equals(r.path("type").asText())
+                    && r.path("name").asText().equals(name)) {
                 return r.deepCopy();
             }
         }
@@ -1328,25 +1557,34 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
 
     // ---- Key Vault: soft-deleted vaults (ARM) ----
 
-    private Response deletedVault(String method, String sub, String location, String name, String action,
-                                  String apiVersion) {
+    private Response deletedVault(
+            String method, String sub, String location, String name, String action, String apiVersion) {
         ObjectNode deleted = state.deletedVaults.get(name.toLowerCase(Locale.ROOT));
-        if (deleted == null || !deleted.path("properties").path("location").asText().equalsIgnoreCase(location)) {
-            throw new ArmState.ArmError(404, "ResourceNotFound", "The Resource 'Microsoft.KeyVault/deletedVaults/" + name
-                    + "' under location '" + location + "' was not found.");
+        if (deleted == null
+                || !deleted.path("properties").path("location").asText().equalsIgnoreCase(location)) {
+            throw new ArmState.ArmError(
+                    404,
+                    "ResourceNotFound",
+                    "The Resource 'Microsoft.KeyVault/deletedVaults/" + name + "' under location '" + location
+                            + "' was not found.");
         }
         if (action == null && method.equals("GET")) {
             return Response.json(200, deleted);
         }
         if ("purge".equalsIgnoreCase(action) && method.equals("POST")) {
             if (deleted.path("properties").path("purgeProtectionEnabled").asBoolean(false)) {
-                throw new ArmState.ArmError(409, "ConflictError", "Operation 'DeletedVaultPurge' is not allowed as purge"
-                        + " protection is enabled for this vault.");
+                throw new ArmState.ArmError(
+                        409,
+                        "ConflictError",
+                        "Operation 'DeletedVaultPurge' is not allowed as purge"
+                                + " protection is enabled for this vault.");
             }
-            Operation op = new Operation(asyncPolls, () -> state.purge(name), () -> { }, null);
+            Operation op = new Operation(asyncPolls, () -> state.purge(name), () -> {}, null);
             operations.put(op.id, op);
-            return new Response(202, null).header("Location",
-                    operationUrl(sub, ArmState.VAULT_TYPE, location, "operationResults", op.id, apiVersion));
+            return new Response(202, null)
+                    .header(
+                            "Location",
+                            operationUrl(sub, ArmState.VAULT_TYPE, location, "operationResults", op.id, apiVersion));
         }
         throw new ArmState.ArmError(405, "MethodNotAllowed", "The method " + method + " is not allowed.");
     }
@@ -1359,17 +1597,22 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      * tokens stand for principals (the test's caller, identities through IMDS), and the vault's
      * access policies decide what each may do.
      */
-    private Response keyVault(String method, String path, Map<String, String> query, String body, String authorization) {
+    private Response keyVault(
+            String method, String path, Map<String, String> query, String body, String authorization) {
         List<String> s = segments(path);
         String name = s.get(1);
         ObjectNode vault = state.vaultNamed(name);
         if (vault == null) {
-            return vaultError(404, "VaultNotFound", "No vault named " + name + " (in Azure its DNS name would not resolve).");
+            return vaultError(
+                    404, "VaultNotFound", "No vault named " + name + " (in Azure its DNS name would not resolve).");
         }
         if (authorization == null || !authorization.startsWith("Bearer ")) {
             return vaultError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.")
-                    .header("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/"
-                            + vault.path("properties").path("tenantId").asText() + "\", resource=\"https://vault.azure.net\"");
+                    .header(
+                            "WWW-Authenticate",
+                            "Bearer authorization=\"https://login.microsoftonline.com/"
+                                    + vault.path("properties").path("tenantId").asText()
+                                    + "\", resource=\"https://vault.azure.net\"");
         }
         String principal = tokenPrincipals.get(authorization.substring("Bearer ".length()));
         if (principal == null) {
@@ -1392,9 +1635,13 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         var secrets = state.secrets.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new LinkedHashMap<>());
         String permission = method.equals("PUT") ? "set" : "get";
         if (!ArmState.allowed(vault, principal, permission)) {
-            return vaultError(403, "Forbidden", "The user, group or application 'oid=" + principal + "' does not have secrets "
-                    + permission + " permission on key vault '" + name + ";location=" + vault.path("location").asText()
-                    + "'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287");
+            return vaultError(
+                    403,
+                    "Forbidden",
+                    "The user, group or application 'oid=" + principal + "' does not have secrets "
+                            + permission + " permission on key vault '" + name + ";location="
+                            + vault.path("location").asText()
+                            + "'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287");
         }
         switch (method) {
             case "PUT" -> {
@@ -1406,17 +1653,23 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                     return vaultError(400, "BadParameter", "Property 'value' is required.");
                 }
                 String version = UUID.randomUUID().toString().replace("-", "");
-                secrets.computeIfAbsent(secret, k -> new LinkedHashMap<>()).put(version, json.get("value").asText());
-                return Response.json(200, secretBundle(vault, secret, version, json.get("value").asText()));
+                secrets.computeIfAbsent(secret, k -> new LinkedHashMap<>())
+                        .put(version, json.get("value").asText());
+                return Response.json(
+                        200,
+                        secretBundle(vault, secret, version, json.get("value").asText()));
             }
             case "GET" -> {
                 var versions = secrets.get(secret);
                 String version = s.size() == 5 ? s.get(4) : null;
                 if (versions == null || versions.isEmpty() || version != null && !versions.containsKey(version)) {
-                    return vaultError(404, "SecretNotFound", "A secret with (name/id) " + secret + " was not found in this"
-                            + " key vault. If you recently deleted this secret you may be able to recover it using the correct"
-                            + " recovery command. For help resolving this issue, please see"
-                            + " https://go.microsoft.com/fwlink/?linkid=2125182");
+                    return vaultError(
+                            404,
+                            "SecretNotFound",
+                            "A secret with (name/id) " + secret + " was not found in this"
+                                    + " key vault. If you recently deleted this secret you may be able to recover it using the correct"
+                                    + " recovery command. For help resolving this issue, please see"
+                                    + " https://go.microsoft.com/fwlink/?linkid=2125182");
                 }
                 if (version == null) {
                     version = List.copyOf(versions.keySet()).get(versions.size() - 1);
@@ -1433,11 +1686,20 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         long now = Instant.now().getEpochSecond();
         ObjectNode out = ArmState.JSON.createObjectNode();
         out.put("value", value);
-        out.put("id", "https://" + vault.path("name").asText().toLowerCase(Locale.ROOT) + VAULT_DOMAIN + "/secrets/" + secret
-                + "/" + version);
+        out.put(
+                "id",
+                "https://" + vault.path("name").asText().toLowerCase(Locale.ROOT) + VAULT_DOMAIN + "/secrets/" + secret
+                        + "/" + version);
         ObjectNode a = out.putObject("attributes");
-        a.put("enabled", true).put("created", now).put("updated", now).put("recoveryLevel", "Recoverable+Purgeable")
-                .put("recoverableDays", vault.path("properties").path("softDeleteRetentionInDays").asInt(90));
+        a.put("enabled", true)
+                .put("created", now)
+                .put("updated", now)
+                .put("recoveryLevel", "Recoverable+Purgeable")
+                .put(
+                        "recoverableDays",
+                        vault.path("properties")
+                                .path("softDeleteRetentionInDays")
+                                .asInt(90));
         out.putObject("tags");
         return out;
     }
@@ -1480,11 +1742,13 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             imdsRequests.add("client_id=" + q.get("client_id") + "&resource=" + q.get("resource"));
             // Without client_id IMDS answers for the VM's only identity (Azure documents client_id as
             // optional unless the VM has several user-assigned identities).
-            String clientId = q.containsKey("client_id") ? q.get("client_id")
+            String clientId = q.containsKey("client_id")
+                    ? q.get("client_id")
                     : machineIdentities.size() == 1 ? machineIdentities.get(0) : null;
             String principal = null;
             for (ObjectNode r : state.resources.values()) {
-                if ("Microsoft.ManagedIdentity/userAssignedIdentities".equals(r.path("type").asText())
+                if ("Microsoft.ManagedIdentity/userAssignedIdentities"
+                                .equals(r.path("type").asText())
                         && r.path("properties").path("clientId").asText().equals(clientId)) {
                     principal = r.path("properties").path("principalId").asText();
                 }
@@ -1494,8 +1758,11 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 out.put("error", "invalid_request").put("error_description", "Required metadata header not specified");
             } else if (!q.containsKey("client_id") && machineIdentities.size() > 1) {
                 status = 400;
-                out.put("error", "invalid_request").put("error_description", "Multiple user assigned identities exist,"
-                        + " please specify the clientId / resourceId of the identity in the token request");
+                out.put("error", "invalid_request")
+                        .put(
+                                "error_description",
+                                "Multiple user assigned identities exist,"
+                                        + " please specify the clientId / resourceId of the identity in the token request");
             } else if (!q.containsKey("api-version") || !q.containsKey("resource")) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Required query variable missing");
@@ -1507,9 +1774,13 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 String issued = fakeJwt(principal);
                 tokenPrincipals.put(issued, principal);
                 long now = Instant.now().getEpochSecond();
-                out.put("access_token", issued).put("client_id", clientId).put("expires_in", "86399")
-                        .put("expires_on", Long.toString(now + 86399)).put("ext_expires_in", "86399")
-                        .put("not_before", Long.toString(now)).put("resource", q.get("resource"))
+                out.put("access_token", issued)
+                        .put("client_id", clientId)
+                        .put("expires_in", "86399")
+                        .put("expires_on", Long.toString(now + 86399))
+                        .put("ext_expires_in", "86399")
+                        .put("not_before", Long.toString(now))
+                        .put("resource", q.get("resource"))
                         .put("token_type", "Bearer");
             }
         }
@@ -1559,7 +1830,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         Operation op = operation(id);
         advance(op);
         ObjectNode out = ArmState.JSON.createObjectNode();
-        out.put("name", op.id).put("status", op.status).put("startTime", Instant.now().toString());
+        out.put("name", op.id)
+                .put("status", op.status)
+                .put("startTime", Instant.now().toString());
         if (!op.status.equals("InProgress")) {
             out.put("endTime", Instant.now().toString());
         }
@@ -1601,13 +1874,17 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         try {
             JsonNode n = ArmState.JSON.readTree(body);
             if (n == null || !n.isObject()) {
-                throw new ArmState.ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be"
-                        + " deserialized.");
+                throw new ArmState.ArmError(
+                        400,
+                        "InvalidRequestContent",
+                        "The request content was invalid and could not be" + " deserialized.");
             }
             return n;
         } catch (IOException e) {
-            throw new ArmState.ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be"
-                    + " deserialized: " + e.getMessage());
+            throw new ArmState.ArmError(
+                    400,
+                    "InvalidRequestContent",
+                    "The request content was invalid and could not be" + " deserialized: " + e.getMessage());
         }
     }
 
@@ -1638,8 +1915,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private static String fakeJwt(String objectId) {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String claims = b64.encodeToString(("{\"upn\":\"tester@example.com\",\"oid\":\"" + objectId
-                + "\",\"tid\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8));
+        String claims = b64.encodeToString(
+                ("{\"upn\":\"tester@example.com\",\"oid\":\"" + objectId + "\",\"tid\":\"" + UUID.randomUUID() + "\"}")
+                        .getBytes(StandardCharsets.UTF_8));
         return header + "." + claims + "." + TOKEN_SECRET;
     }
 }

@@ -40,16 +40,23 @@ final class FakeTls {
             KeyPair keys = g.generateKeyPair();
             X500Name subject = new X500Name("CN=fake-azure-resource-manager");
             Instant now = Instant.now();
-            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
-                    new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofMinutes(5))),
-                    Date.from(now.plus(Duration.ofDays(1))), subject, keys.getPublic());
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    subject,
+                    new BigInteger(64, new SecureRandom()),
+                    Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(Duration.ofDays(1))),
+                    subject,
+                    keys.getPublic());
             builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()),
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    // Key Vault data planes, for a client that resolves NAME.vault.azure.net to 127.0.0.1.
-                    new GeneralName(GeneralName.dNSName, "*.vault.azure.net")}));
-            X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+                new GeneralName(
+                        GeneralName.iPAddress, InetAddress.getLoopbackAddress().getHostAddress()),
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                // Key Vault data planes, for a client that resolves NAME.vault.azure.net to 127.0.0.1.
+                new GeneralName(GeneralName.dNSName, "*.vault.azure.net")
+            }));
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(
+                            builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
             certificate = cert;
 
             char[] password = "in-memory".toCharArray();

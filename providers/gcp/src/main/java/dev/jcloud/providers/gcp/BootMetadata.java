@@ -29,6 +29,7 @@ final class BootMetadata {
     static final String BOOT_SCRIPT_KEY = "jcloud-boot-script";
     /** The SHA-256 of the engine the instance runs: workers started later take the scheduler's. */
     static final String ENGINE_SHA256_KEY = "jcloud-engine-sha256";
+
     static final int FAILURE_GRACE_SECONDS = 600;
     /** GCE's limit for one metadata value. */
     static final int VALUE_LIMIT = 256 * 1024;
@@ -37,9 +38,11 @@ final class BootMetadata {
      * The launcher. {@code JCLOUD_GCE_METADATA} and {@code JCLOUD_GCE_API} point it at a fake in
      * tests; on a machine they are unset.
      */
-    static final String STARTUP_SCRIPT = String.join("\n",
+    static final String STARTUP_SCRIPT = String.join(
+            "\n",
             "#!/bin/bash",
-            "# jcloud on Compute Engine: runs this machine's boot script (metadata key " + BOOT_SCRIPT_KEY + ", rendered by",
+            "# jcloud on Compute Engine: runs this machine's boot script (metadata key " + BOOT_SCRIPT_KEY
+                    + ", rendered by",
             "# dev.jcloud.provisioner.boot.BootScript), then deletes this instance through the API: a guest shutdown",
             "# would only stop it, and a stopped instance's disk still bills. Nothing confidential here: the API token",
             "# comes from the metadata server at the end and is never written down.",
@@ -74,8 +77,7 @@ final class BootMetadata {
             "fi",
             "");
 
-    private BootMetadata() {
-    }
+    private BootMetadata() {}
 
     /**
      * The body of the boot script's launch-index function for machines started by one
@@ -86,7 +88,8 @@ final class BootMetadata {
     static String launchIndexShell(List<String> instanceNames) {
         StringBuilder s = new StringBuilder();
         s.append("local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}/computeMetadata/v1\" me i=0 n\n");
-        s.append("me=\"$(curl -fsS --retry 10 --retry-connrefused -H 'Metadata-Flavor: Google' \"$md/instance/name\")\"\n");
+        s.append(
+                "me=\"$(curl -fsS --retry 10 --retry-connrefused -H 'Metadata-Flavor: Google' \"$md/instance/name\")\"\n");
         s.append("for n in");
         for (String name : instanceNames) {
             s.append(' ').append(quote(name));

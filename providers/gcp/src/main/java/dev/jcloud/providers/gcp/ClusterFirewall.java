@@ -50,19 +50,22 @@ final class ClusterFirewall {
         List<Firewall> rules = new ArrayList<>();
         rules.add(Firewall.newBuilder()
                 .setName(GceNames.allowFromFirewall(cluster))
-                .setDescription(GceNames.description(cluster, "scheduler and dashboard ports from "
-                        + String.join(",", allowFrom), createdEpoch))
+                .setDescription(GceNames.description(
+                        cluster, "scheduler and dashboard ports from " + String.join(",", allowFrom), createdEpoch))
                 .setNetwork(network)
                 .setDirection("INGRESS")
                 .setPriority(1000)
-                .addAllowed(Allowed.newBuilder().setIPProtocol("tcp")
-                        .addPorts(Integer.toString(SCHEDULER_PORT)).addPorts(Integer.toString(DASHBOARD_PORT)))
+                .addAllowed(Allowed.newBuilder()
+                        .setIPProtocol("tcp")
+                        .addPorts(Integer.toString(SCHEDULER_PORT))
+                        .addPorts(Integer.toString(DASHBOARD_PORT)))
                 .addAllSourceRanges(allowFrom)
                 .addTargetTags(GceNames.schedulerTag(cluster))
                 .build());
         rules.add(Firewall.newBuilder()
                 .setName(GceNames.internalFirewall(cluster))
-                .setDescription(GceNames.description(cluster, "all traffic between the cluster's machines", createdEpoch))
+                .setDescription(
+                        GceNames.description(cluster, "all traffic between the cluster's machines", createdEpoch))
                 .setNetwork(network)
                 .setDirection("INGRESS")
                 .setPriority(1000)
@@ -76,24 +79,37 @@ final class ClusterFirewall {
     /** Creates the missing rules and corrects changed ones (a re-run with another allow-from). */
     void ensure(ClusterContext cluster, List<String> allowFrom, long createdEpoch, Instant deadline) {
         if (allowFrom.contains(Cidrs.ANYWHERE)) {
-            LOG.warn("{}: the scheduler and dashboard ports are open to the whole internet ({}) because it was asked"
-                    + " for explicitly", cluster.name(), Cidrs.ANYWHERE);
+            LOG.warn(
+                    "{}: the scheduler and dashboard ports are open to the whole internet ({}) because it was asked"
+                            + " for explicitly",
+                    cluster.name(),
+                    Cidrs.ANYWHERE);
         }
         List<Operation> pending = new ArrayList<>();
         for (Firewall wanted : rules(cluster, options.network(), allowFrom, createdEpoch)) {
             Optional<Firewall> existing = get(wanted.getName());
             if (existing.isEmpty()) {
-                pending.add(gcp.firewalls().insertCallable().call(
-                        com.google.cloud.compute.v1.InsertFirewallRequest.newBuilder().setProject(options.project())
-                                .setFirewallResource(wanted).build()));
+                pending.add(gcp.firewalls()
+                        .insertCallable()
+                        .call(com.google.cloud.compute.v1.InsertFirewallRequest.newBuilder()
+                                .setProject(options.project())
+                                .setFirewallResource(wanted)
+                                .build()));
                 LOG.info("{}: creating firewall rule {}", cluster.name(), wanted.getName());
-            } else if (!new HashSet<>(existing.get().getSourceRangesList()).equals(new HashSet<>(wanted.getSourceRangesList()))) {
+            } else if (!new HashSet<>(existing.get().getSourceRangesList())
+                    .equals(new HashSet<>(wanted.getSourceRangesList()))) {
                 // Only the source ranges follow the options; the description keeps its first creation time.
-                Firewall patch = Firewall.newBuilder().clearSourceRanges().addAllSourceRanges(wanted.getSourceRangesList())
+                Firewall patch = Firewall.newBuilder()
+                        .clearSourceRanges()
+                        .addAllSourceRanges(wanted.getSourceRangesList())
                         .build();
-                pending.add(gcp.firewalls().patchCallable().call(com.google.cloud.compute.v1.PatchFirewallRequest
-                        .newBuilder().setProject(options.project()).setFirewall(wanted.getName())
-                        .setFirewallResource(patch).build()));
+                pending.add(gcp.firewalls()
+                        .patchCallable()
+                        .call(com.google.cloud.compute.v1.PatchFirewallRequest.newBuilder()
+                                .setProject(options.project())
+                                .setFirewall(wanted.getName())
+                                .setFirewallResource(patch)
+                                .build()));
                 LOG.info("{}: updating firewall rule {} to allow {}", cluster.name(), wanted.getName(), allowFrom);
             }
         }
@@ -114,8 +130,13 @@ final class ClusterFirewall {
 
     private List<Firewall> list(String filter) {
         List<Firewall> out = new ArrayList<>();
-        gcp.firewalls().list(ListFirewallsRequest.newBuilder().setProject(options.project()).setFilter(filter).build())
-                .iterateAll().forEach(out::add);
+        gcp.firewalls()
+                .list(ListFirewallsRequest.newBuilder()
+                        .setProject(options.project())
+                        .setFilter(filter)
+                        .build())
+                .iterateAll()
+                .forEach(out::add);
         return out;
     }
 
@@ -124,8 +145,12 @@ final class ClusterFirewall {
         List<Operation> pending = new ArrayList<>();
         for (Firewall f : find(cluster)) {
             try {
-                pending.add(gcp.firewalls().deleteCallable().call(com.google.cloud.compute.v1.DeleteFirewallRequest
-                        .newBuilder().setProject(options.project()).setFirewall(f.getName()).build()));
+                pending.add(gcp.firewalls()
+                        .deleteCallable()
+                        .call(com.google.cloud.compute.v1.DeleteFirewallRequest.newBuilder()
+                                .setProject(options.project())
+                                .setFirewall(f.getName())
+                                .build()));
             } catch (NotFoundException e) {
                 // deleted by another process in the meantime
             }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterSecrets {
 
-    static final List<String> SCHEDULER_FILES = List.of("ca.pem", "scheduler.pem", "scheduler-key.pem",
-            DashboardLogin.FILE);
+    static final List<String> SCHEDULER_FILES =
+            List.of("ca.pem", "scheduler.pem", "scheduler-key.pem", DashboardLogin.FILE);
     static final List<String> WORKER_FILES = List.of("ca.pem", "worker.pem", "worker-key.pem");
     static final String ACCESSOR = "roles/secretmanager.secretAccessor";
     /** On the cluster's own secrets only: lets the scheduler delete them at idle teardown. */
@@ -99,8 +99,11 @@ final class ClusterSecrets {
             }
             gcp.secretManager().post("/v1/projects/" + project + "/secrets/" + id + ":setIamPolicy", policy);
         }
-        LOG.info("{}: stored the machines' TLS material as Secret Manager secrets {}*, readable by {}", cluster.name(),
-                prefix(cluster), account);
+        LOG.info(
+                "{}: stored the machines' TLS material as Secret Manager secrets {}*, readable by {}",
+                cluster.name(),
+                prefix(cluster),
+                account);
     }
 
     /** The secrets matching a list filter (e.g. one cluster's label). */
@@ -108,9 +111,12 @@ final class ClusterSecrets {
         List<JsonNode> out = new ArrayList<>();
         String token = "";
         do {
-            JsonNode page = gcp.secretManager().get("/v1/projects/" + project + "/secrets?pageSize=100&filter="
-                    + URLEncoder.encode(filter, StandardCharsets.UTF_8)
-                    + (token.isEmpty() ? "" : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
+            JsonNode page = gcp.secretManager()
+                    .get("/v1/projects/" + project + "/secrets?pageSize=100&filter="
+                            + URLEncoder.encode(filter, StandardCharsets.UTF_8)
+                            + (token.isEmpty()
+                                    ? ""
+                                    : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
             page.path("secrets").forEach(out::add);
             token = page.path("nextPageToken").asText("");
         } while (!token.isEmpty());

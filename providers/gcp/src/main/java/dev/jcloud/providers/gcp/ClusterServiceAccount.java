@@ -55,19 +55,22 @@ final class ClusterServiceAccount {
     }
 
     /** One project-level grant: a role, under a condition or none. */
-    record Grant(String role, String conditionTitle, String conditionExpression) {
-    }
+    record Grant(String role, String conditionTitle, String conditionExpression) {}
 
     /** What the cluster's service account is granted on the project. */
     static List<Grant> grants(ClusterContext cluster) {
         String suffix = GceNames.instanceSuffix(cluster);
         return List.of(
                 new Grant(VIEWER, null, null),
-                new Grant(INSTANCE_ADMIN, GceNames.PREFIX + cluster.id() + "-instances",
+                new Grant(
+                        INSTANCE_ADMIN,
+                        GceNames.PREFIX + cluster.id() + "-instances",
                         "resource.name.extract(\"/instances/{name}\").endsWith(\"" + suffix + "\")"
                                 + " || resource.name.extract(\"/disks/{name}\").endsWith(\"" + suffix + "\")"
                                 + " || resource.type == \"compute.googleapis.com/Subnetwork\""),
-                new Grant(SECURITY_ADMIN, GceNames.PREFIX + cluster.id() + "-firewalls",
+                new Grant(
+                        SECURITY_ADMIN,
+                        GceNames.PREFIX + cluster.id() + "-firewalls",
                         "resource.name.extract(\"/global/firewalls/{name}\").startsWith(\""
                                 + GceNames.firewallPrefix(cluster) + "\")"));
     }
@@ -86,9 +89,12 @@ final class ClusterServiceAccount {
                 LOG.info("{}: created service account {}", cluster.name(), email);
             } catch (GoogleRest.GoogleApiException e) {
                 if (e.httpStatus() != 409) {
-                    throw new ProvisionException("could not create the cluster's service account " + email + " ("
-                            + e.getMessage() + "): jcloud needs iam.serviceAccounts.create (e.g. roles/iam.serviceAccountAdmin),"
-                            + " or give an existing account with " + GcpOptions.SERVICE_ACCOUNT, e);
+                    throw new ProvisionException(
+                            "could not create the cluster's service account " + email + " ("
+                                    + e.getMessage()
+                                    + "): jcloud needs iam.serviceAccounts.create (e.g. roles/iam.serviceAccountAdmin),"
+                                    + " or give an existing account with " + GcpOptions.SERVICE_ACCOUNT,
+                            e);
                 }
             }
         }
@@ -98,7 +104,9 @@ final class ClusterServiceAccount {
         user.put("role", SERVICE_ACCOUNT_USER);
         user.putArray("members").add("serviceAccount:" + email);
         gcp.iam().post(accountPath(email) + ":setIamPolicy", own);
-        updateProjectPolicy(deadline, policy -> grant(policy, "serviceAccount:" + email, grants(cluster)),
+        updateProjectPolicy(
+                deadline,
+                policy -> grant(policy, "serviceAccount:" + email, grants(cluster)),
                 "grant the cluster's service account " + email + " its roles");
         return email;
     }
@@ -107,7 +115,9 @@ final class ClusterServiceAccount {
     void delete(ClusterContext cluster, Instant deadline) {
         String email = GceNames.serviceAccountEmail(cluster, project);
         // Grants first: once the account is deleted, its grants turn into "deleted:serviceAccount:..." members.
-        updateProjectPolicy(deadline, policy -> revoke(policy, "serviceAccount:" + email),
+        updateProjectPolicy(
+                deadline,
+                policy -> revoke(policy, "serviceAccount:" + email),
                 "remove the grants of the cluster's service account " + email);
         try {
             gcp.iam().delete(accountPath(email));
@@ -135,8 +145,11 @@ final class ClusterServiceAccount {
         List<JsonNode> out = new ArrayList<>();
         String token = "";
         do {
-            JsonNode page = gcp.iam().get("/v1/projects/" + project + "/serviceAccounts?pageSize=100"
-                    + (token.isEmpty() ? "" : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
+            JsonNode page = gcp.iam()
+                    .get("/v1/projects/" + project + "/serviceAccounts?pageSize=100"
+                            + (token.isEmpty()
+                                    ? ""
+                                    : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
             for (JsonNode a : page.path("accounts")) {
                 if (a.path("email").asText("").startsWith(GceNames.PREFIX)) {
                     out.add(a);
@@ -155,14 +168,15 @@ final class ClusterServiceAccount {
      * Read-modify-write of the project's IAM policy (version 3, for conditions), retried while
      * another writer changed it in between (409 ABORTED: the etag no longer matches).
      */
-    private void updateProjectPolicy(Instant deadline, java.util.function.UnaryOperator<ObjectNode> change, String what) {
+    private void updateProjectPolicy(
+            Instant deadline, java.util.function.UnaryOperator<ObjectNode> change, String what) {
         long pause = 200;
         while (true) {
             try {
                 ObjectNode request = GoogleRest.JSON.createObjectNode();
                 request.putObject("options").put("requestedPolicyVersion", 3);
-                ObjectNode policy = (ObjectNode) gcp.resourceManager().post("/v1/projects/" + project + ":getIamPolicy",
-                        request);
+                ObjectNode policy =
+                        (ObjectNode) gcp.resourceManager().post("/v1/projects/" + project + ":getIamPolicy", request);
                 ObjectNode before = policy.deepCopy();
                 ObjectNode after = change.apply(policy);
                 if (after.equals(before)) {
@@ -181,10 +195,12 @@ final class ClusterServiceAccount {
                     continue;
                 }
                 if (e.httpStatus() == 403) {
-                    throw new ProvisionException("could not " + what + " on project " + project + " (" + e.getMessage()
-                            + "): jcloud needs resourcemanager.projects.setIamPolicy (e.g. roles/resourcemanager.projectIamAdmin)"
-                            + " to give each cluster a least-privilege identity, or give an existing service account with "
-                            + GcpOptions.SERVICE_ACCOUNT, e);
+                    throw new ProvisionException(
+                            "could not " + what + " on project " + project + " (" + e.getMessage()
+                                    + "): jcloud needs resourcemanager.projects.setIamPolicy (e.g. roles/resourcemanager.projectIamAdmin)"
+                                    + " to give each cluster a least-privilege identity, or give an existing service account with "
+                                    + GcpOptions.SERVICE_ACCOUNT,
+                            e);
                 }
                 throw e;
             }

@@ -62,6 +62,7 @@ final class EngineUploads {
     private static final String OBJECT_SUFFIX = ".tar.gz";
     /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
     static final java.time.Duration KEEP_UNUSED = java.time.Duration.ofDays(30);
+
     static final String READER = "roles/storage.objectViewer";
     static final String SHARED_LABEL = Labels.PREFIX + "shared";
 
@@ -71,7 +72,8 @@ final class EngineUploads {
      * while to apply, so it first waits (at most 60 tries, 5 s apart) until the object's metadata
      * is readable with that token. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String DOWNLOAD_HEADER = String.join("\n",
+    static final String DOWNLOAD_HEADER = String.join(
+            "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}/computeMetadata/v1\" token i",
             "for i in $(seq 1 60); do",
             "  token=\"$(curl -fsS --retry 10 --retry-connrefused -H 'Metadata-Flavor: Google' \\",
@@ -146,9 +148,13 @@ final class EngineUploads {
             LOG.info("created the engine bucket gs://{} (private: uniform access, public access prevention)", bucket);
         } catch (GoogleRest.GoogleApiException e) {
             if (e.httpStatus() != 409) {
-                throw new ProvisionException("could not create the engine bucket gs://" + bucket + " (" + e.getMessage()
-                        + "): jcloud needs storage.buckets.create in project " + project + " (e.g. roles/storage.admin),"
-                        + " or give an engine with " + GcpOptions.ENGINE_URL + " and " + GcpOptions.ENGINE_SHA256, e);
+                throw new ProvisionException(
+                        "could not create the engine bucket gs://" + bucket + " (" + e.getMessage()
+                                + "): jcloud needs storage.buckets.create in project " + project
+                                + " (e.g. roles/storage.admin),"
+                                + " or give an engine with " + GcpOptions.ENGINE_URL + " and "
+                                + GcpOptions.ENGINE_SHA256,
+                        e);
             }
             // 409: someone created it meanwhile; fine if it is ours (another jcloud process), else explain.
             try {
@@ -160,9 +166,11 @@ final class EngineUploads {
     }
 
     private ProvisionException taken(GoogleRest.GoogleApiException e) {
-        return new ProvisionException("the engine bucket name gs://" + bucket + " cannot be used (" + e.getMessage()
-                + "): bucket names are global and it belongs to someone else, or this identity may not read it;"
-                + " name another bucket with " + GcpOptions.ENGINE_BUCKET, e);
+        return new ProvisionException(
+                "the engine bucket name gs://" + bucket + " cannot be used (" + e.getMessage()
+                        + "): bucket names are global and it belongs to someone else, or this identity may not read it;"
+                        + " name another bucket with " + GcpOptions.ENGINE_BUCKET,
+                e);
     }
 
     /**
@@ -178,19 +186,28 @@ final class EngineUploads {
             return artifact(bundle.sha256());
         }
         // Absent: only create (a concurrent upload of the same version wins, 412). Different bytes: replace them.
-        String precondition = existing.map(o -> o.path("generation").asText("0")).orElse("0");
+        String precondition =
+                existing.map(o -> o.path("generation").asText("0")).orElse("0");
         long start = System.nanoTime();
         try {
-            JsonNode uploaded = storage.upload("/upload/storage/v1/b/" + bucket + "/o?uploadType=media&name=" + enc(name)
-                    + "&ifGenerationMatch=" + precondition, bundle.file(), "application/gzip");
+            JsonNode uploaded = storage.upload(
+                    "/upload/storage/v1/b/" + bucket + "/o?uploadType=media&name=" + enc(name) + "&ifGenerationMatch="
+                            + precondition,
+                    bundle.file(),
+                    "application/gzip");
             if (!matches(uploaded, md5, size)) {
                 throw new ProvisionException("the engine uploaded to gs://" + bucket + "/" + name
                         + " does not have the MD5 of the local bundle " + bundle.file());
             }
-            LOG.info("uploaded the engine ({} MiB) to gs://{}/{} in {} ms", size >> 20, bucket, name,
+            LOG.info(
+                    "uploaded the engine ({} MiB) to gs://{}/{} in {} ms",
+                    size >> 20,
+                    bucket,
+                    name,
                     (System.nanoTime() - start) / 1_000_000);
         } catch (GoogleRest.GoogleApiException e) {
-            if (e.httpStatus() != 412 || !object(name).map(o -> matches(o, md5, size)).orElse(false)) {
+            if (e.httpStatus() != 412
+                    || !object(name).map(o -> matches(o, md5, size)).orElse(false)) {
                 throw e;
             }
         }
@@ -213,12 +230,14 @@ final class EngineUploads {
                     continue;
                 }
                 String sha = name.substring(OBJECT_PREFIX.length(), name.length() - OBJECT_SUFFIX.length());
-                if (!inUse.contains(sha) && Instant.parse(o.path("timeCreated").asText()).isBefore(olderThan)) {
+                if (!inUse.contains(sha)
+                        && Instant.parse(o.path("timeCreated").asText()).isBefore(olderThan)) {
                     storage.delete("/storage/v1/b/" + bucket + "/o/" + enc(name));
                     deleted.add(name);
                 }
             }
-            pageToken = page.hasNonNull("nextPageToken") ? page.get("nextPageToken").asText() : null;
+            pageToken =
+                    page.hasNonNull("nextPageToken") ? page.get("nextPageToken").asText() : null;
         } while (pageToken != null);
         if (!deleted.isEmpty()) {
             LOG.info("removed {} engine version(s) no machine uses from gs://{}: {}", deleted.size(), bucket, deleted);
@@ -237,25 +256,32 @@ final class EngineUploads {
 
     /** The JSON API media URL of an engine version; readable only with a token of an identity that may read it. */
     EngineArtifact artifact(String sha256) {
-        URI url = URI.create(storage.root() + "/storage/v1/b/" + bucket + "/o/" + enc(objectName(sha256)) + "?alt=media");
+        URI url =
+                URI.create(storage.root() + "/storage/v1/b/" + bucket + "/o/" + enc(objectName(sha256)) + "?alt=media");
         return new EngineArtifact(url, sha256, EngineArtifact.Format.TAR_GZ);
     }
 
     /** Lets {@code account} read the engines, in a binding of the cluster's own. */
     void grantRead(ClusterContext cluster, String account, long createdEpoch, Instant deadline) {
         String title = grantTitle(cluster.id());
-        updatePolicy(deadline, policy -> {
-            ArrayNode bindings = without(policy, title);
-            ObjectNode b = bindings.addObject();
-            b.put("role", READER);
-            b.putArray("members").add("serviceAccount:" + account);
-            ObjectNode c = b.putObject("condition");
-            c.put("title", title);
-            c.put("description", GceNames.description(cluster, "reads the engine", createdEpoch));
-            c.put("expression", "resource.name.startsWith(\"projects/_/buckets/" + bucket + "/objects/" + OBJECT_PREFIX
-                    + "\")");
-            return policy;
-        }, "let the cluster's service account " + account + " read the engine", false);
+        updatePolicy(
+                deadline,
+                policy -> {
+                    ArrayNode bindings = without(policy, title);
+                    ObjectNode b = bindings.addObject();
+                    b.put("role", READER);
+                    b.putArray("members").add("serviceAccount:" + account);
+                    ObjectNode c = b.putObject("condition");
+                    c.put("title", title);
+                    c.put("description", GceNames.description(cluster, "reads the engine", createdEpoch));
+                    c.put(
+                            "expression",
+                            "resource.name.startsWith(\"projects/_/buckets/" + bucket + "/objects/" + OBJECT_PREFIX
+                                    + "\")");
+                    return policy;
+                },
+                "let the cluster's service account " + account + " read the engine",
+                false);
     }
 
     /**
@@ -264,10 +290,14 @@ final class EngineUploads {
      */
     void revokeRead(ClusterContext cluster, Instant deadline) {
         String title = grantTitle(cluster.id());
-        updatePolicy(deadline, policy -> {
-            policy.set("bindings", without(policy, title));
-            return policy;
-        }, "remove the engine read grant of cluster " + cluster.name(), true);
+        updatePolicy(
+                deadline,
+                policy -> {
+                    policy.set("bindings", without(policy, title));
+                    return policy;
+                },
+                "remove the engine read grant of cluster " + cluster.name(),
+                true);
     }
 
     /** The condition descriptions of every jcloud read grant on the bucket (for {@code gc}); none without a bucket. */
@@ -280,7 +310,9 @@ final class EngineUploads {
             if (e.httpStatus() != 403) {
                 throw e;
             }
-            LOG.warn("cannot read the IAM policy of the engine bucket gs://{} ({}); its grants are not collected", bucket,
+            LOG.warn(
+                    "cannot read the IAM policy of the engine bucket gs://{} ({}); its grants are not collected",
+                    bucket,
                     e.getMessage());
             return out;
         }
@@ -295,7 +327,8 @@ final class EngineUploads {
 
     private Optional<ObjectNode> policy() {
         try {
-            return Optional.of((ObjectNode) storage.get("/storage/v1/b/" + bucket + "/iam?optionsRequestedPolicyVersion=3"));
+            return Optional.of(
+                    (ObjectNode) storage.get("/storage/v1/b/" + bucket + "/iam?optionsRequestedPolicyVersion=3"));
         } catch (GoogleRest.GoogleApiException e) {
             if (e.httpStatus() == 404) {
                 return Optional.empty();
@@ -308,7 +341,8 @@ final class EngineUploads {
      * Read-modify-write of the bucket's IAM policy (version 3, for conditions), again while another
      * writer changed it in between (412: the etag no longer matches). No bucket: nothing to change.
      */
-    private void updatePolicy(Instant deadline, UnaryOperator<ObjectNode> change, String what, boolean unreadableIsEmpty) {
+    private void updatePolicy(
+            Instant deadline, UnaryOperator<ObjectNode> change, String what, boolean unreadableIsEmpty) {
         long pause = 200;
         while (true) {
             Optional<ObjectNode> current;
@@ -318,8 +352,10 @@ final class EngineUploads {
                 if (e.httpStatus() != 403 || !unreadableIsEmpty) {
                     throw e;
                 }
-                LOG.warn("cannot read the IAM policy of the engine bucket gs://{} ({}); no grant of this cluster removed",
-                        bucket, e.getMessage());
+                LOG.warn(
+                        "cannot read the IAM policy of the engine bucket gs://{} ({}); no grant of this cluster removed",
+                        bucket,
+                        e.getMessage());
                 return;
             }
             if (current.isEmpty()) {
@@ -341,8 +377,9 @@ final class EngineUploads {
                     continue;
                 }
                 if (e.httpStatus() == 403) {
-                    throw new ProvisionException("could not " + what + " on gs://" + bucket + " (" + e.getMessage()
-                            + "): jcloud needs storage.buckets.getIamPolicy and setIamPolicy on it (e.g. roles/storage.admin)",
+                    throw new ProvisionException(
+                            "could not " + what + " on gs://" + bucket + " (" + e.getMessage()
+                                    + "): jcloud needs storage.buckets.getIamPolicy and setIamPolicy on it (e.g. roles/storage.admin)",
                             e);
                 }
                 throw e;
@@ -374,7 +411,8 @@ final class EngineUploads {
     }
 
     private static boolean matches(JsonNode object, String md5, long size) {
-        return md5.equals(object.path("md5Hash").asText()) && Long.toString(size).equals(object.path("size").asText());
+        return md5.equals(object.path("md5Hash").asText())
+                && Long.toString(size).equals(object.path("size").asText());
     }
 
     /** The bundle's MD5 as Cloud Storage reports it (base64), to compare bytes without downloading them. */

@@ -158,11 +158,12 @@ public final class GCPCluster extends ProvisionedCluster {
                 request = request.withOption(e.getKey(), e.getValue());
             }
             // Fail on bad options here, with the option's name, before a provider or a cloud is touched.
-            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(request.name(), ClusterNames.newId(), Path.of("."),
-                    request.options()));
-            Provisioner provisioner = new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()),
-                    store);
-            ClusterRecord r = provisioner.up("gcp", request, ProcessHandle.current().pid());
+            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(
+                    request.name(), ClusterNames.newId(), Path.of("."), request.options()));
+            Provisioner provisioner =
+                    new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()), store);
+            ClusterRecord r =
+                    provisioner.up("gcp", request, ProcessHandle.current().pid());
             return new GCPCluster(provisioner, r, request.startTimeout());
         }
     }

@@ -1,12 +1,12 @@
 package dev.jcloud.providers.gcp;
 
-import dev.jcloud.provisioner.GcReport;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.compute.v1.Disk;
 import com.google.cloud.compute.v1.Firewall;
 import com.google.cloud.compute.v1.Instance;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.NodeRole;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,35 +58,82 @@ final class GceGarbageCollector {
         List<GcReport.Item> items = new ArrayList<>();
         Map<String, String> names = new LinkedHashMap<>();
         for (Instance i : labelled) {
-            add(items, names, alive, youngest, i.getLabelsMap().get(Labels.CLUSTER),
-                    i.getLabelsMap().get(Labels.CLUSTER_ID), created(i.getCreationTimestamp()), "instance",
+            add(
+                    items,
+                    names,
+                    alive,
+                    youngest,
+                    i.getLabelsMap().get(Labels.CLUSTER),
+                    i.getLabelsMap().get(Labels.CLUSTER_ID),
+                    created(i.getCreationTimestamp()),
+                    "instance",
                     GceInstances.Ref.of(i).id());
         }
         for (Disk d : instances.orphanDisks(Labels.anyClusterFilter())) {
-            add(items, names, alive, youngest, d.getLabelsMap().get(Labels.CLUSTER), d.getLabelsMap().get(Labels.CLUSTER_ID),
-                    created(d.getCreationTimestamp()), "disk", Operations.lastSegment(d.getZone()) + "/" + d.getName());
+            add(
+                    items,
+                    names,
+                    alive,
+                    youngest,
+                    d.getLabelsMap().get(Labels.CLUSTER),
+                    d.getLabelsMap().get(Labels.CLUSTER_ID),
+                    created(d.getCreationTimestamp()),
+                    "disk",
+                    Operations.lastSegment(d.getZone()) + "/" + d.getName());
         }
         for (Firewall f : new ClusterFirewall(gcp, options).findAll()) {
-            GceNames.parseDescription(f.getDescription()).ifPresent(d -> add(items, names, alive, youngest,
-                    d.clusterName(), d.clusterId(), Instant.ofEpochSecond(d.createdEpochSecond()), "firewall", f.getName()));
+            GceNames.parseDescription(f.getDescription())
+                    .ifPresent(d -> add(
+                            items,
+                            names,
+                            alive,
+                            youngest,
+                            d.clusterName(),
+                            d.clusterId(),
+                            Instant.ofEpochSecond(d.createdEpochSecond()),
+                            "firewall",
+                            f.getName()));
         }
         for (JsonNode a : new ClusterServiceAccount(gcp, options.project()).findAll()) {
-            GceNames.parseDescription(a.path("description").asText(null)).ifPresent(d -> add(items, names, alive, youngest,
-                    d.clusterName(), d.clusterId(), Instant.ofEpochSecond(d.createdEpochSecond()), "service-account",
-                    a.path("email").asText()));
+            GceNames.parseDescription(a.path("description").asText(null))
+                    .ifPresent(d -> add(
+                            items,
+                            names,
+                            alive,
+                            youngest,
+                            d.clusterName(),
+                            d.clusterId(),
+                            Instant.ofEpochSecond(d.createdEpochSecond()),
+                            "service-account",
+                            a.path("email").asText()));
         }
         for (JsonNode secret : new ClusterSecrets(gcp, options.project()).find("labels." + Labels.CLUSTER_ID + ":*")) {
             JsonNode labels = secret.path("labels");
-            add(items, names, alive, youngest, labels.path(Labels.CLUSTER).asText(null),
-                    labels.path(Labels.CLUSTER_ID).asText(null), created(secret.path("createTime").asText(null)),
-                    "secret", Operations.lastSegment(secret.path("name").asText()));
+            add(
+                    items,
+                    names,
+                    alive,
+                    youngest,
+                    labels.path(Labels.CLUSTER).asText(null),
+                    labels.path(Labels.CLUSTER_ID).asText(null),
+                    created(secret.path("createTime").asText(null)),
+                    "secret",
+                    Operations.lastSegment(secret.path("name").asText()));
         }
         if (options.engineUrl().isEmpty()) {
             // Read grants on the shared engine bucket, by their condition's description (the bucket itself stays).
             for (String description : new EngineUploads(gcp.storage(), options).grantDescriptions()) {
-                GceNames.parseDescription(description).ifPresent(d -> add(items, names, alive, youngest, d.clusterName(),
-                        d.clusterId(), Instant.ofEpochSecond(d.createdEpochSecond()), "engine-grant",
-                        options.engineBucket() + ":" + EngineUploads.grantTitle(d.clusterId())));
+                GceNames.parseDescription(description)
+                        .ifPresent(d -> add(
+                                items,
+                                names,
+                                alive,
+                                youngest,
+                                d.clusterName(),
+                                d.clusterId(),
+                                Instant.ofEpochSecond(d.createdEpochSecond()),
+                                "engine-grant",
+                                options.engineBucket() + ":" + EngineUploads.grantTitle(d.clusterId())));
             }
         }
         if (dryRun) {
@@ -99,8 +146,16 @@ final class GceGarbageCollector {
         return new GcReport(items, true);
     }
 
-    private static void add(List<GcReport.Item> items, Map<String, String> names, Set<String> alive, Instant youngest,
-                            String clusterName, String clusterId, Instant created, String kind, String id) {
+    private static void add(
+            List<GcReport.Item> items,
+            Map<String, String> names,
+            Set<String> alive,
+            Instant youngest,
+            String clusterName,
+            String clusterId,
+            Instant created,
+            String kind,
+            String id) {
         if (clusterId == null || alive.contains(clusterId) || created.isAfter(youngest)) {
             return;
         }

@@ -58,7 +58,9 @@ final class GceInstances {
     record Ref(String zone, String name) {
         static Optional<Ref> parse(String nodeId) {
             int slash = nodeId.indexOf('/');
-            return slash <= 0 ? Optional.empty() : Optional.of(new Ref(nodeId.substring(0, slash), nodeId.substring(slash + 1)));
+            return slash <= 0
+                    ? Optional.empty()
+                    : Optional.of(new Ref(nodeId.substring(0, slash), nodeId.substring(slash + 1)));
         }
 
         static Ref of(Instance i) {
@@ -71,9 +73,15 @@ final class GceInstances {
     }
 
     /** One bulkInsert: {@code instanceNames.size()} identical machines in one zone, all or none. */
-    record Launch(String zone, List<String> instanceNames, String machineType, boolean spot, Map<String, String> labels,
-                  List<String> networkTags, Map<String, String> metadata, String serviceAccount) {
-    }
+    record Launch(
+            String zone,
+            List<String> instanceNames,
+            String machineType,
+            boolean spot,
+            Map<String, String> labels,
+            List<String> networkTags,
+            Map<String, String> metadata,
+            String serviceAccount) {}
 
     /**
      * Starts the machines of {@code launch} in ONE bulkInsert call with {@code minCount = count}, so
@@ -81,17 +89,28 @@ final class GceInstances {
      */
     Operation bulkInsert(Launch launch) {
         Metadata.Builder metadata = Metadata.newBuilder();
-        launch.metadata().forEach((k, v) -> metadata.addItems(Items.newBuilder().setKey(k).setValue(v)));
-        NetworkInterface.Builder nic = NetworkInterface.newBuilder().setNetwork(options.network())
+        launch.metadata()
+                .forEach(
+                        (k, v) -> metadata.addItems(Items.newBuilder().setKey(k).setValue(v)));
+        NetworkInterface.Builder nic = NetworkInterface.newBuilder()
+                .setNetwork(options.network())
                 // An ephemeral public address: the client reaches the scheduler, machines reach the JRE and engine.
-                .addAccessConfigs(AccessConfig.newBuilder().setName("External NAT").setType("ONE_TO_ONE_NAT"));
+                .addAccessConfigs(
+                        AccessConfig.newBuilder().setName("External NAT").setType("ONE_TO_ONE_NAT"));
         options.subnetwork().ifPresent(nic::setSubnetwork);
         Scheduling scheduling = launch.spot()
                 // Spot: preempted machines are deleted (nothing stopped keeps billing) and never migrated.
-                ? Scheduling.newBuilder().setProvisioningModel("SPOT").setInstanceTerminationAction("DELETE")
-                        .setAutomaticRestart(false).setOnHostMaintenance("TERMINATE").build()
-                : Scheduling.newBuilder().setProvisioningModel("STANDARD").setAutomaticRestart(true)
-                        .setOnHostMaintenance("MIGRATE").build();
+                ? Scheduling.newBuilder()
+                        .setProvisioningModel("SPOT")
+                        .setInstanceTerminationAction("DELETE")
+                        .setAutomaticRestart(false)
+                        .setOnHostMaintenance("TERMINATE")
+                        .build()
+                : Scheduling.newBuilder()
+                        .setProvisioningModel("STANDARD")
+                        .setAutomaticRestart(true)
+                        .setOnHostMaintenance("MIGRATE")
+                        .build();
         InstanceProperties properties = InstanceProperties.newBuilder()
                 .setMachineType(launch.machineType())
                 .setDescription("jcloud node")
@@ -99,13 +118,17 @@ final class GceInstances {
                 .setTags(Tags.newBuilder().addAllItems(launch.networkTags()))
                 .setMetadata(metadata)
                 .addNetworkInterfaces(nic)
-                .addDisks(AttachedDisk.newBuilder().setBoot(true).setAutoDelete(true).setType("PERSISTENT")
+                .addDisks(AttachedDisk.newBuilder()
+                        .setBoot(true)
+                        .setAutoDelete(true)
+                        .setType("PERSISTENT")
                         .setInitializeParams(AttachedDiskInitializeParams.newBuilder()
                                 .setSourceImage(options.image())
                                 .setDiskSizeGb(options.bootDiskGb())
                                 .setDiskType("pd-balanced")
                                 .putAllLabels(launch.labels())))
-                .addServiceAccounts(ServiceAccount.newBuilder().setEmail(launch.serviceAccount())
+                .addServiceAccounts(ServiceAccount.newBuilder()
+                        .setEmail(launch.serviceAccount())
                         .addScopes(GcpClients.CLOUD_PLATFORM))
                 .setScheduling(scheduling)
                 .build();
@@ -114,20 +137,32 @@ final class GceInstances {
                 .setMinCount(launch.instanceNames().size())
                 .setInstanceProperties(properties);
         for (String name : launch.instanceNames()) {
-            resource.putPerInstanceProperties(name, BulkInsertInstanceResourcePerInstanceProperties.newBuilder()
-                    .setName(name).build());
+            resource.putPerInstanceProperties(
+                    name,
+                    BulkInsertInstanceResourcePerInstanceProperties.newBuilder()
+                            .setName(name)
+                            .build());
         }
-        return gcp.instances().bulkInsertCallable().call(BulkInsertInstanceRequest.newBuilder()
-                .setProject(options.project()).setZone(launch.zone())
-                .setBulkInsertInstanceResourceResource(resource).build());
+        return gcp.instances()
+                .bulkInsertCallable()
+                .call(BulkInsertInstanceRequest.newBuilder()
+                        .setProject(options.project())
+                        .setZone(launch.zone())
+                        .setBulkInsertInstanceResourceResource(resource)
+                        .build());
     }
 
     /** The instances matching a list filter, in every zone of the project. */
     List<Instance> find(String filter) {
         List<Instance> out = new ArrayList<>();
-        gcp.instances().aggregatedList(AggregatedListInstancesRequest.newBuilder().setProject(options.project())
-                        .setFilter(filter).setReturnPartialSuccess(true).build())
-                .iterateAll().forEach(e -> out.addAll(e.getValue().getInstancesList()));
+        gcp.instances()
+                .aggregatedList(AggregatedListInstancesRequest.newBuilder()
+                        .setProject(options.project())
+                        .setFilter(filter)
+                        .setReturnPartialSuccess(true)
+                        .build())
+                .iterateAll()
+                .forEach(e -> out.addAll(e.getValue().getInstancesList()));
         return out;
     }
 
@@ -147,9 +182,11 @@ final class GceInstances {
     /** The node an instance is, by its labels (its name as a fallback). */
     static Node node(ClusterContext cluster, Instance i) {
         Map<String, String> labels = i.getLabelsMap();
-        String name = labels.containsKey(Labels.NODE) ? labels.get(Labels.NODE)
+        String name = labels.containsKey(Labels.NODE)
+                ? labels.get(Labels.NODE)
                 : GceNames.nodeName(cluster, i.getName()).orElse(i.getName());
-        NodeRole role = NodeRole.valueOf(labels.getOrDefault(Labels.ROLE, "worker").toUpperCase(Locale.ROOT));
+        NodeRole role =
+                NodeRole.valueOf(labels.getOrDefault(Labels.ROLE, "worker").toUpperCase(Locale.ROOT));
         return new Node(Ref.of(i).id(), name, role);
     }
 
@@ -161,11 +198,16 @@ final class GceInstances {
             Instance current = gcp.instances().get(options.project(), ref.zone(), ref.name());
             Map<String, String> merged = new LinkedHashMap<>(current.getLabelsMap());
             merged.putAll(e.getValue());
-            pending.add(gcp.instances().setLabelsCallable().call(SetLabelsInstanceRequest.newBuilder()
-                    .setProject(options.project()).setZone(ref.zone()).setInstance(ref.name())
-                    .setInstancesSetLabelsRequestResource(InstancesSetLabelsRequest.newBuilder()
-                            .putAllLabels(merged).setLabelFingerprint(current.getLabelFingerprint()))
-                    .build()));
+            pending.add(gcp.instances()
+                    .setLabelsCallable()
+                    .call(SetLabelsInstanceRequest.newBuilder()
+                            .setProject(options.project())
+                            .setZone(ref.zone())
+                            .setInstance(ref.name())
+                            .setInstancesSetLabelsRequestResource(InstancesSetLabelsRequest.newBuilder()
+                                    .putAllLabels(merged)
+                                    .setLabelFingerprint(current.getLabelFingerprint()))
+                            .build()));
         }
         for (Operation op : pending) {
             operations.await(op, deadline, "labelling instance " + Operations.lastSegment(op.getTargetLink()));
@@ -180,8 +222,15 @@ final class GceInstances {
         Map<Ref, Operation> pending = new LinkedHashMap<>();
         for (Ref ref : refs) {
             try {
-                pending.put(ref, gcp.instances().deleteCallable().call(DeleteInstanceRequest.newBuilder()
-                        .setProject(options.project()).setZone(ref.zone()).setInstance(ref.name()).build()));
+                pending.put(
+                        ref,
+                        gcp.instances()
+                                .deleteCallable()
+                                .call(DeleteInstanceRequest.newBuilder()
+                                        .setProject(options.project())
+                                        .setZone(ref.zone())
+                                        .setInstance(ref.name())
+                                        .build()));
             } catch (NotFoundException e) {
                 // gone already
             }
@@ -192,10 +241,16 @@ final class GceInstances {
     /** Boot disks of the cluster left without an instance (an instance deleted without its disk). */
     List<Disk> orphanDisks(String filter) {
         List<Disk> out = new ArrayList<>();
-        gcp.disks().aggregatedList(AggregatedListDisksRequest.newBuilder().setProject(options.project())
-                        .setFilter(filter).setReturnPartialSuccess(true).build())
-                .iterateAll().forEach(e -> e.getValue().getDisksList().stream()
-                        .filter(d -> d.getUsersCount() == 0).forEach(out::add));
+        gcp.disks()
+                .aggregatedList(AggregatedListDisksRequest.newBuilder()
+                        .setProject(options.project())
+                        .setFilter(filter)
+                        .setReturnPartialSuccess(true)
+                        .build())
+                .iterateAll()
+                .forEach(e -> e.getValue().getDisksList().stream()
+                        .filter(d -> d.getUsersCount() == 0)
+                        .forEach(out::add));
         return out;
     }
 
@@ -203,8 +258,13 @@ final class GceInstances {
         List<Operation> pending = new ArrayList<>();
         for (Disk d : disks) {
             try {
-                pending.add(gcp.disks().deleteCallable().call(DeleteDiskRequest.newBuilder().setProject(options.project())
-                        .setZone(Operations.lastSegment(d.getZone())).setDisk(d.getName()).build()));
+                pending.add(gcp.disks()
+                        .deleteCallable()
+                        .call(DeleteDiskRequest.newBuilder()
+                                .setProject(options.project())
+                                .setZone(Operations.lastSegment(d.getZone()))
+                                .setDisk(d.getName())
+                                .build()));
             } catch (NotFoundException e) {
                 // gone already
             }
@@ -216,19 +276,30 @@ final class GceInstances {
 
     /** Serial port 1 output from byte offset {@code start} (its {@code next} says where the following read starts). */
     com.google.cloud.compute.v1.SerialPortOutput serialOutput(Ref ref, long start) {
-        return gcp.instances().getSerialPortOutput(GetSerialPortOutputInstanceRequest.newBuilder()
-                .setProject(options.project()).setZone(ref.zone()).setInstance(ref.name()).setPort(1).setStart(start)
-                .build());
+        return gcp.instances()
+                .getSerialPortOutput(GetSerialPortOutputInstanceRequest.newBuilder()
+                        .setProject(options.project())
+                        .setZone(ref.zone())
+                        .setInstance(ref.name())
+                        .setPort(1)
+                        .setStart(start)
+                        .build());
     }
 
     /** The last {@code lines} lines of the instance's serial console (its boot log), or why there are none. */
     String serialTail(Ref ref, int lines) {
         try {
-            String text = gcp.instances().getSerialPortOutput(GetSerialPortOutputInstanceRequest.newBuilder()
-                    .setProject(options.project()).setZone(ref.zone()).setInstance(ref.name()).setPort(1).build())
+            String text = gcp.instances()
+                    .getSerialPortOutput(GetSerialPortOutputInstanceRequest.newBuilder()
+                            .setProject(options.project())
+                            .setZone(ref.zone())
+                            .setInstance(ref.name())
+                            .setPort(1)
+                            .build())
                     .getContents();
             List<String> all = text.lines().toList();
-            return all.subList(Math.max(0, all.size() - lines), all.size()).stream().collect(Collectors.joining("\n"));
+            return all.subList(Math.max(0, all.size() - lines), all.size()).stream()
+                    .collect(Collectors.joining("\n"));
         } catch (NotFoundException e) {
             return "";
         } catch (com.google.api.gax.rpc.ApiException e) {

@@ -22,8 +22,7 @@ final class GceNames {
     /** Prefix of every firewall rule and service account jcloud creates. */
     static final String PREFIX = "jcloud-";
 
-    private GceNames() {
-    }
+    private GceNames() {}
 
     /** The suffix of every instance name of the cluster. */
     static String instanceSuffix(ClusterContext cluster) {
@@ -33,8 +32,9 @@ final class GceNames {
     static String instanceName(ClusterContext cluster, String nodeName) {
         String name = nodeName + instanceSuffix(cluster);
         if (!GcpOptions.RESOURCE_NAME.matcher(name).matches()) {
-            throw new ProvisionException("the instance name '" + name + "' for node " + nodeName + " is not a valid"
-                    + " Compute Engine name (at most 63 lower-case letters, digits or '-'): use a shorter cluster name");
+            throw new ProvisionException(
+                    "the instance name '" + name + "' for node " + nodeName + " is not a valid"
+                            + " Compute Engine name (at most 63 lower-case letters, digits or '-'): use a shorter cluster name");
         }
         return name;
     }
@@ -43,7 +43,8 @@ final class GceNames {
     static Optional<String> nodeName(ClusterContext cluster, String instanceName) {
         String suffix = instanceSuffix(cluster);
         return instanceName.endsWith(suffix)
-                ? Optional.of(instanceName.substring(0, instanceName.length() - suffix.length())) : Optional.empty();
+                ? Optional.of(instanceName.substring(0, instanceName.length() - suffix.length()))
+                : Optional.empty();
     }
 
     static String allowFromFirewall(ClusterContext cluster) {
@@ -85,7 +86,8 @@ final class GceNames {
      * whose it is (those resources have no labels): {@code jcloud cluster NAME (id ID, created EPOCH)}.
      */
     static String description(ClusterContext cluster, String what, long createdEpochSecond) {
-        return "jcloud cluster " + cluster.name() + " (id " + cluster.id() + ", created " + createdEpochSecond + "): " + what;
+        return "jcloud cluster " + cluster.name() + " (id " + cluster.id() + ", created " + createdEpochSecond + "): "
+                + what;
     }
 
     /** The cluster name, id and creation time read back from a {@link #description}. */
@@ -93,13 +95,15 @@ final class GceNames {
         if (description == null) {
             return Optional.empty();
         }
-        var m = java.util.regex.Pattern.compile("jcloud cluster (\\S+) \\(id ([a-z0-9]+), created ([0-9]+)\\).*",
-                java.util.regex.Pattern.DOTALL).matcher(description);
-        return m.matches() ? Optional.of(new Described(m.group(1), m.group(2), Long.parseLong(m.group(3))))
+        var m = java.util.regex.Pattern.compile(
+                        "jcloud cluster (\\S+) \\(id ([a-z0-9]+), created ([0-9]+)\\).*",
+                        java.util.regex.Pattern.DOTALL)
+                .matcher(description);
+        return m.matches()
+                ? Optional.of(new Described(m.group(1), m.group(2), Long.parseLong(m.group(3))))
                 : Optional.empty();
     }
 
     /** Whose a firewall rule or service account is, from its description. */
-    record Described(String clusterName, String clusterId, long createdEpochSecond) {
-    }
+    record Described(String clusterName, String clusterId, long createdEpochSecond) {}
 }

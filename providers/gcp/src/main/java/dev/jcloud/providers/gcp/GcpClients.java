@@ -33,10 +33,19 @@ import java.util.Optional;
  * @param identity who the credentials belong to, for the log ("say which identity was used")
  * @param creator  the same, short, for the {@code jcloud-creator} label
  */
-record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksClient disks,
-                  ZoneOperationsClient zoneOperations, GlobalOperationsClient globalOperations, GoogleRest iam,
-                  GoogleRest resourceManager, GoogleRest secretManager, GoogleRest storage, String identity,
-                  String creator) implements AutoCloseable {
+record GcpClients(
+        InstancesClient instances,
+        FirewallsClient firewalls,
+        DisksClient disks,
+        ZoneOperationsClient zoneOperations,
+        GlobalOperationsClient globalOperations,
+        GoogleRest iam,
+        GoogleRest resourceManager,
+        GoogleRest secretManager,
+        GoogleRest storage,
+        String identity,
+        String creator)
+        implements AutoCloseable {
 
     static final String CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -54,15 +63,19 @@ record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksCli
      */
     static Factory defaults() {
         return endpoint -> {
-            boolean plain = endpoint.map(u -> "http".equalsIgnoreCase(u.getScheme())).orElse(false);
+            boolean plain =
+                    endpoint.map(u -> "http".equalsIgnoreCase(u.getScheme())).orElse(false);
             if (plain) {
                 return create(endpoint, null);
             }
             try {
-                return create(endpoint, GoogleCredentials.getApplicationDefault().createScoped(List.of(CLOUD_PLATFORM)));
+                return create(
+                        endpoint, GoogleCredentials.getApplicationDefault().createScoped(List.of(CLOUD_PLATFORM)));
             } catch (IOException e) {
-                throw new ProvisionException("no Google credentials found (" + e.getMessage() + "): run 'gcloud auth"
-                        + " application-default login', or point GOOGLE_APPLICATION_CREDENTIALS at a key file", e);
+                throw new ProvisionException(
+                        "no Google credentials found (" + e.getMessage() + "): run 'gcloud auth"
+                                + " application-default login', or point GOOGLE_APPLICATION_CREDENTIALS at a key file",
+                        e);
             }
         };
     }
@@ -73,15 +86,16 @@ record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksCli
     }
 
     static GcpClients create(Optional<URI> endpoint, Credentials credentials) {
-        CredentialsProvider provider = credentials == null ? NoCredentialsProvider.create()
-                : FixedCredentialsProvider.create(credentials);
+        CredentialsProvider provider =
+                credentials == null ? NoCredentialsProvider.create() : FixedCredentialsProvider.create(credentials);
         try {
             InstancesSettings.Builder instances = InstancesSettings.newBuilder().setCredentialsProvider(provider);
             FirewallsSettings.Builder firewalls = FirewallsSettings.newBuilder().setCredentialsProvider(provider);
             DisksSettings.Builder disks = DisksSettings.newBuilder().setCredentialsProvider(provider);
-            ZoneOperationsSettings.Builder zoneOps = ZoneOperationsSettings.newBuilder().setCredentialsProvider(provider);
-            GlobalOperationsSettings.Builder globalOps = GlobalOperationsSettings.newBuilder()
-                    .setCredentialsProvider(provider);
+            ZoneOperationsSettings.Builder zoneOps =
+                    ZoneOperationsSettings.newBuilder().setCredentialsProvider(provider);
+            GlobalOperationsSettings.Builder globalOps =
+                    GlobalOperationsSettings.newBuilder().setCredentialsProvider(provider);
             String iamRoot = "https://iam.googleapis.com";
             String crmRoot = "https://cloudresourcemanager.googleapis.com";
             String secretsRoot = "https://secretmanager.googleapis.com";
@@ -99,10 +113,16 @@ record GcpClients(InstancesClient instances, FirewallsClient firewalls, DisksCli
                 secretsRoot = root;
                 storageRoot = root;
             }
-            return new GcpClients(InstancesClient.create(instances.build()), FirewallsClient.create(firewalls.build()),
-                    DisksClient.create(disks.build()), ZoneOperationsClient.create(zoneOps.build()),
-                    GlobalOperationsClient.create(globalOps.build()), new GoogleRest(iamRoot, credentials),
-                    new GoogleRest(crmRoot, credentials), new GoogleRest(secretsRoot, credentials), new GoogleRest(storageRoot, credentials),
+            return new GcpClients(
+                    InstancesClient.create(instances.build()),
+                    FirewallsClient.create(firewalls.build()),
+                    DisksClient.create(disks.build()),
+                    ZoneOperationsClient.create(zoneOps.build()),
+                    GlobalOperationsClient.create(globalOps.build()),
+                    new GoogleRest(iamRoot, credentials),
+                    new GoogleRest(crmRoot, credentials),
+                    new GoogleRest(secretsRoot, credentials),
+                    new GoogleRest(storageRoot, credentials),
                     describe(credentials),
                     creator(credentials));
         } catch (IOException e) {

@@ -48,12 +48,26 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code gcp.endpoint}</td><td>Google's</td><td>API root override (an emulator or fake); plain http only on loopback, and then without credentials</td></tr>
  * </table>
  */
-public record GcpOptions(String project, String zone, List<String> fallbackZones, String machineType,
-                         String schedulerMachineType, boolean spot, String network, Optional<String> subnetwork,
-                         List<String> allowFrom, String image, int bootDiskGb, Optional<URI> engineUrl,
-                         Optional<String> engineSha256, String engineBucket, int maxWorkers,
-                         Optional<String> serviceAccount, Duration operationTimeout, Map<String, String> userLabels,
-                         Optional<URI> endpoint) {
+public record GcpOptions(
+        String project,
+        String zone,
+        List<String> fallbackZones,
+        String machineType,
+        String schedulerMachineType,
+        boolean spot,
+        String network,
+        Optional<String> subnetwork,
+        List<String> allowFrom,
+        String image,
+        int bootDiskGb,
+        Optional<URI> engineUrl,
+        Optional<String> engineSha256,
+        String engineBucket,
+        int maxWorkers,
+        Optional<String> serviceAccount,
+        Duration operationTimeout,
+        Map<String, String> userLabels,
+        Optional<URI> endpoint) {
 
     public static final String PROJECT = "gcp.project";
     public static final String ZONE = "gcp.zone";
@@ -81,17 +95,21 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
     static final String DEFAULT_IMAGE = "projects/debian-cloud/global/images/family/debian-12";
 
     // Project ids: 6-30 lower-case letters, digits or hyphens, starting with a letter; optionally domain-scoped.
-    private static final Pattern PROJECT_ID = Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
+    private static final Pattern PROJECT_ID =
+            Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
     private static final Pattern ZONE_NAME = Pattern.compile("[a-z]+-[a-z]+[0-9]{1,2}-[a-z]");
     private static final Pattern MACHINE_TYPE_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)+");
     /** Names of Compute Engine resources (RFC 1035 labels). */
     static final Pattern RESOURCE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
+
     private static final Pattern NETWORK_PATH = Pattern.compile("projects/([^/]+)/global/networks/([^/]+)");
-    private static final Pattern SUBNETWORK_PATH = Pattern.compile("projects/([^/]+)/regions/([^/]+)/subnetworks/([^/]+)");
+    private static final Pattern SUBNETWORK_PATH =
+            Pattern.compile("projects/([^/]+)/regions/([^/]+)/subnetworks/([^/]+)");
     private static final Pattern IMAGE_PATH = Pattern.compile(
             "(https://(www|compute)\\.googleapis\\.com/compute/v1/)?projects/[a-z0-9.:-]+/global/images/(family/)?[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
     /** Bucket names without dots (dotted names need domain verification): 3-63 characters. */
     private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]");
+
     private static final Pattern EMAIL = Pattern.compile("[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*\\.[a-z]{2,}");
     // Label keys: a lower-case letter then up to 62 lower-case letters, digits, '_' or '-'; values up to 63 of those.
     static final Pattern LABEL_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,62}");
@@ -109,10 +127,14 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
         Map<String, String> o = cluster.options();
         String project = o.get(PROJECT);
         if (project == null || project.isBlank()) {
-            throw new IllegalArgumentException("set the Google Cloud project with " + PROJECT
-                    + " (--project), e.g. my-project-123");
+            throw new IllegalArgumentException(
+                    "set the Google Cloud project with " + PROJECT + " (--project), e.g. my-project-123");
         }
-        require(PROJECT, project, PROJECT_ID, "a project id: 6-30 lower-case letters, digits or hyphens, starting with a letter");
+        require(
+                PROJECT,
+                project,
+                PROJECT_ID,
+                "a project id: 6-30 lower-case letters, digits or hyphens, starting with a letter");
         String zone = o.getOrDefault(ZONE, DEFAULT_ZONE);
         require(ZONE, zone, ZONE_NAME, "a zone such as us-central1-a or europe-west1-b");
         String region = region(zone);
@@ -122,8 +144,11 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
                 String other = z.strip();
                 require(ZONES, other, ZONE_NAME, "zones such as us-central1-b,us-central1-c");
                 if (!region(other).equals(region)) {
-                    throw invalid(ZONES, other, "zones of region " + region + " (the region of " + ZONE + " " + zone
-                            + "): workers and scheduler talk over the region's private network");
+                    throw invalid(
+                            ZONES,
+                            other,
+                            "zones of region " + region + " (the region of " + ZONE + " " + zone
+                                    + "): workers and scheduler talk over the region's private network");
                 }
                 if (!other.equals(zone)) {
                     fallback.add(other);
@@ -148,24 +173,36 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
             }
         }
         String image = o.getOrDefault(IMAGE, DEFAULT_IMAGE);
-        require(IMAGE, image, IMAGE_PATH, "an image such as " + DEFAULT_IMAGE
-                + " or projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts");
+        require(
+                IMAGE,
+                image,
+                IMAGE_PATH,
+                "an image such as " + DEFAULT_IMAGE
+                        + " or projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts");
         int bootDiskGb = integer(o, BOOT_DISK_GB, 20, 10, 65_536);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(u -> uri(ENGINE_URL, u));
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256));
         if (engineUrl.isPresent() != engineSha.isPresent()) {
-            throw new IllegalArgumentException("set both " + ENGINE_URL + " and " + ENGINE_SHA256 + " (an engine of your"
-                    + " own and its SHA-256), or neither to upload this jcloud's engine to Cloud Storage");
+            throw new IllegalArgumentException(
+                    "set both " + ENGINE_URL + " and " + ENGINE_SHA256 + " (an engine of your"
+                            + " own and its SHA-256), or neither to upload this jcloud's engine to Cloud Storage");
         }
         String engineBucket = o.getOrDefault(ENGINE_BUCKET, EngineUploads.defaultBucket(project));
-        if (!BUCKET_NAME.matcher(engineBucket).matches() || engineBucket.startsWith("goog")
+        if (!BUCKET_NAME.matcher(engineBucket).matches()
+                || engineBucket.startsWith("goog")
                 || engineBucket.contains("google")) {
-            throw invalid(ENGINE_BUCKET, engineBucket, "a Cloud Storage bucket name of 3-63 lower-case letters, digits,"
-                    + " '-' or '_' (no dots, not starting with 'goog', without 'google')");
+            throw invalid(
+                    ENGINE_BUCKET,
+                    engineBucket,
+                    "a Cloud Storage bucket name of 3-63 lower-case letters, digits,"
+                            + " '-' or '_' (no dots, not starting with 'goog', without 'google')");
         }
         int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, 100_000);
         Optional<String> serviceAccount = Optional.ofNullable(o.get(SERVICE_ACCOUNT));
-        serviceAccount.ifPresent(s -> require(SERVICE_ACCOUNT, s, EMAIL,
+        serviceAccount.ifPresent(s -> require(
+                SERVICE_ACCOUNT,
+                s,
+                EMAIL,
                 "a service account email such as runner@my-project.iam.gserviceaccount.com"));
         Duration operationTimeout = Duration.ofSeconds(integer(o, OPERATION_TIMEOUT, 600, 1, 86_400));
         Map<String, String> labels = new LinkedHashMap<>();
@@ -173,11 +210,15 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
             if (k.startsWith(LABEL_PREFIX)) {
                 String key = k.substring(LABEL_PREFIX.length());
                 if (!LABEL_KEY.matcher(key).matches() || key.startsWith(Labels.PREFIX)) {
-                    throw invalid(k, key, "a label key of 1-63 lower-case letters, digits, '_' or '-', starting with a"
-                            + " letter and not with '" + Labels.PREFIX + "' (GCP label rules)");
+                    throw invalid(
+                            k,
+                            key,
+                            "a label key of 1-63 lower-case letters, digits, '_' or '-', starting with a"
+                                    + " letter and not with '" + Labels.PREFIX + "' (GCP label rules)");
                 }
                 if (!LABEL_VALUE.matcher(v).matches()) {
-                    throw invalid(k, v, "a label value of up to 63 lower-case letters, digits, '_' or '-' (GCP label rules)");
+                    throw invalid(
+                            k, v, "a label value of up to 63 lower-case letters, digits, '_' or '-' (GCP label rules)");
                 }
                 labels.put(key, v);
             }
@@ -187,9 +228,26 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
                     + "): GCP allows 64 labels per resource and jcloud uses " + (64 - Labels.MAX_USER_LABELS));
         }
         Optional<URI> endpoint = Optional.ofNullable(o.get(ENDPOINT)).map(GcpOptions::endpoint);
-        return new GcpOptions(project, zone, List.copyOf(fallback), machineType, schedulerType, spot, network, subnetwork,
-                List.copyOf(allowFrom), image, bootDiskGb, engineUrl, engineSha, engineBucket, maxWorkers, serviceAccount,
-                operationTimeout, Map.copyOf(labels), endpoint);
+        return new GcpOptions(
+                project,
+                zone,
+                List.copyOf(fallback),
+                machineType,
+                schedulerType,
+                spot,
+                network,
+                subnetwork,
+                List.copyOf(allowFrom),
+                image,
+                bootDiskGb,
+                engineUrl,
+                engineSha,
+                engineBucket,
+                maxWorkers,
+                serviceAccount,
+                operationTimeout,
+                Map.copyOf(labels),
+                endpoint);
     }
 
     /** The region of a zone: {@code us-central1-a} is in {@code us-central1}. */
@@ -218,7 +276,7 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
             return "projects/" + project + "/global/networks/" + value;
         }
         if (NETWORK_PATH.matcher(value).matches()) {
-            return value;   // a shared VPC's host project is allowed
+            return value; // a shared VPC's host project is allowed
         }
         throw invalid(NETWORK, value, "a network name such as default, or projects/PROJECT/global/networks/NAME");
     }
@@ -234,7 +292,8 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
             }
             return value;
         }
-        throw invalid(SUBNETWORK, value, "a subnetwork name, or projects/PROJECT/regions/" + region + "/subnetworks/NAME");
+        throw invalid(
+                SUBNETWORK, value, "a subnetwork name, or projects/PROJECT/regions/" + region + "/subnetworks/NAME");
     }
 
     /** https anywhere; plain http only on a loopback address (an emulator), which then gets no credentials. */
@@ -243,10 +302,15 @@ public record GcpOptions(String project, String zone, List<String> fallbackZones
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         String host = uri.getHost() == null ? "" : uri.getHost();
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]");
-        if (!(scheme.equals("https") || scheme.equals("http") && loopback) || (uri.getPath() != null
-                && !uri.getPath().isEmpty() && !uri.getPath().equals("/"))) {
-            throw invalid(ENDPOINT, value, "an API root such as https://compute.example.internal, or http://127.0.0.1:PORT"
-                    + " for an emulator on this machine (no path)");
+        if (!(scheme.equals("https") || scheme.equals("http") && loopback)
+                || (uri.getPath() != null
+                        && !uri.getPath().isEmpty()
+                        && !uri.getPath().equals("/"))) {
+            throw invalid(
+                    ENDPOINT,
+                    value,
+                    "an API root such as https://compute.example.internal, or http://127.0.0.1:PORT"
+                            + " for an emulator on this machine (no path)");
         }
         return uri;
     }

@@ -1,6 +1,5 @@
 package dev.jcloud.providers.gcp;
 
-import dev.jcloud.provisioner.GcReport;
 import static java.util.Objects.requireNonNull;
 
 import com.google.api.gax.rpc.ApiException;
@@ -13,6 +12,7 @@ import com.google.cloud.compute.v1.Operation;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
@@ -73,7 +73,8 @@ public final class GcpProvider implements CloudProvider {
      * reclaimed) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires
      * gracefully. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String PREEMPTION_WATCHER = String.join("\n",
+    static final String PREEMPTION_WATCHER = String.join(
+            "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}\" v",
             "while true; do",
             "  v=$(curl -fsS -H 'Metadata-Flavor: Google' \"$md/computeMetadata/v1/instance/preempted?wait_for_change=true&timeout_sec=60\")",
@@ -91,8 +92,8 @@ public final class GcpProvider implements CloudProvider {
     /** How often a followed log asks for new serial output. */
     static final Duration LOG_POLL = Duration.ofSeconds(1);
     /** Operation error codes that mean "no room here": try another zone or on-demand. */
-    static final Set<String> CAPACITY_CODES = Set.of("ZONE_RESOURCE_POOL_EXHAUSTED",
-            "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS", "QUOTA_EXCEEDED");
+    static final Set<String> CAPACITY_CODES =
+            Set.of("ZONE_RESOURCE_POOL_EXHAUSTED", "ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS", "QUOTA_EXCEEDED");
 
     /** Whether the engine answers on the scheduler VM (its dashboard's metrics). */
     private static final SchedulerProbe ENGINE = SchedulerProbe.metrics(ClusterFirewall.DASHBOARD_PORT);
@@ -112,8 +113,10 @@ public final class GcpProvider implements CloudProvider {
     }
 
     /** {@code engineBundles}: the engine to upload for a cluster's scheduler (tests give a small one). */
-    GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress,
-                Function<ClusterContext, EngineBundle> engineBundles) {
+    GcpProvider(
+            GcpClients.Factory factory,
+            CallerAddress callerAddress,
+            Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
@@ -141,19 +144,25 @@ public final class GcpProvider implements CloudProvider {
     }
 
     private void createShared(ClusterContext cluster) {
-        validate(cluster);   // reject what launch would refuse before anything is created
+        validate(cluster); // reject what launch would refuse before anything is created
         GcpOptions options = GcpOptions.of(cluster);
         List<String> allowFrom = options.allowFrom().isEmpty() ? List.of(callerAddress.cidr()) : options.allowFrom();
         GcpClients gcp = clients(options);
-        LOG.info("{}: using Google identity {} in project {}, zone {}", cluster.name(), gcp.identity(),
-                options.project(), options.zone());
+        LOG.info(
+                "{}: using Google identity {} in project {}, zone {}",
+                cluster.name(),
+                gcp.identity(),
+                options.project(),
+                options.zone());
         long created = Instant.now().getEpochSecond();
         Instant deadline = Instant.now().plus(options.operationTimeout());
         new ClusterFirewall(gcp, options).ensure(cluster, allowFrom, created, deadline);
-        String account = options.serviceAccount().isPresent() ? options.serviceAccount().get()
+        String account = options.serviceAccount().isPresent()
+                ? options.serviceAccount().get()
                 : new ClusterServiceAccount(gcp, options.project()).ensure(cluster, created, deadline);
         if (ClusterTrust.enabled(cluster.options())) {
-            new ClusterSecrets(gcp, options.project()).ensure(cluster, Labels.of(cluster, options, gcp.creator()), account);
+            new ClusterSecrets(gcp, options.project())
+                    .ensure(cluster, Labels.of(cluster, options, gcp.creator()), account);
         }
         if (givenEngine(options).isEmpty()) {
             // The engine itself is uploaded when the scheduler is launched; machines read it as the account.
@@ -165,7 +174,9 @@ public final class GcpProvider implements CloudProvider {
 
     @Override
     public List<Node> launch(ClusterContext cluster, LaunchRequest request) {
-        return call("launching " + request.role().label() + "s of cluster " + cluster.name(), () -> start(cluster, request));
+        return call(
+                "launching " + request.role().label() + "s of cluster " + cluster.name(),
+                () -> start(cluster, request));
     }
 
     private List<Node> start(ClusterContext cluster, LaunchRequest request) {
@@ -176,21 +187,27 @@ public final class GcpProvider implements CloudProvider {
         }
         GcpClients gcp = clients(options);
         GceInstances instances = new GceInstances(gcp, options);
-        List<Instance> alive = instances.find(cluster).stream().filter(i -> GceInstances.ALIVE.contains(i.getStatus()))
+        List<Instance> alive = instances.find(cluster).stream()
+                .filter(i -> GceInstances.ALIVE.contains(i.getStatus()))
                 .toList();
         if (request.role() == NodeRole.WORKER) {
-            long running = alive.stream().filter(i -> GceInstances.node(cluster, i).role() == NodeRole.WORKER).count();
+            long running = alive.stream()
+                    .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.WORKER)
+                    .count();
             if (running + request.nodes().size() > options.maxWorkers()) {
                 // The hard limit is enforced where machines are created, not only where scaling is decided.
-                throw new ProvisionException("cluster " + cluster.name() + " would have " + (running + request.nodes().size())
-                        + " workers, more than its maximum of " + options.maxWorkers() + " (" + GcpOptions.MAX_WORKERS + ")");
+                throw new ProvisionException("cluster " + cluster.name() + " would have "
+                        + (running + request.nodes().size()) + " workers, more than its maximum of "
+                        + options.maxWorkers() + " (" + GcpOptions.MAX_WORKERS + ")");
             }
         }
         Optional<Instance> scheduler = alive.stream()
-                .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.SCHEDULER).findFirst();
+                .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.SCHEDULER)
+                .findFirst();
         EngineArtifact engine = engineFor(cluster, options, gcp, request.role(), scheduler);
         // Workers go to the scheduler's zone first: traffic between zones is slower and billed.
-        String preferredZone = scheduler.map(i -> Operations.lastSegment(i.getZone())).orElse(options.zone());
+        String preferredZone =
+                scheduler.map(i -> Operations.lastSegment(i.getZone())).orElse(options.zone());
         Instant deadline = Instant.now().plus(options.operationTimeout());
         List<GceInstances.Ref> created = new ArrayList<>();
         List<Node> out = new ArrayList<>();
@@ -198,8 +215,17 @@ public final class GcpProvider implements CloudProvider {
             List<LaunchRequest.NodeLaunch> all = request.nodes();
             for (int from = 0; from < all.size(); from += MAX_PER_CALL) {
                 List<LaunchRequest.NodeLaunch> batch = all.subList(from, Math.min(all.size(), from + MAX_PER_CALL));
-                out.addAll(launchBatch(cluster, options, gcp, request.role(), batch, engine, scheduler, preferredZone,
-                        deadline, created));
+                out.addAll(launchBatch(
+                        cluster,
+                        options,
+                        gcp,
+                        request.role(),
+                        batch,
+                        engine,
+                        scheduler,
+                        preferredZone,
+                        deadline,
+                        created));
             }
         } catch (RuntimeException e) {
             // The caller learns only about nodes that are returned: what this call made must go with it.
@@ -213,13 +239,22 @@ public final class GcpProvider implements CloudProvider {
         return out;
     }
 
-    private List<Node> launchBatch(ClusterContext cluster, GcpOptions options, GcpClients gcp, NodeRole role,
-                                   List<LaunchRequest.NodeLaunch> batch, EngineArtifact engine,
-                                   Optional<Instance> scheduler, String preferredZone, Instant deadline,
-                                   List<GceInstances.Ref> created) {
+    private List<Node> launchBatch(
+            ClusterContext cluster,
+            GcpOptions options,
+            GcpClients gcp,
+            NodeRole role,
+            List<LaunchRequest.NodeLaunch> batch,
+            EngineArtifact engine,
+            Optional<Instance> scheduler,
+            String preferredZone,
+            Instant deadline,
+            List<GceInstances.Ref> created) {
         GceInstances instances = new GceInstances(gcp, options);
-        List<String> nodeNames = batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
-        List<String> instanceNames = nodeNames.stream().map(n -> GceNames.instanceName(cluster, n)).toList();
+        List<String> nodeNames =
+                batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
+        List<String> instanceNames =
+                nodeNames.stream().map(n -> GceNames.instanceName(cluster, n)).toList();
         EngineCommand command = onMachine(batch.get(0).command(), scheduler);
         boolean tls = ClusterTrust.enabled(cluster.options());
         String stem = role == NodeRole.SCHEDULER ? "scheduler" : "worker";
@@ -241,7 +276,7 @@ public final class GcpProvider implements CloudProvider {
                 .env("JCLOUD_CLUSTER", cluster.name())
                 .env("JCLOUD_CLUSTER_ID", cluster.id());
         if (givenEngine(options).isEmpty()) {
-            script.engineDownloadHeader(EngineUploads.DOWNLOAD_HEADER);   // private bucket: the machine's token
+            script.engineDownloadHeader(EngineUploads.DOWNLOAD_HEADER); // private bucket: the machine's token
         }
         if (spotWorker) {
             script.watcher(PREEMPTION_WATCHER);
@@ -271,21 +306,30 @@ public final class GcpProvider implements CloudProvider {
             labels.put(Labels.NODE, nodeNames.get(0));
         }
         List<String> tags = role == NodeRole.SCHEDULER
-                ? List.of(GceNames.nodeTag(cluster), GceNames.schedulerTag(cluster)) : List.of(GceNames.nodeTag(cluster));
+                ? List.of(GceNames.nodeTag(cluster), GceNames.schedulerTag(cluster))
+                : List.of(GceNames.nodeTag(cluster));
         String machineType = role == NodeRole.SCHEDULER ? options.schedulerMachineType() : options.machineType();
-        String account = options.serviceAccount().orElseGet(() -> GceNames.serviceAccountEmail(cluster, options.project()));
+        String account =
+                options.serviceAccount().orElseGet(() -> GceNames.serviceAccountEmail(cluster, options.project()));
 
         List<String> refusals = new ArrayList<>();
         String zoneUsed = null;
         for (Attempt attempt : attempts(options, role, preferredZone)) {
-            GceInstances.Launch launch = new GceInstances.Launch(attempt.zone(), instanceNames, machineType,
-                    attempt.spot(), labels, tags, metadata, account);
-            List<GceInstances.Ref> refs = instanceNames.stream().map(n -> new GceInstances.Ref(attempt.zone(), n)).toList();
+            GceInstances.Launch launch = new GceInstances.Launch(
+                    attempt.zone(), instanceNames, machineType, attempt.spot(), labels, tags, metadata, account);
+            List<GceInstances.Ref> refs = instanceNames.stream()
+                    .map(n -> new GceInstances.Ref(attempt.zone(), n))
+                    .toList();
             try {
-                Operation op = insertWhenAccountIsVisible(instances, launch, options.serviceAccount().isEmpty());
-                created.addAll(refs);   // from here on, a failure deletes them
-                instances.operations().await(op, deadline, "creating " + describe(instanceNames.size(), role, attempt)
-                        + " in " + attempt.zone());
+                Operation op = insertWhenAccountIsVisible(
+                        instances, launch, options.serviceAccount().isEmpty());
+                created.addAll(refs); // from here on, a failure deletes them
+                instances
+                        .operations()
+                        .await(
+                                op,
+                                deadline,
+                                "creating " + describe(instanceNames.size(), role, attempt) + " in " + attempt.zone());
                 zoneUsed = attempt.zone();
                 break;
             } catch (Operations.OperationFailedException e) {
@@ -298,17 +342,24 @@ public final class GcpProvider implements CloudProvider {
                 created.removeAll(refs);
             } catch (ApiException e) {
                 if (!capacity(e)) {
-                    throw new ProvisionException("creating " + describe(instanceNames.size(), role, attempt) + " in "
-                            + attempt.zone() + " failed: " + Operations.detail(e), e);
+                    throw new ProvisionException(
+                            "creating " + describe(instanceNames.size(), role, attempt) + " in " + attempt.zone()
+                                    + " failed: " + Operations.detail(e),
+                            e);
                 }
                 refusals.add(attempt.zone() + (attempt.spot() ? " (spot)" : "") + ": " + Operations.detail(e));
             }
-            LOG.warn("{}: {} refused in {}: {}", cluster.name(), describe(instanceNames.size(), role, attempt),
-                    attempt.zone(), refusals.get(refusals.size() - 1));
+            LOG.warn(
+                    "{}: {} refused in {}: {}",
+                    cluster.name(),
+                    describe(instanceNames.size(), role, attempt),
+                    attempt.zone(),
+                    refusals.get(refusals.size() - 1));
         }
         if (zoneUsed == null) {
             throw new ProvisionException("no zone had room for " + instanceNames.size() + " " + role.label()
-                    + " instance(s) of type " + machineType + " (" + String.join("; ", refusals) + "): allow more zones of"
+                    + " instance(s) of type " + machineType + " (" + String.join("; ", refusals)
+                    + "): allow more zones of"
                     + " region " + options.region() + " with " + GcpOptions.ZONES + ", choose another "
                     + (role == NodeRole.SCHEDULER ? GcpOptions.SCHEDULER_MACHINE_TYPE : GcpOptions.MACHINE_TYPE)
                     + ", raise the quota, or try again later");
@@ -322,7 +373,12 @@ public final class GcpProvider implements CloudProvider {
             }
             instances.addLabels(nodeLabels, deadline);
         }
-        LOG.info("{}: launched {} {} instance(s) in {}: {}", cluster.name(), instanceNames.size(), role.label(), zone,
+        LOG.info(
+                "{}: launched {} {} instance(s) in {}: {}",
+                cluster.name(),
+                instanceNames.size(),
+                role.label(),
+                zone,
                 instanceNames);
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < nodeNames.size(); i++) {
@@ -332,8 +388,7 @@ public final class GcpProvider implements CloudProvider {
     }
 
     /** Where and how to try: the preferred zone first; for Spot workers Spot in every zone, then on-demand. */
-    record Attempt(String zone, boolean spot) {
-    }
+    record Attempt(String zone, boolean spot) {}
 
     static List<Attempt> attempts(GcpOptions options, NodeRole role, String preferredZone) {
         Set<String> zones = new LinkedHashSet<>();
@@ -362,8 +417,8 @@ public final class GcpProvider implements CloudProvider {
      * The bulkInsert, again while GCE does not know a just-created service account yet (IAM is
      * eventually consistent) until {@link #ACCOUNT_PROPAGATION} has passed.
      */
-    private static Operation insertWhenAccountIsVisible(GceInstances instances, GceInstances.Launch launch,
-                                                        boolean newAccount) {
+    private static Operation insertWhenAccountIsVisible(
+            GceInstances instances, GceInstances.Launch launch, boolean newAccount) {
         Instant until = Instant.now().plus(ACCOUNT_PROPAGATION);
         long pause = 1000;
         while (true) {
@@ -392,8 +447,8 @@ public final class GcpProvider implements CloudProvider {
                     .with("--port", Integer.toString(ClusterFirewall.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(ClusterFirewall.DASHBOARD_PORT));
         }
-        Optional<String> privateAddress = scheduler.flatMap(GcpProvider::privateIp)
-                .map(ip -> ip + ":" + ClusterFirewall.SCHEDULER_PORT);
+        Optional<String> privateAddress =
+                scheduler.flatMap(GcpProvider::privateIp).map(ip -> ip + ":" + ClusterFirewall.SCHEDULER_PORT);
         List<String> args = command.arguments();
         EngineCommand rebuilt = EngineCommand.worker(privateAddress.orElse(args.get(1)));
         for (int i = 2; i + 1 < args.size(); i += 2) {
@@ -403,13 +458,18 @@ public final class GcpProvider implements CloudProvider {
     }
 
     private static Optional<String> privateIp(Instance i) {
-        return i.getNetworkInterfacesList().stream().map(NetworkInterface::getNetworkIP).filter(ip -> !ip.isEmpty())
+        return i.getNetworkInterfacesList().stream()
+                .map(NetworkInterface::getNetworkIP)
+                .filter(ip -> !ip.isEmpty())
                 .findFirst();
     }
 
     private static Optional<String> publicIp(Instance i) {
-        return i.getNetworkInterfacesList().stream().flatMap(n -> n.getAccessConfigsList().stream())
-                .map(AccessConfig::getNatIP).filter(ip -> !ip.isEmpty()).findFirst();
+        return i.getNetworkInterfacesList().stream()
+                .flatMap(n -> n.getAccessConfigsList().stream())
+                .map(AccessConfig::getNatIP)
+                .filter(ip -> !ip.isEmpty())
+                .findFirst();
     }
 
     @Override
@@ -419,8 +479,10 @@ public final class GcpProvider implements CloudProvider {
 
     private Optional<String> privateAddress(ClusterContext cluster, Node scheduler) {
         GcpOptions options = GcpOptions.of(cluster);
-        return GceInstances.Ref.parse(scheduler.id()).flatMap(new GceInstances(clients(options), options)::get)
-                .flatMap(GcpProvider::privateIp).map(ip -> ip + ":" + ClusterFirewall.SCHEDULER_PORT);
+        return GceInstances.Ref.parse(scheduler.id())
+                .flatMap(new GceInstances(clients(options), options)::get)
+                .flatMap(GcpProvider::privateIp)
+                .map(ip -> ip + ":" + ClusterFirewall.SCHEDULER_PORT);
     }
 
     /**
@@ -430,14 +492,17 @@ public final class GcpProvider implements CloudProvider {
      */
     @Override
     public SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline) {
-        return call("waiting for the scheduler of cluster " + cluster.name(), () -> awaitEngine(cluster, scheduler, deadline));
+        return call(
+                "waiting for the scheduler of cluster " + cluster.name(),
+                () -> awaitEngine(cluster, scheduler, deadline));
     }
 
     private SchedulerEndpoint awaitEngine(ClusterContext cluster, Node scheduler, Instant deadline) {
         GcpOptions options = GcpOptions.of(cluster);
         GceInstances instances = new GceInstances(clients(options), options);
-        GceInstances.Ref ref = GceInstances.Ref.parse(scheduler.id()).orElseThrow(() ->
-                new ProvisionException("'" + scheduler.id() + "' is not a GCE node id (zone/instance)"));
+        GceInstances.Ref ref = GceInstances.Ref.parse(scheduler.id())
+                .orElseThrow(
+                        () -> new ProvisionException("'" + scheduler.id() + "' is not a GCE node id (zone/instance)"));
         while (true) {
             Instance i = instances.get(ref).orElse(null);
             if (i == null || !GceInstances.ALIVE.contains(i.getStatus())) {
@@ -446,21 +511,27 @@ public final class GcpProvider implements CloudProvider {
             }
             String host = publicIp(i).or(() -> privateIp(i)).orElse(null);
             if (!Instant.now().isBefore(deadline)) {
-                throw new ProvisionException("the scheduler " + scheduler.name() + " (" + ref.id() + ") did not listen on "
-                        + host + ":" + ClusterFirewall.SCHEDULER_PORT + " in time" + serialOf(instances, ref));
+                throw new ProvisionException(
+                        "the scheduler " + scheduler.name() + " (" + ref.id() + ") did not listen on " + host + ":"
+                                + ClusterFirewall.SCHEDULER_PORT + " in time" + serialOf(instances, ref));
             }
             if (host != null && ENGINE.answers(host)) {
-                return new SchedulerEndpoint(host + ":" + ClusterFirewall.SCHEDULER_PORT,
-                        host + ":" + ClusterFirewall.DASHBOARD_PORT);
+                return new SchedulerEndpoint(
+                        host + ":" + ClusterFirewall.SCHEDULER_PORT, host + ":" + ClusterFirewall.DASHBOARD_PORT);
             }
-            sleep(Math.min(2000, Math.max(1, Duration.between(Instant.now(), deadline).toMillis())),
+            sleep(
+                    Math.min(
+                            2000,
+                            Math.max(
+                                    1, Duration.between(Instant.now(), deadline).toMillis())),
                     "waiting for the scheduler");
         }
     }
 
     private static String serialOf(GceInstances instances, GceInstances.Ref ref) {
         String tail = instances.serialTail(ref, 30);
-        return tail.isBlank() ? "; its serial port output is empty"
+        return tail.isBlank()
+                ? "; its serial port output is empty"
                 : "; last lines of its serial port output:\n" + tail.indent(2).stripTrailing();
     }
 
@@ -471,9 +542,11 @@ public final class GcpProvider implements CloudProvider {
 
     private List<Node> listNodes(ClusterContext cluster) {
         GcpOptions options = GcpOptions.of(cluster);
-        return new GceInstances(clients(options), options).find(cluster).stream()
-                .filter(i -> GceInstances.ALIVE.contains(i.getStatus()))
-                .map(i -> GceInstances.node(cluster, i)).toList();
+        return new GceInstances(clients(options), options)
+                .find(cluster).stream()
+                        .filter(i -> GceInstances.ALIVE.contains(i.getStatus()))
+                        .map(i -> GceInstances.node(cluster, i))
+                        .toList();
     }
 
     /** Deletes those of {@code nodes} that belong to the cluster (never anything else) and waits. */
@@ -488,10 +561,15 @@ public final class GcpProvider implements CloudProvider {
         }
         GcpOptions options = GcpOptions.of(cluster);
         GceInstances instances = new GceInstances(clients(options), options);
-        Set<String> ours = instances.find(cluster).stream().map(i -> GceInstances.Ref.of(i).id())
+        Set<String> ours = instances.find(cluster).stream()
+                .map(i -> GceInstances.Ref.of(i).id())
                 .collect(Collectors.toSet());
-        List<GceInstances.Ref> refs = nodes.stream().map(Node::id).filter(ours::contains).distinct()
-                .map(id -> GceInstances.Ref.parse(id).orElseThrow()).toList();
+        List<GceInstances.Ref> refs = nodes.stream()
+                .map(Node::id)
+                .filter(ours::contains)
+                .distinct()
+                .map(id -> GceInstances.Ref.parse(id).orElseThrow())
+                .toList();
         instances.delete(refs, Instant.now().plus(options.operationTimeout()));
     }
 
@@ -510,7 +588,8 @@ public final class GcpProvider implements CloudProvider {
         GcpClients gcp = clients(options);
         Instant deadline = Instant.now().plus(options.operationTimeout());
         GceInstances instances = new GceInstances(gcp, options);
-        instances.delete(instances.find(cluster).stream().map(GceInstances.Ref::of).toList(), deadline);
+        instances.delete(
+                instances.find(cluster).stream().map(GceInstances.Ref::of).toList(), deadline);
         instances.deleteDisks(instances.orphanDisks(Labels.clusterFilter(cluster)), deadline);
         new ClusterFirewall(gcp, options).delete(cluster, deadline);
         new ClusterSecrets(gcp, options.project()).delete(cluster);
@@ -538,9 +617,12 @@ public final class GcpProvider implements CloudProvider {
             GcpClients gcp = clients(options);
             Instant deadline = Instant.now().plus(options.operationTimeout());
             GceInstances instances = new GceInstances(gcp, options);
-            instances.delete(instances.find(cluster).stream()
-                    .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.WORKER)
-                    .map(GceInstances.Ref::of).toList(), deadline);
+            instances.delete(
+                    instances.find(cluster).stream()
+                            .filter(i -> GceInstances.node(cluster, i).role() == NodeRole.WORKER)
+                            .map(GceInstances.Ref::of)
+                            .toList(),
+                    deadline);
             new ClusterFirewall(gcp, options).delete(cluster, deadline);
             new ClusterSecrets(gcp, options.project()).delete(cluster);
         });
@@ -553,15 +635,17 @@ public final class GcpProvider implements CloudProvider {
     @Override
     public java.util.stream.Stream<String> logs(ClusterContext cluster, Node node, boolean follow) {
         GcpOptions options = GcpOptions.of(cluster);
-        GceInstances.Ref ref = GceInstances.Ref.parse(node.id()).orElseThrow(() ->
-                new IllegalArgumentException("'" + node.id() + "' is not a GCE node id (zone/instance)"));
+        GceInstances.Ref ref = GceInstances.Ref.parse(node.id())
+                .orElseThrow(
+                        () -> new IllegalArgumentException("'" + node.id() + "' is not a GCE node id (zone/instance)"));
         return new SerialLog(new GceInstances(clients(options), options), ref, follow, LOG_POLL).lines();
     }
 
     @Override
     public String logTail(ClusterContext cluster, Node node, int lines) {
         GcpOptions options = GcpOptions.of(cluster);
-        return GceInstances.Ref.parse(node.id()).map(r -> new GceInstances(clients(options), options).serialTail(r, lines))
+        return GceInstances.Ref.parse(node.id())
+                .map(r -> new GceInstances(clients(options), options).serialTail(r, lines))
                 .orElse("");
     }
 
@@ -577,8 +661,8 @@ public final class GcpProvider implements CloudProvider {
     }
 
     GcpClients clients(GcpOptions options) {
-        return clients.computeIfAbsent(options.endpoint().map(Object::toString).orElse(""),
-                k -> factory.create(options.endpoint()));
+        return clients.computeIfAbsent(
+                options.endpoint().map(Object::toString).orElse(""), k -> factory.create(options.endpoint()));
     }
 
     /** The engine the user gave ({@link GcpOptions#ENGINE_URL} + {@link GcpOptions#ENGINE_SHA256}), checked; else empty. */
@@ -587,10 +671,11 @@ public final class GcpProvider implements CloudProvider {
             return Optional.empty();
         }
         try {
-            return Optional.of(EngineArtifact.of(options.engineUrl().get(), options.engineSha256().orElseThrow()));
+            return Optional.of(EngineArtifact.of(
+                    options.engineUrl().get(), options.engineSha256().orElseThrow()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid " + GcpOptions.ENGINE_URL + "/" + GcpOptions.ENGINE_SHA256 + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "invalid " + GcpOptions.ENGINE_URL + "/" + GcpOptions.ENGINE_SHA256 + ": " + e.getMessage(), e);
         }
     }
 
@@ -599,8 +684,8 @@ public final class GcpProvider implements CloudProvider {
      * own engine, uploaded to the engine bucket; for workers the scheduler's engine (its
      * {@link BootMetadata#ENGINE_SHA256_KEY}), so every node of a cluster runs the same version.
      */
-    private EngineArtifact engineFor(ClusterContext cluster, GcpOptions options, GcpClients gcp, NodeRole role,
-                                     Optional<Instance> scheduler) {
+    private EngineArtifact engineFor(
+            ClusterContext cluster, GcpOptions options, GcpClients gcp, NodeRole role, Optional<Instance> scheduler) {
         Optional<EngineArtifact> given = givenEngine(options);
         if (given.isPresent()) {
             return given.get();
@@ -611,10 +696,13 @@ public final class GcpProvider implements CloudProvider {
             sweepUnusedEngines(gcp, options, uploads, published.sha256());
             return published;
         }
-        String sha = scheduler.flatMap(i -> i.getMetadata().getItemsList().stream()
-                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY)).map(Items::getValue).findFirst())
-                .orElseThrow(() -> new ProvisionException("cluster " + cluster.name()
-                        + " has no running scheduler to take the engine version from"));
+        String sha = scheduler
+                .flatMap(i -> i.getMetadata().getItemsList().stream()
+                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
+                        .map(Items::getValue)
+                        .findFirst())
+                .orElseThrow(() -> new ProvisionException(
+                        "cluster " + cluster.name() + " has no running scheduler to take the engine version from"));
         return uploads.existing(sha);
     }
 
@@ -627,8 +715,10 @@ public final class GcpProvider implements CloudProvider {
         try {
             java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
             for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
-                i.getMetadata().getItemsList().stream().filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
-                        .map(Items::getValue).forEach(inUse::add);
+                i.getMetadata().getItemsList().stream()
+                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
+                        .map(Items::getValue)
+                        .forEach(inUse::add);
             }
             uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
         } catch (RuntimeException e) {

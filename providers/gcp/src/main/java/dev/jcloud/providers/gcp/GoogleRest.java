@@ -35,7 +35,8 @@ final class GoogleRest {
 
     private final String root;
     private final Credentials credentials;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     GoogleRest(String root, Credentials credentials) {
         this.root = root.replaceAll("/+$", "");
@@ -105,16 +106,21 @@ final class GoogleRest {
         return CALL_TIMEOUT.plusSeconds(bytes / (128 * 1024));
     }
 
-    private JsonNode send(String method, String path, String contentType, Duration timeout,
-                          Supplier<HttpRequest.BodyPublisher> body) {
+    private JsonNode send(
+            String method,
+            String path,
+            String contentType,
+            Duration timeout,
+            Supplier<HttpRequest.BodyPublisher> body) {
         URI uri = URI.create(root + path);
         long pause = 200;
         for (int attempt = 1; ; attempt++) {
             try {
-                HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
-                        .header("Accept", "application/json");
+                HttpRequest.Builder request =
+                        HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
                 if (credentials != null) {
-                    for (Map.Entry<String, List<String>> h : credentials.getRequestMetadata(uri).entrySet()) {
+                    for (Map.Entry<String, List<String>> h :
+                            credentials.getRequestMetadata(uri).entrySet()) {
                         for (String v : h.getValue()) {
                             request.header(h.getKey(), v);
                         }
@@ -171,8 +177,10 @@ final class GoogleRest {
             } catch (IOException | RuntimeException e) {
                 // not JSON: keep the raw body as the message
             }
-            return new GoogleApiException(method + " " + path + ": " + httpStatus + (status.isEmpty() ? "" : " " + status)
-                    + ": " + message, httpStatus, status);
+            return new GoogleApiException(
+                    method + " " + path + ": " + httpStatus + (status.isEmpty() ? "" : " " + status) + ": " + message,
+                    httpStatus,
+                    status);
         }
 
         int httpStatus() {

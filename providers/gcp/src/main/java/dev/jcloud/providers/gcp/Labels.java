@@ -25,6 +25,7 @@ final class Labels {
 
     /** Reserved prefix of jcloud's own label keys. */
     static final String PREFIX = "jcloud-";
+
     static final String CLUSTER = key(ClusterContext.NAME_TAG);
     static final String CLUSTER_ID = key(ClusterContext.ID_TAG);
     static final String ROLE = key(ClusterContext.ROLE_TAG);
@@ -33,10 +34,10 @@ final class Labels {
     static final String VERSION = "jcloud-version";
     /** Room left for user labels: GCP allows 64 per resource. */
     static final int MAX_USER_LABELS = 64 - 6;
+
     static final String JCLOUD_VERSION = readVersion();
 
-    private Labels() {
-    }
+    private Labels() {}
 
     /** A {@link ClusterContext} tag key as a GCP label key: {@code .} becomes {@code -}. */
     static String key(String tagKey) {

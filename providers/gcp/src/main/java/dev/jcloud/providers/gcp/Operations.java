@@ -56,17 +56,31 @@ final class Operations {
             try {
                 String zone = current.getZone();
                 current = zone.isEmpty()
-                        ? gcp.globalOperations().waitCallable().call(WaitGlobalOperationRequest.newBuilder()
-                                .setProject(project).setOperation(current.getName()).build(), context)
-                        : gcp.zoneOperations().waitCallable().call(WaitZoneOperationRequest.newBuilder()
-                                .setProject(project).setZone(lastSegment(zone)).setOperation(current.getName()).build(),
-                                context);
+                        ? gcp.globalOperations()
+                                .waitCallable()
+                                .call(
+                                        WaitGlobalOperationRequest.newBuilder()
+                                                .setProject(project)
+                                                .setOperation(current.getName())
+                                                .build(),
+                                        context)
+                        : gcp.zoneOperations()
+                                .waitCallable()
+                                .call(
+                                        WaitZoneOperationRequest.newBuilder()
+                                                .setProject(project)
+                                                .setZone(lastSegment(zone))
+                                                .setOperation(current.getName())
+                                                .build(),
+                                        context);
             } catch (DeadlineExceededException e) {
-                continue;   // the loop checks the deadline
+                continue; // the loop checks the deadline
             }
             // wait may return before the operation is done ("not guaranteed to wait"); then back off a little.
             if (current.getStatus() != Operation.Status.DONE && System.nanoTime() - started < 1_000_000_000L) {
-                sleep(Duration.ofMillis(Math.min(pause, Math.max(1, Duration.between(Instant.now(), deadline).toMillis()))));
+                sleep(Duration.ofMillis(Math.min(
+                        pause,
+                        Math.max(1, Duration.between(Instant.now(), deadline).toMillis()))));
                 pause = Math.min(pause * 2, 2_000);
             }
         }
@@ -82,11 +96,14 @@ final class Operations {
      */
     static String detail(ApiException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof HttpResponseException h && h.getContent() != null && !h.getContent().isBlank()) {
+            if (t instanceof HttpResponseException h
+                    && h.getContent() != null
+                    && !h.getContent().isBlank()) {
                 try {
                     JsonNode error = GoogleRest.JSON.readTree(h.getContent()).path("error");
                     List<String> reasons = new ArrayList<>();
-                    error.path("errors").forEach(r -> reasons.add(r.path("reason").asText()));
+                    error.path("errors")
+                            .forEach(r -> reasons.add(r.path("reason").asText()));
                     return h.getStatusCode() + " " + error.path("message").asText(h.getContent())
                             + (reasons.isEmpty() ? "" : " (" + String.join(", ", reasons) + ")");
                 } catch (IOException | RuntimeException notJson) {
@@ -115,9 +132,12 @@ final class Operations {
         private final List<String> codes;
 
         OperationFailedException(String what, Operation op) {
-            super(what + " failed: " + op.getError().getErrorsList().stream()
-                    .map(e -> e.getCode() + ": " + e.getMessage()).collect(Collectors.joining("; ")));
-            this.codes = op.getError().getErrorsList().stream().map(Errors::getCode).toList();
+            super(what + " failed: "
+                    + op.getError().getErrorsList().stream()
+                            .map(e -> e.getCode() + ": " + e.getMessage())
+                            .collect(Collectors.joining("; ")));
+            this.codes =
+                    op.getError().getErrorsList().stream().map(Errors::getCode).toList();
         }
 
         List<String> codes() {

@@ -42,23 +42,28 @@ public final class SecretFiles {
     private static final String METADATA_HOST = "metadata.google.internal";
     private static final int METADATA_ATTEMPTS = 5;
 
-    private SecretFiles() {
-    }
+    private SecretFiles() {}
 
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
             System.err.println("usage: SecretFiles PROJECT|- PREFIX NAME... DIR");
             System.exit(2);
         }
-        run(List.of(args), System.getenv(), GoogleCredentials.getApplicationDefault()
-                .createScoped(List.of(GcpClients.CLOUD_PLATFORM)));
+        run(
+                List.of(args),
+                System.getenv(),
+                GoogleCredentials.getApplicationDefault().createScoped(List.of(GcpClients.CLOUD_PLATFORM)));
     }
 
     /** {@link #main} with its environment and credentials given. */
     static void run(List<String> args, Map<String, String> env, Credentials credentials) throws IOException {
         String project = args.get(0).equals(OWN_PROJECT) ? projectFromMetadata(metadataRoot(env)) : args.get(0);
         String api = env.getOrDefault(SECRET_MANAGER_ENV, "https://secretmanager.googleapis.com");
-        fetch(new GoogleRest(api, credentials), project, args.get(1), args.subList(2, args.size() - 1),
+        fetch(
+                new GoogleRest(api, credentials),
+                project,
+                args.get(1),
+                args.subList(2, args.size() - 1),
                 Path.of(args.get(args.size() - 1)));
     }
 
@@ -83,9 +88,13 @@ public final class SecretFiles {
      * (the server may not answer in the first moments of a boot); fails with the last reason.
      */
     static String projectFromMetadata(String root) throws IOException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(root + "/computeMetadata/v1/project/project-id"))
-                .timeout(Duration.ofSeconds(10)).header("Metadata-Flavor", "Google").GET().build();
+                .timeout(Duration.ofSeconds(10))
+                .header("Metadata-Flavor", "Google")
+                .GET()
+                .build();
         String failure = "";
         for (int attempt = 1; attempt <= METADATA_ATTEMPTS; attempt++) {
             try {
@@ -96,7 +105,7 @@ public final class SecretFiles {
                 }
                 failure = "HTTP " + r.statusCode();
                 if (r.statusCode() / 100 == 4) {
-                    break;   // not there, or not a metadata server: asking again will not help
+                    break; // not there, or not a metadata server: asking again will not help
                 }
             } catch (IOException e) {
                 failure = e.toString();
@@ -125,8 +134,10 @@ public final class SecretFiles {
                 throw new IllegalArgumentException("not a file name: " + name);
             }
             String id = secretId(prefix, name);
-            JsonNode version = secretManager.get("/v1/projects/" + project + "/secrets/" + id + "/versions/latest:access");
-            byte[] value = Base64.getDecoder().decode(version.path("payload").path("data").asText(""));
+            JsonNode version =
+                    secretManager.get("/v1/projects/" + project + "/secrets/" + id + "/versions/latest:access");
+            byte[] value = Base64.getDecoder()
+                    .decode(version.path("payload").path("data").asText(""));
             Path file = dir.resolve(name);
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

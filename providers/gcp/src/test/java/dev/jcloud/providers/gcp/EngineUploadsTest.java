@@ -79,26 +79,44 @@ class EngineUploadsTest {
         provider.launch(first, workerLaunch(first, 0, 2));
 
         JsonNode bucket = bucketOf(BUCKET);
-        assertThat(bucket.path("iamConfiguration").path("uniformBucketLevelAccess").path("enabled").asBoolean()).isTrue();
-        assertThat(bucket.path("iamConfiguration").path("publicAccessPrevention").asText()).isEqualTo("enforced");
+        assertThat(bucket.path("iamConfiguration")
+                        .path("uniformBucketLevelAccess")
+                        .path("enabled")
+                        .asBoolean())
+                .isTrue();
+        assertThat(bucket.path("iamConfiguration")
+                        .path("publicAccessPrevention")
+                        .asText())
+                .isEqualTo("enforced");
         assertThat(bucket.path("labels").path("jcloud-shared").asText()).isEqualTo("engine-cache");
         assertThat(bucket.path("location").asText()).isEqualTo("US-CENTRAL1");
         String object = "engine/" + bundle.sha256() + ".tar.gz";
         assertThat(contentOf(BUCKET, object)).isEqualTo(read(bundle.file()));
-        assertThat(uploads()).singleElement().satisfies(c -> assertThat(c.query()).contains("uploadType=media")
-                .contains("name=engine%2F" + bundle.sha256() + ".tar.gz").contains("ifGenerationMatch=0"));
+        assertThat(uploads())
+                .singleElement()
+                .satisfies(c -> assertThat(c.query())
+                        .contains("uploadType=media")
+                        .contains("name=engine%2F" + bundle.sha256() + ".tar.gz")
+                        .contains("ifGenerationMatch=0"));
 
         // Every node downloads the same object, with the machine's token; nothing secret is rendered.
-        String url = GCE.endpoint() + "/storage/v1/b/" + BUCKET + "/o/engine%2F" + bundle.sha256() + ".tar.gz?alt=media";
+        String url =
+                GCE.endpoint() + "/storage/v1/b/" + BUCKET + "/o/engine%2F" + bundle.sha256() + ".tar.gz?alt=media";
         List<Instance> nodes = instances(first);
         assertThat(nodes).hasSize(3).allSatisfy(i -> {
             String boot = metadata(i, BootMetadata.BOOT_SCRIPT_KEY);
-            assertThat(boot).contains("ENGINE_URL='" + url + "'").contains("ENGINE_SHA256='" + bundle.sha256() + "'")
-                    .contains("jcloud_download_header").contains("instance/service-accounts/default/token");
+            assertThat(boot)
+                    .contains("ENGINE_URL='" + url + "'")
+                    .contains("ENGINE_SHA256='" + bundle.sha256() + "'")
+                    .contains("jcloud_download_header")
+                    .contains("instance/service-accounts/default/token");
             assertThat(metadata(i, BootMetadata.ENGINE_SHA256_KEY)).isEqualTo(bundle.sha256());
             for (Items item : i.getMetadata().getItemsList()) {
-                assertThat(item.getValue()).doesNotContain("ya29.").doesNotContain("X-Goog-Signature")
-                        .doesNotContain("Bearer ya").doesNotContain("PRIVATE KEY");
+                assertThat(item.getValue())
+                        .doesNotContain("ya29.")
+                        .doesNotContain("X-Goog-Signature")
+                        .doesNotContain("Bearer ya")
+                        .doesNotContain("PRIVATE KEY");
             }
         });
 
@@ -120,7 +138,7 @@ class EngineUploadsTest {
         assertThat(GCE.calls("POST", "/storage/v1/b")).hasSize(1);
         assertThat(objectCount()).isEqualTo(1);
         assertThat(engineGrant(second.id())).isNotNull();
-        assertThat(bundlesAsked).hasSize(2);   // one per scheduler: workers take the scheduler's version
+        assertThat(bundlesAsked).hasSize(2); // one per scheduler: workers take the scheduler's version
     }
 
     @Test
@@ -128,10 +146,12 @@ class EngineUploadsTest {
         ClusterContext c = cluster("ec", Map.of());
         provider.bootstrap(c);
         provider.launch(c, schedulerLaunch(c));
-        String url = GCE.endpoint() + "/storage/v1/b/" + BUCKET + "/o/engine%2F" + bundle.sha256() + ".tar.gz?alt=media";
+        String url =
+                GCE.endpoint() + "/storage/v1/b/" + BUCKET + "/o/engine%2F" + bundle.sha256() + ".tar.gz?alt=media";
         String member = "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT);
         String token = GCE.storage(s -> s.issueToken(member));
-        String stranger = GCE.storage(s -> s.issueToken("serviceAccount:someone@" + PROJECT + ".iam.gserviceaccount.com"));
+        String stranger =
+                GCE.storage(s -> s.issueToken("serviceAccount:someone@" + PROJECT + ".iam.gserviceaccount.com"));
 
         HttpResponse<byte[]> r = fetch(url, token);
         assertThat(r.statusCode()).isEqualTo(200);
@@ -148,7 +168,7 @@ class EngineUploadsTest {
         // The bucket and the engine stay: a cache for the next cluster.
         assertThat(bucketOf(BUCKET)).isNotNull();
         assertThat(contentOf(BUCKET, "engine/" + bundle.sha256() + ".tar.gz")).isNotNull();
-        provider.deleteSharedResources(c);   // again: nothing left to do
+        provider.deleteSharedResources(c); // again: nothing left to do
     }
 
     @Test
@@ -157,14 +177,19 @@ class EngineUploadsTest {
         provider.bootstrap(c);
         provider.launch(c, schedulerLaunch(c));
         String schedulerSha = bundle.sha256();
-        bundle = bundle("engine-b", 1000);   // another jcloud version scales the cluster
+        bundle = bundle("engine-b", 1000); // another jcloud version scales the cluster
 
         List<Node> workers = provider().launch(c, workerLaunch(c, 0, 1));
 
         assertThat(workers).hasSize(1);
-        Instance worker = instances(c).stream().filter(i -> i.getName().startsWith("ed-worker")).findFirst().orElseThrow();
+        Instance worker = instances(c).stream()
+                .filter(i -> i.getName().startsWith("ed-worker"))
+                .findFirst()
+                .orElseThrow();
         assertThat(metadata(worker, BootMetadata.ENGINE_SHA256_KEY)).isEqualTo(schedulerSha);
-        assertThat(metadata(worker, BootMetadata.BOOT_SCRIPT_KEY)).contains(schedulerSha).doesNotContain(bundle.sha256());
+        assertThat(metadata(worker, BootMetadata.BOOT_SCRIPT_KEY))
+                .contains(schedulerSha)
+                .doesNotContain(bundle.sha256());
         assertThat(uploads()).hasSize(1);
     }
 
@@ -204,14 +229,13 @@ class EngineUploadsTest {
         ClusterContext c = cluster("ee", Map.of());
         provider.bootstrap(c);
         // Someone wrote other bytes under this version's name: the upload replaces them, with their generation.
-        new EngineUploads(gcp.storage(), GcpOptions.of(c)).publish(new EngineBundle(write("bad", new byte[] {1, 2, 3}),
-                bundle.sha256()));
+        new EngineUploads(gcp.storage(), GcpOptions.of(c))
+                .publish(new EngineBundle(write("bad", new byte[] {1, 2, 3}), bundle.sha256()));
         assertThat(uploads()).hasSize(1);
         provider.launch(c, schedulerLaunch(c));
         assertThat(uploads()).hasSize(2);
         assertThat(uploads().get(1).query()).doesNotContain("ifGenerationMatch=0");
-        assertThat(contentOf(BUCKET, "engine/" + bundle.sha256() + ".tar.gz"))
-                .isEqualTo(read(bundle.file()));
+        assertThat(contentOf(BUCKET, "engine/" + bundle.sha256() + ".tar.gz")).isEqualTo(read(bundle.file()));
 
         ClusterContext other = cluster("ef", Map.of());
         GCE.storage(s -> {
@@ -231,8 +255,10 @@ class EngineUploadsTest {
             return null;
         });
         ClusterContext c = cluster("eg", Map.of());
-        assertThatThrownBy(() -> provider.bootstrap(c)).hasMessageContaining("gs://" + BUCKET)
-                .hasMessageContaining("belongs to someone else").hasMessageContaining(GcpOptions.ENGINE_BUCKET);
+        assertThatThrownBy(() -> provider.bootstrap(c))
+                .hasMessageContaining("gs://" + BUCKET)
+                .hasMessageContaining("belongs to someone else")
+                .hasMessageContaining(GcpOptions.ENGINE_BUCKET);
         provider.deleteSharedResources(c);
 
         ClusterContext named = cluster("eh", Map.of(GcpOptions.ENGINE_BUCKET, "team-engines-1"));
@@ -247,15 +273,20 @@ class EngineUploadsTest {
     @Test
     void aUserGivenEngineUrlWinsAndStorageIsNeverCalled() {
         String given = "https://engine.example/jcloud-engine.tar.gz";
-        ClusterContext c = cluster("ei", Map.of(GcpOptions.ENGINE_URL, given, GcpOptions.ENGINE_SHA256, "a".repeat(64)));
+        ClusterContext c =
+                cluster("ei", Map.of(GcpOptions.ENGINE_URL, given, GcpOptions.ENGINE_SHA256, "a".repeat(64)));
         provider.validate(c);
         provider.bootstrap(c);
         provider.launch(c, schedulerLaunch(c));
         provider.launch(c, workerLaunch(c, 0, 1));
-        assertThat(instances(c)).hasSize(2).allSatisfy(i -> assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
-                .contains("ENGINE_URL='" + given + "'").doesNotContain("jcloud_download_header"));
+        assertThat(instances(c))
+                .hasSize(2)
+                .allSatisfy(i -> assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
+                        .contains("ENGINE_URL='" + given + "'")
+                        .doesNotContain("jcloud_download_header"));
         provider.deleteSharedResources(c);
-        assertThat(GCE.calls().stream().filter(call -> call.path().contains("/storage/v1/"))).isEmpty();
+        assertThat(GCE.calls().stream().filter(call -> call.path().contains("/storage/v1/")))
+                .isEmpty();
         assertThat(bundlesAsked).isEmpty();
     }
 
@@ -263,8 +294,10 @@ class EngineUploadsTest {
     void optionsNeedNoEngineButBothOrNeitherOfUrlAndChecksumAndAValidBucket() {
         assertThat(GcpOptions.of(cluster("ej", Map.of())).engineBucket()).isEqualTo(BUCKET);
         assertThat(GcpOptions.of(cluster("ej", Map.of())).engineUrl()).isEmpty();
-        assertThat(EngineUploads.defaultBucket("example.com:my-project")).isEqualTo("jcloud-engine-example-com-my-project");
-        assertThatThrownBy(() -> provider.validate(cluster("ej", Map.of(GcpOptions.ENGINE_URL, "https://e.example/e.jar"))))
+        assertThat(EngineUploads.defaultBucket("example.com:my-project"))
+                .isEqualTo("jcloud-engine-example-com-my-project");
+        assertThatThrownBy(() ->
+                        provider.validate(cluster("ej", Map.of(GcpOptions.ENGINE_URL, "https://e.example/e.jar"))))
                 .hasMessageContaining("set both gcp.engine-url and gcp.engine-sha256");
         assertThatThrownBy(() -> provider.validate(cluster("ej", Map.of(GcpOptions.ENGINE_SHA256, "a".repeat(64)))))
                 .hasMessageContaining("set both");
@@ -283,8 +316,8 @@ class EngineUploadsTest {
         provider.terminate(c, List.of(scheduler));
         assertThat(engineGrant(c.id())).isNotNull();
 
-        Map<String, String> settings = Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint(),
-                GcpOptions.OPERATION_TIMEOUT, "30");
+        Map<String, String> settings = Map.of(
+                GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint(), GcpOptions.OPERATION_TIMEOUT, "30");
         GcReport dry = provider.gc(settings, true, Duration.ZERO);
         assertThat(dry.items()).anySatisfy(i -> {
             assertThat(i.kind()).isEqualTo("engine-grant");
@@ -297,15 +330,17 @@ class EngineUploadsTest {
         assertThat(engineGrant(c.id())).isNull();
         assertThat(bucketOf(BUCKET)).isNotNull();
         assertThat(objectCount()).isEqualTo(1);
-        assertThat(GCE.calls().stream().filter(call -> call.method().equals("DELETE") && call.path().contains("/storage/")))
+        assertThat(GCE.calls().stream()
+                        .filter(call ->
+                                call.method().equals("DELETE") && call.path().contains("/storage/")))
                 .isEmpty();
     }
 
     // ---------------------------------------------------------------- helpers
 
     private GcpProvider provider() {
-        return new GcpProvider(GcpClients.withoutCredentials(), CallerAddress.fixed(GcpOptions.ALLOW_FROM, "203.0.113.7/32"),
-                c -> {
+        return new GcpProvider(
+                GcpClients.withoutCredentials(), CallerAddress.fixed(GcpOptions.ALLOW_FROM, "203.0.113.7/32"), c -> {
                     bundlesAsked.add(bundle);
                     return bundle;
                 });
@@ -315,7 +350,9 @@ class EngineUploadsTest {
         byte[] bytes = new byte[size];
         new Random(name.hashCode()).nextBytes(bytes);
         Path file = write(name + ".tar.gz", bytes);
-        return new EngineBundle(file, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+        return new EngineBundle(
+                file,
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
     }
 
     private Path write(String name, byte[] bytes) {
@@ -336,7 +373,10 @@ class EngineUploadsTest {
 
     private static HttpResponse<byte[]> fetch(String url, String token) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token).build(),
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header("Authorization", "Bearer " + token)
+                        .build(),
                 HttpResponse.BodyHandlers.ofByteArray());
     }
 
@@ -372,15 +412,22 @@ class EngineUploadsTest {
 
     private List<Instance> instances(ClusterContext c) {
         List<Instance> out = new ArrayList<>();
-        gcp.instances().aggregatedList(AggregatedListInstancesRequest.newBuilder().setProject(PROJECT)
-                .setFilter(Labels.clusterFilter(c)).build()).iterateAll()
+        gcp.instances()
+                .aggregatedList(AggregatedListInstancesRequest.newBuilder()
+                        .setProject(PROJECT)
+                        .setFilter(Labels.clusterFilter(c))
+                        .build())
+                .iterateAll()
                 .forEach(e -> out.addAll(e.getValue().getInstancesList()));
         return out;
     }
 
     private static String metadata(Instance i, String key) {
-        return i.getMetadata().getItemsList().stream().filter(it -> it.getKey().equals(key)).map(Items::getValue)
-                .findFirst().orElse(null);
+        return i.getMetadata().getItemsList().stream()
+                .filter(it -> it.getKey().equals(key))
+                .map(Items::getValue)
+                .findFirst()
+                .orElse(null);
     }
 
     private ClusterContext cluster(String name, Map<String, String> extra) {
@@ -393,15 +440,25 @@ class EngineUploadsTest {
     }
 
     private static LaunchRequest schedulerLaunch(ClusterContext c) {
-        return new LaunchRequest(NodeRole.SCHEDULER, List.of(new LaunchRequest.NodeLaunch(ClusterNames.scheduler(c.name()),
-                EngineCommand.scheduler().with("--idle-timeout", "10m"))));
+        return new LaunchRequest(
+                NodeRole.SCHEDULER,
+                List.of(new LaunchRequest.NodeLaunch(
+                        ClusterNames.scheduler(c.name()),
+                        EngineCommand.scheduler().with("--idle-timeout", "10m"))));
     }
 
     private static LaunchRequest workerLaunch(ClusterContext c, int first, int count) {
-        return new LaunchRequest(NodeRole.WORKER, IntStream.range(first, first + count).mapToObj(i -> {
-            String name = ClusterNames.worker(c.name(), i);
-            return new LaunchRequest.NodeLaunch(name, EngineCommand.worker("pending:8786").with("--name", name)
-                    .with("--nthreads", "2"));
-        }).toList());
+        return new LaunchRequest(
+                NodeRole.WORKER,
+                IntStream.range(first, first + count)
+                        .mapToObj(i -> {
+                            String name = ClusterNames.worker(c.name(), i);
+                            return new LaunchRequest.NodeLaunch(
+                                    name,
+                                    EngineCommand.worker("pending:8786")
+                                            .with("--name", name)
+                                            .with("--nthreads", "2"));
+                        })
+                        .toList());
     }
 }

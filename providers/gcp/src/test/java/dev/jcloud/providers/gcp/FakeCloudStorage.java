@@ -51,17 +51,16 @@ final class FakeCloudStorage {
     private static final Pattern STARTS_WITH = Pattern.compile("resource\\.name\\.startsWith\\(\"([^\"]*)\"\\)");
 
     /** An answer: status, content type and bytes. */
-    record Answer(int status, String contentType, byte[] body) {
-    }
+    record Answer(int status, String contentType, byte[] body) {}
 
     private final ObjectMapper json = new ObjectMapper();
     private final String project;
     private final Map<String, ObjectNode> buckets = new LinkedHashMap<>();
     private final Map<String, ObjectNode> policies = new LinkedHashMap<>();
-    private final Map<String, ObjectNode> objects = new LinkedHashMap<>();   // bucket/name
+    private final Map<String, ObjectNode> objects = new LinkedHashMap<>(); // bucket/name
     private final Map<String, byte[]> contents = new LinkedHashMap<>();
     private final Set<String> foreign = new LinkedHashSet<>();
-    private final Map<String, String> tokens = new LinkedHashMap<>();          // token -> member
+    private final Map<String, String> tokens = new LinkedHashMap<>(); // token -> member
     private long generations = 1_700_000_000_000_000L;
     private long etags = 1;
     private int concurrentPolicyChanges;
@@ -134,8 +133,10 @@ final class FakeCloudStorage {
             }
             return route(method, rawPath, q, body, member);
         } catch (FakeComputeEngine.ApiError e) {
-            return new Answer(e.status, "application/json; charset=UTF-8", e.body.toString()
-                    .getBytes(StandardCharsets.UTF_8));
+            return new Answer(
+                    e.status,
+                    "application/json; charset=UTF-8",
+                    e.body.toString().getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -171,15 +172,20 @@ final class FakeCloudStorage {
             String name = URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
             ObjectNode o = objects.get(bucket + "/" + name);
             if (member != null && !mayRead(member, bucket, name)) {
-                throw error(403, "forbidden", member.substring(member.indexOf(':') + 1) + " does not have"
-                        + " storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get'"
-                        + " denied on resource (or it may not exist).");
+                throw error(
+                        403,
+                        "forbidden",
+                        member.substring(member.indexOf(':') + 1) + " does not have"
+                                + " storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get'"
+                                + " denied on resource (or it may not exist).");
             }
             if (o == null) {
                 throw error(404, "notFound", "No such object: " + bucket + "/" + name);
             }
             if ("media".equals(q.get("alt"))) {
-                return new Answer(200, o.path("contentType").asText("application/octet-stream"),
+                return new Answer(
+                        200,
+                        o.path("contentType").asText("application/octet-stream"),
                         contents.get(bucket + "/" + name));
             }
             return ok(o);
@@ -195,34 +201,52 @@ final class FakeCloudStorage {
             throw error(400, "required", "Required parameter: project");
         }
         if (!q.get("project").equals(project)) {
-            throw error(403, "forbidden", "fake@jcloud.test does not have storage.buckets.create access to the Google Cloud"
-                    + " project. Permission 'storage.buckets.create' denied on resource (or it may not exist).");
+            throw error(
+                    403,
+                    "forbidden",
+                    "fake@jcloud.test does not have storage.buckets.create access to the Google Cloud"
+                            + " project. Permission 'storage.buckets.create' denied on resource (or it may not exist).");
         }
         String name = body.path("name").asText("");
         if (!BUCKET_NAME.matcher(name).matches() || name.startsWith("goog") || name.contains("google")) {
             throw error(400, "invalid", "Invalid bucket name: '" + name + "'");
         }
         if (foreign.contains(name)) {
-            throw error(409, "conflict", "The requested bucket name is not available. The bucket namespace is shared by"
-                    + " all users of the system. Please select a different name and try again.");
+            throw error(
+                    409,
+                    "conflict",
+                    "The requested bucket name is not available. The bucket namespace is shared by"
+                            + " all users of the system. Please select a different name and try again.");
         }
         if (buckets.containsKey(name)) {
-            throw error(409, "conflict", "Your previous request to create the named bucket succeeded and you already own it.");
+            throw error(
+                    409,
+                    "conflict",
+                    "Your previous request to create the named bucket succeeded and you already own it.");
         }
         String location = body.path("location").asText("US").toUpperCase(Locale.ROOT);
         if (!location.matches("[A-Z0-9-]+")) {
             throw error(400, "invalid", "Invalid location: " + location);
         }
         body.path("labels").fields().forEachRemaining(e -> {
-            if (!e.getKey().matches("[a-z][a-z0-9_-]{0,62}") || !e.getValue().asText().matches("[a-z0-9_-]{0,63}")) {
-                throw error(400, "invalid", "Invalid argument: label " + e.getKey() + "=" + e.getValue().asText());
+            if (!e.getKey().matches("[a-z][a-z0-9_-]{0,62}")
+                    || !e.getValue().asText().matches("[a-z0-9_-]{0,63}")) {
+                throw error(
+                        400,
+                        "invalid",
+                        "Invalid argument: label " + e.getKey() + "="
+                                + e.getValue().asText());
             }
         });
-        String pap = body.path("iamConfiguration").path("publicAccessPrevention").asText("inherited");
+        String pap =
+                body.path("iamConfiguration").path("publicAccessPrevention").asText("inherited");
         if (!pap.equals("enforced") && !pap.equals("inherited")) {
             throw error(400, "invalid", "Invalid argument: publicAccessPrevention " + pap);
         }
-        boolean uniform = body.path("iamConfiguration").path("uniformBucketLevelAccess").path("enabled").asBoolean(false);
+        boolean uniform = body.path("iamConfiguration")
+                .path("uniformBucketLevelAccess")
+                .path("enabled")
+                .asBoolean(false);
         String now = now();
         ObjectNode b = json.createObjectNode();
         b.put("kind", "storage#bucket");
@@ -271,8 +295,11 @@ final class FakeCloudStorage {
     private JsonNode upload(String bucket, Map<String, String> q, byte[] body) {
         existing(bucket);
         if (!"media".equals(q.get("uploadType"))) {
-            throw error(400, "invalid", "Upload requests must include an uploadType URL parameter and a URL path beginning"
-                    + " with /upload/");
+            throw error(
+                    400,
+                    "invalid",
+                    "Upload requests must include an uploadType URL parameter and a URL path beginning"
+                            + " with /upload/");
         }
         String name = q.get("name");
         if (name == null || name.isEmpty()) {
@@ -292,8 +319,10 @@ final class FakeCloudStorage {
         o.put("kind", "storage#object");
         o.put("id", bucket + "/" + name + "/" + generation);
         o.put("selfLink", "https://www.googleapis.com/storage/v1/b/" + bucket + "/o/" + enc);
-        o.put("mediaLink", "https://storage.googleapis.com/download/storage/v1/b/" + bucket + "/o/" + enc
-                + "?generation=" + generation + "&alt=media");
+        o.put(
+                "mediaLink",
+                "https://storage.googleapis.com/download/storage/v1/b/" + bucket + "/o/" + enc + "?generation="
+                        + generation + "&alt=media");
         o.put("name", name);
         o.put("bucket", bucket);
         o.put("generation", generation);
@@ -304,7 +333,12 @@ final class FakeCloudStorage {
         o.put("md5Hash", Base64.getEncoder().encodeToString(digest("MD5", body)));
         CRC32C crc = new CRC32C();
         crc.update(body);
-        o.put("crc32c", Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()));
+        o.put(
+                "crc32c",
+                Base64.getEncoder()
+                        .encodeToString(ByteBuffer.allocate(4)
+                                .putInt((int) crc.getValue())
+                                .array()));
         o.put("etag", Base64.getEncoder().encodeToString(generation.getBytes(StandardCharsets.UTF_8)));
         o.put("timeCreated", now);
         o.put("updated", now);
@@ -322,8 +356,11 @@ final class FakeCloudStorage {
             conditions |= b.has("condition");
         }
         if (conditions && requested < 3) {
-            throw error(400, "invalid", "The requested policy version is not supported: policies with conditions need"
-                    + " optionsRequestedPolicyVersion=3.");
+            throw error(
+                    400,
+                    "invalid",
+                    "The requested policy version is not supported: policies with conditions need"
+                            + " optionsRequestedPolicyVersion=3.");
         }
         return p;
     }
@@ -332,9 +369,10 @@ final class FakeCloudStorage {
         ObjectNode current = policies.get(bucket);
         if (concurrentPolicyChanges > 0) {
             concurrentPolicyChanges--;
-            current.put("etag", "C" + (++etags) + "=");   // somebody else wrote meanwhile
+            current.put("etag", "C" + (++etags) + "="); // somebody else wrote meanwhile
         }
-        if (body.has("etag") && !body.get("etag").asText().equals(current.get("etag").asText())) {
+        if (body.has("etag")
+                && !body.get("etag").asText().equals(current.get("etag").asText())) {
             throw error(412, "conditionNotMet", "Precondition Failed");
         }
         boolean conditions = false;
@@ -351,24 +389,37 @@ final class FakeCloudStorage {
             }
             for (JsonNode m : b.path("members")) {
                 if (m.asText().equals("allUsers") || m.asText().equals("allAuthenticatedUsers")) {
-                    throw error(412, "conditionNotMet", "The member bindings allUsers and allAuthenticatedUsers are not"
-                            + " allowed since public access prevention is enforced.");
+                    throw error(
+                            412,
+                            "conditionNotMet",
+                            "The member bindings allUsers and allAuthenticatedUsers are not"
+                                    + " allowed since public access prevention is enforced.");
                 }
             }
         }
         if (conditions && body.path("version").asInt(1) < 3) {
             throw error(400, "invalid", "Invalid argument: a policy with conditions must have version 3.");
         }
-        if (conditions && !buckets.get(bucket).path("iamConfiguration").path("uniformBucketLevelAccess")
-                .path("enabled").asBoolean()) {
-            throw error(400, "invalid", "IAM conditions can only be used on buckets with uniform bucket-level access"
-                    + " enabled.");
+        if (conditions
+                && !buckets.get(bucket)
+                        .path("iamConfiguration")
+                        .path("uniformBucketLevelAccess")
+                        .path("enabled")
+                        .asBoolean()) {
+            throw error(
+                    400,
+                    "invalid",
+                    "IAM conditions can only be used on buckets with uniform bucket-level access" + " enabled.");
         }
         ObjectNode p = json.createObjectNode();
         p.put("kind", "storage#policy");
         p.put("resourceId", "projects/_/buckets/" + bucket);
         p.put("version", body.path("version").asInt(1));
-        p.set("bindings", body.path("bindings").isMissingNode() ? json.createArrayNode() : body.get("bindings").deepCopy());
+        p.set(
+                "bindings",
+                body.path("bindings").isMissingNode()
+                        ? json.createArrayNode()
+                        : body.get("bindings").deepCopy());
         p.put("etag", "C" + (++etags) + "=");
         policies.put(bucket, p);
         return p.deepCopy();
@@ -388,7 +439,8 @@ final class FakeCloudStorage {
             if (!b.has("condition")) {
                 return true;
             }
-            Matcher m = STARTS_WITH.matcher(b.path("condition").path("expression").asText());
+            Matcher m =
+                    STARTS_WITH.matcher(b.path("condition").path("expression").asText());
             if (m.matches() && resource.startsWith(m.group(1))) {
                 return true;
             }
@@ -398,8 +450,11 @@ final class FakeCloudStorage {
 
     private String existing(String bucket) {
         if (foreign.contains(bucket)) {
-            throw error(403, "forbidden", "fake@jcloud.test does not have storage.buckets.get access to the Google Cloud"
-                    + " Storage bucket. Permission 'storage.buckets.get' denied on resource (or it may not exist).");
+            throw error(
+                    403,
+                    "forbidden",
+                    "fake@jcloud.test does not have storage.buckets.get access to the Google Cloud"
+                            + " Storage bucket. Permission 'storage.buckets.get' denied on resource (or it may not exist).");
         }
         if (!buckets.containsKey(bucket)) {
             throw error(404, "notFound", "The specified bucket does not exist.");
@@ -416,7 +471,8 @@ final class FakeCloudStorage {
     }
 
     private Answer ok(JsonNode node) {
-        return new Answer(200, "application/json; charset=UTF-8", node.toString().getBytes(StandardCharsets.UTF_8));
+        return new Answer(
+                200, "application/json; charset=UTF-8", node.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     private static FakeComputeEngine.ApiError error(int code, String reason, String message) {
@@ -455,12 +511,16 @@ final class FakeCloudStorage {
 
     /** Back-dates an object's creation, as if it had been uploaded {@code age} ago. */
     void age(String bucket, String name, java.time.Duration age) {
-        objects.get(bucket + "/" + name).put("timeCreated", OffsetDateTime.now(ZoneOffset.UTC).minus(age)
-                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")));
+        objects.get(bucket + "/" + name)
+                .put(
+                        "timeCreated",
+                        OffsetDateTime.now(ZoneOffset.UTC)
+                                .minus(age)
+                                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")));
     }
 
     private static String now() {
-        return OffsetDateTime.now(ZoneOffset.UTC).format(java.time.format.DateTimeFormatter.ofPattern(
-                "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
+        return OffsetDateTime.now(ZoneOffset.UTC)
+                .format(java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX"));
     }
 }

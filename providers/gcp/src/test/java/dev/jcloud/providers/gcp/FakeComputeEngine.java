@@ -69,11 +69,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
 
     public static final String PROJECT = "jcloud-test";
-    static final List<String> ZONES = List.of("us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f",
-            "europe-west1-b", "europe-west1-c");
-    static final Set<String> MACHINE_TYPES = Set.of("e2-medium", "e2-standard-2", "e2-standard-4", "e2-standard-8",
-            "n2-standard-2", "n2-standard-4", "n2-highmem-8");
-    static final Set<String> IMAGES = Set.of("projects/debian-cloud/global/images/family/debian-12",
+    static final List<String> ZONES = List.of(
+            "us-central1-a", "us-central1-b", "us-central1-c", "us-central1-f", "europe-west1-b", "europe-west1-c");
+    static final Set<String> MACHINE_TYPES = Set.of(
+            "e2-medium",
+            "e2-standard-2",
+            "e2-standard-4",
+            "e2-standard-8",
+            "n2-standard-2",
+            "n2-standard-4",
+            "n2-highmem-8");
+    static final Set<String> IMAGES = Set.of(
+            "projects/debian-cloud/global/images/family/debian-12",
             "projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts");
     private static final String LINK = "https://www.googleapis.com/compute/v1/";
     private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -90,18 +97,18 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private ExecutorService executor;
 
     // State, guarded by lock.
-    private final Map<String, ObjectNode> instances = new LinkedHashMap<>();   // zone/name
-    private final Map<String, ObjectNode> disks = new LinkedHashMap<>();       // zone/name
-    private final Map<String, ObjectNode> firewalls = new LinkedHashMap<>();   // name
-    private final Map<String, Op> operations = new LinkedHashMap<>();          // scope/name
-    private final Map<String, StringBuilder> serial = new LinkedHashMap<>();   // zone/name
-    private final Map<String, ObjectNode> accounts = new LinkedHashMap<>();    // email
+    private final Map<String, ObjectNode> instances = new LinkedHashMap<>(); // zone/name
+    private final Map<String, ObjectNode> disks = new LinkedHashMap<>(); // zone/name
+    private final Map<String, ObjectNode> firewalls = new LinkedHashMap<>(); // name
+    private final Map<String, Op> operations = new LinkedHashMap<>(); // scope/name
+    private final Map<String, StringBuilder> serial = new LinkedHashMap<>(); // zone/name
+    private final Map<String, ObjectNode> accounts = new LinkedHashMap<>(); // email
     private final Map<String, JsonNode> accountPolicies = new LinkedHashMap<>();
-    private final Map<String, ObjectNode> secrets = new LinkedHashMap<>();     // secret id
-    private final Map<String, List<String>> secretVersions = new LinkedHashMap<>();   // id -> base64 payloads
+    private final Map<String, ObjectNode> secrets = new LinkedHashMap<>(); // secret id
+    private final Map<String, List<String>> secretVersions = new LinkedHashMap<>(); // id -> base64 payloads
     private final Map<String, JsonNode> secretPolicies = new LinkedHashMap<>();
     private final Set<String> networks = new LinkedHashSet<>();
-    private final Set<String> subnetworks = new LinkedHashSet<>();             // region/name
+    private final Set<String> subnetworks = new LinkedHashSet<>(); // region/name
     private final List<Call> calls = new ArrayList<>();
     private final FakeCloudStorage storage = new FakeCloudStorage(PROJECT);
     private ObjectNode projectPolicy;
@@ -119,8 +126,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private int pageSize = 500;
 
     /** One request the fake received; {@code authorization} is its Authorization header or null. */
-    public record Call(String method, String path, String query, String body, String authorization) {
-    }
+    public record Call(String method, String path, String query, String body, String authorization) {}
 
     private static final class Op {
         final ObjectNode node;
@@ -138,11 +144,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         }
     }
 
-    private record RequestFailure(String method, Pattern path, int[] skip, int status, String reason, String message) {
-    }
+    private record RequestFailure(String method, Pattern path, int[] skip, int status, String reason, String message) {}
 
-    private record OperationFailure(String operationType, Pattern target, String code, String message, int httpStatus) {
-    }
+    private record OperationFailure(
+            String operationType, Pattern target, String code, String message, int httpStatus) {}
 
     /** An answer other than 200, with the body the real API would send. */
     static final class ApiError extends RuntimeException {
@@ -259,16 +264,16 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
      */
     public void failRequests(String method, String pathRegex, int skip, int status, String reason, String message) {
         synchronized (lock) {
-            requestFailures.add(new RequestFailure(method, Pattern.compile(pathRegex), new int[] {skip}, status, reason,
-                    message));
+            requestFailures.add(
+                    new RequestFailure(method, Pattern.compile(pathRegex), new int[] {skip}, status, reason, message));
         }
     }
 
     /** The next operation of {@code operationType} whose target matches {@code targetRegex} ends with {@code code}; once. */
     public void failOperations(String operationType, String targetRegex, String code, String message, int httpStatus) {
         synchronized (lock) {
-            operationFailures.add(new OperationFailure(operationType, Pattern.compile(targetRegex), code, message,
-                    httpStatus));
+            operationFailures.add(
+                    new OperationFailure(operationType, Pattern.compile(targetRegex), code, message, httpStatus));
         }
     }
 
@@ -303,7 +308,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     /** Adds text to an instance's serial port 1 output (what the boot script would print). */
     public void appendSerialOutput(String zone, String instance, String text) {
         synchronized (lock) {
-            serial.computeIfAbsent(zone + "/" + instance, k -> new StringBuilder()).append(text);
+            serial.computeIfAbsent(zone + "/" + instance, k -> new StringBuilder())
+                    .append(text);
         }
     }
 
@@ -353,7 +359,9 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     /** The requests matching {@code method} and {@code pathRegex}. */
     public List<Call> calls(String method, String pathRegex) {
         Pattern p = Pattern.compile(pathRegex);
-        return calls().stream().filter(c -> c.method().equals(method) && p.matcher(c.path()).matches()).toList();
+        return calls().stream()
+                .filter(c -> c.method().equals(method) && p.matcher(c.path()).matches())
+                .toList();
     }
 
     /** The project's IAM policy (IAM has no SDK in this build; tests read it here). */
@@ -395,9 +403,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         JsonNode answer;
         try {
             synchronized (lock) {
-                calls.add(new Call(method, path, rawQuery, body, ex.getRequestHeaders().getFirst("Authorization")));
+                calls.add(new Call(
+                        method, path, rawQuery, body, ex.getRequestHeaders().getFirst("Authorization")));
                 injectedFailure(method, path);
-                answer = route(method, path, query(rawQuery), body.isBlank() ? json.createObjectNode() : json.readTree(body));
+                answer = route(
+                        method, path, query(rawQuery), body.isBlank() ? json.createObjectNode() : json.readTree(body));
             }
         } catch (ApiError e) {
             status = e.status;
@@ -421,14 +431,20 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         String contentType = String.valueOf(ex.getRequestHeaders().getFirst("Content-Type"));
         FakeCloudStorage.Answer answer;
         synchronized (lock) {
-            calls.add(new Call(method, path, rawQuery, contentType.startsWith("application/json")
-                    ? new String(body, StandardCharsets.UTF_8) : "<" + body.length + " bytes of " + contentType + ">", auth));
+            calls.add(new Call(
+                    method,
+                    path,
+                    rawQuery,
+                    contentType.startsWith("application/json")
+                            ? new String(body, StandardCharsets.UTF_8)
+                            : "<" + body.length + " bytes of " + contentType + ">",
+                    auth));
             try {
                 injectedFailure(method, path);
                 answer = storage.handle(method, ex.getRequestURI().getRawPath(), query(rawQuery), body, auth);
             } catch (ApiError e) {
-                answer = new FakeCloudStorage.Answer(e.status, "application/json; charset=UTF-8",
-                        json.writeValueAsBytes(e.body));
+                answer = new FakeCloudStorage.Answer(
+                        e.status, "application/json; charset=UTF-8", json.writeValueAsBytes(e.body));
             }
         }
         ex.getResponseHeaders().set("Content-Type", answer.contentType());
@@ -498,7 +514,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             switch (m.group(3)) {
                 case "addVersion" -> {
                     String data = body.path("payload").path("data").asText("");
-                    Base64.getDecoder().decode(data);   // a 400 for anything that is not base64, as the API does
+                    Base64.getDecoder().decode(data); // a 400 for anything that is not base64, as the API does
                     List<String> versions = secretVersions.computeIfAbsent(id, k -> new ArrayList<>());
                     versions.add(data);
                     ObjectNode v = json.createObjectNode();
@@ -526,7 +542,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             ObjectNode secret = secret(m.group(2));
             List<String> versions = secretVersions.getOrDefault(m.group(2), List.of());
             if (versions.isEmpty()) {
-                throw googleError(404, "NOT_FOUND", "Secret [" + secret.get("name").asText() + "] not found or has no versions.");
+                throw googleError(
+                        404, "NOT_FOUND", "Secret [" + secret.get("name").asText() + "] not found or has no versions.");
             }
             ObjectNode out = json.createObjectNode();
             out.put("name", secret.get("name").asText() + "/versions/" + versions.size());
@@ -590,10 +607,17 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         if ((m = match("zones/([^/]+)/instances", rest)) != null) {
             String zone = zone(m.group(1));
             return switch (method) {
-                case "GET" -> list("compute#instanceList", "zones/" + zone + "/instances",
-                        instances.values().stream().filter(i -> zoneOf(i).equals(zone)).toList(), q);
-                case "POST" -> insertInstances(zone, List.of(body.path("name").asText("")), (ObjectNode) body, "insert",
-                        "resource");
+                case "GET" ->
+                    list(
+                            "compute#instanceList",
+                            "zones/" + zone + "/instances",
+                            instances.values().stream()
+                                    .filter(i -> zoneOf(i).equals(zone))
+                                    .toList(),
+                            q);
+                case "POST" ->
+                    insertInstances(
+                            zone, List.of(body.path("name").asText("")), (ObjectNode) body, "insert", "resource");
                 default -> throw notAllowed(method);
             };
         }
@@ -606,7 +630,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         if ((m = match("zones/([^/]+)/instances/([^/]+)/serialPort", rest)) != null && method.equals("GET")) {
             String zone = zone(m.group(1));
             ObjectNode i = instance(zone, m.group(2));
-            String text = serial.getOrDefault(zone + "/" + m.group(2), new StringBuilder()).toString();
+            String text = serial.getOrDefault(zone + "/" + m.group(2), new StringBuilder())
+                    .toString();
             int start = Math.min(text.length(), Integer.parseInt(q.getOrDefault("start", "0")));
             ObjectNode out = json.createObjectNode();
             out.put("kind", "compute#serialPortOutput");
@@ -626,8 +651,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         }
         if ((m = match("zones/([^/]+)/disks", rest)) != null && method.equals("GET")) {
             String zone = zone(m.group(1));
-            return list("compute#diskList", "zones/" + zone + "/disks",
-                    disks.values().stream().filter(d -> zoneOf(d).equals(zone)).toList(), q);
+            return list(
+                    "compute#diskList",
+                    "zones/" + zone + "/disks",
+                    disks.values().stream().filter(d -> zoneOf(d).equals(zone)).toList(),
+                    q);
         }
         if ((m = match("zones/([^/]+)/disks/([^/]+)", rest)) != null) {
             String zone = zone(m.group(1));
@@ -658,7 +686,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 default -> throw notAllowed(method);
             };
         }
-        throw computeError(404, "notFound", "No such method: " + method + " compute/v1/projects/" + PROJECT + "/" + rest);
+        throw computeError(
+                404, "notFound", "No such method: " + method + " compute/v1/projects/" + PROJECT + "/" + rest);
     }
 
     // ---------------------------------------------------------------- instances
@@ -668,14 +697,20 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         int minCount = body.path("minCount").asInt(count);
         JsonNode perInstance = body.path("perInstanceProperties");
         if (body.has("namePattern")) {
-            throw computeError(400, "invalid", "Invalid value for field 'resource.namePattern': this fake supports"
-                    + " perInstanceProperties names only");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field 'resource.namePattern': this fake supports"
+                            + " perInstanceProperties names only");
         }
         List<String> names = new ArrayList<>();
         perInstance.fieldNames().forEachRemaining(names::add);
         if (count < 1 || names.size() != count) {
-            throw computeError(400, "invalid", "Invalid value for field 'resource.count': '" + count
-                    + "'. Must equal the number of perInstanceProperties (" + names.size() + ").");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field 'resource.count': '" + count
+                            + "'. Must equal the number of perInstanceProperties (" + names.size() + ").");
         }
         if (minCount < 1 || minCount > count) {
             throw computeError(400, "invalid", "Invalid value for field 'resource.minCount': '" + minCount + "'.");
@@ -687,16 +722,19 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         // In instanceProperties the machine type is a bare name; instances carry it as a zonal URL.
         String type = properties.path("machineType").asText("");
         if (type.contains("/")) {
-            throw computeError(400, "invalid", "Invalid value for field 'resource.instanceProperties.machineType': '"
-                    + type + "'. Machine type must be a name, not a URL.");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field 'resource.instanceProperties.machineType': '" + type
+                            + "'. Machine type must be a name, not a URL.");
         }
         properties.put("machineType", "zones/" + zone + "/machineTypes/" + type);
         return insertInstances(zone, names, properties, "bulkInsert", "resource.instanceProperties");
     }
 
     /** Creates {@code names} from one resource; all or none, as bulkInsert with minCount = count. */
-    private JsonNode insertInstances(String zone, List<String> names, ObjectNode resource, String operationType,
-                                     String field) {
+    private JsonNode insertInstances(
+            String zone, List<String> names, ObjectNode resource, String operationType, String field) {
         for (String n : names) {
             requireName(field.equals("resource") ? "resource.name" : "resource.perInstanceProperties", n);
         }
@@ -705,23 +743,44 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         JsonNode scheduling = resource.path("scheduling");
         boolean spot = "SPOT".equals(scheduling.path("provisioningModel").asText());
         if (exhaustedZones.contains(zone)) {
-            return operation(zone, operationType, target, "ZONE_RESOURCE_POOL_EXHAUSTED", "The zone 'projects/" + PROJECT
-                    + "/zones/" + zone + "' does not have enough resources available to fulfill the request.  Try a"
-                    + " different zone, or try again later.", 503, "SERVICE UNAVAILABLE");
+            return operation(
+                    zone,
+                    operationType,
+                    target,
+                    "ZONE_RESOURCE_POOL_EXHAUSTED",
+                    "The zone 'projects/" + PROJECT
+                            + "/zones/" + zone
+                            + "' does not have enough resources available to fulfill the request.  Try a"
+                            + " different zone, or try again later.",
+                    503,
+                    "SERVICE UNAVAILABLE");
         }
         if (spot && spotRefused) {
-            return operation(zone, operationType, target, "QUOTA_EXCEEDED", "Quota 'PREEMPTIBLE_CPUS' exceeded.  Limit:"
-                    + " 0.0 in region " + zone.substring(0, zone.lastIndexOf('-')) + ".", 403, "FORBIDDEN");
+            return operation(
+                    zone,
+                    operationType,
+                    target,
+                    "QUOTA_EXCEEDED",
+                    "Quota 'PREEMPTIBLE_CPUS' exceeded.  Limit:" + " 0.0 in region "
+                            + zone.substring(0, zone.lastIndexOf('-')) + ".",
+                    403,
+                    "FORBIDDEN");
         }
         OperationFailure injected = takeOperationFailure(operationType, target);
         if (injected != null) {
-            return operation(zone, operationType, target, injected.code(), injected.message(), injected.httpStatus(),
-                    "ERROR");
+            return operation(
+                    zone, operationType, target, injected.code(), injected.message(), injected.httpStatus(), "ERROR");
         }
         for (String n : names) {
             if (instances.containsKey(zone + "/" + n)) {
-                return operation(zone, operationType, target, "RESOURCE_ALREADY_EXISTS", "The resource 'projects/"
-                        + PROJECT + "/zones/" + zone + "/instances/" + n + "' already exists", 409, "CONFLICT");
+                return operation(
+                        zone,
+                        operationType,
+                        target,
+                        "RESOURCE_ALREADY_EXISTS",
+                        "The resource 'projects/" + PROJECT + "/zones/" + zone + "/instances/" + n + "' already exists",
+                        409,
+                        "CONFLICT");
             }
         }
         for (String n : names) {
@@ -733,9 +792,12 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private void validateInstance(String zone, ObjectNode r, String field) {
         String type = lastSegment(r.path("machineType").asText(""));
         if (!MACHINE_TYPES.contains(type)) {
-            throw computeError(400, "invalid", "Invalid value for field '" + field + ".machineType': '"
-                    + r.path("machineType").asText("") + "'. Machine type with name '" + type
-                    + "' does not exist in zone '" + zone + "'.");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field '" + field + ".machineType': '"
+                            + r.path("machineType").asText("") + "'. Machine type with name '" + type
+                            + "' does not exist in zone '" + zone + "'.");
         }
         validateLabels(field + ".labels", r.path("labels"));
         JsonNode disksIn = r.path("disks");
@@ -747,11 +809,16 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 if (!IMAGES.contains(image.replaceFirst("^" + Pattern.quote(LINK), ""))) {
                     throw computeError(404, "notFound", "The resource '" + image + "' was not found");
                 }
-                validateLabels(field + ".disks[0].initializeParams.labels", d.path("initializeParams").path("labels"));
+                validateLabels(
+                        field + ".disks[0].initializeParams.labels",
+                        d.path("initializeParams").path("labels"));
             }
         }
         if (boots != 1) {
-            throw computeError(400, "invalid", "Invalid value for field '" + field + ".disks': exactly one boot disk is required.");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field '" + field + ".disks': exactly one boot disk is required.");
         }
         JsonNode nics = r.path("networkInterfaces");
         if (nics.size() < 1) {
@@ -760,13 +827,16 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         for (JsonNode nic : nics) {
             String network = lastSegment(nic.path("network").asText("global/networks/default"));
             if (!networks.contains(network)) {
-                throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/global/networks/" + network
-                        + "' was not found");
+                throw computeError(
+                        404,
+                        "notFound",
+                        "The resource 'projects/" + PROJECT + "/global/networks/" + network + "' was not found");
             }
             if (nic.has("subnetwork")) {
                 String sub = nic.get("subnetwork").asText();
                 String region = zone.substring(0, zone.lastIndexOf('-'));
-                if (!subnetworks.contains(region + "/" + lastSegment(sub)) || !sub.contains("/regions/" + region + "/")) {
+                if (!subnetworks.contains(region + "/" + lastSegment(sub))
+                        || !sub.contains("/regions/" + region + "/")) {
                     throw computeError(404, "notFound", "The resource '" + sub + "' was not found");
                 }
             }
@@ -778,8 +848,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         for (JsonNode item : r.path("metadata").path("items")) {
             String key = item.path("key").asText("");
             if (!key.matches("[a-zA-Z0-9_-]{1,128}")) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + ".metadata': metadata key '" + key
-                        + "' is invalid.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + ".metadata': metadata key '" + key + "' is invalid.");
             }
             int size = item.path("value").asText("").getBytes(StandardCharsets.UTF_8).length;
             if (size > 256 * 1024) {
@@ -793,17 +865,27 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         JsonNode scheduling = r.path("scheduling");
         if ("SPOT".equals(scheduling.path("provisioningModel").asText())) {
             if (scheduling.path("automaticRestart").asBoolean(true)) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + ".scheduling.automaticRestart':"
-                        + " 'true'. Spot VMs cannot restart automatically.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + ".scheduling.automaticRestart':"
+                                + " 'true'. Spot VMs cannot restart automatically.");
             }
             if (!"TERMINATE".equals(scheduling.path("onHostMaintenance").asText("TERMINATE"))) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + ".scheduling.onHostMaintenance':"
-                        + " '" + scheduling.path("onHostMaintenance").asText() + "'. Spot VMs cannot be live-migrated.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + ".scheduling.onHostMaintenance':" + " '"
+                                + scheduling.path("onHostMaintenance").asText()
+                                + "'. Spot VMs cannot be live-migrated.");
             }
             String action = scheduling.path("instanceTerminationAction").asText("STOP");
             if (!action.equals("STOP") && !action.equals("DELETE")) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field
-                        + ".scheduling.instanceTerminationAction': '" + action + "'.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + ".scheduling.instanceTerminationAction': '" + action
+                                + "'.");
             }
         }
         for (JsonNode sa : r.path("serviceAccounts")) {
@@ -813,10 +895,13 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 hiddenAccountInserts--;
             }
             if (!known) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + ".serviceAccounts[0].email': '"
-                        + email + "'. The user does not have access to service account '" + email
-                        + "'.  User: 'fake@jcloud.test'.  Ask a project owner to grant you the iam.serviceAccountUser"
-                        + " role on the service account");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + ".serviceAccounts[0].email': '"
+                                + email + "'. The user does not have access to service account '" + email
+                                + "'.  User: 'fake@jcloud.test'.  Ask a project owner to grant you the iam.serviceAccountUser"
+                                + " role on the service account");
             }
         }
     }
@@ -833,8 +918,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         ObjectNode tags = i.putObject("tags");
         tags.set("items", r.path("tags").path("items").deepCopy());
         tags.put("fingerprint", fingerprint(tags.get("items")));
-        i.put("machineType", LINK + "projects/" + PROJECT + "/zones/" + zone + "/machineTypes/"
-                + lastSegment(r.get("machineType").asText()));
+        i.put(
+                "machineType",
+                LINK + "projects/" + PROJECT + "/zones/" + zone + "/machineTypes/"
+                        + lastSegment(r.get("machineType").asText()));
         i.put("status", "RUNNING");
         i.put("zone", LINK + "projects/" + PROJECT + "/zones/" + zone);
         ArrayNode nics = i.putArray("networkInterfaces");
@@ -843,10 +930,14 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         for (JsonNode in : r.path("networkInterfaces")) {
             ObjectNode nic = nics.addObject();
             nic.put("kind", "compute#networkInterface");
-            nic.put("network", LINK + "projects/" + PROJECT + "/global/networks/"
-                    + lastSegment(in.path("network").asText("default")));
-            nic.put("subnetwork", LINK + "projects/" + PROJECT + "/regions/" + region + "/subnetworks/"
-                    + lastSegment(in.path("subnetwork").asText("default")));
+            nic.put(
+                    "network",
+                    LINK + "projects/" + PROJECT + "/global/networks/"
+                            + lastSegment(in.path("network").asText("default")));
+            nic.put(
+                    "subnetwork",
+                    LINK + "projects/" + PROJECT + "/regions/" + region + "/subnetworks/"
+                            + lastSegment(in.path("subnetwork").asText("default")));
             nic.put("networkIP", "10.128." + (n / 250) + "." + (n % 250 + 2));
             nic.put("name", "nic" + nicIndex++);
             nic.put("fingerprint", fingerprint(in));
@@ -876,9 +967,15 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             disk.put("status", "READY");
             disk.put("selfLink", LINK + "projects/" + PROJECT + "/zones/" + zone + "/disks/" + diskName);
             disk.put("sourceImage", LINK + init.path("sourceImage").asText());
-            disk.put("type", LINK + "projects/" + PROJECT + "/zones/" + zone + "/diskTypes/"
-                    + lastSegment(init.path("diskType").asText("pd-standard")));
-            disk.set("labels", init.path("labels").isMissingNode() ? json.createObjectNode() : init.get("labels").deepCopy());
+            disk.put(
+                    "type",
+                    LINK + "projects/" + PROJECT + "/zones/" + zone + "/diskTypes/"
+                            + lastSegment(init.path("diskType").asText("pd-standard")));
+            disk.set(
+                    "labels",
+                    init.path("labels").isMissingNode()
+                            ? json.createObjectNode()
+                            : init.get("labels").deepCopy());
             disk.put("labelFingerprint", fingerprint(disk.get("labels")));
             disk.putArray("users").add(self);
             disks.put(zone + "/" + diskName, disk);
@@ -909,16 +1006,24 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         scheduling.put("preemptible", s.path("preemptible").asBoolean(false));
         scheduling.put("provisioningModel", s.path("provisioningModel").asText("STANDARD"));
         if (spot) {
-            scheduling.put("instanceTerminationAction", s.path("instanceTerminationAction").asText("STOP"));
+            scheduling.put(
+                    "instanceTerminationAction",
+                    s.path("instanceTerminationAction").asText("STOP"));
         }
-        i.set("labels", r.path("labels").isMissingNode() ? json.createObjectNode() : r.get("labels").deepCopy());
+        i.set(
+                "labels",
+                r.path("labels").isMissingNode()
+                        ? json.createObjectNode()
+                        : r.get("labels").deepCopy());
         i.put("labelFingerprint", fingerprint(i.get("labels")));
         i.put("startRestricted", false);
         i.put("deletionProtection", false);
         i.put("lastStartTimestamp", now());
         instances.put(zone + "/" + name, i);
         serial.computeIfAbsent(zone + "/" + name, k -> new StringBuilder())
-                .append("fake-gce: ").append(name).append(" booted\n");
+                .append("fake-gce: ")
+                .append(name)
+                .append(" booted\n");
     }
 
     private JsonNode deleteInstance(String zone, String name) {
@@ -947,8 +1052,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
 
     private JsonNode setLabels(String zone, String name, JsonNode body) {
         ObjectNode i = instance(zone, name);
-        if (!i.path("labelFingerprint").asText().equals(body.path("labelFingerprint").asText())) {
-            throw computeError(412, "conditionNotMet", "Labels fingerprint either invalid or resource labels have changed");
+        if (!i.path("labelFingerprint")
+                .asText()
+                .equals(body.path("labelFingerprint").asText())) {
+            throw computeError(
+                    412, "conditionNotMet", "Labels fingerprint either invalid or resource labels have changed");
         }
         JsonNode labels = body.path("labels").isMissingNode() ? json.createObjectNode() : body.get("labels");
         validateLabels("labels", labels);
@@ -963,16 +1071,23 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         }
         labels.fields().forEachRemaining(e -> {
             if (!LABEL_KEY.matcher(e.getKey()).matches()) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + "': '" + e.getKey()
-                        + "'. Label key violates format constraints. The key must start with a lowercase character, can"
-                        + " only contain lowercase letters, numeric characters, underscores and dashes. The key can be at"
-                        + " most 63 characters long. International characters are allowed.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + "': '" + e.getKey()
+                                + "'. Label key violates format constraints. The key must start with a lowercase character, can"
+                                + " only contain lowercase letters, numeric characters, underscores and dashes. The key can be at"
+                                + " most 63 characters long. International characters are allowed.");
             }
             if (!LABEL_VALUE.matcher(e.getValue().asText()).matches()) {
-                throw computeError(400, "invalid", "Invalid value for field '" + field + "': '" + e.getValue().asText()
-                        + "'. Label value violates format constraints. The value can only contain lowercase letters,"
-                        + " numeric characters, underscores and dashes. The value can be at most 63 characters long."
-                        + " International characters are allowed.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field '" + field + "': '"
+                                + e.getValue().asText()
+                                + "'. Label value violates format constraints. The value can only contain lowercase letters,"
+                                + " numeric characters, underscores and dashes. The value can be at most 63 characters long."
+                                + " International characters are allowed.");
             }
         });
     }
@@ -980,8 +1095,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private ObjectNode instance(String zone, String name) {
         ObjectNode i = instances.get(zone + "/" + name);
         if (i == null) {
-            throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/zones/" + zone + "/instances/"
-                    + name + "' was not found");
+            throw computeError(
+                    404,
+                    "notFound",
+                    "The resource 'projects/" + PROJECT + "/zones/" + zone + "/instances/" + name + "' was not found");
         }
         return i;
     }
@@ -989,8 +1106,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private ObjectNode disk(String zone, String name) {
         ObjectNode d = disks.get(zone + "/" + name);
         if (d == null) {
-            throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/zones/" + zone + "/disks/"
-                    + name + "' was not found");
+            throw computeError(
+                    404,
+                    "notFound",
+                    "The resource 'projects/" + PROJECT + "/zones/" + zone + "/disks/" + name + "' was not found");
         }
         return d;
     }
@@ -998,8 +1117,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private JsonNode deleteDisk(String zone, String name) {
         ObjectNode d = disk(zone, name);
         if (d.path("users").size() > 0) {
-            throw computeError(400, "resourceInUseByAnotherResource", "The disk resource '" + d.get("selfLink").asText()
-                    + "' is already being used by '" + d.path("users").get(0).asText() + "'");
+            throw computeError(
+                    400,
+                    "resourceInUseByAnotherResource",
+                    "The disk resource '" + d.get("selfLink").asText() + "' is already being used by '"
+                            + d.path("users").get(0).asText() + "'");
         }
         disks.remove(zone + "/" + name);
         return operation(zone, "delete", d.get("selfLink").asText(), null, null, 0, null);
@@ -1011,24 +1133,30 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         String name = body.path("name").asText("");
         requireName("resource.name", name);
         if (firewalls.containsKey(name)) {
-            throw computeError(409, "alreadyExists", "The resource 'projects/" + PROJECT + "/global/firewalls/" + name
-                    + "' already exists");
+            throw computeError(
+                    409,
+                    "alreadyExists",
+                    "The resource 'projects/" + PROJECT + "/global/firewalls/" + name + "' already exists");
         }
         ObjectNode f = body.deepCopy();
         validateFirewall(f);
         f.put("kind", "compute#firewall");
         f.put("id", Long.toUnsignedString(ids.incrementAndGet()));
         f.put("creationTimestamp", now());
-        f.put("network", LINK + "projects/" + PROJECT + "/global/networks/"
-                + lastSegment(f.path("network").asText("global/networks/default")));
+        f.put(
+                "network",
+                LINK + "projects/" + PROJECT + "/global/networks/"
+                        + lastSegment(f.path("network").asText("global/networks/default")));
         f.put("priority", f.path("priority").asInt(1000));
         f.put("direction", f.path("direction").asText("INGRESS"));
         f.put("disabled", f.path("disabled").asBoolean(false));
         f.put("selfLink", LINK + "projects/" + PROJECT + "/global/firewalls/" + name);
         f.putObject("logConfig").put("enable", false);
-        if (f.get("direction").asText().equals("INGRESS") && !f.has("sourceRanges") && !f.has("sourceTags")
+        if (f.get("direction").asText().equals("INGRESS")
+                && !f.has("sourceRanges")
+                && !f.has("sourceTags")
                 && !f.has("sourceServiceAccounts")) {
-            f.putArray("sourceRanges").add("0.0.0.0/0");   // the API's documented default for ingress
+            f.putArray("sourceRanges").add("0.0.0.0/0"); // the API's documented default for ingress
         }
         firewalls.put(name, f);
         return operation(null, "insert", f.get("selfLink").asText(), null, null, 0, null);
@@ -1037,24 +1165,34 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private void validateFirewall(ObjectNode f) {
         String network = lastSegment(f.path("network").asText("global/networks/default"));
         if (!networks.contains(network)) {
-            throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/global/networks/" + network
-                    + "' was not found");
+            throw computeError(
+                    404,
+                    "notFound",
+                    "The resource 'projects/" + PROJECT + "/global/networks/" + network + "' was not found");
         }
         for (JsonNode a : f.path("allowed")) {
             String protocol = a.path("IPProtocol").asText("");
             if (!PROTOCOLS.contains(protocol) && !protocol.matches("\\d{1,3}")) {
-                throw computeError(400, "invalid", "Invalid value for field 'resource.allowed[0].IPProtocol': '"
-                        + protocol + "'.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field 'resource.allowed[0].IPProtocol': '" + protocol + "'.");
             }
             if (a.has("ports") && !Set.of("tcp", "udp", "sctp").contains(protocol)) {
-                throw computeError(400, "invalid", "Invalid value for field 'resource.allowed[0].ports': ports are"
-                        + " allowed only for tcp, udp and sctp.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field 'resource.allowed[0].ports': ports are"
+                                + " allowed only for tcp, udp and sctp.");
             }
         }
         for (JsonNode range : f.path("sourceRanges")) {
             if (!CIDR.matcher(range.asText()).matches()) {
-                throw computeError(400, "invalid", "Invalid value for field 'resource.sourceRanges[0]': '"
-                        + range.asText() + "'. Must be a CIDR address range that is contained in the network.");
+                throw computeError(
+                        400,
+                        "invalid",
+                        "Invalid value for field 'resource.sourceRanges[0]': '" + range.asText()
+                                + "'. Must be a CIDR address range that is contained in the network.");
             }
         }
         for (String list : List.of("sourceTags", "targetTags")) {
@@ -1067,8 +1205,10 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private ObjectNode firewall(String name) {
         ObjectNode f = firewalls.get(name);
         if (f == null) {
-            throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/global/firewalls/" + name
-                    + "' was not found");
+            throw computeError(
+                    404,
+                    "notFound",
+                    "The resource 'projects/" + PROJECT + "/global/firewalls/" + name + "' was not found");
         }
         return f;
     }
@@ -1102,8 +1242,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     }
 
     /** A new operation on {@code target}; {@code zone} null means global. Fails with {@code code} when given. */
-    private JsonNode operation(String zone, String type, String target, String code, String message, int httpStatus,
-                               String httpMessage) {
+    private JsonNode operation(
+            String zone, String type, String target, String code, String message, int httpStatus, String httpMessage) {
         String name = "operation-" + System.currentTimeMillis() + "-" + Long.toHexString(ids.incrementAndGet());
         String scope = zone == null ? "global" : "zones/" + zone;
         ObjectNode op = json.createObjectNode();
@@ -1140,8 +1280,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private JsonNode poll(String key) {
         Op op = operations.get(key);
         if (op == null) {
-            throw computeError(404, "notFound", "The resource 'projects/" + PROJECT + "/" + key.replaceFirst("/([^/]+)$",
-                    "/operations/$1") + "' was not found");
+            throw computeError(
+                    404,
+                    "notFound",
+                    "The resource 'projects/" + PROJECT + "/" + key.replaceFirst("/([^/]+)$", "/operations/$1")
+                            + "' was not found");
         }
         if (op.pollsLeft > 0 && --op.pollsLeft == 0) {
             finish(op);
@@ -1191,7 +1334,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         ObjectNode items = out.putObject("items");
         for (String zone : ZONES) {
             ObjectNode scoped = items.putObject("zones/" + zone);
-            List<ObjectNode> here = page.stream().filter(r -> zoneOf(r).equals(zone)).toList();
+            List<ObjectNode> here =
+                    page.stream().filter(r -> zoneOf(r).equals(zone)).toList();
             if (here.isEmpty()) {
                 ObjectNode warning = scoped.putObject("warning");
                 warning.put("code", "NO_RESULTS_ON_PAGE");
@@ -1216,8 +1360,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         try {
             p = FakeFilter.parse(q.get("filter"));
         } catch (IllegalArgumentException e) {
-            throw computeError(400, "invalid", "Invalid value for field 'filter': '" + q.get("filter") + "'. "
-                    + e.getMessage());
+            throw computeError(
+                    400, "invalid", "Invalid value for field 'filter': '" + q.get("filter") + "'. " + e.getMessage());
         }
         return all.stream().filter(p).map(ObjectNode::deepCopy).toList();
     }
@@ -1237,18 +1381,24 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private JsonNode createAccount(JsonNode body) {
         String id = body.path("accountId").asText("");
         if (!ACCOUNT_ID.matcher(id).matches()) {
-            throw googleError(400, "INVALID_ARGUMENT", "Invalid account id '" + id + "': it must be 6 to 30 lower-case"
-                    + " letters, digits or hyphens, start with a letter and not end with a hyphen.");
+            throw googleError(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "Invalid account id '" + id + "': it must be 6 to 30 lower-case"
+                            + " letters, digits or hyphens, start with a letter and not end with a hyphen.");
         }
         String email = id + "@" + PROJECT + ".iam.gserviceaccount.com";
         if (accounts.containsKey(email)) {
-            throw googleError(409, "ALREADY_EXISTS", "Service account " + id + " already exists within project projects/"
-                    + PROJECT + ".");
+            throw googleError(
+                    409,
+                    "ALREADY_EXISTS",
+                    "Service account " + id + " already exists within project projects/" + PROJECT + ".");
         }
         JsonNode sa = body.path("serviceAccount");
         String description = sa.path("description").asText("");
         if (description.length() > 256 || sa.path("displayName").asText("").length() > 100) {
-            throw googleError(400, "INVALID_ARGUMENT", "displayName is limited to 100 and description to 256 characters");
+            throw googleError(
+                    400, "INVALID_ARGUMENT", "displayName is limited to 100 and description to 256 characters");
         }
         ObjectNode a = json.createObjectNode();
         String unique = Long.toUnsignedString(ids.incrementAndGet());
@@ -1271,13 +1421,18 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         if (secrets.containsKey(id)) {
             throw googleError(409, "ALREADY_EXISTS", "Secret [projects/123456789/secrets/" + id + "] already exists.");
         }
-        if (!body.path("replication").has("automatic") && !body.path("replication").has("userManaged")) {
+        if (!body.path("replication").has("automatic")
+                && !body.path("replication").has("userManaged")) {
             throw googleError(400, "INVALID_ARGUMENT", "Secret.replication is required.");
         }
         JsonNode labels = body.path("labels");
         labels.fields().forEachRemaining(e -> {
-            if (!LABEL_KEY.matcher(e.getKey()).matches() || !LABEL_VALUE.matcher(e.getValue().asText()).matches()) {
-                throw googleError(400, "INVALID_ARGUMENT", "Invalid label " + e.getKey() + "=" + e.getValue().asText());
+            if (!LABEL_KEY.matcher(e.getKey()).matches()
+                    || !LABEL_VALUE.matcher(e.getValue().asText()).matches()) {
+                throw googleError(
+                        400,
+                        "INVALID_ARGUMENT",
+                        "Invalid label " + e.getKey() + "=" + e.getValue().asText());
             }
         });
         ObjectNode secret = json.createObjectNode();
@@ -1359,8 +1514,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             ArrayNode members = (ArrayNode) b.get("members");
             for (int i = 0; i < members.size(); i++) {
                 if (members.get(i).asText().equals("serviceAccount:" + email)) {
-                    members.set(i, json.getNodeFactory().textNode("deleted:serviceAccount:" + email + "?uid="
-                            + a.get("uniqueId").asText()));
+                    members.set(
+                            i,
+                            json.getNodeFactory()
+                                    .textNode("deleted:serviceAccount:" + email + "?uid="
+                                            + a.get("uniqueId").asText()));
                 }
             }
         }
@@ -1383,7 +1541,9 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private JsonNode getProjectPolicy(JsonNode body) {
         ObjectNode p = projectPolicy.deepCopy();
         int requested = body.path("options").path("requestedPolicyVersion").asInt(1);
-        p.put("version", Math.max(1, Math.min(requested, projectPolicy.path("version").asInt(1))));
+        p.put(
+                "version",
+                Math.max(1, Math.min(requested, projectPolicy.path("version").asInt(1))));
         return p;
     }
 
@@ -1393,22 +1553,28 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         }
         if (concurrentPolicyChanges > 0) {
             concurrentPolicyChanges--;
-            projectPolicy.put("etag", etag(++policyVersion));   // somebody else wrote meanwhile
+            projectPolicy.put("etag", etag(++policyVersion)); // somebody else wrote meanwhile
         }
         ObjectNode policy = ((ObjectNode) body.get("policy")).deepCopy();
-        if (policy.has("etag") && !policy.get("etag").asText().equals(projectPolicy.get("etag").asText())) {
-            throw googleError(409, "ABORTED", "There were concurrent policy changes. Please retry the whole"
-                    + " read-modify-write with exponential backoff.");
+        if (policy.has("etag")
+                && !policy.get("etag").asText().equals(projectPolicy.get("etag").asText())) {
+            throw googleError(
+                    409,
+                    "ABORTED",
+                    "There were concurrent policy changes. Please retry the whole"
+                            + " read-modify-write with exponential backoff.");
         }
         boolean conditions = false;
         for (JsonNode b : policy.path("bindings")) {
             conditions |= b.has("condition");
             if (!b.path("role").asText("").startsWith("roles/")) {
-                throw googleError(400, "INVALID_ARGUMENT", "Role " + b.path("role").asText() + " is not supported.");
+                throw googleError(
+                        400, "INVALID_ARGUMENT", "Role " + b.path("role").asText() + " is not supported.");
             }
         }
         if (conditions && policy.path("version").asInt(1) < 3) {
-            throw googleError(400, "INVALID_ARGUMENT", "Invalid IAM policy: a policy with conditions must have version 3.");
+            throw googleError(
+                    400, "INVALID_ARGUMENT", "Invalid IAM policy: a policy with conditions must have version 3.");
         }
         checkMembers(policy);
         policy.put("etag", etag(++policyVersion));
@@ -1420,10 +1586,13 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         for (JsonNode b : policy.path("bindings")) {
             for (JsonNode m : b.path("members")) {
                 String member = m.asText();
-                if (member.startsWith("serviceAccount:") && member.endsWith("@" + PROJECT + ".iam.gserviceaccount.com")
+                if (member.startsWith("serviceAccount:")
+                        && member.endsWith("@" + PROJECT + ".iam.gserviceaccount.com")
                         && !accounts.containsKey(member.substring("serviceAccount:".length()))) {
-                    throw googleError(400, "INVALID_ARGUMENT", "Service account "
-                            + member.substring("serviceAccount:".length()) + " does not exist.");
+                    throw googleError(
+                            400,
+                            "INVALID_ARGUMENT",
+                            "Service account " + member.substring("serviceAccount:".length()) + " does not exist.");
                 }
             }
         }
@@ -1452,8 +1621,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
 
     private static void requireName(String field, String name) {
         if (!NAME.matcher(name).matches()) {
-            throw computeError(400, "invalid", "Invalid value for field '" + field + "': '" + name
-                    + "'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
+            throw computeError(
+                    400,
+                    "invalid",
+                    "Invalid value for field '" + field + "': '" + name
+                            + "'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'");
         }
     }
 
@@ -1509,7 +1681,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
 
     private static String fingerprint(JsonNode node) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(String.valueOf(node).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest(String.valueOf(node).getBytes(StandardCharsets.UTF_8));
             return Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(d, 8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

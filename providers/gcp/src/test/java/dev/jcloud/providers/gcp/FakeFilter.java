@@ -73,15 +73,18 @@ final class FakeFilter {
         return switch (op) {
             case "=" -> r -> value.equals(field(r, field));
             case "!=" -> r -> !value.equals(field(r, field));
-            case ":" -> value.equals("*") ? r -> field(r, field) != null
-                    : r -> field(r, field) != null && field(r, field).contains(value);
+            case ":" ->
+                value.equals("*")
+                        ? r -> field(r, field) != null
+                        : r -> field(r, field) != null && field(r, field).contains(value);
             case "eq" -> {
                 Pattern p = Pattern.compile(value);
                 yield r -> field(r, field) != null && p.matcher(field(r, field)).matches();
             }
             case "ne" -> {
                 Pattern p = Pattern.compile(value);
-                yield r -> field(r, field) == null || !p.matcher(field(r, field)).matches();
+                yield r ->
+                        field(r, field) == null || !p.matcher(field(r, field)).matches();
             }
             default -> throw new IllegalArgumentException("unknown operator '" + op + "'");
         };

@@ -27,10 +27,18 @@ class GCPClusterTest {
 
     private GCPCluster.Builder builder() {
         return GCPCluster.builder()
-                .project(FakeComputeEngine.PROJECT).zone("us-central1-a").workers(3).machineType("e2-standard-4")
-                .allowFrom("203.0.113.7/32").engine(URI.create("https://engine.example/e.jar"), "0".repeat(64))
-                .label("team", "data").option(GcpOptions.ENDPOINT, GCE.endpoint()).option(GcpOptions.OPERATION_TIMEOUT, "30")
-                .stateDirectory(dir).provider(new GcpProvider(GcpClients.withoutCredentials(),
+                .project(FakeComputeEngine.PROJECT)
+                .zone("us-central1-a")
+                .workers(3)
+                .machineType("e2-standard-4")
+                .allowFrom("203.0.113.7/32")
+                .engine(URI.create("https://engine.example/e.jar"), "0".repeat(64))
+                .label("team", "data")
+                .option(GcpOptions.ENDPOINT, GCE.endpoint())
+                .option(GcpOptions.OPERATION_TIMEOUT, "30")
+                .stateDirectory(dir)
+                .provider(new GcpProvider(
+                        GcpClients.withoutCredentials(),
                         CallerAddress.fixed(GcpOptions.ALLOW_FROM, "198.51.100.1/32")));
     }
 
@@ -45,19 +53,27 @@ class GCPClusterTest {
 
     @Test
     void aStartThatNeverGetsAnEngineFailsWithTheBootLogAndRemovesEverything() {
-        assertThatThrownBy(() -> builder().name("pi").startTimeout(Duration.ofMillis(300)).build())
+        assertThatThrownBy(() -> builder()
+                        .name("pi")
+                        .startTimeout(Duration.ofMillis(300))
+                        .build())
                 .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("did not listen on").hasMessageContaining("fake-gce: pi-scheduler-");
+                .hasMessageContaining("did not listen on")
+                .hasMessageContaining("fake-gce: pi-scheduler-");
         // It got as far as creating everything: one bulkInsert for the scheduler, one for the three workers.
         assertThat(GCE.calls("POST", ".*/instances/bulkInsert")).hasSize(2);
         assertThat(GCE.calls("POST", ".*/global/firewalls")).hasSize(2);
         try (GcpClients gcp = GcpClients.withoutCredentials().create(Optional.of(GCE.uri()))) {
             List<Object> left = new ArrayList<>();
-            gcp.instances().aggregatedList(AggregatedListInstancesRequest.newBuilder()
-                    .setProject(FakeComputeEngine.PROJECT).build()).iterateAll()
+            gcp.instances()
+                    .aggregatedList(AggregatedListInstancesRequest.newBuilder()
+                            .setProject(FakeComputeEngine.PROJECT)
+                            .build())
+                    .iterateAll()
                     .forEach(e -> left.addAll(e.getValue().getInstancesList()));
             assertThat(left).isEmpty();
-            assertThat(gcp.firewalls().list(FakeComputeEngine.PROJECT).iterateAll()).isEmpty();
+            assertThat(gcp.firewalls().list(FakeComputeEngine.PROJECT).iterateAll())
+                    .isEmpty();
         }
         assertThat(GCE.serviceAccounts()).isEmpty();
         assertThat(dir.resolve("pi")).doesNotExist();

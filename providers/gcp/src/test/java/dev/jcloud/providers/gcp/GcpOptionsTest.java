@@ -45,11 +45,23 @@ class GcpOptionsTest {
 
     @Test
     void valuesAreReadAndNormalised() {
-        GcpOptions o = GcpOptions.of(cluster(Map.of(GcpOptions.ZONE, "europe-west1-b",
-                GcpOptions.ZONES, "europe-west1-c, europe-west1-b,europe-west1-d", GcpOptions.SPOT, "TRUE",
-                GcpOptions.NETWORK, "vpc1", GcpOptions.SUBNETWORK, "sub1",
-                GcpOptions.ALLOW_FROM, "10.0.0.0/8, 203.0.113.7/32", GcpOptions.LABEL_PREFIX + "team", "data-eng",
-                GcpOptions.ENDPOINT, "http://127.0.0.1:8080")));
+        GcpOptions o = GcpOptions.of(cluster(Map.of(
+                GcpOptions.ZONE,
+                "europe-west1-b",
+                GcpOptions.ZONES,
+                "europe-west1-c, europe-west1-b,europe-west1-d",
+                GcpOptions.SPOT,
+                "TRUE",
+                GcpOptions.NETWORK,
+                "vpc1",
+                GcpOptions.SUBNETWORK,
+                "sub1",
+                GcpOptions.ALLOW_FROM,
+                "10.0.0.0/8, 203.0.113.7/32",
+                GcpOptions.LABEL_PREFIX + "team",
+                "data-eng",
+                GcpOptions.ENDPOINT,
+                "http://127.0.0.1:8080")));
         assertThat(o.zones()).containsExactly("europe-west1-b", "europe-west1-c", "europe-west1-d");
         assertThat(o.spot()).isTrue();
         assertThat(o.network()).isEqualTo("projects/my-project-1/global/networks/vpc1");
@@ -58,7 +70,8 @@ class GcpOptionsTest {
         assertThat(o.userLabels()).containsExactly(Map.entry("team", "data-eng"));
         assertThat(o.endpoint()).hasValueSatisfying(u -> assertThat(u.getPort()).isEqualTo(8080));
         assertThat(GcpOptions.of(cluster(Map.of(GcpOptions.NETWORK, "projects/host-proj/global/networks/shared")))
-                .network()).isEqualTo("projects/host-proj/global/networks/shared");
+                        .network())
+                .isEqualTo("projects/host-proj/global/networks/shared");
     }
 
     @Test
@@ -73,8 +86,11 @@ class GcpOptionsTest {
                 .hasMessageContaining("invalid gcp.zones 'us-east1-b': use zones of region us-central1");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.SUBNETWORK, "sub1"))))
                 .hasMessageContaining("gcp.subnetwork needs gcp.network");
-        assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.NETWORK, "n",
-                GcpOptions.SUBNETWORK, "projects/p/regions/europe-west1/subnetworks/s"))))
+        assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(
+                        GcpOptions.NETWORK,
+                        "n",
+                        GcpOptions.SUBNETWORK,
+                        "projects/p/regions/europe-west1/subnetworks/s"))))
                 .hasMessageContaining("a subnetwork of region us-central1");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.NETWORK, "Bad Net"))))
                 .hasMessageContaining("invalid gcp.network 'Bad Net'");
@@ -91,11 +107,13 @@ class GcpOptionsTest {
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.LABEL_PREFIX + "team", "Data Eng"))))
                 .hasMessageContaining("invalid gcp.label.team 'Data Eng'");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.ENDPOINT, "http://compute.example.com"))))
-                .hasMessageContaining("invalid gcp.endpoint").hasMessageContaining("http://127.0.0.1:PORT");
+                .hasMessageContaining("invalid gcp.endpoint")
+                .hasMessageContaining("http://127.0.0.1:PORT");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.ENDPOINT, "https://x.example/compute/v1"))))
                 .hasMessageContaining("(no path)");
-        assertThatThrownBy(() -> GcpOptions.of(new ClusterContext("c1", "Not-Hex", Path.of("."),
-                Map.of(GcpOptions.PROJECT, "my-project-1")))).hasMessageContaining("cluster id 'Not-Hex'");
+        assertThatThrownBy(() -> GcpOptions.of(
+                        new ClusterContext("c1", "Not-Hex", Path.of("."), Map.of(GcpOptions.PROJECT, "my-project-1"))))
+                .hasMessageContaining("cluster id 'Not-Hex'");
         Map<String, String> many = new HashMap<>();
         for (int i = 0; i < 60; i++) {
             many.put(GcpOptions.LABEL_PREFIX + "l" + i, "v");
@@ -112,8 +130,10 @@ class GcpOptionsTest {
         assertThat(Labels.value("0.1.0-SNAPSHOT")).isEqualTo("0_1_0-snapshot");
         GcpOptions o = GcpOptions.of(cluster(Map.of(GcpOptions.LABEL_PREFIX + "jcloud", "user-value")));
         assertThat(Labels.of(cluster(Map.of()), o, "runner@p.iam.gserviceaccount.com"))
-                .containsEntry("jcloud-cluster", "c1").containsEntry("jcloud-cluster-id", "0123456789ab")
-                .containsEntry("jcloud-creator", "runner_p_iam_gserviceaccount_com").containsEntry("jcloud", "user-value")
+                .containsEntry("jcloud-cluster", "c1")
+                .containsEntry("jcloud-cluster-id", "0123456789ab")
+                .containsEntry("jcloud-creator", "runner_p_iam_gserviceaccount_com")
+                .containsEntry("jcloud", "user-value")
                 .allSatisfy((k, v) -> {
                     assertThat(k).matches("[a-z][a-z0-9_-]{0,62}");
                     assertThat(v).matches("[a-z0-9_-]{0,63}");
@@ -140,27 +160,40 @@ class GcpOptionsTest {
 
     @Test
     void spotWorkersTrySpotInEveryZoneBeforeOnDemandAndTheSchedulerIsNeverSpot() {
-        GcpOptions o = GcpOptions.of(cluster(Map.of(GcpOptions.SPOT, "true", GcpOptions.ZONES, "us-central1-b,us-central1-c")));
-        assertThat(GcpProvider.attempts(o, NodeRole.WORKER, "us-central1-b")).extracting(a -> a.zone() + (a.spot() ? "+spot" : ""))
-                .containsExactly("us-central1-b+spot", "us-central1-a+spot", "us-central1-c+spot",
-                        "us-central1-b", "us-central1-a", "us-central1-c");
-        assertThat(GcpProvider.attempts(o, NodeRole.SCHEDULER, "us-central1-a")).extracting(a -> a.zone() + (a.spot() ? "+spot" : ""))
+        GcpOptions o = GcpOptions.of(
+                cluster(Map.of(GcpOptions.SPOT, "true", GcpOptions.ZONES, "us-central1-b,us-central1-c")));
+        assertThat(GcpProvider.attempts(o, NodeRole.WORKER, "us-central1-b"))
+                .extracting(a -> a.zone() + (a.spot() ? "+spot" : ""))
+                .containsExactly(
+                        "us-central1-b+spot",
+                        "us-central1-a+spot",
+                        "us-central1-c+spot",
+                        "us-central1-b",
+                        "us-central1-a",
+                        "us-central1-c");
+        assertThat(GcpProvider.attempts(o, NodeRole.SCHEDULER, "us-central1-a"))
+                .extracting(a -> a.zone() + (a.spot() ? "+spot" : ""))
                 .containsExactly("us-central1-a", "us-central1-b", "us-central1-c");
     }
 
     @Test
     void grantsAddTheMemberOnceAndRevokeRemovesOnlyIt() throws Exception {
-        ObjectNode policy = (ObjectNode) GoogleRest.JSON.readTree("{\"bindings\":[{\"role\":\"roles/compute.viewer\","
-                + "\"members\":[\"user:a@example.com\"]},{\"role\":\"roles/owner\",\"members\":[\"user:o@example.com\"]}]}");
+        ObjectNode policy = (ObjectNode)
+                GoogleRest.JSON.readTree(
+                        "{\"bindings\":[{\"role\":\"roles/compute.viewer\","
+                                + "\"members\":[\"user:a@example.com\"]},{\"role\":\"roles/owner\",\"members\":[\"user:o@example.com\"]}]}");
         ClusterContext c = cluster(Map.of());
         String member = "serviceAccount:jcloud-0123456789ab@p.iam.gserviceaccount.com";
         ClusterServiceAccount.grant(policy, member, ClusterServiceAccount.grants(c));
         ClusterServiceAccount.grant(policy, member, ClusterServiceAccount.grants(c));
         assertThat(policy.toString()).containsOnlyOnce(member + "\"]}").contains("user:a@example.com\",\"" + member);
         assertThat(policy.get("bindings")).hasSize(4);
-        assertThat(policy.toString()).contains("resource.name.extract(\\\"/instances/{name}\\\").endsWith(\\\"-01234567\\\")");
+        assertThat(policy.toString())
+                .contains("resource.name.extract(\\\"/instances/{name}\\\").endsWith(\\\"-01234567\\\")");
         ClusterServiceAccount.revoke(policy, member);
-        assertThat(policy.toString()).isEqualTo("{\"bindings\":[{\"role\":\"roles/compute.viewer\",\"members\":"
-                + "[\"user:a@example.com\"]},{\"role\":\"roles/owner\",\"members\":[\"user:o@example.com\"]}]}");
+        assertThat(policy.toString())
+                .isEqualTo(
+                        "{\"bindings\":[{\"role\":\"roles/compute.viewer\",\"members\":"
+                                + "[\"user:a@example.com\"]},{\"role\":\"roles/owner\",\"members\":[\"user:o@example.com\"]}]}");
     }
 }

@@ -19,8 +19,19 @@ class GcpPlanTest {
     @Test
     void thePlanNamesTheResourcesAndCallsNoApi(@TempDir Path state) throws Exception {
         try (CountingEndpoint cloud = new CountingEndpoint()) {
-            ClusterContext cluster = new ClusterContext("plan", "0123456789ab", state.resolve("plan"),
-                    Map.of(GcpOptions.PROJECT, "plan-project", GcpOptions.ZONE, "us-central1-a", GcpOptions.ENDPOINT, cloud.url(), ClusterTrust.OPTION, "true"));
+            ClusterContext cluster = new ClusterContext(
+                    "plan",
+                    "0123456789ab",
+                    state.resolve("plan"),
+                    Map.of(
+                            GcpOptions.PROJECT,
+                            "plan-project",
+                            GcpOptions.ZONE,
+                            "us-central1-a",
+                            GcpOptions.ENDPOINT,
+                            cloud.url(),
+                            ClusterTrust.OPTION,
+                            "true"));
             GcpProvider provider = new GcpProvider();
             provider.validate(cluster);
             List<UpPlan.Step> steps = provider.plan(cluster, 3);

@@ -1,6 +1,5 @@
 package dev.jcloud.providers.gcp;
 
-import dev.jcloud.provisioner.GcReport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +17,7 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
@@ -106,51 +106,76 @@ class GcpProviderTest {
         assertThat(GCE.serviceAccounts()).contains(account);
         JsonNode policy = GCE.projectPolicy();
         assertThat(policy.path("version").asInt()).isEqualTo(3);
-        assertThat(bindingsOf(policy, "serviceAccount:" + account)).containsExactlyInAnyOrder(
-                "roles/compute.viewer",
-                "roles/compute.instanceAdmin.v1 if jcloud-" + c.id() + "-instances",
-                "roles/compute.securityAdmin if jcloud-" + c.id() + "-firewalls");
-        assertThat(policy.toString()).contains("endsWith(\\\"-" + c.id().substring(0, 8) + "\\\")")
+        assertThat(bindingsOf(policy, "serviceAccount:" + account))
+                .containsExactlyInAnyOrder(
+                        "roles/compute.viewer",
+                        "roles/compute.instanceAdmin.v1 if jcloud-" + c.id() + "-instances",
+                        "roles/compute.securityAdmin if jcloud-" + c.id() + "-firewalls");
+        assertThat(policy.toString())
+                .contains("endsWith(\\\"-" + c.id().substring(0, 8) + "\\\")")
                 .contains("startsWith(\\\"jcloud-" + c.id() + "-\\\")");
-        assertThat(GCE.serviceAccountPolicy(account).toString()).contains("roles/iam.serviceAccountUser")
+        assertThat(GCE.serviceAccountPolicy(account).toString())
+                .contains("roles/iam.serviceAccountUser")
                 .contains("serviceAccount:" + account);
 
         // Instances: labels for discovery, tags for the firewall, the boot script as metadata.
         List<Instance> instances = instances(Labels.clusterFilter(c));
         assertThat(instances).hasSize(4);
         String suffix = "-" + c.id().substring(0, 8);
-        assertThat(instances).extracting(Instance::getName).containsExactlyInAnyOrder("alpha-scheduler" + suffix,
-                "alpha-worker-0" + suffix, "alpha-worker-1" + suffix, "alpha-worker-2" + suffix);
-        assertThat(workers).extracting(Node::id).containsExactly("us-central1-a/alpha-worker-0" + suffix,
-                "us-central1-a/alpha-worker-1" + suffix, "us-central1-a/alpha-worker-2" + suffix);
+        assertThat(instances)
+                .extracting(Instance::getName)
+                .containsExactlyInAnyOrder(
+                        "alpha-scheduler" + suffix,
+                        "alpha-worker-0" + suffix,
+                        "alpha-worker-1" + suffix,
+                        "alpha-worker-2" + suffix);
+        assertThat(workers)
+                .extracting(Node::id)
+                .containsExactly(
+                        "us-central1-a/alpha-worker-0" + suffix,
+                        "us-central1-a/alpha-worker-1" + suffix,
+                        "us-central1-a/alpha-worker-2" + suffix);
         Instance schedulerVm = instance("alpha-scheduler" + suffix);
         String schedulerIp = schedulerVm.getNetworkInterfaces(0).getNetworkIP();
         for (Instance i : instances) {
             boolean isScheduler = i.getName().startsWith("alpha-scheduler");
-            assertThat(i.getLabelsMap()).containsEntry("jcloud-cluster", "alpha").containsEntry("jcloud-cluster-id", c.id())
+            assertThat(i.getLabelsMap())
+                    .containsEntry("jcloud-cluster", "alpha")
+                    .containsEntry("jcloud-cluster-id", c.id())
                     .containsEntry("jcloud-role", isScheduler ? "scheduler" : "worker")
-                    .containsEntry("jcloud-node", i.getName().substring(0, i.getName().length() - suffix.length()))
-                    .containsEntry("team", "data-eng").containsEntry("jcloud-creator", "none")
+                    .containsEntry(
+                            "jcloud-node", i.getName().substring(0, i.getName().length() - suffix.length()))
+                    .containsEntry("team", "data-eng")
+                    .containsEntry("jcloud-creator", "none")
                     .containsKey("jcloud-version");
-            assertThat(i.getTags().getItemsList()).containsExactlyElementsOf(isScheduler
-                    ? List.of("jcloud-" + c.id(), "jcloud-" + c.id() + "-scheduler") : List.of("jcloud-" + c.id()));
+            assertThat(i.getTags().getItemsList())
+                    .containsExactlyElementsOf(
+                            isScheduler
+                                    ? List.of("jcloud-" + c.id(), "jcloud-" + c.id() + "-scheduler")
+                                    : List.of("jcloud-" + c.id()));
             assertThat(i.getServiceAccountsList()).singleElement().satisfies(sa -> {
                 assertThat(sa.getEmail()).isEqualTo(account);
                 assertThat(sa.getScopesList()).containsExactly(GcpClients.CLOUD_PLATFORM);
             });
             assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
             assertThat(i.getMachineType()).endsWith("/machineTypes/e2-standard-2");
-            assertThat(i.getNetworkInterfaces(0).getAccessConfigsList()).extracting(a -> a.getType())
+            assertThat(i.getNetworkInterfaces(0).getAccessConfigsList())
+                    .extracting(a -> a.getType())
                     .containsExactly("ONE_TO_ONE_NAT");
             assertThat(metadata(i, BootMetadata.STARTUP_SCRIPT_KEY)).isEqualTo(BootMetadata.STARTUP_SCRIPT);
             String boot = metadata(i, BootMetadata.BOOT_SCRIPT_KEY);
-            assertThat(boot).startsWith("#!/bin/bash").contains(ENGINE_URL).contains(SHA)
+            assertThat(boot)
+                    .startsWith("#!/bin/bash")
+                    .contains(ENGINE_URL)
+                    .contains(SHA)
                     .contains("export JCLOUD_CLUSTER_ID='" + c.id() + "'");
             if (isScheduler) {
                 assertThat(boot).contains("'scheduler'").contains("'--port' \\\n  '8786'");
             } else {
                 // Workers reach the scheduler at its private address; each finds its name by its instance name.
-                assertThat(boot).contains("'worker' \\\n  '" + schedulerIp + ":8786'").contains("computeMetadata/v1")
+                assertThat(boot)
+                        .contains("'worker' \\\n  '" + schedulerIp + ":8786'")
+                        .contains("computeMetadata/v1")
                         .contains("'alpha-worker-2" + suffix + "'");
             }
             assertNoSecrets(i);
@@ -164,13 +189,18 @@ class GcpProviderTest {
         // Boot disks carry the labels too.
         List<Disk> disks = disks(Labels.clusterFilter(c));
         assertThat(disks).hasSize(4).allSatisfy(d -> {
-            assertThat(d.getLabelsMap()).containsEntry("jcloud-cluster-id", c.id()).containsEntry("team", "data-eng");
+            assertThat(d.getLabelsMap())
+                    .containsEntry("jcloud-cluster-id", c.id())
+                    .containsEntry("team", "data-eng");
             assertThat(d.getSizeGb()).isEqualTo(20);
         });
 
-        assertThat(provider.nodes(c)).extracting(Node::name, Node::role).containsExactlyInAnyOrder(
-                Tuple.tuple("alpha-scheduler", NodeRole.SCHEDULER), Tuple.tuple("alpha-worker-0", NodeRole.WORKER),
-                Tuple.tuple("alpha-worker-1", NodeRole.WORKER), Tuple.tuple("alpha-worker-2", NodeRole.WORKER));
+        assertThat(provider.nodes(c))
+                .extracting(Node::name, Node::role)
+                .containsExactlyInAnyOrder(
+                        Tuple.tuple("alpha-scheduler", NodeRole.SCHEDULER),
+                                Tuple.tuple("alpha-worker-0", NodeRole.WORKER),
+                        Tuple.tuple("alpha-worker-1", NodeRole.WORKER), Tuple.tuple("alpha-worker-2", NodeRole.WORKER));
         assertThat(provider.schedulerAddressAtLaunch(c, scheduler)).hasValue(schedulerIp + ":8786");
     }
 
@@ -189,8 +219,10 @@ class GcpProviderTest {
                 assertThat(i.getScheduling().getOnHostMaintenance()).isEqualTo("TERMINATE");
                 assertThat(i.getMachineType()).endsWith("/e2-standard-4");
                 // The ~30 s preemption notice retires the worker gracefully (its results move first).
-                assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY)).contains("instance/preempted")
-                        .contains("'--interruption-file'").contains("jcloud_watch &");
+                assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
+                        .contains("instance/preempted")
+                        .contains("'--interruption-file'")
+                        .contains("jcloud_watch &");
             } else {
                 assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY)).doesNotContain("instance/preempted");
                 assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
@@ -208,14 +240,16 @@ class GcpProviderTest {
         List<Node> workers = provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         assertThat(workers).hasSize(2);
-        assertThat(instances(Labels.clusterFilter(c) + " AND labels.jcloud-role = worker")).hasSize(2).allSatisfy(i -> {
-            assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
-            assertThat(i.getZone()).endsWith("/us-central1-a");
-        });
+        assertThat(instances(Labels.clusterFilter(c) + " AND labels.jcloud-role = worker"))
+                .hasSize(2)
+                .allSatisfy(i -> {
+                    assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
+                    assertThat(i.getZone()).endsWith("/us-central1-a");
+                });
         // Spot was tried first in every allowed zone, then on-demand in the scheduler's zone.
-        assertThat(GCE.calls("POST", ".*/instances/bulkInsert")).extracting(call -> zoneOf(call.path())
-                + (call.body().contains("\"SPOT\"") ? " spot" : "")).containsExactly("us-central1-a",
-                "us-central1-a spot", "us-central1-b spot", "us-central1-a");
+        assertThat(GCE.calls("POST", ".*/instances/bulkInsert"))
+                .extracting(call -> zoneOf(call.path()) + (call.body().contains("\"SPOT\"") ? " spot" : ""))
+                .containsExactly("us-central1-a", "us-central1-a spot", "us-central1-b spot", "us-central1-a");
     }
 
     @Test
@@ -226,9 +260,11 @@ class GcpProviderTest {
         provider.launch(c, TestLaunches.scheduler(c));
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         // The scheduler moved to the next zone, and the workers followed it there first.
-        assertThat(instances(Labels.clusterFilter(c))).hasSize(3)
+        assertThat(instances(Labels.clusterFilter(c)))
+                .hasSize(3)
                 .allSatisfy(i -> assertThat(i.getZone()).endsWith("/us-central1-b"));
-        assertThat(GCE.calls("POST", ".*/instances/bulkInsert")).extracting(call -> zoneOf(call.path()))
+        assertThat(GCE.calls("POST", ".*/instances/bulkInsert"))
+                .extracting(call -> zoneOf(call.path()))
                 .containsExactly("us-central1-a", "us-central1-b", "us-central1-b");
 
         GCE.exhaustZone("us-central1-b");
@@ -236,7 +272,8 @@ class GcpProviderTest {
         assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 2)))
                 .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("no zone had room for 2 worker instance(s) of type e2-standard-2")
-                .hasMessageContaining("us-central1-a: creating").hasMessageContaining("us-central1-c: creating")
+                .hasMessageContaining("us-central1-a: creating")
+                .hasMessageContaining("us-central1-c: creating")
                 .hasMessageContaining("ZONE_RESOURCE_POOL_EXHAUSTED")
                 .hasMessageContaining("allow more zones of region us-central1 with gcp.zones");
         assertThat(provider.nodes(c)).hasSize(3);
@@ -255,10 +292,11 @@ class GcpProviderTest {
         provider.bootstrap(other);
         Node foreign = provider.launch(other, TestLaunches.scheduler(other)).get(0);
 
-        provider.terminate(c, List.of(first.get(0), more.get(1), foreign));   // never another cluster's node
+        provider.terminate(c, List.of(first.get(0), more.get(1), foreign)); // never another cluster's node
 
-        assertThat(provider.nodes(c)).extracting(Node::name).containsExactlyInAnyOrder("beta-scheduler",
-                "beta-worker-1", "beta-worker-2", "beta-worker-4");
+        assertThat(provider.nodes(c))
+                .extracting(Node::name)
+                .containsExactlyInAnyOrder("beta-scheduler", "beta-worker-1", "beta-worker-2", "beta-worker-4");
         assertThat(provider.nodes(other)).extracting(Node::id).containsExactly(foreign.id());
         // Deleted through the API, disks and all: a stopped instance would still bill for its disk.
         assertThat(GCE.calls("DELETE", ".*/instances/.*")).hasSize(2);
@@ -271,7 +309,8 @@ class GcpProviderTest {
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
         assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("more than its maximum of 2");
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("more than its maximum of 2");
         assertThat(provider.nodes(c)).hasSize(2);
     }
 
@@ -279,7 +318,7 @@ class GcpProviderTest {
     void downLeavesNoLabelledResourceAndCanRunAgain() {
         ClusterContext c = cluster("delta", Map.of());
         provider.bootstrap(c);
-        provider.bootstrap(c);   // reconciles: nothing created twice
+        provider.bootstrap(c); // reconciles: nothing created twice
         assertThat(firewalls()).hasSize(2);
         assertThat(GCE.serviceAccounts()).hasSize(1);
         assertThat(bindingsOf(GCE.projectPolicy(), "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT)))
@@ -292,18 +331,24 @@ class GcpProviderTest {
 
         provider.terminate(c, provider.nodes(c));
         provider.deleteSharedResources(c);
-        provider.deleteSharedResources(c);   // idempotent: a second down finds nothing and fails on nothing
+        provider.deleteSharedResources(c); // idempotent: a second down finds nothing and fails on nothing
 
         assertNoJcloudResources();
-        assertThat(GCE.projectPolicy().path("bindings")).extracting(JsonNode::toString)
-                .singleElement().asString().contains("roles/owner");
+        assertThat(GCE.projectPolicy().path("bindings"))
+                .extracting(JsonNode::toString)
+                .singleElement()
+                .asString()
+                .contains("roles/owner");
     }
 
     @Test
     void firewallFollowsANewAllowFromWhenBootstrapRunsAgain() {
         ClusterContext c = cluster("eps", Map.of());
         provider.bootstrap(c);
-        ClusterContext wider = new ClusterContext(c.name(), c.id(), c.workDir(),
+        ClusterContext wider = new ClusterContext(
+                c.name(),
+                c.id(),
+                c.workDir(),
                 options(Map.of(GcpOptions.ALLOW_FROM, "198.51.100.0/24,203.0.113.7/32")));
         provider.bootstrap(wider);
         assertThat(firewall("jcloud-" + c.id() + "-allow-from").getSourceRangesList())
@@ -313,12 +358,14 @@ class GcpProviderTest {
 
     @Test
     void failedUpThroughTheProvisionerRemovesEverythingItCreated() {
-        Provisioner provisioner = new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
+        Provisioner provisioner =
+                new Provisioner(CloudProviders.of(provider), new ClusterStateStore(dir.resolve("state")));
 
         // The workers' bulkInsert operation fails half way (after the scheduler is up).
         GCE.failOperations("bulkInsert", "-worker-", "INTERNAL_ERROR", "Internal error. Please try again.", 500);
         assertThatThrownBy(() -> provisioner.up("gcp", request("zeta", 2), 0))
-                .hasMessageContaining("INTERNAL_ERROR").hasMessageContaining("creating 2 worker instance(s)");
+                .hasMessageContaining("INTERNAL_ERROR")
+                .hasMessageContaining("creating 2 worker instance(s)");
         assertNoJcloudResources();
 
         // Mid-way through labelling the new workers: the second setLabels is refused.
@@ -328,7 +375,8 @@ class GcpProviderTest {
 
         // Everything is created but the engine never answers: the deadline, with the scheduler's serial log.
         assertThatThrownBy(() -> provisioner.up("gcp", request("theta", 1).withStartTimeout(Duration.ofMillis(500)), 0))
-                .hasMessageContaining("did not listen on 192.0.2.").hasMessageContaining("fake-gce: theta-scheduler-");
+                .hasMessageContaining("did not listen on 192.0.2.")
+                .hasMessageContaining("fake-gce: theta-scheduler-");
         assertNoJcloudResources();
         assertThat(provisioner.list()).isEmpty();
     }
@@ -339,18 +387,24 @@ class GcpProviderTest {
         provider.bootstrap(c);
         Node scheduler = provider.launch(c, TestLaunches.scheduler(c)).get(0);
         String name = scheduler.id().substring("us-central1-a/".length());
-        GCE.appendSerialOutput("us-central1-a", name, "jcloud-boot: the downloaded engine does not have SHA-256 "
-                + SHA + "; not starting\n");
+        GCE.appendSerialOutput(
+                "us-central1-a",
+                name,
+                "jcloud-boot: the downloaded engine does not have SHA-256 " + SHA + "; not starting\n");
         assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now()))
-                .isInstanceOf(ProvisionException.class).hasMessageContaining("did not listen on 192.0.2.")
-                .hasMessageContaining("last lines of its serial port output").hasMessageContaining("not starting");
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageContaining("did not listen on 192.0.2.")
+                .hasMessageContaining("last lines of its serial port output")
+                .hasMessageContaining("not starting");
         assertThat(provider.logTail(c, scheduler, 1)).contains("not starting");
 
         GCE.stopInstance("us-central1-a", name);
-        assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
+        assertThatThrownBy(() ->
+                        provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is TERMINATED");
         gcp.instances().deleteAsync(PROJECT, "us-central1-a", name).get(30, java.util.concurrent.TimeUnit.SECONDS);
-        assertThatThrownBy(() -> provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
+        assertThatThrownBy(() ->
+                        provider.awaitScheduler(c, scheduler, Instant.now().plusSeconds(30)))
                 .hasMessageContaining("is gone");
     }
 
@@ -362,25 +416,30 @@ class GcpProviderTest {
         provider.launch(live, TestLaunches.workers(live, "pending:8786", 0, 1));
         ClusterContext orphan = cluster("orphan", Map.of());
         provider.bootstrap(orphan);
-        Node orphanScheduler = provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
-        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1)).get(0);
+        Node orphanScheduler =
+                provider.launch(orphan, TestLaunches.scheduler(orphan)).get(0);
+        Node orphanWorker = provider.launch(orphan, TestLaunches.workers(orphan, "pending:8786", 0, 1))
+                .get(0);
         // The scheduler went away (its idle timeout, a crash); a worker, the rules and the account stayed.
-        gcp.instances().deleteAsync(PROJECT, "us-central1-a", orphanScheduler.id().substring("us-central1-a/".length()))
+        gcp.instances()
+                .deleteAsync(PROJECT, "us-central1-a", orphanScheduler.id().substring("us-central1-a/".length()))
                 .get(30, java.util.concurrent.TimeUnit.SECONDS);
         Map<String, String> settings = Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint());
 
         GcReport dry = provider.gc(settings, true, Duration.ZERO);
         assertThat(dry.deleted()).isFalse();
         assertThat(dry.clusterIds()).containsExactly(orphan.id());
-        assertThat(dry.items()).extracting(GcReport.Item::kind, GcReport.Item::id).containsExactlyInAnyOrder(
-                Tuple.tuple("instance", orphanWorker.id()),
-                Tuple.tuple("firewall", "jcloud-" + orphan.id() + "-allow-from"),
-                Tuple.tuple("firewall", "jcloud-" + orphan.id() + "-internal"),
-                Tuple.tuple("service-account", GceNames.serviceAccountEmail(orphan, PROJECT)));
+        assertThat(dry.items())
+                .extracting(GcReport.Item::kind, GcReport.Item::id)
+                .containsExactlyInAnyOrder(
+                        Tuple.tuple("instance", orphanWorker.id()),
+                        Tuple.tuple("firewall", "jcloud-" + orphan.id() + "-allow-from"),
+                        Tuple.tuple("firewall", "jcloud-" + orphan.id() + "-internal"),
+                        Tuple.tuple("service-account", GceNames.serviceAccountEmail(orphan, PROJECT)));
         assertThat(dry.items()).extracting(GcReport.Item::clusterName).containsOnly("orphan");
-        assertThat(provider.nodes(orphan)).hasSize(1);   // a dry run deletes nothing
+        assertThat(provider.nodes(orphan)).hasSize(1); // a dry run deletes nothing
 
-        assertThat(provider.gc(settings, true, Duration.ofHours(1)).items()).isEmpty();   // too young to be sure
+        assertThat(provider.gc(settings, true, Duration.ofHours(1)).items()).isEmpty(); // too young to be sure
 
         GcReport done = provider.gc(settings, false, Duration.ZERO);
         assertThat(done.deleted()).isTrue();
@@ -397,9 +456,11 @@ class GcpProviderTest {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ZONE, "mars-1"))))
                 .hasMessageContaining("invalid gcp.zone 'mars-1'");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ZONES, "europe-west1-b"))))
-                .hasMessageContaining("invalid gcp.zones 'europe-west1-b'").hasMessageContaining("region us-central1");
+                .hasMessageContaining("invalid gcp.zones 'europe-west1-b'")
+                .hasMessageContaining("region us-central1");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ALLOW_FROM, "10.0.0.1/8"))))
-                .hasMessageContaining("invalid gcp.allow-from '10.0.0.1/8'").hasMessageContaining("10.0.0.0/8");
+                .hasMessageContaining("invalid gcp.allow-from '10.0.0.1/8'")
+                .hasMessageContaining("10.0.0.0/8");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.LABEL_PREFIX + "Team", "x"))))
                 .hasMessageContaining("gcp.label.Team");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.LABEL_PREFIX + "team", "$(rm)"))))
@@ -409,7 +470,8 @@ class GcpProviderTest {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.SPOT, "maybe"))))
                 .hasMessageContaining("invalid gcp.spot 'maybe': use true or false");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ENGINE_SHA256, "abc"))))
-                .hasMessageContaining("gcp.engine-sha256").hasMessageContaining("64 hex digits");
+                .hasMessageContaining("gcp.engine-sha256")
+                .hasMessageContaining("64 hex digits");
         Map<String, String> noProject = new HashMap<>(options(Map.of()));
         noProject.remove(GcpOptions.PROJECT);
         assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("inp", "id2", dir, noProject)))
@@ -420,15 +482,18 @@ class GcpProviderTest {
                 .hasMessageContaining("gcp.engine-url");
         assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("Bad_Name", "id1", dir, options(Map.of()))))
                 .hasMessageContaining("not a valid cluster name");
-        assertThatThrownBy(() -> provider.launch(cluster("inp", Map.of(GcpOptions.IMAGE, "debian")), TestLaunches.scheduler(
-                cluster("inp", Map.of())))).hasMessageContaining("invalid gcp.image 'debian'");
+        assertThatThrownBy(() -> provider.launch(
+                        cluster("inp", Map.of(GcpOptions.IMAGE, "debian")),
+                        TestLaunches.scheduler(cluster("inp", Map.of()))))
+                .hasMessageContaining("invalid gcp.image 'debian'");
         assertThat(GCE.calls()).isEmpty();
     }
 
     @Test
     void anUnknownNetworkIsNamedInTheError() {
         ClusterContext c = cluster("kappa", Map.of(GcpOptions.NETWORK, "nowhere"));
-        assertThatThrownBy(() -> provider.bootstrap(c)).isInstanceOf(ProvisionException.class)
+        assertThatThrownBy(() -> provider.bootstrap(c))
+                .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("creating the firewall rules and identity of cluster kappa failed: 404")
                 .hasMessageContaining("global/networks/nowhere' was not found");
     }
@@ -439,8 +504,9 @@ class GcpProviderTest {
         GCE.addSubnetwork("us-central1", "jsub");
         String account = "runner@" + PROJECT + ".iam.gserviceaccount.com";
         GCE.addServiceAccount(account);
-        ClusterContext c = cluster("lambda", Map.of(GcpOptions.NETWORK, "jnet", GcpOptions.SUBNETWORK, "jsub",
-                GcpOptions.SERVICE_ACCOUNT, account));
+        ClusterContext c = cluster(
+                "lambda",
+                Map.of(GcpOptions.NETWORK, "jnet", GcpOptions.SUBNETWORK, "jsub", GcpOptions.SERVICE_ACCOUNT, account));
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.scheduler(c));
 
@@ -464,7 +530,8 @@ class GcpProviderTest {
         provider.bootstrap(c);
         provider.launch(c, TestLaunches.scheduler(c));
 
-        assertThat(GCE.calls("POST", "/v1/projects/" + PROJECT + ":setIamPolicy")).hasSize(3);
+        assertThat(GCE.calls("POST", "/v1/projects/" + PROJECT + ":setIamPolicy"))
+                .hasSize(3);
         assertThat(bindingsOf(GCE.projectPolicy(), "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT)))
                 .hasSize(3);
         assertThat(GCE.calls("POST", ".*/instances/bulkInsert")).hasSize(2);
@@ -480,8 +547,10 @@ class GcpProviderTest {
         provider.launch(c, TestLaunches.scheduler(c));
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 5));
         assertThat(provider.nodes(c)).hasSize(6);
-        assertThat(GCE.calls("GET", ".*/aggregated/instances").stream().filter(call -> String.valueOf(call.query())
-                .contains("pageToken")).count()).isGreaterThan(0);
+        assertThat(GCE.calls("GET", ".*/aggregated/instances").stream()
+                        .filter(call -> String.valueOf(call.query()).contains("pageToken"))
+                        .count())
+                .isGreaterThan(0);
         assertThat(GCE.calls("POST", ".*/operations/.*/wait")).hasSizeGreaterThanOrEqualTo(3);
     }
 
@@ -494,8 +563,14 @@ class GcpProviderTest {
         provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
 
         String prefix = "jcloud-" + c.id() + "-";
-        assertThat(GCE.secrets()).containsExactlyInAnyOrder(prefix + "ca_pem", prefix + "scheduler_pem",
-                prefix + "scheduler-key_pem", prefix + "dashboard-token", prefix + "worker_pem", prefix + "worker-key_pem");
+        assertThat(GCE.secrets())
+                .containsExactlyInAnyOrder(
+                        prefix + "ca_pem",
+                        prefix + "scheduler_pem",
+                        prefix + "scheduler-key_pem",
+                        prefix + "dashboard-token",
+                        prefix + "worker_pem",
+                        prefix + "worker-key_pem");
         String account = "serviceAccount:" + GceNames.serviceAccountEmail(c, PROJECT);
         for (String id : GCE.secrets()) {
             assertThat(GCE.secretLabels(id).path("jcloud-cluster-id").asText()).isEqualTo(c.id());
@@ -504,14 +579,16 @@ class GcpProviderTest {
             assertThat(GCE.secretPolicy(id).toString()).doesNotContain("user:").doesNotContain("allUsers");
         }
         Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
-        assertThat(tls.resolve("ca-key.pem")).exists();   // the CA key stays on this machine
+        assertThat(tls.resolve("ca-key.pem")).exists(); // the CA key stays on this machine
         assertThat(GCE.secrets()).noneMatch(id -> id.contains("ca-key") || id.contains("client"));
         for (Instance i : instances(Labels.clusterFilter(c))) {
             String boot = metadata(i, BootMetadata.BOOT_SCRIPT_KEY);
             String stem = i.getLabelsMap().get("jcloud-role");
-            assertThat(boot).contains("'dev.jcloud.providers.gcp.SecretFiles' '" + PROJECT + "' '" + prefix + "'")
-                    .contains("'" + stem + "-key.pem'").contains("'--tls-key' \\\n  \"$JCLOUD_HOME\"/'secrets/" + stem
-                            + "-key.pem'").contains("'--tls-server-name' \\\n  '" + c.id() + ".cluster.jcloud'")
+            assertThat(boot)
+                    .contains("'dev.jcloud.providers.gcp.SecretFiles' '" + PROJECT + "' '" + prefix + "'")
+                    .contains("'" + stem + "-key.pem'")
+                    .contains("'--tls-key' \\\n  \"$JCLOUD_HOME\"/'secrets/" + stem + "-key.pem'")
+                    .contains("'--tls-server-name' \\\n  '" + c.id() + ".cluster.jcloud'")
                     .doesNotContain("BEGIN");
             assertNoSecrets(i);
         }
@@ -520,7 +597,8 @@ class GcpProviderTest {
         Path fetched = dir.resolve("machine-secrets");
         SecretFiles.fetch(new GoogleRest(GCE.endpoint(), null), PROJECT, prefix, ClusterSecrets.WORKER_FILES, fetched);
         for (String f : ClusterSecrets.WORKER_FILES) {
-            assertThat(java.nio.file.Files.readString(fetched.resolve(f))).isEqualTo(java.nio.file.Files.readString(tls.resolve(f)));
+            assertThat(java.nio.file.Files.readString(fetched.resolve(f)))
+                    .isEqualTo(java.nio.file.Files.readString(tls.resolve(f)));
             assertThat(java.nio.file.Files.getPosixFilePermissions(fetched.resolve(f)))
                     .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         }
@@ -544,9 +622,11 @@ class GcpProviderTest {
         assertThat(GCE.secrets()).isEmpty();
         // The scheduler's machine deletes itself once its engine has exited (BootMetadataTest); then gc takes the rest.
         // Waited for: gc must not race the delete request.
-        gcp.instances().deleteAsync(PROJECT, "us-central1-a", scheduler.id().substring("us-central1-a/".length())).get();
-        GcReport gc = provider.gc(Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint()), false,
-                Duration.ZERO);
+        gcp.instances()
+                .deleteAsync(PROJECT, "us-central1-a", scheduler.id().substring("us-central1-a/".length()))
+                .get();
+        GcReport gc = provider.gc(
+                Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint()), false, Duration.ZERO);
         assertThat(gc.items()).extracting(GcReport.Item::kind).containsExactly("service-account");
         assertNoJcloudResources();
     }
@@ -559,8 +639,9 @@ class GcpProviderTest {
         String name = scheduler.id().substring("us-central1-a/".length());
         GCE.appendSerialOutput("us-central1-a", name, "jcloud-boot: starting the engine scheduler\npartial");
 
-        assertThat(provider.logs(c, scheduler, false)).containsExactly("fake-gce: " + name + " booted",
-                "jcloud-boot: starting the engine scheduler", "partial");
+        assertThat(provider.logs(c, scheduler, false))
+                .containsExactly(
+                        "fake-gce: " + name + " booted", "jcloud-boot: starting the engine scheduler", "partial");
         try (java.util.stream.Stream<String> follow = provider.logs(c, scheduler, true)) {
             java.util.Iterator<String> lines = follow.iterator();
             assertThat(lines.next()).isEqualTo("fake-gce: " + name + " booted");
@@ -586,8 +667,12 @@ class GcpProviderTest {
     private static void assertNoSecrets(Instance i) {
         for (Items item : i.getMetadata().getItemsList()) {
             // No key material, no OAuth token (ya29.), no credential file, no AWS/GCP key ids.
-            assertThat(item.getValue()).doesNotContain("PRIVATE KEY").doesNotContain("ya29.")
-                    .doesNotContain("private_key").doesNotContain("AKIA").doesNotContainIgnoringCase("password=")
+            assertThat(item.getValue())
+                    .doesNotContain("PRIVATE KEY")
+                    .doesNotContain("ya29.")
+                    .doesNotContain("private_key")
+                    .doesNotContain("AKIA")
+                    .doesNotContainIgnoringCase("password=")
                     .doesNotContain("GOOGLE_APPLICATION_CREDENTIALS");
         }
         assertThat(i.getLabelsMap().toString()).doesNotContain("ya29.").doesNotContain("PRIVATE");
@@ -598,7 +683,10 @@ class GcpProviderTest {
         for (JsonNode b : policy.path("bindings")) {
             for (JsonNode m : b.path("members")) {
                 if (m.asText().equals(member)) {
-                    out.add(b.path("role").asText() + (b.has("condition") ? " if " + b.path("condition").path("title").asText() : ""));
+                    out.add(b.path("role").asText()
+                            + (b.has("condition")
+                                    ? " if " + b.path("condition").path("title").asText()
+                                    : ""));
                 }
             }
         }
@@ -607,8 +695,13 @@ class GcpProviderTest {
 
     private List<Instance> instances(String filter) {
         List<Instance> out = new ArrayList<>();
-        gcp.instances().aggregatedList(AggregatedListInstancesRequest.newBuilder().setProject(PROJECT).setFilter(filter)
-                .build()).iterateAll().forEach(e -> out.addAll(e.getValue().getInstancesList()));
+        gcp.instances()
+                .aggregatedList(AggregatedListInstancesRequest.newBuilder()
+                        .setProject(PROJECT)
+                        .setFilter(filter)
+                        .build())
+                .iterateAll()
+                .forEach(e -> out.addAll(e.getValue().getInstancesList()));
         return out;
     }
 
@@ -618,14 +711,26 @@ class GcpProviderTest {
 
     private List<Disk> disks(String filter) {
         List<Disk> out = new ArrayList<>();
-        gcp.disks().aggregatedList(AggregatedListDisksRequest.newBuilder().setProject(PROJECT).setFilter(filter).build())
-                .iterateAll().forEach(e -> out.addAll(e.getValue().getDisksList()));
+        gcp.disks()
+                .aggregatedList(AggregatedListDisksRequest.newBuilder()
+                        .setProject(PROJECT)
+                        .setFilter(filter)
+                        .build())
+                .iterateAll()
+                .forEach(e -> out.addAll(e.getValue().getDisksList()));
         return out;
     }
 
     private List<Firewall> firewalls() {
-        return StreamSupport.stream(gcp.firewalls().list(ListFirewallsRequest.newBuilder().setProject(PROJECT).build())
-                .iterateAll().spliterator(), false).toList();
+        return StreamSupport.stream(
+                        gcp.firewalls()
+                                .list(ListFirewallsRequest.newBuilder()
+                                        .setProject(PROJECT)
+                                        .build())
+                                .iterateAll()
+                                .spliterator(),
+                        false)
+                .toList();
     }
 
     private Firewall firewall(String name) {
@@ -633,8 +738,11 @@ class GcpProviderTest {
     }
 
     private static String metadata(Instance i, String key) {
-        return i.getMetadata().getItemsList().stream().filter(it -> it.getKey().equals(key)).map(Items::getValue)
-                .findFirst().orElse(null);
+        return i.getMetadata().getItemsList().stream()
+                .filter(it -> it.getKey().equals(key))
+                .map(Items::getValue)
+                .findFirst()
+                .orElse(null);
     }
 
     private static String zoneOf(String path) {
@@ -663,5 +771,4 @@ class GcpProviderTest {
         }
         return r;
     }
-
 }

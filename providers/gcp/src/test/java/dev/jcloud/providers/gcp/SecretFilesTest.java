@@ -77,14 +77,19 @@ class SecretFilesTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("join-token"))))
                 .isEqualTo("rw-------");
         assertThat(flavors).containsOnly("Google");
-        assertThat(GCE.calls("GET", "/v1/projects/" + FakeComputeEngine.PROJECT
-                + "/secrets/jcloud-abc123-join-token/versions/latest:access")).hasSize(1);
+        assertThat(GCE.calls(
+                        "GET",
+                        "/v1/projects/" + FakeComputeEngine.PROJECT
+                                + "/secrets/jcloud-abc123-join-token/versions/latest:access"))
+                .hasSize(1);
     }
 
     @Test
     void aMetadataServerWithoutTheProjectFailsTheFetchWithTheReason() {
-        assertThatThrownBy(() -> SecretFiles.run(List.of("-", "jcloud-abc123-", "join-token", dir.toString()), env(), null))
-                .isInstanceOf(IOException.class).hasMessageContaining("cannot read this machine's project")
+        assertThatThrownBy(() ->
+                        SecretFiles.run(List.of("-", "jcloud-abc123-", "join-token", dir.toString()), env(), null))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot read this machine's project")
                 .hasMessageContaining("HTTP 404");
         // A 4xx is final: asked once, not retried.
         assertThat(flavors).hasSize(1);
@@ -105,8 +110,11 @@ class SecretFilesTest {
     }
 
     private Map<String, String> env() {
-        return Map.of("GCE_METADATA_HOST", "127.0.0.1:" + metadata.getAddress().getPort(),
-                "JCLOUD_SECRET_MANAGER_API", GCE.endpoint());
+        return Map.of(
+                "GCE_METADATA_HOST",
+                "127.0.0.1:" + metadata.getAddress().getPort(),
+                "JCLOUD_SECRET_MANAGER_API",
+                GCE.endpoint());
     }
 
     private static void addSecret(String id, String value) {
@@ -115,8 +123,8 @@ class SecretFilesTest {
         secret.putObject("replication").putObject("automatic");
         api.post("/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets?secretId=" + id, secret);
         var version = GoogleRest.JSON.createObjectNode();
-        version.putObject("payload").put("data",
-                Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+        version.putObject("payload")
+                .put("data", Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
         api.post("/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets/" + id + ":addVersion", version);
     }
 }

@@ -63,8 +63,8 @@ final class CdsArchives {
      */
     private boolean usable(Path archive) {
         try {
-            Process p = new ProcessBuilder(java, "-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-cp", classpath,
-                    "-version")
+            Process p = new ProcessBuilder(
+                            java, "-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-cp", classpath, "-version")
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -93,8 +93,11 @@ final class CdsArchives {
             }
             Files.createDirectories(dir);
             Optional<Long> recorder = readPid(marker);
-            if (recorder.isPresent() && ProcessHandle.of(recorder.get()).map(ProcessHandle::isAlive).orElse(false)) {
-                return Plan.NONE;   // someone is recording; start without an archive meanwhile
+            if (recorder.isPresent()
+                    && ProcessHandle.of(recorder.get())
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false)) {
+                return Plan.NONE; // someone is recording; start without an archive meanwhile
             }
             if (recorder.isPresent() || Files.exists(marker)) {
                 // The recorder has exited: its archive (if it got to write one) is complete.
@@ -109,7 +112,7 @@ final class CdsArchives {
             try {
                 Files.writeString(Files.createFile(marker), "", StandardCharsets.UTF_8);
             } catch (FileAlreadyExistsException e) {
-                return Plan.NONE;   // another launch just became the recorder
+                return Plan.NONE; // another launch just became the recorder
             }
             Files.deleteIfExists(part);
             return new Plan(List.of("-XX:ArchiveClassesAtExit=" + part), marker);
@@ -165,7 +168,9 @@ final class CdsArchives {
         long dayAgo = System.currentTimeMillis() - 86_400_000L;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(baseDir)) {
             for (Path d : dirs) {
-                if (!d.equals(dir) && Files.isDirectory(d) && Files.getLastModifiedTime(d).toMillis() < dayAgo) {
+                if (!d.equals(dir)
+                        && Files.isDirectory(d)
+                        && Files.getLastModifiedTime(d).toMillis() < dayAgo) {
                     FileTrees.deleteRecursively(d);
                 }
             }
@@ -202,7 +207,7 @@ final class CdsArchives {
                     BasicFileAttributes a = Files.readAttributes(Path.of(entry), BasicFileAttributes.class);
                     sha.update((a.size() + ":" + a.lastModifiedTime().toMillis()).getBytes(StandardCharsets.UTF_8));
                 } catch (IOException | RuntimeException e) {
-                    sha.update((byte) 0);   // missing entry or wildcard: the name alone
+                    sha.update((byte) 0); // missing entry or wildcard: the name alone
                 }
             }
             return HexFormat.of().formatHex(sha.digest(), 0, 8);

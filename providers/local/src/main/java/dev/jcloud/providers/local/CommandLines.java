@@ -17,8 +17,7 @@ final class CommandLines {
 
     private static final boolean PROC = Files.isDirectory(Path.of("/proc/self"));
 
-    private CommandLines() {
-    }
+    private CommandLines() {}
 
     /** The process's arguments after the program, or empty when they cannot be read. */
     static Optional<List<String>> arguments(ProcessHandle process) {
@@ -26,12 +25,12 @@ final class CommandLines {
             try {
                 byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "cmdline"));
                 if (raw.length == 0) {
-                    return Optional.empty();   // a zombie or a kernel thread
+                    return Optional.empty(); // a zombie or a kernel thread
                 }
                 List<String> all = Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0"));
                 return Optional.of(all.subList(1, all.size()));
             } catch (IOException | RuntimeException e) {
-                return Optional.empty();   // gone, or not ours to read
+                return Optional.empty(); // gone, or not ours to read
             }
         }
         return process.info().arguments().map(List::of);

@@ -32,11 +32,10 @@ final class EngineClasspath {
     static final String ARTIFACTS = "runtime-artifacts.txt";
 
     /** {@code   group:artifact:type[:classifier]:version:scope[ -- module ...]}, as dependency:list writes it. */
-    private static final Pattern LINE = Pattern.compile(
-            "^\\s*[^:\\s]+:([^:\\s]+):([^:\\s]+):(?:([^:\\s]+):)?([^:\\s]+):(compile|runtime)\\b.*$");
+    private static final Pattern LINE =
+            Pattern.compile("^\\s*[^:\\s]+:([^:\\s]+):([^:\\s]+):(?:([^:\\s]+):)?([^:\\s]+):(compile|runtime)\\b.*$");
 
-    private EngineClasspath() {
-    }
+    private EngineClasspath() {}
 
     /**
      * The entries of {@code classpath} an engine process needs plus {@code extra}, in class path
@@ -76,9 +75,12 @@ final class EngineClasspath {
     static List<String> jarNames() {
         try (InputStream in = EngineClasspath.class.getResourceAsStream(ARTIFACTS)) {
             if (in == null) {
-                throw new IllegalStateException(ARTIFACTS + " is missing from the local provider's jar: a broken build");
+                throw new IllegalStateException(
+                        ARTIFACTS + " is missing from the local provider's jar: a broken build");
             }
-            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).lines().toList());
+            return parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))
+                    .lines()
+                    .toList());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -12,8 +12,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /** Recursive deletion that tolerates files vanishing underneath it (processes may still be exiting). */
 final class FileTrees {
 
-    private FileTrees() {
-    }
+    private FileTrees() {}
 
     static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {

@@ -5,8 +5,7 @@ import dev.jcloud.config.ByteSize;
 /** JVM heap flags for a worker's memory limit. */
 final class JvmSizes {
 
-    private JvmSizes() {
-    }
+    private JvmSizes() {}
 
     /**
      * The {@code -Xmx} value for a worker allowed {@code memoryLimit}: the limit itself, in MiB,

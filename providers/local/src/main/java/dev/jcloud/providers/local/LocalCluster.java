@@ -3,12 +3,12 @@ package dev.jcloud.providers.local;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.ByteSize;
-import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.config.Durations;
+import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
@@ -65,8 +65,11 @@ public final class LocalCluster extends ProvisionedCluster {
     /** Process ids of the scheduler and the workers, scheduler first. */
     public List<Long> processIds() {
         List<Long> pids = new ArrayList<>();
-        record().nodes().stream().sorted((a, b) -> a.role().compareTo(b.role()))
-                .map(Node::id).map(Long::parseLong).forEach(pids::add);
+        record().nodes().stream()
+                .sorted((a, b) -> a.role().compareTo(b.role()))
+                .map(Node::id)
+                .map(Long::parseLong)
+                .forEach(pids::add);
         return pids;
     }
 
@@ -104,7 +107,9 @@ public final class LocalCluster extends ProvisionedCluster {
     private static java.util.Optional<Path> codeSource(Class<?> c) {
         try {
             var source = c.getProtectionDomain().getCodeSource();
-            return source == null ? java.util.Optional.empty() : java.util.Optional.of(Path.of(source.getLocation().toURI()));
+            return source == null
+                    ? java.util.Optional.empty()
+                    : java.util.Optional.of(Path.of(source.getLocation().toURI()));
         } catch (java.net.URISyntaxException | RuntimeException e) {
             return java.util.Optional.empty();
         }
@@ -184,7 +189,9 @@ public final class LocalCluster extends ProvisionedCluster {
         public LocalCluster build() {
             ClusterStateStore store = stateStore();
             ClusterRequest request = request()
-                    .withOption(LocalOptions.CLASSPATH, classpath != null ? LocalOptions.absolute(classpath) : LocalOptions.currentClasspath())
+                    .withOption(
+                            LocalOptions.CLASSPATH,
+                            classpath != null ? LocalOptions.absolute(classpath) : LocalOptions.currentClasspath())
                     .withOption(LocalOptions.JAVA, LocalOptions.currentJava())
                     .withOption(LocalOptions.JVM_OPTIONS, jvmOptions)
                     .withOption(LocalOptions.DETACHED, Boolean.toString(!owned()))

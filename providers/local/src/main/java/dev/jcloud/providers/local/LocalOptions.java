@@ -23,13 +23,15 @@ final class LocalOptions {
     /** "false" turns off class-data sharing archives for engine processes (see {@link CdsArchives}). */
     static final String CDS = "cds";
 
-    private LocalOptions() {
-    }
+    private LocalOptions() {}
 
     /** The java binary running this JVM. */
     static String currentJava() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElseGet(() ->
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     /** This JVM's class path, with absolute entries (engine processes run in the cluster's directory). */
@@ -43,7 +45,7 @@ final class LocalOptions {
             if (entry.isEmpty()) {
                 continue;
             }
-            if (entry.endsWith("*")) {   // a wildcard entry as given on a command line
+            if (entry.endsWith("*")) { // a wildcard entry as given on a command line
                 String dir = entry.substring(0, entry.length() - 1);
                 entries.add(Path.of(dir.isEmpty() ? "." : dir).toAbsolutePath().normalize() + File.separator + "*");
             } else {

@@ -23,13 +23,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,14 +66,23 @@ public final class LocalProvider implements CloudProvider {
     @Override
     public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
         var plan = new dev.jcloud.provisioner.UpPlan.Builder()
-                .create("state directory " + cluster.workDir(), "none (files)", "process logs, addresses, the engine port");
+                .create(
+                        "state directory " + cluster.workDir(),
+                        "none (files)",
+                        "process logs, addresses, the engine port");
         if (ClusterTrust.enabled(cluster.options())) {
-            plan.create("the cluster's CA, certificates and dashboard token in " + tlsDir(cluster), "none (files)",
+            plan.create(
+                    "the cluster's CA, certificates and dashboard token in " + tlsDir(cluster),
+                    "none (files)",
                     "keys 0600 in a 0700 directory");
         }
-        return plan.launch("scheduler process " + dev.jcloud.provisioner.ClusterNames.scheduler(cluster.name()),
-                        "java " + MAIN_CLASS + " scheduler", "listens on 127.0.0.1 only")
-                .launch(workers + " worker process(es)", "java " + MAIN_CLASS + " worker",
+        return plan.launch(
+                        "scheduler process " + dev.jcloud.provisioner.ClusterNames.scheduler(cluster.name()),
+                        "java " + MAIN_CLASS + " scheduler",
+                        "listens on 127.0.0.1 only")
+                .launch(
+                        workers + " worker process(es)",
+                        "java " + MAIN_CLASS + " worker",
                         "each a JVM of its own on this machine")
                 .steps();
     }
@@ -103,17 +112,22 @@ public final class LocalProvider implements CloudProvider {
             EngineCommand command = withLocalFlags(cluster, n.name(), n.command());
             if (trust != null) {
                 // Paths only: the keys stay in their 0600 files, out of every process listing.
-                command = (request.role() == NodeRole.SCHEDULER ? trust.scheduler()
-                        : trust.issueWorker(n.name(), List.of("127.0.0.1"))).applyTo(command);
+                command = (request.role() == NodeRole.SCHEDULER
+                                ? trust.scheduler()
+                                : trust.issueWorker(n.name(), List.of("127.0.0.1")))
+                        .applyTo(command);
                 if (request.role() == NodeRole.SCHEDULER) {
-                    command = command.with(DashboardLogin.FLAG, DashboardLogin.ensure(tlsDir(cluster)).toString());
+                    command = command.with(
+                            DashboardLogin.FLAG,
+                            DashboardLogin.ensure(tlsDir(cluster)).toString());
                 }
             }
             CdsArchives.Plan cds = archives.map(a -> a.plan(request.role())).orElse(CdsArchives.Plan.NONE);
             ProcessBuilder pb = new ProcessBuilder(commandLine(cluster, n.name(), command, cds.jvmOptions()))
                     .directory(cluster.workDir().toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(cluster, n.name()).toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            logFile(cluster, n.name()).toFile()));
             // No inherited stdin: the engine never reads it, and a detached process must not hold the terminal.
             File devNull = new File("/dev/null");
             if (devNull.exists()) {
@@ -123,14 +137,15 @@ public final class LocalProvider implements CloudProvider {
                 Process p = pb.start();
                 cds.started(p.pid());
                 Node node = new Node(Long.toString(p.pid()), n.name(), request.role());
-                launched.computeIfAbsent(cluster.id(), k -> new ConcurrentHashMap<>()).put(p.pid(), node);
+                launched.computeIfAbsent(cluster.id(), k -> new ConcurrentHashMap<>())
+                        .put(p.pid(), node);
                 processes.put(p.pid(), p);
                 p.onExit().thenRun(() -> processes.remove(p.pid(), p));
                 started.add(node);
             } catch (IOException e) {
                 cds.failed();
-                throw new ProvisionException("cannot start " + n.name() + " with " + pb.command().get(0) + ": "
-                        + e.getMessage(), e);
+                throw new ProvisionException(
+                        "cannot start " + n.name() + " with " + pb.command().get(0) + ": " + e.getMessage(), e);
             }
         }
         return started;
@@ -149,8 +164,8 @@ public final class LocalProvider implements CloudProvider {
                         + tailMessage(cluster, scheduler));
             }
             if (!Instant.now().isBefore(deadline)) {
-                throw new ProvisionException("the scheduler (pid " + scheduler.id() + ") did not start listening in time"
-                        + tailMessage(cluster, scheduler));
+                throw new ProvisionException("the scheduler (pid " + scheduler.id()
+                        + ") did not start listening in time" + tailMessage(cluster, scheduler));
             }
             sleepMillis(5);
         }
@@ -167,7 +182,10 @@ public final class LocalProvider implements CloudProvider {
         if (ours != null) {
             Set<String> seen = new HashSet<>();
             found.forEach(n -> seen.add(n.id()));
-            ours.entrySet().removeIf(e -> !ProcessHandle.of(e.getKey()).map(ProcessHandle::isAlive).orElse(false));
+            ours.entrySet()
+                    .removeIf(e -> !ProcessHandle.of(e.getKey())
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false));
             ours.values().stream().filter(n -> !seen.contains(n.id())).forEach(found::add);
         }
         return found;
@@ -176,7 +194,9 @@ public final class LocalProvider implements CloudProvider {
     private boolean isRunning(ClusterContext cluster, Node node) {
         Map<Long, Node> ours = launched.get(cluster.id());
         if (ours != null && ours.containsKey(Long.parseLong(node.id()))) {
-            return ProcessHandle.of(Long.parseLong(node.id())).map(ProcessHandle::isAlive).orElse(false);
+            return ProcessHandle.of(Long.parseLong(node.id()))
+                    .map(ProcessHandle::isAlive)
+                    .orElse(false);
         }
         return handle(cluster, node).isPresent();
     }
@@ -185,7 +205,8 @@ public final class LocalProvider implements CloudProvider {
     public void terminate(ClusterContext cluster, Collection<Node> nodes) {
         Map<Long, Node> ours = launched.getOrDefault(cluster.id(), Map.of());
         List<ProcessHandle> handles = nodes.stream()
-                .map(n -> ours.containsKey(Long.parseLong(n.id())) ? ProcessHandle.of(Long.parseLong(n.id()))
+                .map(n -> ours.containsKey(Long.parseLong(n.id()))
+                        ? ProcessHandle.of(Long.parseLong(n.id()))
                         : handle(cluster, n))
                 .flatMap(Optional::stream)
                 .toList();
@@ -194,8 +215,9 @@ public final class LocalProvider implements CloudProvider {
         left.forEach(ProcessHandle::destroyForcibly);
         left = awaitExit(left, TERM_GRACE);
         if (!left.isEmpty()) {
-            throw new ProvisionException("processes " + left.stream().map(ph -> Long.toString(ph.pid())).toList()
-                    + " of cluster " + cluster.name() + " did not exit after kill -9");
+            throw new ProvisionException("processes "
+                    + left.stream().map(ph -> Long.toString(ph.pid())).toList() + " of cluster " + cluster.name()
+                    + " did not exit after kill -9");
         }
     }
 
@@ -205,7 +227,10 @@ public final class LocalProvider implements CloudProvider {
         FileTrees.deleteRecursively(cluster.workDir());
         Map<Long, Node> ours = launched.get(cluster.id());
         if (ours != null) {
-            ours.entrySet().removeIf(e -> !ProcessHandle.of(e.getKey()).map(ProcessHandle::isAlive).orElse(false));
+            ours.entrySet()
+                    .removeIf(e -> !ProcessHandle.of(e.getKey())
+                            .map(ProcessHandle::isAlive)
+                            .orElse(false));
             launched.remove(cluster.id(), Map.of());
         }
     }
@@ -259,14 +284,16 @@ public final class LocalProvider implements CloudProvider {
     }
 
     private static int freeLoopbackPort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket socket =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
     private static Optional<Integer> plannedPort(ClusterContext cluster) {
         try {
-            return Optional.of(Integer.parseInt(Files.readString(portFile(cluster)).trim()));
+            return Optional.of(
+                    Integer.parseInt(Files.readString(portFile(cluster)).trim()));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
@@ -288,8 +315,10 @@ public final class LocalProvider implements CloudProvider {
         String idArg = ID_PREFIX + cluster.id();
         // An exiting process has already lost its command line but is still the node: keep it so
         // that callers can wait for its exit. A reused pid has a command line, without our tag.
-        return ProcessHandle.of(pid).filter(ph -> ph.isAlive()
-                && (CommandLines.arguments(ph).map(List::isEmpty).orElse(true) || toNode(ph, idArg).isPresent()));
+        return ProcessHandle.of(pid)
+                .filter(ph -> ph.isAlive()
+                        && (CommandLines.arguments(ph).map(List::isEmpty).orElse(true)
+                                || toNode(ph, idArg).isPresent()));
     }
 
     /** Loopback only; files in the cluster's working directory. */
@@ -301,7 +330,9 @@ public final class LocalProvider implements CloudProvider {
                     .with("--address-file", addressFile(cluster).toString());
         }
         return command.with("--host", "127.0.0.1")
-                .with("--local-directory", cluster.workDir().resolve("workers").resolve(name).toString())
+                .with(
+                        "--local-directory",
+                        cluster.workDir().resolve("workers").resolve(name).toString())
                 // No boot script loops here: the worker starts its own replacement, as a cloud machine's script does.
                 .with("--memory-restarts", Integer.toString(dev.jcloud.provisioner.boot.BootScript.MEMORY_RESTARTS));
     }
@@ -312,7 +343,8 @@ public final class LocalProvider implements CloudProvider {
             return Optional.empty();
         }
         Path base = cdsDir(cluster);
-        Optional<CdsArchives> archives = CdsArchives.forClasspath(base,
+        Optional<CdsArchives> archives = CdsArchives.forClasspath(
+                base,
                 cluster.option(LocalOptions.JAVA, LocalOptions.currentJava()),
                 cluster.option(LocalOptions.CLASSPATH, LocalOptions.currentClasspath()));
         archives.ifPresent(a -> a.deleteStale(base));
@@ -324,8 +356,8 @@ public final class LocalProvider implements CloudProvider {
         return cluster.workDir().toAbsolutePath().getParent().resolveSibling("cds");
     }
 
-    private static List<String> commandLine(ClusterContext cluster, String name, EngineCommand command,
-                                            List<String> cdsOptions) {
+    private static List<String> commandLine(
+            ClusterContext cluster, String name, EngineCommand command, List<String> cdsOptions) {
         List<String> cmd = new ArrayList<>();
         if (Boolean.parseBoolean(cluster.option(LocalOptions.DETACHED, "false"))) {
             // A new session: no controlling terminal, so closing the terminal or Ctrl-C in it
@@ -375,7 +407,7 @@ public final class LocalProvider implements CloudProvider {
             } else if (a.startsWith(ROLE_PREFIX)) {
                 role = a.substring(ROLE_PREFIX.length());
             } else if (a.equals(MAIN_CLASS)) {
-                break;   // engine arguments follow; they are not tags
+                break; // engine arguments follow; they are not tags
             }
         }
         if (!tagged || name == null || role == null) {
@@ -389,20 +421,22 @@ public final class LocalProvider implements CloudProvider {
             JsonNode json = JSON.readTree(Files.readAllBytes(file));
             long pid = json.path("pid").asLong(-1);
             if (pid != -1 && !Long.toString(pid).equals(scheduler.id())) {
-                return Optional.empty();   // left over from another scheduler
+                return Optional.empty(); // left over from another scheduler
             }
             JsonNode dashboard = json.get("dashboard");
-            return Optional.of(new SchedulerEndpoint(json.get("scheduler").asText(),
+            return Optional.of(new SchedulerEndpoint(
+                    json.get("scheduler").asText(),
                     dashboard == null || dashboard.isNull() ? null : dashboard.asText()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
-            return Optional.empty();   // written atomically by the engine, so this is an old or foreign file
+            return Optional.empty(); // written atomically by the engine, so this is an old or foreign file
         }
     }
 
     private static List<ProcessHandle> awaitExit(List<ProcessHandle> handles, Duration timeout) {
-        CompletableFuture<?>[] exits = handles.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] exits =
+                handles.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(exits).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -413,7 +447,8 @@ public final class LocalProvider implements CloudProvider {
 
     private String tailMessage(ClusterContext cluster, Node node) {
         String tail = logTail(cluster, node, 20);
-        return tail.isBlank() ? "; its log is empty"
+        return tail.isBlank()
+                ? "; its log is empty"
                 : "; last lines of its log:\n" + tail.stripTrailing().indent(2).stripTrailing();
     }
 

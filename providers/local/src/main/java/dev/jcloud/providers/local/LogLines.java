@@ -43,6 +43,7 @@ final class LogLines implements Iterator<String> {
      * through it, so the last lines a process wrote before it exited are not lost.
      */
     private FileChannel channel;
+
     private Object fileKey;
 
     private LogLines(Path file, boolean follow, BooleanSupplier running) {
@@ -57,8 +58,9 @@ final class LogLines implements Iterator<String> {
      */
     static Stream<String> of(Path file, boolean follow, BooleanSupplier running) {
         LogLines lines = new LogLines(file, follow, running);
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED | Spliterator.NONNULL),
-                false).onClose(lines::close);
+        return StreamSupport.stream(
+                        Spliterators.spliteratorUnknownSize(lines, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .onClose(lines::close);
     }
 
     @Override
@@ -100,7 +102,7 @@ final class LogLines implements Iterator<String> {
                 return;
             }
             if (ch.size() < position) {
-                position = 0;   // truncated: start again
+                position = 0; // truncated: start again
                 pendingBytes.reset();
             }
             ch.position(position);
@@ -124,14 +126,14 @@ final class LogLines implements Iterator<String> {
                 }
                 pendingBytes.write(bytes, start, n - start);
                 if (!follow && ready.size() > 10_000) {
-                    break;   // the caller consumes these first; reading resumes at position
+                    break; // the caller consumes these first; reading resumes at position
                 }
             }
         } catch (IOException e) {
             boolean closedByCaller = closed;
             end();
             if (closedByCaller) {
-                return;   // the stream was closed while a read was under way
+                return; // the stream was closed while a read was under way
             }
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -143,13 +145,13 @@ final class LogLines implements Iterator<String> {
         try {
             key = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
         } catch (NoSuchFileException e) {
-            return channel;   // not written yet, or deleted: what is open stays readable
+            return channel; // not written yet, or deleted: what is open stays readable
         }
         if (channel != null && (key == null || key.equals(fileKey))) {
             return channel;
         }
         if (channel != null && channel.position() < channel.size()) {
-            return channel;   // finish the old file first
+            return channel; // finish the old file first
         }
         FileChannel old = channel;
         try {

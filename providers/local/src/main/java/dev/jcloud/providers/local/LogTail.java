@@ -11,8 +11,7 @@ final class LogTail {
 
     private static final int MAX_BYTES = 64 * 1024;
 
-    private LogTail() {
-    }
+    private LogTail() {}
 
     /** Up to {@code lines} last lines of {@code file}; empty if it does not exist or cannot be read. */
     static String read(Path file, int lines) {

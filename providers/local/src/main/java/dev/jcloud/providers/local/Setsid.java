@@ -16,8 +16,7 @@ final class Setsid {
             .filter(p -> Files.isExecutable(Path.of(p)))
             .findFirst();
 
-    private Setsid() {
-    }
+    private Setsid() {}
 
     static Optional<String> path() {
         return PATH;

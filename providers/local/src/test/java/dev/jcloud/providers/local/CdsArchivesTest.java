@@ -22,9 +22,9 @@ class CdsArchivesTest {
 
         CdsArchives.Plan recorder = archives.plan(NodeRole.WORKER);
         assertThat(recorder.jvmOptions()).singleElement().asString().startsWith("-XX:ArchiveClassesAtExit=");
-        recorder.started(ProcessHandle.current().pid());   // a live recorder
+        recorder.started(ProcessHandle.current().pid()); // a live recorder
         assertThat(archives.plan(NodeRole.WORKER)).isEqualTo(CdsArchives.Plan.NONE);
-        assertThat(archives.plan(NodeRole.SCHEDULER).jvmOptions()).hasSize(1);   // roles are separate
+        assertThat(archives.plan(NodeRole.SCHEDULER).jvmOptions()).hasSize(1); // roles are separate
 
         // The recorder died while writing: a broken archive is dropped, and someone records again.
         Process gone = new ProcessBuilder(LocalOptions.currentJava(), "-version").start();
@@ -37,14 +37,18 @@ class CdsArchivesTest {
         assertThat(part).doesNotExist();
 
         Files.write(part.resolveSibling("worker.jsa"), new byte[] {1});
-        assertThat(archives.plan(NodeRole.WORKER).jvmOptions()).singleElement().asString()
-                .startsWith("-XX:SharedArchiveFile=").endsWith("worker.jsa");
+        assertThat(archives.plan(NodeRole.WORKER).jvmOptions())
+                .singleElement()
+                .asString()
+                .startsWith("-XX:SharedArchiveFile=")
+                .endsWith("worker.jsa");
     }
 
     @Test
     void classPathsWithDirectoriesGetNoArchive() throws Exception {
         Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1});
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        assertThat(CdsArchives.forClasspath(dir.resolve("cds"), "java", jar + File.pathSeparator + classes)).isEmpty();
+        assertThat(CdsArchives.forClasspath(dir.resolve("cds"), "java", jar + File.pathSeparator + classes))
+                .isEmpty();
     }
 }

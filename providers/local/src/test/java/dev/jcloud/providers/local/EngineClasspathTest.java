@@ -17,14 +17,16 @@ class EngineClasspathTest {
     @Test
     void readsDependencyListLinesIntoJarNames() {
         assertThat(EngineClasspath.parse(List.of(
-                "",
-                "The following files have been resolved:",
-                "   com.fasterxml.jackson.core:jackson-core:jar:2.18.2:compile -- module com.fasterxml.jackson.core",
-                "   io.netty:netty-tcnative:jar:linux-x86_64:2.0.61.Final:runtime",
-                "   dev.jcloud:jcloud-engine:jar:0.1.0-SNAPSHOT:compile -- module jcloud.engine (auto)",
-                "   org.example:bom:pom:1.0:compile",
-                "   org.junit:junit:jar:5.0:test")))
-                .containsExactly("jackson-core-2.18.2.jar", "netty-tcnative-2.0.61.Final-linux-x86_64.jar",
+                        "",
+                        "The following files have been resolved:",
+                        "   com.fasterxml.jackson.core:jackson-core:jar:2.18.2:compile -- module com.fasterxml.jackson.core",
+                        "   io.netty:netty-tcnative:jar:linux-x86_64:2.0.61.Final:runtime",
+                        "   dev.jcloud:jcloud-engine:jar:0.1.0-SNAPSHOT:compile -- module jcloud.engine (auto)",
+                        "   org.example:bom:pom:1.0:compile",
+                        "   org.junit:junit:jar:5.0:test")))
+                .containsExactly(
+                        "jackson-core-2.18.2.jar",
+                        "netty-tcnative-2.0.61.Final-linux-x86_64.jar",
                         "jcloud-engine-0.1.0-SNAPSHOT.jar");
     }
 
@@ -49,11 +51,14 @@ class EngineClasspathTest {
         cp.append(File.pathSeparator).append(self).append(File.pathSeparator).append(jar("lib/azure-core-1.0.jar"));
         Path tasks = Files.createDirectories(dir.resolve("app/classes"));
 
-        String narrowed = EngineClasspath.within(cp.toString(), self, List.of(tasks)).orElseThrow();
+        String narrowed =
+                EngineClasspath.within(cp.toString(), self, List.of(tasks)).orElseThrow();
 
         List<String> names = List.of(narrowed.split(File.pathSeparator)).stream()
-                .map(e -> Path.of(e).getFileName().toString()).toList();
-        assertThat(names).hasSize(needed.size() + 2)
+                .map(e -> Path.of(e).getFileName().toString())
+                .toList();
+        assertThat(names)
+                .hasSize(needed.size() + 2)
                 .doesNotContain("aws-sdk-ec2-2.0.jar", "azure-core-1.0.jar")
                 .endsWith("jcloud-provider-local-1.jar", "classes");
     }
@@ -64,7 +69,8 @@ class EngineClasspathTest {
         String onlySelf = self.toString();
         assertThat(EngineClasspath.within(onlySelf, self, List.of())).isEmpty();
         Path classes = Files.createDirectories(dir.resolve("target/classes"));
-        assertThat(EngineClasspath.within(classes.toString(), classes, List.of())).isEmpty();
+        assertThat(EngineClasspath.within(classes.toString(), classes, List.of()))
+                .isEmpty();
     }
 
     private Path jar(String relative) throws Exception {

@@ -42,24 +42,31 @@ class LocalClusterIT {
 
     @Test
     void runsAComputationAndLeavesNoProcessAfterClose() throws Exception {
-        LocalCluster cluster = track(LocalCluster.builder().name("it-compute").workers(2).stateDirectory(stateDir)
-                .startTimeout(Duration.ofSeconds(60)).build());
+        LocalCluster cluster = track(LocalCluster.builder()
+                .name("it-compute")
+                .workers(2)
+                .stateDirectory(stateDir)
+                .startTimeout(Duration.ofSeconds(60))
+                .build());
         List<Long> pids = cluster.processIds();
         assertThat(pids).hasSize(3).allMatch(ProcessAssertions::alive);
         assertThat(cluster.schedulerAddress()).startsWith("127.0.0.1:");
         assertThat(Files.exists(stateDir.resolve("clusters/it-compute.json"))).isTrue();
         // No start script loops on this machine: each worker is told to start its own replacement at the memory limit.
-        assertThat(CommandLines.arguments(ProcessHandle.of(pids.get(1)).orElseThrow()).orElseThrow())
+        assertThat(CommandLines.arguments(ProcessHandle.of(pids.get(1)).orElseThrow())
+                        .orElseThrow())
                 .containsSubsequence("--memory-restarts", "5");
 
         try (Client client = cluster.connect()) {
-            assertThat(client.summary().workers()).extracting(w -> w.name())
+            assertThat(client.summary().workers())
+                    .extracting(w -> w.name())
                     .containsExactlyInAnyOrder("it-compute-worker-1", "it-compute-worker-2");
             assertThat(client.submit(() -> 6L * 7).get(30, TimeUnit.SECONDS)).isEqualTo(42L);
             List<TaskFuture<Long>> squares = client.map(x -> x * x, List.of(1L, 2L, 3L, 4L));
             assertThat(client.gather(squares)).containsExactly(1L, 4L, 9L, 16L);
             List<Delayed<Long>> parts = List.of(Delayed.value(1L), Delayed.value(2L), Delayed.value(3L));
-            Delayed<Long> total = Delayed.all(parts).then(xs -> xs.stream().mapToLong(Long::longValue).sum());
+            Delayed<Long> total = Delayed.all(parts)
+                    .then(xs -> xs.stream().mapToLong(Long::longValue).sum());
             assertThat(client.compute(total).get(30, TimeUnit.SECONDS)).isEqualTo(6L);
         }
 
@@ -67,12 +74,16 @@ class LocalClusterIT {
         assertThat(ProcessAssertions.alive(pids)).isEmpty();
         assertThat(Files.exists(stateDir.resolve("clusters/it-compute.json"))).isFalse();
         assertThat(Files.exists(stateDir.resolve("clusters/it-compute"))).isFalse();
-        cluster.close();   // idempotent
+        cluster.close(); // idempotent
     }
 
     @Test
     void scalesUpAndRetiresWorkersGracefully() throws Exception {
-        LocalCluster cluster = track(LocalCluster.builder().name("it-scale").workers(1).stateDirectory(stateDir).build());
+        LocalCluster cluster = track(LocalCluster.builder()
+                .name("it-scale")
+                .workers(1)
+                .stateDirectory(stateDir)
+                .build());
 
         cluster.scale(3);
         started.addAll(cluster.processIds());
@@ -84,8 +95,9 @@ class LocalClusterIT {
             cluster.scale(1);
             assertThat(cluster.workers()).isEqualTo(1);
             assertThat(client.summary().workers()).hasSize(1);
-            assertThat(ProcessAssertions.alive(before)).hasSize(2);   // the scheduler and the remaining worker
-            assertThat(client.submit(() -> "still works").get(30, TimeUnit.SECONDS)).isEqualTo("still works");
+            assertThat(ProcessAssertions.alive(before)).hasSize(2); // the scheduler and the remaining worker
+            assertThat(client.submit(() -> "still works").get(30, TimeUnit.SECONDS))
+                    .isEqualTo("still works");
         }
         // A new worker gets a new name: identities are never reused.
         List<String> kept = workerNames();
@@ -97,8 +109,12 @@ class LocalClusterIT {
 
     @Test
     void aSchedulerThatCannotStartFailsWithItsLogAndLeavesNothing() {
-        assertThatThrownBy(() -> LocalCluster.builder().name("it-broken").workers(1).stateDirectory(stateDir)
-                .jvmOptions("-XX:+NoSuchJvmOption").build())
+        assertThatThrownBy(() -> LocalCluster.builder()
+                        .name("it-broken")
+                        .workers(1)
+                        .stateDirectory(stateDir)
+                        .jvmOptions("-XX:+NoSuchJvmOption")
+                        .build())
                 .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("the scheduler")
                 .hasMessageContaining("NoSuchJvmOption");
@@ -108,12 +124,16 @@ class LocalClusterIT {
 
     @Test
     void aClusterWhoseProcessesWereKilledIsNotListedAndItsStateIsRemoved() throws Exception {
-        LocalCluster cluster = track(LocalCluster.builder().name("it-killed").workers(1).stateDirectory(stateDir)
-                .detached(true).build());
+        LocalCluster cluster = track(LocalCluster.builder()
+                .name("it-killed")
+                .workers(1)
+                .stateDirectory(stateDir)
+                .detached(true)
+                .build());
         List<Long> pids = cluster.processIds();
         started.addAll(pids);
         for (long pid : pids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);   // kill -9
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // kill -9
         }
         ProcessAssertions.killAll(pids);
 
@@ -124,8 +144,12 @@ class LocalClusterIT {
 
     @Test
     void aDetachedClusterOutlivesItsHandleAndCanBeAttachedAndStopped() {
-        LocalCluster cluster = track(LocalCluster.builder().name("it-detached").workers(1).stateDirectory(stateDir)
-                .detached(true).build());
+        LocalCluster cluster = track(LocalCluster.builder()
+                .name("it-detached")
+                .workers(1)
+                .stateDirectory(stateDir)
+                .detached(true)
+                .build());
         List<Long> pids = cluster.processIds();
         started.addAll(pids);
         cluster.close();
@@ -141,7 +165,9 @@ class LocalClusterIT {
     }
 
     private List<String> workerNames() {
-        ClusterRecord record = LocalCluster.provisioner(new ClusterStateStore(stateDir)).find("it-scale").orElseThrow();
+        ClusterRecord record = LocalCluster.provisioner(new ClusterStateStore(stateDir))
+                .find("it-scale")
+                .orElseThrow();
         return record.workers().stream().map(n -> n.name()).toList();
     }
 

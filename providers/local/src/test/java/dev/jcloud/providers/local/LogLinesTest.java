@@ -47,11 +47,11 @@ class LogLinesTest {
         });
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.contains("first"));
         append(log, "half a ");
-        Thread.sleep(3 * LogLines.POLL_MILLIS);   // not an assertion on time: lets the follower see the half line
+        Thread.sleep(3 * LogLines.POLL_MILLIS); // not an assertion on time: lets the follower see the half line
         assertThat(seen).containsExactly("first");
         append(log, "line\nlast words");
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.contains("half a line"));
-        Files.delete(log);   // as 'cluster down' removes the cluster's directory
+        Files.delete(log); // as 'cluster down' removes the cluster's directory
         assertThat(follower).isNotDone();
         running.set(false);
         follower.get(10, TimeUnit.SECONDS);

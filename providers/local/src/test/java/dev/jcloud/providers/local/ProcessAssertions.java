@@ -9,8 +9,7 @@ import java.util.List;
 /** Checks and clean-up of engine processes started by tests. */
 final class ProcessAssertions {
 
-    private ProcessAssertions() {
-    }
+    private ProcessAssertions() {}
 
     static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);

@@ -61,8 +61,13 @@ class TlsLocalClusterIT {
 
     @Test
     void tlsClusterComputesAndRefusesStrangersWithoutLeakingKeys() throws Exception {
-        cluster = LocalCluster.builder().name("it-tls").workers(2).tls(true).stateDirectory(stateDir)
-                .startTimeout(Duration.ofSeconds(60)).build();
+        cluster = LocalCluster.builder()
+                .name("it-tls")
+                .workers(2)
+                .tls(true)
+                .stateDirectory(stateDir)
+                .startTimeout(Duration.ofSeconds(60))
+                .build();
         started.addAll(cluster.processIds());
         String address = cluster.schedulerAddress();
 
@@ -73,27 +78,37 @@ class TlsLocalClusterIT {
                 long v = i;
                 parts.add(Delayed.call(() -> v * v));
             }
-            Delayed<Long> total = Delayed.all(parts).then(xs -> xs.stream().mapToLong(Long::longValue).sum());
+            Delayed<Long> total = Delayed.all(parts)
+                    .then(xs -> xs.stream().mapToLong(Long::longValue).sum());
             assertThat(client.compute(total).get(60, TimeUnit.SECONDS)).isEqualTo(2870L);
-            TaskFuture<byte[]> big = client.submit(() -> new byte[3 << 20]);   // fetched from the worker directly
+            TaskFuture<byte[]> big = client.submit(() -> new byte[3 << 20]); // fetched from the worker directly
             assertThat(big.get(60, TimeUnit.SECONDS)).hasSize(3 << 20);
         }
 
         // A plaintext client is refused, with a message that says why.
-        assertThatThrownBy(() -> Client.builder(address).connectTimeout(Duration.ofSeconds(10)).connect().close())
+        assertThatThrownBy(() -> Client.builder(address)
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .connect()
+                        .close())
                 .isInstanceOf(ClusterUnavailableException.class)
                 .hasMessageContaining("the scheduler at " + address + " " + REFUSED);
 
         // So is a client whose certificate comes from another cluster's CA, whether it trusts that CA...
-        TlsFiles foreign = ClusterTrust.create(elsewhere.resolve("tls"), "other", List.of()).client();
-        assertThatThrownBy(() -> foreign.applyTo(Client.builder(address)).connectTimeout(Duration.ofSeconds(10))
-                .connect().close())
+        TlsFiles foreign = ClusterTrust.create(elsewhere.resolve("tls"), "other", List.of())
+                .client();
+        assertThatThrownBy(() -> foreign.applyTo(Client.builder(address))
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .connect()
+                        .close())
                 .isInstanceOf(ClusterUnavailableException.class)
                 .hasMessageContaining(REFUSED);
         // ...or this cluster's (public) CA certificate.
         TlsFiles ours = cluster.clientTlsFiles().orElseThrow();
-        assertThatThrownBy(() -> Client.builder(address).mutualTls(foreign.certificate(), foreign.privateKey(), ours.ca())
-                .connectTimeout(Duration.ofSeconds(10)).connect().close())
+        assertThatThrownBy(() -> Client.builder(address)
+                        .mutualTls(foreign.certificate(), foreign.privateKey(), ours.ca())
+                        .connectTimeout(Duration.ofSeconds(10))
+                        .connect()
+                        .close())
                 .isInstanceOf(ClusterUnavailableException.class)
                 .hasMessageContaining(REFUSED);
 
@@ -103,18 +118,34 @@ class TlsLocalClusterIT {
         HttpClient http = DashboardLogin.client(ours.ca().getParent(), Duration.ofSeconds(5));
         String metrics = "https://" + cluster.dashboardAddress() + "/metrics";
         assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).build(), HttpResponse.BodyHandlers.ofString())
-                .statusCode()).isEqualTo(401);
-        String token = Files.readString(ours.ca().resolveSibling("dashboard-token")).strip();
-        assertThat(http.send(HttpRequest.newBuilder(URI.create(metrics)).header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString()).body()).contains("jcloud_workers 2");
-        assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics)).build(),
-                HttpResponse.BodyHandlers.discarding())).as("the JDK's public CAs do not vouch for it")
+                        .statusCode())
+                .isEqualTo(401);
+        String token =
+                Files.readString(ours.ca().resolveSibling("dashboard-token")).strip();
+        assertThat(http.send(
+                                HttpRequest.newBuilder(URI.create(metrics))
+                                        .header("Authorization", "Bearer " + token)
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body())
+                .contains("jcloud_workers 2");
+        assertThatThrownBy(() -> HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(metrics)).build(),
+                                HttpResponse.BodyHandlers.discarding()))
+                .as("the JDK's public CAs do not vouch for it")
                 .isInstanceOf(IOException.class);
-        assertThatThrownBy(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(metrics.replace(
-                "https:", "http:"))).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()))
-                .as("no plain HTTP").isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(metrics.replace("https:", "http:")))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding()))
+                .as("no plain HTTP")
+                .isInstanceOf(IOException.class);
         assertThat(cluster.dashboardLink()).isEqualTo("https://" + cluster.dashboardAddress() + "/?token=" + token);
-        HttpResponse<String> login = http.send(HttpRequest.newBuilder(URI.create(cluster.dashboardLink())).build(),
+        HttpResponse<String> login = http.send(
+                HttpRequest.newBuilder(URI.create(cluster.dashboardLink())).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(login.statusCode()).isEqualTo(303);
         assertThat(login.headers().firstValue("Set-Cookie")).isPresent();
@@ -125,25 +156,40 @@ class TlsLocalClusterIT {
         // issuer is not among the CAs the scheduler accepts may send no certificate at all (the
         // JDK's key manager picks none), so its line may name the foreign certificate or say
         // none was presented: both are the refusal this promise is about.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.readString(schedulerLog)
-                .lines().filter(l -> l.contains("WARN  TlsRefusals - refused a connection")).count())
-                .isGreaterThanOrEqualTo(3));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(Files.readString(schedulerLog)
+                                .lines()
+                                .filter(l -> l.contains("WARN  TlsRefusals - refused a connection"))
+                                .count())
+                        .isGreaterThanOrEqualTo(3));
         assertThat(Files.readString(schedulerLog)).contains("a plaintext client, or none presented");
-        assertThat(Files.readString(schedulerLog)).doesNotContain("\tat io.grpc").doesNotContain("SSLEngine Details");
+        assertThat(Files.readString(schedulerLog))
+                .doesNotContain("\tat io.grpc")
+                .doesNotContain("SSLEngine Details");
 
         // Private keys: 0600 files in a 0700 directory, never on a command line or in a log.
         Path tlsDir = ours.ca().getParent();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir)))
+                .isEqualTo("rwx------");
         List<Path> keys;
         try (Stream<Path> files = Files.list(tlsDir)) {
-            keys = files.filter(p -> p.getFileName().toString().endsWith("-key.pem")).sorted().toList();
+            keys = files.filter(p -> p.getFileName().toString().endsWith("-key.pem"))
+                    .sorted()
+                    .toList();
         }
-        assertThat(keys).extracting(p -> p.getFileName().toString()).contains("ca-key.pem", "scheduler-key.pem",
-                "client-key.pem", "worker-it-tls-worker-1-key.pem", "worker-it-tls-worker-2-key.pem");
+        assertThat(keys)
+                .extracting(p -> p.getFileName().toString())
+                .contains(
+                        "ca-key.pem",
+                        "scheduler-key.pem",
+                        "client-key.pem",
+                        "worker-it-tls-worker-1-key.pem",
+                        "worker-it-tls-worker-2-key.pem");
         keys = new ArrayList<>(keys);
         keys.add(tlsDir.resolve("dashboard-token"));
         for (Path key : keys) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).as(key.toString())
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                    .as(key.toString())
                     .isEqualTo("rw-------");
         }
         List<String> secrets = new ArrayList<>();
@@ -154,7 +200,8 @@ class TlsLocalClusterIT {
         List<Long> pids = cluster.processIds();
         assertThat(pids).hasSize(3);
         for (long pid : pids) {
-            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
+            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
             assertThat(cmdline).contains("--tls-key").doesNotContain("PRIVATE KEY");
             for (String secret : secrets) {
                 assertThat(cmdline).doesNotContain(secret.substring(48, 80));
