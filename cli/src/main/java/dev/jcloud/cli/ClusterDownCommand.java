@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
             "Stop a cluster: the scheduler and every worker, then remove its state.",
             "Stopping a cluster that is already gone succeeds."
         })
-final class ClusterDownCommand implements Callable<Integer> {
+final class ClusterDownCommand implements Callable<Integer>, ProviderFlags.Taker {
 
     @Spec
     CommandSpec spec;
@@ -42,7 +42,7 @@ final class ClusterDownCommand implements Callable<Integer> {
         var provisioner = ClusterCommand.provisioner();
         if (cloud.given() && provisioner.store().load(name).isEmpty()) {
             // Started on another machine: find it by its tags first.
-            var search = cloud.resolve(common);
+            var search = cloud.resolve(common, spec.commandLine().getParseResult());
             provisioner.discover(search.getKey(), search.getValue());
         }
         DownResult result = provisioner.down(name, Duration.ofSeconds(10));

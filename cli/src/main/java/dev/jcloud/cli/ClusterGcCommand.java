@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
             "List resources jcloud created whose cluster has no live scheduler (left by a crash or an",
             "interrupted down); --delete removes them. Uses the provider settings of the configuration."
         })
-final class ClusterGcCommand implements Callable<Integer> {
+final class ClusterGcCommand implements Callable<Integer>, ProviderFlags.Taker {
 
     @Spec
     CommandSpec spec;
@@ -59,15 +59,17 @@ final class ClusterGcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (!cloud.given()) {
-            throw new IllegalArgumentException("--provider is required: aws, fargate, gcp or azure");
+            throw new IllegalArgumentException("--provider is required: one of "
+                    + String.join(", ", CloudProviders.load().available()));
         }
-        Map.Entry<String, Map<String, String>> search = cloud.resolve(common);
+        Map.Entry<String, Map<String, String>> search =
+                cloud.resolve(common, spec.commandLine().getParseResult());
         String name = search.getKey();
-        if (name.equals("local")) {
-            throw new IllegalArgumentException("--provider: gc is for cloud providers (aws, fargate, gcp, azure);"
-                    + " 'jcloud cluster list' already removes local clusters whose processes are gone");
-        }
         CloudProvider p = CloudProviders.load().require(name);
+        if (!p.remote()) {
+            throw new IllegalArgumentException("--provider: gc is for providers of remote machines;"
+                    + " 'jcloud cluster list' already removes " + name + " clusters whose processes are gone");
+        }
         Duration age = Durations.parse(minAge);
         boolean dry = dryRun || !delete;
         GcReport report = p.gc(search.getValue(), dry, age);

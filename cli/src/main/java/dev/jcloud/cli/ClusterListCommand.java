@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
             "List running clusters. Clusters whose processes or machines are gone are",
             "cleaned from the local state and not shown."
         })
-final class ClusterListCommand implements Callable<Integer> {
+final class ClusterListCommand implements Callable<Integer>, ProviderFlags.Taker {
 
     @Spec
     CommandSpec spec;
@@ -40,7 +40,7 @@ final class ClusterListCommand implements Callable<Integer> {
     public Integer call() {
         var provisioner = ClusterCommand.provisioner();
         if (cloud.given()) {
-            var search = cloud.resolve(common);
+            var search = cloud.resolve(common, spec.commandLine().getParseResult());
             provisioner.discover(search.getKey(), search.getValue()); // remembered, so list shows them
         }
         List<ClusterRecord> clusters = provisioner.list();

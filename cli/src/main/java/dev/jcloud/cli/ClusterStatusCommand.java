@@ -9,6 +9,7 @@ import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Parameters;
 import dev.jcloud.picocli.CommandLine.Spec;
+import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import java.io.PrintWriter;
@@ -144,9 +145,12 @@ final class ClusterStatusCommand implements Callable<Integer> {
 
     /** The cluster's pricing with the user's price overrides, or empty (local, or types the table does not know). */
     private java.util.Optional<dev.jcloud.provisioner.elastic.ClusterPricing> pricing(ClusterRecord record) {
-        var table = dev.jcloud.provisioner.elastic.PriceTable.bundled()
-                .withOverrides(common.settings(Map.of(), Map.of()).prices());
-        return dev.jcloud.provisioner.elastic.ClusterPricing.of(record.provider(), record.options(), table);
+        Map<String, String> options = new java.util.LinkedHashMap<>(record.options());
+        common.settings(Map.of(), Map.of())
+                .prices()
+                .forEach((k, v) -> options.put(
+                        dev.jcloud.provisioner.elastic.ClusterPricing.PRICE_PREFIX + k, Double.toString(v)));
+        return CloudProviders.load().require(record.provider()).pricing(options);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.providers.local.LocalCluster;
+import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
@@ -16,11 +17,13 @@ import dev.jcloud.provisioner.ControllerSpecs;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.UpPlan;
 import dev.jcloud.provisioner.UpProgress;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code jcloud cluster up}: start a scheduler and N workers and wait until all are registered. */
@@ -32,7 +35,7 @@ import java.util.concurrent.Callable;
             "and wait until every worker is registered. Unset options come from the configuration",
             "(see 'jcloud config show --sources')."
         })
-final class ClusterUpCommand implements Callable<Integer> {
+final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
 
     /** Flag name to settings key path; values stay raw so that the config module validates them. */
     private static final Map<String, String> KEYS = Map.ofEntries(
@@ -43,24 +46,7 @@ final class ClusterUpCommand implements Callable<Integer> {
             Map.entry("--no-client-timeout", "cluster.no-client-timeout"),
             Map.entry("--nthreads", "worker.nthreads"),
             Map.entry("--memory-limit", "worker.memory-limit"),
-            Map.entry("--tls", "security.tls"),
-            Map.entry("--region", "aws.region"),
-            Map.entry("--worker-type", "aws.worker-type"),
-            Map.entry("--scheduler-type", "aws.scheduler-type"),
-            Map.entry("--subnet", "aws.subnet"),
-            Map.entry("--vpc", "aws.vpc"),
-            Map.entry("--ami", "aws.ami"),
-            Map.entry("--worker-cpu", "fargate.worker-cpu"),
-            Map.entry("--worker-memory", "fargate.worker-memory"),
-            Map.entry("--image", "fargate.image"),
-            Map.entry("--project", "gcp.project"),
-            Map.entry("--zone", "gcp.zone"),
-            Map.entry("--machine-type", "gcp.machine-type"),
-            Map.entry("--network", "gcp.network"),
-            Map.entry("--subnetwork", "gcp.subnetwork"),
-            Map.entry("--subscription", "azure.subscription"),
-            Map.entry("--location", "azure.location"),
-            Map.entry("--vm-size", "azure.vm-size"));
+            Map.entry("--tls", "security.tls"));
 
     @Spec
     CommandSpec spec;
@@ -74,7 +60,8 @@ final class ClusterUpCommand implements Callable<Integer> {
     @Option(
             names = "--provider",
             paramLabel = "NAME",
-            description = "local, aws, fargate, gcp or azure (default: local).")
+            description = "Where the cluster runs: one of the providers in this build, listed by 'jcloud --help'"
+                    + " (default: local).")
     String provider;
 
     @Option(names = "--workers", paramLabel = "N", description = "Number of workers, >= 0 (default: 4).")
@@ -112,81 +99,6 @@ final class ClusterUpCommand implements Callable<Integer> {
     String tls;
 
     @Option(
-            names = "--region",
-            paramLabel = "REGION",
-            description = "aws, fargate: the AWS region (default: the SDK's).")
-    String region;
-
-    @Option(
-            names = "--worker-type",
-            paramLabel = "TYPE",
-            description = "aws: EC2 instance type of the workers (default: m6i.large).")
-    String workerType;
-
-    @Option(
-            names = "--scheduler-type",
-            paramLabel = "TYPE",
-            description = "aws: EC2 instance type of the scheduler (default: m6i.large).")
-    String schedulerType;
-
-    @Option(
-            names = "--subnet",
-            paramLabel = "ID",
-            description = "aws, fargate: the subnet to use (default: the default VPC's).")
-    String subnet;
-
-    @Option(
-            names = "--vpc",
-            paramLabel = "ID|new",
-            description = "aws, fargate: the VPC to use, or 'new' for a dedicated one.")
-    String vpc;
-
-    @Option(
-            names = "--ami",
-            paramLabel = "ID",
-            description = "aws: machine image (default: the latest Amazon Linux 2023).")
-    String ami;
-
-    @Option(
-            names = "--worker-cpu",
-            paramLabel = "UNITS",
-            description = "fargate: worker CPU units, 1024 = 1 vCPU (default: 1024).")
-    String workerCpu;
-
-    @Option(
-            names = "--worker-memory",
-            paramLabel = "MIB",
-            description = "fargate: worker memory in MiB (default: 4096).")
-    String workerMemory;
-
-    @Option(names = "--image", paramLabel = "IMAGE", description = "fargate: the engine container image.")
-    String image;
-
-    @Option(names = "--project", paramLabel = "ID", description = "gcp: the project.")
-    String project;
-
-    @Option(names = "--zone", paramLabel = "ZONE", description = "gcp: the zone (default: us-central1-a).")
-    String zone;
-
-    @Option(names = "--machine-type", paramLabel = "TYPE", description = "gcp: machine type (default: e2-standard-4).")
-    String machineType;
-
-    @Option(names = "--network", paramLabel = "NAME", description = "gcp: the VPC network.")
-    String network;
-
-    @Option(names = "--subnetwork", paramLabel = "NAME", description = "gcp: the subnetwork.")
-    String subnetwork;
-
-    @Option(names = "--subscription", paramLabel = "ID", description = "azure: the subscription.")
-    String subscription;
-
-    @Option(names = "--location", paramLabel = "LOCATION", description = "azure: the location (default: eastus).")
-    String location;
-
-    @Option(names = "--vm-size", paramLabel = "SIZE", description = "azure: VM size (default: Standard_D4s_v5).")
-    String vmSize;
-
-    @Option(
             names = "--no-client-timeout",
             paramLabel = "DURATION",
             description =
@@ -213,21 +125,6 @@ final class ClusterUpCommand implements Callable<Integer> {
     String adapt;
 
     @Option(
-            names = "--spot",
-            arity = "0..1",
-            fallbackValue = "true",
-            paramLabel = "true|false",
-            description = "Cloud providers: workers on spot/preemptible capacity, falling back to on-demand.")
-    String spot;
-
-    @Option(
-            names = "--allow-from",
-            paramLabel = "CIDR",
-            description =
-                    "Cloud providers: who may reach the scheduler and dashboard (default: your public address /32).")
-    String allowFrom;
-
-    @Option(
             names = "--dry-run",
             description = "Print what up would create and which cloud API calls it would make,"
                     + " after checking the options; create nothing and call no cloud.")
@@ -235,19 +132,15 @@ final class ClusterUpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String chosen = provider != null
-                ? provider
-                : common.settings(baseFlags(), flagNamesByKey(null))
-                        .cluster()
-                        .provider()
-                        .id();
-        String section = ProviderOptions.sections(chosen.toLowerCase(java.util.Locale.ROOT)).stream()
-                .reduce((a, b) -> b)
-                .orElse(null);
-        Settings settings = common.settings(givenFlags(section), flagNamesByKey(section));
-        String providerName = settings.cluster().provider().id();
         CloudProviders providers = CloudProviders.load();
-        providers.require(providerName); // fail before creating anything
+        // Validates --provider (or cluster.provider) against the providers of this build first.
+        String chosen = common.settings(baseFlags(), flagNamesByKey()).cluster().provider();
+        CloudProvider cloud = providers.require(chosen); // fail before creating anything
+        Map<String, String> names = flagNamesByKey();
+        Map<String, String> flags = baseFlags();
+        flags.putAll(ProviderFlags.given(spec.commandLine().getParseResult(), cloud, providers, names));
+        Settings settings = common.settings(flags, names);
+        String providerName = cloud.name();
         String clusterName = settings.cluster().name().orElseGet(() -> ClusterNames.generate(providerName));
         try {
             ClusterNames.check(clusterName);
@@ -269,13 +162,14 @@ final class ClusterUpCommand implements Callable<Integer> {
                 .withDeathTimeout(settings.cluster().deathTimeout())
                 .withStartTimeout(wait)
                 .withOption("detached", "true")
-                .withOption(ClusterTrust.OPTION, Boolean.toString(settings.tlsEnabled()));
+                .withOption(
+                        ClusterTrust.OPTION,
+                        Boolean.toString(settings.security().tlsEnabledFor(cloud.remote())));
         if (providerName.equals("local")) {
             // The engine's jars only, not every cloud SDK the CLI carries: the processes start faster.
             request = request.withOption("classpath", LocalCluster.engineClasspath());
         }
-        for (Map.Entry<String, String> o :
-                ProviderOptions.of(settings, providerName).entrySet()) {
+        for (Map.Entry<String, String> o : ProviderOptions.of(settings, cloud).entrySet()) {
             request = request.withOption(o.getKey(), o.getValue());
         }
         if (settings.cluster().adapt().isPresent()) {
@@ -285,10 +179,7 @@ final class ClusterUpCommand implements Callable<Integer> {
                     .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()));
         }
 
-        var pricing = dev.jcloud.provisioner.elastic.ClusterPricing.of(
-                providerName,
-                request.options(),
-                dev.jcloud.provisioner.elastic.PriceTable.bundled().withOverrides(settings.prices()));
+        Optional<ClusterPricing> pricing = cloud.pricing(request.options());
         if (!waitFor.equals("workers") && !waitFor.equals(Provisioner.WAIT_PROVISIONED)) {
             throw new IllegalArgumentException("--wait: use workers or provisioned (was '" + waitFor + "')");
         }
@@ -364,7 +255,7 @@ final class ClusterUpCommand implements Callable<Integer> {
     }
 
     /** {@code --dry-run}: the steps {@code up} would take, as a numbered list or JSON. */
-    private void printPlan(UpPlan plan, int workers, java.util.Optional<String> estimate) {
+    private void printPlan(UpPlan plan, int workers, Optional<String> estimate) {
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -404,23 +295,6 @@ final class ClusterUpCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private Map<String, String> givenFlags(String section) {
-        Map<String, String> flags = baseFlags();
-        if (section != null) {
-            if (spot != null) {
-                flags.put(section + ".spot", spot);
-            }
-            if (allowFrom != null) {
-                flags.put(allowFromKey(section), allowFrom);
-            }
-        } else if (spot != null || allowFrom != null) {
-            throw new IllegalArgumentException((spot != null ? "--spot" : "--allow-from")
-                    + " applies to cloud providers (aws, fargate, gcp, azure), not to "
-                    + (provider == null ? "local" : provider));
-        }
-        return flags;
-    }
-
     private Map<String, String> baseFlags() {
         Map<String, String> flags = new LinkedHashMap<>();
         put(flags, "--provider", provider);
@@ -431,23 +305,6 @@ final class ClusterUpCommand implements Callable<Integer> {
         put(flags, "--nthreads", nthreads);
         put(flags, "--memory-limit", memoryLimit);
         put(flags, "--tls", tls);
-        put(flags, "--region", region);
-        put(flags, "--worker-type", workerType);
-        put(flags, "--scheduler-type", schedulerType);
-        put(flags, "--subnet", subnet);
-        put(flags, "--vpc", vpc);
-        put(flags, "--ami", ami);
-        put(flags, "--worker-cpu", workerCpu);
-        put(flags, "--worker-memory", workerMemory);
-        put(flags, "--image", image);
-        put(flags, "--project", project);
-        put(flags, "--zone", zone);
-        put(flags, "--machine-type", machineType);
-        put(flags, "--network", network);
-        put(flags, "--subnetwork", subnetwork);
-        put(flags, "--subscription", subscription);
-        put(flags, "--location", location);
-        put(flags, "--vm-size", vmSize);
         if (adapt != null) {
             String[] bounds = adapt.split(":", -1);
             if (bounds.length != 2) {
@@ -466,20 +323,11 @@ final class ClusterUpCommand implements Callable<Integer> {
         }
     }
 
-    /** Fargate clusters use the EC2 network settings, so their allow-from is {@code aws.allow-from}. */
-    private static String allowFromKey(String section) {
-        return (section.equals("fargate") ? "aws" : section) + ".allow-from";
-    }
-
-    private static Map<String, String> flagNamesByKey(String section) {
+    private static Map<String, String> flagNamesByKey() {
         Map<String, String> names = new LinkedHashMap<>();
         KEYS.forEach((flag, key) -> names.put(key, flag));
         names.put("cluster.adapt.min", "--adapt");
         names.put("cluster.adapt.max", "--adapt");
-        if (section != null) {
-            names.put(section + ".spot", "--spot");
-            names.put(allowFromKey(section), "--allow-from");
-        }
         return names;
     }
 }

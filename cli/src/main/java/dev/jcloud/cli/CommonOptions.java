@@ -3,6 +3,7 @@ package dev.jcloud.cli;
 import dev.jcloud.config.Settings;
 import dev.jcloud.config.SettingsLoader;
 import dev.jcloud.picocli.CommandLine.Option;
+import dev.jcloud.provisioner.CloudProviders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -44,6 +45,10 @@ final class CommonOptions {
             }
             loader = loader.projectFile(config);
         }
-        return loader.withFlags(flags, flagNames).load();
+        CloudProviders providers = CloudProviders.load();
+        return loader.withSections(providers.settingsSections())
+                .withProviders(providers.available())
+                .withFlags(flags, flagNames)
+                .load();
     }
 }

@@ -6,6 +6,7 @@ import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
 import dev.jcloud.picocli.CommandLine;
+import dev.jcloud.provisioner.CloudProviders;
 import java.io.PrintWriter;
 
 /** Entry point of the {@code jcloud} command. */
@@ -56,6 +57,9 @@ public final class Main {
                     return null; // it prints the whole tree
                 }
                 CommandLine cl = withErrorHandling(new CommandLine(newInstance(at)));
+                if (ProviderFlags.Taker.class.isAssignableFrom(at)) {
+                    ProviderFlags.addTo(cl, CloudProviders.load());
+                }
                 return cl.setCommandName(name.toString());
             }
         }
@@ -106,7 +110,21 @@ public final class Main {
         cl.addSubcommand("worker", new WorkerCommand());
         // A fixed (Terraform) cluster's credentials, for a user who holds its join token.
         cl.addSubcommand("join", new JoinCommand());
+        CloudProviders providers = CloudProviders.load();
+        ProviderFlags.addTo(cl, providers);
+        cl.getCommandSpec().usageMessage().footer(providersFooter(providers));
         return withErrorHandling(cl);
+    }
+
+    /** The providers of this build, for {@code jcloud --help}: what {@code --provider} accepts. */
+    private static String[] providersFooter(CloudProviders providers) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add("");
+        lines.add("Providers in this build (--provider):");
+        for (var p : providers.all()) {
+            lines.add(String.format("  %-10s %s", p.name(), p.description()));
+        }
+        return lines.toArray(String[]::new);
     }
 
     private static CommandLine withErrorHandling(CommandLine cl) {

@@ -6,7 +6,10 @@ import dev.jcloud.picocli.CommandLine.Mixin;
 import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Spec;
+import dev.jcloud.provisioner.CloudProvider;
+import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.ClusterSimulator;
 import dev.jcloud.provisioner.elastic.DaskAdaptivePolicy;
 import dev.jcloud.provisioner.elastic.FixedPolicy;
@@ -48,14 +51,6 @@ final class SimulateCommand implements Callable<Integer> {
         all
     }
 
-    /** The clouds whose billing and prices are modelled. */
-    enum Provider {
-        aws,
-        fargate,
-        gcp,
-        azure
-    }
-
     @Spec
     CommandSpec spec;
 
@@ -82,20 +77,21 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(
             names = "--provider",
             paramLabel = "PROVIDER",
-            defaultValue = "aws",
-            description = "aws, fargate, gcp or azure: billing rules and prices (default: ${DEFAULT-VALUE}).")
-    Provider provider;
+            description = "Whose billing rules, prices and boot time to use: a provider of this build that prices its"
+                    + " machines (default: cluster.provider when it does, else the first that does).")
+    String providerName;
 
     @Option(
             names = "--instance-type",
             paramLabel = "TYPE",
-            description = "Worker type (default: the provider's worker type setting; Fargate: e.g. 1vcpu-4gb).")
+            description = "Worker type (default: the provider's worker type setting; resource-priced platforms:"
+                    + " e.g. 1vcpu-4gb).")
     String instanceType;
 
     @Option(
             names = "--region",
             paramLabel = "REGION",
-            description = "Region for prices (default: the provider's setting, else us-east-1 / us-central1 / eastus).")
+            description = "Region for prices (default: the provider's setting).")
     String region;
 
     @Option(names = "--spot", description = "Price workers at the spot price.")
@@ -104,7 +100,7 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(
             names = "--boot-delay",
             paramLabel = "SECONDS",
-            description = "Seconds from start until a worker registers (default: 60 for VMs, 40 for Fargate).")
+            description = "Seconds from start until a worker registers (default: the provider's typical boot time).")
     Double bootDelay;
 
     @Option(
@@ -159,18 +155,21 @@ final class SimulateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--billing-minimum must be ≥ 0 seconds (was " + billingMinimum + ")");
         }
         Settings settings = common.settings(Map.of(), Map.of());
-        String type = instanceType != null ? instanceType : defaultType(settings);
-        String where = region != null ? region : defaultRegion(settings);
-        PriceTable prices = PriceTable.bundled().withOverrides(settings.prices());
-        PriceTable.Price price = prices.price(provider.name(), where, type)
-                .orElseThrow(() -> new IllegalArgumentException("no price for " + provider + "/" + where + "/" + type
-                        + " in the bundled table (as of " + prices.asOf()
-                        + "): give one with the 'prices' setting, e.g. prices: {" + provider + "/" + where + "/" + type
-                        + ": 0.10}"));
-        BillingModel billing = billingMinimum != null
-                ? new BillingModel(billingMinimum)
-                : BillingModel.forProvider(provider.name(), settings.azure().billingMinimum());
-        double boot = bootDelay != null ? bootDelay : provider == Provider.fargate ? 40 : 60;
+        CloudProvider provider = pricedProvider(settings);
+        Map<String, String> options = ProviderOptions.of(settings, provider);
+        ClusterPricing.Machines machines = provider.machines(options).orElseThrow();
+        String type = instanceType != null ? instanceType : machines.workerType();
+        String where = region != null ? region : machines.region();
+        PriceTable prices = provider.priceTable().orElseGet(PriceTable::empty).withOverrides(settings.prices());
+        PriceTable.Price price = prices.price(machines.provider(), where, type)
+                .orElseThrow(() ->
+                        new IllegalArgumentException("no price for " + machines.provider() + "/" + where + "/" + type
+                                + " in the bundled table (as of " + prices.asOf()
+                                + "): give one with the 'prices' setting, e.g. prices: {" + machines.provider() + "/"
+                                + where + "/" + type
+                                + ": 0.10}"));
+        BillingModel billing = billingMinimum != null ? new BillingModel(billingMinimum) : provider.billing(options);
+        double boot = bootDelay != null ? bootDelay : provider.typicalBootTime().toMillis() / 1000.0;
         int nthreads = threads != null ? threads : price.vcpus() > 0 ? price.vcpus() : 2;
         ClusterSimulator simulator = new ClusterSimulator(new ClusterSimulator.Settings(
                 nthreads, boot, billing, price.perHour(spot), Math.max(max, fixedWorkers)));
@@ -186,7 +185,7 @@ final class SimulateCommand implements Callable<Integer> {
                     workload.name(),
                     workload.tasks().size(),
                     workload.totalWorkSeconds(),
-                    provider,
+                    provider.name(),
                     where,
                     type,
                     spot ? " spot" : "",
@@ -250,21 +249,25 @@ final class SimulateCommand implements Callable<Integer> {
         };
     }
 
-    private String defaultType(Settings s) {
-        return switch (provider) {
-            case aws -> s.aws().workerType();
-            case fargate ->
-                PriceTable.fargateType(s.fargate().workerCpu(), s.fargate().workerMemory());
-            case gcp -> s.gcp().machineType();
-            case azure -> s.azure().vmSize();
-        };
-    }
-
-    private String defaultRegion(Settings s) {
-        return switch (provider) {
-            case aws, fargate -> s.aws().region().orElse("us-east-1");
-            case gcp -> s.gcp().zone().replaceAll("-[a-z]$", "");
-            case azure -> s.azure().location();
-        };
+    /** The provider named by --provider, else the configured one, else the first of this build that prices machines. */
+    private CloudProvider pricedProvider(Settings settings) {
+        CloudProviders providers = CloudProviders.load();
+        List<String> priced = providers.all().stream()
+                .filter(p -> p.machines(Map.of()).isPresent())
+                .map(CloudProvider::name)
+                .toList();
+        if (providerName != null) {
+            CloudProvider p = providers.require(providerName);
+            if (!priced.contains(p.name())) {
+                throw new IllegalArgumentException("--provider: " + p.name()
+                        + " does not price its machines; use one of " + String.join(", ", priced));
+            }
+            return p;
+        }
+        String configured = settings.cluster().provider();
+        if (priced.isEmpty()) {
+            throw new IllegalArgumentException("no provider of this build prices its machines");
+        }
+        return providers.require(priced.contains(configured) ? configured : priced.get(0));
     }
 }

@@ -40,6 +40,28 @@ class MainTest {
     }
 
     @Test
+    void providersContributeTheirFlagsAndAreListedInHelp() {
+        CommandLine up = Main.oneCommand(new String[] {"cluster", "up", "--help"});
+        String usage = up.getUsageMessage(CommandLine.Help.Ansi.OFF);
+        // Each flag comes from the module that understands it; shared ones name every provider.
+        assertThat(usage)
+                .contains("--region=REGION")
+                .contains("aws, fargate: The AWS region")
+                .contains("--zone=ZONE")
+                .contains("--vm-size=SIZE")
+                .contains("--worker-cpu=UNITS");
+        assertThat(usage.replaceAll("\\s+", " "))
+                .contains("--spot[=true|false]")
+                .contains("aws: Workers on spot capacity")
+                .contains("gcp: Workers on Spot VMs");
+        String top = Main.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertThat(top)
+                .contains("Providers in this build (--provider):")
+                .containsPattern("\\n  local +This machine")
+                .containsPattern("\\n  fargate +AWS Fargate");
+    }
+
+    @Test
     void engineRolesAreBuiltAlone() {
         assertThat(EngineMain.role("worker").getCommandName()).isEqualTo("jcloud-engine worker");
         assertThat(EngineMain.role("scheduler").getCommandName()).isEqualTo("jcloud-engine scheduler");

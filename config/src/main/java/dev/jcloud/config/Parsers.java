@@ -3,7 +3,9 @@ package dev.jcloud.config;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -162,6 +164,21 @@ final class Parsers {
                         "must be an IPv4 or IPv6 CIDR block like 203.0.113.7/32" + " or 2001:db8::/64", text);
             }
             return t;
+        };
+    }
+
+    /** One or more CIDR blocks separated by commas, kept as written without spaces. */
+    static Parser cidrs() {
+        Parser one = cidr();
+        return text -> {
+            if (text == null || text.isBlank()) {
+                throw Invalid.text("must be one or more CIDR blocks separated by commas", text);
+            }
+            List<String> out = new ArrayList<>();
+            for (String part : text.split(",")) {
+                out.add((String) one.parse(part));
+            }
+            return String.join(",", out);
         };
     }
 

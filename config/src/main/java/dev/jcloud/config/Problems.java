@@ -13,16 +13,16 @@ final class Problems {
     }
 
     /** {@code <where>: <what> <requirement> (was <value>)}, masking the value of secret keys. */
-    void add(Source source, String what, Invalid invalid) {
-        add(source.where(), what, invalid);
+    void add(Source source, String what, Invalid invalid, boolean secret) {
+        add(source.where(), what, invalid, secret);
     }
 
-    void add(String where, String what, Invalid invalid) {
+    void add(String where, String what, Invalid invalid, boolean secret) {
         StringBuilder line =
                 new StringBuilder(where).append(": ").append(what).append(' ').append(invalid.requirement);
         if (invalid.was != null) {
             line.append(" (was ")
-                    .append(Redactor.isSecretKey(what) ? Redactor.MASK : invalid.was)
+                    .append(secret || Redactor.isSecretKey(what) ? Redactor.MASK : invalid.was)
                     .append(')');
         }
         lines.add(line.toString());

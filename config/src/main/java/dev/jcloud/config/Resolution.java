@@ -16,8 +16,11 @@ final class Resolution {
     private final Map<String, Resolved> values = new LinkedHashMap<>();
     private final Map<String, Map<String, Resolved>> maps = new LinkedHashMap<>();
 
-    Resolution() {
-        for (Key key : Schema.KEYS) {
+    private final Schema schema;
+
+    Resolution(Schema schema) {
+        this.schema = schema;
+        for (Key key : schema.keys) {
             if (key.kind == Key.Kind.MAP) {
                 maps.put(key.path, new LinkedHashMap<>());
             } else {
@@ -31,12 +34,12 @@ final class Resolution {
      * even one a later source overrides, so a broken file is reported while it is still broken.
      */
     void apply(Assignment a, Problems problems) {
-        Key key = Schema.key(a.path());
+        Key key = schema.key(a.path());
         if (key.kind == Key.Kind.MAP) {
             try {
                 key.entryKeys.check(a.entry());
             } catch (Invalid e) {
-                problems.add(a.source(), key.path + " key " + Invalid.quote(a.entry()), e);
+                problems.add(a.source(), key.path + " key " + Invalid.quote(a.entry()), e, false);
                 return;
             }
             String entryPath = key.path + "." + a.entry();
@@ -44,15 +47,27 @@ final class Resolution {
                 Object value = key.parser.parse(a.text());
                 maps.get(key.path).put(a.entry(), new Resolved(value, a.source()));
             } catch (Invalid e) {
-                problems.add(a.source(), entryPath, e);
+                problems.add(a.source(), entryPath, e, schema.isSecret(entryPath));
             }
             return;
         }
         try {
             values.put(key.path, new Resolved(key.parser.parse(a.text()), a.source()));
         } catch (Invalid e) {
-            problems.add(a.source(), key.path, e);
+            problems.add(a.source(), key.path, e, schema.isSecret(key.path));
         }
+    }
+
+    Schema schema() {
+        return schema;
+    }
+
+    /** Every value and map without sources: what {@link Settings#equals} compares. */
+    Map<String, Object> valuesOnly() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        values.forEach((k, r) -> out.put(k, r.value()));
+        maps.forEach((k, m) -> out.put(k, mapValue(k)));
+        return out;
     }
 
     Resolved get(String path) {

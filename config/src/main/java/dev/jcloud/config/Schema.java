@@ -1,54 +1,88 @@
 package dev.jcloud.config;
 
-import static dev.jcloud.config.Parsers.bool;
 import static dev.jcloud.config.Parsers.duration;
 import static dev.jcloud.config.Parsers.matching;
-import static dev.jcloud.config.Parsers.nonEmptyString;
 import static dev.jcloud.config.Parsers.number;
 import static dev.jcloud.config.Parsers.oneOf;
-import static dev.jcloud.config.Parsers.oneOfNumbers;
 import static dev.jcloud.config.Parsers.optional;
 import static dev.jcloud.config.Parsers.wholeNumber;
 import static dev.jcloud.config.Parsers.wholeNumberAtLeast;
 
-import dev.jcloud.config.Settings.Provider;
 import dev.jcloud.config.Settings.TlsMode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Every key jcloud understands, in the order {@code config show} lists them, with defaults and
- * rules. Adding a setting means adding a line here and a component to its record in
- * {@link Settings}.
+ * rules: the built-in sections ({@code cluster}, {@code scheduler}, {@code worker},
+ * {@code security}, {@code prices}) and the sections that plugins contribute
+ * ({@link SettingsSection}). Adding a built-in setting means adding a line here and a component
+ * to its record in {@link Settings}.
  */
 final class Schema {
 
-    /** Valid as a tag value, a DNS label and a resource name prefix on every cloud. */
+    /** Valid as a tag value, a DNS label and a resource name prefix on every platform. */
     static final Pattern CLUSTER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,38}[a-z0-9]");
+    /** A provider's name as it is written in settings and flags. */
+    static final Pattern PROVIDER_NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
 
-    static final Pattern AWS_REGION = Pattern.compile("[a-z]{2}(-gov)?-[a-z]+-[0-9]");
-    static final Pattern PRICE_KEY = Pattern.compile("(local|aws|fargate|gcp|azure)/[^/\\s]+/[^/\\s]+");
-    static final int[] FARGATE_CPUS = {256, 512, 1024, 2048, 4096, 8192, 16384};
+    static final Pattern PRICE_KEY = Pattern.compile("([a-z][a-z0-9-]{0,30})/[^/\\s]+/[^/\\s]+");
+    /** The provider {@code cluster.provider} names unless set: this machine. */
+    static final String DEFAULT_PROVIDER = "local";
 
-    static final List<Key> KEYS;
+    private static final Set<String> CORE_SECTIONS =
+            Set.of("cluster", "cluster.adapt", "scheduler", "worker", "security");
+
+    final List<Key> keys;
     /** Paths that hold other keys; {@code cluster.adapt} is both a section and a switch. */
-    static final Set<String> SECTIONS =
-            Set.of("cluster", "cluster.adapt", "scheduler", "worker", "security", "aws", "fargate", "gcp", "azure");
+    final Set<String> sections;
 
-    private static final Map<String, Key> BY_PATH;
-    private static final Map<String, Key> BY_ENV;
+    final List<SettingsSection.Rule> rules;
 
-    static {
+    private final Map<String, Key> byPath;
+    private final Map<String, Key> byEnv;
+    private final Set<String> secrets;
+
+    private Schema(List<Key> keys, Set<String> sections, List<SettingsSection.Rule> rules, Set<String> secrets) {
+        this.keys = List.copyOf(keys);
+        this.sections = Set.copyOf(sections);
+        this.rules = List.copyOf(rules);
+        this.secrets = Set.copyOf(secrets);
+        Map<String, Key> path = new LinkedHashMap<>();
+        Map<String, Key> env = new LinkedHashMap<>();
+        for (Key key : this.keys) {
+            if (path.put(key.path, key) != null) {
+                throw new IllegalStateException("two settings have the key " + key.path);
+            }
+            if (env.put(key.envName(), key) != null) {
+                throw new IllegalStateException("two keys map to " + key.envName());
+            }
+        }
+        this.byPath = Collections.unmodifiableMap(path);
+        this.byEnv = Collections.unmodifiableMap(env);
+    }
+
+    /**
+     * The built-in keys plus {@code contributed} sections.
+     *
+     * @param providers the provider names {@code cluster.provider} and price keys accept; empty
+     *                  accepts any well-formed name (the providers are checked where they are loaded)
+     */
+    static Schema of(Collection<SettingsSection> contributed, Collection<String> providers) {
         List<Key> k = new ArrayList<>();
+        Set<String> sections = new LinkedHashSet<>(CORE_SECTIONS);
         k.add(Key.value(
                 "cluster.name",
                 Optional.empty(),
@@ -57,7 +91,7 @@ final class Schema {
                         "must be 2 to 40 lowercase letters, digits or '-',"
                                 + " starting with a letter and not ending with '-'")),
                 Schema::orNull));
-        k.add(Key.value("cluster.provider", Provider.LOCAL, oneOf(Provider.class), v -> ((Provider) v).id()));
+        k.add(Key.value("cluster.provider", DEFAULT_PROVIDER, providerName(providers), v -> v));
         k.add(Key.value("cluster.workers", 4, wholeNumberAtLeast(0), v -> v));
         k.add(durationKey("cluster.idle-timeout", "20m", true));
         k.add(durationKey("cluster.no-client-timeout", "off", true));
@@ -102,116 +136,84 @@ final class Schema {
             case OFF -> Boolean.FALSE;
         }));
 
-        k.add(Key.value(
-                "aws.region",
-                Optional.empty(),
-                optional(matching(AWS_REGION, "must be an AWS region like us-east-1")),
-                Schema::orNull));
-        k.add(stringKey("aws.worker-type", "m6i.large"));
-        k.add(stringKey("aws.scheduler-type", "m6i.large"));
-        k.add(boolKey("aws.spot"));
-        k.add(optionalStringKey("aws.subnet"));
-        k.add(optionalStringKey("aws.vpc"));
-        k.add(Key.value("aws.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
-        k.add(optionalStringKey("aws.ami"));
-        k.add(optionalStringKey("aws.engine-url"));
-        k.add(optionalStringKey("aws.engine-sha256"));
-        k.add(optionalStringKey("aws.max-workers"));
-        k.add(optionalStringKey("aws.root-volume-gib"));
-
-        k.add(Key.value("fargate.worker-cpu", 1024, oneOfNumbers(FARGATE_CPUS), v -> v));
-        k.add(Key.value("fargate.worker-memory", 4096, wholeNumberAtLeast(512), v -> v));
-        k.add(Key.value("fargate.scheduler-cpu", 1024, oneOfNumbers(FARGATE_CPUS), v -> v));
-        k.add(Key.value("fargate.scheduler-memory", 4096, wholeNumberAtLeast(512), v -> v));
-        k.add(optionalStringKey("fargate.image"));
-        k.add(boolKey("fargate.spot"));
-
-        k.add(optionalStringKey("gcp.project"));
-        k.add(stringKey("gcp.zone", "us-central1-a"));
-        k.add(stringKey("gcp.machine-type", "e2-standard-4"));
-        k.add(boolKey("gcp.spot"));
-        k.add(optionalStringKey("gcp.network"));
-        k.add(optionalStringKey("gcp.subnetwork"));
-        k.add(Key.value("gcp.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
-        // Checked by the provider (before anything is created), which knows what each accepts.
-        for (String key : List.of(
-                "zones",
-                "scheduler-machine-type",
-                "image",
-                "boot-disk-gb",
-                "engine-url",
-                "engine-sha256",
-                "max-workers",
-                "service-account")) {
-            k.add(optionalStringKey("gcp." + key));
+        List<SettingsSection.Rule> rules = new ArrayList<>();
+        Set<String> secrets = new LinkedHashSet<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (SettingsSection section : contributed) {
+            if (!seen.add(section.name())) {
+                continue; // two providers of one module share a section (e.g. EC2 and Fargate read aws.*)
+            }
+            if (sections.contains(section.name()) || section.name().equals("prices")) {
+                throw new IllegalStateException("section " + section.name() + " is built in");
+            }
+            sections.add(section.name());
+            for (SettingKey<?> key : section.keys()) {
+                k.add(key.key());
+                if (key.isSecret()) {
+                    secrets.add(key.path());
+                }
+            }
+            rules.addAll(section.rules());
         }
-
-        k.add(optionalStringKey("azure.subscription"));
-        k.add(stringKey("azure.location", "eastus"));
-        k.add(stringKey("azure.vm-size", "Standard_D4s_v5"));
-        k.add(boolKey("azure.spot"));
-        k.add(Key.value("azure.allow-from", Optional.empty(), optional(Parsers.cidr()), Schema::orNull));
-        for (String key : List.of(
-                "scheduler-vm-size",
-                "vnet",
-                "subnet",
-                "public-ip",
-                "image",
-                "os-disk-gib",
-                "engine-url",
-                "engine-sha256",
-                "max-workers")) {
-            k.add(optionalStringKey("azure." + key));
-        }
-        k.add(durationKey("azure.billing-minimum", "60s", false));
 
         k.add(Key.map(
-                "prices", Schema::checkPriceKey, number(x -> x >= 0, "must be a price in USD per hour ≥ 0"), v -> v));
-
-        KEYS = List.copyOf(k);
-        Map<String, Key> byPath = new LinkedHashMap<>();
-        Map<String, Key> byEnv = new LinkedHashMap<>();
-        for (Key key : KEYS) {
-            byPath.put(key.path, key);
-            if (byEnv.put(key.envName(), key) != null) {
-                throw new IllegalStateException("two keys map to " + key.envName());
-            }
-        }
-        BY_PATH = Collections.unmodifiableMap(byPath);
-        BY_ENV = Collections.unmodifiableMap(byEnv);
+                "prices",
+                (String key) -> checkPriceKey(key, providers),
+                number(x -> x >= 0, "must be a price in USD per hour ≥ 0"),
+                v -> v));
+        return new Schema(k, sections, rules, secrets);
     }
 
-    private Schema() {}
-
     /** The key at exactly {@code path}, or null. */
-    static Key key(String path) {
-        return BY_PATH.get(path);
+    Key key(String path) {
+        return byPath.get(path);
     }
 
     /** The key whose {@code JCLOUD_*} variable is {@code name}, or null. */
-    static Key byEnv(String name) {
-        return BY_ENV.get(name);
+    Key byEnv(String name) {
+        return byEnv.get(name);
     }
 
-    static Set<String> envNames() {
-        return BY_ENV.keySet();
+    Set<String> envNames() {
+        return byEnv.keySet();
+    }
+
+    /** Whether the value at {@code path} must never be shown: declared secret, or named like a secret. */
+    boolean isSecret(String path) {
+        return secrets.contains(path) || Redactor.isSecretKey(path);
     }
 
     /** Every path a user may write: keys and sections, for "did you mean" suggestions. */
-    static Set<String> allPaths() {
-        Set<String> all = new LinkedHashSet<>(SECTIONS);
-        all.addAll(BY_PATH.keySet());
+    Set<String> allPaths() {
+        Set<String> all = new LinkedHashSet<>(sections);
+        all.add("prices");
+        all.addAll(byPath.keySet());
         return all;
     }
 
     /** The switch that turns on the section holding {@code path}, or null. */
-    static Key switchFor(String path) {
-        for (Key key : KEYS) {
+    Key switchFor(String path) {
+        for (Key key : keys) {
             if (key.kind == Key.Kind.SWITCH && path.startsWith(key.path + ".")) {
                 return key;
             }
         }
         return null;
+    }
+
+    private static Parser providerName(Collection<String> providers) {
+        List<String> known = List.copyOf(providers);
+        return text -> {
+            String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+            if (known.isEmpty() ? !PROVIDER_NAME.matcher(t).matches() : !known.contains(t)) {
+                throw Invalid.text(
+                        known.isEmpty()
+                                ? "must be a provider name (lowercase letters, digits and '-')"
+                                : "must be one of " + String.join(", ", known) + " (the providers in this build)",
+                        text);
+            }
+            return t;
+        };
     }
 
     private static Key durationKey(String path, String defaultText, boolean zeroIsOff) {
@@ -224,23 +226,11 @@ final class Schema {
         return Key.value(path, defaultValue, number(x -> x > 0 && x <= 1, "must be > 0 and ≤ 1"), v -> v);
     }
 
-    private static Key stringKey(String path, String defaultValue) {
-        return Key.value(path, defaultValue, nonEmptyString(), v -> v);
-    }
-
-    private static Key optionalStringKey(String path) {
-        return Key.value(path, Optional.empty(), optional(nonEmptyString()), Schema::orNull);
-    }
-
-    private static Key boolKey(String path) {
-        return Key.value(path, Boolean.FALSE, bool(), v -> v);
-    }
-
     private static Object orNull(Object optional) {
         return ((Optional<?>) optional).orElse(null);
     }
 
-    // Tag rules are the intersection that AWS, GCP and Azure accept for user-visible tags.
+    // What every platform accepts; each provider checks its own platform's rules before creating anything.
     private static void checkTagKey(String key) throws Invalid {
         int length = key.codePointCount(0, key.length());
         if (length < 1 || length > 128) {
@@ -248,9 +238,6 @@ final class Schema {
         }
         if (hasControlCharacter(key)) {
             throw new Invalid("must not contain control characters", null);
-        }
-        if (key.regionMatches(true, 0, "aws:", 0, 4)) {
-            throw new Invalid("must not start with 'aws:' (reserved by AWS)", null);
         }
     }
 
@@ -274,12 +261,12 @@ final class Schema {
         }
     }
 
-    private static void checkPriceKey(String key) throws Invalid {
-        if (!PRICE_KEY.matcher(key).matches()) {
+    private static void checkPriceKey(String key, Collection<String> providers) throws Invalid {
+        Matcher m = PRICE_KEY.matcher(key);
+        if (!m.matches() || !providers.isEmpty() && !providers.contains(m.group(1))) {
             throw new Invalid(
-                    "must look like <provider>/<region>/<type>, e.g."
-                            + " aws/us-east-1/m6i.large, with provider one of local, aws, fargate, gcp,"
-                            + " azure",
+                    "must look like <provider>/<region>/<type>, e.g. aws/us-east-1/m6i.large"
+                            + (providers.isEmpty() ? "" : ", with provider one of " + String.join(", ", providers)),
                     null);
         }
     }

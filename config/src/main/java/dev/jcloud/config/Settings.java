@@ -6,9 +6,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -27,10 +25,6 @@ public final class Settings {
     private final Scheduler scheduler;
     private final Worker worker;
     private final Security security;
-    private final Aws aws;
-    private final Fargate fargate;
-    private final Gcp gcp;
-    private final Azure azure;
     private final Map<String, Double> prices;
     private final Resolution resolution;
 
@@ -39,20 +33,12 @@ public final class Settings {
             Scheduler scheduler,
             Worker worker,
             Security security,
-            Aws aws,
-            Fargate fargate,
-            Gcp gcp,
-            Azure azure,
             Map<String, Double> prices,
             Resolution resolution) {
         this.cluster = requireNonNull(cluster, "cluster is null");
         this.scheduler = requireNonNull(scheduler, "scheduler is null");
         this.worker = requireNonNull(worker, "worker is null");
         this.security = requireNonNull(security, "security is null");
-        this.aws = requireNonNull(aws, "aws is null");
-        this.fargate = requireNonNull(fargate, "fargate is null");
-        this.gcp = requireNonNull(gcp, "gcp is null");
-        this.azure = requireNonNull(azure, "azure is null");
         this.prices = ordered(prices);
         this.resolution = requireNonNull(resolution, "resolution is null");
     }
@@ -78,20 +64,33 @@ public final class Settings {
         return security;
     }
 
-    public Aws aws() {
-        return aws;
+    /**
+     * The value of a contributed key (see {@link SettingsSection}) as its parser made it, or
+     * its default.
+     *
+     * @throws IllegalArgumentException when no section declares {@code key}
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T value(SettingKey<T> key) {
+        return (T) resolution.get(key.path()).value();
     }
 
-    public Fargate fargate() {
-        return fargate;
-    }
-
-    public Gcp gcp() {
-        return gcp;
-    }
-
-    public Azure azure() {
-        return azure;
+    /**
+     * Every key of {@code section} that has a value, as text in the form the key's parser
+     * accepts back (see {@link SettingKey#read}): how a provider's settings travel with a
+     * cluster. Keys unset by default and not set are left out.
+     */
+    public Map<String, String> sectionOptions(String section) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Key key : resolution.schema().keys) {
+            if (key.kind == Key.Kind.VALUE && key.path.startsWith(section + ".")) {
+                Object scalar = key.toYaml.apply(resolution.get(key.path).value());
+                if (scalar != null) {
+                    out.put(key.path, key.display(resolution.get(key.path).value()));
+                }
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /**
@@ -100,11 +99,6 @@ public final class Settings {
      */
     public Map<String, Double> prices() {
         return prices;
-    }
-
-    /** Whether scheduler and workers talk TLS, resolving {@code auto} for the chosen provider. */
-    public boolean tlsEnabled() {
-        return security.tlsEnabledFor(cluster.provider());
     }
 
     /**
@@ -123,27 +117,19 @@ public final class Settings {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Settings s
-                && cluster.equals(s.cluster)
-                && scheduler.equals(s.scheduler)
-                && worker.equals(s.worker)
-                && security.equals(s.security)
-                && aws.equals(s.aws)
-                && fargate.equals(s.fargate)
-                && gcp.equals(s.gcp)
-                && azure.equals(s.azure)
-                && prices.equals(s.prices);
+        return o instanceof Settings s && resolution.valuesOnly().equals(s.resolution.valuesOnly());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(cluster, scheduler, worker, security, aws, fargate, gcp, azure, prices);
+        return resolution.valuesOnly().hashCode();
     }
 
     @Override
     public String toString() {
-        return "Settings[" + cluster + ", " + scheduler + ", " + worker + ", " + security + ", " + aws + ", " + fargate
-                + ", " + gcp + ", " + azure + ", prices=" + prices + "]";
+        Map<String, Object> shown = new LinkedHashMap<>(resolution.valuesOnly());
+        shown.replaceAll((path, v) -> resolution.schema().isSecret(path) ? Redactor.MASK : v);
+        return "Settings" + shown;
     }
 
     // Copies keep the user's order, which Map.copyOf would lose.
@@ -151,28 +137,9 @@ public final class Settings {
         return Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(map, "map is null")));
     }
 
-    /** Where the cluster runs. */
-    public enum Provider {
-        LOCAL,
-        AWS,
-        FARGATE,
-        GCP,
-        AZURE;
-
-        /** The name used in settings and on the command line, e.g. {@code fargate}. */
-        public String id() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-
-        /** Whether machines are rented from a cloud (everything but {@code local}). */
-        public boolean isCloud() {
-            return this != LOCAL;
-        }
-    }
-
     /** The {@code security.tls} setting: {@code auto}, {@code true} or {@code false}. */
     public enum TlsMode {
-        /** On for cloud providers, off for {@code local}. */
+        /** On for providers whose machines are reached over a network, off for this machine. */
         AUTO,
         ON,
         OFF
@@ -193,7 +160,7 @@ public final class Settings {
      */
     public record Cluster(
             Optional<String> name,
-            Provider provider,
+            String provider,
             int workers,
             Duration idleTimeout,
             Duration noClientTimeout,
@@ -270,88 +237,16 @@ public final class Settings {
             requireNonNull(tls, "tls is null");
         }
 
-        /** Whether TLS is on for a cluster on {@code provider}. */
-        public boolean tlsEnabledFor(Provider provider) {
+        /**
+         * Whether TLS is on for a cluster whose provider wants it by default (one whose
+         * machines are reached over a network) or not (processes on this machine).
+         */
+        public boolean tlsEnabledFor(boolean remoteByDefault) {
             return switch (tls) {
                 case ON -> true;
                 case OFF -> false;
-                case AUTO -> provider.isCloud();
+                case AUTO -> remoteByDefault;
             };
-        }
-    }
-
-    /**
-     * The {@code aws} section (EC2).
-     *
-     * @param region    e.g. {@code us-east-1}; empty = the AWS SDK's default region chain
-     * @param allowFrom CIDR block allowed to reach the scheduler; empty = the caller's address
-     */
-    public record Aws(
-            Optional<String> region,
-            String workerType,
-            String schedulerType,
-            boolean spot,
-            Optional<String> subnet,
-            Optional<String> vpc,
-            Optional<String> allowFrom) {
-
-        public Aws {
-            requireNonNull(region, "region is null");
-            requireNonNull(workerType, "workerType is null");
-            requireNonNull(schedulerType, "schedulerType is null");
-            requireNonNull(subnet, "subnet is null");
-            requireNonNull(vpc, "vpc is null");
-            requireNonNull(allowFrom, "allowFrom is null");
-        }
-    }
-
-    /**
-     * The {@code fargate} section. CPU is in Fargate units (1024 = one vCPU), memory in MiB; each
-     * cpu/memory pair is one Fargate accepts.
-     *
-     * @param image the container image to run; empty = jcloud's published image
-     */
-    public record Fargate(
-            int workerCpu,
-            int workerMemory,
-            int schedulerCpu,
-            int schedulerMemory,
-            Optional<String> image,
-            boolean spot) {
-
-        public Fargate {
-            requireNonNull(image, "image is null");
-        }
-    }
-
-    /**
-     * The {@code gcp} section.
-     *
-     * @param project the GCP project; empty = the default of the Google credentials in use
-     */
-    public record Gcp(Optional<String> project, String zone, String machineType, boolean spot) {
-
-        public Gcp {
-            requireNonNull(project, "project is null");
-            requireNonNull(zone, "zone is null");
-            requireNonNull(machineType, "machineType is null");
-        }
-    }
-
-    /**
-     * The {@code azure} section.
-     *
-     * @param subscription   the subscription id; empty = the default of the Azure credentials
-     * @param billingMinimum keep a VM at least this long once started, as it is billed anyway
-     */
-    public record Azure(
-            Optional<String> subscription, String location, String vmSize, boolean spot, Duration billingMinimum) {
-
-        public Azure {
-            requireNonNull(subscription, "subscription is null");
-            requireNonNull(location, "location is null");
-            requireNonNull(vmSize, "vmSize is null");
-            requireNonNull(billingMinimum, "billingMinimum is null");
         }
     }
 }

@@ -3,20 +3,18 @@ package dev.jcloud.config;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.Settings.Adapt;
-import dev.jcloud.config.Settings.Aws;
-import dev.jcloud.config.Settings.Azure;
 import dev.jcloud.config.Settings.Cluster;
-import dev.jcloud.config.Settings.Fargate;
-import dev.jcloud.config.Settings.Gcp;
 import dev.jcloud.config.Settings.Scheduler;
 import dev.jcloud.config.Settings.Security;
 import dev.jcloud.config.Settings.Worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -71,6 +69,8 @@ public final class SettingsLoader {
     private final Map<String, String> env;
     private final Map<String, String> flags;
     private final Map<String, String> flagNames;
+    private final List<SettingsSection> sections;
+    private final List<String> providers;
 
     private SettingsLoader(
             Path userFile,
@@ -78,13 +78,17 @@ public final class SettingsLoader {
             Path home,
             Map<String, String> env,
             Map<String, String> flags,
-            Map<String, String> flagNames) {
+            Map<String, String> flagNames,
+            List<SettingsSection> sections,
+            List<String> providers) {
         this.userFile = userFile;
         this.projectFile = projectFile;
         this.home = home;
         this.env = env;
         this.flags = flags;
         this.flagNames = flagNames;
+        this.sections = sections;
+        this.providers = providers;
     }
 
     /**
@@ -100,7 +104,9 @@ public final class SettingsLoader {
                 home,
                 Map.copyOf(env),
                 Map.of(),
-                Map.of());
+                Map.of(),
+                List.of(),
+                List.of());
     }
 
     /**
@@ -108,28 +114,43 @@ public final class SettingsLoader {
      * environment, no flags. For tests and for programs that embed jcloud.
      */
     public static SettingsLoader builder() {
-        return new SettingsLoader(null, null, Path.of(System.getProperty("user.home")), Map.of(), Map.of(), Map.of());
+        return new SettingsLoader(
+                null,
+                null,
+                Path.of(System.getProperty("user.home")),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                List.of(),
+                List.of());
     }
 
     /** Read the user file from {@code file} (skipped if missing); null for none. */
     public SettingsLoader userFile(Path file) {
-        return new SettingsLoader(file, projectFile, home, env, flags, flagNames);
+        return new SettingsLoader(file, projectFile, home, env, flags, flagNames, sections, providers);
     }
 
     /** Read the project file from {@code file} (skipped if missing); null for none. */
     public SettingsLoader projectFile(Path file) {
-        return new SettingsLoader(userFile, file, home, env, flags, flagNames);
+        return new SettingsLoader(userFile, file, home, env, flags, flagNames, sections, providers);
     }
 
     /** Use {@code env} as the environment; only its {@code JCLOUD_*} entries are read. */
     public SettingsLoader env(Map<String, String> env) {
         return new SettingsLoader(
-                userFile, projectFile, home, Map.copyOf(requireNonNull(env, "env is null")), flags, flagNames);
+                userFile,
+                projectFile,
+                home,
+                Map.copyOf(requireNonNull(env, "env is null")),
+                flags,
+                flagNames,
+                sections,
+                providers);
     }
 
     /** The home directory, shown as {@code ~} in file names; null to show full paths. */
     public SettingsLoader home(Path home) {
-        return new SettingsLoader(userFile, projectFile, home, env, flags, flagNames);
+        return new SettingsLoader(userFile, projectFile, home, env, flags, flagNames, sections, providers);
     }
 
     /**
@@ -146,7 +167,35 @@ public final class SettingsLoader {
                 home,
                 env,
                 Map.copyOf(requireNonNull(values, "values is null")),
-                Map.copyOf(requireNonNull(names, "names is null")));
+                Map.copyOf(requireNonNull(names, "names is null")),
+                sections,
+                providers);
+    }
+
+    /**
+     * The sections plugins contribute (a provider's {@code aws.*} keys, say), added to the
+     * built-in ones. A section given twice (two providers of one module sharing it) counts once.
+     */
+    public SettingsLoader withSections(Collection<SettingsSection> contributed) {
+        return new SettingsLoader(
+                userFile,
+                projectFile,
+                home,
+                env,
+                flags,
+                flagNames,
+                List.copyOf(new ArrayList<>(contributed)),
+                providers);
+    }
+
+    /**
+     * The provider names {@code cluster.provider} and the {@code prices} keys accept: those in
+     * this build. Without it any well-formed name is accepted here and checked where providers
+     * are loaded.
+     */
+    public SettingsLoader withProviders(Collection<String> names) {
+        return new SettingsLoader(
+                userFile, projectFile, home, env, flags, flagNames, sections, List.copyOf(new ArrayList<>(names)));
     }
 
     /**
@@ -156,15 +205,16 @@ public final class SettingsLoader {
      */
     public Settings load() {
         Problems problems = new Problems();
-        Resolution resolution = new Resolution();
+        Schema schema = Schema.of(sections, providers);
+        Resolution resolution = new Resolution(schema);
         if (userFile != null) {
-            YamlSource.read(userFile, Source.file(userFile, home), layer(resolution, problems), problems);
+            YamlSource.read(userFile, Source.file(userFile, home), schema, layer(resolution, problems), problems);
         }
         if (projectFile != null && !sameFile(userFile, projectFile)) {
-            YamlSource.read(projectFile, Source.file(projectFile, home), layer(resolution, problems), problems);
+            YamlSource.read(projectFile, Source.file(projectFile, home), schema, layer(resolution, problems), problems);
         }
-        TextSources.environment(env, RESERVED_ENV, INTERNAL_ENV_PREFIX, layer(resolution, problems), problems);
-        TextSources.flags(flags, flagNames, layer(resolution, problems), problems);
+        TextSources.environment(env, RESERVED_ENV, INTERNAL_ENV_PREFIX, schema, layer(resolution, problems), problems);
+        TextSources.flags(flags, flagNames, schema, layer(resolution, problems), problems);
 
         Settings settings = assemble(resolution, problems);
         if (!problems.isEmpty()) {
@@ -181,11 +231,11 @@ public final class SettingsLoader {
     private static Consumer<Assignment> layer(Resolution resolution, Problems problems) {
         Set<String> switched = new HashSet<>();
         return a -> {
-            Key key = Schema.key(a.path());
+            Key key = resolution.schema().key(a.path());
             if (key != null && key.kind == Key.Kind.SWITCH) {
                 switched.add(key.path);
             }
-            Key toggle = Schema.switchFor(a.path());
+            Key toggle = resolution.schema().switchFor(a.path());
             if (toggle != null && switched.add(toggle.path)) {
                 resolution.apply(new Assignment(toggle.path, null, "true", a.source()), problems);
             }
@@ -202,7 +252,8 @@ public final class SettingsLoader {
                 problems.add(
                         where(r, "cluster.adapt.min", "cluster.adapt.max"),
                         "cluster.adapt.min",
-                        new Invalid("must be ≤ cluster.adapt.max", min + " > " + max));
+                        new Invalid("must be ≤ cluster.adapt.max", min + " > " + max),
+                        false);
             }
             adapt = Optional.of(new Adapt(min, max, r.value("cluster.adapt.target-duration")));
         }
@@ -227,37 +278,20 @@ public final class SettingsLoader {
         checkOrder(r, "worker.spill-fraction", "worker.pause-fraction", problems);
         checkOrder(r, "worker.pause-fraction", "worker.terminate-fraction", problems);
 
-        Fargate fargate = new Fargate(
-                r.value("fargate.worker-cpu"),
-                r.value("fargate.worker-memory"),
-                r.value("fargate.scheduler-cpu"),
-                r.value("fargate.scheduler-memory"),
-                r.value("fargate.image"),
-                r.value("fargate.spot"));
-        checkFargate(r, "fargate.worker-cpu", "fargate.worker-memory", problems);
-        checkFargate(r, "fargate.scheduler-cpu", "fargate.scheduler-memory", problems);
+        for (SettingsSection.Rule rule : r.schema().rules) {
+            rule.check(path -> r.get(path).value())
+                    .ifPresent(v -> problems.add(
+                            where(r, v.involved().toArray(String[]::new)),
+                            v.key(),
+                            new Invalid(v.requirement(), v.was()),
+                            r.schema().isSecret(v.key())));
+        }
 
         return new Settings(
                 cluster,
                 new Scheduler(r.value("scheduler.port"), r.value("scheduler.dashboard-port")),
                 worker,
                 new Security(r.value("security.tls")),
-                new Aws(
-                        r.value("aws.region"),
-                        r.value("aws.worker-type"),
-                        r.value("aws.scheduler-type"),
-                        r.value("aws.spot"),
-                        r.value("aws.subnet"),
-                        r.value("aws.vpc"),
-                        r.value("aws.allow-from")),
-                fargate,
-                new Gcp(r.value("gcp.project"), r.value("gcp.zone"), r.value("gcp.machine-type"), r.value("gcp.spot")),
-                new Azure(
-                        r.value("azure.subscription"),
-                        r.value("azure.location"),
-                        r.value("azure.vm-size"),
-                        r.value("azure.spot"),
-                        r.<Duration>value("azure.billing-minimum")),
                 r.mapValue("prices"),
                 r);
     }
@@ -269,19 +303,8 @@ public final class SettingsLoader {
             problems.add(
                     where(r, lower, upper),
                     lower,
-                    new Invalid("must be ≤ " + upper, Parsers.plain(low) + " > " + Parsers.plain(high)));
-        }
-    }
-
-    private static void checkFargate(Resolution r, String cpuKey, String memoryKey, Problems problems) {
-        int cpu = r.value(cpuKey);
-        int memory = r.value(memoryKey);
-        String allowed = FargateSizes.allowedMemory(cpu, memory);
-        if (allowed != null) {
-            problems.add(
-                    where(r, memoryKey, cpuKey),
-                    memoryKey,
-                    new Invalid("must be " + allowed + " when " + cpuKey + " is " + cpu, Integer.toString(memory)));
+                    new Invalid("must be ≤ " + upper, Parsers.plain(low) + " > " + Parsers.plain(high)),
+                    false);
         }
     }
 

@@ -22,7 +22,7 @@ final class SettingsPrinter {
     static List<SettingValue> explain(Resolution r) {
         boolean adapt = r.<Boolean>value("cluster.adapt");
         List<SettingValue> out = new ArrayList<>();
-        for (Key key : Schema.KEYS) {
+        for (Key key : r.schema().keys) {
             if (!adapt && key.path.startsWith("cluster.adapt.")) {
                 continue;
             }
@@ -35,14 +35,14 @@ final class SettingsPrinter {
                     String path = key.path + "." + name;
                     out.add(new SettingValue(
                             path,
-                            shown(path, key.display(v.value())),
+                            shown(r, path, key.display(v.value())),
                             v.source().label()));
                 });
             } else {
                 Resolution.Resolved v = r.get(key.path);
                 out.add(new SettingValue(
                         key.path,
-                        shown(key.path, key.display(v.value())),
+                        shown(r, key.path, key.display(v.value())),
                         v.source().label()));
             }
         }
@@ -52,7 +52,7 @@ final class SettingsPrinter {
     static String toYaml(Resolution r) {
         boolean adapt = r.<Boolean>value("cluster.adapt");
         ObjectNode root = YAML.createObjectNode();
-        for (Key key : Schema.KEYS) {
+        for (Key key : r.schema().keys) {
             if (key.kind == Key.Kind.SWITCH || !adapt && key.path.startsWith("cluster.adapt.")) {
                 continue;
             }
@@ -65,16 +65,12 @@ final class SettingsPrinter {
                         .forEach((entry, v) -> put(
                                 map,
                                 entry,
-                                Redactor.isSecretKey(key.path + "." + entry)
+                                r.schema().isSecret(key.path + "." + entry)
                                         ? Redactor.MASK
                                         : key.toYaml.apply(v.value())));
             } else {
-                put(
-                        parent,
-                        name,
-                        Redactor.isSecretKey(key.path)
-                                ? Redactor.MASK
-                                : key.toYaml.apply(r.get(key.path).value()));
+                Object scalar = key.toYaml.apply(r.get(key.path).value());
+                put(parent, name, scalar != null && r.schema().isSecret(key.path) ? Redactor.MASK : scalar);
             }
         }
         try {
@@ -84,8 +80,8 @@ final class SettingsPrinter {
         }
     }
 
-    private static String shown(String path, String value) {
-        return Redactor.isSecretKey(path) ? Redactor.MASK : value;
+    private static String shown(Resolution r, String path, String value) {
+        return r.schema().isSecret(path) && !value.equals("null") ? Redactor.MASK : value;
     }
 
     private static ObjectNode section(ObjectNode root, String path) {

@@ -18,6 +18,7 @@ final class TextSources {
             Map<String, String> env,
             Set<String> reserved,
             String reservedPrefix,
+            Schema schema,
             Consumer<Assignment> out,
             Problems problems) {
         for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
@@ -25,9 +26,9 @@ final class TextSources {
             if (!name.startsWith("JCLOUD_") || reserved.contains(name) || name.startsWith(reservedPrefix)) {
                 continue;
             }
-            Key key = Schema.byEnv(name);
+            Key key = schema.byEnv(name);
             if (key == null) {
-                String hint = Suggestions.didYouMean(name, Schema.envNames());
+                String hint = Suggestions.didYouMean(name, schema.envNames());
                 problems.add(name + ": unknown variable"
                         + (hint.isEmpty()
                                 ? "; JCLOUD_* variables set settings, e.g. JCLOUD_CLUSTER_WORKERS sets"
@@ -44,24 +45,28 @@ final class TextSources {
     }
 
     static void flags(
-            Map<String, String> values, Map<String, String> names, Consumer<Assignment> out, Problems problems) {
+            Map<String, String> values,
+            Map<String, String> names,
+            Schema schema,
+            Consumer<Assignment> out,
+            Problems problems) {
         for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) {
             String path = e.getKey();
             if (e.getValue() == null) {
                 continue;
             }
             Source source = Source.flag(names.getOrDefault(path, path));
-            Key key = Schema.key(path);
+            Key key = schema.key(path);
             if (key != null) {
                 add(key, e.getValue(), source, out, problems);
                 continue;
             }
-            Key map = mapHolding(path);
+            Key map = mapHolding(schema, path);
             if (map != null) {
                 out.accept(new Assignment(map.path, path.substring(map.path.length() + 1), e.getValue(), source));
             } else {
                 problems.add(source.where() + ": unknown key '" + path + "'"
-                        + Suggestions.didYouMean(path, Schema.allPaths()));
+                        + Suggestions.didYouMean(path, schema.allPaths()));
             }
         }
     }
@@ -80,7 +85,8 @@ final class TextSources {
                 problems.add(
                         source,
                         key.path,
-                        Invalid.text("must be a comma-separated list of name=value pairs, e.g. a=1,b=2", text));
+                        Invalid.text("must be a comma-separated list of name=value pairs, e.g. a=1,b=2", text),
+                        false);
                 return;
             }
             out.accept(new Assignment(
@@ -92,8 +98,8 @@ final class TextSources {
     }
 
     /** The map setting a flag like {@code cluster.tags.team} writes an entry of, or null. */
-    private static Key mapHolding(String path) {
-        for (Key key : Schema.KEYS) {
+    private static Key mapHolding(Schema schema, String path) {
+        for (Key key : schema.keys) {
             if (key.kind == Key.Kind.MAP && path.startsWith(key.path + ".") && path.length() > key.path.length() + 1) {
                 return key;
             }

@@ -30,16 +30,18 @@ final class YamlSource {
 
     private final YAMLParser parser;
     private final Source source;
+    private final Schema schema;
     /** Assignments and problem lines, in document order, until the whole file has parsed. */
     private final List<Object> pending = new ArrayList<>();
 
-    private YamlSource(YAMLParser parser, Source source) {
+    private YamlSource(YAMLParser parser, Source source, Schema schema) {
         this.parser = parser;
         this.source = source;
+        this.schema = schema;
     }
 
     /** Hands the assignments in {@code file} to {@code out}; none if it does not exist. */
-    static void read(Path file, Source source, Consumer<Assignment> out, Problems problems) {
+    static void read(Path file, Source source, Schema schema, Consumer<Assignment> out, Problems problems) {
         String yaml;
         try {
             yaml = Files.readString(file);
@@ -52,13 +54,13 @@ final class YamlSource {
             problems.add(source.where() + ": cannot read: " + e.getMessage());
             return;
         }
-        parse(yaml, source, out, problems);
+        parse(yaml, source, schema, out, problems);
     }
 
     /** Hands the assignments in {@code yaml} to {@code out}, or reports why it cannot be read. */
-    static void parse(String yaml, Source source, Consumer<Assignment> out, Problems problems) {
+    static void parse(String yaml, Source source, Schema schema, Consumer<Assignment> out, Problems problems) {
         try (YAMLParser parser = FACTORY.createParser(yaml)) {
-            YamlSource reader = new YamlSource(parser, source);
+            YamlSource reader = new YamlSource(parser, source, schema);
             reader.document();
             for (Object item : reader.pending) {
                 if (item instanceof Assignment a) {
@@ -121,8 +123,8 @@ final class YamlSource {
     }
 
     private void assign(String path, String name, JsonToken value) throws IOException {
-        Key key = Schema.key(path);
-        boolean section = Schema.SECTIONS.contains(path);
+        Key key = schema.key(path);
+        boolean section = schema.sections.contains(path);
         if (key != null && key.kind == Key.Kind.SWITCH) {
             if (value == JsonToken.START_OBJECT) {
                 emit(path, null, "true");
@@ -190,12 +192,12 @@ final class YamlSource {
     }
 
     private String hint(String path, String name) {
-        if (name.contains(".") && Schema.allPaths().contains(path)) {
+        if (name.contains(".") && schema.allPaths().contains(path)) {
             int dot = name.indexOf('.');
             return " (YAML keys nest: write '" + name.substring(0, dot) + ":' and, indented below" + " it, '"
                     + name.substring(dot + 1) + ":')";
         }
-        return Suggestions.didYouMean(path, Schema.allPaths());
+        return Suggestions.didYouMean(path, schema.allPaths());
     }
 
     private String text(JsonToken value) throws IOException {

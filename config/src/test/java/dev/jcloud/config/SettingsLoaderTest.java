@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.jcloud.config.Settings.Adapt;
-import dev.jcloud.config.Settings.Provider;
 import dev.jcloud.config.Settings.TlsMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +35,7 @@ class SettingsLoaderTest {
     }
 
     private SettingsLoader loader() {
-        return SettingsLoader.builder().home(home).userFile(userFile).projectFile(projectFile);
+        return TestingSections.builder().home(home).userFile(userFile).projectFile(projectFile);
     }
 
     private static void write(Path file, String yaml) throws IOException {
@@ -48,7 +47,7 @@ class SettingsLoaderTest {
         Settings s = loader().load();
 
         assertThat(s.cluster().name()).isEmpty();
-        assertThat(s.cluster().provider()).isEqualTo(Provider.LOCAL);
+        assertThat(s.cluster().provider()).isEqualTo("local");
         assertThat(s.cluster().workers()).isEqualTo(4);
         assertThat(s.cluster().idleTimeout()).isEqualTo(Duration.ofMinutes(20));
         assertThat(s.cluster().noClientTimeout()).isEqualTo(Duration.ZERO);
@@ -66,32 +65,21 @@ class SettingsLoaderTest {
         assertThat(s.worker().pauseFraction()).isEqualTo(0.8);
         assertThat(s.worker().terminateFraction()).isEqualTo(0.95);
         assertThat(s.security().tls()).isEqualTo(TlsMode.AUTO);
-        assertThat(s.tlsEnabled()).isFalse();
-        assertThat(s.aws().region()).isEmpty();
-        assertThat(s.aws().workerType()).isEqualTo("m6i.large");
-        assertThat(s.aws().schedulerType()).isEqualTo("m6i.large");
-        assertThat(s.aws().spot()).isFalse();
-        assertThat(s.aws().subnet()).isEmpty();
-        assertThat(s.aws().vpc()).isEmpty();
-        assertThat(s.aws().allowFrom()).isEmpty();
-        assertThat(s.fargate().workerCpu()).isEqualTo(1024);
-        assertThat(s.fargate().workerMemory()).isEqualTo(4096);
-        assertThat(s.fargate().schedulerCpu()).isEqualTo(1024);
-        assertThat(s.fargate().schedulerMemory()).isEqualTo(4096);
-        assertThat(s.fargate().image()).isEmpty();
-        assertThat(s.fargate().spot()).isFalse();
-        assertThat(s.gcp().project()).isEmpty();
-        assertThat(s.gcp().zone()).isEqualTo("us-central1-a");
-        assertThat(s.gcp().machineType()).isEqualTo("e2-standard-4");
-        assertThat(s.gcp().spot()).isFalse();
-        assertThat(s.azure().subscription()).isEmpty();
-        assertThat(s.azure().location()).isEqualTo("eastus");
-        assertThat(s.azure().vmSize()).isEqualTo("Standard_D4s_v5");
-        assertThat(s.azure().spot()).isFalse();
-        assertThat(s.azure().billingMinimum()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(s.security().tlsEnabledFor(false)).isFalse();
+        assertThat(s.value(TestingSections.AWS_REGION)).isEmpty();
+        assertThat(s.value(TestingSections.AWS_WORKER_TYPE)).isEqualTo("m6i.large");
+        assertThat(s.value(TestingSections.AWS_SPOT)).isFalse();
+        assertThat(s.value(TestingSections.AWS_SUBNET)).isEmpty();
+        assertThat(s.value(TestingSections.AWS_ALLOW_FROM)).isEmpty();
+        assertThat(s.value(TestingSections.FARGATE_WORKER_CPU)).isEqualTo(1024);
+        assertThat(s.value(TestingSections.FARGATE_WORKER_MEMORY)).isEqualTo(4096);
+        assertThat(s.value(TestingSections.FARGATE_IMAGE)).isEmpty();
+        assertThat(s.value(TestingSections.GCP_PROJECT)).isEmpty();
+        assertThat(s.value(TestingSections.GCP_ZONE)).isEqualTo("us-central1-a");
+        assertThat(s.value(TestingSections.AZURE_BILLING_MINIMUM)).isEqualTo(Duration.ofSeconds(60));
         assertThat(s.prices()).isEmpty();
 
-        assertThat(s).isEqualTo(Settings.defaults());
+        assertThat(s).isEqualTo(TestingSections.builder().load());
         assertThat(s.explain()).allSatisfy(v -> assertThat(v.source()).isEqualTo("default"));
     }
 
@@ -149,11 +137,11 @@ class SettingsLoaderTest {
 
         assertThat(s.cluster().workers()).isEqualTo(8);
         assertThat(s.worker().memoryLimit()).contains(ByteSize.ofGiB(2));
-        assertThat(s.aws().region()).contains("eu-west-1");
-        assertThat(s.cluster().provider()).isEqualTo(Provider.FARGATE);
+        assertThat(s.value(TestingSections.AWS_REGION)).contains("eu-west-1");
+        assertThat(s.cluster().provider()).isEqualTo("fargate");
         assertThat(s.security().tls()).isEqualTo(TlsMode.OFF);
-        assertThat(s.tlsEnabled()).isFalse();
-        assertThat(s.aws().spot()).isTrue();
+        assertThat(s.security().tlsEnabledFor(true)).isFalse();
+        assertThat(s.value(TestingSections.AWS_SPOT)).isTrue();
         assertThat(s.scheduler().dashboardEnabled()).isFalse();
         assertThat(s.cluster().tags()).containsExactly(Map.entry("team", "ml"), Map.entry("cost-center", "42"));
         assertThat(s.worker().resources()).containsExactly(Map.entry("GPU", 1.0));
@@ -173,7 +161,7 @@ class SettingsLoaderTest {
                         "XDG_CONFIG_HOME", "/nowhere"))
                 .load();
 
-        assertThat(s).isEqualTo(Settings.defaults());
+        assertThat(s).isEqualTo(TestingSections.builder().load());
     }
 
     @Test
@@ -237,7 +225,7 @@ class SettingsLoaderTest {
         Settings again = loader().env(Map.of("JCLOUD_CLUSTER_ADAPT_MIN", "2")).load();
         assertThat(again.cluster().adapt()).contains(new Adapt(2, 10, Duration.ofSeconds(5)));
 
-        Settings emptySection = SettingsLoader.builder()
+        Settings emptySection = TestingSections.builder()
                 .withFlags(Map.of("cluster.adapt", "on"), Map.of())
                 .load();
         assertThat(emptySection.cluster().adapt()).contains(new Adapt(0, 0, Duration.ofSeconds(5)));
@@ -249,11 +237,11 @@ class SettingsLoaderTest {
 
     @Test
     void flagsWithoutADisplayNameAreShownByTheirKey() {
-        Settings s = SettingsLoader.builder()
+        Settings s = TestingSections.builder()
                 .withFlags(Map.of("gcp.project", "my-project"), Map.of())
                 .load();
 
-        assertThat(s.gcp().project()).contains("my-project");
+        assertThat(s.value(TestingSections.GCP_PROJECT)).contains("my-project");
         assertThat(s.explain()).contains(new SettingValue("gcp.project", "my-project", "flag gcp.project"));
     }
 
@@ -263,22 +251,23 @@ class SettingsLoaderTest {
         write(projectFile, "aws:\n  region: null\n");
         Settings s = loader().withFlags(Map.of("aws.subnet", ""), Map.of()).load();
 
-        assertThat(s.aws().region()).isEmpty();
-        assertThat(s.aws().subnet()).isEmpty();
+        assertThat(s.value(TestingSections.AWS_REGION)).isEmpty();
+        assertThat(s.value(TestingSections.AWS_SUBNET)).isEmpty();
     }
 
     @Test
-    void tlsAutoIsOnForCloudProviders() {
-        Settings s = SettingsLoader.builder()
+    void tlsAutoIsOnForRemoteProvidersOnly() {
+        Settings s = TestingSections.builder()
                 .env(Map.of("JCLOUD_CLUSTER_PROVIDER", "gcp"))
                 .load();
-        assertThat(s.tlsEnabled()).isTrue();
+        assertThat(s.security().tlsEnabledFor(true)).isTrue();
+        assertThat(s.security().tlsEnabledFor(false)).isFalse();
 
-        Settings forced = SettingsLoader.builder()
+        Settings forced = TestingSections.builder()
                 .env(Map.of("JCLOUD_SECURITY_TLS", "TRUE"))
                 .load();
         assertThat(forced.security().tls()).isEqualTo(TlsMode.ON);
-        assertThat(forced.tlsEnabled()).isTrue();
+        assertThat(forced.security().tlsEnabledFor(false)).isTrue();
     }
 
     @Test
@@ -308,24 +297,24 @@ class SettingsLoaderTest {
         assertThat(s.worker().spillFraction()).isEqualTo(0.5);
         assertThat(s.worker().resources()).containsExactly(Map.entry("GPU", 2.0), Map.entry("tpu.v4", 0.5));
         assertThat(s.security().tls()).isEqualTo(TlsMode.ON);
-        assertThat(s.aws().allowFrom()).contains("2001:db8::/64");
-        assertThat(s.azure().billingMinimum()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(s.value(TestingSections.AWS_ALLOW_FROM)).contains("2001:db8::/64");
+        assertThat(s.value(TestingSections.AZURE_BILLING_MINIMUM)).isEqualTo(Duration.ofMinutes(2));
     }
 
     @Test
     void emptyAndCommentOnlyFilesAreFine() throws IOException {
         write(userFile, "");
         write(projectFile, "# nothing yet\ncluster:\n");
-        assertThat(loader().load()).isEqualTo(Settings.defaults());
+        assertThat(loader().load()).isEqualTo(TestingSections.builder().load());
     }
 
     @Test
     void missingFilesAreSkipped() {
-        assertThat(SettingsLoader.builder()
+        assertThat(TestingSections.builder()
                         .userFile(dir.resolve("absent.yaml"))
                         .projectFile(dir.resolve("also-absent.yaml"))
                         .load())
-                .isEqualTo(Settings.defaults());
+                .isEqualTo(TestingSections.builder().load());
     }
 
     @Test
@@ -339,7 +328,7 @@ class SettingsLoaderTest {
     void relativeFilesAreShownFromTheWorkingDirectory() {
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
                 ConfigException.class,
-                () -> SettingsLoader.builder()
+                () -> TestingSections.builder()
                         .withFlags(Map.of("cluster.workers", "-1"), Map.of())
                         .load());
         assertThat(e).hasMessage("cluster.workers: cluster.workers must be ≥ 0 (was -1)");
@@ -375,7 +364,7 @@ class SettingsLoaderTest {
 
         Path copy = dir.resolve("copy.yaml");
         write(copy, yaml);
-        assertThat(SettingsLoader.builder().projectFile(copy).load()).isEqualTo(s);
+        assertThat(TestingSections.builder().projectFile(copy).load()).isEqualTo(s);
         assertThat(yaml)
                 .contains(
                         "workers: 4",
@@ -388,14 +377,26 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void declaredSecretsAreNeverShown() {
+        Settings s = TestingSections.builder()
+                .env(Map.of("JCLOUD_AWS_ACCESS_KEY", "AKIAEXAMPLE"))
+                .load();
+        assertThat(s.value(TestingSections.AWS_ACCESS_KEY)).contains("AKIAEXAMPLE");
+        assertThat(s.explain())
+                .contains(new SettingValue("aws.access-key", Redactor.MASK, "env JCLOUD_AWS_ACCESS_KEY"));
+        assertThat(s.toYaml()).contains("access-key: '" + Redactor.MASK + "'").doesNotContain("AKIAEXAMPLE");
+        assertThat(s.toString()).doesNotContain("AKIAEXAMPLE");
+    }
+
+    @Test
     void explainListsEveryKeyOnceInSchemaOrder() {
-        assertThat(Settings.defaults().explain())
+        assertThat(TestingSections.builder().load().explain())
                 .extracting(SettingValue::key)
                 .startsWith("cluster.name", "cluster.provider", "cluster.workers")
                 .contains("cluster.tags", "worker.resources", "aws.allow-from", "azure.billing-minimum")
                 .endsWith("prices")
                 .doesNotHaveDuplicates();
-        assertThat(Settings.defaults().explain())
+        assertThat(TestingSections.builder().load().explain())
                 .contains(
                         new SettingValue("worker.memory-limit", "auto", "default"),
                         new SettingValue("aws.region", "null", "default"),
@@ -409,20 +410,21 @@ class SettingsLoaderTest {
     void settingsEqualityIgnoresWhereValuesCameFrom() throws IOException {
         write(projectFile, "cluster:\n  workers: 4\n");
         Settings fromFile = loader().load();
-        assertThat(fromFile).isEqualTo(Settings.defaults()).hasSameHashCodeAs(Settings.defaults());
-        assertThat(fromFile.explain()).isNotEqualTo(Settings.defaults().explain());
+        Settings defaults = TestingSections.builder().load();
+        assertThat(fromFile).isEqualTo(defaults).hasSameHashCodeAs(defaults);
+        assertThat(fromFile.explain()).isNotEqualTo(defaults.explain());
     }
 
     @Test
     void loadersAreImmutable() {
-        SettingsLoader base = SettingsLoader.builder();
+        SettingsLoader base = TestingSections.builder();
         base.env(Map.of("JCLOUD_CLUSTER_WORKERS", "9"));
         assertThat(base.load().cluster().workers()).isEqualTo(4);
     }
 
     @Test
     void secretTagsAreMaskedInExplainAndYamlAndErrors() {
-        Settings s = SettingsLoader.builder()
+        Settings s = TestingSections.builder()
                 .withFlags(Map.of("cluster.tags", "api-token=abc123,owner=me"), Map.of())
                 .load();
 
@@ -433,7 +435,7 @@ class SettingsLoaderTest {
                         new SettingValue("cluster.tags.owner", "me", "flag cluster.tags"));
         assertThat(s.toYaml()).contains("api-token: '******'").doesNotContain("abc123");
 
-        assertThatThrownBy(() -> SettingsLoader.builder()
+        assertThatThrownBy(() -> TestingSections.builder()
                         .withFlags(Map.of("cluster.tags.db-password", "x".repeat(300)), Map.of())
                         .load())
                 .hasMessage("cluster.tags.db-password: cluster.tags.db-password must be at most"

@@ -37,7 +37,7 @@ class YamlSourceTest {
     private List<String> problemsOfFile() {
         ConfigException e = catchThrowableOfType(
                 ConfigException.class,
-                () -> SettingsLoader.builder().home(home).userFile(userFile).load());
+                () -> TestingSections.builder().home(home).userFile(userFile).load());
         assertThat(e).as("expected a ConfigException").isNotNull();
         return e.problems();
     }

@@ -1,8 +1,15 @@
 package dev.jcloud.provisioner;
 
+import dev.jcloud.config.SettingsSection;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +29,96 @@ public interface CloudProvider {
 
     /** The name users select the provider with, e.g. {@code local}, {@code aws}. */
     String name();
+
+    /** One sentence for {@code jcloud --help} and {@code cluster up --help}: where clusters run. */
+    default String description() {
+        return "";
+    }
+
+    /**
+     * The settings this provider reads, as sections of keys with their defaults, parsers, help
+     * text and command-line flags. The configuration validates {@code <section>.*} keys against
+     * them (in files, {@code JCLOUD_*} variables and flags), {@code cluster up} and
+     * {@code export-terraform} take their flags, and every set key reaches the provider in
+     * {@link ClusterContext#options()} as text the key's {@link dev.jcloud.config.SettingKey#read}
+     * reads back. Two providers of one module may share a section (return the same instance).
+     */
+    default List<SettingsSection> settings() {
+        return List.of();
+    }
+
+    /**
+     * Whether the cluster's machines are reached over a network (a cloud, a batch system, other
+     * hosts) rather than being processes on this machine. Remote clusters get TLS unless the user
+     * turns it off ({@code security.tls auto}), and always carry the in-cluster controller, which
+     * removes an idle cluster's machines.
+     */
+    default boolean remote() {
+        return true;
+    }
+
+    /** The option prefix under which the user's {@code cluster.tags} reach this provider. */
+    default String userTagPrefix() {
+        return name() + ".tag.";
+    }
+
+    /**
+     * How the platform bills a worker's time for a cluster with {@code options}: what billing-aware
+     * retirement and the cost figures use. The default bills nothing per start.
+     */
+    default BillingModel billing(Map<String, String> options) {
+        return BillingModel.NONE;
+    }
+
+    /**
+     * How long a new worker typically takes from the request until it registers, before the
+     * controller has measured it: the first guess of the in-cluster controller's scaling.
+     */
+    default Duration typicalBootTime() {
+        return Duration.ofSeconds(60);
+    }
+
+    /** The provider's bundled prices; empty when its machines cost nothing or are not priced. */
+    default Optional<PriceTable> priceTable() {
+        return Optional.empty();
+    }
+
+    /**
+     * Where a cluster with {@code options} runs and on which machine types, for pricing; empty
+     * (the default) when the provider does not price its machines.
+     */
+    default Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.empty();
+    }
+
+    /**
+     * What a cluster with {@code options} costs: its {@link #machines} priced from
+     * {@link #priceTable} with the user's prices (in the options) on top, billed by
+     * {@link #billing}. Empty when the provider does not price its machines or the table does not
+     * know them.
+     */
+    default Optional<ClusterPricing> pricing(Map<String, String> options) {
+        return machines(options)
+                .flatMap(m ->
+                        ClusterPricing.of(m, billing(options), priceTable().orElseGet(PriceTable::empty), options));
+    }
+
+    /**
+     * The least permissions a user needs to run this provider's clusters, as the platform's
+     * policy document (for {@code jcloud iam-policy}); empty when the platform has none to give.
+     */
+    default Optional<String> permissionPolicy() {
+        return Optional.empty();
+    }
+
+    /**
+     * A capability this provider offers beyond this interface, defined by the module that uses it
+     * (for instance the Terraform exporter's module spec): the provider itself when it implements
+     * {@code type}, else empty. Providers override it to hand out a separate object.
+     */
+    default <T> Optional<T> capability(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
 
     /**
      * Checks the cluster's options without calling the cloud; a bad option fails here, with a message
@@ -60,8 +157,8 @@ public interface CloudProvider {
      * alongside the scheduler (they retry until it listens) instead of after it. Empty (the
      * default) means workers are launched once {@link #awaitScheduler} returns.
      */
-    default java.util.Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
-        return java.util.Optional.empty();
+    default Optional<String> schedulerAddressAtLaunch(ClusterContext cluster, Node scheduler) {
+        return Optional.empty();
     }
 
     /** The cluster's nodes that are running now, found by the cluster's tag. */
@@ -94,7 +191,7 @@ public interface CloudProvider {
      * work from a machine that did not create them. Each context carries {@code options} merged
      * with what the tags say. The default finds none (a provider without discovery).
      */
-    default List<ClusterContext> discover(java.util.Map<String, String> options) {
+    default List<ClusterContext> discover(Map<String, String> options) {
         return List.of();
     }
 
@@ -104,7 +201,7 @@ public interface CloudProvider {
      * {@code dryRun}) deletes them. Resources younger than {@code minAge} are left alone: a cluster
      * being created has shared resources before its scheduler starts.
      */
-    default GcReport gc(java.util.Map<String, String> options, boolean dryRun, java.time.Duration minAge) {
+    default GcReport gc(Map<String, String> options, boolean dryRun, Duration minAge) {
         return new GcReport(List.of(), !dryRun);
     }
 

@@ -1,5 +1,7 @@
 package dev.jcloud.provisioner;
 
+import dev.jcloud.config.SettingsSection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -8,9 +10,6 @@ import java.util.TreeMap;
 
 /** The providers of this build, found with {@link ServiceLoader}. */
 public final class CloudProviders {
-
-    /** Every provider name jcloud knows, whether or not this build contains it. */
-    public static final List<String> KNOWN = List.of("local", "aws", "fargate", "gcp", "azure");
 
     private final Map<String, CloudProvider> byName;
 
@@ -46,9 +45,25 @@ public final class CloudProviders {
         return List.copyOf(byName.keySet());
     }
 
+    /** The providers in this build, by name. */
+    public List<CloudProvider> all() {
+        return List.copyOf(byName.values());
+    }
+
+    /** The settings sections of every provider in this build, each once, in provider order. */
+    public List<SettingsSection> settingsSections() {
+        Map<String, SettingsSection> sections = new LinkedHashMap<>();
+        for (CloudProvider p : byName.values()) {
+            for (SettingsSection s : p.settings()) {
+                sections.putIfAbsent(s.name(), s);
+            }
+        }
+        return List.copyOf(sections.values());
+    }
+
     /**
-     * The provider called {@code name}; fails with a message that says whether the name is
-     * unknown or only missing from this build.
+     * The provider called {@code name}; fails with a message that lists the providers in this
+     * build and says how others are added.
      */
     public CloudProvider require(String name) {
         String key = name == null ? "" : name.toLowerCase(Locale.ROOT);
@@ -56,11 +71,8 @@ public final class CloudProviders {
         if (p != null) {
             return p;
         }
-        if (KNOWN.contains(key)) {
-            throw new ProviderUnavailableException("provider " + key + " is not available in this build yet:" + " use "
-                    + String.join(" or ", available()));
-        }
-        throw new ProviderUnavailableException(
-                "unknown provider '" + name + "': use one of " + String.join(", ", KNOWN));
+        throw new ProviderUnavailableException("unknown provider '" + name + "': this build has "
+                + String.join(", ", available())
+                + "; a provider is added by putting its module (jcloud-provider-<name>) on the class path");
     }
 }

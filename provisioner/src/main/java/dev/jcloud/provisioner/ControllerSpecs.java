@@ -2,7 +2,6 @@ package dev.jcloud.provisioner;
 
 import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.controller.ClusterSpec;
-import dev.jcloud.provisioner.elastic.BillingModel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -22,35 +21,27 @@ public final class ControllerSpecs {
     private ControllerSpecs() {}
 
     /**
-     * The spec for a cluster being created: always on a cloud (the controller removes an idle
-     * cluster's machines), and on {@code local} only when adaptive scaling is asked for (the local
-     * scheduler's workers stop with it anyway).
+     * The spec for a cluster being created: always for a remote provider (the controller removes
+     * an idle cluster's machines), and on this machine only when adaptive scaling is asked for
+     * (the local scheduler's workers stop with it anyway).
      */
-    static Optional<String> forUp(String provider, ClusterContext ctx, ClusterRequest request) {
+    static Optional<String> forUp(CloudProvider provider, ClusterContext ctx, ClusterRequest request) {
         ClusterSpec.Adapt adapt = adapt(request.options());
-        boolean cloud = !provider.equals("local");
-        if (adapt == null && !cloud) {
+        boolean remote = provider.remote();
+        if (adapt == null && !remote) {
             return Optional.empty();
         }
         long billing = request.options().containsKey(BILLING_MINIMUM)
                 ? Durations.parse(request.options().get(BILLING_MINIMUM)).toSeconds()
-                : BillingModel.forProvider(
-                                provider,
-                                Durations.parse(request.options().getOrDefault("azure.billing-minimum", "60s")))
-                        .minimumSeconds();
-        double bootDelay = switch (provider) {
-            case "local" -> 3;
-            case "fargate" -> 40;
-            case "azure" -> 90;
-            default -> 60;
-        };
-        // On a cloud the scheduler's machine has its own disk; locally the controller shares the cluster's directory.
-        String workDir = cloud ? "" : ctx.workDir().toAbsolutePath().toString();
+                : provider.billing(request.options()).minimumSeconds();
+        double bootDelay = provider.typicalBootTime().toMillis() / 1000.0;
+        // A remote scheduler's machine has its own disk; on this machine the controller shares the cluster's directory.
+        String workDir = remote ? "" : ctx.workDir().toAbsolutePath().toString();
         return Optional.of(new ClusterSpec(
                         ClusterSpec.KIND,
                         ctx.name(),
                         ctx.id(),
-                        provider,
+                        provider.name(),
                         workDir,
                         ctx.options(),
                         request.nthreads(),

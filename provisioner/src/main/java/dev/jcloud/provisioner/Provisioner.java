@@ -134,7 +134,7 @@ public final class Provisioner {
                 schedulerCommand = schedulerCommand.with(
                         "--no-client-timeout", request.options().get(NO_CLIENT_TIMEOUT));
             }
-            Optional<String> spec = ControllerSpecs.forUp(provider.name(), ctx, request);
+            Optional<String> spec = ControllerSpecs.forUp(provider, ctx, request);
             if (spec.isPresent()) {
                 // The in-cluster controller: adaptive scaling, and removal of the cluster when idle.
                 schedulerCommand = schedulerCommand.with("--cluster-spec", spec.get());

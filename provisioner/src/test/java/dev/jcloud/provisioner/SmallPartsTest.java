@@ -20,12 +20,12 @@ class SmallPartsTest {
     }
 
     @Test
-    void providerErrorsSayWhetherTheNameIsUnknownOrNotInThisBuild() {
-        CloudProviders providers = CloudProviders.of(new TestingCloudProvider("local"));
-        assertThatThrownBy(() -> providers.require("gcp"))
-                .hasMessage("provider gcp is not available in this build yet: use local");
+    void providerErrorsListTheProvidersOfThisBuild() {
+        CloudProviders providers =
+                CloudProviders.of(new TestingCloudProvider("local"), new TestingCloudProvider("demo"));
         assertThatThrownBy(() -> providers.require("vmware"))
-                .hasMessage("unknown provider 'vmware': use one of local, aws, fargate, gcp, azure");
+                .hasMessage("unknown provider 'vmware': this build has demo, local; a provider is added by putting"
+                        + " its module (jcloud-provider-<name>) on the class path");
         assertThat(providers.require("LOCAL").name()).isEqualTo("local");
     }
 

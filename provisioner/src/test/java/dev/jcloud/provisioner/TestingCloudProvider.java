@@ -1,9 +1,14 @@
 package dev.jcloud.provisioner;
 
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -20,6 +25,9 @@ public final class TestingCloudProvider implements CloudProvider {
     private final AtomicInteger ids = new AtomicInteger();
     private final String name;
     private Function<Node, SchedulerEndpoint> schedulerWait = n -> new SchedulerEndpoint("127.0.0.1:1", null);
+    private ClusterPricing.Machines machines;
+    private PriceTable prices;
+    private BillingModel billing = BillingModel.NONE;
 
     public TestingCloudProvider(String name) {
         this.name = name;
@@ -30,9 +38,32 @@ public final class TestingCloudProvider implements CloudProvider {
         return this;
     }
 
+    /** Machines of {@code machines}'s type, priced from {@code prices} and billed by {@code billing}. */
+    public TestingCloudProvider priced(ClusterPricing.Machines machines, PriceTable prices, BillingModel billing) {
+        this.machines = machines;
+        this.prices = prices;
+        this.billing = billing;
+        return this;
+    }
+
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public BillingModel billing(Map<String, String> options) {
+        return billing;
+    }
+
+    @Override
+    public Optional<PriceTable> priceTable() {
+        return Optional.ofNullable(prices);
+    }
+
+    @Override
+    public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.ofNullable(machines);
     }
 
     @Override

@@ -15,7 +15,6 @@ import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.ClusterSnapshot;
 import dev.jcloud.provisioner.elastic.JcloudPolicy;
-import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.elastic.ScalingDecision;
 import dev.jcloud.provisioner.elastic.ScalingPolicy;
 import dev.jcloud.provisioner.elastic.TaskLoad;
@@ -108,7 +107,7 @@ public final class ClusterController implements SchedulerExtension {
         this.provider = providers.require(parsed.provider());
         this.cluster = parsed.context();
         this.startedAt = clock.getAsDouble();
-        this.pricing = ClusterPricing.of(parsed.provider(), parsed.options(), PriceTable.bundled());
+        this.pricing = provider.pricing(parsed.options());
         if (ownThread) {
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "jcloud-controller");

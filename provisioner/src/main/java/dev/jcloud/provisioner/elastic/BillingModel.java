@@ -1,12 +1,11 @@
 package dev.jcloud.provisioner.elastic;
 
 import java.time.Duration;
-import java.util.Locale;
 
 /**
- * How a cloud turns the time a worker existed into billed seconds: per second, with a minimum
- * charge per start (EC2, Fargate and Compute Engine: 60 s; Azure: a setting, since some
- * sources report 5 minutes).
+ * How a platform turns the time a worker existed into billed seconds: per second, with a
+ * minimum charge per start (most clouds: 60 s; some a setting of their provider). Each provider
+ * says which applies ({@code CloudProvider.billing}).
  *
  * <p>Billed seconds are counted as the cloud counts them: a partial second is a whole second,
  * and any start costs at least the minimum — a worker retired 5 s after start costs 60 s.
@@ -15,33 +14,16 @@ import java.util.Locale;
  */
 public record BillingModel(long minimumSeconds) {
 
-    /** EC2, Fargate and Compute Engine: per second, 60 s minimum. */
+    /** Per second with a 60 s minimum per start, as most clouds bill. */
     public static final BillingModel PER_SECOND_60S_MINIMUM = new BillingModel(60);
 
-    /** Workers on this machine: nothing is billed per start. */
+    /** Nothing is billed per start (this machine, hosts the user already has). */
     public static final BillingModel NONE = new BillingModel(0);
 
     public BillingModel {
         if (minimumSeconds < 0) {
             throw new IllegalArgumentException("billing minimum must be ≥ 0 s (was " + minimumSeconds + ")");
         }
-    }
-
-    /**
-     * The billing model of a provider.
-     *
-     * @param provider     local, aws, fargate, gcp or azure
-     * @param azureMinimum Azure's minimum per start (the {@code azure.billing-minimum} setting)
-     */
-    public static BillingModel forProvider(String provider, Duration azureMinimum) {
-        return switch (provider.toLowerCase(Locale.ROOT)) {
-            case "aws", "ec2", "fargate", "gcp" -> PER_SECOND_60S_MINIMUM;
-            case "azure" -> new BillingModel(azureMinimum.toSeconds());
-            case "local" -> NONE;
-            default ->
-                throw new IllegalArgumentException(
-                        "unknown provider '" + provider + "': use one of local, aws, fargate, gcp, azure");
-        };
     }
 
     /** The minimum as a duration. */

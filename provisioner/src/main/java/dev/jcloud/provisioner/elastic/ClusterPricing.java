@@ -1,8 +1,8 @@
 package dev.jcloud.provisioner.elastic;
 
-import dev.jcloud.config.Durations;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -33,13 +33,28 @@ public record ClusterPricing(
     public static final String PRICE_PREFIX = "price.";
 
     /**
-     * The pricing of a cluster of {@code provider} with {@code options} (the cluster's provider
-     * options), or empty when the table does not know its machine types (the user can add them
-     * with the {@code prices} setting).
+     * What a provider says about a cluster's machines, for pricing: where they run and of which
+     * types (an instance type, or {@code <n>vcpu-<m>gb} on a platform billed by requested
+     * resources; see {@link PriceTable#resourceType}).
+     *
+     * @param provider      the name prices are keyed by (the {@code prices} setting's first part)
+     * @param region        e.g. {@code us-east-1}
+     * @param schedulerType the scheduler's type
+     * @param workerType    each worker's type
+     * @param spot          whether workers are on the spot market
      */
-    public static Optional<ClusterPricing> of(String provider, Map<String, String> options, PriceTable table) {
-        // The user's prices travel with the cluster's options, so the in-cluster controller meters with them too.
-        Map<String, Double> overrides = new java.util.LinkedHashMap<>();
+    public record Machines(String provider, String region, String schedulerType, String workerType, boolean spot) {}
+
+    /**
+     * The pricing of a cluster whose machines are {@code machines}, from the provider's
+     * {@code table} with the user's prices (which travel in the cluster's {@code options} under
+     * {@link #PRICE_PREFIX}, so that the in-cluster controller meters with them too) on top; empty
+     * when the table does not know its machine types (the user can add them with the
+     * {@code prices} setting).
+     */
+    public static Optional<ClusterPricing> of(
+            Machines machines, BillingModel billing, PriceTable table, Map<String, String> options) {
+        Map<String, Double> overrides = new LinkedHashMap<>();
         options.forEach((k, v) -> {
             if (k.startsWith(PRICE_PREFIX)) {
                 try {
@@ -52,62 +67,24 @@ public record ClusterPricing(
         if (!overrides.isEmpty()) {
             table = table.withOverrides(overrides);
         }
-        String region;
-        String schedulerType;
-        String workerType;
-        boolean spot;
-        switch (provider) {
-            case "local" -> {
-                return Optional.empty();
-            }
-            case "aws" -> {
-                region = options.getOrDefault("aws.region", "us-east-1");
-                schedulerType = options.getOrDefault("aws.scheduler-type", "m6i.large");
-                workerType = options.getOrDefault("aws.worker-type", "m6i.large");
-                spot = Boolean.parseBoolean(options.get("aws.spot"));
-            }
-            case "fargate" -> {
-                region = options.getOrDefault("aws.region", "us-east-1");
-                schedulerType = PriceTable.fargateType(
-                        integer(options, "fargate.scheduler-cpu", 1024),
-                        integer(options, "fargate.scheduler-memory", 4096));
-                workerType = PriceTable.fargateType(
-                        integer(options, "fargate.worker-cpu", 1024), integer(options, "fargate.worker-memory", 4096));
-                spot = Boolean.parseBoolean(options.get("fargate.spot"));
-            }
-            case "gcp" -> {
-                String zone = options.getOrDefault("gcp.zone", "us-central1-a");
-                region = zone.contains("-") ? zone.substring(0, zone.lastIndexOf('-')) : zone;
-                workerType = options.getOrDefault("gcp.machine-type", "e2-standard-4");
-                schedulerType = options.getOrDefault("gcp.scheduler-machine-type", workerType);
-                spot = Boolean.parseBoolean(options.get("gcp.spot"));
-            }
-            case "azure" -> {
-                region = options.getOrDefault("azure.location", "eastus");
-                workerType = options.getOrDefault("azure.vm-size", "Standard_D4s_v5");
-                schedulerType = options.getOrDefault("azure.scheduler-vm-size", workerType);
-                spot = Boolean.parseBoolean(options.get("azure.spot"));
-            }
-            default -> {
-                return Optional.empty();
-            }
-        }
-        Optional<PriceTable.Price> s = table.price(provider, region, schedulerType);
-        Optional<PriceTable.Price> w = table.price(provider, region, workerType);
+        Optional<PriceTable.Price> s = table.price(machines.provider(), machines.region(), machines.schedulerType());
+        Optional<PriceTable.Price> w = table.price(machines.provider(), machines.region(), machines.workerType());
         if (s.isEmpty() || w.isEmpty()) {
             return Optional.empty();
         }
-        BillingModel billing = BillingModel.forProvider(
-                provider, Durations.parse(options.getOrDefault("azure.billing-minimum", "60s")));
-        String what = (schedulerType.equals(workerType) ? workerType : schedulerType + " + " + workerType)
-                + (spot ? " (spot workers)" : "") + " in " + region;
+        String what = (machines.schedulerType().equals(machines.workerType())
+                        ? machines.workerType()
+                        : machines.schedulerType() + " + " + machines.workerType())
+                + (machines.spot() ? " (spot workers)" : "")
+                + " in "
+                + machines.region();
         return Optional.of(new ClusterPricing(
                 s.get(),
                 w.get(),
-                spot,
+                machines.spot(),
                 billing,
                 table.asOf(),
-                s.get().indicative() || w.get().indicative() || spot,
+                s.get().indicative() || w.get().indicative() || machines.spot(),
                 what));
     }
 
@@ -148,14 +125,5 @@ public record ClusterPricing(
     /** The billing minimum, for messages. */
     public Duration minimum() {
         return billing.minimum();
-    }
-
-    private static int integer(Map<String, String> options, String key, int fallback) {
-        try {
-            return Integer.parseInt(
-                    options.getOrDefault(key, Integer.toString(fallback)).strip());
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
     }
 }

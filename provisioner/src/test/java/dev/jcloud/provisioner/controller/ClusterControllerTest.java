@@ -7,6 +7,9 @@ import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.TestingCloudProvider;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +27,11 @@ class ClusterControllerTest {
     Path dir;
 
     private double now = 1000;
-    private final TestingCloudProvider provider = new TestingCloudProvider("aws");
+    private final TestingCloudProvider provider = new TestingCloudProvider("demo")
+            .priced(
+                    new ClusterPricing.Machines("demo", "r-east-1", "m.large", "m.large", false),
+                    PriceTable.load(ClusterPricing.class, "test-prices.json"),
+                    BillingModel.PER_SECOND_60S_MINIMUM);
     private final FakeScheduler scheduler = new FakeScheduler();
 
     @Test
@@ -81,7 +88,7 @@ class ClusterControllerTest {
         now += 10;
         c.step();
 
-        // m6i.large in us-east-1 at $0.096/h; the scheduler and each worker are billed at least 60 s.
+        // m.large in r-east-1 at $0.096/h; the scheduler and each worker are billed at least 60 s.
         double perSecond = 0.096 / 3600;
         assertThat(scheduler.gauges.get("cost_dollars_per_hour")).isCloseTo((1 + started.size()) * 0.096, within(1e-9));
         assertThat(scheduler.gauges.get("cost_dollars_total"))
@@ -94,9 +101,9 @@ class ClusterControllerTest {
                 ClusterSpec.KIND,
                 "ctl",
                 "abc123",
-                "aws",
+                "demo",
                 dir.toString(),
-                Map.of("aws.region", "us-east-1"),
+                Map.of(),
                 2,
                 null,
                 "60s",

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.aws;
 
+import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.net.Cidrs;
@@ -55,9 +56,11 @@ public record AwsOptions(
     public static final String SPOT = "aws.spot";
     /** Value of {@link #VPC} that asks for a dedicated VPC even when a default VPC exists. */
     public static final String NEW_VPC = "new";
+    /** How long teardown waits for machines to go; not a user setting (tests shorten it). */
+    private static final SettingKey<Integer> TERMINATE_TIMEOUT_SECONDS =
+            SettingKey.wholeNumber(TERMINATE_TIMEOUT, 600, 1, 86_400);
 
     static final String DEFAULT_REGION = "us-east-1";
-    private static final Pattern REGION_FORMAT = Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}");
     private static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-f]{8,17}");
     private static final Pattern VPC_ID = Pattern.compile("vpc-[0-9a-f]{8,17}");
     private static final Pattern AMI_ID = Pattern.compile("ami-[0-9a-f]{8,17}");
@@ -69,10 +72,7 @@ public record AwsOptions(
     public static AwsOptions of(ClusterContext cluster) {
         ClusterNames.check(cluster.name());
         Map<String, String> o = cluster.options();
-        String region = o.getOrDefault(REGION, DEFAULT_REGION);
-        if (!REGION_FORMAT.matcher(region).matches()) {
-            throw invalid(REGION, region, "an AWS region such as us-east-1 or eu-west-2");
-        }
+        String region = AwsSettings.REGION.read(o).orElse(DEFAULT_REGION);
         Optional<String> subnet = Optional.ofNullable(o.get(SUBNET));
         subnet.ifPresent(s -> require(SUBNET, s, SUBNET_ID, "a subnet id such as subnet-0123abcd"));
         Optional<String> vpc = Optional.ofNullable(o.get(VPC));
@@ -89,19 +89,19 @@ public record AwsOptions(
         }
         Optional<String> ami = Optional.ofNullable(o.get(AMI));
         ami.ifPresent(a -> require(AMI, a, AMI_ID, "an AMI id such as ami-0123abcd"));
-        String schedulerType = o.getOrDefault(SCHEDULER_TYPE, "m6i.large");
+        String schedulerType = AwsSettings.SCHEDULER_TYPE.read(o);
         require(SCHEDULER_TYPE, schedulerType, INSTANCE_TYPE, "an instance type such as m6i.large");
-        String workerType = o.getOrDefault(WORKER_TYPE, "m6i.large");
+        String workerType = AwsSettings.WORKER_TYPE.read(o);
         require(WORKER_TYPE, workerType, INSTANCE_TYPE, "an instance type such as m6i.large");
-        int rootGiB = integer(o, ROOT_VOLUME_GIB, 20, 8, 16_384);
+        int rootGiB = AwsSettings.ROOT_VOLUME_GIB.read(o);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(URI::create);
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256));
         if (engineUrl.isPresent() != engineSha.isPresent()) {
             throw new IllegalArgumentException("give both " + ENGINE_URL + " and " + ENGINE_SHA256
                     + " (the engine's URL and its SHA-256), or neither to upload this jcloud's engine to S3");
         }
-        int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, 100_000);
-        Duration terminateTimeout = Duration.ofSeconds(integer(o, TERMINATE_TIMEOUT, 600, 1, 86_400));
+        int maxWorkers = AwsSettings.MAX_WORKERS.read(o);
+        Duration terminateTimeout = Duration.ofSeconds(TERMINATE_TIMEOUT_SECONDS.read(o));
         Map<String, String> userTags = new LinkedHashMap<>();
         o.forEach((k, v) -> {
             if (k.startsWith(TAG_PREFIX)) {
@@ -123,10 +123,7 @@ public record AwsOptions(
                 userTags.put(key, v);
             }
         });
-        String spot = o.getOrDefault(SPOT, "false").strip().toLowerCase(java.util.Locale.ROOT);
-        if (!spot.equals("true") && !spot.equals("false")) {
-            throw invalid(SPOT, o.get(SPOT), "true or false");
-        }
+        boolean spot = AwsSettings.SPOT.read(o);
         return new AwsOptions(
                 region,
                 subnet,
@@ -141,7 +138,7 @@ public record AwsOptions(
                 maxWorkers,
                 terminateTimeout,
                 Map.copyOf(userTags),
-                Boolean.parseBoolean(spot));
+                spot);
     }
 
     /** Whether the user asked for a dedicated VPC. */
@@ -153,22 +150,6 @@ public record AwsOptions(
         if (!format.matcher(value).matches()) {
             throw invalid(option, value, expected);
         }
-    }
-
-    private static int integer(Map<String, String> o, String key, int fallback, int min, int max) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(v.strip());
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, v, "a whole number from " + min + " to " + max);
     }
 
     static IllegalArgumentException invalid(String option, String value, String expected) {

@@ -2,6 +2,7 @@ package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
@@ -14,6 +15,9 @@ import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -116,6 +120,52 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public String name() {
         return "aws";
+    }
+
+    @Override
+    public String description() {
+        return "AWS EC2: one instance per worker, in a VPC of your account.";
+    }
+
+    @Override
+    public List<SettingsSection> settings() {
+        return AwsSettings.ec2();
+    }
+
+    @Override
+    public String userTagPrefix() {
+        return AwsOptions.TAG_PREFIX;
+    }
+
+    /** EC2 Linux bills per second with a 60 s minimum per instance start. */
+    @Override
+    public BillingModel billing(Map<String, String> options) {
+        return BillingModel.PER_SECOND_60S_MINIMUM;
+    }
+
+    @Override
+    public Duration typicalBootTime() {
+        return Duration.ofSeconds(60);
+    }
+
+    @Override
+    public Optional<PriceTable> priceTable() {
+        return Optional.of(AwsPrices.TABLE);
+    }
+
+    @Override
+    public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.of(new ClusterPricing.Machines(
+                name(),
+                AwsSettings.REGION.read(options).orElse(AwsOptions.DEFAULT_REGION),
+                AwsSettings.SCHEDULER_TYPE.read(options),
+                AwsSettings.WORKER_TYPE.read(options),
+                AwsSettings.SPOT.read(options)));
+    }
+
+    @Override
+    public Optional<String> permissionPolicy() {
+        return Optional.of(UserPolicies.ec2());
     }
 
     @Override

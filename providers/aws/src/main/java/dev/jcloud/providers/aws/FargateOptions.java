@@ -1,8 +1,8 @@
 package dev.jcloud.providers.aws;
 
+import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -54,6 +54,13 @@ public record FargateOptions(
      * here so that quotes, spaces, {@code ${} or newlines never reach a task definition.
      */
     private static final Pattern IMAGE_REFERENCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/#@-]{0,254}");
+
+    private static final SettingKey<Integer> LOG_RETENTION = SettingKey.oneOfNumbers(
+            LOG_RETENTION_DAYS,
+            7,
+            RETENTION_DAYS.stream().mapToInt(Integer::intValue).toArray());
+    private static final SettingKey<Boolean> WORKER_PUBLIC_IP_KEY = SettingKey.bool(WORKER_PUBLIC_IP);
+
     /** ECS allows 50 tags per resource; jcloud's own take up to 8. */
     static final int MAX_USER_TAGS = 40;
 
@@ -65,10 +72,10 @@ public record FargateOptions(
             throw new IllegalArgumentException("too many " + AwsOptions.TAG_PREFIX + "* tags ("
                     + aws.userTags().size() + "): ECS allows 50 tags per task, use at most " + MAX_USER_TAGS);
         }
-        int workerCpu = cpu(o, WORKER_CPU);
-        int workerMemory = memory(o, WORKER_MEMORY, WORKER_CPU, workerCpu);
-        int schedulerCpu = cpu(o, SCHEDULER_CPU);
-        int schedulerMemory = memory(o, SCHEDULER_MEMORY, SCHEDULER_CPU, schedulerCpu);
+        int workerCpu = AwsSettings.WORKER_CPU.read(o);
+        int workerMemory = memory(o, AwsSettings.WORKER_MEMORY, WORKER_CPU, workerCpu);
+        int schedulerCpu = AwsSettings.SCHEDULER_CPU.read(o);
+        int schedulerMemory = memory(o, AwsSettings.SCHEDULER_MEMORY, SCHEDULER_CPU, schedulerCpu);
         Optional<String> image = Optional.ofNullable(o.get(IMAGE)).map(String::strip);
         image.ifPresent(i -> {
             if (!IMAGE_REFERENCE.matcher(i).matches()) {
@@ -80,12 +87,9 @@ public record FargateOptions(
                                 + " and -_:./#@)");
             }
         });
-        boolean spot = bool(o, SPOT, false);
-        int retention = whole(o, LOG_RETENTION_DAYS, 7);
-        if (!RETENTION_DAYS.contains(retention)) {
-            throw AwsOptions.invalid(LOG_RETENTION_DAYS, o.get(LOG_RETENTION_DAYS), "one of " + join(RETENTION_DAYS));
-        }
-        boolean workerPublicIp = bool(o, WORKER_PUBLIC_IP, true);
+        boolean spot = AwsSettings.FARGATE_SPOT.read(o);
+        int retention = LOG_RETENTION.read(o);
+        boolean workerPublicIp = !o.containsKey(WORKER_PUBLIC_IP) || WORKER_PUBLIC_IP_KEY.read(o);
         return new FargateOptions(
                 aws, workerCpu, workerMemory, schedulerCpu, schedulerMemory, image, spot, retention, workerPublicIp);
     }
@@ -121,16 +125,9 @@ public record FargateOptions(
                 : min + " to " + max + " in steps of " + step;
     }
 
-    private static int cpu(Map<String, String> o, String key) {
-        int cpu = whole(o, key, 1024);
-        if (!CPUS.contains(cpu)) {
-            throw AwsOptions.invalid(key, o.get(key), "Fargate CPU units, one of " + join(CPUS) + " (1024 = one vCPU)");
-        }
-        return cpu;
-    }
-
-    private static int memory(Map<String, String> o, String key, String cpuKey, int cpu) {
-        int memory = whole(o, key, 4096);
+    private static int memory(Map<String, String> o, SettingKey<Integer> memoryKey, String cpuKey, int cpu) {
+        String key = memoryKey.path();
+        int memory = memoryKey.read(o);
         String allowed = allowedMemory(cpu, memory);
         if (allowed != null) {
             throw AwsOptions.invalid(
@@ -139,30 +136,6 @@ public record FargateOptions(
                     "MiB that Fargate offers with " + cpuKey + "=" + cpu + ": " + allowed);
         }
         return memory;
-    }
-
-    private static int whole(Map<String, String> o, String key, int fallback) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            throw AwsOptions.invalid(key, v, "a whole number");
-        }
-    }
-
-    private static boolean bool(Map<String, String> o, String key, boolean fallback) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        return switch (v.strip().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw AwsOptions.invalid(key, v, "true or false");
-        };
     }
 
     private static String join(List<Integer> values) {

@@ -2,6 +2,7 @@ package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
@@ -11,6 +12,9 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -86,6 +90,55 @@ public final class FargateProvider implements CloudProvider {
     @Override
     public String name() {
         return "fargate";
+    }
+
+    @Override
+    public String description() {
+        return "AWS Fargate: one container task per worker, no machines to manage.";
+    }
+
+    @Override
+    public List<SettingsSection> settings() {
+        return AwsSettings.fargate();
+    }
+
+    @Override
+    public String userTagPrefix() {
+        return AwsOptions.TAG_PREFIX;
+    }
+
+    /** Fargate bills per second with a 1 minute minimum, from image pull to task stop. */
+    @Override
+    public BillingModel billing(Map<String, String> options) {
+        return BillingModel.PER_SECOND_60S_MINIMUM;
+    }
+
+    /** Tasks start faster than VMs: no machine to boot, only an image to pull. */
+    @Override
+    public Duration typicalBootTime() {
+        return Duration.ofSeconds(40);
+    }
+
+    @Override
+    public Optional<PriceTable> priceTable() {
+        return Optional.of(AwsPrices.TABLE);
+    }
+
+    /** Fargate bills requested vCPU and memory: its "types" are {@code <n>vcpu-<m>gb}. */
+    @Override
+    public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.of(new ClusterPricing.Machines(
+                name(),
+                AwsSettings.REGION.read(options).orElse(AwsOptions.DEFAULT_REGION),
+                PriceTable.resourceType(
+                        AwsSettings.SCHEDULER_CPU.read(options), AwsSettings.SCHEDULER_MEMORY.read(options)),
+                PriceTable.resourceType(AwsSettings.WORKER_CPU.read(options), AwsSettings.WORKER_MEMORY.read(options)),
+                AwsSettings.FARGATE_SPOT.read(options)));
+    }
+
+    @Override
+    public Optional<String> permissionPolicy() {
+        return Optional.of(UserPolicies.fargate());
     }
 
     /** The options and the image, checked without calling AWS. */

@@ -59,7 +59,7 @@ class AwsOptionsTest {
     @Test
     void badValuesNameTheOptionAndWhatToUse() {
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.REGION, "US-EAST-1"))))
-                .hasMessage("invalid aws.region 'US-EAST-1': use an AWS region such as us-east-1 or eu-west-2");
+                .hasMessage("aws.region must be an AWS region such as us-east-1 or eu-west-2 (was 'US-EAST-1')");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.ALLOW_FROM, "1.2.3.4"))))
                 .hasMessageContaining("invalid aws.allow-from '1.2.3.4'");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.ALLOW_FROM, "1.2.3.4/33"))))
@@ -72,7 +72,7 @@ class AwsOptionsTest {
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.WORKER_TYPE, "large"))))
                 .hasMessageContaining("invalid aws.worker-type");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of(AwsOptions.MAX_WORKERS, "-1"))))
-                .hasMessageContaining("invalid aws.max-workers '-1'");
+                .hasMessageContaining("aws.max-workers must be a whole number from 0 to 100000 (was -1)");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of("aws.tag.jcloud.cluster", "x"))))
                 .hasMessageContaining("not starting with aws: or jcloud.");
         assertThatThrownBy(() -> AwsOptions.of(cluster(Map.of("aws.tag.x", "`id`"))))

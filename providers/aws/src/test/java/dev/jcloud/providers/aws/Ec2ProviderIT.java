@@ -344,7 +344,7 @@ class Ec2ProviderIT {
     @Test
     void badInputIsRejectedBeforeAnythingIsCreated() {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "mars-1"))))
-                .hasMessageContaining("invalid aws.region 'mars-1'");
+                .hasMessageContaining("aws.region must be an AWS region such as us-east-1 or eu-west-2 (was 'mars-1')");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "10.0.0.1/8"))))
                 .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'")
                 .hasMessageContaining("10.0.0.0/8");
@@ -361,9 +361,9 @@ class Ec2ProviderIT {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.WORKER_TYPE, "zz9.mega"))))
                 .hasMessageContaining("invalid aws.worker-type 'zz9.mega': not offered in us-east-1");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "us-east-9"))))
-                .hasMessageContaining("invalid aws.region 'us-east-9': use an AWS region");
+                .hasMessageContaining("aws.region must be an AWS region");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.SPOT, "maybe"))))
-                .hasMessageContaining("invalid aws.spot 'maybe': use true or false");
+                .hasMessageContaining("aws.spot must be true or false (was 'maybe')");
         assertNoJcloudResources();
     }
 

@@ -57,7 +57,7 @@ class FargateClusterTest {
                         .stateDirectory(dir)
                         .provider(fargate)
                         .build())
-                .hasMessageContaining("invalid aws.region 'moon-1'");
+                .hasMessageContaining("aws.region must be an AWS region such as us-east-1 or eu-west-2 (was 'moon-1')");
         assertThatThrownBy(() -> FargateCluster.builder()
                         .image(image)
                         .adapt(3, 2)
@@ -89,7 +89,7 @@ class FargateClusterTest {
                         .stateDirectory(dir)
                         .provider(ec2)
                         .build())
-                .hasMessageContaining("invalid aws.root-volume-gib '2'");
+                .hasMessageContaining("aws.root-volume-gib must be a whole number from 8 to 16384 (was 2)");
         assertThatThrownBy(() -> EC2Cluster.builder().nthreads(0)).hasMessageContaining("nthreads must be >= 1");
     }
 

@@ -62,9 +62,10 @@ class FargateOptionsTest {
                         Map.of(FargateOptions.SCHEDULER_CPU, "8192", FargateOptions.SCHEDULER_MEMORY, "18432"))))
                 .hasMessageContaining("16384 to 61440 in steps of 4096");
         assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.WORKER_CPU, "1 vCPU"))))
-                .hasMessage("invalid fargate.worker-cpu '1 vCPU': use a whole number");
+                .hasMessage("fargate.worker-cpu must be a whole number (was '1 vCPU')");
         assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.WORKER_CPU, "3000"))))
-                .hasMessageContaining("one of 256, 512, 1024, 2048, 4096, 8192, 16384 (1024 = one vCPU)");
+                .hasMessageContaining(
+                        "fargate.worker-cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (was 3000)");
     }
 
     @Test
@@ -94,12 +95,12 @@ class FargateOptionsTest {
                         .workerPublicIp())
                 .isFalse();
         assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.SPOT, "1"))))
-                .hasMessage("invalid fargate.spot '1': use true or false");
+                .hasMessage("fargate.spot must be true or false (was '1')");
         assertThat(FargateOptions.of(cluster(Map.of(FargateOptions.LOG_RETENTION_DAYS, "3653")))
                         .logRetentionDays())
                 .isEqualTo(3653);
         assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.LOG_RETENTION_DAYS, "0"))))
-                .hasMessageContaining("invalid fargate.log-retention-days '0': use one of 1, 3, 5, 7");
+                .hasMessageContaining("fargate.log-retention-days must be one of 1, 3, 5, 7");
         Map<String, String> manyTags = new HashMap<>();
         for (int i = 0; i <= FargateOptions.MAX_USER_TAGS; i++) {
             manyTags.put(AwsOptions.TAG_PREFIX + "t" + i, "v");

@@ -1,6 +1,7 @@
 package dev.jcloud.providers.azure;
 
 import dev.jcloud.config.Durations;
+import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.elastic.BillingModel;
@@ -10,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  *
  * <p>Keys: {@code azure.subscription} (required, a subscription id), {@code azure.location}
  * (default {@value #DEFAULT_LOCATION}), {@code azure.vm-size} (workers) and
- * {@code azure.scheduler-vm-size} (default {@value #DEFAULT_VM_SIZE}), {@code azure.spot}
+ * {@code azure.scheduler-vm-size} (defaults in {@link AzureSettings}), {@code azure.spot}
  * ({@code true}: workers are Spot VMs, evicted by deletion, with on-demand fallback),
  * {@code azure.billing-minimum} (billed minimum per VM start, default 60s), {@code azure.vnet} (an
  * existing virtual network's resource id) with {@code azure.subnet} (a subnet name in it, or alone a
@@ -73,9 +73,11 @@ public record AzureOptions(
     public static final String DELETE_TIMEOUT = "azure.delete-timeout";
     public static final String TAG_PREFIX = "azure.tag.";
     public static final String ENDPOINT = "azure.endpoint";
+    /** How long deletes may take; not a user setting (tests shorten it). */
+    private static final SettingKey<Integer> DELETE_TIMEOUT_SECONDS =
+            SettingKey.wholeNumber(DELETE_TIMEOUT, 1200, 1, 86_400);
 
     static final String DEFAULT_LOCATION = "eastus";
-    static final String DEFAULT_VM_SIZE = "Standard_D2s_v5";
     /** Ubuntu 24.04 LTS from Canonical: cloud-init runs the custom data, apt-get installs the JRE. */
     static final String DEFAULT_IMAGE = "Canonical:ubuntu-24_04-lts:server:latest";
     /** The largest cluster the dedicated /18 subnet holds (16,379 usable addresses, less the scheduler). */
@@ -141,12 +143,11 @@ public record AzureOptions(
                 LOCATION_FORMAT,
                 "an Azure location name such as eastus or westeurope"
                         + " (lower case, no spaces; see 'az account list-locations -o table')");
-        String vmSize = o.getOrDefault(VM_SIZE, DEFAULT_VM_SIZE).strip();
+        String vmSize = AzureSettings.VM_SIZE.read(o).strip();
         require(VM_SIZE, vmSize, VM_SIZE_FORMAT, "a VM size such as Standard_D4s_v5");
-        String schedulerVmSize =
-                o.getOrDefault(SCHEDULER_VM_SIZE, DEFAULT_VM_SIZE).strip();
+        String schedulerVmSize = AzureSettings.SCHEDULER_VM_SIZE.read(o).strip();
         require(SCHEDULER_VM_SIZE, schedulerVmSize, VM_SIZE_FORMAT, "a VM size such as Standard_D2s_v5");
-        boolean spot = bool(o, SPOT, false);
+        boolean spot = AzureSettings.SPOT.read(o);
         Duration billingMinimum = duration(o, BILLING_MINIMUM, Duration.ofSeconds(60), Duration.ofHours(1));
 
         Optional<String> vnet = Optional.ofNullable(o.get(VNET)).map(String::strip);
@@ -178,13 +179,13 @@ public record AzureOptions(
                 allowFrom.add(Cidrs.check(ALLOW_FROM, cidr.strip()));
             }
         }
-        boolean publicIp = bool(o, PUBLIC_IP, true);
+        boolean publicIp = !o.containsKey(PUBLIC_IP) || AzureSettings.PUBLIC_IP.read(o);
         Image image = image(o.getOrDefault(IMAGE, DEFAULT_IMAGE).strip());
-        int osDiskGiB = integer(o, OS_DISK_GIB, 30, 30, 4095);
+        int osDiskGiB = AzureSettings.OS_DISK_GIB.read(o);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(u -> uri(ENGINE_URL, u.strip()));
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256)).map(String::strip);
-        int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, WORKER_CEILING);
-        Duration deleteTimeout = Duration.ofSeconds(integer(o, DELETE_TIMEOUT, 1200, 1, 86_400));
+        int maxWorkers = AzureSettings.MAX_WORKERS.read(o);
+        Duration deleteTimeout = Duration.ofSeconds(DELETE_TIMEOUT_SECONDS.read(o));
         Map<String, String> userTags = new LinkedHashMap<>();
         o.forEach((k, v) -> {
             if (k.startsWith(TAG_PREFIX)) {
@@ -230,7 +231,7 @@ public record AzureOptions(
 
     /** How Azure bills this cluster's VMs: per second, with {@link #billingMinimum} per start. */
     public BillingModel billingModel() {
-        return BillingModel.forProvider("azure", billingMinimum);
+        return new BillingModel(billingMinimum.toSeconds());
     }
 
     /** The id of the subnet the cluster's NICs go into when the user gave one, else empty (a dedicated network). */
@@ -262,34 +263,6 @@ public record AzureOptions(
         if (!format.matcher(value).matches()) {
             throw invalid(option, value, expected);
         }
-    }
-
-    private static boolean bool(Map<String, String> o, String key, boolean fallback) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        return switch (v.strip().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw invalid(key, v, "true or false");
-        };
-    }
-
-    private static int integer(Map<String, String> o, String key, int fallback, int min, int max) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(v.strip());
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, v, "a whole number from " + min + " to " + max);
     }
 
     private static Duration duration(Map<String, String> o, String key, Duration fallback, Duration max) {

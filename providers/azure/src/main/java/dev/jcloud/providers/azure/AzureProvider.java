@@ -3,6 +3,7 @@ package dev.jcloud.providers.azure;
 import static java.util.Objects.requireNonNull;
 
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
@@ -16,6 +17,9 @@ import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -58,6 +62,9 @@ import org.slf4j.LoggerFactory;
  * tag.
  */
 public final class AzureProvider implements CloudProvider {
+
+    /** The bundled prices of Azure VM sizes ({@code prices.json} beside this class). */
+    private static final PriceTable PRICES = PriceTable.load(AzureProvider.class, "prices.json");
 
     /**
      * Polls Azure's Scheduled Events for the eviction ({@code Preempt}) of a Spot VM (at least 30 s
@@ -111,6 +118,47 @@ public final class AzureProvider implements CloudProvider {
     @Override
     public String name() {
         return "azure";
+    }
+
+    @Override
+    public String description() {
+        return "Azure VMs: one VM per worker, in a subscription of yours.";
+    }
+
+    @Override
+    public List<SettingsSection> settings() {
+        return List.of(AzureSettings.SECTION);
+    }
+
+    @Override
+    public String userTagPrefix() {
+        return AzureOptions.TAG_PREFIX;
+    }
+
+    /** Azure bills VMs per second; the minimum per start is a setting ({@code azure.billing-minimum}). */
+    @Override
+    public BillingModel billing(Map<String, String> options) {
+        return new BillingModel(AzureSettings.BILLING_MINIMUM.read(options).toSeconds());
+    }
+
+    @Override
+    public Duration typicalBootTime() {
+        return Duration.ofSeconds(90);
+    }
+
+    @Override
+    public Optional<PriceTable> priceTable() {
+        return Optional.of(PRICES);
+    }
+
+    @Override
+    public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.of(new ClusterPricing.Machines(
+                name(),
+                AzureSettings.LOCATION.read(options),
+                AzureSettings.SCHEDULER_VM_SIZE.read(options),
+                AzureSettings.VM_SIZE.read(options),
+                AzureSettings.SPOT.read(options)));
     }
 
     @Override

@@ -71,12 +71,12 @@ public final class AzureVMCluster extends ProvisionedCluster {
             return option(AzureOptions.LOCATION, location);
         }
 
-        /** The workers' VM size (default {@value AzureOptions#DEFAULT_VM_SIZE}). */
+        /** The workers' VM size (default {@value AzureSettings#DEFAULT_WORKER_SIZE}). */
         public Builder vmSize(String vmSize) {
             return option(AzureOptions.VM_SIZE, vmSize);
         }
 
-        /** The scheduler's VM size (default {@value AzureOptions#DEFAULT_VM_SIZE}). */
+        /** The scheduler's VM size (default {@value AzureSettings#DEFAULT_SCHEDULER_SIZE}). */
         public Builder schedulerVmSize(String vmSize) {
             return option(AzureOptions.SCHEDULER_VM_SIZE, vmSize);
         }

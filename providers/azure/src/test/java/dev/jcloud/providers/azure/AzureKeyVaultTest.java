@@ -63,7 +63,7 @@ class AzureKeyVaultTest {
 
     @Test
     void tlsIsOnByDefaultForAzureClusters() {
-        assertThat(new Settings.Security(Settings.TlsMode.AUTO).tlsEnabledFor(Settings.Provider.AZURE))
+        assertThat(new Settings.Security(Settings.TlsMode.AUTO).tlsEnabledFor(new AzureProvider().remote()))
                 .isTrue();
     }
 

@@ -34,7 +34,7 @@ class AzureOptionsTest {
     void defaultsAreUsable() {
         AzureOptions o = of();
         assertThat(o.location()).isEqualTo("eastus");
-        assertThat(o.vmSize()).isEqualTo("Standard_D2s_v5");
+        assertThat(o.vmSize()).isEqualTo("Standard_D4s_v5");
         assertThat(o.schedulerVmSize()).isEqualTo("Standard_D2s_v5");
         assertThat(o.spot()).isFalse();
         assertThat(o.publicIp()).isTrue();
@@ -92,7 +92,7 @@ class AzureOptionsTest {
         assertThatThrownBy(() -> of(AzureOptions.SCHEDULER_VM_SIZE, "big"))
                 .hasMessageStartingWith("invalid azure.scheduler-vm-size 'big'");
         assertThatThrownBy(() -> of(AzureOptions.SPOT, "yes"))
-                .hasMessage("invalid azure.spot 'yes': use true or false");
+                .hasMessage("azure.spot must be true or false (was 'yes')");
         assertThatThrownBy(() -> of(AzureOptions.BILLING_MINIMUM, "2h"))
                 .hasMessageStartingWith("invalid azure.billing-minimum '2h'");
         assertThatThrownBy(() -> of(AzureOptions.ALLOW_FROM, "1.2.3.4"))

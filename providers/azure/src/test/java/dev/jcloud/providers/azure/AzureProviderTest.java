@@ -170,7 +170,8 @@ class AzureProviderTest {
                     .containsEntry("jcloud.role", isScheduler ? "scheduler" : "worker")
                     .containsEntry("team", "data eng")
                     .containsKeys("jcloud.creator", "jcloud.version");
-            assertThat(vm.hardwareProfile().vmSize().toString()).isEqualTo("Standard_D2s_v5");
+            assertThat(vm.hardwareProfile().vmSize().toString())
+                    .isEqualTo(isScheduler ? "Standard_D2s_v5" : "Standard_D4s_v5");
             assertThat(vm.priority()).isEqualTo(VirtualMachinePriorityTypes.REGULAR);
             assertThat(vm.osProfile().linuxConfiguration().disablePasswordAuthentication())
                     .isTrue();
@@ -437,7 +438,7 @@ class AzureProviderTest {
                 .respond(
                         409,
                         "SkuNotAvailable",
-                        "The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: Standard_D2s_v5'"
+                        "The requested VM size for resource 'Following SKUs have failed for Capacity Restrictions: Standard_D4s_v5'"
                                 + " is currently not available in location 'eastus'.");
         ARM.fail("PUT", ".*/virtualMachines/iota-worker-1")
                 .bodyContaining("\"Spot\"")

@@ -1,5 +1,6 @@
 package dev.jcloud.providers.gcp;
 
+import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.net.Cidrs;
@@ -88,9 +89,11 @@ public record GcpOptions(
     public static final String OPERATION_TIMEOUT = "gcp.operation-timeout";
     public static final String LABEL_PREFIX = "gcp.label.";
     public static final String ENDPOINT = "gcp.endpoint";
+    /** How long one operation may take; not a user setting (tests shorten it). */
+    private static final SettingKey<Integer> OPERATION_TIMEOUT_SECONDS =
+            SettingKey.wholeNumber(OPERATION_TIMEOUT, 600, 1, 86_400);
 
     static final String DEFAULT_ZONE = "us-central1-a";
-    static final String DEFAULT_MACHINE_TYPE = "e2-standard-2";
     /** Debian 12 ships {@code openjdk-17-jre-headless}, which the boot script installs. */
     static final String DEFAULT_IMAGE = "projects/debian-cloud/global/images/family/debian-12";
 
@@ -155,11 +158,11 @@ public record GcpOptions(
                 }
             }
         }
-        String machineType = o.getOrDefault(MACHINE_TYPE, DEFAULT_MACHINE_TYPE);
+        String machineType = GcpSettings.MACHINE_TYPE.read(o);
         require(MACHINE_TYPE, machineType, MACHINE_TYPE_NAME, "a machine type such as e2-standard-4 or n2-highmem-8");
-        String schedulerType = o.getOrDefault(SCHEDULER_MACHINE_TYPE, DEFAULT_MACHINE_TYPE);
+        String schedulerType = GcpSettings.SCHEDULER_MACHINE_TYPE.read(o);
         require(SCHEDULER_MACHINE_TYPE, schedulerType, MACHINE_TYPE_NAME, "a machine type such as e2-standard-2");
-        boolean spot = bool(o, SPOT);
+        boolean spot = GcpSettings.SPOT.read(o);
         String network = network(project, o.get(NETWORK));
         Optional<String> subnetwork = Optional.ofNullable(o.get(SUBNETWORK)).map(s -> subnetwork(project, region, s));
         if (subnetwork.isPresent() && !o.containsKey(NETWORK)) {
@@ -179,7 +182,7 @@ public record GcpOptions(
                 IMAGE_PATH,
                 "an image such as " + DEFAULT_IMAGE
                         + " or projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts");
-        int bootDiskGb = integer(o, BOOT_DISK_GB, 20, 10, 65_536);
+        int bootDiskGb = GcpSettings.BOOT_DISK_GB.read(o);
         Optional<URI> engineUrl = Optional.ofNullable(o.get(ENGINE_URL)).map(u -> uri(ENGINE_URL, u));
         Optional<String> engineSha = Optional.ofNullable(o.get(ENGINE_SHA256));
         if (engineUrl.isPresent() != engineSha.isPresent()) {
@@ -197,14 +200,14 @@ public record GcpOptions(
                     "a Cloud Storage bucket name of 3-63 lower-case letters, digits,"
                             + " '-' or '_' (no dots, not starting with 'goog', without 'google')");
         }
-        int maxWorkers = integer(o, MAX_WORKERS, 1000, 0, 100_000);
+        int maxWorkers = GcpSettings.MAX_WORKERS.read(o);
         Optional<String> serviceAccount = Optional.ofNullable(o.get(SERVICE_ACCOUNT));
         serviceAccount.ifPresent(s -> require(
                 SERVICE_ACCOUNT,
                 s,
                 EMAIL,
                 "a service account email such as runner@my-project.iam.gserviceaccount.com"));
-        Duration operationTimeout = Duration.ofSeconds(integer(o, OPERATION_TIMEOUT, 600, 1, 86_400));
+        Duration operationTimeout = Duration.ofSeconds(OPERATION_TIMEOUT_SECONDS.read(o));
         Map<String, String> labels = new LinkedHashMap<>();
         o.forEach((k, v) -> {
             if (k.startsWith(LABEL_PREFIX)) {
@@ -331,30 +334,6 @@ public record GcpOptions(
         if (!format.matcher(value).matches()) {
             throw invalid(option, value, expected);
         }
-    }
-
-    private static boolean bool(Map<String, String> o, String key) {
-        String v = o.getOrDefault(key, "false").strip().toLowerCase(Locale.ROOT);
-        if (v.equals("true") || v.equals("false")) {
-            return v.equals("true");
-        }
-        throw invalid(key, o.get(key), "true or false");
-    }
-
-    private static int integer(Map<String, String> o, String key, int fallback, int min, int max) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(v.strip());
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw invalid(key, v, "a whole number from " + min + " to " + max);
     }
 
     static IllegalArgumentException invalid(String option, String value, String expected) {

@@ -9,6 +9,7 @@ import com.google.cloud.compute.v1.Instance;
 import com.google.cloud.compute.v1.Items;
 import com.google.cloud.compute.v1.NetworkInterface;
 import com.google.cloud.compute.v1.Operation;
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
@@ -21,6 +22,9 @@ import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.ClusterPricing;
+import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -67,6 +71,9 @@ import org.slf4j.LoggerFactory;
  * identity used is logged at bootstrap.
  */
 public final class GcpProvider implements CloudProvider {
+
+    /** The bundled prices of Compute Engine machine types ({@code prices.json} beside this class). */
+    private static final PriceTable PRICES = PriceTable.load(GcpProvider.class, "prices.json");
 
     /**
      * Waits on the metadata server for the preemption notice of a Spot VM (about 30 s before it is
@@ -125,6 +132,42 @@ public final class GcpProvider implements CloudProvider {
     @Override
     public String name() {
         return "gcp";
+    }
+
+    @Override
+    public String description() {
+        return "Google Compute Engine: one VM per worker, in a project of yours.";
+    }
+
+    @Override
+    public List<SettingsSection> settings() {
+        return List.of(GcpSettings.SECTION);
+    }
+
+    @Override
+    public String userTagPrefix() {
+        return GcpOptions.LABEL_PREFIX;
+    }
+
+    /** Compute Engine bills per second after a 1 minute minimum. */
+    @Override
+    public BillingModel billing(Map<String, String> options) {
+        return BillingModel.PER_SECOND_60S_MINIMUM;
+    }
+
+    @Override
+    public Optional<PriceTable> priceTable() {
+        return Optional.of(PRICES);
+    }
+
+    @Override
+    public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
+        return Optional.of(new ClusterPricing.Machines(
+                name(),
+                GcpOptions.region(GcpSettings.ZONE.read(options)),
+                GcpSettings.SCHEDULER_MACHINE_TYPE.read(options),
+                GcpSettings.MACHINE_TYPE.read(options),
+                GcpSettings.SPOT.read(options)));
     }
 
     /** Checks every option (and a given engine URL and checksum) without calling Google. */

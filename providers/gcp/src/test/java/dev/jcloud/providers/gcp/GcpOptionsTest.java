@@ -33,7 +33,8 @@ class GcpOptionsTest {
         assertThat(o.zone()).isEqualTo("us-central1-a");
         assertThat(o.region()).isEqualTo("us-central1");
         assertThat(o.zones()).containsExactly("us-central1-a");
-        assertThat(o.machineType()).isEqualTo("e2-standard-2");
+        assertThat(o.machineType()).isEqualTo("e2-standard-4");
+        assertThat(o.schedulerMachineType()).isEqualTo("e2-standard-2");
         assertThat(o.spot()).isFalse();
         assertThat(o.network()).isEqualTo("projects/my-project-1/global/networks/default");
         assertThat(o.subnetwork()).isEmpty();
@@ -97,7 +98,7 @@ class GcpOptionsTest {
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.ALLOW_FROM, "1.2.3.4"))))
                 .hasMessageContaining("invalid gcp.allow-from '1.2.3.4'");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.MAX_WORKERS, "-1"))))
-                .hasMessage("invalid gcp.max-workers '-1': use a whole number from 0 to 100000");
+                .hasMessage("gcp.max-workers must be a whole number from 0 to 100000 (was -1)");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.IMAGE, "ami-0123abcd"))))
                 .hasMessageContaining("invalid gcp.image 'ami-0123abcd'");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.SERVICE_ACCOUNT, "nobody"))))

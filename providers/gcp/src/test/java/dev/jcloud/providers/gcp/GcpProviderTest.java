@@ -158,7 +158,8 @@ class GcpProviderTest {
                 assertThat(sa.getScopesList()).containsExactly(GcpClients.CLOUD_PLATFORM);
             });
             assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
-            assertThat(i.getMachineType()).endsWith("/machineTypes/e2-standard-2");
+            assertThat(i.getMachineType())
+                    .endsWith(isScheduler ? "/machineTypes/e2-standard-2" : "/machineTypes/e2-standard-4");
             assertThat(i.getNetworkInterfaces(0).getAccessConfigsList())
                     .extracting(a -> a.getType())
                     .containsExactly("ONE_TO_ONE_NAT");
@@ -271,7 +272,7 @@ class GcpProviderTest {
         GCE.exhaustZone("us-central1-c");
         assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 2)))
                 .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("no zone had room for 2 worker instance(s) of type e2-standard-2")
+                .hasMessageContaining("no zone had room for 2 worker instance(s) of type e2-standard-4")
                 .hasMessageContaining("us-central1-a: creating")
                 .hasMessageContaining("us-central1-c: creating")
                 .hasMessageContaining("ZONE_RESOURCE_POOL_EXHAUSTED")
@@ -468,7 +469,7 @@ class GcpProviderTest {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.MACHINE_TYPE, "large"))))
                 .hasMessageContaining("invalid gcp.machine-type 'large'");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.SPOT, "maybe"))))
-                .hasMessageContaining("invalid gcp.spot 'maybe': use true or false");
+                .hasMessageContaining("gcp.spot must be true or false (was 'maybe')");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ENGINE_SHA256, "abc"))))
                 .hasMessageContaining("gcp.engine-sha256")
                 .hasMessageContaining("64 hex digits");

@@ -64,6 +64,23 @@ public final class LocalProvider implements CloudProvider {
     }
 
     @Override
+    public String description() {
+        return "This machine: the scheduler and workers are processes here (the default).";
+    }
+
+    /** Processes on this machine: no TLS by default, and a controller only when adaptive. */
+    @Override
+    public boolean remote() {
+        return false;
+    }
+
+    /** A JVM starts in a few seconds. */
+    @Override
+    public Duration typicalBootTime() {
+        return Duration.ofSeconds(3);
+    }
+
+    @Override
     public List<dev.jcloud.provisioner.UpPlan.Step> plan(ClusterContext cluster, int workers) {
         var plan = new dev.jcloud.provisioner.UpPlan.Builder()
                 .create(
