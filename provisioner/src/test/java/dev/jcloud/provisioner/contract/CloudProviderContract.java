@@ -353,11 +353,13 @@ public abstract class CloudProviderContract {
         Node deadScheduler = provider.launch(dead, TestLaunches.scheduler(dead)).get(0);
         provider.launch(dead, TestLaunches.workers(dead, NO_SCHEDULER, 0, 1));
         crash(dead, deadScheduler);
+        // A crashed node may still be listed (a stopped VM that still bills): the count, whatever it is, stays.
+        int deadNodes = provider.nodes(dead).size();
 
         GcReport dry = provider.gc(options(), true, Duration.ZERO);
         assertThat(dry.deleted()).isFalse();
         assertThat(dry.clusterIds()).containsExactly(dead.id());
-        assertThat(provider.nodes(dead)).as("a dry run deletes nothing").hasSize(1);
+        assertThat(provider.nodes(dead)).as("a dry run deletes nothing").hasSize(deadNodes);
         assertThat(provider.gc(options(), true, Duration.ofHours(1)).items())
                 .as("too young to be sure")
                 .isEmpty();
