@@ -221,17 +221,6 @@ class Ec2ProviderIT {
     }
 
     @Test
-    void workerLimitIsEnforcedWhereMachinesAreCreated() {
-        ClusterContext c = cluster("gamma", Map.of(AwsOptions.MAX_WORKERS, "2"));
-        provider.bootstrap(c);
-        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
-        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
-                .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("more than its maximum of 2");
-        assertThat(provider.nodes(c)).hasSize(2);
-    }
-
-    @Test
     void downLeavesNoTaggedResourceAndCanRunAgainEvenWithADedicatedVpc() {
         ClusterContext c = cluster("delta", Map.of(AwsOptions.VPC, AwsOptions.NEW_VPC));
         provider.bootstrap(c);
@@ -281,21 +270,6 @@ class Ec2ProviderIT {
                 .isNotEmpty()
                 .allSatisfy(i -> assertThat(i.state().nameAsString()).isEqualTo("terminated"));
         assertNoJcloudResources();
-    }
-
-    @Test
-    void anotherMachineDiscoversRunningClustersByTheirTags() {
-        ClusterContext c = cluster("disco", Map.of());
-        provider.bootstrap(c);
-        provider.launch(c, TestLaunches.scheduler(c));
-
-        assertThat(provider.discover(options(Map.of())))
-                .extracting(ClusterContext::name, ClusterContext::id)
-                .contains(org.assertj.core.groups.Tuple.tuple("disco", c.id()));
-        provider.deleteSharedResources(c);
-        assertThat(provider.discover(options(Map.of())))
-                .extracting(ClusterContext::id)
-                .doesNotContain(c.id());
     }
 
     @Test

@@ -345,20 +345,6 @@ class AzureProviderTest {
     }
 
     @Test
-    void workerLimitIsEnforcedWhereVmsAreCreated() {
-        ClusterContext c = cluster("delta", Map.of(AzureOptions.MAX_WORKERS, "2"));
-        provider.bootstrap(c);
-        provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 0, 2));
-        int before = ARM.requests().size();
-        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "10.9.9.9:8786", 2, 1)))
-                .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("more than its maximum of 2 (azure.max-workers)");
-        assertThat(ARM.requests().subList(before, ARM.requests().size()))
-                .noneMatch(r -> r.method().equals("PUT"));
-        assertThat(provider.nodes(c)).hasSize(2);
-    }
-
-    @Test
     void downLeavesNothingTaggedAndCanRunAgain() {
         ClusterContext c = cluster("epsilon", Map.of());
         provider.bootstrap(c);

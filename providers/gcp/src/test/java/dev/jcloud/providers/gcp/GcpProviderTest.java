@@ -305,17 +305,6 @@ class GcpProviderTest {
     }
 
     @Test
-    void workerLimitIsEnforcedWhereMachinesAreCreated() {
-        ClusterContext c = cluster("capped", Map.of(GcpOptions.MAX_WORKERS, "2"));
-        provider.bootstrap(c);
-        provider.launch(c, TestLaunches.workers(c, "pending:8786", 0, 2));
-        assertThatThrownBy(() -> provider.launch(c, TestLaunches.workers(c, "pending:8786", 2, 1)))
-                .isInstanceOf(ProvisionException.class)
-                .hasMessageContaining("more than its maximum of 2");
-        assertThat(provider.nodes(c)).hasSize(2);
-    }
-
-    @Test
     void downLeavesNoLabelledResourceAndCanRunAgain() {
         ClusterContext c = cluster("delta", Map.of());
         provider.bootstrap(c);
