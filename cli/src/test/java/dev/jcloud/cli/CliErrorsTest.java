@@ -2,6 +2,7 @@ package dev.jcloud.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jcloud.provisioner.CloudProviders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,8 @@ class CliErrorsTest {
     void unknownProvider() {
         assertUsageError(
                 cli().run("cluster", "up", "--provider", "vmware"),
-                "error: --provider: cluster.provider must be one of aws, azure, fargate, gcp, local"
+                "error: --provider: cluster.provider must be one of "
+                        + String.join(", ", CloudProviders.load().available())
                         + " (the providers in this build) (was 'vmware')");
     }
 

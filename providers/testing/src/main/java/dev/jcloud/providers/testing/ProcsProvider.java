@@ -1,5 +1,6 @@
 package dev.jcloud.providers.testing;
 
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
@@ -56,6 +57,16 @@ public final class ProcsProvider implements CloudProvider {
     @Override
     public String name() {
         return "procs";
+    }
+
+    @Override
+    public String description() {
+        return "Processes on this machine under their own name (a provider in a module of its own).";
+    }
+
+    @Override
+    public List<SettingsSection> settings() {
+        return List.of(ProcsSettings.SECTION);
     }
 
     @Override

@@ -1,17 +1,19 @@
 package dev.jcloud.providers.testing;
 
+import dev.jcloud.config.SettingKey;
+import dev.jcloud.config.SettingsSection;
 import dev.jcloud.provisioner.ClusterContext;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The procs provider's own settings, parsed once from the cluster's options (keys {@code procs.*}),
- * with errors that name the key and what is accepted. This record is the place the provider's
- * settings live: when the provider SPI lets a module contribute its settings and flags, their keys,
- * defaults and parsers are declared from here.
+ * The procs provider's own settings: the {@code procs} section it contributes to the
+ * configuration and the command line ({@link #SECTION}, with flags {@code --max-procs},
+ * {@code --java}), read back from a cluster's options with the same parsers.
  *
  * @param maxWorkers the hard maximum of worker processes, enforced where they are started
  *                   ({@value #MAX_WORKERS}, default {@value #DEFAULT_MAX_WORKERS})
@@ -26,6 +28,19 @@ public record ProcsSettings(int maxWorkers, String java, String classpath) {
     static final int DEFAULT_MAX_WORKERS = 64;
     private static final int WORKER_CEILING = 1024;
 
+    static final SettingKey<Integer> MAX_WORKERS_KEY = SettingKey.wholeNumber(
+                    MAX_WORKERS, DEFAULT_MAX_WORKERS, 0, WORKER_CEILING)
+            .describedAs("The hard maximum of worker processes.")
+            .flag("--max-procs", "N");
+    static final SettingKey<Optional<String>> JAVA_KEY = SettingKey.optionalText(JAVA)
+            .describedAs("The java binary of engine processes (default: this JVM's).")
+            .flag("--java", "PATH");
+    static final SettingKey<Optional<String>> CLASSPATH_KEY =
+            SettingKey.optionalText(CLASSPATH).describedAs("The class path of engine processes (default: this JVM's).");
+
+    /** The {@code procs.*} keys. */
+    public static final SettingsSection SECTION = SettingsSection.of("procs", MAX_WORKERS_KEY, JAVA_KEY, CLASSPATH_KEY);
+
     /** The settings in {@code cluster}'s options. */
     public static ProcsSettings of(ClusterContext cluster) {
         return of(cluster.options());
@@ -33,21 +48,10 @@ public record ProcsSettings(int maxWorkers, String java, String classpath) {
 
     /** The settings in {@code options}; a bad value fails naming its key. */
     public static ProcsSettings of(Map<String, String> options) {
-        String max = options.getOrDefault(MAX_WORKERS, Integer.toString(DEFAULT_MAX_WORKERS));
-        int maxWorkers;
-        try {
-            maxWorkers = Integer.parseInt(max.trim());
-        } catch (NumberFormatException e) {
-            maxWorkers = -1;
-        }
-        if (maxWorkers < 0 || maxWorkers > WORKER_CEILING) {
-            throw new IllegalArgumentException(
-                    "invalid " + MAX_WORKERS + " '" + max + "': use a whole number from 0 to " + WORKER_CEILING);
-        }
         return new ProcsSettings(
-                maxWorkers,
-                options.getOrDefault(JAVA, currentJava()),
-                options.getOrDefault(CLASSPATH, currentClasspath()));
+                MAX_WORKERS_KEY.read(options),
+                JAVA_KEY.read(options).orElseGet(ProcsSettings::currentJava),
+                CLASSPATH_KEY.read(options).orElseGet(ProcsSettings::currentClasspath));
     }
 
     private static String currentJava() {
