@@ -12,6 +12,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
@@ -63,18 +64,19 @@ public final class Ec2Provider implements CloudProvider {
 
     private static final Duration PROFILE_PROPAGATION = Duration.ofSeconds(90);
     /** Reads EC2's launch index (0..N-1 within one RunInstances call) over IMDSv2; trusted code. */
-    static final String IMDS_LAUNCH_INDEX = String.join(
-            "\n",
-            "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
-            "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
-                    + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-            "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\"");
+    static final BootStep IMDS_LAUNCH_INDEX = BootStep.shell(
+            String.join(
+                    "\n",
+                    "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
+                    "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
+                            + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+                    "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\""));
 
     /**
      * Polls EC2's instance metadata (IMDSv2) for the two-minute spot interruption notice and writes
      * {@link BootScript#INTERRUPTION_FILE} when it comes; trusted code.
      */
-    static final String SPOT_WATCHER = String.join(
+    static final BootStep SPOT_WATCHER = BootStep.shell(String.join(
             "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token code",
             "while true; do",
@@ -84,7 +86,7 @@ public final class Ec2Provider implements CloudProvider {
             "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"spot interruption notice: retiring this worker\"; return 0",
             "  fi",
             "  sleep 5",
-            "done");
+            "done"));
 
     /** Whether the engine answers on the scheduler machine (its dashboard's metrics). */
     private static final SchedulerProbe ENGINE = SchedulerProbe.metrics(ClusterSecurityGroup.DASHBOARD_PORT);
@@ -254,7 +256,7 @@ public final class Ec2Provider implements CloudProvider {
         if (ClusterTrust.enabled(cluster.options())) {
             List<String> fetch = new ArrayList<>(List.of(options.region(), ClusterSecrets.prefix(cluster)));
             fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
-            script.secretsFetcher(ParameterFiles.class.getName(), fetch);
+            script.secrets(BootStep.engineMain(ParameterFiles.class.getName(), fetch));
         }
         if (role == NodeRole.WORKER) {
             script.nodeNames("--name", names, IMDS_LAUNCH_INDEX);

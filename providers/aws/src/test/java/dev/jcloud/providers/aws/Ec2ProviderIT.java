@@ -530,7 +530,7 @@ class Ec2ProviderIT {
         assertThat(userData(worker.id()))
                 .contains("spot/instance-action")
                 .contains("'--interruption-file'")
-                .contains("jcloud_watch &");
+                .contains("jcloud_step_watch() {");
         assertThat(userData(scheduler.id())).doesNotContain("spot/instance-action");
         provider.deleteSharedResources(c);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import java.io.IOException;
@@ -72,7 +73,7 @@ final class EngineUploads {
      * while to apply, so it first waits (at most 60 tries, 5 s apart) until the object's metadata
      * is readable with that token. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String DOWNLOAD_HEADER = String.join(
+    static final BootStep DOWNLOAD_HEADER = BootStep.shell(String.join(
             "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}/computeMetadata/v1\" token i",
             "for i in $(seq 1 60); do",
@@ -84,7 +85,7 @@ final class EngineUploads {
             "  jcloud_log \"the engine is not readable with this machine's service account yet (IAM propagation?); retrying\"",
             "  sleep 5",
             "done",
-            "return 1");
+            "return 1"));
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
 

@@ -19,6 +19,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
@@ -73,7 +74,7 @@ public final class GcpProvider implements CloudProvider {
      * reclaimed) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires
      * gracefully. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String PREEMPTION_WATCHER = String.join(
+    static final BootStep PREEMPTION_WATCHER = BootStep.shell(String.join(
             "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}\" v",
             "while true; do",
@@ -82,7 +83,7 @@ public final class GcpProvider implements CloudProvider {
             "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"preemption notice: retiring this worker\"; return 0",
             "  fi",
             "  [ -n \"$v\" ] || sleep 5",
-            "done");
+            "done"));
 
     private static final Logger LOG = LoggerFactory.getLogger(GcpProvider.class);
     /** Machines per bulkInsert: keeps the names in the boot script small. */
@@ -284,10 +285,10 @@ public final class GcpProvider implements CloudProvider {
         if (tls) {
             List<String> fetch = new ArrayList<>(List.of(options.project(), ClusterSecrets.prefix(cluster)));
             fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
-            script.secretsFetcher(SecretFiles.class.getName(), fetch);
+            script.secrets(BootStep.engineMain(SecretFiles.class.getName(), fetch));
         }
         if (nodeNames.size() > 1) {
-            script.nodeNames("--name", nodeNames, BootMetadata.launchIndexShell(instanceNames));
+            script.nodeNames("--name", nodeNames, BootStep.shell(BootMetadata.launchIndexShell(instanceNames)));
         } else {
             script.env("JCLOUD_NODE", nodeNames.get(0));
         }

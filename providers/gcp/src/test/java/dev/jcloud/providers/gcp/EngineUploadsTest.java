@@ -108,7 +108,7 @@ class EngineUploadsTest {
             assertThat(boot)
                     .contains("ENGINE_URL='" + url + "'")
                     .contains("ENGINE_SHA256='" + bundle.sha256() + "'")
-                    .contains("jcloud_download_header")
+                    .contains("jcloud_step_download_header() {")
                     .contains("instance/service-accounts/default/token");
             assertThat(metadata(i, BootMetadata.ENGINE_SHA256_KEY)).isEqualTo(bundle.sha256());
             for (Items item : i.getMetadata().getItemsList()) {
@@ -283,7 +283,7 @@ class EngineUploadsTest {
                 .hasSize(2)
                 .allSatisfy(i -> assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
                         .contains("ENGINE_URL='" + given + "'")
-                        .doesNotContain("jcloud_download_header"));
+                        .doesNotContain("jcloud_step_download_header() {"));
         provider.deleteSharedResources(c);
         assertThat(GCE.calls().stream().filter(call -> call.path().contains("/storage/v1/")))
                 .isEmpty();
