@@ -658,33 +658,33 @@ public final class Ec2Provider implements CloudProvider {
 
     /**
      * Removes the engine versions no machine of the region carries (on its {@link EngineUploads#ENGINE_TAG})
-     * and that are older than {@link EngineUploads#KEEP_UNUSED}. Only housekeeping: a failure is
-     * logged, never fails the {@code up}, and the next {@code up} tries again.
+     * by the shared {@link dev.jcloud.provisioner.boot.EngineCachePolicy}. Only housekeeping: a failure
+     * is logged, never fails the {@code up}, and the next {@code up} tries again.
      */
     private static void sweepUnusedEngines(AwsClients aws, EngineUploads uploads, String current) {
-        try {
-            java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
-            aws.ec2()
-                    .describeInstancesPaginator(r -> r.filters(
-                            software.amazon.awssdk.services.ec2.model.Filter.builder()
-                                    .name("tag-key")
-                                    .values(EngineUploads.ENGINE_TAG)
-                                    .build(),
-                            software.amazon.awssdk.services.ec2.model.Filter.builder()
-                                    .name("instance-state-name")
-                                    .values(Ec2Instances.NOT_TERMINATED)
-                                    .build()))
-                    .reservations()
-                    .forEach(res -> res.instances().forEach(i -> {
-                        String sha = Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG);
-                        if (sha != null) {
-                            inUse.add(sha);
-                        }
-                    }));
-            uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove unused engine versions ({}); the next up tries again", e.toString());
-        }
+        uploads.sweep(
+                () -> {
+                    java.util.Set<String> inUse = new java.util.HashSet<>();
+                    aws.ec2()
+                            .describeInstancesPaginator(r -> r.filters(
+                                    software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                            .name("tag-key")
+                                            .values(EngineUploads.ENGINE_TAG)
+                                            .build(),
+                                    software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                            .name("instance-state-name")
+                                            .values(Ec2Instances.NOT_TERMINATED)
+                                            .build()))
+                            .reservations()
+                            .forEach(res -> res.instances().forEach(i -> {
+                                String sha = Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG);
+                                if (sha != null) {
+                                    inUse.add(sha);
+                                }
+                            }));
+                    return inUse;
+                },
+                current);
     }
 
     /** Same launch, same token: a retried RunInstances never starts the machines twice. */

@@ -709,22 +709,22 @@ public final class GcpProvider implements CloudProvider {
 
     /**
      * Removes the engine versions no instance of the project carries in its metadata (any status:
-     * a stopped machine may start again) and that are older than {@link EngineUploads#KEEP_UNUSED}.
+     * a stopped machine may start again), by the shared {@link dev.jcloud.provisioner.boot.EngineCachePolicy}.
      * Only housekeeping: a failure is logged, never fails the {@code up}, and the next one tries again.
      */
     private static void sweepUnusedEngines(GcpClients gcp, GcpOptions options, EngineUploads uploads, String current) {
-        try {
-            java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
-            for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
-                i.getMetadata().getItemsList().stream()
-                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
-                        .map(Items::getValue)
-                        .forEach(inUse::add);
-            }
-            uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove unused engine versions ({}); the next up tries again", e.toString());
-        }
+        uploads.sweep(
+                () -> {
+                    java.util.Set<String> inUse = new java.util.HashSet<>();
+                    for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
+                        i.getMetadata().getItemsList().stream()
+                                .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
+                                .map(Items::getValue)
+                                .forEach(inUse::add);
+                    }
+                    return inUse;
+                },
+                current);
     }
 
     /**

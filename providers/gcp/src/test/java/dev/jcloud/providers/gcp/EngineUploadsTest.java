@@ -207,7 +207,10 @@ class EngineUploadsTest {
         provider.terminate(gone, provider.nodes(gone));
         for (String sha : List.of(inUse, unused)) {
             GCE.storage(s -> {
-                s.age(BUCKET, EngineUploads.objectName(sha), EngineUploads.KEEP_UNUSED.plusDays(1));
+                s.age(
+                        BUCKET,
+                        EngineUploads.objectName(sha),
+                        dev.jcloud.provisioner.boot.EngineCachePolicy.KEEP_UNUSED.plusDays(1));
                 return null;
             });
         }
