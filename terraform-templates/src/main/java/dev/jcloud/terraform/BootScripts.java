@@ -3,7 +3,9 @@ package dev.jcloud.terraform;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.ShellQuote;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -56,9 +58,12 @@ final class BootScripts {
         return "/jcloud/" + cluster.clusterId() + "/join-token";
     }
 
+    /** An AWS machine reads that parameter with the AWS CLI, as its instance profile. */
     static Consumer<BootScript.Builder> awsJoinToken(FixedCluster cluster) {
-        String parameter = awsJoinTokenParameter(cluster);
-        return b -> b.joinTokenParameter(parameter);
+        BootStep step = BootStep.shell("aws ssm get-parameter --with-decryption --name "
+                + ShellQuote.quote(awsJoinTokenParameter(cluster))
+                + " --query Parameter.Value --output text > \"$1/" + JOIN_TOKEN_FILE + "\"");
+        return b -> b.joinToken(step, JOIN_TOKEN_FILE);
     }
 
     /** {@code jcloud-<cluster id>-}: the prefix {@code SecretFiles} puts before the token's name. */
@@ -73,7 +78,7 @@ final class BootScripts {
      */
     static Consumer<BootScript.Builder> gcpJoinToken(FixedCluster cluster) {
         List<String> args = List.of("-", gcpSecretPrefix(cluster), JOIN_TOKEN_FILE);
-        return b -> b.joinTokenFetcher(GCP_SECRET_FILES, args, JOIN_TOKEN_FILE);
+        return b -> b.joinToken(BootStep.engineMain(GCP_SECRET_FILES, args), JOIN_TOKEN_FILE);
     }
 
     /**
@@ -92,7 +97,7 @@ final class BootScripts {
      */
     static Consumer<BootScript.Builder> azureJoinToken(FixedCluster cluster) {
         List<String> args = List.of(AZURE_ONLY_IDENTITY, azureVaultUrl(cluster), JOIN_TOKEN_FILE);
-        return b -> b.joinTokenFetcher(AZURE_KEY_VAULT_FILES, args, JOIN_TOKEN_FILE);
+        return b -> b.joinToken(BootStep.engineMain(AZURE_KEY_VAULT_FILES, args), JOIN_TOKEN_FILE);
     }
 
     static EngineCommand schedulerCommand() {

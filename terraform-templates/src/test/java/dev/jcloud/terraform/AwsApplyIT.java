@@ -191,10 +191,7 @@ class AwsApplyIT {
                     assertThat(userData)
                             .doesNotContain(TerraformExporter.SCHEDULER_ADDRESS_PLACEHOLDER, "__JCLOUD_")
                             .containsPattern("'[0-9.]+:8786'")
-                            .contains(
-                                    "--nthreads' \\\n  '0'",
-                                    "--memory-limit' \\\n  'auto'",
-                                    "--death-timeout' \\\n  '0'");
+                            .contains("--nthreads'\n  '0'", "--memory-limit'\n  'auto'", "--death-timeout'\n  '0'");
                 }
             }
 

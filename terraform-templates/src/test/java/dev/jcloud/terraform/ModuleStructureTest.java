@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.Shellcheck;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class ModuleStructureTest {
         assertThat(main.get("resource aws_internet_gateway.cluster")).contains("aws_vpc.cluster[0].id");
         assertThat(main.get("resource aws_ssm_parameter.join_token")).contains("SecureString", "var.join_token");
         assertThat(read(dir, "boot/worker.sh"))
-                .contains("'--death-timeout' \\\n  '0'", "'-XX:MaxRAMPercentage=75'", "aws ssm get-parameter");
+                .contains("'--death-timeout'\n  '0'", "'-XX:MaxRAMPercentage=75'", "aws ssm get-parameter");
     }
 
     @Test
@@ -170,7 +171,7 @@ class ModuleStructureTest {
             assertThat(read(dir, script))
                     .as(script)
                     .contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.jcloud.providers.gcp.SecretFiles'" + " '-' '"
-                            + prefix + "' 'join-token' \"$JCLOUD_HOME/secrets\"")
+                            + prefix + "' 'join-token' \"$1\"")
                     .contains("export JCLOUD_JOIN_TOKEN_FILE=")
                     .doesNotContain("aws ssm");
         }
@@ -273,7 +274,7 @@ class ModuleStructureTest {
             assertThat(read(dir, script))
                     .as(script)
                     .contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.jcloud.providers.azure.KeyVaultFiles'"
-                            + " '-' 'https://" + vaultName + ".vault.azure.net/' 'join-token' \"$JCLOUD_HOME/secrets\"")
+                            + " '-' 'https://" + vaultName + ".vault.azure.net/' 'join-token' \"$1\"")
                     .contains("export JCLOUD_JOIN_TOKEN_FILE=")
                     .doesNotContain("aws ssm");
         }
@@ -366,7 +367,14 @@ class ModuleStructureTest {
                             BootScripts.NTHREADS,
                             BootScripts.MEMORY_LIMIT,
                             "c".repeat(64));
-            assertThat(read(dir, "boot/scheduler.sh")).contains("'scheduler' \\\n  '--host'");
+            assertThat(read(dir, "boot/scheduler.sh")).contains("'scheduler'\n  '--host'");
+            try {
+                Shellcheck.assertClean(dir.getFileName() + "/boot/worker.sh", worker);
+                Shellcheck.assertClean(dir.getFileName() + "/boot/scheduler.sh", read(dir, "boot/scheduler.sh"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
             assertThat(main)
                     .contains(
                             "\"__JCLOUD_SCHEDULER_ADDRESS__\"",

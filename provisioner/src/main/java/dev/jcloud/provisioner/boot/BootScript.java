@@ -5,17 +5,24 @@ import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.engine.worker.WorkerServer;
 import dev.jcloud.provisioner.EngineCommand;
-import dev.jcloud.provisioner.NodeRole;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * The one renderer of the bash script that starts an engine role on a machine (EC2 user-data
- * today; the in-cluster controller and the Terraform exporter use the same renderer). The script
+ * The one renderer of the bash script that starts an engine role on a machine (EC2 user-data,
+ * GCE metadata, Azure custom data; the in-cluster controller and the Terraform exporter use the
+ * same renderer). The script's logic is a plain resource, {@code boot.sh} beside this class
+ * (shellcheck-clean); this class renders only a header of {@link ShellQuote}-quoted values before
+ * it, and the provider's {@link BootStep}s as functions. The script
  *
  * <ol>
  *   <li>uses the machine's {@code java} when there is one, else installs a JRE with the OS
@@ -24,9 +31,9 @@ import java.util.regex.Pattern;
  *   <li>downloads the engine from {@link EngineArtifact#url()} (with a request header computed at
  *       boot, if a provider asks for one: {@link Builder#engineDownloadHeader}) and refuses to start
  *       unless its SHA-256 matches, so the machine runs exactly the engine of the client;</li>
- *   <li>runs the join-token hook (see {@link Builder#joinTokenParameter} and
- *       {@link Builder#joinTokenFetcher}), then runs {@code java ... EngineMain <engine command>}
- *       (its output is the machine's boot log: console output, {@code cloud-init-output.log});</li>
+ *   <li>runs the provider's join-token and secrets steps ({@link Builder#joinToken},
+ *       {@link Builder#secrets}), then runs {@code java ... EngineMain <engine command>} (its output
+ *       is the machine's boot log: console output, {@code cloud-init-output.log});</li>
  *   <li>starts a worker again when it exited at its memory limit, at most
  *       {@value #MEMORY_RESTARTS} times (what Dask's nanny does), and otherwise powers the machine
  *       off when the engine exits, so a machine without an engine stops costing money.</li>
@@ -53,27 +60,32 @@ public final class BootScript {
      * gracefully.
      */
     public static final String INTERRUPTION_FILE = HOME + "interrupted";
-    /** Where {@link Builder#secretsFetcher} writes, as an engine argument prefix. */
+    /** Where {@link Builder#secrets} and {@link Builder#joinToken} steps write, as an engine argument prefix. */
     public static final String SECRETS = HOME + "secrets/";
 
+    /** The script's logic, rendered after the header. */
+    static final String RESOURCE = "boot.sh";
+
     private static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]*");
+    /** Upper-case names the script itself sets; {@link BootStep}s may read the first three. */
+    private static final Set<String> SCRIPT_NAMES =
+            Set.of("JCLOUD_HOME", "ENGINE_URL", "ENGINE_SHA256", "JCLOUD_CLASSPATH", "JCLOUD_JOIN_TOKEN_FILE");
+
+    private static final String BODY = readBody();
 
     private final EngineCommand command;
     private final EngineArtifact engine;
     private final JreInstall jre;
     private final Map<String, String> environment;
     private final List<String> jvmOptions;
-    private final String joinTokenParameter;
-    private final String joinTokenMain;
-    private final List<String> joinTokenArgs;
+    private final BootStep joinTokenStep;
     private final String joinTokenFile;
     private final String nodeNameFlag;
     private final List<String> nodeNames;
-    private final String launchIndexShell;
-    private final String secretsMain;
-    private final List<String> secretsArgs;
-    private final String watcherShell;
-    private final String downloadHeaderShell;
+    private final BootStep launchIndex;
+    private final BootStep secretsStep;
+    private final BootStep watcher;
+    private final BootStep downloadHeader;
 
     private BootScript(Builder b) {
         this.command = requireNonNull(b.command, "command is null");
@@ -81,21 +93,14 @@ public final class BootScript {
         this.jre = b.jre;
         this.environment = Map.copyOf(b.environment);
         this.jvmOptions = List.copyOf(b.jvmOptions);
-        this.joinTokenParameter = b.joinTokenParameter;
-        this.joinTokenMain = b.joinTokenMain;
-        this.joinTokenArgs = b.joinTokenArgs;
+        this.joinTokenStep = b.joinTokenStep;
         this.joinTokenFile = b.joinTokenFile;
-        if (joinTokenParameter != null && joinTokenMain != null) {
-            throw new IllegalArgumentException(
-                    "give the join token one source: joinTokenParameter or joinTokenFetcher");
-        }
         this.nodeNameFlag = b.nodeNameFlag;
         this.nodeNames = b.nodeNames;
-        this.launchIndexShell = b.launchIndexShell;
-        this.secretsMain = b.secretsMain;
-        this.secretsArgs = b.secretsArgs;
-        this.watcherShell = b.watcherShell;
-        this.downloadHeaderShell = b.downloadHeaderShell;
+        this.launchIndex = b.launchIndex;
+        this.secretsStep = b.secretsStep;
+        this.watcher = b.watcher;
+        this.downloadHeader = b.downloadHeader;
         if (nodeNameFlag != null && command.option(nodeNameFlag) == null) {
             throw new IllegalArgumentException("the engine command has no " + nodeNameFlag + " to set per node");
         }
@@ -106,215 +111,101 @@ public final class BootScript {
         return new Builder(command, engine);
     }
 
-    /** The join-token parameter name, if the hook is enabled. */
-    public Optional<String> joinTokenParameter() {
-        return Optional.ofNullable(joinTokenParameter);
-    }
-
-    /** The script, starting with {@code #!/bin/bash}. */
+    /** The script, starting with {@code #!/bin/bash}: the quoted values, the provider's steps, then {@code boot.sh}. */
     public String render() {
-        StringBuilder s = new StringBuilder(4096);
+        StringBuilder s = new StringBuilder(8192);
         s.append("#!/bin/bash\n");
         s.append("# Rendered by jcloud (dev.jcloud.provisioner.boot.BootScript): starts one engine role on this\n");
         s.append("# machine. It holds no secrets; anything secret is fetched at boot with the machine's identity.\n");
-        s.append("set -euo pipefail\n");
-        s.append("umask 022\n");
+        // Values are single-quoted on purpose: a '$(...)' in a tag is text, never run.
+        s.append("# shellcheck disable=SC2016\n");
         s.append("JCLOUD_HOME=\"${JCLOUD_HOME:-/opt/jcloud}\"\n");
         s.append("ENGINE_URL=").append(quote(engine.url().toString())).append('\n');
         s.append("ENGINE_SHA256=").append(quote(engine.sha256())).append('\n');
+        s.append("engine_format=")
+                .append(quote(engine.format() == EngineArtifact.Format.TAR_GZ ? "tar.gz" : "jar"))
+                .append('\n');
+        s.append("engine_role=").append(quote(command.role().label())).append('\n');
+        s.append("engine_main=").append(quote(MAIN_CLASS)).append('\n');
+        s.append("memory_restarts=").append(MEMORY_RESTARTS).append('\n');
+        s.append("exit_memory=").append(WorkerServer.EXIT_MEMORY).append('\n');
+        array(
+                s,
+                "jre_rpm_packages",
+                jre.rpmPackages().stream().map(ShellQuote::quote).toList(),
+                false);
+        array(
+                s,
+                "jre_deb_packages",
+                jre.debPackages().stream().map(ShellQuote::quote).toList(),
+                false);
+        array(s, "jvm_options", jvmOptions.stream().map(ShellQuote::quote).toList(), false);
+        List<String> args = command.arguments();
+        List<String> rendered = new ArrayList<>();
+        int nodeNameArg = -1;
+        for (int i = 0; i < args.size(); i++) {
+            if (nodeNameFlag != null
+                    && i > 0
+                    && nodeNameArg < 0
+                    && args.get(i - 1).equals(nodeNameFlag)) {
+                nodeNameArg = i; // replaced on the machine by its own name (boot.sh)
+            }
+            rendered.add(homeRelative(args.get(i)));
+        }
+        array(s, "engine_args", rendered, true);
+        array(
+                s,
+                "node_names",
+                nodeNames == null
+                        ? List.of()
+                        : nodeNames.stream().map(ShellQuote::quote).toList(),
+                false);
+        s.append("node_name_arg=").append(nodeNameArg).append('\n');
+        s.append("join_token_file=")
+                .append(quote(joinTokenFile == null ? "" : joinTokenFile))
+                .append('\n');
         // Sorted so that the same inputs always render the same script (diffable, cacheable).
-        new java.util.TreeMap<>(environment)
+        new TreeMap<>(environment)
                 .forEach((k, v) -> s.append("export ")
                         .append(k)
                         .append('=')
                         .append(quote(v))
                         .append('\n'));
-        s.append("jcloud_log() { printf 'jcloud-boot: %s\\n' \"$*\" >&2; }\n\n");
-        if (nodeNameFlag != null) {
-            // One script boots several machines (one cloud API call); each picks its own name by
-            // the index the cloud gave it, so the name, the tag and the scheduler's view agree.
-            s.append("# This machine's name: the n-th of the names launched together, n from the cloud.\n");
-            s.append("jcloud_launch_index() {\n")
-                    .append(launchIndexShell.strip().indent(2))
-                    .append("}\n");
-            s.append("JCLOUD_NAMES=(");
-            for (int i = 0; i < nodeNames.size(); i++) {
-                s.append(i == 0 ? "" : " ").append(quote(nodeNames.get(i)));
-            }
-            s.append(")\n");
-            s.append("JCLOUD_INDEX=\"$(jcloud_launch_index)\"\n");
-            s.append(
-                    "if ! [[ \"$JCLOUD_INDEX\" =~ ^[0-9]+$ ]] || [ \"$JCLOUD_INDEX\" -ge ${#JCLOUD_NAMES[@]} ]; then\n");
-            s.append(
-                    "  jcloud_log \"launch index '$JCLOUD_INDEX' is not one of 0..$((${#JCLOUD_NAMES[@]} - 1))\"; exit 1\n");
-            s.append("fi\n");
-            s.append("export JCLOUD_NODE=\"${JCLOUD_NAMES[$JCLOUD_INDEX]}\"\n\n");
-        }
-
-        s.append("# JRE seam: the machine's java if it has one, else the OS package manager's.\n");
-        s.append("jcloud_java() {\n");
-        s.append("  if command -v java >/dev/null 2>&1; then return 0; fi\n");
-        s.append("  jcloud_log \"no java on PATH; installing a JRE\"\n");
-        s.append("  if command -v dnf >/dev/null 2>&1; then\n");
-        s.append("    ")
-                .append(installAny("dnf install -y -q", jre.rpmPackages()))
-                .append('\n');
-        s.append("  elif command -v yum >/dev/null 2>&1; then\n");
-        s.append("    ")
-                .append(installAny("yum install -y -q", jre.rpmPackages()))
-                .append('\n');
-        s.append("  elif command -v apt-get >/dev/null 2>&1; then\n");
-        s.append("    apt-get update -qq\n");
-        s.append("    ")
-                .append(installAny("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq", jre.debPackages()))
-                .append('\n');
-        s.append("  else\n");
-        s.append("    jcloud_log \"cannot install Java: none of dnf, yum, apt-get found\"; exit 1\n");
-        s.append("  fi\n");
-        s.append(
-                "  command -v java >/dev/null 2>&1 || { jcloud_log \"the JRE install put no java on PATH\"; exit 1; }\n");
-        s.append("}\n\n");
-
-        if (downloadHeaderShell != null) {
-            // Computed at boot (e.g. a token from the machine's metadata server), never rendered here.
-            s.append("# Prints the one HTTP request header the engine download needs.\n");
-            s.append("jcloud_download_header() {\n")
-                    .append(downloadHeaderShell.strip().indent(2))
-                    .append("}\n\n");
-        }
-        s.append("# The engine of the client that created the cluster, checked against its SHA-256.\n");
-        s.append("jcloud_fetch() {\n");
-        s.append("  mkdir -p \"$JCLOUD_HOME\"\n");
-        s.append("  local download=\"$JCLOUD_HOME/engine.download\"\n");
-        String curlHeader = "";
-        String wgetHeader = "";
-        if (downloadHeaderShell != null) {
-            s.append("  local header\n");
-            s.append("  header=\"$(jcloud_download_header)\" && [ -n \"$header\" ] || {\n");
-            s.append("    jcloud_log \"could not compute the engine download's request header\"; exit 1; }\n");
-            curlHeader = " -H \"$header\"";
-            wgetHeader = " --header=\"$header\"";
-        }
-        s.append("  if command -v curl >/dev/null 2>&1; then\n");
-        s.append("    curl -fsSL --retry 5 --retry-delay 2 --connect-timeout 10")
-                .append(curlHeader)
-                .append(" -o \"$download\" \"$ENGINE_URL\"\n");
-        s.append("  else\n");
-        s.append("    wget -q --tries=5").append(wgetHeader).append(" -O \"$download\" \"$ENGINE_URL\"\n");
-        s.append("  fi\n");
-        s.append("  if ! printf '%s  %s\\n' \"$ENGINE_SHA256\" \"$download\" | sha256sum -c --status -; then\n");
-        s.append(
-                "    jcloud_log \"the downloaded engine does not have SHA-256 $ENGINE_SHA256; not starting\"; exit 1\n");
-        s.append("  fi\n");
-        if (engine.format() == EngineArtifact.Format.TAR_GZ) {
-            s.append("  rm -rf \"$JCLOUD_HOME/engine\" && mkdir -p \"$JCLOUD_HOME/engine\"\n");
-            s.append("  tar -xzf \"$download\" -C \"$JCLOUD_HOME/engine\" && rm -f \"$download\"\n");
-            // In name order: the bundle numbers its JARs in class-path order, and the JVM's lib/* order is unspecified.
-            s.append(
-                    "  JCLOUD_CLASSPATH=$(LC_ALL=C ls -1 \"$JCLOUD_HOME\"/engine/lib/*.jar | LC_ALL=C sort | paste -sd: -)\n");
-        } else {
-            s.append("  mv -f \"$download\" \"$JCLOUD_HOME/engine.jar\"\n");
-            s.append("  JCLOUD_CLASSPATH=\"$JCLOUD_HOME/engine.jar\"\n");
-        }
-        s.append("}\n\n");
-
-        s.append("# Hook for worker admission (security issue): a join token is fetched here at boot with the\n");
-        s.append("# machine's own identity (e.g. an SSM SecureString its role may read), never rendered above.\n");
-        s.append("jcloud_join_token() {\n");
-        if (joinTokenMain != null) {
-            // A main from the engine's class path writes the token into the secrets directory (0600);
-            // it prints names only, and the token reaches the engine as a file, never as an argument.
-            s.append("  local file=\"$JCLOUD_HOME/secrets/\"")
-                    .append(quote(joinTokenFile))
-                    .append('\n');
-            s.append("  (umask 077 && mkdir -p \"$JCLOUD_HOME/secrets\" && java -cp \"$JCLOUD_CLASSPATH\" ")
-                    .append(quote(joinTokenMain));
-            for (String a : joinTokenArgs) {
-                s.append(' ').append(quote(a));
-            }
-            s.append(
-                    " \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's join token\"; exit 1; }\n");
-            s.append(
-                    "  [ -s \"$file\" ] || { jcloud_log \"the join-token fetcher wrote no token to $file\"; exit 1; }\n");
-            s.append("  chmod 600 \"$file\"\n");
-            s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
-        } else if (joinTokenParameter == null) {
-            s.append("  :\n");
-        } else {
-            s.append("  local file=\"$JCLOUD_HOME/join-token\"\n");
-            s.append("  (umask 077 && aws ssm get-parameter --with-decryption --name ")
-                    .append(quote(joinTokenParameter))
-                    .append(" --query Parameter.Value --output text > \"$file\")\n");
-            s.append("  export JCLOUD_JOIN_TOKEN_FILE=\"$file\"\n");
-        }
-        s.append("}\n\n");
-
-        s.append("# The cluster's TLS material, fetched with the machine's own identity into files only root reads.\n");
-        s.append("jcloud_secrets() {\n");
-        if (secretsMain == null) {
-            s.append("  :\n");
-        } else {
-            s.append("  (umask 077 && mkdir -p \"$JCLOUD_HOME/secrets\" && java -cp \"$JCLOUD_CLASSPATH\" ")
-                    .append(quote(secretsMain));
-            for (String a : secretsArgs) {
-                s.append(' ').append(quote(a));
-            }
-            s.append(
-                    " \"$JCLOUD_HOME/secrets\") || { jcloud_log \"cannot fetch the cluster's TLS material\"; exit 1; }\n");
-        }
-        s.append("}\n\n");
-
-        s.append("jcloud_java\njcloud_fetch\njcloud_join_token\njcloud_secrets\n");
-        if (watcherShell != null) {
-            // Runs beside the engine for the machine's life, e.g. watching for a spot interruption notice.
-            s.append("jcloud_watch() {\n  set +e\n")
-                    .append(watcherShell.strip().indent(2))
-                    .append("}\n");
-            s.append("jcloud_watch &\n");
-        }
-        s.append("jcloud_log \"starting the engine ")
-                .append(command.role().label())
-                .append("\"\n");
-        List<String> argv = new ArrayList<>();
-        argv.addAll(jvmOptions);
-        // Not exec: when the engine exits (retired, idle timeout, death timeout, crash) the machine
-        // powers off, and with shutdown behaviour "terminate"/"delete" stops billing. A stopped
-        // engine on a running VM would bill forever.
-        boolean worker = command.role() == NodeRole.WORKER;
-        if (worker) {
-            // The nanny of a VM: a worker past its memory limit exits with EXIT_MEMORY and is started
-            // again (its results are recomputed or fetched from peers), a bounded number of times;
-            // any other exit powers the machine off.
-            s.append("jcloud_restarts=0\nwhile :; do\n  status=0\n  ");
-        }
-        s.append("java");
-        for (String o : argv) {
-            s.append(' ').append(quote(o));
-        }
-        s.append(" -cp \"$JCLOUD_CLASSPATH\" ").append(quote(MAIN_CLASS));
-        List<String> args = command.arguments();
-        for (int i = 0; i < args.size(); i++) {
-            boolean perNode = nodeNameFlag != null && i > 0 && args.get(i - 1).equals(nodeNameFlag);
-            s.append(" \\\n  ").append(perNode ? "\"$JCLOUD_NODE\"" : homeRelative(args.get(i)));
-        }
-        if (worker) {
-            s.append(" || status=$?\n");
-            s.append("  if [ \"$status\" -eq ")
-                    .append(WorkerServer.EXIT_MEMORY)
-                    .append(" ] && [ \"$jcloud_restarts\" -lt ")
-                    .append(MEMORY_RESTARTS)
-                    .append(" ]; then\n");
-            s.append("    jcloud_restarts=$((jcloud_restarts + 1))\n");
-            s.append("    jcloud_log \"the worker exited at its memory limit; starting it again ($jcloud_restarts of ")
-                    .append(MEMORY_RESTARTS)
-                    .append(")\"\n");
-            s.append("    continue\n  fi\n  break\ndone\n");
-        } else {
-            s.append(" || true\n");
-        }
-        s.append("jcloud_log \"the engine exited; powering the machine off\"\n");
-        s.append("\"${JCLOUD_POWEROFF:-shutdown}\" -h now\n");
+        s.append("\n# Boot steps of the provider (trusted code, see dev.jcloud.provisioner.boot.BootStep).\n");
+        step(s, "jcloud_step_launch_index", launchIndex);
+        step(s, "jcloud_step_download_header", downloadHeader);
+        step(s, "jcloud_step_join_token", joinTokenStep);
+        step(s, "jcloud_step_secrets", secretsStep);
+        step(s, "jcloud_step_watch", watcher);
+        s.append("\n# From boot.sh:\n").append(BODY);
         return s.toString();
+    }
+
+    private static void array(StringBuilder s, String name, List<String> quoted, boolean oneALine) {
+        s.append(name).append("=(");
+        for (int i = 0; i < quoted.size(); i++) {
+            s.append(oneALine ? "\n  " : i == 0 ? "" : " ").append(quoted.get(i));
+        }
+        s.append(oneALine && !quoted.isEmpty() ? "\n)\n" : ")\n");
+    }
+
+    private static void step(StringBuilder s, String name, BootStep step) {
+        if (step != null) {
+            s.append(step.function(name));
+        }
+    }
+
+    /** {@code boot.sh} without its first line (the header brings the shebang). */
+    private static String readBody() {
+        try (InputStream in = BootScript.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is missing beside " + BootScript.class.getName());
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return text.substring(text.indexOf('\n') + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
     }
 
     /**
@@ -326,15 +217,6 @@ public final class BootScript {
             return "\"$JCLOUD_HOME\"/" + quote(arg.substring(HOME.length()));
         }
         return quote(arg);
-    }
-
-    private static String installAny(String installer, List<String> packages) {
-        // The first package that installs wins: distributions name their JREs differently.
-        List<String> tries = new ArrayList<>();
-        for (String p : packages) {
-            tries.add(installer + " " + quote(p));
-        }
-        return "{ " + String.join(" || ", tries) + "; } || { jcloud_log \"could not install a JRE\"; exit 1; }";
     }
 
     /**
@@ -364,17 +246,14 @@ public final class BootScript {
         private JreInstall jre = JreInstall.JAVA_17;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>();
-        private String joinTokenParameter;
-        private String joinTokenMain;
-        private List<String> joinTokenArgs = List.of();
+        private BootStep joinTokenStep;
         private String joinTokenFile;
         private String nodeNameFlag;
         private List<String> nodeNames;
-        private String launchIndexShell;
-        private String secretsMain;
-        private List<String> secretsArgs = List.of();
-        private String watcherShell;
-        private String downloadHeaderShell;
+        private BootStep launchIndex;
+        private BootStep secretsStep;
+        private BootStep watcher;
+        private BootStep downloadHeader;
 
         private Builder(EngineCommand command, EngineArtifact engine) {
             this.command = requireNonNull(command, "command is null");
@@ -393,6 +272,9 @@ public final class BootScript {
                 throw new IllegalArgumentException(
                         "environment variable name must match " + ENV_NAME + ": '" + name + "'");
             }
+            if (SCRIPT_NAMES.contains(name)) {
+                throw new IllegalArgumentException("the boot script sets " + name + " itself");
+            }
             environment.put(name, requireNonNull(value, "value is null"));
             return this;
         }
@@ -404,33 +286,21 @@ public final class BootScript {
         }
 
         /**
-         * Enables the join-token hook: at boot the script reads this SSM SecureString parameter
-         * with the machine's own identity into a file only root can read, and points
-         * {@code JCLOUD_JOIN_TOKEN_FILE} at it. The token itself never appears in the script.
+         * Enables worker admission with a join token: after the engine download the script runs
+         * {@code step} with {@code $1} = {@value #SECRETS} (a directory only root reads), and the
+         * step must write the token to {@code $1/fileName} with the machine's own identity (e.g. a
+         * provider's {@link BootStep#engineMain secret-store reader}, or its cloud's CLI). The boot
+         * fails if the step fails or writes nothing. The file is kept at mode 0600 and
+         * {@code JCLOUD_JOIN_TOKEN_FILE} points at it, so the engine serves or joins with mutual TLS.
+         * Only names appear in the script; the token is never rendered, passed as an argument or
+         * logged.
          */
-        public Builder joinTokenParameter(String parameterName) {
-            this.joinTokenParameter = requireNonNull(parameterName, "parameterName is null");
-            return this;
-        }
-
-        /**
-         * Enables the join-token hook with a fetcher from the engine's class path, for clouds whose
-         * secret store the machine reads through an API rather than a CLI: after the engine download
-         * the script runs {@code java -cp <engine> mainClass args... <dir>} with {@code dir} =
-         * {@value #SECRETS} (like {@link #secretsFetcher}), which must write the token to
-         * {@code dir/fileName} with the machine's own identity; the boot fails if it fails or writes
-         * nothing. The file is kept at mode 0600 and {@code JCLOUD_JOIN_TOKEN_FILE} points at it,
-         * so the engine serves or joins with mutual TLS. Only names appear in the script; the token
-         * is never rendered, passed as an argument or logged (the fetcher must print names only).
-         * Excludes {@link #joinTokenParameter}.
-         */
-        public Builder joinTokenFetcher(String mainClass, List<String> args, String fileName) {
+        public Builder joinToken(BootStep step, String fileName) {
             requireNonNull(fileName, "fileName is null");
             if (fileName.isEmpty() || fileName.contains("/") || fileName.startsWith(".")) {
                 throw new IllegalArgumentException("not a plain file name: '" + fileName + "'");
             }
-            this.joinTokenMain = requireNonNull(mainClass, "mainClass is null");
-            this.joinTokenArgs = List.copyOf(args);
+            this.joinTokenStep = requireNonNull(step, "step is null");
             this.joinTokenFile = fileName;
             return this;
         }
@@ -438,57 +308,64 @@ public final class BootScript {
         /**
          * Makes one script boot {@code names.size()} machines started together: the machine with
          * launch index {@code i} runs with {@code flag names[i]} (and {@code JCLOUD_NODE}). The index
-         * is printed by {@code launchIndexShell}, a shell function body written by a provider
-         * (e.g. reading EC2's {@code ami-launch-index}); it is trusted code, never a user value.
+         * is printed by {@code launchIndex}, a provider's shell step (e.g. reading EC2's
+         * {@code ami-launch-index}); it runs before the engine download.
          */
-        public Builder nodeNames(String flag, List<String> names, String launchIndexShell) {
+        public Builder nodeNames(String flag, List<String> names, BootStep launchIndex) {
             if (names.isEmpty()) {
                 throw new IllegalArgumentException("names is empty");
             }
             this.nodeNameFlag = requireNonNull(flag, "flag is null");
             this.nodeNames = List.copyOf(names);
-            this.launchIndexShell = requireNonNull(launchIndexShell, "launchIndexShell is null");
+            this.launchIndex = beforeEngine(launchIndex, "the launch index");
             return this;
         }
 
         /**
-         * Before the engine starts, runs {@code java -cp <engine> mainClass args... <dir>} to write
-         * the cluster's secrets (TLS key and certificates) into {@code dir} = {@value #SECRETS}
-         * with mode 0600, using the machine's own cloud identity (e.g. reading SSM SecureString
-         * parameters its role may read). Engine flags then name those files with the
-         * {@value #SECRETS} prefix. Only names of secrets appear in the script, never values.
+         * Before the engine starts, runs {@code step} with {@code $1} = {@value #SECRETS} (mode 0700)
+         * to write the cluster's secrets (TLS key and certificates) there with the machine's own
+         * cloud identity (e.g. reading SSM SecureString parameters its role may read). Engine flags
+         * then name those files with the {@value #SECRETS} prefix. Only names of secrets appear in
+         * the script, never values.
          */
-        public Builder secretsFetcher(String mainClass, List<String> args) {
-            this.secretsMain = requireNonNull(mainClass, "mainClass is null");
-            this.secretsArgs = List.copyOf(args);
+        public Builder secrets(BootStep step) {
+            this.secretsStep = requireNonNull(step, "step is null");
             return this;
         }
 
         /**
-         * A shell function body run in the background beside the engine (trusted provider code,
-         * never a user value), e.g. polling the cloud's metadata for a spot interruption notice and
-         * writing the file the worker's {@code --interruption-file} names.
+         * A step run in the background beside the engine, e.g. polling the cloud's metadata for a
+         * spot interruption notice and writing {@link #INTERRUPTION_FILE}, which the worker's
+         * {@code --interruption-file} names.
          */
-        public Builder watcher(String shellBody) {
-            this.watcherShell = requireNonNull(shellBody, "shellBody is null");
+        public Builder watcher(BootStep step) {
+            this.watcher = requireNonNull(step, "step is null");
             return this;
         }
 
         /**
-         * Sends one HTTP request header with the engine download: {@code shellBody} is a shell
-         * function body (trusted provider code, never a user value) that prints the header line,
-         * e.g. {@code Authorization: Bearer <token>} with a token it gets at boot from the machine's
-         * metadata server, so that the engine can stay in private storage the machine's own
-         * identity may read. The header is computed on the machine and never appears in the
-         * script; the boot fails when the function fails or prints nothing.
+         * Sends one HTTP request header with the engine download: {@code step} prints the header
+         * line, e.g. {@code Authorization: Bearer <token>} with a token it gets at boot from the
+         * machine's metadata server, so that the engine can stay in private storage the machine's
+         * own identity may read. The header is computed on the machine and never appears in the
+         * script; the boot fails when the step fails or prints nothing.
          */
-        public Builder engineDownloadHeader(String shellBody) {
-            this.downloadHeaderShell = requireNonNull(shellBody, "shellBody is null");
+        public Builder engineDownloadHeader(BootStep step) {
+            this.downloadHeader = beforeEngine(step, "the engine download's header");
             return this;
         }
 
         public BootScript build() {
             return new BootScript(this);
+        }
+
+        private static BootStep beforeEngine(BootStep step, String what) {
+            requireNonNull(step, "step is null");
+            if (step.needsEngine()) {
+                throw new IllegalArgumentException(
+                        what + " is computed before the engine is downloaded: give a shell step");
+            }
+            return step;
         }
     }
 }

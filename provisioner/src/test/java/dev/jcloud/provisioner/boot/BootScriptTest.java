@@ -46,7 +46,7 @@ class BootScriptTest {
             BootScript script = BootScript.builder(hostileCommand(hostile), jar("x".getBytes(StandardCharsets.UTF_8)))
                     .env("JCLOUD_CLUSTER", hostile)
                     .jvmOption("-Dtag=" + hostile)
-                    .joinTokenParameter("/jcloud/" + hostile)
+                    .joinToken(BootStep.engineMain("dev.example.TokenFiles", List.of(hostile)), "join-token")
                     .build();
             Path file = dir.resolve("check.sh");
             Files.writeString(file, script.render());
@@ -92,7 +92,7 @@ class BootScriptTest {
         List<String> names = List.of("w-0", HOSTILE.get(1), HOSTILE.get(6), HOSTILE.get(2));
         for (int index = 0; index < names.size(); index++) {
             BootScript script = BootScript.builder(command, jar(new byte[] {7}))
-                    .nodeNames("--name", names, "echo " + index)
+                    .nodeNames("--name", names, BootStep.shell("echo " + index))
                     .build();
             Result r = runScript(script);
             assertThat(r.exit).as(r.output).isZero();
@@ -100,12 +100,12 @@ class BootScriptTest {
                     .containsSubsequence("worker", "10.0.0.5:8786", "--name", names.get(index), "--nthreads", "2");
         }
         Result bad = runScript(BootScript.builder(command, jar(new byte[] {7}))
-                .nodeNames("--name", names, "echo 4")
+                .nodeNames("--name", names, BootStep.shell("echo 4"))
                 .build());
         assertThat(bad.exit).isNotZero();
         assertThat(bad.output).contains("launch index '4' is not one of 0..3");
         assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {7}))
-                        .nodeNames("--name", names, "echo 0")
+                        .nodeNames("--name", names, BootStep.shell("echo 0"))
                         .build())
                 .hasMessageContaining("no --name");
     }
@@ -128,7 +128,7 @@ class BootScriptTest {
     @Test
     void watcherRunsBesideTheEngine() throws Exception {
         Result r = runScript(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1, 2}))
-                .watcher(": > \"$FAKE_OUT/watched\"")
+                .watcher(BootStep.shell(": > \"$FAKE_OUT/watched\""))
                 .build());
 
         assertThat(r.exit).as(r.output).isZero();
@@ -206,18 +206,27 @@ class BootScriptTest {
     }
 
     @Test
-    void scriptHoldsNoTokenOnlyTheParameterNameOfTheJoinTokenHook() throws Exception {
-        String script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
-                .joinTokenParameter("/jcloud/c1/join-token")
-                .build()
-                .render();
-        assertThat(script)
-                .contains("aws ssm get-parameter --with-decryption --name '/jcloud/c1/join-token'")
-                .contains("JCLOUD_JOIN_TOKEN_FILE");
+    void aShellJoinTokenStepWritesTheTokenIntoTheSecretsDirectory() throws Exception {
+        String token = "shell-token-" + System.nanoTime();
+        Files.writeString(dir.resolve("token-source"), token);
+        // What a provider whose machines read their secret store with a CLI supplies.
+        BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
+                .joinToken(BootStep.shell("cat \"$FAKE_OUT/token-source\" > \"$1/join-token\""), "join-token")
+                .build();
+        assertThat(script.render()).doesNotContain(token).contains("join_token_file='join-token'");
+
+        Result r = runScriptWithTokenFetcher(script, "none", "unused");
+
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(Files.readString(dir.resolve("engine.token")).split("\n"))
+                .containsExactly(
+                        dir.resolve("home/secrets/join-token").toString(),
+                        "600",
+                        sha256(token.getBytes(StandardCharsets.UTF_8)));
         String without = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {1}))
                 .build()
                 .render();
-        assertThat(without).doesNotContain("aws ssm");
+        assertThat(without).doesNotContain("jcloud_step_join_token() {");
     }
 
     @Test
@@ -225,14 +234,15 @@ class BootScriptTest {
         String token = "join-token-" + System.nanoTime();
         Files.writeString(dir.resolve("token-source"), token);
         BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {3}))
-                .joinTokenFetcher("dev.example.TokenFiles", List.of("-", "jcloud-c1-", "join-token"), "join-token")
+                .joinToken(
+                        BootStep.engineMain("dev.example.TokenFiles", List.of("-", "jcloud-c1-", "join-token")),
+                        "join-token")
                 .build();
         String rendered = script.render();
         assertThat(rendered)
                 .contains("java -cp \"$JCLOUD_CLASSPATH\" 'dev.example.TokenFiles' '-' 'jcloud-c1-' 'join-token'"
-                        + " \"$JCLOUD_HOME/secrets\"")
+                        + " \"$1\"")
                 .contains("export JCLOUD_JOIN_TOKEN_FILE=")
-                .doesNotContain("aws ssm")
                 .doesNotContain(token);
         // The fetcher runs after the engine download (it is a main of the engine) and before the engine.
         assertThat(rendered.indexOf("jcloud_fetch\njcloud_join_token\n")).isPositive();
@@ -265,7 +275,7 @@ class BootScriptTest {
     void aJoinTokenFetcherThatFailsOrWritesNothingStopsTheBoot() throws Exception {
         Files.writeString(dir.resolve("token-source"), "t");
         BootScript script = BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {4}))
-                .joinTokenFetcher("dev.example.TokenFiles", List.of("x"), "join-token")
+                .joinToken(BootStep.engineMain("dev.example.TokenFiles", List.of("x")), "join-token")
                 .build();
 
         Result failed = runScriptWithTokenFetcher(script, "dev.example.TokenFiles", "fail");
@@ -280,19 +290,19 @@ class BootScriptTest {
     }
 
     @Test
-    void theJoinTokenHasOneSourceAndAPlainFileName() {
-        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
-                        .joinTokenParameter("/jcloud/c1/join-token")
-                        .joinTokenFetcher("M", List.of(), "join-token")
-                        .build())
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("one source");
+    void theJoinTokenIsAPlainFileNameAndStepsBeforeTheDownloadAreShell() {
         for (String bad : List.of("", "../join-token", "a/b", ".hidden")) {
             assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
-                            .joinTokenFetcher("M", List.of(), bad))
+                            .joinToken(BootStep.engineMain("M", List.of()), bad))
                     .as(bad)
                     .hasMessageContaining("plain file name");
         }
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
+                        .engineDownloadHeader(BootStep.engineMain("M", List.of())))
+                .hasMessageContaining("give a shell step");
+        assertThatThrownBy(() -> BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {5}))
+                        .env("ENGINE_URL", "x"))
+                .hasMessageContaining("sets ENGINE_URL itself");
     }
 
     @Test
@@ -321,7 +331,8 @@ class BootScriptTest {
                     EngineArtifact.Format.JAR);
             // The hook reads the token on the machine at boot (a metadata server on a cloud; a file here).
             BootScript script = BootScript.builder(EngineCommand.scheduler(), artifact)
-                    .engineDownloadHeader("printf 'Authorization: Bearer %s\\n' \"$(cat \"$FAKE_OUT/token\")\"")
+                    .engineDownloadHeader(
+                            BootStep.shell("printf 'Authorization: Bearer %s\\n' \"$(cat \"$FAKE_OUT/token\")\""))
                     .build();
 
             Result r = runScript(script);
@@ -329,7 +340,7 @@ class BootScriptTest {
             assertThat(r.exit).as(r.output).isZero();
             assertThat(Files.readAllBytes(dir.resolve("home/engine.jar"))).isEqualTo(engine);
             assertThat(seen).containsExactly("Bearer " + token);
-            assertThat(script.render()).doesNotContain(token).contains("jcloud_download_header");
+            assertThat(script.render()).doesNotContain(token).contains("jcloud_step_download_header");
 
             // Without the hook the server refuses, and the machine does not start an engine.
             Files.delete(dir.resolve("java.argv"));
@@ -340,7 +351,7 @@ class BootScriptTest {
             // A hook that prints nothing stops the boot before any download.
             int before = seen.size();
             Result empty = runScript(BootScript.builder(EngineCommand.scheduler(), artifact)
-                    .engineDownloadHeader("true")
+                    .engineDownloadHeader(BootStep.shell("true"))
                     .build());
             assertThat(empty.exit).isNotZero();
             assertThat(empty.output).contains("could not compute the engine download's request header");

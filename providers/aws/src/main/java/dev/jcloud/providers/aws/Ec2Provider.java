@@ -13,6 +13,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.elastic.BillingModel;
@@ -67,18 +68,19 @@ public final class Ec2Provider implements CloudProvider {
 
     private static final Duration PROFILE_PROPAGATION = Duration.ofSeconds(90);
     /** Reads EC2's launch index (0..N-1 within one RunInstances call) over IMDSv2; trusted code. */
-    static final String IMDS_LAUNCH_INDEX = String.join(
-            "\n",
-            "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
-            "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
-                    + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
-            "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\"");
+    static final BootStep IMDS_LAUNCH_INDEX = BootStep.shell(
+            String.join(
+                    "\n",
+                    "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token",
+                    "token=$(curl -fsS --retry 10 --retry-connrefused -X PUT \"$imds/latest/api/token\""
+                            + " -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+                    "curl -fsS --retry 10 -H \"X-aws-ec2-metadata-token: $token\" \"$imds/latest/meta-data/ami-launch-index\""));
 
     /**
      * Polls EC2's instance metadata (IMDSv2) for the two-minute spot interruption notice and writes
      * {@link BootScript#INTERRUPTION_FILE} when it comes; trusted code.
      */
-    static final String SPOT_WATCHER = String.join(
+    static final BootStep SPOT_WATCHER = BootStep.shell(String.join(
             "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" token code",
             "while true; do",
@@ -88,7 +90,7 @@ public final class Ec2Provider implements CloudProvider {
             "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"spot interruption notice: retiring this worker\"; return 0",
             "  fi",
             "  sleep 5",
-            "done");
+            "done"));
 
     /** Whether the engine answers on the scheduler machine (its dashboard's metrics). */
     private static final SchedulerProbe ENGINE = SchedulerProbe.metrics(ClusterSecurityGroup.DASHBOARD_PORT);
@@ -304,7 +306,7 @@ public final class Ec2Provider implements CloudProvider {
         if (ClusterTrust.enabled(cluster.options())) {
             List<String> fetch = new ArrayList<>(List.of(options.region(), ClusterSecrets.prefix(cluster)));
             fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
-            script.secretsFetcher(ParameterFiles.class.getName(), fetch);
+            script.secrets(BootStep.engineMain(ParameterFiles.class.getName(), fetch));
         }
         if (role == NodeRole.WORKER) {
             script.nodeNames("--name", names, IMDS_LAUNCH_INDEX);
@@ -706,33 +708,33 @@ public final class Ec2Provider implements CloudProvider {
 
     /**
      * Removes the engine versions no machine of the region carries (on its {@link EngineUploads#ENGINE_TAG})
-     * and that are older than {@link EngineUploads#KEEP_UNUSED}. Only housekeeping: a failure is
-     * logged, never fails the {@code up}, and the next {@code up} tries again.
+     * by the shared {@link dev.jcloud.provisioner.boot.EngineCachePolicy}. Only housekeeping: a failure
+     * is logged, never fails the {@code up}, and the next {@code up} tries again.
      */
     private static void sweepUnusedEngines(AwsClients aws, EngineUploads uploads, String current) {
-        try {
-            java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
-            aws.ec2()
-                    .describeInstancesPaginator(r -> r.filters(
-                            software.amazon.awssdk.services.ec2.model.Filter.builder()
-                                    .name("tag-key")
-                                    .values(EngineUploads.ENGINE_TAG)
-                                    .build(),
-                            software.amazon.awssdk.services.ec2.model.Filter.builder()
-                                    .name("instance-state-name")
-                                    .values(Ec2Instances.NOT_TERMINATED)
-                                    .build()))
-                    .reservations()
-                    .forEach(res -> res.instances().forEach(i -> {
-                        String sha = Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG);
-                        if (sha != null) {
-                            inUse.add(sha);
-                        }
-                    }));
-            uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove unused engine versions ({}); the next up tries again", e.toString());
-        }
+        uploads.sweep(
+                () -> {
+                    java.util.Set<String> inUse = new java.util.HashSet<>();
+                    aws.ec2()
+                            .describeInstancesPaginator(r -> r.filters(
+                                    software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                            .name("tag-key")
+                                            .values(EngineUploads.ENGINE_TAG)
+                                            .build(),
+                                    software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                            .name("instance-state-name")
+                                            .values(Ec2Instances.NOT_TERMINATED)
+                                            .build()))
+                            .reservations()
+                            .forEach(res -> res.instances().forEach(i -> {
+                                String sha = Tags.toMap(i.tags()).get(EngineUploads.ENGINE_TAG);
+                                if (sha != null) {
+                                    inUse.add(sha);
+                                }
+                            }));
+                    return inUse;
+                },
+                current);
     }
 
     /** Same launch, same token: a retried RunInstances never starts the machines twice. */

@@ -3,15 +3,17 @@ package dev.jcloud.providers.aws;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.boot.EngineCachePolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -36,8 +38,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * <p>The bucket is shared by the account's clusters as a cache (tagged {@code jcloud.shared}, not
  * with a cluster). Workers started later (by {@code scale} or the in-cluster controller) get the
  * scheduler's engine version, found on the scheduler's {@link #ENGINE_TAG} tag, never the version
- * of whoever scales. So a version stays while any machine carries it: each {@code up} removes the
- * versions older than {@link #KEEP_UNUSED} that no machine in the region uses ({@link #sweep}).
+ * of whoever scales. The bucket is kept by the shared {@link EngineCachePolicy}: a version stays while
+ * any machine in the region carries it, and each {@code up} removes the versions older than 30 days
+ * that no machine uses ({@link #sweep}).
  * An age-based lifecycle rule (what jcloud used before) would take the engine from under a cluster
  * that runs longer, and it could then add no worker; {@link #publish} removes that rule from
  * buckets that have it.
@@ -49,8 +52,6 @@ final class EngineUploads {
 
     static final String SHARED_TAG = "jcloud.shared";
     static final Duration URL_LIFETIME = Duration.ofHours(1);
-    /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
-    static final Duration KEEP_UNUSED = Duration.ofDays(30);
     /** The rule earlier jcloud versions put on the bucket: versions expired 30 days after upload, in use or not. */
     static final String OLD_EXPIRY_RULE = "expire-engine-versions";
 
@@ -63,19 +64,18 @@ final class EngineUploads {
     private final S3Presigner presigner;
     private final String region;
     private final String account;
-    /** A version reused this long after its upload is dated anew, so a concurrent {@link #sweep} never takes it. */
-    private final Duration refreshAfter;
+    private final EngineCachePolicy policy;
 
     EngineUploads(S3Client s3, S3Presigner presigner, String region, String account) {
-        this(s3, presigner, region, account, Duration.ofDays(1));
+        this(s3, presigner, region, account, EngineCachePolicy.standard());
     }
 
-    EngineUploads(S3Client s3, S3Presigner presigner, String region, String account, Duration refreshAfter) {
+    EngineUploads(S3Client s3, S3Presigner presigner, String region, String account, EngineCachePolicy policy) {
         this.s3 = s3;
         this.presigner = presigner;
         this.region = region;
         this.account = account;
-        this.refreshAfter = refreshAfter;
+        this.policy = policy;
     }
 
     /** The account's engine bucket in this region. */
@@ -106,15 +106,10 @@ final class EngineUploads {
                     bucket,
                     key,
                     (System.nanoTime() - start) / 1_000_000);
-        } else if (!uploaded.get().isAfter(Instant.now().minus(refreshAfter))) {
+        } else {
             // An old version no machine may run yet: another up's sweep must not take it before this
-            // cluster's scheduler carries its tag. A copy onto itself dates it now, server-side.
-            s3.copyObject(r -> r.sourceBucket(bucket)
-                    .sourceKey(key)
-                    .destinationBucket(bucket)
-                    .destinationKey(key)
-                    .metadataDirective(MetadataDirective.REPLACE)
-                    .serverSideEncryption(ServerSideEncryption.AES256));
+            // cluster's scheduler carries its tag.
+            policy.reused(cache(Set::of), bundle.sha256(), uploaded.get());
         }
         return artifact(bundle.sha256());
     }
@@ -156,28 +151,59 @@ final class EngineUploads {
     }
 
     /**
-     * Deletes the engine versions uploaded before {@code olderThan} that are not in {@code inUse}
-     * (SHA-256s), and returns their keys. Other objects in the bucket are left alone.
+     * Removes, by the shared {@link EngineCachePolicy}, the versions no machine carries
+     * ({@code inUse}: SHA-256s, asked only when some version is old enough) other than
+     * {@code current}; returns their SHA-256s. Other objects in the bucket are left alone.
      */
-    List<String> sweep(Set<String> inUse, Instant olderThan) {
+    List<String> sweep(Supplier<Set<String>> inUse, String current) {
+        return policy.sweep(cache(inUse), current);
+    }
+
+    /** The bucket's engine versions as the policy's store. */
+    private EngineCachePolicy.Store cache(Supplier<Set<String>> inUse) {
         String bucket = bucket(account, region);
-        List<String> deleted = new ArrayList<>();
-        for (S3Object o :
-                s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(PREFIX)).contents()) {
-            String key = o.key();
-            if (!key.endsWith(SUFFIX) || key.indexOf('/', PREFIX.length()) >= 0) {
-                continue;
+        return new EngineCachePolicy.Store() {
+            @Override
+            public String describe() {
+                return "s3://" + bucket;
             }
-            String sha = key.substring(PREFIX.length(), key.length() - SUFFIX.length());
-            if (!inUse.contains(sha) && o.lastModified().isBefore(olderThan)) {
-                s3.deleteObject(r -> r.bucket(bucket).key(key));
-                deleted.add(key);
+
+            @Override
+            public Map<String, Instant> versions() {
+                Map<String, Instant> out = new LinkedHashMap<>();
+                for (S3Object o : s3.listObjectsV2Paginator(
+                                r -> r.bucket(bucket).prefix(PREFIX))
+                        .contents()) {
+                    String key = o.key();
+                    if (key.endsWith(SUFFIX) && key.indexOf('/', PREFIX.length()) < 0) {
+                        out.put(key.substring(PREFIX.length(), key.length() - SUFFIX.length()), o.lastModified());
+                    }
+                }
+                return out;
             }
-        }
-        if (!deleted.isEmpty()) {
-            LOG.info("removed {} engine version(s) no machine uses from s3://{}: {}", deleted.size(), bucket, deleted);
-        }
-        return deleted;
+
+            @Override
+            public Set<String> inUse() {
+                return inUse.get();
+            }
+
+            @Override
+            public void delete(String sha256) {
+                s3.deleteObject(r -> r.bucket(bucket).key(key(sha256)));
+            }
+
+            @Override
+            public void touch(String sha256) {
+                // A copy onto itself dates it now, server-side.
+                String key = key(sha256);
+                s3.copyObject(r -> r.sourceBucket(bucket)
+                        .sourceKey(key)
+                        .destinationBucket(bucket)
+                        .destinationKey(key)
+                        .metadataDirective(MetadataDirective.REPLACE)
+                        .serverSideEncryption(ServerSideEncryption.AES256));
+            }
+        };
     }
 
     /** Removes the age-based expiry rule of buckets made by earlier jcloud versions, keeping any other rule. */

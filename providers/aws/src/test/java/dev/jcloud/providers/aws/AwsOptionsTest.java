@@ -36,6 +36,7 @@ class AwsOptionsTest {
             String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             assertThat(p.waitFor()).as(out).isZero();
             assertThat(script).contains("X-aws-ec2-metadata-token").contains("meta-data/ami-launch-index");
+            dev.jcloud.provisioner.boot.Shellcheck.assertClean("EC2 worker user-data", script);
         } finally {
             java.nio.file.Files.deleteIfExists(f);
         }

@@ -14,6 +14,7 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.boot.EngineCachePolicy;
 import dev.jcloud.provisioner.net.CallerAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -504,7 +505,7 @@ class Ec2ProviderIT {
         assertThat(userData(worker.id()))
                 .contains("spot/instance-action")
                 .contains("'--interruption-file'")
-                .contains("jcloud_watch &");
+                .contains("jcloud_step_watch() {");
         assertThat(userData(scheduler.id())).doesNotContain("spot/instance-action");
         provider.deleteSharedResources(c);
     }
@@ -612,12 +613,20 @@ class Ec2ProviderIT {
                     .containsExactly("the-users-own");
 
             // Young versions stay whether used or not; past the age, only what a machine runs stays.
-            assertThat(uploads.sweep(
-                            java.util.Set.of(used.sha256()), Instant.now().minus(EngineUploads.KEEP_UNUSED)))
+            assertThat(uploads.sweep(() -> java.util.Set.of(used.sha256()), "another"))
                     .isEmpty();
-            assertThat(uploads.sweep(
-                            java.util.Set.of(used.sha256()), Instant.now().plusSeconds(60)))
-                    .containsExactly(EngineUploads.key(unused.sha256()));
+            EngineUploads monthLater = new EngineUploads(
+                    aws.s3(),
+                    aws.presigner(),
+                    REGION,
+                    "123456789012",
+                    new EngineCachePolicy(
+                            java.time.Clock.offset(
+                                    java.time.Clock.systemUTC(), EngineCachePolicy.KEEP_UNUSED.plusMinutes(1)),
+                            EngineCachePolicy.KEEP_UNUSED,
+                            EngineCachePolicy.REFRESH_AFTER));
+            assertThat(monthLater.sweep(() -> java.util.Set.of(used.sha256()), "another"))
+                    .containsExactly(unused.sha256());
             assertThat(aws.s3().listObjectsV2(r -> r.bucket(bucket)).contents())
                     .extracting(o -> o.key())
                     .contains(EngineUploads.key(used.sha256()))
@@ -628,7 +637,16 @@ class Ec2ProviderIT {
                     .headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256())))
                     .lastModified();
             Thread.sleep(1_100); // S3 dates to the second
-            new EngineUploads(aws.s3(), aws.presigner(), REGION, "123456789012", java.time.Duration.ZERO).publish(used);
+            new EngineUploads(
+                            aws.s3(),
+                            aws.presigner(),
+                            REGION,
+                            "123456789012",
+                            new EngineCachePolicy(
+                                    java.time.Clock.systemUTC(),
+                                    EngineCachePolicy.KEEP_UNUSED,
+                                    java.time.Duration.ZERO))
+                    .publish(used);
             assertThat(aws.s3()
                             .headObject(r -> r.bucket(bucket).key(EngineUploads.key(used.sha256())))
                             .lastModified())

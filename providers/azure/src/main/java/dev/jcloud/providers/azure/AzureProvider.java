@@ -15,6 +15,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.elastic.BillingModel;
@@ -71,7 +72,7 @@ public final class AzureProvider implements CloudProvider {
      * ahead) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires gracefully.
      * Trusted code; {@code JCLOUD_IMDS} is a test seam.
      */
-    static final String EVICTION_WATCHER = String.join(
+    static final BootStep EVICTION_WATCHER = BootStep.shell(String.join(
             "\n",
             "local imds=\"${JCLOUD_IMDS:-http://169.254.169.254}\" ev",
             "while true; do",
@@ -80,7 +81,7 @@ public final class AzureProvider implements CloudProvider {
             "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"spot eviction notice: retiring this worker\"; return 0;;",
             "  esac",
             "  sleep 5",
-            "done");
+            "done"));
 
     private static final Logger LOG = LoggerFactory.getLogger(AzureProvider.class);
     /** Creating a VM takes a minute or two; resource creation fails after this long. */
@@ -284,7 +285,7 @@ public final class AzureProvider implements CloudProvider {
             if (tls) {
                 List<String> fetch = new ArrayList<>(List.of(fetcherClientId, vaultUrl));
                 fetch.addAll(secretFiles);
-                script.secretsFetcher(KeyVaultFiles.class.getName(), fetch);
+                script.secrets(BootStep.engineMain(KeyVaultFiles.class.getName(), fetch));
             }
             boolean scheduler = request.role() == NodeRole.SCHEDULER;
             specs.add(new ClusterVms.NodeSpec(

@@ -237,13 +237,13 @@ class AzureProviderTest {
         });
         scripts.values().forEach(AzureProviderTest::assertValidBash);
         assertThat(scripts.get("alpha-scheduler"))
-                .contains("'--host' \\\n  '0.0.0.0'")
+                .contains("'--host'\n  '0.0.0.0'")
                 .contains("'8786'")
                 .contains("export AZURE_CLIENT_ID='" + identity.clientId() + "'");
         assertThat(scripts.get("alpha-worker-0")).doesNotContain("AZURE_CLIENT_ID");
         assertThat(scripts.get("alpha-worker-1"))
                 .contains("'" + schedulerIp + ":8786'")
-                .contains("'--name' \\\n  'alpha-worker-1'");
+                .contains("'--name'\n  'alpha-worker-1'");
 
         assertThat(provider.nodes(c))
                 .extracting(Node::name)
@@ -720,6 +720,7 @@ class AzureProviderTest {
                         .start();
                 String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 assertThat(p.waitFor()).as(out).isZero();
+                dev.jcloud.provisioner.boot.Shellcheck.assertClean("an Azure VM's custom data", script);
             } finally {
                 java.nio.file.Files.deleteIfExists(f);
             }

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.boot.EngineCachePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -31,9 +33,10 @@ import org.slf4j.LoggerFactory;
  * Cloud Storage bucket of the project ({@code jcloud-engine-<project>}, or {@code gcp.engine-bucket};
  * uniform bucket-level access, public access prevention enforced, labelled {@code jcloud-shared}),
  * through the Storage JSON API. The bucket is a cache shared by the project's clusters: neither
- * {@code down} nor {@code gc} deletes it. Each {@code up} removes the versions older than
- * {@link #KEEP_UNUSED} that no instance of the project carries in its metadata ({@link #sweep}),
- * so a version stays as long as a machine runs it, however long its cluster lives.
+ * {@code down} nor {@code gc} deletes it. It is kept by the shared {@link EngineCachePolicy}: each
+ * {@code up} removes the versions older than 30 days that no instance of the project carries in its
+ * metadata ({@link #sweep}), so a version stays as long as a machine runs it, however long its
+ * cluster lives; a version an {@code up} reuses is dated anew (its {@code customTime}).
  *
  * <p><b>How machines read it: an IAM grant, not a signed URL.</b> Each cluster's service account
  * gets {@value #READER} on the bucket, in a binding of its own (condition titled
@@ -60,8 +63,6 @@ final class EngineUploads {
     static final String STORAGE_ROOT = "https://storage.googleapis.com";
     static final String OBJECT_PREFIX = "engine/";
     private static final String OBJECT_SUFFIX = ".tar.gz";
-    /** How long an engine version no machine uses is kept for the next {@code up} of the same build. */
-    static final java.time.Duration KEEP_UNUSED = java.time.Duration.ofDays(30);
 
     static final String READER = "roles/storage.objectViewer";
     static final String SHARED_LABEL = Labels.PREFIX + "shared";
@@ -72,7 +73,7 @@ final class EngineUploads {
      * while to apply, so it first waits (at most 60 tries, 5 s apart) until the object's metadata
      * is readable with that token. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String DOWNLOAD_HEADER = String.join(
+    static final BootStep DOWNLOAD_HEADER = BootStep.shell(String.join(
             "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}/computeMetadata/v1\" token i",
             "for i in $(seq 1 60); do",
@@ -84,7 +85,7 @@ final class EngineUploads {
             "  jcloud_log \"the engine is not readable with this machine's service account yet (IAM propagation?); retrying\"",
             "  sleep 5",
             "done",
-            "return 1");
+            "return 1"));
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
 
@@ -92,8 +93,14 @@ final class EngineUploads {
     private final String project;
     private final String bucket;
     private final String location;
+    private final EngineCachePolicy policy;
 
     EngineUploads(GoogleRest storage, GcpOptions options) {
+        this(storage, options, EngineCachePolicy.standard());
+    }
+
+    EngineUploads(GoogleRest storage, GcpOptions options, EngineCachePolicy policy) {
+        this.policy = policy;
         this.storage = storage;
         this.project = options.project();
         this.bucket = options.engineBucket();
@@ -183,6 +190,8 @@ final class EngineUploads {
         long size = size(bundle);
         Optional<JsonNode> existing = object(name);
         if (existing.isPresent() && matches(existing.get(), md5, size)) {
+            // A concurrent up's sweep must not take it before this cluster's scheduler carries it.
+            policy.reused(cache(java.util.Set::of), bundle.sha256(), dated(existing.get()));
             return artifact(bundle.sha256());
         }
         // Absent: only create (a concurrent upload of the same version wins, 412). Different bytes: replace them.
@@ -215,34 +224,78 @@ final class EngineUploads {
     }
 
     /**
-     * Deletes the engine versions created before {@code olderThan} that are not in {@code inUse}
-     * (SHA-256s), and returns their object names. Other objects in the bucket are left alone.
+     * Removes, by the shared {@link EngineCachePolicy}, the versions no instance carries
+     * ({@code inUse}: SHA-256s, asked only when some version is old enough) other than
+     * {@code current}; returns their SHA-256s. Other objects in the bucket are left alone.
      */
-    List<String> sweep(java.util.Set<String> inUse, Instant olderThan) {
-        List<String> deleted = new ArrayList<>();
-        String pageToken = null;
-        do {
-            JsonNode page = storage.get("/storage/v1/b/" + bucket + "/o?prefix=" + enc(OBJECT_PREFIX)
-                    + (pageToken == null ? "" : "&pageToken=" + enc(pageToken)));
-            for (JsonNode o : page.path("items")) {
-                String name = o.path("name").asText();
-                if (!name.endsWith(OBJECT_SUFFIX) || name.indexOf('/', OBJECT_PREFIX.length()) >= 0) {
-                    continue;
-                }
-                String sha = name.substring(OBJECT_PREFIX.length(), name.length() - OBJECT_SUFFIX.length());
-                if (!inUse.contains(sha)
-                        && Instant.parse(o.path("timeCreated").asText()).isBefore(olderThan)) {
-                    storage.delete("/storage/v1/b/" + bucket + "/o/" + enc(name));
-                    deleted.add(name);
+    List<String> sweep(java.util.function.Supplier<java.util.Set<String>> inUse, String current) {
+        return policy.sweep(cache(inUse), current);
+    }
+
+    /** When a version was written or last dated anew: the later of its creation and its {@code customTime}. */
+    private static Instant dated(JsonNode o) {
+        Instant created = Instant.parse(o.path("timeCreated").asText());
+        if (!o.hasNonNull("customTime")) {
+            return created;
+        }
+        Instant custom = Instant.parse(o.path("customTime").asText());
+        return custom.isAfter(created) ? custom : created;
+    }
+
+    /** The bucket's engine versions as the policy's store. */
+    private EngineCachePolicy.Store cache(java.util.function.Supplier<java.util.Set<String>> inUse) {
+        return new EngineCachePolicy.Store() {
+            @Override
+            public String describe() {
+                return "gs://" + bucket;
+            }
+
+            @Override
+            public java.util.Map<String, Instant> versions() {
+                java.util.Map<String, Instant> out = new java.util.LinkedHashMap<>();
+                String pageToken = null;
+                do {
+                    JsonNode page = storage.get("/storage/v1/b/" + bucket + "/o?prefix=" + enc(OBJECT_PREFIX)
+                            + (pageToken == null ? "" : "&pageToken=" + enc(pageToken)));
+                    for (JsonNode o : page.path("items")) {
+                        String name = o.path("name").asText();
+                        if (name.endsWith(OBJECT_SUFFIX) && name.indexOf('/', OBJECT_PREFIX.length()) < 0) {
+                            out.put(
+                                    name.substring(OBJECT_PREFIX.length(), name.length() - OBJECT_SUFFIX.length()),
+                                    dated(o));
+                        }
+                    }
+                    pageToken = page.hasNonNull("nextPageToken")
+                            ? page.get("nextPageToken").asText()
+                            : null;
+                } while (pageToken != null);
+                return out;
+            }
+
+            @Override
+            public java.util.Set<String> inUse() {
+                return inUse.get();
+            }
+
+            @Override
+            public void delete(String sha256) {
+                try {
+                    storage.delete("/storage/v1/b/" + bucket + "/o/" + enc(objectName(sha256)));
+                } catch (GoogleRest.GoogleApiException e) {
+                    if (e.httpStatus() != 404) {
+                        throw e;
+                    }
                 }
             }
-            pageToken =
-                    page.hasNonNull("nextPageToken") ? page.get("nextPageToken").asText() : null;
-        } while (pageToken != null);
-        if (!deleted.isEmpty()) {
-            LOG.info("removed {} engine version(s) no machine uses from gs://{}: {}", deleted.size(), bucket, deleted);
-        }
-        return deleted;
+
+            @Override
+            public void touch(String sha256) {
+                // customTime may only move forward, which is all a new date needs.
+                ObjectNode body = GoogleRest.JSON.createObjectNode();
+                body.put("customTime", Instant.now().toString());
+                storage.patch("/storage/v1/b/" + bucket + "/o/" + enc(objectName(sha256)), body);
+            }
+        };
     }
 
     /** Where machines fetch an engine version uploaded earlier; fails when it is gone. */

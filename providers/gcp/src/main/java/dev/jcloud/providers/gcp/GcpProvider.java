@@ -20,6 +20,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.elastic.BillingModel;
@@ -80,7 +81,7 @@ public final class GcpProvider implements CloudProvider {
      * reclaimed) and writes {@link BootScript#INTERRUPTION_FILE}; the worker then retires
      * gracefully. Trusted code; {@code JCLOUD_GCE_METADATA} is a test seam.
      */
-    static final String PREEMPTION_WATCHER = String.join(
+    static final BootStep PREEMPTION_WATCHER = BootStep.shell(String.join(
             "\n",
             "local md=\"${JCLOUD_GCE_METADATA:-http://metadata.google.internal}\" v",
             "while true; do",
@@ -89,7 +90,7 @@ public final class GcpProvider implements CloudProvider {
             "    : > \"$JCLOUD_HOME/interrupted\"; jcloud_log \"preemption notice: retiring this worker\"; return 0",
             "  fi",
             "  [ -n \"$v\" ] || sleep 5",
-            "done");
+            "done"));
 
     private static final Logger LOG = LoggerFactory.getLogger(GcpProvider.class);
     /** Machines per bulkInsert: keeps the names in the boot script small. */
@@ -327,10 +328,10 @@ public final class GcpProvider implements CloudProvider {
         if (tls) {
             List<String> fetch = new ArrayList<>(List.of(options.project(), ClusterSecrets.prefix(cluster)));
             fetch.addAll(role == NodeRole.SCHEDULER ? ClusterSecrets.SCHEDULER_FILES : ClusterSecrets.WORKER_FILES);
-            script.secretsFetcher(SecretFiles.class.getName(), fetch);
+            script.secrets(BootStep.engineMain(SecretFiles.class.getName(), fetch));
         }
         if (nodeNames.size() > 1) {
-            script.nodeNames("--name", nodeNames, BootMetadata.launchIndexShell(instanceNames));
+            script.nodeNames("--name", nodeNames, BootStep.shell(BootMetadata.launchIndexShell(instanceNames)));
         } else {
             script.env("JCLOUD_NODE", nodeNames.get(0));
         }
@@ -751,22 +752,22 @@ public final class GcpProvider implements CloudProvider {
 
     /**
      * Removes the engine versions no instance of the project carries in its metadata (any status:
-     * a stopped machine may start again) and that are older than {@link EngineUploads#KEEP_UNUSED}.
+     * a stopped machine may start again), by the shared {@link dev.jcloud.provisioner.boot.EngineCachePolicy}.
      * Only housekeeping: a failure is logged, never fails the {@code up}, and the next one tries again.
      */
     private static void sweepUnusedEngines(GcpClients gcp, GcpOptions options, EngineUploads uploads, String current) {
-        try {
-            java.util.Set<String> inUse = new java.util.HashSet<>(java.util.Set.of(current));
-            for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
-                i.getMetadata().getItemsList().stream()
-                        .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
-                        .map(Items::getValue)
-                        .forEach(inUse::add);
-            }
-            uploads.sweep(inUse, Instant.now().minus(EngineUploads.KEEP_UNUSED));
-        } catch (RuntimeException e) {
-            LOG.warn("could not remove unused engine versions ({}); the next up tries again", e.toString());
-        }
+        uploads.sweep(
+                () -> {
+                    java.util.Set<String> inUse = new java.util.HashSet<>();
+                    for (Instance i : new GceInstances(gcp, options).find(Labels.anyClusterFilter())) {
+                        i.getMetadata().getItemsList().stream()
+                                .filter(item -> item.getKey().equals(BootMetadata.ENGINE_SHA256_KEY))
+                                .map(Items::getValue)
+                                .forEach(inUse::add);
+                    }
+                    return inUse;
+                },
+                current);
     }
 
     /**

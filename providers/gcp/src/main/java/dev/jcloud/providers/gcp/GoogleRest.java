@@ -60,6 +60,10 @@ final class GoogleRest {
         return call("PUT", path, body);
     }
 
+    JsonNode patch(String path, Object body) {
+        return call("PATCH", path, body);
+    }
+
     JsonNode delete(String path) {
         return call("DELETE", path, null);
     }

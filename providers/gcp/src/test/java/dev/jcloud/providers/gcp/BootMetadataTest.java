@@ -15,8 +15,10 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.boot.Shellcheck;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -103,11 +105,14 @@ class BootMetadataTest {
                 .nodeNames(
                         "--name",
                         List.of("c1-worker-0", "c1-worker-1"),
-                        BootMetadata.launchIndexShell(List.of("c1-worker-0-ab12", "c1-worker-1-ab12")))
+                        BootStep.shell(BootMetadata.launchIndexShell(List.of("c1-worker-0-ab12", "c1-worker-1-ab12"))))
+                .engineDownloadHeader(EngineUploads.DOWNLOAD_HEADER)
+                .watcher(GcpProvider.PREEMPTION_WATCHER)
                 .build()
                 .render();
         assertThat(run(List.of("bash", "-n", write("worker", worker).toString()), Map.of()).exit)
                 .isZero();
+        Shellcheck.assertClean("a GCE worker's boot script", worker);
     }
 
     @Test

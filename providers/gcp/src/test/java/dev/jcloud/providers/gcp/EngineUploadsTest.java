@@ -108,7 +108,7 @@ class EngineUploadsTest {
             assertThat(boot)
                     .contains("ENGINE_URL='" + url + "'")
                     .contains("ENGINE_SHA256='" + bundle.sha256() + "'")
-                    .contains("jcloud_download_header")
+                    .contains("jcloud_step_download_header() {")
                     .contains("instance/service-accounts/default/token");
             assertThat(metadata(i, BootMetadata.ENGINE_SHA256_KEY)).isEqualTo(bundle.sha256());
             for (Items item : i.getMetadata().getItemsList()) {
@@ -207,7 +207,10 @@ class EngineUploadsTest {
         provider.terminate(gone, provider.nodes(gone));
         for (String sha : List.of(inUse, unused)) {
             GCE.storage(s -> {
-                s.age(BUCKET, EngineUploads.objectName(sha), EngineUploads.KEEP_UNUSED.plusDays(1));
+                s.age(
+                        BUCKET,
+                        EngineUploads.objectName(sha),
+                        dev.jcloud.provisioner.boot.EngineCachePolicy.KEEP_UNUSED.plusDays(1));
                 return null;
             });
         }
@@ -283,7 +286,7 @@ class EngineUploadsTest {
                 .hasSize(2)
                 .allSatisfy(i -> assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
                         .contains("ENGINE_URL='" + given + "'")
-                        .doesNotContain("jcloud_download_header"));
+                        .doesNotContain("jcloud_step_download_header() {"));
         provider.deleteSharedResources(c);
         assertThat(GCE.calls().stream().filter(call -> call.path().contains("/storage/v1/")))
                 .isEmpty();

@@ -159,6 +159,27 @@ final class FakeCloudStorage {
         if ((m = match("/storage/v1/b/([^/]+)/o", rawPath)) != null && method.equals("GET")) {
             return ok(listObjects(existing(m.group(1)), q.getOrDefault("prefix", "")));
         }
+        if ((m = match("/storage/v1/b/([^/]+)/o/([^/]+)", rawPath)) != null && method.equals("PATCH")) {
+            // Object metadata patch; only customTime, which (as on Cloud Storage) may not move back.
+            String key = existing(m.group(1)) + "/" + URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
+            ObjectNode o = objects.get(key);
+            if (o == null) {
+                throw error(404, "notFound", "No such object: " + key);
+            }
+            JsonNode patch = read(body);
+            if (patch.hasNonNull("customTime")) {
+                java.time.Instant t =
+                        java.time.Instant.parse(patch.get("customTime").asText());
+                if (o.hasNonNull("customTime")
+                        && t.isBefore(
+                                java.time.Instant.parse(o.get("customTime").asText()))) {
+                    throw error(400, "invalid", "customTime may not be decreased");
+                }
+                o.put("customTime", t.toString());
+            }
+            o.put("updated", now());
+            return ok(o);
+        }
         if ((m = match("/storage/v1/b/([^/]+)/o/([^/]+)", rawPath)) != null && method.equals("DELETE")) {
             String key = existing(m.group(1)) + "/" + URLDecoder.decode(m.group(2), StandardCharsets.UTF_8);
             if (objects.remove(key) == null) {

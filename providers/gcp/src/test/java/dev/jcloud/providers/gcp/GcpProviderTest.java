@@ -171,11 +171,11 @@ class GcpProviderTest {
                     .contains(SHA)
                     .contains("export JCLOUD_CLUSTER_ID='" + c.id() + "'");
             if (isScheduler) {
-                assertThat(boot).contains("'scheduler'").contains("'--port' \\\n  '8786'");
+                assertThat(boot).contains("'scheduler'").contains("'--port'\n  '8786'");
             } else {
                 // Workers reach the scheduler at its private address; each finds its name by its instance name.
                 assertThat(boot)
-                        .contains("'worker' \\\n  '" + schedulerIp + ":8786'")
+                        .contains("'worker'\n  '" + schedulerIp + ":8786'")
                         .contains("computeMetadata/v1")
                         .contains("'alpha-worker-2" + suffix + "'");
             }
@@ -223,7 +223,7 @@ class GcpProviderTest {
                 assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY))
                         .contains("instance/preempted")
                         .contains("'--interruption-file'")
-                        .contains("jcloud_watch &");
+                        .contains("jcloud_step_watch() {");
             } else {
                 assertThat(metadata(i, BootMetadata.BOOT_SCRIPT_KEY)).doesNotContain("instance/preempted");
                 assertThat(i.getScheduling().getProvisioningModel()).isEqualTo("STANDARD");
@@ -577,8 +577,8 @@ class GcpProviderTest {
             assertThat(boot)
                     .contains("'dev.jcloud.providers.gcp.SecretFiles' '" + PROJECT + "' '" + prefix + "'")
                     .contains("'" + stem + "-key.pem'")
-                    .contains("'--tls-key' \\\n  \"$JCLOUD_HOME\"/'secrets/" + stem + "-key.pem'")
-                    .contains("'--tls-server-name' \\\n  '" + c.id() + ".cluster.jcloud'")
+                    .contains("'--tls-key'\n  \"$JCLOUD_HOME\"/'secrets/" + stem + "-key.pem'")
+                    .contains("'--tls-server-name'\n  '" + c.id() + ".cluster.jcloud'")
                     .doesNotContain("BEGIN");
             assertNoSecrets(i);
         }
