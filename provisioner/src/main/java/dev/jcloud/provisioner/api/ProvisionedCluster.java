@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.jcloud.config.ByteSize;
 import dev.jcloud.config.Durations;
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.CloudProvider;
+import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
@@ -14,6 +17,9 @@ import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -168,9 +174,58 @@ public abstract class ProvisionedCluster implements Cluster {
     }
 
     /**
+     * A builder's defaults, by name rather than position.
+     *
+     * @param namePrefix   prefix of the generated name when none is given, e.g. {@code ec2}
+     * @param workers      number of workers
+     * @param nthreads     task threads per worker
+     * @param idleTimeout  the cluster stops after no tasks and no clients this long
+     * @param deathTimeout a worker exits after losing its scheduler this long
+     * @param startTimeout deadline for the scheduler and every worker to register
+     */
+    public record Defaults(
+            String namePrefix,
+            int workers,
+            int nthreads,
+            Duration idleTimeout,
+            Duration deathTimeout,
+            Duration startTimeout) {
+
+        public Defaults {
+            requireNonNull(namePrefix, "namePrefix is null");
+            requireNonNull(idleTimeout, "idleTimeout is null");
+            requireNonNull(deathTimeout, "deathTimeout is null");
+            requireNonNull(startTimeout, "startTimeout is null");
+        }
+
+        /**
+         * Rented machines (VMs, tasks): 4 workers of 1 thread, idle timeout 20 minutes, death
+         * timeout 60 s, and 10 minutes to start, since machines take minutes to boot and images to
+         * pull. A provider states in its builder's javadoc where it differs, and why.
+         */
+        public static Defaults remote(String namePrefix) {
+            return new Defaults(
+                    namePrefix, 4, 1, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(10));
+        }
+
+        public Defaults withNthreads(int n) {
+            return new Defaults(namePrefix, workers, n, idleTimeout, deathTimeout, startTimeout);
+        }
+
+        public Defaults withIdleTimeout(Duration d) {
+            return new Defaults(namePrefix, workers, nthreads, d, deathTimeout, startTimeout);
+        }
+
+        public Defaults withStartTimeout(Duration d) {
+            return new Defaults(namePrefix, workers, nthreads, idleTimeout, deathTimeout, d);
+        }
+    }
+
+    /**
      * The settings every provider's builder has: name, workers, threads, memory, timeouts and state
-     * directory. Defaults differ per provider, so the subclass passes them in and says them in its
-     * own javadoc. {@link #request()} turns them into the common part of the {@link ClusterRequest}.
+     * directory. Defaults differ per provider, so the subclass passes them in ({@link Defaults}) and
+     * says them in its own javadoc. {@link #request()} turns them into the common part of the
+     * {@link ClusterRequest}.
      *
      * @param <B> the subclass itself, so that every setter returns it
      */
@@ -185,27 +240,14 @@ public abstract class ProvisionedCluster implements Cluster {
         private Duration startTimeout;
         private Path stateDirectory;
 
-        /**
-         * @param namePrefix   prefix of the generated name when none is given, e.g. {@code ec2}
-         * @param workers      default number of workers
-         * @param nthreads     default task threads per worker
-         * @param idleTimeout  default idle timeout
-         * @param deathTimeout default death timeout
-         * @param startTimeout default start timeout
-         */
-        protected Builder(
-                String namePrefix,
-                int workers,
-                int nthreads,
-                Duration idleTimeout,
-                Duration deathTimeout,
-                Duration startTimeout) {
-            this.namePrefix = requireNonNull(namePrefix, "namePrefix is null");
-            this.workers = workers;
-            this.nthreads = nthreads;
-            this.idleTimeout = requireNonNull(idleTimeout, "idleTimeout is null");
-            this.deathTimeout = requireNonNull(deathTimeout, "deathTimeout is null");
-            this.startTimeout = requireNonNull(startTimeout, "startTimeout is null");
+        /** A builder starting from {@code defaults}. */
+        protected Builder(Defaults defaults) {
+            this.namePrefix = defaults.namePrefix();
+            this.workers = defaults.workers();
+            this.nthreads = defaults.nthreads();
+            this.idleTimeout = defaults.idleTimeout();
+            this.deathTimeout = defaults.deathTimeout();
+            this.startTimeout = defaults.startTimeout();
         }
 
         // B is the subclass by the class's contract; one cast here instead of a self() in every subclass.
@@ -303,14 +345,8 @@ public abstract class ProvisionedCluster implements Cluster {
         private boolean detached;
 
         /** See {@link Builder#Builder}. */
-        protected AdaptiveBuilder(
-                String namePrefix,
-                int workers,
-                int nthreads,
-                Duration idleTimeout,
-                Duration deathTimeout,
-                Duration startTimeout) {
-            super(namePrefix, workers, nthreads, idleTimeout, deathTimeout, startTimeout);
+        protected AdaptiveBuilder(Defaults defaults) {
+            super(defaults);
         }
 
         @SuppressWarnings("unchecked")
@@ -379,4 +415,74 @@ public abstract class ProvisionedCluster implements Cluster {
             return request;
         }
     }
+
+    /**
+     * An {@link AdaptiveBuilder} for a provider whose settings are its cluster options: the
+     * subclass's setters call {@link #option}, and {@link #start} checks them with the provider's
+     * own {@link CloudProvider#validate} before anything is created, then brings the cluster up.
+     *
+     * @param <B> the subclass itself, so that every setter returns it
+     * @param <P> the provider
+     */
+    public abstract static class ProviderBuilder<B extends ProviderBuilder<B, P>, P extends CloudProvider>
+            extends AdaptiveBuilder<B> {
+        private final Map<String, String> options = new LinkedHashMap<>();
+        private P provider;
+
+        /** See {@link Builder#Builder}. */
+        protected ProviderBuilder(Defaults defaults) {
+            super(defaults);
+        }
+
+        @SuppressWarnings("unchecked")
+        private B self() {
+            return (B) this;
+        }
+
+        /** Sets one provider option, e.g. {@code aws.region}; a subclass may make it public. */
+        protected B option(String key, String value) {
+            options.put(key, requireNonNull(value, key + " is null"));
+            return self();
+        }
+
+        /** The provider to use instead of a new default one (tests: one wired to an emulator). */
+        protected final B useProvider(P provider) {
+            this.provider = requireNonNull(provider, "provider is null");
+            return self();
+        }
+
+        /** The options set so far, in the order set. */
+        protected final Map<String, String> providerOptions() {
+            return Collections.unmodifiableMap(options);
+        }
+
+        /** The request: the common settings, the controller's and the provider options. */
+        @Override
+        protected ClusterRequest request() {
+            ClusterRequest request = super.request();
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                request = request.withOption(e.getKey(), e.getValue());
+            }
+            return request;
+        }
+
+        /**
+         * Checks the options with the provider, then creates the cluster and waits until every
+         * worker is registered; a failure removes what was created before it is thrown.
+         *
+         * @param defaultProvider the provider unless {@link #useProvider} gave one
+         */
+        protected final Started start(P defaultProvider) {
+            ClusterRequest request = request();
+            P p = provider != null ? provider : defaultProvider;
+            // Bad settings fail here, with the option's name, before the provisioner starts (and then undoes) anything.
+            p.validate(new ClusterContext(request.name(), ClusterNames.newId(), Path.of("."), request.options()));
+            Provisioner provisioner = new Provisioner(CloudProviders.of(p), stateStore());
+            ClusterRecord record = provisioner.up(p.name(), request, ownerPid());
+            return new Started(provisioner, record);
+        }
+    }
+
+    /** What {@link ProviderBuilder#start} made: the provisioner that owns the cluster, and its record. */
+    protected record Started(Provisioner provisioner, ClusterRecord record) {}
 }

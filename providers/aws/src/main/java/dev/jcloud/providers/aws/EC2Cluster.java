@@ -1,18 +1,11 @@
 package dev.jcloud.providers.aws;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.jcloud.provisioner.CloudProviders;
-import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterRecord;
-import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A cluster on AWS EC2 virtual machines: a scheduler and N workers, each booted by the same
@@ -68,12 +61,10 @@ public final class EC2Cluster extends ProvisionedCluster {
      * long; zero = never), death timeout 60s, start timeout 10 minutes (machines take minutes to boot), state in the
      * user's jcloud state directory.
      */
-    public static final class Builder extends ProvisionedCluster.AdaptiveBuilder<Builder> {
-        private final Map<String, String> options = new LinkedHashMap<>();
-        private Ec2Provider provider;
+    public static final class Builder extends ProvisionedCluster.ProviderBuilder<Builder, Ec2Provider> {
 
         private Builder() {
-            super("ec2", 4, 1, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(10));
+            super(Defaults.remote("ec2"));
         }
 
         /** AWS region (default us-east-1). */
@@ -142,13 +133,7 @@ public final class EC2Cluster extends ProvisionedCluster {
 
         /** The provider to use (tests: one pointed at an emulator). */
         Builder provider(Ec2Provider provider) {
-            this.provider = requireNonNull(provider, "provider is null");
-            return this;
-        }
-
-        private Builder option(String key, String value) {
-            options.put(key, requireNonNull(value, key + " is null"));
-            return this;
+            return useProvider(provider);
         }
 
         /**
@@ -156,17 +141,8 @@ public final class EC2Cluster extends ProvisionedCluster {
          * anything is created; any other failure removes what was created before it is thrown.
          */
         public EC2Cluster build() {
-            ClusterRequest request = request();
-            for (Map.Entry<String, String> e : options.entrySet()) {
-                request = request.withOption(e.getKey(), e.getValue());
-            }
-            // Bad settings fail here, before the provisioner would start (and then undo) anything.
-            AwsOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options()));
-            ClusterStateStore store = stateStore();
-            Ec2Provider p = provider != null ? provider : new Ec2Provider();
-            Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);
-            ClusterRecord r = provisioner.up(p.name(), request, ownerPid());
-            return new EC2Cluster(provisioner, r, owned());
+            Started s = start(new Ec2Provider());
+            return new EC2Cluster(s.provisioner(), s.record(), owned());
         }
     }
 }

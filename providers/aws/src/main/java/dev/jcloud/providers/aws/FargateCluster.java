@@ -3,16 +3,11 @@ package dev.jcloud.providers.aws;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.CloudProviders;
-import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterRecord;
-import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A cluster on AWS Fargate: the scheduler and each worker are ECS tasks running the engine's
@@ -69,12 +64,10 @@ public final class FargateCluster extends ProvisionedCluster {
      * and no clients this long; zero = never), death timeout 60s, start timeout 10 minutes (images take a while to
      * pull), state in the user's jcloud state directory.
      */
-    public static final class Builder extends ProvisionedCluster.AdaptiveBuilder<Builder> {
-        private final Map<String, String> options = new LinkedHashMap<>();
-        private FargateProvider provider;
+    public static final class Builder extends ProvisionedCluster.ProviderBuilder<Builder, FargateProvider> {
 
         private Builder() {
-            super("fargate", 4, 1, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(10));
+            super(Defaults.remote("fargate"));
         }
 
         /** AWS region (default us-east-1). */
@@ -144,13 +137,7 @@ public final class FargateCluster extends ProvisionedCluster {
 
         /** The provider to use (tests: one pointed at an emulator). */
         Builder provider(FargateProvider provider) {
-            this.provider = requireNonNull(provider, "provider is null");
-            return this;
-        }
-
-        private Builder option(String key, String value) {
-            options.put(key, requireNonNull(value, key + " is null"));
-            return this;
+            return useProvider(provider);
         }
 
         /**
@@ -158,18 +145,8 @@ public final class FargateCluster extends ProvisionedCluster {
          * anything is created; any other failure removes what was created before it is thrown.
          */
         public FargateCluster build() {
-            ClusterRequest request = request();
-            for (Map.Entry<String, String> e : options.entrySet()) {
-                request = request.withOption(e.getKey(), e.getValue());
-            }
-            // Bad settings fail here, before the provisioner would start (and then undo) anything.
-            FargateOptions.of(new ClusterContext(request.name(), "unchecked", Path.of("."), request.options()))
-                    .requireImage();
-            ClusterStateStore store = stateStore();
-            FargateProvider p = provider != null ? provider : new FargateProvider();
-            Provisioner provisioner = new Provisioner(CloudProviders.of(p), store);
-            ClusterRecord r = provisioner.up(p.name(), request, ownerPid());
-            return new FargateCluster(provisioner, r, owned());
+            Started s = start(new FargateProvider());
+            return new FargateCluster(s.provisioner(), s.record(), owned());
         }
     }
 }

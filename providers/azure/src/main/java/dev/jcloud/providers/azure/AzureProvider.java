@@ -126,6 +126,12 @@ public final class AzureProvider implements CloudProvider {
         return "Azure VMs: one VM per worker, in a subscription of yours.";
     }
 
+    /** The options and the engine's source, checked without calling Azure. */
+    @Override
+    public void validate(ClusterContext cluster) {
+        engineArtifact(AzureOptions.of(cluster.options()));
+    }
+
     @Override
     public List<SettingsSection> settings() {
         return List.of(AzureSettings.SECTION);

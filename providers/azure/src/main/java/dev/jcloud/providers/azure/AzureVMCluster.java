@@ -1,15 +1,9 @@
 package dev.jcloud.providers.azure;
 
-import static java.util.Objects.requireNonNull;
-
-import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
-import dev.jcloud.provisioner.ClusterRequest;
-import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -37,9 +31,8 @@ public final class AzureVMCluster extends ProvisionedCluster {
     private static final Duration GRACE = Duration.ofSeconds(30);
     private static final Duration SCALE_TIMEOUT = Duration.ofMinutes(15);
 
-    // Always owned: normal exit or Ctrl-C of the program also removes its cluster (machines left running cost money).
-    private AzureVMCluster(Provisioner provisioner, ClusterRecord record) {
-        super(provisioner, record, true, SCALE_TIMEOUT, GRACE);
+    private AzureVMCluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
+        super(provisioner, record, owned, SCALE_TIMEOUT, GRACE);
     }
 
     /** Settings for a new cluster. */
@@ -48,17 +41,16 @@ public final class AzureVMCluster extends ProvisionedCluster {
     }
 
     /**
-     * Settings of an {@link AzureVMCluster}; {@link #build()} creates it. Defaults: name {@code azure-xxxx}, 4 worker
-     * VMs, 2 task threads each, memory per worker the JVM's default on the VM, idle timeout 20m (the cluster deletes
-     * itself after no tasks and no clients this long; zero = never), death timeout 60s, start timeout 15m, state in
-     * the user's jcloud state directory.
+     * Settings of an {@link AzureVMCluster}; {@link #build()} creates it. Defaults ({@link Defaults#remote}): name
+     * {@code azure-xxxx}, 4 worker VMs of 1 task thread, memory per worker the JVM's default on the VM, idle timeout
+     * 20m (the cluster deletes itself after no tasks and no clients this long; zero = never), death timeout 60s, start
+     * timeout 15m (Azure creates a VM with its disk, address and identity in more steps than the other clouds), state
+     * in the user's jcloud state directory.
      */
-    public static final class Builder extends ProvisionedCluster.Builder<Builder> {
-        private final Map<String, String> options = new LinkedHashMap<>();
-        private AzureProvider provider;
+    public static final class Builder extends ProvisionedCluster.ProviderBuilder<Builder, AzureProvider> {
 
         private Builder() {
-            super("azure", 4, 2, Duration.ofMinutes(20), Duration.ofSeconds(60), Duration.ofMinutes(15));
+            super(Defaults.remote("azure").withStartTimeout(Duration.ofMinutes(15)));
         }
 
         /** The subscription id to create the cluster in (required). */
@@ -108,24 +100,23 @@ public final class AzureVMCluster extends ProvisionedCluster {
         }
 
         /** Any {@link AzureOptions} setting by its key, e.g. {@code azure.image}. */
+        @Override
         public Builder option(String key, String value) {
             if (!key.startsWith("azure.")) {
                 throw new IllegalArgumentException("Azure options start with 'azure.': " + key);
             }
-            options.put(key, requireNonNull(value, "value is null"));
-            return this;
+            return super.option(key, value);
         }
 
         /** The provider to use (tests: one talking to a fake Resource Manager). */
         Builder provider(AzureProvider provider) {
-            this.provider = requireNonNull(provider, "provider is null");
-            return this;
+            return useProvider(provider);
         }
 
         /** The options as the provider will read them, validated (nothing is sent to Azure). */
         Map<String, String> options() {
-            AzureProvider.engineArtifact(AzureOptions.of(options));
-            return Map.copyOf(options);
+            AzureProvider.engineArtifact(AzureOptions.of(providerOptions()));
+            return Map.copyOf(providerOptions());
         }
 
         /**
@@ -133,17 +124,8 @@ public final class AzureVMCluster extends ProvisionedCluster {
          * before anything is sent to Azure; if creation fails, everything created is deleted again.
          */
         public AzureVMCluster build() {
-            Map<String, String> checked = options();
-            ClusterStateStore store = stateStore();
-            ClusterRequest request = request();
-            for (Map.Entry<String, String> e : checked.entrySet()) {
-                request = request.withOption(e.getKey(), e.getValue());
-            }
-            Provisioner provisioner =
-                    new Provisioner(CloudProviders.of(provider != null ? provider : new AzureProvider()), store);
-            ClusterRecord r =
-                    provisioner.up("azure", request, ProcessHandle.current().pid());
-            return new AzureVMCluster(provisioner, r);
+            Started s = start(new AzureProvider());
+            return new AzureVMCluster(s.provisioner(), s.record(), owned());
         }
     }
 }

@@ -1,19 +1,10 @@
 package dev.jcloud.providers.gcp;
 
-import static java.util.Objects.requireNonNull;
-
-import dev.jcloud.provisioner.CloudProviders;
-import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.ClusterRecord;
-import dev.jcloud.provisioner.ClusterRequest;
-import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A cluster on Compute Engine: a scheduler VM and N worker VMs in one project and region, with
@@ -42,9 +33,10 @@ import java.util.Map;
 public final class GCPCluster extends ProvisionedCluster {
 
     private static final Duration GRACE = Duration.ofSeconds(30);
+    private static final Duration SCALE_TIMEOUT = Duration.ofMinutes(10);
 
-    private GCPCluster(Provisioner provisioner, ClusterRecord record, Duration scaleTimeout) {
-        super(provisioner, record, true, scaleTimeout, GRACE);
+    private GCPCluster(Provisioner provisioner, ClusterRecord record, boolean owned) {
+        super(provisioner, record, owned, SCALE_TIMEOUT, GRACE);
     }
 
     /** Options for a new cluster. */
@@ -53,18 +45,16 @@ public final class GCPCluster extends ProvisionedCluster {
     }
 
     /**
-     * Options of a {@link GCPCluster}; {@link #build()} starts it. Defaults: name {@code gcp-xxxx}, 2 worker VMs,
-     * 2 task threads each, memory per worker (also its maximum heap) the JVM's default on the machine, idle timeout
-     * 30m (the scheduler stops the whole cluster after being idle this long; zero = never), death timeout 2m (a
-     * worker stops, and its VM deletes itself, after failing to reach its scheduler this long), start timeout 10m
-     * (also the deadline of {@link GCPCluster#scale}), state in the user's jcloud state directory.
+     * Options of a {@link GCPCluster}; {@link #build()} starts it. Defaults ({@link Defaults#remote}): name
+     * {@code gcp-xxxx}, 4 worker VMs of 1 task thread, memory per worker the JVM's default on the machine, idle
+     * timeout 20m (the scheduler stops the whole cluster after being idle this long; zero = never), death timeout 60s
+     * (a worker stops, and its VM deletes itself, after failing to reach its scheduler this long), start timeout 10m,
+     * state in the user's jcloud state directory.
      */
-    public static final class Builder extends ProvisionedCluster.Builder<Builder> {
-        private final Map<String, String> options = new LinkedHashMap<>();
-        private GcpProvider provider;
+    public static final class Builder extends ProvisionedCluster.ProviderBuilder<Builder, GcpProvider> {
 
         private Builder() {
-            super("gcp", 2, 2, Duration.ofMinutes(30), Duration.ofSeconds(120), Duration.ofMinutes(10));
+            super(Defaults.remote("gcp"));
         }
 
         /** The Google Cloud project (required). */
@@ -82,12 +72,12 @@ public final class GCPCluster extends ProvisionedCluster {
             return option(GcpOptions.ZONES, String.join(",", zones));
         }
 
-        /** Machine type of the workers (default e2-standard-2). */
+        /** Machine type of the workers (default {@value GcpSettings#DEFAULT_WORKER_TYPE}). */
         public Builder machineType(String machineType) {
             return option(GcpOptions.MACHINE_TYPE, machineType);
         }
 
-        /** Machine type of the scheduler (default e2-standard-2). */
+        /** Machine type of the scheduler (default {@value GcpSettings#DEFAULT_SCHEDULER_TYPE}). */
         public Builder schedulerMachineType(String machineType) {
             return option(GcpOptions.SCHEDULER_MACHINE_TYPE, machineType);
         }
@@ -132,18 +122,17 @@ public final class GCPCluster extends ProvisionedCluster {
         }
 
         /** Any {@link GcpOptions} key, e.g. {@code gcp.service-account} or {@code gcp.boot-disk-gb}. */
+        @Override
         public Builder option(String key, String value) {
             if (!key.startsWith("gcp.")) {
                 throw new IllegalArgumentException("'" + key + "' is not a GCP option: keys start with gcp.");
             }
-            options.put(key, requireNonNull(value, "value is null"));
-            return this;
+            return super.option(key, value);
         }
 
         /** Tests: a provider wired to a fake. */
         Builder provider(GcpProvider provider) {
-            this.provider = requireNonNull(provider, "provider is null");
-            return this;
+            return useProvider(provider);
         }
 
         /**
@@ -152,19 +141,8 @@ public final class GCPCluster extends ProvisionedCluster {
          * again before the exception is thrown.
          */
         public GCPCluster build() {
-            ClusterStateStore store = stateStore();
-            ClusterRequest request = request();
-            for (Map.Entry<String, String> e : options.entrySet()) {
-                request = request.withOption(e.getKey(), e.getValue());
-            }
-            // Fail on bad options here, with the option's name, before a provider or a cloud is touched.
-            GcpOptions.of(new dev.jcloud.provisioner.ClusterContext(
-                    request.name(), ClusterNames.newId(), Path.of("."), request.options()));
-            Provisioner provisioner =
-                    new Provisioner(CloudProviders.of(provider != null ? provider : new GcpProvider()), store);
-            ClusterRecord r =
-                    provisioner.up("gcp", request, ProcessHandle.current().pid());
-            return new GCPCluster(provisioner, r, request.startTimeout());
+            Started s = start(new GcpProvider());
+            return new GCPCluster(s.provisioner(), s.record(), owned());
         }
     }
 }

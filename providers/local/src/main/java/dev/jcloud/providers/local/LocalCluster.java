@@ -139,7 +139,9 @@ public final class LocalCluster extends ProvisionedCluster {
         private boolean tls;
 
         private Builder() {
-            super("local", 4, 1, Duration.ofMinutes(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
+            // Processes start in seconds, so a minute is a generous start deadline; a notebook-style session
+            // pauses longer than a cloud job between bursts, hence the longer idle timeout.
+            super(new Defaults("local", 4, 1, Duration.ofMinutes(30), Duration.ofSeconds(60), Duration.ofSeconds(60)));
         }
 
         /** Memory per worker, also its maximum heap (default: the JVM's default maximum heap). */
