@@ -24,7 +24,7 @@ class DataStoreTest {
         assertThat(spills).isEmpty();
         store.put(3, new byte[100]); // 300 > 250: the least recently used (1) goes
         assertThat(spills).containsExactly(100L);
-        assertThat(store.get(1)).hasSize(100); // read back from disk, not re-admitted
+        assertThat(store.get(1).size()).isEqualTo(100); // read back from disk, not re-admitted
         assertThat(store.spillDownTo(0)).isEqualTo(200);
         assertThat(spills).containsExactly(100L, 200L);
         assertThat(store.spillDownTo(0)).isZero();
