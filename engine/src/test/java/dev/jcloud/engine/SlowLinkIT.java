@@ -38,10 +38,11 @@ class SlowLinkIT {
         }
         // The worker listens on 127.0.0.1 and advertises 127.0.0.2, where the proxy listens on the
         // same port: the client reaches the worker's data only through the slow link.
-        try (SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback());
-                WorkerProcesses processes = new WorkerProcesses();
-                ThrottlingProxy proxy = new ThrottlingProxy(
-                        new InetSocketAddress("127.0.0.2", port), new InetSocketAddress("127.0.0.1", port), RATE)) {
+        SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback());
+        WorkerProcesses processes = new WorkerProcesses();
+        ThrottlingProxy proxy = new ThrottlingProxy(
+                new InetSocketAddress("127.0.0.2", port), new InetSocketAddress("127.0.0.1", port), RATE);
+        try {
             processes.worker(
                     scheduler.address(), "w1", 1, "--port", Integer.toString(port), "--advertise-host", "127.0.0.2");
             try (Client client = Client.connect(scheduler.address())) {
@@ -60,6 +61,10 @@ class SlowLinkIT {
                         .as("the result was computed once, not recomputed after a cut-off fetch")
                         .isEqualTo(1);
             }
+        } finally {
+            proxy.close();
+            processes.close();
+            scheduler.close();
         }
     }
 }
