@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
             "  tree     a binary reduction over N leaves (2N-1 tasks), one result gathered",
             "  latency  one task submitted and its result received, N times: the median (p50)",
             "  startup  seconds from starting a cluster of W workers until all are registered",
+            "  transfer 64 tasks make S-MiB byte[] results, 64 more read two each (half across workers):",
+            "           MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S",
             "With --repeat R the shape runs R times on the same cluster: the first run is on",
             "fresh JVMs, later ones show the engine after the JIT has compiled it."
         })
@@ -43,7 +45,8 @@ final class BenchCommand implements Callable<Integer> {
         flat,
         tree,
         latency,
-        startup
+        startup,
+        transfer
     }
 
     private static final String PYTHON = "/usr/bin/python3";
@@ -57,7 +60,7 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(index = "0", paramLabel = "SHAPE", description = "flat, tree, latency or startup.")
+    @Parameters(index = "0", paramLabel = "SHAPE", description = "flat, tree, latency, startup or transfer.")
     Shape shape;
 
     @Option(
@@ -66,6 +69,15 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "100000",
             description = "Tasks (flat) or leaves (tree) (default: ${DEFAULT-VALUE}).")
     int tasks;
+
+    @Option(
+            names = "--size-mib",
+            paramLabel = "S",
+            split = ",",
+            defaultValue = "8",
+            description = "transfer: MiB per result, one or more separated by commas, e.g. 1,8,32"
+                    + " (default: ${DEFAULT-VALUE}).")
+    List<Integer> sizesMib;
 
     @Option(
             names = "--workers",
@@ -116,6 +128,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be >= 1 (was " + repeat + ")");
+        }
+        if (shape == Shape.transfer) {
+            return transfer();
         }
         List<BenchResult> runs = measure();
         BenchResult result = runs.get(0);
@@ -185,6 +200,74 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** transfer: every size on one warm cluster, then (with --dask-anchor) the same sizes on Dask. */
+    private int transfer() throws Exception {
+        for (int s : sizesMib) {
+            if (s < 1 || s > 1024) {
+                throw new IllegalArgumentException("--size-mib must be 1..1024 (was " + s + ")");
+            }
+        }
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        try (LocalCluster cluster = LocalCluster.builder()
+                        .workers(workers)
+                        .nthreads(1)
+                        .classpath(LocalCluster.engineClasspath())
+                        .jvmOptions(jvmOptions)
+                        .build();
+                Client client = cluster.connect()) {
+            for (int s : sizesMib) {
+                for (int i = 0; i < repeat; i++) {
+                    BenchResult r = EngineBenchmarks.transfer(client, s, 3);
+                    Map<String, Object> row = toJson(r);
+                    row.put("mib_each", s);
+                    row.put("mib_per_s", mibPerSecond(s, r.seconds()));
+                    rows.add(row);
+                }
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        List<Map<String, Object>> json = new java.util.ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            int s = (Integer) row.get("mib_each");
+            Map<String, Object> entry = new LinkedHashMap<>(row);
+            JsonNode dask = null;
+            if ((compareDask || daskAnchor != null)
+                    && !json.stream().anyMatch(e -> e.get("mib_each").equals(s))) {
+                dask = runDask(Integer.toString(s));
+                double theirs = dask.path("mib_per_s").asDouble();
+                entry.put("dask", dask);
+                entry.put("ratio", theirs > 0 ? Math.round((Double) row.get("mib_per_s") / theirs * 100) / 100.0 : 0);
+            }
+            json.add(entry);
+            if (!output.json()) {
+                out.printf(
+                        "jcloud  transfer %4d MiB x 64  %8.3f s  %,10.1f MiB/s%n",
+                        s, (Double) row.get("seconds"), (Double) row.get("mib_per_s"));
+                if (dask != null) {
+                    out.printf(
+                            "dask    transfer %4d MiB x 64  %8.3f s  %,10.1f MiB/s   jcloud / dask: %.2fx%n",
+                            s,
+                            dask.path("seconds").asDouble(),
+                            dask.path("mib_per_s").asDouble(),
+                            (Double) entry.get("ratio"));
+                }
+            }
+        }
+        if (output.json()) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("shape", "transfer");
+            all.put("workers", workers);
+            all.put("runs", json);
+            OutputOptions.printJson(out, all);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static double mibPerSecond(int mib, double seconds) {
+        return Math.round(EngineBenchmarks.TRANSFER_BLOCKS * mib / seconds * 10) / 10.0;
     }
 
     /** The runs of this shape: on one cluster, or (startup) one fresh cluster per run. */
@@ -263,11 +346,14 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Runs dask_anchor.py; its last line is one JSON object. */
     private JsonNode runDask() throws IOException, InterruptedException {
+        return runDask(shape == Shape.startup ? Integer.toString(workers) : Integer.toString(tasks));
+    }
+
+    private JsonNode runDask(String size) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new UserFailure(
                     PYTHON + " is missing: install Debian's Dask with 'apt-get install -y python3-distributed'");
         }
-        String size = shape == Shape.startup ? Integer.toString(workers) : Integer.toString(tasks);
         Process p = new ProcessBuilder(List.of(PYTHON, daskAnchor.toString(), shape.name(), size))
                 .redirectErrorStream(true)
                 .start();

@@ -44,6 +44,10 @@ import java.util.function.Consumer;
  *
  * <p>Submitting a task means running its code on the cluster's machines, with their identity:
  * only clients holding the cluster's credentials can connect.
+ *
+ * <p>Large {@code byte[]} results are not copied on their way: a task reading one gets the array
+ * its worker holds (shared with other tasks reading the same result), and a task's returned
+ * array becomes the stored result. Read such arrays; do not change them.
  */
 public final class Client implements AutoCloseable {
 

@@ -14,6 +14,9 @@ import java.util.concurrent.ExecutionException;
  *   <li>flat N: N independent no-op tasks, submitted with one {@code map}, waited for;</li>
  *   <li>tree N: a binary reduction over N leaves (2N-1 tasks), one result gathered;</li>
  *   <li>latency: one task submitted and its result received, repeated; the median.</li>
+ *   <li>transfer S: 64 tasks each make an S-MiB {@code byte[]}; 64 more each read two of them
+ *       (block i and block i+32), so about half of the inputs cross between workers; the best of
+ *       three rounds on the warm cluster.</li>
  * </ul>
  * Each run warms up with one task first, as the anchor does.
  */
@@ -74,6 +77,55 @@ public final class EngineBenchmarks {
         }
         java.util.Arrays.sort(samples);
         return new BenchResult("latency_p50", rounds, samples[rounds / 2]);
+    }
+
+    /** Blocks made and read per transfer round, as in the anchor. */
+    public static final int TRANSFER_BLOCKS = 64;
+
+    /**
+     * The transfer shape: {@link BenchResult#seconds()} is the best round; MiB moved per second is
+     * {@code TRANSFER_BLOCKS * mib / seconds}, the anchor's figure.
+     */
+    public static BenchResult transfer(Client client, int mib, int rounds)
+            throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        int n = TRANSFER_BLOCKS;
+        long expected = 0;
+        for (int i = 0; i < n; i++) {
+            expected += 2L * (mib << 20) + (i % 256) + ((i + n / 2) % n % 256);
+        }
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < rounds; round++) {
+            long t0 = System.nanoTime();
+            List<Delayed<byte[]>> blocks = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                blocks.add(Delayed.apply(EngineBenchmarks::block, List.of((long) i, (long) mib)));
+            }
+            List<Delayed<Long>> reads = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                reads.add(blocks.get(i).combine(blocks.get((i + n / 2) % n), EngineBenchmarks::touch));
+            }
+            long total = 0;
+            for (TaskFuture<Long> f : client.compute(reads)) {
+                total += f.get();
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            if (total != expected) {
+                throw new IllegalStateException("transfer round returned " + total + ", expected " + expected);
+            }
+        }
+        return new BenchResult("transfer", 2L * n, best);
+    }
+
+    /** Block {@code i} of {@code mib} MiB, every byte {@code i % 256}. */
+    static byte[] block(List<Long> indexAndMib) {
+        byte[] b = new byte[(int) (indexAndMib.get(1) << 20)];
+        java.util.Arrays.fill(b, (byte) (indexAndMib.get(0) % 256));
+        return b;
+    }
+
+    static Long touch(byte[] a, byte[] b) {
+        return (long) a.length + b.length + (a[a.length / 2] & 0xFF) + (b[0] & 0xFF);
     }
 
     static Long noop(Long x) {

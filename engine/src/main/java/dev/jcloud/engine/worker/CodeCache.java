@@ -205,23 +205,27 @@ final class CodeCache {
         try {
             Files.createDirectories(blobDir);
             Path temp = Files.createTempFile(blobDir, "fetch-", ".part");
-            try (OutputStream out = Files.newOutputStream(temp)) {
-                Iterator<BlobChunk> chunks = SchedulerGrpc.newBlockingStub(scheduler)
-                        .withDeadlineAfter(10, TimeUnit.MINUTES)
-                        .getBlob(BlobRequest.newBuilder()
-                                .setSha256(e.getSha256())
-                                .build());
-                while (chunks.hasNext()) {
-                    chunks.next().getData().writeTo(out);
+            try {
+                try (OutputStream out = Files.newOutputStream(temp)) {
+                    Iterator<BlobChunk> chunks = SchedulerGrpc.newBlockingStub(scheduler)
+                            .withDeadlineAfter(10, TimeUnit.MINUTES)
+                            .getBlob(BlobRequest.newBuilder()
+                                    .setSha256(e.getSha256())
+                                    .build());
+                    while (chunks.hasNext()) {
+                        chunks.next().getData().writeTo(out);
+                    }
                 }
-            }
-            String actual = ClasspathEntries.sha256(temp);
-            if (!actual.equals(e.getSha256())) {
+                String actual = ClasspathEntries.sha256(temp);
+                if (!actual.equals(e.getSha256())) {
+                    throw new IOException("class path entry " + e.getName() + " arrived corrupted");
+                }
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                return target;
+            } finally {
+                // A fetch that failed half way leaves nothing behind (after a move there is nothing).
                 Files.deleteIfExists(temp);
-                throw new IOException("class path entry " + e.getName() + " arrived corrupted");
             }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            return target;
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot fetch class path entry " + e.getName() + " from the scheduler", ex);
         } catch (RuntimeException ex) {

@@ -1,111 +1,123 @@
 package dev.jcloud.engine.worker;
 
-import com.google.protobuf.ByteString;
+import dev.jcloud.engine.internal.codec.EncodedValue;
+import dev.jcloud.engine.internal.data.DataFetch;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
-import dev.jcloud.engine.proto.DataChunk;
-import dev.jcloud.engine.proto.DataRequest;
-import dev.jcloud.engine.proto.WorkerGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fetches results from peer workers. All keys wanted from one peer travel in one request, and a
- * key already on its way is not asked for twice. A future completes with null when the peer does
- * not hold the key, exceptionally when the peer cannot be reached.
+ * key already on its way is not asked for twice. A future completes with null only when the peer
+ * answered that it does not hold the key; a call that breaks (or makes no progress for the idle
+ * timeout) is tried again a few times, then the future completes exceptionally.
  */
 final class PeerFetcher {
 
-    private static final long DEADLINE_SECONDS = 120;
-    /** The largest result a byte array can hold; a peer sending more is broken or hostile. */
+    private static final Logger LOG = LoggerFactory.getLogger(PeerFetcher.class);
+    /** The largest result accepted from a peer; a peer sending more is broken or hostile. */
     static final long MAX_RESULT_BYTES = Integer.MAX_VALUE - 16;
+    /** Calls per batch of keys before giving up on a peer that keeps failing. */
+    private static final int ATTEMPTS = 3;
 
     private final TransportSecurity security;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<EncodedValue>> inflight = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "jcloud-worker-fetch-timer");
+        t.setDaemon(true);
+        return t;
+    });
 
     PeerFetcher(TransportSecurity security) {
         this.security = security;
     }
 
-    Map<Long, CompletableFuture<byte[]>> fetch(String address, Collection<Long> keys) {
-        Map<Long, CompletableFuture<byte[]>> out = new HashMap<>();
-        DataRequest.Builder request = DataRequest.newBuilder();
-        Map<Long, CompletableFuture<byte[]>> mine = new HashMap<>();
+    Map<Long, CompletableFuture<EncodedValue>> fetch(String address, Collection<Long> keys) {
+        Map<Long, CompletableFuture<EncodedValue>> out = new HashMap<>();
+        Map<Long, CompletableFuture<EncodedValue>> mine = new ConcurrentHashMap<>();
         for (long key : keys) {
-            CompletableFuture<byte[]> f = new CompletableFuture<>();
-            CompletableFuture<byte[]> existing = inflight.putIfAbsent(key, f);
+            CompletableFuture<EncodedValue> f = new CompletableFuture<>();
+            CompletableFuture<EncodedValue> existing = inflight.putIfAbsent(key, f);
             if (existing != null) {
                 out.put(key, existing);
             } else {
                 out.put(key, f);
                 mine.put(key, f);
-                request.addKeys(key);
                 f.whenComplete((v, e) -> inflight.remove(key, f));
             }
         }
-        if (mine.isEmpty()) {
-            return out;
+        if (!mine.isEmpty()) {
+            attempt(address, mine, 1);
         }
-        ManagedChannel channel = channels.computeIfAbsent(address, a -> Transports.channel(a, security, null));
-        WorkerGrpc.newStub(channel)
-                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .getData(request.build(), new StreamObserver<>() {
-                    private final Map<Long, ByteString.Output> parts = new HashMap<>();
-
-                    @Override
-                    public void onNext(DataChunk chunk) {
-                        CompletableFuture<byte[]> f = mine.get(chunk.getKey());
-                        if (f == null) {
-                            return;
-                        }
-                        if (!chunk.getFound()) {
-                            f.complete(null);
-                            return;
-                        }
-                        if (chunk.getLast() && !parts.containsKey(chunk.getKey())) {
-                            f.complete(chunk.getData().toByteArray());
-                            return;
-                        }
-                        ByteString.Output part = parts.computeIfAbsent(chunk.getKey(), k -> ByteString.newOutput());
-                        if ((long) part.size() + chunk.getData().size() > MAX_RESULT_BYTES) {
-                            // A peer cannot make us buffer without bound: a Java array holds 2 GiB at most anyway.
-                            parts.remove(chunk.getKey());
-                            f.completeExceptionally(new java.io.IOException("result " + Long.toHexString(chunk.getKey())
-                                    + " from " + address + " exceeds " + MAX_RESULT_BYTES + " bytes"));
-                            return;
-                        }
-                        try {
-                            chunk.getData().writeTo(part);
-                        } catch (java.io.IOException e) {
-                            f.completeExceptionally(e);
-                        }
-                        if (chunk.getLast()) {
-                            f.complete(
-                                    parts.remove(chunk.getKey()).toByteString().toByteArray());
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        mine.values().forEach(f -> f.completeExceptionally(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        mine.values().forEach(f -> f.complete(null));
-                    }
-                });
         return out;
     }
 
+    private void attempt(String address, Map<Long, CompletableFuture<EncodedValue>> pending, int attempt) {
+        ManagedChannel channel = channels.computeIfAbsent(address, a -> Transports.channel(a, security, null));
+        List<Long> keys = new ArrayList<>(pending.keySet());
+        DataFetch.start(channel, keys, MAX_RESULT_BYTES, DataFetch.IDLE_TIMEOUT, timer, new DataFetch.Receiver() {
+            @Override
+            public void found(long key, EncodedValue value) {
+                CompletableFuture<EncodedValue> f = pending.remove(key);
+                if (f != null) {
+                    f.complete(value);
+                }
+            }
+
+            @Override
+            public void notFound(long key) {
+                CompletableFuture<EncodedValue> f = pending.remove(key);
+                if (f != null) {
+                    f.complete(null);
+                }
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                if (pending.isEmpty()) {
+                    return;
+                }
+                if (attempt >= ATTEMPTS || DataFetch.unreachable(cause)) {
+                    pending.values().forEach(f -> f.completeExceptionally(cause));
+                    return;
+                }
+                LOG.info(
+                        "fetching {} results from {} failed ({}); trying again",
+                        pending.size(),
+                        address,
+                        cause.toString());
+                try {
+                    timer.schedule(
+                            () -> attempt(address, pending, attempt + 1), 250L << attempt, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException closing) {
+                    pending.values().forEach(f -> f.completeExceptionally(cause));
+                }
+            }
+
+            @Override
+            public void completed() {
+                // A holder answers every key; any it left out it does not have.
+                pending.values().forEach(f -> f.complete(null));
+            }
+        });
+    }
+
     void close() {
+        timer.shutdownNow();
         channels.values().forEach(ManagedChannel::shutdownNow);
     }
 }

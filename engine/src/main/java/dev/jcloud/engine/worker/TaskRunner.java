@@ -2,6 +2,7 @@ package dev.jcloud.engine.worker;
 
 import com.google.protobuf.ByteString;
 import dev.jcloud.engine.api.TaskContext;
+import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.task.TaskFunction;
@@ -229,7 +230,7 @@ final class TaskRunner {
             for (int i = 0; i < args.length; i++) {
                 Arg a = task.getArgs(i);
                 if (a.hasDep()) {
-                    byte[] bytes = store.get(a.getDep());
+                    EncodedValue bytes = store.get(a.getDep());
                     if (bytes == null) {
                         return MissingDep.newBuilder()
                                 .setKey(task.getKey())
@@ -239,7 +240,7 @@ final class TaskRunner {
                     }
                     args[i] = ValueCodec.decode(bytes, loader);
                 } else {
-                    args[i] = ValueCodec.decode(a.getValue().toByteArray(), loader);
+                    args[i] = ValueCodec.decode(a.getValue(), loader);
                 }
             }
         } catch (ClassNotFoundException e) {
@@ -265,9 +266,9 @@ final class TaskRunner {
             TaskContext.exit();
             current.setContextClassLoader(previous);
         }
-        byte[] bytes;
+        EncodedValue bytes;
         try {
-            bytes = ValueCodec.encode(result);
+            bytes = ValueCodec.encodeValue(result);
         } catch (RuntimeException e) {
             return failure(
                     task,
@@ -279,12 +280,12 @@ final class TaskRunner {
         store.put(task.getKey(), bytes);
         TaskResult.Builder r = TaskResult.newBuilder()
                 .setKey(task.getKey())
-                .setNbytes(bytes.length)
+                .setNbytes(bytes.size())
                 .setStartMicros(startMicros)
                 .setDurationMicros(micros)
                 .setThread(THREAD_INDEX.get());
-        if (task.getDeliver() && bytes.length <= INLINE_MAX) {
-            r.setInline(true).setValue(ByteString.copyFrom(bytes));
+        if (task.getDeliver() && bytes.size() <= INLINE_MAX) {
+            r.setInline(true).setValue(bytes.toByteString());
         }
         return r.build();
     }

@@ -1,13 +1,29 @@
 package dev.jcloud.engine.worker;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.jcloud.engine.proto.DataChunk;
 import dev.jcloud.engine.proto.DataRequest;
 import dev.jcloud.engine.proto.WorkerGrpc;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Serves this worker's results to peers and clients, in chunks small enough for any message limit. */
+/**
+ * Serves this worker's results to peers and clients, in chunks small enough for any message
+ * limit. Chunks are sent only while the transport is ready for more (gRPC flow control), so a
+ * slow reader costs this worker a window's worth of buffers, not whole values. In-memory chunks
+ * are views of the stored value (no copy); spilled ones are read from the file chunk by chunk,
+ * outside the store's lock. A value ending in a large array goes as a head chunk announcing the
+ * array's size, then the array, which the receiver fills in place.
+ */
 final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
 
     static final int CHUNK = 1 << 20;
@@ -22,29 +38,134 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
 
     @Override
     public void getData(DataRequest request, StreamObserver<DataChunk> responses) {
-        for (long key : request.getKeysList()) {
-            byte[] value = store.get(key);
-            if (value == null) {
-                responses.onNext(DataChunk.newBuilder()
+        ServerCallStreamObserver<DataChunk> call = (ServerCallStreamObserver<DataChunk>) responses;
+        Sender sender = new Sender(request.getKeysList(), call);
+        call.setOnCancelHandler(sender::close);
+        call.setOnReadyHandler(sender::drain);
+        sender.drain();
+    }
+
+    /** Walks the requested keys chunk by chunk, as far as the transport takes them. */
+    private final class Sender {
+        private final List<Long> keys;
+        private final ServerCallStreamObserver<DataChunk> call;
+        private int next;
+        private long key;
+        private ByteString value;
+        private FileChannel file;
+        private long size;
+        private long offset;
+        /** Bytes before the value's array, sent alone in the first chunk; 0 when it has none. */
+        private int head;
+
+        private boolean done;
+
+        Sender(List<Long> keys, ServerCallStreamObserver<DataChunk> call) {
+            this.keys = keys;
+            this.call = call;
+        }
+
+        synchronized void drain() {
+            try {
+                while (!done && call.isReady()) {
+                    if (value == null && file == null && !openNext()) {
+                        done = true;
+                        call.onCompleted();
+                        return;
+                    }
+                    if (value != null || file != null) {
+                        sendChunk();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                try {
+                    call.onError(Status.INTERNAL
+                            .withDescription("cannot read result " + Long.toHexString(key) + ": " + e)
+                            .asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // Already cancelled.
+                }
+            }
+        }
+
+        /** Moves to the next key; false when none is left. A key not held is answered at once. */
+        private boolean openNext() throws IOException {
+            while (next < keys.size()) {
+                key = keys.get(next++);
+                offset = 0;
+                DataStore.Located at = store.locate(key);
+                if (at != null && at.memory() != null) {
+                    value = at.memory().toByteString();
+                    size = value.size();
+                    head = at.memory().body() == null ? 0 : at.memory().head().size();
+                    return true;
+                }
+                if (at != null) {
+                    try {
+                        file = FileChannel.open(at.file(), StandardOpenOption.READ);
+                        size = at.size();
+                        head = Math.max(0, DataStore.headLength(file, size));
+                        return true;
+                    } catch (NoSuchFileException removedMeanwhile) {
+                        // Released while we were about to read it: not held any more.
+                    }
+                }
+                call.onNext(DataChunk.newBuilder()
                         .setKey(key)
                         .setFound(false)
                         .setLast(true)
                         .build());
-                continue;
+                return true;
             }
-            int offset = 0;
-            do {
-                int n = Math.min(CHUNK, value.length - offset);
-                responses.onNext(DataChunk.newBuilder()
-                        .setKey(key)
-                        .setFound(true)
-                        .setData(ByteString.copyFrom(value, offset, n))
-                        .setLast(offset + n >= value.length)
-                        .build());
-                offset += n;
-            } while (offset < value.length);
-            bytesOut.addAndGet(value.length);
+            return false;
         }
-        responses.onCompleted();
+
+        private void sendChunk() throws IOException {
+            boolean announce = offset == 0 && head > 0;
+            int n = announce ? head : (int) Math.min(CHUNK, size - offset);
+            ByteString data;
+            if (value != null) {
+                data = value.substring((int) offset, (int) offset + n);
+            } else {
+                ByteBuffer buffer = ByteBuffer.allocate(n);
+                while (buffer.hasRemaining()) {
+                    if (file.read(buffer, offset + buffer.position()) < 0) {
+                        throw new IOException("spill file shorter than " + size + " bytes");
+                    }
+                }
+                data = UnsafeByteOperations.unsafeWrap(buffer.array());
+            }
+            offset += n;
+            boolean last = offset >= size;
+            call.onNext(DataChunk.newBuilder()
+                    .setKey(key)
+                    .setFound(true)
+                    .setData(data)
+                    .setLast(last)
+                    .setBodySize(announce ? size - head : 0)
+                    .build());
+            bytesOut.addAndGet(n);
+            if (last) {
+                closeCurrent();
+            }
+        }
+
+        private void closeCurrent() {
+            value = null;
+            if (file != null) {
+                try {
+                    file.close();
+                } catch (IOException ignored) {
+                    // Read-only.
+                }
+                file = null;
+            }
+        }
+
+        synchronized void close() {
+            done = true;
+            closeCurrent();
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.jcloud.engine.worker;
 
 import dev.jcloud.engine.EngineVersion;
 import dev.jcloud.engine.internal.ScratchDirectories;
+import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.logs.LogService;
 import dev.jcloud.engine.internal.logs.RecentLogs;
 import dev.jcloud.engine.internal.net.TransportSecurity;
@@ -303,8 +304,8 @@ public final class WorkerServer implements AutoCloseable {
             long start = WorkerActivity.nowMicros();
             fetcher.fetch(r.getAddress(), List.of(r.getKey())).get(r.getKey()).whenComplete((bytes, error) -> {
                 if (bytes != null) {
-                    activity.transfer(r.getAddress(), 1, bytes.length, start);
-                    bytesIn.addAndGet(bytes.length);
+                    activity.transfer(r.getAddress(), 1, bytes.size(), start);
+                    bytesIn.addAndGet(bytes.size());
                     store.put(r.getKey(), bytes);
                     emit(new Acquired(r.getKey()));
                 }
@@ -338,20 +339,20 @@ public final class WorkerServer implements AutoCloseable {
         if (waiting.isEmpty()) {
             return;
         }
-        Map<Long, CompletableFuture<byte[]>> fetches = new HashMap<>();
+        Map<Long, CompletableFuture<EncodedValue>> fetches = new HashMap<>();
         wanted.forEach((address, keys) -> {
             long start = WorkerActivity.nowMicros();
-            Map<Long, CompletableFuture<byte[]>> fromPeer = fetcher.fetch(address, keys);
+            Map<Long, CompletableFuture<EncodedValue>> fromPeer = fetcher.fetch(address, keys);
             fetches.putAll(fromPeer);
             // One transfer per peer request, as the task stream draws it: when the last key arrived.
             CompletableFuture.allOf(fromPeer.values().toArray(new CompletableFuture<?>[0]))
                     .whenComplete((ok, error) -> {
                         long bytes = 0;
                         int found = 0;
-                        for (CompletableFuture<byte[]> f : fromPeer.values()) {
-                            byte[] b = f.isCompletedExceptionally() ? null : f.getNow(null);
+                        for (CompletableFuture<EncodedValue> f : fromPeer.values()) {
+                            EncodedValue b = f.isCompletedExceptionally() ? null : f.getNow(null);
                             if (b != null) {
-                                bytes += b.length;
+                                bytes += b.size();
                                 found++;
                             }
                         }
@@ -361,10 +362,10 @@ public final class WorkerServer implements AutoCloseable {
                     });
         });
         for (ComputeTask t : waiting) {
-            List<CompletableFuture<byte[]>> mine = new ArrayList<>();
+            List<CompletableFuture<EncodedValue>> mine = new ArrayList<>();
             List<DepLocation> locations = new ArrayList<>();
             for (DepLocation l : t.getLocationsList()) {
-                CompletableFuture<byte[]> f = fetches.get(l.getKey());
+                CompletableFuture<EncodedValue> f = fetches.get(l.getKey());
                 if (f != null) {
                     mine.add(f);
                     locations.add(l);
@@ -373,7 +374,7 @@ public final class WorkerServer implements AutoCloseable {
             CompletableFuture.allOf(mine.toArray(new CompletableFuture<?>[0])).whenComplete((ignored, error) -> {
                 for (int i = 0; i < mine.size(); i++) {
                     DepLocation l = locations.get(i);
-                    byte[] bytes = mine.get(i).isCompletedExceptionally()
+                    EncodedValue bytes = mine.get(i).isCompletedExceptionally()
                             ? null
                             : mine.get(i).join();
                     if (bytes == null && !store.contains(l.getKey())) {
@@ -385,7 +386,7 @@ public final class WorkerServer implements AutoCloseable {
                         return;
                     }
                     if (bytes != null && !store.contains(l.getKey())) {
-                        bytesIn.addAndGet(bytes.length);
+                        bytesIn.addAndGet(bytes.size());
                         store.put(l.getKey(), bytes);
                         emit(new Acquired(l.getKey()));
                     }

@@ -6,11 +6,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.jcloud.engine.internal.codec.ForgedStreams;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
+import dev.jcloud.engine.internal.net.TransportSecurity;
+import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.proto.BlobChunk;
+import dev.jcloud.engine.proto.BlobRequest;
 import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ClasspathEntry;
 import dev.jcloud.engine.proto.FunctionDef;
+import dev.jcloud.engine.proto.SchedulerGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,5 +64,50 @@ class CodeCacheTest {
                 .setPayload(ByteString.copyFrom(forged))
                 .build());
         assertThatThrownBy(() -> cache.function(7)).isInstanceOf(IOException.class);
+    }
+
+    /** A class path entry whose download breaks half way leaves no partial file in the worker's cache. */
+    @Test
+    void aFetchThatBreaksHalfWayLeavesNoPartialFile(@TempDir Path blobs) throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        Server scheduler = Transports.server(
+                "127.0.0.1", 0, TransportSecurity.plaintext(), executor, new SchedulerGrpc.SchedulerImplBase() {
+                    @Override
+                    public void getBlob(BlobRequest request, StreamObserver<BlobChunk> responses) {
+                        responses.onNext(BlobChunk.newBuilder()
+                                .setData(ByteString.copyFrom(new byte[4096]))
+                                .build());
+                        responses.onError(Status.UNAVAILABLE
+                                .withDescription("connection lost")
+                                .asRuntimeException());
+                    }
+                });
+        ManagedChannel channel =
+                Transports.channel("127.0.0.1:" + scheduler.getPort(), TransportSecurity.plaintext(), null);
+        try {
+            CodeCache cache = new CodeCache(channel, blobs);
+            cache.define(ClasspathDef.newBuilder()
+                    .setId(5)
+                    .addEntries(ClasspathEntry.newBuilder()
+                            .setName("app.jar")
+                            .setSha256("cd".repeat(32))
+                            .setSize(8192))
+                    .build());
+            cache.define(FunctionDef.newBuilder()
+                    .setId(9)
+                    .setName("f")
+                    .setClasspath(5)
+                    .build());
+            ClassLoader loader = cache.loaderFor(9);
+            assertThatThrownBy(() -> loader.loadClass("com.example.OnlyInTheApp"))
+                    .hasMessageContaining("cannot fetch class path entry app.jar");
+            try (Stream<Path> left = Files.walk(blobs)) {
+                assertThat(left.filter(Files::isRegularFile)).isEmpty();
+            }
+        } finally {
+            channel.shutdownNow();
+            scheduler.shutdownNow();
+            executor.shutdownNow();
+        }
     }
 }

@@ -5,8 +5,10 @@ import dev.jcloud.engine.EngineVersion;
 import dev.jcloud.engine.api.ClusterUnavailableException;
 import dev.jcloud.engine.api.TaskFailedException;
 import dev.jcloud.engine.internal.classpath.ClasspathEntries;
+import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
 import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.data.DataFetch;
 import dev.jcloud.engine.internal.net.TlsDiagnosis;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
@@ -20,8 +22,6 @@ import dev.jcloud.engine.proto.ClientBatch;
 import dev.jcloud.engine.proto.ClientHello;
 import dev.jcloud.engine.proto.ClientUpdates;
 import dev.jcloud.engine.proto.ClusterInfo;
-import dev.jcloud.engine.proto.DataChunk;
-import dev.jcloud.engine.proto.DataRequest;
 import dev.jcloud.engine.proto.FunctionDef;
 import dev.jcloud.engine.proto.InfoRequest;
 import dev.jcloud.engine.proto.RetireRequest;
@@ -30,7 +30,6 @@ import dev.jcloud.engine.proto.ShutdownRequest;
 import dev.jcloud.engine.proto.TaskDone;
 import dev.jcloud.engine.proto.TaskError;
 import dev.jcloud.engine.proto.TaskSpec;
-import dev.jcloud.engine.proto.WorkerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -44,7 +43,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +71,8 @@ public final class ClientSession implements AutoCloseable {
     private static final int KEY_BITS = 44;
     private static final int MAX_CACHED_FUNCTIONS = 4096;
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+    /** Calls made to fetch one result before reporting the failure to the caller. */
+    private static final int FETCH_ATTEMPTS = 3;
 
     private final String address;
     private final TransportSecurity security;
@@ -284,6 +284,15 @@ public final class ClientSession implements AutoCloseable {
         return classpathId;
     }
 
+    /** Decodes a fetched result; a {@code byte[]} result is the array as received. */
+    public Object decode(EncodedValue value) throws ExecutionException {
+        try {
+            return ValueCodec.decode(value, loader);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            throw new ExecutionException("cannot decode a result: " + e, e);
+        }
+    }
+
     public Object decode(ByteString bytes) throws ExecutionException {
         try {
             return ValueCodec.decode(bytes, loader);
@@ -292,26 +301,72 @@ public final class ClientSession implements AutoCloseable {
         }
     }
 
-    /** The bytes of a result held by a worker, or null when that worker no longer has it. */
-    ByteString fetch(long key, String holder) {
+    /**
+     * The bytes of a result held by a worker, or null when the copy is known lost: the worker
+     * answered that it does not have it, or nothing listens at its address any more. A fetch that
+     * breaks or stops making progress is tried again; if it keeps failing, the result stays on its
+     * worker (a later {@code get} tries again) and this throws.
+     */
+    EncodedValue fetch(long key, String holder) throws ExecutionException, InterruptedException {
         ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
-        try {
-            ByteString.Output out = ByteString.newOutput();
-            Iterator<DataChunk> chunks = WorkerGrpc.newBlockingStub(peer)
-                    .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                    .getData(DataRequest.newBuilder().addKeys(key).build());
-            while (chunks.hasNext()) {
-                DataChunk chunk = chunks.next();
-                if (!chunk.getFound()) {
+        Throwable last = null;
+        for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+            CompletableFuture<java.util.Optional<EncodedValue>> outcome = new CompletableFuture<>();
+            Runnable cancel = DataFetch.start(
+                    peer,
+                    List.of(key),
+                    Integer.MAX_VALUE - 16,
+                    DataFetch.IDLE_TIMEOUT,
+                    background,
+                    new DataFetch.Receiver() {
+                        @Override
+                        public void found(long k, EncodedValue value) {
+                            outcome.complete(java.util.Optional.of(value));
+                        }
+
+                        @Override
+                        public void notFound(long k) {
+                            outcome.complete(java.util.Optional.empty());
+                        }
+
+                        @Override
+                        public void failed(Throwable cause) {
+                            outcome.completeExceptionally(cause);
+                        }
+
+                        @Override
+                        public void completed() {
+                            outcome.complete(java.util.Optional.empty());
+                        }
+                    });
+            try {
+                return outcome.get().orElse(null);
+            } catch (InterruptedException e) {
+                cancel.run();
+                throw e;
+            } catch (ExecutionException e) {
+                last = e.getCause();
+                if (DataFetch.unreachable(last)) {
+                    LOG.debug("fetching {} from {}: unreachable ({})", Long.toHexString(key), holder, last.toString());
                     return null;
                 }
-                chunk.getData().writeTo(out);
+                LOG.info(
+                        "fetching {} from {} failed ({}); attempt {} of {}",
+                        Long.toHexString(key),
+                        holder,
+                        last,
+                        attempt,
+                        FETCH_ATTEMPTS);
             }
-            return out.toByteString();
-        } catch (StatusRuntimeException | IOException e) {
-            LOG.debug("fetching {} from {} failed: {}", Long.toHexString(key), holder, e.toString());
-            return null;
+            if (attempt < FETCH_ATTEMPTS) {
+                Thread.sleep(250L << attempt);
+            }
         }
+        throw new ExecutionException(
+                "cannot fetch the result of task " + Long.toHexString(key) + " from its worker at " + holder + " ("
+                        + FETCH_ATTEMPTS + " attempts, last: " + last
+                        + "); the result stays there: get it again to retry",
+                last);
     }
 
     public ClusterInfo info() {

@@ -153,7 +153,7 @@ public final class ResultSlot {
                 }
                 fetchFrom = holder;
             }
-            ByteString fetched = session.fetch(key, fetchFrom);
+            dev.jcloud.engine.internal.codec.EncodedValue fetched = session.fetch(key, fetchFrom);
             synchronized (this) {
                 if (fetched != null) {
                     if (!decoded) {

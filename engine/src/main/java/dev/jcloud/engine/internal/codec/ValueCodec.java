@@ -1,8 +1,11 @@
 package dev.jcloud.engine.internal.codec;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,9 +13,14 @@ import java.util.List;
 
 /**
  * Encodes task arguments and results. The values tasks pass around most (numbers, strings, byte
- * arrays and lists of them) get a compact tagged form that costs tens of nanoseconds; anything
- * else falls back to JDK serialization. See the README's design section for the measurement
- * behind this choice.
+ * arrays, primitive arrays and lists of them) get a compact tagged form that costs tens of
+ * nanoseconds; anything else falls back to JDK serialization. See the README's design section for
+ * the measurement behind this choice.
+ *
+ * <p>Large values are not copied more than needed: {@link #encodeValue} wraps a {@code byte[]}
+ * result behind its few header bytes without copying it, and {@link #decode(ByteString,
+ * ClassLoader)} reads a value spread over many received chunks in place, copying a byte or
+ * primitive array once into the array the task gets (its own, so that it may change it).
  */
 public final class ValueCodec {
 
@@ -26,6 +34,9 @@ public final class ValueCodec {
     private static final byte FALSE = 7;
     private static final byte LIST = 8;
     private static final byte JAVA = 9;
+    private static final byte INTS = 10;
+    private static final byte LONGS = 11;
+    private static final byte DOUBLES = 12;
 
     /** Lists longer than this, or nested deeper, go through JDK serialization as a whole. */
     private static final int MAX_DEPTH = 8;
@@ -33,27 +44,102 @@ public final class ValueCodec {
     private ValueCodec() {}
 
     public static byte[] encode(Object value) {
-        Buffer out = new Buffer(
-                value instanceof byte[] b ? b.length + 11 : value instanceof String str ? str.length() * 3 + 11 : 16);
+        Buffer out = new Buffer(initialCapacity(value));
         write(out, value, 0);
         return out.toArray();
     }
 
     public static ByteString encodeToByteString(Object value) {
-        return ByteString.copyFrom(encode(value));
+        return encodeValue(value).toByteString();
     }
 
+    /** Arrays at least this large become an {@link EncodedValue}'s body instead of being copied. */
+    static final int BODY_MIN = 4096;
+
+    /**
+     * The encoded form of {@code value}. A large {@code byte[]} is not copied: it becomes the
+     * value's body, so the caller must not change the array afterwards (a task's result is no
+     * longer the task's).
+     */
+    public static EncodedValue encodeValue(Object value) {
+        if (value instanceof byte[] b && b.length >= BODY_MIN) {
+            Buffer header = new Buffer(11);
+            header.put(BYTES);
+            header.varint(b.length);
+            return EncodedValue.of(ByteString.copyFrom(header.data, 0, header.size), b);
+        }
+        return EncodedValue.of(encodeFlat(value));
+    }
+
+    /**
+     * The length of the head of an encoding of {@code total} bytes that starts with {@code
+     * prefix}, when the rest is one byte array (the value is a {@code byte[]}); -1 otherwise.
+     */
+    public static int bodyOffset(byte[] prefix, int prefixLength, long total) {
+        if (prefixLength < 2 || prefix[0] != BYTES) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = 1, shift = 0; i < prefixLength && shift < 64; i++, shift += 7) {
+            n |= (long) (prefix[i] & 0x7F) << shift;
+            if ((prefix[i] & 0x80) == 0) {
+                return n >= BODY_MIN && i + 1 + n == total ? i + 1 : -1;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Decodes a value. A {@code byte[]} that is the value's body is returned as is, not copied:
+     * tasks share the arrays they read with the worker's store and must not change them.
+     */
+    public static Object decode(EncodedValue value, ClassLoader loader) throws IOException, ClassNotFoundException {
+        byte[] body = value.body();
+        if (body != null) {
+            byte[] head = value.head().toByteArray();
+            if (bodyOffset(head, head.length, value.size()) == head.length) {
+                return body;
+            }
+        }
+        return decode(value.toByteString(), loader);
+    }
+
+    private static ByteString encodeFlat(Object value) {
+        Buffer out = new Buffer(initialCapacity(value));
+        write(out, value, 0);
+        // A large buffer mostly filled is kept as it is rather than copied to its exact size.
+        return out.size >= BODY_MIN && out.size * 4L >= out.data.length * 3L
+                ? UnsafeByteOperations.unsafeWrap(out.data, 0, out.size)
+                : ByteString.copyFrom(out.data, 0, out.size);
+    }
+
+    private static int initialCapacity(Object value) {
+        if (value instanceof byte[] b) {
+            return b.length + 11;
+        } else if (value instanceof String str) {
+            return str.length() * 3 + 11;
+        } else if (value instanceof int[] a) {
+            return a.length * 4 + 11;
+        } else if (value instanceof long[] a) {
+            return a.length * 8 + 11;
+        } else if (value instanceof double[] a) {
+            return a.length * 8 + 11;
+        }
+        return 16;
+    }
+
+    /** Decodes a value however its bytes are laid out (one array or many received chunks). */
     public static Object decode(ByteString bytes, ClassLoader loader) throws IOException, ClassNotFoundException {
-        return decode(bytes.toByteArray(), loader);
+        Reader in = new Reader(bytes);
+        Object value = read(in, loader, 0);
+        if (in.left() != 0) {
+            throw new IOException("trailing bytes after value (" + in.left() + ")");
+        }
+        return value;
     }
 
     public static Object decode(byte[] bytes, ClassLoader loader) throws IOException, ClassNotFoundException {
-        Reader in = new Reader(bytes);
-        Object value = read(in, loader, 0);
-        if (in.pos != bytes.length) {
-            throw new IOException("trailing bytes after value (" + (bytes.length - in.pos) + ")");
-        }
-        return value;
+        return decode(UnsafeByteOperations.unsafeWrap(bytes), loader);
     }
 
     private static void write(Buffer out, Object value, int depth) {
@@ -79,6 +165,33 @@ public final class ValueCodec {
             out.put(b);
         } else if (value instanceof Boolean b) {
             out.put(b ? TRUE : FALSE);
+        } else if (value instanceof int[] a) {
+            out.put(INTS);
+            out.varint(a.length);
+            out.ensure(a.length * 4);
+            ByteBuffer.wrap(out.data, out.size, a.length * 4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer()
+                    .put(a);
+            out.size += a.length * 4;
+        } else if (value instanceof long[] a) {
+            out.put(LONGS);
+            out.varint(a.length);
+            out.ensure(a.length * 8);
+            ByteBuffer.wrap(out.data, out.size, a.length * 8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asLongBuffer()
+                    .put(a);
+            out.size += a.length * 8;
+        } else if (value instanceof double[] a) {
+            out.put(DOUBLES);
+            out.varint(a.length);
+            out.ensure(a.length * 8);
+            ByteBuffer.wrap(out.data, out.size, a.length * 8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asDoubleBuffer()
+                    .put(a);
+            out.size += a.length * 8;
         } else if (value instanceof List<?> list && depth < MAX_DEPTH && isPlainList(list)) {
             out.put(LIST);
             out.varint(list.size());
@@ -132,11 +245,24 @@ public final class ValueCodec {
                 }
                 return list;
             }
+            case INTS: {
+                int[] a = new int[in.count(4)];
+                in.elements(a.length, 4, b -> b.asIntBuffer().get(a, 0, a.length));
+                return a;
+            }
+            case LONGS: {
+                long[] a = new long[in.count(8)];
+                in.elements(a.length, 8, b -> b.asLongBuffer().get(a, 0, a.length));
+                return a;
+            }
+            case DOUBLES: {
+                double[] a = new double[in.count(8)];
+                in.elements(a.length, 8, b -> b.asDoubleBuffer().get(a, 0, a.length));
+                return a;
+            }
             case JAVA: {
                 int n = in.length();
-                InputStream stream = new java.io.ByteArrayInputStream(in.data, in.pos, n);
-                in.skip(n);
-                return JavaSerialization.deserialize(stream, loader, n);
+                return JavaSerialization.deserialize(in.stream(n), loader, n);
             }
             default:
                 throw new IOException("unknown value tag " + tag);
@@ -197,20 +323,43 @@ public final class ValueCodec {
         }
     }
 
-    /** Reads with bounds checks so that a malformed message fails cleanly instead of overreading. */
+    /**
+     * Reads with bounds checks so that a malformed message fails cleanly instead of overreading,
+     * over the value's segments in place (a received value is many chunks; none is joined).
+     */
     private static final class Reader {
-        private final byte[] data;
-        private int pos;
+        private final ByteString all;
+        private final java.util.Iterator<ByteBuffer> segments;
+        private ByteBuffer current;
+        private long left;
 
-        Reader(byte[] data) {
-            this.data = data;
+        Reader(ByteString all) {
+            this.all = all;
+            this.segments = all.asReadOnlyByteBufferList().iterator();
+            this.current = ByteBuffer.allocate(0);
+            this.left = all.size();
+        }
+
+        long left() {
+            return left;
+        }
+
+        private ByteBuffer segment() throws IOException {
+            while (!current.hasRemaining()) {
+                if (!segments.hasNext()) {
+                    throw new IOException("truncated value");
+                }
+                current = segments.next();
+            }
+            return current;
         }
 
         byte get() throws IOException {
-            if (pos >= data.length) {
+            if (left <= 0) {
                 throw new IOException("truncated value");
             }
-            return data[pos++];
+            left--;
+            return segment().get();
         }
 
         long varint() throws IOException {
@@ -227,8 +376,17 @@ public final class ValueCodec {
 
         int length() throws IOException {
             long n = varint();
-            if (n < 0 || n > data.length - pos) {
-                throw new IOException("length " + n + " exceeds the " + (data.length - pos) + " bytes left");
+            if (n < 0 || n > left) {
+                throw new IOException("length " + n + " exceeds the " + left + " bytes left");
+            }
+            return (int) n;
+        }
+
+        /** An element count, checked against the bytes left for elements of {@code width} bytes. */
+        int count(int width) throws IOException {
+            long n = varint();
+            if (n < 0 || n * width > left) {
+                throw new IOException("length " + n + " x " + width + " exceeds the " + left + " bytes left");
             }
             return (int) n;
         }
@@ -241,14 +399,59 @@ public final class ValueCodec {
             return v;
         }
 
-        byte[] bytes(int n) {
-            byte[] out = Arrays.copyOfRange(data, pos, pos + n);
-            pos += n;
+        /** The next n bytes in a new array: the one copy a received byte[] costs. */
+        byte[] bytes(int n) throws IOException {
+            byte[] out = new byte[n];
+            int done = 0;
+            while (done < n) {
+                ByteBuffer s = segment();
+                int k = Math.min(n - done, s.remaining());
+                s.get(out, done, k);
+                done += k;
+            }
+            left -= n;
             return out;
         }
 
-        void skip(int n) {
-            pos += n;
+        /** Hands the bytes of {@code count} elements to {@code sink}, little-endian, in one piece. */
+        void elements(int count, int width, java.util.function.Consumer<ByteBuffer> sink) throws IOException {
+            int n = count * width;
+            if (n == 0) {
+                sink.accept(ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN));
+                return;
+            }
+            ByteBuffer s = segment();
+            ByteBuffer piece;
+            if (s.remaining() >= n) {
+                piece = s.slice().limit(n);
+                s.position(s.position() + n);
+                left -= n;
+            } else {
+                piece = ByteBuffer.wrap(bytes(n));
+            }
+            sink.accept(piece.order(ByteOrder.LITTLE_ENDIAN));
+        }
+
+        /** The next n bytes as a stream over the segments, without copying them first. */
+        InputStream stream(int n) {
+            long at = all.size() - left;
+            InputStream in = all.substring((int) at, (int) at + n).newInput();
+            skip(n);
+            return in;
+        }
+
+        private void skip(int n) {
+            int done = 0;
+            while (done < n) {
+                if (!current.hasRemaining()) {
+                    current = segments.next();
+                    continue;
+                }
+                int k = Math.min(n - done, current.remaining());
+                current.position(current.position() + k);
+                done += k;
+            }
+            left -= n;
         }
     }
 }
