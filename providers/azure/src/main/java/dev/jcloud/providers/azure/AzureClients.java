@@ -52,6 +52,13 @@ import java.util.function.Supplier;
  * throttling is handled there rather than by loops around calls) and no body logging (request
  * bodies carry the boot script).
  *
+ * <p>Requests keep the {@code Content-Length} the SDK sets: the JDK transport takes the body's
+ * length from it (without it every body goes out chunked, which Blob storage refuses for Put Blob
+ * and Put Block, and a Shared Key signature computed over the length no longer matches). The
+ * transport never forwards the header itself (the JDK client computes it from that length) and
+ * logs a warning that it ignored it (logger {@code com.azure.core.http.jdk.httpclient}), which a
+ * terminal's log configuration should keep below its level.
+ *
  * <p>The provider works with the SDK's service clients ({@code *ManagementClient}), which map one to
  * one to REST operations: every request is visible and every long-running operation is polled by
  * {@link Lro} with a deadline, instead of the fluent layer's unbounded waits and hidden calls.
@@ -155,7 +162,7 @@ record AzureClients(
                     new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE),
                     Configuration.getGlobalConfiguration(),
                     new RetryPolicy(retries),
-                    List.of(new ContentLengthPolicy()),
+                    List.of(),
                     http);
             ResourceManagementClient resources = ResourceManager.authenticate(pipeline, profile)
                     .withSubscription(options.subscription())
@@ -166,7 +173,6 @@ record AzureClients(
                         .credential(credential)
                         .httpClient(http)
                         .retryOptions(retries)
-                        .addPolicy(new ContentLengthPolicy())
                         .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE));
                 return (verifyVaultChallenge ? b : b.disableChallengeResourceVerification()).buildClient();
             };

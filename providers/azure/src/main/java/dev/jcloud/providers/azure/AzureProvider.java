@@ -516,7 +516,9 @@ public final class AzureProvider implements CloudProvider {
             ClusterContext cluster, AzureOptions options, AzureClients azure, NodeRole role) {
         EngineUploads uploads = new EngineUploads(azure, options);
         if (role == NodeRole.SCHEDULER) {
-            return uploads.publish(engineBundles.apply(cluster));
+            EngineArtifact published = uploads.publish(engineBundles.apply(cluster));
+            uploads.sweep(() -> enginesOnVms(azure), published.sha256());
+            return published;
         }
         VirtualMachineInner scheduler =
                 new ClusterVms(azure).get(AzureNames.group(cluster), ClusterNames.scheduler(cluster.name()));
@@ -531,6 +533,22 @@ public final class AzureProvider implements CloudProvider {
                 .principalId(cluster)
                 .equalsIgnoreCase(String.valueOf(azure.caller().objectId()));
         return controller ? uploads.delegatedArtifact(sha) : uploads.artifact(sha);
+    }
+
+    /**
+     * The engine versions the subscription's VMs carry on their {@link EngineUploads#ENGINE_TAG}, in
+     * any power state (a deallocated VM may start again and boot its version), for the engine cache's
+     * sweep by the shared {@link dev.jcloud.provisioner.boot.EngineCachePolicy}.
+     */
+    static java.util.Set<String> enginesOnVms(AzureClients azure) {
+        java.util.Set<String> inUse = new java.util.HashSet<>();
+        for (VirtualMachineInner vm : azure.compute().getVirtualMachines().list()) {
+            String sha = vm.tags() == null ? null : vm.tags().get(EngineUploads.ENGINE_TAG);
+            if (sha != null) {
+                inUse.add(sha);
+            }
+        }
+        return inUse;
     }
 
     /**

@@ -11,10 +11,15 @@ import com.azure.resourcemanager.storage.models.Sku;
 import com.azure.resourcemanager.storage.models.SkuName;
 import com.azure.resourcemanager.storage.models.StorageAccountCreateParameters;
 import com.azure.storage.blob.BlobClient;
-import com.azure.storage.blob.BlobClientBuilder;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobContainerClientBuilder;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.models.ParallelTransferOptions;
 import com.azure.storage.blob.models.UserDelegationKey;
 import com.azure.storage.blob.options.BlobUploadFromFileOptions;
@@ -26,6 +31,7 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.provisioner.boot.EngineCachePolicy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,10 +39,15 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +72,11 @@ import org.slf4j.LoggerFactory;
  * token and signs a user delegation SAS ({@link #delegatedArtifact}), which Azure honours only while
  * that identity may read the blob. No cluster can overwrite or delete another cluster's engines, and
  * nothing it obtained outlives its grants by more than the key's hour.
+ *
+ * <p>The container is kept by the shared {@link EngineCachePolicy}: each {@code up} removes the
+ * versions older than 30 days that no VM of the subscription carries on its {@link #ENGINE_TAG}
+ * ({@link #sweep}), so a version stays as long as a VM may boot it, however long its cluster lives;
+ * a version an {@code up} reuses is dated anew in its {@value #DATED_METADATA} metadata.
  */
 final class EngineUploads {
 
@@ -77,14 +93,29 @@ final class EngineUploads {
 
     static final long BLOCK_SIZE = 8L << 20;
 
+    /**
+     * Blob metadata: when an {@code up} last reused the version (ISO-8601), if later than its creation.
+     * Metadata names are C# identifiers, hence the underscore.
+     */
+    static final String DATED_METADATA = "jcloud_dated";
+
+    /** The cache's engine versions: {@code <sha256>.tar.gz}; other blobs of the container are not touched. */
+    private static final Pattern VERSION_BLOB = Pattern.compile("([0-9a-f]{64})\\.tar\\.gz");
+
     private static final Logger LOG = LoggerFactory.getLogger(EngineUploads.class);
 
     private final AzureClients azure;
     private final AzureOptions options;
+    private final EngineCachePolicy policy;
 
     EngineUploads(AzureClients azure, AzureOptions options) {
+        this(azure, options, EngineCachePolicy.standard());
+    }
+
+    EngineUploads(AzureClients azure, AzureOptions options, EngineCachePolicy policy) {
         this.azure = azure;
         this.options = options;
+        this.policy = policy;
     }
 
     /** {@code jcloud-engines-<location>}: the cache's resource group. */
@@ -135,11 +166,18 @@ final class EngineUploads {
     /** Uploads {@code bundle} unless that version is there already; returns a URL VMs can fetch it from. */
     EngineArtifact publish(EngineBundle bundle) {
         StorageAccountInner account = ensureAccount();
-        BlobClient blob = blobClient(account, bundle.sha256());
+        BlobContainerClient container = containerClient(account);
+        BlobClient blob = container.getBlobClient(blob(bundle.sha256()));
+        BlobProperties existing = properties(blob);
         // A blob of another size under this version's name (a broken upload, or tampering: the boot
         // script's SHA-256 check refuses it) is replaced rather than handed out again.
-        if (!blob.exists()
-                || blob.getProperties().getBlobSize() != bundle.file().toFile().length()) {
+        if (existing != null && existing.getBlobSize() == bundle.file().toFile().length()) {
+            // A concurrent up's sweep must not take it before this cluster's scheduler carries it.
+            policy.reused(
+                    cache(container, Set::of),
+                    bundle.sha256(),
+                    dated(existing.getCreationTime(), existing.getLastModified(), existing.getMetadata()));
+        } else {
             long start = System.nanoTime();
             blob.uploadFromFileWithResponse(
                     new BlobUploadFromFileOptions(bundle.file().toString())
@@ -169,7 +207,7 @@ final class EngineUploads {
             throw new ProvisionException("the engine cache, storage account " + name + " in resource group "
                     + group(options.location()) + ", is gone: run 'jcloud cluster up' again to upload the engine");
         }
-        BlobClient blob = blobClient(account, sha256);
+        BlobClient blob = containerClient(account).getBlobClient(blob(sha256));
         if (!blob.exists()) {
             throw new ProvisionException("the cluster's engine " + name + "/" + CONTAINER + "/" + blob(sha256)
                     + " is gone: run 'jcloud cluster up' with the same jcloud version to upload it again");
@@ -189,7 +227,6 @@ final class EngineUploads {
                 .endpoint(azure.blobEndpoint().apply(name))
                 .credential(azure.credential())
                 .httpClient(azure.http())
-                .addPolicy(new ContentLengthPolicy())
                 .buildClient();
         BlobClient blob = service.getBlobContainerClient(CONTAINER).getBlobClient(blob(sha256));
         try {
@@ -228,20 +265,111 @@ final class EngineUploads {
                 .setProtocol(SasProtocol.HTTPS_ONLY);
     }
 
-    private BlobClient blobClient(StorageAccountInner account, String sha256) {
+    /**
+     * Removes, by the shared {@link EngineCachePolicy}, the versions no VM carries ({@code inUse}:
+     * SHA-256s, asked only when some version is old enough) other than {@code current}; returns their
+     * SHA-256s. Nothing to do when the cache is not there. Other blobs of the container are left alone.
+     */
+    List<String> sweep(Supplier<Set<String>> inUse, String current) {
+        String name = account(options.subscription(), options.location());
+        StorageAccountInner account;
+        try {
+            account = Lro.orNull(
+                    () -> azure.storage().getStorageAccounts().getByResourceGroup(group(options.location()), name));
+        } catch (RuntimeException e) {
+            LOG.warn("could not look at the engine cache {} ({}); the next up tries again", name, e.toString());
+            return List.of();
+        }
+        return account == null ? List.of() : policy.sweep(cache(containerClient(account), inUse), current);
+    }
+
+    /** The container's engine versions as the policy's store. */
+    private static EngineCachePolicy.Store cache(BlobContainerClient container, Supplier<Set<String>> inUse) {
+        return new EngineCachePolicy.Store() {
+            @Override
+            public String describe() {
+                return container.getBlobContainerUrl();
+            }
+
+            @Override
+            public Map<String, Instant> versions() {
+                Map<String, Instant> out = new LinkedHashMap<>();
+                ListBlobsOptions list =
+                        new ListBlobsOptions().setDetails(new BlobListDetails().setRetrieveMetadata(true));
+                for (BlobItem b : container.listBlobs(list, null)) {
+                    var m = VERSION_BLOB.matcher(b.getName());
+                    if (m.matches()) {
+                        out.put(
+                                m.group(1),
+                                dated(
+                                        b.getProperties().getCreationTime(),
+                                        b.getProperties().getLastModified(),
+                                        b.getMetadata()));
+                    }
+                }
+                return out;
+            }
+
+            @Override
+            public Set<String> inUse() {
+                return inUse.get();
+            }
+
+            @Override
+            public void delete(String sha256) {
+                container.getBlobClient(blob(sha256)).deleteIfExists();
+            }
+
+            @Override
+            public void touch(String sha256) {
+                // Keeps the bytes (and so the name's promise); Set Blob Metadata replaces only the metadata.
+                container
+                        .getBlobClient(blob(sha256))
+                        .setMetadata(Map.of(DATED_METADATA, Instant.now().toString()));
+            }
+        };
+    }
+
+    /** When a version was written or last dated anew: the later of its creation and its {@value #DATED_METADATA}. */
+    static Instant dated(OffsetDateTime created, OffsetDateTime lastModified, Map<String, String> metadata) {
+        Instant written = (created != null ? created : lastModified).toInstant();
+        String mark = metadata == null ? null : metadata.get(DATED_METADATA);
+        if (mark == null) {
+            return written;
+        }
+        try {
+            Instant marked = Instant.parse(mark);
+            return marked.isAfter(written) ? marked : written;
+        } catch (DateTimeParseException e) {
+            return written; // not ours: the blob's own date
+        }
+    }
+
+    /** The blob's properties, or null when it is not there. */
+    private static BlobProperties properties(BlobClient blob) {
+        try {
+            return blob.getProperties();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    /** The engines container, signed with the account key (read through Resource Manager, kept in memory only). */
+    private BlobContainerClient containerClient(StorageAccountInner account) {
         String key = azure.storage()
                 .getStorageAccounts()
                 .listKeys(group(options.location()), account.name())
                 .keys()
                 .get(0)
                 .value();
-        return new BlobClientBuilder()
+        return new BlobContainerClientBuilder()
                 .endpoint(account.primaryEndpoints().blob())
                 .containerName(CONTAINER)
-                .blobName(blob(sha256))
                 .credential(new StorageSharedKeyCredential(account.name(), key))
                 .httpClient(azure.http())
-                .addPolicy(new ContentLengthPolicy())
                 .buildClient();
     }
 

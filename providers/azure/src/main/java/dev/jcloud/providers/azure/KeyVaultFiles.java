@@ -50,7 +50,6 @@ public final class KeyVaultFiles {
                 .vaultUrl(vaultUrl(args[1], System.getenv()))
                 .credential(identity(args[0]))
                 .httpClient(new JdkHttpClientBuilder().build())
-                .addPolicy(new ContentLengthPolicy())
                 .buildClient();
         fetch(vault, List.of(args).subList(2, args.length - 1), Path.of(args[args.length - 1]));
     }

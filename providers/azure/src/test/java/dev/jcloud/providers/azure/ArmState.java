@@ -1237,6 +1237,23 @@ final class ArmState {
         return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
     }
 
+    /** The resources of {@code type} in every resource group of subscription {@code sub}. */
+    List<ObjectNode> ofTypeInSubscription(String sub, String type) {
+        List<ObjectNode> out = new ArrayList<>();
+        String prefix = key("/subscriptions/" + sub + "/resourceGroups/");
+        String middle = "/providers/" + key(type) + "/";
+        for (Map.Entry<String, ObjectNode> e : resources.entrySet()) {
+            int at = e.getKey().indexOf(middle);
+            if (e.getKey().startsWith(prefix)
+                    && at > 0
+                    && e.getKey().indexOf('/', prefix.length()) == at
+                    && e.getKey().indexOf('/', at + middle.length()) < 0) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
+    }
+
     List<ObjectNode> ofType(String groupId, String type) {
         List<ObjectNode> out = new ArrayList<>();
         String prefix = key(groupId) + "/providers/" + key(type) + "/";

@@ -79,6 +79,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             Pattern.compile("tagName eq '([^']*)'(?: and tagValue eq '([^']*)')?", Pattern.CASE_INSENSITIVE);
 
     private final FakeTls tls = new FakeTls();
+    /** Where the storage accounts' Blob service runs when not here: Azurite, for the accounts it serves. */
+    private volatile Azurite blobService;
     /** The object id of the test's own identity (the "user" running jcloud), in its token's {@code oid} claim. */
     private final String callerObjectId = UUID.randomUUID().toString();
 
@@ -289,7 +291,22 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                         .setBaseDelay(Duration.ofMillis(5))
                         .setMaxDelay(Duration.ofMillis(20))),
                 false,
-                account -> endpoint() + account + "/");
+                this::blobEndpoint);
+    }
+
+    /**
+     * Serves the data plane of the storage accounts {@code azurite} knows from it: their blob
+     * endpoints point there, listKeys hands out its keys, and Create Container creates the container
+     * there too. Resource Manager stays this fake.
+     */
+    void blobServiceAt(Azurite azurite) {
+        this.blobService = azurite;
+    }
+
+    /** A storage account's Blob service URL: Azurite's for the accounts it serves, else this server's. */
+    private String blobEndpoint(String account) {
+        Azurite azurite = blobService;
+        return azurite != null && azurite.serves(account) ? azurite.endpoint(account) : endpoint() + account + "/";
     }
 
     /** {@code http://127.0.0.1:PORT}: the fake instance metadata service, for {@code AZURE_POD_IDENTITY_AUTHORITY_HOST}. */
@@ -627,6 +644,20 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         if (s.size() == 8 && s.get(2).equalsIgnoreCase("providers") && s.get(4).equalsIgnoreCase("locations")) {
             return s.get(6).equalsIgnoreCase("operations") ? operationStatus(s.get(7)) : operationResult(s.get(7));
         }
+        if (s.size() == 5
+                && method.equals("GET")
+                && s.get(2).equalsIgnoreCase("providers")
+                && ArmState.TYPES.containsKey((s.get(3) + "/" + s.get(4)).toLowerCase(Locale.ROOT))) {
+            // List All of a type in the subscription (one page: the SDK follows no nextLink then).
+            ArrayNode value = ArmState.JSON.createArrayNode();
+            for (ObjectNode r : state.ofTypeInSubscription(
+                    sub, ArmState.TYPES.get((s.get(3) + "/" + s.get(4)).toLowerCase(Locale.ROOT)))) {
+                value.add(view(r, false));
+            }
+            ObjectNode out = ArmState.JSON.createObjectNode();
+            out.set("value", value);
+            return Response.json(200, out);
+        }
         if (s.size() >= 3 && s.get(2).equalsIgnoreCase("resourcegroups")) {
             if (s.size() == 3) {
                 return listGroups(sub, query);
@@ -815,7 +846,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 if (typeKey.equals("microsoft.storage/storageaccounts")) {
                     ((ObjectNode) r.get("properties"))
                             .putObject("primaryEndpoints")
-                            .put("blob", endpoint() + name + "/");
+                            .put("blob", blobEndpoint(name));
                 }
                 if (typeKey.equals("microsoft.keyvault/vaults")) {
                     ((ObjectNode) r.get("properties"))
@@ -1128,7 +1159,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         storageAccount(sub, group, name);
         ObjectNode out = ArmState.JSON.createObjectNode();
         ArrayNode keys = out.putArray("keys");
-        List<String> values = state.storageKeys.get(name);
+        Azurite azurite = blobService;
+        List<String> values =
+                azurite != null && azurite.serves(name) ? List.of(azurite.key(name)) : state.storageKeys.get(name);
         for (int i = 0; i < values.size(); i++) {
             keys.addObject()
                     .put("keyName", "key" + (i + 1))
@@ -1169,6 +1202,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                         .put("lastModifiedTime", Instant.now().toString());
                 state.containers.put(key, c);
                 state.blobs.putIfAbsent(key, new LinkedHashMap<>());
+                Azurite azurite = blobService;
+                if (azurite != null && azurite.serves(account)) {
+                    azurite.createContainer(account, name);
+                }
                 return Response.json(created ? 201 : 200, c);
             }
             case "GET" -> {
@@ -1251,6 +1288,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         String comp = query.get("comp");
         switch (method) {
             case "PUT" -> {
+                if (headers.getFirst("Content-Length") == null) {
+                    // As Azure: a body sent chunked, without its length, is refused (Azurite answers 400).
+                    return storageError(411, "MissingContentLengthHeader", "Content-Length HTTP header is missing.");
+                }
                 String blockKey = container + "/" + name;
                 if ("block".equals(comp)) {
                     state.blocks
@@ -1913,10 +1954,16 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     }
 
     private static String fakeJwt(String objectId) {
+        String tenant = UUID.randomUUID().toString();
+        long now = Instant.now().getEpochSecond();
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String claims = b64.encodeToString(
-                ("{\"upn\":\"tester@example.com\",\"oid\":\"" + objectId + "\",\"tid\":\"" + UUID.randomUUID() + "\"}")
+                // Issuer, audience and lifetime as Entra ID's, which Azurite's OAuth check reads.
+                ("{\"upn\":\"tester@example.com\",\"oid\":\"" + objectId + "\",\"tid\":\"" + tenant
+                                + "\",\"iss\":\"https://sts.windows.net/" + tenant
+                                + "/\",\"aud\":\"https://storage.azure.com\",\"iat\":" + now + ",\"nbf\":" + (now - 300)
+                                + ",\"exp\":" + (now + 86_400) + "}")
                         .getBytes(StandardCharsets.UTF_8));
         return header + "." + claims + "." + TOKEN_SECRET;
     }

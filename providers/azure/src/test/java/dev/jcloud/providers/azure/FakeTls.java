@@ -32,6 +32,7 @@ final class FakeTls {
     private final SSLContext server;
     private final SSLContext client;
     private final X509Certificate certificate;
+    private final java.security.PrivateKey privateKey;
 
     FakeTls() {
         try {
@@ -58,6 +59,7 @@ final class FakeTls {
                     .getCertificate(
                             builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
             certificate = cert;
+            privateKey = keys.getPrivate();
 
             char[] password = "in-memory".toCharArray();
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
@@ -97,6 +99,26 @@ final class FakeTls {
         } catch (Exception e) {
             throw new IllegalStateException("cannot write the fake's trust store", e);
         }
+    }
+
+    /**
+     * Writes the certificate and its private key as PEM files, for a server of another program on
+     * 127.0.0.1 that the same client context then trusts (Azurite's {@code --cert}/{@code --key}).
+     */
+    void writePem(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+        try {
+            java.nio.file.Files.writeString(certFile, pem("CERTIFICATE", certificate.getEncoded()));
+            java.nio.file.Files.writeString(keyFile, pem("PRIVATE KEY", privateKey.getEncoded()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot write the fake's certificate and key", e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                        .encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     /** Trusts the fake's certificate and nothing else. */
