@@ -8,7 +8,14 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
 import java.time.Instant;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -23,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * logback.xml loads some 600 classes more.
  */
 public final class ProcessLogging {
+
+    static final String QUIET_LOGGERS = "META-INF/jcloud/quiet-loggers.properties";
 
     /** Marks a context configured here, so that {@link #configure} does it once. */
     private static final String CONFIGURED = "jcloud.process-logging";
@@ -84,7 +93,31 @@ public final class ProcessLogging {
         root.setLevel(Level.toLevel(level, Level.INFO));
         root.addAppender(stderr);
         context.getLogger("io.grpc").setLevel(Level.WARN);
+        quietLoggers().forEach((name, quiet) -> context.getLogger(name).setLevel(Level.toLevel(quiet, Level.WARN)));
         context.putObject(CONFIGURED, Boolean.TRUE);
+    }
+
+    /**
+     * Levels that modules on the class path ask for their libraries' loggers, from every
+     * {@value #QUIET_LOGGERS} ({@code logger = LEVEL} lines): a provider quiets its SDK's chatter
+     * without the engine knowing the SDK.
+     */
+    static Map<String, String> quietLoggers() {
+        Map<String, String> out = new TreeMap<>();
+        try {
+            Enumeration<URL> files = ProcessLogging.class.getClassLoader().getResources(QUIET_LOGGERS);
+            while (files.hasMoreElements()) {
+                try (InputStream in = files.nextElement().openStream()) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    p.forEach(
+                            (k, v) -> out.put(k.toString().strip(), v.toString().strip()));
+                }
+            }
+        } catch (IOException e) {
+            // A missing or unreadable file only leaves a library at its default level.
+        }
+        return out;
     }
 
     /** Without Logback (a user's class path may bring another SLF4J backend) there is nothing to configure. */
