@@ -67,7 +67,12 @@ final class SchedulerCore {
     private final Long2ObjectHashMap<TaskRecord> tasks = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<FunctionEntry> functions = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<ClasspathDef> classpaths = new Long2ObjectHashMap<>();
-    private final Map<String, ClientState> blobOwners = new HashMap<>();
+    /**
+     * Per class path entry, every connected client that announced it: any of them can upload it,
+     * and it stays obtainable until the last of them leaves.
+     */
+    private final Map<String, Set<ClientState>> blobOwners = new HashMap<>();
+
     private final Map<Integer, ClientState> clients = new LinkedHashMap<>();
     private final Map<String, WorkerState> workers = new LinkedHashMap<>();
     private final ArrayDeque<TaskRecord> readyFifo = new ArrayDeque<>();
@@ -132,7 +137,10 @@ final class SchedulerCore {
     void clientBatch(ClientState c, ClientBatch batch) {
         for (ClasspathDef cp : batch.getClasspathsList()) {
             classpaths.put(cp.getId(), cp);
-            cp.getEntriesList().forEach(e -> blobOwners.put(e.getSha256(), c));
+            cp.getEntriesList()
+                    .forEach(e -> blobOwners
+                            .computeIfAbsent(e.getSha256(), k -> new LinkedHashSet<>())
+                            .add(c));
         }
         for (FunctionDef f : batch.getFunctionsList()) {
             if (!functions.containsKey(f.getId())) {
@@ -191,7 +199,7 @@ final class SchedulerCore {
         for (long key : c.wanted.toArray(new Long[0])) {
             release(c, key);
         }
-        blobOwners.values().removeIf(owner -> owner == c);
+        blobOwners.values().removeIf(owners -> owners.remove(c) && owners.isEmpty());
         if (clients.isEmpty()) {
             noClientSinceMillis = clock.getAsLong();
         }
@@ -1177,10 +1185,14 @@ final class SchedulerCore {
 
     /** A worker asked for a class path entry nobody uploaded yet: ask the client that has it. */
     boolean requestBlob(String sha256) {
-        ClientState owner = blobOwners.get(sha256);
-        if (owner == null) {
+        Set<ClientState> owners = blobOwners.get(sha256);
+        if (owners == null || owners.isEmpty()) {
             return false;
         }
+        // Round robin: if this owner's upload fails, the worker's next request goes to another one.
+        ClientState owner = owners.iterator().next();
+        owners.remove(owner);
+        owners.add(owner);
         owner.out().addNeedBlobs(sha256);
         dirtyClients.add(owner);
         return true;

@@ -22,8 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -246,8 +246,7 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                 }
             });
         }
-        blobs.await(sha)
-                .orTimeout(BLOB_WAIT_SECONDS, TimeUnit.SECONDS)
+        blobs.await(sha, Duration.ofSeconds(BLOB_WAIT_SECONDS))
                 .whenCompleteAsync(
                         (path, error) -> {
                             if (error != null) {

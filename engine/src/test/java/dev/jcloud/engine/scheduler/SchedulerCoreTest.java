@@ -771,6 +771,52 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void aClasspathEntryStaysObtainableUntilTheLastClientThatHasItLeaves() {
+        cluster.startWorker("a");
+        TestingClient first = cluster.client("first");
+        TestingClient second = cluster.client("second");
+        ClasspathDef cp = ClasspathDef.newBuilder()
+                .setId(77)
+                .addEntries(ClasspathEntry.newBuilder().setName("app.jar").setSha256("abc"))
+                .build();
+        first.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+        second.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+
+        second.disconnect();
+        assertThat(cluster.core.requestBlob("abc"))
+                .as("the first client still has the entry")
+                .isTrue();
+        cluster.flush();
+        assertThat(first.received.get(first.received.size() - 1).getNeedBlobsList())
+                .containsExactly("abc");
+
+        first.disconnect();
+        assertThat(cluster.core.requestBlob("abc")).isFalse();
+    }
+
+    @Test
+    void aRepeatedClasspathRequestGoesToAnotherOwner() {
+        cluster.startWorker("a");
+        TestingClient first = cluster.client("first");
+        TestingClient second = cluster.client("second");
+        ClasspathDef cp = ClasspathDef.newBuilder()
+                .setId(77)
+                .addEntries(ClasspathEntry.newBuilder().setName("app.jar").setSha256("abc"))
+                .build();
+        first.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+        second.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+
+        assertThat(cluster.core.requestBlob("abc")).isTrue();
+        cluster.flush();
+        assertThat(cluster.core.requestBlob("abc")).isTrue();
+        cluster.flush();
+        assertThat(first.received.stream().mapToInt(u -> u.getNeedBlobsCount()).sum())
+                .isEqualTo(1);
+        assertThat(second.received.stream().mapToInt(u -> u.getNeedBlobsCount()).sum())
+                .isEqualTo(1);
+    }
+
+    @Test
     void infoCountsTasksAndWorkers() {
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");
