@@ -89,6 +89,7 @@ public final class WorkerServer implements AutoCloseable {
     private volatile long lostSinceMillis;
     private volatile boolean paused;
     private volatile long lastGcMillis;
+    private volatile long lastWatchdogErrorMillis;
     private volatile int reconnects;
 
     private record Stolen(long key) {}
@@ -519,13 +520,38 @@ public final class WorkerServer implements AutoCloseable {
      * the JVM thrash or the machine swap.
      */
     private void watchMemory() {
+        try {
+            checkMemory();
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: the worker would then fill its heap
+            // unwatched. Keep watching.
+            watchdogFailed("this round failed", e);
+        }
+    }
+
+    /** Logs a watchdog failure at most every 10 s (a full disk fails every round). */
+    private void watchdogFailed(String what, Throwable e) {
+        long now = System.currentTimeMillis();
+        if (now - lastWatchdogErrorMillis >= 10_000) {
+            lastWatchdogErrorMillis = now;
+            LOG.error("worker {}: memory watchdog: {} (it keeps watching): {}", options.name(), what, e.toString(), e);
+        }
+    }
+
+    private void checkMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
         double used = heapFraction(limit);
         if (used > options.spillFraction() && store.memoryBytes() > 0) {
             // The process, not just the results, is over the spill line: move results to disk
             // until it is back under (what Dask's memory monitor does), collecting what they held.
             long excess = (long) ((used - options.spillFraction()) * limit);
-            long moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+            long moved = 0;
+            try {
+                moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+            } catch (RuntimeException e) {
+                // A full disk must not keep the pause and terminate checks below from running.
+                watchdogFailed("cannot spill", e);
+            }
             if (moved > 0) {
                 System.gc();
                 lastGcMillis = System.currentTimeMillis();
