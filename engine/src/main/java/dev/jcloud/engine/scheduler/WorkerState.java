@@ -33,12 +33,17 @@ final class WorkerState {
      * that peer lives (a peer that dies before copying must not leave the retirement stuck).
      */
     final Map<Long, WorkerState> replicating = new HashMap<>();
+    /** When each of {@link #replicating} was (last) asked: a copy that never arrives is asked again. */
+    final Map<Long, Long> replicatingSinceMillis = new HashMap<>();
 
     int held;
     long heldBytes;
     Heartbeat last = Heartbeat.getDefaultInstance();
     long lastSeenMillis;
     boolean retiring;
+    /** When retirement began: it ends by {@link SchedulerCore#RETIRE_DEADLINE_MILLIS} after. */
+    long retiringSinceMillis;
+
     boolean closed;
     /** Mean duration of the tasks this worker finished, seconds; negative until one did. */
     double meanSeconds = -1;
