@@ -1133,7 +1133,11 @@ final class SchedulerCore {
         }
         for (WorkerState w : new ArrayList<>(workers.values())) {
             if (now - w.lastSeenMillis > workerTimeoutMillis) {
-                workerGone(w, "no heartbeat for " + (now - w.lastSeenMillis) + " ms");
+                String why = "no heartbeat for " + (now - w.lastSeenMillis) + " ms";
+                workerGone(w, why);
+                // Its stream must end too: a worker that was only paused (a stopped process, a
+                // stalled network) would otherwise go on sending into a session nobody reads.
+                w.drop(why);
             }
         }
         balance();

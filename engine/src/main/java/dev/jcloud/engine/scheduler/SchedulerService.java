@@ -124,9 +124,23 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                         if (worker == null) {
                             return;
                         }
+                        worker.onDrop(this::drop);
                     }
                     core.workerBatch(worker, batch);
                 });
+            }
+
+            /** The scheduler gave up on this worker: UNAVAILABLE, on which a worker registers anew. */
+            private void drop(String why) {
+                rejected = true;
+                LOG.warn("dropped worker {}: {}", worker.name(), why);
+                try {
+                    responses.onError(Status.UNAVAILABLE
+                            .withDescription("the scheduler dropped this worker (" + why + "); register again")
+                            .asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // The worker already hung up.
+                }
             }
 
             private void reject(String why) {

@@ -49,6 +49,8 @@ final class WorkerState {
     double meanSeconds = -1;
 
     private WorkerOrders.Builder out;
+    /** Ends the worker's stream when the scheduler gives up on it, so that it notices and re-registers. */
+    private Consumer<String> drop = why -> {};
 
     WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis) {
         this.id = id;
@@ -61,6 +63,16 @@ final class WorkerState {
 
     String name() {
         return hello.getName();
+    }
+
+    /** What {@link #drop} does: the transport's way to end this worker's session. */
+    void onDrop(Consumer<String> drop) {
+        this.drop = drop;
+    }
+
+    /** Ends this worker's session from the scheduler's side, saying why. */
+    void drop(String why) {
+        drop.accept(why);
     }
 
     String address() {
