@@ -61,6 +61,11 @@ public final class WorkerServer implements AutoCloseable {
     public static final int EXIT_SCHEDULER_LOST = 1;
     public static final int EXIT_REFUSED = 2;
     public static final int EXIT_MEMORY = 3;
+    /**
+     * Not a process exit code: the scheduler no longer accepts this worker's certificate (it
+     * restarted with a new cluster CA), and the worker was told to {@link #rejoinWhenDistrusted}.
+     */
+    public static final int EXIT_REJOIN = 4;
 
     private final WorkerOptions options;
     private final TransportSecurity security;
@@ -91,6 +96,7 @@ public final class WorkerServer implements AutoCloseable {
     private volatile long lastGcMillis;
     private volatile long lastWatchdogErrorMillis;
     private volatile int reconnects;
+    private volatile boolean rejoinWhenDistrusted;
 
     private record Stolen(long key) {}
 
@@ -239,6 +245,14 @@ public final class WorkerServer implements AutoCloseable {
                 exit.complete(EXIT_REFUSED);
                 return;
             }
+            if (rejoinWhenDistrusted && isTlsFailure(t)) {
+                LOG.warn(
+                        "the scheduler at {} refused this worker's certificate (a restarted scheduler has a new"
+                                + " cluster CA); joining again",
+                        options.schedulerAddress());
+                exit.complete(EXIT_REJOIN);
+                return;
+            }
             lost(mySession, status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()));
         }
 
@@ -246,6 +260,24 @@ public final class WorkerServer implements AutoCloseable {
         public void onCompleted() {
             lost(mySession, "the scheduler closed the session");
         }
+    }
+
+    /**
+     * For a worker admitted by join token: when the scheduler's TLS no longer accepts this worker
+     * (or its certificate no longer checks out), exit with {@link #EXIT_REJOIN} so that the caller
+     * joins again with the token instead of retrying with certificates of a CA that is gone.
+     */
+    public void rejoinWhenDistrusted(boolean rejoin) {
+        this.rejoinWhenDistrusted = rejoin;
+    }
+
+    private static boolean isTlsFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The scheduler is gone: forget its work, and try again until the death timeout. */
