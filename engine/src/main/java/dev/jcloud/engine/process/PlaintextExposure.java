@@ -19,12 +19,12 @@ final class PlaintextExposure {
      * Passes when the process encrypts ({@code secure}), listens on loopback only, or was given
      * {@value #INSECURE_FLAG}; otherwise throws the one-line refusal.
      */
-    static void check(String role, String host, int port, boolean secure, boolean insecure) {
+    static void check(String role, String risk, String host, int port, boolean secure, boolean insecure) {
         if (secure || insecure || isLoopback(host)) {
             return;
         }
         throw new IllegalArgumentException("the " + role + " would listen on " + host + (port > 0 ? ":" + port : "")
-                + " in plaintext, so anyone who reaches it could run code here: give --tls-cert/--tls-key/--tls-ca"
+                + " in plaintext, so anyone who reaches it could " + risk + ": give --tls-cert/--tls-key/--tls-ca"
                 + " (the files `jcloud cluster up --tls` makes) or --join-token-file, listen on loopback only with"
                 + " --host 127.0.0.1, or accept the exposure with " + INSECURE_FLAG);
     }

@@ -119,7 +119,13 @@ public final class WorkerCommand implements Callable<Integer> {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
         var token = joinToken.token(tls);
-        PlaintextExposure.check("worker's data service", host, port, token != null || tls.given(), tls.insecure);
+        PlaintextExposure.check(
+                "worker's data service",
+                "read the results it holds",
+                host,
+                port,
+                token != null || tls.given(),
+                tls.insecure);
         TransportSecurity security = token != null ? null : tls.security();
         if (nthreads < 0) {
             throw new IllegalArgumentException("--nthreads must be >= 0 (was " + nthreads + ")");

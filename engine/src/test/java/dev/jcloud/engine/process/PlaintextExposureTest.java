@@ -35,21 +35,22 @@ class PlaintextExposureTest {
 
     @Test
     void loopbackEncryptionOrAnExplicitInsecurePass() {
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "127.0.0.1", 8786, false, false))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "127.0.0.1", 8786, false, false))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "127.1.2.3", 8786, false, false))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "127.1.2.3", 8786, false, false))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "localhost", 8786, false, false))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "localhost", 8786, false, false))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "::1", 8786, false, false))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "::1", 8786, false, false))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "0.0.0.0", 8786, true, false))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "0.0.0.0", 8786, true, false))
                 .doesNotThrowAnyException();
-        assertThatCode(() -> PlaintextExposure.check("scheduler", "0.0.0.0", 8786, false, true))
+        assertThatCode(() -> PlaintextExposure.check("scheduler", "run code here", "0.0.0.0", 8786, false, true))
                 .doesNotThrowAnyException();
-        assertThatThrownBy(() -> PlaintextExposure.check("scheduler", "::", 8786, false, false))
+        assertThatThrownBy(() -> PlaintextExposure.check("scheduler", "run code here", "::", 8786, false, false))
                 .hasMessageContaining("--insecure");
-        assertThatThrownBy(() -> PlaintextExposure.check("scheduler", "192.0.2.10", 8786, false, false))
+        assertThatThrownBy(
+                        () -> PlaintextExposure.check("scheduler", "run code here", "192.0.2.10", 8786, false, false))
                 .hasMessageContaining("192.0.2.10:8786");
     }
 
