@@ -41,7 +41,8 @@ public final class TlsOptions {
     @Option(
             names = PlaintextExposure.INSECURE_FLAG,
             description = "Allow listening in plaintext on an address other machines can reach (no TLS, no join"
-                    + " token): anyone who reaches the port can then run code here. Loopback needs no flag.")
+                    + " token): anyone who reaches the port can then submit code or read results. Loopback needs"
+                    + " no flag.")
     boolean insecure;
 
     /** Whether any of the TLS files was named (then {@link #security()} insists on all three). */
