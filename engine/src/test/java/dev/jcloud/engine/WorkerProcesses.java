@@ -27,7 +27,13 @@ public final class WorkerProcesses implements AutoCloseable {
 
     /** Starts {@code EngineMain ROLE args...}; its output goes to a log file. */
     public Process start(String name, List<String> jvmArgs, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        return startWrapped(name, List.of(), jvmArgs, args);
+    }
+
+    /** Starts {@code PREFIX... java ... EngineMain ROLE args...}: {@code prefix} runs the JVM (e.g. in a namespace). */
+    public Process startWrapped(String name, List<String> prefix, List<String> jvmArgs, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(jvmArgs);
         cmd.add("-cp");

@@ -74,6 +74,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         ProcessArgs.checkPort("--port", port, 0);
         ProcessArgs.checkPort("--dashboard-port", dashboardPort, -1);
         var token = joinToken.token(tls);
+        PlaintextExposure.check("scheduler", "run code here", host, port, token != null || tls.given(), tls.insecure);
         var security = token != null
                 ? dev.jcloud.engine.internal.join.JoinService.schedulerSecurity(token, JoinTokenOption.serverName(tls))
                 : tls.security();

@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /**
  * {@code --tls-cert/--tls-key/--tls-ca}, shared by {@code scheduler} and {@code worker}: mutual TLS
- * on every port the process opens and every channel it dials. The key is always a file, never a
+ * on every port the process opens and every channel it dials; without them, {@code --insecure}
+ * lets a plaintext listener off loopback start. The key is always a file, never a
  * flag value, so it does not show up in process listings; only the paths are ever printed.
  */
 public final class TlsOptions {
@@ -36,6 +37,18 @@ public final class TlsOptions {
             description =
                     "The name the cluster's certificates carry (cloud clusters), checked instead of the address dialled.")
     String serverName;
+
+    @Option(
+            names = PlaintextExposure.INSECURE_FLAG,
+            description = "Allow listening in plaintext on an address other machines can reach (no TLS, no join"
+                    + " token): anyone who reaches the port can then submit code or read results. Loopback needs"
+                    + " no flag.")
+    boolean insecure;
+
+    /** Whether any of the TLS files was named (then {@link #security()} insists on all three). */
+    boolean given() {
+        return cert != null || key != null || ca != null;
+    }
 
     /** Plaintext when no flag is given, mutual TLS when all three are; anything else is a user error. */
     TransportSecurity security() {

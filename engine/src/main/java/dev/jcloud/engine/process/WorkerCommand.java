@@ -119,6 +119,13 @@ public final class WorkerCommand implements Callable<Integer> {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
         var token = joinToken.token(tls);
+        PlaintextExposure.check(
+                "worker's data service",
+                "read the results it holds",
+                host,
+                port,
+                token != null || tls.given(),
+                tls.insecure);
         TransportSecurity security = token != null ? null : tls.security();
         if (nthreads < 0) {
             throw new IllegalArgumentException("--nthreads must be >= 0 (was " + nthreads + ")");
@@ -130,18 +137,6 @@ public final class WorkerCommand implements Callable<Integer> {
         long pid = ProcessHandle.current().pid();
         String workerName = name != null ? name : ProcessArgs.localHostName() + "-" + pid;
         Path dir = localDirectory != null ? localDirectory : Files.createTempDirectory("jcloud-worker-");
-        if (token != null) {
-            // Machines of a fixed cluster boot together: keep trying as long as a worker would wait
-            // for its scheduler anyway.
-            Duration death = ProcessArgs.duration("--death-timeout", deathTimeout);
-            security = Joiner.join(
-                            schedulerAddress,
-                            token,
-                            JoinProtocol.ROLE_WORKER,
-                            JoinProtocol.requestName(workerName),
-                            death.isZero() ? Duration.ofDays(3650) : death)
-                    .security();
-        }
         String advertise = advertiseHost != null ? advertiseHost : ProcessArgs.advertiseHost(host, schedulerAddress);
         WorkerOptions options = new WorkerOptions(
                 schedulerAddress,
@@ -157,7 +152,38 @@ public final class WorkerCommand implements Callable<Integer> {
                 spill,
                 pause,
                 terminate);
+        while (true) {
+            if (token != null) {
+                // Machines of a fixed cluster boot together: keep trying as long as a worker would wait
+                // for its scheduler anyway.
+                Duration death = ProcessArgs.duration("--death-timeout", deathTimeout);
+                security = Joiner.join(
+                                schedulerAddress,
+                                token,
+                                JoinProtocol.ROLE_WORKER,
+                                JoinProtocol.requestName(workerName),
+                                death.isZero() ? Duration.ofDays(3650) : death)
+                        .security();
+            }
+            int code = run(options, security, token != null, workerName, pid, threads, limit);
+            if (code != WorkerServer.EXIT_REJOIN) {
+                return code;
+            }
+            // A restarted scheduler made a new cluster CA: join again with the token for new certificates.
+        }
+    }
+
+    private int run(
+            WorkerOptions options,
+            TransportSecurity security,
+            boolean joined,
+            String workerName,
+            long pid,
+            int threads,
+            long limit)
+            throws Exception {
         try (WorkerServer worker = WorkerServer.start(options, security)) {
+            worker.rejoinWhenDistrusted(joined);
             if (interruptionFile != null) {
                 worker.retireWhenExists(interruptionFile);
             }

@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -33,14 +35,21 @@ final class BlobStore {
         return s != null && SHA256.matcher(s).matches();
     }
 
-    /** Completes when the blob is stored (at once if it already is). */
-    CompletableFuture<Path> await(String sha256) {
-        CompletableFuture<Path> f = arrivals.computeIfAbsent(sha256, k -> new CompletableFuture<>());
+    /**
+     * Completes when the blob is stored (at once if it already is), or exceptionally with a
+     * {@link java.util.concurrent.TimeoutException} after {@code timeout}. Each caller gets its own
+     * future: one caller giving up must not fail the arrival for every later one.
+     */
+    CompletableFuture<Path> await(String sha256, Duration timeout) {
         Path p = dir.resolve(sha256);
         if (Files.exists(p)) {
-            f.complete(p);
+            return CompletableFuture.completedFuture(p);
         }
-        return f;
+        CompletableFuture<Path> arrival = arrivals.computeIfAbsent(sha256, k -> new CompletableFuture<>());
+        if (Files.exists(p)) {
+            arrival.complete(p); // committed between the check and the registration
+        }
+        return arrival.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     boolean has(String sha256) {
@@ -90,7 +99,10 @@ final class BlobStore {
             }
             Path target = dir.resolve(expected);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            await(expected).complete(target);
+            CompletableFuture<Path> arrival = arrivals.remove(expected);
+            if (arrival != null) {
+                arrival.complete(target);
+            }
             return size;
         }
 

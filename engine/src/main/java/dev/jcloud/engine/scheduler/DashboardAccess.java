@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code Authorization: Bearer TOKEN}, for Prometheus ({@code authorization.credentials_file})
  *       and scripts;</li>
  *   <li>{@code ?token=TOKEN} on any page, once: answered with a session cookie (HttpOnly,
- *       SameSite=Lax, derived from the token) and a redirect to the same page without the token,
- *       so it leaves the address bar;</li>
+ *       SameSite=Lax, Secure under HTTPS, for {@value #SESSION_SECONDS} seconds; its name and
+ *       value derived from the token, so each cluster's dashboards keep their own session on a
+ *       shared host such as 127.0.0.1) and a redirect to the same page without the token, so it
+ *       leaves the address bar;</li>
  *   <li>that cookie, on every later request of the browser.</li>
  * </ul>
  * Everything else gets 401 with {@code WWW-Authenticate: Bearer realm="jcloud"} and a page that
@@ -28,12 +30,15 @@ import org.slf4j.LoggerFactory;
  */
 final class DashboardAccess extends Filter {
 
-    static final String COOKIE = "jcloud_dashboard";
+    /** How long a browser keeps the session: a working day; then {@code ?token=} once more. */
+    static final long SESSION_SECONDS = 12 * 3600;
+
     private static final Logger LOG = LoggerFactory.getLogger("dev.jcloud.engine.DashboardAccess");
     private static final long LOG_EVERY_MILLIS = 60_000;
     private static final int MAX_TRACKED_ADDRESSES = 1024;
 
     private final DashboardToken token;
+    private final boolean https;
     /** Last refusal logged per remote address; bounded, oldest dropped first. */
     private final Map<String, Long> lastLogged = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -42,8 +47,16 @@ final class DashboardAccess extends Filter {
         }
     };
 
-    DashboardAccess(DashboardToken token) {
+    /** {@code https}: the port speaks TLS, so the cookie is marked {@code Secure}. */
+    DashboardAccess(DashboardToken token, boolean https) {
         this.token = token;
+        this.https = https;
+    }
+
+    /** The {@code Set-Cookie} value that opens a browser session. */
+    String sessionCookieHeader() {
+        return token.cookieName() + "=" + token.session() + "; Path=/; Max-Age=" + SESSION_SECONDS
+                + "; HttpOnly; SameSite=Lax" + (https ? "; Secure" : "");
     }
 
     @Override
@@ -51,8 +64,7 @@ final class DashboardAccess extends Filter {
         String presented = queryToken(exchange.getRequestURI().getRawQuery());
         if (presented != null) {
             if (token.matches(presented)) {
-                exchange.getResponseHeaders()
-                        .add("Set-Cookie", COOKIE + "=" + token.session() + "; Path=/; HttpOnly; SameSite=Lax");
+                exchange.getResponseHeaders().add("Set-Cookie", sessionCookieHeader());
                 exchange.getResponseHeaders()
                         .set("Location", exchange.getRequestURI().getRawPath());
                 exchange.getResponseHeaders().set("Cache-Control", "no-store");
@@ -147,12 +159,13 @@ final class DashboardAccess extends Filter {
         return null;
     }
 
-    private static String sessionCookie(HttpExchange exchange) {
+    private String sessionCookie(HttpExchange exchange) {
+        String prefix = token.cookieName() + "=";
         for (String header : exchange.getRequestHeaders().getOrDefault("Cookie", java.util.List.of())) {
             for (String part : header.split(";")) {
                 String p = part.strip();
-                if (p.startsWith(COOKIE + "=")) {
-                    return p.substring(COOKIE.length() + 1);
+                if (p.startsWith(prefix)) {
+                    return p.substring(prefix.length());
                 }
             }
         }

@@ -31,10 +31,15 @@ public final class DashboardToken {
 
     private final byte[] token;
     private final String session;
+    private final String cookieName;
 
     private DashboardToken(String token) {
         this.token = token.getBytes(StandardCharsets.US_ASCII);
         this.session = hmac(this.token, "jcloud-dashboard-session-v1");
+        // Per cluster: two dashboards forwarded to 127.0.0.1 share the browser's cookies for that
+        // host (cookies ignore ports), and must not overwrite each other's session.
+        this.cookieName = "jcloud_dashboard_"
+                + hmac(this.token, "jcloud-dashboard-cookie-name-v1").substring(0, 12);
     }
 
     /**
@@ -85,6 +90,11 @@ public final class DashboardToken {
     /** The session cookie's value: derived from the token, useless for anything else. */
     String session() {
         return session;
+    }
+
+    /** The session cookie's name: derived from the token, so each cluster's is its own. */
+    String cookieName() {
+        return cookieName;
     }
 
     /** Whether {@code cookieValue} is this token's session (constant time). */

@@ -168,13 +168,17 @@ final class MetricsEndpoint {
             http = https;
         }
         MetricsEndpoint endpoint = new MetricsEndpoint(http, gauges, settings);
-        DashboardAccess access = token == null ? null : new DashboardAccess(token);
+        DashboardAccess access = token == null ? null : new DashboardAccess(token, tls != null);
+        LoopbackHostCheck hostCheck = LoopbackHostCheck.isLoopback(host) ? new LoopbackHostCheck() : null;
         for (var context : List.of(
                 http.createContext("/metrics", endpoint::metrics),
                 http.createContext("/status", endpoint::status),
                 http.createContext("/api/stream", endpoint::stream),
                 http.createContext("/api/snapshot", endpoint::snapshotJson),
                 http.createContext("/", endpoint::asset))) {
+            if (hostCheck != null) {
+                context.getFilters().add(hostCheck);
+            }
             if (access != null) {
                 context.getFilters().add(access);
             }

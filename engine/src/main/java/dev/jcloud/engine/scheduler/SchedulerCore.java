@@ -55,6 +55,17 @@ final class SchedulerCore {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerCore.class);
     /** A task that was running on this many workers when they died is treated as the killer. */
     static final int MAX_WORKER_LOSSES = 3;
+    /**
+     * A retiring worker's result whose copy has not arrived this long after it was asked for is
+     * asked of a peer again: the peer's copy may have failed, and it does not say so.
+     */
+    static final long REPLICA_RETRY_MILLIS = 30_000;
+    /**
+     * A retirement ends this long after it began even if some results could not be copied (they
+     * are recomputed if still needed): a retirement that never ends keeps a machine paid for, and
+     * a spot machine is gone two minutes after its notice anyway.
+     */
+    static final long RETIRE_DEADLINE_MILLIS = 180_000;
     /** A dependent goes to the worker holding its inputs unless that worker is this overloaded. */
     private static final int LOCALITY_OVERLOAD = 2;
 
@@ -67,7 +78,12 @@ final class SchedulerCore {
     private final Long2ObjectHashMap<TaskRecord> tasks = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<FunctionEntry> functions = new Long2ObjectHashMap<>();
     private final Long2ObjectHashMap<ClasspathDef> classpaths = new Long2ObjectHashMap<>();
-    private final Map<String, ClientState> blobOwners = new HashMap<>();
+    /**
+     * Per class path entry, every connected client that announced it: any of them can upload it,
+     * and it stays obtainable until the last of them leaves.
+     */
+    private final Map<String, Set<ClientState>> blobOwners = new HashMap<>();
+
     private final Map<Integer, ClientState> clients = new LinkedHashMap<>();
     private final Map<String, WorkerState> workers = new LinkedHashMap<>();
     private final ArrayDeque<TaskRecord> readyFifo = new ArrayDeque<>();
@@ -93,6 +109,7 @@ final class SchedulerCore {
     private WorkerState lastRootWorker;
     private boolean workersChanged;
     private boolean retirementsToCheck;
+    private long lastRetirementTickMillis;
 
     SchedulerCore(LongSupplier clock, long heartbeatMillis) {
         this.clock = clock;
@@ -132,7 +149,10 @@ final class SchedulerCore {
     void clientBatch(ClientState c, ClientBatch batch) {
         for (ClasspathDef cp : batch.getClasspathsList()) {
             classpaths.put(cp.getId(), cp);
-            cp.getEntriesList().forEach(e -> blobOwners.put(e.getSha256(), c));
+            cp.getEntriesList()
+                    .forEach(e -> blobOwners
+                            .computeIfAbsent(e.getSha256(), k -> new LinkedHashSet<>())
+                            .add(c));
         }
         for (FunctionDef f : batch.getFunctionsList()) {
             if (!functions.containsKey(f.getId())) {
@@ -191,7 +211,7 @@ final class SchedulerCore {
         for (long key : c.wanted.toArray(new Long[0])) {
             release(c, key);
         }
-        blobOwners.values().removeIf(owner -> owner == c);
+        blobOwners.values().removeIf(owners -> owners.remove(c) && owners.isEmpty());
         if (clients.isEmpty()) {
             noClientSinceMillis = clock.getAsLong();
         }
@@ -619,6 +639,7 @@ final class SchedulerCore {
         List<String> names = new ArrayList<>();
         for (WorkerState w : chosen) {
             w.retiring = true;
+            w.retiringSinceMillis = clock.getAsLong();
             names.add(w.name());
             LOG.info("retiring worker {}", w.name());
             if (!w.processing.isEmpty()) {
@@ -632,9 +653,11 @@ final class SchedulerCore {
 
     /** Moves a retiring worker's needed results to others; closes it once nothing depends on it. */
     private void progressRetirement(WorkerState w) {
+        long now = clock.getAsLong();
         List<WorkerState> targets = new ArrayList<>();
         workers.values().stream().filter(o -> !o.retiring).forEach(targets::add);
         boolean safe = w.processing.isEmpty();
+        int unmoved = 0;
         if (!targets.isEmpty()) {
             int i = 0;
             for (TaskRecord t : tasks.values()) {
@@ -643,10 +666,26 @@ final class SchedulerCore {
                         && !heldByAStayingWorker(t)
                         && (t.retained() || t.pendingDependents > 0)) {
                     safe = false;
+                    unmoved++;
                     WorkerState asked = w.replicating.get(t.key);
-                    if (asked == null || asked.closed || asked.retiring) {
+                    boolean overdue =
+                            asked != null && now - w.replicatingSinceMillis.get(t.key) >= REPLICA_RETRY_MILLIS;
+                    if (asked == null || asked.closed || asked.retiring || overdue) {
                         WorkerState target = targets.get(i++ % targets.size());
+                        if (overdue && target == asked && targets.size() > 1) {
+                            target = targets.get(i++ % targets.size());
+                        }
+                        if (overdue) {
+                            LOG.info(
+                                    "retiring {}: the copy of {} to {} has not arrived after {} s; asking {}",
+                                    w.name(),
+                                    Long.toHexString(t.key),
+                                    asked.name(),
+                                    (now - w.replicatingSinceMillis.get(t.key)) / 1000,
+                                    target.name());
+                        }
                         w.replicating.put(t.key, target);
+                        w.replicatingSinceMillis.put(t.key, now);
                         target.out()
                                 .addReplicate(
                                         Replicate.newBuilder().setKey(t.key).setAddress(w.address()));
@@ -655,9 +694,18 @@ final class SchedulerCore {
                 }
             }
         }
+        boolean pastDeadline = now - w.retiringSinceMillis >= RETIRE_DEADLINE_MILLIS;
+        if (!safe && pastDeadline && !targets.isEmpty()) {
+            LOG.warn(
+                    "retiring {}: {} of its results could not be copied within {} s; closing it anyway"
+                            + " (they are recomputed if still needed)",
+                    w.name(),
+                    unmoved,
+                    RETIRE_DEADLINE_MILLIS / 1000);
+        }
         // Without another worker, results cannot move: retiring then loses them, and the graph
         // recomputes them when a worker comes back. The caller asked for it.
-        if (safe || targets.isEmpty()) {
+        if (safe || targets.isEmpty() || pastDeadline) {
             w.out().setClose(true);
             dirtyWorkers.add(w);
             flushWorker(w);
@@ -1076,9 +1124,20 @@ final class SchedulerCore {
     void tick() {
         long now = clock.getAsLong();
         stream.tick();
+        if (now - lastRetirementTickMillis >= 1000) {
+            // Retries and deadlines of retirements come due with time, not only with batches.
+            lastRetirementTickMillis = now;
+            for (WorkerState w : workers.values()) {
+                retirementsToCheck |= w.retiring;
+            }
+        }
         for (WorkerState w : new ArrayList<>(workers.values())) {
             if (now - w.lastSeenMillis > workerTimeoutMillis) {
-                workerGone(w, "no heartbeat for " + (now - w.lastSeenMillis) + " ms");
+                String why = "no heartbeat for " + (now - w.lastSeenMillis) + " ms";
+                workerGone(w, why);
+                // Its stream must end too: a worker that was only paused (a stopped process, a
+                // stalled network) would otherwise go on sending into a session nobody reads.
+                w.drop(why);
             }
         }
         balance();
@@ -1177,10 +1236,14 @@ final class SchedulerCore {
 
     /** A worker asked for a class path entry nobody uploaded yet: ask the client that has it. */
     boolean requestBlob(String sha256) {
-        ClientState owner = blobOwners.get(sha256);
-        if (owner == null) {
+        Set<ClientState> owners = blobOwners.get(sha256);
+        if (owners == null || owners.isEmpty()) {
             return false;
         }
+        // Round robin: if this owner's upload fails, the worker's next request goes to another one.
+        ClientState owner = owners.iterator().next();
+        owners.remove(owner);
+        owners.add(owner);
         owner.out().addNeedBlobs(sha256);
         dirtyClients.add(owner);
         return true;

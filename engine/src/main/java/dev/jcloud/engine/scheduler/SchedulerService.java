@@ -22,8 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,9 +124,23 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                         if (worker == null) {
                             return;
                         }
+                        worker.onDrop(this::drop);
                     }
                     core.workerBatch(worker, batch);
                 });
+            }
+
+            /** The scheduler gave up on this worker: UNAVAILABLE, on which a worker registers anew. */
+            private void drop(String why) {
+                rejected = true;
+                LOG.warn("dropped worker {}: {}", worker.name(), why);
+                try {
+                    responses.onError(Status.UNAVAILABLE
+                            .withDescription("the scheduler dropped this worker (" + why + "); register again")
+                            .asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // The worker already hung up.
+                }
             }
 
             private void reject(String why) {
@@ -246,8 +260,7 @@ final class SchedulerService extends SchedulerGrpc.SchedulerImplBase {
                 }
             });
         }
-        blobs.await(sha)
-                .orTimeout(BLOB_WAIT_SECONDS, TimeUnit.SECONDS)
+        blobs.await(sha, Duration.ofSeconds(BLOB_WAIT_SECONDS))
                 .whenCompleteAsync(
                         (path, error) -> {
                             if (error != null) {

@@ -33,17 +33,24 @@ final class WorkerState {
      * that peer lives (a peer that dies before copying must not leave the retirement stuck).
      */
     final Map<Long, WorkerState> replicating = new HashMap<>();
+    /** When each of {@link #replicating} was (last) asked: a copy that never arrives is asked again. */
+    final Map<Long, Long> replicatingSinceMillis = new HashMap<>();
 
     int held;
     long heldBytes;
     Heartbeat last = Heartbeat.getDefaultInstance();
     long lastSeenMillis;
     boolean retiring;
+    /** When retirement began: it ends by {@link SchedulerCore#RETIRE_DEADLINE_MILLIS} after. */
+    long retiringSinceMillis;
+
     boolean closed;
     /** Mean duration of the tasks this worker finished, seconds; negative until one did. */
     double meanSeconds = -1;
 
     private WorkerOrders.Builder out;
+    /** Ends the worker's stream when the scheduler gives up on it, so that it notices and re-registers. */
+    private Consumer<String> drop = why -> {};
 
     WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis) {
         this.id = id;
@@ -56,6 +63,16 @@ final class WorkerState {
 
     String name() {
         return hello.getName();
+    }
+
+    /** What {@link #drop} does: the transport's way to end this worker's session. */
+    void onDrop(Consumer<String> drop) {
+        this.drop = drop;
+    }
+
+    /** Ends this worker's session from the scheduler's side, saying why. */
+    void drop(String why) {
+        drop.accept(why);
     }
 
     String address() {

@@ -208,7 +208,7 @@ final class TaskRunner {
         long startMicros = System.currentTimeMillis() * 1000;
         long t0 = System.nanoTime();
         try {
-            outcomes.accept(execute(task, startMicros, t0));
+            outcomes.accept(outcomeOf(task, startMicros, t0));
         } finally {
             synchronized (this) {
                 running--;
@@ -217,6 +217,35 @@ final class TaskRunner {
                 }
             }
             dispatch();
+        }
+    }
+
+    /**
+     * What the scheduler hears about {@code task}, always: anything thrown while reading its inputs,
+     * running it, encoding or storing its result (a full disk while spilling, a result too deep to
+     * serialise, the heap running out) fails the task with that cause instead of leaving it
+     * processing for ever.
+     */
+    private Object outcomeOf(ComputeTask task, long startMicros, long t0) {
+        try {
+            return execute(task, startMicros, t0);
+        } catch (Throwable e) {
+            try {
+                store.remove(task.getKey()); // a result stored but not reported is no one's
+            } catch (RuntimeException ignored) {
+                // The store's own failure is what is being reported.
+            }
+            String what = "worker " + workerName + " could not finish " + code.name(task.getFunction()) + ": " + e;
+            try {
+                return failure(task, e, what, false);
+            } catch (Throwable alsoFailed) {
+                // Even describing it failed (no memory left): send the bare facts.
+                return TaskFailure.newBuilder()
+                        .setKey(task.getKey())
+                        .setExceptionClass(e.getClass().getName())
+                        .setMessage(what)
+                        .build();
+            }
         }
     }
 
@@ -310,7 +339,7 @@ final class TaskRunner {
                 .setRetryable(retryable);
         try {
             f.setException(ByteString.copyFrom(JavaSerialization.serialize(e)));
-        } catch (RuntimeException notSerializable) {
+        } catch (RuntimeException | StackOverflowError notSerializable) {
             // Name, message and trace still travel as text.
         }
         return f.build();

@@ -62,6 +62,11 @@ public final class WorkerServer implements AutoCloseable {
     public static final int EXIT_SCHEDULER_LOST = 1;
     public static final int EXIT_REFUSED = 2;
     public static final int EXIT_MEMORY = 3;
+    /**
+     * Not a process exit code: the scheduler no longer accepts this worker's certificate (it
+     * restarted with a new cluster CA), and the worker was told to {@link #rejoinWhenDistrusted}.
+     */
+    public static final int EXIT_REJOIN = 4;
 
     private final WorkerOptions options;
     private final TransportSecurity security;
@@ -90,7 +95,9 @@ public final class WorkerServer implements AutoCloseable {
     private volatile long lostSinceMillis;
     private volatile boolean paused;
     private volatile long lastGcMillis;
+    private volatile long lastWatchdogErrorMillis;
     private volatile int reconnects;
+    private volatile boolean rejoinWhenDistrusted;
 
     private record Stolen(long key) {}
 
@@ -239,6 +246,14 @@ public final class WorkerServer implements AutoCloseable {
                 exit.complete(EXIT_REFUSED);
                 return;
             }
+            if (rejoinWhenDistrusted && isTlsFailure(t)) {
+                LOG.warn(
+                        "the scheduler at {} refused this worker's certificate (a restarted scheduler has a new"
+                                + " cluster CA); joining again",
+                        options.schedulerAddress());
+                exit.complete(EXIT_REJOIN);
+                return;
+            }
             lost(mySession, status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription()));
         }
 
@@ -246,6 +261,24 @@ public final class WorkerServer implements AutoCloseable {
         public void onCompleted() {
             lost(mySession, "the scheduler closed the session");
         }
+    }
+
+    /**
+     * For a worker admitted by join token: when the scheduler's TLS no longer accepts this worker
+     * (or its certificate no longer checks out), exit with {@link #EXIT_REJOIN} so that the caller
+     * joins again with the token instead of retrying with certificates of a CA that is gone.
+     */
+    public void rejoinWhenDistrusted(boolean rejoin) {
+        this.rejoinWhenDistrusted = rejoin;
+    }
+
+    private static boolean isTlsFailure(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLException || c instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The scheduler is gone: forget its work, and try again until the death timeout. */
@@ -520,13 +553,38 @@ public final class WorkerServer implements AutoCloseable {
      * the JVM thrash or the machine swap.
      */
     private void watchMemory() {
+        try {
+            checkMemory();
+        } catch (Throwable e) {
+            // A scheduled task that throws is never run again: the worker would then fill its heap
+            // unwatched. Keep watching.
+            watchdogFailed("this round failed", e);
+        }
+    }
+
+    /** Logs a watchdog failure at most every 10 s (a full disk fails every round). */
+    private void watchdogFailed(String what, Throwable e) {
+        long now = System.currentTimeMillis();
+        if (now - lastWatchdogErrorMillis >= 10_000) {
+            lastWatchdogErrorMillis = now;
+            LOG.error("worker {}: memory watchdog: {} (it keeps watching): {}", options.name(), what, e.toString(), e);
+        }
+    }
+
+    private void checkMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
         double used = heapFraction(limit);
         if (used > options.spillFraction() && store.memoryBytes() > 0) {
             // The process, not just the results, is over the spill line: move results to disk
             // until it is back under (what Dask's memory monitor does), collecting what they held.
             long excess = (long) ((used - options.spillFraction()) * limit);
-            long moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+            long moved = 0;
+            try {
+                moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+            } catch (RuntimeException e) {
+                // A full disk must not keep the pause and terminate checks below from running.
+                watchdogFailed("cannot spill", e);
+            }
             if (moved > 0) {
                 System.gc();
                 lastGcMillis = System.currentTimeMillis();

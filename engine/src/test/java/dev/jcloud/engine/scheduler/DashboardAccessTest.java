@@ -88,7 +88,9 @@ class DashboardAccessTest {
         assertThat(login.headers().firstValue("Location")).hasValue("/");
         String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
         assertThat(setCookie)
-                .startsWith(DashboardAccess.COOKIE + "=")
+                .startsWith(DashboardToken.of(TOKEN).cookieName() + "=")
+                .contains("Max-Age=" + DashboardAccess.SESSION_SECONDS)
+                .doesNotContain("Secure")
                 .contains("HttpOnly")
                 .contains("SameSite=Lax")
                 .doesNotContain(TOKEN);
@@ -99,11 +101,34 @@ class DashboardAccessTest {
         assertThat(page.body()).contains("<html");
         assertThat(get("/api/snapshot", null, "other=1; " + cookie).statusCode())
                 .isEqualTo(200);
-        assertThat(get("/", null, DashboardAccess.COOKIE + "=forged").statusCode())
+        assertThat(get("/", null, DashboardToken.of(TOKEN).cookieName() + "=forged")
+                        .statusCode())
                 .isEqualTo(401);
         assertThat(get("/?token=wrong-token-0123456789", null, null).statusCode())
                 .isEqualTo(401);
         assertThat(DashboardAccess.queryToken("a=1&token=%zz")).isEqualTo("%zz");
+    }
+
+    @Test
+    void eachClusterHasItsOwnSessionCookieSecureUnderHttps() throws Exception {
+        DashboardToken other = DashboardToken.of("another-cluster-token-0123456789");
+        assertThat(other.cookieName())
+                .startsWith("jcloud_dashboard_")
+                .isNotEqualTo(DashboardToken.of(TOKEN).cookieName());
+        // A browser holding both clusters' cookies for 127.0.0.1 gets into each with its own.
+        String mine = get("/?token=" + TOKEN, null, null)
+                .headers()
+                .firstValue("Set-Cookie")
+                .orElseThrow();
+        String both = other.cookieName() + "=" + other.session() + "; " + mine.substring(0, mine.indexOf(';'));
+        assertThat(get("/api/snapshot", null, both).statusCode()).isEqualTo(200);
+        assertThat(get("/api/snapshot", null, other.cookieName() + "=" + other.session())
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(new DashboardAccess(other, true).sessionCookieHeader())
+                .startsWith(other.cookieName() + "=")
+                .contains("; Secure")
+                .contains("Max-Age=");
     }
 
     @Test

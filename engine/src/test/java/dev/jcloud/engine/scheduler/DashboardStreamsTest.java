@@ -75,7 +75,7 @@ class DashboardStreamsTest {
             slow.setReceiveBufferSize(2048);
             slow.connect(new InetSocketAddress("127.0.0.1", endpoint.port()));
             OutputStream request = slow.getOutputStream();
-            request.write("GET /api/stream HTTP/1.1\r\nHost: dashboard\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            request.write("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             request.flush();
 
             HttpResponse<Stream<String>> fast = http.send(

@@ -598,6 +598,59 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void aCopyThatFailedSilentlyIsAskedForAgainAndTheRetirementEnds() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        TestingWorker b = cluster.startWorker("b");
+        cluster.retire("a");
+        assertThat(b.dropReplications()).isEqualTo(1);
+
+        long waited = 0;
+        while (b.replicateOrders.size() < 2 && waited < 2 * SchedulerCore.REPLICA_RETRY_MILLIS) {
+            a.heartbeat();
+            b.heartbeat();
+            cluster.tick(1_000);
+            waited += 1_000;
+        }
+        assertThat(waited).isGreaterThanOrEqualTo(SchedulerCore.REPLICA_RETRY_MILLIS);
+        assertThat(b.replicateOrders)
+                .as("asked again once the copy is overdue")
+                .hasSize(2)
+                .allSatisfy(r -> assertThat(r.getKey()).isEqualTo(1L));
+        b.replicate();
+        assertThat(a.closeOrdered).isTrue();
+        assertThat(b.store).containsKey(1L);
+        assertThat(client.values).containsEntry(1L, v(1));
+    }
+
+    @Test
+    void aRetirementWhoseCopiesNeverArriveEndsByItsDeadline() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        TestingWorker b = cluster.startWorker("b");
+        cluster.retire("a");
+        long waited = 0;
+        while (a.alive && waited <= SchedulerCore.RETIRE_DEADLINE_MILLIS + 2_000) {
+            b.dropReplications();
+            a.heartbeat();
+            b.heartbeat();
+            cluster.tick(1_000);
+            waited += 1_000;
+        }
+        assertThat(a.alive).as("closed by the deadline").isFalse();
+        assertThat(waited)
+                .isBetween(SchedulerCore.RETIRE_DEADLINE_MILLIS, SchedulerCore.RETIRE_DEADLINE_MILLIS + 2_000);
+        // What did not move is recomputed where it is still needed.
+        cluster.runUntilQuiet();
+        assertThat(b.computedKeys()).contains(1L);
+        assertThat(b.store).containsEntry(1L, v(1));
+    }
+
+    @Test
     void retireWithoutDataClosesAtOnceAndCountChoosesIdleWorkers() {
         TestingWorker a = cluster.startWorker("a");
         TestingWorker b = cluster.startWorker("b");
@@ -768,6 +821,52 @@ class SchedulerCoreTest {
         cluster.flush();
         assertThat(client.received.get(client.received.size() - 1).getNeedBlobsList())
                 .containsExactly("abc");
+    }
+
+    @Test
+    void aClasspathEntryStaysObtainableUntilTheLastClientThatHasItLeaves() {
+        cluster.startWorker("a");
+        TestingClient first = cluster.client("first");
+        TestingClient second = cluster.client("second");
+        ClasspathDef cp = ClasspathDef.newBuilder()
+                .setId(77)
+                .addEntries(ClasspathEntry.newBuilder().setName("app.jar").setSha256("abc"))
+                .build();
+        first.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+        second.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+
+        second.disconnect();
+        assertThat(cluster.core.requestBlob("abc"))
+                .as("the first client still has the entry")
+                .isTrue();
+        cluster.flush();
+        assertThat(first.received.get(first.received.size() - 1).getNeedBlobsList())
+                .containsExactly("abc");
+
+        first.disconnect();
+        assertThat(cluster.core.requestBlob("abc")).isFalse();
+    }
+
+    @Test
+    void aRepeatedClasspathRequestGoesToAnotherOwner() {
+        cluster.startWorker("a");
+        TestingClient first = cluster.client("first");
+        TestingClient second = cluster.client("second");
+        ClasspathDef cp = ClasspathDef.newBuilder()
+                .setId(77)
+                .addEntries(ClasspathEntry.newBuilder().setName("app.jar").setSha256("abc"))
+                .build();
+        first.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+        second.send(ClientBatch.newBuilder().addClasspaths(cp).build());
+
+        assertThat(cluster.core.requestBlob("abc")).isTrue();
+        cluster.flush();
+        assertThat(cluster.core.requestBlob("abc")).isTrue();
+        cluster.flush();
+        assertThat(first.received.stream().mapToInt(u -> u.getNeedBlobsCount()).sum())
+                .isEqualTo(1);
+        assertThat(second.received.stream().mapToInt(u -> u.getNeedBlobsCount()).sum())
+                .isEqualTo(1);
     }
 
     @Test

@@ -648,6 +648,13 @@ final class TestingCluster {
             return n;
         }
 
+        /** Pending Replicate orders fail silently (a copy that timed out): nothing is reported. */
+        int dropReplications() {
+            int n = toReplicate.size();
+            toReplicate.clear();
+            return n;
+        }
+
         /** Drops a stored result without telling the scheduler (a corrupted spill file, say). */
         TestingWorker loseData(long key) {
             store.remove(key);

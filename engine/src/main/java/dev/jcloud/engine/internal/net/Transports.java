@@ -62,7 +62,10 @@ public final class Transports {
         }
         BindableService admission = security.admission();
         if (admission != null) {
-            builder.addService(admission);
+            io.grpc.ServerServiceDefinition definition = admission.bindService();
+            builder.addService(definition);
+            builder.addStreamTracerFactory(
+                    new AdmissionMessageLimit(definition.getServiceDescriptor().getName()));
         }
         for (BindableService service : services) {
             if (admission != null) {
