@@ -60,6 +60,7 @@ public final class Main {
                 if (ProviderFlags.Taker.class.isAssignableFrom(at)) {
                     ProviderFlags.addTo(cl, CloudProviders.load());
                 }
+                cl.setUsageHelpAutoWidth(true);
                 return cl.setCommandName(name.toString());
             }
         }
@@ -113,6 +114,9 @@ public final class Main {
         CloudProviders providers = CloudProviders.load();
         ProviderFlags.addTo(cl, providers);
         cl.getCommandSpec().usageMessage().footer(providersFooter(providers));
+        // Help fills the terminal's width (80 columns when the output is not a terminal); descriptions
+        // are whole sentences that picocli wraps, never lines broken by hand.
+        cl.setUsageHelpAutoWidth(true);
         return withErrorHandling(cl);
     }
 
