@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
             "The shapes:",
             "  flat     N independent no-op tasks (client.map), waiting for all.",
             "  tree     A binary reduction over N leaves (2N-1 tasks), one result gathered.",
-            "  latency  One task submitted and its result received, N times: the median (p50).",
-            "  startup  Seconds from starting a cluster of W workers until all are registered.",
+            "  latency  One task and its result, N times one after another: the median.",
+            "  startup  Seconds from starting W workers until all are registered.",
             "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
                     + " later ones show the engine after the JIT has compiled it."
         })

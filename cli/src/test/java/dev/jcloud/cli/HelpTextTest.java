@@ -106,7 +106,9 @@ class HelpTextTest {
         assertThat(help)
                 .contains("cluster   ", "Start, inspect, resize and stop clusters.")
                 .contains("example   ", "Start a local cluster, estimate pi on it and stop it again.")
-                .contains("completion", "Print a bash (and zsh) completion script.");
+                .contains("completion", "Print a bash (and zsh) completion script.")
+                .contains("Providers in this build (--provider):")
+                .contains("Exit codes: 0 success");
     }
 
     /**
