@@ -29,14 +29,15 @@ import java.util.concurrent.TimeUnit;
         mixinStandardHelpOptions = true,
         description = {
             "Measure the engine on a fresh local cluster of W workers x 1 thread.",
-            "  flat     N independent no-op tasks (client.map), waiting for all",
-            "  tree     a binary reduction over N leaves (2N-1 tasks), one result gathered",
-            "  latency  one task submitted and its result received, N times: the median (p50)",
-            "  startup  seconds from starting a cluster of W workers until all are registered",
-            "  transfer 64 tasks make S-MiB byte[] results, 64 more read two each (half across workers):",
-            "           MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S",
-            "With --repeat R the shape runs R times on the same cluster: the first run is on",
-            "fresh JVMs, later ones show the engine after the JIT has compiled it."
+            "The shapes:",
+            "  flat     N independent no-op tasks (client.map), waiting for all.",
+            "  tree     A binary reduction over N leaves (2N-1 tasks), one result gathered.",
+            "  latency  One task and its result, N times one after another: the median.",
+            "  startup  Seconds from starting W workers until all are registered.",
+            "  transfer 64 tasks make S-MiB byte[] results and 64 more read two each (half across workers):"
+                    + " MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S.",
+            "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
+                    + " later ones show the engine after the JIT has compiled it."
         })
 final class BenchCommand implements Callable<Integer> {
 

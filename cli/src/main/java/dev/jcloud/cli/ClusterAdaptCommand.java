@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
         name = "adapt",
         mixinStandardHelpOptions = true,
         description = {
-            "Change the adaptive scaling of a running cluster: its in-cluster controller keeps between",
-            "--min and --max workers (a hard limit) from now on; --off keeps the workers it has."
+            "Change the adaptive scaling of a running cluster.",
+            "From now on its in-cluster controller keeps between --min and --max workers (a hard limit);"
+                    + " --off keeps the workers it has."
         })
 final class ClusterAdaptCommand implements Callable<Integer> {
 

@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
         name = "credentials",
         mixinStandardHelpOptions = true,
         description = {
-            "Export what another machine needs to connect to a TLS cluster: client certificate and key,",
-            "the cluster CA, and a connect snippet. Copy the directory over a secure channel."
+            "Export what another machine needs to connect to a TLS cluster.",
+            "The directory holds a client certificate and key, the cluster CA and a connect snippet."
+                    + " Copy it over a secure channel."
         })
 final class ClusterCredentialsCommand implements Callable<Integer> {
 

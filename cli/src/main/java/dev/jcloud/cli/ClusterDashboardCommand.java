@@ -29,9 +29,9 @@ import java.util.concurrent.TimeUnit;
         name = "dashboard",
         mixinStandardHelpOptions = true,
         description = {
-            "Open the cluster's dashboard: forwards a loopback port to its HTTPS dashboard (clusters with",
-            "TLS) and prints the address that signs a browser in (it holds the dashboard token: keep it to",
-            "yourself). Runs until Ctrl-C."
+            "Open the cluster's dashboard in a browser.",
+            "Forwards a loopback port to its HTTPS dashboard (clusters with TLS) and prints the address that"
+                    + " signs a browser in (it holds the dashboard token: keep it to yourself). Runs until Ctrl-C."
         })
 final class ClusterDashboardCommand implements Callable<Integer> {
 
@@ -53,7 +53,7 @@ final class ClusterDashboardCommand implements Callable<Integer> {
     @Option(
             names = "--for",
             paramLabel = "DURATION",
-            description = "Stop forwarding after this long (default: until" + " Ctrl-C).")
+            description = "Stop forwarding after this long (default: until Ctrl-C).")
     String forDuration;
 
     @Override

@@ -25,8 +25,9 @@ import java.util.concurrent.Callable;
         name = "gc",
         mixinStandardHelpOptions = true,
         description = {
-            "List resources jcloud created whose cluster has no live scheduler (left by a crash or an",
-            "interrupted down); --delete removes them. Uses the provider settings of the configuration."
+            "List resources jcloud created whose cluster has no live scheduler.",
+            "Such resources are left by a crash or an interrupted down; --delete removes them."
+                    + " Uses the provider settings of the configuration."
         })
 final class ClusterGcCommand implements Callable<Integer>, ProviderFlags.Taker {
 

@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
         aliases = "ls",
         mixinStandardHelpOptions = true,
         description = {
-            "List running clusters. Clusters whose processes or machines are gone are",
-            "cleaned from the local state and not shown."
+            "List running clusters.",
+            "Clusters whose processes or machines are gone are cleaned from the local state and not shown."
         })
 final class ClusterListCommand implements Callable<Integer>, ProviderFlags.Taker {
 

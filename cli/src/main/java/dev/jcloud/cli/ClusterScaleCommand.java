@@ -15,8 +15,9 @@ import java.util.concurrent.Callable;
         name = "scale",
         mixinStandardHelpOptions = true,
         description = {
-            "Set the number of workers: new ones start and register; surplus ones are retired",
-            "gracefully (their results move to other workers first) and stop."
+            "Set the number of workers of a running cluster.",
+            "New ones start and register; surplus ones are retired gracefully (their results move to other"
+                    + " workers first) and stop."
         })
 final class ClusterScaleCommand implements Callable<Integer> {
 

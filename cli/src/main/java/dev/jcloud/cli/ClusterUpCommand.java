@@ -31,9 +31,9 @@ import java.util.concurrent.Callable;
         name = "up",
         mixinStandardHelpOptions = true,
         description = {
-            "Start a cluster (a scheduler and N workers) that keeps running after this command,",
-            "and wait until every worker is registered. Unset options come from the configuration",
-            "(see 'jcloud config show --sources')."
+            "Start a cluster (a scheduler and N workers) that keeps running after this command.",
+            "Waits until every worker is registered. Unset options come from the configuration"
+                    + " (see 'jcloud config show --sources')."
         })
 final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
 

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 @Command(
         name = "completion",
         mixinStandardHelpOptions = true,
-        description = {"Print a bash (and zsh) completion script. Use it with:", "  source <(jcloud completion)"})
+        description = {"Print a bash (and zsh) completion script.", "Use it with:", "  source <(jcloud completion)"})
 final class CompletionCommand implements Callable<Integer> {
 
     @Spec

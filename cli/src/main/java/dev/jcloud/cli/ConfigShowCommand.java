@@ -19,8 +19,9 @@ import java.util.concurrent.Callable;
         name = "show",
         mixinStandardHelpOptions = true,
         description = {
-            "Print the effective settings: defaults < ~/.config/jcloud/jcloud.yaml < ./jcloud.yaml",
-            "< JCLOUD_* environment variables < command-line flags."
+            "Print the effective settings.",
+            "Each source overrides those before it: defaults < ~/.config/jcloud/jcloud.yaml < ./jcloud.yaml"
+                    + " < JCLOUD_* environment variables < command-line flags."
         })
 final class ConfigShowCommand implements Callable<Integer> {
 

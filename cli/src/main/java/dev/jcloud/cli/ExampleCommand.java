@@ -17,9 +17,10 @@ import java.util.concurrent.Callable;
         name = "example",
         mixinStandardHelpOptions = true,
         description = {
-            "Start a local cluster, estimate pi on it (a map of sampling tasks and a task-graph",
-            "reduction) with a progress bar, print the result and the cluster's addresses, then stop",
-            "the cluster: nothing is left running."
+            "Start a local cluster, estimate pi on it and stop it again.",
+            "The estimate is a map of sampling tasks and a task-graph reduction, shown with a progress bar;"
+                    + " the command prints the result and the cluster's addresses, then stops the cluster:"
+                    + " nothing is left running."
         })
 final class ExampleCommand implements Callable<Integer> {
 

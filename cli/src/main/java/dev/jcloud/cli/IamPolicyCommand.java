@@ -14,9 +14,9 @@ import java.util.concurrent.Callable;
         name = "iam-policy",
         mixinStandardHelpOptions = true,
         description = {
-            "Print the least permission policy a user needs to run jcloud on a provider, as the platform's policy"
-                    + " document (for AWS: IAM JSON with every action listed, deletions limited to jcloud-tagged"
-                    + " resources, IAM to the /jcloud/ path)."
+            "Print the least permission policy a user needs to run jcloud on a provider.",
+            "It is the platform's policy document (for AWS: IAM JSON with every action listed, deletions limited"
+                    + " to jcloud-tagged resources, IAM to the /jcloud/ path)."
         })
 final class IamPolicyCommand implements Callable<Integer> {
 

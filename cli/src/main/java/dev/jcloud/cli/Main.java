@@ -6,8 +6,14 @@ import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
 import dev.jcloud.picocli.CommandLine;
+import dev.jcloud.picocli.CommandLine.Help;
+import dev.jcloud.picocli.CommandLine.Help.Column;
+import dev.jcloud.picocli.CommandLine.Help.TextTable;
+import dev.jcloud.picocli.CommandLine.Model.UsageMessageSpec;
 import dev.jcloud.provisioner.CloudProviders;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Entry point of the {@code jcloud} command. */
 public final class Main {
@@ -60,6 +66,7 @@ public final class Main {
                 if (ProviderFlags.Taker.class.isAssignableFrom(at)) {
                     ProviderFlags.addTo(cl, CloudProviders.load());
                 }
+                cl.setUsageHelpAutoWidth(true);
                 return cl.setCommandName(name.toString());
             }
         }
@@ -112,19 +119,39 @@ public final class Main {
         cl.addSubcommand("join", new JoinCommand());
         CloudProviders providers = CloudProviders.load();
         ProviderFlags.addTo(cl, providers);
-        cl.getCommandSpec().usageMessage().footer(providersFooter(providers));
+        addProvidersSection(cl.getCommandSpec().usageMessage(), providers);
+        // Help fills the terminal's width (80 columns when the output is not a terminal); descriptions
+        // are whole sentences that picocli wraps, never lines broken by hand.
+        cl.setUsageHelpAutoWidth(true);
         return withErrorHandling(cl);
     }
 
-    /** The providers of this build, for {@code jcloud --help}: what {@code --provider} accepts. */
-    private static String[] providersFooter(CloudProviders providers) {
-        java.util.List<String> lines = new java.util.ArrayList<>();
-        lines.add("");
-        lines.add("Providers in this build (--provider):");
+    /**
+     * The providers of this build, for {@code jcloud --help}: what {@code --provider} accepts, as a
+     * table above the footer whose descriptions wrap at the help's width.
+     */
+    private static void addProvidersSection(UsageMessageSpec usage, CloudProviders providers) {
+        String key = "providers";
+        usage.sectionMap().put(key, help -> providersTable(help, providers));
+        List<String> keys = new ArrayList<>(usage.sectionKeys());
+        keys.add(keys.indexOf(UsageMessageSpec.SECTION_KEY_FOOTER_HEADING), key);
+        usage.sectionKeys(keys);
+    }
+
+    private static String providersTable(Help help, CloudProviders providers) {
+        int nameWidth = 2;
         for (var p : providers.all()) {
-            lines.add(String.format("  %-10s %s", p.name(), p.description()));
+            nameWidth = Math.max(nameWidth, p.name().length() + 4);
         }
-        return lines.toArray(String[]::new);
+        int width = help.commandSpec().usageMessage().width();
+        TextTable table = TextTable.forColumns(
+                help.colorScheme(),
+                new Column(nameWidth, 2, Column.Overflow.SPAN),
+                new Column(width - nameWidth, 1, Column.Overflow.WRAP));
+        for (var p : providers.all()) {
+            table.addRowValues(p.name(), p.description());
+        }
+        return String.format("%nProviders in this build (--provider):%n") + table;
     }
 
     private static CommandLine withErrorHandling(CommandLine cl) {
