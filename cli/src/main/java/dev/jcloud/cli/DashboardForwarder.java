@@ -31,6 +31,15 @@ final class DashboardForwarder implements AutoCloseable {
     private static final List<String> RESPONSE_HEADERS =
             List.of("Content-Type", "Cache-Control", "Location", "Set-Cookie", "WWW-Authenticate");
 
+    /**
+     * The dashboard's cookie as this plain-HTTP loopback port must set it: without {@code Secure},
+     * which the scheduler sets for its HTTPS port and which a browser would refuse over
+     * {@code http://127.0.0.1} (the leg to the scheduler stays TLS).
+     */
+    static String forLoopback(String setCookie) {
+        return setCookie.replaceAll("(?i);\\s*Secure(?=;|$)", "");
+    }
+
     private final HttpServer server;
     private final ExecutorService threads;
     private final HttpClient upstream;
@@ -97,7 +106,8 @@ final class DashboardForwarder implements AutoCloseable {
             for (String h : RESPONSE_HEADERS) {
                 response.headers()
                         .allValues(h)
-                        .forEach(v -> exchange.getResponseHeaders().add(h, v));
+                        .forEach(
+                                v -> exchange.getResponseHeaders().add(h, h.equals("Set-Cookie") ? forLoopback(v) : v));
             }
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             boolean noBody = method.equals("HEAD") || response.statusCode() == 303 || length == 0;

@@ -51,6 +51,16 @@ public final class EngineCommand {
         return new EngineCommand(role, schedulerAddress, copy);
     }
 
+    /**
+     * A copy listening on every interface, as a node that other machines reach must. Without TLS
+     * (the user turned it off) that is a plaintext port anyone who reaches it may use, which the
+     * engine refuses unless told so with {@code --insecure}: this is the one place that tells it.
+     */
+    public EngineCommand onAllInterfaces(boolean tls) {
+        EngineCommand c = with("--host", "0.0.0.0");
+        return tls ? c : c.with("--insecure", "true");
+    }
+
     public NodeRole role() {
         return role;
     }

@@ -40,6 +40,9 @@ public final class TlsOptions {
 
     @Option(
             names = PlaintextExposure.INSECURE_FLAG,
+            arity = "0..1",
+            fallbackValue = "true",
+            paramLabel = "true|false",
             description = "Allow listening in plaintext on an address other machines can reach (no TLS, no join"
                     + " token): anyone who reaches the port can then submit code or read results. Loopback needs"
                     + " no flag.")

@@ -417,7 +417,7 @@ public final class Ec2Provider implements CloudProvider {
      */
     private EngineCommand onMachine(ClusterContext cluster, AwsClients aws, EngineCommand command) {
         if (command.role() == NodeRole.SCHEDULER) {
-            return command.with("--host", "0.0.0.0")
+            return command.onAllInterfaces(ClusterTrust.enabled(cluster.options()))
                     .with("--port", Integer.toString(ClusterSecurityGroup.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(ClusterSecurityGroup.DASHBOARD_PORT));
         }
@@ -431,7 +431,7 @@ public final class Ec2Provider implements CloudProvider {
         for (int i = 2; i + 1 < args.size(); i += 2) {
             rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
         }
-        return rebuilt.with("--host", "0.0.0.0");
+        return rebuilt.onAllInterfaces(ClusterTrust.enabled(cluster.options()));
     }
 
     @Override

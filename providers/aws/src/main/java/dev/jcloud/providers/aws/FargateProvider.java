@@ -270,7 +270,10 @@ public final class FargateProvider implements CloudProvider {
         Map<List<String>, Integer> byCommand = new LinkedHashMap<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
             byCommand.merge(
-                    withTls(cluster, onFargate(n.command(), schedulerAddress)).arguments(), 1, Integer::sum);
+                    withTls(cluster, onFargate(n.command(), schedulerAddress, ClusterTrust.enabled(cluster.options())))
+                            .arguments(),
+                    1,
+                    Integer::sum);
         }
         // ECS places each task in one of these (the preferred subnet first, then the VPC's other zones):
         // more zones, more Fargate capacity. awsvpcConfiguration takes at most 16.
@@ -325,9 +328,9 @@ public final class FargateProvider implements CloudProvider {
      * inside the group) and without {@code --name}, which {@link FargateTaskMain} derives from the
      * task id.
      */
-    private static EngineCommand onFargate(EngineCommand command, Optional<String> schedulerAddress) {
+    private static EngineCommand onFargate(EngineCommand command, Optional<String> schedulerAddress, boolean tls) {
         if (command.role() == NodeRole.SCHEDULER) {
-            return command.with("--host", "0.0.0.0")
+            return command.onAllInterfaces(tls)
                     .with("--port", Integer.toString(ClusterSecurityGroup.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(ClusterSecurityGroup.DASHBOARD_PORT));
         }
@@ -338,7 +341,7 @@ public final class FargateProvider implements CloudProvider {
                 rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
             }
         }
-        return rebuilt.with("--host", "0.0.0.0");
+        return rebuilt.onAllInterfaces(tls);
     }
 
     /**

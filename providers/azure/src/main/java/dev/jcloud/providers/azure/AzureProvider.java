@@ -269,7 +269,7 @@ public final class AzureProvider implements CloudProvider {
         List<String> secretFiles = tls ? ClusterVaults.files(cluster, request.role()) : List.of();
         List<ClusterVms.NodeSpec> specs = new ArrayList<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
-            EngineCommand command = onMachine(n.command(), schedulerAddress);
+            EngineCommand command = onMachine(n.command(), schedulerAddress, ClusterTrust.enabled(cluster.options()));
             if (tls) {
                 command = withTlsFiles(command, cluster, secretFiles);
             }
@@ -341,9 +341,9 @@ public final class AzureProvider implements CloudProvider {
      * opens, and for workers pointed at the scheduler's private address (traffic inside the
      * virtual network, which the public address would not keep).
      */
-    private static EngineCommand onMachine(EngineCommand command, String schedulerPrivateAddress) {
+    private static EngineCommand onMachine(EngineCommand command, String schedulerPrivateAddress, boolean tls) {
         if (command.role() == NodeRole.SCHEDULER) {
-            return command.with("--host", "0.0.0.0")
+            return command.onAllInterfaces(tls)
                     .with("--port", Integer.toString(AzureNames.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(AzureNames.DASHBOARD_PORT));
         }
@@ -355,7 +355,7 @@ public final class AzureProvider implements CloudProvider {
         for (int i = 2; i + 1 < args.size(); i += 2) {
             rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
         }
-        return rebuilt.with("--host", "0.0.0.0");
+        return rebuilt.onAllInterfaces(tls);
     }
 
     /**

@@ -299,7 +299,7 @@ public final class GcpProvider implements CloudProvider {
                 batch.stream().map(LaunchRequest.NodeLaunch::name).toList();
         List<String> instanceNames =
                 nodeNames.stream().map(n -> GceNames.instanceName(cluster, n)).toList();
-        EngineCommand command = onMachine(batch.get(0).command(), scheduler);
+        EngineCommand command = onMachine(batch.get(0).command(), scheduler, ClusterTrust.enabled(cluster.options()));
         boolean tls = ClusterTrust.enabled(cluster.options());
         String stem = role == NodeRole.SCHEDULER ? "scheduler" : "worker";
         if (tls) {
@@ -485,9 +485,9 @@ public final class GcpProvider implements CloudProvider {
      * firewall opens, and for workers pointed at the scheduler's private address (inside the VPC,
      * where the internal rule allows all traffic between the cluster's machines).
      */
-    private static EngineCommand onMachine(EngineCommand command, Optional<Instance> scheduler) {
+    private static EngineCommand onMachine(EngineCommand command, Optional<Instance> scheduler, boolean tls) {
         if (command.role() == NodeRole.SCHEDULER) {
-            return command.with("--host", "0.0.0.0")
+            return command.onAllInterfaces(tls)
                     .with("--port", Integer.toString(ClusterFirewall.SCHEDULER_PORT))
                     .with("--dashboard-port", Integer.toString(ClusterFirewall.DASHBOARD_PORT));
         }
@@ -498,7 +498,7 @@ public final class GcpProvider implements CloudProvider {
         for (int i = 2; i + 1 < args.size(); i += 2) {
             rebuilt = rebuilt.with(args.get(i), args.get(i + 1));
         }
-        return rebuilt.with("--host", "0.0.0.0");
+        return rebuilt.onAllInterfaces(tls);
     }
 
     private static Optional<String> privateIp(Instance i) {
