@@ -336,7 +336,7 @@ class Ec2ProviderIT {
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.WORKER_TYPE, "zz9.mega"))))
                 .hasMessageContaining("invalid aws.worker-type 'zz9.mega': not offered in us-east-1");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "us-east-9"))))
-                .hasMessageContaining("aws.region must be an AWS region");
+                .hasMessageContaining("invalid aws.region 'us-east-9': use an AWS region");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.SPOT, "maybe"))))
                 .hasMessageContaining("aws.spot must be true or false (was 'maybe')");
         assertNoJcloudResources();
