@@ -1,0 +1,72 @@
+package dev.jcloud.provisioner.elastic;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * What adaptive scaling favours when cost and waiting pull apart (the {@code cluster.adapt.goal}
+ * setting, {@code --adapt-goal}). Every goal is boot- and billing-aware; they differ in how much
+ * idle capacity they hold for the next piece of work and how fast they add workers:
+ *
+ * <ul>
+ *   <li>{@link #COST}: the fewest billed seconds; each new worker must find a boot delay plus a
+ *       billing minimum of work, idle workers are kept only through gaps shorter than a
+ *       relaunch, nothing is started ahead of work;</li>
+ *   <li>{@link #BALANCED}: keeps a warm pool sized to drain a typical burst within about a
+ *       minute, starts it again shortly before a burst that recurs on a regular beat, and keeps
+ *       a steady stream at most 80 % busy;</li>
+ *   <li>{@link #LATENCY}: the same with a larger pool (about 20 s to drain a typical burst),
+ *       faster launches and a stream kept at most 60 % busy.</li>
+ * </ul>
+ */
+public enum AdaptGoal {
+    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0),
+    BALANCED(90, 0.7, 30, 3, 0.25, 0.5),
+    LATENCY(20, 0.6, 5, 4, 0.1, 0.5);
+
+    /** Seconds in which the warm pool should drain a typical burst (NaN: no pool). */
+    final double drainSeconds;
+    /** The busy fraction a sustained stream of work is sized for. */
+    final double utilization;
+    /** Seconds of work each new worker should find (NaN: boot delay + billing minimum). */
+    final double launchHorizonSeconds;
+    /** How many relaunches an idle pool worker is worth keeping for (the ski-rental price). */
+    final double keepFactor;
+    /** Quantile of the seen intervals between bursts at which the next one is expected. */
+    final double prewarmQuantile;
+    /** Rank (0 = smallest) of the minute-by-minute arrival rates taken as the sustained rate. */
+    final double rateQuantile;
+
+    AdaptGoal(
+            double drainSeconds,
+            double utilization,
+            double launchHorizonSeconds,
+            double keepFactor,
+            double prewarmQuantile,
+            double rateQuantile) {
+        this.drainSeconds = drainSeconds;
+        this.utilization = utilization;
+        this.launchHorizonSeconds = launchHorizonSeconds;
+        this.keepFactor = keepFactor;
+        this.prewarmQuantile = prewarmQuantile;
+        this.rateQuantile = rateQuantile;
+    }
+
+    /** The name users write: cost, balanced, latency. */
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The goal called {@code text}; {@code where} names the flag or setting in the error. */
+    public static AdaptGoal parse(String text, String where) {
+        for (AdaptGoal g : values()) {
+            if (g.id().equalsIgnoreCase(text.strip())) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException(where + ": use one of "
+                + Arrays.stream(values()).map(AdaptGoal::id).collect(Collectors.joining(", ")) + " (was '" + text
+                + "')");
+    }
+}
