@@ -213,6 +213,14 @@ final class ClusterUpCommand implements Callable<Integer> {
     String adapt;
 
     @Option(
+            names = "--adapt-goal",
+            paramLabel = "cost|balanced|latency",
+            description = "What adaptive scaling favours when cost and waiting pull apart (setting"
+                    + " cluster.adapt.goal, default cost); 'jcloud simulate --policy all' shows each goal's cost and"
+                    + " latency.")
+    String adaptGoal;
+
+    @Option(
             names = "--spot",
             arity = "0..1",
             fallbackValue = "true",
@@ -282,7 +290,8 @@ final class ClusterUpCommand implements Callable<Integer> {
             Settings.Adapt a = settings.cluster().adapt().get();
             request = request.withOption(ControllerSpecs.MIN, Integer.toString(a.min()))
                     .withOption(ControllerSpecs.MAX, Integer.toString(a.max()))
-                    .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()));
+                    .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()))
+                    .withOption(ControllerSpecs.GOAL, a.goal());
         }
 
         var pricing = dev.jcloud.provisioner.elastic.ClusterPricing.of(
@@ -457,6 +466,9 @@ final class ClusterUpCommand implements Callable<Integer> {
             flags.put("cluster.adapt.min", bounds[0].strip());
             flags.put("cluster.adapt.max", bounds[1].strip());
         }
+        if (adaptGoal != null) {
+            flags.put("cluster.adapt.goal", adaptGoal);
+        }
         return flags;
     }
 
@@ -476,6 +488,7 @@ final class ClusterUpCommand implements Callable<Integer> {
         KEYS.forEach((flag, key) -> names.put(key, flag));
         names.put("cluster.adapt.min", "--adapt");
         names.put("cluster.adapt.max", "--adapt");
+        names.put("cluster.adapt.goal", "--adapt-goal");
         if (section != null) {
             names.put(section + ".spot", "--spot");
             names.put(allowFromKey(section), "--allow-from");

@@ -204,7 +204,8 @@ public final class SettingsLoader {
                         "cluster.adapt.min",
                         new Invalid("must be ≤ cluster.adapt.max", min + " > " + max));
             }
-            adapt = Optional.of(new Adapt(min, max, r.value("cluster.adapt.target-duration")));
+            adapt = Optional.of(
+                    new Adapt(min, max, r.value("cluster.adapt.target-duration"), r.value("cluster.adapt.goal")));
         }
         Cluster cluster = new Cluster(
                 r.value("cluster.name"),
