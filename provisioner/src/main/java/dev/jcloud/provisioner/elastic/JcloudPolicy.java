@@ -238,6 +238,7 @@ public final class JcloudPolicy implements ScalingPolicy {
      */
     int prewarmWanted(ClusterSnapshot s) {
         if (goal.prewarmQuantile <= 0
+                || !onABeat()
                 || prewarmed
                 || Double.isNaN(clusterIdleSince)
                 || Double.isNaN(burstStartedAt)
@@ -250,6 +251,31 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         prewarmed = true;
         return warmPool(s);
+    }
+
+    /**
+     * Whether bursts come on a beat: at least three intervals between their starts seen, and the
+     * middle half of them within a relaunch (boot + minimum) of each other.
+     */
+    boolean onABeat() {
+        if (intervals.size() < 3) {
+            return false;
+        }
+        double spread = quantile(intervals, 0.75) - quantile(intervals, 0.25);
+        return spread <= bootDelaySeconds + billing.minimumSeconds();
+    }
+
+    /**
+     * Whether the pool is held for a burst due on the beat: from the prewarm until the upper
+     * quartile of the intervals plus their spread has passed since the last burst began.
+     */
+    boolean poolHeld(ClusterSnapshot s) {
+        if (!prewarmed || !onABeat()) {
+            return false;
+        }
+        double q25 = quantile(intervals, 0.25);
+        double q75 = quantile(intervals, 0.75);
+        return s.now() < burstStartedAt + q75 + (q75 - q25);
     }
 
     /** The {@code q} quantile (nearest rank) of {@code values}. */
@@ -364,7 +390,9 @@ public final class JcloudPolicy implements ScalingPolicy {
             return List.of();
         }
         double keep = keepIdleSeconds();
-        double poolKeep = goal.keepFactor == 1 ? keep : keepIdleSeconds(goal.keepFactor);
+        // On a regular beat the pool is started again just before the next burst: keeping it
+        // through the gap is then only worth what it saves in bills.
+        double poolKeep = goal.keepFactor == 1 || onABeat() ? keep : keepIdleSeconds(goal.keepFactor);
         int pool = warmPool(s);
         // A sustained stream needs its capacity all along: retiring below it only relaunches.
         int floor = Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9));
@@ -378,7 +406,7 @@ public final class JcloudPolicy implements ScalingPolicy {
                 break;
             }
             boolean minimumUsed = billing.paidSecondsLeft(w.age(s.now())) <= 0;
-            double tau = remaining > pool ? keep : poolKeep;
+            double tau = remaining > pool ? keep : poolHeld(s) ? Double.MAX_VALUE : poolKeep;
             if (minimumUsed && w.idleFor(s.now()) >= tau) {
                 retire.add(w.id());
                 remaining--;

@@ -76,23 +76,39 @@ class AdaptGoalTest {
         JcloudPolicy cost = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.COST);
         JcloudPolicy latency = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.LATENCY);
         double t = 0;
-        for (int i = 0; i < 4; i++) { // 400 thread-seconds of work every 250 s, 150 s gaps between
+        // 400 thread-seconds of work, then gaps of 150, 150 and 400 s: longer than a relaunch
+        // (boot + minimum), and too irregular to start a pool just in time.
+        for (double gap : new double[] {150, 150, 400, 150}) {
             for (JcloudPolicy p : List.of(cost, latency)) {
                 p.decide(Snapshots.at(t).load(399, 1, 1).busy(0, 0).build());
                 p.decide(Snapshots.at(t + 100).build());
             }
-            t += 250;
+            t += 100 + gap;
         }
-        // 60 s into the last gap, before the next burst is due: gaps longer than a relaunch
-        // (boot + minimum) make the cost goal retire at once; the latency goal holds its pool.
+        // 60 s into the last gap: the cost goal retires at once, the latency goal holds its pool.
         ClusterSnapshot idle = Snapshots.at(t - 90).idle(0, 0, t - 150).build();
         assertThat(latency.warmPool(idle)).isEqualTo(10); // 400 s of work in 20 s: 20 threads, the maximum 10
         assertThat(cost.decide(idle).retire()).containsExactly(0);
         assertThat(latency.decide(idle)).isEqualTo(ScalingDecision.NONE);
-        // 40 s before the next burst is due (its first decile), the pool is started again.
-        assertThat(latency.decide(Snapshots.at(t - 40).idle(0, 0, t - 150).build())
-                        .launch())
-                .isEqualTo(9);
+    }
+
+    @Test
+    void onARegularBeatThePoolIsStartedABootDelayBeforeTheNextBurstIsDue() {
+        JcloudPolicy latency = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.LATENCY);
+        double t = 0;
+        for (int i = 0; i < 4; i++) { // a burst every 300 s
+            latency.decide(Snapshots.at(t).load(399, 1, 1).busy(0, 0).build());
+            latency.decide(Snapshots.at(t + 100).build());
+            t += 300;
+        }
+        double lastStart = t - 300;
+        assertThat(latency.onABeat()).isTrue();
+        assertThat(latency.decide(Snapshots.at(lastStart + 200).build()).launch())
+                .isZero(); // due at +300, a boot takes 60 s: too early
+        assertThat(latency.decide(Snapshots.at(lastStart + 240).build()).launch())
+                .isEqualTo(10);
+        assertThat(latency.decide(Snapshots.at(lastStart + 241).build()).launch())
+                .isZero(); // once per gap
     }
 
     @Test
