@@ -133,7 +133,7 @@ public final class JcloudPolicy implements ScalingPolicy {
 
     @Override
     public String name() {
-        return goal == AdaptGoal.COST ? "jcloud" : "jcloud-" + goal.id();
+        return "jcloud-" + goal.id();
     }
 
     /** The goal this policy follows. */
