@@ -16,18 +16,21 @@ import java.util.stream.Collectors;
  *       is started ahead of work;</li>
  *   <li>{@link #BALANCED}: holds a warm pool sized to drain a typical burst in 90 s through the
  *       gaps between bursts (or, when bursts come on a regular beat, starts it again a boot delay
- *       before the next one is due), sizes new workers for 30 s of work each, and keeps a stream
- *       at most 70 % busy;</li>
+ *       before the next one is due), sizes new workers for 45 s of work each, and keeps a stream
+ *       at most 60 % busy;</li>
  *   <li>{@link #LATENCY}: a pool that drains a typical burst in 20 s, new workers sized for 5 s of
  *       work each (Dask's target) and a stream at most 60 % busy.</li>
  * </ul>
+ *
+ * <p>With no worker registered (a cold start) the balanced and latency goals size new workers for
+ * the target duration, as Dask does: every queued task waits a whole boot delay anyway.
  *
  * <p>{@code jcloud simulate --trace all --policy all} shows each goal's dollars and waiting beside
  * Dask's adaptive policy on the built-in workloads.
  */
 public enum AdaptGoal {
     COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0),
-    BALANCED(90, 0.7, 30, 3, 0.25, 0.5),
+    BALANCED(90, 0.6, 45, 3, 0.25, 0.5),
     LATENCY(20, 0.6, 5, 4, 0.1, 0.5);
 
     /** Seconds in which the warm pool should drain a typical burst (NaN: no pool). */

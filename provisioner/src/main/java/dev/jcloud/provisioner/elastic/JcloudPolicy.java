@@ -354,6 +354,11 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         double left = Math.max(0, occupancy + inflow * bootDelaySeconds - capacityBeforeArrival);
         double horizon = Math.max(targetDurationSeconds, launchHorizonSeconds);
+        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty()) {
+            // A cold cluster: every queued task waits a whole boot anyway, so start workers for
+            // the target duration, as Dask does, rather than make it wait longer than that.
+            horizon = targetDurationSeconds;
+        }
         double wantedThreads = inflow / goal.utilization + left / horizon;
         if (nothingMeasured && goal != AdaptGoal.COST) {
             // No duration measured yet: the 0.5 s guess may be far too small, and the workers on
