@@ -79,8 +79,11 @@ class AdaptGoalLocalClusterIT {
                 .build();
         seen.add(cluster.processIds().get(0));
         Client client = cluster.connect();
-        // A new goal starts a fresh policy: set it before any work, so it sees every burst.
-        assertThat(client.configure("adapt", "0:3:1s:" + goal)).contains("goal " + goal);
+        // A new goal starts a fresh policy: set it before any work, so it sees every burst. The
+        // controller may still be starting beside the scheduler when the first client connects.
+        await().atMost(Duration.ofSeconds(30))
+                .ignoreException(IllegalArgumentException.class)
+                .until(() -> client.configure("adapt", "0:3:1s:" + goal).contains("goal " + goal));
         return client;
     }
 
