@@ -31,8 +31,18 @@ import java.util.List;
  *       idle worker stays up to a keep-idle time chosen like a ski rental from the idle gaps
  *       seen so far — keeping costs the gap, retiring and relaunching costs about boot +
  *       minimum; with no history it keeps for that break-even time (at most 2× the optimum);</li>
+ *   <li><b>never retires below what the sustained arrival rate needs</b> (at the goal's
+ *       utilization): retiring there only relaunches;</li>
  *   <li>enforces min and max as hard limits (booting workers count against max).</li>
  * </ul>
+ *
+ * <p>The {@link AdaptGoal} sets how much waiting is worth: the balanced and latency goals also
+ * hold a <b>warm pool</b> sized to drain a typical burst (the median of the recent bursts' work)
+ * in the goal's drain time, keep it through gaps a relaunch would cost several times over, and
+ * when bursts come on a regular beat retire it and <b>start it again a boot delay before the
+ * next burst is due</b>; from a cold start they size new workers for the target duration as
+ * Dask does. The boot delay is the controller's measurement once it has one
+ * ({@link #bootObserved}).
  */
 public final class JcloudPolicy implements ScalingPolicy {
 
