@@ -125,6 +125,14 @@ final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
     String adapt;
 
     @Option(
+            names = "--adapt-goal",
+            paramLabel = "cost|balanced|latency",
+            description = "What adaptive scaling favours when cost and waiting pull apart (setting"
+                    + " cluster.adapt.goal, default cost); 'jcloud simulate --policy all' shows each goal's cost and"
+                    + " latency.")
+    String adaptGoal;
+
+    @Option(
             names = "--dry-run",
             description = "Print what up would create and which cloud API calls it would make,"
                     + " after checking the options; create nothing and call no cloud.")
@@ -176,7 +184,8 @@ final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
             Settings.Adapt a = settings.cluster().adapt().get();
             request = request.withOption(ControllerSpecs.MIN, Integer.toString(a.min()))
                     .withOption(ControllerSpecs.MAX, Integer.toString(a.max()))
-                    .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()));
+                    .withOption(ControllerSpecs.TARGET, Durations.format(a.targetDuration()))
+                    .withOption(ControllerSpecs.GOAL, a.goal());
         }
 
         Optional<ClusterPricing> pricing = cloud.pricing(request.options());
@@ -314,6 +323,9 @@ final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
             flags.put("cluster.adapt.min", bounds[0].strip());
             flags.put("cluster.adapt.max", bounds[1].strip());
         }
+        if (adaptGoal != null) {
+            flags.put("cluster.adapt.goal", adaptGoal);
+        }
         return flags;
     }
 
@@ -328,6 +340,7 @@ final class ClusterUpCommand implements Callable<Integer>, ProviderFlags.Taker {
         KEYS.forEach((flag, key) -> names.put(key, flag));
         names.put("cluster.adapt.min", "--adapt");
         names.put("cluster.adapt.max", "--adapt");
+        names.put("cluster.adapt.goal", "--adapt-goal");
         return names;
     }
 }

@@ -8,12 +8,14 @@ import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
+import dev.jcloud.provisioner.elastic.AdaptGoal;
 import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.ClusterSimulator;
 import dev.jcloud.provisioner.elastic.DaskAdaptivePolicy;
 import dev.jcloud.provisioner.elastic.FixedPolicy;
 import dev.jcloud.provisioner.elastic.JcloudPolicy;
+import dev.jcloud.provisioner.elastic.ParetoFront;
 import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.elastic.ScalingPolicy;
 import dev.jcloud.provisioner.elastic.SimulationResult;
@@ -35,10 +37,12 @@ import java.util.concurrent.Callable;
         description = {
             "Replay a workload through scaling policies on a simulated cloud (no cloud needed,",
             "deterministic) and report billed worker-seconds, dollars and makespan.",
-            "Traces: bursty, steady, longtail, nightly (built in, fixed seed) or a CSV file with lines",
-            "  arrival_s,duration_s[,kind]   ('#' comments, blank lines and a header line are ignored).",
+            "Traces: bursty, steady, longtail, nightly, notebook, ci (built in, fixed seed), all of them,",
+            "or a CSV file with lines arrival_s,duration_s[,kind] ('#' comments, blank lines and a header",
+            "line are ignored), or a task stream export with a header naming start and stop (Dask's",
+            "client.get_task_stream(), one row per startstops entry).",
             "Policies: fixed (N workers all along), dask (a port of Dask's adaptive policy),",
-            "jcloud (boot- and billing-aware), or all.",
+            "jcloud (boot- and billing-aware, with the goal of --adapt-goal), or all: every goal beside Dask.",
             "Prices come from the bundled table and the 'prices' setting."
         })
 final class SimulateCommand implements Callable<Integer> {
@@ -64,7 +68,7 @@ final class SimulateCommand implements Callable<Integer> {
             names = "--trace",
             required = true,
             paramLabel = "FILE|NAME",
-            description = "bursty, steady, longtail, nightly, or the path of a trace file.")
+            description = "bursty, steady, longtail, nightly, notebook, ci, all, or the path of a trace file.")
     String trace;
 
     @Option(
@@ -73,6 +77,14 @@ final class SimulateCommand implements Callable<Integer> {
             defaultValue = "all",
             description = "fixed, dask, jcloud or all (default: ${DEFAULT-VALUE}).")
     PolicyName policy;
+
+    @Option(
+            names = "--adapt-goal",
+            paramLabel = "GOAL",
+            defaultValue = "cost",
+            description = "cost, balanced or latency: what the jcloud policy favours (default: ${DEFAULT-VALUE};"
+                    + " --policy all shows every goal).")
+    String adaptGoal;
 
     @Option(
             names = "--provider",
@@ -99,9 +111,12 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(
             names = "--boot-delay",
-            paramLabel = "SECONDS",
-            description = "Seconds from start until a worker registers (default: the provider's typical boot time).")
-    Double bootDelay;
+            paramLabel = "SECONDS[,SECONDS...]",
+            split = ",",
+            description = "Seconds from start until a worker registers (default: the provider's typical boot time);"
+                    + " several values (e.g. measured ones) are replayed in turn, one per start, and the"
+                    + " policies plan with their mean.")
+    List<Double> bootDelay;
 
     @Option(
             names = "--threads",
@@ -145,9 +160,14 @@ final class SimulateCommand implements Callable<Integer> {
         if (fixedWorkers < 1) {
             throw new IllegalArgumentException("--fixed-workers must be ≥ 1 (was " + fixedWorkers + ")");
         }
-        if (bootDelay != null && !(bootDelay >= 0)) {
-            throw new IllegalArgumentException("--boot-delay must be ≥ 0 seconds (was " + bootDelay + ")");
+        if (bootDelay != null) {
+            for (Double b : bootDelay) {
+                if (b == null || !(b >= 0) || b.isInfinite()) {
+                    throw new IllegalArgumentException("--boot-delay: every value must be ≥ 0 seconds (was " + b + ")");
+                }
+            }
         }
+        AdaptGoal goal = AdaptGoal.parse(adaptGoal, "--adapt-goal");
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("--threads must be ≥ 1 (was " + threads + ")");
         }
@@ -169,22 +189,33 @@ final class SimulateCommand implements Callable<Integer> {
                                 + where + "/" + type
                                 + ": 0.10}"));
         BillingModel billing = billingMinimum != null ? new BillingModel(billingMinimum) : provider.billing(options);
-        double boot = bootDelay != null ? bootDelay : provider.typicalBootTime().toMillis() / 1000.0;
+        List<Double> bootSamples = bootDelay == null || bootDelay.size() < 2 ? List.of() : bootDelay;
+        double typicalBoot = provider.typicalBootTime().toMillis() / 1000.0;
+        double boot = bootDelay != null
+                ? bootDelay.stream().mapToDouble(Double::doubleValue).average().orElse(typicalBoot)
+                : typicalBoot;
         int nthreads = threads != null ? threads : price.vcpus() > 0 ? price.vcpus() : 2;
         ClusterSimulator simulator = new ClusterSimulator(new ClusterSimulator.Settings(
-                nthreads, boot, billing, price.perHour(spot), Math.max(max, fixedWorkers)));
-        Trace workload = Traces.NAMES.contains(trace.toLowerCase(Locale.ROOT))
-                ? Traces.builtIn(trace)
-                : TraceFile.read(Path.of(trace));
+                nthreads, boot, billing, price.perHour(spot), Math.max(max, fixedWorkers), bootSamples));
+        List<Trace> workloads = trace.equalsIgnoreCase("all")
+                ? Traces.NAMES.stream().map(Traces::builtIn).toList()
+                : List.of(
+                        Traces.NAMES.contains(trace.toLowerCase(Locale.ROOT))
+                                ? Traces.builtIn(trace)
+                                : TraceFile.read(Path.of(trace)));
 
         PrintWriter out = spec.commandLine().getOut();
         if (!output.json()) {
             out.printf(
-                    "%s: %,d tasks, %,.0f thread-seconds of work; %s %s %s%s at $%.4f/h, %d threads, boot %.0f s,"
+                    "%s; %s %s %s%s at $%.4f/h, %d threads, boot %.0f s%s,"
                             + " billed per second with a %d s minimum (prices as of %s)%n",
-                    workload.name(),
-                    workload.tasks().size(),
-                    workload.totalWorkSeconds(),
+                    workloads.size() == 1
+                            ? String.format(
+                                    "%s: %,d tasks, %,.0f thread-seconds of work",
+                                    workloads.get(0).name(),
+                                    workloads.get(0).tasks().size(),
+                                    workloads.get(0).totalWorkSeconds())
+                            : workloads.size() + " traces",
                     provider.name(),
                     where,
                     type,
@@ -192,40 +223,74 @@ final class SimulateCommand implements Callable<Integer> {
                     price.perHour(spot),
                     nthreads,
                     boot,
+                    bootSamples.isEmpty() ? "" : " (mean of " + bootSamples.size() + " replayed in turn)",
                     billing.minimumSeconds(),
                     prices.asOf());
             out.printf(
-                    "%-10s %-7s %22s %10s %12s %9s %14s%n",
-                    "trace", "policy", "billed worker-seconds", "dollars", "makespan s", "launched", "mean latency s");
+                    "%-10s %-17s %22s %10s %12s %9s %14s  %s%n",
+                    "trace",
+                    "policy",
+                    "billed worker-seconds",
+                    "dollars",
+                    "makespan s",
+                    "launched",
+                    "mean latency s",
+                    "vs dask");
         }
-        for (ScalingPolicy p : policies(billing, boot)) {
-            SimulationResult r = simulator.run(workload, p);
-            if (output.json()) {
-                // One object per line, so results can be appended and compared with line tools.
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("trace", r.trace());
-                json.put("policy", r.policy());
-                json.put("billed_worker_seconds", r.billedWorkerSeconds());
-                json.put("dollars", Math.round(r.dollars() * 10000) / 10000.0);
-                json.put("makespan_s", Math.round(r.makespanSeconds() * 10) / 10.0);
-                json.put("workers_launched", r.workersLaunched());
-                json.put("peak_workers", r.peakWorkers());
-                json.put("mean_latency_s", Math.round(r.meanLatencySeconds() * 10) / 10.0);
-                out.println(JSON_LINE.apply(json));
-            } else {
-                out.printf(
-                        "%-10s %-7s %,22d %10.4f %,12.1f %9d %,14.1f%n",
-                        r.trace(),
-                        r.policy(),
-                        r.billedWorkerSeconds(),
-                        r.dollars(),
-                        r.makespanSeconds(),
-                        r.workersLaunched(),
-                        r.meanLatencySeconds());
+        for (Trace workload : workloads) {
+            List<SimulationResult> results = new java.util.ArrayList<>();
+            for (ScalingPolicy p : policies(billing, boot, goal)) {
+                results.add(simulator.run(workload, p));
+            }
+            java.util.Set<String> front = ParetoFront.of(results);
+            SimulationResult dask = results.stream()
+                    .filter(r -> r.policy().equals("dask"))
+                    .findFirst()
+                    .orElse(null);
+            for (SimulationResult r : results) {
+                print(out, r, front.contains(r.policy()), dask);
             }
         }
         out.flush();
         return 0;
+    }
+
+    /** One result: a JSON line, or a table row with its place on the cost/latency front and against Dask. */
+    private void print(PrintWriter out, SimulationResult r, boolean onFront, SimulationResult dask) {
+        if (output.json()) {
+            // One object per line, so results can be appended and compared with line tools.
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("trace", r.trace());
+            json.put("policy", r.policy());
+            json.put("billed_worker_seconds", r.billedWorkerSeconds());
+            json.put("dollars", Math.round(r.dollars() * 10000) / 10000.0);
+            json.put("makespan_s", Math.round(r.makespanSeconds() * 10) / 10.0);
+            json.put("workers_launched", r.workersLaunched());
+            json.put("peak_workers", r.peakWorkers());
+            json.put("mean_latency_s", Math.round(r.meanLatencySeconds() * 10) / 10.0);
+            json.put("pareto_front", onFront);
+            out.println(JSON_LINE.apply(json));
+            return;
+        }
+        String versus = "";
+        if (dask != null && r != dask) {
+            versus = String.format(
+                    "%+.0f%% $, %+.0f%% latency, %+.1f%% makespan",
+                    100 * (r.dollars() / dask.dollars() - 1),
+                    100 * (r.meanLatencySeconds() / dask.meanLatencySeconds() - 1),
+                    100 * (r.makespanSeconds() / dask.makespanSeconds() - 1));
+        }
+        out.printf(
+                "%-10s %-17s %,22d %10.4f %,12.1f %9d %,14.1f  %s%s%n",
+                r.trace(),
+                r.policy() + (onFront ? " *" : ""),
+                r.billedWorkerSeconds(),
+                r.dollars(),
+                r.makespanSeconds(),
+                r.workersLaunched(),
+                r.meanLatencySeconds(),
+                versus,
+                "");
     }
 
     private static final java.util.function.Function<Object, String> JSON_LINE = value -> {
@@ -237,15 +302,20 @@ final class SimulateCommand implements Callable<Integer> {
     };
 
     /** Fresh policies for this run (they keep state). */
-    private List<ScalingPolicy> policies(BillingModel billing, double boot) {
+    private List<ScalingPolicy> policies(BillingModel billing, double boot, AdaptGoal goal) {
         ScalingPolicy fixedPolicy = new FixedPolicy(fixedWorkers);
         ScalingPolicy dask = new DaskAdaptivePolicy(min, max);
-        ScalingPolicy jcloud = new JcloudPolicy(min, max, 5, boot, billing);
         return switch (policy) {
             case fixed -> List.of(fixedPolicy);
             case dask -> List.of(dask);
-            case jcloud -> List.of(jcloud);
-            case all -> List.of(fixedPolicy, dask, jcloud);
+            case jcloud -> List.of(new JcloudPolicy(min, max, 5, boot, billing, goal));
+            case all -> {
+                List<ScalingPolicy> all = new java.util.ArrayList<>(List.of(fixedPolicy, dask));
+                for (AdaptGoal g : AdaptGoal.values()) {
+                    all.add(new JcloudPolicy(min, max, 5, boot, billing, g));
+                }
+                yield all;
+            }
         };
     }
 

@@ -22,7 +22,7 @@ class SimulateCommandTest {
         CliRunner.Result r = new CliRunner(dir).run("simulate", "--trace", trace.toString(), "--output", "json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         String[] lines = r.out().strip().split("\n");
-        assertThat(lines).hasSize(3);
+        assertThat(lines).hasSize(5); // fixed, dask and jcloud with each goal
         ObjectMapper json = new ObjectMapper();
         for (String line : lines) {
             JsonNode n = json.readTree(line);
@@ -31,6 +31,39 @@ class SimulateCommandTest {
                     .isTrue();
         }
         assertThat(json.readTree(lines[1]).path("policy").asText()).isEqualTo("dask");
+        assertThat(json.readTree(lines[4]).path("policy").asText()).isEqualTo("jcloud-latency");
+        assertThat(json.readTree(lines[4]).has("pareto_front")).isTrue();
+    }
+
+    @Test
+    void everyBuiltInTraceWithEveryGoalBesideDask() {
+        CliRunner.Result r = new CliRunner(dir).run("simulate", "--trace", "all", "--policy", "all");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        for (String trace : new String[] {"bursty", "steady", "longtail", "nightly", "notebook", "ci"}) {
+            assertThat(r.out()).contains(trace + " ").containsPattern(trace + " +jcloud-balanced");
+        }
+        assertThat(r.out()).contains("vs dask").contains("% latency");
+    }
+
+    @Test
+    void aGoalAndMeasuredBootDelays() {
+        CliRunner.Result r = new CliRunner(dir)
+                .run(
+                        "simulate",
+                        "--trace",
+                        "ci",
+                        "--policy",
+                        "jcloud",
+                        "--adapt-goal",
+                        "balanced",
+                        "--boot-delay",
+                        "40,80");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("boot 60 s (mean of 2 replayed in turn)").contains("ci         jcloud-balanced");
+
+        CliRunner.Result bad = new CliRunner(dir).run("simulate", "--trace", "ci", "--adapt-goal", "fast");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("--adapt-goal: use one of cost, balanced, latency (was 'fast')");
     }
 
     @Test
@@ -38,7 +71,7 @@ class SimulateCommandTest {
         CliRunner.Result r =
                 new CliRunner(dir).run("simulate", "--trace", "longtail", "--policy", "jcloud", "--provider", "gcp");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("e2-standard-4").contains("longtail   jcloud");
+        assertThat(r.out()).contains("e2-standard-4").contains("longtail   jcloud-cost");
     }
 
     @Test

@@ -48,6 +48,15 @@ class UpDryRunTest {
     }
 
     @Test
+    void anUnknownAdaptGoalNamesTheFlagAndTheGoals() {
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run("cluster", "up", "--name", "plan-goal", "--adapt", "0:3", "--adapt-goal", "fast", "--dry-run");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("--adapt-goal: cluster.adapt.goal must be one of cost, balanced, latency (was 'fast')");
+    }
+
+    @Test
     void awsPlanListsEveryResourceAndCallsNothing() throws Exception {
         CliRunner.Result r = new CliRunner(stateDir)
                 .run(

@@ -106,6 +106,9 @@ final class Schema {
                 Duration.ofSeconds(5),
                 Parsers.positiveDuration(),
                 v -> Durations.format((Duration) v)));
+        Map<String, String> goals = new LinkedHashMap<>();
+        List.of("cost", "balanced", "latency").forEach(g -> goals.put(g, g));
+        k.add(Key.value("cluster.adapt.goal", "cost", oneOf(goals), v -> v));
 
         k.add(Key.value("scheduler.port", 8786, wholeNumber(0, 65535, "must be between 0 and 65535"), v -> v));
         k.add(Key.value(

@@ -183,12 +183,19 @@ public final class Settings {
 
     /**
      * The {@code cluster.adapt} section: scale between {@code min} and {@code max} workers so
-     * that queued work would finish in about {@code targetDuration}.
+     * that queued work would finish in about {@code targetDuration}; {@code goal} (cost,
+     * balanced or latency) says what to favour when cost and waiting pull apart.
      */
-    public record Adapt(int min, int max, Duration targetDuration) {
+    public record Adapt(int min, int max, Duration targetDuration, String goal) {
+
+        /** The cost goal. */
+        public Adapt(int min, int max, Duration targetDuration) {
+            this(min, max, targetDuration, "cost");
+        }
 
         public Adapt {
             requireNonNull(targetDuration, "targetDuration is null");
+            requireNonNull(goal, "goal is null");
         }
     }
 

@@ -255,7 +255,8 @@ public final class SettingsLoader {
                         new Invalid("must be ≤ cluster.adapt.max", min + " > " + max),
                         false);
             }
-            adapt = Optional.of(new Adapt(min, max, r.value("cluster.adapt.target-duration")));
+            adapt = Optional.of(
+                    new Adapt(min, max, r.value("cluster.adapt.target-duration"), r.value("cluster.adapt.goal")));
         }
         Cluster cluster = new Cluster(
                 r.value("cluster.name"),

@@ -199,6 +199,15 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theAdaptGoalIsCostUnlessSetAndMustBeOneOfTheGoals() throws IOException {
+        write(userFile, """
+                cluster:
+                  adapt: {max: 10, goal: Latency}
+                """);
+        assertThat(loader().load().cluster().adapt()).contains(new Adapt(0, 10, Duration.ofSeconds(5), "latency"));
+    }
+
+    @Test
     void anAdaptSectionTurnsAdaptiveScalingOnAndAHigherSourceCanTurnItOff() throws IOException {
         write(userFile, """
                 cluster:

@@ -180,6 +180,17 @@ class ValidationTest {
     }
 
     @Test
+    void theAdaptGoalMustBeOneOfTheGoals() throws IOException {
+        assertThat(problems("""
+                        cluster:
+                          adapt: {max: 3, goal: fast}
+                        """))
+                .singleElement()
+                .asString()
+                .contains("cluster.adapt.goal must be one of cost, balanced, latency");
+    }
+
+    @Test
     void checksHowValuesCombine() throws IOException {
         assertThat(problems("""
                 cluster:

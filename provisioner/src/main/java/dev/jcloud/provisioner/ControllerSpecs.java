@@ -2,6 +2,7 @@ package dev.jcloud.provisioner;
 
 import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.controller.ClusterSpec;
+import dev.jcloud.provisioner.elastic.AdaptGoal;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,8 @@ public final class ControllerSpecs {
     public static final String MAX = "adapt.max";
     public static final String TARGET = "adapt.target-duration";
     public static final String BILLING_MINIMUM = "adapt.billing-minimum";
+    /** cost, balanced or latency: what adaptive scaling favours (default cost). */
+    public static final String GOAL = "adapt.goal";
 
     private ControllerSpecs() {}
 
@@ -67,7 +70,11 @@ public final class ControllerSpecs {
         int max = integer(options, MAX, 0);
         Duration target = Durations.parse(options.getOrDefault(TARGET, "5s"));
         try {
-            return new ClusterSpec.Adapt(min, max, target.toMillis() / 1000.0);
+            return new ClusterSpec.Adapt(
+                    min,
+                    max,
+                    target.toMillis() / 1000.0,
+                    AdaptGoal.parse(options.getOrDefault(GOAL, "cost"), GOAL).id());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "invalid adaptive bounds " + MIN + "=" + min + ", " + MAX + "=" + max + ": " + e.getMessage(), e);

@@ -11,7 +11,9 @@ import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.elastic.AdaptGoal;
 import dev.jcloud.provisioner.elastic.BillingModel;
+import dev.jcloud.provisioner.elastic.BootTimes;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.ClusterSnapshot;
 import dev.jcloud.provisioner.elastic.JcloudPolicy;
@@ -40,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Adaptive scaling</b> (when the spec has bounds): every interval it builds a
  *       {@link ClusterSnapshot} from the scheduler's own view (queued and running tasks per kind
  *       with their measured durations, workers and whether they are idle), asks the
- *       {@link JcloudPolicy} (billing-aware: a worker is retired only once idle and its paid minimum
- *       is used up), launches workers through the same provider code as the CLI, and retires
+ *       {@link JcloudPolicy} with the cluster's goal (billing-aware: a worker is retired only once
+ *       idle and its paid minimum is used up), planning with the boot delay measured from the
+ *       workers it started (published as {@code boot_seconds}), launches workers through the same provider code as the CLI, and retires
  *       workers gracefully through the scheduler (their results move first), then removes their
  *       machines.</li>
  *   <li><b>Idle teardown</b>: when the scheduler stops for being idle it removes the cluster's
@@ -77,6 +80,10 @@ public final class ClusterController implements SchedulerExtension {
     private final Map<String, Double> running = new HashMap<>();
 
     private final List<Double> finishedSeconds = new ArrayList<>();
+    /** Workers this controller started and that have not registered yet: their boot is measured. */
+    private final Set<String> bootMeasured = new HashSet<>();
+
+    private BootTimes bootTimes;
     private double startedAt;
     private java.util.Optional<ClusterPricing> pricing = java.util.Optional.empty();
 
@@ -117,21 +124,18 @@ public final class ClusterController implements SchedulerExtension {
             // One round a second: scaling decisions (when adaptive) and the cost meter.
             timer.scheduleWithFixedDelay(this::safeStep, 1000, 1000, TimeUnit.MILLISECONDS);
         }
+        this.bootTimes = new BootTimes(parsed.bootDelaySeconds());
         if (parsed.adapt() != null) {
             ClusterSpec.Adapt a = parsed.adapt();
-            this.policy = new JcloudPolicy(
-                    a.min(),
-                    a.max(),
-                    a.targetDurationSeconds(),
-                    parsed.bootDelaySeconds(),
-                    new BillingModel(parsed.billingMinimumSeconds()));
+            this.policy = policy(a);
             LOG.info(
-                    "controller of cluster {} ({}): adaptive between {} and {} workers, target {} s per task backlog,"
-                            + " billing minimum {} s",
+                    "controller of cluster {} ({}): adaptive between {} and {} workers, goal {}, target {} s per task"
+                            + " backlog, billing minimum {} s",
                     parsed.name(),
                     parsed.provider(),
                     a.min(),
                     a.max(),
+                    a.goal(),
                     a.targetDurationSeconds(),
                     parsed.billingMinimumSeconds());
         } else {
@@ -141,6 +145,22 @@ public final class ClusterController implements SchedulerExtension {
                     parsed.provider());
         }
         return true;
+    }
+
+    /** The policy for {@code a}, planning with the boot delay measured so far. */
+    private JcloudPolicy policy(ClusterSpec.Adapt a) {
+        return new JcloudPolicy(
+                a.min(),
+                a.max(),
+                a.targetDurationSeconds(),
+                bootTimes.estimateSeconds(),
+                new BillingModel(spec.billingMinimumSeconds()),
+                AdaptGoal.parse(a.goal(), "adapt goal"));
+    }
+
+    /** The boot delay the controller plans with now (measured from its own starts once there are some). */
+    public synchronized double bootDelaySeconds() {
+        return bootTimes.estimateSeconds();
     }
 
     private void safeStep() {
@@ -224,6 +244,9 @@ public final class ClusterController implements SchedulerExtension {
         Set<String> registered = new HashSet<>();
         for (WorkerInfo w : info.getWorkersList()) {
             registered.add(w.getName());
+            if (bootMeasured.remove(w.getName())) {
+                bootStarted(now - launchedAt.get(w.getName()));
+            }
             if (w.getRetiring() || retiring.contains(w.getName())) {
                 continue;
             }
@@ -283,12 +306,24 @@ public final class ClusterController implements SchedulerExtension {
                         allowed));
         for (Node n : started) {
             launchedAt.put(n.name(), now);
+            bootMeasured.add(n.name());
         }
         LOG.info(
                 "controller: launched {} worker(s) {}",
                 started.size(),
                 started.stream().map(Node::name).toList());
         return started.size();
+    }
+
+    /** One of this controller's workers registered {@code seconds} after its launch. */
+    private void bootStarted(double seconds) {
+        bootTimes.record(seconds);
+        double estimate = bootTimes.estimateSeconds();
+        if (policy instanceof JcloudPolicy p) {
+            p.bootObserved(estimate);
+        }
+        scheduler.publish("boot_seconds", estimate);
+        LOG.info("controller: a worker took {} s to register; planning with {} s", seconds, estimate);
     }
 
     /** Machines of workers that retired (or never came up) are removed: a stopped process may leave a VM billing. */
@@ -323,6 +358,7 @@ public final class ClusterController implements SchedulerExtension {
             retiring.remove(name);
             launchedAt.remove(name);
             idleSince.remove(name);
+            bootMeasured.remove(name);
         }
     }
 
@@ -346,25 +382,24 @@ public final class ClusterController implements SchedulerExtension {
             return "adaptive scaling off; the cluster keeps its " + launchedAt.size() + " workers";
         }
         String[] parts = value.split(":", -1);
-        if (parts.length < 2 || parts.length > 3) {
-            throw new IllegalArgumentException(
-                    "adapt: use MIN:MAX or MIN:MAX:TARGET (e.g. 0:50:5s), or off (was '" + value + "')");
+        if (parts.length < 2 || parts.length > 4) {
+            throw new IllegalArgumentException("adapt: use MIN:MAX, MIN:MAX:TARGET or MIN:MAX:TARGET:GOAL"
+                    + " (e.g. 0:50:5s:balanced; goals: cost, balanced, latency), or off (was '" + value + "')");
         }
         ClusterSpec.Adapt a;
         try {
-            double target = parts.length == 3
+            double target = parts.length >= 3 && !parts[2].isBlank()
                     ? dev.jcloud.config.Durations.parse(parts[2]).toMillis() / 1000.0
                     : spec.adapt() != null ? spec.adapt().targetDurationSeconds() : 5;
-            a = new ClusterSpec.Adapt(Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()), target);
+            String goal = parts.length == 4
+                    ? AdaptGoal.parse(parts[3], "adapt goal").id()
+                    : spec.adapt() != null ? spec.adapt().goal() : AdaptGoal.COST.id();
+            a = new ClusterSpec.Adapt(
+                    Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip()), target, goal);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("adapt '" + value + "': " + e.getMessage(), e);
         }
-        policy = new JcloudPolicy(
-                a.min(),
-                a.max(),
-                a.targetDurationSeconds(),
-                spec.bootDelaySeconds(),
-                new BillingModel(spec.billingMinimumSeconds()));
+        policy = policy(a);
         spec = new ClusterSpec(
                 spec.kind(),
                 spec.name(),
@@ -379,11 +414,12 @@ public final class ClusterController implements SchedulerExtension {
                 spec.bootDelaySeconds(),
                 spec.billingMinimumSeconds());
         LOG.info(
-                "controller: adaptive scaling between {} and {} workers, target {} s",
+                "controller: adaptive scaling between {} and {} workers, goal {}, target {} s",
                 a.min(),
                 a.max(),
+                a.goal(),
                 a.targetDurationSeconds());
-        return "adaptive scaling between " + a.min() + " and " + a.max() + " workers (target "
+        return "adaptive scaling between " + a.min() + " and " + a.max() + " workers, goal " + a.goal() + " (target "
                 + a.targetDurationSeconds() + " s of work per worker)";
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.elastic.AdaptGoal;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -51,12 +52,21 @@ public record ClusterSpec(
     }
 
     /**
-     * Adaptive scaling bounds. {@code max} is a hard limit: the controller never asks for more, and
-     * providers refuse to create more.
+     * Adaptive scaling bounds and goal (cost, balanced or latency; absent in older specs: cost).
+     * {@code max} is a hard limit: the controller never asks for more, and providers refuse to
+     * create more.
      */
-    public record Adapt(int min, int max, double targetDurationSeconds) {
+    public record Adapt(int min, int max, double targetDurationSeconds, String goal) {
+
+        /** Bounds with the cost goal. */
+        public Adapt(int min, int max, double targetDurationSeconds) {
+            this(min, max, targetDurationSeconds, AdaptGoal.COST.id());
+        }
 
         public Adapt {
+            goal = goal == null
+                    ? AdaptGoal.COST.id()
+                    : AdaptGoal.parse(goal, "adapt goal").id();
             if (min < 0 || max < min || max < 1) {
                 throw new IllegalArgumentException(
                         "adapt needs 0 <= min <= max and max >= 1 (was " + min + ":" + max + ")");

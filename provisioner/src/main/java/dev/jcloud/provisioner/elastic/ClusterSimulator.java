@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * Replays a {@link Trace} through a {@link ScalingPolicy} on a simulated cluster: no cloud, no
  * threads, no wall clock — the same inputs always give the same result.
  *
- * <p>The model: a started worker registers after the boot delay and is billed from its start
+ * <p>The model: a started worker registers after the boot delay (a constant, or measured
+ * delays replayed in turn) and is billed from its start
  * (Fargate bills from image pull; EC2 from "running", which most of the boot is) until it is
  * retired, by the {@link BillingModel}. Each worker has N threads; the scheduler hands queued
  * tasks, first come first served, to free threads (lowest worker id first). The policy is asked
@@ -33,11 +34,34 @@ public final class ClusterSimulator {
      * @param billing           the billing rules
      * @param pricePerHour      USD per worker-hour
      * @param maxWorkers        hard limit where machines are created (whatever the policy asks)
+     * @param bootSamples       boot delays replayed in turn, one per start (a measured
+     *                          distribution); empty: every start takes {@code bootDelaySeconds}
      */
     public record Settings(
-            int threadsPerWorker, double bootDelaySeconds, BillingModel billing, double pricePerHour, int maxWorkers) {
+            int threadsPerWorker,
+            double bootDelaySeconds,
+            BillingModel billing,
+            double pricePerHour,
+            int maxWorkers,
+            List<Double> bootSamples) {
+
+        /** Every start takes {@code bootDelaySeconds}. */
+        public Settings(
+                int threadsPerWorker,
+                double bootDelaySeconds,
+                BillingModel billing,
+                double pricePerHour,
+                int maxWorkers) {
+            this(threadsPerWorker, bootDelaySeconds, billing, pricePerHour, maxWorkers, List.of());
+        }
 
         public Settings {
+            bootSamples = List.copyOf(bootSamples);
+            for (double b : bootSamples) {
+                if (!(b >= 0) || Double.isInfinite(b)) {
+                    throw new IllegalArgumentException("boot delays must be numbers ≥ 0 s (was " + b + ")");
+                }
+            }
             if (threadsPerWorker < 1) {
                 throw new IllegalArgumentException("threads per worker must be ≥ 1 (was " + threadsPerWorker + ")");
             }
@@ -249,12 +273,18 @@ public final class ClusterSimulator {
             }
             int launch = Math.min(d.launch(), settings.maxWorkers() - workers.size());
             for (int i = 0; i < launch; i++) {
-                Worker w = new Worker(nextWorkerId++, now, now + settings.bootDelaySeconds());
+                Worker w = new Worker(nextWorkerId++, now, now + bootDelay(launched));
                 workers.put(w.id, w);
                 events.add(new Event(w.readyAt, seq++, w.id, -1, now));
                 launched++;
             }
             peak = Math.max(peak, workers.size());
+        }
+
+        /** The boot delay of the {@code n}-th start: the samples in turn, else the constant. */
+        private double bootDelay(int n) {
+            List<Double> samples = settings.bootSamples();
+            return samples.isEmpty() ? settings.bootDelaySeconds() : samples.get(n % samples.size());
         }
 
         private void stop(Worker w, double at) {

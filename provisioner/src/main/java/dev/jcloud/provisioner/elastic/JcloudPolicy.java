@@ -31,8 +31,18 @@ import java.util.List;
  *       idle worker stays up to a keep-idle time chosen like a ski rental from the idle gaps
  *       seen so far — keeping costs the gap, retiring and relaunching costs about boot +
  *       minimum; with no history it keeps for that break-even time (at most 2× the optimum);</li>
+ *   <li><b>never retires below what the sustained arrival rate needs</b> (at the goal's
+ *       utilization): retiring there only relaunches;</li>
  *   <li>enforces min and max as hard limits (booting workers count against max).</li>
  * </ul>
+ *
+ * <p>The {@link AdaptGoal} sets how much waiting is worth: the balanced and latency goals also
+ * hold a <b>warm pool</b> sized to drain a typical burst (the median of the recent bursts' work)
+ * in the goal's drain time, keep it through gaps a relaunch would cost several times over, and
+ * when bursts come on a regular beat retire it and <b>start it again a boot delay before the
+ * next burst is due</b>; from a cold start they size new workers for the target duration as
+ * Dask does. The boot delay is the controller's measurement once it has one
+ * ({@link #bootObserved}).
  */
 public final class JcloudPolicy implements ScalingPolicy {
 
@@ -45,13 +55,22 @@ public final class JcloudPolicy implements ScalingPolicy {
     private final int minimum;
     private final int maximum;
     private final double targetDurationSeconds;
-    private final double bootDelaySeconds;
+    private double bootDelaySeconds;
     private final BillingModel billing;
     private final double launchHorizonSeconds;
+    private final AdaptGoal goal;
 
     private final Deque<double[]> submissions = new ArrayDeque<>();
     private final Deque<Double> gaps = new ArrayDeque<>();
+    /** Seconds between the starts of successive bursts of work (a burst: work after a no-work gap). */
+    private final Deque<Double> intervals = new ArrayDeque<>();
+    /** Thread-seconds of work each recent burst brought at its peak. */
+    private final Deque<Double> burstWork = new ArrayDeque<>();
+
     private double clusterIdleSince = Double.NaN;
+    private double burstStartedAt = Double.NaN;
+    private double burstPeak;
+    private boolean prewarmed;
 
     /**
      * @param bootDelaySeconds expected seconds from launch until a worker registers
@@ -59,13 +78,32 @@ public final class JcloudPolicy implements ScalingPolicy {
      */
     public JcloudPolicy(
             int minimum, int maximum, double targetDurationSeconds, double bootDelaySeconds, BillingModel billing) {
+        this(minimum, maximum, targetDurationSeconds, bootDelaySeconds, billing, AdaptGoal.COST);
+    }
+
+    /**
+     * @param bootDelaySeconds expected seconds from launch until a worker registers (the
+     *                         controller replaces it with what it measures: {@link #bootObserved})
+     * @param billing          the provider's billing rules
+     * @param goal             what to favour when cost and waiting pull apart
+     */
+    public JcloudPolicy(
+            int minimum,
+            int maximum,
+            double targetDurationSeconds,
+            double bootDelaySeconds,
+            BillingModel billing,
+            AdaptGoal goal) {
         this(
                 minimum,
                 maximum,
                 targetDurationSeconds,
                 bootDelaySeconds,
                 billing,
-                Math.max(targetDurationSeconds, bootDelaySeconds + billing.minimumSeconds()));
+                Double.isNaN(goal.launchHorizonSeconds)
+                        ? Math.max(targetDurationSeconds, bootDelaySeconds + billing.minimumSeconds())
+                        : goal.launchHorizonSeconds,
+                goal);
     }
 
     /**
@@ -80,6 +118,17 @@ public final class JcloudPolicy implements ScalingPolicy {
             double bootDelaySeconds,
             BillingModel billing,
             double launchHorizonSeconds) {
+        this(minimum, maximum, targetDurationSeconds, bootDelaySeconds, billing, launchHorizonSeconds, AdaptGoal.COST);
+    }
+
+    private JcloudPolicy(
+            int minimum,
+            int maximum,
+            double targetDurationSeconds,
+            double bootDelaySeconds,
+            BillingModel billing,
+            double launchHorizonSeconds,
+            AdaptGoal goal) {
         if (minimum < 0 || maximum < minimum || maximum < 1) {
             throw new IllegalArgumentException("need 0 ≤ min ≤ max and max ≥ 1 (was " + minimum + ":" + maximum + ")");
         }
@@ -89,11 +138,32 @@ public final class JcloudPolicy implements ScalingPolicy {
         this.bootDelaySeconds = bootDelaySeconds;
         this.billing = billing;
         this.launchHorizonSeconds = launchHorizonSeconds;
+        this.goal = goal;
     }
 
     @Override
     public String name() {
-        return "jcloud";
+        return "jcloud-" + goal.id();
+    }
+
+    /** The goal this policy follows. */
+    public AdaptGoal goal() {
+        return goal;
+    }
+
+    /** The boot delay the policy plans with now. */
+    public double bootDelaySeconds() {
+        return bootDelaySeconds;
+    }
+
+    /**
+     * Plans with {@code seconds} as the boot delay from now on: what the controller measured from
+     * the workers it started, rather than the provider's assumed figure.
+     */
+    public void bootObserved(double seconds) {
+        if (seconds >= 0 && !Double.isInfinite(seconds)) {
+            bootDelaySeconds = seconds;
+        }
     }
 
     @Override
@@ -105,7 +175,8 @@ public final class JcloudPolicy implements ScalingPolicy {
     public ScalingDecision decide(ClusterSnapshot s) {
         observe(s);
         int plan = s.workers().size();
-        int launch = Math.min(Math.max(0, maximum - plan), Math.max(launchesWanted(s), minimum - plan));
+        int wanted = Math.max(launchesWanted(s), prewarmWanted(s) - plan);
+        int launch = Math.min(Math.max(0, maximum - plan), Math.max(wanted, minimum - plan));
         List<Integer> retire = launch > 0 ? List.of() : retirements(s);
         return launch == 0 && retire.isEmpty() ? ScalingDecision.NONE : new ScalingDecision(launch, retire);
     }
@@ -119,32 +190,138 @@ public final class JcloudPolicy implements ScalingPolicy {
         boolean noWork = s.queuedTasks() + s.runningTasks() == 0;
         if (noWork && Double.isNaN(clusterIdleSince)) {
             clusterIdleSince = s.now();
-        } else if (!noWork && !Double.isNaN(clusterIdleSince)) {
-            gaps.addLast(s.now() - clusterIdleSince);
-            if (gaps.size() > GAP_HISTORY) {
-                gaps.removeFirst();
+            if (!Double.isNaN(burstStartedAt)) {
+                remember(burstWork, burstPeak);
             }
+        } else if (!noWork && (!Double.isNaN(clusterIdleSince) || Double.isNaN(burstStartedAt))) {
+            if (!Double.isNaN(clusterIdleSince)) {
+                remember(gaps, s.now() - clusterIdleSince);
+            }
+            if (!Double.isNaN(burstStartedAt)) {
+                remember(intervals, s.now() - burstStartedAt);
+            }
+            burstStartedAt = s.now();
+            burstPeak = 0;
+            prewarmed = false;
             clusterIdleSince = Double.NaN;
+        }
+        if (!noWork) {
+            burstPeak = Math.max(burstPeak, occupancy(s));
         }
     }
 
+    private static void remember(Deque<Double> history, double value) {
+        history.addLast(value);
+        if (history.size() > GAP_HISTORY) {
+            history.removeFirst();
+        }
+    }
+
+    /** Thread-seconds of queued and running work, unmeasured kinds at {@link #priorDurationSeconds}. */
+    static double occupancy(ClusterSnapshot s) {
+        double prior = priorDurationSeconds(s);
+        double occupancy = 0;
+        for (TaskLoad l : s.loads()) {
+            double d = Double.isNaN(l.meanDurationSeconds()) ? prior : l.meanDurationSeconds();
+            occupancy += (l.queued() + l.running()) * d;
+        }
+        return occupancy;
+    }
+
     /**
-     * The sustained arrival rate, tasks per second: the smallest of the rates of the last five
-     * minutes, minute by minute (0 until five minutes are seen). A stream shows in every minute;
-     * a burst shows in one, and must not be mistaken for a stream that will go on arriving.
+     * Workers to hold warm for the next burst: enough to drain a typical (median) burst within
+     * the goal's drain time. None for the cost goal, and none before two bursts were seen.
+     */
+    int warmPool(ClusterSnapshot s) {
+        if (Double.isNaN(goal.drainSeconds) || burstWork.size() < 2) {
+            return 0;
+        }
+        double typical = quantile(burstWork, 0.5);
+        int pool = (int) Math.ceil(typical / (s.threadsPerWorker() * goal.drainSeconds) - 1e-9);
+        return Math.min(maximum, pool);
+    }
+
+    /**
+     * While no work is there: the warm pool, once the next burst is due within a boot delay
+     * (bursts that came on a regular beat: the goal's quantile of the intervals seen, at least
+     * three), so that it is up when the work arrives. Started once per gap.
+     */
+    int prewarmWanted(ClusterSnapshot s) {
+        if (goal.prewarmQuantile <= 0
+                || !onABeat()
+                || prewarmed
+                || Double.isNaN(clusterIdleSince)
+                || Double.isNaN(burstStartedAt)
+                || intervals.size() < 3) {
+            return 0;
+        }
+        double due = burstStartedAt + quantile(intervals, goal.prewarmQuantile);
+        if (s.now() < due - bootDelaySeconds) {
+            return 0;
+        }
+        prewarmed = true;
+        return warmPool(s);
+    }
+
+    /**
+     * Whether bursts come on a beat: at least three intervals between their starts seen, and the
+     * middle half of them within a relaunch (boot + minimum) of each other.
+     */
+    boolean onABeat() {
+        if (intervals.size() < 3) {
+            return false;
+        }
+        double spread = quantile(intervals, 0.75) - quantile(intervals, 0.25);
+        return spread <= bootDelaySeconds + billing.minimumSeconds();
+    }
+
+    /**
+     * Whether the pool is held for a burst due on the beat: from the prewarm until the upper
+     * quartile of the intervals plus their spread has passed since the last burst began.
+     */
+    boolean poolHeld(ClusterSnapshot s) {
+        if (!prewarmed || !onABeat()) {
+            return false;
+        }
+        double q25 = quantile(intervals, 0.25);
+        double q75 = quantile(intervals, 0.75);
+        return s.now() < burstStartedAt + q75 + (q75 - q25);
+    }
+
+    /** The {@code q} quantile (nearest rank) of {@code values}. */
+    static double quantile(Deque<Double> values, double q) {
+        double[] sorted =
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int rank = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank))];
+    }
+
+    /**
+     * The sustained arrival rate, tasks per second, from the rates of the last five minutes,
+     * minute by minute (0 until five minutes are seen): the smallest for the cost goal, a higher
+     * rank for the others. A stream shows in every minute; a burst shows in one, and must not be
+     * mistaken for a stream that will go on arriving.
      */
     double arrivalRate() {
         double[] last = submissions.peekLast();
-        if (last[0] - submissions.peekFirst()[0] < RATE_WINDOW_SECONDS) {
+        double seen = last[0] - submissions.peekFirst()[0];
+        int buckets = (int) (RATE_WINDOW_SECONDS / RATE_BUCKET_SECONDS);
+        if (goal != AdaptGoal.COST) {
+            buckets = Math.min(buckets, (int) Math.floor(seen / RATE_BUCKET_SECONDS + 1e-9));
+            if (buckets < 2) {
+                return 0;
+            }
+        } else if (seen < RATE_WINDOW_SECONDS) {
             return 0;
         }
-        double min = Double.MAX_VALUE;
-        for (int k = 0; k < RATE_WINDOW_SECONDS / RATE_BUCKET_SECONDS; k++) {
+        double[] rates = new double[buckets];
+        for (int k = 0; k < buckets; k++) {
             double to = submittedAt(last[0] - k * RATE_BUCKET_SECONDS);
             double from = submittedAt(last[0] - (k + 1) * RATE_BUCKET_SECONDS);
-            min = Math.min(min, (to - from) / RATE_BUCKET_SECONDS);
+            rates[k] = (to - from) / RATE_BUCKET_SECONDS;
         }
-        return min;
+        java.util.Arrays.sort(rates);
+        return rates[(int) Math.floor(goal.rateQuantile * (buckets - 1))];
     }
 
     /** Tasks submitted by time {@code t}: the last sample at or before it. */
@@ -157,6 +334,13 @@ public final class JcloudPolicy implements ScalingPolicy {
             value = sample[1];
         }
         return value;
+    }
+
+    /** Threads the sustained arrival rate keeps busy, over the goal's utilization. */
+    double sustainedThreads(ClusterSnapshot s) {
+        int runnable = s.queuedTasks() + s.runningTasks();
+        double mean = runnable == 0 ? priorDurationSeconds(s) : occupancy(s) / runnable;
+        return arrivalRate() * mean / goal.utilization;
     }
 
     /** Workers to start now so that the work left when they are up is done within the horizon. */
@@ -172,6 +356,7 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         double mean = runnable == 0 ? prior : occupancy / runnable;
         double inflow = arrivalRate() * mean; // thread-seconds of work arriving per second
+        boolean nothingMeasured = s.loads().stream().allMatch(l -> Double.isNaN(l.meanDurationSeconds()));
         double capacityBeforeArrival = s.readyWorkers().size() * threads * bootDelaySeconds;
         for (WorkerView w : s.bootingWorkers()) {
             double upIn = Math.max(0, w.launchedAt() + bootDelaySeconds - s.now());
@@ -179,7 +364,18 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         double left = Math.max(0, occupancy + inflow * bootDelaySeconds - capacityBeforeArrival);
         double horizon = Math.max(targetDurationSeconds, launchHorizonSeconds);
-        double wantedThreads = inflow + left / horizon;
+        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty()) {
+            // A cold cluster: every queued task waits a whole boot anyway, so start workers for
+            // the target duration, as Dask does, rather than make it wait longer than that.
+            horizon = targetDurationSeconds;
+        }
+        double wantedThreads = inflow / goal.utilization + left / horizon;
+        if (nothingMeasured && goal != AdaptGoal.COST) {
+            // No duration measured yet: the 0.5 s guess may be far too small, and the workers on
+            // their way cannot be counted on to absorb work of unknown size. Ask, like Dask, for
+            // the work over the horizon, ignoring them.
+            wantedThreads = Math.max(wantedThreads, occupancy / horizon);
+        }
         // Like Dask: a few long tasks must not ask for many cores.
         wantedThreads = Math.min(wantedThreads, runnable + inflow * bootDelaySeconds / mean);
         int wantedWorkers = (int) Math.ceil(wantedThreads / threads - 1e-9);
@@ -209,17 +405,24 @@ public final class JcloudPolicy implements ScalingPolicy {
             return List.of();
         }
         double keep = keepIdleSeconds();
+        // On a regular beat the pool is started again just before the next burst: keeping it
+        // through the gap is then only worth what it saves in bills.
+        double poolKeep = goal.keepFactor == 1 || onABeat() ? keep : keepIdleSeconds(goal.keepFactor);
+        int pool = warmPool(s);
+        // A sustained stream needs its capacity all along: retiring below it only relaunches.
+        int floor = Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9));
         List<WorkerView> idle = new ArrayList<>(
                 s.readyWorkers().stream().filter(WorkerView::idle).toList());
         idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));
         int remaining = s.workers().size();
         List<Integer> retire = new ArrayList<>();
         for (WorkerView w : idle) {
-            if (remaining <= minimum) {
+            if (remaining <= floor) {
                 break;
             }
             boolean minimumUsed = billing.paidSecondsLeft(w.age(s.now())) <= 0;
-            if (minimumUsed && w.idleFor(s.now()) >= keep) {
+            double tau = remaining > pool ? keep : poolHeld(s) ? Double.MAX_VALUE : poolKeep;
+            if (minimumUsed && w.idleFor(s.now()) >= tau) {
                 retire.add(w.id());
                 remaining--;
             }
@@ -233,7 +436,15 @@ public final class JcloudPolicy implements ScalingPolicy {
      * = boot delay + billing minimum. With no gaps seen yet: the break-even τ = relaunch.
      */
     double keepIdleSeconds() {
-        double relaunch = bootDelaySeconds + billing.minimumSeconds();
+        return keepIdleSeconds(1);
+    }
+
+    /**
+     * The keep-idle time when a relaunch is worth {@code relaunchFactor} times its billed cost:
+     * a warm-pool worker saves the next burst a boot delay of waiting as well as the bill.
+     */
+    double keepIdleSeconds(double relaunchFactor) {
+        double relaunch = relaunchFactor * (bootDelaySeconds + billing.minimumSeconds());
         if (gaps.isEmpty()) {
             return relaunch;
         }

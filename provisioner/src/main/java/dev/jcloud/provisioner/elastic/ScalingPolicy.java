@@ -7,7 +7,7 @@ package dev.jcloud.provisioner.elastic;
  */
 public interface ScalingPolicy {
 
-    /** A short name for reports: fixed, dask, jcloud. */
+    /** A short name for reports: fixed, dask, jcloud-cost, jcloud-balanced, jcloud-latency. */
     String name();
 
     /** Seconds between two calls of {@link #decide}. */

@@ -18,13 +18,18 @@ import java.util.Random;
  *       (α 1.6, from 2 s, capped at 15 min): a few stragglers keep the cluster alive;</li>
  *   <li><b>nightly</b>: three nights, 3 h apart, each a pipeline of 5 stages of 100–400
  *       tasks (lognormal, median 15 s) submitted 4–6 min apart, leaving idle gaps between
- *       stages and long gaps between nights.</li>
+ *       stages and long gaps between nights;</li>
+ *   <li><b>notebook</b>: an eight-hour working day in a notebook: cells of 10–100 short tasks
+ *       (lognormal, median 3 s) submitted within a second, separated by think time of 30 s
+ *       plus minutes (exponential, mean 4 min), and a 45-minute lunch break;</li>
+ *   <li><b>ci</b>: two hours of a CI-like fan-out: every 3–8 minutes, 200–600 short tasks
+ *       (lognormal, median 2 s) submitted within a second.</li>
  * </ul>
  */
 public final class Traces {
 
     /** The names accepted by {@link #builtIn}. */
-    public static final List<String> NAMES = List.of("bursty", "steady", "longtail", "nightly");
+    public static final List<String> NAMES = List.of("bursty", "steady", "longtail", "nightly", "notebook", "ci");
 
     private static final long SEED = 20250601L;
 
@@ -37,6 +42,8 @@ public final class Traces {
             case "steady" -> steady();
             case "longtail" -> longtail();
             case "nightly" -> nightly();
+            case "notebook" -> notebook();
+            case "ci" -> ci();
             default ->
                 throw new IllegalArgumentException("unknown trace '" + name + "': use one of "
                         + String.join(", ", NAMES) + " or the path of a trace file");
@@ -90,6 +97,39 @@ public final class Traces {
             }
         }
         return new Trace("nightly", tasks);
+    }
+
+    static Trace notebook() {
+        Random r = new Random(SEED + 4);
+        List<Trace.Task> tasks = new ArrayList<>();
+        double t = 0;
+        boolean lunch = false;
+        while (t < 8 * 3600) {
+            int n = 10 + r.nextInt(91);
+            for (int i = 0; i < n; i++) {
+                tasks.add(new Trace.Task(t + r.nextDouble(), lognormal(r, 3, 0.7), "cell"));
+            }
+            t += 30 + exponential(r, 240);
+            if (!lunch && t > 4 * 3600) {
+                t += 45 * 60;
+                lunch = true;
+            }
+        }
+        return new Trace("notebook", tasks);
+    }
+
+    static Trace ci() {
+        Random r = new Random(SEED + 5);
+        List<Trace.Task> tasks = new ArrayList<>();
+        double t = 0;
+        while (t < 2 * 3600) {
+            int n = 200 + r.nextInt(401);
+            for (int i = 0; i < n; i++) {
+                tasks.add(new Trace.Task(t + r.nextDouble(), lognormal(r, 2, 0.7), "job"));
+            }
+            t += 180 + 300 * r.nextDouble();
+        }
+        return new Trace("ci", tasks);
     }
 
     private static double lognormal(Random r, double median, double sigma) {

@@ -96,6 +96,29 @@ class ClusterControllerTest {
         assertThat(scheduler.workerGauges.get(started.get(0).name())).isCloseTo(60 * perSecond, within(1e-9));
     }
 
+    @Test
+    void plansWithTheBootDelayMeasuredFromTheWorkersItStarted() {
+        ClusterController c = controller(0, 3);
+        assertThat(c.bootDelaySeconds()).isEqualTo(30); // the spec's assumption until a start is measured
+        scheduler.queue(200, 2.0);
+        c.step();
+        List<Node> started = workers();
+        now += 95; // this platform boots slower than assumed
+        started.forEach(n -> scheduler.register(n.name()));
+        c.step();
+        assertThat(c.bootDelaySeconds()).isEqualTo(95);
+        assertThat(scheduler.gauges.get("boot_seconds")).isEqualTo(95.0);
+    }
+
+    @Test
+    void theGoalCanChangeWhileItRuns() {
+        ClusterController c = controller(0, 3);
+        assertThat(c.configure("adapt", "0:3:5s:latency")).contains("goal latency");
+        assertThat(c.configure("adapt", "0:4")).contains("between 0 and 4 workers, goal latency");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.configure("adapt", "0:3:5s:fast"))
+                .hasMessageContaining("use one of cost, balanced, latency");
+    }
+
     private ClusterController controller(int min, int max) {
         ClusterSpec spec = new ClusterSpec(
                 ClusterSpec.KIND,

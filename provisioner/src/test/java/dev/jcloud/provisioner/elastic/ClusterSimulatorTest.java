@@ -49,6 +49,16 @@ class ClusterSimulatorTest {
         }
     }
 
+    @Test
+    void replaysMeasuredBootDelaysInTurn() {
+        ClusterSimulator sim =
+                new ClusterSimulator(new ClusterSimulator.Settings(1, 60, EC2, 1, 50, List.of(10.0, 90.0)));
+        Trace t = new Trace("two", List.of(new Trace.Task(0, 5, "a")));
+        SimulationResult r = sim.run(t, new FixedPolicy(2));
+        assertThat(r.makespanSeconds()).isEqualTo(15); // the first worker is up after 10 s
+        assertThat(r.billedWorkerSeconds()).isEqualTo(60 + 60); // both stopped at 15 s: the minimum each
+    }
+
     private static JcloudPolicy policy() {
         return new JcloudPolicy(0, 50, 5, 60, EC2);
     }

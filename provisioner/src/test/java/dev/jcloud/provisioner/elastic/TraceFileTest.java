@@ -33,4 +33,22 @@ class TraceFileTest {
         assertThatThrownBy(() -> TraceFile.read(Path.of("/nonexistent/t.csv")))
                 .hasMessage("trace file /nonexistent/t.csv does not exist");
     }
+
+    @Test
+    void readsATaskStreamExportWithComputeRowsOnly() {
+        Trace t = TraceFile.parse(
+                "stream.csv",
+                List.of(
+                        "key,action,start,stop",
+                        "\"('inc-5e2c1f0a', 0)\",compute,1718000000.0,1718000002.5",
+                        "\"('inc-5e2c1f0a', 1)\",transfer,1718000000.1,1718000000.2",
+                        "\"('sum-77aa01bc', 0)\",compute,1718000003.0,1718000004.0"));
+        assertThat(t.tasks()).containsExactly(new Trace.Task(0, 2.5, "inc"), new Trace.Task(3, 1, "sum"));
+    }
+
+    @Test
+    void aTaskStreamRowWithoutAStartNamesTheColumn() {
+        assertThatThrownBy(() -> TraceFile.parse("s.csv", List.of("name,start,stop", "x,,3")))
+                .hasMessageContaining("s.csv line 2: no value in column start");
+    }
 }

@@ -1,0 +1,126 @@
+package dev.jcloud.provisioner.elastic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AdaptGoalTest {
+
+    private static final BillingModel EC2 = BillingModel.PER_SECOND_60S_MINIMUM;
+    private static final ClusterSimulator SIM =
+            new ClusterSimulator(new ClusterSimulator.Settings(2, 60, EC2, 0.096, 50));
+
+    @Test
+    void parsesTheNamesUsersWriteAndNamesTheSettingOtherwise() {
+        assertThat(AdaptGoal.parse(" Latency ", "--adapt-goal")).isEqualTo(AdaptGoal.LATENCY);
+        assertThatThrownBy(() -> AdaptGoal.parse("fast", "--adapt-goal"))
+                .hasMessage("--adapt-goal: use one of cost, balanced, latency (was 'fast')");
+    }
+
+    @Test
+    void theCostGoalIsTheBillingAwarePolicyOfBefore() {
+        Trace t = Traces.builtIn("bursty");
+        assertThat(SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.COST)))
+                .isEqualTo(SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2)));
+    }
+
+    /** Each goal is a point on the cost/latency curve: more money buys less waiting, on every trace. */
+    @Test
+    void goalsTradeDollarsForWaitingOnEveryBuiltInTrace() {
+        for (String name : List.of("bursty", "steady", "nightly", "notebook", "ci")) {
+            Trace t = Traces.builtIn(name);
+            List<SimulationResult> r = new ArrayList<>();
+            for (AdaptGoal g : AdaptGoal.values()) {
+                r.add(SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, g)));
+            }
+            assertThat(r.get(0).dollars()).as(name).isLessThan(r.get(1).dollars());
+            assertThat(r.get(1).dollars()).as(name).isLessThan(r.get(2).dollars());
+            assertThat(r.get(0).meanLatencySeconds())
+                    .as(name)
+                    .isGreaterThan(r.get(1).meanLatencySeconds());
+            assertThat(r.get(1).meanLatencySeconds())
+                    .as(name)
+                    .isGreaterThan(r.get(2).meanLatencySeconds());
+        }
+    }
+
+    /** The balanced and latency goals wait no longer than Dask's port on any built-in trace. */
+    @Test
+    void theBalancedAndLatencyGoalsWaitNoLongerThanDask() {
+        for (String name : Traces.NAMES) {
+            Trace t = Traces.builtIn(name);
+            SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
+            for (AdaptGoal g : List.of(AdaptGoal.BALANCED, AdaptGoal.LATENCY)) {
+                SimulationResult r = SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, g));
+                assertThat(r.meanLatencySeconds())
+                        .as(name + " " + g)
+                        .isLessThanOrEqualTo(dask.meanLatencySeconds() + 0.05);
+            }
+        }
+    }
+
+    /** Where the balanced goal dominates Dask's port: ≥ 25 % cheaper, no longer waits, no later end. */
+    @Test
+    void theBalancedGoalDominatesDaskOnSteadyAndCi() {
+        for (String name : List.of("steady", "ci")) {
+            Trace t = Traces.builtIn(name);
+            SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
+            SimulationResult balanced = SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED));
+            assertThat(balanced.dollars()).as(name).isLessThanOrEqualTo(0.75 * dask.dollars());
+            assertThat(balanced.meanLatencySeconds()).as(name).isLessThanOrEqualTo(dask.meanLatencySeconds());
+            assertThat(balanced.makespanSeconds()).as(name).isLessThanOrEqualTo(dask.makespanSeconds());
+        }
+    }
+
+    @Test
+    void theLatencyGoalKeepsAWarmPoolThroughGapsTheCostGoalRetiresIn() {
+        JcloudPolicy cost = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.COST);
+        JcloudPolicy latency = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.LATENCY);
+        double t = 0;
+        // 400 thread-seconds of work, then gaps of 150, 150 and 400 s: longer than a relaunch
+        // (boot + minimum), and too irregular to start a pool just in time.
+        for (double gap : new double[] {150, 150, 400, 150}) {
+            for (JcloudPolicy p : List.of(cost, latency)) {
+                p.decide(Snapshots.at(t).load(399, 1, 1).busy(0, 0).build());
+                p.decide(Snapshots.at(t + 100).build());
+            }
+            t += 100 + gap;
+        }
+        // 60 s into the last gap: the cost goal retires at once, the latency goal holds its pool.
+        ClusterSnapshot idle = Snapshots.at(t - 90).idle(0, 0, t - 150).build();
+        assertThat(latency.warmPool(idle)).isEqualTo(10); // 400 s of work in 20 s: 20 threads, the maximum 10
+        assertThat(cost.decide(idle).retire()).containsExactly(0);
+        assertThat(latency.decide(idle)).isEqualTo(ScalingDecision.NONE);
+    }
+
+    @Test
+    void onARegularBeatThePoolIsStartedABootDelayBeforeTheNextBurstIsDue() {
+        JcloudPolicy latency = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.LATENCY);
+        double t = 0;
+        for (int i = 0; i < 4; i++) { // a burst every 300 s
+            latency.decide(Snapshots.at(t).load(399, 1, 1).busy(0, 0).build());
+            latency.decide(Snapshots.at(t + 100).build());
+            t += 300;
+        }
+        double lastStart = t - 300;
+        assertThat(latency.onABeat()).isTrue();
+        assertThat(latency.decide(Snapshots.at(lastStart + 200).build()).launch())
+                .isZero(); // due at +300, a boot takes 60 s: too early
+        assertThat(latency.decide(Snapshots.at(lastStart + 240).build()).launch())
+                .isEqualTo(10);
+        assertThat(latency.decide(Snapshots.at(lastStart + 241).build()).launch())
+                .isZero(); // once per gap
+    }
+
+    @Test
+    void aLearnedBootDelayReplacesTheAssumedOne() {
+        JcloudPolicy p = new JcloudPolicy(0, 10, 5, 60, EC2, AdaptGoal.BALANCED);
+        p.bootObserved(95);
+        assertThat(p.bootDelaySeconds()).isEqualTo(95);
+        p.bootObserved(Double.NaN);
+        assertThat(p.bootDelaySeconds()).isEqualTo(95);
+    }
+}
