@@ -3,7 +3,6 @@ package dev.jcloud.providers.aws;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.SettingsSection;
-import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.GcReport;
@@ -16,9 +15,7 @@ import dev.jcloud.provisioner.boot.BootScript;
 import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
-import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
-import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -58,7 +55,7 @@ import software.amazon.awssdk.services.ec2.model.InstanceStateName;
  * <p>Settings come from the cluster's options, see {@link AwsOptions}. Credentials come from the
  * SDK's default chain; the identity used is logged at bootstrap.
  */
-public final class Ec2Provider implements CloudProvider {
+public final class Ec2Provider implements AwsPlatform {
 
     private static final Logger LOG = LoggerFactory.getLogger(Ec2Provider.class);
     /** User-data is limited to 16 KB before base64. */
@@ -135,24 +132,8 @@ public final class Ec2Provider implements CloudProvider {
     }
 
     @Override
-    public String userTagPrefix() {
-        return AwsOptions.TAG_PREFIX;
-    }
-
-    /** EC2 Linux bills per second with a 60 s minimum per instance start. */
-    @Override
-    public BillingModel billing(Map<String, String> options) {
-        return BillingModel.PER_SECOND_60S_MINIMUM;
-    }
-
-    @Override
     public Duration typicalBootTime() {
         return Duration.ofSeconds(60);
-    }
-
-    @Override
-    public Optional<PriceTable> priceTable() {
-        return Optional.of(AwsPrices.TABLE);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.jcloud.providers.aws;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.config.SettingsSection;
-import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.GcReport;
@@ -12,7 +11,6 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
-import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
@@ -57,7 +55,7 @@ import software.amazon.awssdk.services.ecs.model.Task;
  * <p>Settings come from the cluster's options, see {@link FargateOptions}. Credentials come from the
  * SDK's default chain; the identity used is logged at bootstrap.
  */
-public final class FargateProvider implements CloudProvider {
+public final class FargateProvider implements AwsPlatform {
 
     private static final Logger LOG = LoggerFactory.getLogger(FargateProvider.class);
     /** How long to wait for Fargate to attach the scheduler's network interface (seconds, normally). */
@@ -102,26 +100,10 @@ public final class FargateProvider implements CloudProvider {
         return AwsSettings.fargate();
     }
 
-    @Override
-    public String userTagPrefix() {
-        return AwsOptions.TAG_PREFIX;
-    }
-
-    /** Fargate bills per second with a 1 minute minimum, from image pull to task stop. */
-    @Override
-    public BillingModel billing(Map<String, String> options) {
-        return BillingModel.PER_SECOND_60S_MINIMUM;
-    }
-
     /** Tasks start faster than VMs: no machine to boot, only an image to pull. */
     @Override
     public Duration typicalBootTime() {
         return Duration.ofSeconds(40);
-    }
-
-    @Override
-    public Optional<PriceTable> priceTable() {
-        return Optional.of(AwsPrices.TABLE);
     }
 
     /** Fargate bills requested vCPU and memory: its "types" are {@code <n>vcpu-<m>gb}. */
