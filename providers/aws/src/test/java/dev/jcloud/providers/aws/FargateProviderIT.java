@@ -183,6 +183,9 @@ class FargateProviderIT {
                                 "10m",
                                 "--host",
                                 "0.0.0.0",
+                                // This test cluster runs without TLS: listening off loopback says so.
+                                "--insecure",
+                                "true",
                                 "--port",
                                 "8786",
                                 "--dashboard-port",
@@ -192,7 +195,15 @@ class FargateProviderIT {
                 // Workers reach the scheduler at its private address; their name comes from their task id.
                 assertThat(tags.get(ClusterContext.NODE_TAG)).isEqualTo(FargateNames.worker("alpha", t.taskArn()));
                 assertThat(command)
-                        .containsExactly("worker", schedulerIp + ":8786", "--nthreads", "2", "--host", "0.0.0.0");
+                        .containsExactly(
+                                "worker",
+                                schedulerIp + ":8786",
+                                "--nthreads",
+                                "2",
+                                "--host",
+                                "0.0.0.0",
+                                "--insecure",
+                                "true");
             }
         }
         assertThat(workers)
