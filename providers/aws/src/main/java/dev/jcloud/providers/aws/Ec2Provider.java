@@ -24,6 +24,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -137,6 +138,12 @@ public final class Ec2Provider implements CloudProvider {
     @Override
     public String userTagPrefix() {
         return AwsOptions.TAG_PREFIX;
+    }
+
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new Ec2TerraformExport())) : Optional.empty();
     }
 
     /** EC2 Linux bills per second with a 60 s minimum per instance start. */

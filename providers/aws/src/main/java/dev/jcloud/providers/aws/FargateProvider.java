@@ -20,6 +20,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -105,6 +106,12 @@ public final class FargateProvider implements CloudProvider {
     @Override
     public String userTagPrefix() {
         return AwsOptions.TAG_PREFIX;
+    }
+
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new FargateTerraformExport())) : Optional.empty();
     }
 
     /** Fargate bills per second with a 1 minute minimum, from image pull to task stop. */
