@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {
             "Print the least permission policy a user needs to run jcloud on a provider.",
-            "It is the platform's policy document (for AWS: IAM JSON with every action listed, deletions limited"
-                    + " to jcloud-tagged resources, IAM to the /jcloud/ path)."
+            "It is the platform's policy document: every action listed, deletions limited to jcloud-tagged"
+                    + " resources where the platform allows it."
         })
 final class IamPolicyCommand implements Callable<Integer> {
 

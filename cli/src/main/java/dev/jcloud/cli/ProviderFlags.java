@@ -47,7 +47,7 @@ final class ProviderFlags {
                 String flag = key.flag().orElseThrow().name();
                 first.putIfAbsent(flag, key);
                 List<String> lines = help.computeIfAbsent(flag, n -> new ArrayList<>());
-                // Providers sharing a key (EC2 and Fargate read aws.region) share its line.
+                // Providers sharing a key (two providers of one platform reading one region key) share its line.
                 int same = indexOfHelp(lines, key.help());
                 if (same < 0) {
                     lines.add(p.name() + ": " + key.help());

@@ -9,8 +9,8 @@ import java.util.TreeMap;
 
 /**
  * The provider options of a cluster ({@code ClusterContext.options()}) from the effective settings:
- * every set key of the sections the provider declares, under its own name ({@code aws.region},
- * {@code fargate.worker-cpu}, ...), the user's {@code cluster.tags} under the provider's tag
+ * every set key of the sections the provider declares, under its own name
+ * ({@code <section>.<key>}), the user's {@code cluster.tags} under the provider's tag
  * prefix, and the user's prices. Providers read them back with their keys' parsers.
  */
 final class ProviderOptions {

@@ -148,7 +148,8 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(
             names = "--billing-minimum",
             paramLabel = "SECONDS",
-            description = "Minimum billed per start (default: 60; Azure: the azure.billing-minimum setting).")
+            description =
+                    "Minimum billed per start (default: 60; providers may set their own, e.g. a billing-minimum setting).")
     Long billingMinimum;
 
     @Override

@@ -128,7 +128,7 @@ class ExportTerraformCommandTest {
                 "europe-west4-b",
                 "--project",
                 "my-project-1",
-                "--worker-type",
+                "--machine-type",
                 "n2-standard-8",
                 "--spot",
                 "--out",
@@ -147,9 +147,9 @@ class ExportTerraformCommandTest {
                 "2",
                 "--name",
                 "az",
-                "--region",
+                "--location",
                 "westeurope",
-                "--worker-type",
+                "--vm-size",
                 "Standard_D8s_v5",
                 "--out",
                 tmp.resolve("azure").toString());
@@ -333,7 +333,11 @@ class ExportTerraformCommandTest {
         String out = tmp.resolve("tf").toString();
         assertUsage(
                 runWithEngine("export-terraform", "--provider", "ec2", "--workers", "1", "--out", out),
-                "aws, fargate, gcp or azure");
+                "a provider that exports Terraform: aws, azure, fargate or gcp; was 'ec2'");
+        // A provider of this build without the capability is named with those that have it.
+        assertUsage(
+                runWithEngine("export-terraform", "--provider", "local", "--workers", "1", "--out", out),
+                "a provider that exports Terraform: aws, azure, fargate or gcp; was 'local'");
         assertUsage(
                 runWithEngine(
                         "export-terraform",
@@ -357,7 +361,7 @@ class ExportTerraformCommandTest {
                         "us-central1",
                         "--out",
                         out),
-                "use --zone");
+                "--region is an option of aws, fargate, not of provider gcp");
         assertUsage(
                 runWithEngine(
                         "export-terraform",
@@ -408,7 +412,7 @@ class ExportTerraformCommandTest {
                         "ami-0123456789abcdef0",
                         "--out",
                         out),
-                "--ami: does not apply to --provider gcp");
+                "--ami is an option of aws, not of provider gcp");
         assertUsage(
                 runWithEngine(
                         "export-terraform", "--provider", "aws", "--workers", "1", "--vpc", "default", "--out", out),

@@ -3,12 +3,14 @@ package dev.jcloud.terraform;
 import static java.util.Objects.requireNonNull;
 
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.ClusterRecord;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What every exported cluster has, whatever the cloud: its identity, its fixed size, what each
+ * What every exported cluster has, whatever the provider: its identity, its fixed size, what each
  * worker runs with, who may reach the scheduler, and the user's tags.
  *
  * @param name        the cluster's name (tags/labels, resource names); the CLI checks it with
@@ -30,14 +32,14 @@ public record FixedCluster(
         Map<String, String> tags) {
 
     /** What the engine accepts for {@code --memory-limit}; also checked by the modules' variables. */
-    static final String MEMORY_LIMIT_FORMAT = "auto|[0-9]+(\\.[0-9]+)?([KMGT]i?B|[KMGTkmgt]|kB|B)?";
+    public static final String MEMORY_LIMIT_FORMAT = "auto|[0-9]+(\\.[0-9]+)?([KMGT]i?B|[KMGTkmgt]|kB|B)?";
 
     public FixedCluster {
         requireNonNull(name, "name is null");
         requireNonNull(clusterId, "clusterId is null");
         requireNonNull(memoryLimit, "memoryLimit is null");
         allowFrom = List.copyOf(allowFrom);
-        tags = java.util.Collections.unmodifiableMap(new TreeMap<>(tags));
+        tags = Collections.unmodifiableMap(new TreeMap<>(tags));
         if (workers < 0) {
             throw new IllegalArgumentException("workers must be >= 0 (was " + workers + ")");
         }
@@ -55,8 +57,30 @@ public record FixedCluster(
         return new FixedCluster(name, ClusterNames.newId(), workers, 0, "auto", List.of(), Map.of());
     }
 
+    /**
+     * The cluster of a running cluster's record (what {@code cluster up} stored: name, workers,
+     * threads, memory limit) as a new, separate cluster with a fresh id, so that the running
+     * cluster's {@code down} and {@code gc} (which find resources by that id) never touch what
+     * Terraform creates. No allow-from and no tags: the provider reads those from the record's
+     * options ({@link TerraformExport}).
+     */
+    public static FixedCluster of(ClusterRecord record) {
+        return new FixedCluster(
+                record.name(),
+                ClusterNames.newId(),
+                record.workers().size(),
+                Math.max(0, record.nthreads()),
+                record.memoryLimit() == null ? "auto" : record.memoryLimit(),
+                List.of(),
+                Map.of());
+    }
+
     public FixedCluster withClusterId(String id) {
         return new FixedCluster(name, id, workers, nthreads, memoryLimit, allowFrom, tags);
+    }
+
+    public FixedCluster withWorkers(int n) {
+        return new FixedCluster(name, clusterId, n, nthreads, memoryLimit, allowFrom, tags);
     }
 
     public FixedCluster withNthreads(int n) {

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -24,11 +23,12 @@ import java.util.stream.Stream;
 /**
  * Writes a cluster out as a self-contained Terraform module: a fixed, always-on deployment of the
  * same pieces {@code jcloud cluster up} creates (network, firewall, machine identity, scheduler,
- * workers as a group that replaces failed members), started by the same {@link BootScript} on VMs
- * and the same {@link EngineCommand} arguments on Fargate.
+ * workers as a group that replaces failed members), started by the same {@link BootScript} on
+ * machines and the same {@link EngineCommand} arguments in containers ({@link BootScripts}).
  *
- * <p>The templates are readable files under {@code terraform/<provider>/} on the classpath (and
- * {@code terraform/shared/} for pieces two modules share). They hold placeholders
+ * <p>The exporter knows no provider: a provider's {@link TerraformExport} gives a {@link ModuleSpec}
+ * naming its templates, readable files under {@code terraform/<name>/} on the class path (and
+ * {@code terraform/shared/} for pieces two modules share), and the values to fill them with. They hold placeholders
  * ({@code {{name}}}), each replaced by an HCL literal from {@link Hcl}: every exported value is a
  * variable default (or, for the engine commands, a list literal in {@code main.tf}), so user input
  * never reaches HCL unescaped. Boot scripts are written as plain files next to the module
@@ -46,92 +46,34 @@ public final class TerraformExporter {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
 
-    /** Writes {@code spec}'s module into {@code dir}; see {@link #exportAws} for the rules on {@code dir}. */
+    /**
+     * Writes {@code spec}'s module into {@code dir}, which must not exist or be empty (so that an
+     * export never mixes with, or silently overwrites, an operator's edited module): the
+     * templates of {@link ModuleSpec#templates()} filled with the cluster's and the spec's values,
+     * and the spec's extra files.
+     *
+     * @return the files written
+     * @throws IllegalStateException when a template is missing or has a placeholder without a value
+     */
     public List<Path> export(ModuleSpec spec, Path dir) {
         requireNonNull(spec, "spec is null");
-        if (spec instanceof AwsSpec s) {
-            return exportAws(s, dir);
-        } else if (spec instanceof FargateSpec s) {
-            return exportFargate(s, dir);
-        } else if (spec instanceof GcpSpec s) {
-            return exportGcp(s, dir);
-        }
-        return exportAzure((AzureSpec) spec, dir);
+        Map<String, String> values = common(spec.cluster());
+        spec.values().forEach((k, v) -> {
+            if (values.containsKey(k)) {
+                throw new IllegalStateException("the " + spec.templates() + " spec gives placeholder {{" + k
+                        + "}}, which the exporter fills from the cluster");
+            }
+            values.put(k, v);
+        });
+        return write(spec.templates(), values, spec.files(), dir);
     }
 
     /**
-     * Writes the AWS EC2 module into {@code dir}, which must not exist or be empty (so that an
-     * export never mixes with, or silently overwrites, an operator's edited module).
-     *
-     * @return the files written
+     * The text of a template file on the class path, e.g. {@code terraform/shared/network.tf}, for
+     * a spec that writes a shared piece as one of its {@linkplain ModuleSpec#files() files}.
      */
-    public List<Path> exportAws(AwsSpec spec, Path dir) {
-        Map<String, String> values = common(spec.cluster());
-        values.put("region", Hcl.string(spec.region()));
-        values.put("scheduler_type", Hcl.string(spec.schedulerType()));
-        values.put("worker_type", Hcl.string(spec.workerType()));
-        values.put("ami_id", Hcl.string(spec.ami().orElse("")));
-        values.put("root_volume_gib", Integer.toString(spec.rootVolumeGiB()));
-        network(spec.network(), values);
-        Consumer<BootScript.Builder> token = BootScripts.awsJoinToken(spec.cluster());
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("network.tf", read("terraform/shared/aws-network.tf"));
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
-        return write("aws", values, extra, dir);
-    }
-
-    /** Writes the AWS Fargate (ECS) module into {@code dir} (new or empty). */
-    public List<Path> exportFargate(FargateSpec spec, Path dir) {
-        Map<String, String> values = common(spec.cluster());
-        values.put("region", Hcl.string(spec.region()));
-        values.put("engine_image", Hcl.string(spec.image().orElse("")));
-        values.put("scheduler_cpu", Integer.toString(spec.schedulerCpu()));
-        values.put("scheduler_memory", Integer.toString(spec.schedulerMemory()));
-        values.put("worker_cpu", Integer.toString(spec.workerCpu()));
-        values.put("worker_memory", Integer.toString(spec.workerMemory()));
-        values.put("spot", Boolean.toString(spec.spot()));
-        network(spec.network(), values);
-        // A container runs the engine command itself: the same arguments the boot scripts exec.
-        values.put("scheduler_args", Hcl.list(BootScripts.schedulerCommand().arguments()));
-        values.put("worker_args", Hcl.list(BootScripts.workerCommand().arguments()));
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("network.tf", read("terraform/shared/aws-network.tf"));
-        return write("fargate", values, extra, dir);
-    }
-
-    /** Writes the GCP Compute Engine module into {@code dir} (new or empty). */
-    public List<Path> exportGcp(GcpSpec spec, Path dir) {
-        Map<String, String> values = common(spec.cluster());
-        values.put("project", Hcl.string(spec.project().orElse("")));
-        values.put("zone", Hcl.string(spec.zone()));
-        values.put("scheduler_machine_type", Hcl.string(spec.schedulerMachineType()));
-        values.put("worker_machine_type", Hcl.string(spec.workerMachineType()));
-        values.put("spot", Boolean.toString(spec.spot()));
-        values.put("network", Hcl.string(spec.network()));
-        values.put("subnetwork", Hcl.string(spec.subnetwork().orElse("")));
-        // The machines read the join token main.tf stores in Secret Manager (GcpJoinTokenBootTest runs this).
-        Consumer<BootScript.Builder> token = BootScripts.gcpJoinToken(spec.cluster());
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
-        return write("gcp", values, extra, dir);
-    }
-
-    /** Writes the Azure VM module into {@code dir} (new or empty). */
-    public List<Path> exportAzure(AzureSpec spec, Path dir) {
-        Map<String, String> values = common(spec.cluster());
-        values.put("subscription_id", Hcl.string(spec.subscription().orElse("")));
-        values.put("location", Hcl.string(spec.location()));
-        values.put("scheduler_size", Hcl.string(spec.schedulerSize()));
-        values.put("worker_size", Hcl.string(spec.workerSize()));
-        values.put("spot", Boolean.toString(spec.spot()));
-        // The machines read the join token main.tf stores in Key Vault (AzureJoinTokenBootTest runs this).
-        Consumer<BootScript.Builder> token = BootScripts.azureJoinToken(spec.cluster());
-        Map<String, String> extra = new LinkedHashMap<>();
-        extra.put("boot/scheduler.sh", BootScripts.scheduler(spec.cluster(), spec.engine(), token));
-        extra.put("boot/worker.sh", BootScripts.worker(spec.cluster(), spec.engine(), token));
-        return write("azure", values, extra, dir);
+    public static String template(String resource) {
+        return read(resource);
     }
 
     private static Map<String, String> common(FixedCluster c) {
@@ -145,12 +87,6 @@ public final class TerraformExporter {
         values.put("tags", Hcl.map(c.tags()));
         values.put("jcloud_version", Hcl.string(JCLOUD_VERSION));
         return values;
-    }
-
-    private static void network(AwsNetwork n, Map<String, String> values) {
-        values.put("subnet_ids", Hcl.list(n.subnetId().map(List::of).orElse(List.of())));
-        values.put("vpc_id", Hcl.string(n.vpcId().orElse("")));
-        values.put("create_vpc", Boolean.toString(n.createVpc()));
     }
 
     private List<Path> write(String provider, Map<String, String> values, Map<String, String> extra, Path dir) {
@@ -171,7 +107,8 @@ public final class TerraformExporter {
         return written;
     }
 
-    static String fill(String file, String template, Map<String, String> values) {
+    /** {@code template} with each placeholder replaced by its value; {@code file} names it in errors. */
+    public static String fill(String file, String template, Map<String, String> values) {
         Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder(template.length() + 256);
         while (m.find()) {
@@ -230,8 +167,8 @@ public final class TerraformExporter {
         }
     }
 
-    /** The tag keys every exported AWS/Azure resource carries (besides the user's). */
-    static List<String> jcloudTagKeys() {
+    /** The tag keys every exported resource that takes tags carries (besides the user's). */
+    public static List<String> jcloudTagKeys() {
         return List.of(ClusterContext.NAME_TAG, ClusterContext.ID_TAG, "jcloud.creator", "jcloud.version");
     }
 }

@@ -11,14 +11,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /** An exported boot script run with bash, as root would on the machine, with the cloud's endpoints set by the test. */
-final class BootScriptRun {
+public final class BootScriptRun {
 
-    record Result(int exit, String out, String err) {}
+    public record Result(int exit, String out, String err) {}
 
     private BootScriptRun() {}
 
     /** {@code content} as {@code <dir>/<name>.sh}. */
-    static Path write(Path dir, String name, String content) throws IOException {
+    public static Path write(Path dir, String name, String content) throws IOException {
         return Files.writeString(dir.resolve(name + ".sh"), content);
     }
 
@@ -27,7 +27,8 @@ final class BootScriptRun {
      * {@code java} first on the path; {@code environment} strips the machine's credentials and
      * points the cloud's APIs at the fakes. Fails naming the tool to install when one is missing.
      */
-    static Result run(Path script, Path home, Path dir, Consumer<Map<String, String>> environment, String... tools)
+    public static Result run(
+            Path script, Path home, Path dir, Consumer<Map<String, String>> environment, String... tools)
             throws Exception {
         for (String tool : tools) {
             if (new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() != 0) {

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * found by matching braces outside string literals. Not an HCL parser; {@code terraform fmt}
  * (run on every module by the ITs) is what proves the files parse.
  */
-final class HclBlocks {
+public final class HclBlocks {
 
     private static final Pattern HEADER =
             Pattern.compile("(?m)^(resource|data|variable|output)((?: \"[^\"]+\")+) \\{$");
@@ -19,7 +19,7 @@ final class HclBlocks {
     private HclBlocks() {}
 
     /** Blocks by {@code kind type.name} (e.g. {@code resource aws_vpc.cluster}, {@code variable name}). */
-    static Map<String, String> of(String hcl) {
+    public static Map<String, String> of(String hcl) {
         Map<String, String> blocks = new LinkedHashMap<>();
         Matcher m = HEADER.matcher(hcl);
         while (m.find()) {

@@ -16,11 +16,11 @@ import java.util.List;
  * file in {@code JCLOUD_JOIN_TOKEN_FILE}, its permissions and the SHA-256 of its content:
  * {@code fake engine: ARGS} and {@code fake engine: token file PATH PERMISSIONS sha256=HEX}.
  */
-final class StandInEngine {
+public final class StandInEngine {
 
     private StandInEngine() {}
 
-    static EngineBundle bundle(Path dir) throws Exception {
+    public static EngineBundle bundle(Path dir) throws Exception {
         Path src = dir.resolve("src/dev/jcloud/engine/process/EngineMain.java");
         Files.createDirectories(src.getParent());
         Files.writeString(src, """

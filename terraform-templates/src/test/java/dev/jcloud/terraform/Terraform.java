@@ -20,9 +20,9 @@ import java.util.concurrent.TimeUnit;
  * <p>{@link #withoutProviders} is for what needs no provider ({@code fmt}, {@code console} on
  * variables): the google and azurerm providers are not in the mirror.
  */
-final class Terraform {
+public final class Terraform {
 
-    static final String PLUGIN_DIR_ENV = "TERRAFORM_PLUGIN_MIRROR";
+    public static final String PLUGIN_DIR_ENV = "TERRAFORM_PLUGIN_MIRROR";
 
     private final String executable;
     private final Path cliConfig;
@@ -35,14 +35,14 @@ final class Terraform {
     }
 
     /** Terraform with no provider installation at all: for fmt and for console on provider-free files. */
-    static Terraform withoutProviders(Path workDir) throws IOException {
+    public static Terraform withoutProviders(Path workDir) throws IOException {
         Path config = workDir.resolve("terraform-cli-none.tfrc");
         Files.writeString(config, "# no providers: fmt and console only\n");
         return new Terraform(executable(), config, java.util.Map.of());
     }
 
     /** A copy that runs terraform with one more environment variable (e.g. {@code TF_VAR_join_token}). */
-    Terraform withEnv(String name, String value) {
+    public Terraform withEnv(String name, String value) {
         java.util.Map<String, String> copy = new java.util.HashMap<>(env);
         copy.put(name, value);
         return new Terraform(executable, cliConfig, copy);
@@ -55,7 +55,7 @@ final class Terraform {
                                 "terraform is not on PATH: install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install)"));
     }
 
-    static Terraform offline(Path workDir) throws IOException {
+    public static Terraform offline(Path workDir) throws IOException {
         String exe = executable();
         String dir = System.getenv(PLUGIN_DIR_ENV);
         if (dir == null || dir.isBlank()) {
@@ -80,12 +80,12 @@ final class Terraform {
     }
 
     /** Runs {@code terraform args...} in {@code module}; returns stdout+stderr; fails on a non-zero exit. */
-    String run(Path module, String... args) throws IOException, InterruptedException {
+    public String run(Path module, String... args) throws IOException, InterruptedException {
         return runWithInput(module, null, args);
     }
 
     /** {@code terraform console} evaluating {@code expression}. */
-    String console(Path module, String expression) throws IOException, InterruptedException {
+    public String console(Path module, String expression) throws IOException, InterruptedException {
         return runWithInput(module, expression + "\n", "console", "-no-color");
     }
 

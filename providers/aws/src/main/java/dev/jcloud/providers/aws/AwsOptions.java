@@ -61,10 +61,10 @@ public record AwsOptions(
             SettingKey.wholeNumber(TERMINATE_TIMEOUT, 600, 1, 86_400);
 
     static final String DEFAULT_REGION = "us-east-1";
-    private static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-f]{8,17}");
-    private static final Pattern VPC_ID = Pattern.compile("vpc-[0-9a-f]{8,17}");
-    private static final Pattern AMI_ID = Pattern.compile("ami-[0-9a-f]{8,17}");
-    private static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+");
+    static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-f]{8,17}");
+    static final Pattern VPC_ID = Pattern.compile("vpc-[0-9a-f]{8,17}");
+    static final Pattern AMI_ID = Pattern.compile("ami-[0-9a-f]{8,17}");
+    static final Pattern INSTANCE_TYPE = Pattern.compile("[a-z][a-z0-9-]*[0-9][a-z0-9-]*\\.[a-z0-9]+");
     // AWS tag keys/values: letters, digits, spaces and _ . : / = + - @ (keys up to 128, values 256).
     private static final Pattern TAG_TEXT = Pattern.compile("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
 

@@ -21,6 +21,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -129,6 +130,13 @@ public final class Ec2Provider implements AwsPlatform {
     @Override
     public List<SettingsSection> settings() {
         return AwsSettings.ec2();
+    }
+
+    @Override
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new Ec2TerraformExport())) : Optional.empty();
     }
 
     @Override

@@ -53,7 +53,7 @@ public record FargateOptions(
      * What ECS accepts as a container image: up to 255 letters, digits and {@code -_:./#@}. Checked
      * here so that quotes, spaces, {@code ${} or newlines never reach a task definition.
      */
-    private static final Pattern IMAGE_REFERENCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/#@-]{0,254}");
+    static final Pattern IMAGE_REFERENCE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/#@-]{0,254}");
 
     private static final SettingKey<Integer> LOG_RETENTION = SettingKey.oneOfNumbers(
             LOG_RETENTION_DAYS,

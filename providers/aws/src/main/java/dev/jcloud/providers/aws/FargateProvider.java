@@ -18,6 +18,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,6 +99,12 @@ public final class FargateProvider implements AwsPlatform {
     @Override
     public List<SettingsSection> settings() {
         return AwsSettings.fargate();
+    }
+
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new FargateTerraformExport())) : Optional.empty();
     }
 
     /** Tasks start faster than VMs: no machine to boot, only an image to pull. */

@@ -83,10 +83,10 @@ public record AzureOptions(
     /** The largest cluster the dedicated /18 subnet holds (16,379 usable addresses, less the scheduler). */
     static final int WORKER_CEILING = 16_000;
 
-    private static final Pattern GUID =
+    static final Pattern GUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Pattern LOCATION_FORMAT = Pattern.compile("[a-z][a-z0-9]{1,39}");
-    private static final Pattern VM_SIZE_FORMAT = Pattern.compile("(Standard|Basic)_[A-Za-z0-9_-]{1,60}");
+    static final Pattern LOCATION_FORMAT = Pattern.compile("[a-z][a-z0-9]{1,39}");
+    static final Pattern VM_SIZE_FORMAT = Pattern.compile("(Standard|Basic)_[A-Za-z0-9_-]{1,60}");
     private static final Pattern VNET_ID = Pattern.compile(
             "/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\\w._()]{1,90}/providers/Microsoft\\.Network"
                     + "/virtualNetworks/[-\\w._]{2,64}",

@@ -26,6 +26,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -140,6 +141,12 @@ public final class AzureProvider implements CloudProvider {
     @Override
     public String userTagPrefix() {
         return AzureOptions.TAG_PREFIX;
+    }
+
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new AzureTerraformExport())) : Optional.empty();
     }
 
     /** Azure bills VMs per second; the minimum per start is a setting ({@code azure.billing-minimum}). */

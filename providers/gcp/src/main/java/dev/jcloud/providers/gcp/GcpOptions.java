@@ -98,10 +98,9 @@ public record GcpOptions(
     static final String DEFAULT_IMAGE = "projects/debian-cloud/global/images/family/debian-12";
 
     // Project ids: 6-30 lower-case letters, digits or hyphens, starting with a letter; optionally domain-scoped.
-    private static final Pattern PROJECT_ID =
-            Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
-    private static final Pattern ZONE_NAME = Pattern.compile("[a-z]+-[a-z]+[0-9]{1,2}-[a-z]");
-    private static final Pattern MACHINE_TYPE_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)+");
+    static final Pattern PROJECT_ID = Pattern.compile("([a-z0-9][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]");
+    static final Pattern ZONE_NAME = Pattern.compile("[a-z]+-[a-z]+[0-9]{1,2}-[a-z]");
+    static final Pattern MACHINE_TYPE_NAME = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)+");
     /** Names of Compute Engine resources (RFC 1035 labels). */
     static final Pattern RESOURCE_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
 

@@ -31,6 +31,7 @@ import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.provisioner.tls.TlsFiles;
+import dev.jcloud.terraform.TerraformExport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -148,6 +149,12 @@ public final class GcpProvider implements CloudProvider {
     @Override
     public String userTagPrefix() {
         return GcpOptions.LABEL_PREFIX;
+    }
+
+    /** Offers its Terraform export ({@link TerraformExport}). */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        return type == TerraformExport.class ? Optional.of(type.cast(new GcpTerraformExport())) : Optional.empty();
     }
 
     /** Compute Engine bills per second after a 1 minute minimum. */

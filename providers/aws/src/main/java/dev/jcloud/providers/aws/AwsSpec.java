@@ -1,11 +1,20 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.provisioner.boot.ShellQuote;
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.FixedCluster;
+import dev.jcloud.terraform.Hcl;
+import dev.jcloud.terraform.ModuleSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -58,7 +67,7 @@ public record AwsSpec(
     }
 
     @Override
-    public String provider() {
+    public String templates() {
         return "aws";
     }
 
@@ -110,5 +119,44 @@ public record AwsSpec(
 
     public AwsSpec withNetwork(AwsNetwork n) {
         return new AwsSpec(cluster, region, schedulerType, workerType, ami, rootVolumeGiB, n, engine);
+    }
+
+    @Override
+    public Map<String, String> values() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("region", Hcl.string(region));
+        values.put("scheduler_type", Hcl.string(schedulerType));
+        values.put("worker_type", Hcl.string(workerType));
+        values.put("ami_id", Hcl.string(ami.orElse("")));
+        values.put("root_volume_gib", Integer.toString(rootVolumeGiB));
+        values.putAll(network.values());
+        return values;
+    }
+
+    /** The shared network piece and the boot scripts, which read the join token from SSM. */
+    @Override
+    public Map<String, String> files() {
+        Consumer<BootScript.Builder> token = joinToken(cluster);
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("network.tf", AwsNetwork.template());
+        files.put("boot/scheduler.sh", BootScripts.scheduler(cluster, engine, token));
+        files.put("boot/worker.sh", BootScripts.worker(cluster, engine, token));
+        return files;
+    }
+
+    /**
+     * The SSM SecureString parameter holding the cluster's join token. {@code main.tf} creates
+     * it under the same name ({@code /jcloud/<cluster id>/join-token}); the AWS CLI reads it at boot.
+     */
+    static String joinTokenParameter(FixedCluster cluster) {
+        return "/jcloud/" + cluster.clusterId() + "/" + BootScripts.JOIN_TOKEN_FILE;
+    }
+
+    /** A machine reads that parameter with the AWS CLI, as its instance profile. */
+    static Consumer<BootScript.Builder> joinToken(FixedCluster cluster) {
+        BootStep step = BootStep.shell("aws ssm get-parameter --with-decryption --name "
+                + ShellQuote.quote(joinTokenParameter(cluster))
+                + " --query Parameter.Value --output text > \"$1/" + BootScripts.JOIN_TOKEN_FILE + "\"");
+        return b -> b.joinToken(step, BootScripts.JOIN_TOKEN_FILE);
     }
 }

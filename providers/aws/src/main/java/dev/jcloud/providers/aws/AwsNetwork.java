@@ -1,7 +1,12 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.terraform.Hcl;
+import dev.jcloud.terraform.TerraformExporter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -38,5 +43,19 @@ public record AwsNetwork(Optional<String> subnetId, Optional<String> vpcId, bool
 
     public static AwsNetwork vpc(String id) {
         return new AwsNetwork(Optional.empty(), Optional.of(id), false);
+    }
+
+    /** The module variables' values: {@code subnet_ids}, {@code vpc_id}, {@code create_vpc}. */
+    Map<String, String> values() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("subnet_ids", Hcl.list(subnetId.map(List::of).orElse(List.of())));
+        values.put("vpc_id", Hcl.string(vpcId.orElse("")));
+        values.put("create_vpc", Boolean.toString(createVpc));
+        return values;
+    }
+
+    /** {@code network.tf}, the network piece the EC2 and Fargate modules share. */
+    static String template() {
+        return TerraformExporter.template("terraform/shared/aws-network.tf");
     }
 }

@@ -1,9 +1,19 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.gcp;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.provisioner.boot.BootScript;
+import dev.jcloud.provisioner.boot.BootStep;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.FixedCluster;
+import dev.jcloud.terraform.Hcl;
+import dev.jcloud.terraform.ModuleSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -57,7 +67,7 @@ public record GcpSpec(
     }
 
     @Override
-    public String provider() {
+    public String templates() {
         return "gcp";
     }
 
@@ -108,5 +118,43 @@ public record GcpSpec(
 
     public GcpSpec withNetwork(String net, Optional<String> subnet) {
         return new GcpSpec(cluster, project, zone, schedulerMachineType, workerMachineType, spot, net, subnet, engine);
+    }
+
+    @Override
+    public Map<String, String> values() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("project", Hcl.string(project.orElse("")));
+        values.put("zone", Hcl.string(zone));
+        values.put("scheduler_machine_type", Hcl.string(schedulerMachineType));
+        values.put("worker_machine_type", Hcl.string(workerMachineType));
+        values.put("spot", Boolean.toString(spot));
+        values.put("network", Hcl.string(network));
+        values.put("subnetwork", Hcl.string(subnetwork.orElse("")));
+        return values;
+    }
+
+    /** The boot scripts, which read the join token {@code main.tf} stores in Secret Manager. */
+    @Override
+    public Map<String, String> files() {
+        Consumer<BootScript.Builder> token = joinToken(cluster);
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("boot/scheduler.sh", BootScripts.scheduler(cluster, engine, token));
+        files.put("boot/worker.sh", BootScripts.worker(cluster, engine, token));
+        return files;
+    }
+
+    /** {@code jcloud-<cluster id>-}: the prefix {@link SecretFiles} puts before the token's name. */
+    static String secretPrefix(FixedCluster cluster) {
+        return "jcloud-" + cluster.clusterId() + "-";
+    }
+
+    /**
+     * A machine reads secret {@code jcloud-<cluster id>-join-token} (the one {@code main.tf}
+     * creates) with {@link SecretFiles} from the engine bundle, in the machine's own project
+     * ({@code -}: the module's project is a variable, unknown here), as its service account.
+     */
+    static Consumer<BootScript.Builder> joinToken(FixedCluster cluster) {
+        List<String> args = List.of("-", secretPrefix(cluster), BootScripts.JOIN_TOKEN_FILE);
+        return b -> b.joinToken(BootStep.engineMain(SecretFiles.class.getName(), args), BootScripts.JOIN_TOKEN_FILE);
     }
 }

@@ -1,6 +1,6 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
-import dev.jcloud.providers.aws.MotoServer;
+import dev.jcloud.terraform.Hcl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import java.util.List;
  * operator's CI would write one, with the test's fake credentials and every service the modules
  * use. The module's own files stay untouched (and fmt clean).
  */
-final class MotoOverride {
+public final class MotoOverride {
 
     private static final List<String> SERVICES =
             List.of("autoscaling", "ec2", "ecs", "iam", "logs", "servicediscovery", "ssm", "sts");
@@ -19,7 +19,7 @@ final class MotoOverride {
     private MotoOverride() {}
 
     /** Writes {@code moto_override.tf}; {@code extra} is appended as is (e.g. a variable override). */
-    static void write(Path module, MotoServer moto, String extra) throws IOException {
+    public static void write(Path module, MotoServer moto, String extra) throws IOException {
         var creds = moto.credentials().resolveCredentials();
         String endpoint = moto.endpoint().toString();
         StringBuilder endpoints = new StringBuilder();

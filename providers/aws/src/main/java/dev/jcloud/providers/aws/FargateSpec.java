@@ -1,7 +1,13 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.FixedCluster;
+import dev.jcloud.terraform.Hcl;
+import dev.jcloud.terraform.ModuleSpec;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -54,7 +60,7 @@ public record FargateSpec(
     }
 
     @Override
-    public String provider() {
+    public String templates() {
         return "fargate";
     }
 
@@ -101,5 +107,28 @@ public record FargateSpec(
 
     public FargateSpec withNetwork(AwsNetwork n) {
         return new FargateSpec(cluster, region, image, schedulerCpu, schedulerMemory, workerCpu, workerMemory, spot, n);
+    }
+
+    /** The containers run the engine command themselves: the same arguments the boot scripts exec. */
+    @Override
+    public Map<String, String> values() {
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("region", Hcl.string(region));
+        values.put("engine_image", Hcl.string(image.orElse("")));
+        values.put("scheduler_cpu", Integer.toString(schedulerCpu));
+        values.put("scheduler_memory", Integer.toString(schedulerMemory));
+        values.put("worker_cpu", Integer.toString(workerCpu));
+        values.put("worker_memory", Integer.toString(workerMemory));
+        values.put("spot", Boolean.toString(spot));
+        values.putAll(network.values());
+        values.put("scheduler_args", Hcl.list(BootScripts.schedulerCommand().arguments()));
+        values.put("worker_args", Hcl.list(BootScripts.workerCommand().arguments()));
+        return values;
+    }
+
+    /** The network piece it shares with the EC2 module. */
+    @Override
+    public Map<String, String> files() {
+        return Map.of("network.tf", AwsNetwork.template());
     }
 }

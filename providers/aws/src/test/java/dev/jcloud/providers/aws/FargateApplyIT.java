@@ -1,11 +1,13 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jcloud.providers.aws.MotoServer;
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.Terraform;
+import dev.jcloud.terraform.TerraformExporter;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -88,7 +90,7 @@ class FargateApplyIT {
             String id = spec.cluster().clusterId();
             String base = "jcloud-fg-it-" + id;
             Path module = tmp.resolve("module");
-            new TerraformExporter().exportFargate(spec, module);
+            new TerraformExporter().export(spec, module);
 
             Terraform tf = Terraform.offline(tmp).withEnv("TF_VAR_join_token", TOKEN);
             tf.run(module, "fmt", "-check", "-diff", "-recursive");

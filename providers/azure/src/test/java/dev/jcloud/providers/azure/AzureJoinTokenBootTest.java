@@ -1,10 +1,14 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jcloud.providers.azure.FakeAzureResourceManager;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.terraform.BootScriptRun;
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.HclBlocks;
+import dev.jcloud.terraform.StandInEngine;
+import dev.jcloud.terraform.TerraformExporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +64,7 @@ class AzureJoinTokenBootTest {
         AzureSpec spec =
                 AzureSpec.of("kappa", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
-        new TerraformExporter().exportAzure(spec, module);
+        new TerraformExporter().export(spec, module);
         String clusterId = spec.cluster().clusterId();
         String joinToken = "jt-"
                 + HexFormat.of()
@@ -111,7 +115,7 @@ class AzureJoinTokenBootTest {
         AzureSpec spec =
                 AzureSpec.of("lambda", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
-        new TerraformExporter().exportAzure(spec, module);
+        new TerraformExporter().export(spec, module);
         String vault = "jcloud-" + spec.cluster().clusterId();
         ARM.imdsMachine(ARM.keyVaultReadableBy("jcloud-lambda", "jcloud-lambda", vault, Map.of()));
 

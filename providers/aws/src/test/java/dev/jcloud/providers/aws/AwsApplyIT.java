@@ -1,10 +1,12 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.aws;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.jcloud.providers.aws.MotoServer;
 import dev.jcloud.provisioner.boot.EngineArtifact;
+import dev.jcloud.terraform.Hcl;
+import dev.jcloud.terraform.Terraform;
+import dev.jcloud.terraform.TerraformExporter;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -90,7 +92,7 @@ class AwsApplyIT {
                     .withAmi(image.imageId())
                     .withTags(Map.of("team", "Zürich 東京 data-eng"));
             Path module = tmp.resolve("module");
-            new TerraformExporter().exportAws(spec, module);
+            new TerraformExporter().export(spec, module);
 
             Terraform tf = Terraform.offline(tmp).withEnv("TF_VAR_join_token", TOKEN);
             // The exported module itself is fmt clean; the test's override below is not part of it.

@@ -1,11 +1,15 @@
-package dev.jcloud.terraform;
+package dev.jcloud.providers.gcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.jcloud.providers.gcp.FakeComputeEngine;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.provisioner.boot.EngineBundle;
+import dev.jcloud.terraform.BootScriptRun;
+import dev.jcloud.terraform.BootScripts;
+import dev.jcloud.terraform.HclBlocks;
+import dev.jcloud.terraform.StandInEngine;
+import dev.jcloud.terraform.TerraformExporter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -102,7 +106,7 @@ class GcpJoinTokenBootTest {
     void exportedBootScriptsHandTheEngineTheJoinTokenFromSecretManagerInA0600File() throws Exception {
         GcpSpec spec = GcpSpec.of("eta", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256()));
         Path module = dir.resolve("module");
-        new TerraformExporter().exportGcp(spec, module);
+        new TerraformExporter().export(spec, module);
         String joinToken = "jt-"
                 + HexFormat.of()
                         .formatHex(MessageDigest.getInstance("SHA-256")
@@ -147,8 +151,7 @@ class GcpJoinTokenBootTest {
     void withoutTheSecretTheBootStopsBeforeTheEngine() throws Exception {
         Path module = dir.resolve("module");
         new TerraformExporter()
-                .exportGcp(
-                        GcpSpec.of("theta", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256())), module);
+                .export(GcpSpec.of("theta", 1, EngineArtifact.of(bundle.file().toUri(), bundle.sha256())), module);
 
         BootScriptRun.Result r = runBootScript(module.resolve("boot/scheduler.sh"), dir.resolve("home"));
 

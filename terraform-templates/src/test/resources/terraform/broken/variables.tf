@@ -1,0 +1,15 @@
+variable "name" {
+  default = {{name}}
+}
+
+variable "workers" {
+  default = {{workers}}
+}
+
+variable "where" {
+  default = {{where}}
+}
+
+variable "tags" {
+  default = {{tags}}
+}

@@ -1,0 +1,1 @@
+# {{cluster_id}} {{nthreads}} {{memory_limit}} {{allow_from}} {{jcloud_version}}
