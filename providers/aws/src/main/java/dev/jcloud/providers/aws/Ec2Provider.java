@@ -132,7 +132,6 @@ public final class Ec2Provider implements AwsPlatform {
         return AwsSettings.ec2();
     }
 
-    @Override
     /** Offers its Terraform export ({@link TerraformExport}). */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
