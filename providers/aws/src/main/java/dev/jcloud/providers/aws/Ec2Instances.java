@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.BlockDeviceMapping;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -114,11 +115,13 @@ final class Ec2Instances {
                                 .metadataOptions(m -> m.httpTokens(HttpTokensState.REQUIRED)
                                         .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
                                         .httpPutResponseHopLimit(1))
-                                .blockDeviceMappings(b -> b.deviceName(rootDevice)
+                                .blockDeviceMappings(BlockDeviceMapping.builder()
+                                        .deviceName(rootDevice)
                                         .ebs(e -> e.encrypted(true)
                                                 .volumeSize(launch.rootVolumeGiB())
                                                 .volumeType(VolumeType.GP3)
-                                                .deleteOnTermination(true)))
+                                                .deleteOnTermination(true))
+                                        .build())
                                 .instanceInitiatedShutdownBehavior(ShutdownBehavior.TERMINATE)
                                 .applyMutation(b -> {
                                     if (launch.spot()) {

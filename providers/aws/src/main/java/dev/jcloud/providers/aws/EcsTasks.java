@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.ecs.model.Attachment;
 import software.amazon.awssdk.services.ecs.model.CapacityProviderStrategyItem;
 import software.amazon.awssdk.services.ecs.model.ClusterNotFoundException;
 import software.amazon.awssdk.services.ecs.model.Container;
+import software.amazon.awssdk.services.ecs.model.ContainerOverride;
 import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.Failure;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
@@ -149,8 +150,10 @@ final class EcsTasks {
                 .networkConfiguration(n -> n.awsvpcConfiguration(a -> a.subnets(launch.subnets())
                         .securityGroups(launch.groupId())
                         .assignPublicIp(launch.publicIp() ? AssignPublicIp.ENABLED : AssignPublicIp.DISABLED)))
-                .overrides(o ->
-                        o.containerOverrides(c -> c.name(FargateNames.CONTAINER).command(launch.command())))
+                .overrides(o -> o.containerOverrides(ContainerOverride.builder()
+                        .name(FargateNames.CONTAINER)
+                        .command(launch.command())
+                        .build()))
                 .tags(EcsTags.of(tags))
                 .enableECSManagedTags(true)
                 .startedBy(launch.startedBy());

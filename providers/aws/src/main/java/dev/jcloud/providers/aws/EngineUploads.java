@@ -26,6 +26,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryptionRule;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
@@ -257,8 +258,9 @@ final class EngineUploads {
                         .blockPublicPolicy(true)
                         .restrictPublicBuckets(true)));
         s3.putBucketEncryption(r -> r.bucket(bucket)
-                .serverSideEncryptionConfiguration(c -> c.rules(rule ->
-                        rule.applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256)))));
+                .serverSideEncryptionConfiguration(c -> c.rules(ServerSideEncryptionRule.builder()
+                        .applyServerSideEncryptionByDefault(d -> d.sseAlgorithm(ServerSideEncryption.AES256))
+                        .build())));
         s3.putBucketTagging(r -> r.bucket(bucket)
                 .tagging(t -> t.tagSet(
                         Map.of(SHARED_TAG, "engine-cache", Tags.VERSION, Tags.JCLOUD_VERSION).entrySet().stream()

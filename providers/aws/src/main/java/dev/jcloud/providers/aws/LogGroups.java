@@ -56,7 +56,12 @@ final class LogGroups {
         return out;
     }
 
-    /** The group's tags; empty when it is gone. */
+    /**
+     * The group's tags; empty when it is gone. ListTagsLogGroup is deprecated in favour of
+     * ListTagsForResource, which needs the group's ARN (one DescribeLogGroups call more); the older
+     * call is still served and takes the name.
+     */
+    @SuppressWarnings("deprecation")
     Map<String, String> tags(String name) {
         try {
             return new LinkedHashMap<>(

@@ -5,6 +5,7 @@ import java.util.List;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.ArchitectureType;
+import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.InstanceTypeInfo;
 import software.amazon.awssdk.services.ec2.model.LocationType;
 import software.amazon.awssdk.services.ssm.SsmClient;
@@ -29,7 +30,10 @@ final class MachineImages {
     /** Fails, naming {@code option}, unless {@code type} is offered in the client's region. */
     void requireOffered(String option, String type, String region) {
         boolean offered = !ec2.describeInstanceTypeOfferings(r -> r.locationType(LocationType.REGION)
-                        .filters(f -> f.name("instance-type").values(type)))
+                        .filters(Filter.builder()
+                                .name("instance-type")
+                                .values(type)
+                                .build()))
                 .instanceTypeOfferings()
                 .isEmpty();
         if (!offered) {
