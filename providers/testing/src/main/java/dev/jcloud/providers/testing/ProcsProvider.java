@@ -69,6 +69,12 @@ public final class ProcsProvider implements CloudProvider {
         return List.of(ProcsSettings.SECTION);
     }
 
+    /** Processes on this machine: no TLS by default, and an in-cluster controller only when adaptive. */
+    @Override
+    public boolean remote() {
+        return false;
+    }
+
     @Override
     public void validate(ClusterContext cluster) {
         ProcsSettings.of(cluster);
