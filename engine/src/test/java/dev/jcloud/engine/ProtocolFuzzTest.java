@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input (issue 6, promise 6): random and mutated ClientBatch/WorkerBatch messages either
+ * Hostile input: random and mutated ClientBatch/WorkerBatch messages either
  * fail to parse or, sent to a real scheduler over gRPC, leave it working: afterwards a
  * well-behaved client still gets correct results.
  */

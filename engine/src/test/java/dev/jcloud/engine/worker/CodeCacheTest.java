@@ -52,7 +52,7 @@ class CodeCacheTest {
                 .hasMessageContaining("cannot fetch class path entry app.jar");
     }
 
-    /** Task functions are decoded with the same bounds as values (issue 6, promise 6). */
+    /** Task functions are decoded with the same bounds as values. */
     @Test
     void aFunctionPayloadWithAForgedArrayLengthIsRefusedBeforeAllocating(@TempDir Path blobs) {
         byte[] forged =

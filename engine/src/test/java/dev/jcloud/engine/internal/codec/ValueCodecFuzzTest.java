@@ -13,7 +13,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile input (issue 6, promise 6): random and mutated byte arrays fed to the value decoder
+ * Hostile input: random and mutated byte arrays fed to the value decoder
  * either decode or fail with a checked exception; never an unchecked error, a hang, or a huge
  * allocation from a forged length.
  */

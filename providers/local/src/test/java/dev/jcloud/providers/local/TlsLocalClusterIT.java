@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A local cluster with mutual TLS (issue 6, promises 1-3 on this machine): it computes, refuses
+ * A local cluster with mutual TLS on this machine: it computes, refuses
  * anyone without the cluster's credentials with a clear message, logs the refusal, and keeps
  * private keys in 0600 files only, out of command lines and logs.
  */
