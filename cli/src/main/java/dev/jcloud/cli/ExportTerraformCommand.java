@@ -39,8 +39,9 @@ import java.util.regex.Pattern;
         name = "export-terraform",
         mixinStandardHelpOptions = true,
         description = {
-            "Write a fixed, always-on cluster as a Terraform module (no adaptive scaling, no idle",
-            "teardown; for those use 'jcloud cluster up'). Then: cd DIR && terraform init && terraform apply."
+            "Write a fixed, always-on cluster as a Terraform module, without adaptive scaling or idle teardown"
+                    + " (for those use 'jcloud cluster up').",
+            "Then: cd DIR && terraform init && terraform apply."
         })
 final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.Taker {
 

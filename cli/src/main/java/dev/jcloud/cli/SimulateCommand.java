@@ -35,15 +35,15 @@ import java.util.concurrent.Callable;
         name = "simulate",
         mixinStandardHelpOptions = true,
         description = {
-            "Replay a workload through scaling policies on a simulated cloud (no cloud needed,",
-            "deterministic) and report billed worker-seconds, dollars and makespan.",
-            "Traces: bursty, steady, longtail, nightly, notebook, ci (built in, fixed seed), all of them,",
-            "or a CSV file with lines arrival_s,duration_s[,kind] ('#' comments, blank lines and a header",
-            "line are ignored), or a task stream export with a header naming start and stop (Dask's",
-            "client.get_task_stream(), one row per startstops entry).",
-            "Policies: fixed (N workers all along), dask (a port of Dask's adaptive policy),",
-            "jcloud (boot- and billing-aware, with the goal of --adapt-goal), or all: every goal beside Dask.",
-            "Prices come from the bundled table and the 'prices' setting."
+            "Replay a workload through scaling policies on a simulated cloud and report billed worker-seconds,"
+                    + " dollars and makespan (deterministic; no cloud needed).",
+            "Traces: bursty, steady, longtail, nightly, notebook and ci (built in, fixed seeds), all of them,"
+                    + " a CSV file with lines arrival_s,duration_s[,kind] ('#' comments, blank lines and a header"
+                    + " line are ignored), or a task stream export whose header names start and stop (Dask's"
+                    + " client.get_task_stream(), one row per startstops entry).",
+            "Policies: fixed (N workers all along), dask (a port of Dask's adaptive policy), jcloud (boot- and"
+                    + " billing-aware, with the goal of --adapt-goal), or all: every goal beside Dask.",
+            "Prices come from the provider's bundled table and the 'prices' setting."
         })
 final class SimulateCommand implements Callable<Integer> {
 

@@ -8,7 +8,6 @@ import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class HelpTextTest {
 
-    /**
-     * Commands whose help is still written as hand-broken lines while their text is being
-     * rewritten; each leaves this set when its descriptions are whole sentences.
-     */
-    private static final Set<String> PENDING = Set.of("jcloud simulate", "jcloud export-terraform");
-
     /** Where a sentence may end and the next element begin: after . : ! or ? (and a closing bracket or quote). */
     private static final Pattern ENDS_SENTENCE = Pattern.compile("[.:!?][)\"']?\\s*$");
 
@@ -36,9 +29,6 @@ class HelpTextTest {
         List<String> broken = new ArrayList<>();
         for (CommandLine cl : allCommands(Main.commandLine())) {
             String name = cl.getCommandSpec().qualifiedName();
-            if (PENDING.contains(name)) {
-                continue;
-            }
             CommandSpec spec = cl.getCommandSpec();
             brokenLines(name + " (description)", spec.usageMessage().description(), broken);
             brokenLines(name + " (header)", spec.usageMessage().header(), broken);
@@ -55,7 +45,7 @@ class HelpTextTest {
         List<String> notSentences = new ArrayList<>();
         for (CommandLine cl : allCommands(Main.commandLine())) {
             String name = cl.getCommandSpec().qualifiedName();
-            if (PENDING.contains(name) || cl.getParent() == null) {
+            if (cl.getParent() == null) {
                 continue;
             }
             String summary = summary(cl.getCommandSpec());
@@ -76,9 +66,6 @@ class HelpTextTest {
         // that ends without punctuation and is followed by one starting in lowercase was cut by hand.
         for (CommandLine cl : allCommands(Main.commandLine())) {
             String name = cl.getCommandSpec().qualifiedName();
-            if (PENDING.contains(name)) {
-                continue;
-            }
             cl.setUsageHelpWidth(200);
             cl.setUsageHelpLongOptionsMaxWidth(40);
             String[] lines = cl.getUsageMessage(CommandLine.Help.Ansi.OFF).split("\\R");

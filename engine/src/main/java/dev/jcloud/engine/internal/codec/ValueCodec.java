@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Encodes task arguments and results. The values tasks pass around most (numbers, strings, byte
@@ -166,32 +167,11 @@ public final class ValueCodec {
         } else if (value instanceof Boolean b) {
             out.put(b ? TRUE : FALSE);
         } else if (value instanceof int[] a) {
-            out.put(INTS);
-            out.varint(a.length);
-            out.ensure(a.length * 4);
-            ByteBuffer.wrap(out.data, out.size, a.length * 4)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asIntBuffer()
-                    .put(a);
-            out.size += a.length * 4;
+            out.elements(INTS, a.length, 4, b -> b.asIntBuffer().put(a));
         } else if (value instanceof long[] a) {
-            out.put(LONGS);
-            out.varint(a.length);
-            out.ensure(a.length * 8);
-            ByteBuffer.wrap(out.data, out.size, a.length * 8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asLongBuffer()
-                    .put(a);
-            out.size += a.length * 8;
+            out.elements(LONGS, a.length, 8, b -> b.asLongBuffer().put(a));
         } else if (value instanceof double[] a) {
-            out.put(DOUBLES);
-            out.varint(a.length);
-            out.ensure(a.length * 8);
-            ByteBuffer.wrap(out.data, out.size, a.length * 8)
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asDoubleBuffer()
-                    .put(a);
-            out.size += a.length * 8;
+            out.elements(DOUBLES, a.length, 8, b -> b.asDoubleBuffer().put(a));
         } else if (value instanceof List<?> list && depth < MAX_DEPTH && isPlainList(list)) {
             out.put(LIST);
             out.varint(list.size());
@@ -294,6 +274,19 @@ public final class ValueCodec {
         void put(byte b) {
             ensure(1);
             data[size++] = b;
+        }
+
+        /**
+         * {@code tag}, the element count and {@code count} fixed-width little-endian elements that
+         * {@code fill} writes straight into this buffer (no intermediate copy).
+         */
+        void elements(byte tag, int count, int width, Consumer<ByteBuffer> fill) {
+            put(tag);
+            varint(count);
+            int n = count * width;
+            ensure(n);
+            fill.accept(ByteBuffer.wrap(data, size, n).slice().order(ByteOrder.LITTLE_ENDIAN));
+            size += n;
         }
 
         void put(byte[] bytes) {
@@ -414,7 +407,7 @@ public final class ValueCodec {
         }
 
         /** Hands the bytes of {@code count} elements to {@code sink}, little-endian, in one piece. */
-        void elements(int count, int width, java.util.function.Consumer<ByteBuffer> sink) throws IOException {
+        void elements(int count, int width, Consumer<ByteBuffer> sink) throws IOException {
             int n = count * width;
             if (n == 0) {
                 sink.accept(ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN));

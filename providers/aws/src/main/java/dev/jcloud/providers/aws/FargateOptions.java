@@ -44,8 +44,6 @@ public record FargateOptions(
     public static final String LOG_RETENTION_DAYS = "fargate.log-retention-days";
     public static final String WORKER_PUBLIC_IP = "fargate.worker-public-ip";
 
-    /** The CPU units of a Fargate Linux task. */
-    static final List<Integer> CPUS = List.of(256, 512, 1024, 2048, 4096, 8192, 16384);
     /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
     static final List<Integer> RETENTION_DAYS = List.of(
             1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653);
@@ -136,9 +134,5 @@ public record FargateOptions(
                     "MiB that Fargate offers with " + cpuKey + "=" + cpu + ": " + allowed);
         }
         return memory;
-    }
-
-    private static String join(List<Integer> values) {
-        return String.join(", ", values.stream().map(String::valueOf).toList());
     }
 }
