@@ -125,6 +125,18 @@ final class Parsers {
         };
     }
 
+    /** A duration from zero to {@code max}. */
+    static Parser durationUpTo(Duration max) {
+        Parser any = duration();
+        return text -> {
+            Duration d = (Duration) any.parse(text);
+            if (d.compareTo(max) > 0) {
+                throw new Invalid("must be at most " + Durations.format(max), Durations.format(d));
+            }
+            return d;
+        };
+    }
+
     static Parser positiveDuration() {
         Parser any = duration();
         return text -> {

@@ -102,6 +102,12 @@ public final class SettingKey<T> {
         return of(Key.value(path, d, Parsers.duration(), v -> Durations.format((Duration) v)));
     }
 
+    /** A duration from zero to {@code max}, e.g. a billed minimum. */
+    public static SettingKey<Duration> duration(String path, String defaultText, Duration max) {
+        Duration d = Durations.parse(defaultText);
+        return of(Key.value(path, d, Parsers.durationUpTo(max), v -> Durations.format((Duration) v)));
+    }
+
     private static <T> SettingKey<T> of(Key key) {
         return new SettingKey<>(key, "", Optional.empty(), false);
     }

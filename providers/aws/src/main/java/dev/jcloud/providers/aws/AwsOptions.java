@@ -60,7 +60,6 @@ public record AwsOptions(
     private static final SettingKey<Integer> TERMINATE_TIMEOUT_SECONDS =
             SettingKey.wholeNumber(TERMINATE_TIMEOUT, 600, 1, 86_400);
 
-    static final String DEFAULT_REGION = "us-east-1";
     static final Pattern SUBNET_ID = Pattern.compile("subnet-[0-9a-f]{8,17}");
     static final Pattern VPC_ID = Pattern.compile("vpc-[0-9a-f]{8,17}");
     static final Pattern AMI_ID = Pattern.compile("ami-[0-9a-f]{8,17}");
@@ -72,7 +71,7 @@ public record AwsOptions(
     public static AwsOptions of(ClusterContext cluster) {
         ClusterNames.check(cluster.name());
         Map<String, String> o = cluster.options();
-        String region = AwsSettings.REGION.read(o).orElse(DEFAULT_REGION);
+        String region = AwsSettings.REGION.read(o);
         Optional<String> subnet = Optional.ofNullable(o.get(SUBNET));
         subnet.ifPresent(s -> require(SUBNET, s, SUBNET_ID, "a subnet id such as subnet-0123abcd"));
         Optional<String> vpc = Optional.ofNullable(o.get(VPC));

@@ -20,8 +20,11 @@ public final class AwsSettings {
 
     static final String DEFAULT_INSTANCE_TYPE = "m6i.large";
 
-    public static final SettingKey<Optional<String>> REGION = SettingKey.optionalMatching(
-                    AwsOptions.REGION, REGION_FORMAT, "must be an AWS region such as us-east-1 or eu-west-2")
+    public static final SettingKey<String> REGION = SettingKey.matching(
+                    AwsOptions.REGION,
+                    "us-east-1",
+                    REGION_FORMAT,
+                    "must be an AWS region such as us-east-1 or eu-west-2")
             .describedAs("The AWS region (default: us-east-1).")
             .flag("--region", "REGION");
     public static final SettingKey<String> WORKER_TYPE = SettingKey.text(AwsOptions.WORKER_TYPE, DEFAULT_INSTANCE_TYPE)

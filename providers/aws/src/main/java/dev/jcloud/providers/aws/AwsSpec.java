@@ -55,15 +55,7 @@ public record AwsSpec(
 
     /** The defaults of {@code cluster up} on AWS: us-east-1, m6i.large, 30 GiB, the default VPC, a fresh id. */
     public static AwsSpec of(String name, int workers, EngineArtifact engine) {
-        return new AwsSpec(
-                FixedCluster.of(name, workers),
-                "us-east-1",
-                "m6i.large",
-                "m6i.large",
-                Optional.empty(),
-                30,
-                AwsNetwork.defaultVpc(),
-                engine);
+        return (AwsSpec) new Ec2TerraformExport().spec(FixedCluster.of(name, workers), Map.of(), Optional.of(engine));
     }
 
     @Override

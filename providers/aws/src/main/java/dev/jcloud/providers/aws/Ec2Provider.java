@@ -147,7 +147,7 @@ public final class Ec2Provider implements AwsPlatform {
     public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
         return Optional.of(new ClusterPricing.Machines(
                 name(),
-                AwsSettings.REGION.read(options).orElse(AwsOptions.DEFAULT_REGION),
+                AwsSettings.REGION.read(options),
                 AwsSettings.SCHEDULER_TYPE.read(options),
                 AwsSettings.WORKER_TYPE.read(options),
                 AwsSettings.SPOT.read(options)));

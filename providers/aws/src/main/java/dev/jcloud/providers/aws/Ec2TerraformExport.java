@@ -43,7 +43,7 @@ final class Ec2TerraformExport implements TerraformExport {
     }
 
     static String region(Map<String, String> o) {
-        return AwsSettings.REGION.read(o).orElse(AwsOptions.DEFAULT_REGION);
+        return AwsSettings.REGION.read(o);
     }
 
     /** The network of {@code aws.subnet} or {@code aws.vpc} (an id or {@code new}), else the default VPC. */

@@ -118,7 +118,7 @@ public final class FargateProvider implements AwsPlatform {
     public Optional<ClusterPricing.Machines> machines(Map<String, String> options) {
         return Optional.of(new ClusterPricing.Machines(
                 name(),
-                AwsSettings.REGION.read(options).orElse(AwsOptions.DEFAULT_REGION),
+                AwsSettings.REGION.read(options),
                 PriceTable.resourceType(
                         AwsSettings.SCHEDULER_CPU.read(options), AwsSettings.SCHEDULER_MEMORY.read(options)),
                 PriceTable.resourceType(AwsSettings.WORKER_CPU.read(options), AwsSettings.WORKER_MEMORY.read(options)),

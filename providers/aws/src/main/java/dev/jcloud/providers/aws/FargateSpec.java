@@ -47,15 +47,16 @@ public record FargateSpec(
 
     /** The defaults of the {@code fargate} settings: 1 vCPU and 4 GiB per task, on-demand, the default VPC. */
     public static FargateSpec of(String name, int workers) {
+        Map<String, String> none = Map.of();
         return new FargateSpec(
                 FixedCluster.of(name, workers),
-                "us-east-1",
+                AwsSettings.REGION.read(none),
                 Optional.empty(),
-                1024,
-                4096,
-                1024,
-                4096,
-                false,
+                AwsSettings.WORKER_CPU.read(none),
+                AwsSettings.WORKER_MEMORY.read(none),
+                AwsSettings.SCHEDULER_CPU.read(none),
+                AwsSettings.SCHEDULER_MEMORY.read(none),
+                AwsSettings.FARGATE_SPOT.read(none),
                 AwsNetwork.defaultVpc());
     }
 

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import dev.jcloud.config.ConfigException;
 import dev.jcloud.config.Settings;
 import dev.jcloud.config.SettingsLoader;
+import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -23,8 +25,12 @@ class AwsSettingsTest {
                 .load();
     }
 
+    private static ClusterContext cluster(Map<String, String> options) {
+        return new ClusterContext("settings", "abc123", Path.of("."), options);
+    }
+
     @Test
-    void everyRegionAwsOptionsAcceptsTheConfigurationAcceptsToo() {
+    void everyRegionTheConfigurationAcceptsAwsOptionsAcceptsToo() {
         for (String region : List.of("us-east-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1", "eu-west-2")) {
             assertThat(load(Map.of("JCLOUD_AWS_REGION", region)).value(AwsSettings.REGION))
                     .contains(region);

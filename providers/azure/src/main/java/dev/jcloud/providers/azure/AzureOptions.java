@@ -1,6 +1,5 @@
 package dev.jcloud.providers.azure;
 
-import dev.jcloud.config.Durations;
 import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
@@ -148,7 +147,7 @@ public record AzureOptions(
         String schedulerVmSize = AzureSettings.SCHEDULER_VM_SIZE.read(o).strip();
         require(SCHEDULER_VM_SIZE, schedulerVmSize, VM_SIZE_FORMAT, "a VM size such as Standard_D2s_v5");
         boolean spot = AzureSettings.SPOT.read(o);
-        Duration billingMinimum = duration(o, BILLING_MINIMUM, Duration.ofSeconds(60), Duration.ofHours(1));
+        Duration billingMinimum = AzureSettings.BILLING_MINIMUM.read(o);
 
         Optional<String> vnet = Optional.ofNullable(o.get(VNET)).map(String::strip);
         Optional<String> subnet = Optional.ofNullable(o.get(SUBNET)).map(String::strip);
@@ -263,22 +262,6 @@ public record AzureOptions(
         if (!format.matcher(value).matches()) {
             throw invalid(option, value, expected);
         }
-    }
-
-    private static Duration duration(Map<String, String> o, String key, Duration fallback, Duration max) {
-        String v = o.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            Duration d = Durations.parse(v.strip());
-            if (!d.isNegative() && d.compareTo(max) <= 0) {
-                return d;
-            }
-        } catch (RuntimeException e) {
-            // reported below
-        }
-        throw invalid(key, v, "a duration from 0s to " + Durations.format(max) + " such as 60s or 5m");
     }
 
     private static URI uri(String key, String value) {

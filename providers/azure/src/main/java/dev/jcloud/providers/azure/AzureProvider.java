@@ -130,7 +130,7 @@ public final class AzureProvider implements CloudProvider {
     /** The options and the engine's source, checked without calling Azure. */
     @Override
     public void validate(ClusterContext cluster) {
-        engineArtifact(AzureOptions.of(cluster.options()));
+        engineArtifact(AzureOptions.of(cluster));
     }
 
     @Override

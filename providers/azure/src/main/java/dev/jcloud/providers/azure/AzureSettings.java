@@ -3,7 +3,6 @@ package dev.jcloud.providers.azure;
 import dev.jcloud.config.SettingKey;
 import dev.jcloud.config.SettingsSection;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,33 +55,27 @@ public final class AzureSettings {
     public static final SettingKey<Integer> MAX_WORKERS = SettingKey.wholeNumber(
                     AzureOptions.MAX_WORKERS, 1000, 0, AzureOptions.WORKER_CEILING)
             .describedAs("The hard maximum of workers, enforced where machines are created.");
-    public static final SettingKey<Duration> BILLING_MINIMUM = SettingKey.duration(AzureOptions.BILLING_MINIMUM, "60s")
+    public static final SettingKey<Duration> BILLING_MINIMUM = SettingKey.duration(
+                    AzureOptions.BILLING_MINIMUM, "60s", Duration.ofHours(1))
             .describedAs("The billed minimum per VM start, up to 1h (some sources report 5 minutes).");
 
     public static final SettingsSection SECTION = SettingsSection.of(
-                    "azure",
-                    SUBSCRIPTION,
-                    LOCATION,
-                    VM_SIZE,
-                    SCHEDULER_VM_SIZE,
-                    SPOT,
-                    ALLOW_FROM,
-                    VNET,
-                    SUBNET,
-                    PUBLIC_IP,
-                    IMAGE,
-                    OS_DISK_GIB,
-                    ENGINE_URL,
-                    ENGINE_SHA256,
-                    MAX_WORKERS,
-                    BILLING_MINIMUM)
-            .withRule(values -> ((Duration) values.apply(BILLING_MINIMUM.path())).compareTo(Duration.ofHours(1)) > 0
-                    ? Optional.of(new SettingsSection.Violation(
-                            BILLING_MINIMUM.path(),
-                            List.of(BILLING_MINIMUM.path()),
-                            "must be at most 1h",
-                            values.apply(BILLING_MINIMUM.path()).toString()))
-                    : Optional.empty());
+            "azure",
+            SUBSCRIPTION,
+            LOCATION,
+            VM_SIZE,
+            SCHEDULER_VM_SIZE,
+            SPOT,
+            ALLOW_FROM,
+            VNET,
+            SUBNET,
+            PUBLIC_IP,
+            IMAGE,
+            OS_DISK_GIB,
+            ENGINE_URL,
+            ENGINE_SHA256,
+            MAX_WORKERS,
+            BILLING_MINIMUM);
 
     private AzureSettings() {}
 }

@@ -48,14 +48,8 @@ public record AzureSpec(
 
     /** The defaults of the {@code azure} settings: eastus, Standard_D4s_v5, regular priority. */
     public static AzureSpec of(String name, int workers, EngineArtifact engine) {
-        return new AzureSpec(
-                FixedCluster.of(name, workers),
-                Optional.empty(),
-                "eastus",
-                "Standard_D4s_v5",
-                "Standard_D4s_v5",
-                false,
-                engine);
+        return (AzureSpec)
+                new AzureTerraformExport().spec(FixedCluster.of(name, workers), Map.of(), Optional.of(engine));
     }
 
     @Override

@@ -54,16 +54,7 @@ public record GcpSpec(
 
     /** The defaults of the {@code gcp} settings: us-central1-a, e2-standard-4, on-demand, the default network. */
     public static GcpSpec of(String name, int workers, EngineArtifact engine) {
-        return new GcpSpec(
-                FixedCluster.of(name, workers),
-                Optional.empty(),
-                "us-central1-a",
-                "e2-standard-4",
-                "e2-standard-4",
-                false,
-                "default",
-                Optional.empty(),
-                engine);
+        return (GcpSpec) new GcpTerraformExport().spec(FixedCluster.of(name, workers), Map.of(), Optional.of(engine));
     }
 
     @Override
