@@ -179,6 +179,25 @@ final class Parsers {
         };
     }
 
+    /** One or more blocks a cloud firewall accepts ({@link FirewallCidr}), separated by commas. */
+    static Parser firewallCidrs() {
+        return text -> {
+            if (text == null || text.isBlank()) {
+                throw Invalid.text("must be one or more IPv4 CIDR blocks separated by commas", text);
+            }
+            List<String> out = new ArrayList<>();
+            for (String part : text.split(",")) {
+                String block = part.strip();
+                Optional<String> problem = FirewallCidr.problem(block);
+                if (problem.isPresent()) {
+                    throw Invalid.text("must be " + problem.get(), block);
+                }
+                out.add(block);
+            }
+            return String.join(",", out);
+        };
+    }
+
     /** One or more CIDR blocks separated by commas, kept as written without spaces. */
     static Parser cidrs() {
         Parser one = cidr();

@@ -91,7 +91,15 @@ public final class SettingKey<T> {
         return of(Key.value(path, defaultValue, Parsers.oneOfNumbers(allowed), v -> v));
     }
 
-    /** Comma-separated CIDR blocks, unset by default. */
+    /**
+     * Comma-separated blocks a cloud firewall accepts ({@link FirewallCidr}: IPv4, no host bits),
+     * unset by default: what an {@code allow-from} key takes.
+     */
+    public static SettingKey<Optional<String>> optionalFirewallCidrs(String path) {
+        return of(Key.value(path, Optional.empty(), Parsers.optional(Parsers.firewallCidrs()), SettingKey::orNull));
+    }
+
+    /** Comma-separated CIDR blocks (IPv4 or IPv6), unset by default. */
     public static SettingKey<Optional<String>> optionalCidrs(String path) {
         return of(Key.value(path, Optional.empty(), Parsers.optional(Parsers.cidrs()), SettingKey::orNull));
     }

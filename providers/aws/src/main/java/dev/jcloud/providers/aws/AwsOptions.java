@@ -3,10 +3,8 @@ package dev.jcloud.providers.aws;
 import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
-import dev.jcloud.provisioner.net.Cidrs;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,12 +78,8 @@ public record AwsOptions(
         if (subnet.isPresent() && vpc.isPresent()) {
             throw new IllegalArgumentException("give either " + SUBNET + " or " + VPC + ", not both");
         }
-        List<String> allowFrom = new ArrayList<>();
-        if (o.containsKey(ALLOW_FROM)) {
-            for (String cidr : o.get(ALLOW_FROM).split(",")) {
-                allowFrom.add(Cidrs.check(ALLOW_FROM, cidr.strip()));
-            }
-        }
+        List<String> allowFrom =
+                AwsSettings.ALLOW_FROM.read(o).map(v -> List.of(v.split(","))).orElse(List.of());
         Optional<String> ami = Optional.ofNullable(o.get(AMI));
         ami.ifPresent(a -> require(AMI, a, AMI_ID, "an AMI id such as ami-0123abcd"));
         String schedulerType = AwsSettings.SCHEDULER_TYPE.read(o);

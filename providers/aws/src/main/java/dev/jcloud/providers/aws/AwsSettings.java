@@ -43,7 +43,8 @@ public final class AwsSettings {
     public static final SettingKey<Optional<String>> VPC = SettingKey.optionalText(AwsOptions.VPC)
             .describedAs("The VPC to use, or 'new' for a dedicated one made and removed with the cluster.")
             .flag("--vpc", "ID|new");
-    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalCidrs(AwsOptions.ALLOW_FROM)
+    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalFirewallCidrs(
+                    AwsOptions.ALLOW_FROM)
             .describedAs(
                     "Who may reach the scheduler and dashboard, as CIDR blocks (default: your public address /32).")
             .flag("--allow-from", "CIDR");

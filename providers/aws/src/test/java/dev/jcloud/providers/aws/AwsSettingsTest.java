@@ -45,6 +45,23 @@ class AwsSettingsTest {
     }
 
     @Test
+    void allowFromIsCheckedByTheFirewallsRuleAlreadyInTheConfiguration() {
+        for (String bad : List.of("2001:db8::/64", "10.0.0.1/8", "10.0.0.0/33")) {
+            ConfigException e = catchThrowableOfType(
+                    ConfigException.class, () -> load(Map.of("JCLOUD_AWS_ALLOW_FROM", "203.0.113.0/24," + bad)));
+            assertThat(e.problems())
+                    .singleElement()
+                    .asString()
+                    .startsWith("JCLOUD_AWS_ALLOW_FROM: aws.allow-from must be");
+        }
+        String good = load(Map.of("JCLOUD_AWS_ALLOW_FROM", "203.0.113.0/24, 198.51.100.7/32"))
+                .value(AwsSettings.ALLOW_FROM)
+                .orElseThrow();
+        assertThat(AwsOptions.of(cluster(Map.of(AwsOptions.ALLOW_FROM, good))).allowFrom())
+                .containsExactly("203.0.113.0/24", "198.51.100.7/32");
+    }
+
+    @Test
     void acceptsEveryFargateSizeAwsAcceptsAndNamesTheRuleOtherwise() {
         int[][] good = {
             {256, 512},

@@ -83,7 +83,8 @@ class FargateClusterTest {
                         .stateDirectory(dir)
                         .provider(ec2)
                         .build())
-                .hasMessageContaining("invalid aws.allow-from '10.0.0.1/8'");
+                .hasMessageContaining("aws.allow-from must be")
+                .hasMessageContaining("(was '10.0.0.1/8')");
         assertThatThrownBy(() -> EC2Cluster.builder()
                         .rootVolumeGiB(2)
                         .stateDirectory(dir)

@@ -4,10 +4,8 @@ import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.elastic.BillingModel;
-import dev.jcloud.provisioner.net.Cidrs;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,12 +170,8 @@ public record AzureOptions(
                             + "/virtualNetworks/NAME/subnets/NAME (or give " + VNET + " and the subnet's name)");
         }
 
-        List<String> allowFrom = new ArrayList<>();
-        if (o.containsKey(ALLOW_FROM)) {
-            for (String cidr : o.get(ALLOW_FROM).split(",")) {
-                allowFrom.add(Cidrs.check(ALLOW_FROM, cidr.strip()));
-            }
-        }
+        List<String> allowFrom =
+                AzureSettings.ALLOW_FROM.read(o).map(v -> List.of(v.split(","))).orElse(List.of());
         boolean publicIp = !o.containsKey(PUBLIC_IP) || AzureSettings.PUBLIC_IP.read(o);
         Image image = image(o.getOrDefault(IMAGE, DEFAULT_IMAGE).strip());
         int osDiskGiB = AzureSettings.OS_DISK_GIB.read(o);

@@ -34,7 +34,8 @@ public final class AzureSettings {
     public static final SettingKey<Boolean> SPOT = SettingKey.bool(AzureOptions.SPOT)
             .describedAs("Workers on Spot VMs, falling back to regular ones when Azure has no Spot capacity.")
             .flag("--spot", "true|false");
-    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalCidrs(AzureOptions.ALLOW_FROM)
+    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalFirewallCidrs(
+                    AzureOptions.ALLOW_FROM)
             .describedAs(
                     "Who may reach the scheduler and dashboard, as CIDR blocks (default: your public address /32).")
             .flag("--allow-from", "CIDR");

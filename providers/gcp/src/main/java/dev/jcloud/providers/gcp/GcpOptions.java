@@ -3,7 +3,6 @@ package dev.jcloud.providers.gcp;
 import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
-import dev.jcloud.provisioner.net.Cidrs;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -168,12 +167,8 @@ public record GcpOptions(
             throw new IllegalArgumentException(SUBNETWORK + " needs " + NETWORK + " too: the VPC network the subnetwork"
                     + " belongs to, which the cluster's firewall rules are created in");
         }
-        List<String> allowFrom = new ArrayList<>();
-        if (o.containsKey(ALLOW_FROM)) {
-            for (String cidr : o.get(ALLOW_FROM).split(",")) {
-                allowFrom.add(Cidrs.check(ALLOW_FROM, cidr.strip()));
-            }
-        }
+        List<String> allowFrom =
+                GcpSettings.ALLOW_FROM.read(o).map(v -> List.of(v.split(","))).orElse(List.of());
         String image = o.getOrDefault(IMAGE, DEFAULT_IMAGE);
         require(
                 IMAGE,

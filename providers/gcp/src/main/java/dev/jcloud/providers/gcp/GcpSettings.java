@@ -40,7 +40,8 @@ public final class GcpSettings {
     public static final SettingKey<Optional<String>> SUBNETWORK = SettingKey.optionalText(GcpOptions.SUBNETWORK)
             .describedAs("The subnetwork (needs --network).")
             .flag("--subnetwork", "NAME");
-    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalCidrs(GcpOptions.ALLOW_FROM)
+    public static final SettingKey<Optional<String>> ALLOW_FROM = SettingKey.optionalFirewallCidrs(
+                    GcpOptions.ALLOW_FROM)
             .describedAs(
                     "Who may reach the scheduler and dashboard, as CIDR blocks (default: your public address /32).")
             .flag("--allow-from", "CIDR");

@@ -96,7 +96,8 @@ class GcpOptionsTest {
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.NETWORK, "Bad Net"))))
                 .hasMessageContaining("invalid gcp.network 'Bad Net'");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.ALLOW_FROM, "1.2.3.4"))))
-                .hasMessageContaining("invalid gcp.allow-from '1.2.3.4'");
+                .hasMessageContaining("gcp.allow-from must be")
+                .hasMessageContaining("(was '1.2.3.4')");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.MAX_WORKERS, "-1"))))
                 .hasMessage("gcp.max-workers must be a whole number from 0 to 100000 (was -1)");
         assertThatThrownBy(() -> GcpOptions.of(cluster(Map.of(GcpOptions.IMAGE, "ami-0123abcd"))))

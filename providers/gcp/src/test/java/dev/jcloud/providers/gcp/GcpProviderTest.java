@@ -449,7 +449,8 @@ class GcpProviderTest {
                 .hasMessageContaining("invalid gcp.zones 'europe-west1-b'")
                 .hasMessageContaining("region us-central1");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.ALLOW_FROM, "10.0.0.1/8"))))
-                .hasMessageContaining("invalid gcp.allow-from '10.0.0.1/8'")
+                .hasMessageContaining("gcp.allow-from must be")
+                .hasMessageContaining("(was '10.0.0.1/8')")
                 .hasMessageContaining("10.0.0.0/8");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(GcpOptions.LABEL_PREFIX + "Team", "x"))))
                 .hasMessageContaining("gcp.label.Team");
