@@ -1,7 +1,6 @@
 package dev.jcloud.engine.process;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import dev.jcloud.engine.internal.net.Transports;
 
 /**
  * Refuses a plaintext listener that other machines can reach unless {@code --insecure} says so:
@@ -20,26 +19,12 @@ final class PlaintextExposure {
      * {@value #INSECURE_FLAG}; otherwise throws the one-line refusal.
      */
     static void check(String role, String risk, String host, int port, boolean secure, boolean insecure) {
-        if (secure || insecure || isLoopback(host)) {
+        if (secure || insecure || Transports.isLoopbackBind(host)) {
             return;
         }
         throw new IllegalArgumentException("the " + role + " would listen on " + host + (port > 0 ? ":" + port : "")
                 + " in plaintext, so anyone who reaches it could " + risk + ": give --tls-cert/--tls-key/--tls-ca"
                 + " (the files `jcloud cluster up --tls` makes) or --join-token-file, listen on loopback only with"
                 + " --host 127.0.0.1, or accept the exposure with " + INSECURE_FLAG);
-    }
-
-    /** Whether {@code host} names only this machine (127.0.0.0/8, ::1, localhost). */
-    static boolean isLoopback(String host) {
-        try {
-            for (InetAddress a : InetAddress.getAllByName(host)) {
-                if (!a.isLoopbackAddress()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (UnknownHostException e) {
-            return false; // binding fails later with its own message
-        }
     }
 }

@@ -92,7 +92,6 @@ public final class ProcessLogging {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(level, Level.INFO));
         root.addAppender(stderr);
-        context.getLogger("io.grpc").setLevel(Level.WARN);
         quietLoggers().forEach((name, quiet) -> context.getLogger(name).setLevel(Level.toLevel(quiet, Level.WARN)));
         context.putObject(CONFIGURED, Boolean.TRUE);
     }

@@ -4,8 +4,6 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -66,19 +64,5 @@ final class LoopbackHostCheck extends Filter {
             }
         }
         return true;
-    }
-
-    /** Whether the dashboard's bind address is loopback only. */
-    static boolean isLoopback(String bindHost) {
-        try {
-            for (InetAddress a : InetAddress.getAllByName(bindHost)) {
-                if (!a.isLoopbackAddress()) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (UnknownHostException e) {
-            return false;
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.jcloud.engine.scheduler;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.ClusterInfo;
 import dev.jcloud.engine.proto.TaskCounts;
 import dev.jcloud.engine.proto.WorkerInfo;
@@ -169,7 +170,7 @@ final class MetricsEndpoint {
         }
         MetricsEndpoint endpoint = new MetricsEndpoint(http, gauges, settings);
         DashboardAccess access = token == null ? null : new DashboardAccess(token, tls != null);
-        LoopbackHostCheck hostCheck = LoopbackHostCheck.isLoopback(host) ? new LoopbackHostCheck() : null;
+        LoopbackHostCheck hostCheck = Transports.isLoopbackBind(host) ? new LoopbackHostCheck() : null;
         for (var context : List.of(
                 http.createContext("/metrics", endpoint::metrics),
                 http.createContext("/status", endpoint::status),

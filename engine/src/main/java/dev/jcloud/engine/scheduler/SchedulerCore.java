@@ -109,7 +109,6 @@ final class SchedulerCore {
     private WorkerState lastRootWorker;
     private boolean workersChanged;
     private boolean retirementsToCheck;
-    private long lastRetirementTickMillis;
 
     SchedulerCore(LongSupplier clock, long heartbeatMillis) {
         this.clock = clock;
@@ -453,7 +452,8 @@ final class SchedulerCore {
         }
         if (w.retiring || batch.getAcquiredCount() > 0) {
             // Checked once per round in flush(): a retirement check scans every record, and a
-            // round may hold many batches.
+            // round may hold many batches. A retiring worker's heartbeat (every second) brings its
+            // copy retries and its deadline due, so no timer is needed for them.
             retirementsToCheck = true;
         }
     }
@@ -472,7 +472,10 @@ final class SchedulerCore {
         LOG.info("worker {} left: {}", w.name(), reason);
         for (TaskRecord t : new ArrayList<>(w.processing)) {
             t.processingOn = null;
-            t.workerLosses++;
+            if (!w.retiring) {
+                // A worker closed by its retirement (even at the deadline) was not killed by the task.
+                t.workerLosses++;
+            }
             if (t.workerLosses >= MAX_WORKER_LOSSES) {
                 fail(
                         t,
@@ -1124,13 +1127,6 @@ final class SchedulerCore {
     void tick() {
         long now = clock.getAsLong();
         stream.tick();
-        if (now - lastRetirementTickMillis >= 1000) {
-            // Retries and deadlines of retirements come due with time, not only with batches.
-            lastRetirementTickMillis = now;
-            for (WorkerState w : workers.values()) {
-                retirementsToCheck |= w.retiring;
-            }
-        }
         for (WorkerState w : new ArrayList<>(workers.values())) {
             if (now - w.lastSeenMillis > workerTimeoutMillis) {
                 String why = "no heartbeat for " + (now - w.lastSeenMillis) + " ms";

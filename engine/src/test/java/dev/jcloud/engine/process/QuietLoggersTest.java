@@ -8,7 +8,10 @@ class QuietLoggersTest {
 
     @Test
     void levelsComeFromEveryModulesFileOnTheClassPath() {
-        // src/test/resources/META-INF/jcloud/quiet-loggers.properties stands in for a provider module's file.
-        assertThat(ProcessLogging.quietLoggers()).containsEntry("com.example.chatty.Transport", "ERROR");
+        // The engine's own file (main resources) and one standing in for a provider module's (test resources):
+        // reading only the first file found would miss one of them.
+        assertThat(ProcessLogging.quietLoggers())
+                .containsEntry("io.grpc", "WARN")
+                .containsEntry("com.example.chatty.Transport", "ERROR");
     }
 }

@@ -378,7 +378,8 @@ public final class ValueCodec {
         /** An element count, checked against the bytes left for elements of {@code width} bytes. */
         int count(int width) throws IOException {
             long n = varint();
-            if (n < 0 || n * width > left) {
+            // Divided, not multiplied: a forged count near 2^62 would overflow the product and pass.
+            if (n < 0 || n > left / width) {
                 throw new IOException("length " + n + " x " + width + " exceeds the " + left + " bytes left");
             }
             return (int) n;

@@ -7,7 +7,9 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
@@ -82,14 +84,31 @@ public final class Transports {
         return hostFor(host) + ":" + server.getPort();
     }
 
+    /**
+     * Whether listening on {@code bindHost} is reachable from this machine only: every address
+     * it resolves to is loopback (127.0.0.0/8, ::1). An unknown name is not loopback.
+     */
+    public static boolean isLoopbackBind(String bindHost) {
+        try {
+            for (InetAddress a : InetAddress.getAllByName(bindHost)) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
     /** The host others dial for a bind address: a wildcard bind is reached at this machine's address. */
     public static String hostFor(String bindHost) {
         if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
             return bindHost;
         }
         try {
-            return java.net.InetAddress.getLocalHost().getHostAddress();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostAddress();
+        } catch (UnknownHostException e) {
             return "127.0.0.1";
         }
     }
