@@ -204,6 +204,27 @@ public abstract class CloudProviderContract {
 
     // ------------------------------------------------------------------ the contract
 
+    /**
+     * The capabilities a subclass declares are the ones the provider has: a provider that
+     * implements {@code discover} or {@code gc} cannot skip their tests by leaving them out, and
+     * one that declares them must implement them (the SPI's defaults find nothing).
+     */
+    @Test
+    void declaredCapabilitiesAreTheImplementedOnes() throws NoSuchMethodException {
+        Class<?> type = newProvider().getClass();
+        assertThat(overrides(type, "discover", Map.class))
+                .as("%s implements discover exactly when it declares DISCOVERY", type.getSimpleName())
+                .isEqualTo(capabilities().contains(Capability.DISCOVERY));
+        assertThat(overrides(type, "gc", Map.class, boolean.class, Duration.class))
+                .as("%s implements gc exactly when it declares GC", type.getSimpleName())
+                .isEqualTo(capabilities().contains(Capability.GC));
+    }
+
+    private static boolean overrides(Class<?> type, String method, Class<?>... parameters)
+            throws NoSuchMethodException {
+        return type.getMethod(method, parameters).getDeclaringClass() != CloudProvider.class;
+    }
+
     @Test
     void upStartsATaggedClusterAndUpAgainCreatesNothingNew() {
         ProviderUnderTest provider = new ProviderUnderTest(newProvider(), engines);
