@@ -14,10 +14,11 @@ import java.util.stream.Collectors;
  *   <li>{@link #COST}: the fewest billed seconds; each new worker must find a boot delay plus a
  *       billing minimum of work, a stream of work is sized to keep its workers fully busy, nothing
  *       is started ahead of work;</li>
- *   <li>{@link #BALANCED}: holds a warm pool sized to drain a typical burst in 90 s through the
- *       gaps between bursts (or, when bursts come on a regular beat, starts it again a boot delay
- *       before the next one is due), sizes new workers for 45 s of work each, and keeps a stream
- *       at most 60 % busy;</li>
+ *   <li>{@link #BALANCED}: holds a warm pool sized to drain a large burst (the upper quartile of
+ *       the recent ones) in 120 s through the gaps between bursts, keeping it through gaps up to
+ *       eight relaunches long (or, when bursts come on a regular beat, starts it again a boot
+ *       delay before the next one is due), sizes new workers for 45 s of work each, keeps a stream
+ *       at most 60 % busy and counts as a stream only work that came in every minute;</li>
  *   <li>{@link #LATENCY}: a pool that drains a typical burst in 20 s, new workers sized for 5 s of
  *       work each (Dask's target) and a stream at most 60 % busy.</li>
  * </ul>
@@ -29,9 +30,9 @@ import java.util.stream.Collectors;
  * Dask's adaptive policy on the built-in workloads.
  */
 public enum AdaptGoal {
-    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0),
-    BALANCED(90, 0.6, 45, 3, 0.25, 0.5),
-    LATENCY(20, 0.6, 5, 4, 0.1, 0.5);
+    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0, 0.5),
+    BALANCED(120, 0.6, 45, 8, 0.25, 0, 0.75),
+    LATENCY(20, 0.6, 5, 4, 0.1, 0.5, 0.5);
 
     /** Seconds in which the warm pool should drain a typical burst (NaN: no pool). */
     final double drainSeconds;
@@ -43,8 +44,14 @@ public enum AdaptGoal {
     final double keepFactor;
     /** Quantile of the seen intervals between bursts at which the next one is expected. */
     final double prewarmQuantile;
-    /** Rank (0 = smallest) of the minute-by-minute arrival rates taken as the sustained rate. */
+    /**
+     * Rank (0 = smallest) of the minute-by-minute arrival rates taken as the sustained rate: 0
+     * counts only work that arrived in every minute, so bursts a minute or two apart do not start
+     * workers while no work is there.
+     */
     final double rateQuantile;
+    /** Quantile of the recent bursts' work the warm pool is sized for. */
+    final double poolQuantile;
 
     AdaptGoal(
             double drainSeconds,
@@ -52,13 +59,15 @@ public enum AdaptGoal {
             double launchHorizonSeconds,
             double keepFactor,
             double prewarmQuantile,
-            double rateQuantile) {
+            double rateQuantile,
+            double poolQuantile) {
         this.drainSeconds = drainSeconds;
         this.utilization = utilization;
         this.launchHorizonSeconds = launchHorizonSeconds;
         this.keepFactor = keepFactor;
         this.prewarmQuantile = prewarmQuantile;
         this.rateQuantile = rateQuantile;
+        this.poolQuantile = poolQuantile;
     }
 
     /** The name users write: cost, balanced, latency. */

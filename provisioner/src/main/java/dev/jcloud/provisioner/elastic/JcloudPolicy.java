@@ -37,8 +37,8 @@ import java.util.List;
  * </ul>
  *
  * <p>The {@link AdaptGoal} sets how much waiting is worth: the balanced and latency goals also
- * hold a <b>warm pool</b> sized to drain a typical burst (the median of the recent bursts' work)
- * in the goal's drain time, keep it through gaps a relaunch would cost several times over, and
+ * hold a <b>warm pool</b> sized to drain a burst (a quantile of the recent bursts' work, the
+ * goal's) in the goal's drain time, keep it through gaps a relaunch would cost several times over, and
  * when bursts come on a regular beat retire it and <b>start it again a boot delay before the
  * next burst is due</b>; from a cold start they size new workers for the target duration as
  * Dask does. The boot delay is the controller's measurement once it has one
@@ -229,14 +229,15 @@ public final class JcloudPolicy implements ScalingPolicy {
     }
 
     /**
-     * Workers to hold warm for the next burst: enough to drain a typical (median) burst within
-     * the goal's drain time. None for the cost goal, and none before two bursts were seen.
+     * Workers to hold warm for the next burst: enough to drain a burst of the goal's quantile of
+     * the recent ones within the goal's drain time. None for the cost goal, and none before two
+     * bursts were seen.
      */
     int warmPool(ClusterSnapshot s) {
         if (Double.isNaN(goal.drainSeconds) || burstWork.size() < 2) {
             return 0;
         }
-        double typical = quantile(burstWork, 0.5);
+        double typical = quantile(burstWork, goal.poolQuantile);
         int pool = (int) Math.ceil(typical / (s.threadsPerWorker() * goal.drainSeconds) - 1e-9);
         return Math.min(maximum, pool);
     }
@@ -345,6 +346,15 @@ public final class JcloudPolicy implements ScalingPolicy {
 
     /** Workers to start now so that the work left when they are up is done within the horizon. */
     int launchesWanted(ClusterSnapshot s) {
+        return Math.max(0, workersWanted(s) - s.workers().size());
+    }
+
+    /**
+     * Workers the cluster should have so that the work left when new ones are up is done within
+     * the horizon: what {@link #launchesWanted} starts up to, and what retirement never goes
+     * below (retiring a worker that a launch in the next second would replace only pays a boot).
+     */
+    int workersWanted(ClusterSnapshot s) {
         int threads = s.threadsPerWorker();
         double prior = priorDurationSeconds(s);
         double occupancy = 0;
@@ -364,7 +374,10 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         double left = Math.max(0, occupancy + inflow * bootDelaySeconds - capacityBeforeArrival);
         double horizon = Math.max(targetDurationSeconds, launchHorizonSeconds);
-        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty()) {
+        // Workers due within a fifth of a boot (a prewarmed pool) will take the work: not cold.
+        boolean arrivingSoon = s.bootingWorkers().stream()
+                .anyMatch(w -> w.launchedAt() + bootDelaySeconds - s.now() < bootDelaySeconds / 5);
+        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty() && !arrivingSoon && runnable > 0) {
             // A cold cluster: every queued task waits a whole boot anyway, so start workers for
             // the target duration, as Dask does, rather than make it wait longer than that.
             horizon = targetDurationSeconds;
@@ -382,8 +395,7 @@ public final class JcloudPolicy implements ScalingPolicy {
         if (s.queuedTasks() > 0 && s.workers().isEmpty()) {
             wantedWorkers = Math.max(1, wantedWorkers);
         }
-        wantedWorkers = Math.max(wantedWorkers, AdaptiveTarget.memoryWorkers(s));
-        return Math.max(0, wantedWorkers - s.workers().size());
+        return Math.max(wantedWorkers, AdaptiveTarget.memoryWorkers(s));
     }
 
     /**
@@ -410,7 +422,9 @@ public final class JcloudPolicy implements ScalingPolicy {
         double poolKeep = goal.keepFactor == 1 || onABeat() ? keep : keepIdleSeconds(goal.keepFactor);
         int pool = warmPool(s);
         // A sustained stream needs its capacity all along: retiring below it only relaunches.
-        int floor = Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9));
+        int floor = Math.max(
+                Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9)),
+                workersWanted(s));
         List<WorkerView> idle = new ArrayList<>(
                 s.readyWorkers().stream().filter(WorkerView::idle).toList());
         idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));

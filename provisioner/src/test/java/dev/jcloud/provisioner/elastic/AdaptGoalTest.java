@@ -64,8 +64,8 @@ class AdaptGoalTest {
 
     /** Where the balanced goal dominates Dask's port: ≥ 25 % cheaper, no longer waits, no later end. */
     @Test
-    void theBalancedGoalDominatesDaskOnSteadyAndCi() {
-        for (String name : List.of("steady", "ci")) {
+    void theBalancedGoalDominatesDaskOnBurstySteadyAndCi() {
+        for (String name : List.of("bursty", "steady", "ci")) {
             Trace t = Traces.builtIn(name);
             SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
             SimulationResult balanced = SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED));
