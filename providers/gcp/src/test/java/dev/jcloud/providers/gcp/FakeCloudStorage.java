@@ -64,6 +64,9 @@ final class FakeCloudStorage {
     private long generations = 1_700_000_000_000_000L;
     private long etags = 1;
     private int concurrentPolicyChanges;
+    private java.util.function.Predicate<String> accountKnown = email -> true;
+    private long grantPropagationMillis;
+    private final Map<String, Long> grantFrom = new LinkedHashMap<>(); // bucket -> epoch millis
 
     FakeCloudStorage(String project) {
         this.project = project;
@@ -81,6 +84,18 @@ final class FakeCloudStorage {
         foreign.clear();
         tokens.clear();
         concurrentPolicyChanges = 0;
+        grantPropagationMillis = 0;
+        grantFrom.clear();
+    }
+
+    /** Which service accounts IAM knows (the parent fake's, with its propagation delay). */
+    void accountKnown(java.util.function.Predicate<String> known) {
+        accountKnown = known;
+    }
+
+    /** Reads with a token are refused until this long after the bucket's policy was last set. */
+    void grantPropagation(long millis) {
+        grantPropagationMillis = millis;
     }
 
     // ---------------------------------------------------------------- test controls (callers hold the fake's lock)
@@ -409,6 +424,14 @@ final class FakeCloudStorage {
                 }
             }
             for (JsonNode m : b.path("members")) {
+                if (m.asText().startsWith("serviceAccount:")
+                        && m.asText().endsWith("@" + project + ".iam.gserviceaccount.com")
+                        && !accountKnown.test(m.asText().substring("serviceAccount:".length()))) {
+                    throw error(
+                            400,
+                            "invalid",
+                            "Service account " + m.asText().substring("serviceAccount:".length()) + " does not exist.");
+                }
                 if (m.asText().equals("allUsers") || m.asText().equals("allAuthenticatedUsers")) {
                     throw error(
                             412,
@@ -443,10 +466,14 @@ final class FakeCloudStorage {
                         : body.get("bindings").deepCopy());
         p.put("etag", "C" + (++etags) + "=");
         policies.put(bucket, p);
+        grantFrom.put(bucket, System.currentTimeMillis() + grantPropagationMillis);
         return p.deepCopy();
     }
 
     private boolean mayRead(String member, String bucket, String object) {
+        if (System.currentTimeMillis() < grantFrom.getOrDefault(bucket, 0L)) {
+            return false;
+        }
         String resource = "projects/_/buckets/" + bucket + "/objects/" + object;
         for (JsonNode b : policies.get(bucket).path("bindings")) {
             boolean role = b.path("role").asText().equals("roles/storage.objectViewer");
