@@ -105,6 +105,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private int asyncPolls = 1;
     private int pageSize = 100;
     private int principalDelay;
+    /** How long IMDS does not know the VM's identities, from its first token request on. */
+    private Duration imdsIdentityDelay = Duration.ZERO;
+    /** Until this System.nanoTime() IMDS does not know them; 0: not asked yet. */
+    private long imdsIdentityFrom;
 
     /** One request as the fake received it. */
     record Recorded(String method, String path, String query, String body) {
@@ -237,6 +241,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         tokenScopes.clear();
         imdsRequests.clear();
         machineIdentities = List.of();
+        imdsIdentityFrom = 0;
+        imdsIdentityDelay = Duration.ZERO;
     }
 
     // ---- what tests use ----
@@ -346,6 +352,25 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      */
     public synchronized void imdsMachine(String... clientIds) {
         machineIdentities = List.of(clientIds);
+    }
+
+    /**
+     * For {@code delay} from its first token request on, IMDS answers 400 "Identity not found" for
+     * every identity, as for a VM seconds old whose user-assigned identity is not attached yet.
+     */
+    public synchronized void imdsIdentityAfter(Duration delay) {
+        imdsIdentityDelay = delay;
+        imdsIdentityFrom = 0;
+    }
+
+    /**
+     * Role assignments reach Blob storage's data plane only after {@code delay} (Microsoft documents
+     * up to 10 minutes), counted from the first request one would allow: until then a user
+     * delegation key or a blob read they allow is refused with 403 AuthorizationPermissionMismatch.
+     * Resource Manager sees them at once.
+     */
+    synchronized void dataPlaneRoleDelay(Duration delay) {
+        state.dataPlaneRoleDelayMillis = delay.toMillis();
     }
 
     /** Writes a PKCS12 trust store holding only this fake's certificate, for a child JVM. */
@@ -1413,7 +1438,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         String accountId = state.storageAccountId(account);
         return accountId != null
                 && state
-                        .rolesOn(
+                        .rolesOnDataPlane(
                                 principal,
                                 accountId + "/blobServices/default/containers/" + container.toLowerCase(Locale.ROOT)
                                         + "/blobs")
@@ -1445,7 +1470,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
         String accountId = state.storageAccountId(account);
         if (!principal.equals(callerObjectId)
-                && state.rolesOn(principal, accountId + "/blobServices/default").stream()
+                && state.rolesOnDataPlane(principal, accountId + "/blobServices/default").stream()
                         .noneMatch(r -> ArmState.roleAllows(r, ArmState.GENERATE_KEY))) {
             return storageError(
                     403,
@@ -1781,6 +1806,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 return;
             }
             imdsRequests.add("client_id=" + q.get("client_id") + "&resource=" + q.get("resource"));
+            if (imdsIdentityFrom == 0) {
+                imdsIdentityFrom = System.nanoTime() + imdsIdentityDelay.toNanos();
+            }
             // Without client_id IMDS answers for the VM's only identity (Azure documents client_id as
             // optional unless the VM has several user-assigned identities).
             String clientId = q.containsKey("client_id")
@@ -1807,7 +1835,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             } else if (!q.containsKey("api-version") || !q.containsKey("resource")) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Required query variable missing");
-            } else if (principal == null) {
+            } else if (principal == null || System.nanoTime() < imdsIdentityFrom) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Identity not found");
             } else {

@@ -135,7 +135,8 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private long iamPropagationMillis;
     private final Map<String, Long> accountKnownFrom = new LinkedHashMap<>(); // email -> epoch millis
     private long grantPropagationMillis;
-    private final Map<String, Long> secretGrantFrom = new LinkedHashMap<>(); // secret id -> epoch millis
+    // secret id -> epoch millis from which a machine's read succeeds, set at the first read after a grant
+    private final Map<String, Long> secretGrantFrom = new LinkedHashMap<>();
     private final Set<String> disabledApis = new LinkedHashSet<>();
     private final List<Throttle> throttles = new ArrayList<>();
     /** The Authorization header of the request being routed (under the lock). */
@@ -332,10 +333,11 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     }
 
     /**
-     * Grants take effect {@code delay} after they are set: a secret read with a machine's token
-     * (any Authorization header) is refused with 403 PERMISSION_DENIED until {@code delay} after the
-     * secret was created or its policy last set, and a read of the engine bucket with a token until
-     * {@code delay} after the bucket's policy was last set.
+     * Grants take effect only after {@code delay}: a secret read with a machine's token (any
+     * Authorization header) is refused with 403 PERMISSION_DENIED for {@code delay} from the first
+     * such read after the secret was made or its policy set (so a test sees a refusal however slow
+     * the machine), and a read of the engine bucket with a token until {@code delay} after the
+     * bucket's policy was last set.
      */
     public void grantPropagation(java.time.Duration delay) {
         synchronized (lock) {
@@ -684,7 +686,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                     checkMembers(policy);
                     policy.put("etag", etag(ids.incrementAndGet()));
                     secretPolicies.put(id, policy);
-                    secretGrantFrom.put(id, System.currentTimeMillis() + grantPropagationMillis);
+                    secretGrantFrom.remove(id); // a new grant: propagating again
                     return policy;
                 }
                 default -> {
@@ -697,7 +699,9 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 && method.equals("GET")) {
             requireIamProject(m.group(1));
             ObjectNode secret = secret(m.group(2));
-            if (authorization != null && System.currentTimeMillis() < secretGrantFrom.getOrDefault(m.group(2), 0L)) {
+            long now = System.currentTimeMillis();
+            if (authorization != null
+                    && now < secretGrantFrom.computeIfAbsent(m.group(2), k -> now + grantPropagationMillis)) {
                 throw googleError(
                         403,
                         "PERMISSION_DENIED",
@@ -1607,7 +1611,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         secret.set("labels", labels.isMissingNode() ? json.createObjectNode() : labels.deepCopy());
         secret.put("etag", "\"" + Long.toHexString(ids.incrementAndGet()) + "\"");
         secrets.put(id, secret);
-        secretGrantFrom.put(id, System.currentTimeMillis() + grantPropagationMillis);
+        secretGrantFrom.remove(id);
         return secret;
     }
 
