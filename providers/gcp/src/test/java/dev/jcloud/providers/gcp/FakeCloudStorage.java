@@ -27,7 +27,8 @@ import java.util.zip.CRC32C;
  * served by {@link FakeComputeEngine} on its port (same root, as with a real {@code gcp.endpoint}):
  *
  * <ul>
- *   <li>buckets get and insert ({@code POST /storage/v1/b?project=P}; 409 {@code conflict} for a
+ *   <li>buckets list ({@code GET /storage/v1/b?project=P}, one page), get and insert
+ *       ({@code POST /storage/v1/b?project=P}; 409 {@code conflict} for a
  *       name taken by someone else ({@link #foreignBucket}), who also get 403 on get);</li>
  *   <li>objects list ({@code GET /storage/v1/b/B/o?prefix=}, one page) and delete (204);</li>
  *   <li>objects get ({@code /storage/v1/b/B/o/NAME}, the name's {@code /} as {@code %2F}), with
@@ -160,6 +161,9 @@ final class FakeCloudStorage {
         if (rawPath.equals("/storage/v1/b") && method.equals("POST")) {
             return ok(insertBucket(q, read(body)));
         }
+        if (rawPath.equals("/storage/v1/b") && method.equals("GET")) {
+            return ok(listBuckets(q));
+        }
         if ((m = match("/upload/storage/v1/b/([^/]+)/o", rawPath)) != null && method.equals("POST")) {
             return ok(upload(m.group(1), q, body));
         }
@@ -230,6 +234,20 @@ final class FakeCloudStorage {
             return ok(buckets.get(existing(m.group(1))));
         }
         throw error(404, "notFound", "Not Found");
+    }
+
+    /** Buckets list ({@code GET /storage/v1/b?project=P}, one page): {@code kind} and {@code items}, none when empty. */
+    private JsonNode listBuckets(Map<String, String> q) {
+        if (!q.containsKey("project")) {
+            throw error(400, "required", "Required parameter: project");
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("kind", "storage#buckets");
+        if (q.get("project").equals(project) && !buckets.isEmpty()) {
+            ArrayNode items = out.putArray("items");
+            buckets.values().forEach(b -> items.add(b.deepCopy()));
+        }
+        return out;
     }
 
     private JsonNode insertBucket(Map<String, String> q, JsonNode body) {
