@@ -25,9 +25,14 @@ variable "cluster_id" {
 }
 
 variable "subscription_id" {
-  description = "Azure subscription of the cluster. Empty: ARM_SUBSCRIPTION_ID or the Azure CLI's default."
+  description = "Azure subscription of the cluster (a GUID). Empty: the environment variable ARM_SUBSCRIPTION_ID must name it; azurerm 4.x no longer falls back to the Azure CLI's default subscription."
   type        = string
   default     = {{subscription_id}}
+
+  validation {
+    condition     = var.subscription_id == "" || can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.subscription_id))
+    error_message = "subscription_id must be a subscription GUID (az account show --query id -o tsv), or empty with ARM_SUBSCRIPTION_ID set."
+  }
 }
 
 variable "location" {
@@ -130,8 +135,8 @@ variable "subnet_cidr" {
   }
 }
 
-variable "worker_public_ips" {
-  description = "Give every worker a public address for its outbound traffic (engine download, packages); inbound traffic is still only what the NSG allows. Without it, the subnet needs another way out (a NAT gateway)."
+variable "nat_gateway" {
+  description = "Give the cluster's subnet a NAT gateway with a Standard public IP for the machines' outbound traffic (engine download, packages); it takes no inbound traffic. Without it, the subnet needs another way out (a NAT gateway or firewall of your own): new virtual networks get no default outbound access."
   type        = bool
   default     = true
 }
