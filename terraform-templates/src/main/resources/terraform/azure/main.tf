@@ -35,11 +35,15 @@ resource "azurerm_virtual_network" "cluster" {
 }
 
 # Subnets take no tags; the resource group and the network they belong to carry them.
+# Outbound access (JRE, engine download) as `cluster up` gives it: Azure's default outbound access,
+# switched on explicitly because new subnets are private by default; or, with nat_gateway, the NAT
+# gateway below instead.
 resource "azurerm_subnet" "cluster" {
-  name                 = "machines"
-  resource_group_name  = azurerm_resource_group.cluster.name
-  virtual_network_name = azurerm_virtual_network.cluster.name
-  address_prefixes     = [var.subnet_cidr]
+  name                            = "machines"
+  resource_group_name             = azurerm_resource_group.cluster.name
+  virtual_network_name            = azurerm_virtual_network.cluster.name
+  address_prefixes                = [var.subnet_cidr]
+  default_outbound_access_enabled = !var.nat_gateway
 }
 
 # The cluster's members, for the NSG rules (the analogue of a security group referring to itself).
@@ -105,11 +109,11 @@ resource "azurerm_subnet_network_security_group_association" "cluster" {
   network_security_group_id = azurerm_network_security_group.cluster.id
 }
 
-# Outbound traffic of the machines (engine download, packages) through a NAT gateway with an
-# explicitly Standard public IP. Workers get no public IPs of their own: a Uniform scale set's
-# per-instance public IPs cannot be given a SKU (Azure takes one only in Flexible orchestration,
-# and azurerm's public_ip_address block has no such argument), Basic public IPs are retired, and
-# new virtual networks get no default outbound access. The gateway takes no inbound traffic.
+# With nat_gateway: the machines' outbound traffic through a NAT gateway with an explicitly
+# Standard public IP (Microsoft's recommended way out; billed per hour and GB). Workers get no
+# public IPs of their own either way: a Uniform scale set's per-instance public IPs cannot be given
+# a SKU (Azure takes one only in Flexible orchestration, and azurerm's public_ip_address block has
+# no such argument), and Basic public IPs are retired. The gateway takes no inbound traffic.
 resource "azurerm_public_ip" "nat" {
   count               = var.nat_gateway ? 1 : 0
   name                = "${local.base_name}-nat"

@@ -136,9 +136,9 @@ variable "subnet_cidr" {
 }
 
 variable "nat_gateway" {
-  description = "Give the cluster's subnet a NAT gateway with a Standard public IP for the machines' outbound traffic (engine download, packages); it takes no inbound traffic. Without it, the subnet needs another way out (a NAT gateway or firewall of your own): new virtual networks get no default outbound access."
+  description = "Outbound traffic of the machines (JRE and engine download) through a NAT gateway with a Standard public IP (billed per hour and GB; it takes no inbound traffic) instead of Azure's default outbound access, which the subnet otherwise enables explicitly as `jcloud cluster up` does."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "allow_from" {

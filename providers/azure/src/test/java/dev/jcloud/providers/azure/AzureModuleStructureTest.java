@@ -73,7 +73,10 @@ class AzureModuleStructureTest {
         assertThat(main.keySet())
                 .filteredOn(k -> k.startsWith("resource azurerm_public_ip."))
                 .containsExactlyInAnyOrder("resource azurerm_public_ip.scheduler", "resource azurerm_public_ip.nat");
-        assertThat(main.get("resource azurerm_public_ip.nat")).contains("sku                 = \"Standard\"");
+        assertThat(main.get("resource azurerm_public_ip.nat"))
+                .contains("count               = var.nat_gateway ? 1 : 0", "sku                 = \"Standard\"");
+        assertThat(main.get("resource azurerm_subnet.cluster"))
+                .contains("default_outbound_access_enabled = !var.nat_gateway");
         assertThat(workers).doesNotContain("public_ip_address");
         assertThat(read(dir, "versions.tf")).contains("ARM_SUBSCRIPTION_ID");
         assertThat(block(vars, "variable subscription_id")).contains("validation", "ARM_SUBSCRIPTION_ID");
