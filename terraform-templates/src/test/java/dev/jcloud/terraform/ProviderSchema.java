@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * its type, and for blocks the interface of the nested block ("... block" in its comment).
  *
  * <p>The packages (the versions in {@code provider-schemas.properties}) are fetched by
- * {@code .ci/provider-schemas} into {@code $PROVIDER_SCHEMA_CACHE} (default
+ * {@code .ci/clouds} into {@code $PROVIDER_SCHEMA_CACHE} (default
  * {@code ~/.cache/jcloud/provider-schemas}); a test that needs one that is absent fails naming it.
  */
 public final class ProviderSchema {
@@ -86,7 +86,7 @@ public final class ProviderSchema {
         if (!Files.isRegularFile(dir.resolve("package.json"))) {
             return fail(
                     "the Terraform provider schema package " + spec + " (npm) is not in " + dir
-                            + ": run .ci/provider-schemas, which fetches it with npm (PROVIDER_SCHEMA_CACHE names another cache)");
+                            + ": run .ci/clouds, which fetches it with npm (PROVIDER_SCHEMA_CACHE names another cache)");
         }
         return new ProviderSchema(provider, spec, dir);
     }
