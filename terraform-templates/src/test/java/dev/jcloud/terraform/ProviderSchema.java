@@ -84,9 +84,8 @@ public final class ProviderSchema {
                 : Path.of(System.getProperty("user.home"), ".cache", "jcloud", "provider-schemas");
         Path dir = cache.resolve(name.replace("@cdktf/", "") + "-" + version);
         if (!Files.isRegularFile(dir.resolve("package.json"))) {
-            return fail(
-                    "the Terraform provider schema package " + spec + " (npm) is not in " + dir
-                            + ": run .ci/clouds, which fetches it with npm (PROVIDER_SCHEMA_CACHE names another cache)");
+            return fail("the Terraform provider schema package " + spec + " (npm) is not in " + dir
+                    + ": run .ci/clouds, which fetches it with npm (PROVIDER_SCHEMA_CACHE names another cache)");
         }
         return new ProviderSchema(provider, spec, dir);
     }
