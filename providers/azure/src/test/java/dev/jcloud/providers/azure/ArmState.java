@@ -43,10 +43,18 @@ final class ArmState {
         final int status;
         final String code;
 
+        /** Seconds for a Retry-After header, or 0 for none. */
+        final int retryAfter;
+
         ArmError(int status, String code, String message) {
+            this(status, code, message, 0);
+        }
+
+        ArmError(int status, String code, String message, int retryAfter) {
             super(message);
             this.status = status;
             this.code = code;
+            this.retryAfter = retryAfter;
         }
 
         ObjectNode body() {

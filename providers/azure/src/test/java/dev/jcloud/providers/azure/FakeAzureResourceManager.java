@@ -150,6 +150,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         private int status;
         private String code;
         private String message;
+        private int retryAfter;
 
         private Injection(String method, String pathRegex) {
             this.method = method;
@@ -176,6 +177,20 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             synchronized (FakeAzureResourceManager.this) {
                 injections.add(this);
             }
+        }
+
+        /**
+         * The request is throttled as Resource Manager does when a subscription's request limit is
+         * reached: 429 TooManyRequests with {@code Retry-After: retryAfterSeconds}.
+         */
+        void throttle(int retryAfterSeconds) {
+            this.retryAfter = retryAfterSeconds;
+            respond(
+                    429,
+                    "TooManyRequests",
+                    "The request is being throttled as the limit has been reached for"
+                            + " operation type - Write_ObservationWindow_00:05:00. For more information, see"
+                            + " https://aka.ms/armthrottling");
         }
 
         /** The request is accepted, and its long-running operation ends {@code Failed} with this error. */
@@ -572,7 +587,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
 
         static Response error(ArmState.ArmError e) {
-            return json(e.status, e.body());
+            Response r = json(e.status, e.body());
+            return e.retryAfter > 0 ? r.header("Retry-After", Integer.toString(e.retryAfter)) : r;
         }
 
         Response header(String name, String value) {
@@ -633,7 +649,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             if (i.matches(method, path, body)) {
                 i.times--;
                 if (!i.async) {
-                    throw new ArmState.ArmError(i.status, i.code, i.message);
+                    throw new ArmState.ArmError(i.status, i.code, i.message, i.retryAfter);
                 }
                 injected = i;
                 break;

@@ -78,7 +78,7 @@ class GcpJoinTokenBootTest {
             String key = path.startsWith("/computeMetadata/v1/") ? path.substring("/computeMetadata/v1/".length()) : "";
             String value = path.equals("/") ? "computeMetadata/\n" : values.get(key);
             if (key.startsWith("instance/service-accounts/") && identityFrom == 0) {
-                identityFrom = System.nanoTime() + Duration.ofMillis(1200).toNanos(); // from the first ask on
+                identityFrom = System.nanoTime() + Duration.ofMillis(500).toNanos(); // from the first ask on
             }
             if (key.startsWith("instance/service-accounts/") && System.nanoTime() < identityFrom) {
                 value = null; // a machine seconds old: its service account is not on the metadata server yet
@@ -123,7 +123,7 @@ class GcpJoinTokenBootTest {
         // As a new machine meets them: no identity on the metadata server for a moment, a grant
         // that takes effect a while after the secret was made, and a throttled Secret Manager.
         identityFrom = 0;
-        GCE.grantPropagation(Duration.ofSeconds(2));
+        GCE.grantPropagation(Duration.ofMillis(500));
         GCE.throttle(".*/secrets/.*:access", 1, 1);
         // The token where main.tf puts it: the secret id as Terraform will compute it.
         addSecret(secretIdOfMainTf(module, spec.cluster().clusterId()), joinToken);

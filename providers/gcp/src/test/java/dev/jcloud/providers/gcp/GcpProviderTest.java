@@ -531,7 +531,7 @@ class GcpProviderTest {
 
     @Test
     void upSucceedsWhileANewAccountPropagatesThroughIamAndTheApisThrottle() {
-        GCE.iamPropagation(Duration.ofMillis(1500));
+        GCE.iamPropagation(Duration.ofMillis(800));
         GCE.throttle("/v1/projects/[^/]+:(get|set)IamPolicy", 2, 1);
         GCE.throttle("/v1/projects/[^/]+/secrets.*", 1, 0);
         ClusterContext c = cluster("xi", Map.of(ClusterTrust.OPTION, "true"));
