@@ -35,11 +35,15 @@ resource "azurerm_virtual_network" "cluster" {
 }
 
 # Subnets take no tags; the resource group and the network they belong to carry them.
+# Outbound access (JRE, engine download) as `cluster up` gives it: Azure's default outbound access,
+# switched on explicitly because new subnets are private by default; or, with nat_gateway, the NAT
+# gateway below instead.
 resource "azurerm_subnet" "cluster" {
-  name                 = "machines"
-  resource_group_name  = azurerm_resource_group.cluster.name
-  virtual_network_name = azurerm_virtual_network.cluster.name
-  address_prefixes     = [var.subnet_cidr]
+  name                            = "machines"
+  resource_group_name             = azurerm_resource_group.cluster.name
+  virtual_network_name            = azurerm_virtual_network.cluster.name
+  address_prefixes                = [var.subnet_cidr]
+  default_outbound_access_enabled = !var.nat_gateway
 }
 
 # The cluster's members, for the NSG rules (the analogue of a security group referring to itself).
@@ -103,6 +107,42 @@ resource "azurerm_network_security_group" "cluster" {
 resource "azurerm_subnet_network_security_group_association" "cluster" {
   subnet_id                 = azurerm_subnet.cluster.id
   network_security_group_id = azurerm_network_security_group.cluster.id
+}
+
+# With nat_gateway: the machines' outbound traffic through a NAT gateway with an explicitly
+# Standard public IP (Microsoft's recommended way out; billed per hour and GB). Workers get no
+# public IPs of their own either way: a Uniform scale set's per-instance public IPs cannot be given
+# a SKU (Azure takes one only in Flexible orchestration, and azurerm's public_ip_address block has
+# no such argument), and Basic public IPs are retired. The gateway takes no inbound traffic.
+resource "azurerm_public_ip" "nat" {
+  count               = var.nat_gateway ? 1 : 0
+  name                = "${local.base_name}-nat"
+  resource_group_name = azurerm_resource_group.cluster.name
+  location            = azurerm_resource_group.cluster.location
+  allocation_method   = "Static"
+  sku                 = "Standard"
+  tags                = local.tags
+}
+
+resource "azurerm_nat_gateway" "cluster" {
+  count               = var.nat_gateway ? 1 : 0
+  name                = local.base_name
+  resource_group_name = azurerm_resource_group.cluster.name
+  location            = azurerm_resource_group.cluster.location
+  sku_name            = "Standard"
+  tags                = local.tags
+}
+
+resource "azurerm_nat_gateway_public_ip_association" "cluster" {
+  count                = var.nat_gateway ? 1 : 0
+  nat_gateway_id       = azurerm_nat_gateway.cluster[0].id
+  public_ip_address_id = azurerm_public_ip.nat[0].id
+}
+
+resource "azurerm_subnet_nat_gateway_association" "cluster" {
+  count          = var.nat_gateway ? 1 : 0
+  subnet_id      = azurerm_subnet.cluster.id
+  nat_gateway_id = azurerm_nat_gateway.cluster[0].id
 }
 
 # The machines' identity, scoped to the cluster's resource group. A fixed cluster creates and
@@ -194,7 +234,11 @@ resource "azurerm_linux_virtual_machine" "scheduler" {
   # cloud-init runs custom data that starts with #! as a script.
   custom_data = base64encode(file("${path.module}/boot/scheduler.sh"))
   tags        = merge(local.tags, { "jcloud.role" = "scheduler", "jcloud.node" = "${var.name}-scheduler" })
-  depends_on  = [azurerm_subnet_network_security_group_association.cluster, azurerm_key_vault_secret.join_token]
+  depends_on = [
+    azurerm_subnet_network_security_group_association.cluster,
+    azurerm_subnet_nat_gateway_association.cluster,
+    azurerm_key_vault_secret.join_token,
+  ]
 
   admin_ssh_key {
     username   = var.admin_username
@@ -249,7 +293,11 @@ resource "azurerm_linux_virtual_machine_scale_set" "workers" {
   eviction_policy     = var.spot ? "Delete" : null
   max_bid_price       = var.spot ? -1 : null
   tags                = merge(local.tags, { "jcloud.role" = "worker" })
-  depends_on          = [azurerm_subnet_network_security_group_association.cluster, azurerm_key_vault_secret.join_token]
+  depends_on = [
+    azurerm_subnet_network_security_group_association.cluster,
+    azurerm_subnet_nat_gateway_association.cluster,
+    azurerm_key_vault_secret.join_token,
+  ]
 
   admin_ssh_key {
     username   = var.admin_username
@@ -279,12 +327,6 @@ resource "azurerm_linux_virtual_machine_scale_set" "workers" {
       subnet_id                      = azurerm_subnet.cluster.id
       application_security_group_ids = [azurerm_application_security_group.members.id]
 
-      dynamic "public_ip_address" {
-        for_each = var.worker_public_ips ? [true] : []
-        content {
-          name = "public"
-        }
-      }
     }
   }
 

@@ -25,9 +25,14 @@ variable "cluster_id" {
 }
 
 variable "subscription_id" {
-  description = "Azure subscription of the cluster. Empty: ARM_SUBSCRIPTION_ID or the Azure CLI's default."
+  description = "Azure subscription of the cluster (a GUID). Empty: the environment variable ARM_SUBSCRIPTION_ID must name it; azurerm 4.x no longer falls back to the Azure CLI's default subscription."
   type        = string
   default     = {{subscription_id}}
+
+  validation {
+    condition     = var.subscription_id == "" || can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.subscription_id))
+    error_message = "subscription_id must be a subscription GUID (az account show --query id -o tsv), or empty with ARM_SUBSCRIPTION_ID set."
+  }
 }
 
 variable "location" {
@@ -130,10 +135,10 @@ variable "subnet_cidr" {
   }
 }
 
-variable "worker_public_ips" {
-  description = "Give every worker a public address for its outbound traffic (engine download, packages); inbound traffic is still only what the NSG allows. Without it, the subnet needs another way out (a NAT gateway)."
+variable "nat_gateway" {
+  description = "Outbound traffic of the machines (JRE and engine download) through a NAT gateway with a Standard public IP (billed per hour and GB; it takes no inbound traffic) instead of Azure's default outbound access, which the subnet otherwise enables explicitly as `jcloud cluster up` does."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "allow_from" {

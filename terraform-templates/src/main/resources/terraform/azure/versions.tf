@@ -11,7 +11,7 @@ terraform {
 }
 
 provider "azurerm" {
-  # Empty: ARM_SUBSCRIPTION_ID or the Azure CLI's default subscription.
+  # Empty: azurerm 4.x takes it from ARM_SUBSCRIPTION_ID, and fails the plan when that is unset too.
   subscription_id = var.subscription_id != "" ? var.subscription_id : null
 
   features {

@@ -25,6 +25,7 @@ import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,8 +254,7 @@ final class ClusterVaults {
                 boolean forbidden = e instanceof HttpResponseException h
                         && h.getResponse() != null
                         && h.getResponse().getStatusCode() == 403;
-                if (!(forbidden || causedBy(e, UnknownHostException.class))
-                        || !Instant.now().isBefore(deadline)) {
+                if (!(forbidden || notResolvableYet(e)) || !Instant.now().isBefore(deadline)) {
                     throw e;
                 }
                 LOG.debug("Key Vault {} not ready for this identity yet: {}", vault, e.getMessage());
@@ -266,6 +266,16 @@ final class ClusterVaults {
                 }
             }
         }
+    }
+
+    /**
+     * Whether a request failed because the vault's host name does not resolve (yet): a new vault's
+     * DNS name appears a little after the vault. The JDK HTTP client reports it as a
+     * {@code ConnectException} caused by {@link UnresolvedAddressException}; other transports as
+     * {@link UnknownHostException}.
+     */
+    static boolean notResolvableYet(Throwable e) {
+        return causedBy(e, UnknownHostException.class) || causedBy(e, UnresolvedAddressException.class);
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {

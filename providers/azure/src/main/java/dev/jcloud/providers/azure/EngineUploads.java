@@ -222,6 +222,23 @@ final class EngineUploads {
      * endpoint follows from the account's name. Fails when the engine is gone or the identity may not.
      */
     EngineArtifact delegatedArtifact(String sha256) {
+        return delegatedArtifact(sha256, Propagation.DEFAULT_DEADLINE);
+    }
+
+    /**
+     * {@link #delegatedArtifact(String)}, trying again for up to {@code propagation} while Blob
+     * storage answers 403: the controller's role assignments are made by {@code up} moments before
+     * the scheduler VM starts, and take up to minutes to reach the data plane.
+     */
+    EngineArtifact delegatedArtifact(String sha256, Duration propagation) {
+        return Propagation.await(
+                () -> delegatedArtifactOnce(sha256),
+                e -> Propagation.httpStatus(e, 403),
+                propagation,
+                "the controller's grants on the engine cache");
+    }
+
+    private EngineArtifact delegatedArtifactOnce(String sha256) {
         String name = account(options.subscription(), options.location());
         BlobServiceClient service = new BlobServiceClientBuilder()
                 .endpoint(azure.blobEndpoint().apply(name))

@@ -1,6 +1,7 @@
 package dev.jcloud.providers.azure;
 
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.security.keyvault.secrets.SecretClient;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -38,6 +40,8 @@ public final class KeyVaultFiles {
     public static final String ONLY_IDENTITY = "-";
     /** The port of the vault's data plane instead of the URL's (tests). */
     static final String KEY_VAULT_PORT_ENV = "JCLOUD_KEY_VAULT_PORT";
+    /** Seconds to wait for the identity in IMDS and the vault's access policy (default 5 minutes). */
+    static final String WAIT_ENV = "JCLOUD_KEY_VAULT_WAIT";
 
     private KeyVaultFiles() {}
 
@@ -51,7 +55,32 @@ public final class KeyVaultFiles {
                 .credential(identity(args[0]))
                 .httpClient(new JdkHttpClientBuilder().build())
                 .buildClient();
-        fetch(vault, List.of(args).subList(2, args.length - 1), Path.of(args[args.length - 1]));
+        fetch(vault, List.of(args).subList(2, args.length - 1), Path.of(args[args.length - 1]), wait(System.getenv()));
+    }
+
+    /** How long to wait for the identity and the vault's access policy: {@value #WAIT_ENV} seconds, else 5 minutes. */
+    static Duration wait(Map<String, String> env) {
+        String v = env.getOrDefault(WAIT_ENV, "").strip();
+        if (v.isEmpty()) {
+            return Propagation.DEFAULT_DEADLINE;
+        }
+        try {
+            return Duration.ofSeconds(Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(WAIT_ENV + " must be a number of seconds, not '" + v + "'", e);
+        }
+    }
+
+    /**
+     * Whether a failed read may succeed later: the token could not be had (IMDS does not know the
+     * VM's user-assigned identity in the first moments of a boot and answers 400 "Identity not
+     * found"; azure-identity reports it as a {@link ClientAuthenticationException}), IMDS could not be
+     * reached yet, or the vault refuses with 403 while the identity's access policy propagates.
+     */
+    static boolean notReadyYet(RuntimeException e) {
+        return Propagation.causedBy(e, ClientAuthenticationException.class)
+                || Propagation.causedBy(e, IOException.class)
+                || Propagation.httpStatus(e, 403);
     }
 
     /**
@@ -96,15 +125,23 @@ public final class KeyVaultFiles {
         return ClusterVaults.secretName(name);
     }
 
-    /** Writes the secret of each name to {@code dir/name} (mode 0600). */
-    static void fetch(SecretClient vault, List<String> names, Path dir) throws IOException {
+    /**
+     * Writes the secret of each name to {@code dir/name} (mode 0600), waiting up to {@code wait}
+     * for an identity or a grant that is not there yet ({@link #notReadyYet}).
+     */
+    static void fetch(SecretClient vault, List<String> names, Path dir, Duration wait) throws IOException {
         Files.createDirectories(dir);
         for (String name : names) {
             if (name.contains("/") || name.startsWith(".")) {
                 throw new IllegalArgumentException("not a file name: " + name);
             }
             String secret = secretName(name);
-            byte[] value = vault.getSecret(secret).getValue().getBytes(StandardCharsets.UTF_8);
+            byte[] value = Propagation.await(
+                            () -> vault.getSecret(secret).getValue(),
+                            KeyVaultFiles::notReadyYet,
+                            wait,
+                            "Key Vault secret " + secret + " with this VM's identity")
+                    .getBytes(StandardCharsets.UTF_8);
             Path file = dir.resolve(name);
             Files.deleteIfExists(file);
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -43,10 +43,18 @@ final class ArmState {
         final int status;
         final String code;
 
+        /** Seconds for a Retry-After header, or 0 for none. */
+        final int retryAfter;
+
         ArmError(int status, String code, String message) {
+            this(status, code, message, 0);
+        }
+
+        ArmError(int status, String code, String message, int retryAfter) {
             super(message);
             this.status = status;
             this.code = code;
+            this.retryAfter = retryAfter;
         }
 
         ObjectNode body() {
@@ -77,6 +85,14 @@ final class ArmState {
 
     /** Every resource (groups included) by lower-case id, in creation order. */
     final Map<String, ObjectNode> resources = new LinkedHashMap<>();
+    /** When a data plane first looked at each role assignment (by key of its id), in epoch milliseconds. */
+    private final Map<String, Long> firstSeen = new HashMap<>();
+    /**
+     * How long a role assignment takes to reach the data planes (Blob storage), counted from the
+     * first request it would allow, so that a test sees at least one refusal however slow the
+     * machine; 0: at once.
+     */
+    long dataPlaneRoleDelayMillis;
 
     final Set<String> principals = new HashSet<>();
     /** Soft-deleted vaults (Azure's deletedVaults view) by lower-case name: the name stays taken until purged. */
@@ -1110,8 +1126,19 @@ final class ArmState {
         return role.equals(BLOB_DATA_CONTRIBUTOR) || !write && role.equals(BLOB_DATA_READER);
     }
 
+    /** The roles (definition GUIDs) {@code principal} holds at {@code target} or above, as a data plane sees them. */
+    List<String> rolesOnDataPlane(String principal, String target) {
+        return rolesOn(principal, target, true);
+    }
+
     /** The roles (definition GUIDs) {@code principal} holds at {@code target} or at a scope above it. */
     List<String> rolesOn(String principal, String target) {
+        return rolesOn(principal, target, false);
+    }
+
+    /** ... on a data plane: only assignments that have propagated ({@link #dataPlaneRoleDelayMillis}). */
+    private List<String> rolesOn(String principal, String target, boolean dataPlane) {
+        long now = System.currentTimeMillis();
         List<String> out = new ArrayList<>();
         String t = key(target);
         for (ObjectNode r : resources.values()) {
@@ -1119,7 +1146,10 @@ final class ArmState {
             String scope = key(p.path("scope").asText("-"));
             if ("Microsoft.Authorization/roleAssignments".equals(r.path("type").asText())
                     && p.path("principalId").asText().equalsIgnoreCase(principal)
-                    && (t.equals(scope) || t.startsWith(scope + "/"))) {
+                    && (t.equals(scope) || t.startsWith(scope + "/"))
+                    && (!dataPlane
+                            || now - firstSeen.computeIfAbsent(key(r.get("id").asText()), k -> now)
+                                    >= dataPlaneRoleDelayMillis)) {
                 String role = p.path("roleDefinitionId").asText();
                 out.add(role.substring(role.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT));
             }

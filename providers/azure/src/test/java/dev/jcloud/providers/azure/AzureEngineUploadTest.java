@@ -231,6 +231,8 @@ class AzureEngineUploadTest {
 
     @Test
     void aWorkerTheControllerLaunchesGetsAUserDelegationUrlSignedWithoutAnyAccountKey() throws Exception {
+        // The controller's grants reach Blob storage a while after up made them, as on Azure.
+        ARM.dataPlaneRoleDelay(Duration.ofMillis(1500));
         bundle.set(bundle("engine-delegated", 4096));
         ClusterContext c = cluster("chi");
         provider.bootstrap(c);
@@ -253,6 +255,10 @@ class AzureEngineUploadTest {
         // No account key: no listKeys, nor any other Resource Manager call on the storage account.
         assertThat(mine).noneMatch(r -> r.path().contains("Microsoft.Storage"));
         assertThat(mine).anyMatch(r -> r.query() != null && r.query().contains("comp=userdelegationkey"));
+        // Refused (403) until the role assignments had propagated, then asked again and granted.
+        String engineBlob = EngineUploads.blob(bundle.get().sha256());
+        assertThat(mine.stream().filter(r -> r.path().endsWith("/engines/" + engineBlob)))
+                .hasSizeGreaterThan(1);
 
         String account = EngineUploads.account(FakeAzureResourceManager.SUBSCRIPTION, "eastus");
         String blob = EngineUploads.blob(bundle.get().sha256());
@@ -308,7 +314,7 @@ class AzureEngineUploadTest {
         provider.deleteSharedResources(c);
         assertThat(status(http, url)).isEqualTo(403);
         assertThatThrownBy(() -> new EngineUploads(asController, AzureOptions.of(c))
-                        .delegatedArtifact(bundle.get().sha256()))
+                        .delegatedArtifact(bundle.get().sha256(), Duration.ZERO))
                 .isInstanceOf(ProvisionException.class)
                 .hasMessageContaining("Storage Blob Data Reader");
     }

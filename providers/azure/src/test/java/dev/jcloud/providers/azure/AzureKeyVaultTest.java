@@ -335,8 +335,12 @@ class AzureKeyVaultTest {
                 .removeIf(k -> k.startsWith("AZURE_") || k.startsWith("IDENTITY_") || k.startsWith("MSI_"));
         pb.environment().put("AZURE_POD_IDENTITY_AUTHORITY_HOST", ARM.imdsEndpoint());
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("fetch.log").toFile());
+        // A VM seconds old: IMDS does not know its identity yet; the fetcher waits for it.
+        ARM.imdsIdentityAfter(Duration.ofMillis(1500));
         String printed = run(pb, dir.resolve("fetch.log"));
         assertThat(printed).startsWith("exit 0");
+        assertThat(ARM.imdsRequests().stream().filter(r -> r.startsWith("client_id=" + clientId)))
+                .hasSizeGreaterThan(1);
 
         Path tls = c.workDir().resolve(ClusterTrust.DIRECTORY);
         for (String f : List.of("ca.pem", "worker.pem", "worker-key.pem")) {
@@ -358,6 +362,7 @@ class AzureKeyVaultTest {
                 command.indexOf(KeyVaultFiles.class.getName()) + 2,
                 "https://" + schedulerHost + ":" + ARM.port() + "/");
         pb.command(command).redirectOutput(dir.resolve("denied.log").toFile());
+        pb.environment().put(KeyVaultFiles.WAIT_ENV, "2"); // a refusal that lasts: given up after the wait
         String deniedLog = run(pb, dir.resolve("denied.log"));
         assertThat(deniedLog).doesNotStartWith("exit 0").contains("does not have secrets get permission");
     }
@@ -430,6 +435,7 @@ class AzureKeyVaultTest {
         List<String> command = new ArrayList<>(pb.command());
         command.set(command.size() - 1, again.toString());
         pb.command(command).redirectOutput(dir.resolve("two.log").toFile());
+        pb.environment().put(KeyVaultFiles.WAIT_ENV, "1");
         String two = run(pb, dir.resolve("two.log"));
         // (msal4j cannot parse IMDS's error body, so the reason does not reach the log: the status does.)
         assertThat(two).doesNotStartWith("exit 0").contains("MSI returned 400").doesNotContain("PRIVATE KEY");

@@ -50,7 +50,9 @@ class AzureModuleStructureTest {
                         "azurerm_subnet",
                         "azurerm_subnet_network_security_group_association",
                         "azurerm_role_assignment",
-                        "azurerm_network_interface_application_security_group_association"));
+                        "azurerm_network_interface_application_security_group_association",
+                        "azurerm_nat_gateway_public_ip_association",
+                        "azurerm_subnet_nat_gateway_association"));
         String workers = main.get("resource azurerm_linux_virtual_machine_scale_set.workers");
         assertThat(workers)
                 .contains(
@@ -67,10 +69,17 @@ class AzureModuleStructureTest {
                 .contains(
                         "scope                = azurerm_resource_group.cluster.id",
                         "role_definition_name = \"Reader\"");
-        // A public address for the scheduler only.
+        // Public addresses for the scheduler and the NAT gateway only, both explicitly Standard; none per worker.
         assertThat(main.keySet())
                 .filteredOn(k -> k.startsWith("resource azurerm_public_ip."))
-                .containsExactly("resource azurerm_public_ip.scheduler");
+                .containsExactlyInAnyOrder("resource azurerm_public_ip.scheduler", "resource azurerm_public_ip.nat");
+        assertThat(main.get("resource azurerm_public_ip.nat"))
+                .contains("count               = var.nat_gateway ? 1 : 0", "sku                 = \"Standard\"");
+        assertThat(main.get("resource azurerm_subnet.cluster"))
+                .contains("default_outbound_access_enabled = !var.nat_gateway");
+        assertThat(workers).doesNotContain("public_ip_address");
+        assertThat(read(dir, "versions.tf")).contains("ARM_SUBSCRIPTION_ID");
+        assertThat(block(vars, "variable subscription_id")).contains("validation", "ARM_SUBSCRIPTION_ID");
         String nsg = main.get("resource azurerm_network_security_group.cluster");
         assertThat(nsg)
                 .contains(

@@ -379,6 +379,25 @@ class AzureProviderTest {
     }
 
     @Test
+    void upWaitsOutResourceManagerThrottlingAsRetryAfterAsks() {
+        // Resource Manager's request limits: 429 with Retry-After, twice, on the security group and a VM.
+        ARM.fail("PUT", ".*/networkSecurityGroups/.*").times(2).throttle(1);
+        ARM.fail("PUT", ".*/virtualMachines/.*").times(1).throttle(1);
+        ClusterContext c = cluster("rho", Map.of());
+        long start = System.nanoTime();
+
+        provider.bootstrap(c);
+        provider.launch(c, TestLaunches.scheduler(c));
+
+        assertThat(ARM.requests().stream()
+                        .filter(r -> r.method().equals("PUT") && r.path().contains("/networkSecurityGroups/")))
+                .hasSize(3);
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+                .isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(3));
+        assertThat(provider.nodes(c)).hasSize(1);
+    }
+
+    @Test
     void aFailureHalfWayThroughUpLeavesNothing() {
         // The second worker's VM (workers count from 1) fails while being allocated: the scheduler and the
         // first worker exist by then.

@@ -105,6 +105,10 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
     private int asyncPolls = 1;
     private int pageSize = 100;
     private int principalDelay;
+    /** How long IMDS does not know the VM's identities, from its first token request on. */
+    private Duration imdsIdentityDelay = Duration.ZERO;
+    /** Until this System.nanoTime() IMDS does not know them; 0: not asked yet. */
+    private long imdsIdentityFrom;
 
     /** One request as the fake received it. */
     record Recorded(String method, String path, String query, String body) {
@@ -146,6 +150,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         private int status;
         private String code;
         private String message;
+        private int retryAfter;
 
         private Injection(String method, String pathRegex) {
             this.method = method;
@@ -172,6 +177,20 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             synchronized (FakeAzureResourceManager.this) {
                 injections.add(this);
             }
+        }
+
+        /**
+         * The request is throttled as Resource Manager does when a subscription's request limit is
+         * reached: 429 TooManyRequests with {@code Retry-After: retryAfterSeconds}.
+         */
+        void throttle(int retryAfterSeconds) {
+            this.retryAfter = retryAfterSeconds;
+            respond(
+                    429,
+                    "TooManyRequests",
+                    "The request is being throttled as the limit has been reached for"
+                            + " operation type - Write_ObservationWindow_00:05:00. For more information, see"
+                            + " https://aka.ms/armthrottling");
         }
 
         /** The request is accepted, and its long-running operation ends {@code Failed} with this error. */
@@ -237,6 +256,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         tokenScopes.clear();
         imdsRequests.clear();
         machineIdentities = List.of();
+        imdsIdentityFrom = 0;
+        imdsIdentityDelay = Duration.ZERO;
     }
 
     // ---- what tests use ----
@@ -346,6 +367,25 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
      */
     public synchronized void imdsMachine(String... clientIds) {
         machineIdentities = List.of(clientIds);
+    }
+
+    /**
+     * For {@code delay} from its first token request on, IMDS answers 400 "Identity not found" for
+     * every identity, as for a VM seconds old whose user-assigned identity is not attached yet.
+     */
+    public synchronized void imdsIdentityAfter(Duration delay) {
+        imdsIdentityDelay = delay;
+        imdsIdentityFrom = 0;
+    }
+
+    /**
+     * Role assignments reach Blob storage's data plane only after {@code delay} (Microsoft documents
+     * up to 10 minutes), counted from the first request one would allow: until then a user
+     * delegation key or a blob read they allow is refused with 403 AuthorizationPermissionMismatch.
+     * Resource Manager sees them at once.
+     */
+    synchronized void dataPlaneRoleDelay(Duration delay) {
+        state.dataPlaneRoleDelayMillis = delay.toMillis();
     }
 
     /** Writes a PKCS12 trust store holding only this fake's certificate, for a child JVM. */
@@ -547,7 +587,8 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
 
         static Response error(ArmState.ArmError e) {
-            return json(e.status, e.body());
+            Response r = json(e.status, e.body());
+            return e.retryAfter > 0 ? r.header("Retry-After", Integer.toString(e.retryAfter)) : r;
         }
 
         Response header(String name, String value) {
@@ -608,7 +649,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             if (i.matches(method, path, body)) {
                 i.times--;
                 if (!i.async) {
-                    throw new ArmState.ArmError(i.status, i.code, i.message);
+                    throw new ArmState.ArmError(i.status, i.code, i.message, i.retryAfter);
                 }
                 injected = i;
                 break;
@@ -1413,7 +1454,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         String accountId = state.storageAccountId(account);
         return accountId != null
                 && state
-                        .rolesOn(
+                        .rolesOnDataPlane(
                                 principal,
                                 accountId + "/blobServices/default/containers/" + container.toLowerCase(Locale.ROOT)
                                         + "/blobs")
@@ -1445,7 +1486,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
         }
         String accountId = state.storageAccountId(account);
         if (!principal.equals(callerObjectId)
-                && state.rolesOn(principal, accountId + "/blobServices/default").stream()
+                && state.rolesOnDataPlane(principal, accountId + "/blobServices/default").stream()
                         .noneMatch(r -> ArmState.roleAllows(r, ArmState.GENERATE_KEY))) {
             return storageError(
                     403,
@@ -1781,6 +1822,9 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
                 return;
             }
             imdsRequests.add("client_id=" + q.get("client_id") + "&resource=" + q.get("resource"));
+            if (imdsIdentityFrom == 0) {
+                imdsIdentityFrom = System.nanoTime() + imdsIdentityDelay.toNanos();
+            }
             // Without client_id IMDS answers for the VM's only identity (Azure documents client_id as
             // optional unless the VM has several user-assigned identities).
             String clientId = q.containsKey("client_id")
@@ -1807,7 +1851,7 @@ public final class FakeAzureResourceManager implements BeforeAllCallback, AfterA
             } else if (!q.containsKey("api-version") || !q.containsKey("resource")) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Required query variable missing");
-            } else if (principal == null) {
+            } else if (principal == null || System.nanoTime() < imdsIdentityFrom) {
                 status = 400;
                 out.put("error", "invalid_request").put("error_description", "Identity not found");
             } else {

@@ -97,7 +97,9 @@ final class ClusterSecrets {
                 b.put("role", role);
                 b.putArray("members").add("serviceAccount:" + account);
             }
-            gcp.secretManager().post("/v1/projects/" + project + "/secrets/" + id + ":setIamPolicy", policy);
+            gcp.secretManager()
+                    .retryingAlso(ClusterServiceAccount.notKnownYet(cluster, project, account))
+                    .post("/v1/projects/" + project + "/secrets/" + id + ":setIamPolicy", policy);
         }
         LOG.info(
                 "{}: stored the machines' TLS material as Secret Manager secrets {}*, readable by {}",

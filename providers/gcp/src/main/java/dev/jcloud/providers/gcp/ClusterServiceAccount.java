@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,8 +104,10 @@ final class ClusterServiceAccount {
         ObjectNode user = bindings.addObject();
         user.put("role", SERVICE_ACCOUNT_USER);
         user.putArray("members").add("serviceAccount:" + email);
-        gcp.iam().post(accountPath(email) + ":setIamPolicy", own);
+        // IAM answers 400 "Service account ... does not exist" for a while after the create.
+        gcp.iam().retryingAlso(notKnownYet(email)).post(accountPath(email) + ":setIamPolicy", own);
         updateProjectPolicy(
+                notKnownYet(email),
                 deadline,
                 policy -> grant(policy, "serviceAccount:" + email, grants(cluster)),
                 "grant the cluster's service account " + email + " its roles");
@@ -116,6 +119,7 @@ final class ClusterServiceAccount {
         String email = GceNames.serviceAccountEmail(cluster, project);
         // Grants first: once the account is deleted, its grants turn into "deleted:serviceAccount:..." members.
         updateProjectPolicy(
+                e -> false,
                 deadline,
                 policy -> revoke(policy, "serviceAccount:" + email),
                 "remove the grants of the cluster's service account " + email);
@@ -127,6 +131,24 @@ final class ClusterServiceAccount {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The error answer IAM gives, for a while, to a policy naming an account created moments ago:
+     * 400 INVALID_ARGUMENT "Service account EMAIL does not exist." (Google documents it as eventual
+     * consistency: wait and retry). Only for {@code email}, an account this cluster created: an
+     * account a user names that truly does not exist fails at once.
+     */
+    static Predicate<GoogleRest.GoogleApiException> notKnownYet(String email) {
+        return e -> e.httpStatus() == 400
+                && e.getMessage().contains(email)
+                && e.getMessage().contains("does not exist");
+    }
+
+    /** {@link #notKnownYet} when {@code account} is the one this cluster creates, else nothing more to retry. */
+    static Predicate<GoogleRest.GoogleApiException> notKnownYet(
+            ClusterContext cluster, String project, String account) {
+        return account.equals(GceNames.serviceAccountEmail(cluster, project)) ? notKnownYet(account) : e -> false;
     }
 
     Optional<JsonNode> find(String email) {
@@ -169,14 +191,18 @@ final class ClusterServiceAccount {
      * another writer changed it in between (409 ABORTED: the etag no longer matches).
      */
     private void updateProjectPolicy(
-            Instant deadline, java.util.function.UnaryOperator<ObjectNode> change, String what) {
+            Predicate<GoogleRest.GoogleApiException> alsoTransient,
+            Instant deadline,
+            java.util.function.UnaryOperator<ObjectNode> change,
+            String what) {
+        GoogleRest resourceManager = gcp.resourceManager().retryingAlso(alsoTransient);
         long pause = 200;
         while (true) {
             try {
                 ObjectNode request = GoogleRest.JSON.createObjectNode();
                 request.putObject("options").put("requestedPolicyVersion", 3);
                 ObjectNode policy =
-                        (ObjectNode) gcp.resourceManager().post("/v1/projects/" + project + ":getIamPolicy", request);
+                        (ObjectNode) resourceManager.post("/v1/projects/" + project + ":getIamPolicy", request);
                 ObjectNode before = policy.deepCopy();
                 ObjectNode after = change.apply(policy);
                 if (after.equals(before)) {
@@ -185,7 +211,7 @@ final class ClusterServiceAccount {
                 after.put("version", 3);
                 ObjectNode set = GoogleRest.JSON.createObjectNode();
                 set.set("policy", after);
-                gcp.resourceManager().post("/v1/projects/" + project + ":setIamPolicy", set);
+                resourceManager.post("/v1/projects/" + project + ":setIamPolicy", set);
                 return;
             } catch (GoogleRest.GoogleApiException e) {
                 boolean concurrent = e.httpStatus() == 409 || "ABORTED".equals(e.status());

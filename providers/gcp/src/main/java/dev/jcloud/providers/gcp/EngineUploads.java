@@ -318,6 +318,7 @@ final class EngineUploads {
     void grantRead(ClusterContext cluster, String account, long createdEpoch, Instant deadline) {
         String title = grantTitle(cluster.id());
         updatePolicy(
+                ClusterServiceAccount.notKnownYet(cluster, project, account),
                 deadline,
                 policy -> {
                     ArrayNode bindings = without(policy, title);
@@ -344,6 +345,7 @@ final class EngineUploads {
     void revokeRead(ClusterContext cluster, Instant deadline) {
         String title = grantTitle(cluster.id());
         updatePolicy(
+                e -> false,
                 deadline,
                 policy -> {
                     policy.set("bindings", without(policy, title));
@@ -395,7 +397,11 @@ final class EngineUploads {
      * writer changed it in between (412: the etag no longer matches). No bucket: nothing to change.
      */
     private void updatePolicy(
-            Instant deadline, UnaryOperator<ObjectNode> change, String what, boolean unreadableIsEmpty) {
+            java.util.function.Predicate<GoogleRest.GoogleApiException> alsoTransient,
+            Instant deadline,
+            UnaryOperator<ObjectNode> change,
+            String what,
+            boolean unreadableIsEmpty) {
         long pause = 200;
         while (true) {
             Optional<ObjectNode> current;
@@ -421,7 +427,7 @@ final class EngineUploads {
             }
             after.put("version", 3);
             try {
-                storage.put("/storage/v1/b/" + bucket + "/iam", after);
+                storage.retryingAlso(alsoTransient).put("/storage/v1/b/" + bucket + "/iam", after);
                 return;
             } catch (GoogleRest.GoogleApiException e) {
                 if (e.httpStatus() == 412 && Instant.now().isBefore(deadline)) {

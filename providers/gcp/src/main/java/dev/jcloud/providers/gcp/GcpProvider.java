@@ -97,7 +97,7 @@ public final class GcpProvider implements CloudProvider {
     /** Machines per bulkInsert: keeps the names in the boot script small. */
     static final int MAX_PER_CALL = 100;
     /** How long a new service account may take to become usable for instances (IAM is eventually consistent). */
-    private static final Duration ACCOUNT_PROPAGATION = Duration.ofSeconds(90);
+    private static final Duration ACCOUNT_PROPAGATION = Duration.ofMinutes(3);
     /** How often a followed log asks for new serial output. */
     static final Duration LOG_POLL = Duration.ofSeconds(1);
     /** Operation error codes that mean "no room here": try another zone or on-demand. */
@@ -465,6 +465,16 @@ public final class GcpProvider implements CloudProvider {
     }
 
     /**
+     * Whether Compute Engine's refusal of an instance create is about the service account it names:
+     * the documented answer, while a new account propagates, is 400 on the field
+     * {@code serviceAccounts[0].email} ("... The user does not have access to service account ...")
+     * and sometimes "Service account EMAIL does not exist"; both name the account.
+     */
+    static boolean accountNotVisible(String detail, String email) {
+        return detail.contains(email) && (detail.contains("serviceAccounts[") || detail.contains("does not exist"));
+    }
+
+    /**
      * The bulkInsert, again while GCE does not know a just-created service account yet (IAM is
      * eventually consistent) until {@link #ACCOUNT_PROPAGATION} has passed.
      */
@@ -476,7 +486,7 @@ public final class GcpProvider implements CloudProvider {
             try {
                 return instances.bulkInsert(launch);
             } catch (InvalidArgumentException e) {
-                boolean accountUnknown = Operations.detail(e).contains("serviceAccounts[0].email");
+                boolean accountUnknown = accountNotVisible(Operations.detail(e), launch.serviceAccount());
                 if (!newAccount || !accountUnknown || !Instant.now().isBefore(until)) {
                     throw e;
                 }
@@ -785,6 +795,10 @@ public final class GcpProvider implements CloudProvider {
         try {
             return body.get();
         } catch (ApiException e) {
+            ApiDisabledException disabled = Operations.disabledApi(e);
+            if (disabled != null) {
+                throw disabled;
+            }
             throw new ProvisionException(what + " failed: " + Operations.detail(e), e);
         }
     }

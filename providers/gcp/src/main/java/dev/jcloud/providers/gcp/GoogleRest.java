@@ -14,38 +14,106 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * JSON over HTTPS to a Google API that {@code google-cloud-compute} does not cover (IAM service
  * accounts, the project's IAM policy, Secret Manager, Cloud Storage): a handful of calls, so a small client instead of two more
  * SDKs and their gRPC stacks. Errors are the APIs' standard
- * {@code {"error": {"code", "message", "status"}}} bodies, thrown as {@link GoogleApiException}.
- * Throttling and transient server errors (429, 500, 502, 503, 504) are retried with backoff.
+ * {@code {"error": {"code", "message", "status", "details"}}} bodies, thrown as {@link GoogleApiException};
+ * a 403 whose details say {@code SERVICE_DISABLED} is thrown as {@link ApiDisabledException}, one
+ * line naming the API and the command that enables it.
+ *
+ * <p>Retries follow Google's guidance for its APIs (truncated exponential backoff with jitter,
+ * {@code Retry-After} honoured): throttling and transient server errors (408, 429, 500, 502, 503,
+ * 504) and connection failures are tried again until the {@link Retry#deadline} of the call has
+ * passed, long enough for per-minute quotas; {@link #retryingAlso} adds answers that are transient
+ * for one caller only (IAM's eventual consistency).
  */
 final class GoogleRest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<Integer> TRANSIENT = Set.of(429, 500, 502, 503, 504);
-    private static final int ATTEMPTS = 5;
+    private static final Set<Integer> TRANSIENT = Set.of(408, 429, 500, 502, 503, 504);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    private static final Logger LOG = LoggerFactory.getLogger(GoogleRest.class);
+
+    /**
+     * How a call is tried again: the first pause, the longest pause (the backoff doubles up to it,
+     * each pause drawn between half and all of it) and how long after the first attempt no new
+     * attempt starts.
+     */
+    record Retry(Duration firstPause, Duration maxPause, Duration deadline) {
+        /**
+         * 1 s doubling to 32 s (Google's truncated exponential backoff), for 5 minutes: a per-minute
+         * quota refills several times over, and IAM changes usually propagate within it.
+         */
+        static final Retry DEFAULT = new Retry(Duration.ofSeconds(1), Duration.ofSeconds(32), Duration.ofMinutes(5));
+
+        Retry {
+            if (firstPause.isNegative() || maxPause.compareTo(firstPause) < 0 || deadline.isNegative()) {
+                throw new IllegalArgumentException(
+                        "bad retry settings: " + firstPause + ", " + maxPause + ", " + deadline);
+            }
+        }
+    }
 
     private final String root;
     private final Credentials credentials;
-    private final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final Retry retry;
+    private final Predicate<GoogleApiException> alsoTransient;
+    private final HttpClient http;
 
     GoogleRest(String root, Credentials credentials) {
-        this.root = root.replaceAll("/+$", "");
+        this(root, credentials, Retry.DEFAULT);
+    }
+
+    GoogleRest(String root, Credentials credentials, Retry retry) {
+        this(
+                root.replaceAll("/+$", ""),
+                credentials,
+                retry,
+                e -> false,
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+    }
+
+    private GoogleRest(
+            String root,
+            Credentials credentials,
+            Retry retry,
+            Predicate<GoogleApiException> alsoTransient,
+            HttpClient http) {
+        this.root = root;
         this.credentials = credentials;
+        this.retry = retry;
+        this.alsoTransient = alsoTransient;
+        this.http = http;
     }
 
     /** The API root, e.g. {@code https://storage.googleapis.com}. */
     String root() {
         return root;
+    }
+
+    /** The retry settings of this client's calls. */
+    Retry retry() {
+        return retry;
+    }
+
+    /**
+     * This client, also retrying (within the same deadline) the error answers {@code when} accepts:
+     * e.g. IAM's 400 "Service account ... does not exist" for an account created a moment ago, or
+     * Secret Manager's 403 while a new grant propagates.
+     */
+    GoogleRest retryingAlso(Predicate<GoogleApiException> when) {
+        return new GoogleRest(root, credentials, retry, alsoTransient.or(when), http);
     }
 
     JsonNode get(String path) {
@@ -117,8 +185,11 @@ final class GoogleRest {
             Duration timeout,
             Supplier<HttpRequest.BodyPublisher> body) {
         URI uri = URI.create(root + path);
-        long pause = 200;
+        Instant deadline = Instant.now().plus(retry.deadline());
+        Duration backoff = retry.firstPause();
         for (int attempt = 1; ; attempt++) {
+            RuntimeException failure;
+            Duration asked = Duration.ZERO;
             try {
                 HttpRequest.Builder request =
                         HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json");
@@ -139,24 +210,66 @@ final class GoogleRest {
                     return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
                 }
                 GoogleApiException e = GoogleApiException.of(method, uri.getPath(), r.statusCode(), r.body());
-                if (!TRANSIENT.contains(r.statusCode()) || attempt == ATTEMPTS) {
+                ApiDisabledException disabled = ApiDisabledException.from(r.statusCode(), r.body());
+                if (disabled != null) {
+                    throw disabled;
+                }
+                if (!TRANSIENT.contains(r.statusCode()) && !alsoTransient.test(e)) {
                     throw e;
                 }
+                failure = e;
+                asked = retryAfter(r.headers().firstValue("Retry-After").orElse(""));
             } catch (IOException e) {
-                if (attempt == ATTEMPTS) {
-                    throw new ProvisionException(method + " " + uri + " failed: " + e.getMessage(), e);
+                // Includes a token the credentials could not get (a metadata server not ready yet).
+                failure = new ProvisionException(method + " " + uri + " failed: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProvisionException("interrupted during " + method + " " + uri, e);
+            }
+            Duration pause = jitter(backoff);
+            if (asked.compareTo(pause) > 0) {
+                pause = asked;
+            }
+            if (Instant.now().plus(pause).isAfter(deadline)) {
+                if (attempt > 1 && failure instanceof GoogleApiException g) {
+                    throw g.after(attempt, retry.deadline());
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProvisionException("interrupted during " + method + " " + uri, e);
+                throw failure;
             }
+            LOG.debug(
+                    "{} {}: attempt {} failed ({}); again in {} ms",
+                    method,
+                    uri.getPath(),
+                    attempt,
+                    failure.getMessage(),
+                    pause.toMillis());
             try {
-                Thread.sleep(pause);
+                Thread.sleep(pause.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ProvisionException("interrupted during " + method + " " + uri, e);
             }
-            pause = Math.min(pause * 2, 5_000);
+            backoff = backoff.multipliedBy(2);
+            if (backoff.compareTo(retry.maxPause()) > 0) {
+                backoff = retry.maxPause();
+            }
+        }
+    }
+
+    /** Between half and all of {@code backoff}, so that clients throttled together do not return together. */
+    private static Duration jitter(Duration backoff) {
+        long ms = backoff.toMillis();
+        return Duration.ofMillis(
+                ms / 2 + (ms < 2 ? 0 : ThreadLocalRandom.current().nextLong(ms - ms / 2)));
+    }
+
+    /** A {@code Retry-After} header in seconds (the form Google's APIs send); anything else counts as none. */
+    static Duration retryAfter(String header) {
+        try {
+            long seconds = Long.parseLong(header.strip());
+            return seconds > 0 ? Duration.ofSeconds(Math.min(seconds, 3600)) : Duration.ZERO;
+        } catch (NumberFormatException e) {
+            return Duration.ZERO;
         }
     }
 
@@ -189,6 +302,16 @@ final class GoogleRest {
 
         int httpStatus() {
             return httpStatus;
+        }
+
+        /** The same error, saying it persisted over {@code attempts} attempts during {@code deadline}. */
+        GoogleApiException after(int attempts, Duration deadline) {
+            GoogleApiException e = new GoogleApiException(
+                    getMessage() + " (still so after " + attempts + " attempts in " + deadline.toSeconds() + " s)",
+                    httpStatus,
+                    status);
+            e.initCause(this);
+            return e;
         }
 
         String status() {

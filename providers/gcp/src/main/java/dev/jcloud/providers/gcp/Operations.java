@@ -114,6 +114,16 @@ final class Operations {
         return String.valueOf(e.getMessage());
     }
 
+    /** The Compute Engine API's "not enabled" answer as one line, or null for any other error. */
+    static ApiDisabledException disabledApi(ApiException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof HttpResponseException h) {
+                return ApiDisabledException.from(h.getStatusCode(), h.getContent());
+            }
+        }
+        return null;
+    }
+
     static String lastSegment(String url) {
         return url.substring(url.lastIndexOf('/') + 1);
     }

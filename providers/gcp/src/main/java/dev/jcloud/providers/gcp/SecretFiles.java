@@ -125,7 +125,20 @@ public final class SecretFiles {
         throw new IOException("cannot read this machine's project from the metadata server " + root + ": " + failure);
     }
 
-    /** Writes secret {@code prefix+name} to {@code dir/name} (mode 0600) for each name. */
+    /**
+     * Secret Manager's 403 to a machine whose read grant was set moments ago: IAM grants take
+     * effect after a while (Google documents up to minutes), so the read is tried again until the
+     * client's deadline. A disabled API is not a 403 of this kind ({@link ApiDisabledException}).
+     */
+    static boolean grantNotEffectiveYet(GoogleRest.GoogleApiException e) {
+        return e.httpStatus() == 403;
+    }
+
+    /**
+     * Writes secret {@code prefix+name} to {@code dir/name} (mode 0600) for each name. Connection
+     * failures, a token the metadata server cannot give yet (a machine seconds old), throttling and
+     * a grant not effective yet are retried until the client's deadline.
+     */
     static void fetch(GoogleRest secretManager, String project, String prefix, List<String> names, Path dir)
             throws IOException {
         Files.createDirectories(dir);
@@ -134,8 +147,9 @@ public final class SecretFiles {
                 throw new IllegalArgumentException("not a file name: " + name);
             }
             String id = secretId(prefix, name);
-            JsonNode version =
-                    secretManager.get("/v1/projects/" + project + "/secrets/" + id + "/versions/latest:access");
+            JsonNode version = secretManager
+                    .retryingAlso(SecretFiles::grantNotEffectiveYet)
+                    .get("/v1/projects/" + project + "/secrets/" + id + "/versions/latest:access");
             byte[] value = Base64.getDecoder()
                     .decode(version.path("payload").path("data").asText(""));
             Path file = dir.resolve(name);

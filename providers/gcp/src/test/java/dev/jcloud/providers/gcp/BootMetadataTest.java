@@ -204,6 +204,7 @@ class BootMetadataTest {
         EngineUploads uploads = new EngineUploads(gcp.storage(), GcpOptions.of(cluster));
         uploads.ensureBucket();
         String account = GceNames.serviceAccountEmail(cluster, FakeComputeEngine.PROJECT);
+        GCE.addServiceAccount(account); // as bootstrap makes it: IAM refuses a policy naming an unknown account
         uploads.grantRead(cluster, account, 0, java.time.Instant.now().plusSeconds(30));
         EngineArtifact artifact = uploads.publish(bundle);
         String token = GCE.<String>storage(s -> s.issueToken("serviceAccount:" + account));

@@ -27,7 +27,8 @@ import java.util.zip.CRC32C;
  * served by {@link FakeComputeEngine} on its port (same root, as with a real {@code gcp.endpoint}):
  *
  * <ul>
- *   <li>buckets get and insert ({@code POST /storage/v1/b?project=P}; 409 {@code conflict} for a
+ *   <li>buckets list ({@code GET /storage/v1/b?project=P}, one page), get and insert
+ *       ({@code POST /storage/v1/b?project=P}; 409 {@code conflict} for a
  *       name taken by someone else ({@link #foreignBucket}), who also get 403 on get);</li>
  *   <li>objects list ({@code GET /storage/v1/b/B/o?prefix=}, one page) and delete (204);</li>
  *   <li>objects get ({@code /storage/v1/b/B/o/NAME}, the name's {@code /} as {@code %2F}), with
@@ -64,6 +65,9 @@ final class FakeCloudStorage {
     private long generations = 1_700_000_000_000_000L;
     private long etags = 1;
     private int concurrentPolicyChanges;
+    private java.util.function.Predicate<String> accountKnown = email -> true;
+    private long grantPropagationMillis;
+    private final Map<String, Long> grantFrom = new LinkedHashMap<>(); // bucket -> epoch millis
 
     FakeCloudStorage(String project) {
         this.project = project;
@@ -81,6 +85,18 @@ final class FakeCloudStorage {
         foreign.clear();
         tokens.clear();
         concurrentPolicyChanges = 0;
+        grantPropagationMillis = 0;
+        grantFrom.clear();
+    }
+
+    /** Which service accounts IAM knows (the parent fake's, with its propagation delay). */
+    void accountKnown(java.util.function.Predicate<String> known) {
+        accountKnown = known;
+    }
+
+    /** Reads with a token are refused until this long after the bucket's policy was last set. */
+    void grantPropagation(long millis) {
+        grantPropagationMillis = millis;
     }
 
     // ---------------------------------------------------------------- test controls (callers hold the fake's lock)
@@ -144,6 +160,9 @@ final class FakeCloudStorage {
         Matcher m;
         if (rawPath.equals("/storage/v1/b") && method.equals("POST")) {
             return ok(insertBucket(q, read(body)));
+        }
+        if (rawPath.equals("/storage/v1/b") && method.equals("GET")) {
+            return ok(listBuckets(q));
         }
         if ((m = match("/upload/storage/v1/b/([^/]+)/o", rawPath)) != null && method.equals("POST")) {
             return ok(upload(m.group(1), q, body));
@@ -215,6 +234,20 @@ final class FakeCloudStorage {
             return ok(buckets.get(existing(m.group(1))));
         }
         throw error(404, "notFound", "Not Found");
+    }
+
+    /** Buckets list ({@code GET /storage/v1/b?project=P}, one page): {@code kind} and {@code items}, none when empty. */
+    private JsonNode listBuckets(Map<String, String> q) {
+        if (!q.containsKey("project")) {
+            throw error(400, "required", "Required parameter: project");
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("kind", "storage#buckets");
+        if (q.get("project").equals(project) && !buckets.isEmpty()) {
+            ArrayNode items = out.putArray("items");
+            buckets.values().forEach(b -> items.add(b.deepCopy()));
+        }
+        return out;
     }
 
     private JsonNode insertBucket(Map<String, String> q, JsonNode body) {
@@ -409,6 +442,14 @@ final class FakeCloudStorage {
                 }
             }
             for (JsonNode m : b.path("members")) {
+                if (m.asText().startsWith("serviceAccount:")
+                        && m.asText().endsWith("@" + project + ".iam.gserviceaccount.com")
+                        && !accountKnown.test(m.asText().substring("serviceAccount:".length()))) {
+                    throw error(
+                            400,
+                            "invalid",
+                            "Service account " + m.asText().substring("serviceAccount:".length()) + " does not exist.");
+                }
                 if (m.asText().equals("allUsers") || m.asText().equals("allAuthenticatedUsers")) {
                     throw error(
                             412,
@@ -443,10 +484,14 @@ final class FakeCloudStorage {
                         : body.get("bindings").deepCopy());
         p.put("etag", "C" + (++etags) + "=");
         policies.put(bucket, p);
+        grantFrom.put(bucket, System.currentTimeMillis() + grantPropagationMillis);
         return p.deepCopy();
     }
 
     private boolean mayRead(String member, String bucket, String object) {
+        if (System.currentTimeMillis() < grantFrom.getOrDefault(bucket, 0L)) {
+            return false;
+        }
         String resource = "projects/_/buckets/" + bucket + "/objects/" + object;
         for (JsonNode b : policies.get(bucket).path("bindings")) {
             boolean role = b.path("role").asText().equals("roles/storage.objectViewer");

@@ -64,6 +64,13 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Failures to inject: {@link #exhaustZone}, {@link #refuseSpot}, {@link #failRequests},
  * {@link #failOperations}, {@link #hideNewServiceAccounts}, {@link #concurrentPolicyChanges}.
+ *
+ * <p>Behaviour in time, as the real services show it: {@link #iamPropagation} (a new service
+ * account is unknown to IAM policies and instance creates for a while: 400 "Service account ...
+ * does not exist"), {@link #grantPropagation} (a machine's reads of a secret or of the engine
+ * bucket are refused with 403 until a while after the grant), {@link #disableApi} (403
+ * {@code SERVICE_DISABLED} with the activation URL, as in a fresh project) and {@link #throttle}
+ * (429 {@code RESOURCE_EXHAUSTED} with {@code Retry-After}).
  * Registered as a static extension it starts once per class and is reset before each test.
  */
 public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
@@ -124,6 +131,21 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     private int concurrentPolicyChanges;
     private int operationPolls = 1;
     private int pageSize = 500;
+    // Behaviour in time.
+    private long iamPropagationMillis;
+    private final Map<String, Long> accountKnownFrom = new LinkedHashMap<>(); // email -> epoch millis
+    private long grantPropagationMillis;
+    // secret id -> epoch millis from which a machine's read succeeds, set at the first read after a grant
+    private final Map<String, Long> secretGrantFrom = new LinkedHashMap<>();
+    private final Set<String> disabledApis = new LinkedHashSet<>();
+    private final List<Throttle> throttles = new ArrayList<>();
+    /** The Authorization header of the request being routed (under the lock). */
+    private String authorization;
+
+    /** The number of the project as Google's error details name it. */
+    public static final String PROJECT_NUMBER = FakeCloudStorage.PROJECT_NUMBER;
+
+    private record Throttle(Pattern path, int[] left, int retryAfterSeconds) {}
 
     /** One request the fake received; {@code authorization} is its Authorization header or null. */
     public record Call(String method, String path, String query, String body, String authorization) {}
@@ -153,11 +175,18 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     static final class ApiError extends RuntimeException {
         final int status;
         final ObjectNode body;
+        /** The Retry-After header's seconds, or 0 for none. */
+        final int retryAfter;
 
         ApiError(int status, ObjectNode body) {
+            this(status, body, 0);
+        }
+
+        ApiError(int status, ObjectNode body, int retryAfter) {
             super(body.toString());
             this.status = status;
             this.body = body;
+            this.retryAfter = retryAfter;
         }
     }
 
@@ -239,6 +268,13 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
             concurrentPolicyChanges = 0;
             operationPolls = 1;
             pageSize = 500;
+            iamPropagationMillis = 0;
+            accountKnownFrom.clear();
+            grantPropagationMillis = 0;
+            secretGrantFrom.clear();
+            disabledApis.clear();
+            throttles.clear();
+            storage.accountKnown(this::accountKnown);
         }
     }
 
@@ -281,6 +317,119 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
     public void hideNewServiceAccounts(int inserts) {
         synchronized (lock) {
             hiddenAccountInserts = inserts;
+        }
+    }
+
+    /**
+     * Service accounts created from now on stay unknown to IAM for {@code delay}: a policy naming one
+     * (the project's, an account's, a secret's, the bucket's) is refused with 400 INVALID_ARGUMENT
+     * "Service account EMAIL does not exist.", and an instance create naming it with Compute Engine's
+     * 400 on {@code serviceAccounts[0].email}. Google documents this eventual consistency (wait and retry).
+     */
+    public void iamPropagation(java.time.Duration delay) {
+        synchronized (lock) {
+            iamPropagationMillis = delay.toMillis();
+        }
+    }
+
+    /**
+     * Grants take effect only after {@code delay}: a secret read with a machine's token (any
+     * Authorization header) is refused with 403 PERMISSION_DENIED for {@code delay} from the first
+     * such read after the secret was made or its policy set (so a test sees a refusal however slow
+     * the machine), and a read of the engine bucket with a token until {@code delay} after the
+     * bucket's policy was last set.
+     */
+    public void grantPropagation(java.time.Duration delay) {
+        synchronized (lock) {
+            grantPropagationMillis = delay.toMillis();
+            storage.grantPropagation(delay.toMillis());
+        }
+    }
+
+    /**
+     * Every request to {@code service} (e.g. {@code secretmanager.googleapis.com}) is refused as in a
+     * project where that API is not enabled: 403 PERMISSION_DENIED with a {@code google.rpc.ErrorInfo}
+     * detail of reason {@code SERVICE_DISABLED}, the service, the consumer and the activation URL.
+     */
+    public void disableApi(String service) {
+        synchronized (lock) {
+            disabledApis.add(service);
+        }
+    }
+
+    /**
+     * The next {@code requests} requests whose path matches {@code pathRegex} are refused with 429
+     * RESOURCE_EXHAUSTED (a per-minute quota), with {@code Retry-After: retryAfterSeconds} when that
+     * is above 0.
+     */
+    public void throttle(String pathRegex, int requests, int retryAfterSeconds) {
+        synchronized (lock) {
+            throttles.add(new Throttle(Pattern.compile(pathRegex), new int[] {requests}, retryAfterSeconds));
+        }
+    }
+
+    /** Whether IAM knows {@code email} now (it exists and {@link #iamPropagation} has passed). */
+    private boolean accountKnown(String email) {
+        return accounts.containsKey(email) && System.currentTimeMillis() >= accountKnownFrom.getOrDefault(email, 0L);
+    }
+
+    /** The API a request path belongs to, by Google's service names. */
+    static String service(String path) {
+        if (path.startsWith("/compute/")) {
+            return "compute.googleapis.com";
+        }
+        if (path.startsWith("/storage/") || path.startsWith("/upload/storage/")) {
+            return "storage.googleapis.com";
+        }
+        if (path.matches("/v1/projects/[^/]+/secrets.*")) {
+            return "secretmanager.googleapis.com";
+        }
+        if (path.matches("/v1/projects/[^/]+/serviceAccounts.*")) {
+            return "iam.googleapis.com";
+        }
+        return "cloudresourcemanager.googleapis.com";
+    }
+
+    /** A disabled API's or a throttle's answer to this request, if any; under the lock. */
+    private void gate(String path) {
+        String service = service(path);
+        if (disabledApis.contains(service)) {
+            String url =
+                    "https://console.developers.google.com/apis/api/" + service + "/overview?project=" + PROJECT_NUMBER;
+            ApiError e = googleError(
+                    403,
+                    "PERMISSION_DENIED",
+                    service + " has not been used in project " + PROJECT_NUMBER
+                            + " before or it is disabled. Enable it by visiting " + url
+                            + " then retry. If you enabled this API recently, wait a few minutes for the action to"
+                            + " propagate to our systems and retry.");
+            ObjectNode info = e.body.with("error").putArray("details").addObject();
+            info.put("@type", "type.googleapis.com/google.rpc.ErrorInfo");
+            info.put("reason", "SERVICE_DISABLED");
+            info.put("domain", "googleapis.com");
+            ObjectNode m = info.putObject("metadata");
+            m.put("service", service);
+            m.put("consumer", "projects/" + PROJECT_NUMBER);
+            m.put("activationUrl", url);
+            m.put("containerInfo", PROJECT_NUMBER);
+            if (service.equals("compute.googleapis.com")) {
+                ObjectNode v1 = e.body.with("error").putArray("errors").addObject();
+                v1.put("message", e.body.path("error").path("message").asText());
+                v1.put("domain", "usageLimits");
+                v1.put("reason", "accessNotConfigured");
+            }
+            throw e;
+        }
+        for (Throttle t : throttles) {
+            if (t.left()[0] > 0 && t.path().matcher(path).matches()) {
+                t.left()[0]--;
+                ApiError e = googleError(
+                        429,
+                        "RESOURCE_EXHAUSTED",
+                        "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service '"
+                                + service + "' for consumer 'project_number:" + PROJECT_NUMBER + "'.");
+                throw new ApiError(429, e.body, t.retryAfterSeconds());
+            }
         }
     }
 
@@ -406,12 +555,17 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 calls.add(new Call(
                         method, path, rawQuery, body, ex.getRequestHeaders().getFirst("Authorization")));
                 injectedFailure(method, path);
+                gate(path);
+                authorization = ex.getRequestHeaders().getFirst("Authorization");
                 answer = route(
                         method, path, query(rawQuery), body.isBlank() ? json.createObjectNode() : json.readTree(body));
             }
         } catch (ApiError e) {
             status = e.status;
             answer = e.body;
+            if (e.retryAfter > 0) {
+                ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfter));
+            }
         } catch (IOException | RuntimeException e) {
             status = 400;
             answer = computeError(400, "invalid", "Invalid request: " + e.getMessage()).body;
@@ -441,10 +595,14 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                     auth));
             try {
                 injectedFailure(method, path);
+                gate(path);
                 answer = storage.handle(method, ex.getRequestURI().getRawPath(), query(rawQuery), body, auth);
             } catch (ApiError e) {
                 answer = new FakeCloudStorage.Answer(
                         e.status, "application/json; charset=UTF-8", json.writeValueAsBytes(e.body));
+                if (e.retryAfter > 0) {
+                    ex.getResponseHeaders().set("Retry-After", Integer.toString(e.retryAfter));
+                }
             }
         }
         ex.getResponseHeaders().set("Content-Type", answer.contentType());
@@ -528,6 +686,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                     checkMembers(policy);
                     policy.put("etag", etag(ids.incrementAndGet()));
                     secretPolicies.put(id, policy);
+                    secretGrantFrom.remove(id); // a new grant: propagating again
                     return policy;
                 }
                 default -> {
@@ -540,6 +699,15 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 && method.equals("GET")) {
             requireIamProject(m.group(1));
             ObjectNode secret = secret(m.group(2));
+            long now = System.currentTimeMillis();
+            if (authorization != null
+                    && now < secretGrantFrom.computeIfAbsent(m.group(2), k -> now + grantPropagationMillis)) {
+                throw googleError(
+                        403,
+                        "PERMISSION_DENIED",
+                        "Permission 'secretmanager.versions.access' denied for resource '"
+                                + secret.get("name").asText() + "/versions/latest' (or it may not exist).");
+            }
             List<String> versions = secretVersions.getOrDefault(m.group(2), List.of());
             if (versions.isEmpty()) {
                 throw googleError(
@@ -890,7 +1058,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         }
         for (JsonNode sa : r.path("serviceAccounts")) {
             String email = sa.path("email").asText("");
-            boolean known = accounts.containsKey(email) && !(hiddenAccountInserts > 0 && email.startsWith("jcloud-"));
+            boolean known = accountKnown(email) && !(hiddenAccountInserts > 0 && email.startsWith("jcloud-"));
             if (hiddenAccountInserts > 0) {
                 hiddenAccountInserts--;
             }
@@ -1411,6 +1579,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         a.put("description", description);
         a.put("oauth2ClientId", unique);
         accounts.put(email, a);
+        accountKnownFrom.put(email, System.currentTimeMillis() + iamPropagationMillis);
         return a;
     }
 
@@ -1442,6 +1611,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
         secret.set("labels", labels.isMissingNode() ? json.createObjectNode() : labels.deepCopy());
         secret.put("etag", "\"" + Long.toHexString(ids.incrementAndGet()) + "\"");
         secrets.put(id, secret);
+        secretGrantFrom.remove(id);
         return secret;
     }
 
@@ -1588,7 +1758,7 @@ public final class FakeComputeEngine implements BeforeAllCallback, AfterAllCallb
                 String member = m.asText();
                 if (member.startsWith("serviceAccount:")
                         && member.endsWith("@" + PROJECT + ".iam.gserviceaccount.com")
-                        && !accounts.containsKey(member.substring("serviceAccount:".length()))) {
+                        && !accountKnown(member.substring("serviceAccount:".length()))) {
                     throw googleError(
                             400,
                             "INVALID_ARGUMENT",

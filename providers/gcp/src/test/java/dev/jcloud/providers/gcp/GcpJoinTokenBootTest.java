@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -63,6 +64,8 @@ class GcpJoinTokenBootTest {
     private HttpServer metadata;
     private final Map<String, String> values = new ConcurrentHashMap<>();
     private final List<String> asked = new CopyOnWriteArrayList<>();
+    /** Until this System.nanoTime() the metadata server has no identity for the machine; 0: not asked yet. */
+    private volatile long identityFrom;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -74,6 +77,12 @@ class GcpJoinTokenBootTest {
             asked.add(path);
             String key = path.startsWith("/computeMetadata/v1/") ? path.substring("/computeMetadata/v1/".length()) : "";
             String value = path.equals("/") ? "computeMetadata/\n" : values.get(key);
+            if (key.startsWith("instance/service-accounts/") && identityFrom == 0) {
+                identityFrom = System.nanoTime() + Duration.ofMillis(500).toNanos(); // from the first ask on
+            }
+            if (key.startsWith("instance/service-accounts/") && System.nanoTime() < identityFrom) {
+                value = null; // a machine seconds old: its service account is not on the metadata server yet
+            }
             int status = !"Google".equals(ex.getRequestHeaders().getFirst("Metadata-Flavor"))
                     ? 403
                     : value == null ? 404 : 200;
@@ -111,6 +120,11 @@ class GcpJoinTokenBootTest {
                 + HexFormat.of()
                         .formatHex(MessageDigest.getInstance("SHA-256")
                                 .digest(Long.toString(System.nanoTime()).getBytes(StandardCharsets.UTF_8)));
+        // As a new machine meets them: no identity on the metadata server for a moment, a grant
+        // that takes effect a while after the secret was made, and a throttled Secret Manager.
+        identityFrom = 0;
+        GCE.grantPropagation(Duration.ofMillis(500));
+        GCE.throttle(".*/secrets/.*:access", 1, 1);
         // The token where main.tf puts it: the secret id as Terraform will compute it.
         addSecret(secretIdOfMainTf(module, spec.cluster().clusterId()), joinToken);
         String expectedHash = HexFormat.of()
@@ -139,11 +153,14 @@ class GcpJoinTokenBootTest {
         }
         // The project came from the metadata server, and Secret Manager was asked with the machine's token.
         assertThat(asked).contains("/computeMetadata/v1/project/project-id");
+        // The first boot's reads were throttled, then refused until the grant took effect, then read.
+        assertThat(asked.stream().filter(p -> p.endsWith("/service-accounts/default/token")))
+                .hasSizeGreaterThan(1);
         assertThat(GCE.calls(
                         "GET",
                         "/v1/projects/" + FakeComputeEngine.PROJECT + "/secrets/jcloud-"
                                 + spec.cluster().clusterId() + "-join-token/versions/latest:access"))
-                .hasSize(2)
+                .hasSizeGreaterThan(2)
                 .allSatisfy(c -> assertThat(c.authorization()).isEqualTo("Bearer " + MACHINE_TOKEN));
     }
 

@@ -530,6 +530,56 @@ class GcpProviderTest {
     }
 
     @Test
+    void upSucceedsWhileANewAccountPropagatesThroughIamAndTheApisThrottle() {
+        GCE.iamPropagation(Duration.ofMillis(800));
+        GCE.throttle("/v1/projects/[^/]+:(get|set)IamPolicy", 2, 1);
+        GCE.throttle("/v1/projects/[^/]+/secrets.*", 1, 0);
+        ClusterContext c = cluster("xi", Map.of(ClusterTrust.OPTION, "true"));
+
+        provider.bootstrap(c);
+        provider.launch(c, TestLaunches.scheduler(c));
+
+        String account = GceNames.serviceAccountEmail(c, PROJECT);
+        // IAM did not know the account at first; every policy naming it went through once it did.
+        assertThat(GCE.calls("POST", ".*/serviceAccounts/" + account + ":setIamPolicy"))
+                .hasSizeGreaterThan(1);
+        assertThat(bindingsOf(GCE.projectPolicy(), "serviceAccount:" + account)).hasSize(3);
+        assertThat(GCE.secrets())
+                .hasSize(6)
+                .allSatisfy(id -> assertThat(bindingsOf(GCE.secretPolicy(id), "serviceAccount:" + account))
+                        .hasSize(2));
+        assertThat(provider.nodes(c)).hasSize(1);
+        provider.deleteSharedResources(c);
+        assertNoJcloudResources();
+    }
+
+    @Test
+    void aDisabledApiStopsUpWithOneLineNamingItAndTheCommandThatEnablesIt() {
+        GCE.disableApi("secretmanager.googleapis.com");
+        ClusterContext c = cluster("omicron", Map.of(ClusterTrust.OPTION, "true"));
+
+        assertThatThrownBy(() -> provider.bootstrap(c))
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageStartingWith(
+                        "the Secret Manager API (secretmanager.googleapis.com) is not enabled in project "
+                                + FakeComputeEngine.PROJECT_NUMBER
+                                + ": enable it with 'gcloud services enable secretmanager.googleapis.com --project "
+                                + FakeComputeEngine.PROJECT_NUMBER + "'")
+                .message()
+                .doesNotContain("\n");
+        assertThat(GCE.calls("POST", ".*/secrets")).hasSize(1);
+
+        GCE.reset();
+        GCE.disableApi("compute.googleapis.com");
+        ClusterContext d = cluster("pi", Map.of());
+        assertThatThrownBy(() -> provider.bootstrap(d))
+                .isInstanceOf(ProvisionException.class)
+                .hasMessageStartingWith("the Compute Engine API (compute.googleapis.com) is not enabled in project "
+                        + FakeComputeEngine.PROJECT_NUMBER
+                        + ": enable it with 'gcloud services enable compute.googleapis.com --project ");
+    }
+
+    @Test
     void listsArePagedAndOperationsPolledUntilDone() {
         GCE.pageSize(2);
         GCE.operationPolls(3);
