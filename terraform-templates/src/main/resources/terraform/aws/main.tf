@@ -121,6 +121,9 @@ resource "aws_launch_template" "scheduler" {
   user_data              = base64encode(file("${path.module}/boot/scheduler.sh"))
   vpc_security_group_ids = [aws_security_group.cluster.id]
   tags                   = local.tags
+  # The boot script powers the machine off when its engine exits or its boot fails (JRE install,
+  # download, checksum, join token): the machine then goes, and stops billing.
+  instance_initiated_shutdown_behavior = "terminate"
 
   iam_instance_profile {
     arn = aws_iam_instance_profile.machines.arn
@@ -180,6 +183,8 @@ resource "aws_launch_template" "worker" {
   user_data              = base64encode(local.worker_script)
   vpc_security_group_ids = [aws_security_group.cluster.id]
   tags                   = local.tags
+  # As the scheduler's: a worker whose boot fails or whose engine exits powers off and is gone.
+  instance_initiated_shutdown_behavior = "terminate"
 
   iam_instance_profile {
     arn = aws_iam_instance_profile.machines.arn
@@ -218,6 +223,15 @@ locals {
 
 # Workers as a group of fixed size that replaces failed members. Its tags propagate to the
 # instances it launches.
+#
+# Health: the EC2 check, on purpose. The engine's own health reaches it through the machine: the
+# boot script powers a worker off when its boot fails before the engine starts (JRE install,
+# engine download or checksum, join token) and when its engine exits (death timeout, crash), and
+# the launch template's shutdown behaviour terminates it; the group sees a member gone and starts
+# a replacement. An ELB health check would need a load balancer in front of the workers, which
+# nothing else uses. A boot that always fails (a wrong engine URL) therefore replaces machines in
+# a loop, each billed for its minute: `terraform apply` then waits in vain for capacity and fails
+# at wait_for_capacity_timeout, naming the group.
 resource "aws_autoscaling_group" "workers" {
   name                      = "${local.base_name}-workers"
   min_size                  = var.workers
@@ -226,6 +240,7 @@ resource "aws_autoscaling_group" "workers" {
   vpc_zone_identifier       = [local.subnet_id]
   depends_on                = [aws_route_table_association.cluster]
   health_check_type         = "EC2"
+  health_check_grace_period = 300
   wait_for_capacity_timeout = var.wait_for_capacity_timeout
 
   launch_template {

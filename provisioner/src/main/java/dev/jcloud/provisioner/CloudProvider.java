@@ -164,6 +164,20 @@ public interface CloudProvider {
     /** The cluster's nodes that are running now, found by the cluster's tag. */
     List<Node> nodes(ClusterContext cluster);
 
+    /**
+     * How long after {@code up} began a cluster may still show no scheduler in {@link #nodes}
+     * without being gone: {@code up} takes this long at most to create the shared resources and
+     * launch the scheduler, plus the time the platform may take to list a node it has just
+     * launched (clouds whose listings are eventually consistent). {@code list} and {@code find}
+     * remove a cluster without a visible scheduler only once it is older than this, so a
+     * {@code list} in another terminal never tears down a cluster that is still starting (as
+     * {@link #gc}'s {@code minAge} protects resources younger than it). The default, zero, suits
+     * a provider that lists a node as soon as it is launched.
+     */
+    default Duration startingGrace() {
+        return Duration.ZERO;
+    }
+
     /** Stops the given nodes (forcibly if they do not stop within a short grace period). */
     void terminate(ClusterContext cluster, Collection<Node> nodes);
 

@@ -497,6 +497,16 @@ public final class Provisioner {
         ClusterContext ctx = context(r);
         List<Node> live = provider.nodes(ctx);
         if (live.stream().noneMatch(n -> n.role() == NodeRole.SCHEDULER)) {
+            Duration age = Duration.ofMillis(Math.max(0, System.currentTimeMillis() - r.createdAtMillis()));
+            if (age.compareTo(provider.startingGrace()) < 0) {
+                // Still starting (an up elsewhere, a scheduler the cloud does not list yet): never torn down
+                // from here; once older than the grace without a scheduler, it is gone.
+                LOG.debug(
+                        "cluster {} shows no scheduler yet, {} s after its up began: still starting",
+                        r.name(),
+                        age.toSeconds());
+                return Optional.of(r);
+            }
             LOG.debug("cluster {} has no scheduler any more; removing it", r.name());
             teardown(provider, ctx, live, Duration.ZERO);
             store.delete(r.name());

@@ -66,6 +66,37 @@ class ProvisionerTest {
     }
 
     @Test
+    void listKeepsAClusterWithoutVisibleSchedulerWhileItIsYoungerThanTheProvidersStartingGrace() {
+        provider.startingGrace(java.time.Duration.ofMinutes(10));
+        ClusterRecord r = recordWithNodes("c9");
+        provider.kill(r.nodes().get(0)); // the cloud does not list the new scheduler yet
+
+        assertThat(provisioner.list()).extracting(ClusterRecord::name).containsExactly("c9");
+        assertThat(store.load("c9")).isPresent();
+        assertThat(provider.terminated).isEmpty();
+
+        // Older than the grace and still no scheduler: gone, and removed.
+        store.save(new ClusterRecord(
+                r.name(),
+                r.id(),
+                r.provider(),
+                r.scheduler(),
+                r.dashboard(),
+                System.currentTimeMillis() - java.time.Duration.ofMinutes(11).toMillis(),
+                r.nthreads(),
+                r.memoryLimit(),
+                r.deathTimeout(),
+                r.idleTimeout(),
+                r.nextWorkerIndex(),
+                r.nodes(),
+                r.options(),
+                r.ownerPid()));
+        assertThat(provisioner.list()).isEmpty();
+        assertThat(store.load("c9")).isEmpty();
+        assertThat(provider.terminated).containsExactlyInAnyOrderElementsOf(r.workers());
+    }
+
+    @Test
     void listShowsLiveClustersWithTheNodesTheProviderReports() {
         ClusterRecord r = recordWithNodes("c3");
         provider.kill(r.nodes().get(2));

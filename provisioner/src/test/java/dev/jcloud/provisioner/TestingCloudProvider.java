@@ -28,6 +28,7 @@ public final class TestingCloudProvider implements CloudProvider {
     private ClusterPricing.Machines machines;
     private PriceTable prices;
     private BillingModel billing = BillingModel.NONE;
+    private java.time.Duration startingGrace = java.time.Duration.ZERO;
 
     public TestingCloudProvider(String name) {
         this.name = name;
@@ -44,6 +45,17 @@ public final class TestingCloudProvider implements CloudProvider {
         this.prices = prices;
         this.billing = billing;
         return this;
+    }
+
+    /** A platform whose listings lag its launches by up to {@code grace} (see {@link #startingGrace()}). */
+    TestingCloudProvider startingGrace(java.time.Duration grace) {
+        this.startingGrace = grace;
+        return this;
+    }
+
+    @Override
+    public java.time.Duration startingGrace() {
+        return startingGrace;
     }
 
     @Override

@@ -36,7 +36,9 @@ import java.util.regex.Pattern;
  *       is the machine's boot log: console output, {@code cloud-init-output.log});</li>
  *   <li>starts a worker again when it exited at its memory limit, at most
  *       {@value #MEMORY_RESTARTS} times (what Dask's nanny does), and otherwise powers the machine
- *       off when the engine exits, so a machine without an engine stops costing money.</li>
+ *       off when the engine exits, so a machine without an engine stops costing money;</li>
+ *   <li>powers the machine off as well when a step before the engine fails (naming the step's
+ *       failure in the boot log), keeping the failure's exit status for a launcher that runs it.</li>
  * </ol>
  *
  * <p>Every interpolated value is single-quoted with {@link ShellQuote}, so cluster names, tags

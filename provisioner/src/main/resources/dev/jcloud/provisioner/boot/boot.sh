@@ -110,11 +110,25 @@ jcloud_secrets() {
     || { jcloud_log "cannot fetch the cluster's TLS material"; exit 1; }
 }
 
+# A boot that fails before the engine starts (name, JRE install, download, checksum, join token,
+# secrets) powers the machine off as an engine exit does: a machine that can never run the engine
+# would otherwise run on, billing, until someone notices. The status is kept for whoever ran the
+# script (a launcher that deletes the machine itself, a test).
+jcloud_boot_failed() {
+  local status=$?
+  [ "$status" -ne 0 ] || return 0
+  jcloud_log "the boot failed (status $status) before the engine started; powering the machine off"
+  "${JCLOUD_POWEROFF:-shutdown}" -h now || true
+  exit "$status"
+}
+trap jcloud_boot_failed EXIT
+
 jcloud_node_name
 jcloud_java
 jcloud_fetch
 jcloud_join_token
 jcloud_secrets
+trap - EXIT
 if jcloud_has jcloud_step_watch; then
   # Beside the engine for the machine's life, e.g. watching for a spot interruption notice.
   (set +e; jcloud_step_watch) &

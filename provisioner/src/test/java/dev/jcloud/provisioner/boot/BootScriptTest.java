@@ -123,6 +123,30 @@ class BootScriptTest {
         assertThat(r.exit).isNotZero();
         assertThat(r.output).contains("does not have SHA-256");
         assertThat(dir.resolve("java.argv")).doesNotExist();
+        // A machine that can never run the engine does not stay up, billing.
+        assertThat(r.output).contains("the boot failed (status 1) before the engine started; powering the machine off");
+        assertThat(Files.readString(dir.resolve("poweroff.argv"))).isEqualTo("-h now ");
+    }
+
+    @Test
+    void aFailedDownloadOrSecretsFetchPowersTheMachineOffKeepingTheStatus() throws Exception {
+        EngineArtifact missing = new EngineArtifact(
+                dir.resolve("no-such-engine.jar").toUri(), sha256(new byte[] {9}), EngineArtifact.Format.JAR);
+        Result download =
+                runScript(BootScript.builder(EngineCommand.scheduler(), missing).build());
+        assertThat(download.exit).isNotZero();
+        assertThat(download.output).contains("before the engine started; powering the machine off");
+        assertThat(dir.resolve("poweroff.argv")).exists();
+        assertThat(dir.resolve("java.argv")).doesNotExist();
+
+        Files.delete(dir.resolve("poweroff.argv"));
+        Result secrets = runScript(BootScript.builder(EngineCommand.scheduler(), jar(new byte[] {7}))
+                .secrets(BootStep.shell("echo 'secret store: access denied' >&2\nreturn 3"))
+                .build());
+        assertThat(secrets.exit).isNotZero();
+        assertThat(secrets.output).contains("cannot fetch the cluster's TLS material", "powering the machine off");
+        assertThat(dir.resolve("poweroff.argv")).exists();
+        assertThat(dir.resolve("java.argv")).doesNotExist();
     }
 
     @Test

@@ -10,6 +10,7 @@ import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -31,7 +32,8 @@ record AwsClients(
         CloudWatchLogsClient logs,
         S3Client s3,
         SsmClient ssm,
-        S3Presigner presigner)
+        S3Presigner presigner,
+        EcrClient ecr)
         implements AutoCloseable {
 
     /** Attempts per call, including the first; throttling during a big launch needs more than the default 3. */
@@ -103,7 +105,12 @@ record AwsClients(
                     .serviceConfiguration(S3Configuration.builder()
                             .pathStyleAccessEnabled(endpoint.isPresent())
                             .build());
+            var ecr = EcrClient.builder()
+                    .region(Region.of(region))
+                    .credentialsProvider(credentials)
+                    .overrideConfiguration(retries);
             endpoint.ifPresent(e -> {
+                ecr.endpointOverride(e);
                 presigner.endpointOverride(e);
                 ssm.endpointOverride(e);
                 ec2.endpointOverride(e);
@@ -121,7 +128,8 @@ record AwsClients(
                     logs.build(),
                     s3.build(),
                     ssm.build(),
-                    presigner.build());
+                    presigner.build(),
+                    ecr.build());
         };
     }
 
@@ -170,5 +178,6 @@ record AwsClients(
         s3.close();
         ssm.close();
         presigner.close();
+        ecr.close();
     }
 }

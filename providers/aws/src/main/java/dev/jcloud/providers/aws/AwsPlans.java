@@ -76,6 +76,13 @@ final class AwsPlans {
         AwsOptions aws = options.aws();
         UpPlan.Builder plan = new UpPlan.Builder();
         identity(plan, aws);
+        if (options.image().isEmpty()) {
+            plan.create(
+                    "engine image " + EngineImages.REPOSITORY + ":ENGINE-SHA256 in ECR (the repository once per"
+                            + " account and region, the image once per engine version)",
+                    "ecr:CreateRepository, ecr:DescribeImages, ecr:GetAuthorizationToken, a registry push",
+                    "built with Jib from this jcloud's class path on " + options.baseImage() + "; no Docker");
+        }
         network(plan, cluster, aws);
         securityGroup(plan, cluster, aws);
         plan.create(
@@ -94,7 +101,8 @@ final class AwsPlans {
                         + FargateNames.family(cluster, NodeRole.WORKER) + " (" + options.workerCpu() + " CPU units, "
                         + options.workerMemoryMiB() + " MiB)",
                 "ecs:RegisterTaskDefinition",
-                "image " + options.requireImage() + "; secrets are named, never inlined");
+                "image " + options.image().orElse("jcloud-engine:ENGINE-SHA256 in ECR")
+                        + "; secrets are named, never inlined");
         plan.launch("scheduler task (FARGATE)", "ecs:RunTask", "");
         plan.launch(
                 workers + " worker task(s) (" + (options.spot() ? "FARGATE_SPOT, then FARGATE" : "FARGATE") + ")",

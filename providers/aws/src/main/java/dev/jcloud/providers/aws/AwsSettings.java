@@ -80,8 +80,16 @@ public final class AwsSettings {
                     FargateOptions.SCHEDULER_MEMORY, 4096, 512, 122_880)
             .describedAs("Scheduler memory in MiB (default: 4096).");
     public static final SettingKey<Optional<String>> IMAGE = SettingKey.optionalText(FargateOptions.IMAGE)
-            .describedAs("The engine container image.")
+            .describedAs(
+                    "An engine container image of your own (default: up builds this jcloud's and pushes it to ECR).")
             .flag("--image", "IMAGE");
+    public static final SettingKey<String> BASE_IMAGE = SettingKey.text(
+                    FargateOptions.BASE_IMAGE, FargateOptions.DEFAULT_BASE_IMAGE)
+            .describedAs("Base of the engine image up builds when no image is given: an image with java 17+ on its"
+                    + " PATH (default: " + FargateOptions.DEFAULT_BASE_IMAGE + ").");
+    public static final SettingKey<Optional<String>> REGISTRY_ENDPOINT = SettingKey.optionalText(
+                    FargateOptions.REGISTRY_ENDPOINT)
+            .describedAs("Tests only: the registry the built engine image is pushed to instead of the one ECR names.");
     public static final SettingKey<Boolean> FARGATE_SPOT = SettingKey.bool(FargateOptions.SPOT)
             .describedAs("Workers on FARGATE_SPOT, falling back to on-demand.")
             .flag("--spot", "true|false");
@@ -104,7 +112,15 @@ public final class AwsSettings {
 
     /** {@code fargate.*}, with the rule that each memory size suits its CPU size. */
     public static final SettingsSection FARGATE = SettingsSection.of(
-                    "fargate", WORKER_CPU, WORKER_MEMORY, SCHEDULER_CPU, SCHEDULER_MEMORY, IMAGE, FARGATE_SPOT)
+                    "fargate",
+                    WORKER_CPU,
+                    WORKER_MEMORY,
+                    SCHEDULER_CPU,
+                    SCHEDULER_MEMORY,
+                    IMAGE,
+                    BASE_IMAGE,
+                    REGISTRY_ENDPOINT,
+                    FARGATE_SPOT)
             .withRule(values -> memoryFits(values, WORKER_CPU, WORKER_MEMORY))
             .withRule(values -> memoryFits(values, SCHEDULER_CPU, SCHEDULER_MEMORY));
 

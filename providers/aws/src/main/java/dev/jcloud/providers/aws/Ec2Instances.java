@@ -38,6 +38,13 @@ final class Ec2Instances {
     /** States of a node that counts as part of the cluster. */
     static final List<String> ALIVE = List.of("pending", "running");
 
+    /** EC2's error for an instance id it does not know (or does not list yet). */
+    static final String NOT_FOUND = "InvalidInstanceID.NotFound";
+    /** How long a just-launched instance may be unknown to EC2's API (seconds, normally). */
+    static final java.time.Duration NOT_YET_VISIBLE = java.time.Duration.ofMinutes(2);
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Ec2Instances.class);
+
     private final Ec2Client ec2;
 
     Ec2Instances(Ec2Client ec2) {
@@ -167,27 +174,53 @@ final class Ec2Instances {
     }
 
     /**
-     * Terminates those of {@code ids} that belong to the cluster (never anything else), and waits
-     * until they are terminated. Ids already gone are ignored.
+     * Terminates the instances {@code ids} by their ids, and waits until those EC2 lists are
+     * terminated. The ids come from this cluster's own launches or listings: they are not filtered
+     * through DescribeInstances first, because EC2 lists a just-launched instance only after a
+     * while (its API is eventually consistent), and a rollback that filtered would leave such an
+     * instance running. What EC2 does list must carry the cluster's id: an instance tagged with
+     * another cluster (or none) is never terminated. An id EC2 does not know yet is tried again
+     * until it does, at most {@link #NOT_YET_VISIBLE} (and never past {@code deadline}); one it
+     * still does not know then is gone (nothing runs or bills under it) and is skipped with a warning.
      */
     void terminate(ClusterContext cluster, Collection<String> ids, Instant deadline) {
         if (ids.isEmpty()) {
             return;
         }
-        List<String> ours = find(List.of(
-                        Tags.clusterFilter(cluster),
-                        Filter.builder().name("instance-id").values(ids).build(),
-                        Filter.builder()
-                                .name("instance-state-name")
-                                .values(NOT_TERMINATED)
-                                .build()))
+        List<String> foreign = find(
+                        List.of(Filter.builder().name("instance-id").values(ids).build()))
                 .stream()
+                .filter(i -> !cluster.id().equals(Tags.toMap(i.tags()).get(ClusterContext.ID_TAG)))
                 .map(Instance::instanceId)
                 .toList();
-        if (!ours.isEmpty()) {
-            ec2.terminateInstances(r -> r.instanceIds(ours));
+        if (!foreign.isEmpty()) {
+            LOG.warn("{}: not terminating {}: not tagged with this cluster's id", cluster.name(), foreign);
         }
-        Set<String> waiting = Set.copyOf(ours);
+        List<String> ours =
+                ids.stream().distinct().filter(id -> !foreign.contains(id)).toList();
+        Instant visible = deadline.isBefore(Instant.now().plus(NOT_YET_VISIBLE))
+                ? deadline
+                : Instant.now().plus(NOT_YET_VISIBLE);
+        Set<String> unknown = new java.util.LinkedHashSet<>();
+        for (String id : ours) {
+            // One call per id: EC2 refuses the whole call for one id it does not know yet.
+            try {
+                Deadlines.retryOn(NOT_FOUND, visible, () -> ec2.terminateInstances(r -> r.instanceIds(id)));
+            } catch (AwsServiceException e) {
+                if (!NOT_FOUND.equals(Deadlines.errorCode(e))) {
+                    throw e;
+                }
+                unknown.add(id);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            LOG.warn(
+                    "{}: EC2 does not know instances {} (gone already); nothing to terminate", cluster.name(), unknown);
+        }
+        Set<String> waiting = ours.stream().filter(id -> !unknown.contains(id)).collect(Collectors.toSet());
+        if (waiting.isEmpty()) {
+            return;
+        }
         Deadlines.await(
                 "instances " + waiting + " of cluster " + cluster.name() + " are terminated",
                 deadline,

@@ -185,9 +185,40 @@ public final class Ec2Provider implements AwsPlatform {
         Ec2Network.Placement placement = new Ec2Network(aws.ec2()).ensure(cluster, options, tags);
         String groupId = new ClusterSecurityGroup(aws.ec2()).ensure(cluster, placement.vpcId(), allowFrom, tags);
         String name = InstanceIdentity.name(cluster);
+        String workers = InstanceIdentity.workerName(cluster);
+        Optional<String> defaultGroup = aws
+                .ec2()
+                .describeSecurityGroups(r -> r.filters(
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("vpc-id")
+                                .values(placement.vpcId())
+                                .build(),
+                        software.amazon.awssdk.services.ec2.model.Filter.builder()
+                                .name("group-name")
+                                .values("default")
+                                .build()))
+                .securityGroups()
+                .stream()
+                .map(software.amazon.awssdk.services.ec2.model.SecurityGroup::groupId)
+                .findFirst();
         String policy = InstancePolicies.permissionsPolicy(
-                cluster, who.partition(), options.region(), who.account(), placement.vpcId(), groupId, name, name);
-        new InstanceIdentity(aws.iam()).ensure(cluster, tags, policy);
+                cluster,
+                who.partition(),
+                options.region(),
+                who.account(),
+                placement.vpcId(),
+                groupId,
+                defaultGroup,
+                name,
+                name,
+                workers,
+                workers);
+        InstanceIdentity identities = new InstanceIdentity(aws.iam());
+        identities.ensureWorkers(
+                cluster,
+                tags,
+                InstancePolicies.workerPolicy(cluster, who.partition(), options.region(), who.account()));
+        identities.ensure(cluster, tags, policy);
         if (ClusterTrust.enabled(cluster.options())) {
             new ClusterSecrets(aws.ssm()).ensure(cluster, tags);
         }
@@ -323,7 +354,7 @@ public final class Ec2Provider implements AwsPlatform {
                 type,
                 placement.subnetId(),
                 groupId,
-                InstanceIdentity.name(cluster),
+                role == NodeRole.SCHEDULER ? InstanceIdentity.name(cluster) : InstanceIdentity.workerName(cluster),
                 userData,
                 names.size(),
                 options.rootVolumeGiB(),

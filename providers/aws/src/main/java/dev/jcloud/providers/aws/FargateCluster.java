@@ -24,7 +24,8 @@ import java.time.Duration;
  * }   // close() removes every task and every resource the cluster created
  * }</pre>
  *
- * <p>The image is built and pushed with {@code mvn -Pimage -pl cli -am package -Djcloud.image=...}.
+ * <p>Without {@code image(...)} the cluster runs this process's engine: {@code up} builds its image
+ * with Jib (no Docker) and pushes it to the account's ECR repository once per engine version.
  * Credentials come from the AWS SDK's default chain. A cluster built here also appears in
  * {@code jcloud cluster list} and can be removed with {@code jcloud cluster down NAME} from any
  * machine; if this program dies without closing it, the scheduler removes its workers after its
@@ -95,9 +96,22 @@ public final class FargateCluster extends ProvisionedCluster {
             return option(FargateOptions.SCHEDULER_MEMORY, Integer.toString(memory));
         }
 
-        /** The engine container image (required), e.g. {@code 123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0}. */
+        /**
+         * An engine container image of your own, e.g. {@code 123456789012.dkr.ecr.us-east-1.amazonaws.com/jcloud-engine:0.1.0}.
+         * Without one, the cluster runs the image of this process's engine, built and pushed to the
+         * account's ECR repository {@code jcloud-engine} once per engine version.
+         */
         public Builder image(String image) {
             return option(FargateOptions.IMAGE, requireNonNull(image, "image is null"));
+        }
+
+        /**
+         * The base of the engine image built when no {@link #image} is given: an image with
+         * {@code java} 17 or newer on its {@code PATH} (default
+         * {@value FargateOptions#DEFAULT_BASE_IMAGE}).
+         */
+        public Builder baseImage(String image) {
+            return option(FargateOptions.BASE_IMAGE, requireNonNull(image, "image is null"));
         }
 
         /** Workers on FARGATE_SPOT, falling back to FARGATE when spot capacity is refused (default false). */

@@ -16,9 +16,13 @@ import java.util.regex.Pattern;
  * allow-from, max-workers, terminate-timeout, tags). The Fargate keys:
  * {@code fargate.worker-cpu} and {@code fargate.scheduler-cpu} (Fargate CPU units, 1024 = one
  * vCPU; default 1024), {@code fargate.worker-memory} and {@code fargate.scheduler-memory} (MiB,
- * a size Fargate accepts with that CPU; default 4096), {@code fargate.image} (the engine
- * container image, built and pushed with
- * {@code mvn -Pimage -pl cli -am package -Djcloud.image=...}; required to create or launch),
+ * a size Fargate accepts with that CPU; default 4096), {@code fargate.image} (an engine container
+ * image of your own, e.g. built with {@code mvn -Pimage -pl cli -am package -Djcloud.image=...};
+ * without it {@code up} builds the image of this jcloud's engine and pushes it to ECR, see
+ * {@link EngineImages}), {@code fargate.base-image} (the base of that built image: an image with
+ * {@code java} 17 or newer on its {@code PATH}; default {@value #DEFAULT_BASE_IMAGE}),
+ * {@code fargate.registry-endpoint} (tests only: where that push goes instead of the registry ECR
+ * names, e.g. {@code http://127.0.0.1:5000}),
  * {@code fargate.spot} (workers on FARGATE_SPOT with on-demand fallback; default false),
  * {@code fargate.log-retention-days} (a retention CloudWatch Logs offers; default 7) and
  * {@code fargate.worker-public-ip} (default true: without a NAT gateway or VPC endpoints a task
@@ -31,6 +35,8 @@ public record FargateOptions(
         int schedulerCpu,
         int schedulerMemoryMiB,
         Optional<String> image,
+        String baseImage,
+        Optional<java.net.URI> registryEndpoint,
         boolean spot,
         int logRetentionDays,
         boolean workerPublicIp) {
@@ -40,6 +46,14 @@ public record FargateOptions(
     public static final String SCHEDULER_CPU = "fargate.scheduler-cpu";
     public static final String SCHEDULER_MEMORY = "fargate.scheduler-memory";
     public static final String IMAGE = "fargate.image";
+    public static final String BASE_IMAGE = "fargate.base-image";
+    public static final String REGISTRY_ENDPOINT = "fargate.registry-endpoint";
+    /**
+     * Amazon Corretto 17 (Amazon's OpenJDK build) from Amazon's public registry: no Docker Hub
+     * account or rate limit, and close to the ECR the image is pushed to.
+     */
+    public static final String DEFAULT_BASE_IMAGE = "public.ecr.aws/amazoncorretto/amazoncorretto:17";
+
     public static final String SPOT = "fargate.spot";
     public static final String LOG_RETENTION_DAYS = "fargate.log-retention-days";
     public static final String WORKER_PUBLIC_IP = "fargate.worker-public-ip";
@@ -85,18 +99,50 @@ public record FargateOptions(
                                 + " and -_:./#@)");
             }
         });
+        String baseImage = AwsSettings.BASE_IMAGE.read(o).strip();
+        if (!IMAGE_REFERENCE.matcher(baseImage).matches()) {
+            throw AwsOptions.invalid(
+                    BASE_IMAGE,
+                    baseImage,
+                    "a container image reference with java on its PATH, such as " + DEFAULT_BASE_IMAGE);
+        }
+        Optional<java.net.URI> registryEndpoint =
+                Optional.ofNullable(o.get(REGISTRY_ENDPOINT)).map(FargateOptions::registryEndpoint);
         boolean spot = AwsSettings.FARGATE_SPOT.read(o);
         int retention = LOG_RETENTION.read(o);
         boolean workerPublicIp = !o.containsKey(WORKER_PUBLIC_IP) || WORKER_PUBLIC_IP_KEY.read(o);
         return new FargateOptions(
-                aws, workerCpu, workerMemory, schedulerCpu, schedulerMemory, image, spot, retention, workerPublicIp);
+                aws,
+                workerCpu,
+                workerMemory,
+                schedulerCpu,
+                schedulerMemory,
+                image,
+                baseImage,
+                registryEndpoint,
+                spot,
+                retention,
+                workerPublicIp);
     }
 
-    /** The image; creating or launching needs one. */
-    String requireImage() {
-        return image.orElseThrow(() -> new IllegalArgumentException("set the engine container image with " + IMAGE
-                + " (build and push it with: mvn -B -Pimage -pl cli -am package -Djcloud.image=REGISTRY/jcloud-engine:TAG,"
-                + " to a registry the cluster's tasks can pull from, e.g. Amazon ECR)"));
+    private static java.net.URI registryEndpoint(String value) {
+        String v = value.strip();
+        try {
+            java.net.URI uri = new java.net.URI(v);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    && uri.getHost() != null
+                    && (uri.getPath() == null
+                            || uri.getPath().isEmpty()
+                            || uri.getPath().equals("/"))) {
+                return uri;
+            }
+        } catch (java.net.URISyntaxException e) {
+            // refused below
+        }
+        throw AwsOptions.invalid(
+                REGISTRY_ENDPOINT,
+                v,
+                "a registry address such as http://127.0.0.1:5000 (for tests against an emulator)");
     }
 
     /**

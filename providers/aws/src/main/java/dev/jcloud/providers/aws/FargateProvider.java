@@ -11,6 +11,7 @@ import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
+import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.CallerAddress;
@@ -69,6 +70,7 @@ public final class FargateProvider implements AwsPlatform {
     private final AwsClients.Factory factory;
     private final CallerAddress callerAddress;
     private final SchedulerProbe probe;
+    private final java.util.function.Function<ClusterContext, EngineBundle> engineBundles;
     private final Map<String, AwsClients> clients = new ConcurrentHashMap<>();
     private final Map<String, Identity> identities = new ConcurrentHashMap<>();
 
@@ -81,9 +83,19 @@ public final class FargateProvider implements AwsPlatform {
     }
 
     FargateProvider(AwsClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
+        this(factory, callerAddress, probe, EngineBundle::forCluster);
+    }
+
+    /** As above, with the engine bundle an image is built from when {@code fargate.image} is not set. */
+    FargateProvider(
+            AwsClients.Factory factory,
+            CallerAddress callerAddress,
+            SchedulerProbe probe,
+            java.util.function.Function<ClusterContext, EngineBundle> engineBundles) {
         this.factory = requireNonNull(factory, "factory is null");
         this.callerAddress = requireNonNull(callerAddress, "callerAddress is null");
         this.probe = requireNonNull(probe, "probe is null");
+        this.engineBundles = requireNonNull(engineBundles, "engineBundles is null");
     }
 
     @Override
@@ -133,7 +145,7 @@ public final class FargateProvider implements AwsPlatform {
     /** The options and the image, checked without calling AWS. */
     @Override
     public void validate(ClusterContext cluster) {
-        FargateOptions.of(cluster).requireImage();
+        FargateOptions.of(cluster);
     }
 
     @Override
@@ -144,7 +156,6 @@ public final class FargateProvider implements AwsPlatform {
     @Override
     public void bootstrap(ClusterContext cluster) {
         FargateOptions options = FargateOptions.of(cluster);
-        String image = options.requireImage(); // reject what launch would need before anything is created
         AwsClients aws = clients(options);
         Identity who = identity(options, aws);
         LOG.info(
@@ -152,6 +163,15 @@ public final class FargateProvider implements AwsPlatform {
                 cluster.name(),
                 who.arn(),
                 options.aws().region());
+        // First, so that a failed build or push leaves nothing of the cluster behind.
+        String image = options.image().orElseGet(() -> {
+            EngineBundle bundle = engineBundles.apply(cluster);
+            return new EngineImages(aws.ecr(), options.registryEndpoint())
+                    .ensure(
+                            bundle,
+                            options.baseImage(),
+                            bundle.file().toAbsolutePath().getParent());
+        });
         List<String> allowFrom = options.aws().allowFrom().isEmpty()
                 ? List.of(callerAddress.cidr())
                 : options.aws().allowFrom();

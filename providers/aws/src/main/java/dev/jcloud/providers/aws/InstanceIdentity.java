@@ -10,10 +10,14 @@ import software.amazon.awssdk.services.iam.model.InstanceProfile;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
 
 /**
- * The cluster machines' cloud identity: an IAM role (path {@value #PATH}, named after the
- * cluster and its id, tagged) with the {@link InstancePolicies least-privilege policy} inline,
- * and an instance profile of the same name holding it. Machines get credentials from it instead of
- * keys; names are derived from the cluster so any process finds them without state.
+ * The cluster machines' cloud identities: per role of machine an IAM role (path {@value #PATH},
+ * named after the cluster and its id, tagged) with its least-privilege policy inline, and an
+ * instance profile of the same name holding it. The scheduler's ({@link #name}) carries the
+ * in-cluster controller's rights ({@link InstancePolicies#permissionsPolicy}); the workers'
+ * ({@link #workerName}) only reads the workers' TLS files ({@link InstancePolicies#workerPolicy}):
+ * a worker cannot launch, stop or re-group machines, nor read the scheduler's key. Machines get
+ * credentials from them instead of keys; names are derived from the cluster so any process finds
+ * them without state.
  */
 final class InstanceIdentity {
 
@@ -32,14 +36,28 @@ final class InstanceIdentity {
         return "jcloud-" + cluster.name() + "-" + cluster.id();
     }
 
-    /** Creates the role, its policy and the instance profile where missing; returns the profile's name. */
+    /** {@code jcloud-<name>-<id>-w}: the workers' identity, at most 62 characters. */
+    static String workerName(ClusterContext cluster) {
+        return name(cluster) + "-w";
+    }
+
+    /** Creates the scheduler's role, its policy and the instance profile where missing; returns the profile's name. */
     String ensure(ClusterContext cluster, Map<String, String> tags, String policy) {
-        String name = name(cluster);
+        return ensure(cluster, name(cluster), "jcloud cluster " + cluster.name() + " scheduler", tags, policy);
+    }
+
+    /** Creates the workers' role, its policy and the instance profile where missing; returns the profile's name. */
+    String ensureWorkers(ClusterContext cluster, Map<String, String> tags, String policy) {
+        return ensure(cluster, workerName(cluster), "jcloud cluster " + cluster.name() + " workers", tags, policy);
+    }
+
+    private String ensure(
+            ClusterContext cluster, String name, String description, Map<String, String> tags, String policy) {
         if (role(name).isEmpty()) {
             iam.createRole(r -> r.roleName(name)
                     .path(PATH)
                     .assumeRolePolicyDocument(InstancePolicies.trustPolicy())
-                    .description("jcloud cluster " + cluster.name() + " machines")
+                    .description(description)
                     .tags(Tags.iam(tags)));
             LOG.info("{}: created IAM role {}", cluster.name(), name);
         }
@@ -54,10 +72,15 @@ final class InstanceIdentity {
         return name;
     }
 
-    /** Deletes profile, policy and role; missing pieces are fine. */
+    /** Deletes the profiles, policies and roles of the workers and the scheduler; missing pieces are fine. */
     void delete(ClusterContext cluster) {
+        delete(workerName(cluster));
         delete(name(cluster));
-        LOG.info("{}: deleted IAM role and instance profile {}", cluster.name(), name(cluster));
+        LOG.info(
+                "{}: deleted IAM roles and instance profiles {} and {}",
+                cluster.name(),
+                name(cluster),
+                workerName(cluster));
     }
 
     void delete(String name) {

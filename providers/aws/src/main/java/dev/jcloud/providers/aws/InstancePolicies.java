@@ -33,10 +33,33 @@ final class InstancePolicies {
     }
 
     /**
-     * The least-privilege permissions of the cluster's machines.
+     * The workers' permissions: read the workers' TLS files ({@link ClusterSecrets#WORKER_FILES}) of
+     * their own cluster at boot, nothing else. No EC2 action at all (a worker launches, stops and
+     * re-groups nothing), and not the scheduler's key or the dashboard's token.
+     */
+    static String workerPolicy(ClusterContext cluster, String partition, String region, String account) {
+        String parameters = "arn:" + partition + ":ssm:" + region + ":" + account + ":parameter/jcloud/" + cluster.id();
+        return json(Map.of(
+                "Version",
+                "2012-10-17",
+                "Statement",
+                List.of(statement(
+                        "OwnWorkerSecrets",
+                        List.of("ssm:GetParameter", "ssm:GetParameters"),
+                        ClusterSecrets.WORKER_FILES.stream()
+                                .map(f -> parameters + "/" + f)
+                                .toList(),
+                        null))));
+    }
+
+    /**
+     * The least-privilege permissions of the cluster's scheduler machine (the in-cluster controller).
      *
-     * @param partition e.g. {@code aws}
-     * @param account   the account id the cluster lives in
+     * @param partition       e.g. {@code aws}
+     * @param account         the account id the cluster lives in
+     * @param defaultGroupId  the VPC's default security group, which the scheduler moves into at idle
+     *                        teardown (empty: the VPC has none it may see)
+     * @param workerRoleName  the workers' role, the only one the controller passes to machines it launches
      */
     static String permissionsPolicy(
             ClusterContext cluster,
@@ -45,8 +68,11 @@ final class InstancePolicies {
             String account,
             String vpcId,
             String securityGroupId,
+            java.util.Optional<String> defaultGroupId,
             String roleName,
-            String profileName) {
+            String profileName,
+            String workerRoleName,
+            String workerProfileName) {
         String ec2 = "arn:" + partition + ":ec2:" + region + ":" + account + ":";
         String iam = "arn:" + partition + ":iam::" + account + ":";
         Map<String, Object> ownTag =
@@ -133,11 +159,16 @@ final class InstancePolicies {
                                 "ec2:DisassociateIamInstanceProfile"),
                         List.of(ec2 + "instance/*"),
                         ownTag),
-                // At idle teardown the scheduler moves itself into its VPC's default group to delete the cluster's.
+                // At idle teardown the scheduler moves itself out of the cluster's group into its VPC's default group
+                // (which lets nothing in from outside the VPC), to delete the cluster's: those two groups only, never
+                // another group of the VPC.
                 statement(
                         "LeaveOwnGroup",
                         List.of("ec2:ModifyInstanceAttribute"),
-                        List.of(ec2 + "security-group/*"),
+                        java.util.stream.Stream.concat(
+                                        java.util.stream.Stream.of(securityGroupId), defaultGroupId.stream())
+                                .map(g -> ec2 + "security-group/" + g)
+                                .toList(),
                         Map.of("StringEquals", Map.of("ec2:Vpc", ec2 + "vpc/" + vpcId))),
                 statement(
                         "DeleteOwnNetwork",
@@ -152,9 +183,9 @@ final class InstancePolicies {
                         List.of(ec2 + "*"),
                         ownTag),
                 statement(
-                        "PassOwnRoleToEc2",
+                        "PassWorkerRoleToEc2",
                         List.of("iam:PassRole"),
-                        List.of(iam + "role/jcloud/" + roleName),
+                        List.of(iam + "role/jcloud/" + workerRoleName),
                         Map.of("StringEquals", Map.of("iam:PassedToService", "ec2.amazonaws.com"))),
                 statement(
                         "DeleteOwnIdentity",
@@ -166,7 +197,11 @@ final class InstancePolicies {
                                 "iam:GetInstanceProfile",
                                 "iam:GetRole",
                                 "iam:ListRolePolicies"),
-                        List.of(iam + "role/jcloud/" + roleName, iam + "instance-profile/jcloud/" + profileName),
+                        List.of(
+                                iam + "role/jcloud/" + roleName,
+                                iam + "instance-profile/jcloud/" + profileName,
+                                iam + "role/jcloud/" + workerRoleName,
+                                iam + "instance-profile/jcloud/" + workerProfileName),
                         null));
         return json(Map.of("Version", "2012-10-17", "Statement", statements));
     }

@@ -235,6 +235,25 @@ public final class UserPolicies {
                                 "ssm:DeleteParameters",
                                 "ssm:AddTagsToResource"),
                         List.of("arn:aws:ssm:*:*:parameter/jcloud/*"),
+                        null),
+                statement("EngineImageLogin", List.of("ecr:GetAuthorizationToken"), List.of("*"), null),
+                statement(
+                        // Without fargate.image: up builds the engine image and pushes it here (the registry
+                        // calls of a push are the ecr:*Layer* and PutImage actions).
+                        "EngineImageRepository",
+                        List.of(
+                                "ecr:DescribeRepositories",
+                                "ecr:CreateRepository",
+                                "ecr:TagResource",
+                                "ecr:DescribeImages",
+                                "ecr:BatchCheckLayerAvailability",
+                                "ecr:BatchGetImage",
+                                "ecr:GetDownloadUrlForLayer",
+                                "ecr:InitiateLayerUpload",
+                                "ecr:UploadLayerPart",
+                                "ecr:CompleteLayerUpload",
+                                "ecr:PutImage"),
+                        List.of("arn:aws:ecr:*:*:repository/" + EngineImages.REPOSITORY),
                         null));
         return document(statements);
     }

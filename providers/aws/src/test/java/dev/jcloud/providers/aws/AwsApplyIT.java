@@ -178,6 +178,9 @@ class AwsApplyIT {
                         .get(0);
                 assertThat(v.launchTemplateData().metadataOptions().httpTokensAsString())
                         .isEqualTo("required");
+                // The boot script's poweroff (failed boot, engine exit) terminates the machine.
+                assertThat(v.launchTemplateData().instanceInitiatedShutdownBehaviorAsString())
+                        .isEqualTo("terminate");
                 assertThat(v.launchTemplateData().blockDeviceMappings())
                         .singleElement()
                         .satisfies(b -> assertThat(b.ebs().encrypted()).isTrue());
@@ -209,6 +212,7 @@ class AwsApplyIT {
                     autoscaling("DescribeAutoScalingGroups", "AutoScalingGroupNames.member.1=" + base + "-workers");
             assertThat(text(asg, "DesiredCapacity")).isEqualTo(Integer.toString(WORKERS));
             assertThat(text(asg, "MinSize")).isEqualTo(Integer.toString(WORKERS));
+            assertThat(text(asg, "HealthCheckType")).isEqualTo("EC2");
             assertThat(asgTags(asg))
                     .containsEntry("jcloud.role", "worker")
                     .containsEntry("jcloud.cluster-id", spec.clusterId())

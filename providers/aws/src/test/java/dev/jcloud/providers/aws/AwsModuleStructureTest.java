@@ -14,6 +14,7 @@ import dev.jcloud.terraform.ModuleChecks;
 import dev.jcloud.terraform.ModuleSpec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,15 @@ class AwsModuleStructureTest {
                         "min_size                  = var.workers",
                         "max_size                  = var.workers",
                         "desired_capacity          = var.workers",
-                        "propagate_at_launch = true");
+                        "propagate_at_launch = true",
+                        // A worker that powers off (failed boot, engine exit) is gone, and the group replaces it.
+                        "health_check_type         = \"EC2\"");
+        for (String template :
+                List.of("resource aws_launch_template.scheduler", "resource aws_launch_template.worker")) {
+            assertThat(main.get(template))
+                    .as(template)
+                    .contains("instance_initiated_shutdown_behavior = \"terminate\"");
+        }
         assertThat(main.get("resource aws_vpc.cluster")).contains("count                = var.create_vpc ? 1 : 0");
         assertThat(main.get("resource aws_internet_gateway.cluster")).contains("aws_vpc.cluster[0].id");
         assertThat(main.get("resource aws_ssm_parameter.join_token")).contains("SecureString", "var.join_token");

@@ -94,8 +94,11 @@ class AwsOptionsTest {
                         "123456789012",
                         "vpc-0abc",
                         "sg-0def",
+                        java.util.Optional.of("sg-0default"),
                         "jcloud-c1-abc123",
-                        "jcloud-c1-abc123"));
+                        "jcloud-c1-abc123",
+                        "jcloud-c1-abc123-w",
+                        "jcloud-c1-abc123-w"));
         for (JsonNode s : doc.get("Statement")) {
             String sid = s.get("Sid").asText();
             for (JsonNode r : s.get("Resource")) {
@@ -122,10 +125,46 @@ class AwsOptionsTest {
                 .contains("arn:aws:iam::123456789012:role/jcloud/jcloud-c1-abc123")
                 .contains("arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0def")
                 .doesNotContain("\"Action\":\"*\"");
+        // The scheduler passes only the workers' role to what it launches, and leaves its own group only for
+        // the VPC's default one: never into any other group of the VPC.
+        JsonNode pass = statement(doc, "PassWorkerRoleToEc2");
+        assertThat(pass.get("Resource").toString())
+                .isEqualTo("[\"arn:aws:iam::123456789012:role/jcloud/jcloud-c1-abc123-w\"]");
+        assertThat(statement(doc, "LeaveOwnGroup").get("Resource").toString())
+                .isEqualTo("[\"arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0def\","
+                        + "\"arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0default\"]");
+    }
+
+    @Test
+    void machinesAssumeTheirRolesThroughEc2() throws Exception {
         assertThat(new ObjectMapper()
                         .readTree(InstancePolicies.trustPolicy())
                         .at("/Statement/0/Principal/Service")
                         .asText())
                 .isEqualTo("ec2.amazonaws.com");
+    }
+
+    @Test
+    void workersMayReadTheirOwnTlsFilesAndNothingElse() throws Exception {
+        ClusterContext c = cluster(Map.of());
+        JsonNode doc =
+                new ObjectMapper().readTree(InstancePolicies.workerPolicy(c, "aws", "eu-west-1", "123456789012"));
+        assertThat(doc.get("Statement")).hasSize(1);
+        JsonNode s = doc.get("Statement").get(0);
+        assertThat(s.get("Action").toString()).isEqualTo("[\"ssm:GetParameter\",\"ssm:GetParameters\"]");
+        String prefix = "arn:aws:ssm:eu-west-1:123456789012:parameter/jcloud/abc123/";
+        assertThat(s.get("Resource"))
+                .extracting(JsonNode::asText)
+                .containsExactly(prefix + "ca.pem", prefix + "worker.pem", prefix + "worker-key.pem");
+        assertThat(doc.toString()).doesNotContain("ec2:", "scheduler-key", "iam:");
+    }
+
+    private static JsonNode statement(JsonNode doc, String sid) {
+        for (JsonNode s : doc.get("Statement")) {
+            if (s.get("Sid").asText().equals(sid)) {
+                return s;
+            }
+        }
+        throw new AssertionError("no statement " + sid + " in " + doc);
     }
 }

@@ -144,8 +144,11 @@ class ControllerOnEc2IT {
                 "123456789012",
                 "vpc-x",
                 "sg-x",
+                java.util.Optional.of("sg-default"),
                 InstanceIdentity.name(c),
-                InstanceIdentity.name(c));
+                InstanceIdentity.name(c),
+                InstanceIdentity.workerName(c),
+                InstanceIdentity.workerName(c));
         assertThat(calls.actions())
                 .contains("ec2:RunInstances", "ec2:TerminateInstances", "ec2:ModifyInstanceAttribute");
         assertThat(calls.notAllowedBy(rolePolicy))

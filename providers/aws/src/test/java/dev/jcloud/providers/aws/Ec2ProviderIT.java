@@ -125,6 +125,22 @@ class Ec2ProviderIT {
         InstanceProfile profile =
                 iam.getInstanceProfile(r -> r.instanceProfileName(identity)).instanceProfile();
         assertThat(profile.roles()).extracting(Role::roleName).containsExactly(identity);
+        // The workers have an identity of their own: no EC2 right, only their TLS files.
+        String workerIdentity = identity + "-w";
+        assertThat(iam.getInstanceProfile(r -> r.instanceProfileName(workerIdentity))
+                        .instanceProfile()
+                        .roles())
+                .extracting(Role::roleName)
+                .containsExactly(workerIdentity);
+        String workerPolicy = java.net.URLDecoder.decode(
+                iam.getRolePolicy(r -> r.roleName(workerIdentity).policyName(InstanceIdentity.POLICY_NAME))
+                        .policyDocument(),
+                StandardCharsets.UTF_8);
+        assertThat(workerPolicy)
+                .contains("parameter/jcloud/" + c.id() + "/worker-key.pem")
+                .doesNotContain("ec2:", "scheduler-key.pem", "iam:");
+        // The scheduler passes only the workers' role to the machines it launches (precisely: AwsOptionsTest).
+        assertThat(policy).contains("\"PassWorkerRoleToEc2\"", "role/jcloud/" + workerIdentity);
 
         List<Instance> instances = describe(ec2, List.of(Tags.clusterFilter(c)));
         assertThat(instances).hasSize(4);
@@ -175,10 +191,18 @@ class Ec2ProviderIT {
                     .doesNotContain("testing-");
         }
         // moto checks the profile exists at RunInstances but records it (as an association) only for the
-        // first instance of each call: two calls, two associations, both with the cluster's profile.
+        // first instance of each call: two calls, two associations, the scheduler's and the workers' profile.
         assertThat(ec2.describeIamInstanceProfileAssociations().iamInstanceProfileAssociations())
-                .hasSize(2)
-                .allSatisfy(a -> assertThat(a.iamInstanceProfile().arn()).endsWith("/" + identity));
+                .extracting(
+                        a -> a.instanceId() + " " + a.iamInstanceProfile().arn().replaceAll(".*/", ""))
+                .containsExactlyInAnyOrder(
+                        scheduler.id() + " " + identity,
+                        workerInstances.stream()
+                                        .filter(i -> i.amiLaunchIndex() == 0)
+                                        .findFirst()
+                                        .orElseThrow()
+                                        .instanceId()
+                                + " " + workerIdentity);
         assertThat(Tags.toMap(describeOne(ec2, scheduler.id()).tags()))
                 .containsEntry(ClusterContext.NODE_TAG, "alpha-scheduler")
                 .containsEntry(ClusterContext.ROLE_TAG, "scheduler");
@@ -296,7 +320,8 @@ class Ec2ProviderIT {
                 .extracting(GcReport.Item::kind, GcReport.Item::id)
                 .contains(
                         org.assertj.core.groups.Tuple.tuple("instance", orphanWorker.id()),
-                        org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id()));
+                        org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id()),
+                        org.assertj.core.groups.Tuple.tuple("iam-role", "jcloud-orphan-" + orphan.id() + "-w"));
         assertThat(dry.items()).extracting(GcReport.Item::kind).contains("security-group");
         assertThat(provider.nodes(orphan)).hasSize(1); // a dry run deletes nothing
 
@@ -311,7 +336,7 @@ class Ec2ProviderIT {
                 .isEmpty();
         assertThat(aws.iam().listRoles(r -> r.pathPrefix("/jcloud/")).roles())
                 .extracting(Role::roleName)
-                .containsExactly("jcloud-live-" + live.id());
+                .containsExactlyInAnyOrder("jcloud-live-" + live.id(), "jcloud-live-" + live.id() + "-w");
         assertThat(provider.nodes(live)).hasSize(2);
         assertThat(provider.gc(settings, true, Duration.ZERO).items()).isEmpty();
     }

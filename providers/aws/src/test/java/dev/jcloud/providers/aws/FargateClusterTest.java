@@ -41,10 +41,11 @@ class FargateClusterTest {
                 .hasMessageContaining("invalid fargate.worker-memory '1024'")
                 .hasMessageContaining("2048 to 8192");
         assertThatThrownBy(() -> FargateCluster.builder()
+                        .baseImage("a b")
                         .stateDirectory(dir)
                         .provider(fargate)
                         .build())
-                .hasMessageContaining("set the engine container image with fargate.image");
+                .hasMessageContaining("invalid fargate.base-image 'a b'");
         assertThatThrownBy(() -> FargateCluster.builder()
                         .image("x y")
                         .stateDirectory(dir)

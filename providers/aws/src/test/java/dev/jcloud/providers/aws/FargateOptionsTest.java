@@ -23,7 +23,7 @@ class FargateOptionsTest {
     }
 
     @Test
-    void defaultsAreASmallOnDemandClusterThatNeedsAnImage() {
+    void defaultsAreASmallOnDemandClusterWhoseImageUpBuildsOnCorretto() {
         FargateOptions o = FargateOptions.of(cluster(Map.of()));
         assertThat(o.workerCpu()).isEqualTo(1024);
         assertThat(o.workerMemoryMiB()).isEqualTo(4096);
@@ -33,9 +33,9 @@ class FargateOptionsTest {
         assertThat(o.logRetentionDays()).isEqualTo(7);
         assertThat(o.workerPublicIp()).isTrue();
         assertThat(o.aws().region()).isEqualTo("us-east-1");
-        assertThatThrownBy(o::requireImage)
-                .hasMessageContaining("fargate.image")
-                .hasMessageContaining("mvn -B -Pimage -pl cli -am package -Djcloud.image=");
+        assertThat(o.image()).isEmpty();
+        assertThat(o.baseImage()).isEqualTo("public.ecr.aws/amazoncorretto/amazoncorretto:17");
+        assertThat(o.registryEndpoint()).isEmpty();
     }
 
     @Test
@@ -75,7 +75,10 @@ class FargateOptionsTest {
                 "ghcr.io/acme/jcloud-engine:0.1.0",
                 "123456789012.dkr.ecr.eu-west-2.amazonaws.com/jcloud/engine@sha256:" + "a".repeat(64))) {
             assertThat(FargateOptions.of(cluster(Map.of(FargateOptions.IMAGE, ok)))
-                            .requireImage())
+                            .image())
+                    .hasValue(ok);
+            assertThat(FargateOptions.of(cluster(Map.of(FargateOptions.BASE_IMAGE, ok)))
+                            .baseImage())
                     .isEqualTo(ok);
         }
         for (String hostile :
@@ -83,6 +86,17 @@ class FargateOptionsTest {
             assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.IMAGE, hostile))))
                     .as(hostile)
                     .hasMessageContaining("invalid fargate.image");
+            assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.BASE_IMAGE, hostile))))
+                    .as(hostile)
+                    .hasMessageContaining("invalid fargate.base-image");
+        }
+        assertThat(FargateOptions.of(cluster(Map.of(FargateOptions.REGISTRY_ENDPOINT, "http://127.0.0.1:5000")))
+                        .registryEndpoint())
+                .hasValue(java.net.URI.create("http://127.0.0.1:5000"));
+        for (String bad : List.of("127.0.0.1:5000", "ftp://127.0.0.1", "http://127.0.0.1:5000/v2/x", "http://")) {
+            assertThatThrownBy(() -> FargateOptions.of(cluster(Map.of(FargateOptions.REGISTRY_ENDPOINT, bad))))
+                    .as(bad)
+                    .hasMessageContaining("invalid fargate.registry-endpoint");
         }
     }
 

@@ -676,11 +676,8 @@ class FargateProviderIT {
             assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(FargateOptions.IMAGE, hostile))))
                     .hasMessageContaining("invalid fargate.image");
         }
-        Map<String, String> noImage = new HashMap<>(options(Map.of()));
-        noImage.remove(FargateOptions.IMAGE);
-        assertThatThrownBy(() -> provider.bootstrap(new ClusterContext("inp", "id1", dir, noImage)))
-                .hasMessageContaining("set the engine container image with fargate.image")
-                .hasMessageContaining("-Pimage");
+        assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(FargateOptions.BASE_IMAGE, "a b"))))
+                .hasMessageContaining("invalid fargate.base-image");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.REGION, "mars-1"))))
                 .hasMessageContaining("aws.region must be an AWS region such as us-east-1 or eu-west-2 (was 'mars-1')");
         assertThatThrownBy(() -> provider.bootstrap(cluster("inp", Map.of(AwsOptions.ALLOW_FROM, "10.0.0.1/8"))))
