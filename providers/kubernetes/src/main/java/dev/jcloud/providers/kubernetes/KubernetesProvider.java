@@ -15,6 +15,7 @@ import dev.jcloud.provisioner.UpPlan;
 import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.PriceTable;
+import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -29,8 +30,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +69,9 @@ public final class KubernetesProvider implements CloudProvider {
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesProvider.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final long GRACE_SECONDS = 10;
+
+    /** Whether the engine answers: its dashboard's metrics (a TCP connect alone proves nothing). */
+    private final SchedulerProbe probe = SchedulerProbe.metrics(ClusterObjects.DASHBOARD_PORT);
 
     @Override
     public String name() {
@@ -314,7 +316,7 @@ public final class KubernetesProvider implements CloudProvider {
                 if (o.serviceType().equals("LoadBalancer")) {
                     host = loadBalancer(client, cluster, o).or(() -> Optional.empty());
                 }
-                if (host.isPresent() && listens(host.get(), ClusterObjects.SCHEDULER_PORT)) {
+                if (host.isPresent() && probe.answers(host.get())) {
                     return new SchedulerEndpoint(
                             host.get() + ":" + ClusterObjects.SCHEDULER_PORT,
                             host.get() + ":" + ClusterObjects.DASHBOARD_PORT);
@@ -574,15 +576,6 @@ public final class KubernetesProvider implements CloudProvider {
             return log == null ? "" : log;
         } catch (KubernetesClientException e) {
             return "";
-        }
-    }
-
-    private static boolean listens(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -177,22 +177,7 @@ final class FakeKubelet implements AutoCloseable {
         if (c.getImage().contains(PULL_FAILS)) {
             String message = "rpc error: code = NotFound desc = failed to pull and unpack image \"" + c.getImage()
                     + "\": not found";
-            status(
-                    pod,
-                    new PodStatusBuilder()
-                            .withPhase("Pending")
-                            .withContainerStatuses(new ContainerStatusBuilder()
-                                    .withName(c.getName())
-                                    .withImage(c.getImage())
-                                    .withReady(false)
-                                    .withNewState()
-                                    .withNewWaiting()
-                                    .withReason("ErrImagePull")
-                                    .withMessage(message)
-                                    .endWaiting()
-                                    .endState()
-                                    .build())
-                            .build());
+            // The event first: whoever sees the failed status finds the event that says why.
             client.v1()
                     .events()
                     .inNamespace(namespace)
@@ -212,11 +197,27 @@ final class FakeKubelet implements AutoCloseable {
                             .withLastTimestamp(Instant.now().toString())
                             .build())
                     .create();
+            status(
+                    pod,
+                    new PodStatusBuilder()
+                            .withPhase("Pending")
+                            .withContainerStatuses(new ContainerStatusBuilder()
+                                    .withName(c.getName())
+                                    .withImage(c.getImage())
+                                    .withReady(false)
+                                    .withNewState()
+                                    .withNewWaiting()
+                                    .withReason("ErrImagePull")
+                                    .withMessage(message)
+                                    .endWaiting()
+                                    .endState()
+                                    .build())
+                            .build());
             return;
         }
         int n = nextAddress.getAndIncrement();
         String ip = addressPrefix + (n / 250) + "." + (n % 250 + 1);
-        Path podDir = dir.resolve(name + "-" + pod.getMetadata().getUid().substring(0, 8));
+        Path podDir = dir.resolve(name + "-" + n);
         try {
             Files.createDirectories(podDir);
             Map<String, String> mounts = mountSecrets(pod, c, podDir);

@@ -62,6 +62,10 @@ final class MockApiServer implements AutoCloseable {
                 if (log.matches() && "GET".equals(request.getMethod())) {
                     return podLog(log.group(1), log.group(2), path);
                 }
+                if (path.contains("/events?") && path.contains("fieldSelector=") && "GET".equals(request.getMethod())) {
+                    // The mock cannot select events by their object; the provider filters what it gets.
+                    return handleGet(path.replaceAll("fieldSelector=[^&]*&?", ""));
+                }
                 return super.dispatch(request);
             }
         };
