@@ -15,7 +15,10 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,6 +37,48 @@ final class MockApiServer implements AutoCloseable {
 
     private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
     private static final Pattern TAIL = Pattern.compile("[?&]tailLines=([0-9]+)");
+
+    /**
+     * Discovery documents for the kinds a cluster is made of, which kubectl reads to map a kind to its
+     * API (the mock serves none).
+     */
+    private static final Map<String, String> DISCOVERY = Map.of(
+            "/api",
+            "{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":[]}",
+            "/apis",
+            "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":[" + group("apps") + ","
+                    + group("rbac.authorization.k8s.io") + "," + group("networking.k8s.io") + "]}",
+            "/api/v1",
+            resources(
+                    "v1",
+                    "pods:Pod",
+                    "services:Service",
+                    "secrets:Secret",
+                    "serviceaccounts:ServiceAccount",
+                    "configmaps:ConfigMap",
+                    "events:Event"),
+            "/apis/apps/v1",
+            resources("apps/v1", "deployments:Deployment"),
+            "/apis/rbac.authorization.k8s.io/v1",
+            resources("rbac.authorization.k8s.io/v1", "roles:Role", "rolebindings:RoleBinding"),
+            "/apis/networking.k8s.io/v1",
+            resources("networking.k8s.io/v1", "networkpolicies:NetworkPolicy"));
+
+    private static String group(String name) {
+        String v = "{\"groupVersion\":\"" + name + "/v1\",\"version\":\"v1\"}";
+        return "{\"name\":\"" + name + "\",\"versions\":[" + v + "],\"preferredVersion\":" + v + "}";
+    }
+
+    private static String resources(String groupVersion, String... pluralKinds) {
+        List<String> out = new ArrayList<>();
+        for (String pk : pluralKinds) {
+            String[] p = pk.split(":");
+            out.add("{\"name\":\"" + p[0] + "\",\"singularName\":\"\",\"namespaced\":true,\"kind\":\"" + p[1]
+                    + "\",\"verbs\":[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]}");
+        }
+        return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + groupVersion
+                + "\",\"resources\":[" + String.join(",", out) + "]}";
+    }
 
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
     private final AtomicLong requests = new AtomicLong();
@@ -57,6 +102,14 @@ final class MockApiServer implements AutoCloseable {
                 String path = request.getPath();
                 if (path.contains("/selfsubjectaccessreviews") && "POST".equals(request.getMethod())) {
                     return review(request);
+                }
+                String discovery =
+                        "GET".equals(request.getMethod()) ? DISCOVERY.get(path.replaceAll("\\?.*", "")) : null;
+                if (discovery != null) {
+                    return new MockResponse()
+                            .setResponseCode(200)
+                            .setHeader("Content-Type", "application/json")
+                            .setBody(discovery);
                 }
                 Matcher log = LOG.matcher(path);
                 if (log.matches() && "GET".equals(request.getMethod())) {
