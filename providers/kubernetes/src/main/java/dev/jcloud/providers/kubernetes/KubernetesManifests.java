@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * A fixed-size cluster as plain manifests, for {@code kubectl apply} or a GitOps repository: the
- * scheduler's ServiceAccount, Role and RoleBinding, a Secret with the join token the operator
- * supplies, the NetworkPolicy, the Service, a scheduler Deployment of one and a worker Deployment
- * of N replicas. Nothing here deletes workers by name (no in-cluster controller): the cluster's
+ * scheduler's ServiceAccount, Role and RoleBinding, the Secret with the join token the operator
+ * supplies (or, without one, a note saying how to create it, so that no secret needs to be in the
+ * repository), the NetworkPolicy, the Service, a scheduler Deployment of one and a worker
+ * Deployment of N replicas. Nothing here deletes workers by name (no in-cluster controller): the cluster's
  * size is the Deployment's, and the objects live until they are deleted ({@code kubectl delete -l
  * jcloud.dev/cluster-id=ID}). Engine parties authenticate with the join token instead of
  * certificates made on a workstation, so the manifests hold no key material but the token.
@@ -34,16 +35,13 @@ public final class KubernetesManifests {
     /**
      * The manifests of cluster {@code name} with {@code workers} workers of {@code nthreads} threads
      * (and {@code memoryLimit}, or null for the engine's default), with the {@code kubernetes.*}
-     * {@code options}, authenticated by {@code joinToken}.
+     * {@code options}, authenticated by {@code joinToken} (null: the operator creates the Secret).
      *
      * @throws IllegalArgumentException naming the option, when one is invalid (e.g. no image)
      */
     public static String yaml(
             String name, int workers, int nthreads, String memoryLimit, Map<String, String> options, String joinToken) {
         ClusterNames.check(name);
-        if (joinToken == null || joinToken.isBlank()) {
-            throw new IllegalArgumentException("a join token is needed: the engine parties authenticate with it");
-        }
         ClusterContext cluster = new ClusterContext(name, ClusterNames.newId(), Path.of("."), options);
         KubernetesOptions o = KubernetesOptions.of(options);
         o.requireImage();
@@ -72,12 +70,14 @@ public final class KubernetesManifests {
         }
         objects.add(ClusterObjects.role(cluster, ns, null));
         objects.add(ClusterObjects.roleBinding(cluster, ns, account, null));
-        Secret secret = new SecretBuilder()
-                .withMetadata(ClusterObjects.meta(cluster, ns, joinSecret(name), null))
-                .withType("Opaque")
-                .withStringData(Map.of("token", joinToken.strip()))
-                .build();
-        objects.add(secret);
+        if (joinToken != null && !joinToken.isBlank()) {
+            Secret secret = new SecretBuilder()
+                    .withMetadata(ClusterObjects.meta(cluster, ns, joinSecret(name), null))
+                    .withType("Opaque")
+                    .withStringData(Map.of("token", joinToken.strip()))
+                    .build();
+            objects.add(secret);
+        }
         objects.add(ClusterObjects.networkPolicy(cluster, ns, o.allowFrom(), null));
         objects.add(ClusterObjects.service(cluster, ns, o.serviceType(), null));
         objects.add(withJoinToken(EnginePods.schedulerDeployment(cluster, o, scheduler, account), name));
@@ -85,11 +85,22 @@ public final class KubernetesManifests {
         StringBuilder out = new StringBuilder("# jcloud cluster " + name + " (id " + cluster.id() + "), " + workers
                 + " workers, namespace " + ns + ".\n# kubectl apply -f FILE; remove with: kubectl delete -n " + ns
                 + " all,secret,sa,role,rolebinding,networkpolicy -l " + Labels.CLUSTER_ID + "=" + cluster.id() + "\n");
+        if (joinToken == null || joinToken.isBlank()) {
+            out.append("# First create the join token Secret the pods mount:\n#   ")
+                    .append(createSecretCommand(name, ns))
+                    .append('\n');
+        }
         for (HasMetadata m : objects) {
             String doc = Serialization.asYaml(m);
             out.append(doc.startsWith("---") ? doc : "---\n" + doc);
         }
         return out.toString();
+    }
+
+    /** The command that creates the join token Secret of cluster {@code name} in {@code namespace}. */
+    static String createSecretCommand(String name, String namespace) {
+        return "kubectl create secret generic " + joinSecret(name) + " -n " + namespace
+                + " --from-literal=token=\"$(openssl rand -hex 32)\"";
     }
 
     /** The Secret holding the join token of cluster {@code name}. */

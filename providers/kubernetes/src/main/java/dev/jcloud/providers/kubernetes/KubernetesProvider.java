@@ -18,6 +18,8 @@ import dev.jcloud.provisioner.elastic.PriceTable;
 import dev.jcloud.provisioner.net.SchedulerProbe;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
+import dev.jcloud.terraform.FixedCluster;
+import dev.jcloud.terraform.ManifestExport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -64,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * requested); a pod that cannot start (image pull failure, crash) does not, and its status,
  * events and last log lines are in {@link #logTail}.
  */
-public final class KubernetesProvider implements CloudProvider {
+public final class KubernetesProvider implements CloudProvider, ManifestExport {
 
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesProvider.class);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -153,6 +155,25 @@ public final class KubernetesProvider implements CloudProvider {
                         "launch",
                         o.workerCpu() + " CPU, " + o.workerMemory() + " each, at most " + o.maxWorkers())
                 .steps();
+    }
+
+    /** A fixed cluster as plain manifests ({@link KubernetesManifests}); the operator creates the join token Secret. */
+    @Override
+    public String manifests(FixedCluster cluster, Map<String, String> options) {
+        return KubernetesManifests.yaml(
+                cluster.name(),
+                cluster.workers(),
+                cluster.nthreads(),
+                cluster.memoryLimit().equals("auto") ? null : cluster.memoryLimit(),
+                options,
+                null);
+    }
+
+    @Override
+    public String nextSteps(FixedCluster cluster, Map<String, String> options, String dir) {
+        String ns = KubernetesOptions.of(options).namespace();
+        return KubernetesManifests.createSecretCommand(cluster.name(), ns) + "\nkubectl apply -f " + dir + "/"
+                + ManifestExport.FILE;
     }
 
     // ------------------------------------------------------------------ lifecycle
