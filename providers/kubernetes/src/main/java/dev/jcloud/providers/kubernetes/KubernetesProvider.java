@@ -333,10 +333,9 @@ public final class KubernetesProvider implements CloudProvider, ManifestExport {
                     throw new ProvisionException("the scheduler pod " + scheduler.name() + " cannot start: "
                             + failure.orElse(PodStates.phase(pod)) + describe(client, o, pod, 20));
                 }
-                Optional<String> host = PodStates.ip(pod);
-                if (o.serviceType().equals("LoadBalancer")) {
-                    host = loadBalancer(client, cluster, o).or(() -> Optional.empty());
-                }
+                // A load balancer's address once it has one; until then (and for ClusterIP) the pod's.
+                Optional<String> host =
+                        o.serviceType().equals("LoadBalancer") ? loadBalancer(client, cluster, o) : PodStates.ip(pod);
                 if (host.isPresent() && probe.answers(host.get())) {
                     return new SchedulerEndpoint(
                             host.get() + ":" + ClusterObjects.SCHEDULER_PORT,
