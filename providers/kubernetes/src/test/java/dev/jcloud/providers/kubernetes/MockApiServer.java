@@ -35,6 +35,14 @@ import java.util.regex.Pattern;
  */
 final class MockApiServer implements AutoCloseable {
 
+    /** The mock server logs every request through java.util.logging; kept here so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private static final Pattern LOG = Pattern.compile("/api/v1/namespaces/([^/]+)/pods/([^/?]+)/log(\\?.*)?");
     private static final Pattern TAIL = Pattern.compile("[?&]tailLines=([0-9]+)");
 

@@ -15,14 +15,6 @@ final class TestPlatform implements AutoCloseable {
 
     static final String NAMESPACE = "data";
 
-    /** The mock server logs every request through java.util.logging; kept here so the level sticks. */
-    private static final java.util.logging.Logger MOCK_LOG =
-            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-    static {
-        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    }
-
     final MockApiServer api;
     final NamespacedKubernetesClient admin;
     final GarbageCollector gc;
