@@ -13,6 +13,7 @@ import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.boot.EngineArtifact;
 import dev.jcloud.terraform.FixedCluster;
+import dev.jcloud.terraform.ManifestExport;
 import dev.jcloud.terraform.ModuleSpec;
 import dev.jcloud.terraform.TerraformExport;
 import dev.jcloud.terraform.TerraformExporter;
@@ -101,13 +102,24 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "New or empty directory to write to.")
     Path out;
 
+    @Option(
+            names = "--format",
+            paramLabel = "FORMAT",
+            description = "terraform (default): a Terraform module; manifests: plain manifests of the platform (e.g."
+                    + " Kubernetes YAML for kubectl apply or GitOps), for providers that export them.")
+    String format = "terraform";
+
     @Override
     public Integer call() {
         CloudProviders providers = CloudProviders.load();
-        Export export = cluster != null ? fromCluster(providers) : fromFlags(providers);
+        Class<?> kind = kind();
+        Export export = cluster != null ? fromCluster(providers, kind) : fromFlags(providers, kind);
+        if (kind == ManifestExport.class) {
+            return writeManifests(export, (ManifestExport) export.capability());
+        }
         ModuleSpec module;
         try {
-            module = export.capability().spec(export.cluster(), export.options(), engine());
+            module = ((TerraformExport) export.capability()).spec(export.cluster(), export.options(), engine());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(namingFlags(e.getMessage(), export.flagNames()), e);
         }
@@ -133,19 +145,69 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
         return 0;
     }
 
+    /** The capability {@code --format} asks for. */
+    private Class<?> kind() {
+        return switch (format) {
+            case "terraform" -> TerraformExport.class;
+            case "manifests" -> ManifestExport.class;
+            default ->
+                throw new IllegalArgumentException("--format: must be terraform or manifests, was '" + format + "'");
+        };
+    }
+
+    private static String what(Class<?> kind) {
+        return kind == ManifestExport.class ? "manifests" : "Terraform";
+    }
+
+    /** Writes the manifests to {@code out}/{@value ManifestExport#FILE}, new or empty as for a module. */
+    private int writeManifests(Export export, ManifestExport manifests) {
+        String yaml;
+        try {
+            yaml = manifests.manifests(export.cluster(), export.options());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(namingFlags(e.getMessage(), export.flagNames()), e);
+        }
+        try {
+            if (java.nio.file.Files.isDirectory(out)) {
+                try (var entries = java.nio.file.Files.list(out)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new IllegalArgumentException("--out: " + out + " is not empty");
+                    }
+                }
+            }
+            java.nio.file.Files.createDirectories(out);
+            java.nio.file.Files.writeString(out.resolve(ManifestExport.FILE), yaml);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        FixedCluster c = export.cluster();
+        w.printf(
+                "wrote %s manifests for fixed cluster %s (%d workers) to %s%n",
+                export.provider().name(), c.name(), c.workers(), out.resolve(ManifestExport.FILE));
+        w.printf(
+                "next:%n%s%n",
+                manifests
+                        .nextSteps(c, export.options(), out.toString())
+                        .indent(2)
+                        .stripTrailing());
+        w.flush();
+        return 0;
+    }
+
     /**
      * What to export: the provider and its capability, the cluster, the provider's options by key
      * path, and the flag the user gave for each key (to name in messages).
      */
     private record Export(
             CloudProvider provider,
-            TerraformExport capability,
+            Object capability,
             FixedCluster cluster,
             Map<String, String> options,
             Map<String, String> flagNames) {}
 
     /** The spec of a running cluster, from its record; flags given as well override it. */
-    private Export fromCluster(CloudProviders providers) {
+    private Export fromCluster(CloudProviders providers, Class<?> kind) {
         if (provider != null) {
             throw new IllegalArgumentException(
                     "--cluster and --provider: give one (the cluster's record names its provider)");
@@ -164,14 +226,15 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
                         + store.stateDir() + " (see 'jcloud cluster list')"));
         if (!providers.available().contains(record.provider())) {
             throw new IllegalArgumentException("--cluster: cluster " + cluster + " runs on provider '"
-                    + record.provider() + "', which this build does not have; providers that export Terraform: "
-                    + exporters(providers));
+                    + record.provider() + "', which this build does not have; providers that export " + what(kind)
+                    + ": " + exporters(providers, kind));
         }
         CloudProvider cloud = providers.require(record.provider());
-        TerraformExport capability = cloud.capability(TerraformExport.class)
+        Object capability = cloud.capability(kind)
                 .orElseThrow(() -> new IllegalArgumentException("--cluster: cluster " + cluster
-                        + " runs on provider " + cloud.name() + ", which has no Terraform export: export a cluster"
-                        + " of " + exporters(providers) + ", or give --provider and its settings instead"));
+                        + " runs on provider " + cloud.name() + ", which has no " + what(kind) + " export: export a"
+                        + " cluster of " + exporters(providers, kind)
+                        + ", or give --provider and its settings instead"));
         FixedCluster c = FixedCluster.of(record);
         if (workers != null) {
             c = c.withWorkers(checkWorkers());
@@ -189,17 +252,17 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
     }
 
     /** The spec of a new cluster, from the provider's settings and the flags given. */
-    private Export fromFlags(CloudProviders providers) {
+    private Export fromFlags(CloudProviders providers, Class<?> kind) {
         if (provider == null) {
-            throw new IllegalArgumentException(
-                    "--provider: missing; use --provider with one of " + exporters(providers) + ", or --cluster NAME");
+            throw new IllegalArgumentException("--provider: missing; use --provider with one of "
+                    + exporters(providers, kind) + ", or --cluster NAME");
         }
-        Optional<TerraformExport> capability = providers.available().contains(provider)
-                ? providers.require(provider).capability(TerraformExport.class)
+        Optional<?> capability = providers.available().contains(provider)
+                ? providers.require(provider).capability(kind)
                 : Optional.empty();
         if (capability.isEmpty()) {
-            throw new IllegalArgumentException("--provider: must be a provider that exports Terraform: "
-                    + exporters(providers) + "; was '" + provider + "'");
+            throw new IllegalArgumentException("--provider: must be a provider that exports " + what(kind) + ": "
+                    + exporters(providers, kind) + "; was '" + provider + "'");
         }
         CloudProvider cloud = providers.require(provider);
         if (workers == null) {
@@ -220,10 +283,10 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
         return new Export(cloud, capability.get(), c, ProviderOptions.of(settings, cloud), names);
     }
 
-    /** The providers on the class path that export Terraform, e.g. {@code a, b or c}. */
-    private static String exporters(CloudProviders providers) {
+    /** The providers on the class path that export {@code kind}, e.g. {@code a, b or c}. */
+    private static String exporters(CloudProviders providers, Class<?> kind) {
         List<String> names = providers.all().stream()
-                .filter(p -> p.capability(TerraformExport.class).isPresent())
+                .filter(p -> p.capability(kind).isPresent())
                 .map(CloudProvider::name)
                 .toList();
         if (names.isEmpty()) {

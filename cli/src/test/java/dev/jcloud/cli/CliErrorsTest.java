@@ -44,7 +44,7 @@ class CliErrorsTest {
                 "error: --zone is an option of gcp, not of provider local");
         assertUsageError(
                 cli().run("cluster", "up", "--provider", "aws", "--worker-cpu", "1024"),
-                "error: --worker-cpu is an option of fargate, not of provider aws");
+                "error: --worker-cpu is an option of fargate, kubernetes, not of provider aws");
         // A provider in the build checks its options before it calls its cloud.
         assertUsageError(
                 cli().run("cluster", "up", "--provider", "aws", "--worker-type", "huge"),

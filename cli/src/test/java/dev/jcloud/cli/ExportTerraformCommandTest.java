@@ -449,4 +449,47 @@ class ExportTerraformCommandTest {
         assertThat(r.err().strip().lines()).hasSize(1);
         assertThat(tmp.resolve("tf")).doesNotExist();
     }
+
+    @Test
+    void writesKubernetesManifestsWithFormatManifests() throws IOException {
+        Path out = tmp.resolve("k8s");
+        CliRunner.Result r = run(
+                "export-terraform",
+                "--provider",
+                "kubernetes",
+                "--format",
+                "manifests",
+                "--workers",
+                "3",
+                "--name",
+                "gitops",
+                "--image",
+                "registry.example.com/jcloud-engine:1",
+                "--namespace",
+                "data",
+                "--out",
+                out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("gitops", "kubectl create secret generic jcloud-gitops-join", "kubectl apply");
+        String yaml = Files.readString(out.resolve("cluster.yaml"));
+        assertThat(yaml)
+                .contains("kind: \"Deployment\"", "replicas: 3", "namespace: \"data\"", "kind: \"NetworkPolicy\"");
+    }
+
+    @Test
+    void manifestsNeedAProviderThatExportsThem() {
+        CliRunner.Result r = run(
+                "export-terraform",
+                "--provider",
+                "gcp",
+                "--format",
+                "manifests",
+                "--workers",
+                "1",
+                "--out",
+                tmp.resolve("x").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--provider: must be a provider that exports manifests: kubernetes");
+        assertThat(tmp.resolve("x")).doesNotExist();
+    }
 }
