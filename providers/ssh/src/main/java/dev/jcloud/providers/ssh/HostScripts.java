@@ -141,7 +141,7 @@ final class HostScripts {
                 + "  for f in \"$d\"/pids/*.pid; do\n"
                 + "    [ -f \"$f\" ] || continue\n"
                 + "    read pg pid_id pid_name node role started < \"$f\" || continue\n"
-                + "    if kill -0 -- \"-$pg\" 2>/dev/null && { [ ! -r \"/proc/$pg/cmdline\" ] || grep -q \"$pid_id\""
+                + "    if kill -0 \"-$pg\" 2>/dev/null && { [ ! -r \"/proc/$pg/cmdline\" ] || grep -q \"$pid_id\""
                 + " \"/proc/$pg/cmdline\"; }; then\n"
                 + "      echo \"P $pg $pid_id $pid_name $node $role $started\"\n"
                 + "    else rm -f \"$f\"; fi\n"
@@ -170,13 +170,13 @@ final class HostScripts {
                     .append(quote(n[1]))
                     .append(" ]; then groups=\"$groups $pg\"; fi; fi\n");
         }
-        s.append("for pg in $groups; do kill -TERM -- \"-$pg\" 2>/dev/null; done\n");
-        s.append("alive() { left=\"\"; for pg in $groups; do kill -0 -- \"-$pg\" 2>/dev/null && left=\"$left $pg\";"
+        s.append("for pg in $groups; do kill -TERM \"-$pg\" 2>/dev/null; done\n");
+        s.append("alive() { left=\"\"; for pg in $groups; do kill -0 \"-$pg\" 2>/dev/null && left=\"$left $pg\";"
                 + " done; [ -n \"$left\" ]; }\n");
         s.append("i=0; while alive && [ $i -lt ")
                 .append(graceSeconds * 10)
                 .append(" ]; do sleep 0.1; i=$((i+1)); done\n");
-        s.append("if alive; then for pg in $left; do kill -KILL -- \"-$pg\" 2>/dev/null; done; fi\n");
+        s.append("if alive; then for pg in $left; do kill -KILL \"-$pg\" 2>/dev/null; done; fi\n");
         s.append("i=0; while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n");
         for (String[] n : nodes) {
             s.append("rm -f ").append(quote("pids/" + n[0] + ".pid")).append('\n');

@@ -25,9 +25,11 @@ import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.config.hosts.HostConfigEntry;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.keyprovider.KeyIdentityProvider;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.common.util.security.SecurityUtils;
 import org.apache.sshd.sftp.client.SftpClient;
 import org.apache.sshd.sftp.client.SftpClientFactory;
@@ -94,7 +96,13 @@ final class SshHosts implements AutoCloseable {
         HostConfigEntry entry = new HostConfigEntry(host.name(), host.host(), host.port(), host.user(), jumps(host));
         ClientSession s = null;
         try {
-            s = client.connect(entry, null, null).verify(timeout).getSession();
+            s = client.connect(
+                            entry,
+                            AttributeRepository.ofKeyValuePair(
+                                    StrictHostKeys.TARGET, new SshdSocketAddress(host.host(), host.port())),
+                            null)
+                    .verify(timeout)
+                    .getSession();
             s.auth().verify(timeout);
             return s;
         } catch (IOException | RuntimeException e) {

@@ -70,8 +70,7 @@ public final class SshProvider implements CloudProvider {
         return t;
     });
 
-    /** Engine bundles by the state directory they are packed in: packed once per process. */
-    private static final Map<Path, EngineBundle> BUNDLES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static EngineBundle bundle;
 
     private final Map<SshOptions, SshHosts> connections = new HashMap<>();
 
@@ -772,10 +771,14 @@ public final class SshProvider implements CloudProvider {
         return connections.computeIfAbsent(o, k -> new SshHosts(k.hosts(), k.knownHosts(), k.timeout(), k.useAgent()));
     }
 
-    private static EngineBundle bundle(ClusterContext cluster) {
-        Path clusters = cluster.workDir().toAbsolutePath().getParent();
-        Path key = clusters == null ? cluster.workDir() : clusters;
-        return BUNDLES.computeIfAbsent(key, k -> EngineBundle.forCluster(cluster));
+    /** This program's engine, packed once per process (and again if its file was removed). */
+    private static synchronized EngineBundle bundle(ClusterContext cluster) {
+        EngineBundle b = bundle;
+        if (b == null || !Files.isRegularFile(b.file())) {
+            b = EngineBundle.forCluster(cluster);
+            bundle = b;
+        }
+        return b;
     }
 
     private static byte[] resource(String name) {

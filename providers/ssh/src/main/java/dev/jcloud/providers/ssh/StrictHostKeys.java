@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.client.config.hosts.KnownHostEntry;
 import org.apache.sshd.client.keyverifier.ServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
@@ -28,6 +29,9 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
  */
 final class StrictHostKeys implements ServerKeyVerifier {
 
+    /** The host and port a session was asked for, in its connection context. */
+    static final AttributeRepository.AttributeKey<SshdSocketAddress> TARGET = new AttributeRepository.AttributeKey<>();
+
     private final Path knownHosts;
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
 
@@ -38,6 +42,13 @@ final class StrictHostKeys implements ServerKeyVerifier {
     @Override
     public boolean verifyServerKey(ClientSession session, SocketAddress remoteAddress, PublicKey serverKey) {
         SocketAddress target = session.getConnectAddress() != null ? session.getConnectAddress() : remoteAddress;
+        // Through a jump host the session dials a forwarded loopback port: the host asked for is in its context.
+        if (isLoopback(target) && session.getConnectionContext() != null) {
+            SshdSocketAddress asked = session.getConnectionContext().getAttribute(TARGET);
+            if (asked != null) {
+                target = asked;
+            }
+        }
         String host = hostOf(target);
         int port = portOf(target);
         List<KnownHostEntry> entries;
@@ -95,6 +106,11 @@ final class StrictHostKeys implements ServerKeyVerifier {
 
     private static String key(String host, int port) {
         return host + ":" + port;
+    }
+
+    private static boolean isLoopback(SocketAddress a) {
+        String h = hostOf(a);
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
     private static String hostOf(SocketAddress a) {
