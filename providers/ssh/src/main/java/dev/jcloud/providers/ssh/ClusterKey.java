@@ -2,19 +2,17 @@ package dev.jcloud.providers.ssh;
 
 import dev.jcloud.provisioner.ClusterContext;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.Base64;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 
 /**
  * The cluster's own SSH key: made at {@code up} (EC P-256), authorised on every host for the
@@ -22,7 +20,7 @@ import org.apache.sshd.common.config.keys.PublicKeyEntry;
  * controller logs in with it from the scheduler's host to start and stop workers and to remove the
  * cluster; the user's own keys never leave the user's machine.
  *
- * <p>Files: {@code ssh/cluster-key} (PKCS#8 PEM, 0600) and {@code ssh/cluster-key.pub} under the
+ * <p>Files: {@code ssh/cluster-key} (OpenSSH format, 0600) and {@code ssh/cluster-key.pub} under the
  * cluster's state directory.
  */
 final class ClusterKey {
@@ -47,27 +45,25 @@ final class ClusterKey {
                 Files.deleteIfExists(priv);
                 Files.createFile(
                         priv, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                Files.writeString(priv, pem("PRIVATE KEY", pair.getPrivate().getEncoded()), StandardCharsets.US_ASCII);
-                Files.writeString(pub, pem("PUBLIC KEY", pair.getPublic().getEncoded()), StandardCharsets.US_ASCII);
+                // OpenSSH's own format: what MINA (the controller) and OpenSSH both read.
+                try (OutputStream out = Files.newOutputStream(priv)) {
+                    OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(
+                            pair, HostScripts.marker(cluster.id()), null, out);
+                }
+                try (OutputStream out = Files.newOutputStream(pub)) {
+                    OpenSSHKeyPairResourceWriter.INSTANCE.writePublicKey(
+                            pair.getPublic(), HostScripts.marker(cluster.id()), out);
+                }
             }
-            byte[] der = Base64.getMimeDecoder()
-                    .decode(Files.readString(pub, StandardCharsets.US_ASCII)
-                            .replaceAll("-----[A-Z ]+-----", "")
-                            .strip());
-            return "no-pty,no-agent-forwarding,no-X11-forwarding "
-                    + PublicKeyEntry.toString(KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der)))
-                    + " " + HostScripts.marker(cluster.id());
+            String[] line =
+                    Files.readString(pub, StandardCharsets.US_ASCII).strip().split("\\s+");
+            return "no-pty,no-agent-forwarding,no-X11-forwarding " + line[0] + " " + line[1] + " "
+                    + HostScripts.marker(cluster.id());
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot make the cluster's SSH key in " + priv.getParent() + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot make an EC P-256 key: " + e.getMessage(), e);
         }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n"
-                + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der) + "\n-----END " + type
-                + "-----\n";
     }
 }

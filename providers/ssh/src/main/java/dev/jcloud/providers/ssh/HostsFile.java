@@ -58,11 +58,12 @@ final class HostsFile {
             throw invalid("is empty");
         }
         Path file = Path.of(expandHome(v));
-        boolean looksLikeFile = v.endsWith(".yaml") || v.endsWith(".yml") || v.endsWith(".json") || v.contains("/");
         if (Files.isRegularFile(file)) {
             return fromFile(file, defaults);
         }
-        if (looksLikeFile) {
+        boolean isList = java.util.Arrays.stream(v.split(","))
+                .allMatch(i -> LIST_ITEM.matcher(i.strip()).matches());
+        if (!isList && (v.endsWith(".yaml") || v.endsWith(".yml") || v.endsWith(".json") || v.contains("/"))) {
             throw invalid("names the file " + file + ", which does not exist (give a hosts file or a list"
                     + " 'user@host[:port][/slots],...')");
         }

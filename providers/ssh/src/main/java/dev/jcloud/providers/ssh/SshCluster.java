@@ -89,6 +89,11 @@ public final class SshCluster extends ProvisionedCluster {
             return option(SshSettings.MAX_WORKERS.path(), Integer.toString(max));
         }
 
+        /** What adaptive scaling favours: {@code cost} (default), {@code balanced} or {@code latency}. */
+        public Builder adaptGoal(String goal) {
+            return option(dev.jcloud.provisioner.ControllerSpecs.GOAL, goal);
+        }
+
         /** Mutual TLS between every party (default true). */
         public Builder tls(boolean tls) {
             return option(ClusterTrust.OPTION, Boolean.toString(tls));

@@ -73,6 +73,65 @@ final class HostResources {
         return out;
     }
 
+    /** Every log of cluster {@code clusterId} on the hosts, for a failed test's message. */
+    static String logs(NamespaceHosts fixture, String clusterId) {
+        StringBuilder out = new StringBuilder();
+        for (NamespaceHosts.Host h : fixture.hosts()) {
+            Path logs = h.jcloudDir().resolve("clusters").resolve(clusterId).resolve("logs");
+            if (!Files.isDirectory(logs)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(logs)) {
+                for (Path f : files.sorted().toList()) {
+                    List<String> lines = Files.readAllLines(f);
+                    out.append("== ")
+                            .append(h.name())
+                            .append(": ")
+                            .append(f.getFileName())
+                            .append('\n');
+                    lines.subList(Math.max(0, lines.size() - 40), lines.size())
+                            .forEach(l -> out.append("  ").append(l).append('\n'));
+                }
+            } catch (IOException e) {
+                out.append("(cannot read ").append(logs).append(")\n");
+            }
+        }
+        return out.toString();
+    }
+
+    /** The host whose directories hold node {@code node}'s pidfile. */
+    static String hostOfNode(NamespaceHosts fixture, String node) {
+        for (NamespaceHosts.Host h : fixture.hosts()) {
+            Path clusters = h.jcloudDir().resolve("clusters");
+            try (Stream<Path> dirs = Files.isDirectory(clusters) ? Files.list(clusters) : Stream.empty()) {
+                if (dirs.anyMatch(d -> Files.isRegularFile(d.resolve("pids").resolve(node + ".pid")))) {
+                    return h.name();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        throw new AssertionError("no pidfile of node " + node + " on any host");
+    }
+
+    /** The role in the pidfile of process {@code hostAndPgid} ({@code host:pgid}). */
+    static String roleOf(NamespaceHosts fixture, String hostAndPgid) {
+        String host = hostAndPgid.substring(0, hostAndPgid.indexOf(':'));
+        String pgid = hostAndPgid.substring(hostAndPgid.indexOf(':') + 1);
+        Path clusters = fixture.host(host).jcloudDir().resolve("clusters");
+        try (Stream<Path> files = Files.walk(clusters, 3)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
+                String[] p = read(f).strip().split(" ");
+                if (p.length >= 5 && p[0].equals(pgid)) {
+                    return p[4];
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "?";
+    }
+
     private static String clusterId(Path clusterDir) {
         Path f = clusterDir.resolve("cluster");
         return Files.isRegularFile(f) ? read(f).strip().split(" ")[0] : null;
