@@ -73,15 +73,22 @@ final class HostResources {
         return out;
     }
 
-    /** Every log of cluster {@code clusterId} on the hosts, for a failed test's message. */
+    /** Every log of cluster {@code clusterId} (null: of every cluster) on the hosts, for a failed test's message. */
     static String logs(NamespaceHosts fixture, String clusterId) {
         StringBuilder out = new StringBuilder();
         for (NamespaceHosts.Host h : fixture.hosts()) {
-            Path logs = h.jcloudDir().resolve("clusters").resolve(clusterId).resolve("logs");
-            if (!Files.isDirectory(logs)) {
+            Path clusters = h.jcloudDir().resolve("clusters");
+            if (!Files.isDirectory(clusters)) {
                 continue;
             }
-            try (Stream<Path> files = Files.list(logs)) {
+            try (Stream<Path> files = Files.walk(clusters, 3)
+                    .filter(f -> f.getParent().getFileName().toString().equals("logs"))
+                    .filter(f -> clusterId == null
+                            || f.getParent()
+                                    .getParent()
+                                    .getFileName()
+                                    .toString()
+                                    .equals(clusterId))) {
                 for (Path f : files.sorted().toList()) {
                     List<String> lines = Files.readAllLines(f);
                     out.append("== ")
@@ -93,7 +100,7 @@ final class HostResources {
                             .forEach(l -> out.append("  ").append(l).append('\n'));
                 }
             } catch (IOException e) {
-                out.append("(cannot read ").append(logs).append(")\n");
+                out.append("(cannot read ").append(clusters).append(")\n");
             }
         }
         return out.toString();

@@ -142,7 +142,9 @@ class SshClusterIT {
                     break;
                 }
             }
-            assertThat(clusterId).as("the client's output:\n" + output).isNotNull();
+            assertThat(clusterId)
+                    .as("the client's output:\n" + output + "\nlogs on the hosts:\n" + HostResources.logs(HOSTS, null))
+                    .isNotNull();
             assertThat(HostResources.processesOf(clusterId)).hasSizeGreaterThanOrEqualTo(3);
 
             client.destroyForcibly(); // kill -9: no close(), no down
@@ -151,7 +153,7 @@ class SshClusterIT {
             client.destroyForcibly();
         }
         String id = clusterId;
-        // The scheduler sees no client and no task for its idle timeout (20 s): its controller stops the workers on
+        // The scheduler sees no client and no task for its idle timeout (45 s): its controller stops the workers on
         // the other hosts, removes the cluster's files and key everywhere, and the scheduler exits.
         await().atMost(Duration.ofSeconds(90))
                 .until(() -> HostResources.processesOf(id).isEmpty());
@@ -183,7 +185,14 @@ class SshClusterIT {
                 .hasMessageContaining("SHA256:")
                 .hasMessageContaining(known.toString())
                 .hasMessageMatching("(?s).*\\n  10\\.250\\.4[23]\\.2 ssh-ed25519 AAAA.*");
-        provider.deleteSharedResources(ctx);
+        // The bastion was reached and prepared: a provider that knows every host key removes what it got.
+        provider.deleteSharedResources(new ClusterContext(
+                ctx.name(),
+                ctx.id(),
+                ctx.workDir(),
+                Map.of(
+                        SshSettings.HOSTS.path(), HOSTS.hostsFile().toString(),
+                        SshSettings.KNOWN_HOSTS.path(), HOSTS.knownHosts().toString())));
         assertThat(HostResources.list(HOSTS))
                 .noneMatch(r -> r.clusterId().orElse("").equals(ctx.id()));
     }
