@@ -134,7 +134,8 @@ final class HostScripts {
      * authorized_keys file. Pidfiles of exited groups are removed. {@code only} limits it to one cluster.
      */
     static String inventory(HostSpec h, String only) {
-        return "cd " + quote(h.dir() + "/clusters") + " 2>/dev/null || exit 0\n"
+        // Jump hosts have no clusters directory but may hold a cluster key: the listing of keys runs anyway.
+        return "if cd " + quote(h.dir() + "/clusters") + " 2>/dev/null; then\n"
                 + "for d in " + (only == null ? "*" : quote(only)) + "; do\n"
                 + "  [ -f \"$d/cluster\" ] || continue\n"
                 + "  read id name created < \"$d/cluster\"; echo \"C $id $name $created\"\n"
@@ -147,6 +148,7 @@ final class HostScripts {
                 + "    else rm -f \"$f\"; fi\n"
                 + "  done\n"
                 + "done\n"
+                + "fi\n"
                 + "cd; grep -o 'jcloud-cluster-[a-z0-9-]*' " + quote(h.authorizedKeys())
                 + " 2>/dev/null | sed 's/^jcloud-cluster-/K /' || true\n";
     }
@@ -185,22 +187,41 @@ final class HostScripts {
         return s.toString();
     }
 
+    /**
+     * Runs {@code body} holding the host's lock on its authorized_keys file ({@code flock} on a file in
+     * jcloud's directory), so that clusters adding and removing their keys at the same time never
+     * lose each other's lines, or the user's.
+     */
+    private static String underKeysLock(HostSpec h, String body) {
+        String lock = quote(h.dir() + "/authorized_keys.lock");
+        return "cd\numask 077\nmkdir -p " + quote(h.dir()) + "\n"
+                + "if command -v flock >/dev/null 2>&1; then exec 9>>" + lock + " && flock -w 60 9; fi\n"
+                + body;
+    }
+
     /** Adds the cluster's public key to the host's authorized_keys, once. */
     static String authorize(HostSpec h, String clusterId, String keyLine) {
         String f = quote(h.authorizedKeys());
-        return "umask 077\ncd\nmkdir -p \"$(dirname " + f + ")\"\n"
-                + "grep -q " + quote(marker(clusterId)) + " " + f + " 2>/dev/null || printf '%s\\n' "
-                + quote(keyLine) + " >> " + f + "\n";
+        return underKeysLock(
+                h,
+                "mkdir -p \"$(dirname " + f + ")\"\n"
+                        + "grep -q " + quote(marker(clusterId)) + " " + f + " 2>/dev/null || printf '%s\\n' "
+                        + quote(keyLine) + " >> " + f + "\n");
     }
 
-    /** Removes the cluster's key from the host's authorized_keys (keeping the file's owner and mode). */
+    /**
+     * Removes the cluster's key from the host's authorized_keys: the other lines are written to a
+     * copy (same owner and mode) that replaces the file in one rename, so sshd never reads half a file.
+     */
     static String revoke(HostSpec h, String clusterId) {
         String f = quote(h.authorizedKeys());
         String m = quote(marker(clusterId));
-        return "cd\nif [ -f " + f + " ] && grep -q " + m + " " + f + "; then\n"
-                + "  grep -v " + m + " " + f + " > " + f + ".jcloud-$$ || true\n"
-                + "  cat " + f + ".jcloud-$$ > " + f + " && rm -f " + f + ".jcloud-$$\n"
-                + "fi\n";
+        return underKeysLock(
+                h,
+                "if [ -f " + f + " ] && grep -q " + m + " " + f + "; then\n"
+                        + "  cp -p " + f + " " + f + ".jcloud-$$ && { grep -v " + m + " " + f + " > " + f
+                        + ".jcloud-$$ || true; } && mv -f " + f + ".jcloud-$$ " + f + "\n"
+                        + "fi\n");
     }
 
     /** Removes the cluster's directory. */
