@@ -657,7 +657,7 @@ public final class SshProvider implements CloudProvider {
         }
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ support
 
     /** What {@link HostScripts#inventory} reports of one host. */
     private record Inventory(HostSpec host, Map<String, ClusterDir> clusters, List<Proc> processes, Set<String> keys) {}
