@@ -5,12 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.bench.BenchResult;
 import dev.jcloud.engine.bench.EngineBenchmarks;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.providers.local.LocalCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,6 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud bench flat|tree}: engine throughput on a fresh local cluster, optionally beside Dask. */
 @Command(

@@ -1,12 +1,12 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.ParseResult;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 /**
  * {@code --provider P} and that provider's flags (e.g. {@code --region R}) on commands that look a

@@ -1,9 +1,9 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
+import picocli.CommandLine.Command;
 
 /** {@code jcloud cluster}: the group of cluster lifecycle commands. */
 @Command(

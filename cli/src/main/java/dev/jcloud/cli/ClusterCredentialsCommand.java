@@ -1,11 +1,5 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.tls.ClusterTrust;
@@ -19,6 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud cluster credentials NAME --out DIR}: what another machine needs to connect to a

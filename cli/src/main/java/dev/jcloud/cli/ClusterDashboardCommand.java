@@ -1,12 +1,6 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
 import java.io.IOException;
@@ -16,6 +10,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud cluster dashboard NAME}: opens the cluster's dashboard for a browser. A cluster with

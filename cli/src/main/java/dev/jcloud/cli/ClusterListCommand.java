@@ -1,9 +1,5 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -12,6 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster list}: the clusters that are running (checked, not just remembered). */
 @Command(

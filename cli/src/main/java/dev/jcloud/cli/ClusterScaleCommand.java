@@ -1,14 +1,14 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.ClusterRecord;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster scale NAME N}. */
 @Command(

@@ -4,11 +4,6 @@ import dev.jcloud.config.ByteSize;
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.ClusterSummary;
 import dev.jcloud.engine.api.WorkerSummary;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.Provisioner;
@@ -18,6 +13,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster status NAME}: addresses, workers and task counts, as the scheduler reports them. */
 @Command(

@@ -2,11 +2,6 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.Durations;
 import dev.jcloud.config.Settings;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.providers.local.LocalCluster;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
@@ -25,6 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud cluster up}: start a scheduler and N workers and wait until all are registered. */
 @Command(

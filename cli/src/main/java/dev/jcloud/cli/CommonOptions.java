@@ -2,12 +2,12 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
 import dev.jcloud.config.SettingsLoader;
-import dev.jcloud.picocli.CommandLine.Option;
 import dev.jcloud.provisioner.CloudProviders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Option;
 
 /** {@code --debug} and {@code --config FILE}, on every command. */
 final class CommonOptions {

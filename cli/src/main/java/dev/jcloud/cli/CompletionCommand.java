@@ -1,10 +1,10 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.AutoComplete;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Spec;
 import java.util.concurrent.Callable;
+import picocli.AutoComplete;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud completion}: a bash/zsh completion script on stdout. */
 @Command(

@@ -1,6 +1,6 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
+import picocli.CommandLine.Command;
 
 /** {@code jcloud config}: the group of configuration commands. */
 @Command(

@@ -2,14 +2,14 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.ConfigException;
 import dev.jcloud.engine.api.ClusterUnavailableException;
-import dev.jcloud.picocli.CommandLine;
-import dev.jcloud.picocli.CommandLine.IExecutionExceptionHandler;
-import dev.jcloud.picocli.CommandLine.IParameterExceptionHandler;
-import dev.jcloud.picocli.CommandLine.ParameterException;
-import dev.jcloud.picocli.CommandLine.ParseResult;
 import dev.jcloud.provisioner.ProvisionException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
  * jcloud's error conventions: a user error is one line per problem starting with {@code error:},

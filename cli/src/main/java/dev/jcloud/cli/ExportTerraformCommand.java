@@ -1,11 +1,6 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterNames;
@@ -28,6 +23,11 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jcloud export-terraform}: writes a cluster as a self-contained Terraform module, a fixed

@@ -1,6 +1,6 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.Command;
+import picocli.CommandLine.Command;
 
 /** {@code jcloud}: the root command; does nothing itself but show help. */
 @Command(

@@ -5,15 +5,15 @@ import dev.jcloud.engine.process.JoinCommand;
 import dev.jcloud.engine.process.ProcessLogging;
 import dev.jcloud.engine.process.SchedulerCommand;
 import dev.jcloud.engine.process.WorkerCommand;
-import dev.jcloud.picocli.CommandLine;
-import dev.jcloud.picocli.CommandLine.Help;
-import dev.jcloud.picocli.CommandLine.Help.Column;
-import dev.jcloud.picocli.CommandLine.Help.TextTable;
-import dev.jcloud.picocli.CommandLine.Model.UsageMessageSpec;
 import dev.jcloud.provisioner.CloudProviders;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Help.Column;
+import picocli.CommandLine.Help.TextTable;
+import picocli.CommandLine.Model.UsageMessageSpec;
 
 /** Entry point of the {@code jcloud} command. */
 public final class Main {
@@ -21,13 +21,18 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        CommandLine role = args.length > 0 && (args[0].equals("scheduler") || args[0].equals("worker"))
-                ? EngineMain.role(args[0])
-                : null;
-        if (role != null) {
-            ProcessLogging.configure(); // an engine role: log like one, and skip building the whole command tree
-            withErrorHandling(role).setCommandName("jcloud " + args[0]);
-            System.exit(role.execute(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        if (args.length > 0
+                && (args[0].equals("scheduler") || args[0].equals("worker"))
+                && !java.util.Arrays.asList(args).contains("--help")
+                && !java.util.Arrays.asList(args).contains("-h")) {
+            // An engine role: log like one, and read the flags as a machine's engine process does, without
+            // building any command tree (its help comes from the tree, like every command's).
+            ProcessLogging.configure();
+            System.exit(EngineMain.run(
+                    "jcloud " + args[0],
+                    EngineMain.role(args[0]),
+                    java.util.Arrays.asList(args).subList(1, args.length),
+                    new PrintWriter(System.err, true)));
         }
         if (java.util.Arrays.asList(args).contains("--debug") && System.getProperty("jcloud.log.level") == null) {
             System.setProperty("jcloud.log.level", "INFO");
@@ -113,10 +118,10 @@ public final class Main {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new JcloudCommand());
         // The engine roles, exactly as the engine defines them, so a machine runs `jcloud worker ...`.
-        cl.addSubcommand("scheduler", new SchedulerCommand());
-        cl.addSubcommand("worker", new WorkerCommand());
+        cl.addSubcommand("scheduler", EngineRoleCommand.of(SchedulerCommand.ROLE));
+        cl.addSubcommand("worker", EngineRoleCommand.of(WorkerCommand.ROLE));
         // A fixed (Terraform) cluster's credentials, for a user who holds its join token.
-        cl.addSubcommand("join", new JoinCommand());
+        cl.addSubcommand("join", EngineRoleCommand.of(JoinCommand.ROLE));
         CloudProviders providers = CloudProviders.load();
         ProviderFlags.addTo(cl, providers);
         addProvidersSection(cl.getCommandSpec().usageMessage(), providers);

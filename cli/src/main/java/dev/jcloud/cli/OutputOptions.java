@@ -3,8 +3,8 @@ package dev.jcloud.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jcloud.picocli.CommandLine.Option;
 import java.io.PrintWriter;
+import picocli.CommandLine.Option;
 
 /** {@code --output text|json} for commands that report something. */
 final class OutputOptions {

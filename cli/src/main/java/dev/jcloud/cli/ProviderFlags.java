@@ -2,10 +2,6 @@ package dev.jcloud.cli;
 
 import dev.jcloud.config.SettingKey;
 import dev.jcloud.config.SettingsSection;
-import dev.jcloud.picocli.CommandLine;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Model.OptionSpec;
-import dev.jcloud.picocli.CommandLine.ParseResult;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import java.util.ArrayList;
@@ -14,6 +10,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * The command-line flags providers contribute through their settings ({@link SettingKey#flag}):

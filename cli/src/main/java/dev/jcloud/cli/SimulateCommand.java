@@ -1,11 +1,6 @@
 package dev.jcloud.cli;
 
 import dev.jcloud.config.Settings;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Spec;
 import dev.jcloud.provisioner.CloudProvider;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.elastic.AdaptGoal;
@@ -29,6 +24,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code jcloud simulate}: what a workload would cost under a fixed cluster, Dask's adaptive policy and jcloud's. */
 @Command(

@@ -1,9 +1,9 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine.IVersionProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
+import picocli.CommandLine.IVersionProvider;
 
 /** {@code jcloud --version}: the build's version (from the Maven build) and the Java runtime. */
 final class VersionProvider implements IVersionProvider {

@@ -1,9 +1,9 @@
 package dev.jcloud.cli;
 
-import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import picocli.CommandLine;
 
 /** Runs the CLI in this JVM with captured output, against a test's own state directory. */
 final class CliRunner {

@@ -2,14 +2,14 @@ package dev.jcloud.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jcloud.picocli.CommandLine;
-import dev.jcloud.picocli.CommandLine.Model.ArgSpec;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Help that reads well: picocli prints every element of a description on a line of its own and

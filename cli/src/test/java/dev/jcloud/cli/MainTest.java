@@ -3,8 +3,8 @@ package dev.jcloud.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jcloud.engine.process.EngineMain;
-import dev.jcloud.picocli.CommandLine;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
 
@@ -62,9 +62,20 @@ class MainTest {
     }
 
     @Test
-    void engineRolesAreBuiltAlone() {
-        assertThat(EngineMain.role("worker").getCommandName()).isEqualTo("jcloud-engine worker");
-        assertThat(EngineMain.role("scheduler").getCommandName()).isEqualTo("jcloud-engine scheduler");
+    void engineRolesOfferTheEnginesOwnFlags() {
         assertThat(EngineMain.role("cluster")).isNull();
+        for (String role : new String[] {"scheduler", "worker", "join"}) {
+            CommandLine cl = Main.commandLine().getSubcommands().get(role);
+            for (var flag : EngineMain.role(role).flags()) {
+                assertThat(cl.getCommandSpec().findOption(flag.name()))
+                        .as(role + " " + flag.name())
+                        .isNotNull();
+            }
+            assertThat(cl.getCommandSpec().options().stream()
+                            .filter(o -> !o.usageHelp() && !o.versionHelp())
+                            .count())
+                    .as(role)
+                    .isEqualTo(EngineMain.role(role).flags().size());
+        }
     }
 }

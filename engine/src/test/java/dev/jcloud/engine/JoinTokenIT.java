@@ -243,9 +243,8 @@ class JoinTokenIT {
     void joinCommandWritesCredentialsThatOtherToolsUseWithMutualTls() throws Exception {
         Path out = dir.resolve("creds");
         StringWriter err = new StringWriter();
-        var cl = EngineMain.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("join", address, "--token-file", tokenFile.toString(), "--out", out.toString());
+        int code = EngineMain.execute(
+                new PrintWriter(err), "join", address, "--token-file", tokenFile.toString(), "--out", out.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(Files.getPosixFilePermissions(out.resolve("client-key.pem")))
                 .isEqualTo(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
@@ -294,9 +293,8 @@ class JoinTokenIT {
         Path shortToken = dir.resolve("short");
         Files.writeString(shortToken, "abc");
         StringWriter err = new StringWriter();
-        var cl = EngineMain.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(
+        int code = EngineMain.execute(
+                new PrintWriter(err),
                 "join",
                 address,
                 "--token-file",

@@ -4,11 +4,9 @@ import dev.jcloud.engine.internal.join.JoinProtocol;
 import dev.jcloud.engine.internal.join.JoinToken;
 import dev.jcloud.engine.internal.join.Joined;
 import dev.jcloud.engine.internal.join.Joiner;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -16,39 +14,45 @@ import java.util.concurrent.Callable;
  * token (from the cloud's secret store) gets a client certificate, so that any tool connects with
  * {@code mutualTls} as to a provisioned cluster.
  */
-@Command(
-        name = "join",
-        mixinStandardHelpOptions = true,
-        description = "Get a client certificate from a scheduler that admits holders of the cluster's join token"
-                + " (clusters from jcloud export-terraform); writes client.pem, client-key.pem (0600), ca.pem,"
-                + " dashboard-token (0600) and server-name into DIR.")
-public final class JoinCommand implements Callable<Integer> {
+public record JoinCommand(String schedulerAddress, Path tokenFile, Path out, String name, String timeout)
+        implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "ADDRESS", description = "The scheduler, host:port.")
-    String schedulerAddress;
+    /** The command's flags, for this process's parser and for the {@code jcloud join} command. */
+    public static final ProcessFlags.Role ROLE = new ProcessFlags.Role(
+            "join",
+            "Get a client certificate from a scheduler that admits holders of the cluster's join token (clusters"
+                    + " from jcloud export-terraform); writes client.pem, client-key.pem (0600), ca.pem,"
+                    + " dashboard-token (0600) and server-name into DIR.",
+            "ADDRESS",
+            "The scheduler, host:port.",
+            List.of(
+                    new ProcessFlags.Flag(
+                            "--token-file",
+                            "FILE",
+                            null,
+                            "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ")."
+                                    + " The file, never the token, goes on the command line."),
+                    new ProcessFlags.Flag(
+                            "--out",
+                            "DIR",
+                            null,
+                            "Directory for the credentials (made owner-only when new); required."),
+                    new ProcessFlags.Flag(
+                            "--name", "NAME", "client", "Name in the certificate and the scheduler's log."),
+                    new ProcessFlags.Flag("--timeout", "DURATION", "30s", "Give up after this long.")));
 
-    @Option(
-            names = "--token-file",
-            paramLabel = "FILE",
-            description = "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ")."
-                    + " The file, never the token, goes on the command line.")
-    Path tokenFile;
+    /** The command its flags ask for (after the command's name). */
+    public static JoinCommand parse(List<String> args) {
+        return from(ProcessFlags.parse(ROLE, args));
+    }
 
-    @Option(
-            names = "--out",
-            paramLabel = "DIR",
-            required = true,
-            description = "Directory for the credentials (made owner-only when new).")
-    Path out;
-
-    @Option(names = "--name", defaultValue = "client", description = "Name in the certificate and the scheduler's log.")
-    String name;
-
-    @Option(
-            names = "--timeout",
-            defaultValue = "30s",
-            description = "Give up after this long (default: ${DEFAULT-VALUE}).")
-    String timeout;
+    static JoinCommand from(ProcessFlags p) {
+        Path out = p.path("--out");
+        if (out == null && !p.help()) {
+            throw new IllegalArgumentException("--out is required: the directory for the credentials");
+        }
+        return new JoinCommand(p.word(), p.path("--token-file"), out, p.string("--name"), p.string("--timeout"));
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -1,7 +1,6 @@
 package dev.jcloud.engine.process;
 
 import dev.jcloud.engine.internal.join.JoinToken;
-import dev.jcloud.picocli.CommandLine.Option;
 import java.nio.file.Path;
 
 /**
@@ -9,26 +8,27 @@ import java.nio.file.Path;
  * token for clusters made without a provisioner (Terraform exports), whose boot scripts write it to
  * a 0600 file and export {@value JoinToken#FILE_ENV}. The flag names a file, never the token.
  */
-public final class JoinTokenOption {
+final class JoinTokenOption {
 
     static final String FLAG = "--join-token-file";
 
-    @Option(
-            names = FLAG,
-            paramLabel = "FILE",
-            description = "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ", else the value"
-                    + " of $" + JoinToken.VALUE_ENV + ", when set):"
-                    + " members prove they hold it and get certificates of a CA the scheduler makes at start."
-                    + " Not with --tls-cert/--tls-key/--tls-ca.")
-    Path file;
+    static final ProcessFlags.Flag SPEC = new ProcessFlags.Flag(
+            FLAG,
+            "FILE",
+            null,
+            "File holding the cluster's join token (default: $" + JoinToken.FILE_ENV + ", else the value of $"
+                    + JoinToken.VALUE_ENV + ", when set): members prove they hold it and get certificates of a CA"
+                    + " the scheduler makes at start. Not with --tls-cert/--tls-key/--tls-ca.");
+
+    private JoinTokenOption() {}
 
     /**
      * The token to admit or join with, or null for the {@code --tls-*} files (or plaintext). The
      * flag and explicit TLS files conflict; the environment default yields to explicit TLS files,
      * which are what a provisioned cluster passes.
      */
-    JoinToken token(TlsOptions tls) {
-        boolean tlsFiles = tls.cert != null || tls.key != null || tls.ca != null;
+    static JoinToken token(Path file, TlsOptions tls) {
+        boolean tlsFiles = tls.cert() != null || tls.key() != null || tls.ca() != null;
         if (file != null) {
             if (tlsFiles) {
                 throw new IllegalArgumentException(FLAG + " and --tls-cert/--tls-key/--tls-ca exclude each other:"
@@ -48,6 +48,6 @@ public final class JoinTokenOption {
 
     /** The name the cluster's certificates carry: {@code --tls-server-name}, else a fixed one. */
     static String serverName(TlsOptions tls) {
-        return tls.serverName != null && !tls.serverName.isBlank() ? tls.serverName : "scheduler.cluster.jcloud";
+        return tls.serverName() != null && !tls.serverName().isBlank() ? tls.serverName() : "scheduler.cluster.jcloud";
     }
 }

@@ -3,80 +3,102 @@ package dev.jcloud.engine.process;
 import dev.jcloud.engine.scheduler.DashboardToken;
 import dev.jcloud.engine.scheduler.SchedulerOptions;
 import dev.jcloud.engine.scheduler.SchedulerServer;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Option;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code jcloud scheduler}: runs a scheduler in this process until it is shut down. */
-@Command(
-        name = "scheduler",
-        mixinStandardHelpOptions = true,
-        description = "Run a scheduler (the role of dask-scheduler) until it is shut down or idle.")
-public final class SchedulerCommand implements Callable<Integer> {
+/**
+ * {@code scheduler}: runs a scheduler in this process until it is shut down, with the options its
+ * flags give ({@link #ROLE}).
+ */
+public record SchedulerCommand(
+        String host,
+        int port,
+        int dashboardPort,
+        String idleTimeout,
+        String noClientTimeout,
+        Path addressFile,
+        String clusterSpec,
+        Path dashboardTokenFile,
+        TlsOptions tls,
+        Path joinTokenFile)
+        implements Callable<Integer> {
 
-    @Option(
-            names = "--host",
-            defaultValue = "0.0.0.0",
-            description = "Interface to listen on (default: ${DEFAULT-VALUE}).")
-    String host;
+    /** The role's flags, for this process's parser and for the {@code jcloud scheduler} command. */
+    public static final ProcessFlags.Role ROLE = new ProcessFlags.Role(
+            "scheduler",
+            "Run a scheduler (the role of dask-scheduler) until it is shut down or idle.",
+            null,
+            null,
+            flags());
 
-    @Option(
-            names = "--port",
-            defaultValue = "8786",
-            description = "Engine port, 0 = any free port (default: ${DEFAULT-VALUE}).")
-    int port;
+    private static List<ProcessFlags.Flag> flags() {
+        List<ProcessFlags.Flag> f = new ArrayList<>(List.of(
+                new ProcessFlags.Flag("--host", "HOST", "0.0.0.0", "Interface to listen on."),
+                new ProcessFlags.Flag("--port", "PORT", "8786", "Engine port, 0 = any free port."),
+                new ProcessFlags.Flag(
+                        "--dashboard-port",
+                        "PORT",
+                        "8787",
+                        "Dashboard and /metrics port, 0 = any free port, -1 = off."),
+                new ProcessFlags.Flag(
+                        "--idle-timeout",
+                        "DURATION",
+                        "0",
+                        "Shut down after no tasks and no clients for this long, e.g. 20m; 0 = never."),
+                new ProcessFlags.Flag(
+                        "--no-client-timeout",
+                        "DURATION",
+                        "0",
+                        "Shut down after no client for this long even with work queued; 0 = never."),
+                new ProcessFlags.Flag(
+                        "--address-file", "FILE", null, "Write the bound addresses here (JSON) once listening."),
+                new ProcessFlags.Flag(
+                        "--cluster-spec",
+                        "JSON|@FILE",
+                        null,
+                        "The cluster this scheduler runs (from jcloud cluster up): lets the in-cluster controller"
+                                + " scale it and remove it when idle."),
+                new ProcessFlags.Flag(
+                        "--dashboard-token-file",
+                        "FILE",
+                        null,
+                        "The dashboard and /metrics require the token in FILE (Authorization: Bearer, or ?token="
+                                + " once for a browser session). The file, never the token, goes on the command"
+                                + " line.")));
+        f.addAll(TlsOptions.FLAGS);
+        f.add(JoinTokenOption.SPEC);
+        return List.copyOf(f);
+    }
 
-    @Option(
-            names = "--dashboard-port",
-            defaultValue = "8787",
-            description = "Dashboard and /metrics port, 0 = any free port, -1 = off (default: ${DEFAULT-VALUE}).")
-    int dashboardPort;
+    /** The command its flags ask for (after the role's name). */
+    public static SchedulerCommand parse(List<String> args) {
+        return from(ProcessFlags.parse(ROLE, args));
+    }
 
-    @Option(
-            names = "--idle-timeout",
-            defaultValue = "0",
-            description = "Shut down after no tasks and no clients for this long, e.g. 20m (default: never).")
-    String idleTimeout;
-
-    @Option(
-            names = "--no-client-timeout",
-            defaultValue = "0",
-            description = "Shut down after no client for this long even with work queued (default: never).")
-    String noClientTimeout;
-
-    @Option(names = "--address-file", description = "Write the bound addresses here (JSON) once listening.")
-    Path addressFile;
-
-    @Option(
-            names = "--cluster-spec",
-            paramLabel = "JSON|@FILE",
-            description = "The cluster this scheduler runs (from jcloud cluster up): lets the in-cluster controller"
-                    + " scale it and remove it when idle.")
-    String clusterSpec;
-
-    @Option(
-            names = "--dashboard-token-file",
-            paramLabel = "FILE",
-            description = "The dashboard and /metrics require the token in FILE (Authorization: Bearer, or ?token= once"
-                    + " for a browser session). The file, never the token, goes on the command line.")
-    Path dashboardTokenFile;
-
-    @Mixin
-    TlsOptions tls = new TlsOptions();
-
-    @Mixin
-    JoinTokenOption joinToken = new JoinTokenOption();
+    static SchedulerCommand from(ProcessFlags p) {
+        return new SchedulerCommand(
+                p.string("--host"),
+                p.integer("--port"),
+                p.integer("--dashboard-port"),
+                p.string("--idle-timeout"),
+                p.string("--no-client-timeout"),
+                p.path("--address-file"),
+                p.string("--cluster-spec"),
+                p.path("--dashboard-token-file"),
+                TlsOptions.from(p),
+                p.path(JoinTokenOption.FLAG));
+    }
 
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkPort("--port", port, 0);
         ProcessArgs.checkPort("--dashboard-port", dashboardPort, -1);
-        var token = joinToken.token(tls);
-        PlaintextExposure.check("scheduler", "run code here", host, port, token != null || tls.given(), tls.insecure);
+        var token = JoinTokenOption.token(joinTokenFile, tls);
+        PlaintextExposure.check("scheduler", "run code here", host, port, token != null || tls.given(), tls.insecure());
         var security = token != null
-                ? dev.jcloud.engine.internal.join.JoinService.schedulerSecurity(token, JoinTokenOption.serverName(tls))
+                ? dev.jcloud.engine.admission.JoinService.schedulerSecurity(token, JoinTokenOption.serverName(tls))
                 : tls.security();
         SchedulerOptions options = new SchedulerOptions(
                         host,

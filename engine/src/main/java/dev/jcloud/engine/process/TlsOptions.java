@@ -1,9 +1,9 @@
 package dev.jcloud.engine.process;
 
 import dev.jcloud.engine.internal.net.TransportSecurity;
-import dev.jcloud.picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * {@code --tls-cert/--tls-key/--tls-ca}, shared by {@code scheduler} and {@code worker}: mutual TLS
@@ -11,42 +11,44 @@ import java.nio.file.Path;
  * lets a plaintext listener off loopback start. The key is always a file, never a
  * flag value, so it does not show up in process listings; only the paths are ever printed.
  */
-public final class TlsOptions {
+public record TlsOptions(Path cert, Path key, Path ca, String serverName, boolean insecure) {
 
-    @Option(
-            names = "--tls-cert",
-            paramLabel = "FILE",
-            description = "PEM certificate of this process, issued by the cluster CA (with --tls-key and --tls-ca).")
-    Path cert;
+    /** The flags, shared by the {@code scheduler} and {@code worker} roles. */
+    static final List<ProcessFlags.Flag> FLAGS = List.of(
+            new ProcessFlags.Flag(
+                    "--tls-cert",
+                    "FILE",
+                    null,
+                    "PEM certificate of this process, issued by the cluster CA (with --tls-key and --tls-ca)."),
+            new ProcessFlags.Flag(
+                    "--tls-key", "FILE", null, "PEM (PKCS#8) private key of --tls-cert; keep it mode 0600."),
+            new ProcessFlags.Flag(
+                    "--tls-ca",
+                    "FILE",
+                    null,
+                    "PEM certificate of the cluster CA: the only issuer whose certificates are accepted."),
+            new ProcessFlags.Flag(
+                    "--tls-server-name",
+                    "NAME",
+                    null,
+                    "The name the cluster's certificates carry (cloud clusters), checked instead of the address"
+                            + " dialled."),
+            new ProcessFlags.Flag(
+                    PlaintextExposure.INSECURE_FLAG,
+                    null,
+                    null,
+                    "Allow listening in plaintext on an address other machines can reach (no TLS, no join token):"
+                            + " anyone who reaches the port can then submit code or read results. Loopback needs no"
+                            + " flag."));
 
-    @Option(
-            names = "--tls-key",
-            paramLabel = "FILE",
-            description = "PEM (PKCS#8) private key of --tls-cert; keep it mode 0600.")
-    Path key;
-
-    @Option(
-            names = "--tls-ca",
-            paramLabel = "FILE",
-            description = "PEM certificate of the cluster CA: the only issuer whose certificates are accepted.")
-    Path ca;
-
-    @Option(
-            names = "--tls-server-name",
-            paramLabel = "NAME",
-            description =
-                    "The name the cluster's certificates carry (cloud clusters), checked instead of the address dialled.")
-    String serverName;
-
-    @Option(
-            names = PlaintextExposure.INSECURE_FLAG,
-            arity = "0..1",
-            fallbackValue = "true",
-            paramLabel = "true|false",
-            description = "Allow listening in plaintext on an address other machines can reach (no TLS, no join"
-                    + " token): anyone who reaches the port can then submit code or read results. Loopback needs"
-                    + " no flag.")
-    boolean insecure;
+    static TlsOptions from(ProcessFlags flags) {
+        return new TlsOptions(
+                flags.path("--tls-cert"),
+                flags.path("--tls-key"),
+                flags.path("--tls-ca"),
+                flags.string("--tls-server-name"),
+                flags.on(PlaintextExposure.INSECURE_FLAG));
+    }
 
     /** Whether any of the TLS files was named (then {@link #security()} insists on all three). */
     boolean given() {

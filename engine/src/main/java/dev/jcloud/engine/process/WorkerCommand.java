@@ -6,126 +6,136 @@ import dev.jcloud.engine.internal.join.Joiner;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.worker.WorkerOptions;
 import dev.jcloud.engine.worker.WorkerServer;
-import dev.jcloud.picocli.CommandLine.Command;
-import dev.jcloud.picocli.CommandLine.Mixin;
-import dev.jcloud.picocli.CommandLine.Model.CommandSpec;
-import dev.jcloud.picocli.CommandLine.Option;
-import dev.jcloud.picocli.CommandLine.Parameters;
-import dev.jcloud.picocli.CommandLine.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code jcloud worker ADDRESS}: runs a worker in this process until it is retired or loses its scheduler. */
-@Command(
-        name = "worker",
-        mixinStandardHelpOptions = true,
-        description = "Run a worker (the role of dask-worker) that joins the scheduler at ADDRESS.")
-public final class WorkerCommand implements Callable<Integer> {
+/**
+ * {@code worker ADDRESS}: runs a worker in this process until it is retired or loses its scheduler,
+ * with the options its flags give ({@link #ROLE}); {@code args} are those flags as given, for the
+ * replacement a memory restart starts.
+ */
+public record WorkerCommand(
+        String schedulerAddress,
+        int nthreads,
+        String memoryLimit,
+        String name,
+        Map<String, String> resources,
+        String deathTimeout,
+        String host,
+        String advertiseHost,
+        int port,
+        Path localDirectory,
+        double spill,
+        double pause,
+        double terminate,
+        Path interruptionFile,
+        int memoryRestarts,
+        TlsOptions tls,
+        Path joinTokenFile,
+        List<String> args)
+        implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "ADDRESS", description = "The scheduler, host:port.")
-    String schedulerAddress;
+    /** The role's flags, for this process's parser and for the {@code jcloud worker} command. */
+    public static final ProcessFlags.Role ROLE = new ProcessFlags.Role(
+            "worker",
+            "Run a worker (the role of dask-worker) that joins the scheduler at ADDRESS.",
+            "ADDRESS",
+            "The scheduler, host:port.",
+            flags());
 
-    @Option(names = "--nthreads", defaultValue = "0", description = "Task threads, 0 = one per core (default).")
-    int nthreads;
+    private static List<ProcessFlags.Flag> flags() {
+        List<ProcessFlags.Flag> f = new ArrayList<>(List.of(
+                new ProcessFlags.Flag("--nthreads", "N", "0", "Task threads, 0 = one per core."),
+                new ProcessFlags.Flag(
+                        "--memory-limit",
+                        "SIZE",
+                        "auto",
+                        "Memory this worker may use, e.g. 4GiB; auto = the JVM's maximum heap."),
+                new ProcessFlags.Flag("--name", "NAME", null, "Unique worker name (default: host-pid)."),
+                new ProcessFlags.Flag(
+                        "--resources",
+                        "NAME=AMOUNT",
+                        null,
+                        "Abstract resources this worker offers, separated by commas, e.g. GPU=1,MEM=4."),
+                new ProcessFlags.Flag(
+                        "--death-timeout",
+                        "DURATION",
+                        "60s",
+                        "Exit after failing to reach the scheduler for this long, 0 = never."),
+                new ProcessFlags.Flag("--host", "HOST", "0.0.0.0", "Interface for the data service."),
+                new ProcessFlags.Flag(
+                        "--advertise-host",
+                        "HOST",
+                        null,
+                        "Address peers use to reach this worker (default: a local address)."),
+                new ProcessFlags.Flag("--port", "PORT", "0", "Data service port, 0 = any free port."),
+                new ProcessFlags.Flag(
+                        "--local-directory", "DIR", null, "Where spilled results go (default: a temporary directory)."),
+                new ProcessFlags.Flag(
+                        "--memory-spill", "FRACTION", "0.6", "Spill results to disk above this fraction."),
+                new ProcessFlags.Flag("--memory-pause", "FRACTION", "0.8", "Stop starting tasks above this fraction."),
+                new ProcessFlags.Flag("--memory-terminate", "FRACTION", "0.95", "Exit above this fraction."),
+                new ProcessFlags.Flag(
+                        "--interruption-file",
+                        "FILE",
+                        null,
+                        "Retire gracefully (results move to other workers) once this file exists: written by the"
+                                + " machine's boot script when the cloud announces a spot interruption."),
+                new ProcessFlags.Flag(
+                        WorkerRestart.OPTION,
+                        "N",
+                        "0",
+                        "Start a fresh worker in this one's place when it exits at the memory limit, at most N"
+                                + " times (the restart a nanny gives Dask's workers); 0 = exit for good.")));
+        f.addAll(TlsOptions.FLAGS);
+        f.add(JoinTokenOption.SPEC);
+        return List.copyOf(f);
+    }
 
-    @Option(
-            names = "--memory-limit",
-            defaultValue = "auto",
-            description = "Memory this worker may use, e.g. 4GiB; auto = the JVM's maximum heap (default).")
-    String memoryLimit;
+    /** The command its flags ask for (after the role's name). */
+    public static WorkerCommand parse(List<String> args) {
+        return from(ProcessFlags.parse(ROLE, args));
+    }
 
-    @Option(names = "--name", description = "Unique worker name (default: host-pid).")
-    String name;
-
-    @Option(
-            names = "--resources",
-            split = ",",
-            paramLabel = "NAME=AMOUNT",
-            description = "Abstract resources this worker offers, e.g. GPU=1,MEM=4.")
-    Map<String, String> resources = new LinkedHashMap<>();
-
-    @Option(
-            names = "--death-timeout",
-            defaultValue = "60s",
-            description =
-                    "Exit after failing to reach the scheduler for this long, 0 = never (default: ${DEFAULT-VALUE}).")
-    String deathTimeout;
-
-    @Option(
-            names = "--host",
-            defaultValue = "0.0.0.0",
-            description = "Interface for the data service (default: ${DEFAULT-VALUE}).")
-    String host;
-
-    @Option(
-            names = "--advertise-host",
-            description = "Address peers use to reach this worker (default: a local address).")
-    String advertiseHost;
-
-    @Option(names = "--port", defaultValue = "0", description = "Data service port, 0 = any free port (default).")
-    int port;
-
-    @Option(names = "--local-directory", description = "Where spilled results go (default: a temporary directory).")
-    Path localDirectory;
-
-    @Option(
-            names = "--memory-spill",
-            defaultValue = "0.6",
-            description = "Spill results to disk above this fraction (default: ${DEFAULT-VALUE}).")
-    double spill;
-
-    @Option(
-            names = "--memory-pause",
-            defaultValue = "0.8",
-            description = "Stop starting tasks above this fraction (default: ${DEFAULT-VALUE}).")
-    double pause;
-
-    @Option(
-            names = "--memory-terminate",
-            defaultValue = "0.95",
-            description = "Exit above this fraction (default: ${DEFAULT-VALUE}).")
-    double terminate;
-
-    @Option(
-            names = "--interruption-file",
-            paramLabel = "FILE",
-            description = "Retire gracefully (results move to other workers) once this file exists: written by the"
-                    + " machine's boot script when the cloud announces a spot interruption.")
-    Path interruptionFile;
-
-    @Option(
-            names = WorkerRestart.OPTION,
-            paramLabel = "N",
-            defaultValue = "0",
-            description = "Start a fresh worker in this one's place when it exits at the memory limit, at most N times"
-                    + " (the restart a nanny gives Dask's workers; default: ${DEFAULT-VALUE}, exit for good).")
-    int memoryRestarts;
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    TlsOptions tls = new TlsOptions();
-
-    @Mixin
-    JoinTokenOption joinToken = new JoinTokenOption();
+    static WorkerCommand from(ProcessFlags p) {
+        return new WorkerCommand(
+                p.word(),
+                p.integer("--nthreads"),
+                p.string("--memory-limit"),
+                p.string("--name"),
+                p.pairs("--resources"),
+                p.string("--death-timeout"),
+                p.string("--host"),
+                p.string("--advertise-host"),
+                p.integer("--port"),
+                p.path("--local-directory"),
+                p.decimal("--memory-spill"),
+                p.decimal("--memory-pause"),
+                p.decimal("--memory-terminate"),
+                p.path("--interruption-file"),
+                p.integer(WorkerRestart.OPTION),
+                TlsOptions.from(p),
+                p.path(JoinTokenOption.FLAG),
+                p.original());
+    }
 
     @Override
     public Integer call() throws Exception {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
-        var token = joinToken.token(tls);
+        var token = JoinTokenOption.token(joinTokenFile, tls);
         PlaintextExposure.check(
                 "worker's data service",
                 "read the results it holds",
                 host,
                 port,
                 token != null || tls.given(),
-                tls.insecure);
+                tls.insecure());
         TransportSecurity security = token != null ? null : tls.security();
         if (nthreads < 0) {
             throw new IllegalArgumentException("--nthreads must be >= 0 (was " + nthreads + ")");
@@ -191,8 +201,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     + ByteSize.ofBytes(limit) + ") joining " + schedulerAddress);
             int code = worker.awaitExit();
             if (code == WorkerServer.EXIT_MEMORY && memoryRestarts > 0) {
-                Process next =
-                        WorkerRestart.start(spec.commandLine().getParseResult().originalArgs(), memoryRestarts - 1);
+                Process next = WorkerRestart.start(args, memoryRestarts - 1);
                 System.out.println("worker " + workerName + ": started a fresh worker in its place (pid " + next.pid()
                         + ", " + (memoryRestarts - 1) + " restarts left)");
             }

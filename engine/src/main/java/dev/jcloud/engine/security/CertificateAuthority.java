@@ -2,22 +2,19 @@ package dev.jcloud.engine.security;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.jcloud.engine.internal.join.KeyMaterial;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
@@ -133,34 +130,22 @@ public final class CertificateAuthority {
 
     /** A new EC P-256 key pair. */
     public static KeyPair newKeyPair() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-            return g.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JDK cannot make EC P-256 keys", e);
-        }
+        return KeyMaterial.newKeyPair();
     }
 
     /** {@code cert} as PEM. */
     public static String pem(X509Certificate cert) {
-        try {
-            return pem("CERTIFICATE", cert.getEncoded());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot encode a certificate: " + e, e);
-        }
+        return KeyMaterial.pem(cert);
     }
 
     /** {@code key} as PKCS#8 PEM, what gRPC's Netty TLS reads. */
     public static String pem(PrivateKey key) {
-        return pem("PRIVATE KEY", key.getEncoded());
+        return KeyMaterial.pem(key);
     }
 
     /** DER bytes as a PEM block of {@code type}, 64 characters a line. */
     public static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der);
-        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
+        return KeyMaterial.pem(type, der);
     }
 
     private static GeneralNames subjectAltNames(Collection<String> hosts) {

@@ -2,7 +2,6 @@ package dev.jcloud.engine.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -17,9 +16,9 @@ class JoinTokenOptionTest {
 
     private static String run(int expectedExit, String... args) {
         StringWriter err = new StringWriter();
-        CommandLine cl = EngineMain.commandLine();
-        cl.setErr(new PrintWriter(err));
-        assertThat(cl.execute(args)).as(err.toString()).isEqualTo(expectedExit);
+        assertThat(EngineMain.execute(new PrintWriter(err), args))
+                .as(err.toString())
+                .isEqualTo(expectedExit);
         return err.toString();
     }
 

@@ -2,7 +2,6 @@ package dev.jcloud.engine.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.jcloud.picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -20,12 +19,10 @@ class TlsOptionsTest {
         Path cert = Files.writeString(dir.resolve("c.pem"), "x");
         for (String role : new String[] {"scheduler", "worker"}) {
             StringWriter err = new StringWriter();
-            CommandLine cl = EngineMain.commandLine();
-            cl.setErr(new PrintWriter(err));
             String[] args = role.equals("worker")
                     ? new String[] {"worker", "127.0.0.1:1", "--tls-cert", cert.toString()}
                     : new String[] {"scheduler", "--tls-cert", cert.toString()};
-            assertThat(cl.execute(args)).isEqualTo(2);
+            assertThat(EngineMain.execute(new PrintWriter(err), args)).isEqualTo(2);
             assertThat(err.toString())
                     .contains("--tls-cert, --tls-key and --tls-ca go together")
                     .contains("missing: --tls-key --tls-ca");
@@ -35,10 +32,7 @@ class TlsOptionsTest {
     @Test
     void unreadableFilesNameTheFlagButNeverPrintContents() throws Exception {
         Path secret = Files.writeString(dir.resolve("key.pem"), "-----BEGIN " + "PRIVATE KEY-----\nSECRETBYTES\n");
-        TlsOptions options = new TlsOptions();
-        options.cert = dir.resolve("missing.pem");
-        options.key = secret;
-        options.ca = secret;
+        TlsOptions options = new TlsOptions(dir.resolve("missing.pem"), secret, secret, null, false);
         try {
             options.security();
         } catch (IllegalArgumentException e) {

@@ -59,21 +59,44 @@ public record EngineBundle(Path file, String sha256) {
      * unchanged.
      */
     public static EngineBundle forCluster(ClusterContext cluster) {
+        return ofCurrentProcess(cacheDir(cluster));
+    }
+
+    /**
+     * The bundle for {@code cluster}'s machines of what {@code provider}'s module needs: the jar of
+     * {@code provider} and the runtime artifacts its build listed ({@value RuntimeArtifacts#ENGINE_ARTIFACTS}
+     * next to the class), taken from this process's class path in the versions found there, not
+     * every other provider's SDK. This process's whole class path when the list is missing or a
+     * jcloud jar is not there by name (class directories of a development build).
+     */
+    public static EngineBundle forProvider(ClusterContext cluster, Class<?> provider) {
+        List<Path> all = currentClassPath();
+        List<Path> needed = RuntimeArtifacts.codeSource(provider)
+                .flatMap(self -> RuntimeArtifacts.artifactsWithin(
+                        all, self, RuntimeArtifacts.linesOf(provider, RuntimeArtifacts.ENGINE_ARTIFACTS)))
+                .orElse(all);
+        return of(needed, cacheDir(cluster));
+    }
+
+    private static Path cacheDir(ClusterContext cluster) {
         Path clusters = cluster.workDir().toAbsolutePath().getParent();
-        Path cache = (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
+        return (clusters == null || clusters.getParent() == null ? cluster.workDir() : clusters.getParent())
                 .resolve("engine");
-        return ofCurrentProcess(cache);
     }
 
     /** The bundle of this process's class path, built in (or reused from) {@code cacheDir}. */
     public static EngineBundle ofCurrentProcess(Path cacheDir) {
+        return of(currentClassPath(), cacheDir);
+    }
+
+    private static List<Path> currentClassPath() {
         List<Path> entries = new ArrayList<>();
         for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
             if (!e.isBlank() && Files.exists(Path.of(e))) {
                 entries.add(Path.of(e).toAbsolutePath());
             }
         }
-        return of(entries, cacheDir);
+        return entries;
     }
 
     /** The bundle of {@code classPath} (JARs and class directories), written to {@code cacheDir}. */

@@ -2,13 +2,10 @@ package dev.jcloud.engine.internal.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.LoggingEvent;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 class RecentLogsTest {
 
@@ -38,11 +35,12 @@ class RecentLogsTest {
 
     @Test
     void formatsAnEventAsTheProcessLogDoesWithItsStackTrace() {
-        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        Logger logger = context.getLogger("dev.jcloud.engine.scheduler.SchedulerCore");
-        LoggingEvent e = new LoggingEvent(
-                "x", logger, Level.WARN, "worker {} left", new IllegalStateException("boom"), new Object[] {"w1"});
-        String line = RecentLogs.format(e);
+        String line = ProcessLoggers.format(
+                System.currentTimeMillis(),
+                Level.WARN,
+                "dev.jcloud.engine.scheduler.SchedulerCore",
+                "worker w1 left",
+                new IllegalStateException("boom"));
         assertThat(line)
                 .matches("(?s)\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z WARN  SchedulerCore - worker w1 left\n"
                         + "java.lang.IllegalStateException: boom\n.*");

@@ -47,8 +47,8 @@ final class AwsPlans {
                     "SHA-256 " + options.engineSha256().orElse("?"));
         } else {
             plan.upload(
-                    "engine bundle (this jcloud's class path) to s3://jcloud-engine-ACCOUNT-" + options.region()
-                            + " (once per version)",
+                    "engine bundle (the engine and this provider's jars) to s3://jcloud-engine-ACCOUNT-"
+                            + options.region() + " (once per version)",
                     "s3:HeadBucket, s3:CreateBucket, s3:PutBucketEncryption, s3:PutPublicAccessBlock,"
                             + " s3:PutBucketTagging, s3:HeadObject, s3:PutObject; ec2:DescribeInstances, s3:ListObjectsV2,"
                             + " s3:DeleteObject for versions no machine uses",

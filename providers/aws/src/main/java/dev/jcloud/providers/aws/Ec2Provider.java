@@ -105,7 +105,7 @@ public final class Ec2Provider implements AwsPlatform {
     }
 
     Ec2Provider(AwsClients.Factory factory, CallerAddress callerAddress) {
-        this(factory, callerAddress, EngineBundle::forCluster);
+        this(factory, callerAddress, cluster -> EngineBundle.forProvider(cluster, Ec2Provider.class));
     }
 
     Ec2Provider(

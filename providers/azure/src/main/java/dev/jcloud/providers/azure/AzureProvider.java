@@ -103,7 +103,7 @@ public final class AzureProvider implements CloudProvider {
     }
 
     AzureProvider(AzureClients.Factory factory, CallerAddress callerAddress, SchedulerProbe probe) {
-        this(factory, callerAddress, probe, EngineBundle::forCluster);
+        this(factory, callerAddress, probe, cluster -> EngineBundle.forProvider(cluster, AzureProvider.class));
     }
 
     AzureProvider(

@@ -118,7 +118,7 @@ public final class GcpProvider implements CloudProvider {
     }
 
     GcpProvider(GcpClients.Factory factory, CallerAddress callerAddress) {
-        this(factory, callerAddress, EngineBundle::forCluster);
+        this(factory, callerAddress, cluster -> EngineBundle.forProvider(cluster, GcpProvider.class));
     }
 
     /** {@code engineBundles}: the engine to upload for a cluster's scheduler (tests give a small one). */

@@ -1,4 +1,4 @@
-package dev.jcloud.engine.internal.join;
+package dev.jcloud.engine.admission;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -104,7 +104,7 @@ public final class JoinToken {
     }
 
     /** The key of the join proofs. */
-    byte[] secret() {
+    public byte[] secret() {
         return secret.clone();
     }
 

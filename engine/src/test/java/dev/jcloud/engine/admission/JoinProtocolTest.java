@@ -1,9 +1,13 @@
-package dev.jcloud.engine.internal.join;
+package dev.jcloud.engine.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.jcloud.engine.internal.join.JoinProtocol;
+import dev.jcloud.engine.internal.join.JoinToken;
+import dev.jcloud.engine.internal.join.Joined;
+import dev.jcloud.engine.internal.join.Joiner;
 import dev.jcloud.engine.proto.JoinReply;
 import dev.jcloud.engine.proto.JoinRequest;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.jcloud.engine.internal.join;
+package dev.jcloud.engine.admission;
 
 import dev.jcloud.engine.security.CertificateAuthority;
 import java.nio.charset.StandardCharsets;

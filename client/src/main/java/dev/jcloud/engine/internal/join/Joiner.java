@@ -12,6 +12,7 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
@@ -98,7 +99,7 @@ public final class Joiner {
             awaitReady(channel, timeout);
             X509Certificate serverCert = shown.get();
             byte[] secret = token.secret();
-            KeyPair pair = ClusterAuthority.newKeyPair();
+            KeyPair pair = KeyMaterial.newKeyPair();
             byte[] publicKey = pair.getPublic().getEncoded();
             byte[] nonce = new byte[32];
             RANDOM.nextBytes(nonce);
@@ -121,8 +122,11 @@ public final class Joiner {
         }
     }
 
-    /** Checks the scheduler's proof and what it issued before anything of it is trusted. */
-    static Joined accept(JoinReply reply, byte[] secret, KeyPair pair, byte[] nonce, String address) {
+    /**
+     * Checks the scheduler's proof and what it issued before anything of it is trusted. Public for
+     * the scheduler side's protocol tests, which forge replies with a real cluster CA.
+     */
+    public static Joined accept(JoinReply reply, byte[] secret, KeyPair pair, byte[] nonce, String address) {
         byte[] certDer = reply.getCertificate().toByteArray();
         byte[] caDer = reply.getCaCertificate().toByteArray();
         if (!JoinProtocol.same(
@@ -142,13 +146,13 @@ public final class Joiner {
                 throw new JoinFailedException("the scheduler at " + address + " issued a certificate for another key");
             }
             if (reply.getServerName().isBlank()
-                    || !JoinService.NAME.matcher(reply.getServerName()).matches()) {
+                    || !JoinProtocol.SERVER_NAME.matcher(reply.getServerName()).matches()) {
                 throw new JoinFailedException("the scheduler at " + address + " sent no usable server name");
             }
             return new Joined(
-                    ClusterAuthority.certificatePem(cert),
-                    ClusterAuthority.privateKeyPem(pair.getPrivate()),
-                    ClusterAuthority.certificatePem(ca),
+                    KeyMaterial.pem(cert).getBytes(StandardCharsets.US_ASCII),
+                    KeyMaterial.pem(pair.getPrivate()).getBytes(StandardCharsets.US_ASCII),
+                    KeyMaterial.pem(ca).getBytes(StandardCharsets.US_ASCII),
                     reply.getServerName());
         } catch (GeneralSecurityException e) {
             throw new JoinFailedException(

@@ -1,9 +1,10 @@
-package dev.jcloud.engine.internal.join;
+package dev.jcloud.engine.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
+import dev.jcloud.engine.internal.join.JoinToken;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.AdmissionGrpc;
 import dev.jcloud.engine.proto.JoinRequest;

@@ -34,7 +34,7 @@ import javax.crypto.spec.SecretKeySpec;
  * gets a certificate for the original joiner's public key, useless without its private key, which
  * never leaves the joiner. Roles are inside the proof, so a request cannot be turned into another
  * role's. Fields are length-prefixed, so no two different inputs hash the same bytes. Bad proofs
- * are refused, logged and rate-limited per source ({@link JoinAttempts}).
+ * are refused, logged and rate-limited per source (by the scheduler's admission service).
  *
  * <p>What it does not do: the token stays valid as long as the cluster (it is the Terraform
  * secret), certificates are not revoked, and a restarted scheduler has a new CA, so its members
@@ -44,11 +44,14 @@ public final class JoinProtocol {
 
     public static final String ROLE_WORKER = "worker";
     public static final String ROLE_CLIENT = "client";
-    static final String REQUEST_LABEL = "jcloud-join-v1";
-    static final String REPLY_LABEL = "jcloud-join-v1-scheduler";
-    static final int PROOF_BYTES = 32;
-    static final int MIN_NONCE_BYTES = 16;
-    static final int MAX_NONCE_BYTES = 64;
+    /** What a member may be called in a certificate and what a scheduler may name itself: the server name. */
+    public static final java.util.regex.Pattern SERVER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{0,64}");
+
+    public static final String REQUEST_LABEL = "jcloud-join-v1";
+    public static final String REPLY_LABEL = "jcloud-join-v1-scheduler";
+    public static final int PROOF_BYTES = 32;
+    public static final int MIN_NONCE_BYTES = 16;
+    public static final int MAX_NONCE_BYTES = 64;
 
     private JoinProtocol() {}
 
@@ -59,7 +62,7 @@ public final class JoinProtocol {
     }
 
     /** The joiner's proof that it holds the token, bound to the server certificate it saw ({@code fingerprint}). */
-    static byte[] requestProof(byte[] token, String role, byte[] publicKey, byte[] nonce, byte[] fingerprint) {
+    public static byte[] requestProof(byte[] token, String role, byte[] publicKey, byte[] nonce, byte[] fingerprint) {
         return hmac(
                 token,
                 REQUEST_LABEL.getBytes(StandardCharsets.UTF_8),
@@ -70,12 +73,12 @@ public final class JoinProtocol {
     }
 
     /** The scheduler's proof that it holds the token, over what it hands out. */
-    static byte[] replyProof(byte[] token, byte[] caDer, byte[] certificateDer, byte[] nonce) {
+    public static byte[] replyProof(byte[] token, byte[] caDer, byte[] certificateDer, byte[] nonce) {
         return hmac(token, REPLY_LABEL.getBytes(StandardCharsets.UTF_8), caDer, certificateDer, nonce);
     }
 
     /** SHA-256 of a certificate's DER encoding. */
-    static byte[] fingerprint(byte[] certificateDer) {
+    public static byte[] fingerprint(byte[] certificateDer) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(certificateDer);
         } catch (GeneralSecurityException e) {
@@ -84,7 +87,7 @@ public final class JoinProtocol {
     }
 
     /** Constant-time comparison: how long it takes says nothing about where two proofs differ. */
-    static boolean same(byte[] expected, byte[] actual) {
+    public static boolean same(byte[] expected, byte[] actual) {
         return MessageDigest.isEqual(expected, actual);
     }
 

@@ -1,6 +1,8 @@
-package dev.jcloud.engine.internal.join;
+package dev.jcloud.engine.admission;
 
 import com.google.protobuf.ByteString;
+import dev.jcloud.engine.internal.join.JoinProtocol;
+import dev.jcloud.engine.internal.join.JoinToken;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.proto.AdmissionGrpc;
 import dev.jcloud.engine.proto.JoinReply;
@@ -49,7 +51,7 @@ public final class JoinService implements AdmissionGrpc.AsyncService, BindableSe
     /** An EC P-256 SubjectPublicKeyInfo is 91 bytes; anything much larger is not one. */
     static final int MAX_PUBLIC_KEY_BYTES = 256;
 
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{0,64}");
+    static final Pattern NAME = JoinProtocol.SERVER_NAME;
 
     private final byte[] token;
     private final ClusterAuthority authority;
