@@ -298,31 +298,13 @@ public final class SshProvider implements CloudProvider {
         } else {
             placement = placeWorkers(cluster, o, request.nodes());
         }
-        List<Node> out = new ArrayList<>();
-        List<Future<List<Node>>> started = new ArrayList<>();
-        for (Map.Entry<HostSpec, List<LaunchRequest.NodeLaunch>> e : placement.entrySet()) {
-            HostSpec h = e.getKey();
-            List<LaunchRequest.NodeLaunch> nodes = e.getValue();
-            started.add(PARALLEL.submit(() -> startOn(cluster, ssh, h, request.role(), nodes, tls)));
-        }
-        RuntimeException failure = null;
-        for (Future<List<Node>> f : started) {
-            try {
-                out.addAll(f.get());
-            } catch (ExecutionException | InterruptedException e) {
-                RuntimeException r = unwrap(e);
-                if (failure == null) {
-                    failure = r;
-                } else {
-                    failure.addSuppressed(r);
-                }
-            }
-        }
-        if (failure != null) {
-            // What did start is this cluster's and carries its id: the caller's clean-up finds it by nodes().
-            throw failure;
-        }
-        return out;
+        Map<HostSpec, List<LaunchRequest.NodeLaunch>> where = placement;
+        // A failure leaves what did start: it is this cluster's and carries its id, so the caller's
+        // clean-up finds it by nodes().
+        return onEach(List.copyOf(where.keySet()), h -> startOn(cluster, ssh, h, request.role(), where.get(h), tls))
+                .stream()
+                .flatMap(List::stream)
+                .toList();
     }
 
     /** Workers onto hosts with free slots, the emptiest host first; refuses beyond slots or maximum. */
