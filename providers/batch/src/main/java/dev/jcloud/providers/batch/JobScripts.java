@@ -1,14 +1,14 @@
 package dev.jcloud.providers.batch;
 
-import static dev.jcloud.provisioner.boot.ShellQuote.quote;
-
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.EngineCommand;
 import dev.jcloud.provisioner.NodeRole;
+import dev.jcloud.provisioner.boot.ShellQuote;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The job scripts of a cluster, rendered from its options alone (so that {@code --dry-run} prints
@@ -35,6 +35,8 @@ final class JobScripts {
     static final String ADDRESS_FILE = "scheduler-address.json";
     /** Seconds a replacement is given to start and register, on top of the queue wait it will likely see. */
     static final long BOOT_ALLOWANCE_SECONDS = 30;
+
+    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
     private final BatchSystem system;
     private final ClusterContext cluster;
@@ -104,7 +106,7 @@ final class JobScripts {
                     .append(system.submitOneShell(
                             "\"$dir/" + WORKER_SCRIPT + "\"",
                             "\"$n\"",
-                            JobNames.ofElement(cluster.id(), "$n", cluster.name())))
+                            JobNames.ofElement(cluster.id(), "${n}", cluster.name())))
                     .append(" || echo \"jcloud: the replacement was not submitted\"\n");
             s.append("  fi\n");
         }
@@ -196,6 +198,11 @@ final class JobScripts {
         StringBuilder s = new StringBuilder();
         args.forEach(a -> s.append(a).append('\0'));
         return s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** {@code value} as one shell word: as it is when it is plainly safe, else single-quoted. */
+    static String quote(String value) {
+        return SAFE.matcher(value).matches() ? value : ShellQuote.quote(value);
     }
 
     /** What every job carries besides its name, where the system has a field for it (Slurm's comment). */
