@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * (Son of / Open / Univa) Grid Engine: {@code qsub}, {@code qstat -xml}, {@code qdel}; arrays with
- * {@code -t}. A worker's soft walltime {@code s_rt} makes the system send it USR1 at its margin.
+ * {@code -t}. A worker's script retires it by a timer a margin before its hard walltime {@code h_rt}.
  */
 final class GridEngine implements BatchSystem {
 
@@ -44,21 +44,16 @@ final class GridEngine implements BatchSystem {
         d.add("-j y");
         o.queue().ifPresent(q -> d.add("-q " + q));
         o.account().ifPresent(a -> d.add("-P " + a));
-        long wall = o.walltimeMinutes() * 60;
+        // Only the hard limit: a soft one (s_rt) signals every process of the job, the JVM too; the
+        // script's timer retires the worker a margin before h_rt instead.
+        d.add("-l h_rt=" + o.walltimeClock());
         if (job.worker()) {
-            // s_rt: Grid Engine sends USR1 at the soft limit, the margin before the hard one.
-            d.add("-l h_rt=" + BatchOptions.clock(wall) + ",s_rt="
-                    + BatchOptions.clock(Math.max(
-                            BatchOptions.MIN_WORKING_TIME.toSeconds(),
-                            wall - o.margin().toSeconds())));
             if (o.cores() > 1) {
                 d.add("-pe " + o.pe().orElseThrow() + " " + o.cores());
             }
             if (o.memoryMiB() > 0) {
                 d.add("-l mem_free=" + o.memoryMiB() + "M");
             }
-        } else {
-            d.add("-l h_rt=" + BatchOptions.clock(wall));
         }
         d.addAll(o.jobExtra());
         return d.stream().map(line -> "#$ " + line).toList();

@@ -22,8 +22,9 @@ import java.util.regex.Pattern;
  * <p>Walltime: the script starts a timer that, when the walltime is near, submits the worker's
  * replacement ahead by the queue wait it measured for itself plus a boot allowance, and at the
  * margin touches the worker's interruption file, on which the worker retires gracefully (its
- * results move to other workers). Slurm's {@code --signal=B:USR1} and Grid Engine's soft
- * walltime signal the same, whichever comes first.
+ * results move to other workers). Slurm's {@code --signal=B:USR1} to the batch shell starts both
+ * at once when it comes first (it may come up to a minute early), the retirement a boot allowance
+ * after the replacement.
  */
 final class JobScripts {
 
@@ -83,7 +84,10 @@ final class JobScripts {
                 .append("s, retiring ")
                 .append(margin)
                 .append("s before it\"\n");
-        s.append("trap 'echo \"jcloud: walltime near (signal): retiring\"; touch \"$retire\"' USR1\n");
+        s.append("signalled=\"$dir/run/$job.signalled\"\n");
+        // The signal may come early (Slurm's granularity is up to a minute): it starts the replacement
+        // and the retirement a boot allowance later, so the replacement can take the worker's results.
+        s.append("trap 'echo \"jcloud: walltime signal\"; touch \"$signalled\"' USR1\n");
         s.append("started=$(date +%s)\n");
         s.append("queued=$(( started - ${JCLOUD_SUBMITTED:-$started} ))\n");
         s.append("[ \"$queued\" -ge 0 ] || queued=0\n");
@@ -92,28 +96,38 @@ final class JobScripts {
                 .append(BOOT_ALLOWANCE_SECONDS)
                 .append(" ))\n");
         s.append("(\n");
-        if (options.replace()) {
-            s.append("  now=$(date +%s)\n");
-            s.append("  [ \"$replace_at\" -le \"$now\" ] || sleep $(( replace_at - now ))\n");
-            // No replacement once the cluster is going (stopping, or its directory removed).
-            s.append("  if [ -d \"$dir/claims\" ] && [ ! -e \"$dir/stopping\" ]; then\n");
-            s.append("    n=$(ls \"$dir/claims\" | sort -n | tail -n 1)\n");
-            s.append("    n=$(( ${n:-0} + 1 ))\n");
-            s.append(
-                    "    while [ -d \"$dir/claims\" ] && ! mkdir \"$dir/claims/$n\" 2>/dev/null; do n=$(( n + 1 )); done\n");
-            s.append("    echo \"jcloud: submitting the replacement (element $n; this job queued ${queued}s)\"\n");
-            s.append("    JCLOUD_SUBMITTED=$(date +%s) ")
-                    .append(system.submitOneShell(
-                            "\"$dir/" + WORKER_SCRIPT + "\"",
-                            "\"$n\"",
-                            JobNames.ofElement(cluster.id(), "${n}", cluster.name())))
-                    .append(" || echo \"jcloud: the replacement was not submitted\"\n");
-            s.append("  fi\n");
-        }
-        s.append("  now=$(date +%s)\n");
-        s.append("  [ \"$retire_at\" -le \"$now\" ] || sleep $(( retire_at - now ))\n");
-        s.append("  echo \"jcloud: walltime near (timer): retiring\"\n");
-        s.append("  touch \"$retire\"\n");
+        s.append("  replaced=").append(options.replace() ? "0" : "1").append('\n');
+        s.append("  signal_at=\n");
+        s.append("  while :; do\n");
+        s.append("    now=$(date +%s)\n");
+        s.append("    if [ -z \"$signal_at\" ] && [ -e \"$signalled\" ]; then signal_at=$now; fi\n");
+        s.append(
+                "    if [ \"$replaced\" = 0 ] && { [ \"$now\" -ge \"$replace_at\" ] || [ -n \"$signal_at\" ]; }; then\n");
+        s.append("      replaced=1\n");
+        // No replacement once the cluster is going (stopping, or its directory removed).
+        s.append("      if [ -d \"$dir/claims\" ] && [ ! -e \"$dir/stopping\" ]; then\n");
+        s.append("        n=$(ls \"$dir/claims\" | sort -n | tail -n 1)\n");
+        s.append("        n=$(( ${n:-0} + 1 ))\n");
+        s.append(
+                "        while [ -d \"$dir/claims\" ] && ! mkdir \"$dir/claims/$n\" 2>/dev/null; do n=$(( n + 1 )); done\n");
+        s.append("        echo \"jcloud: submitting the replacement (element $n; this job queued ${queued}s)\"\n");
+        s.append("        JCLOUD_SUBMITTED=$now ")
+                .append(system.submitOneShell(
+                        "\"$dir/" + WORKER_SCRIPT + "\"",
+                        "\"$n\"",
+                        JobNames.ofElement(cluster.id(), "${n}", cluster.name())))
+                .append(" || echo \"jcloud: the replacement was not submitted\"\n");
+        s.append("      fi\n");
+        s.append("    fi\n");
+        s.append("    if [ \"$now\" -ge \"$retire_at\" ] || { [ -n \"$signal_at\" ] && [ \"$now\" -ge $(( signal_at + ")
+                .append(BOOT_ALLOWANCE_SECONDS)
+                .append(" )) ]; }; then\n");
+        s.append("      echo \"jcloud: walltime near: retiring\"\n");
+        s.append("      touch \"$retire\"\n");
+        s.append("      break\n");
+        s.append("    fi\n");
+        s.append("    sleep 2\n");
+        s.append("  done\n");
         s.append(") &\n");
         s.append("timer=$!\n");
         s.append("for _ in $(seq 600); do [ -s \"$dir/").append(ADDRESS_FILE).append("\" ] && break; sleep 1; done\n");

@@ -2,8 +2,8 @@ package dev.jcloud.providers.batch;
 
 /**
  * {@code sge}: clusters on (Son of / Open / Univa) Grid Engine. Workers are {@code qsub -t}
- * elements; the scripts are checked with {@code qsub -w v} before anything is queued; the soft
- * walltime {@code s_rt} signals a worker a margin before its hard limit, and it retires.
+ * elements; the scripts are checked with {@code qsub -w v} before anything is queued; a timer in
+ * the job script retires a worker a margin before its walltime {@code h_rt}.
  */
 public final class SgeProvider extends BatchProvider {
 

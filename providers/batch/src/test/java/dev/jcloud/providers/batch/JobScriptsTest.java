@@ -96,13 +96,13 @@ class JobScriptsTest {
     }
 
     @org.junit.jupiter.api.Test
-    void gridEngineAsksForTheSoftWalltimeAtTheMargin() {
+    void gridEngineAsksForTheWalltimeAndTheParallelEnvironment() {
         String script = scripts(
                         new GridEngine(),
                         Map.of("sge.walltime", "1h", "sge.walltime-margin", "2m", "sge.cores", "4", "sge.pe", "smp"))
                 .worker();
 
-        assertThat(script).contains("#$ -l h_rt=01:00:00,s_rt=00:58:00\n", "#$ -pe smp 4\n");
+        assertThat(script).contains("#$ -l h_rt=01:00:00\n", "#$ -pe smp 4\n");
     }
 
     @org.junit.jupiter.api.Test
