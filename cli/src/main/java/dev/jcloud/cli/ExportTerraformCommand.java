@@ -170,8 +170,12 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
         CloudProvider cloud = providers.require(record.provider());
         TerraformExport capability = cloud.capability(TerraformExport.class)
                 .orElseThrow(() -> new IllegalArgumentException("--cluster: cluster " + cluster
-                        + " runs on provider " + cloud.name() + ", which has no Terraform export: export a cluster"
-                        + " of " + exporters(providers) + ", or give --provider and its settings instead"));
+                        + " runs on provider " + cloud.name() + ", which has no Terraform export"
+                        + cloud.capabilityAbsence(TerraformExport.class)
+                                .map(why -> " (" + why + ")")
+                                .orElse("")
+                        + ": export a cluster of " + exporters(providers)
+                        + ", or give --provider and its settings instead"));
         FixedCluster c = FixedCluster.of(record);
         if (workers != null) {
             c = c.withWorkers(checkWorkers());
@@ -198,8 +202,12 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
                 ? providers.require(provider).capability(TerraformExport.class)
                 : Optional.empty();
         if (capability.isEmpty()) {
-            throw new IllegalArgumentException("--provider: must be a provider that exports Terraform: "
-                    + exporters(providers) + "; was '" + provider + "'");
+            Optional<String> why = providers.available().contains(provider)
+                    ? providers.require(provider).capabilityAbsence(TerraformExport.class)
+                    : Optional.empty();
+            throw new IllegalArgumentException(
+                    "--provider: must be a provider that exports Terraform: " + exporters(providers) + "; was '"
+                            + provider + "'" + why.map(w -> " (" + w + ")").orElse(""));
         }
         CloudProvider cloud = providers.require(provider);
         if (workers == null) {
