@@ -85,6 +85,15 @@ public abstract class BatchProvider implements CloudProvider {
         return new JobScripts(system, cluster, o, directory(cluster, o).path());
     }
 
+    /** Batch systems have no resources Terraform manages; the dry run shows what would be submitted. */
+    @Override
+    public Optional<String> capabilityAbsence(Class<?> type) {
+        return type.getSimpleName().equals("TerraformExport")
+                ? Optional.of("a batch system has no resources for Terraform to manage: 'jcloud cluster up --provider "
+                        + name() + " ... --dry-run' prints the exact job scripts instead")
+                : Optional.empty();
+    }
+
     @Override
     public void validate(ClusterContext cluster) {
         options(cluster);
@@ -320,10 +329,15 @@ public abstract class BatchProvider implements CloudProvider {
     }
 
     private String submit(java.nio.file.Path script, Optional<int[]> array, String what) {
-        String out = commands.check(
-                system.submit(script, array),
-                Map.of("JCLOUD_SUBMITTED", Long.toString(Instant.now().getEpochSecond())),
-                what);
+        String out;
+        try {
+            out = commands.check(
+                    system.submit(script, array),
+                    Map.of("JCLOUD_SUBMITTED", Long.toString(Instant.now().getEpochSecond())),
+                    what);
+        } catch (ProvisionException e) {
+            throw new ProvisionException(e.getMessage() + "\n(check " + flags() + ")", e);
+        }
         return system.submittedId(out);
     }
 
