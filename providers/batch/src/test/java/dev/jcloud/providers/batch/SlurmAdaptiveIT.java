@@ -45,7 +45,7 @@ class SlurmAdaptiveIT {
     }
 
     @Test
-    void pendingJobsCountAsWorkersAndAnIdleClusterRemovesItsJobs() {
+    void pendingJobsCountAsWorkersAndAnIdleClusterRemovesItsJobs() throws Exception {
         cluster = SlurmCluster.builder()
                 .name("it-adapt")
                 .workers(0)
