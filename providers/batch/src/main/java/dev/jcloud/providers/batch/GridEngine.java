@@ -66,7 +66,7 @@ final class GridEngine implements BatchSystem {
 
     @Override
     public String jobIdExpression() {
-        return "$JOB_ID";
+        return "${JOB_ID}";
     }
 
     @Override

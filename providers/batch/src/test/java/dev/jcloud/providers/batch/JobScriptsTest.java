@@ -58,6 +58,8 @@ class JobScriptsTest {
                 .worker();
 
         assertThat(script).contains("name=hpc-worker-$((element - 1))");
+        // The job id is braced: "$JOB_ID_$element" would read a variable JOB_ID_.
+        assertThat(script).contains("job=\"${");
         assertThat(script).contains("retire_at=$(( started + 510 ))"); // 600 s walltime - 90 s margin
         assertThat(script).contains("--interruption-file \"$retire\"");
         assertThat(script).contains("jc_0123456789ab_w_hpc");
