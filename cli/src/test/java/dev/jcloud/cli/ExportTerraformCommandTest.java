@@ -41,7 +41,14 @@ class ExportTerraformCommandTest {
 
     @Test
     void aBatchSystemSaysItHasNoTerraformAndPointsToTheDryRun() {
-        CliRunner.Result r = run("export-terraform", "--provider", "slurm", "--workers", "2");
+        CliRunner.Result r = run(
+                "export-terraform",
+                "--provider",
+                "slurm",
+                "--workers",
+                "2",
+                "--out",
+                tmp.resolve("tf").toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err())
