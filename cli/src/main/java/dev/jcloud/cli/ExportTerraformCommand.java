@@ -232,8 +232,9 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
         CloudProvider cloud = providers.require(record.provider());
         Object capability = cloud.capability(kind)
                 .orElseThrow(() -> new IllegalArgumentException("--cluster: cluster " + cluster
-                        + " runs on provider " + cloud.name() + ", which has no " + what(kind) + " export: export a"
-                        + " cluster of " + exporters(providers, kind)
+                        + " runs on provider " + cloud.name() + ", which has no " + what(kind) + " export"
+                        + cloud.capabilityAbsence(kind).map(why -> " (" + why + ")").orElse("")
+                        + ": export a cluster of " + exporters(providers, kind)
                         + ", or give --provider and its settings instead"));
         FixedCluster c = FixedCluster.of(record);
         if (workers != null) {
@@ -261,8 +262,12 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
                 ? providers.require(provider).capability(kind)
                 : Optional.empty();
         if (capability.isEmpty()) {
+            Optional<String> why = providers.available().contains(provider)
+                    ? providers.require(provider).capabilityAbsence(kind)
+                    : Optional.empty();
             throw new IllegalArgumentException("--provider: must be a provider that exports " + what(kind) + ": "
-                    + exporters(providers, kind) + "; was '" + provider + "'");
+                    + exporters(providers, kind) + "; was '" + provider + "'"
+                    + why.map(w -> " (" + w + ")").orElse(""));
         }
         CloudProvider cloud = providers.require(provider);
         if (workers == null) {

@@ -40,6 +40,24 @@ class ExportTerraformCommandTest {
     }
 
     @Test
+    void aBatchSystemSaysItHasNoTerraformAndPointsToTheDryRun() {
+        CliRunner.Result r = run(
+                "export-terraform",
+                "--provider",
+                "slurm",
+                "--workers",
+                "2",
+                "--out",
+                tmp.resolve("tf").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("--provider: must be a provider that exports Terraform")
+                .contains("was 'slurm'")
+                .contains("'jcloud cluster up --provider slurm ... --dry-run' prints the exact job scripts");
+    }
+
+    @Test
     void writesTheAwsModule() throws IOException {
         Path out = tmp.resolve("tf");
         CliRunner.Result r = runWithEngine(

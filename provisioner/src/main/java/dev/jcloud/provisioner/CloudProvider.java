@@ -121,6 +121,15 @@ public interface CloudProvider {
     }
 
     /**
+     * Why this provider does not offer {@code type}, in one sentence a command that needs the
+     * capability adds to its error (for instance what to use instead); empty when it offers it or
+     * has nothing to add to "does not offer it".
+     */
+    default Optional<String> capabilityAbsence(Class<?> type) {
+        return Optional.empty();
+    }
+
+    /**
      * Checks the cluster's options without calling the cloud; a bad option fails here, with a message
      * naming it and what is accepted, before anything is created (or cleaned up).
      */
