@@ -233,7 +233,9 @@ final class ExportTerraformCommand implements Callable<Integer>, ProviderFlags.T
         Object capability = cloud.capability(kind)
                 .orElseThrow(() -> new IllegalArgumentException("--cluster: cluster " + cluster
                         + " runs on provider " + cloud.name() + ", which has no " + what(kind) + " export"
-                        + cloud.capabilityAbsence(kind).map(why -> " (" + why + ")").orElse("")
+                        + cloud.capabilityAbsence(kind)
+                                .map(why -> " (" + why + ")")
+                                .orElse("")
                         + ": export a cluster of " + exporters(providers, kind)
                         + ", or give --provider and its settings instead"));
         FixedCluster c = FixedCluster.of(record);
