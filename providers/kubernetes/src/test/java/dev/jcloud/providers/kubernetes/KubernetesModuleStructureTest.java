@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.jcloud.terraform.FixedCluster;
 import dev.jcloud.terraform.ManifestExport;
 import dev.jcloud.terraform.ModuleChecks;
+import dev.jcloud.terraform.Terraform;
 import dev.jcloud.terraform.TerraformExport;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class KubernetesModuleStructureTest {
     }
 
     @Test
-    void withOptionalSettingsEveryOneIsAVariableDefault() throws IOException {
+    void withOptionalSettingsEveryOneIsAVariableDefault() throws Exception {
         Path dir = ModuleChecks.export(
                 spec(
                         new FixedCluster("gamma", "g1", 9, 4, "6GiB", List.of(), Map.of()),
@@ -66,6 +67,8 @@ class KubernetesModuleStructureTest {
         assertThat(block(vars, "variable worker_nthreads")).contains("default     = 4");
         assertThat(block(vars, "variable worker_memory_limit")).contains("default     = \"6GiB\"");
         assertThat(read(dir, "versions.tf")).contains("source  = \"hashicorp/kubernetes\"", "version = \"~> 2.0\"");
+        // Real Terraform's formatter (needs no provider): the module is as terraform fmt writes it.
+        Terraform.withoutProviders(tmp).run(dir, "fmt", "-check", "-diff");
     }
 
     @Test
