@@ -351,11 +351,11 @@ class ExportTerraformCommandTest {
         String out = tmp.resolve("tf").toString();
         assertUsage(
                 runWithEngine("export-terraform", "--provider", "ec2", "--workers", "1", "--out", out),
-                "a provider that exports Terraform: aws, azure, fargate or gcp; was 'ec2'");
+                "a provider that exports Terraform: aws, azure, fargate, gcp or kubernetes; was 'ec2'");
         // A provider of this build without the capability is named with those that have it.
         assertUsage(
                 runWithEngine("export-terraform", "--provider", "local", "--workers", "1", "--out", out),
-                "a provider that exports Terraform: aws, azure, fargate or gcp; was 'local'");
+                "a provider that exports Terraform: aws, azure, fargate, gcp or kubernetes; was 'local'");
         assertUsage(
                 runWithEngine(
                         "export-terraform",
@@ -492,6 +492,39 @@ class ExportTerraformCommandTest {
         String yaml = Files.readString(out.resolve("cluster.yaml"));
         assertThat(yaml)
                 .contains("kind: \"Deployment\"", "replicas: 3", "namespace: \"data\"", "kind: \"NetworkPolicy\"");
+    }
+
+    @Test
+    void writesTheKubernetesModuleByDefault() throws IOException {
+        Path out = tmp.resolve("k8s-tf");
+        CliRunner.Result r = run(
+                "export-terraform",
+                "--provider",
+                "kubernetes",
+                "--workers",
+                "4",
+                "--name",
+                "tfk",
+                "--image",
+                "registry.example.com/jcloud-engine:1",
+                "--namespace",
+                "data",
+                "--allow-from",
+                "203.0.113.7/32",
+                "--out",
+                out.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("tfk", "4 workers", "kubernetes namespace data", "TF_VAR_join_token");
+        assertThat(Files.readString(out.resolve("variables.tf")))
+                .contains(
+                        "\"registry.example.com/jcloud-engine:1\"",
+                        "default     = \"data\"",
+                        "default     = 4",
+                        "[\"203.0.113.7/32\"]");
+        assertThat(Files.readString(out.resolve("main.tf")))
+                .contains("resource \"kubernetes_deployment_v1\" \"workers\"");
+        assertThat(out.resolve("boot")).doesNotExist();
+        assertThat(out.resolve("cluster.yaml")).doesNotExist();
     }
 
     @Test

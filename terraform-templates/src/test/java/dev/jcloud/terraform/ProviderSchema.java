@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A Terraform provider's schema as the prebuilt CDK-for-Terraform package on the npm registry
@@ -121,7 +122,19 @@ public final class ProviderSchema {
             return Optional.empty();
         }
         try {
-            Declarations d = new Declarations(Files.readString(file));
+            // A large resource's nested blocks are in index-structs/*.d.ts, beside its Config in index.d.ts.
+            StringBuilder text = new StringBuilder(Files.readString(file));
+            Path structs = file.resolveSibling("index-structs");
+            if (Files.isDirectory(structs)) {
+                try (Stream<Path> parts = Files.list(structs)) {
+                    for (Path part : parts.filter(p -> p.toString().endsWith(".d.ts"))
+                            .sorted()
+                            .toList()) {
+                        text.append('\n').append(Files.readString(part));
+                    }
+                }
+            }
+            Declarations d = new Declarations(text.toString());
             String top = d.interfaces.keySet().stream()
                     .filter(n -> n.endsWith("Config"))
                     .findFirst()

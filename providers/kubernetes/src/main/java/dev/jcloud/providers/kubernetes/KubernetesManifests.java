@@ -29,6 +29,8 @@ public final class KubernetesManifests {
 
     /** Where the join token Secret is mounted. */
     static final String JOIN_DIR = "/etc/jcloud/join";
+    /** The join token's file in the pods: key {@code token} of the join Secret. */
+    static final String TOKEN_FILE = JOIN_DIR + "/token";
 
     private KubernetesManifests() {}
 
@@ -46,20 +48,12 @@ public final class KubernetesManifests {
         KubernetesOptions o = KubernetesOptions.of(options);
         o.requireImage();
         String ns = o.namespace();
-        String token = JOIN_DIR + "/token";
-        EngineCommand scheduler = EngineCommand.scheduler()
-                .with("--host", "0.0.0.0")
-                .with("--port", Integer.toString(ClusterObjects.SCHEDULER_PORT))
-                .with("--dashboard-port", Integer.toString(ClusterObjects.DASHBOARD_PORT))
-                .with("--idle-timeout", "0")
-                .with("--join-token-file", token);
-        EngineCommand worker = EngineCommand.worker(
-                        Labels.service(name) + "." + ns + ".svc:" + ClusterObjects.SCHEDULER_PORT)
-                .with("--host", "0.0.0.0")
-                .with("--name", "$(POD_NAME)")
-                .with("--nthreads", Integer.toString(nthreads))
-                .with("--death-timeout", "60s")
-                .with("--join-token-file", token);
+        String token = TOKEN_FILE;
+        EngineCommand scheduler = schedulerCommand(token);
+        EngineCommand worker = workerCommand(
+                Labels.service(name) + "." + ns + ".svc:" + ClusterObjects.SCHEDULER_PORT,
+                Integer.toString(nthreads),
+                token);
         if (memoryLimit != null) {
             worker = worker.with("--memory-limit", memoryLimit);
         }
@@ -95,6 +89,29 @@ public final class KubernetesManifests {
             out.append(doc.startsWith("---") ? doc : "---\n" + doc);
         }
         return out.toString();
+    }
+
+    /** The scheduler's engine command in a fixed cluster's pod, reading the join token from {@code tokenFile}. */
+    static EngineCommand schedulerCommand(String tokenFile) {
+        return EngineCommand.scheduler()
+                .with("--host", "0.0.0.0")
+                .with("--port", Integer.toString(ClusterObjects.SCHEDULER_PORT))
+                .with("--dashboard-port", Integer.toString(ClusterObjects.DASHBOARD_PORT))
+                .with("--idle-timeout", "0")
+                .with("--join-token-file", tokenFile);
+    }
+
+    /**
+     * A worker's engine command in a fixed cluster's pod: named after its pod (a Deployment's pods
+     * have unique names), never giving up on a scheduler that restarts for up to a minute.
+     */
+    static EngineCommand workerCommand(String schedulerAddress, String nthreads, String tokenFile) {
+        return EngineCommand.worker(schedulerAddress)
+                .with("--host", "0.0.0.0")
+                .with("--name", "$(POD_NAME)")
+                .with("--nthreads", nthreads)
+                .with("--death-timeout", "60s")
+                .with("--join-token-file", tokenFile);
     }
 
     /** The command that creates the join token Secret of cluster {@code name} in {@code namespace}. */

@@ -20,6 +20,7 @@ import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import dev.jcloud.terraform.FixedCluster;
 import dev.jcloud.terraform.ManifestExport;
+import dev.jcloud.terraform.TerraformExport;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -155,6 +156,18 @@ public final class KubernetesProvider implements CloudProvider, ManifestExport {
                         "launch",
                         o.workerCpu() + " CPU, " + o.workerMemory() + " each, at most " + o.maxWorkers())
                 .steps();
+    }
+
+    /**
+     * Offers the Terraform export ({@link KubernetesTerraformExport}) besides the manifest export
+     * this provider implements itself.
+     */
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == TerraformExport.class) {
+            return Optional.of(type.cast(new KubernetesTerraformExport()));
+        }
+        return CloudProvider.super.capability(type);
     }
 
     /** A fixed cluster as plain manifests ({@link KubernetesManifests}); the operator creates the join token Secret. */
