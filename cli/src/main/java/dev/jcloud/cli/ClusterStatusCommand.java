@@ -90,6 +90,7 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 pricing(record).ifPresent(p -> json.put("dollars_per_hour", round(p.dollarsPerHour(registered))));
                 spent(record).ifPresent(d -> json.put("dollars_spent", round(d)));
             }
+            json.put("waiting", waiting(record));
             OutputOptions.printJson(out, json);
             return 0;
         }
@@ -109,6 +110,9 @@ final class ClusterStatusCommand implements Callable<Integer> {
             out.printf(
                     "  %s; %d worker processes are running%n",
                     problem, record.workers().size());
+            for (String w : waiting(record)) {
+                out.printf("  waiting:    %s%n", w);
+            }
             out.flush();
             return 0;
         }
@@ -121,6 +125,9 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 summary.tasksErred(),
                 summary.tasksCompletedTotal());
         out.printf("  workers:    %d registered%n", summary.workers().size());
+        for (String w : waiting(record)) {
+            out.printf("  waiting:    %s%n", w);
+        }
         ClusterSummary s = summary;
         pricing(record)
                 .ifPresent(p ->
@@ -141,6 +148,19 @@ final class ClusterStatusCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * What the platform says of the nodes it was asked for and has not started (pending jobs,
+     * unschedulable pods); a platform that cannot be asked now shows as one line saying so.
+     */
+    private static List<String> waiting(ClusterRecord record) {
+        try {
+            var provisioner = ClusterCommand.provisioner();
+            return CloudProviders.load().require(record.provider()).waiting(provisioner.context(record));
+        } catch (RuntimeException e) {
+            return List.of("(the " + record.provider() + " platform could not be asked: " + e.getMessage() + ")");
+        }
     }
 
     /** The cluster's pricing with the user's price overrides, or empty (local, or types the table does not know). */

@@ -187,6 +187,16 @@ public interface CloudProvider {
         return Duration.ZERO;
     }
 
+    /**
+     * The cluster's nodes the platform was asked for but has not started, one line each with the
+     * platform's reason (a batch job pending and its scheduler's reason, a pod the Kubernetes
+     * scheduler cannot place and its message): what {@code cluster status} shows under "waiting".
+     * Empty (the default) when the platform starts what it is asked for or cannot say why not.
+     */
+    default List<String> waiting(ClusterContext cluster) {
+        return List.of();
+    }
+
     /** Stops the given nodes (forcibly if they do not stop within a short grace period). */
     void terminate(ClusterContext cluster, Collection<Node> nodes);
 

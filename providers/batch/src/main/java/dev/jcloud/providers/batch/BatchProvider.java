@@ -399,6 +399,22 @@ public abstract class BatchProvider implements CloudProvider {
         return out;
     }
 
+    /** The cluster's pending jobs, each with the batch system's reason. */
+    @Override
+    public List<String> waiting(ClusterContext cluster) {
+        List<String> out = new ArrayList<>();
+        for (Job job : jobs()) {
+            Optional<JobNames.Parsed> p = JobNames.parse(job.name());
+            if (job.state() == Job.State.PENDING
+                    && p.isPresent()
+                    && p.get().clusterId().equals(cluster.id())) {
+                out.add(system.name() + " job " + job.id() + ": pending"
+                        + (job.reason().isEmpty() ? "" : ", " + job.reason()));
+            }
+        }
+        return out;
+    }
+
     private static Node node(String clusterName, Job job, JobNames.Parsed p) {
         if (p.role() == NodeRole.SCHEDULER) {
             return new Node(job.id(), ClusterNames.scheduler(clusterName), NodeRole.SCHEDULER);

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.TaskFuture;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterStateStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +60,10 @@ class SlurmAdaptiveIT {
                 .stateDirectory(state)
                 .startTimeout(Duration.ofMinutes(3))
                 .build();
-        String id = new ClusterStateStore(state).load("it-adapt").orElseThrow().id();
+        ClusterStateStore store = new ClusterStateStore(state);
+        ClusterRecord record = store.load("it-adapt").orElseThrow();
+        String id = record.id();
+        ClusterContext context = record.context(store.clusterDir(record.name()));
         AtomicInteger mostJobs = new AtomicInteger();
 
         try (Client client = cluster.connect()) {
@@ -81,6 +86,10 @@ class SlurmAdaptiveIT {
                                 .filteredOn(j -> j.state() == Job.State.PENDING)
                                 .isNotEmpty()
                                 .allSatisfy(j -> assertThat(j.reason()).isNotEmpty());
+                        // What 'cluster status' shows: each pending job with Slurm's reason.
+                        assertThat(slurm.waiting(context))
+                                .isNotEmpty()
+                                .allMatch(w -> w.matches("slurm job \\S+: pending, \\S.*"));
                     });
             assertThat(client.gather(futures)).hasSize(60);
             mostJobs.accumulateAndGet(jobsOf(id).size(), Math::max);

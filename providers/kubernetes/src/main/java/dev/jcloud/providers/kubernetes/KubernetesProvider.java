@@ -385,6 +385,24 @@ public final class KubernetesProvider implements CloudProvider, ManifestExport {
         return Optional.ofNullable(first.getIp() != null ? first.getIp() : first.getHostname());
     }
 
+    /** Pending pods, with why the scheduler cannot place them or why their container does not start. */
+    @Override
+    public List<String> waiting(ClusterContext cluster) {
+        KubernetesOptions o = KubernetesOptions.of(cluster);
+        try (KubernetesClient client = KubernetesClients.connect(o)) {
+            return pods(client, cluster, o).stream()
+                    .filter(p -> "Pending".equals(PodStates.phase(p)))
+                    .map(p -> p.getMetadata().getName() + ": pending"
+                            + PodStates.unschedulable(p)
+                                    .or(() -> PodStates.failure(p))
+                                    .map(why -> ", " + why)
+                                    .orElse(""))
+                    .toList();
+        } catch (KubernetesClientException e) {
+            throw apiError("listing the pods of cluster " + cluster.name(), e);
+        }
+    }
+
     /** Pods that run or wait to run (pending and unschedulable ones are capacity already asked for). */
     @Override
     public List<Node> nodes(ClusterContext cluster) {

@@ -1,15 +1,22 @@
 package dev.jcloud.providers.kubernetes;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.provisioner.ClusterContext;
+import dev.jcloud.provisioner.ClusterRecord;
+import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.ProvisionException;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -187,6 +194,42 @@ class KubernetesClusterIT {
                 .hasMessageContaining("only 0 of 1 workers registered")
                 .hasMessageContaining("Unschedulable: 0/1 nodes are available");
         assertThat(objectsOf("pending")).isEmpty();
+    }
+
+    @Test
+    void statusShowsAWorkerPodThatWaitsForANodeAndWhy() {
+        try (KubernetesCluster cluster = builder("waits").workers(1).build()) {
+            // A pod of this cluster that no node can take, as while a node pool is being scaled up.
+            Pod running = platform.admin
+                    .pods()
+                    .inNamespace(TestPlatform.NAMESPACE)
+                    .withName(podNames("waits").stream()
+                            .filter(n -> n.contains("-worker-"))
+                            .findFirst()
+                            .orElseThrow())
+                    .get();
+            platform.admin
+                    .pods()
+                    .inNamespace(TestPlatform.NAMESPACE)
+                    .resource(new PodBuilder()
+                            .withNewMetadata()
+                            .withName("waits-worker-9")
+                            .withLabels(running.getMetadata().getLabels())
+                            .endMetadata()
+                            .withSpec(running.getSpec())
+                            .editSpec()
+                            .withNodeSelector(Map.of("pool", "none"))
+                            .endSpec()
+                            .build())
+                    .create();
+            ClusterStateStore store = new ClusterStateStore(dir.resolve("state-waits"));
+            ClusterRecord record = store.load("waits").orElseThrow();
+            ClusterContext context = record.context(store.clusterDir("waits"));
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(new KubernetesProvider().waiting(context))
+                            .singleElement(as(InstanceOfAssertFactories.STRING))
+                            .startsWith("waits-worker-9: pending, Unschedulable: 0/1 nodes are available"));
+        }
     }
 
     private static List<String> podNames(String cluster) {
