@@ -175,9 +175,10 @@ public final class JcloudPolicy implements ScalingPolicy {
     public ScalingDecision decide(ClusterSnapshot s) {
         observe(s);
         int plan = s.workers().size();
-        int wanted = Math.max(launchesWanted(s), prewarmWanted(s) - plan);
+        int workersWanted = workersWanted(s);
+        int wanted = Math.max(0, Math.max(workersWanted, prewarmWanted(s)) - plan);
         int launch = Math.min(Math.max(0, maximum - plan), Math.max(wanted, minimum - plan));
-        List<Integer> retire = launch > 0 ? List.of() : retirements(s);
+        List<Integer> retire = launch > 0 ? List.of() : retirements(s, workersWanted);
         return launch == 0 && retire.isEmpty() ? ScalingDecision.NONE : new ScalingDecision(launch, retire);
     }
 
@@ -344,14 +345,9 @@ public final class JcloudPolicy implements ScalingPolicy {
         return arrivalRate() * mean / goal.utilization;
     }
 
-    /** Workers to start now so that the work left when they are up is done within the horizon. */
-    int launchesWanted(ClusterSnapshot s) {
-        return Math.max(0, workersWanted(s) - s.workers().size());
-    }
-
     /**
      * Workers the cluster should have so that the work left when new ones are up is done within
-     * the horizon: what {@link #launchesWanted} starts up to, and what retirement never goes
+     * the horizon: what {@link #decide} starts up to, and what retirement never goes
      * below (retiring a worker that a launch in the next second would replace only pays a boot).
      */
     int workersWanted(ClusterSnapshot s) {
@@ -411,8 +407,11 @@ public final class JcloudPolicy implements ScalingPolicy {
                 .orElse(TaskLoad.UNKNOWN_DURATION_SECONDS);
     }
 
-    /** Idle workers whose paid minimum is used up and whose idle time passed the keep-idle time. */
-    List<Integer> retirements(ClusterSnapshot s) {
+    /**
+     * Idle workers whose paid minimum is used up and whose idle time passed the keep-idle time,
+     * never below {@code workersWanted} (what {@link #workersWanted} says for this snapshot).
+     */
+    List<Integer> retirements(ClusterSnapshot s, int workersWanted) {
         if (s.queuedTasks() > 0) {
             return List.of();
         }
@@ -423,8 +422,7 @@ public final class JcloudPolicy implements ScalingPolicy {
         int pool = warmPool(s);
         // A sustained stream needs its capacity all along: retiring below it only relaunches.
         int floor = Math.max(
-                Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9)),
-                workersWanted(s));
+                Math.max(minimum, (int) Math.ceil(sustainedThreads(s) / s.threadsPerWorker() - 1e-9)), workersWanted);
         List<WorkerView> idle = new ArrayList<>(
                 s.readyWorkers().stream().filter(WorkerView::idle).toList());
         idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What differs between batch systems: the directives of a job script, the commands that submit,
@@ -49,6 +51,18 @@ interface BatchSystem {
 
     /** The job id in what {@link #submit} printed. */
     String submittedId(String output);
+
+    /**
+     * The job id {@code command} printed first (Grid Engine's {@code qsub -terse} prints "123" or
+     * "123.1-4:1", PBS's "123.server"): its leading digits.
+     */
+    static String leadingJobId(String output, String command) {
+        Matcher m = Pattern.compile("^(\\d+)").matcher(output.strip());
+        if (!m.find()) {
+            throw new IllegalStateException(command + " printed no job id: " + output.strip());
+        }
+        return m.group(1);
+    }
 
     /** The command that checks {@code script} against the system without queueing it, if there is one. */
     Optional<List<String>> verify(Path script, Optional<int[]> array);

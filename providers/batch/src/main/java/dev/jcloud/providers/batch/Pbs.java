@@ -85,11 +85,7 @@ final class Pbs implements BatchSystem {
 
     @Override
     public String submittedId(String output) {
-        Matcher m = Pattern.compile("^(\\d+)").matcher(output.strip());
-        if (!m.find()) {
-            throw new IllegalStateException("qsub printed no job id: " + output.strip());
-        }
-        return m.group(1);
+        return BatchSystem.leadingJobId(output, "qsub");
     }
 
     @Override

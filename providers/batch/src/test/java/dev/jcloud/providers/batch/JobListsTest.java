@@ -1,6 +1,7 @@
 package dev.jcloud.providers.batch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.jcloud.provisioner.NodeRole;
@@ -90,6 +91,8 @@ class JobListsTest {
                         tuple("22", Job.State.PENDING, ""));
         assertThat(jobs.get(0).submitted()).isNotNull();
         assertThat(new Pbs().submittedId("21[].server\n")).isEqualTo("21");
+        assertThatThrownBy(() -> new Pbs().submittedId("qsub: Unknown queue\n"))
+                .hasMessage("qsub printed no job id: qsub: Unknown queue");
         assertThat(new Pbs().cancel(List.of("21_1", "22"))).containsExactly(List.of("qdel", "21[1]", "22"));
     }
 
