@@ -45,12 +45,30 @@ final class LoginScheduler {
         Commands.RUN.incrementAndGet();
         try {
             Process p = pb.start();
+            awaitExec(p, command);
             return PREFIX + host() + ":" + p.pid();
         } catch (IOException e) {
             throw new ProvisionException(
                     "cannot start the scheduler with " + command.get(0) + ": " + e.getMessage()
                             + " (set the java key of the provider's settings)",
                     e);
+        }
+    }
+
+    /**
+     * Waits (briefly) until the new process shows {@code command} as its arguments: the JDK starts
+     * a child through a helper program that then executes the command, and until it has, the
+     * process's arguments do not carry the cluster id by which {@link #alive} recognises it.
+     */
+    private static void awaitExec(Process p, List<String> command) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (p.isAlive() && !commandLine(p.pid()).containsAll(command) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
