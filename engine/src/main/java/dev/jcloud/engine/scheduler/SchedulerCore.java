@@ -67,7 +67,8 @@ final class SchedulerCore {
      */
     static final long RETIRE_DEADLINE_MILLIS = 180_000;
     /** A dependent goes to the worker holding its inputs unless that worker is this overloaded. */
-    private static final int LOCALITY_OVERLOAD = 2;
+    /** The round trip of asking a peer for an input, whatever its size. */
+    private static final double FETCH_LATENCY_SECONDS = 0.001;
 
     private final LongSupplier clock;
     private String schedulerAddress;
@@ -107,6 +108,7 @@ final class SchedulerCore {
     private long noClientSinceMillis;
     private final long startedMillis;
     private WorkerState lastRootWorker;
+    private final TaskPace pace = new TaskPace();
     private boolean workersChanged;
     private boolean retirementsToCheck;
 
@@ -383,7 +385,7 @@ final class SchedulerCore {
             reject.accept("a worker named " + hello.getName() + " is already connected: names must be unique");
             return null;
         }
-        WorkerState w = new WorkerState(nextWorkerId++, hello, sink, clock.getAsLong());
+        WorkerState w = new WorkerState(nextWorkerId++, hello, sink, clock.getAsLong(), pace);
         workers.put(w.name(), w);
         w.out().setRegistered(Registered.newBuilder().setWorkerId(w.id).setHeartbeatMillis(heartbeatMillis));
         dirtyWorkers.add(w);
@@ -417,6 +419,9 @@ final class SchedulerCore {
             missing(w, m);
         }
         for (dev.jcloud.engine.proto.Activity a : batch.getActivitiesList()) {
+            if (a.getKind() == dev.jcloud.engine.proto.Activity.Kind.TRANSFER) {
+                pace.observeFetch(a.getNbytes(), a.getDurationMicros());
+            }
             stream.recordActivity(w.name(), a);
         }
         for (long key : batch.getStolenList()) {
@@ -522,7 +527,7 @@ final class SchedulerCore {
         t.function.observe(seconds);
         t.function.finished++;
         stream.record(w.name(), r.getThread(), t.function.name(), r.getStartMicros(), r.getDurationMicros());
-        w.observe(seconds);
+        pace.observe(seconds);
         w.processing.remove(t);
         t.processingOn = null;
         t.nbytes = r.getNbytes();
@@ -953,36 +958,60 @@ final class SchedulerCore {
 
     // ------------------------------------------------------------------ placement
 
-    /** A ready task with inputs goes where most of its input bytes are; others queue for capacity. */
+    /**
+     * A ready task with inputs goes to the worker where it can start soonest, counting the work
+     * queued there and the input bytes it would fetch (as Dask's worker objective does); a task
+     * without inputs queues for free capacity. Placing by bytes alone, up to a fixed overload,
+     * sent tasks whose inputs sat on one busy worker to whichever worker had a free slot, which
+     * then fetched every input.
+     */
     private void place(TaskRecord t) {
         if (t.deps.length > 0) {
             WorkerState best = null;
-            long bestBytes = -1;
+            double bestStart = Double.MAX_VALUE;
             for (TaskRecord d : t.deps) {
                 for (WorkerState w : holdersOf(d)) {
-                    if (w.retiring || w.closed || !w.offers(t)) {
-                        continue;
-                    }
-                    long bytes = 0;
-                    for (TaskRecord e : t.deps) {
-                        if (e.heldBy(w)) {
-                            bytes += e.nbytes + 1;
-                        }
-                    }
-                    if (bytes > bestBytes || (bytes == bestBytes && w.processing.size() < best.processing.size())) {
+                    double start = startEstimate(t, w);
+                    if (start < bestStart) {
                         best = w;
-                        bestBytes = bytes;
+                        bestStart = start;
                     }
                 }
             }
-            if (best != null
-                    && best.processing.size() < best.capacity() * LOCALITY_OVERLOAD
-                    && !best.last.getPaused()) {
+            if (bestStart > 0) {
+                // The holders are busy: an idle worker may start sooner even after fetching.
+                for (WorkerState w : workers.values()) {
+                    double start = startEstimate(t, w);
+                    if (start < bestStart) {
+                        best = w;
+                        bestStart = start;
+                    }
+                }
+            }
+            if (best != null) {
                 assign(t, best);
                 return;
             }
         }
         enqueue(t);
+    }
+
+    /**
+     * Seconds until {@code t} could start on {@code w}: the queued work ahead of it plus fetching
+     * the inputs {@code w} lacks; infinite where it cannot run now.
+     */
+    private double startEstimate(TaskRecord t, WorkerState w) {
+        if (w.retiring || w.closed || w.last.getPaused() || !w.offers(t)) {
+            return Double.MAX_VALUE;
+        }
+        double fetch = 0;
+        for (TaskRecord d : t.deps) {
+            if (!d.heldBy(w)) {
+                fetch += FETCH_LATENCY_SECONDS + d.nbytes / pace.bytesPerSecond();
+            }
+        }
+        double queued = Math.max(0, w.processing.size() - w.nthreads() + 1) / (double) w.nthreads();
+        return queued * pace.meanSeconds() + fetch;
     }
 
     private static List<WorkerState> holdersOf(TaskRecord d) {

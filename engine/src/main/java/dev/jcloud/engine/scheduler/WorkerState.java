@@ -13,13 +13,6 @@ import java.util.function.Consumer;
 /** One registered worker: its capacity, what runs and rests on it, and its outbound batch. */
 final class WorkerState {
 
-    /** How much work, in seconds of measured task time, is kept queued on a worker beyond its threads. */
-    static final double LOOKAHEAD_SECONDS = 0.1;
-
-    static final int MAX_IN_FLIGHT = 10_000;
-    /** Assumed duration of a kind of task never seen finishing (Dask uses the same default). */
-    static final double UNKNOWN_SECONDS = 0.5;
-
     final int id;
     final WorkerHello hello;
     final Consumer<WorkerOrders> sink;
@@ -45,15 +38,16 @@ final class WorkerState {
     long retiringSinceMillis;
 
     boolean closed;
-    /** Mean duration of the tasks this worker finished, seconds; negative until one did. */
-    double meanSeconds = -1;
+    /** The cluster's task durations, which size this worker's share of queued work. */
+    private final TaskPace pace;
 
     private WorkerOrders.Builder out;
     /** Ends the worker's stream when the scheduler gives up on it, so that it notices and re-registers. */
     private Consumer<String> drop = why -> {};
 
-    WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis) {
+    WorkerState(int id, WorkerHello hello, Consumer<WorkerOrders> sink, long nowMillis, TaskPace pace) {
         this.id = id;
+        this.pace = pace;
         this.hello = hello;
         this.sink = sink;
         this.connectedMillis = nowMillis;
@@ -83,22 +77,13 @@ final class WorkerState {
         return Math.max(1, hello.getNthreads());
     }
 
-    /**
-     * Tasks to keep in flight: every thread busy plus enough queued work to cover the round trip
-     * of a result batch. Tiny tasks get thousands in flight; one-minute tasks one spare each.
-     */
+    /** Tasks to keep in flight here (see {@link TaskPace#capacity}). */
     int capacity() {
-        double mean = meanSeconds < 0 ? UNKNOWN_SECONDS : Math.max(meanSeconds, 1e-6);
-        long extra = (long) Math.ceil(nthreads() * LOOKAHEAD_SECONDS / mean);
-        return (int) Math.min(MAX_IN_FLIGHT, nthreads() + Math.max(1, extra));
+        return pace.capacity(nthreads());
     }
 
     int free() {
         return last.getPaused() || retiring || closed ? 0 : capacity() - processing.size();
-    }
-
-    void observe(double seconds) {
-        meanSeconds = meanSeconds < 0 ? seconds : meanSeconds + (seconds - meanSeconds) * 0.05;
     }
 
     boolean offers(TaskRecord t) {

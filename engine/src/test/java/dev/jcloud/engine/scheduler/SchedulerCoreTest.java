@@ -958,6 +958,69 @@ class SchedulerCoreTest {
     }
 
     /**
+     * Regression: each worker's queue was sized by its own task times, seeded by its first task
+     * (which loads classes and compiles), so a worker with a slow start kept a queue of two while
+     * an equal peer took nearly all ready work.
+     */
+    @Test
+    void aWorkerWithASlowFirstTaskGetsAnEqualShareOfReadyWork() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1, 8, 2_000_000);
+        a.paused(true);
+        TestingWorker b = cluster.startWorker("b");
+        for (long k = 10; k < 50; k++) {
+            client.submit(task(k).setWanted(true));
+            b.run(k, 8, 1000);
+        }
+        a.paused(false);
+        List<TaskSpec> roots = new ArrayList<>();
+        for (long r = 100; r < 140; r++) {
+            roots.add(task(r).setWanted(true).build());
+        }
+        client.submit(roots);
+        assertThat(a.queuedKeys()).isNotEmpty().hasSameSizeAs(b.queuedKeys());
+    }
+
+    /**
+     * A task whose small input sits behind long tasks on its holder starts sooner on an idle
+     * worker: placement weighs the queue ahead against the fetch (before, the holder kept every
+     * such task until it had twice its queue).
+     */
+    @Test
+    void aTaskWithASmallInputAvoidsAHolderBusyWithLongTasks() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1, 8, 10_000_000);
+        client.submit(task(2).setWanted(true), task(3).setWanted(true));
+        assertThat(a.queuedKeys()).containsExactly(2L, 3L);
+        TestingWorker b = cluster.startWorker("b");
+        client.submit(task(4, 1).setWanted(true));
+        assertThat(b.queuedKeys()).containsExactly(4L);
+    }
+
+    /** A large input keeps its reader on the holder when the queue there is shorter than the fetch. */
+    @Test
+    void aTaskWithALargeInputWaitsBrieflyOnItsHolder() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1, 1_000_000_000L, 10_000);
+        List<TaskSpec> roots = new ArrayList<>();
+        for (long r = 2; r < 8; r++) {
+            roots.add(task(r).setWanted(true).build());
+        }
+        client.submit(roots);
+        TestingWorker b = cluster.startWorker("b");
+        b.runAll();
+        client.submit(task(9, 1).setWanted(true));
+        assertThat(a.queuedKeys()).contains(9L);
+        assertThat(b.queuedKeys()).doesNotContain(9L);
+    }
+
+    /**
      * Regression: stolen tasks went back through the ready queue, whose first taker is the worker
      * that got the last run of roots — usually the one they were just stolen from.
      */
@@ -966,7 +1029,7 @@ class SchedulerCoreTest {
         TestingWorker a = cluster.startWorker("a");
         TestingClient client = cluster.client("c");
         client.submit(task(1).setWanted(true));
-        a.run(1);
+        a.run(1, 8, 100);
         // a's measured task time is tiny, so it takes many tasks at once.
         List<TaskSpec> specs = new ArrayList<>();
         for (long k = 100; k < 150; k++) {
@@ -978,10 +1041,10 @@ class SchedulerCoreTest {
         cluster.tick(100);
         assertThat(a.stealOrders).hasSize(24);
         a.giveBackStolen();
-        // b takes what it has room for (two, until it reports a first result); the rest is queued
-        // again and, with nobody else free, goes back to a.
-        assertThat(b.queuedKeys()).hasSize(2);
-        assertThat(a.queuedKeys()).hasSize(48);
+        // b joins a cluster whose tasks are known to be tiny, so it has room for all that was
+        // stolen at once (a queue sized by its own, still unmeasured, tasks would take two).
+        assertThat(b.queuedKeys()).hasSize(24);
+        assertThat(a.queuedKeys()).hasSize(26);
         cluster.runUntilQuiet();
         assertThat(client.done).hasSize(51);
         assertThat(client.doneKeys()).doesNotHaveDuplicates();

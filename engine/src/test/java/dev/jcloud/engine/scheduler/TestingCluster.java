@@ -511,6 +511,11 @@ final class TestingCluster {
         }
 
         TestingWorker run(long key, long nbytes) {
+            return run(key, nbytes, 1000);
+        }
+
+        /** As {@link #run(long, long)}, reporting that the task took {@code durationMicros}. */
+        TestingWorker run(long key, long nbytes, long durationMicros) {
             ComputeTask c = take(key);
             Map<Long, String> locations = new HashMap<>();
             for (DepLocation l : c.getLocationsList()) {
@@ -561,7 +566,7 @@ final class TestingCluster {
             long value = compute(key, args);
             store.put(key, value);
             TaskResult.Builder r =
-                    TaskResult.newBuilder().setKey(key).setNbytes(nbytes).setDurationMicros(1000);
+                    TaskResult.newBuilder().setKey(key).setNbytes(nbytes).setDurationMicros(durationMicros);
             if (c.getDeliver()) {
                 r.setInline(true).setValue(encode(value));
             }

@@ -373,7 +373,11 @@ public final class LocalProvider implements CloudProvider {
         return cluster.workDir().toAbsolutePath().getParent().resolveSibling("cds");
     }
 
-    private static List<String> commandLine(
+    /** A JVM option that picks a garbage collector, such as {@code -XX:+UseZGC}. */
+    private static final java.util.regex.Pattern COLLECTOR_CHOICE =
+            java.util.regex.Pattern.compile("-XX:\\+Use\\w+GC\\b");
+
+    static List<String> commandLine(
             ClusterContext cluster, String name, EngineCommand command, List<String> cdsOptions) {
         List<String> cmd = new ArrayList<>();
         if (Boolean.parseBoolean(cluster.option(LocalOptions.DETACHED, "false"))) {
@@ -388,7 +392,12 @@ public final class LocalProvider implements CloudProvider {
         cmd.add(NODE_PREFIX + name);
         cmd.add(ROLE_PREFIX + command.role().label());
         // Throughput matters for both roles (no C1-only or serial GC); -Xshare:auto uses the JDK's CDS archive.
-        cmd.add("-XX:+UseParallelGC");
+        // Workers hold results: G1 places a large array in regions of its own and never copies it,
+        // where the parallel collector copied every held result at each young collection.
+        String extra = cluster.option(LocalOptions.JVM_OPTIONS, "").trim();
+        if (!COLLECTOR_CHOICE.matcher(extra).find()) { // two collectors would stop the JVM
+            cmd.add(command.role() == NodeRole.WORKER ? "-XX:+UseG1GC" : "-XX:+UseParallelGC");
+        }
         cmd.add("-Xshare:auto");
         cmd.add("-XX:-UsePerfData");
         cmd.addAll(cdsOptions);
@@ -396,7 +405,6 @@ public final class LocalProvider implements CloudProvider {
         if (memory != null) {
             cmd.add("-Xmx" + JvmSizes.heapFor(memory));
         }
-        String extra = cluster.option(LocalOptions.JVM_OPTIONS, "").trim();
         if (!extra.isEmpty()) {
             cmd.addAll(List.of(extra.split("\\s+")));
         }
