@@ -81,6 +81,33 @@ class CostFloorTest {
         }
     }
 
+    /**
+     * Nightly is not out of reach for a policy that knows the future: one that starts, a boot
+     * delay before each stage arrives, workers for its work over 90 s and retires them when idle
+     * is far cheaper than Dask's port and faster. What an online controller lacks there is the
+     * moment of the next stage (240–360 s after the last, or a new night) and its size.
+     */
+    @Test
+    void onNightlyAPolicyThatKnowsEachStageInAdvanceDominatesDask() {
+        Trace t = Traces.builtIn("nightly");
+        SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
+        SimulationResult foresight = SIM.run(t, new ForesightPolicy(t, 90));
+        System.out.printf(
+                "nightly: Dask's port %,d worker-s, %.1f s mean latency, makespan %.1f s; with foresight %,d"
+                        + " worker-s (%+.0f %%), %.1f s (%+.0f %%), makespan %+.1f s%n",
+                dask.billedWorkerSeconds(),
+                dask.meanLatencySeconds(),
+                dask.makespanSeconds(),
+                foresight.billedWorkerSeconds(),
+                100.0 * foresight.billedWorkerSeconds() / dask.billedWorkerSeconds() - 100,
+                foresight.meanLatencySeconds(),
+                100 * foresight.meanLatencySeconds() / dask.meanLatencySeconds() - 100,
+                foresight.makespanSeconds() - dask.makespanSeconds());
+        assertThat(foresight.dollars()).isLessThanOrEqualTo(0.75 * dask.dollars());
+        assertThat(foresight.meanLatencySeconds()).isLessThanOrEqualTo(dask.meanLatencySeconds());
+        assertThat(foresight.makespanSeconds()).isLessThanOrEqualTo(dask.makespanSeconds());
+    }
+
     @Test
     void aCeilingUnderTheFastestPossibleIsReportedAsOutOfReach() {
         Trace t = new Trace("one", List.of(new Trace.Task(0, 10, "a")));
@@ -92,6 +119,58 @@ class CostFloorTest {
         assertThatThrownBy(() ->
                         CostFloor.of(new ClusterSimulator.Settings(2, 60, EC2, 0.096, 50, List.of(50.0, 70.0)), t, 70))
                 .hasMessageContaining("constant boot delay");
+    }
+
+    /**
+     * Not a controller (it reads the trace ahead): a boot delay before each burst (tasks after a
+     * 10 s lull) starts workers for its work over {@code drainSeconds}; retires idle workers.
+     */
+    private static final class ForesightPolicy implements ScalingPolicy {
+        private final List<double[]> bursts = new ArrayList<>(); // {arrival, thread-seconds}
+        private final double drainSeconds;
+        private int next;
+
+        ForesightPolicy(Trace trace, double drainSeconds) {
+            this.drainSeconds = drainSeconds;
+            double previous = Double.NEGATIVE_INFINITY;
+            for (Trace.Task task : trace.tasks()) {
+                if (task.arrivalSeconds() - previous > 10) {
+                    bursts.add(new double[] {task.arrivalSeconds(), 0});
+                }
+                bursts.get(bursts.size() - 1)[1] += task.durationSeconds();
+                previous = task.arrivalSeconds();
+            }
+        }
+
+        @Override
+        public String name() {
+            return "foresight";
+        }
+
+        @Override
+        public int minWorkers() {
+            return 0;
+        }
+
+        @Override
+        public ScalingDecision decide(ClusterSnapshot s) {
+            int launch = 0;
+            while (next < bursts.size() && bursts.get(next)[0] - CLOUD.bootDelaySeconds() <= s.now()) {
+                launch += (int) Math.min(
+                        CLOUD.maxWorkers(), Math.ceil(bursts.get(next)[1] / (CLOUD.threadsPerWorker() * drainSeconds)));
+                next++;
+            }
+            List<Integer> retire = new ArrayList<>();
+            boolean arrived = next == 0 || s.now() >= bursts.get(next - 1)[0] + 3; // a burst comes within 2 s
+            if (s.queuedTasks() == 0 && arrived) {
+                for (WorkerView w : s.readyWorkers()) {
+                    if (w.idle() && w.age(s.now()) >= EC2.minimumSeconds()) {
+                        retire.add(w.id());
+                    }
+                }
+            }
+            return new ScalingDecision(launch, retire);
+        }
     }
 
     /** Starts up to a budget of workers at random moments and retires random ready ones. */
