@@ -35,6 +35,11 @@ class CostFloorTest {
                 100 * floor.billedWorkerSeconds() / dask.billedWorkerSeconds());
         assertThat(floor.fewestWorkers()).isEqualTo(34);
         assertThat(SIM.run(t, new FixedPolicy(33)).meanLatencySeconds()).isGreaterThan(dask.meanLatencySeconds());
+        // The most workers that 75 % of Dask's bill could pay for, up from the first moment: far slower.
+        int affordable = (int) ((0.75 * dask.billedWorkerSeconds() - t.totalWorkSeconds() / 2) / 60);
+        assertThat(affordable).isEqualTo(28);
+        assertThat(SIM.run(t, new FixedPolicy(affordable)).meanLatencySeconds())
+                .isGreaterThan(1.1 * dask.meanLatencySeconds());
         assertThat(floor.billedWorkerSeconds()).isGreaterThan(0.75 * dask.billedWorkerSeconds());
         assertThat(floor.dollars()).isGreaterThan(0.75 * dask.dollars());
     }
