@@ -95,6 +95,9 @@ public final class ClusterSimulator {
         final double readyAt;
         boolean ready;
         double idleSince = Double.NaN;
+        /** Seconds registered with no task running, up to the last time it went busy. */
+        double idleSeconds;
+
         final Map<Integer, Event> running = new LinkedHashMap<>();
 
         Worker(int id, double launchedAt, double readyAt) {
@@ -147,6 +150,12 @@ public final class ClusterSimulator {
         private int peak;
         private double makespan;
         private double latencySum;
+        private double waitSum;
+        private double bootBilled;
+        private double idleBilled;
+        private double busyBilled;
+        private double minimumBilled;
+        private double lostWork;
 
         Run(Trace trace, ScalingPolicy policy) {
             this.tasks = trace.tasks();
@@ -175,6 +184,15 @@ public final class ClusterSimulator {
                 stop(w, Math.max(makespan, w.launchedAt)); // `down` when the work is done
             }
             double dollars = billed / 3600.0 * settings.pricePerHour();
+            int n = tasks.size();
+            SimulationResult.Ledger ledger = new SimulationResult.Ledger(
+                    bootBilled,
+                    busyBilled,
+                    idleBilled,
+                    minimumBilled,
+                    lostWork,
+                    n == 0 ? 0 : waitSum / n,
+                    n == 0 ? 0 : (latencySum - waitSum) / n);
             return new SimulationResult(
                     traceName,
                     policy.name(),
@@ -183,7 +201,8 @@ public final class ClusterSimulator {
                     makespan,
                     launched,
                     peak,
-                    tasks.isEmpty() ? 0 : latencySum / tasks.size());
+                    tasks.isEmpty() ? 0 : latencySum / tasks.size(),
+                    ledger);
         }
 
         /** Processes arrivals, boots and task ends up to {@code now}, in time order. */
@@ -226,6 +245,7 @@ public final class ClusterSimulator {
             done++;
             makespan = Math.max(makespan, e.time);
             latencySum += e.time - t.arrivalSeconds();
+            waitSum += e.startedAt - t.arrivalSeconds();
             if (w.running.isEmpty()) {
                 w.idleSince = e.time;
             }
@@ -243,6 +263,9 @@ public final class ClusterSimulator {
                     counts.get(t.kind())[0]--;
                     counts.get(t.kind())[1]++;
                     Event end = new Event(now + t.durationSeconds(), seq++, w.id, task, now);
+                    if (w.running.isEmpty() && !Double.isNaN(w.idleSince)) {
+                        w.idleSeconds += now - w.idleSince;
+                    }
                     w.running.put(task, end);
                     w.idleSince = Double.NaN;
                     events.add(end);
@@ -264,6 +287,7 @@ public final class ClusterSimulator {
                 for (int i = lost.size() - 1; i >= 0; i--) {
                     int task = lost.get(i);
                     w.running.get(task).cancelled = true;
+                    lostWork += now - w.running.get(task).startedAt;
                     Trace.Task t = tasks.get(task);
                     counts.get(t.kind())[1]--;
                     counts.get(t.kind())[0]++;
@@ -295,7 +319,17 @@ public final class ClusterSimulator {
                 events.removeIf(e -> e.worker == w.id);
             }
             workers.remove(w.id);
-            billed += settings.billing().billedSeconds(at - w.launchedAt);
+            long bill = settings.billing().billedSeconds(at - w.launchedAt);
+            billed += bill;
+            double up = Math.min(at, w.readyAt);
+            bootBilled += up - w.launchedAt;
+            if (w.ready) {
+                double idle =
+                        w.idleSeconds + (w.running.isEmpty() && !Double.isNaN(w.idleSince) ? at - w.idleSince : 0);
+                idleBilled += idle;
+                busyBilled += at - up - idle;
+            }
+            minimumBilled += bill - (at - w.launchedAt);
         }
 
         private ClusterSnapshot snapshot(double now) {

@@ -373,12 +373,16 @@ public final class JcloudPolicy implements ScalingPolicy {
         // Workers due within a fifth of a boot (a prewarmed pool) will take the work: not cold.
         boolean arrivingSoon = s.bootingWorkers().stream()
                 .anyMatch(w -> w.launchedAt() + bootDelaySeconds - s.now() < bootDelaySeconds / 5);
-        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty() && !arrivingSoon && runnable > 0) {
-            // A cold cluster: every queued task waits a whole boot anyway, so start workers for
-            // the target duration, as Dask does, rather than make it wait longer than that.
-            horizon = targetDurationSeconds;
-        }
         double wantedThreads = inflow / goal.utilization + left / horizon;
+        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty() && !arrivingSoon && runnable > 0) {
+            // A cold cluster: every queued task waits a whole boot anyway, so start what Dask
+            // starts, workers for the whole backlog over the target duration. The workers already
+            // booting are not subtracted: they arrive with the new ones, and subtracting the
+            // second or two they are ahead left the last tasks of a burst waiting for a thread
+            // (a later end than Dask's).
+            wantedThreads = Math.max(
+                    inflow / goal.utilization + left / targetDurationSeconds, occupancy / targetDurationSeconds);
+        }
         if (nothingMeasured && goal != AdaptGoal.COST) {
             // No duration measured yet: the 0.5 s guess may be far too small, and the workers on
             // their way cannot be counted on to absorb work of unknown size. Ask, like Dask, for

@@ -62,10 +62,13 @@ class AdaptGoalTest {
         }
     }
 
-    /** Where the balanced goal dominates Dask's port: ≥ 25 % cheaper, no longer waits, no later end. */
+    /**
+     * Where the balanced goal dominates Dask's port: ≥ 25 % cheaper, no longer waits, no later end.
+     * Not on longtail, where no policy can ({@link CostFloorTest}), nor yet on nightly.
+     */
     @Test
-    void theBalancedGoalDominatesDaskOnBurstySteadyAndCi() {
-        for (String name : List.of("bursty", "steady", "ci")) {
+    void theBalancedGoalDominatesDaskOnBurstySteadyNotebookAndCi() {
+        for (String name : List.of("bursty", "steady", "notebook", "ci")) {
             Trace t = Traces.builtIn(name);
             SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
             SimulationResult balanced = SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED));
