@@ -46,9 +46,13 @@ final class GceDiscovery {
         this.options = options;
     }
 
-    /** The list filter selecting every cluster's scheduler instances. */
+    /**
+     * The list filter selecting every cluster's scheduler instances: two expressions, each in
+     * parentheses, which Compute Engine's list filters AND together.
+     */
     static String schedulerFilter() {
-        return "labels." + Labels.ROLE + " = \"" + NodeRole.SCHEDULER.label() + "\" AND " + Labels.anyClusterFilter();
+        return "(labels." + Labels.ROLE + " = \"" + NodeRole.SCHEDULER.label() + "\") (" + Labels.anyClusterFilter()
+                + ")";
     }
 
     /**
