@@ -3,6 +3,7 @@ package dev.jcloud.providers.azure;
 import com.azure.core.util.Context;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
+import dev.jcloud.config.SettingKey;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
 import dev.jcloud.provisioner.NodeRole;
@@ -12,6 +13,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,13 +53,20 @@ final class AzureDiscovery {
      * What the scheduler VM records of its cluster's options: the provider's own but where it is
      * looked for (subscription, endpoint, location: the group's), the user's tags (on the VM
      * already) and the engine URL and checksum (a URL may carry a SAS, and tags are readable by
-     * every Reader of the subscription), plus whether the cluster uses TLS. Empty when they do not
-     * fit in one tag value; another machine then uses its own options for them.
+     * every Reader of the subscription), plus whether the cluster uses TLS. Values equal to the
+     * setting's default are left out (the command line passes every default; a tag value holds 256
+     * characters). Empty when they still do not fit; another machine then uses its own options.
      */
     static Optional<String> recorded(Map<String, String> clusterOptions) {
+        Map<String, String> defaults = new HashMap<>();
+        for (SettingKey<?> key : AzureSettings.SECTION.keys()) {
+            if (key.defaultText() != null) {
+                defaults.put(key.path(), key.defaultText());
+            }
+        }
         Map<String, String> kept = new TreeMap<>();
         clusterOptions.forEach((k, v) -> {
-            if (recordable(k)) {
+            if (recordable(k) && !v.equals(defaults.get(k))) {
                 kept.put(k, v);
             }
         });

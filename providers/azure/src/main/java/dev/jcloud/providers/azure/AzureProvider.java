@@ -317,7 +317,16 @@ public final class AzureProvider implements CloudProvider {
         if (request.role() == NodeRole.SCHEDULER) {
             tags.put(EngineUploads.ENGINE_TAG, engine.sha256()); // workers started later take this version
             // What another machine's discover rebuilds the cluster's options from.
-            AzureDiscovery.recorded(cluster.options()).ifPresent(o -> tags.put(AzureDiscovery.OPTIONS_TAG, o));
+            Optional<String> recorded = AzureDiscovery.recorded(cluster.options());
+            if (recorded.isPresent()) {
+                tags.put(AzureDiscovery.OPTIONS_TAG, recorded.get());
+            } else {
+                LOG.warn(
+                        "{}: the cluster's options do not fit in one Azure tag value ({} characters): another"
+                                + " machine that finds it scales it with its own azure.* options",
+                        cluster.name(),
+                        AzureDiscovery.TAG_VALUE_LIMIT);
+            }
         }
         ClusterVms.Placement placement = new ClusterVms.Placement(
                 options.subscription(),

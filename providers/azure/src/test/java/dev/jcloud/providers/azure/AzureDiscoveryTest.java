@@ -5,19 +5,13 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineInner;
 import com.azure.resourcemanager.resources.fluent.models.ResourceGroupInner;
-import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
-import dev.jcloud.provisioner.ClusterRecord;
-import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.DownResult;
 import dev.jcloud.provisioner.Node;
-import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.net.CallerAddress;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +56,9 @@ class AzureDiscoveryTest {
         first.launch(c, TestLaunches.scheduler(c));
         first.launch(c, TestLaunches.workers(c, "pending:8786", 0, 1));
         // A cluster whose scheduler VM is stopped is no running cluster: not found, left to gc.
-        ClusterContext halted = new ClusterContext("halted", ClusterNames.newId(), dir.resolve("halted"), made);
+        Map<String, String> plain = new HashMap<>(made);
+        plain.remove(ClusterTrust.OPTION);
+        ClusterContext halted = new ClusterContext("halted", ClusterNames.newId(), dir.resolve("halted"), plain);
         first.bootstrap(halted);
         first.launch(halted, TestLaunches.scheduler(halted));
         ARM.stopVm(AzureNames.group(halted), ClusterNames.scheduler("halted"));
@@ -101,14 +97,13 @@ class AzureDiscoveryTest {
         assertThat(vm.priority().toString()).isEqualTo("Spot");
         assertThat(vm.tags()).containsEntry("cost-center", "data eng/42");
 
-        // Down through the provisioner of a machine with no state: everything of the cluster goes,
-        // its Key Vaults purged in the cluster's location.
-        Provisioner second =
-                new Provisioner(CloudProviders.of(provider()), new ClusterStateStore(dir.resolve("second")));
-        assertThat(second.discover("azure", where()))
-                .extracting(ClusterRecord::name, ClusterRecord::id)
-                .containsExactly(tuple("disco", c.id()));
-        assertThat(second.down("disco", Duration.ZERO)).isEqualTo(DownResult.STOPPED);
+        // Down from the other machine with what it found (the contract test drives the same through the
+        // provisioner): everything of the cluster goes, its Key Vaults purged in the cluster's location.
+        ClusterContext down = new ClusterContext(
+                c.name(), c.id(), dir.resolve("down"), found.get(0).options());
+        AzureProvider second = provider();
+        second.terminate(down, second.nodes(down));
+        second.deleteSharedResources(down);
 
         assertThat(groups()).doesNotContain(AzureNames.group(c).toLowerCase(java.util.Locale.ROOT));
         assertThat(ARM.deletedVaults()).noneMatch(v -> v.contains(c.id()));
@@ -117,12 +112,14 @@ class AzureDiscoveryTest {
     }
 
     @Test
-    void recordedOptionsLeaveOutWhereTheClusterIsAndWhatMayBeSecretAndFitInOneTag() {
+    void recordedOptionsLeaveOutWhereTheClusterIsWhatMayBeSecretAndDefaultsAndFitInOneTag() {
         Map<String, String> options = new HashMap<>(ARM.options(Map.of()));
         options.put(AzureOptions.ENGINE_URL, "https://acct.blob.core.windows.net/e/x.tar.gz?sv=2024&sig=SECRET");
         options.put(AzureOptions.VM_SIZE, "Standard_D2s_v5");
         options.put(AzureOptions.ALLOW_FROM, "198.51.100.0/24,203.0.113.7/32");
         options.put(AzureOptions.TAG_PREFIX + "team", "x");
+        options.put(AzureOptions.IMAGE, AzureOptions.DEFAULT_IMAGE); // a default: any machine has it
+        options.put(AzureOptions.MAX_WORKERS, "1000");
         options.put(ClusterTrust.OPTION, "false");
         options.put("cluster.idle-timeout", "10m");
 
