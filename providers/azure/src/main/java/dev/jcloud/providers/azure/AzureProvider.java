@@ -316,6 +316,17 @@ public final class AzureProvider implements CloudProvider {
                 AzureTags.of(cluster, options, azure.caller().display()));
         if (request.role() == NodeRole.SCHEDULER) {
             tags.put(EngineUploads.ENGINE_TAG, engine.sha256()); // workers started later take this version
+            // What another machine's discover rebuilds the cluster's options from.
+            Optional<String> recorded = AzureDiscovery.recorded(cluster.options());
+            if (recorded.isPresent()) {
+                tags.put(AzureDiscovery.OPTIONS_TAG, recorded.get());
+            } else {
+                LOG.warn(
+                        "{}: the cluster's options do not fit in one Azure tag value ({} characters): another"
+                                + " machine that finds it scales it with its own azure.* options",
+                        cluster.name(),
+                        AzureDiscovery.TAG_VALUE_LIMIT);
+            }
         }
         ClusterVms.Placement placement = new ClusterVms.Placement(
                 options.subscription(),
@@ -493,6 +504,18 @@ public final class AzureProvider implements CloudProvider {
     public String logTail(ClusterContext cluster, Node node, int lines) {
         AzureClients azure = clients(AzureOptions.of(cluster));
         return new ClusterVms(azure).serialLogTail(AzureNames.group(cluster), node.name(), lines);
+    }
+
+    /**
+     * The clusters with a running scheduler VM in the subscription that {@code options} name
+     * ({@code azure.subscription}, optionally {@code azure.endpoint}), found by their resource
+     * groups' tags, each with its group's location and the options and tags its scheduler VM
+     * carries ({@link AzureDiscovery}): what {@code cluster list/down --provider azure} use on a
+     * machine that did not create the cluster.
+     */
+    @Override
+    public List<ClusterContext> discover(Map<String, String> options) {
+        return new AzureDiscovery(clients(AzureOptions.of(options))).find(options);
     }
 
     /**

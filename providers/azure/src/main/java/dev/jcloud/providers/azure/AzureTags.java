@@ -25,8 +25,11 @@ final class AzureTags {
     static final String VERSION = "jcloud.version";
     /** Epoch seconds at creation, for gc's grace period (resource groups carry no creation time). */
     static final String CREATED = "jcloud.created";
-    /** Tags jcloud itself puts on a resource; the rest of Azure's 50 are the user's. */
-    static final int MAX_USER_TAGS = 50 - 7;
+    /**
+     * Tags jcloud itself puts on a resource (at most 8, on a scheduler VM: cluster, id, role, node,
+     * creator, version, engine, options); the rest of Azure's 50 are the user's.
+     */
+    static final int MAX_USER_TAGS = 50 - 8;
 
     static final String JCLOUD_VERSION = readVersion();
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The Azure provider passes the provider contract against {@link FakeAzureResourceManager} (one
  * fake per class, reset before each test). The fake boots nothing, so the contract runs the engine
- * the VMs would run. The provider has no discovery yet: another machine cannot list its clusters.
+ * the VMs would run.
  */
 class AzureProviderContractTest extends CloudProviderContract {
 
@@ -43,7 +43,7 @@ class AzureProviderContractTest extends CloudProviderContract {
 
     @Override
     protected Set<Capability> capabilities() {
-        return Set.of(Capability.GC, Capability.WORKER_MAXIMUM);
+        return Set.of(Capability.DISCOVERY, Capability.GC, Capability.WORKER_MAXIMUM);
     }
 
     @Override

@@ -118,6 +118,11 @@ public record GcpOptions(
     /** What an id must look like to fit into firewall, service account and instance names. */
     private static final Pattern CLUSTER_ID = Pattern.compile("[a-z0-9]{1,23}");
 
+    /** Whether {@code id} is a cluster id GCP names and labels can carry (what {@link #of} accepts). */
+    static boolean validClusterId(String id) {
+        return id != null && CLUSTER_ID.matcher(id).matches();
+    }
+
     /** Reads and validates the options; every message names the option and what to do. */
     public static GcpOptions of(ClusterContext cluster) {
         ClusterNames.check(cluster.name());

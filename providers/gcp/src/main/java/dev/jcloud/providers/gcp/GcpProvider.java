@@ -351,6 +351,10 @@ public final class GcpProvider implements CloudProvider {
         metadata.put(BootMetadata.STARTUP_SCRIPT_KEY, BootMetadata.STARTUP_SCRIPT);
         metadata.put(BootMetadata.BOOT_SCRIPT_KEY, boot);
         metadata.put(BootMetadata.ENGINE_SHA256_KEY, engine.sha256());
+        if (role == NodeRole.SCHEDULER) {
+            // What another machine's discover rebuilds the cluster's options from.
+            metadata.put(GceDiscovery.OPTIONS_KEY, GceDiscovery.recorded(cluster.options()));
+        }
         Map<String, String> labels = new LinkedHashMap<>(Labels.of(cluster, options, gcp.creator()));
         labels.put(Labels.ROLE, role.label());
         if (nodeNames.size() == 1) {
@@ -708,6 +712,20 @@ public final class GcpProvider implements CloudProvider {
         return GceInstances.Ref.parse(node.id())
                 .map(r -> new GceInstances(clients(options), options).serialTail(r, lines))
                 .orElse("");
+    }
+
+    /**
+     * The clusters with a live scheduler instance in the project that {@code options} name
+     * ({@code gcp.project}, optionally {@code gcp.endpoint}), found by their labels, each with the
+     * options its scheduler recorded at launch, its zone and its service account
+     * ({@link GceDiscovery}): what {@code cluster list/down --provider gcp} use on a machine that
+     * did not create the cluster.
+     */
+    @Override
+    public List<ClusterContext> discover(Map<String, String> options) {
+        GcpOptions o = GcpOptions.of(new ClusterContext("discover", "discover", java.nio.file.Path.of("."), options));
+        return call(
+                "finding the clusters of project " + o.project(), () -> new GceDiscovery(clients(o), o).find(options));
     }
 
     /**

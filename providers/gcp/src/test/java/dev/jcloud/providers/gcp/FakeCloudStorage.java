@@ -419,11 +419,28 @@ final class FakeCloudStorage {
         return p;
     }
 
+    /**
+     * A policy etag as Cloud Storage writes it: base64 of the policy's version (a protobuf varint
+     * field 1, so the first is {@code CAE=}). Clients decode it (gcloud refuses an etag that is not
+     * base64), so it must be valid base64, not only opaque text.
+     */
+    static String policyEtag(long version) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(0x08);
+        long v = version;
+        while ((v & ~0x7FL) != 0) {
+            out.write((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.write((int) v);
+        return Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+
     private JsonNode setPolicy(String bucket, JsonNode body) {
         ObjectNode current = policies.get(bucket);
         if (concurrentPolicyChanges > 0) {
             concurrentPolicyChanges--;
-            current.put("etag", "C" + (++etags) + "="); // somebody else wrote meanwhile
+            current.put("etag", policyEtag(++etags)); // somebody else wrote meanwhile
         }
         if (body.has("etag")
                 && !body.get("etag").asText().equals(current.get("etag").asText())) {
@@ -482,7 +499,7 @@ final class FakeCloudStorage {
                 body.path("bindings").isMissingNode()
                         ? json.createArrayNode()
                         : body.get("bindings").deepCopy());
-        p.put("etag", "C" + (++etags) + "=");
+        p.put("etag", policyEtag(++etags));
         policies.put(bucket, p);
         grantFrom.put(bucket, System.currentTimeMillis() + grantPropagationMillis);
         return p.deepCopy();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jcloud.provisioner.ClusterContext;
 import dev.jcloud.provisioner.ClusterNames;
+import dev.jcloud.provisioner.GcReport;
 import dev.jcloud.provisioner.TestLaunches;
 import dev.jcloud.provisioner.boot.EngineBundle;
 import dev.jcloud.provisioner.net.CallerAddress;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Java SDK, pointed at {@link FakeComputeEngine} with its documented {@code api_endpoint_overrides}
  * (set through {@code CLOUDSDK_*} environment variables, in a configuration directory of its own,
  * without credentials): after {@code up}, {@code gcloud} lists the instances, firewall rules,
- * secrets, service account and engine bucket the provider created. gcloud parses every answer
+ * secrets, service account and engine bucket the provider created; after a crash and {@code gc}
+ * from a provider that knows only the project, it lists none of them. gcloud parses every answer
  * with the APIs' own message schemas, so a list or resource shape the fake gets wrong fails here
  * even where the provider, written by the same hands as the fake, would accept it.
  */
@@ -121,10 +124,32 @@ class GcloudListsWhatUpCreatedIT {
                         .map(b -> b.path("name").asText()))
                 .containsExactly("jcloud-engine-" + PROJECT);
 
-        // And after down gcloud finds no instance (an empty list: no items at all, as the API answers it).
-        provider.terminate(c, provider.nodes(c));
-        provider.deleteSharedResources(c);
+        // The scheduler goes behind jcloud's back (gcloud deletes it, as a crash or a user would): another
+        // machine that knows only the project finds no running cluster, and its gc removes everything left.
+        run(gcloud, "compute", "instances", "delete", scheduler, "--zone", "us-central1-a");
+        Map<String, String> project = Map.of(GcpOptions.PROJECT, PROJECT, GcpOptions.ENDPOINT, GCE.endpoint());
+        GcpProvider other = new GcpProvider(
+                GcpClients.withoutCredentials(),
+                CallerAddress.fixed(GcpOptions.ALLOW_FROM, "203.0.113.7/32"),
+                x -> bundle);
+        assertThat(other.discover(project)).isEmpty();
+        GcReport gc = other.gc(project, false, Duration.ZERO);
+        assertThat(gc.clusterIds()).containsExactly(c.id());
+        assertThat(gc.items())
+                .extracting(GcReport.Item::kind)
+                .contains("instance", "firewall", "service-account", "secret", "engine-grant");
+
+        // gcloud then finds nothing of the cluster (empty lists: no items at all, as the APIs answer them).
         assertThat(run(gcloud, "compute", "instances", "list")).isEmpty();
+        assertThat(run(gcloud, "compute", "firewall-rules", "list")).isEmpty();
+        assertThat(run(gcloud, "secrets", "list")).isEmpty();
+        assertThat(StreamSupport.stream(
+                                run(gcloud, "iam", "service-accounts", "list").spliterator(), false)
+                        .map(a -> a.path("email").asText()))
+                .noneMatch(e -> e.contains(c.id()));
+        assertThat(run(gcloud, "storage", "buckets", "get-iam-policy", "gs://jcloud-engine-" + PROJECT)
+                        .toString())
+                .doesNotContain(c.id());
     }
 
     /** gcloud on the PATH, or a failure naming what to install. */

@@ -71,8 +71,7 @@ class GcpProviderContractTest extends CloudProviderContract {
 
     @Override
     protected Set<Capability> capabilities() {
-        // No discovery yet: GcpProvider does not implement discover, so another machine cannot list its clusters.
-        return Set.of(Capability.GC, Capability.WORKER_MAXIMUM);
+        return Set.of(Capability.DISCOVERY, Capability.GC, Capability.WORKER_MAXIMUM);
     }
 
     @Override
