@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
 
     static final int CHUNK = 1 << 20;
+    /**
+     * Bytes queued in the transport before a call stops taking chunks. gRPC's default, 32 KiB,
+     * holds back each 1 MiB chunk until the one before has left entirely, so serialising and
+     * sending alternate instead of overlapping; a few chunks keep the socket busy.
+     */
+    static final int QUEUED_BYTES = 4 * CHUNK;
 
     private final DataStore store;
     private final AtomicLong bytesOut;
@@ -39,6 +45,7 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void getData(DataRequest request, StreamObserver<DataChunk> responses) {
         ServerCallStreamObserver<DataChunk> call = (ServerCallStreamObserver<DataChunk>) responses;
+        call.setOnReadyThreshold(QUEUED_BYTES);
         Sender sender = new Sender(request.getKeysList(), call);
         call.setOnCancelHandler(sender::close);
         call.setOnReadyHandler(sender::drain);
