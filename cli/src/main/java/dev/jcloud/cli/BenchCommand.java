@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
             "  startup  Seconds from starting W workers until all are registered.",
             "  transfer 64 tasks make S-MiB byte[] results and 64 more read two each (half across workers):"
                     + " MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S.",
+            "  gather   16 tasks make S-MiB results and the client gathers them: MiB/s = 16*S / seconds.",
+            "  scatter  The client scatters 16 S-MiB byte[] values and a task reads each: MiB/s = 16*S / seconds.",
             "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
                     + " later ones show the engine after the JIT has compiled it."
         })
@@ -47,8 +49,23 @@ final class BenchCommand implements Callable<Integer> {
         tree,
         latency,
         startup,
-        transfer
+        transfer,
+        gather,
+        scatter;
+
+        /** Shapes that move S-MiB values, measured in MiB/s for each --size-mib. */
+        boolean movesData() {
+            return this == transfer || this == gather || this == scatter;
+        }
+
+        /** Values of S MiB each round moves. */
+        int blocks() {
+            return this == transfer ? EngineBenchmarks.TRANSFER_BLOCKS : EngineBenchmarks.MOVED_BLOCKS;
+        }
     }
+
+    /** The Dask side of the data shapes dask_anchor.py does not have, run by the same Python. */
+    private static final String DASK_DATA_SHAPES = "dask_data_shapes.py";
 
     private static final String PYTHON = "/usr/bin/python3";
 
@@ -61,7 +78,10 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     OutputOptions output;
 
-    @Parameters(index = "0", paramLabel = "SHAPE", description = "flat, tree, latency, startup or transfer.")
+    @Parameters(
+            index = "0",
+            paramLabel = "SHAPE",
+            description = "flat, tree, latency, startup, transfer, gather or scatter.")
     Shape shape;
 
     @Option(
@@ -76,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
             paramLabel = "S",
             split = ",",
             defaultValue = "8",
-            description = "transfer: MiB per result, one or more separated by commas, e.g. 1,8,32"
+            description = "transfer, gather, scatter: MiB per value, one or more separated by commas, e.g. 1,8,32"
                     + " (default: ${DEFAULT-VALUE}).")
     List<Integer> sizesMib;
 
@@ -130,8 +150,8 @@ final class BenchCommand implements Callable<Integer> {
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be >= 1 (was " + repeat + ")");
         }
-        if (shape == Shape.transfer) {
-            return transfer();
+        if (shape.movesData()) {
+            return moveData();
         }
         List<BenchResult> runs = measure();
         BenchResult result = runs.get(0);
@@ -203,8 +223,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** transfer: every size on one warm cluster, then (with --dask-anchor) the same sizes on Dask. */
-    private int transfer() throws Exception {
+    /** transfer, gather, scatter: every size on one warm cluster, then (with --dask-anchor) on Dask. */
+    private int moveData() throws Exception {
         for (int s : sizesMib) {
             if (s < 1 || s > 1024) {
                 throw new IllegalArgumentException("--size-mib must be 1..1024 (was " + s + ")");
@@ -220,7 +240,11 @@ final class BenchCommand implements Callable<Integer> {
                 Client client = cluster.connect()) {
             for (int s : sizesMib) {
                 for (int i = 0; i < repeat; i++) {
-                    BenchResult r = EngineBenchmarks.transfer(client, s, 3);
+                    BenchResult r = switch (shape) {
+                        case gather -> EngineBenchmarks.gather(client, s, 3);
+                        case scatter -> EngineBenchmarks.scatter(client, s, 3);
+                        default -> EngineBenchmarks.transfer(client, s, 3);
+                    };
                     Map<String, Object> row = toJson(r);
                     row.put("mib_each", s);
                     row.put("mib_per_s", mibPerSecond(s, r.seconds()));
@@ -236,7 +260,7 @@ final class BenchCommand implements Callable<Integer> {
             JsonNode dask = null;
             if ((compareDask || daskAnchor != null)
                     && !json.stream().anyMatch(e -> e.get("mib_each").equals(s))) {
-                dask = runDask(Integer.toString(s));
+                dask = shape == Shape.transfer ? runDask(Integer.toString(s)) : runDaskDataShape(s);
                 double theirs = dask.path("mib_per_s").asDouble();
                 entry.put("dask", dask);
                 entry.put("ratio", theirs > 0 ? Math.round((Double) row.get("mib_per_s") / theirs * 100) / 100.0 : 0);
@@ -244,12 +268,14 @@ final class BenchCommand implements Callable<Integer> {
             json.add(entry);
             if (!output.json()) {
                 out.printf(
-                        "jcloud  transfer %4d MiB x 64  %8.3f s  %,10.1f MiB/s%n",
-                        s, (Double) row.get("seconds"), (Double) row.get("mib_per_s"));
+                        "jcloud  %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s%n",
+                        shape, s, shape.blocks(), (Double) row.get("seconds"), (Double) row.get("mib_per_s"));
                 if (dask != null) {
                     out.printf(
-                            "dask    transfer %4d MiB x 64  %8.3f s  %,10.1f MiB/s   jcloud / dask: %.2fx%n",
+                            "dask    %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s   jcloud / dask: %.2fx%n",
+                            shape,
                             s,
+                            shape.blocks(),
                             dask.path("seconds").asDouble(),
                             dask.path("mib_per_s").asDouble(),
                             (Double) entry.get("ratio"));
@@ -258,7 +284,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (output.json()) {
             Map<String, Object> all = new LinkedHashMap<>();
-            all.put("shape", "transfer");
+            all.put("shape", shape.name());
             all.put("workers", workers);
             all.put("runs", json);
             OutputOptions.printJson(out, all);
@@ -267,8 +293,8 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static double mibPerSecond(int mib, double seconds) {
-        return Math.round(EngineBenchmarks.TRANSFER_BLOCKS * mib / seconds * 10) / 10.0;
+    private double mibPerSecond(int mib, double seconds) {
+        return Math.round(shape.blocks() * mib / seconds * 10) / 10.0;
     }
 
     /** The runs of this shape: on one cluster, or (startup) one fresh cluster per run. */
@@ -352,24 +378,45 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private JsonNode runDask(String size) throws IOException, InterruptedException {
+        return runPython(daskAnchor, shape.name(), size);
+    }
+
+    /**
+     * The same shape on Dask, from the script bundled with this command (dask_anchor.py has only
+     * transfer among the data shapes), written to a temporary file for the run.
+     */
+    private JsonNode runDaskDataShape(int mib) throws IOException, InterruptedException {
+        Path script = Files.createTempFile("jcloud-dask-", ".py");
+        try (var in = BenchCommand.class.getResourceAsStream(DASK_DATA_SHAPES)) {
+            if (in == null) {
+                throw new IllegalStateException(DASK_DATA_SHAPES + " is missing from the CLI's jar");
+            }
+            Files.write(script, in.readAllBytes());
+            return runPython(script, shape.name(), Integer.toString(mib));
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    private JsonNode runPython(Path file, String... args) throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new UserFailure(
                     PYTHON + " is missing: install Debian's Dask with 'apt-get install -y python3-distributed'");
         }
-        Process p = new ProcessBuilder(List.of(PYTHON, daskAnchor.toString(), shape.name(), size))
-                .redirectErrorStream(true)
-                .start();
+        List<String> command = new java.util.ArrayList<>(List.of(PYTHON, file.toString()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
             p.destroyForcibly();
             List<String> lines = text.lines().toList();
-            throw new UserFailure("dask_anchor.py failed (is python3-distributed installed?):\n"
+            throw new UserFailure(file.getFileName() + " failed (is python3-distributed installed?):\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size())));
         }
         List<String> lines = text.lines().filter(l -> l.startsWith("{")).toList();
         if (lines.isEmpty()) {
-            throw new UserFailure("dask_anchor.py printed no JSON result:\n" + text);
+            throw new UserFailure(file.getFileName() + " printed no JSON result:\n" + text);
         }
         return new ObjectMapper().readTree(lines.get(lines.size() - 1));
     }

@@ -139,8 +139,12 @@ public final class Client implements AutoCloseable {
         return out;
     }
 
-    /** Waits for all futures and returns their results in order; the first failure is thrown. */
+    /**
+     * Waits for all futures and returns their results in order; the first failure is thrown.
+     * Results held by workers are fetched with one call per worker, from all workers at once.
+     */
     public <T> List<T> gather(List<? extends Future<T>> futures) throws TaskFailedException, InterruptedException {
+        prefetch(futures);
         List<T> out = new ArrayList<>(futures.size());
         for (Future<T> f : futures) {
             try {
@@ -153,6 +157,38 @@ public final class Client implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * Fetches the results of {@code futures} that wait on workers, grouped by worker and from all
+     * of them in parallel; what does not arrive is fetched (and retried) by {@code get}.
+     */
+    private void prefetch(List<? extends Future<?>> futures) throws InterruptedException {
+        Map<String, Map<Long, ResultSlot>> byHolder = new LinkedHashMap<>();
+        for (Future<?> f : futures) {
+            if (f instanceof TaskFuture<?> t) {
+                ResultSlot slot = t.slot();
+                String holder = slot.awaitHolder();
+                if (holder != null) {
+                    byHolder.computeIfAbsent(holder, h -> new LinkedHashMap<>()).put(slot.key(), slot);
+                }
+            }
+        }
+        if (byHolder.isEmpty()
+                || (byHolder.size() == 1 && byHolder.values().iterator().next().size() == 1)) {
+            return; // one result: get() fetches it the same way
+        }
+        List<CompletableFuture<Void>> calls = new ArrayList<>();
+        byHolder.forEach((holder, slots) -> calls.add(session.fetchAll(
+                holder, slots.keySet(), (key, value) -> slots.get(key).prefetched(holder, value))));
+        try {
+            CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get();
+        } catch (InterruptedException e) {
+            calls.forEach(c -> c.cancel(false));
+            throw e;
+        } catch (ExecutionException e) {
+            throw new AssertionError("fetch calls end only normally", e);
+        }
     }
 
     /** Cancels the tasks (and what depends on them) that have not finished. */

@@ -17,6 +17,8 @@ import java.util.concurrent.ExecutionException;
  *   <li>transfer S: 64 tasks each make an S-MiB {@code byte[]}; 64 more each read two of them
  *       (block i and block i+32), so about half of the inputs cross between workers; the best of
  *       three rounds on the warm cluster.</li>
+ *   <li>gather S: 16 tasks make S-MiB results and the client gathers them (results to the client).</li>
+ *   <li>scatter S: the client scatters 16 S-MiB values and a task reads each (data from the client).</li>
  * </ul>
  * Each run warms up with one task first, as the anchor does.
  */
@@ -115,6 +117,69 @@ public final class EngineBenchmarks {
             }
         }
         return new BenchResult("transfer", 2L * n, best);
+    }
+
+    /** Results made and gathered, or values scattered, per round of the gather and scatter shapes. */
+    public static final int MOVED_BLOCKS = 16;
+
+    /**
+     * The gather shape: {@link #MOVED_BLOCKS} tasks make S-MiB {@code byte[]} results and the client
+     * gathers them all; the best of {@code rounds}. MiB/s is {@code MOVED_BLOCKS * mib / seconds}.
+     */
+    public static BenchResult gather(Client client, int mib, int rounds)
+            throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < rounds; round++) {
+            long t0 = System.nanoTime();
+            List<List<Long>> args = new ArrayList<>(MOVED_BLOCKS);
+            for (int i = 0; i < MOVED_BLOCKS; i++) {
+                args.add(List.of((long) (round * MOVED_BLOCKS + i), (long) mib));
+            }
+            long total = 0;
+            for (byte[] b : client.gather(client.map(EngineBenchmarks::block, args))) {
+                total += b.length;
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            if (total != (long) MOVED_BLOCKS * (mib << 20)) {
+                throw new IllegalStateException("gather round returned " + total + " bytes");
+            }
+        }
+        return new BenchResult("gather", MOVED_BLOCKS, best);
+    }
+
+    /**
+     * The scatter shape: the client scatters {@link #MOVED_BLOCKS} S-MiB {@code byte[]} values made
+     * beforehand and a task per value reads it; the best of {@code rounds}.
+     */
+    public static BenchResult scatter(Client client, int mib, int rounds)
+            throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < rounds; round++) {
+            List<byte[]> values = new ArrayList<>(MOVED_BLOCKS);
+            for (int i = 0; i < MOVED_BLOCKS; i++) {
+                values.add(block(List.of((long) (round * MOVED_BLOCKS + i), (long) mib)));
+            }
+            long t0 = System.nanoTime();
+            List<Delayed<Long>> reads = new ArrayList<>(MOVED_BLOCKS);
+            for (TaskFuture<byte[]> f : client.scatter(values)) {
+                reads.add(Delayed.call(EngineBenchmarks::length, Delayed.of(f)));
+            }
+            long total = 0;
+            for (TaskFuture<Long> f : client.compute(reads)) {
+                total += f.get();
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            if (total != (long) MOVED_BLOCKS * (mib << 20)) {
+                throw new IllegalStateException("scatter round read " + total + " bytes");
+            }
+        }
+        return new BenchResult("scatter", MOVED_BLOCKS, best);
+    }
+
+    static Long length(byte[] b) {
+        return (long) b.length;
     }
 
     /** Block {@code i} of {@code mib} MiB, every byte {@code i % 256}. */

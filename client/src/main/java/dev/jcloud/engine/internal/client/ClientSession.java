@@ -302,6 +302,46 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
+     * Starts fetching {@code keys} from the worker at {@code holder} in one call, handing each
+     * value that arrives to {@code found} (on the network thread); the future completes when the
+     * call has ended, and cancelling it cancels the call. Anything not delivered (a lost copy, a
+     * broken call) is left for {@link #fetch}, which retries and reports losses one key at a time.
+     */
+    public CompletableFuture<Void> fetchAll(
+            String holder, java.util.Collection<Long> keys, java.util.function.BiConsumer<Long, EncodedValue> found) {
+        ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        Runnable cancel = DataFetch.start(
+                peer, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, new DataFetch.Receiver() {
+                    @Override
+                    public void found(long k, EncodedValue value) {
+                        found.accept(k, value);
+                    }
+
+                    @Override
+                    public void notFound(long k) {
+                        // fetch() hears it again and reports the loss.
+                    }
+
+                    @Override
+                    public void failed(Throwable cause) {
+                        ended.complete(null);
+                    }
+
+                    @Override
+                    public void completed() {
+                        ended.complete(null);
+                    }
+                });
+        ended.whenComplete((ok, error) -> {
+            if (ended.isCancelled()) {
+                cancel.run();
+            }
+        });
+        return ended;
+    }
+
+    /**
      * The bytes of a result held by a worker, or null when the copy is known lost: the worker
      * answered that it does not have it, or nothing listens at its address any more. A fetch that
      * breaks or stops making progress is tried again; if it keeps failing, the result stays on its

@@ -33,6 +33,8 @@ public final class ResultSlot {
     private CompletableFuture<Object> completable;
     private int refetches;
     private boolean released;
+    /** A value fetched ahead of {@link #get()} (a gather fetches many at once), not decoded yet. */
+    private dev.jcloud.engine.internal.codec.EncodedValue prefetched;
 
     ResultSlot(long key, ClientSession session) {
         this.key = key;
@@ -78,6 +80,27 @@ public final class ResultSlot {
         state = PENDING;
         inline = null;
         holder = null;
+        prefetched = null;
+    }
+
+    /**
+     * Waits until the task is over; then the worker to fetch its result from, or null when there
+     * is nothing to fetch (it failed, arrived inline, or was fetched already).
+     */
+    public synchronized String awaitHolder() throws InterruptedException {
+        try {
+            awaitNotPending(Long.MAX_VALUE);
+        } catch (TimeoutException | CancellationException e) {
+            return null;
+        }
+        return state == DONE && !decoded && inline == null && prefetched == null ? holder : null;
+    }
+
+    /** Keeps {@code value}, fetched from {@code from}, for {@link #get()} to decode. */
+    public synchronized void prefetched(String from, dev.jcloud.engine.internal.codec.EncodedValue value) {
+        if (state == DONE && !decoded && from.equals(holder)) {
+            prefetched = value;
+        }
     }
 
     public synchronized boolean isDone() {
@@ -148,6 +171,12 @@ public final class ResultSlot {
                 if (inline != null) {
                     value = session.decode(inline);
                     inline = null;
+                    decoded = true;
+                    return value;
+                }
+                if (prefetched != null) {
+                    value = session.decode(prefetched);
+                    prefetched = null;
                     decoded = true;
                     return value;
                 }
