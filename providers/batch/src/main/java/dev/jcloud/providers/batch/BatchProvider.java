@@ -12,6 +12,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.UpPlan;
+import dev.jcloud.provisioner.WaitingNode;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.time.Duration;
@@ -401,15 +402,17 @@ public abstract class BatchProvider implements CloudProvider {
 
     /** The cluster's pending jobs, each with the batch system's reason. */
     @Override
-    public List<String> waiting(ClusterContext cluster) {
-        List<String> out = new ArrayList<>();
+    public List<WaitingNode> waitingNodes(ClusterContext cluster) {
+        List<WaitingNode> out = new ArrayList<>();
         for (Job job : jobs()) {
             Optional<JobNames.Parsed> p = JobNames.parse(job.name());
             if (job.state() == Job.State.PENDING
                     && p.isPresent()
                     && p.get().clusterId().equals(cluster.id())) {
-                out.add(system.name() + " job " + job.id() + ": pending"
-                        + (job.reason().isEmpty() ? "" : ", " + job.reason()));
+                out.add(new WaitingNode(
+                        node(cluster.name(), job, p.get()),
+                        system.name() + " job " + job.id() + ": pending"
+                                + (job.reason().isEmpty() ? "" : ", " + job.reason())));
             }
         }
         return out;
