@@ -107,6 +107,11 @@ public abstract class BatchProvider implements CloudProvider {
     @Override
     public List<UpPlan.Step> plan(ClusterContext cluster, int workers) {
         BatchOptions o = options(cluster);
+        new WorkerJobLimits(system.settings(), o, 0, 0)
+                .refusal(cluster.name(), workers)
+                .ifPresent(why -> {
+                    throw new IllegalArgumentException(why);
+                });
         SharedDirectory dir = directory(cluster, o);
         JobScripts scripts = scripts(cluster, o);
         UpPlan.Builder plan = new UpPlan.Builder()
@@ -282,12 +287,10 @@ public abstract class BatchProvider implements CloudProvider {
         if (launches.isEmpty()) {
             return List.of();
         }
-        long current =
-                nodes(cluster).stream().filter(x -> x.role() == NodeRole.WORKER).count();
-        if (current + launches.size() > o.maxWorkers()) {
-            throw new ProvisionException("cluster " + cluster.name() + " would have " + (current + launches.size())
-                    + " worker jobs, more than its maximum of " + o.maxWorkers() + " ("
-                    + BatchSettings.named(system.settings().maxWorkers) + ")");
+        WorkerJobLimits limits = WorkerJobLimits.of(system.settings(), o, cluster.id(), jobs());
+        Optional<String> refused = limits.refusal(cluster.name(), launches.size());
+        if (refused.isPresent()) {
+            throw new ProvisionException(refused.get());
         }
         boolean tls = ClusterTrust.enabled(cluster.options());
         EngineCommand command = launches.get(0).command().onAllInterfaces(tls);
@@ -340,6 +343,27 @@ public abstract class BatchProvider implements CloudProvider {
             throw new ProvisionException(e.getMessage() + "\n(check " + flags() + ")", e);
         }
         return system.submittedId(out);
+    }
+
+    /**
+     * The start-up the controller measured (queue wait and JVM start) reaches the job scripts'
+     * timers through the shared directory: replacements are submitted at least this far ahead.
+     */
+    @Override
+    public void startupMeasured(ClusterContext cluster, Duration startup) {
+        SharedDirectory dir = directory(cluster, options(cluster));
+        if (dir.exists()) {
+            dir.write(JobScripts.STARTUP_FILE, startup.toSeconds() + "\n");
+        }
+    }
+
+    /** As many of {@code wanted} as the cluster's caps on pending and running worker jobs leave room for now. */
+    @Override
+    public int launchableWorkers(ClusterContext cluster, int wanted) {
+        BatchOptions o = options(cluster);
+        return Math.min(
+                wanted,
+                WorkerJobLimits.of(system.settings(), o, cluster.id(), jobs()).room());
     }
 
     @Override
