@@ -10,6 +10,7 @@ import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.ResourceUsage;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.UpPlan;
 import dev.jcloud.provisioner.WaitingNode;
@@ -50,6 +51,8 @@ public abstract class BatchProvider implements CloudProvider {
     private final Commands commands;
     /** Pending jobs already reported as pending too long, so each is reported once. */
     private final Set<String> reportedPending = ConcurrentHashMap.newKeySet();
+    /** Core-hours of each cluster this provider was asked about, by cluster id. */
+    private final Map<String, UsageMeter> meters = new ConcurrentHashMap<>();
 
     BatchProvider(BatchSystem system, String installHint) {
         this.system = system;
@@ -355,6 +358,42 @@ public abstract class BatchProvider implements CloudProvider {
         if (dir.exists()) {
             dir.write(JobScripts.STARTUP_FILE, startup.toSeconds() + "\n");
         }
+    }
+
+    /**
+     * Core-hours from the batch system's accounting ({@code sacct}) where it keeps one, else
+     * elapsed time times cores of the cluster's jobs as the job list shows them; the source says
+     * which.
+     */
+    @Override
+    public Optional<ResourceUsage> usage(ClusterContext cluster) {
+        BatchOptions o = options(cluster);
+        UsageMeter meter = meters.computeIfAbsent(cluster.id(), UsageMeter::new);
+        String user = System.getProperty("user.name");
+        Optional<List<String>> accounting = system.accounting(user);
+        if (accounting.isPresent()) {
+            Commands.Result r = commands.run(accounting.get());
+            if (r.ok()) {
+                Optional<ResourceUsage> accounted = meter.fromAccounting(
+                        system.parseAccounting(r.out()),
+                        system.name() + " accounting (" + accounting.get().get(0) + ")");
+                if (accounted.isPresent()) {
+                    return accounted;
+                }
+            } else {
+                LOG.debug(
+                        "{} is unavailable ({}); counting from the job list",
+                        accounting.get().get(0),
+                        r.text());
+            }
+        }
+        List<String> list = system.list(user);
+        return Optional.of(meter.fromListing(
+                jobs(),
+                o.cores(),
+                Instant.now(),
+                list.get(0) + " (elapsed time x cores of the cluster's jobs; " + system.name()
+                        + " accounting not available)"));
     }
 
     /** As many of {@code wanted} as the cluster's caps on pending and running worker jobs leave room for now. */

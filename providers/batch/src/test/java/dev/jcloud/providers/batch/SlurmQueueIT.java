@@ -10,6 +10,7 @@ import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.Provisioner;
+import dev.jcloud.provisioner.ResourceUsage;
 import dev.jcloud.provisioner.WaitingNode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +68,15 @@ class SlurmQueueIT {
             workers = client.summary().workers().stream().map(w -> w.name()).toList();
         }
         int next = Provisioner.nextWorkerIndex(record.name(), slurm.nodes(ctx));
+
+        // Core-hours: two running jobs of 3 cores; Slurm's accounting storage is off here, so from squeue.
+        ResourceUsage first = slurm.usage(ctx).orElseThrow();
+        assertThat(first.coreHoursPerHour()).isEqualTo(6);
+        assertThat(first.coreHours()).isPositive();
+        assertThat(first.source()).startsWith("squeue");
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(slurm.usage(ctx).orElseThrow().coreHours()).isGreaterThan(first.coreHours()));
 
         // Two may wait at once: a third is refused before anything is submitted.
         assertThat(slurm.launchableWorkers(ctx, 5)).isEqualTo(2);
