@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  *
  * <p>Walltime: the script starts a timer that, when the walltime is near, submits the worker's
  * replacement ahead by the longest start-up measured for the cluster plus a boot allowance — the
- * queue waits (submission to start) every worker job of the cluster recorded, and the start-up
+ * latest queue waits (submission to start) the cluster's worker jobs recorded, and the start-up
  * time the in-cluster controller measured from its own launches ({@value #STARTUP_FILE}) — and at
  * the margin touches the worker's interruption file, on which the worker retires gracefully (its
  * results move to other workers). Slurm's {@code --signal=B:USR1} to the batch shell starts both
@@ -40,6 +40,8 @@ final class JobScripts {
     static final String STARTUP_FILE = "startup-seconds";
     /** Seconds a replacement is given to start and register, on top of the queue wait it will likely see. */
     static final long BOOT_ALLOWANCE_SECONDS = 30;
+    /** How many of the cluster's latest queue waits a replacement's lead is the longest of. */
+    static final int RECENT_QUEUE_WAITS = 8;
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
@@ -95,10 +97,14 @@ final class JobScripts {
         s.append("started=$(date +%s)\n");
         s.append("queued=$(( started - ${JCLOUD_SUBMITTED:-$started} ))\n");
         s.append("[ \"$queued\" -ge 0 ] || queued=0\n");
-        // Every job's queue wait is on record: a replacement starts ahead by the longest seen.
+        // Every job's queue wait is on record: a replacement starts ahead by the longest of the
+        // recent ones (a long wait hours ago does not move every replacement for good).
         s.append("echo \"$queued\" >\"$dir/run/$job.queued\"\n");
         s.append("retire_at=$(( started + ").append(wall - margin).append(" ))\n");
-        s.append("lead() { { echo \"$queued\"; cat \"$dir\"/run/*.queued \"$dir/")
+        s.append("lead() { { echo \"$queued\"; find \"$dir/run\" -name '*.queued' -printf '%T@ %p\\n' 2>/dev/null")
+                .append(" | sort -rn | head -n ")
+                .append(RECENT_QUEUE_WAITS)
+                .append(" | cut -d' ' -f2- | xargs -r cat 2>/dev/null; cat \"$dir/")
                 .append(STARTUP_FILE)
                 .append("\" 2>/dev/null; } | sed -n 's/^\\([0-9][0-9]*\\).*/\\1/p' | sort -n | tail -n 1; }\n");
         s.append("(\n");
