@@ -91,6 +91,11 @@ final class ClusterStatusCommand implements Callable<Integer> {
                 spent(record).ifPresent(d -> json.put("dollars_spent", round(d)));
             }
             json.put("waiting", waiting(record));
+            usage(record).ifPresent(u -> {
+                json.put("core_hours", round(u.coreHours()));
+                json.put("core_hours_per_hour", u.coreHoursPerHour());
+                json.put("core_hours_source", u.source());
+            });
             OutputOptions.printJson(out, json);
             return 0;
         }
@@ -128,6 +133,14 @@ final class ClusterStatusCommand implements Callable<Integer> {
         for (String w : waiting(record)) {
             out.printf("  waiting:    %s%n", w);
         }
+        usage(record)
+                .ifPresent(u -> out.printf(
+                        "  core-hours: %.2f used, %s per hour now (from %s)%n",
+                        u.coreHours(),
+                        u.coreHoursPerHour() == Math.rint(u.coreHoursPerHour())
+                                ? Long.toString((long) u.coreHoursPerHour())
+                                : String.format("%.2f", u.coreHoursPerHour()),
+                        u.source()));
         ClusterSummary s = summary;
         pricing(record)
                 .ifPresent(p ->
@@ -160,6 +173,16 @@ final class ClusterStatusCommand implements Callable<Integer> {
             return CloudProviders.load().require(record.provider()).waiting(provisioner.context(record));
         } catch (RuntimeException e) {
             return List.of("(the " + record.provider() + " platform could not be asked: " + e.getMessage() + ")");
+        }
+    }
+
+    /** The core-hours the platform accounts for the cluster, or empty (it does not count them, or cannot be asked). */
+    private static java.util.Optional<dev.jcloud.provisioner.ResourceUsage> usage(ClusterRecord record) {
+        try {
+            var provisioner = ClusterCommand.provisioner();
+            return CloudProviders.load().require(record.provider()).usage(provisioner.context(record));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
         }
     }
 

@@ -161,6 +161,15 @@ public interface CloudProvider {
     SchedulerEndpoint awaitScheduler(ClusterContext cluster, Node scheduler, Instant deadline);
 
     /**
+     * What the in-cluster controller measured a worker's start to take, from its request until it
+     * registered (on a batch system: the queue wait and the JVM's start), upper quartile of the
+     * recent ones; called each time the figure changes. A provider that starts a worker's
+     * replacement ahead of a known end (a batch job's walltime) starts it this long ahead. The
+     * default ignores it.
+     */
+    default void startupMeasured(ClusterContext cluster, Duration startup) {}
+
+    /**
      * The address workers will reach the scheduler at, when it is known as soon as the scheduler
      * is launched (a port chosen up front, a private IP assigned at launch). Workers then boot
      * alongside the scheduler (they retry until it listens) instead of after it. Empty (the
@@ -188,13 +197,43 @@ public interface CloudProvider {
     }
 
     /**
-     * The cluster's nodes the platform was asked for but has not started, one line each with the
+     * The cluster's nodes the platform was asked for but has not started, each with the
      * platform's reason (a batch job pending and its scheduler's reason, a pod the Kubernetes
-     * scheduler cannot place and its message): what {@code cluster status} shows under "waiting".
-     * Empty (the default) when the platform starts what it is asked for or cannot say why not.
+     * scheduler cannot place and its message). Every one is also in {@link #nodes}. Shrinking
+     * removes these first, before any worker that runs ({@code cluster scale}, the in-cluster
+     * controller's retirements): they hold no results and cost nothing to give up. Empty (the
+     * default) when the platform starts what it is asked for or cannot say which it has not.
+     */
+    default List<WaitingNode> waitingNodes(ClusterContext cluster) {
+        return List.of();
+    }
+
+    /**
+     * What {@code cluster status} shows under "waiting": one line per {@link #waitingNodes}.
      */
     default List<String> waiting(ClusterContext cluster) {
-        return List.of();
+        return waitingNodes(cluster).stream().map(WaitingNode::description).toList();
+    }
+
+    /**
+     * How many of {@code wanted} more workers the platform takes now: fewer when it caps the
+     * requests it holds (a batch site's limits on a user's queued or running jobs), so that the
+     * in-cluster controller asks again later instead of having a launch refused. A launch of more
+     * than this may fail. The default takes them all.
+     */
+    default int launchableWorkers(ClusterContext cluster, int wanted) {
+        return wanted;
+    }
+
+    /**
+     * The core-hours the cluster has used so far and uses per hour now, as the platform accounts
+     * them, for platforms that charge an allocation by core-hours (batch systems) rather than by
+     * price. The in-cluster controller asks now and then and publishes the figures beside the
+     * cost ({@code core_hours_total}, {@code core_hours_per_hour}); {@code cluster status} shows
+     * them with their source. Empty (the default) when the platform does not count them.
+     */
+    default Optional<ResourceUsage> usage(ClusterContext cluster) {
+        return Optional.empty();
     }
 
     /** Stops the given nodes (forcibly if they do not stop within a short grace period). */

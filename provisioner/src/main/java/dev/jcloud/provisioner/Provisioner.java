@@ -270,9 +270,24 @@ public final class Provisioner {
                 throw e;
             }
         } else if (workers < current.size()) {
-            List<String> retired;
-            try (Client client = connect(record)) {
-                retired = client.retireWorkers(current.size() - workers);
+            int surplus = current.size() - workers;
+            // What the platform has not started yet goes first: it holds no results and costs nothing to give up.
+            List<Node> waiting =
+                    waitingWorkers(provider, ctx).stream().limit(surplus).toList();
+            if (!waiting.isEmpty()) {
+                LOG.info(
+                        "{}: removing {} worker(s) the platform has not started: {}",
+                        name,
+                        waiting.size(),
+                        waiting.stream().map(Node::name).toList());
+                provider.terminate(ctx, waiting);
+                surplus -= waiting.size();
+            }
+            List<String> retired = List.of();
+            if (surplus > 0) {
+                try (Client client = connect(record)) {
+                    retired = client.retireWorkers(surplus);
+                }
             }
             Set<String> names = new HashSet<>(retired);
             long start = System.nanoTime();
@@ -569,6 +584,27 @@ public final class Provisioner {
             launches.add(new LaunchRequest.NodeLaunch(workerName, command));
         }
         return new LaunchRequest(NodeRole.WORKER, launches);
+    }
+
+    /**
+     * The cluster's workers the platform was asked for and has not started, newest first (the
+     * ones furthest back in a queue): what shrinking removes before any running worker.
+     */
+    public static List<Node> waitingWorkers(CloudProvider provider, ClusterContext ctx) {
+        String prefix = ClusterNames.worker(ctx.name(), 0);
+        String stem = prefix.substring(0, prefix.length() - 1);
+        java.util.function.ToIntFunction<Node> index = n -> {
+            try {
+                return n.name().startsWith(stem) ? Integer.parseInt(n.name().substring(stem.length())) : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        };
+        return provider.waitingNodes(ctx).stream()
+                .map(WaitingNode::node)
+                .filter(n -> n.role() == NodeRole.WORKER)
+                .sorted(java.util.Comparator.comparingInt(index).reversed())
+                .toList();
     }
 
     /** One more than the highest worker index among {@code nodes} (0 when there is none). */

@@ -160,6 +160,18 @@ class ProvisionerTest {
     }
 
     @Test
+    void scalingDownRemovesWorkersThePlatformHasNotStartedBeforeRunningOnes() {
+        ClusterRecord r = recordWithNodes("c9");
+        provider.hold("c9-worker-2"); // a pending job: nothing runs there yet
+
+        ClusterRecord scaled = provisioner.scale("c9", 1, Duration.ofSeconds(5));
+
+        assertThat(provider.terminated).extracting(Node::name).containsExactly("c9-worker-2");
+        assertThat(scaled.workers()).extracting(Node::name).containsExactly("c9-worker-1");
+        assertThat(r.workers()).hasSize(2);
+    }
+
+    @Test
     void scaleToANegativeCountIsRejected() {
         assertThatThrownBy(() -> provisioner.scale("c7", -1, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -29,6 +29,12 @@ public final class TestingCloudProvider implements CloudProvider {
     private PriceTable prices;
     private BillingModel billing = BillingModel.NONE;
     private java.time.Duration startingGrace = java.time.Duration.ZERO;
+    /** Names of nodes the platform holds back (a pending job), and its cap on those (MAX_VALUE: none). */
+    private final java.util.Set<String> held = new java.util.HashSet<>();
+
+    private int maxHeld = Integer.MAX_VALUE;
+    /** The start-up times the controller reported, in order. */
+    public final List<java.time.Duration> startups = new ArrayList<>();
 
     public TestingCloudProvider(String name) {
         this.name = name;
@@ -51,6 +57,52 @@ public final class TestingCloudProvider implements CloudProvider {
     TestingCloudProvider startingGrace(java.time.Duration grace) {
         this.startingGrace = grace;
         return this;
+    }
+
+    /** Holds the node {@code name} back, as a batch system keeps a job pending, until {@link #release}. */
+    public synchronized TestingCloudProvider hold(String name) {
+        held.add(name);
+        return this;
+    }
+
+    /** Starts the held node {@code name}. */
+    public synchronized void release(String name) {
+        held.remove(name);
+    }
+
+    /** Holds every node launched from now on, taking new ones only while fewer than {@code max} are held. */
+    public synchronized TestingCloudProvider holdAll(int max) {
+        this.maxHeld = max;
+        return this;
+    }
+
+    /** The core-hours this platform reports: one core per worker node, one hour each so far. */
+    @Override
+    public synchronized Optional<ResourceUsage> usage(ClusterContext cluster) {
+        long workers =
+                nodes(cluster).stream().filter(n -> n.role() == NodeRole.WORKER).count();
+        return Optional.of(new ResourceUsage(workers, workers, "one core-hour per worker"));
+    }
+
+    @Override
+    public synchronized void startupMeasured(ClusterContext cluster, java.time.Duration startup) {
+        startups.add(startup);
+    }
+
+    @Override
+    public synchronized List<WaitingNode> waitingNodes(ClusterContext cluster) {
+        return nodes(cluster).stream()
+                .filter(n -> held.contains(n.name()))
+                .map(n -> new WaitingNode(n, n.name() + ": pending, held"))
+                .toList();
+    }
+
+    @Override
+    public synchronized int launchableWorkers(ClusterContext cluster, int wanted) {
+        if (maxHeld == Integer.MAX_VALUE) {
+            return wanted;
+        }
+        return Math.max(0, Math.min(wanted, maxHeld - waitingNodes(cluster).size()));
     }
 
     @Override
@@ -91,6 +143,9 @@ public final class TestingCloudProvider implements CloudProvider {
         List<Node> out = new ArrayList<>();
         for (LaunchRequest.NodeLaunch n : request.nodes()) {
             out.add(new Node(cluster.id() + "/" + ids.incrementAndGet(), n.name(), request.role()));
+            if (maxHeld != Integer.MAX_VALUE && request.role() == NodeRole.WORKER) {
+                held.add(n.name());
+            }
         }
         running.addAll(out);
         return out;

@@ -25,7 +25,10 @@ public interface SchedulerHandle {
      *   <li>{@code adaptive_target_workers}: the workers the adaptive policy wants now, drawn over
      *       time beside the connected workers;</li>
      *   <li>{@code cost_dollars_total}: dollars the cluster has cost so far (billed, with minimums);</li>
-     *   <li>{@code cost_dollars_per_hour}: what the cluster costs per hour as it is now.</li>
+     *   <li>{@code cost_dollars_per_hour}: what the cluster costs per hour as it is now;</li>
+     *   <li>{@code core_hours_total}: core-hours the cluster has used so far, where the platform
+     *       accounts them (a batch system's allocation);</li>
+     *   <li>{@code core_hours_per_hour}: core-hours it uses per hour as it is now.</li>
      * </ul>
      * Other names appear on {@code /metrics} only. A name ending in {@code _total} is exposed as a
      * Prometheus counter, any other as a gauge. The last value wins; {@code NaN} removes the gauge.

@@ -176,6 +176,11 @@
     set("c-cost", has("cost_dollars_total") ? dollars(g.cost_dollars_total) : "–");
     set("c-rate", has("cost_dollars_per_hour") ? dollars(g.cost_dollars_per_hour) : "–");
     set("c-target", has("adaptive_target_workers") ? num(Math.round(g.adaptive_target_workers)) : "–");
+    // Core-hours: shown where the platform accounts them (a batch system's allocation).
+    document.getElementById("c-core-hours-box").hidden = !has("core_hours_total");
+    document.getElementById("c-cores-box").hidden = !has("core_hours_per_hour");
+    set("c-core-hours", has("core_hours_total") ? g.core_hours_total.toFixed(2) : "–");
+    set("c-cores", has("core_hours_per_hour") ? num(Math.round(g.core_hours_per_hour)) : "–");
     set("cluster-note", has("cost_dollars_total") || has("adaptive_target_workers") ? "from the in-cluster controller"
       : "cost and adaptive target appear when the in-cluster controller runs");
 

@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  *       idle and its paid minimum is used up), planning with the boot delay measured from the
  *       workers it started (published as {@code boot_seconds}), launches workers through the same provider code as the CLI, and retires
  *       workers gracefully through the scheduler (their results move first), then removes their
- *       machines.</li>
+ *       machines. Workers the platform has not started ({@link CloudProvider#waitingNodes}: a
+ *       batch job in its queue) are given up first and at once, and are never given up for being
+ *       slow to start; a platform's cap on requests ({@link CloudProvider#launchableWorkers})
+ *       holds launches back until it has room.</li>
  *   <li><b>Idle teardown</b>: when the scheduler stops for being idle it removes the cluster's
  *       workers and shared resources (and, on a cloud, its own machine last), so nothing is left
  *       billing.</li>
@@ -57,8 +60,15 @@ import org.slf4j.LoggerFactory;
 public final class ClusterController implements SchedulerExtension {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterController.class);
-    /** A worker launched but not registered after this long is given up and removed. */
+    /**
+     * A worker launched but not registered after this long is given up and removed, unless the
+     * platform says it has not started it yet (a batch job waits in its queue as long as it must).
+     */
     private static final double BOOT_GIVE_UP_SECONDS = 900;
+    /** How often the platform is asked for the core-hours used: its accounting is not queried each second. */
+    private static final double USAGE_POLL_SECONDS = 30;
+    /** How often the platform is asked which workers it has not started: a batch site's queue is not polled each second. */
+    private static final double WAITING_POLL_SECONDS = 5;
 
     private final CloudProviders providers;
     private final DoubleSupplier clock;
@@ -83,7 +93,20 @@ public final class ClusterController implements SchedulerExtension {
     /** Workers this controller started and that have not registered yet: their boot is measured. */
     private final Set<String> bootMeasured = new HashSet<>();
 
+    /** Workers the platform has not started yet, by name, as it said when last asked. */
+    private Map<String, Node> waiting = Map.of();
+
+    private double waitingPolledAt = Double.NEGATIVE_INFINITY;
+    private double usagePolledAt = Double.NEGATIVE_INFINITY;
+    /** Where the core-hours came from last time (logged when it changes). */
+    private String usageSource = "";
+    /** Whether the platform's cap on requests held the last launch back (reported once per spell). */
+    private boolean launchCapped;
+
     private BootTimes bootTimes;
+    /** The start-up time last handed to the provider ({@link CloudProvider#startupMeasured}). */
+    private double startupReported = Double.NaN;
+
     private double startedAt;
     private java.util.Optional<ClusterPricing> pricing = java.util.Optional.empty();
 
@@ -177,6 +200,9 @@ public final class ClusterController implements SchedulerExtension {
     public synchronized void step() {
         double now = clock.getAsDouble();
         ClusterInfo info = scheduler.info();
+        if (policy != null) {
+            pollWaiting(now);
+        }
         ClusterSnapshot snapshot = snapshot(info, now);
         if (policy != null) {
             ScalingDecision decision = policy.decide(snapshot);
@@ -184,19 +210,58 @@ public final class ClusterController implements SchedulerExtension {
                     ? launch(decision.launch(), now, snapshot.workers().size())
                     : 0;
             List<String> accepted = List.of();
+            int givenUp = 0;
             if (!decision.retire().isEmpty()) {
                 List<String> retire = decision.retire().stream()
                         .map(names::get)
                         .filter(n -> n != null)
                         .toList();
-                accepted = scheduler.retire(retire);
-                retiring.addAll(accepted);
-                LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
+                Set<String> registered = new HashSet<>();
+                info.getWorkersList().forEach(w -> registered.add(w.getName()));
+                List<String> notStarted = retire.stream()
+                        .filter(n -> waiting.containsKey(n) && !registered.contains(n))
+                        .toList();
+                givenUp = giveUpWaiting(notStarted);
+                List<String> running =
+                        retire.stream().filter(n -> !notStarted.contains(n)).toList();
+                if (!running.isEmpty()) {
+                    accepted = scheduler.retire(running);
+                    retiring.addAll(accepted);
+                    LOG.info("controller: retiring {} idle worker(s) {}", accepted.size(), accepted);
+                }
             }
-            scheduler.publish("adaptive_target_workers", snapshot.workers().size() + launched - accepted.size());
+            scheduler.publish(
+                    "adaptive_target_workers", snapshot.workers().size() + launched - accepted.size() - givenUp);
         }
         removeGoneMachines(info, now);
         meterCost(info, now);
+        meterUsage(now);
+    }
+
+    /**
+     * Publishes the core-hours the platform accounts ({@link CloudProvider#usage}), at most every
+     * {@value #USAGE_POLL_SECONDS} s: on {@code /metrics} and the dashboard beside the cost.
+     */
+    private void meterUsage(double now) {
+        if (now - usagePolledAt < USAGE_POLL_SECONDS) {
+            return;
+        }
+        usagePolledAt = now;
+        java.util.Optional<dev.jcloud.provisioner.ResourceUsage> usage;
+        try {
+            usage = provider.usage(cluster);
+        } catch (RuntimeException e) {
+            LOG.debug("controller: asking for the core-hours used failed", e);
+            return;
+        }
+        usage.ifPresent(u -> {
+            scheduler.publish("core_hours_total", u.coreHours());
+            scheduler.publish("core_hours_per_hour", u.coreHoursPerHour());
+            if (!u.source().equals(usageSource)) {
+                usageSource = u.source();
+                LOG.info("controller: core-hours from {}", u.source());
+            }
+        });
     }
 
     /**
@@ -228,6 +293,47 @@ public final class ClusterController implements SchedulerExtension {
         }
         scheduler.publish("cost_dollars_total", p.dollarsSpent(now - startedAt, seconds));
         scheduler.publish("cost_dollars_per_hour", p.dollarsPerHour(running.size()));
+    }
+
+    /** Asks the platform which workers it has not started, at most every {@value #WAITING_POLL_SECONDS} s. */
+    private void pollWaiting(double now) {
+        if (now - waitingPolledAt < WAITING_POLL_SECONDS) {
+            return;
+        }
+        waitingPolledAt = now;
+        try {
+            Map<String, Node> found = new HashMap<>();
+            Provisioner.waitingWorkers(provider, cluster).forEach(n -> found.put(n.name(), n));
+            waiting = found;
+        } catch (RuntimeException e) {
+            LOG.debug("controller: asking which workers wait failed; keeping the last answer", e);
+        }
+    }
+
+    /**
+     * Removes the workers {@code notStarted} that the platform has not started (cancels their
+     * pending jobs): nothing runs there to retire gracefully. Returns how many it removed.
+     */
+    private int giveUpWaiting(List<String> notStarted) {
+        List<Node> nodes =
+                notStarted.stream().map(waiting::get).filter(n -> n != null).toList();
+        if (nodes.isEmpty()) {
+            return 0;
+        }
+        provider.terminate(cluster, nodes);
+        Map<String, Node> left = new HashMap<>(waiting);
+        for (Node n : nodes) {
+            left.remove(n.name());
+            launchedAt.remove(n.name());
+            bootMeasured.remove(n.name());
+            idleSince.remove(n.name());
+        }
+        waiting = left;
+        LOG.info(
+                "controller: gave up {} worker(s) not started yet {}",
+                nodes.size(),
+                nodes.stream().map(Node::name).toList());
+        return nodes.size();
     }
 
     /** The policy's view: tasks per kind, and every worker requested and not yet retired. */
@@ -272,8 +378,17 @@ public final class ClusterController implements SchedulerExtension {
         }
         for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
             String name = e.getKey();
-            if (!registered.contains(name) && !retiring.contains(name) && now - e.getValue() < BOOT_GIVE_UP_SECONDS) {
-                workers.add(new WorkerView(id(name), e.getValue(), false, 0, Double.NaN, 0, 0));
+            boolean queued = waiting.containsKey(name);
+            if (!registered.contains(name)
+                    && !retiring.contains(name)
+                    && (queued || now - e.getValue() < BOOT_GIVE_UP_SECONDS)) {
+                workers.add(new WorkerView(id(name), e.getValue(), false, 0, Double.NaN, 0, 0, queued));
+            }
+        }
+        // Requested by others (up, a worker's own walltime replacement) and not started: capacity on its way.
+        for (String name : waiting.keySet()) {
+            if (!registered.contains(name) && !launchedAt.containsKey(name) && !retiring.contains(name)) {
+                workers.add(new WorkerView(id(name), now, false, 0, Double.NaN, 0, 0, true));
             }
         }
         return new ClusterSnapshot(
@@ -287,6 +402,19 @@ public final class ClusterController implements SchedulerExtension {
     /** Starts up to {@code count} workers within the hard maximum; returns how many it started. */
     private int launch(int count, double now, int planned) {
         int allowed = Math.min(count, spec.adapt().max() - planned);
+        if (allowed <= 0) {
+            return 0;
+        }
+        int accepted = Math.max(0, Math.min(allowed, provider.launchableWorkers(cluster, allowed)));
+        if (accepted < allowed && !launchCapped) {
+            LOG.info(
+                    "controller: the platform takes {} of {} more worker(s) now (its cap on requests); asking again"
+                            + " later",
+                    accepted,
+                    allowed);
+        }
+        launchCapped = accepted < allowed;
+        allowed = accepted;
         if (allowed <= 0) {
             return 0;
         }
@@ -308,6 +436,7 @@ public final class ClusterController implements SchedulerExtension {
             launchedAt.put(n.name(), now);
             bootMeasured.add(n.name());
         }
+        waitingPolledAt = Double.NEGATIVE_INFINITY; // the new ones are likely waiting: ask at the next round
         LOG.info(
                 "controller: launched {} worker(s) {}",
                 started.size(),
@@ -323,6 +452,14 @@ public final class ClusterController implements SchedulerExtension {
             p.bootObserved(estimate);
         }
         scheduler.publish("boot_seconds", estimate);
+        if (estimate != startupReported) {
+            startupReported = estimate;
+            try {
+                provider.startupMeasured(cluster, java.time.Duration.ofMillis(Math.round(estimate * 1000)));
+            } catch (RuntimeException e) {
+                LOG.debug("controller: the provider did not take the measured start-up time", e);
+            }
+        }
         LOG.info("controller: a worker took {} s to register; planning with {} s", seconds, estimate);
     }
 
@@ -337,7 +474,9 @@ public final class ClusterController implements SchedulerExtension {
             }
         }
         for (Map.Entry<String, Double> e : launchedAt.entrySet()) {
-            if (!registered.contains(e.getKey()) && now - e.getValue() >= BOOT_GIVE_UP_SECONDS) {
+            if (!registered.contains(e.getKey())
+                    && !waiting.containsKey(e.getKey())
+                    && now - e.getValue() >= BOOT_GIVE_UP_SECONDS) {
                 LOG.warn(
                         "controller: worker {} did not register in {} s; removing it",
                         e.getKey(),

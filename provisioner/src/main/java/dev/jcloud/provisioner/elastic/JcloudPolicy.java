@@ -33,6 +33,8 @@ import java.util.List;
  *       minimum; with no history it keeps for that break-even time (at most 2× the optimum);</li>
  *   <li><b>never retires below what the sustained arrival rate needs</b> (at the goal's
  *       utilization): retiring there only relaunches;</li>
+ *   <li><b>gives up workers the platform has not started</b> (a batch job in its queue) before
+ *       any running one, as soon as they are surplus and nothing is queued;</li>
  *   <li>enforces min and max as hard limits (booting workers count against max).</li>
  * </ul>
  *
@@ -412,8 +414,9 @@ public final class JcloudPolicy implements ScalingPolicy {
     }
 
     /**
-     * Idle workers whose paid minimum is used up and whose idle time passed the keep-idle time,
-     * never below {@code workersWanted} (what {@link #workersWanted} says for this snapshot).
+     * Workers the platform has not started yet (newest first), then idle workers whose paid
+     * minimum is used up and whose idle time passed the keep-idle time, never below
+     * {@code workersWanted} (what {@link #workersWanted} says for this snapshot).
      */
     List<Integer> retirements(ClusterSnapshot s, int workersWanted) {
         if (s.queuedTasks() > 0) {
@@ -432,6 +435,20 @@ public final class JcloudPolicy implements ScalingPolicy {
         idle.sort(Comparator.comparingDouble(WorkerView::idleSince).thenComparingInt(WorkerView::id));
         int remaining = s.workers().size();
         List<Integer> retire = new ArrayList<>();
+        // Workers still waiting for the platform to start them go first, the last asked for first:
+        // giving one up costs nothing, while a running worker has paid its start and holds results.
+        List<WorkerView> waiting = new ArrayList<>(
+                s.workers().stream().filter(w -> w.waiting() && !w.ready()).toList());
+        waiting.sort(Comparator.comparingDouble(WorkerView::launchedAt)
+                .thenComparingInt(WorkerView::id)
+                .reversed());
+        for (WorkerView w : waiting) {
+            if (remaining <= floor) {
+                break;
+            }
+            retire.add(w.id());
+            remaining--;
+        }
         for (WorkerView w : idle) {
             if (remaining <= floor) {
                 break;

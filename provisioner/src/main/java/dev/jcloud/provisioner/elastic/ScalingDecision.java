@@ -6,7 +6,8 @@ import java.util.List;
  * What a policy wants done now.
  *
  * @param launch workers to start (≥ 0)
- * @param retire ids of workers to retire gracefully (their results move first)
+ * @param retire ids of workers to retire gracefully (their results move first), or to give up
+ *               at once when the platform has not started them ({@link WorkerView#waiting})
  */
 public record ScalingDecision(int launch, List<Integer> retire) {
 

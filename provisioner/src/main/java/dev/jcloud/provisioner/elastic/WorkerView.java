@@ -11,6 +11,8 @@ package dev.jcloud.provisioner.elastic;
  * @param idleSince        when it last became idle, NaN while busy or booting
  * @param storedBytes      bytes of results it holds
  * @param memoryLimitBytes its memory limit (0 when unknown)
+ * @param waiting          not started by the platform yet (a batch job in its queue): it holds
+ *                         nothing and costs nothing, so shrinking gives it up before any other
  */
 public record WorkerView(
         int id,
@@ -19,7 +21,20 @@ public record WorkerView(
         int busyThreads,
         double idleSince,
         long storedBytes,
-        long memoryLimitBytes) {
+        long memoryLimitBytes,
+        boolean waiting) {
+
+    /** A worker the platform has started (or is starting): not {@link #waiting}. */
+    public WorkerView(
+            int id,
+            double launchedAt,
+            boolean ready,
+            int busyThreads,
+            double idleSince,
+            long storedBytes,
+            long memoryLimitBytes) {
+        this(id, launchedAt, ready, busyThreads, idleSince, storedBytes, memoryLimitBytes, false);
+    }
 
     /** Ready and running nothing. */
     public boolean idle() {

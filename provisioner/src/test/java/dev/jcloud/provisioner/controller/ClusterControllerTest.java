@@ -97,6 +97,22 @@ class ClusterControllerTest {
     }
 
     @Test
+    void coreHoursThePlatformAccountsArePublishedBesideTheCost() {
+        ClusterController c = controller(0, 2);
+        scheduler.queue(100, 1.0);
+        c.step();
+        int started = workers().size();
+        assertThat(started).isPositive();
+        now += 30;
+        c.step();
+        // The provider counts one core-hour per worker so far and one core per worker.
+        assertThat(scheduler.gauges.get("core_hours_total"))
+                .isEqualTo((double) workers().size());
+        assertThat(scheduler.gauges.get("core_hours_per_hour"))
+                .isEqualTo((double) workers().size());
+    }
+
+    @Test
     void plansWithTheBootDelayMeasuredFromTheWorkersItStarted() {
         ClusterController c = controller(0, 3);
         assertThat(c.bootDelaySeconds()).isEqualTo(30); // the spec's assumption until a start is measured
@@ -108,6 +124,53 @@ class ClusterControllerTest {
         c.step();
         assertThat(c.bootDelaySeconds()).isEqualTo(95);
         assertThat(scheduler.gauges.get("boot_seconds")).isEqualTo(95.0);
+        assertThat(provider.startups).as("the provider hears it").containsExactly(java.time.Duration.ofSeconds(95));
+    }
+
+    @Test
+    void workersThePlatformHasNotStartedAreGivenUpFirstAndNeverForBeingSlow() {
+        ClusterController c = controller(0, 3);
+        scheduler.queue(200, 2.0);
+        c.step();
+        List<Node> started = workers();
+        assertThat(started).hasSize(3);
+        // Two start and register; the third waits in the platform's queue far beyond the boot give-up.
+        scheduler.register(started.get(0).name());
+        scheduler.register(started.get(1).name());
+        provider.hold(started.get(2).name());
+        for (int s = 0; s < 1000; s += 10) {
+            now += 10;
+            c.step();
+        }
+        assertThat(workers())
+                .as("a queued worker is not given up for being slow")
+                .hasSize(3);
+
+        // The work is done: the queued worker goes at once, before any running one is retired.
+        scheduler.queue(0, 2.0);
+        now += 10;
+        c.step();
+        assertThat(workers())
+                .extracting(Node::name)
+                .doesNotContain(started.get(2).name());
+        assertThat(scheduler.retired).doesNotContain(started.get(2).name());
+    }
+
+    @Test
+    void launchesWaitWhileThePlatformHoldsAsManyRequestsAsItTakes() {
+        provider.holdAll(2);
+        ClusterController c = controller(0, 5);
+        scheduler.queue(400, 2.0);
+        c.step();
+        assertThat(workers()).as("two queued at most").hasSize(2);
+        now += 10;
+        c.step();
+        assertThat(workers()).hasSize(2);
+
+        provider.release(workers().get(0).name());
+        now += 10;
+        c.step();
+        assertThat(workers()).as("room for one more in the queue").hasSize(3);
     }
 
     @Test

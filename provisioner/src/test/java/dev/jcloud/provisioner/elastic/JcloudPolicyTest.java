@@ -26,6 +26,23 @@ class JcloudPolicyTest {
     }
 
     @Test
+    void surplusWorkersThePlatformHasNotStartedGoFirstAndAtOnceNewestFirst() {
+        JcloudPolicy p = policy(1, 10);
+        // No work: one worker must stay (min 1). Two are queued at the platform, one runs idle inside its minimum.
+        ScalingDecision d = p.decide(
+                Snapshots.at(30).idle(0, 0, 20).waiting(1, 10).waiting(2, 20).build());
+        assertThat(d.retire()).containsExactly(2, 1);
+        // Above the floor only: with the running worker busy and queued work, nothing waiting goes.
+        assertThat(p.decide(Snapshots.at(31)
+                                .load(5, 1, 1)
+                                .busy(0, 0)
+                                .waiting(1, 10)
+                                .build())
+                        .retire())
+                .isEmpty();
+    }
+
+    @Test
     void keepTimeLearnsFromGaps() {
         JcloudPolicy p = policy(0, 10);
         double t = 0;

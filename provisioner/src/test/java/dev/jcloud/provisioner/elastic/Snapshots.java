@@ -44,6 +44,12 @@ final class Snapshots {
         return this;
     }
 
+    /** A worker the platform has not started (a batch job in its queue). */
+    Snapshots waiting(int id, double launchedAt) {
+        workers.add(new WorkerView(id, launchedAt, false, 0, Double.NaN, 0, 0, true));
+        return this;
+    }
+
     ClusterSnapshot build() {
         return new ClusterSnapshot(now, threads, loads, workers, submitted);
     }

@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param schedulerInJob whether the scheduler runs in a batch job of its own
  * @param replace        whether a worker near its walltime submits its replacement
  * @param maxWorkers     hard maximum of worker jobs, pending and running
+ * @param maxQueued      the most worker jobs pending at once
+ * @param maxRunning     the most worker jobs running at once (pending ones count: they may start)
  * @param pendingLimit   a job pending longer is reported with its reason
  * @param sharedDir      the directory login and compute nodes share
  * @param java           the java binary jobs run
@@ -45,6 +47,8 @@ record BatchOptions(
         boolean schedulerInJob,
         boolean replace,
         int maxWorkers,
+        int maxQueued,
+        int maxRunning,
         Duration pendingLimit,
         Path sharedDir,
         String java,
@@ -102,6 +106,8 @@ record BatchOptions(
                 s.schedulerInJob.read(options),
                 !s.noReplacement.read(options),
                 s.maxWorkers.read(options),
+                s.maxQueuedJobs.read(options),
+                s.maxRunningJobs.read(options),
                 s.pendingLimit.read(options),
                 shared,
                 s.java.read(options).orElseGet(BatchOptions::currentJava),

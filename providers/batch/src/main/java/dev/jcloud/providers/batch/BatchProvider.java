@@ -10,8 +10,10 @@ import dev.jcloud.provisioner.LaunchRequest;
 import dev.jcloud.provisioner.Node;
 import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
+import dev.jcloud.provisioner.ResourceUsage;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.UpPlan;
+import dev.jcloud.provisioner.WaitingNode;
 import dev.jcloud.provisioner.tls.ClusterTrust;
 import dev.jcloud.provisioner.tls.DashboardLogin;
 import java.time.Duration;
@@ -49,6 +51,8 @@ public abstract class BatchProvider implements CloudProvider {
     private final Commands commands;
     /** Pending jobs already reported as pending too long, so each is reported once. */
     private final Set<String> reportedPending = ConcurrentHashMap.newKeySet();
+    /** Core-hours of each cluster this provider was asked about, by cluster id. */
+    private final Map<String, UsageMeter> meters = new ConcurrentHashMap<>();
 
     BatchProvider(BatchSystem system, String installHint) {
         this.system = system;
@@ -106,6 +110,11 @@ public abstract class BatchProvider implements CloudProvider {
     @Override
     public List<UpPlan.Step> plan(ClusterContext cluster, int workers) {
         BatchOptions o = options(cluster);
+        new WorkerJobLimits(system.settings(), o, 0, 0)
+                .refusal(cluster.name(), workers)
+                .ifPresent(why -> {
+                    throw new IllegalArgumentException(why);
+                });
         SharedDirectory dir = directory(cluster, o);
         JobScripts scripts = scripts(cluster, o);
         UpPlan.Builder plan = new UpPlan.Builder()
@@ -281,12 +290,10 @@ public abstract class BatchProvider implements CloudProvider {
         if (launches.isEmpty()) {
             return List.of();
         }
-        long current =
-                nodes(cluster).stream().filter(x -> x.role() == NodeRole.WORKER).count();
-        if (current + launches.size() > o.maxWorkers()) {
-            throw new ProvisionException("cluster " + cluster.name() + " would have " + (current + launches.size())
-                    + " worker jobs, more than its maximum of " + o.maxWorkers() + " ("
-                    + BatchSettings.named(system.settings().maxWorkers) + ")");
+        WorkerJobLimits limits = WorkerJobLimits.of(system.settings(), o, cluster.id(), jobs());
+        Optional<String> refused = limits.refusal(cluster.name(), launches.size());
+        if (refused.isPresent()) {
+            throw new ProvisionException(refused.get());
         }
         boolean tls = ClusterTrust.enabled(cluster.options());
         EngineCommand command = launches.get(0).command().onAllInterfaces(tls);
@@ -339,6 +346,63 @@ public abstract class BatchProvider implements CloudProvider {
             throw new ProvisionException(e.getMessage() + "\n(check " + flags() + ")", e);
         }
         return system.submittedId(out);
+    }
+
+    /**
+     * The start-up the controller measured (queue wait and JVM start) reaches the job scripts'
+     * timers through the shared directory: replacements are submitted at least this far ahead.
+     */
+    @Override
+    public void startupMeasured(ClusterContext cluster, Duration startup) {
+        SharedDirectory dir = directory(cluster, options(cluster));
+        if (dir.exists()) {
+            dir.write(JobScripts.STARTUP_FILE, startup.toSeconds() + "\n");
+        }
+    }
+
+    /**
+     * Core-hours from the batch system's accounting ({@code sacct}) where it keeps one, else
+     * elapsed time times cores of the cluster's jobs as the job list shows them; the source says
+     * which.
+     */
+    @Override
+    public Optional<ResourceUsage> usage(ClusterContext cluster) {
+        BatchOptions o = options(cluster);
+        UsageMeter meter = meters.computeIfAbsent(cluster.id(), UsageMeter::new);
+        String user = System.getProperty("user.name");
+        Optional<List<String>> accounting = system.accounting(user);
+        if (accounting.isPresent()) {
+            Commands.Result r = commands.run(accounting.get());
+            if (r.ok()) {
+                Optional<ResourceUsage> accounted = meter.fromAccounting(
+                        system.parseAccounting(r.out()),
+                        system.name() + " accounting (" + accounting.get().get(0) + ")");
+                if (accounted.isPresent()) {
+                    return accounted;
+                }
+            } else {
+                LOG.debug(
+                        "{} is unavailable ({}); counting from the job list",
+                        accounting.get().get(0),
+                        r.text());
+            }
+        }
+        List<String> list = system.list(user);
+        return Optional.of(meter.fromListing(
+                jobs(),
+                o.cores(),
+                Instant.now(),
+                list.get(0) + " (elapsed time x cores of the cluster's jobs; " + system.name()
+                        + " accounting not available)"));
+    }
+
+    /** As many of {@code wanted} as the cluster's caps on pending and running worker jobs leave room for now. */
+    @Override
+    public int launchableWorkers(ClusterContext cluster, int wanted) {
+        BatchOptions o = options(cluster);
+        return Math.min(
+                wanted,
+                WorkerJobLimits.of(system.settings(), o, cluster.id(), jobs()).room());
     }
 
     @Override
@@ -401,15 +465,17 @@ public abstract class BatchProvider implements CloudProvider {
 
     /** The cluster's pending jobs, each with the batch system's reason. */
     @Override
-    public List<String> waiting(ClusterContext cluster) {
-        List<String> out = new ArrayList<>();
+    public List<WaitingNode> waitingNodes(ClusterContext cluster) {
+        List<WaitingNode> out = new ArrayList<>();
         for (Job job : jobs()) {
             Optional<JobNames.Parsed> p = JobNames.parse(job.name());
             if (job.state() == Job.State.PENDING
                     && p.isPresent()
                     && p.get().clusterId().equals(cluster.id())) {
-                out.add(system.name() + " job " + job.id() + ": pending"
-                        + (job.reason().isEmpty() ? "" : ", " + job.reason()));
+                out.add(new WaitingNode(
+                        node(cluster.name(), job, p.get()),
+                        system.name() + " job " + job.id() + ": pending"
+                                + (job.reason().isEmpty() ? "" : ", " + job.reason())));
             }
         }
         return out;

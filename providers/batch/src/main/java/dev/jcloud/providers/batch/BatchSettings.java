@@ -37,6 +37,8 @@ final class BatchSettings {
     final SettingKey<Boolean> schedulerInJob;
     final SettingKey<Boolean> noReplacement;
     final SettingKey<Integer> maxWorkers;
+    final SettingKey<Integer> maxQueuedJobs;
+    final SettingKey<Integer> maxRunningJobs;
     final SettingKey<Duration> pendingLimit;
     final SettingKey<Optional<String>> sharedDir;
     final SettingKey<Optional<String>> java;
@@ -96,6 +98,15 @@ final class BatchSettings {
         maxWorkers = SettingKey.wholeNumber(system + ".max-workers", 1000, 0, 100_000)
                 .describedAs("The hard maximum of worker jobs, pending and running (default: 1000).")
                 .flag("--max-jobs", "N");
+        maxQueuedJobs = SettingKey.wholeNumber(system + ".max-queued-jobs", 1000, 1, 100_000)
+                .describedAs("The most worker jobs pending in the queue at once: no job is submitted while this many"
+                        + " wait (sites cap a user's queued jobs; default 1000).")
+                .flag("--max-queued-jobs", "N");
+        maxRunningJobs = SettingKey.wholeNumber(system + ".max-running-jobs", 1000, 1, 100_000)
+                .describedAs("The most worker jobs running at once (sites cap a user's running jobs); a pending job may"
+                        + " start any moment, so no job is submitted while the running and pending ones reach it"
+                        + " (default 1000).")
+                .flag("--max-running-jobs", "N");
         pendingLimit = SettingKey.duration(system + ".pending-limit", "10m", MAX_WALLTIME)
                 .describedAs("A job pending longer than this is reported with the scheduler's reason (default: 10m).")
                 .flag("--pending-limit", "DURATION");
@@ -126,6 +137,8 @@ final class BatchSettings {
                 schedulerInJob,
                 noReplacement,
                 maxWorkers,
+                maxQueuedJobs,
+                maxRunningJobs,
                 pendingLimit,
                 sharedDir,
                 java,

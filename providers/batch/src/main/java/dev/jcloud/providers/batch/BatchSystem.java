@@ -73,6 +73,23 @@ interface BatchSystem {
     /** The jobs in what {@link #list} printed. */
     List<Job> parse(String output);
 
+    /** One job as the system's accounting records it: elapsed seconds and the cores it held. */
+    record Accounted(String jobName, long elapsedSeconds, int cores, boolean running) {}
+
+    /**
+     * The command that lists the user's jobs from the system's accounting, ended ones included,
+     * when the system keeps one jcloud reads ({@code sacct}); empty otherwise. It may fail at a
+     * site where accounting is off: the job list is used then.
+     */
+    default Optional<List<String>> accounting(String user) {
+        return Optional.empty();
+    }
+
+    /** The jobs in what {@link #accounting} printed. */
+    default List<Accounted> parseAccounting(String output) {
+        return List.of();
+    }
+
     /** The commands that cancel {@code jobs} (ids as {@link Job#id}). */
     List<List<String>> cancel(Collection<String> jobIds);
 }

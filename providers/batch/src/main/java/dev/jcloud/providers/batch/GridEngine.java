@@ -119,7 +119,8 @@ final class GridEngine implements BatchSystem {
                     tag(body, "JB_name"),
                     state(state),
                     state.contains("E") ? "error state " + state : "",
-                    time(submitted)));
+                    time(submitted),
+                    time(tag(body, "JAT_start_time"))));
         }
         return jobs;
     }

@@ -10,8 +10,14 @@ import java.time.Instant;
  * @param state     what it is doing
  * @param reason    why a pending job waits, as the system says it (Slurm's {@code %r}, PBS's comment); may be empty
  * @param submitted when it was submitted, or null when the system does not say
+ * @param started   when it started running, or null (pending, or the system does not say)
  */
-record Job(String id, String name, State state, String reason, Instant submitted) {
+record Job(String id, String name, State state, String reason, Instant submitted, Instant started) {
+
+    /** A job whose start the list does not say. */
+    Job(String id, String name, State state, String reason, Instant submitted) {
+        this(id, name, state, reason, submitted, null);
+    }
 
     /** The states jcloud tells apart; everything else a system reports maps to one of these. */
     enum State {

@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
  * identity in the batch system, the engine and the dashboard.
  *
  * <p>Walltime: the script starts a timer that, when the walltime is near, submits the worker's
- * replacement ahead by the queue wait it measured for itself plus a boot allowance, and at the
- * margin touches the worker's interruption file, on which the worker retires gracefully (its
+ * replacement ahead by the longest start-up measured for the cluster plus a boot allowance — the
+ * latest queue waits (submission to start) the cluster's worker jobs recorded, and the start-up
+ * time the in-cluster controller measured from its own launches ({@value #STARTUP_FILE}) — and at
+ * the margin touches the worker's interruption file, on which the worker retires gracefully (its
  * results move to other workers). Slurm's {@code --signal=B:USR1} to the batch shell starts both
  * at once when it comes first (it may come up to a minute early), the retirement a boot allowance
  * after the replacement.
@@ -34,8 +36,12 @@ final class JobScripts {
     static final String WORKER_ARGS = "worker-args";
     static final String SCHEDULER_ARGS = "scheduler-args";
     static final String ADDRESS_FILE = "scheduler-address.json";
+    /** Seconds the in-cluster controller measured from a worker's launch until it registered. */
+    static final String STARTUP_FILE = "startup-seconds";
     /** Seconds a replacement is given to start and register, on top of the queue wait it will likely see. */
     static final long BOOT_ALLOWANCE_SECONDS = 30;
+    /** How many of the cluster's latest queue waits a replacement's lead is the longest of. */
+    static final int RECENT_QUEUE_WAITS = 8;
 
     private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9_./:=@%+,-]+");
 
@@ -91,15 +97,25 @@ final class JobScripts {
         s.append("started=$(date +%s)\n");
         s.append("queued=$(( started - ${JCLOUD_SUBMITTED:-$started} ))\n");
         s.append("[ \"$queued\" -ge 0 ] || queued=0\n");
+        // Every job's queue wait is on record: a replacement starts ahead by the longest of the
+        // recent ones (a long wait hours ago does not move every replacement for good).
+        s.append("echo \"$queued\" >\"$dir/run/$job.queued\"\n");
         s.append("retire_at=$(( started + ").append(wall - margin).append(" ))\n");
-        s.append("replace_at=$(( retire_at - queued - ")
-                .append(BOOT_ALLOWANCE_SECONDS)
-                .append(" ))\n");
+        s.append("lead() { { echo \"$queued\"; find \"$dir/run\" -name '*.queued' -printf '%T@ %p\\n' 2>/dev/null")
+                .append(" | sort -rn | head -n ")
+                .append(RECENT_QUEUE_WAITS)
+                .append(" | cut -d' ' -f2- | xargs -r cat 2>/dev/null; cat \"$dir/")
+                .append(STARTUP_FILE)
+                .append("\" 2>/dev/null; } | sed -n 's/^\\([0-9][0-9]*\\).*/\\1/p' | sort -n | tail -n 1; }\n");
         s.append("(\n");
         s.append("  replaced=").append(options.replace() ? "0" : "1").append('\n');
         s.append("  signal_at=\n");
         s.append("  while :; do\n");
         s.append("    now=$(date +%s)\n");
+        s.append("    ahead=$(lead)\n");
+        s.append("    replace_at=$(( retire_at - ${ahead:-0} - ")
+                .append(BOOT_ALLOWANCE_SECONDS)
+                .append(" ))\n");
         s.append("    if [ -z \"$signal_at\" ] && [ -e \"$signalled\" ]; then signal_at=$now; fi\n");
         s.append(
                 "    if [ \"$replaced\" = 0 ] && { [ \"$now\" -ge \"$replace_at\" ] || [ -n \"$signal_at\" ]; }; then\n");
@@ -110,7 +126,9 @@ final class JobScripts {
         s.append("        n=$(( ${n:-0} + 1 ))\n");
         s.append(
                 "        while [ -d \"$dir/claims\" ] && ! mkdir \"$dir/claims/$n\" 2>/dev/null; do n=$(( n + 1 )); done\n");
-        s.append("        echo \"jcloud: submitting the replacement (element $n; this job queued ${queued}s)\"\n");
+        s.append("        echo \"jcloud: submitting the replacement (element $n) ${ahead}s + ")
+                .append(BOOT_ALLOWANCE_SECONDS)
+                .append("s ahead of the retirement (this job queued ${queued}s)\"\n");
         s.append("        JCLOUD_SUBMITTED=$now ")
                 .append(system.submitOneShell(
                         "\"$dir/" + WORKER_SCRIPT + "\"",

@@ -106,16 +106,17 @@ final class Pbs implements BatchSystem {
         String state = "";
         String comment = "";
         String qtime = "";
+        String stime = "";
         for (String raw : (output + "\n").lines().toList()) {
             String line = raw.strip();
             if (line.startsWith("Job Id:") || line.isEmpty()) {
                 if (id != null) {
-                    add(jobs, id, name, state, comment, qtime);
+                    add(jobs, id, name, state, comment, qtime, stime);
                 }
                 id = line.startsWith("Job Id:")
                         ? line.substring("Job Id:".length()).strip()
                         : null;
-                name = state = comment = qtime = "";
+                name = state = comment = qtime = stime = "";
                 continue;
             }
             int eq = line.indexOf(" = ");
@@ -129,13 +130,15 @@ final class Pbs implements BatchSystem {
                 case "job_state" -> state = value;
                 case "comment" -> comment = value;
                 case "qtime" -> qtime = value;
+                case "stime" -> stime = value;
                 default -> {}
             }
         }
         return jobs;
     }
 
-    private static void add(List<Job> jobs, String pbsId, String name, String state, String comment, String qtime) {
+    private static void add(
+            List<Job> jobs, String pbsId, String name, String state, String comment, String qtime, String stime) {
         Matcher m = ELEMENT.matcher(pbsId);
         String id;
         if (m.matches()) {
@@ -155,7 +158,13 @@ final class Pbs implements BatchSystem {
         if (state.equals("X") || state.equals("F")) {
             return; // finished
         }
-        jobs.add(new Job(id, name, s, s == Job.State.PENDING ? comment : "", time(qtime)));
+        jobs.add(new Job(
+                id,
+                name,
+                s,
+                s == Job.State.PENDING ? comment : "",
+                time(qtime),
+                s == Job.State.PENDING ? null : time(stime)));
     }
 
     private static Instant time(String text) {

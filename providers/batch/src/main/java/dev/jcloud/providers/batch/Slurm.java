@@ -94,7 +94,7 @@ final class Slurm implements BatchSystem {
     @Override
     public List<String> list(String user) {
         // -r: one line per array element, pending ones too.
-        return List.of("squeue", "-h", "-r", "-u", user, "-o", "%i|%j|%T|%r|%V");
+        return List.of("squeue", "-h", "-r", "-u", user, "-o", "%i|%j|%T|%r|%V|%S");
     }
 
     @Override
@@ -105,7 +105,9 @@ final class Slurm implements BatchSystem {
             if (f.length < 5 || f[0].isEmpty()) {
                 continue;
             }
-            jobs.add(new Job(f[0], f[1], state(f[2]), f[3].equals("None") ? "" : f[3], time(f[4])));
+            Job.State state = state(f[2]);
+            Instant started = f.length > 5 && state != Job.State.PENDING ? time(f[5]) : null;
+            jobs.add(new Job(f[0], f[1], state, f[3].equals("None") ? "" : f[3], time(f[4]), started));
         }
         return jobs;
     }
@@ -135,6 +137,33 @@ final class Slurm implements BatchSystem {
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * Slurm's accounting of the user's jobs of the last 30 days, when its accounting storage is on
+     * (one line per job or array element, ended ones included).
+     */
+    @Override
+    public Optional<List<String>> accounting(String user) {
+        return Optional.of(List.of(
+                "sacct", "-n", "-P", "-X", "-u", user, "-S", "now-30days", "-o", "JobName,ElapsedRaw,AllocCPUS,State"));
+    }
+
+    @Override
+    public List<Accounted> parseAccounting(String output) {
+        List<Accounted> out = new ArrayList<>();
+        for (String line : output.lines().toList()) {
+            String[] f = line.strip().split("\\" + SEP, -1);
+            if (f.length < 4 || f[0].isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(new Accounted(f[0], Long.parseLong(f[1]), Integer.parseInt(f[2]), f[3].startsWith("RUNNING")));
+            } catch (NumberFormatException e) {
+                // not a job line
+            }
+        }
+        return out;
     }
 
     @Override

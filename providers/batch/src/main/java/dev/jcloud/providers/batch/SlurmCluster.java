@@ -1,13 +1,10 @@
 package dev.jcloud.providers.batch;
 
-import dev.jcloud.config.Durations;
 import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterStateStore;
 import dev.jcloud.provisioner.Provisioner;
 import dev.jcloud.provisioner.api.ProvisionedCluster;
-import dev.jcloud.provisioner.tls.ClusterTrust;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -54,17 +51,12 @@ public final class SlurmCluster extends ProvisionedCluster {
 
     /**
      * Options of a {@link SlurmCluster}; {@link #build()} checks them (with Slurm itself) and
-     * creates it. Defaults: name {@code slurm-xxxx}, 4 workers of 1 core and 1 task thread,
-     * walltime 1h retiring 2m before it, idle timeout 20m, death timeout 60s, and 30 minutes for
-     * the workers to start, since jobs wait in a queue; TLS on.
+     * creates it. Defaults: name {@code slurm-xxxx}, and those of {@link BatchClusterBuilder}.
      */
-    public static final class Builder extends ProvisionedCluster.ProviderBuilder<Builder, SlurmProvider> {
-
-        private final BatchSettings s = BatchSettings.SLURM;
+    public static final class Builder extends BatchClusterBuilder<Builder, SlurmProvider> {
 
         private Builder() {
-            super(Defaults.remote("slurm").withStartTimeout(Duration.ofMinutes(30)));
-            option(ClusterTrust.OPTION, "true");
+            super(BatchSettings.SLURM);
         }
 
         /** The partition jobs are submitted to (default: Slurm's default partition). */
@@ -80,51 +72,6 @@ public final class SlurmCluster extends ProvisionedCluster {
         /** The jobs' quality of service. */
         public Builder qos(String qos) {
             return option(s.qos.path(), qos);
-        }
-
-        /** Every job's walltime limit, whole minutes (default 1h). */
-        public Builder walltime(Duration walltime) {
-            return option(s.walltime.path(), Durations.format(walltime));
-        }
-
-        /** How long before its walltime a worker retires (default 2m). */
-        public Builder walltimeMargin(Duration margin) {
-            return option(s.walltimeMargin.path(), Durations.format(margin));
-        }
-
-        /** Cores of each worker job (default 1). */
-        public Builder cores(int cores) {
-            return option(s.cores.path(), Integer.toString(cores));
-        }
-
-        /** Memory of each worker job, e.g. {@code 32GiB} (default: the partition's default). */
-        public Builder memory(String memory) {
-            return option(s.memory.path(), memory);
-        }
-
-        /** Further sbatch options for every job, e.g. {@code --constraint=haswell}. */
-        public Builder jobExtra(String options) {
-            return option(s.jobExtra.path(), options);
-        }
-
-        /** Run the scheduler in a job of its own instead of on this (login) node. */
-        public Builder schedulerInJob(boolean inJob) {
-            return option(s.schedulerInJob.path(), Boolean.toString(inJob));
-        }
-
-        /** The directory the login and compute nodes share (default {@code ~/.jcloud/batch}). */
-        public Builder sharedDirectory(Path dir) {
-            return option(s.sharedDir.path(), dir.toAbsolutePath().toString());
-        }
-
-        /** The hard maximum of worker jobs, pending and running (default 1000). */
-        public Builder maxWorkers(int max) {
-            return option(s.maxWorkers.path(), Integer.toString(max));
-        }
-
-        /** TLS between the client, the scheduler and the workers (default true). */
-        public Builder tls(boolean tls) {
-            return option(ClusterTrust.OPTION, Boolean.toString(tls));
         }
 
         /**

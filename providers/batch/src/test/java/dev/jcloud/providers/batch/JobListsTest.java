@@ -14,9 +14,9 @@ class JobListsTest {
     @Test
     void slurm() {
         List<Job> jobs = new Slurm().parse("""
-                        12_3|jc_0123456789ab_w_hpc|PENDING|Resources|2026-12-07T07:26:19
-                        12_4|jc_0123456789ab_w_hpc|RUNNING|None|2026-12-07T07:26:19
-                        11|jc_0123456789ab_s_hpc|COMPLETING|None|2026-12-07T07:26:18
+                        12_3|jc_0123456789ab_w_hpc|PENDING|Resources|2026-12-07T07:26:19|N/A
+                        12_4|jc_0123456789ab_w_hpc|RUNNING|None|2026-12-07T07:26:19|2026-12-07T07:26:25
+                        11|jc_0123456789ab_s_hpc|COMPLETING|None|2026-12-07T07:26:18|2026-12-07T07:26:18
                         """);
 
         assertThat(jobs)
@@ -26,6 +26,8 @@ class JobListsTest {
                         tuple("12_4", Job.State.RUNNING, "", 4),
                         tuple("11", Job.State.ENDING, "", -1));
         assertThat(jobs.get(0).submitted()).isNotNull();
+        assertThat(jobs.get(0).started()).as("pending").isNull();
+        assertThat(jobs.get(1).started()).isNotNull();
     }
 
     @Test

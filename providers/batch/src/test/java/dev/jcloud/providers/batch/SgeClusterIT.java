@@ -9,7 +9,6 @@ import dev.jcloud.provisioner.CloudProviders;
 import dev.jcloud.provisioner.ClusterRecord;
 import dev.jcloud.provisioner.ClusterRequest;
 import dev.jcloud.provisioner.ClusterStateStore;
-import dev.jcloud.provisioner.DownResult;
 import dev.jcloud.provisioner.Provisioner;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A cluster on the real Grid Engine of this machine: one array job, a task graph, down leaves no job. */
+/**
+ * A cluster on the real Grid Engine of this machine through its Java handle: one array job, a task
+ * graph, close leaves no job.
+ */
 class SgeClusterIT {
 
     @TempDir
@@ -34,24 +36,24 @@ class SgeClusterIT {
     }
 
     @Test
-    void workersAreOneArrayJobComputeAGraphAndDownLeavesNoJob() throws Exception {
-        Provisioner provisioner = new Provisioner(CloudProviders.of(sge), new ClusterStateStore(state));
-        ClusterRecord record = provisioner.up(
-                "sge",
-                ClusterRequest.named("it-sge")
-                        .withWorkers(2)
-                        .withStartTimeout(Duration.ofMinutes(3))
-                        .withOption("sge.shared-dir", shared.toString())
-                        .withOption("sge.walltime", "30m")
-                        .withOption("tls", "true"),
-                0);
+    void workersAreOneArrayJobComputeAGraphAndCloseLeavesNoJob() throws Exception {
+        SgeCluster cluster = SgeCluster.builder()
+                .name("it-sge")
+                .workers(2)
+                .queue("all.q")
+                .walltime(Duration.ofMinutes(30))
+                .sharedDirectory(shared)
+                .stateDirectory(state)
+                .startTimeout(Duration.ofMinutes(3))
+                .build();
+        ClusterRecord record = new ClusterStateStore(state).load("it-sge").orElseThrow();
         try {
             List<Job> jobs = jobsOf(record.id());
             assertThat(jobs).hasSize(2);
             assertThat(jobs.stream().map(Job::jobId).distinct())
                     .as("one qsub -t")
                     .hasSize(1);
-            try (Client client = provisioner.connect(record)) {
+            try (Client client = cluster.connect()) {
                 assertThat(client.summary().workers())
                         .extracting(w -> w.name())
                         .containsExactlyInAnyOrderElementsOf(jobs.stream()
@@ -68,9 +70,10 @@ class SgeClusterIT {
                         .isEqualTo(2470L);
             }
         } finally {
-            assertThat(provisioner.down("it-sge", Duration.ofSeconds(30))).isEqualTo(DownResult.STOPPED);
+            cluster.close();
         }
-        assertThat(jobsOf(record.id())).as("qstat after down").isEmpty();
+        assertThat(jobsOf(record.id())).as("qstat after close").isEmpty();
+        assertThat(new ClusterStateStore(state).list()).isEmpty();
     }
 
     @Test

@@ -156,9 +156,10 @@ class SlurmClusterIT {
     }
 
     /**
-     * Workers with a 2-minute walltime retire 50 s before it, after submitting their replacements:
-     * results computed at the start and a chain of tasks longer than a walltime end in the right
-     * answer. Slurm's USR1 (up to a minute early) or the script's timer, whichever comes first.
+     * Workers with a 2-minute walltime retire 50 s before it, after submitting their replacements
+     * ahead by the start-up the controller measured: results computed at the start and a chain of
+     * tasks longer than a walltime end in the right answer. Slurm's USR1 (up to a minute early) or
+     * the script's timer, whichever comes first.
      */
     @Test
     void aComputationOutlivesItsWorkersWalltime() throws Exception {
@@ -173,6 +174,13 @@ class SlurmClusterIT {
                 .build());
         String id = id("it-wall");
         List<String> firstJobs = jobsOf(id).stream().map(Job::id).toList();
+        // What the in-cluster controller hands the provider once it has measured its own launches.
+        slurm.startupMeasured(
+                new ClusterStateStore(state)
+                        .load("it-wall")
+                        .orElseThrow()
+                        .context(new ClusterStateStore(state).clusterDir("it-wall")),
+                Duration.ofSeconds(17));
 
         try (Client client = cluster.connect()) {
             List<Delayed<Long>> early = IntStream.range(1, 7)
@@ -205,11 +213,34 @@ class SlurmClusterIT {
                     .allMatch(w ->
                             !w.name().equals("it-wall-worker-0") && !w.name().equals("it-wall-worker-1"));
         }
+        for (String job : firstJobs) {
+            List<String> log =
+                    Files.readAllLines(shared.resolve(id).resolve("logs").resolve("worker-" + job + ".log"));
+            int submitted = indexOf(log, "jcloud: submitting the replacement", "");
+            int ended = indexOf(log, "jcloud: worker it-wall-worker-", " exited with code ");
+            assertThat(submitted)
+                    .as("job %s submitted its replacement before it ended:%n%s", job, String.join("\n", log))
+                    .isNotNegative()
+                    .isLessThan(ended);
+            assertThat(log.get(submitted))
+                    .as("ahead by the measured start-up at least")
+                    .containsPattern("\\) (1[7-9]|[2-9][0-9])s \\+ 30s ahead");
+        }
         cluster.close();
         assertThat(jobsOf(id)).isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The index of the last line of {@code log} starting with {@code prefix} and containing {@code part}, or -1. */
+    private static int indexOf(List<String> log, String prefix, String part) {
+        for (int i = log.size() - 1; i >= 0; i--) {
+            if (log.get(i).startsWith(prefix) && log.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     private SlurmCluster track(SlurmCluster c) {
         open.add(c);

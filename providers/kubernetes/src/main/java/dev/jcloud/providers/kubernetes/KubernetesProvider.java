@@ -12,6 +12,7 @@ import dev.jcloud.provisioner.NodeRole;
 import dev.jcloud.provisioner.ProvisionException;
 import dev.jcloud.provisioner.SchedulerEndpoint;
 import dev.jcloud.provisioner.UpPlan;
+import dev.jcloud.provisioner.WaitingNode;
 import dev.jcloud.provisioner.elastic.BillingModel;
 import dev.jcloud.provisioner.elastic.ClusterPricing;
 import dev.jcloud.provisioner.elastic.PriceTable;
@@ -387,16 +388,19 @@ public final class KubernetesProvider implements CloudProvider, ManifestExport {
 
     /** Pending pods, with why the scheduler cannot place them or why their container does not start. */
     @Override
-    public List<String> waiting(ClusterContext cluster) {
+    public List<WaitingNode> waitingNodes(ClusterContext cluster) {
         KubernetesOptions o = KubernetesOptions.of(cluster);
         try (KubernetesClient client = KubernetesClients.connect(o)) {
             return pods(client, cluster, o).stream()
                     .filter(p -> "Pending".equals(PodStates.phase(p)))
-                    .map(p -> p.getMetadata().getName() + ": pending"
-                            + PodStates.unschedulable(p)
-                                    .or(() -> PodStates.failure(p))
-                                    .map(why -> ", " + why)
-                                    .orElse(""))
+                    .flatMap(p -> node(p).stream()
+                            .map(n -> new WaitingNode(
+                                    n,
+                                    p.getMetadata().getName() + ": pending"
+                                            + PodStates.unschedulable(p)
+                                                    .or(() -> PodStates.failure(p))
+                                                    .map(why -> ", " + why)
+                                                    .orElse(""))))
                     .toList();
         } catch (KubernetesClientException e) {
             throw apiError("listing the pods of cluster " + cluster.name(), e);
