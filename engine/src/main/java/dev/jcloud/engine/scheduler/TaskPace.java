@@ -16,7 +16,7 @@ final class TaskPace {
     static final int MAX_IN_FLIGHT = 10_000;
     /** Assumed duration of a task while none has finished (Dask uses the same default). */
     static final double UNKNOWN_SECONDS = 0.5;
-    /** Assumed fetch rate between workers until one was measured (Dask's default too). */
+    /** Assumed fetch rate between workers until one was measured (Dask's default), and the most counted on. */
     static final double UNKNOWN_BYTES_PER_SECOND = 100e6;
     /** Fetches smaller than this measure the round trip, not the rate. */
     private static final long MEASURED_FETCH_BYTES = 1 << 20;
@@ -44,9 +44,15 @@ final class TaskPace {
         bytesPerSecond = bytesPerSecond < 0 ? rate : bytesPerSecond + (rate - bytesPerSecond) * WEIGHT;
     }
 
-    /** Bytes a second a worker fetches from a peer lately, or the assumed rate. */
+    /**
+     * Bytes a second placement counts on for a fetch from a peer: the measured rate, but never
+     * more than {@link #UNKNOWN_BYTES_PER_SECOND}. A fetch costs more than its own time: both
+     * ends spend processor time on it that tasks then lack (on loopback a fetch measures
+     * gigabytes a second, and counting on that sent readers away from their inputs, so that
+     * rounds fetching twice the data took twice as long).
+     */
     double bytesPerSecond() {
-        return bytesPerSecond < 0 ? UNKNOWN_BYTES_PER_SECOND : bytesPerSecond;
+        return bytesPerSecond < 0 ? UNKNOWN_BYTES_PER_SECOND : Math.min(bytesPerSecond, UNKNOWN_BYTES_PER_SECOND);
     }
 
     /** Mean recent task duration in seconds, or the assumed one while none has finished. */
