@@ -169,6 +169,9 @@ public final class Client implements AutoCloseable {
             if (f instanceof TaskFuture<?> t) {
                 ResultSlot slot = t.slot();
                 String holder = slot.awaitHolder();
+                if (holder == null && slot.isFailed()) {
+                    return; // get() throws this failure now, before waiting for the futures after it
+                }
                 if (holder != null) {
                     byHolder.computeIfAbsent(holder, h -> new LinkedHashMap<>()).put(slot.key(), slot);
                 }
