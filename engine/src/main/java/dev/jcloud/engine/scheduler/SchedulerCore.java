@@ -111,6 +111,8 @@ final class SchedulerCore {
     private final TaskPace pace = new TaskPace();
     private boolean workersChanged;
     private boolean retirementsToCheck;
+    /** The worker last kept from a scale-down for the results it holds (for logging once). */
+    private WorkerState lastKeptHolder;
 
     SchedulerCore(LongSupplier clock, long heartbeatMillis) {
         this.clock = clock;
@@ -537,6 +539,7 @@ final class SchedulerCore {
         w.held++;
         w.heldBytes += t.nbytes;
         completedTotal++;
+        t.receivedByWanters = r.getInline();
         t.forEachWanter(c -> {
             TaskDone.Builder d = TaskDone.newBuilder()
                     .setKey(t.key)
@@ -644,6 +647,9 @@ final class SchedulerCore {
                     .thenComparingLong(w -> w.heldBytes));
             chosen.addAll(candidates.subList(0, Math.min(request.getCount(), candidates.size())));
         }
+        if (request.getKeepNeededData()) {
+            keepALastHolder(chosen);
+        }
         List<String> names = new ArrayList<>();
         for (WorkerState w : chosen) {
             w.retiring = true;
@@ -657,6 +663,44 @@ final class SchedulerCore {
             progressRetirement(w);
         }
         return names;
+    }
+
+    /**
+     * Takes out of {@code chosen} the worker holding the most needed results when no other worker
+     * would stay to receive them: shrinking to zero must not throw away what a client still has to
+     * fetch or what queued tasks read. Results already delivered inline do not count, so an idle
+     * cluster whose client has everything still shrinks to zero.
+     */
+    private void keepALastHolder(List<WorkerState> chosen) {
+        for (WorkerState w : workers.values()) {
+            if (!w.retiring && !w.closed && !chosen.contains(w)) {
+                return;
+            }
+        }
+        Map<WorkerState, Long> neededBytes = new HashMap<>();
+        for (TaskRecord t : tasks.values()) {
+            if (t.state == TaskRecord.MEMORY
+                    && ((t.wanted() && !t.receivedByWanters) || t.pins > 0 || t.pendingDependents > 0)) {
+                for (WorkerState h : holdersOf(t)) {
+                    if (chosen.contains(h)) {
+                        neededBytes.merge(h, Math.max(1, t.nbytes), Long::sum);
+                    }
+                }
+            }
+        }
+        neededBytes.entrySet().stream().max(Map.Entry.comparingByValue()).ifPresent(keep -> {
+            chosen.remove(keep.getKey());
+            // Scaling asks again at each step; say it once per worker kept.
+            if (keep.getKey() == lastKeptHolder) {
+                return;
+            }
+            lastKeptHolder = keep.getKey();
+            LOG.info(
+                    "keeping worker {}: it holds {} bytes of results a client has not received or tasks"
+                            + " still need, and no other worker stays to take them",
+                    keep.getKey().name(),
+                    keep.getValue());
+        });
     }
 
     /** Moves a retiring worker's needed results to others; closes it once nothing depends on it. */
@@ -979,13 +1023,12 @@ final class SchedulerCore {
                 }
             }
             if (bestStart > 0) {
-                // The holders are busy: an idle worker may start sooner even after fetching.
-                for (WorkerState w : workers.values()) {
-                    double start = startEstimate(t, w);
-                    if (start < bestStart) {
-                        best = w;
-                        bestStart = start;
-                    }
+                // The holders are busy: the least loaded worker may start sooner even after
+                // fetching. Only its queue is compared across workers, so the scan stays one
+                // comparison per worker however many inputs the task has.
+                WorkerState idlest = leastQueued(t);
+                if (idlest != null && startEstimate(t, idlest) < bestStart) {
+                    best = idlest;
                 }
             }
             if (best != null) {
@@ -1010,8 +1053,28 @@ final class SchedulerCore {
                 fetch += FETCH_LATENCY_SECONDS + d.nbytes / pace.bytesPerSecond();
             }
         }
-        double queued = Math.max(0, w.processing.size() - w.nthreads() + 1) / (double) w.nthreads();
-        return queued * pace.meanSeconds() + fetch;
+        return queuedPerThread(w) * pace.meanSeconds() + fetch;
+    }
+
+    /** The worker with the least queued work per thread that could run {@code t} now, or null. */
+    private WorkerState leastQueued(TaskRecord t) {
+        WorkerState best = null;
+        double bestQueued = Double.MAX_VALUE;
+        for (WorkerState w : workers.values()) {
+            if (w.retiring || w.closed || w.last.getPaused() || !w.offers(t)) {
+                continue;
+            }
+            double queued = queuedPerThread(w);
+            if (queued < bestQueued) {
+                best = w;
+                bestQueued = queued;
+            }
+        }
+        return best;
+    }
+
+    private static double queuedPerThread(WorkerState w) {
+        return Math.max(0, w.processing.size() - w.nthreads() + 1) / (double) w.nthreads();
     }
 
     private static List<WorkerState> holdersOf(TaskRecord d) {

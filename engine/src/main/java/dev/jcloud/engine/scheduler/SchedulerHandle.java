@@ -14,7 +14,10 @@ public interface SchedulerHandle {
 
     /**
      * Retires these workers gracefully: their results move to the other workers first, then they
-     * exit. Returns the names accepted for retirement (unknown names are ignored).
+     * exit. Returns the names accepted for retirement (unknown names are ignored). When no other
+     * worker would stay, the one holding the most results that a client has not received or that
+     * tasks still need is kept (not returned): retiring it would lose them, and they would be
+     * computed again when asked for.
      */
     List<String> retire(List<String> workerNames);
 

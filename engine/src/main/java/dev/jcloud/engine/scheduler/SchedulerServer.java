@@ -114,8 +114,10 @@ public final class SchedulerServer implements AutoCloseable {
 
             @Override
             public List<String> retire(List<String> workerNames) {
-                return onLoop(() -> core.retire(
-                        RetireRequest.newBuilder().addAllNames(workerNames).build()));
+                return onLoop(() -> core.retire(RetireRequest.newBuilder()
+                        .addAllNames(workerNames)
+                        .setKeepNeededData(true)
+                        .build()));
             }
 
             @Override

@@ -69,7 +69,14 @@ final class TaskRecord {
         return wanter != null || pins > 0;
     }
 
+    /**
+     * Whether every client waiting on this result got its value inline with the news that it was
+     * done; a result clients must still fetch from a worker is not. Reset by each new wanter.
+     */
+    boolean receivedByWanters;
+
     void addWanter(ClientState c) {
+        receivedByWanters = false;
         if (wanter == null) {
             wanter = c;
         } else if (wanter != c && (moreWanters == null || !moreWanters.contains(c))) {

@@ -650,6 +650,51 @@ class SchedulerCoreTest {
         assertThat(b.store).containsEntry(1L, v(1));
     }
 
+    /**
+     * Regression: adaptive scaling retired every idle worker while a client still held futures of
+     * results it had not fetched; they were computed again when asked for.
+     */
+    @Test
+    void scalingDownKeepsTheLastHolderOfResultsAClientHasNotReceived() {
+        TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false;
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        TestingWorker b = cluster.startWorker("b");
+
+        assertThat(cluster.retireKeepingData("a", "b")).containsExactly("b");
+        assertThat(a.closeOrdered).isFalse();
+        assertThat(b.closeOrdered).isTrue();
+        assertThat(cluster.core.workerCount()).isEqualTo(1);
+        cluster.runUntilQuiet();
+        assertThat(a.computeOrders).hasSize(1);
+    }
+
+    @Test
+    void scalingDownToZeroIsFreeWhenTheClientHasEveryResult() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        assertThat(client.values).containsEntry(1L, v(1));
+
+        assertThat(cluster.retireKeepingData("a")).containsExactly("a");
+        assertThat(a.closeOrdered).isTrue();
+    }
+
+    @Test
+    void anExplicitRetirementOfEveryWorkerIsHonouredEvenIfResultsAreLost() {
+        TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false;
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+
+        assertThat(cluster.retire("a")).containsExactly("a");
+        assertThat(a.closeOrdered).isTrue();
+    }
+
     @Test
     void retireWithoutDataClosesAtOnceAndCountChoosesIdleWorkers() {
         TestingWorker a = cluster.startWorker("a");

@@ -187,6 +187,16 @@ final class TestingCluster {
         return r;
     }
 
+    /** A retirement as adaptive scaling asks for it: the last holder of needed results stays. */
+    List<String> retireKeepingData(String... names) {
+        List<String> r = core.retire(RetireRequest.newBuilder()
+                .addAllNames(Arrays.asList(names))
+                .setKeepNeededData(true)
+                .build());
+        flush();
+        return r;
+    }
+
     List<String> retireCount(int count) {
         List<String> r = core.retire(RetireRequest.newBuilder().setCount(count).build());
         flush();
@@ -408,6 +418,8 @@ final class TestingCluster {
         final Set<Long> started = new LinkedHashSet<>();
 
         boolean closeOrdered;
+        /** Whether results clients wait on go inline with the news (small ones do); else clients fetch. */
+        boolean inlineResults = true;
 
         TestingWorker(WorkerHello hello) {
             this.hello = hello;
@@ -567,7 +579,7 @@ final class TestingCluster {
             store.put(key, value);
             TaskResult.Builder r =
                     TaskResult.newBuilder().setKey(key).setNbytes(nbytes).setDurationMicros(durationMicros);
-            if (c.getDeliver()) {
+            if (c.getDeliver() && inlineResults) {
                 r.setInline(true).setValue(encode(value));
             }
             return send(WorkerBatch.newBuilder().addFinished(r).build());
