@@ -2,6 +2,7 @@ package dev.jcloud.engine.api;
 
 import dev.jcloud.engine.internal.client.ClientSession;
 import dev.jcloud.engine.internal.client.ObservationCalls;
+import dev.jcloud.engine.internal.client.Prefetch;
 import dev.jcloud.engine.internal.client.ResultSlot;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.join.JoinProtocol;
@@ -141,7 +142,8 @@ public final class Client implements AutoCloseable {
 
     /**
      * Waits for all futures and returns their results in order; the first failure is thrown.
-     * Results held by workers are fetched with one call per worker, from all workers at once.
+     * Results held by workers are fetched from all of them at once, each as soon as it is done
+     * (while later tasks still run), in as few calls per worker as their finishing allows.
      */
     public <T> List<T> gather(List<? extends Future<T>> futures) throws TaskFailedException, InterruptedException {
         prefetch(futures);
@@ -160,37 +162,30 @@ public final class Client implements AutoCloseable {
     }
 
     /**
-     * Fetches the results of {@code futures} that wait on workers, grouped by worker and from all
-     * of them in parallel; what does not arrive is fetched (and retried) by {@code get}.
+     * Fetches the results of {@code futures} that wait on workers while the rest still run, one
+     * call per worker at a time; what does not arrive is fetched (and retried) by {@code get}.
      */
     private void prefetch(List<? extends Future<?>> futures) throws InterruptedException {
-        Map<String, Map<Long, ResultSlot>> byHolder = new LinkedHashMap<>();
-        for (Future<?> f : futures) {
-            if (f instanceof TaskFuture<?> t) {
-                ResultSlot slot = t.slot();
-                String holder = slot.awaitHolder();
-                if (holder == null && slot.isFailed()) {
-                    return; // get() throws this failure now, before waiting for the futures after it
-                }
-                if (holder != null) {
-                    byHolder.computeIfAbsent(holder, h -> new LinkedHashMap<>()).put(slot.key(), slot);
-                }
-            }
-        }
-        if (byHolder.isEmpty()
-                || (byHolder.size() == 1 && byHolder.values().iterator().next().size() == 1)) {
+        if (futures.size() < 2) {
             return; // one result: get() fetches it the same way
         }
-        List<CompletableFuture<Void>> calls = new ArrayList<>();
-        byHolder.forEach((holder, slots) -> calls.add(session.fetchAll(
-                holder, slots.keySet(), (key, value) -> slots.get(key).prefetched(holder, value))));
+        Prefetch prefetch = new Prefetch(session);
         try {
-            CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0])).get();
+            for (Future<?> f : futures) {
+                if (f instanceof TaskFuture<?> t) {
+                    ResultSlot slot = t.slot();
+                    prefetch.add(slot);
+                    if (slot.isFailed()) {
+                        // get() throws this failure now, before waiting for the futures after it.
+                        prefetch.cancel();
+                        return;
+                    }
+                }
+            }
+            prefetch.await();
         } catch (InterruptedException e) {
-            calls.forEach(c -> c.cancel(false));
+            prefetch.cancel();
             throw e;
-        } catch (ExecutionException e) {
-            throw new AssertionError("fetch calls end only normally", e);
         }
     }
 

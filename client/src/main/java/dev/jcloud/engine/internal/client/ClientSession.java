@@ -307,38 +307,42 @@ public final class ClientSession implements AutoCloseable {
      * call has ended, and cancelling it cancels the call. Anything not delivered (a lost copy, a
      * broken call) is left for {@link #fetch}, which retries and reports losses one key at a time.
      */
-    public CompletableFuture<Void> fetchAll(
+    CompletableFuture<Void> fetchAll(
             String holder, java.util.Collection<Long> keys, java.util.function.BiConsumer<Long, EncodedValue> found) {
-        ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
         CompletableFuture<Void> ended = new CompletableFuture<>();
-        Runnable cancel = DataFetch.start(
-                peer, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, new DataFetch.Receiver() {
-                    @Override
-                    public void found(long k, EncodedValue value) {
-                        found.accept(k, value);
-                    }
+        Runnable cancel = startFetch(holder, keys, new DataFetch.Receiver() {
+            @Override
+            public void found(long k, EncodedValue value) {
+                found.accept(k, value);
+            }
 
-                    @Override
-                    public void notFound(long k) {
-                        // fetch() hears it again and reports the loss.
-                    }
+            @Override
+            public void notFound(long k) {
+                // fetch() hears it again and reports the loss.
+            }
 
-                    @Override
-                    public void failed(Throwable cause) {
-                        ended.complete(null);
-                    }
+            @Override
+            public void failed(Throwable cause) {
+                ended.complete(null);
+            }
 
-                    @Override
-                    public void completed() {
-                        ended.complete(null);
-                    }
-                });
+            @Override
+            public void completed() {
+                ended.complete(null);
+            }
+        });
         ended.whenComplete((ok, error) -> {
             if (ended.isCancelled()) {
                 cancel.run();
             }
         });
         return ended;
+    }
+
+    /** One GetData call to the worker at {@code holder}, on the channel kept for it. */
+    private Runnable startFetch(String holder, java.util.Collection<Long> keys, DataFetch.Receiver receiver) {
+        ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
+        return DataFetch.start(peer, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, receiver);
     }
 
     /**
@@ -348,37 +352,30 @@ public final class ClientSession implements AutoCloseable {
      * worker (a later {@code get} tries again) and this throws.
      */
     EncodedValue fetch(long key, String holder) throws ExecutionException, InterruptedException {
-        ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
         Throwable last = null;
         for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
             CompletableFuture<java.util.Optional<EncodedValue>> outcome = new CompletableFuture<>();
-            Runnable cancel = DataFetch.start(
-                    peer,
-                    List.of(key),
-                    Integer.MAX_VALUE - 16,
-                    DataFetch.IDLE_TIMEOUT,
-                    background,
-                    new DataFetch.Receiver() {
-                        @Override
-                        public void found(long k, EncodedValue value) {
-                            outcome.complete(java.util.Optional.of(value));
-                        }
+            Runnable cancel = startFetch(holder, List.of(key), new DataFetch.Receiver() {
+                @Override
+                public void found(long k, EncodedValue value) {
+                    outcome.complete(java.util.Optional.of(value));
+                }
 
-                        @Override
-                        public void notFound(long k) {
-                            outcome.complete(java.util.Optional.empty());
-                        }
+                @Override
+                public void notFound(long k) {
+                    outcome.complete(java.util.Optional.empty());
+                }
 
-                        @Override
-                        public void failed(Throwable cause) {
-                            outcome.completeExceptionally(cause);
-                        }
+                @Override
+                public void failed(Throwable cause) {
+                    outcome.completeExceptionally(cause);
+                }
 
-                        @Override
-                        public void completed() {
-                            outcome.complete(java.util.Optional.empty());
-                        }
-                    });
+                @Override
+                public void completed() {
+                    outcome.complete(java.util.Optional.empty());
+                }
+            });
             try {
                 return outcome.get().orElse(null);
             } catch (InterruptedException e) {
