@@ -166,11 +166,12 @@ public final class FargateProvider implements AwsPlatform {
         // First, so that a failed build or push leaves nothing of the cluster behind.
         String image = options.image().orElseGet(() -> {
             EngineBundle bundle = engineBundles.apply(cluster);
-            return new EngineImages(aws.ecr(), options.registryEndpoint())
-                    .ensure(
-                            bundle,
-                            options.baseImage(),
-                            bundle.file().toAbsolutePath().getParent());
+            EngineImages images = new EngineImages(aws.ecr(), options.registryEndpoint());
+            String pushed = images.ensure(
+                    bundle, options.baseImage(), bundle.file().toAbsolutePath().getParent());
+            // Housekeeping: versions no task definition names any more (logged, never fatal).
+            images.sweep(aws.ecs(), bundle.sha256());
+            return pushed;
         });
         List<String> allowFrom = options.aws().allowFrom().isEmpty()
                 ? List.of(callerAddress.cidr())

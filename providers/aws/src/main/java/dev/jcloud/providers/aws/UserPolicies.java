@@ -239,7 +239,8 @@ public final class UserPolicies {
                 statement("EngineImageLogin", List.of("ecr:GetAuthorizationToken"), List.of("*"), null),
                 statement(
                         // Without fargate.image: up builds the engine image and pushes it here (the registry
-                        // calls of a push are the ecr:*Layer* and PutImage actions).
+                        // calls of a push are the ecr:*Layer* and PutImage actions), and removes versions no
+                        // task definition uses any more (BatchDeleteImage).
                         "EngineImageRepository",
                         List.of(
                                 "ecr:DescribeRepositories",
@@ -252,7 +253,8 @@ public final class UserPolicies {
                                 "ecr:InitiateLayerUpload",
                                 "ecr:UploadLayerPart",
                                 "ecr:CompleteLayerUpload",
-                                "ecr:PutImage"),
+                                "ecr:PutImage",
+                                "ecr:BatchDeleteImage"),
                         List.of("arn:aws:ecr:*:*:repository/" + EngineImages.REPOSITORY),
                         null));
         return document(statements);
