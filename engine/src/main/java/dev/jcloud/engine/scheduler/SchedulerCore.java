@@ -355,6 +355,12 @@ final class SchedulerCore {
 
     private void clientMissing(ClientState c, long key) {
         TaskRecord t = tasks.get(key);
+        if (t != null && t.state == TaskRecord.RELEASED && t.wanted()) {
+            // Lost after it was delivered inline, and this client needs it after all: compute it.
+            t.receivedByWanters = false;
+            makeRunnable(t);
+            return;
+        }
         if (t == null || t.state != TaskRecord.MEMORY) {
             return;
         }
@@ -929,7 +935,10 @@ final class SchedulerCore {
         if (t.state != TaskRecord.RELEASED) {
             return; // recomputed already as another orphan's input, or forgotten
         }
-        if (t.pendingDependents > 0 || t.wanted()) {
+        // A result every waiting client got inline is not computed again for them (a later task
+        // reading it, or a new client wanting it, makes it runnable then): losing the worker that
+        // held it, or retiring it when scaling down, then starts no machine.
+        if (t.pendingDependents > 0 || (t.wanted() && !t.receivedByWanters)) {
             makeRunnable(t);
         } else {
             maybeForget(t);

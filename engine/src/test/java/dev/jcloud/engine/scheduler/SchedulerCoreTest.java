@@ -259,6 +259,43 @@ class SchedulerCoreTest {
         assertThat(client.values).containsEntry(1L, v(1));
     }
 
+    /**
+     * Regression: scaling down retired the idle workers and every result their client had
+     * already received inline was computed again, starting machines for nothing.
+     */
+    @Test
+    void aLostResultTheClientReceivedInlineIsNotComputedAgainUntilSomethingReadsIt() {
+        TestingWorker a = cluster.startWorker("a");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        assertThat(client.values).containsEntry(1L, v(1));
+        TestingWorker b = cluster.startWorker("b");
+
+        a.kill();
+        cluster.runUntilQuiet();
+        assertThat(b.computeOrders).isEmpty();
+        assertThat(client.values).containsEntry(1L, v(1));
+
+        client.submit(task(2, 1).setWanted(true));
+        cluster.runUntilQuiet();
+        assertThat(b.computedKeys()).containsExactly(1L, 2L);
+        assertThat(client.values).containsEntry(2L, v(2, v(1)));
+    }
+
+    @Test
+    void aLostResultTheClientMustStillFetchIsComputedAgain() {
+        TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false;
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        a.run(1);
+        TestingWorker b = cluster.startWorker("b");
+
+        a.kill();
+        assertThat(b.queuedKeys()).containsExactly(1L);
+    }
+
     @Test
     void workerDeathRecomputesLostResultsNeededByPendingDependents() {
         TestingWorker a = cluster.startWorker("a");
@@ -447,6 +484,7 @@ class SchedulerCoreTest {
     @Test
     void clientThatCannotFetchAResultGetsItRecomputed() {
         TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false; // a result the client fetches from its worker
         TestingClient client = cluster.client("c");
         client.submit(task(1).setWanted(true));
         a.run(1);
@@ -628,6 +666,7 @@ class SchedulerCoreTest {
     @Test
     void aRetirementWhoseCopiesNeverArriveEndsByItsDeadline() {
         TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false; // a result the client fetches from its worker
         TestingClient client = cluster.client("c");
         client.submit(task(1).setWanted(true));
         a.run(1);
@@ -801,6 +840,7 @@ class SchedulerCoreTest {
     @Test
     void retirementCompletesWhenACopyCannotBeMade() {
         TestingWorker a = cluster.startWorker("a");
+        a.inlineResults = false; // a result the client fetches from its worker
         TestingClient client = cluster.client("c");
         client.submit(task(1).setWanted(true));
         a.run(1);
