@@ -25,7 +25,7 @@ public final class Prefetch {
                 String holder, java.util.Collection<Long> keys, BiConsumer<Long, EncodedValue> found);
     }
 
-    private final Calls session;
+    private final Calls fetcher;
     private final Map<String, Holder> holders = new HashMap<>();
     private final List<CompletableFuture<Void>> calls = new ArrayList<>();
     private boolean cancelled;
@@ -35,7 +35,7 @@ public final class Prefetch {
     }
 
     Prefetch(Calls calls) {
-        this.session = calls;
+        this.fetcher = calls;
     }
 
     /** Fetches {@code slot}'s result if it waits on a worker; blocks until its task is over. */
@@ -101,7 +101,7 @@ public final class Prefetch {
             Map<Long, ResultSlot> batch = queued;
             queued = new LinkedHashMap<>();
             calling = true;
-            CompletableFuture<Void> ended = session.fetchAll(
+            CompletableFuture<Void> ended = fetcher.fetchAll(
                     address, batch.keySet(), (key, value) -> batch.get(key).prefetched(address, value));
             calls.add(ended);
             ended.whenComplete((ok, error) -> {
