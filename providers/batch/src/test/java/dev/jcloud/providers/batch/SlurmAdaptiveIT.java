@@ -67,13 +67,15 @@ class SlurmAdaptiveIT {
         AtomicInteger mostJobs = new AtomicInteger();
 
         try (Client client = cluster.connect()) {
-            // 60 tasks of 1 s: a minute of work for one thread, far above the 1 s target.
+            // 200 tasks of 1 s, far above the 1 s target: enough for the most workers allowed, and
+            // half a minute on the two that can run, so that the queue is seen on a slow machine too
+            // (with 60, the work sometimes ended before the test looked).
             List<TaskFuture<Long>> futures = client.map(
                     x -> {
                         LockSupport.parkNanos(1_000_000_000L);
                         return x;
                     },
-                    LongStream.range(0, 60).boxed().toList());
+                    LongStream.range(0, 200).boxed().toList());
             await().atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> {
@@ -91,7 +93,7 @@ class SlurmAdaptiveIT {
                                 .isNotEmpty()
                                 .allMatch(w -> w.matches("slurm job \\S+: pending, \\S.*"));
                     });
-            assertThat(client.gather(futures)).hasSize(60);
+            assertThat(client.gather(futures)).hasSize(200);
             mostJobs.accumulateAndGet(jobsOf(id).size(), Math::max);
         }
         assertThat(mostJobs.get())
