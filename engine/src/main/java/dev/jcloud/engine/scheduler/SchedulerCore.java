@@ -1053,7 +1053,7 @@ final class SchedulerCore {
      * the inputs {@code w} lacks; infinite where it cannot run now.
      */
     private double startEstimate(TaskRecord t, WorkerState w) {
-        if (w.retiring || w.closed || w.last.getPaused() || !w.offers(t)) {
+        if (!canTakeNow(t, w)) {
             return Double.MAX_VALUE;
         }
         double fetch = 0;
@@ -1070,7 +1070,7 @@ final class SchedulerCore {
         WorkerState best = null;
         double bestQueued = Double.MAX_VALUE;
         for (WorkerState w : workers.values()) {
-            if (w.retiring || w.closed || w.last.getPaused() || !w.offers(t)) {
+            if (!canTakeNow(t, w)) {
                 continue;
             }
             double queued = queuedPerThread(w);
@@ -1080,6 +1080,10 @@ final class SchedulerCore {
             }
         }
         return best;
+    }
+
+    private static boolean canTakeNow(TaskRecord t, WorkerState w) {
+        return !w.retiring && !w.closed && !w.last.getPaused() && w.offers(t);
     }
 
     private static double queuedPerThread(WorkerState w) {

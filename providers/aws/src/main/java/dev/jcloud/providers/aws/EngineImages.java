@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.ecr.model.EncryptionType;
 import software.amazon.awssdk.services.ecr.model.ImageAlreadyExistsException;
 import software.amazon.awssdk.services.ecr.model.ImageDetail;
 import software.amazon.awssdk.services.ecr.model.ImageIdentifier;
+import software.amazon.awssdk.services.ecr.model.ImageNotFoundException;
 import software.amazon.awssdk.services.ecr.model.ImageTagMutability;
 import software.amazon.awssdk.services.ecr.model.Repository;
 import software.amazon.awssdk.services.ecr.model.RepositoryAlreadyExistsException;
@@ -113,18 +114,16 @@ final class EngineImages {
 
             @Override
             public void delete(String sha256) {
-                ImageDetail image = images().get(sha256);
-                if (image != null) {
-                    ecr.batchDeleteImage(r -> r.repositoryName(REPOSITORY)
-                            .imageIds(ImageIdentifier.builder()
-                                    .imageDigest(image.imageDigest())
-                                    .build()));
-                }
+                image(sha256)
+                        .ifPresent(image -> ecr.batchDeleteImage(r -> r.repositoryName(REPOSITORY)
+                                .imageIds(ImageIdentifier.builder()
+                                        .imageDigest(image.imageDigest())
+                                        .build())));
             }
 
             @Override
             public void touch(String sha256) {
-                ImageDetail image = images().get(sha256);
+                ImageDetail image = image(sha256).orElse(null);
                 if (image == null) {
                     return;
                 }
@@ -183,6 +182,20 @@ final class EngineImages {
         return used;
     }
 
+    /** The image tagged {@code sha256}, looked up alone (not by listing the repository). */
+    private Optional<ImageDetail> image(String sha256) {
+        try {
+            return ecr
+                    .describeImages(r -> r.repositoryName(REPOSITORY)
+                            .imageIds(ImageIdentifier.builder().imageTag(sha256).build()))
+                    .imageDetails()
+                    .stream()
+                    .findFirst();
+        } catch (ImageNotFoundException | RepositoryNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The repository's engine images by SHA-256 (the tag a push gives them); empty without repository. */
     private Map<String, ImageDetail> images() {
         Map<String, ImageDetail> out = new LinkedHashMap<>();
@@ -230,7 +243,7 @@ final class EngineImages {
         Repository repository = ensureRepository();
         String tag = bundle.sha256();
         String image = repository.repositoryUri() + ":" + tag;
-        ImageDetail existing = images().get(tag);
+        ImageDetail existing = image(tag).orElse(null);
         if (existing != null) {
             LOG.info("the engine image {} is in ECR already", image);
             // Dated anew before any task names it, so that another up's sweep cannot take it meanwhile.
