@@ -5,10 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.TaskFuture;
+import dev.jcloud.engine.worker.WorkerOptions;
 import dev.jcloud.engine.worker.WorkerServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A spot interruption notice retires the worker gracefully: it leaves, and no result is lost. */
+/**
+ * A spot interruption notice, or the end its platform set (a batch job's walltime), retires the
+ * worker gracefully: it leaves, and no result is lost.
+ */
 class InterruptionNoticeTest {
 
     @TempDir
@@ -46,6 +51,45 @@ class InterruptionNoticeTest {
                                 .noneMatch(w -> w.name().equals("spot-1")));
                 assertThat(client.gather(results)).hasSize(20).contains(0, 1, 361);
             }
+        }
+    }
+
+    @Test
+    void aWorkerToldWhenItsPlatformEndsItLeavesThenAndItsResultsStay() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1);
+                WorkerServer ending = WorkerServer.start(new WorkerOptions(
+                        cluster.address(),
+                        "127.0.0.1",
+                        "127.0.0.1",
+                        0,
+                        1,
+                        1L << 30,
+                        "walltime-1",
+                        Map.of(),
+                        Duration.ofSeconds(30),
+                        dir,
+                        0.6,
+                        0.8,
+                        0.95,
+                        Instant.now().plusSeconds(4)));
+                Client client = cluster.connect()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> client.summary().workers().stream()
+                            .anyMatch(w -> w.name().equals("walltime-1")));
+            List<TaskFuture<Integer>> results = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int x = i;
+                results.add(client.submit(() -> x * x));
+            }
+            for (TaskFuture<Integer> f : results) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> client.summary().workers().stream()
+                            .noneMatch(w -> w.name().equals("walltime-1")));
+            assertThat(ending.awaitExit()).isEqualTo(WorkerServer.EXIT_OK);
+            assertThat(client.gather(results)).hasSize(20).contains(0, 1, 361);
         }
     }
 }

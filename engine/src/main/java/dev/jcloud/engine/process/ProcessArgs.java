@@ -6,6 +6,7 @@ import dev.jcloud.engine.internal.net.Transports;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -41,6 +42,17 @@ final class ProcessArgs {
             return Durations.parse(text);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(flag + ": " + e.getMessage());
+        }
+    }
+
+    /** An instant given as epoch seconds (what {@code date +%s} prints) or in ISO-8601 ({@code 2026-12-07T18:00:00Z}). */
+    static Instant instant(String flag, String text) {
+        try {
+            return text.matches("\\d+") ? Instant.ofEpochSecond(Long.parseLong(text)) : Instant.parse(text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(
+                    flag + ": expected epoch seconds (e.g. 1796666400) or an ISO-8601 instant"
+                            + " (e.g. 2026-12-07T18:00:00Z), was '" + text + "'");
         }
     }
 

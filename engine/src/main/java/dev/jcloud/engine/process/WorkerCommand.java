@@ -34,6 +34,7 @@ public record WorkerCommand(
         double pause,
         double terminate,
         Path interruptionFile,
+        String retireAt,
         int memoryRestarts,
         TlsOptions tls,
         Path joinTokenFile,
@@ -87,6 +88,13 @@ public record WorkerCommand(
                         "Retire gracefully (results move to other workers) once this file exists: written by the"
                                 + " machine's boot script when the cloud announces a spot interruption."),
                 new ProcessFlags.Flag(
+                        "--retire-at",
+                        "WHEN",
+                        null,
+                        "When this worker's platform ends it (a batch job's walltime less a margin), in epoch seconds"
+                                + " or ISO-8601: it retires gracefully then, and is given no task expected to run past"
+                                + " it."),
+                new ProcessFlags.Flag(
                         WorkerRestart.OPTION,
                         "N",
                         "0",
@@ -118,6 +126,7 @@ public record WorkerCommand(
                 p.decimal("--memory-pause"),
                 p.decimal("--memory-terminate"),
                 p.path("--interruption-file"),
+                p.string("--retire-at"),
                 p.integer(WorkerRestart.OPTION),
                 TlsOptions.from(p),
                 p.path(JoinTokenOption.FLAG),
@@ -161,7 +170,8 @@ public record WorkerCommand(
                 dir,
                 spill,
                 pause,
-                terminate);
+                terminate,
+                retireAt == null ? null : ProcessArgs.instant("--retire-at", retireAt));
         while (true) {
             if (token != null) {
                 // Machines of a fixed cluster boot together: keep trying as long as a worker would wait

@@ -400,7 +400,7 @@ final class SchedulerCore {
         workersChanged = true;
         LOG.info("worker {} joined from {} ({} threads)", w.name(), w.address(), w.nthreads());
         for (TaskRecord t : new ArrayList<>(noWorker)) {
-            if (w.offers(t)) {
+            if (w.offers(t, clock.getAsLong())) {
                 noWorker.remove(t);
                 t.queued = false;
                 enqueue(t);
@@ -1062,7 +1062,7 @@ final class SchedulerCore {
                 fetch += FETCH_LATENCY_SECONDS + d.nbytes / pace.bytesPerSecond();
             }
         }
-        return queuedPerThread(w) * pace.meanSeconds() + fetch;
+        return w.queuedPerThread() * pace.meanSeconds() + fetch;
     }
 
     /** The worker with the least queued work per thread that could run {@code t} now, or null. */
@@ -1073,7 +1073,7 @@ final class SchedulerCore {
             if (!canTakeNow(t, w)) {
                 continue;
             }
-            double queued = queuedPerThread(w);
+            double queued = w.queuedPerThread();
             if (queued < bestQueued) {
                 best = w;
                 bestQueued = queued;
@@ -1082,12 +1082,8 @@ final class SchedulerCore {
         return best;
     }
 
-    private static boolean canTakeNow(TaskRecord t, WorkerState w) {
-        return !w.retiring && !w.closed && !w.last.getPaused() && w.offers(t);
-    }
-
-    private static double queuedPerThread(WorkerState w) {
-        return Math.max(0, w.processing.size() - w.nthreads() + 1) / (double) w.nthreads();
+    private boolean canTakeNow(TaskRecord t, WorkerState w) {
+        return !w.retiring && !w.closed && !w.last.getPaused() && w.offers(t, clock.getAsLong());
     }
 
     private static List<WorkerState> holdersOf(TaskRecord d) {
@@ -1137,7 +1133,7 @@ final class SchedulerCore {
                 if (t == null) {
                     return;
                 }
-                if (!w.offers(t)) {
+                if (!w.offers(t, clock.getAsLong())) {
                     WorkerState other = anyOffering(t);
                     if (other == null) {
                         noWorker.add(t);
@@ -1170,7 +1166,9 @@ final class SchedulerCore {
     private WorkerState anyOffering(TaskRecord t) {
         WorkerState best = null;
         for (WorkerState w : workers.values()) {
-            if (!w.retiring && w.offers(t) && (best == null || w.processing.size() < best.processing.size())) {
+            if (!w.retiring
+                    && w.offers(t, clock.getAsLong())
+                    && (best == null || w.processing.size() < best.processing.size())) {
                 best = w;
             }
         }
@@ -1183,7 +1181,7 @@ final class SchedulerCore {
         for (WorkerState w : workers.values()) {
             if (w != not
                     && w.free() > 0
-                    && w.offers(t)
+                    && w.offers(t, clock.getAsLong())
                     && (best == null
                             || w.processing.size() * best.nthreads() < best.processing.size() * w.nthreads())) {
                 best = w;

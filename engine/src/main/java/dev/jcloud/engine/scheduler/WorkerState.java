@@ -38,6 +38,11 @@ final class WorkerState {
     long retiringSinceMillis;
 
     boolean closed;
+    /**
+     * When the worker's platform retires it (a batch job's walltime less its margin), on the
+     * scheduler's clock; 0 = no known end.
+     */
+    final long retireAtMillis;
     /** The cluster's task durations, which size this worker's share of queued work. */
     private final TaskPace pace;
 
@@ -52,6 +57,7 @@ final class WorkerState {
         this.sink = sink;
         this.connectedMillis = nowMillis;
         this.lastSeenMillis = nowMillis;
+        this.retireAtMillis = hello.getRetireInMillis() > 0 ? nowMillis + hello.getRetireInMillis() : 0;
         hello.getResourcesList().forEach(r -> resources.merge(r.getName(), r.getAmount(), Double::sum));
     }
 
@@ -86,13 +92,29 @@ final class WorkerState {
         return last.getPaused() || retiring || closed ? 0 : capacity() - processing.size();
     }
 
-    boolean offers(TaskRecord t) {
+    /**
+     * Whether this worker may be given {@code t} at {@code nowMillis}: it offers the resources the
+     * task asks for, and, when its platform retires it at a known time, a task of a kind expected
+     * to run past then is not for it: the walltime would end the task with the job. A kind with no
+     * finished task yet has no expected duration and may go anywhere. The queue ahead is not
+     * counted, so a refusal holds for good and a refused task need only be offered to workers that
+     * join later.
+     */
+    boolean offers(TaskRecord t, long nowMillis) {
         for (var r : t.spec.getResourcesList()) {
             if (resources.getOrDefault(r.getName(), 0.0) < r.getAmount()) {
                 return false;
             }
         }
-        return true;
+        if (retireAtMillis == 0 || t.function == null || t.function.meanSeconds < 0) {
+            return true;
+        }
+        return nowMillis + t.function.meanSeconds * 1000 <= retireAtMillis;
+    }
+
+    /** Tasks queued ahead of a new one, per thread. */
+    double queuedPerThread() {
+        return Math.max(0, processing.size() - nthreads() + 1) / (double) nthreads();
     }
 
     WorkerOrders.Builder out() {

@@ -2,6 +2,7 @@ package dev.jcloud.engine.worker;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
@@ -21,6 +22,9 @@ import java.util.Objects;
  * @param spillFraction     results move to disk above this fraction of the memory limit
  * @param pauseFraction     no new tasks start above this fraction of heap in use
  * @param terminateFraction the worker exits above this fraction of heap in use
+ * @param retireAt          when the worker's platform ends it (a batch job's walltime less a
+ *     margin), or null: the worker retires gracefully then, and the scheduler gives it no task
+ *     expected to run past it
  */
 public record WorkerOptions(
         String schedulerAddress,
@@ -35,7 +39,40 @@ public record WorkerOptions(
         Path localDirectory,
         double spillFraction,
         double pauseFraction,
-        double terminateFraction) {
+        double terminateFraction,
+        Instant retireAt) {
+
+    /** Options of a worker with no known end. */
+    public WorkerOptions(
+            String schedulerAddress,
+            String host,
+            String advertiseHost,
+            int port,
+            int nthreads,
+            long memoryLimit,
+            String name,
+            Map<String, Double> resources,
+            Duration deathTimeout,
+            Path localDirectory,
+            double spillFraction,
+            double pauseFraction,
+            double terminateFraction) {
+        this(
+                schedulerAddress,
+                host,
+                advertiseHost,
+                port,
+                nthreads,
+                memoryLimit,
+                name,
+                resources,
+                deathTimeout,
+                localDirectory,
+                spillFraction,
+                pauseFraction,
+                terminateFraction,
+                null);
+    }
 
     public WorkerOptions {
         Objects.requireNonNull(schedulerAddress, "schedulerAddress is null");

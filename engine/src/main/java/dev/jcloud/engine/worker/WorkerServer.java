@@ -30,6 +30,8 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -43,7 +45,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,6 +138,10 @@ public final class WorkerServer implements AutoCloseable {
         connect();
         timers.scheduleWithFixedDelay(this::heartbeat, 1000, 1000, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchMemory, 200, 200, TimeUnit.MILLISECONDS);
+        Instant end = options.retireAt();
+        if (end != null) {
+            retireWhen(() -> !Instant.now().isBefore(end), () -> "its platform ends it at " + end);
+        }
     }
 
     /** Starts a worker with plaintext transport. */
@@ -214,6 +223,10 @@ public final class WorkerServer implements AutoCloseable {
                 .setSpillFraction(options.spillFraction())
                 .setPauseFraction(options.pauseFraction())
                 .setTerminateFraction(options.terminateFraction());
+        if (options.retireAt() != null) {
+            h.setRetireInMillis(Math.max(
+                    1, Duration.between(Instant.now(), options.retireAt()).toMillis()));
+        }
         options.resources()
                 .forEach((k, v) ->
                         h.addResources(Resource.newBuilder().setName(k).setAmount(v)));
@@ -483,15 +496,19 @@ public final class WorkerServer implements AutoCloseable {
      * file when the cloud announces the interruption, and no data is lost.
      */
     public void retireWhenExists(Path notice) {
-        java.util.concurrent.atomic.AtomicBoolean asked = new java.util.concurrent.atomic.AtomicBoolean();
+        retireWhen(() -> Files.exists(notice), () -> "interruption notice " + notice);
+    }
+
+    /** Asks the scheduler to retire this worker once {@code due} holds (checked each second, asked again until it answers). */
+    private void retireWhen(BooleanSupplier due, Supplier<String> why) {
+        AtomicBoolean asked = new AtomicBoolean();
         timers.scheduleWithFixedDelay(
                 () -> {
-                    if (asked.get() || !Files.exists(notice)) {
+                    if (asked.get() || !due.getAsBoolean()) {
                         return;
                     }
                     asked.set(true);
-                    LOG.warn(
-                            "interruption notice {}: asking the scheduler to retire worker {}", notice, options.name());
+                    LOG.warn("{}: asking the scheduler to retire worker {}", why.get(), options.name());
                     SchedulerGrpc.newStub(schedulerChannel)
                             .retire(
                                     dev.jcloud.engine.proto.RetireRequest.newBuilder()

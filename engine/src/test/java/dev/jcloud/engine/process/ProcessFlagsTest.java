@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,19 @@ class ProcessFlagsTest {
         assertThat(s.dashboardPort()).isEqualTo(8787);
         assertThat(SchedulerCommand.parse(List.of("--insecure=true")).tls().insecure())
                 .isTrue();
+    }
+
+    @Test
+    void aWorkersEndIsEpochSecondsOrAnIsoInstant() {
+        assertThat(ProcessArgs.instant("--retire-at", "1796666400")).isEqualTo(Instant.ofEpochSecond(1796666400));
+        assertThat(ProcessArgs.instant("--retire-at", "2026-12-07T18:00:00Z"))
+                .isEqualTo(Instant.parse("2026-12-07T18:00:00Z"));
+        assertThatThrownBy(() -> ProcessArgs.instant("--retire-at", "tomorrow"))
+                .hasMessage("--retire-at: expected epoch seconds (e.g. 1796666400) or an ISO-8601 instant"
+                        + " (e.g. 2026-12-07T18:00:00Z), was 'tomorrow'");
+        assertThat(WorkerCommand.parse(List.of("h:1", "--retire-at", "1796666400"))
+                        .retireAt())
+                .isEqualTo("1796666400");
     }
 
     @Test

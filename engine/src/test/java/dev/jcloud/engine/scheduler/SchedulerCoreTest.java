@@ -537,6 +537,57 @@ class SchedulerCoreTest {
         assertThat(gpu.computedKeys()).contains(2L);
     }
 
+    // ------------------------------------------------------------------ walltime
+
+    @Test
+    void aWorkerNearItsWalltimeIsGivenNoTaskExpectedToOutlastIt() {
+        TestingWorker ending = cluster.worker("ending").retireIn(90_000).start();
+        TestingWorker staying = cluster.startWorker("staying");
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        // A kind with no finished task has no expected duration: either worker may take it.
+        TestingWorker first = ending.queuedKeys().contains(1L) ? ending : staying;
+        first.run(1, 8, 60_000_000); // tasks of this kind take a minute
+
+        // 90 s left: a one-minute task still fits on the ending worker.
+        client.submit(task(2).setWanted(true), task(3).setWanted(true));
+        assertThat(ending.queuedKeys()).isNotEmpty();
+        for (TestingWorker w : List.of(ending, staying)) {
+            w.queuedKeys().forEach(key -> w.run(key, 8, 60_000_000));
+        }
+
+        for (int second = 0; second < 40; second++) { // 50 s left then: a one-minute task no longer fits
+            ending.heartbeat();
+            staying.heartbeat();
+            cluster.tick(1000);
+        }
+        client.submit(task(4).setWanted(true), task(5).setWanted(true), task(6).setWanted(true));
+        assertThat(ending.queuedKeys()).isEmpty();
+        assertThat(staying.queuedKeys()).containsExactly(4L, 5L, 6L);
+        for (long key = 4; key <= 6; key++) {
+            staying.run(key, 8, 60_000_000);
+        }
+        assertThat(client.doneKeys()).contains(1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
+    void aTaskNoWorkerCanFinishBeforeItsWalltimeWaitsForAWorkerThatCan() {
+        TestingWorker ending = cluster.worker("ending").retireIn(30_000).start();
+        TestingClient client = cluster.client("c");
+        client.submit(task(1).setWanted(true));
+        ending.run(1, 8, 60_000_000);
+
+        client.submit(task(2).setWanted(true));
+        assertThat(ending.queuedKeys()).isEmpty();
+        assertThat(cluster.core.hasWork()).isTrue();
+
+        TestingWorker replacement =
+                cluster.worker("replacement").retireIn(3_600_000).start();
+        assertThat(replacement.queuedKeys()).containsExactly(2L);
+        replacement.run(2);
+        assertThat(client.doneKeys()).contains(1L, 2L);
+    }
+
     // ------------------------------------------------------------------ cancel and release
 
     /** Regression (the record count): cancel forgot only the cancelled key, never its dependents. */

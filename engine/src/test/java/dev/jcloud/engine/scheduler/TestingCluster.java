@@ -247,6 +247,12 @@ final class TestingCluster {
             return this;
         }
 
+        /** The worker's platform retires it this long after it joins (a batch job's walltime). */
+        WorkerBuilder retireIn(long millis) {
+            hello.setRetireInMillis(millis);
+            return this;
+        }
+
         WorkerBuilder address(String address) {
             hello.setDataAddress(address);
             return this;

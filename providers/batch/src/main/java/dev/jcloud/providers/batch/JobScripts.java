@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  * the margin touches the worker's interruption file, on which the worker retires gracefully (its
  * results move to other workers). Slurm's {@code --signal=B:USR1} to the batch shell starts both
  * at once when it comes first (it may come up to a minute early), the retirement a boot allowance
- * after the replacement.
+ * after the replacement. The worker is told the same moment ({@code --retire-at}): the scheduler
+ * gives it no task of a kind expected to outlast it, and it retires then by itself should the
+ * timer not.
  */
 final class JobScripts {
 
@@ -154,7 +156,8 @@ final class JobScripts {
                 .append("\")\n");
         s.append("mapfile -d '' -t args <\"$dir/").append(WORKER_ARGS).append("\"\n");
         s.append(java(NodeRole.WORKER))
-                .append(" \"$address\" \"${args[@]}\" --name \"$name\" --interruption-file \"$retire\" &\n");
+                .append(" \"$address\" \"${args[@]}\" --name \"$name\" --interruption-file \"$retire\""
+                        + " --retire-at \"$retire_at\" &\n");
         s.append("engine=$!\n");
         s.append("# A trapped signal ends 'wait' early: wait again while the engine runs.\n");
         s.append("while :; do wait \"$engine\"; code=$?; kill -0 \"$engine\" 2>/dev/null || break; done\n");

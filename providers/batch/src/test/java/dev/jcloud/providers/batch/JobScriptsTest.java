@@ -61,7 +61,7 @@ class JobScriptsTest {
         // The job id is braced: "$JOB_ID_$element" would read a variable JOB_ID_.
         assertThat(script).contains("job=\"${");
         assertThat(script).contains("retire_at=$(( started + 510 ))"); // 600 s walltime - 90 s margin
-        assertThat(script).contains("--interruption-file \"$retire\"");
+        assertThat(script).contains("--interruption-file \"$retire\" --retire-at \"$retire_at\"");
         assertThat(script).contains("jc_0123456789ab_w_hpc");
     }
 
