@@ -34,14 +34,7 @@ class InterruptionNoticeTest {
             Path notice = dir.resolve("interrupted");
             doomed.retireWhenExists(notice);
             try (Client client = cluster.connect()) {
-                List<TaskFuture<Integer>> results = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
-                    int x = i;
-                    results.add(client.submit(() -> x * x));
-                }
-                for (TaskFuture<Integer> f : results) {
-                    f.get(30, TimeUnit.SECONDS);
-                }
+                List<TaskFuture<Integer>> results = squaresComputed(client);
                 assertThat(client.summary().workers()).extracting(w -> w.name()).contains("spot-1");
 
                 Files.writeString(notice, "{\"action\":\"terminate\"}");
@@ -76,14 +69,7 @@ class InterruptionNoticeTest {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> client.summary().workers().stream()
                             .anyMatch(w -> w.name().equals("walltime-1")));
-            List<TaskFuture<Integer>> results = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                int x = i;
-                results.add(client.submit(() -> x * x));
-            }
-            for (TaskFuture<Integer> f : results) {
-                f.get(30, TimeUnit.SECONDS);
-            }
+            List<TaskFuture<Integer>> results = squaresComputed(client);
 
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> client.summary().workers().stream()
@@ -91,5 +77,18 @@ class InterruptionNoticeTest {
             assertThat(ending.awaitExit()).isEqualTo(WorkerServer.EXIT_OK);
             assertThat(client.gather(results)).hasSize(20).contains(0, 1, 361);
         }
+    }
+
+    /** Twenty tasks, done: their results are held on the workers. */
+    private static List<TaskFuture<Integer>> squaresComputed(Client client) throws Exception {
+        List<TaskFuture<Integer>> results = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            int x = i;
+            results.add(client.submit(() -> x * x));
+        }
+        for (TaskFuture<Integer> f : results) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        return results;
     }
 }
