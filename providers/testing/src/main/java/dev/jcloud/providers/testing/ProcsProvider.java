@@ -282,11 +282,7 @@ public final class ProcsProvider implements CloudProvider {
     private List<Tagged> all() {
         Map<Long, Tagged> out = new HashMap<>();
         ProcessHandle.allProcesses().forEach(ph -> fromCommandLine(ph).ifPresent(t -> out.put(ph.pid(), t)));
-        started.entrySet()
-                .removeIf(e -> ProcessHandle.of(e.getKey())
-                        .map(ProcessHandle::isAlive)
-                        .map(alive -> !alive)
-                        .orElse(true));
+        started.entrySet().removeIf(e -> !running(e.getKey()));
         started.forEach(out::putIfAbsent);
         return List.copyOf(out.values());
     }
@@ -299,9 +295,28 @@ public final class ProcsProvider implements CloudProvider {
         }
         Tagged ours = started.get(pid);
         // Started here but not exec'd yet: its port is known only from the command line, so ask again later.
-        return ours != null && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                ? Optional.of(ours)
-                : Optional.empty();
+        return ours != null && running(pid) ? Optional.of(ours) : Optional.empty();
+    }
+
+    /**
+     * Whether {@code pid} runs: alive and not a zombie. A process started here and killed from
+     * another provider instance stays this JVM's unreaped child for a moment, alive to {@link
+     * ProcessHandle} and without a command line, like one not exec'd yet; the process table's state
+     * tells them apart.
+     */
+    private static boolean running(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (command) S ...": the state follows the last ')' (the command may contain one).
+            char state = stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            // Gone meanwhile, or no /proc on this system (then ProcessHandle's answer stands).
+            return !Files.isDirectory(Path.of("/proc", "self"));
+        }
     }
 
     private static Optional<Tagged> fromCommandLine(ProcessHandle ph) {
@@ -350,9 +365,7 @@ public final class ProcsProvider implements CloudProvider {
     }
 
     private static boolean alive(Node node) {
-        return ProcessHandle.of(Long.parseLong(node.id()))
-                .map(ProcessHandle::isAlive)
-                .orElse(false);
+        return running(Long.parseLong(node.id()));
     }
 
     private static Path logDir(ClusterContext cluster) {
