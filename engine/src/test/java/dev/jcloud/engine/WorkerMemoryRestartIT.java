@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionEvaluationListener;
+import org.awaitility.core.EvaluatedCondition;
+import org.awaitility.core.TimeoutEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,7 +66,10 @@ class WorkerMemoryRestartIT {
 
             TaskFuture<Long> hungry = client.submit(() -> hold(200));
 
-            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !first.isAlive());
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(60))
+                    .conditionEvaluationListener(showLogsOnTimeout(processes))
+                    .until(() -> !first.isAlive());
             assertThat(first.exitValue()).as(processes.logTails()).isEqualTo(3);
             long pid = Awaitility.await()
                     .atMost(Duration.ofSeconds(10))
@@ -74,6 +80,7 @@ class WorkerMemoryRestartIT {
             // The task runs again on the replacement, which passes the limit too and has no restart left.
             Awaitility.await()
                     .atMost(Duration.ofSeconds(60))
+                    .conditionEvaluationListener(showLogsOnTimeout(processes))
                     .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
             String log = Files.readString(processes.log("hungry"));
             assertThat(REPLACEMENT.matcher(log).results().count()).as(log).isEqualTo(1);
@@ -81,6 +88,19 @@ class WorkerMemoryRestartIT {
             assertThat(log.split("worker hungry registered", -1)).as(log).hasSize(3); // registered twice
             hungry.cancel(true);
         }
+    }
+
+    /** Prints the workers' logs when a wait times out, so that a failure shows what the worker did. */
+    private static ConditionEvaluationListener<Object> showLogsOnTimeout(WorkerProcesses processes) {
+        return new ConditionEvaluationListener<>() {
+            @Override
+            public void conditionEvaluated(EvaluatedCondition<Object> condition) {}
+
+            @Override
+            public void onTimeout(TimeoutEvent timeout) {
+                System.err.println("worker logs at the timeout:\n" + processes.logTails());
+            }
+        };
     }
 
     private static long replacementPid(WorkerProcesses processes) throws Exception {
