@@ -30,9 +30,9 @@ import java.util.stream.Collectors;
  * Dask's adaptive policy on the built-in workloads.
  */
 public enum AdaptGoal {
-    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0, 0.5),
-    BALANCED(120, 0.6, 45, 8, 0.25, 0, 0.75),
-    LATENCY(20, 0.6, 5, 4, 0.1, 0.5, 0.5);
+    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0, 0.5, false),
+    BALANCED(120, 0.6, 45, 8, 0.25, 0, 0.75, true),
+    LATENCY(20, 0.6, 5, 4, 0.1, 0.5, 0.5, false);
 
     /** Seconds in which the warm pool should drain a typical burst (NaN: no pool). */
     final double drainSeconds;
@@ -52,6 +52,12 @@ public enum AdaptGoal {
     final double rateQuantile;
     /** Quantile of the recent bursts' work the warm pool is sized for. */
     final double poolQuantile;
+    /**
+     * Whether bursts on a tight beat ({@code JcloudPolicy#onATightBeat}) are met by the pool alone:
+     * it is started again for the median interval, new workers are sized like the cost goal's and
+     * extra ones are started only so that a burst ends no later than a cold start sized like Dask's.
+     */
+    final boolean followsTightBeat;
 
     AdaptGoal(
             double drainSeconds,
@@ -60,7 +66,8 @@ public enum AdaptGoal {
             double keepFactor,
             double prewarmQuantile,
             double rateQuantile,
-            double poolQuantile) {
+            double poolQuantile,
+            boolean followsTightBeat) {
         this.drainSeconds = drainSeconds;
         this.utilization = utilization;
         this.launchHorizonSeconds = launchHorizonSeconds;
@@ -68,6 +75,7 @@ public enum AdaptGoal {
         this.prewarmQuantile = prewarmQuantile;
         this.rateQuantile = rateQuantile;
         this.poolQuantile = poolQuantile;
+        this.followsTightBeat = followsTightBeat;
     }
 
     /** The name users write: cost, balanced, latency. */
