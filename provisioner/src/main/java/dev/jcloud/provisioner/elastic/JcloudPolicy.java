@@ -79,6 +79,10 @@ public final class JcloudPolicy implements ScalingPolicy {
     private double burstPeak;
     private int burstPeakTasks;
     private boolean prewarmed;
+    /** Bursts since the last gap far off the beat (a pipeline's stages so far in this run). */
+    private int burstsInRun;
+    /** How many bursts each past run had (a run: bursts on the beat, between gaps far off it). */
+    private final Deque<Double> runLengths = new ArrayDeque<>();
 
     /**
      * @param bootDelaySeconds expected seconds from launch until a worker registers
@@ -207,8 +211,14 @@ public final class JcloudPolicy implements ScalingPolicy {
                 remember(gaps, s.now() - clusterIdleSince);
             }
             if (!Double.isNaN(burstStartedAt)) {
-                remember(intervals, s.now() - burstStartedAt);
+                double interval = s.now() - burstStartedAt;
+                if (!intervals.isEmpty() && interval > 2 * quantile(intervals, 0.5)) {
+                    remember(runLengths, burstsInRun);
+                    burstsInRun = 0;
+                }
+                remember(intervals, interval);
             }
+            burstsInRun++;
             burstStartedAt = s.now();
             burstPeak = 0;
             burstPeakTasks = 0;
@@ -256,8 +266,8 @@ public final class JcloudPolicy implements ScalingPolicy {
     /**
      * While no work is there: the warm pool, once the next burst is due within a boot delay
      * (bursts that came on a regular beat: the goal's quantile of the intervals seen, at least
-     * three; on a tight beat the median of at least two), so that it is up when the work arrives.
-     * Started once per gap.
+     * three; on a tight beat the median of at least two, and not once this run of bursts is as
+     * long as the longest seen), so that it is up when the work arrives. Started once per gap.
      */
     int prewarmWanted(ClusterSnapshot s) {
         boolean tight = onATightBeat();
@@ -266,6 +276,9 @@ public final class JcloudPolicy implements ScalingPolicy {
                 || prewarmed
                 || Double.isNaN(clusterIdleSince)
                 || Double.isNaN(burstStartedAt)) {
+            return 0;
+        }
+        if (tight && runOver()) {
             return 0;
         }
         // On a tight beat the median interval is a good guess: a pool up a little late costs a
@@ -303,6 +316,19 @@ public final class JcloudPolicy implements ScalingPolicy {
         }
         double spread = quantile(intervals, 0.75) - quantile(intervals, 0.25);
         return spread <= bootDelaySeconds + billing.minimumSeconds() && spread <= quantile(intervals, 0.5) / 4;
+    }
+
+    /**
+     * Whether the bursts of this run are likely all in: it has as many as the longest run seen
+     * (a nightly pipeline's stages end where they ended the night before).
+     */
+    boolean runOver() {
+        return !runLengths.isEmpty()
+                && burstsInRun
+                        >= runLengths.stream()
+                                .mapToDouble(Double::doubleValue)
+                                .max()
+                                .orElse(0);
     }
 
     /**

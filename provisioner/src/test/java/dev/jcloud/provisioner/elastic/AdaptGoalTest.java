@@ -157,6 +157,22 @@ class AdaptGoalTest {
     }
 
     /**
+     * Runs of bursts on a tight beat (a pipeline's stages each night): once this run has as many
+     * bursts as the longest run before it, no pool is started for one more.
+     */
+    @Test
+    void onATightBeatNoPoolIsStartedAfterTheLastBurstOfARunAsLongAsThoseSeen() {
+        JcloudPolicy firstRun = afterBursts(AdaptGoal.BALANCED, 0, 300, 600);
+        assertThat(firstRun.runOver()).isFalse(); // no run seen to end yet
+        assertThat(firstRun.decide(Snapshots.at(840).build()).launch()).isEqualTo(4);
+        JcloudPolicy secondRun = afterBursts(AdaptGoal.BALANCED, 0, 300, 600, 5000, 5300);
+        assertThat(secondRun.decide(Snapshots.at(5540).build()).launch()).isEqualTo(4);
+        JcloudPolicy lastStage = afterBursts(AdaptGoal.BALANCED, 0, 300, 600, 5000, 5300, 5600);
+        assertThat(lastStage.runOver()).isTrue();
+        assertThat(lastStage.decide(Snapshots.at(5840).build()).launch()).isZero();
+    }
+
+    /**
      * On a tight beat a burst the pool cannot finish by the time a cold start sized like Dask's would
      * gets extra workers, but only those that would work at least their billing minimum before then.
      */
