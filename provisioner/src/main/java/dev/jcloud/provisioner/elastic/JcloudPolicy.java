@@ -251,14 +251,16 @@ public final class JcloudPolicy implements ScalingPolicy {
 
     /**
      * Workers to hold warm for the next burst: enough to drain a burst of the goal's quantile of
-     * the recent ones within the goal's drain time. None for the cost goal, and none before two
-     * bursts were seen.
+     * the recent ones (on a tight beat the median one) within the goal's drain time. None for the
+     * cost goal, and none before two bursts were seen.
      */
     int warmPool(ClusterSnapshot s) {
         if (Double.isNaN(goal.drainSeconds) || burstWork.size() < 2) {
             return 0;
         }
-        double typical = quantile(burstWork, goal.poolQuantile);
+        // On a tight beat bursts larger than the median get workers besides the pool when they
+        // arrive (noLaterThanColdStart): the pool is sized for the median one.
+        double typical = quantile(burstWork, onATightBeat() ? 0.5 : goal.poolQuantile);
         int pool = (int) Math.ceil(typical / (s.threadsPerWorker() * goal.drainSeconds) - 1e-9);
         return Math.min(maximum, pool);
     }
@@ -465,7 +467,8 @@ public final class JcloudPolicy implements ScalingPolicy {
      * maximum and the burst's tasks), all up a boot delay after the burst began, draining its work
      * at full speed. The workers there and on their way count for the time they will be up before
      * that end; a new one is asked for only if it would work at least its billing minimum before
-     * then (0 when none is needed or none would).
+     * then, or, in the last burst of a run as long as the longest seen, at least a second (0 when
+     * none is needed or none would).
      */
     int noLaterThanColdStart(ClusterSnapshot s, double occupancy) {
         if (Double.isNaN(burstStartedAt)) {
@@ -481,7 +484,10 @@ public final class JcloudPolicy implements ScalingPolicy {
             capacity += threads * Math.max(0, end - up);
         }
         double perNew = threads * (end - s.now() - bootDelaySeconds);
-        if (occupancy <= capacity || perNew < threads * Math.max(1, billing.minimumSeconds())) {
+        // The last burst of a run is the one whose end the run's owner waits for: it gets every
+        // worker that helps. Earlier ones get only workers that earn their minimum.
+        double least = runOver() ? 1 : Math.max(1, billing.minimumSeconds());
+        if (occupancy <= capacity || perNew < threads * least) {
             return 0;
         }
         return s.workers().size() + (int) Math.ceil((occupancy - capacity) / perNew - 1e-9);

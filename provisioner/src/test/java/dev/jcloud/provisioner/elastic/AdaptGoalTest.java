@@ -203,6 +203,18 @@ class AdaptGoalTest {
         late.decide(burst);
         assertThat(late.noLaterThanColdStart(Snapshots.at(890).threads(2).build(), 6_000 - 80))
                 .isZero();
+        // Unless it is the last burst of a run as long as the longest seen: its end is what the run's
+        // owner waits for, and it gets every worker that helps.
+        JcloudPolicy lastOfRun = new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED);
+        for (double start : new double[] {0, 280, 580, 5000, 5280}) {
+            lastOfRun.decide(
+                    Snapshots.at(start).threads(2).load(99, 1, 15).busy(0, 0).build());
+            lastOfRun.decide(Snapshots.at(start + 100).threads(2).build());
+        }
+        lastOfRun.decide(Snapshots.at(5580).threads(2).load(400, 0, 15).build());
+        assertThat(lastOfRun.runOver()).isTrue();
+        assertThat(lastOfRun.noLaterThanColdStart(Snapshots.at(5590).threads(2).build(), 6_000 - 80))
+                .isEqualTo(60); // 5,920 thread-seconds, 100 s of each new worker's 2 threads before the end
     }
 
     @Test
