@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
  *       the recent ones) in 120 s through the gaps between bursts, keeping it through gaps up to
  *       eight relaunches long (or, when bursts come on a regular beat, starts it again a boot
  *       delay before the next one is due), sizes new workers for 45 s of work each, keeps a stream
- *       at most 60 % busy and counts as a stream only work that came in every minute;</li>
+ *       at most 60 % busy and counts as a stream only work that came in every minute; on a tight
+ *       beat (a pipeline's stages) it meets each burst with a pool sized for the median one and
+ *       started a boot delay before the median interval, and adds workers only so that a burst
+ *       ends no later than a cold start sized like Dask's;</li>
  *   <li>{@link #LATENCY}: a pool that drains a typical burst in 20 s, new workers sized for 5 s of
  *       work each (Dask's target) and a stream at most 60 % busy.</li>
  * </ul>
