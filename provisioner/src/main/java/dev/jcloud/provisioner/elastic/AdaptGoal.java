@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
  *       the recent ones) in 120 s through the gaps between bursts, keeping it through gaps up to
  *       eight relaunches long (or, when bursts come on a regular beat, starts it again a boot
  *       delay before the next one is due), sizes new workers for 45 s of work each, keeps a stream
- *       at most 60 % busy and counts as a stream only work that came in every minute;</li>
+ *       at most 60 % busy and counts as a stream only work that came in every minute; on a tight
+ *       beat (a pipeline's stages) it meets each burst with a pool sized for the median one and
+ *       started a boot delay before the median interval, and adds workers only so that a burst
+ *       ends no later than a cold start sized like Dask's;</li>
  *   <li>{@link #LATENCY}: a pool that drains a typical burst in 20 s, new workers sized for 5 s of
  *       work each (Dask's target) and a stream at most 60 % busy.</li>
  * </ul>
@@ -30,9 +33,9 @@ import java.util.stream.Collectors;
  * Dask's adaptive policy on the built-in workloads.
  */
 public enum AdaptGoal {
-    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0, 0.5),
-    BALANCED(120, 0.6, 45, 8, 0.25, 0, 0.75),
-    LATENCY(20, 0.6, 5, 4, 0.1, 0.5, 0.5);
+    COST(Double.NaN, 1.0, Double.NaN, 1, 0, 0, 0.5, false),
+    BALANCED(120, 0.6, 45, 8, 0.25, 0, 0.75, true),
+    LATENCY(20, 0.6, 5, 4, 0.1, 0.5, 0.5, false);
 
     /** Seconds in which the warm pool should drain a typical burst (NaN: no pool). */
     final double drainSeconds;
@@ -52,6 +55,12 @@ public enum AdaptGoal {
     final double rateQuantile;
     /** Quantile of the recent bursts' work the warm pool is sized for. */
     final double poolQuantile;
+    /**
+     * Whether bursts on a tight beat ({@code JcloudPolicy#onATightBeat}) are met by the pool alone:
+     * it is started again for the median interval, new workers are sized like the cost goal's and
+     * extra ones are started only so that a burst ends no later than a cold start sized like Dask's.
+     */
+    final boolean followsTightBeat;
 
     AdaptGoal(
             double drainSeconds,
@@ -60,7 +69,8 @@ public enum AdaptGoal {
             double keepFactor,
             double prewarmQuantile,
             double rateQuantile,
-            double poolQuantile) {
+            double poolQuantile,
+            boolean followsTightBeat) {
         this.drainSeconds = drainSeconds;
         this.utilization = utilization;
         this.launchHorizonSeconds = launchHorizonSeconds;
@@ -68,6 +78,7 @@ public enum AdaptGoal {
         this.prewarmQuantile = prewarmQuantile;
         this.rateQuantile = rateQuantile;
         this.poolQuantile = poolQuantile;
+        this.followsTightBeat = followsTightBeat;
     }
 
     /** The name users write: cost, balanced, latency. */

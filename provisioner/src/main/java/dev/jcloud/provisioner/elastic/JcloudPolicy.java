@@ -43,7 +43,12 @@ import java.util.List;
  * goal's) in the goal's drain time, keep it through gaps a relaunch would cost several times over, and
  * when bursts come on a regular beat retire it and <b>start it again a boot delay before the
  * next burst is due</b>; from a cold start they size new workers for the target duration as
- * Dask does. The boot delay is the controller's measurement once it has one
+ * Dask does. On a <b>tight beat</b> (a pipeline's stages, the middle half of the intervals within
+ * a quarter of their median: {@link #onATightBeat}) the balanced goal meets each burst with the
+ * pool, started a boot delay before the median interval, sizes workers started besides it like
+ * the cost goal's (a boot delay and a billing minimum of work each) and adds only the workers that
+ * keep the burst from ending later than a cold start sized like Dask's would
+ * ({@link #noLaterThanColdStart}). The boot delay is the controller's measurement once it has one
  * ({@link #bootObserved}).
  */
 public final class JcloudPolicy implements ScalingPolicy {
@@ -72,7 +77,12 @@ public final class JcloudPolicy implements ScalingPolicy {
     private double clusterIdleSince = Double.NaN;
     private double burstStartedAt = Double.NaN;
     private double burstPeak;
+    private int burstPeakTasks;
     private boolean prewarmed;
+    /** Bursts since the last gap far off the beat (a pipeline's stages so far in this run). */
+    private int burstsInRun;
+    /** How many bursts each past run had (a run: bursts on the beat, between gaps far off it). */
+    private final Deque<Double> runLengths = new ArrayDeque<>();
 
     /**
      * @param bootDelaySeconds expected seconds from launch until a worker registers
@@ -201,15 +211,23 @@ public final class JcloudPolicy implements ScalingPolicy {
                 remember(gaps, s.now() - clusterIdleSince);
             }
             if (!Double.isNaN(burstStartedAt)) {
-                remember(intervals, s.now() - burstStartedAt);
+                double interval = s.now() - burstStartedAt;
+                if (!intervals.isEmpty() && interval > 2 * quantile(intervals, 0.5)) {
+                    remember(runLengths, burstsInRun);
+                    burstsInRun = 0;
+                }
+                remember(intervals, interval);
             }
+            burstsInRun++;
             burstStartedAt = s.now();
             burstPeak = 0;
+            burstPeakTasks = 0;
             prewarmed = false;
             clusterIdleSince = Double.NaN;
         }
         if (!noWork) {
             burstPeak = Math.max(burstPeak, occupancy(s));
+            burstPeakTasks = Math.max(burstPeakTasks, s.queuedTasks() + s.runningTasks());
         }
     }
 
@@ -233,14 +251,16 @@ public final class JcloudPolicy implements ScalingPolicy {
 
     /**
      * Workers to hold warm for the next burst: enough to drain a burst of the goal's quantile of
-     * the recent ones within the goal's drain time. None for the cost goal, and none before two
-     * bursts were seen.
+     * the recent ones (on a tight beat the median one) within the goal's drain time. None for the
+     * cost goal, and none before two bursts were seen.
      */
     int warmPool(ClusterSnapshot s) {
         if (Double.isNaN(goal.drainSeconds) || burstWork.size() < 2) {
             return 0;
         }
-        double typical = quantile(burstWork, goal.poolQuantile);
+        // On a tight beat bursts larger than the median get workers besides the pool when they
+        // arrive (noLaterThanColdStart): the pool is sized for the median one.
+        double typical = quantile(burstWork, onATightBeat() ? 0.5 : goal.poolQuantile);
         int pool = (int) Math.ceil(typical / (s.threadsPerWorker() * goal.drainSeconds) - 1e-9);
         return Math.min(maximum, pool);
     }
@@ -248,18 +268,24 @@ public final class JcloudPolicy implements ScalingPolicy {
     /**
      * While no work is there: the warm pool, once the next burst is due within a boot delay
      * (bursts that came on a regular beat: the goal's quantile of the intervals seen, at least
-     * three), so that it is up when the work arrives. Started once per gap.
+     * three; on a tight beat the median of at least two, and not once this run of bursts is as
+     * long as the longest seen), so that it is up when the work arrives. Started once per gap.
      */
     int prewarmWanted(ClusterSnapshot s) {
+        boolean tight = onATightBeat();
         if (goal.prewarmQuantile <= 0
-                || !onABeat()
+                || !(tight || onABeat())
                 || prewarmed
                 || Double.isNaN(clusterIdleSince)
-                || Double.isNaN(burstStartedAt)
-                || intervals.size() < 3) {
+                || Double.isNaN(burstStartedAt)) {
             return 0;
         }
-        double due = burstStartedAt + quantile(intervals, goal.prewarmQuantile);
+        if (tight && runOver()) {
+            return 0;
+        }
+        // On a tight beat the median interval is a good guess: a pool up a little late costs a
+        // few seconds of waiting, one up early costs its idle time, and both are short.
+        double due = burstStartedAt + quantile(intervals, tight ? 0.5 : goal.prewarmQuantile);
         if (s.now() < due - bootDelaySeconds) {
             return 0;
         }
@@ -280,11 +306,39 @@ public final class JcloudPolicy implements ScalingPolicy {
     }
 
     /**
+     * Whether bursts come on a tight beat, regular enough to start the pool for the median
+     * interval and meet each burst with it (for goals that follow one): at least two intervals
+     * between their starts seen, and the middle half of them within a relaunch (boot + minimum)
+     * and within a quarter of their median. A pipeline whose stages come every few minutes is on
+     * one; bursts of interactive work, whose gaps vary by more than half their median, are not.
+     */
+    boolean onATightBeat() {
+        if (!goal.followsTightBeat || intervals.size() < 2) {
+            return false;
+        }
+        double spread = quantile(intervals, 0.75) - quantile(intervals, 0.25);
+        return spread <= bootDelaySeconds + billing.minimumSeconds() && spread <= quantile(intervals, 0.5) / 4;
+    }
+
+    /**
+     * Whether the bursts of this run are likely all in: it has as many as the longest run seen
+     * (a nightly pipeline's stages end where they ended the night before).
+     */
+    boolean runOver() {
+        return !runLengths.isEmpty()
+                && burstsInRun
+                        >= runLengths.stream()
+                                .mapToDouble(Double::doubleValue)
+                                .max()
+                                .orElse(0);
+    }
+
+    /**
      * Whether the pool is held for a burst due on the beat: from the prewarm until the upper
      * quartile of the intervals plus their spread has passed since the last burst began.
      */
     boolean poolHeld(ClusterSnapshot s) {
-        if (!prewarmed || !onABeat()) {
+        if (!prewarmed || !(onABeat() || onATightBeat())) {
             return false;
         }
         double q25 = quantile(intervals, 0.25);
@@ -371,12 +425,16 @@ public final class JcloudPolicy implements ScalingPolicy {
             capacityBeforeArrival += threads * Math.max(0, bootDelaySeconds - upIn);
         }
         double left = Math.max(0, occupancy + inflow * bootDelaySeconds - capacityBeforeArrival);
-        double horizon = Math.max(targetDurationSeconds, launchHorizonSeconds);
+        boolean tight = onATightBeat();
+        // On a tight beat the pool meets the bursts: a worker started besides it is sized like
+        // the cost goal's, for a boot delay and a billing minimum of work.
+        double horizon = Math.max(
+                targetDurationSeconds, tight ? bootDelaySeconds + billing.minimumSeconds() : launchHorizonSeconds);
         // Workers due within a fifth of a boot (a prewarmed pool) will take the work: not cold.
         boolean arrivingSoon = s.bootingWorkers().stream()
                 .anyMatch(w -> w.launchedAt() + bootDelaySeconds - s.now() < bootDelaySeconds / 5);
         double wantedThreads = inflow / goal.utilization + left / horizon;
-        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty() && !arrivingSoon && runnable > 0) {
+        if (goal != AdaptGoal.COST && s.readyWorkers().isEmpty() && !arrivingSoon && runnable > 0 && !tight) {
             // A cold cluster: every queued task waits a whole boot anyway, so start what Dask
             // starts, workers for the whole backlog over the target duration. The workers already
             // booting are not subtracted: they arrive with the new ones, and subtracting the
@@ -397,7 +455,42 @@ public final class JcloudPolicy implements ScalingPolicy {
         if (s.queuedTasks() > 0 && s.workers().isEmpty()) {
             wantedWorkers = Math.max(1, wantedWorkers);
         }
+        if (tight && runnable > 0) {
+            wantedWorkers = Math.max(wantedWorkers, noLaterThanColdStart(s, occupancy));
+        }
         return Math.max(wantedWorkers, AdaptiveTarget.memoryWorkers(s));
+    }
+
+    /**
+     * Workers enough that the burst under way ends no later than a cold start sized like Dask's
+     * would end it: workers for the burst's peak work over the target duration (at most the
+     * maximum and the burst's tasks), all up a boot delay after the burst began, draining its work
+     * at full speed. The workers there and on their way count for the time they will be up before
+     * that end; a new one is asked for only if it would work at least its billing minimum before
+     * then, or, in the last burst of a run as long as the longest seen, at least a second (0 when
+     * none is needed or none would).
+     */
+    int noLaterThanColdStart(ClusterSnapshot s, double occupancy) {
+        if (Double.isNaN(burstStartedAt)) {
+            return 0;
+        }
+        int threads = s.threadsPerWorker();
+        double coldThreads = Math.max(
+                threads, Math.min(maximum * threads, Math.min(burstPeakTasks, burstPeak / targetDurationSeconds)));
+        double end = burstStartedAt + bootDelaySeconds + burstPeak / coldThreads;
+        double capacity = 0;
+        for (WorkerView w : s.workers()) {
+            double up = w.ready() ? s.now() : Math.max(s.now(), w.launchedAt() + bootDelaySeconds);
+            capacity += threads * Math.max(0, end - up);
+        }
+        double perNew = threads * (end - s.now() - bootDelaySeconds);
+        // The last burst of a run is the one whose end the run's owner waits for: it gets every
+        // worker that helps. Earlier ones get only workers that earn their minimum.
+        double least = runOver() ? 1 : Math.max(1, billing.minimumSeconds());
+        if (occupancy <= capacity || perNew < threads * least) {
+            return 0;
+        }
+        return s.workers().size() + (int) Math.ceil((occupancy - capacity) / perNew - 1e-9);
     }
 
     /**
@@ -425,7 +518,7 @@ public final class JcloudPolicy implements ScalingPolicy {
         double keep = keepIdleSeconds();
         // On a regular beat the pool is started again just before the next burst: keeping it
         // through the gap is then only worth what it saves in bills.
-        double poolKeep = goal.keepFactor == 1 || onABeat() ? keep : keepIdleSeconds(goal.keepFactor);
+        double poolKeep = goal.keepFactor == 1 || onABeat() || onATightBeat() ? keep : keepIdleSeconds(goal.keepFactor);
         int pool = warmPool(s);
         // A sustained stream needs its capacity all along: retiring below it only relaunches.
         int floor = Math.max(

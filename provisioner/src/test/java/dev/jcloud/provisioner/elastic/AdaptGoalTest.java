@@ -64,11 +64,11 @@ class AdaptGoalTest {
 
     /**
      * Where the balanced goal dominates Dask's port: ≥ 25 % cheaper, no longer waits, no later end.
-     * Not on longtail, where no policy can ({@link CostFloorTest}), nor yet on nightly.
+     * Not on longtail, where no policy can ({@link CostFloorTest}).
      */
     @Test
-    void theBalancedGoalDominatesDaskOnBurstySteadyNotebookAndCi() {
-        for (String name : List.of("bursty", "steady", "notebook", "ci")) {
+    void theBalancedGoalDominatesDaskOnBurstySteadyNightlyNotebookAndCi() {
+        for (String name : List.of("bursty", "steady", "nightly", "notebook", "ci")) {
             Trace t = Traces.builtIn(name);
             SimulationResult dask = SIM.run(t, new DaskAdaptivePolicy(0, 50));
             SimulationResult balanced = SIM.run(t, new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED));
@@ -116,6 +116,105 @@ class AdaptGoalTest {
                 .isEqualTo(10);
         assertThat(latency.decide(Snapshots.at(lastStart + 241).build()).launch())
                 .isZero(); // once per gap
+    }
+
+    /** Bursts of 400 s of work starting at each of {@code starts}, each over within 100 s. */
+    private static JcloudPolicy afterBursts(AdaptGoal goal, double... starts) {
+        JcloudPolicy p = new JcloudPolicy(0, 10, 5, 60, EC2, goal);
+        for (double start : starts) {
+            p.decide(Snapshots.at(start).load(399, 1, 1).busy(0, 0).build());
+            p.decide(Snapshots.at(start + 100).build());
+        }
+        return p;
+    }
+
+    @Test
+    void aTightBeatIsLearnedFromTwoIntervalsWithinAQuarterOfTheirMedian() {
+        // Stages of a pipeline 280 and 320 s apart: a tight beat already.
+        assertThat(afterBursts(AdaptGoal.BALANCED, 0, 280, 600).onATightBeat()).isTrue();
+        // Interactive bursts 120 to 260 s apart: a beat (the middle half within a relaunch), not a tight one.
+        JcloudPolicy bursty = afterBursts(AdaptGoal.BALANCED, 0, 240, 360, 620, 820);
+        assertThat(bursty.onABeat()).isTrue();
+        assertThat(bursty.onATightBeat()).isFalse();
+        // Only the balanced goal follows one.
+        assertThat(afterBursts(AdaptGoal.LATENCY, 0, 280, 600).onATightBeat()).isFalse();
+    }
+
+    /**
+     * On a tight beat the balanced goal starts its pool a boot delay before the median interval, not
+     * before the earliest likely one: a pool up a few seconds late costs little waiting, one up early
+     * costs its idle time on every stage.
+     */
+    @Test
+    void onATightBeatTheBalancedPoolIsStartedABootDelayBeforeTheMedianInterval() {
+        JcloudPolicy balanced = afterBursts(AdaptGoal.BALANCED, 0, 280, 580, 900); // intervals 280, 300, 320
+        assertThat(balanced.onATightBeat()).isTrue();
+        assertThat(balanced.decide(Snapshots.at(900 + 220).build()).launch())
+                .isZero(); // a boot before the earliest interval: too early on a tight beat
+        assertThat(balanced.decide(Snapshots.at(900 + 240).build()).launch())
+                .isEqualTo(4); // 400 s of work drained in 120 s on 1 thread each
+        assertThat(balanced.decide(Snapshots.at(900 + 241).build()).launch()).isZero();
+    }
+
+    /**
+     * Runs of bursts on a tight beat (a pipeline's stages each night): once this run has as many
+     * bursts as the longest run before it, no pool is started for one more.
+     */
+    @Test
+    void onATightBeatNoPoolIsStartedAfterTheLastBurstOfARunAsLongAsThoseSeen() {
+        JcloudPolicy firstRun = afterBursts(AdaptGoal.BALANCED, 0, 300, 600);
+        assertThat(firstRun.runOver()).isFalse(); // no run seen to end yet
+        assertThat(firstRun.decide(Snapshots.at(840).build()).launch()).isEqualTo(4);
+        JcloudPolicy secondRun = afterBursts(AdaptGoal.BALANCED, 0, 300, 600, 5000, 5300);
+        assertThat(secondRun.decide(Snapshots.at(5540).build()).launch()).isEqualTo(4);
+        JcloudPolicy lastStage = afterBursts(AdaptGoal.BALANCED, 0, 300, 600, 5000, 5300, 5600);
+        assertThat(lastStage.runOver()).isTrue();
+        assertThat(lastStage.decide(Snapshots.at(5840).build()).launch()).isZero();
+    }
+
+    /**
+     * On a tight beat a burst the pool cannot finish by the time a cold start sized like Dask's would
+     * gets extra workers, but only those that would work at least their billing minimum before then.
+     */
+    @Test
+    void onATightBeatABurstEndsNoLaterThanADaskSizedColdStartWould() {
+        JcloudPolicy balanced = new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED);
+        for (double start : new double[] {0, 280, 580}) {
+            balanced.decide(
+                    Snapshots.at(start).threads(2).load(99, 1, 15).busy(0, 0).build());
+            balanced.decide(Snapshots.at(start + 100).threads(2).build());
+        }
+        Snapshots pool = Snapshots.at(880).threads(2);
+        for (int id = 0; id < 4; id++) {
+            pool.idle(id, 820, 820);
+        }
+        // 400 tasks of 15 s: Dask would start 50 workers, up at +60, ending at +60 + 6,000 / 100 = +120.
+        // The pool's 8 threads do 960 thread-seconds by then; a worker started now works 60 s of it.
+        ClusterSnapshot burst = pool.load(400, 0, 15).build();
+        assertThat(balanced.onATightBeat()).isTrue();
+        assertThat(balanced.decide(burst).launch()).isEqualTo(42); // (6,000 - 960) / 120 = 42
+        // Ten seconds later no new worker would work its minute before that end: none is added.
+        JcloudPolicy late = new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED);
+        for (double start : new double[] {0, 280, 580}) {
+            late.decide(
+                    Snapshots.at(start).threads(2).load(99, 1, 15).busy(0, 0).build());
+            late.decide(Snapshots.at(start + 100).threads(2).build());
+        }
+        late.decide(burst);
+        assertThat(late.noLaterThanColdStart(Snapshots.at(890).threads(2).build(), 6_000 - 80))
+                .isZero();
+        // Unless it is the last burst of a run as long as the longest seen: its end is what the run's
+        // owner waits for, and it gets every worker that helps.
+        JcloudPolicy lastOfRun = new JcloudPolicy(0, 50, 5, 60, EC2, AdaptGoal.BALANCED);
+        for (double start : new double[] {0, 280, 580, 5000, 5280}) {
+            lastOfRun.decide(
+                    Snapshots.at(start).threads(2).load(99, 1, 15).busy(0, 0).build());
+            lastOfRun.decide(Snapshots.at(start + 100).threads(2).build());
+        }
+        lastOfRun.decide(Snapshots.at(5580).threads(2).load(400, 0, 15).build());
+        assertThat(lastOfRun.runOver()).isTrue();
+        assertThat(lastOfRun.noLaterThanColdStart(Snapshots.at(5590).threads(2).build(), 6_000 - 80))
+                .isEqualTo(60); // 5,920 thread-seconds, 100 s of each new worker's 2 threads before the end
     }
 
     @Test
