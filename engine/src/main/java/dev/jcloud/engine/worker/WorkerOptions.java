@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param spillFraction     results move to disk above this fraction of the memory limit
  * @param pauseFraction     no new tasks start above this fraction of heap in use
  * @param terminateFraction the worker exits above this fraction of heap in use
+ * @param bulkPort          port of the bulk data listener (same interface as the data service,
+ *                          plaintext clusters only); 0 picks a free one
  */
 public record WorkerOptions(
         String schedulerAddress,
@@ -35,7 +37,40 @@ public record WorkerOptions(
         Path localDirectory,
         double spillFraction,
         double pauseFraction,
-        double terminateFraction) {
+        double terminateFraction,
+        int bulkPort) {
+
+    /** Options with the bulk data listener on any free port. */
+    public WorkerOptions(
+            String schedulerAddress,
+            String host,
+            String advertiseHost,
+            int port,
+            int nthreads,
+            long memoryLimit,
+            String name,
+            Map<String, Double> resources,
+            Duration deathTimeout,
+            Path localDirectory,
+            double spillFraction,
+            double pauseFraction,
+            double terminateFraction) {
+        this(
+                schedulerAddress,
+                host,
+                advertiseHost,
+                port,
+                nthreads,
+                memoryLimit,
+                name,
+                resources,
+                deathTimeout,
+                localDirectory,
+                spillFraction,
+                pauseFraction,
+                terminateFraction,
+                0);
+    }
 
     public WorkerOptions {
         Objects.requireNonNull(schedulerAddress, "schedulerAddress is null");
