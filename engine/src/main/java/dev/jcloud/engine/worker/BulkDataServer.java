@@ -2,8 +2,10 @@ package dev.jcloud.engine.worker;
 
 import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.data.BulkProtocol;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
@@ -14,7 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This worker's bulk data listener (see {@link BulkProtocol}): results go out as plain
- * length-prefixed bytes on a socket of their own, without gRPC's per-frame work. It serves only
+ * length-prefixed bytes on a socket of their own, without gRPC's per-frame work. It admits only
  * connections presenting a ticket issued by {@link #issue} (called from the authenticated
- * {@code GetData} service), each ticket once and for a few seconds. Writes block while the
+ * {@code GetData} service), each ticket once and for a few seconds; an admitted connection then
+ * serves its fetcher's requests one after another until it is left idle. Writes block while the
  * reader is slow, so a slow reader costs this worker a socket buffer, never a copy of a value:
  * values in memory are written from the stored bytes, spilled ones with
  * {@link FileChannel#transferTo}.
@@ -43,19 +45,22 @@ final class BulkDataServer implements AutoCloseable {
     private static final long FILE_SLICE = 8 << 20;
     /** How long a connection may take to present its ticket. */
     private static final int TICKET_READ_MILLIS = 5_000;
-    /** Tickets outstanding and connections served at once; beyond them fetchers use gRPC. */
+    /** How long an admitted connection may stay idle between requests. */
+    private static final int IDLE_MILLIS = 30_000;
+    /** Tickets outstanding and connections open at once; beyond them fetchers use gRPC. */
     private static final int MAX_TICKETS = 1024;
 
-    private static final int MAX_CONNECTIONS = 64;
-
-    private record Grant(List<Long> keys, long expires) {}
+    private static final int MAX_CONNECTIONS = 128;
 
     private final DataStore store;
     private final AtomicLong bytesOut;
     private final long ticketNanos;
     private final ServerSocketChannel listener;
     private final SecureRandom random = new SecureRandom();
-    private final Map<ByteBuffer, Grant> tickets = new ConcurrentHashMap<>();
+    /** Outstanding tickets and when they expire (System.nanoTime). */
+    private final Map<ByteBuffer, Long> tickets = new ConcurrentHashMap<>();
+
+    private final AtomicLong admitted = new AtomicLong();
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jcloud-worker-bulk");
@@ -77,20 +82,25 @@ final class BulkDataServer implements AutoCloseable {
         threads.execute(this::accept);
     }
 
+    /** Connections admitted with a ticket so far. */
+    long admitted() {
+        return admitted.get();
+    }
+
     int port() {
         return listener.socket().getLocalPort();
     }
 
-    /** A ticket admitting one connection to read {@code keys}; null when too many are outstanding. */
-    byte[] issue(List<Long> keys) {
+    /** A ticket admitting one connection; null when too many are outstanding. */
+    byte[] issue() {
         long now = System.nanoTime();
-        tickets.values().removeIf(g -> now - g.expires() > 0);
+        tickets.values().removeIf(expires -> now - expires > 0);
         if (tickets.size() >= MAX_TICKETS) {
             return null;
         }
         byte[] ticket = new byte[BulkProtocol.TICKET_BYTES];
         random.nextBytes(ticket);
-        tickets.put(ByteBuffer.wrap(ticket.clone()), new Grant(List.copyOf(keys), now + ticketNanos));
+        tickets.put(ByteBuffer.wrap(ticket.clone()), now + ticketNanos);
         return ticket;
     }
 
@@ -126,23 +136,36 @@ final class BulkDataServer implements AutoCloseable {
         try {
             socket.socket().setTcpNoDelay(true);
             socket.socket().setSoTimeout(TICKET_READ_MILLIS);
+            DataInputStream in =
+                    new DataInputStream(new BufferedInputStream(socket.socket().getInputStream()));
             byte[] ticket = new byte[BulkProtocol.TICKET_BYTES];
-            InputStream in = socket.socket().getInputStream();
             if (in.readNBytes(ticket, 0, ticket.length) != ticket.length) {
                 return;
             }
-            Grant grant = tickets.remove(ByteBuffer.wrap(ticket));
-            if (grant == null || System.nanoTime() - grant.expires() > 0) {
+            Long expires = tickets.remove(ByteBuffer.wrap(ticket));
+            if (expires == null || System.nanoTime() - expires > 0) {
                 return;
             }
+            admitted.incrementAndGet();
+            socket.socket().setSoTimeout(IDLE_MILLIS);
             ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
-            for (long key : grant.keys()) {
-                send(socket, header, key);
+            while (true) {
+                int count = in.readInt();
+                if (count < 0 || count > BulkProtocol.MAX_KEYS) {
+                    return;
+                }
+                long[] keys = new long[count];
+                for (int i = 0; i < count; i++) {
+                    keys[i] = in.readLong();
+                }
+                for (long key : keys) {
+                    send(socket, header, key);
+                }
+                header.clear().put(BulkProtocol.END).flip();
+                writeFully(socket, header, null);
             }
-            header.clear().put(BulkProtocol.END).flip();
-            writeFully(socket, header, null);
-        } catch (SocketTimeoutException | java.nio.channels.ClosedChannelException e) {
-            // No ticket in time, or closing.
+        } catch (EOFException | SocketTimeoutException | java.nio.channels.ClosedChannelException e) {
+            // The fetcher is done with the connection, left it idle, or never sent a ticket; or closing.
         } catch (IOException e) {
             LOG.debug("bulk data connection ended: {}", e.toString());
         }

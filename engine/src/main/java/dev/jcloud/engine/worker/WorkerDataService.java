@@ -55,7 +55,7 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
     @Override
     public void getData(DataRequest request, StreamObserver<DataChunk> responses) {
         if (request.getBulk() && bulk != null) {
-            byte[] ticket = bulk.issue(request.getKeysList());
+            byte[] ticket = bulk.issue();
             if (ticket != null) {
                 responses.onNext(DataChunk.newBuilder()
                         .setBulkPort(bulk.port())

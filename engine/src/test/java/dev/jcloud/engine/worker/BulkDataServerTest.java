@@ -145,29 +145,54 @@ class BulkDataServerTest {
         assertThat(viaGrpc.get()).isZero();
     }
 
-    /** Reads one answer with {@code ticket}: the bytes received before the worker closed. */
-    private static byte[] answer(int port, byte[] ticket) throws IOException {
+    /** A ticket and a request for {@code key}. */
+    private static byte[] ask(byte[] ticket, long key) {
+        return java.nio.ByteBuffer.allocate(ticket.length + 4 + 8)
+                .put(ticket)
+                .putInt(1)
+                .putLong(key)
+                .array();
+    }
+
+    /** Sends {@code bytes}: what the worker answered before it closed. */
+    private static byte[] answer(int port, byte[] bytes) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(ticket);
+            s.getOutputStream().write(bytes);
             s.shutdownOutput();
             return s.getInputStream().readAllBytes();
         }
     }
 
     @Test
+    void aConnectionServesTheFetchesThatFollowWithoutANewTicket() throws Exception {
+        String address = serve("127.0.0.1", 0, BulkDataServer.TICKET_LIFETIME, Long.MAX_VALUE);
+        for (int i = 1; i <= 3; i++) {
+            store.put(i, ValueCodec.encodeValue(block(MIB, i)));
+        }
+        for (long i = 1; i <= 3; i++) {
+            assertThat(bodyOf(fetch(address, List.of(i)).found.get(i))).isEqualTo(block(MIB, (int) i));
+        }
+        assertThat(bulk.admitted()).isEqualTo(1);
+        assertThat(viaGrpc.get()).isZero();
+    }
+
+    @Test
     void aTicketAdmitsOneConnectionAndNoOther() throws Exception {
         serve("127.0.0.1", 0, BulkDataServer.TICKET_LIFETIME, Long.MAX_VALUE);
         store.put(5, ValueCodec.encodeValue(block(1000, 5)));
-        byte[] ticket = bulk.issue(List.of(5L));
+        byte[] ticket = bulk.issue();
 
-        DataInputStream first = new DataInputStream(new java.io.ByteArrayInputStream(answer(bulk.port(), ticket)));
+        DataInputStream first =
+                new DataInputStream(new java.io.ByteArrayInputStream(answer(bulk.port(), ask(ticket, 5))));
         assertThat(first.readByte()).isEqualTo(BulkProtocol.FOUND);
         assertThat(first.readLong()).isEqualTo(5L);
 
-        assertThat(answer(bulk.port(), ticket)).as("the same ticket again").isEmpty();
+        assertThat(answer(bulk.port(), ask(ticket, 5)))
+                .as("the same ticket again")
+                .isEmpty();
         ticket[0]++;
-        assertThat(answer(bulk.port(), ticket)).as("a made-up ticket").isEmpty();
+        assertThat(answer(bulk.port(), ask(ticket, 5))).as("a made-up ticket").isEmpty();
         assertThat(answer(bulk.port(), new byte[3])).as("no ticket").isEmpty();
     }
 
@@ -175,9 +200,9 @@ class BulkDataServerTest {
     void anExpiredTicketIsRefused() throws Exception {
         serve("127.0.0.1", 0, Duration.ofMillis(50), Long.MAX_VALUE);
         store.put(5, ValueCodec.encodeValue(block(1000, 5)));
-        byte[] ticket = bulk.issue(List.of(5L));
+        byte[] ticket = bulk.issue();
         Thread.sleep(100);
-        assertThat(answer(bulk.port(), ticket)).isEmpty();
+        assertThat(answer(bulk.port(), ask(ticket, 5))).isEmpty();
     }
 
     /**
@@ -188,10 +213,11 @@ class BulkDataServerTest {
     void aSlowReaderIsServedOnlyAsFastAsItReads() throws Exception {
         serve("127.0.0.1", 0, BulkDataServer.TICKET_LIFETIME, Long.MAX_VALUE);
         store.put(7, ValueCodec.encodeValue(new byte[64 * MIB]));
-        byte[] ticket = bulk.issue(List.of(7L));
+        byte[] ticket = bulk.issue();
         try (Socket s = new Socket("127.0.0.1", bulk.port())) {
             s.setReceiveBufferSize(64 << 10);
-            s.getOutputStream().write(ticket);
+            s.getOutputStream().write(ask(ticket, 7));
+            s.shutdownOutput();
             await().atMost(Duration.ofSeconds(30)).until(() -> viaBulk.get() > 0);
             await().during(Duration.ofSeconds(1))
                     .atMost(Duration.ofSeconds(30))
@@ -236,7 +262,15 @@ class BulkDataServerTest {
     private static void breakAfter(ServerSocket link, InetSocketAddress target, int limit) {
         try (Socket in = link.accept();
                 Socket out = new Socket(target.getAddress(), target.getPort())) {
-            out.getOutputStream().write(in.getInputStream().readNBytes(BulkProtocol.TICKET_BYTES));
+            Thread forth = new Thread(() -> {
+                try {
+                    in.getInputStream().transferTo(out.getOutputStream());
+                } catch (IOException e) {
+                    // Cut.
+                }
+            });
+            forth.setDaemon(true);
+            forth.start();
             InputStream back = out.getInputStream();
             in.getOutputStream().write(back.readNBytes(limit));
         } catch (IOException e) {

@@ -26,9 +26,13 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -121,10 +125,21 @@ public final class DataFetch {
             Duration idleTimeout,
             ScheduledExecutorService timer,
             Receiver receiver) {
-        Fetch fetch = new Fetch(channel, bulkHost(address), keys, maxBytes, idleTimeout, receiver);
+        String host = bulkHost(address);
+        Fetch fetch = new Fetch(channel, address, host, keys, maxBytes, idleTimeout, receiver);
         long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
         fetch.watch = timer.scheduleWithFixedDelay(fetch::checkProgress, period, period, TimeUnit.MILLISECONDS);
-        fetch.callGrpc(fetch.host != null);
+        SocketChannel idle = host == null ? null : Idle.take(address);
+        if (idle == null) {
+            fetch.callGrpc(host != null);
+        } else {
+            try {
+                BULK_THREADS.execute(() -> fetch.readBulk(idle, 0, null));
+            } catch (RejectedExecutionException e) {
+                Idle.close(idle);
+                fetch.callGrpc(false);
+            }
+        }
         return fetch::cancel;
     }
 
@@ -152,16 +167,63 @@ public final class DataFetch {
     }
 
     /**
-     * One fetch: a {@code GetData} call asking for a bulk ticket (which an older worker, or one
-     * without a bulk listener, answers with the data itself), then the bulk connection, then, if
-     * that connection fails, a plain {@code GetData} call for the keys it did not answer. Only
+     * Admitted bulk connections not in use, by the address of the worker's data service. A fetch
+     * takes one if there is one (no ticket, no gRPC call) and gives it back when its answer has
+     * ended; the worker closes a connection left idle for 30 s, so one idle for longer is dropped.
+     */
+    private static final class Idle {
+        private static final long MAX_IDLE_NANOS = 15_000_000_000L;
+        private static final int PER_WORKER = 4;
+
+        private record Entry(SocketChannel socket, long since) {}
+
+        private static final Map<String, Deque<Entry>> IDLE = new ConcurrentHashMap<>();
+
+        static SocketChannel take(String address) {
+            Deque<Entry> idle = IDLE.get(address);
+            if (idle == null) {
+                return null;
+            }
+            for (Entry e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
+                if (System.nanoTime() - e.since() < MAX_IDLE_NANOS && e.socket().isOpen()) {
+                    return e.socket();
+                }
+                close(e.socket());
+            }
+            return null;
+        }
+
+        static void give(String address, SocketChannel socket) {
+            Deque<Entry> idle = IDLE.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
+            if (idle.size() >= PER_WORKER) {
+                close(socket);
+                return;
+            }
+            idle.addFirst(new Entry(socket, System.nanoTime()));
+        }
+
+        static void close(SocketChannel socket) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // Closing.
+            }
+        }
+    }
+
+    /**
+     * One fetch: an idle admitted bulk connection to the worker if there is one, else a
+     * {@code GetData} call asking for a bulk ticket (which an older worker, or one without a bulk
+     * listener, answers with the data itself) and a new bulk connection; then, if the bulk
+     * connection fails, a plain {@code GetData} call for the keys it did not answer. Only
      * one of these runs at a time, so the keys still unanswered need no more than the lock.
      * Progress is watched across all of them: a transfer ends for lack of data, never of time.
      */
     private static final class Fetch implements Receiver {
         private final Channel channel;
+        private final String address;
         /** The holder's host for the bulk connection; null when it is not to be used. */
-        final String host;
+        private final String host;
 
         private final long maxBytes;
         private final Duration idleTimeout;
@@ -179,12 +241,14 @@ public final class DataFetch {
 
         Fetch(
                 Channel channel,
+                String address,
                 String host,
                 Collection<Long> keys,
                 long maxBytes,
                 Duration idleTimeout,
                 Receiver receiver) {
             this.channel = channel;
+            this.address = address;
             this.host = host;
             this.maxBytes = maxBytes;
             this.idleTimeout = idleTimeout;
@@ -229,27 +293,56 @@ public final class DataFetch {
             byte[] ticket = bulkTicket;
             bulkTicket = null;
             try {
-                BULK_THREADS.execute(() -> readBulk(port, ticket));
+                BULK_THREADS.execute(() -> readBulk(null, port, ticket));
             } catch (RejectedExecutionException e) {
                 callGrpc(false);
             }
         }
 
-        /** Reads the answer to {@code ticket}; falls back to gRPC for what a broken connection left. */
-        private void readBulk(int port, byte[] ticket) {
-            try (SocketChannel s = SocketChannel.open()) {
-                socket = s;
-                if (cancelled || timedOut) {
-                    throw new ClosedChannelException();
+        /**
+         * Asks for the unanswered keys on {@code admitted}, or on a new connection admitted with
+         * {@code ticket}, and reads the answer. What a broken connection did not deliver is asked
+         * for over gRPC; a reused connection that broke before answering anything (the worker
+         * closed it meanwhile) is replaced by a new one.
+         */
+        void readBulk(SocketChannel admitted, int port, byte[] ticket) {
+            SocketChannel s = admitted;
+            boolean answered = false;
+            try {
+                if (s == null) {
+                    s = SocketChannel.open();
+                    socket = s;
+                    if (cancelled || timedOut) {
+                        throw new ClosedChannelException();
+                    }
+                    s.socket().setTcpNoDelay(true);
+                    s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                    writeFully(s, ByteBuffer.wrap(ticket));
+                } else {
+                    socket = s;
+                    if (cancelled || timedOut) {
+                        throw new ClosedChannelException();
+                    }
                 }
-                s.socket().setTcpNoDelay(true);
-                s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
-                writeFully(s, ByteBuffer.wrap(ticket));
+                List<Long> keys;
+                synchronized (this) {
+                    keys = new ArrayList<>(unanswered);
+                }
+                ByteBuffer request = ByteBuffer.allocate(4 + 8 * keys.size()).putInt(keys.size());
+                keys.forEach(request::putLong);
+                writeFully(s, request.flip());
                 ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
                 while (true) {
                     readFully(s, header.clear().limit(1));
+                    answered = true;
                     byte kind = header.get(0);
                     if (kind == BulkProtocol.END) {
+                        socket = null;
+                        if (cancelled || timedOut) {
+                            Idle.close(s);
+                        } else {
+                            Idle.give(address, s);
+                        }
                         completed();
                         return;
                     }
@@ -271,6 +364,7 @@ public final class DataFetch {
                     int headSize = header.getInt(1 + 8);
                     long bodySize = header.getLong(1 + 8 + 4);
                     if (headSize < 0 || bodySize < 0 || headSize + bodySize > maxBytes) {
+                        Idle.close(s);
                         failed(Status.RESOURCE_EXHAUSTED
                                 .withDescription("result " + Long.toHexString(key) + " of " + headSize + "+" + bodySize
                                         + " bytes exceeds " + maxBytes)
@@ -289,13 +383,17 @@ public final class DataFetch {
                     }
                 }
             } catch (IOException e) {
+                if (s != null) {
+                    Idle.close(s);
+                }
                 if (cancelled) {
                     failed(Status.CANCELLED.withDescription("fetch cancelled").asRuntimeException());
                 } else if (timedOut) {
                     failed(new TimeoutException("no data arrived for " + idleTimeout.toMillis() + " ms"));
                 } else {
-                    // Whatever the connection did not deliver may still be on the holder: ask again.
-                    callGrpc(false);
+                    // Whatever the connection did not deliver may still be on the holder: ask again,
+                    // for a new connection if a reused one had been closed meanwhile.
+                    callGrpc(admitted != null && !answered);
                 }
             } finally {
                 socket = null;
