@@ -177,6 +177,23 @@ class BulkDataServerTest {
         assertThat(viaGrpc.get()).isZero();
     }
 
+    /** A worker without a bulk listener (TLS, or an older version) answers over gRPC. */
+    @Test
+    void aWorkerWithoutABulkListenerAnswersOverGrpc() throws Exception {
+        store = new DataStore(dir, Long.MAX_VALUE, (bytes, start, duration) -> {});
+        server = Transports.server(
+                "127.0.0.1", 0, TransportSecurity.plaintext(), executor, new WorkerDataService(store, viaGrpc));
+        String address = "127.0.0.1:" + server.getPort();
+        channel = Transports.channel(address, TransportSecurity.plaintext(), null);
+        store.put(1, ValueCodec.encodeValue(block(2 * MIB, 1)));
+
+        Outcome outcome = fetch(address, List.of(1L, 2L));
+
+        assertThat(bodyOf(outcome.found.get(1L))).isEqualTo(block(2 * MIB, 1));
+        assertThat(outcome.notFound).containsExactly(2L);
+        assertThat(viaGrpc.get()).isGreaterThanOrEqualTo(2L * MIB);
+    }
+
     @Test
     void aTicketAdmitsOneConnectionAndNoOther() throws Exception {
         serve("127.0.0.1", 0, BulkDataServer.TICKET_LIFETIME, Long.MAX_VALUE);
