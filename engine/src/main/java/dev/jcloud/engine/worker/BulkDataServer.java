@@ -60,6 +60,7 @@ final class BulkDataServer implements AutoCloseable {
     /** Outstanding tickets and when they expire (System.nanoTime). */
     private final Map<ByteBuffer, Long> tickets = new ConcurrentHashMap<>();
 
+    private final AtomicLong issued = new AtomicLong();
     private final AtomicLong admitted = new AtomicLong();
     private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -82,6 +83,11 @@ final class BulkDataServer implements AutoCloseable {
         threads.execute(this::accept);
     }
 
+    /** Tickets issued so far. */
+    long issued() {
+        return issued.get();
+    }
+
     /** Connections admitted with a ticket so far. */
     long admitted() {
         return admitted.get();
@@ -100,6 +106,7 @@ final class BulkDataServer implements AutoCloseable {
         }
         byte[] ticket = new byte[BulkProtocol.TICKET_BYTES];
         random.nextBytes(ticket);
+        issued.incrementAndGet();
         tickets.put(ByteBuffer.wrap(ticket.clone()), now + ticketNanos);
         return ticket;
     }

@@ -275,6 +275,28 @@ class BulkDataServerTest {
         }
     }
 
+    /**
+     * A worker whose bulk listener cannot be reached (a firewall letting only gRPC through) is
+     * fetched from over gRPC, and not asked for tickets again for a while.
+     */
+    @Test
+    void aBulkListenerThatCannotBeReachedIsNotTriedAgainForAWhile() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            port = free.getLocalPort();
+        }
+        // Nothing listens on 127.0.0.2 at the bulk port.
+        String address = serve("127.0.0.2", port, BulkDataServer.TICKET_LIFETIME, Long.MAX_VALUE);
+        store.put(1, ValueCodec.encodeValue(block(MIB, 1)));
+
+        assertThat(bodyOf(fetch(address, List.of(1L)).found.get(1L))).isEqualTo(block(MIB, 1));
+        assertThat(bodyOf(fetch(address, List.of(1L)).found.get(1L))).isEqualTo(block(MIB, 1));
+
+        assertThat(bulk.issued()).isEqualTo(1);
+        assertThat(viaGrpc.get())
+                .isEqualTo(2L * MIB + 2 * (ValueCodec.encodeValue(block(MIB, 1)).size() - MIB));
+    }
+
     /** Relays one connection to {@code target}, closing both sides after {@code limit} bytes back. */
     private static void breakAfter(ServerSocket link, InetSocketAddress target, int limit) {
         try (Socket in = link.accept();

@@ -65,6 +65,11 @@ public final class DataFetch {
     /** How long connecting to a bulk data listener may take before gRPC is used instead. */
     private static final int CONNECT_MILLIS = 3_000;
 
+    /** How long a worker whose bulk listener could not be reached is fetched from over gRPC only. */
+    private static final long UNCONNECTABLE_NANOS = 300_000_000_000L;
+
+    private static final Map<String, Long> UNCONNECTABLE = new ConcurrentHashMap<>();
+
     private static final ExecutorService BULK_THREADS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jcloud-bulk-fetch");
         t.setDaemon(true);
@@ -147,6 +152,13 @@ public final class DataFetch {
     private static String bulkHost(String address) {
         if (address == null || !BULK) {
             return null;
+        }
+        Long until = UNCONNECTABLE.get(address);
+        if (until != null) {
+            if (System.nanoTime() - until < 0) {
+                return null;
+            }
+            UNCONNECTABLE.remove(address, until);
         }
         int colon = address.lastIndexOf(':');
         if (colon <= 0) {
@@ -316,7 +328,14 @@ public final class DataFetch {
                         throw new ClosedChannelException();
                     }
                     s.socket().setTcpNoDelay(true);
-                    s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                    try {
+                        s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                    } catch (IOException e) {
+                        // A firewall that lets gRPC through but not this port would cost every fetch
+                        // the connect timeout: use gRPC with this worker for a while.
+                        UNCONNECTABLE.put(address, System.nanoTime() + UNCONNECTABLE_NANOS);
+                        throw e;
+                    }
                     writeFully(s, ByteBuffer.wrap(ticket));
                 } else {
                     socket = s;
