@@ -40,6 +40,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One fetch of results from a worker, for a peer worker or a client. A worker with a bulk data
@@ -56,6 +58,8 @@ import java.util.concurrent.TimeoutException;
  * when no data arrived for the idle timeout.
  */
 public final class DataFetch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataFetch.class);
 
     /** A call on which nothing arrived for this long is given up. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
@@ -334,6 +338,11 @@ public final class DataFetch {
                         // A firewall that lets gRPC through but not this port would cost every fetch
                         // the connect timeout: use gRPC with this worker for a while.
                         UNCONNECTABLE.put(address, System.nanoTime() + UNCONNECTABLE_NANOS);
+                        LOG.info(
+                                "cannot connect to the bulk data port {} of {} ({}); fetching from it over gRPC for 5 minutes",
+                                port,
+                                address,
+                                e.toString());
                         throw e;
                     }
                     writeFully(s, ByteBuffer.wrap(ticket));
@@ -412,6 +421,7 @@ public final class DataFetch {
                 } else {
                     // Whatever the connection did not deliver may still be on the holder: ask again,
                     // for a new connection if a reused one had been closed meanwhile.
+                    LOG.debug("bulk fetch from {} broke ({}); asking again over gRPC", address, e.toString());
                     callGrpc(admitted != null && !answered);
                 }
             } finally {
