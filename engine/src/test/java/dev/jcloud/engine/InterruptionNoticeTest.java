@@ -64,6 +64,7 @@ class InterruptionNoticeTest {
                         0.6,
                         0.8,
                         0.95,
+                        0,
                         Instant.now().plusSeconds(4)));
                 Client client = cluster.connect()) {
             await().atMost(Duration.ofSeconds(10))

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A large result gathered over a slow link arrives whole, however long the transfer takes, as
- * long as data keeps flowing; and the worker's copy is not dropped and recomputed meanwhile.
+ * long as data keeps flowing; and the worker's copy is not dropped and recomputed meanwhile. The
+ * link fronts both the worker's data service and its bulk data listener, and the result comes
+ * over the bulk connection.
  */
 class SlowLinkIT {
 
@@ -33,18 +35,31 @@ class SlowLinkIT {
     @Test
     void aLargeResultIsGatheredThroughAThrottledLinkWithoutBeingRecomputed() throws Exception {
         int port;
-        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        int bulkPort;
+        try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+                ServerSocket free2 = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             port = free.getLocalPort();
+            bulkPort = free2.getLocalPort();
         }
-        // The worker listens on 127.0.0.1 and advertises 127.0.0.2, where the proxy listens on the
-        // same port: the client reaches the worker's data only through the slow link.
+        // The worker listens on 127.0.0.1 and advertises 127.0.0.2, where the proxies listen on the
+        // same ports: the client reaches the worker's data only through the slow link.
         SchedulerServer scheduler = SchedulerServer.start(SchedulerOptions.loopback());
         WorkerProcesses processes = new WorkerProcesses();
         ThrottlingProxy proxy = new ThrottlingProxy(
                 new InetSocketAddress("127.0.0.2", port), new InetSocketAddress("127.0.0.1", port), RATE);
+        ThrottlingProxy bulkProxy = new ThrottlingProxy(
+                new InetSocketAddress("127.0.0.2", bulkPort), new InetSocketAddress("127.0.0.1", bulkPort), RATE);
         try {
             processes.worker(
-                    scheduler.address(), "w1", 1, "--port", Integer.toString(port), "--advertise-host", "127.0.0.2");
+                    scheduler.address(),
+                    "w1",
+                    1,
+                    "--port",
+                    Integer.toString(port),
+                    "--bulk-port",
+                    Integer.toString(bulkPort),
+                    "--advertise-host",
+                    "127.0.0.2");
             try (Client client = Client.connect(scheduler.address())) {
                 try {
                     client.waitForWorkers(1, Duration.ofSeconds(60));
@@ -60,8 +75,13 @@ class SlowLinkIT {
                 assertThat(client.summary().tasksCompletedTotal())
                         .as("the result was computed once, not recomputed after a cut-off fetch")
                         .isEqualTo(1);
+                assertThat(bulkProxy.bytesDown())
+                        .as("the result came over the bulk connection")
+                        .isGreaterThanOrEqualTo(SIZE);
+                assertThat(proxy.bytesDown()).as("not over gRPC").isLessThan(SIZE);
             }
         } finally {
+            bulkProxy.close();
             proxy.close();
             processes.close();
             scheduler.close();

@@ -20,6 +20,8 @@ final class ThrottlingProxy implements AutoCloseable {
     private final long bytesPerSecond;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    /** Bytes carried from the target back to the clients. */
+    private final java.util.concurrent.atomic.AtomicLong bytesDown = new java.util.concurrent.atomic.AtomicLong();
 
     ThrottlingProxy(InetSocketAddress listen, InetSocketAddress target, long bytesPerSecond) throws IOException {
         this.listener = new ServerSocket();
@@ -58,6 +60,7 @@ final class ThrottlingProxy implements AutoCloseable {
                             out.write(buffer, 0, n);
                             sent += n;
                             if (rate != Long.MAX_VALUE) {
+                                bytesDown.addAndGet(n);
                                 long due = start + sent * 1_000_000_000L / rate;
                                 long wait = due - System.nanoTime();
                                 if (wait > 0) {
@@ -83,6 +86,11 @@ final class ThrottlingProxy implements AutoCloseable {
         } catch (IOException ignored) {
             // Closing.
         }
+    }
+
+    /** Bytes carried from the target back to the clients so far. */
+    long bytesDown() {
+        return bytesDown.get();
     }
 
     @Override

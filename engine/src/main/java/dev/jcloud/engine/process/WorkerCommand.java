@@ -29,6 +29,7 @@ public record WorkerCommand(
         String host,
         String advertiseHost,
         int port,
+        int bulkPort,
         Path localDirectory,
         double spill,
         double pause,
@@ -76,6 +77,12 @@ public record WorkerCommand(
                         "Address peers use to reach this worker (default: a local address)."),
                 new ProcessFlags.Flag("--port", "PORT", "0", "Data service port, 0 = any free port."),
                 new ProcessFlags.Flag(
+                        "--bulk-port",
+                        "PORT",
+                        "0",
+                        "Bulk data port (results served to ticket holders of the data service; plaintext"
+                                + " clusters only), 0 = any free port."),
+                new ProcessFlags.Flag(
                         "--local-directory", "DIR", null, "Where spilled results go (default: a temporary directory)."),
                 new ProcessFlags.Flag(
                         "--memory-spill", "FRACTION", "0.6", "Spill results to disk above this fraction."),
@@ -121,6 +128,7 @@ public record WorkerCommand(
                 p.string("--host"),
                 p.string("--advertise-host"),
                 p.integer("--port"),
+                p.integer("--bulk-port"),
                 p.path("--local-directory"),
                 p.decimal("--memory-spill"),
                 p.decimal("--memory-pause"),
@@ -137,6 +145,7 @@ public record WorkerCommand(
     public Integer call() throws Exception {
         ProcessArgs.checkAddress("ADDRESS", schedulerAddress);
         ProcessArgs.checkPort("--port", port, 0);
+        ProcessArgs.checkPort("--bulk-port", bulkPort, 0);
         var token = JoinTokenOption.token(joinTokenFile, tls);
         PlaintextExposure.check(
                 "worker's data service",
@@ -171,6 +180,7 @@ public record WorkerCommand(
                 spill,
                 pause,
                 terminate,
+                bulkPort,
                 retireAt == null ? null : ProcessArgs.instant("--retire-at", retireAt));
         while (true) {
             if (token != null) {

@@ -69,51 +69,54 @@ final class PeerFetcher {
     private void attempt(String address, Map<Long, CompletableFuture<EncodedValue>> pending, int attempt) {
         ManagedChannel channel = channels.computeIfAbsent(address, a -> Transports.channel(a, security, null));
         List<Long> keys = new ArrayList<>(pending.keySet());
-        DataFetch.start(channel, keys, MAX_RESULT_BYTES, DataFetch.IDLE_TIMEOUT, timer, new DataFetch.Receiver() {
-            @Override
-            public void found(long key, EncodedValue value) {
-                CompletableFuture<EncodedValue> f = pending.remove(key);
-                if (f != null) {
-                    f.complete(value);
-                }
-            }
+        DataFetch.start(
+                channel, address, keys, MAX_RESULT_BYTES, DataFetch.IDLE_TIMEOUT, timer, new DataFetch.Receiver() {
+                    @Override
+                    public void found(long key, EncodedValue value) {
+                        CompletableFuture<EncodedValue> f = pending.remove(key);
+                        if (f != null) {
+                            f.complete(value);
+                        }
+                    }
 
-            @Override
-            public void notFound(long key) {
-                CompletableFuture<EncodedValue> f = pending.remove(key);
-                if (f != null) {
-                    f.complete(null);
-                }
-            }
+                    @Override
+                    public void notFound(long key) {
+                        CompletableFuture<EncodedValue> f = pending.remove(key);
+                        if (f != null) {
+                            f.complete(null);
+                        }
+                    }
 
-            @Override
-            public void failed(Throwable cause) {
-                if (pending.isEmpty()) {
-                    return;
-                }
-                if (attempt >= ATTEMPTS || DataFetch.unreachable(cause)) {
-                    pending.values().forEach(f -> f.completeExceptionally(cause));
-                    return;
-                }
-                LOG.info(
-                        "fetching {} results from {} failed ({}); trying again",
-                        pending.size(),
-                        address,
-                        cause.toString());
-                try {
-                    timer.schedule(
-                            () -> attempt(address, pending, attempt + 1), 250L << attempt, TimeUnit.MILLISECONDS);
-                } catch (RejectedExecutionException closing) {
-                    pending.values().forEach(f -> f.completeExceptionally(cause));
-                }
-            }
+                    @Override
+                    public void failed(Throwable cause) {
+                        if (pending.isEmpty()) {
+                            return;
+                        }
+                        if (attempt >= ATTEMPTS || DataFetch.unreachable(cause)) {
+                            pending.values().forEach(f -> f.completeExceptionally(cause));
+                            return;
+                        }
+                        LOG.info(
+                                "fetching {} results from {} failed ({}); trying again",
+                                pending.size(),
+                                address,
+                                cause.toString());
+                        try {
+                            timer.schedule(
+                                    () -> attempt(address, pending, attempt + 1),
+                                    250L << attempt,
+                                    TimeUnit.MILLISECONDS);
+                        } catch (RejectedExecutionException closing) {
+                            pending.values().forEach(f -> f.completeExceptionally(cause));
+                        }
+                    }
 
-            @Override
-            public void completed() {
-                // A holder answers every key; any it left out it does not have.
-                pending.values().forEach(f -> f.complete(null));
-            }
-        });
+                    @Override
+                    public void completed() {
+                        // A holder answers every key; any it left out it does not have.
+                        pending.values().forEach(f -> f.complete(null));
+                    }
+                });
     }
 
     void close() {

@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * are views of the stored value (no copy); spilled ones are read from the file chunk by chunk,
  * outside the store's lock. A value ending in a large array goes as a head chunk announcing the
  * array's size, then the array, which the receiver fills in place.
+ *
+ * <p>A request asking for the bulk path is answered with a ticket for this worker's
+ * {@link BulkDataServer} instead, when it has one.
  */
 final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
 
@@ -36,14 +39,32 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
 
     private final DataStore store;
     private final AtomicLong bytesOut;
+    /** Null when this worker has no bulk data listener: every request is answered here. */
+    private final BulkDataServer bulk;
 
     WorkerDataService(DataStore store, AtomicLong bytesOut) {
+        this(store, bytesOut, null);
+    }
+
+    WorkerDataService(DataStore store, AtomicLong bytesOut, BulkDataServer bulk) {
         this.store = store;
         this.bytesOut = bytesOut;
+        this.bulk = bulk;
     }
 
     @Override
     public void getData(DataRequest request, StreamObserver<DataChunk> responses) {
+        if (request.getBulk() && bulk != null) {
+            byte[] ticket = bulk.issue();
+            if (ticket != null) {
+                responses.onNext(DataChunk.newBuilder()
+                        .setBulkPort(bulk.port())
+                        .setBulkTicket(UnsafeByteOperations.unsafeWrap(ticket))
+                        .build());
+                responses.onCompleted();
+                return;
+            }
+        }
         ServerCallStreamObserver<DataChunk> call = (ServerCallStreamObserver<DataChunk>) responses;
         call.setOnReadyThreshold(QUEUED_BYTES);
         Sender sender = new Sender(request.getKeysList(), call);

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param spillFraction     results move to disk above this fraction of the memory limit
  * @param pauseFraction     no new tasks start above this fraction of heap in use
  * @param terminateFraction the worker exits above this fraction of heap in use
+ * @param bulkPort          port of the bulk data listener (same interface as the data service,
+ *                          plaintext clusters only); 0 picks a free one
  * @param retireAt          when the worker's platform ends it (a batch job's walltime less a
  *     margin), or null: the worker retires gracefully then, and the scheduler gives it no task
  *     expected to run past it
@@ -40,9 +42,10 @@ public record WorkerOptions(
         double spillFraction,
         double pauseFraction,
         double terminateFraction,
+        int bulkPort,
         Instant retireAt) {
 
-    /** Options of a worker with no known end. */
+    /** Options of a worker with no known end and its bulk data listener on any free port. */
     public WorkerOptions(
             String schedulerAddress,
             String host,
@@ -71,6 +74,7 @@ public record WorkerOptions(
                 spillFraction,
                 pauseFraction,
                 terminateFraction,
+                0,
                 null);
     }
 

@@ -78,6 +78,7 @@ public final class WorkerServer implements AutoCloseable {
     private final DataStore store;
     private final CodeCache code;
     private final PeerFetcher fetcher;
+    private final BulkDataServer bulkServer;
     private final TaskRunner runner;
     private final Server dataServer;
     private final ExecutorService dataExecutor;
@@ -118,13 +119,23 @@ public final class WorkerServer implements AutoCloseable {
                 activity::spilled);
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
         RecentLogs.install();
-        this.dataServer = Transports.server(
-                options.host(),
-                options.port(),
-                security,
-                dataExecutor,
-                new WorkerDataService(store, bytesOut),
-                new LogService());
+        // The bulk path has no TLS of its own: a TLS cluster moves results over gRPC only.
+        this.bulkServer =
+                security.isTls() ? null : new BulkDataServer(options.host(), options.bulkPort(), store, bytesOut);
+        try {
+            this.dataServer = Transports.server(
+                    options.host(),
+                    options.port(),
+                    security,
+                    dataExecutor,
+                    new WorkerDataService(store, bytesOut, bulkServer),
+                    new LogService());
+        } catch (IOException | RuntimeException e) {
+            if (bulkServer != null) {
+                bulkServer.close();
+            }
+            throw e;
+        }
         this.dataAddress = options.advertiseHost() + ":" + dataServer.getPort();
         this.schedulerChannel = Transports.channel(options.schedulerAddress(), security, null);
         this.code = new CodeCache(schedulerChannel, workDir.resolve("classpath"));
@@ -189,6 +200,9 @@ public final class WorkerServer implements AutoCloseable {
         fetcher.close();
         schedulerChannel.shutdownNow();
         dataServer.shutdownNow();
+        if (bulkServer != null) {
+            bulkServer.close();
+        }
         dataExecutor.shutdownNow();
         ScratchDirectories.deleteQuietly(workDir);
     }

@@ -339,10 +339,11 @@ public final class ClientSession implements AutoCloseable {
         return ended;
     }
 
-    /** One GetData call to the worker at {@code holder}, on the channel kept for it. */
+    /** One fetch from the worker at {@code holder}, on the channel kept for it. */
     private Runnable startFetch(String holder, java.util.Collection<Long> keys, DataFetch.Receiver receiver) {
         ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
-        return DataFetch.start(peer, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, receiver);
+        return DataFetch.start(
+                peer, holder, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, receiver);
     }
 
     /**

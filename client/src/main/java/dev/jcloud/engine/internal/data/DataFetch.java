@@ -15,32 +15,70 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One {@code GetData} call, for a peer worker or a client. Results arrive as streams of chunks
+ * One fetch of results from a worker, for a peer worker or a client. A worker with a bulk data
+ * listener (plaintext clusters) answers with a ticket for it, and the results come over that
+ * connection as length-prefixed values read straight into their final arrays (see
+ * {@link BulkProtocol}); what a broken bulk connection did not deliver, and everything from a
+ * worker without one, comes over gRPC. Over gRPC, results arrive as streams of chunks
  * under the transport's flow control, one key after another. A value that ends in a large array
  * (a {@code byte[]} result) is announced with its size and its chunks are read from the network
  * buffers straight into one array of that size: a single copy, and the array is what the task
  * reading the value gets. Other values are kept as the chunks they arrived in, never joined.
  *
- * <p>The call has no total deadline, which would cut off a large result on a slow link: it ends
+ * <p>A fetch has no total deadline, which would cut off a large result on a slow link: it ends
  * when no data arrived for the idle timeout.
  */
 public final class DataFetch {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DataFetch.class);
+
     /** A call on which nothing arrived for this long is given up. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Whether fetches use a worker's bulk data connection when it offers one. */
+    private static final boolean BULK = !"false".equals(System.getProperty("jcloud.data.bulk"));
+    /** How long connecting to a bulk data listener may take before gRPC is used instead. */
+    private static final int CONNECT_MILLIS = 3_000;
+
+    /** How long a worker whose bulk listener could not be reached is fetched from over gRPC only. */
+    private static final long UNCONNECTABLE_NANOS = 300_000_000_000L;
+
+    private static final Map<String, Long> UNCONNECTABLE = new ConcurrentHashMap<>();
+
+    private static final ExecutorService BULK_THREADS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "jcloud-bulk-fetch");
+        t.setDaemon(true);
+        return t;
+    });
 
     private static final MethodDescriptor.Marshaller<DataRequest> REQUEST =
             ProtoUtils.marshaller(DataRequest.getDefaultInstance());
@@ -68,8 +106,8 @@ public final class DataFetch {
     private DataFetch() {}
 
     /**
-     * Starts fetching {@code keys} from the worker behind {@code channel}; a value larger than
-     * {@code maxBytes} fails the call. Returns a handle that cancels the call.
+     * Starts fetching {@code keys} over gRPC only, from the worker behind {@code channel}; a value
+     * larger than {@code maxBytes} fails the call. Returns a handle that cancels the call.
      */
     public static Runnable start(
             Channel channel,
@@ -78,26 +116,60 @@ public final class DataFetch {
             Duration idleTimeout,
             ScheduledExecutorService timer,
             Receiver receiver) {
-        Assembly assembly = new Assembly(maxBytes, receiver);
-        MethodDescriptor<DataRequest, DataChunk> method =
-                WorkerGrpc.getGetDataMethod().toBuilder(REQUEST, assembly).build();
-        ClientCall<DataRequest, DataChunk> call = channel.newCall(method, CallOptions.DEFAULT);
-        long idleNanos = idleTimeout.toNanos();
+        return start(channel, null, keys, maxBytes, idleTimeout, timer, receiver);
+    }
+
+    /**
+     * Starts fetching {@code keys} from the worker at {@code address} (host:port) behind
+     * {@code channel}: over its bulk data connection when it offers one (see
+     * {@link BulkProtocol}), else, or when that connection fails, over gRPC. A value larger than
+     * {@code maxBytes} fails the fetch. {@code address} null means gRPC only. Returns a handle that
+     * cancels the fetch.
+     */
+    public static Runnable start(
+            Channel channel,
+            String address,
+            Collection<Long> keys,
+            long maxBytes,
+            Duration idleTimeout,
+            ScheduledExecutorService timer,
+            Receiver receiver) {
+        String host = bulkHost(address);
+        Fetch fetch = new Fetch(channel, address, host, keys, maxBytes, idleTimeout, receiver);
         long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
-        assembly.watch = timer.scheduleWithFixedDelay(
-                () -> {
-                    if (System.nanoTime() - assembly.lastProgress > idleNanos) {
-                        call.cancel(
-                                "no data for " + idleTimeout.toMillis() + " ms",
-                                new TimeoutException("no data arrived for " + idleTimeout.toMillis() + " ms"));
-                    }
-                },
-                period,
-                period,
-                TimeUnit.MILLISECONDS);
-        ClientCalls.asyncServerStreamingCall(
-                call, DataRequest.newBuilder().addAllKeys(keys).build(), assembly);
-        return () -> call.cancel("fetch cancelled", null);
+        fetch.watch = timer.scheduleWithFixedDelay(fetch::checkProgress, period, period, TimeUnit.MILLISECONDS);
+        SocketChannel idle = host == null ? null : Idle.take(address);
+        if (idle == null) {
+            fetch.callGrpc(host != null);
+        } else {
+            try {
+                BULK_THREADS.execute(() -> fetch.readBulk(idle, 0, null));
+            } catch (RejectedExecutionException e) {
+                Idle.close(idle);
+                fetch.callGrpc(false);
+            }
+        }
+        return fetch::cancel;
+    }
+
+    /** The host of {@code address} for bulk connections; null when they are not to be used. */
+    private static String bulkHost(String address) {
+        if (address == null || !BULK) {
+            return null;
+        }
+        Long until = UNCONNECTABLE.get(address);
+        if (until != null) {
+            if (System.nanoTime() - until < 0) {
+                return null;
+            }
+            UNCONNECTABLE.remove(address, until);
+        }
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        String host = address.substring(0, colon);
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** True when the holder could not be reached at all (nothing listens there any more). */
@@ -111,14 +183,358 @@ public final class DataFetch {
     }
 
     /**
+     * Admitted bulk connections not in use, by the address of the worker's data service. A fetch
+     * takes one if there is one (no ticket, no gRPC call) and gives it back when its answer has
+     * ended; the worker closes a connection left idle for 30 s, so one idle for longer is dropped.
+     */
+    private static final class Idle {
+        private static final long MAX_IDLE_NANOS = 15_000_000_000L;
+        private static final int PER_WORKER = 4;
+
+        private record Entry(SocketChannel socket, long since) {}
+
+        private static final Map<String, Deque<Entry>> IDLE = new ConcurrentHashMap<>();
+
+        static SocketChannel take(String address) {
+            Deque<Entry> idle = IDLE.get(address);
+            if (idle == null) {
+                return null;
+            }
+            for (Entry e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
+                if (System.nanoTime() - e.since() < MAX_IDLE_NANOS && e.socket().isOpen()) {
+                    return e.socket();
+                }
+                close(e.socket());
+            }
+            return null;
+        }
+
+        static void give(String address, SocketChannel socket) {
+            Deque<Entry> idle = IDLE.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
+            if (idle.size() >= PER_WORKER) {
+                close(socket);
+                return;
+            }
+            idle.addFirst(new Entry(socket, System.nanoTime()));
+        }
+
+        static void close(SocketChannel socket) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // Closing.
+            }
+        }
+    }
+
+    /**
+     * One fetch: an idle admitted bulk connection to the worker if there is one, else a
+     * {@code GetData} call asking for a bulk ticket (which an older worker, or one without a bulk
+     * listener, answers with the data itself) and a new bulk connection; then, if the bulk
+     * connection fails, a plain {@code GetData} call for the keys it did not answer. Only
+     * one of these runs at a time, so the keys still unanswered need no more than the lock.
+     * Progress is watched across all of them: a transfer ends for lack of data, never of time.
+     */
+    private static final class Fetch implements Receiver {
+        private final Channel channel;
+        private final String address;
+        /** The holder's host for the bulk connection; null when it is not to be used. */
+        private final String host;
+
+        private final long maxBytes;
+        private final Duration idleTimeout;
+        private final Receiver receiver;
+        private final Set<Long> unanswered = new LinkedHashSet<>();
+        volatile long lastProgress = System.nanoTime();
+        volatile ScheduledFuture<?> watch;
+        private volatile ClientCall<DataRequest, DataChunk> call;
+        private volatile SocketChannel socket;
+        private volatile boolean cancelled;
+        private volatile boolean timedOut;
+        private volatile boolean ended;
+        private int bulkPort;
+        private byte[] bulkTicket;
+
+        Fetch(
+                Channel channel,
+                String address,
+                String host,
+                Collection<Long> keys,
+                long maxBytes,
+                Duration idleTimeout,
+                Receiver receiver) {
+            this.channel = channel;
+            this.address = address;
+            this.host = host;
+            this.maxBytes = maxBytes;
+            this.idleTimeout = idleTimeout;
+            this.receiver = receiver;
+            unanswered.addAll(keys);
+        }
+
+        void callGrpc(boolean askForTicket) {
+            List<Long> keys;
+            synchronized (this) {
+                keys = new ArrayList<>(unanswered);
+            }
+            Assembly assembly = new Assembly(maxBytes, this);
+            MethodDescriptor<DataRequest, DataChunk> method =
+                    WorkerGrpc.getGetDataMethod().toBuilder(REQUEST, assembly).build();
+            ClientCall<DataRequest, DataChunk> c = channel.newCall(method, CallOptions.DEFAULT);
+            call = c;
+            if (cancelled) {
+                c.cancel("fetch cancelled", null);
+            }
+            ClientCalls.asyncServerStreamingCall(
+                    c,
+                    DataRequest.newBuilder()
+                            .addAllKeys(keys)
+                            .setBulk(askForTicket)
+                            .build(),
+                    assembly);
+        }
+
+        /** The worker's answer to a bulk request. */
+        void ticket(int port, byte[] ticket) {
+            bulkPort = port;
+            bulkTicket = ticket;
+        }
+
+        void grpcCompleted() {
+            if (bulkTicket == null) {
+                completed();
+                return;
+            }
+            int port = bulkPort;
+            byte[] ticket = bulkTicket;
+            bulkTicket = null;
+            try {
+                BULK_THREADS.execute(() -> readBulk(null, port, ticket));
+            } catch (RejectedExecutionException e) {
+                callGrpc(false);
+            }
+        }
+
+        /**
+         * Asks for the unanswered keys on {@code admitted}, or on a new connection admitted with
+         * {@code ticket}, and reads the answer. What a broken connection did not deliver is asked
+         * for over gRPC; a reused connection that broke before answering anything (the worker
+         * closed it meanwhile) is replaced by a new one.
+         */
+        void readBulk(SocketChannel admitted, int port, byte[] ticket) {
+            SocketChannel s = admitted;
+            boolean answered = false;
+            try {
+                if (s == null) {
+                    s = SocketChannel.open();
+                    socket = s;
+                    if (cancelled || timedOut) {
+                        throw new ClosedChannelException();
+                    }
+                    s.socket().setTcpNoDelay(true);
+                    try {
+                        s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                    } catch (IOException e) {
+                        // A firewall that lets gRPC through but not this port would cost every fetch
+                        // the connect timeout: use gRPC with this worker for a while.
+                        UNCONNECTABLE.put(address, System.nanoTime() + UNCONNECTABLE_NANOS);
+                        LOG.info(
+                                "cannot connect to the bulk data port {} of {} ({}); fetching from it over gRPC for 5 minutes",
+                                port,
+                                address,
+                                e.toString());
+                        throw e;
+                    }
+                    writeFully(s, ByteBuffer.wrap(ticket));
+                } else {
+                    socket = s;
+                    if (cancelled || timedOut) {
+                        throw new ClosedChannelException();
+                    }
+                }
+                List<Long> keys;
+                synchronized (this) {
+                    keys = new ArrayList<>(unanswered);
+                }
+                ByteBuffer request = ByteBuffer.allocate(4 + 8 * keys.size()).putInt(keys.size());
+                keys.forEach(request::putLong);
+                writeFully(s, request.flip());
+                ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
+                while (true) {
+                    readFully(s, header.clear().limit(1));
+                    answered = true;
+                    byte kind = header.get(0);
+                    if (kind == BulkProtocol.END) {
+                        socket = null;
+                        if (cancelled || timedOut) {
+                            Idle.close(s);
+                        } else {
+                            Idle.give(address, s);
+                        }
+                        completed();
+                        return;
+                    }
+                    readFully(s, header.limit(1 + 8));
+                    long key = header.getLong(1);
+                    synchronized (this) {
+                        if (!unanswered.contains(key)) {
+                            throw new IOException("unrequested result " + Long.toHexString(key));
+                        }
+                    }
+                    if (kind == BulkProtocol.NOT_FOUND) {
+                        notFound(key);
+                        continue;
+                    }
+                    if (kind != BulkProtocol.FOUND) {
+                        throw new IOException("unknown frame kind " + kind);
+                    }
+                    readFully(s, header.limit(BulkProtocol.FRAME_HEADER_BYTES));
+                    int headSize = header.getInt(1 + 8);
+                    long bodySize = header.getLong(1 + 8 + 4);
+                    if (headSize < 0 || bodySize < 0 || headSize + bodySize > maxBytes) {
+                        Idle.close(s);
+                        failed(Status.RESOURCE_EXHAUSTED
+                                .withDescription("result " + Long.toHexString(key) + " of " + headSize + "+" + bodySize
+                                        + " bytes exceeds " + maxBytes)
+                                .asRuntimeException());
+                        return;
+                    }
+                    byte[] head = new byte[headSize];
+                    readFully(s, ByteBuffer.wrap(head));
+                    ByteString headBytes = UnsafeByteOperations.unsafeWrap(head);
+                    if (bodySize == 0) {
+                        found(key, EncodedValue.of(headBytes));
+                    } else {
+                        byte[] body = new byte[(int) bodySize];
+                        readFully(s, ByteBuffer.wrap(body));
+                        found(key, EncodedValue.of(headBytes, body));
+                    }
+                }
+            } catch (IOException e) {
+                if (s != null) {
+                    Idle.close(s);
+                }
+                if (cancelled) {
+                    failed(Status.CANCELLED.withDescription("fetch cancelled").asRuntimeException());
+                } else if (timedOut) {
+                    failed(new TimeoutException("no data arrived for " + idleTimeout.toMillis() + " ms"));
+                } else {
+                    // Whatever the connection did not deliver may still be on the holder: ask again,
+                    // for a new connection if a reused one had been closed meanwhile.
+                    LOG.debug("bulk fetch from {} broke ({}); asking again over gRPC", address, e.toString());
+                    callGrpc(admitted != null && !answered);
+                }
+            } finally {
+                socket = null;
+            }
+        }
+
+        private void readFully(SocketChannel s, ByteBuffer into) throws IOException {
+            int end = into.limit();
+            while (into.position() < end) {
+                into.limit(Math.min(end, into.position() + BulkProtocol.SLICE));
+                while (into.hasRemaining()) {
+                    if (s.read(into) < 0) {
+                        throw new EOFException("the bulk data connection closed");
+                    }
+                    lastProgress = System.nanoTime();
+                }
+                into.limit(end);
+            }
+        }
+
+        private static void writeFully(SocketChannel s, ByteBuffer data) throws IOException {
+            while (data.hasRemaining()) {
+                s.write(data);
+            }
+        }
+
+        void checkProgress() {
+            if (System.nanoTime() - lastProgress <= idleTimeout.toNanos()) {
+                return;
+            }
+            timedOut = true;
+            ClientCall<DataRequest, DataChunk> c = call;
+            if (c != null) {
+                c.cancel(
+                        "no data for " + idleTimeout.toMillis() + " ms",
+                        new TimeoutException("no data arrived for " + idleTimeout.toMillis() + " ms"));
+            }
+            closeSocket();
+        }
+
+        void cancel() {
+            cancelled = true;
+            ClientCall<DataRequest, DataChunk> c = call;
+            if (c != null) {
+                c.cancel("fetch cancelled", null);
+            }
+            closeSocket();
+        }
+
+        private void closeSocket() {
+            SocketChannel s = socket;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // Closing.
+                }
+            }
+        }
+
+        @Override
+        public void found(long key, EncodedValue value) {
+            synchronized (this) {
+                unanswered.remove(key);
+            }
+            receiver.found(key, value);
+        }
+
+        @Override
+        public void notFound(long key) {
+            synchronized (this) {
+                unanswered.remove(key);
+            }
+            receiver.notFound(key);
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (end()) {
+                receiver.failed(cause);
+            }
+        }
+
+        @Override
+        public void completed() {
+            if (end()) {
+                receiver.completed();
+            }
+        }
+
+        private boolean end() {
+            synchronized (this) {
+                if (ended) {
+                    return false;
+                }
+                ended = true;
+            }
+            ScheduledFuture<?> w = watch;
+            if (w != null) {
+                w.cancel(false);
+            }
+            return true;
+        }
+    }
+
+    /**
      * Parses the chunks of one call and puts them together. gRPC parses a call's messages and
      * hands them to the observer one at a time, in order, so the state needs no lock.
      */
     private static final class Assembly implements MethodDescriptor.Marshaller<DataChunk>, StreamObserver<DataChunk> {
         private final long maxBytes;
-        private final Receiver receiver;
-        volatile long lastProgress = System.nanoTime();
-        volatile ScheduledFuture<?> watch;
+        private final Fetch receiver;
 
         // The key being received: its announced body filled in place, or its plain chunks.
         private long key;
@@ -128,7 +544,7 @@ public final class DataFetch {
         private final List<ByteString> parts = new ArrayList<>();
         private long size;
 
-        Assembly(long maxBytes, Receiver receiver) {
+        Assembly(long maxBytes, Fetch receiver) {
             this.maxBytes = maxBytes;
             this.receiver = receiver;
         }
@@ -168,6 +584,12 @@ public final class DataFetch {
                         chunk.setLast(varint(in, false) != 0);
                     } else if (field == DataChunk.BODY_SIZE_FIELD_NUMBER && wire == 0) {
                         chunk.setBodySize(varint(in, false));
+                    } else if (field == DataChunk.BULK_PORT_FIELD_NUMBER && wire == 0) {
+                        chunk.setBulkPort((int) varint(in, false));
+                    } else if (field == DataChunk.BULK_TICKET_FIELD_NUMBER && wire == 2) {
+                        byte[] ticket = new byte[length(in)];
+                        read(in, ticket, 0, ticket.length);
+                        chunk.setBulkTicket(UnsafeByteOperations.unsafeWrap(ticket));
                     } else {
                         skip(in, wire);
                     }
@@ -183,7 +605,11 @@ public final class DataFetch {
 
         @Override
         public void onNext(DataChunk chunk) {
-            lastProgress = System.nanoTime();
+            receiver.lastProgress = System.nanoTime();
+            if (chunk.getBulkPort() > 0) {
+                receiver.ticket(chunk.getBulkPort(), chunk.getBulkTicket().toByteArray());
+                return;
+            }
             if (!chunk.getFound()) {
                 reset();
                 receiver.notFound(chunk.getKey());
@@ -244,22 +670,13 @@ public final class DataFetch {
 
         @Override
         public void onError(Throwable t) {
-            stopWatch();
             reset();
             receiver.failed(t);
         }
 
         @Override
         public void onCompleted() {
-            stopWatch();
-            receiver.completed();
-        }
-
-        private void stopWatch() {
-            ScheduledFuture<?> w = watch;
-            if (w != null) {
-                w.cancel(false);
-            }
+            receiver.grpcCompleted();
         }
     }
 
