@@ -68,7 +68,7 @@ class WorkerMemoryRestartIT {
 
             Awaitility.await()
                     .atMost(Duration.ofSeconds(60))
-                    .conditionEvaluationListener(showLogsOnTimeout(processes))
+                    .conditionEvaluationListener(showOnTimeout(processes, client))
                     .until(() -> !first.isAlive());
             assertThat(first.exitValue()).as(processes.logTails()).isEqualTo(3);
             long pid = Awaitility.await()
@@ -80,7 +80,7 @@ class WorkerMemoryRestartIT {
             // The task runs again on the replacement, which passes the limit too and has no restart left.
             Awaitility.await()
                     .atMost(Duration.ofSeconds(60))
-                    .conditionEvaluationListener(showLogsOnTimeout(processes))
+                    .conditionEvaluationListener(showOnTimeout(processes, client))
                     .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
             String log = Files.readString(processes.log("hungry"));
             assertThat(REPLACEMENT.matcher(log).results().count()).as(log).isEqualTo(1);
@@ -90,8 +90,11 @@ class WorkerMemoryRestartIT {
         }
     }
 
-    /** Prints the workers' logs when a wait times out, so that a failure shows what the worker did. */
-    private static ConditionEvaluationListener<Object> showLogsOnTimeout(WorkerProcesses processes) {
+    /**
+     * Prints the workers' logs and the scheduler's view when a wait times out, so that a failure
+     * shows what the workers did and where the task was.
+     */
+    private static ConditionEvaluationListener<Object> showOnTimeout(WorkerProcesses processes, Client client) {
         return new ConditionEvaluationListener<>() {
             @Override
             public void conditionEvaluated(EvaluatedCondition<Object> condition) {}
@@ -99,6 +102,11 @@ class WorkerMemoryRestartIT {
             @Override
             public void onTimeout(TimeoutEvent timeout) {
                 System.err.println("worker logs at the timeout:\n" + processes.logTails());
+                try {
+                    System.err.println("the scheduler's view: " + client.summary());
+                } catch (RuntimeException e) {
+                    System.err.println("the scheduler's view: unavailable (" + e + ")");
+                }
             }
         };
     }
