@@ -34,10 +34,16 @@ class WorkerMemoryRestartIT {
         replacements.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
 
-    static long hold(long mib) {
+    /**
+     * Holds {@code mib} MiB and never returns: the worker's memory watchdog must end it. A task that
+     * returned before the watchdog's next look (on a loaded machine) was done, its small result
+     * already with the client, so nothing ran on the replacement and the test waited for nothing.
+     */
+    static long hold(long mib) throws InterruptedException {
         for (int i = 0; i < mib; i++) {
             HELD.add(new byte[1 << 20]);
         }
+        Thread.sleep(Duration.ofMinutes(10).toMillis());
         return mib;
     }
 
