@@ -400,7 +400,7 @@ final class SchedulerCore {
         workersChanged = true;
         LOG.info("worker {} joined from {} ({} threads)", w.name(), w.address(), w.nthreads());
         for (TaskRecord t : new ArrayList<>(noWorker)) {
-            if (w.offers(t, clock.getAsLong())) {
+            if (w.offers(t, clock)) {
                 noWorker.remove(t);
                 t.queued = false;
                 enqueue(t);
@@ -1083,7 +1083,7 @@ final class SchedulerCore {
     }
 
     private boolean canTakeNow(TaskRecord t, WorkerState w) {
-        return !w.retiring && !w.closed && !w.last.getPaused() && w.offers(t, clock.getAsLong());
+        return !w.retiring && !w.closed && !w.last.getPaused() && w.offers(t, clock);
     }
 
     private static List<WorkerState> holdersOf(TaskRecord d) {
@@ -1133,7 +1133,7 @@ final class SchedulerCore {
                 if (t == null) {
                     return;
                 }
-                if (!w.offers(t, clock.getAsLong())) {
+                if (!w.offers(t, clock)) {
                     WorkerState other = anyOffering(t);
                     if (other == null) {
                         noWorker.add(t);
@@ -1166,9 +1166,7 @@ final class SchedulerCore {
     private WorkerState anyOffering(TaskRecord t) {
         WorkerState best = null;
         for (WorkerState w : workers.values()) {
-            if (!w.retiring
-                    && w.offers(t, clock.getAsLong())
-                    && (best == null || w.processing.size() < best.processing.size())) {
+            if (!w.retiring && w.offers(t, clock) && (best == null || w.processing.size() < best.processing.size())) {
                 best = w;
             }
         }
@@ -1181,7 +1179,7 @@ final class SchedulerCore {
         for (WorkerState w : workers.values()) {
             if (w != not
                     && w.free() > 0
-                    && w.offers(t, clock.getAsLong())
+                    && w.offers(t, clock)
                     && (best == null
                             || w.processing.size() * best.nthreads() < best.processing.size() * w.nthreads())) {
                 best = w;

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /** One registered worker: its capacity, what runs and rests on it, and its outbound batch. */
 final class WorkerState {
@@ -93,14 +94,15 @@ final class WorkerState {
     }
 
     /**
-     * Whether this worker may be given {@code t} at {@code nowMillis}: it offers the resources the
+     * Whether this worker may be given {@code t} now ({@code clock}, read only for a worker with a
+     * known end, so the placement loops pay nothing for the others): it offers the resources the
      * task asks for, and, when its platform retires it at a known time, a task of a kind expected
      * to run past then is not for it: the walltime would end the task with the job. A kind with no
      * finished task yet has no expected duration and may go anywhere. The queue ahead is not
      * counted, so a refusal holds for good and a refused task need only be offered to workers that
      * join later.
      */
-    boolean offers(TaskRecord t, long nowMillis) {
+    boolean offers(TaskRecord t, LongSupplier clock) {
         for (var r : t.spec.getResourcesList()) {
             if (resources.getOrDefault(r.getName(), 0.0) < r.getAmount()) {
                 return false;
@@ -109,7 +111,7 @@ final class WorkerState {
         if (retireAtMillis == 0 || t.function == null || t.function.meanSeconds < 0) {
             return true;
         }
-        return nowMillis + t.function.meanSeconds * 1000 <= retireAtMillis;
+        return clock.getAsLong() + t.function.meanSeconds * 1000 <= retireAtMillis;
     }
 
     /** Tasks queued ahead of a new one, per thread. */

@@ -106,20 +106,6 @@ public final class DataFetch {
     private DataFetch() {}
 
     /**
-     * Starts fetching {@code keys} over gRPC only, from the worker behind {@code channel}; a value
-     * larger than {@code maxBytes} fails the call. Returns a handle that cancels the call.
-     */
-    public static Runnable start(
-            Channel channel,
-            Collection<Long> keys,
-            long maxBytes,
-            Duration idleTimeout,
-            ScheduledExecutorService timer,
-            Receiver receiver) {
-        return start(channel, null, keys, maxBytes, idleTimeout, timer, receiver);
-    }
-
-    /**
      * Starts fetching {@code keys} from the worker at {@code address} (host:port) behind
      * {@code channel}: over its bulk data connection when it offers one (see
      * {@link BulkProtocol}), else, or when that connection fails, over gRPC. A value larger than
