@@ -128,4 +128,39 @@ class ClientApiTest {
         TaskFuture<Integer> len = client.compute(Delayed.of(data).then(String::length));
         assertThat(len.get()).isEqualTo(5);
     }
+
+    static long checksum(byte[] b) {
+        long sum = 0;
+        for (byte x : b) {
+            sum = sum * 31 + x;
+        }
+        return sum;
+    }
+
+    @Test
+    void largeScatteredValuesGoFromTheClientStraightToTheWorkers() throws Exception {
+        long before =
+                cluster.workers().stream().mapToLong(w -> w.valuesReceived()).sum();
+        List<byte[]> blocks = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            byte[] b = new byte[(1 << 20) + i];
+            java.util.Arrays.fill(b, (byte) i);
+            blocks.add(b);
+        }
+        List<TaskFuture<byte[]>> scattered = client.scatter(blocks);
+        List<Delayed<Long>> sums = new ArrayList<>();
+        for (TaskFuture<byte[]> f : scattered) {
+            sums.add(Delayed.of(f).then(ClientApiTest::checksum));
+        }
+        List<Long> expected = blocks.stream().map(ClientApiTest::checksum).toList();
+
+        assertThat(client.gather(client.compute(sums))).containsExactlyElementsOf(expected);
+        assertThat(scattered.get(5).get()).isEqualTo(blocks.get(5));
+        long received =
+                cluster.workers().stream().mapToLong(w -> w.valuesReceived()).sum() - before;
+        assertThat(received).isEqualTo(6);
+        // Spread over both workers, as the tasks reading them will be.
+        assertThat(cluster.workers())
+                .allSatisfy(w -> assertThat(w.valuesReceived()).isPositive());
+    }
 }

@@ -4,6 +4,7 @@ import dev.jcloud.engine.internal.client.ClientSession;
 import dev.jcloud.engine.internal.client.ObservationCalls;
 import dev.jcloud.engine.internal.client.Prefetch;
 import dev.jcloud.engine.internal.client.ResultSlot;
+import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.join.JoinProtocol;
 import dev.jcloud.engine.internal.join.JoinToken;
@@ -53,6 +54,11 @@ import java.util.function.Consumer;
 public final class Client implements AutoCloseable {
 
     private static final Cleaner CLEANER = Cleaner.create();
+    /**
+     * Scattered values at least this large go from the client straight to a worker; below it, the
+     * round trip that names the worker costs more than carrying the value through the scheduler.
+     */
+    public static final int SCATTER_DIRECT_BYTES = 64 << 10;
 
     private final ClientSession session;
     private final ObservationCalls observation;
@@ -126,17 +132,36 @@ public final class Client implements AutoCloseable {
         return futures;
     }
 
-    /** Places {@code value} on a worker, to be used as a task input without sending it again. */
+    /**
+     * Places {@code value} on a worker, to be used as a task input without sending it again. A
+     * value of {@value #SCATTER_DIRECT_BYTES} bytes or more goes from this client straight to the
+     * worker the scheduler names for it; a smaller one travels with the task description. The
+     * client keeps the value while the future lives and sends it again if that worker is lost, so
+     * a scattered array must not be changed afterwards.
+     */
     public <T> TaskFuture<T> scatter(T value) {
-        return submitOne(TaskFunctions.identity(), List.of(literal(value)), TaskOptions.defaults());
+        return this.<T>scatter(List.of(value)).get(0);
     }
 
-    /** Scatters every value; one future each. */
+    /** Scatters every value (see {@link #scatter(Object)}), in one submission; one future each. */
     public <T> List<TaskFuture<T>> scatter(List<? extends T> values) {
+        long function = session.functionId(TaskFunctions.identity());
         List<TaskFuture<T>> out = new ArrayList<>(values.size());
+        List<TaskSpec> specs = new ArrayList<>(values.size());
         for (T v : values) {
-            out.add(scatter(v));
+            EncodedValue encoded = ValueCodec.encodeValue(v);
+            long key = session.newKey();
+            out.add(future(key));
+            TaskSpec.Builder spec = spec(key, function, TaskOptions.defaults());
+            if (encoded.size() < SCATTER_DIRECT_BYTES) {
+                spec.addArgs(Arg.newBuilder().setValue(encoded.toByteString()));
+            } else {
+                session.scatter(key, encoded);
+                spec.setFromClient(true);
+            }
+            specs.add(spec.build());
         }
+        session.submit(specs);
         return out;
     }
 

@@ -5,11 +5,13 @@ import dev.jcloud.engine.proto.Arg;
 import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ClientBatch;
 import dev.jcloud.engine.proto.ClientUpdates;
+import dev.jcloud.engine.proto.ClientValue;
 import dev.jcloud.engine.proto.ClusterInfo;
 import dev.jcloud.engine.proto.ComputeTask;
 import dev.jcloud.engine.proto.DepLocation;
 import dev.jcloud.engine.proto.FunctionDef;
 import dev.jcloud.engine.proto.MissingDep;
+import dev.jcloud.engine.proto.PushOrder;
 import dev.jcloud.engine.proto.Registered;
 import dev.jcloud.engine.proto.Replicate;
 import dev.jcloud.engine.proto.RetireRequest;
@@ -66,7 +68,8 @@ final class SchedulerCore {
      * a spot machine is gone two minutes after its notice anyway.
      */
     static final long RETIRE_DEADLINE_MILLIS = 180_000;
-    /** A dependent goes to the worker holding its inputs unless that worker is this overloaded. */
+    /** A key's high bits are the id of the client that made it (see the protocol's keys). */
+    private static final int CLIENT_KEY_SHIFT = 44;
     /** The round trip of asking a peer for an input, whatever its size. */
     private static final double FETCH_LATENCY_SECONDS = 0.001;
 
@@ -108,6 +111,9 @@ final class SchedulerCore {
     private long noClientSinceMillis;
     private final long startedMillis;
     private WorkerState lastRootWorker;
+    /** Where the search for the next scattered value's worker starts, so equal workers take turns. */
+    private int pushTurn;
+
     private final TaskPace pace = new TaskPace();
     private boolean workersChanged;
     private boolean retirementsToCheck;
@@ -189,6 +195,9 @@ final class SchedulerCore {
         }
         for (long key : batch.getMissingList()) {
             clientMissing(c, key);
+        }
+        for (ClientValue v : batch.getValuesList()) {
+            clientValue(v);
         }
     }
 
@@ -380,6 +389,39 @@ final class SchedulerCore {
         }
     }
 
+    /**
+     * A scattered value its client could not send to the worker named for it (it comes here
+     * instead and goes to that worker as the argument of the identity function), or no longer has
+     * (its future was released after a dependent was submitted, and the only copy was lost).
+     */
+    private void clientValue(ClientValue v) {
+        TaskRecord t = tasks.get(v.getKey());
+        if (t == null
+                || !t.spec.getFromClient()
+                || t.state != TaskRecord.PROCESSING
+                || !t.processingOn.address().equals(v.getWorkerAddress())) {
+            return; // placed elsewhere since, or no longer needed
+        }
+        if (v.getUnavailable()) {
+            failedTotal++;
+            fail(
+                    t,
+                    error(
+                            t.key,
+                            t.key,
+                            "java.lang.IllegalStateException",
+                            "the scattered value " + Long.toHexString(t.key) + " was lost with its worker, and its"
+                                    + " client no longer holds it to send again (keep the future of a scattered"
+                                    + " value while tasks read it)",
+                            ""));
+            return;
+        }
+        sendCompute(
+                t,
+                t.processingOn,
+                List.of(Arg.newBuilder().setValue(v.getValue()).build()));
+    }
+
     // ------------------------------------------------------------------ workers
 
     /** Registers a worker, or returns null (after telling it why) when it cannot join. */
@@ -485,8 +527,9 @@ final class SchedulerCore {
         LOG.info("worker {} left: {}", w.name(), reason);
         for (TaskRecord t : new ArrayList<>(w.processing)) {
             t.processingOn = null;
-            if (!w.retiring) {
-                // A worker closed by its retirement (even at the deadline) was not killed by the task.
+            if (!w.retiring && !t.spec.getFromClient()) {
+                // A worker closed by its retirement (even at the deadline) was not killed by the
+                // task, and a value on its way from a client kills nothing.
                 t.workerLosses++;
             }
             if (t.workerLosses >= MAX_WORKER_LOSSES) {
@@ -531,11 +574,14 @@ final class SchedulerCore {
             }
             return;
         }
-        double seconds = r.getDurationMicros() / 1e6;
-        t.function.observe(seconds);
         t.function.finished++;
-        stream.record(w.name(), r.getThread(), t.function.name(), r.getStartMicros(), r.getDurationMicros());
-        pace.observe(seconds);
+        if (!t.spec.getFromClient()) {
+            // A value sent by a client took no computing: it would skew the estimates placement uses.
+            double seconds = r.getDurationMicros() / 1e6;
+            t.function.observe(seconds);
+            stream.record(w.name(), r.getThread(), t.function.name(), r.getStartMicros(), r.getDurationMicros());
+            pace.observe(seconds);
+        }
         w.processing.remove(t);
         t.processingOn = null;
         t.nbytes = r.getNbytes();
@@ -1019,6 +1065,13 @@ final class SchedulerCore {
      * then fetched every input.
      */
     private void place(TaskRecord t) {
+        if (t.spec.getFromClient()) {
+            WorkerState target = pushTarget(t);
+            if (target != null) {
+                assign(t, target);
+                return;
+            }
+        }
         if (t.deps.length > 0) {
             WorkerState best = null;
             double bestStart = Double.MAX_VALUE;
@@ -1063,6 +1116,31 @@ final class SchedulerCore {
             }
         }
         return w.queuedPerThread() * pace.meanSeconds() + fetch;
+    }
+
+    /**
+     * Where a scattered value goes: the worker with the least work per thread, values still
+     * arriving included, taking turns among equals. So the values of one scatter spread over the
+     * cluster, as the tasks reading them will want (Dask deals them out round robin too). A value
+     * waits for no free thread: receiving it takes none.
+     */
+    private WorkerState pushTarget(TaskRecord t) {
+        List<WorkerState> all = new ArrayList<>(workers.values());
+        WorkerState best = null;
+        double bestLoad = Double.MAX_VALUE;
+        for (int i = 0; i < all.size(); i++) {
+            WorkerState w = all.get((pushTurn + i) % all.size());
+            if (!canTakeNow(t, w)) {
+                continue;
+            }
+            double load = (double) w.processing.size() / Math.max(1, w.nthreads());
+            if (load < bestLoad) {
+                best = w;
+                bestLoad = load;
+            }
+        }
+        pushTurn = (pushTurn + 1) % Math.max(1, all.size());
+        return best;
     }
 
     /** The worker with the least queued work per thread that could run {@code t} now, or null. */
@@ -1192,6 +1270,38 @@ final class SchedulerCore {
         setState(t, TaskRecord.PROCESSING);
         t.processingOn = w;
         w.processing.add(t);
+        if (t.spec.getFromClient()) {
+            orderPush(t, w);
+            return;
+        }
+        sendCompute(t, w, t.spec.getArgsList());
+    }
+
+    /**
+     * Asks the client that scattered {@code t} to send its value to {@code w}. The key's high bits
+     * name that client; once it has left, nobody can send the value again.
+     */
+    private void orderPush(TaskRecord t, WorkerState w) {
+        ClientState owner = clients.get((int) (t.key >>> CLIENT_KEY_SHIFT));
+        if (owner == null) {
+            failedTotal++;
+            fail(
+                    t,
+                    error(
+                            t.key,
+                            t.key,
+                            "java.lang.IllegalStateException",
+                            "the scattered value " + Long.toHexString(t.key)
+                                    + " is needed again (its worker was lost) but the client that"
+                                    + " scattered it has disconnected",
+                            ""));
+            return;
+        }
+        owner.out().addPush(PushOrder.newBuilder().setKey(t.key).setWorkerAddress(w.address()));
+        dirtyClients.add(owner);
+    }
+
+    private void sendCompute(TaskRecord t, WorkerState w, List<Arg> args) {
         WorkerOrders.Builder out = w.out();
         FunctionEntry fn = t.function;
         if (w.knownFunctions.add(fn.id())) {
@@ -1207,7 +1317,7 @@ final class SchedulerCore {
         ComputeTask.Builder c = ComputeTask.newBuilder()
                 .setKey(t.key)
                 .setFunction(fn.id())
-                .addAllArgs(t.spec.getArgsList())
+                .addAllArgs(args)
                 .setDeliver(t.wanted())
                 .setPriority(t.priority());
         if (t.spec.getResourcesCount() > 0) {

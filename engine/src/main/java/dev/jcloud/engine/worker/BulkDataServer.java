@@ -1,5 +1,6 @@
 package dev.jcloud.engine.worker;
 
+import com.google.protobuf.UnsafeByteOperations;
 import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.data.BulkProtocol;
 import java.io.BufferedInputStream;
@@ -53,6 +54,7 @@ final class BulkDataServer implements AutoCloseable {
     private static final int MAX_CONNECTIONS = 128;
 
     private final DataStore store;
+    private final ReceivedValues received;
     private final AtomicLong bytesOut;
     private final long ticketNanos;
     private final ServerSocketChannel listener;
@@ -75,6 +77,19 @@ final class BulkDataServer implements AutoCloseable {
 
     BulkDataServer(String host, int port, DataStore store, AtomicLong bytesOut, Duration ticketLifetime)
             throws IOException {
+        this(host, port, store, bytesOut, ticketLifetime, null);
+    }
+
+    /** With {@code received} null, a put closes its connection unanswered. */
+    BulkDataServer(
+            String host,
+            int port,
+            DataStore store,
+            AtomicLong bytesOut,
+            Duration ticketLifetime,
+            ReceivedValues received)
+            throws IOException {
+        this.received = received;
         this.store = store;
         this.bytesOut = bytesOut;
         this.ticketNanos = ticketLifetime.toNanos();
@@ -158,7 +173,15 @@ final class BulkDataServer implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
             while (true) {
                 int count = in.readInt();
-                if (count < 0 || count > BulkProtocol.MAX_KEYS) {
+                if (count < 0) {
+                    if (received == null || count < -BulkProtocol.MAX_KEYS || !receive(in, -count)) {
+                        return;
+                    }
+                    header.clear().put(BulkProtocol.END).flip();
+                    writeFully(socket, header, null);
+                    continue;
+                }
+                if (count > BulkProtocol.MAX_KEYS) {
                     return;
                 }
                 long[] keys = new long[count];
@@ -176,6 +199,37 @@ final class BulkDataServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("bulk data connection ended: {}", e.toString());
         }
+    }
+
+    /**
+     * Reads {@code count} values a client sends (a put) into arrays of their announced sizes and
+     * hands each to {@link ReceivedValues} as it completes; false for a malformed put.
+     */
+    private boolean receive(DataInputStream in, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            long key = in.readLong();
+            int headSize = in.readInt();
+            long bodySize = in.readLong();
+            if (headSize < 0
+                    || headSize > BulkProtocol.MAX_HEAD_BYTES
+                    || bodySize < 0
+                    || bodySize > ReceivedValues.MAX_BODY_BYTES) {
+                LOG.info("refusing a put of {}+{} bytes for {}", headSize, bodySize, Long.toHexString(key));
+                return false;
+            }
+            byte[] head = new byte[headSize];
+            in.readFully(head);
+            EncodedValue value;
+            if (bodySize == 0) {
+                value = EncodedValue.of(UnsafeByteOperations.unsafeWrap(head));
+            } else {
+                byte[] body = new byte[(int) bodySize];
+                in.readFully(body);
+                value = EncodedValue.of(UnsafeByteOperations.unsafeWrap(head), body);
+            }
+            received.received(key, value);
+        }
+        return true;
     }
 
     /** One key's frame; a key not held (or released meanwhile) is answered as not found. */

@@ -2,8 +2,10 @@ package dev.jcloud.engine.worker;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.proto.DataChunk;
 import dev.jcloud.engine.proto.DataRequest;
+import dev.jcloud.engine.proto.PutReply;
 import dev.jcloud.engine.proto.WorkerGrpc;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -13,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,10 +49,121 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
         this(store, bytesOut, null);
     }
 
+    /** Null when this worker takes no values from clients: every put is refused. */
+    private final ReceivedValues received;
+
     WorkerDataService(DataStore store, AtomicLong bytesOut, BulkDataServer bulk) {
+        this(store, bytesOut, bulk, null);
+    }
+
+    WorkerDataService(DataStore store, AtomicLong bytesOut, BulkDataServer bulk, ReceivedValues received) {
         this.store = store;
         this.bytesOut = bytesOut;
         this.bulk = bulk;
+        this.received = received;
+    }
+
+    /**
+     * Values a client scatters here. gRPC asks the client for the next chunk only after this one
+     * was handled, so a value arrives no faster than it is stored. A value ending in a large array
+     * is put together in one array of the announced size (the array the task reading it gets).
+     */
+    @Override
+    public StreamObserver<DataChunk> putData(StreamObserver<PutReply> reply) {
+        if (received == null) {
+            reply.onError(Status.UNIMPLEMENTED
+                    .withDescription("this worker takes no values from clients")
+                    .asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(DataChunk chunk) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+            };
+        }
+        return new StreamObserver<>() {
+            private long key;
+            private ByteString head;
+            private byte[] body;
+            private int filled;
+            private final List<ByteString> parts = new ArrayList<>();
+            private long stored;
+            private boolean failed;
+
+            @Override
+            public void onNext(DataChunk chunk) {
+                if (failed) {
+                    return;
+                }
+                if (chunk.getKey() != key || (body == null && parts.isEmpty())) {
+                    key = chunk.getKey();
+                    reset();
+                }
+                if (chunk.getBodySize() > 0) {
+                    if (chunk.getBodySize() > ReceivedValues.MAX_BODY_BYTES) {
+                        refuse("value " + Long.toHexString(key) + " announces " + chunk.getBodySize()
+                                + " bytes, more than an array holds");
+                        return;
+                    }
+                    head = chunk.getData();
+                    body = new byte[(int) chunk.getBodySize()];
+                } else if (body != null) {
+                    ByteString data = chunk.getData();
+                    if (data.size() > body.length - filled) {
+                        refuse("value " + Long.toHexString(key) + " has more than the announced " + body.length
+                                + " bytes");
+                        return;
+                    }
+                    data.copyTo(body, filled);
+                    filled += data.size();
+                } else {
+                    parts.add(chunk.getData());
+                }
+                if (chunk.getLast()) {
+                    if (body != null && filled != body.length) {
+                        refuse("value " + Long.toHexString(key) + " ended after " + filled + " of " + body.length
+                                + " bytes");
+                        return;
+                    }
+                    EncodedValue value =
+                            body != null ? EncodedValue.of(head, body) : EncodedValue.of(ByteString.copyFrom(parts));
+                    reset();
+                    received.received(key, value);
+                    stored++;
+                }
+            }
+
+            private void reset() {
+                head = null;
+                body = null;
+                filled = 0;
+                parts.clear();
+            }
+
+            private void refuse(String why) {
+                failed = true;
+                reset();
+                reply.onError(Status.INVALID_ARGUMENT.withDescription(why).asRuntimeException());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                reset(); // the client gave up: a value not complete is dropped, and it sends it again
+            }
+
+            @Override
+            public void onCompleted() {
+                if (failed) {
+                    return;
+                }
+                reply.onNext(PutReply.newBuilder().setStored(stored).build());
+                reply.onCompleted();
+            }
+        };
     }
 
     @Override

@@ -76,6 +76,7 @@ public final class WorkerServer implements AutoCloseable {
     private final WorkerOptions options;
     private final TransportSecurity security;
     private final DataStore store;
+    private final ReceivedValues received;
     private final CodeCache code;
     private final PeerFetcher fetcher;
     private final BulkDataServer bulkServer;
@@ -119,16 +120,19 @@ public final class WorkerServer implements AutoCloseable {
                 activity::spilled);
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
         RecentLogs.install();
+        this.received = new ReceivedValues(store, bytesIn, this::emit);
         // The bulk path has no TLS of its own: a TLS cluster moves results over gRPC only.
-        this.bulkServer =
-                security.isTls() ? null : new BulkDataServer(options.host(), options.bulkPort(), store, bytesOut);
+        this.bulkServer = security.isTls()
+                ? null
+                : new BulkDataServer(
+                        options.host(), options.bulkPort(), store, bytesOut, BulkDataServer.TICKET_LIFETIME, received);
         try {
             this.dataServer = Transports.server(
                     options.host(),
                     options.port(),
                     security,
                     dataExecutor,
-                    new WorkerDataService(store, bytesOut, bulkServer),
+                    new WorkerDataService(store, bytesOut, bulkServer, received),
                     new LogService());
         } catch (IOException | RuntimeException e) {
             if (bulkServer != null) {
@@ -162,6 +166,11 @@ public final class WorkerServer implements AutoCloseable {
 
     public static WorkerServer start(WorkerOptions options, TransportSecurity security) throws IOException {
         return new WorkerServer(options, security);
+    }
+
+    /** Scattered values clients sent straight to this worker since it started. */
+    public long valuesReceived() {
+        return received.received();
     }
 
     /** The address peers fetch this worker's results from. */

@@ -299,6 +299,8 @@ final class TestingCluster {
         final Set<Long> submittedWanted = new LinkedHashSet<>();
 
         final Set<Long> releasedKeys = new LinkedHashSet<>();
+        /** Every push order (send a scattered value to a worker), in arrival order. */
+        final List<dev.jcloud.engine.proto.PushOrder> pushOrders = new ArrayList<>();
         /** Outcomes for keys the client no longer waits on (released or cancelled): each a bug. */
         final List<String> unexpected = new ArrayList<>();
 
@@ -346,6 +348,12 @@ final class TestingCluster {
                 values.remove(e.getKey());
             }
             cancelled.addAll(u.getCancelledList());
+            pushOrders.addAll(u.getPushList());
+        }
+
+        /** A key of this client, as the real client makes them: its id in the high bits. */
+        long key(long sequence) {
+            return ((long) state.id << 44) | sequence;
         }
 
         TestingClient submit(TaskSpec.Builder... specs) {
@@ -605,6 +613,15 @@ final class TestingCluster {
                             .setMessage(message)
                             .setRemoteTrace("at Testing.f")
                             .setRetryable(retryable))
+                    .build());
+        }
+
+        /** A client's scattered value arrives here: stored, and reported as its task's result. */
+        TestingWorker receive(long key, long value) {
+            store.put(key, value);
+            return send(WorkerBatch.newBuilder()
+                    .addFinished(
+                            TaskResult.newBuilder().setKey(key).setNbytes(8).setThread(-1))
                     .build());
         }
 

@@ -9,6 +9,7 @@ import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.codec.JavaSerialization;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.data.DataFetch;
+import dev.jcloud.engine.internal.data.DataPush;
 import dev.jcloud.engine.internal.net.TlsDiagnosis;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
@@ -21,9 +22,11 @@ import dev.jcloud.engine.proto.ClasspathEntry;
 import dev.jcloud.engine.proto.ClientBatch;
 import dev.jcloud.engine.proto.ClientHello;
 import dev.jcloud.engine.proto.ClientUpdates;
+import dev.jcloud.engine.proto.ClientValue;
 import dev.jcloud.engine.proto.ClusterInfo;
 import dev.jcloud.engine.proto.FunctionDef;
 import dev.jcloud.engine.proto.InfoRequest;
+import dev.jcloud.engine.proto.PushOrder;
 import dev.jcloud.engine.proto.RetireRequest;
 import dev.jcloud.engine.proto.SchedulerGrpc;
 import dev.jcloud.engine.proto.ShutdownRequest;
@@ -82,6 +85,12 @@ public final class ClientSession implements AutoCloseable {
     private final ConcurrentHashMap<Long, ResultSlot> slots = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
     private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
+    /**
+     * Values this client scattered, kept while their futures live: the scheduler asks for one
+     * again when the worker it went to is lost before the tasks reading it are done.
+     */
+    private final Map<Long, EncodedValue> scattered = new ConcurrentHashMap<>();
+
     private final AtomicLong sequence = new AtomicLong();
     private final CompletableFuture<Integer> welcome = new CompletableFuture<>();
     private final ScheduledExecutorService background;
@@ -226,9 +235,63 @@ public final class ClientSession implements AutoCloseable {
     }
 
     void release(long key) {
+        scattered.remove(key);
         if (slots.remove(key) != null) {
             releases.add(key);
         }
+    }
+
+    /**
+     * Keeps {@code value} for the task {@code key} submitted with {@code from_client}: the
+     * scheduler names the worker it goes to, and this client sends it there.
+     */
+    public void scatter(long key, EncodedValue value) {
+        scattered.put(key, value);
+    }
+
+    /**
+     * Sends the scattered values the scheduler asked for to their worker. What cannot be sent
+     * there goes through the scheduler instead; a value released meanwhile is reported as such.
+     */
+    private void push(String address, List<Long> keys) {
+        Map<Long, EncodedValue> values = new LinkedHashMap<>();
+        ClientBatch.Builder unavailable = ClientBatch.newBuilder();
+        for (long key : keys) {
+            EncodedValue v = scattered.get(key);
+            if (v != null) {
+                values.put(key, v);
+            } else {
+                unavailable.addValues(ClientValue.newBuilder()
+                        .setKey(key)
+                        .setWorkerAddress(address)
+                        .setUnavailable(true));
+            }
+        }
+        if (unavailable.getValuesCount() > 0) {
+            send(unavailable);
+        }
+        if (values.isEmpty()) {
+            return;
+        }
+        ManagedChannel peer = peers.computeIfAbsent(address, a -> Transports.channel(a, security, null));
+        DataPush.start(peer, address, values, DataFetch.IDLE_TIMEOUT, background)
+                .whenComplete((ok, error) -> {
+                    if (error == null) {
+                        return;
+                    }
+                    LOG.info(
+                            "cannot send {} scattered values to {} ({}); sending them through the scheduler",
+                            values.size(),
+                            address,
+                            error.toString());
+                    for (Map.Entry<Long, EncodedValue> e : values.entrySet()) {
+                        send(ClientBatch.newBuilder()
+                                .addValues(ClientValue.newBuilder()
+                                        .setKey(e.getKey())
+                                        .setWorkerAddress(address)
+                                        .setValue(e.getValue().toByteString())));
+                    }
+                });
     }
 
     void reportMissing(long key) {
@@ -623,6 +686,14 @@ public final class ClientSession implements AutoCloseable {
                     }
                     slot.cancelled();
                 }
+            }
+            if (u.getPushCount() > 0) {
+                Map<String, List<Long>> byWorker = new LinkedHashMap<>();
+                for (PushOrder p : u.getPushList()) {
+                    byWorker.computeIfAbsent(p.getWorkerAddress(), a -> new ArrayList<>())
+                            .add(p.getKey());
+                }
+                byWorker.forEach(ClientSession.this::push);
             }
             for (String sha : u.getNeedBlobsList()) {
                 background.execute(() -> upload(sha));

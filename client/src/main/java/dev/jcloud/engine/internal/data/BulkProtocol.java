@@ -15,6 +15,10 @@ package dev.jcloud.engine.internal.data;
  *               long key
  *               FOUND only:   int headSize, long bodySize, the head's bytes, the body's bytes
  *             then byte END
+ *
+ *   put:      int -count, count x (long key, int headSize, long bodySize, the head's bytes,
+ *             the body's bytes): values a client scatters to this worker
+ *   answer:   byte END, once every value is stored
  * </pre>
  *
  * All numbers are big-endian. The body is a {@code byte[]} result's array (bodySize 0 for other
@@ -27,6 +31,8 @@ public final class BulkProtocol {
     public static final byte FOUND = 1;
     public static final byte NOT_FOUND = 2;
     public static final byte END = 3;
+    /** The largest head a put may announce; larger values are sent with a body or over gRPC. */
+    public static final int MAX_HEAD_BYTES = 256 << 20;
     /** The most keys in one request. */
     public static final int MAX_KEYS = 1 << 20;
     /** kind, key, headSize, bodySize. */

@@ -26,13 +26,9 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Deque;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,16 +59,6 @@ public final class DataFetch {
 
     /** A call on which nothing arrived for this long is given up. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
-
-    /** Whether fetches use a worker's bulk data connection when it offers one. */
-    private static final boolean BULK = !"false".equals(System.getProperty("jcloud.data.bulk"));
-    /** How long connecting to a bulk data listener may take before gRPC is used instead. */
-    private static final int CONNECT_MILLIS = 3_000;
-
-    /** How long a worker whose bulk listener could not be reached is fetched from over gRPC only. */
-    private static final long UNCONNECTABLE_NANOS = 300_000_000_000L;
-
-    private static final Map<String, Long> UNCONNECTABLE = new ConcurrentHashMap<>();
 
     private static final ExecutorService BULK_THREADS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "jcloud-bulk-fetch");
@@ -120,42 +106,22 @@ public final class DataFetch {
             Duration idleTimeout,
             ScheduledExecutorService timer,
             Receiver receiver) {
-        String host = bulkHost(address);
+        String host = BulkConnections.host(address);
         Fetch fetch = new Fetch(channel, address, host, keys, maxBytes, idleTimeout, receiver);
         long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
         fetch.watch = timer.scheduleWithFixedDelay(fetch::checkProgress, period, period, TimeUnit.MILLISECONDS);
-        SocketChannel idle = host == null ? null : Idle.take(address);
+        SocketChannel idle = host == null ? null : BulkConnections.take(address);
         if (idle == null) {
             fetch.callGrpc(host != null);
         } else {
             try {
                 BULK_THREADS.execute(() -> fetch.readBulk(idle, 0, null));
             } catch (RejectedExecutionException e) {
-                Idle.close(idle);
+                BulkConnections.close(idle);
                 fetch.callGrpc(false);
             }
         }
         return fetch::cancel;
-    }
-
-    /** The host of {@code address} for bulk connections; null when they are not to be used. */
-    private static String bulkHost(String address) {
-        if (address == null || !BULK) {
-            return null;
-        }
-        Long until = UNCONNECTABLE.get(address);
-        if (until != null) {
-            if (System.nanoTime() - until < 0) {
-                return null;
-            }
-            UNCONNECTABLE.remove(address, until);
-        }
-        int colon = address.lastIndexOf(':');
-        if (colon <= 0) {
-            return null;
-        }
-        String host = address.substring(0, colon);
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 
     /** True when the holder could not be reached at all (nothing listens there any more). */
@@ -166,51 +132,6 @@ public final class DataFetch {
             }
         }
         return false;
-    }
-
-    /**
-     * Admitted bulk connections not in use, by the address of the worker's data service. A fetch
-     * takes one if there is one (no ticket, no gRPC call) and gives it back when its answer has
-     * ended; the worker closes a connection left idle for 30 s, so one idle for longer is dropped.
-     */
-    private static final class Idle {
-        private static final long MAX_IDLE_NANOS = 15_000_000_000L;
-        private static final int PER_WORKER = 4;
-
-        private record Entry(SocketChannel socket, long since) {}
-
-        private static final Map<String, Deque<Entry>> IDLE = new ConcurrentHashMap<>();
-
-        static SocketChannel take(String address) {
-            Deque<Entry> idle = IDLE.get(address);
-            if (idle == null) {
-                return null;
-            }
-            for (Entry e = idle.pollFirst(); e != null; e = idle.pollFirst()) {
-                if (System.nanoTime() - e.since() < MAX_IDLE_NANOS && e.socket().isOpen()) {
-                    return e.socket();
-                }
-                close(e.socket());
-            }
-            return null;
-        }
-
-        static void give(String address, SocketChannel socket) {
-            Deque<Entry> idle = IDLE.computeIfAbsent(address, a -> new ConcurrentLinkedDeque<>());
-            if (idle.size() >= PER_WORKER) {
-                close(socket);
-                return;
-            }
-            idle.addFirst(new Entry(socket, System.nanoTime()));
-        }
-
-        static void close(SocketChannel socket) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // Closing.
-            }
-        }
     }
 
     /**
@@ -319,19 +240,14 @@ public final class DataFetch {
                     }
                     s.socket().setTcpNoDelay(true);
                     try {
-                        s.socket().connect(new InetSocketAddress(host, port), CONNECT_MILLIS);
+                        s.socket().connect(new InetSocketAddress(host, port), BulkConnections.CONNECT_MILLIS);
                     } catch (IOException e) {
                         // A firewall that lets gRPC through but not this port would cost every fetch
                         // the connect timeout: use gRPC with this worker for a while.
-                        UNCONNECTABLE.put(address, System.nanoTime() + UNCONNECTABLE_NANOS);
-                        LOG.info(
-                                "cannot connect to the bulk data port {} of {} ({}); fetching from it over gRPC for 5 minutes",
-                                port,
-                                address,
-                                e.toString());
+                        BulkConnections.unconnectable(address, port, e);
                         throw e;
                     }
-                    writeFully(s, ByteBuffer.wrap(ticket));
+                    BulkConnections.writeFully(s, ByteBuffer.wrap(ticket));
                 } else {
                     socket = s;
                     if (cancelled || timedOut) {
@@ -344,7 +260,7 @@ public final class DataFetch {
                 }
                 ByteBuffer request = ByteBuffer.allocate(4 + 8 * keys.size()).putInt(keys.size());
                 keys.forEach(request::putLong);
-                writeFully(s, request.flip());
+                BulkConnections.writeFully(s, request.flip());
                 ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
                 while (true) {
                     readFully(s, header.clear().limit(1));
@@ -353,9 +269,9 @@ public final class DataFetch {
                     if (kind == BulkProtocol.END) {
                         socket = null;
                         if (cancelled || timedOut) {
-                            Idle.close(s);
+                            BulkConnections.close(s);
                         } else {
-                            Idle.give(address, s);
+                            BulkConnections.give(address, s);
                         }
                         completed();
                         return;
@@ -378,7 +294,7 @@ public final class DataFetch {
                     int headSize = header.getInt(1 + 8);
                     long bodySize = header.getLong(1 + 8 + 4);
                     if (headSize < 0 || bodySize < 0 || headSize + bodySize > maxBytes) {
-                        Idle.close(s);
+                        BulkConnections.close(s);
                         failed(Status.RESOURCE_EXHAUSTED
                                 .withDescription("result " + Long.toHexString(key) + " of " + headSize + "+" + bodySize
                                         + " bytes exceeds " + maxBytes)
@@ -398,7 +314,7 @@ public final class DataFetch {
                 }
             } catch (IOException e) {
                 if (s != null) {
-                    Idle.close(s);
+                    BulkConnections.close(s);
                 }
                 if (cancelled) {
                     failed(Status.CANCELLED.withDescription("fetch cancelled").asRuntimeException());

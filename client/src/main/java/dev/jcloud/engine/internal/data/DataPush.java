@@ -1,0 +1,340 @@
+package dev.jcloud.engine.internal.data;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.jcloud.engine.internal.codec.EncodedValue;
+import dev.jcloud.engine.proto.DataChunk;
+import dev.jcloud.engine.proto.DataRequest;
+import dev.jcloud.engine.proto.PutReply;
+import dev.jcloud.engine.proto.WorkerGrpc;
+import io.grpc.Channel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends values a client scatters to the worker the scheduler named for them: over the worker's
+ * bulk data connection when it has one (a put, see {@link BulkProtocol}), else, or when that
+ * connection breaks, with a {@code PutData} call under gRPC's flow control. A {@code byte[]}
+ * value is written from its own array, never copied into a buffer. Like a fetch, a put has no
+ * total deadline: it fails when no byte could be sent for the idle timeout.
+ */
+public final class DataPush {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataPush.class);
+
+    /** The size of a gRPC chunk, as the worker's {@code GetData} sends them. */
+    private static final int CHUNK = 1 << 20;
+
+    private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "jcloud-data-push");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Channel channel;
+    private final String address;
+    private final Map<Long, EncodedValue> values;
+    private final Duration idleTimeout;
+    private volatile long lastProgress = System.nanoTime();
+    private volatile SocketChannel socket;
+    private volatile ClientCallStreamObserver<DataChunk> call;
+    private volatile boolean timedOut;
+
+    private DataPush(Channel channel, String address, Map<Long, EncodedValue> values, Duration idleTimeout) {
+        this.channel = channel;
+        this.address = address;
+        this.values = values;
+        this.idleTimeout = idleTimeout;
+    }
+
+    /**
+     * Starts sending {@code values} (in their map's order) to the worker at {@code address}
+     * behind {@code channel}. The future completes once the worker has stored them all, or fails
+     * with the cause; values it did not confirm may or may not be there.
+     */
+    public static CompletableFuture<Void> start(
+            Channel channel,
+            String address,
+            Map<Long, EncodedValue> values,
+            Duration idleTimeout,
+            ScheduledExecutorService timer) {
+        DataPush push = new DataPush(channel, address, values, idleTimeout);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
+        ScheduledFuture<?> watch =
+                timer.scheduleWithFixedDelay(push::checkProgress, period, period, TimeUnit.MILLISECONDS);
+        THREADS.execute(() -> {
+            try {
+                push.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(push.timedOut ? new TimeoutException(push.stalled()) : e);
+            } finally {
+                watch.cancel(false);
+            }
+        });
+        return done;
+    }
+
+    private void run() throws Exception {
+        String host = BulkConnections.host(address);
+        if (host != null) {
+            SocketChannel idle = BulkConnections.take(address);
+            try {
+                if (idle != null) {
+                    try {
+                        putBulk(idle);
+                        return;
+                    } catch (IOException closedMeanwhile) {
+                        // The worker closed the idle connection: a new one below.
+                        if (timedOut) {
+                            throw closedMeanwhile;
+                        }
+                    }
+                }
+                SocketChannel admitted = admit(host);
+                if (admitted != null) {
+                    putBulk(admitted);
+                    return;
+                }
+            } catch (IOException e) {
+                if (timedOut) {
+                    throw e;
+                }
+                LOG.debug("bulk put to {} broke ({}); sending over gRPC", address, e.toString());
+            }
+        }
+        putGrpc();
+    }
+
+    /** A new bulk connection admitted with a ticket; null when the worker offers none. */
+    private SocketChannel admit(String host) throws IOException, InterruptedException {
+        DataChunk answer;
+        try {
+            Iterator<DataChunk> it = WorkerGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .getData(DataRequest.newBuilder().setBulk(true).build());
+            answer = it.hasNext() ? it.next() : null;
+            while (it.hasNext()) {
+                it.next();
+            }
+        } catch (RuntimeException e) {
+            throw new IOException("asking " + address + " for a bulk ticket: " + e, e);
+        }
+        if (answer == null || answer.getBulkPort() <= 0) {
+            return null;
+        }
+        SocketChannel s = SocketChannel.open();
+        socket = s;
+        try {
+            s.socket().setTcpNoDelay(true);
+            try {
+                s.socket().connect(new InetSocketAddress(host, answer.getBulkPort()), BulkConnections.CONNECT_MILLIS);
+            } catch (IOException e) {
+                BulkConnections.unconnectable(address, answer.getBulkPort(), e);
+                throw e;
+            }
+            BulkConnections.writeFully(s, answer.getBulkTicket().asReadOnlyByteBuffer());
+            return s;
+        } catch (IOException e) {
+            BulkConnections.close(s);
+            throw e;
+        }
+    }
+
+    private void putBulk(SocketChannel s) throws IOException {
+        socket = s;
+        try {
+            ByteBuffer header = ByteBuffer.allocate(8 + 4 + 8);
+            header.putInt(-values.size()).flip();
+            write(s, header);
+            for (Map.Entry<Long, EncodedValue> e : values.entrySet()) {
+                EncodedValue v = e.getValue();
+                byte[] body = v.body();
+                header.clear()
+                        .putLong(e.getKey())
+                        .putInt(v.head().size())
+                        .putLong(body == null ? 0 : body.length)
+                        .flip();
+                write(s, header);
+                for (ByteBuffer part : v.head().asReadOnlyByteBufferList()) {
+                    write(s, part);
+                }
+                if (body != null) {
+                    write(s, ByteBuffer.wrap(body));
+                }
+            }
+            ByteBuffer end = ByteBuffer.allocate(1);
+            while (end.hasRemaining()) {
+                if (s.read(end) < 0) {
+                    throw new EOFException("the worker closed the bulk data connection before storing the values");
+                }
+            }
+            if (end.get(0) != BulkProtocol.END) {
+                throw new IOException("unexpected answer " + end.get(0) + " to a put");
+            }
+            socket = null;
+            BulkConnections.give(address, s);
+        } catch (IOException e) {
+            socket = null;
+            BulkConnections.close(s);
+            throw e;
+        }
+    }
+
+    private void write(SocketChannel s, ByteBuffer data) throws IOException {
+        int end = data.limit();
+        while (data.position() < end) {
+            data.limit(Math.min(end, data.position() + BulkProtocol.SLICE));
+            while (data.hasRemaining()) {
+                if (s.write(data) > 0) {
+                    lastProgress = System.nanoTime();
+                }
+            }
+            data.limit(end);
+        }
+    }
+
+    /** The values as {@code PutData} chunks, each sent when gRPC's flow control takes more. */
+    private void putGrpc() throws InterruptedException, ExecutionException {
+        CompletableFuture<PutReply> reply = new CompletableFuture<>();
+        Object ready = new Object();
+        WorkerGrpc.newStub(channel).putData(new ClientResponseObserver<DataChunk, PutReply>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<DataChunk> requests) {
+                call = requests;
+                requests.setOnReadyHandler(() -> {
+                    synchronized (ready) {
+                        ready.notifyAll();
+                    }
+                });
+            }
+
+            @Override
+            public void onNext(PutReply value) {
+                reply.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                reply.completeExceptionally(t);
+                synchronized (ready) {
+                    ready.notifyAll();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                reply.complete(PutReply.getDefaultInstance());
+            }
+        });
+        ClientCallStreamObserver<DataChunk> requests = call;
+        for (Map.Entry<Long, EncodedValue> e : values.entrySet()) {
+            EncodedValue v = e.getValue();
+            long key = e.getKey();
+            if (v.body() != null) {
+                send(
+                        requests,
+                        ready,
+                        reply,
+                        DataChunk.newBuilder()
+                                .setKey(key)
+                                .setFound(true)
+                                .setData(v.head())
+                                .setBodySize(v.body().length)
+                                .setLast(v.body().length == 0)
+                                .build());
+                byte[] body = v.body();
+                for (int off = 0; off < body.length; off += CHUNK) {
+                    int n = Math.min(CHUNK, body.length - off);
+                    send(
+                            requests,
+                            ready,
+                            reply,
+                            DataChunk.newBuilder()
+                                    .setKey(key)
+                                    .setFound(true)
+                                    .setData(UnsafeByteOperations.unsafeWrap(body, off, n))
+                                    .setLast(off + n == body.length)
+                                    .build());
+                }
+            } else {
+                ByteString head = v.head();
+                int off = 0;
+                do {
+                    int n = Math.min(CHUNK, head.size() - off);
+                    send(
+                            requests,
+                            ready,
+                            reply,
+                            DataChunk.newBuilder()
+                                    .setKey(key)
+                                    .setFound(true)
+                                    .setData(head.substring(off, off + n))
+                                    .setLast(off + n == head.size())
+                                    .build());
+                    off += n;
+                } while (off < head.size());
+            }
+        }
+        requests.onCompleted();
+        reply.get();
+    }
+
+    private void send(
+            ClientCallStreamObserver<DataChunk> requests,
+            Object ready,
+            CompletableFuture<PutReply> reply,
+            DataChunk chunk)
+            throws InterruptedException, ExecutionException {
+        synchronized (ready) {
+            while (!requests.isReady() && !reply.isDone()) {
+                ready.wait(100);
+            }
+        }
+        if (reply.isDone()) {
+            reply.get(); // the call ended early: its cause
+            throw new ExecutionException(new IOException("the worker ended the put early"));
+        }
+        requests.onNext(chunk);
+        lastProgress = System.nanoTime();
+    }
+
+    private void checkProgress() {
+        if (System.nanoTime() - lastProgress <= idleTimeout.toNanos()) {
+            return;
+        }
+        timedOut = true;
+        SocketChannel s = socket;
+        if (s != null) {
+            BulkConnections.close(s);
+        }
+        ClientCallStreamObserver<DataChunk> c = call;
+        if (c != null) {
+            c.cancel(stalled(), null);
+        }
+    }
+
+    private String stalled() {
+        return "sending " + values.size() + " scattered values to " + address + ": nothing could be sent for "
+                + idleTimeout.toMillis() + " ms";
+    }
+}
