@@ -123,6 +123,12 @@ final class BenchCommand implements Callable<Integer> {
     String jvmOptions;
 
     @Option(
+            names = "--tls",
+            description = "transfer, gather, scatter: a cluster with mutual TLS, as cloud clusters are (data then"
+                    + " moves over TLS bulk connections).")
+    boolean tls;
+
+    @Option(
             names = "--compare-dask",
             description = "Also run the same shape on Dask (needs --dask-anchor and python3-distributed).")
     boolean compareDask;
@@ -236,6 +242,7 @@ final class BenchCommand implements Callable<Integer> {
                         .nthreads(1)
                         .classpath(LocalCluster.engineClasspath())
                         .jvmOptions(jvmOptions)
+                        .tls(tls)
                         .build();
                 Client client = cluster.connect()) {
             for (int s : sizesMib) {

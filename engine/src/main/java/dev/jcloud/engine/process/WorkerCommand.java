@@ -80,8 +80,8 @@ public record WorkerCommand(
                         "--bulk-port",
                         "PORT",
                         "0",
-                        "Bulk data port (results served to ticket holders of the data service; plaintext"
-                                + " clusters only), 0 = any free port."),
+                        "Bulk data port (results and scattered values for ticket holders of the data"
+                                + " service; TLS on TLS clusters), 0 = any free port."),
                 new ProcessFlags.Flag(
                         "--local-directory", "DIR", null, "Where spilled results go (default: a temporary directory)."),
                 new ProcessFlags.Flag(

@@ -3,13 +3,16 @@ package dev.jcloud.engine.worker;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.data.BulkProtocol;
+import dev.jcloud.engine.internal.data.TlsChannel;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -24,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,9 @@ final class BulkDataServer implements AutoCloseable {
 
     private final DataStore store;
     private final ReceivedValues received;
+    /** Null on a plaintext cluster. */
+    private final SSLContext tls;
+
     private final AtomicLong bytesOut;
     private final long ticketNanos;
     private final ServerSocketChannel listener;
@@ -77,19 +84,25 @@ final class BulkDataServer implements AutoCloseable {
 
     BulkDataServer(String host, int port, DataStore store, AtomicLong bytesOut, Duration ticketLifetime)
             throws IOException {
-        this(host, port, store, bytesOut, ticketLifetime, null);
+        this(host, port, store, bytesOut, ticketLifetime, null, null);
     }
 
-    /** With {@code received} null, a put closes its connection unanswered. */
+    /**
+     * With {@code received} null, a put closes its connection unanswered; with {@code tls} given
+     * (a TLS cluster), every connection is TLS, and its peer must present a certificate of the
+     * cluster's CA before it can present a ticket.
+     */
     BulkDataServer(
             String host,
             int port,
             DataStore store,
             AtomicLong bytesOut,
             Duration ticketLifetime,
-            ReceivedValues received)
+            ReceivedValues received,
+            SSLContext tls)
             throws IOException {
         this.received = received;
+        this.tls = tls;
         this.store = store;
         this.bytesOut = bytesOut;
         this.ticketNanos = ticketLifetime.toNanos();
@@ -154,12 +167,18 @@ final class BulkDataServer implements AutoCloseable {
         }
     }
 
-    private void serve(SocketChannel socket) {
+    private void serve(SocketChannel plain) {
         try {
-            socket.socket().setTcpNoDelay(true);
-            socket.socket().setSoTimeout(TICKET_READ_MILLIS);
-            DataInputStream in =
-                    new DataInputStream(new BufferedInputStream(socket.socket().getInputStream()));
+            plain.socket().setTcpNoDelay(true);
+            plain.socket().setSoTimeout(TICKET_READ_MILLIS);
+            ByteChannel socket = plain;
+            InputStream stream = plain.socket().getInputStream();
+            if (tls != null) {
+                TlsChannel secured = TlsChannel.server(plain, tls);
+                socket = secured;
+                stream = secured.inputStream();
+            }
+            DataInputStream in = new DataInputStream(new BufferedInputStream(stream));
             byte[] ticket = new byte[BulkProtocol.TICKET_BYTES];
             if (in.readNBytes(ticket, 0, ticket.length) != ticket.length) {
                 return;
@@ -169,7 +188,7 @@ final class BulkDataServer implements AutoCloseable {
                 return;
             }
             admitted.incrementAndGet();
-            socket.socket().setSoTimeout(IDLE_MILLIS);
+            plain.socket().setSoTimeout(IDLE_MILLIS);
             ByteBuffer header = ByteBuffer.allocate(BulkProtocol.FRAME_HEADER_BYTES);
             while (true) {
                 int count = in.readInt();
@@ -194,7 +213,11 @@ final class BulkDataServer implements AutoCloseable {
                 header.clear().put(BulkProtocol.END).flip();
                 writeFully(socket, header, null);
             }
-        } catch (EOFException | SocketTimeoutException | java.nio.channels.ClosedChannelException e) {
+        } catch (EOFException
+                | SocketTimeoutException
+                | java.nio.channels.ClosedChannelException
+                | javax.net.ssl.SSLException e) {
+            // An SSLException: a peer without a certificate of the cluster's CA, or a broken record.
             // The fetcher is done with the connection, left it idle, or never sent a ticket; or closing.
         } catch (IOException e) {
             LOG.debug("bulk data connection ended: {}", e.toString());
@@ -233,7 +256,7 @@ final class BulkDataServer implements AutoCloseable {
     }
 
     /** One key's frame; a key not held (or released meanwhile) is answered as not found. */
-    private void send(SocketChannel socket, ByteBuffer header, long key) throws IOException {
+    private void send(ByteChannel socket, ByteBuffer header, long key) throws IOException {
         DataStore.Located at = store.locate(key);
         if (at != null && at.memory() != null) {
             EncodedValue value = at.memory();
@@ -286,7 +309,7 @@ final class BulkDataServer implements AutoCloseable {
      * Writes all of {@code data}, a slice at a time (see {@link BulkProtocol#SLICE}), counting
      * what the socket took in {@code sent} (when given).
      */
-    private static void writeFully(SocketChannel socket, ByteBuffer data, AtomicLong sent) throws IOException {
+    private static void writeFully(ByteChannel socket, ByteBuffer data, AtomicLong sent) throws IOException {
         int end = data.limit();
         while (data.position() < end) {
             data.limit(Math.min(end, data.position() + BulkProtocol.SLICE));

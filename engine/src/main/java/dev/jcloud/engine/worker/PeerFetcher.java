@@ -70,7 +70,14 @@ final class PeerFetcher {
         ManagedChannel channel = channels.computeIfAbsent(address, a -> Transports.channel(a, security, null));
         List<Long> keys = new ArrayList<>(pending.keySet());
         DataFetch.start(
-                channel, address, keys, MAX_RESULT_BYTES, DataFetch.IDLE_TIMEOUT, timer, new DataFetch.Receiver() {
+                channel,
+                address,
+                security.bulkContext(),
+                keys,
+                MAX_RESULT_BYTES,
+                DataFetch.IDLE_TIMEOUT,
+                timer,
+                new DataFetch.Receiver() {
                     @Override
                     public void found(long key, EncodedValue value) {
                         CompletableFuture<EncodedValue> f = pending.remove(key);

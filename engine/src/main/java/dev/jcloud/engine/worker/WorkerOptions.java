@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param pauseFraction     no new tasks start above this fraction of heap in use
  * @param terminateFraction the worker exits above this fraction of heap in use
  * @param bulkPort          port of the bulk data listener (same interface as the data service,
- *                          plaintext clusters only); 0 picks a free one
+ *                          TLS on TLS clusters); 0 picks a free one
  * @param retireAt          when the worker's platform ends it (a batch job's walltime less a
  *     margin), or null: the worker retires gracefully then, and the scheduler gives it no task
  *     expected to run past it

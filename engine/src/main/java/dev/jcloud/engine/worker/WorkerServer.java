@@ -121,11 +121,15 @@ public final class WorkerServer implements AutoCloseable {
         this.dataExecutor = Executors.newFixedThreadPool(4, daemon("jcloud-worker-data"));
         RecentLogs.install();
         this.received = new ReceivedValues(store, bytesIn, this::emit);
-        // The bulk path has no TLS of its own: a TLS cluster moves results over gRPC only.
-        this.bulkServer = security.isTls()
-                ? null
-                : new BulkDataServer(
-                        options.host(), options.bulkPort(), store, bytesOut, BulkDataServer.TICKET_LIFETIME, received);
+        // On a TLS cluster the bulk connections are TLS too, with the same certificates.
+        this.bulkServer = new BulkDataServer(
+                options.host(),
+                options.bulkPort(),
+                store,
+                bytesOut,
+                BulkDataServer.TICKET_LIFETIME,
+                received,
+                security.bulkContext());
         try {
             this.dataServer = Transports.server(
                     options.host(),

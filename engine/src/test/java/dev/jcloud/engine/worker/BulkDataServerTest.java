@@ -115,7 +115,7 @@ class BulkDataServerTest {
 
     private Outcome fetch(String address, List<Long> keys) throws Exception {
         Outcome outcome = new Outcome();
-        DataFetch.start(channel, address, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, timer, outcome);
+        DataFetch.start(channel, address, null, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, timer, outcome);
         outcome.ended.get(30, TimeUnit.SECONDS);
         return outcome;
     }

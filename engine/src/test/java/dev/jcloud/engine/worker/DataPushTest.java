@@ -4,20 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jcloud.engine.internal.codec.EncodedValue;
 import dev.jcloud.engine.internal.codec.ValueCodec;
+import dev.jcloud.engine.internal.data.DataFetch;
 import dev.jcloud.engine.internal.data.DataPush;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.proto.TaskFailure;
 import dev.jcloud.engine.proto.TaskResult;
+import dev.jcloud.engine.security.CertificateAuthority;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,20 +54,43 @@ class DataPushTest {
     private ManagedChannel channel;
     private String address;
 
+    private TransportSecurity security = TransportSecurity.plaintext();
+
     private void serve(boolean withBulk, Path spillDir, long spillThreshold) throws IOException {
+        serve(withBulk, spillDir, spillThreshold, TransportSecurity.plaintext(), TransportSecurity.plaintext());
+    }
+
+    private void serve(
+            boolean withBulk, Path spillDir, long spillThreshold, TransportSecurity worker, TransportSecurity client)
+            throws IOException {
+        security = client;
         store = new DataStore(spillDir, spillThreshold, (bytes, start, duration) -> {});
         ReceivedValues received = new ReceivedValues(store, bytesIn, reports::add);
         bulk = withBulk
-                ? new BulkDataServer("127.0.0.1", 0, store, new AtomicLong(), BulkDataServer.TICKET_LIFETIME, received)
+                ? new BulkDataServer(
+                        "127.0.0.1",
+                        0,
+                        store,
+                        new AtomicLong(),
+                        BulkDataServer.TICKET_LIFETIME,
+                        received,
+                        worker.bulkContext())
                 : null;
         server = Transports.server(
-                "127.0.0.1",
-                0,
-                TransportSecurity.plaintext(),
-                executor,
-                new WorkerDataService(store, new AtomicLong(), bulk, received));
+                "127.0.0.1", 0, worker, executor, new WorkerDataService(store, new AtomicLong(), bulk, received));
         address = "127.0.0.1:" + server.getPort();
-        channel = Transports.channel(address, TransportSecurity.plaintext(), null);
+        channel = Transports.channel(address, client, null);
+    }
+
+    /** Mutual TLS material of one cluster CA, for a worker or a client (valid for 127.0.0.1). */
+    private static TransportSecurity tls(CertificateAuthority ca, String who) {
+        KeyPair pair = CertificateAuthority.newKeyPair();
+        X509Certificate cert = ca.issue(pair.getPublic(), who, List.of("127.0.0.1"), true, Duration.ofHours(1));
+        return TransportSecurity.mutualTlsPem(
+                CertificateAuthority.pem(cert).getBytes(StandardCharsets.US_ASCII),
+                CertificateAuthority.pem(pair.getPrivate()).getBytes(StandardCharsets.US_ASCII),
+                CertificateAuthority.pem(ca.certificate()).getBytes(StandardCharsets.US_ASCII),
+                null);
     }
 
     @AfterEach
@@ -96,7 +126,8 @@ class DataPushTest {
     }
 
     private void push(Map<Long, EncodedValue> values) throws Exception {
-        DataPush.start(channel, address, values, Duration.ofSeconds(30), timer).get(30, TimeUnit.SECONDS);
+        DataPush.start(channel, address, security.bulkContext(), values, Duration.ofSeconds(30), timer)
+                .get(30, TimeUnit.SECONDS);
     }
 
     private void assertStoredAndReported(Map<Long, EncodedValue> values) throws Exception {
@@ -128,6 +159,62 @@ class DataPushTest {
         assertThat(store.get(14L).size()).isGreaterThan(1 << 20);
         assertThat(bulk.issued()).isEqualTo(1);
         assertThat(bulk.admitted()).isEqualTo(1);
+    }
+
+    @Test
+    void onATlsClusterTheBulkConnectionIsTlsAndRefusesPlaintext() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("cluster-ca", Duration.ofHours(1));
+        serve(true, dir, Long.MAX_VALUE, tls(ca, "worker"), tls(ca, "client"));
+        Map<Long, EncodedValue> values = values();
+
+        push(values);
+        assertStoredAndReported(values);
+        assertThat(bulk.admitted()).isEqualTo(1);
+
+        // Results come back over the same kind of connection, read into their arrays.
+        CompletableFuture<EncodedValue> fetched = new CompletableFuture<>();
+        DataFetch.start(
+                channel,
+                address,
+                security.bulkContext(),
+                List.of(11L),
+                Integer.MAX_VALUE - 16,
+                Duration.ofSeconds(30),
+                timer,
+                new DataFetch.Receiver() {
+                    @Override
+                    public void found(long key, EncodedValue value) {
+                        fetched.complete(value);
+                    }
+
+                    @Override
+                    public void notFound(long key) {
+                        fetched.completeExceptionally(new AssertionError("not found"));
+                    }
+
+                    @Override
+                    public void failed(Throwable cause) {
+                        fetched.completeExceptionally(cause);
+                    }
+
+                    @Override
+                    public void completed() {}
+                });
+        assertThat(fetched.get(30, TimeUnit.SECONDS).body())
+                .isEqualTo(values.get(11L).body());
+
+        // A plaintext connection presenting a valid ticket gets nothing: the handshake fails first.
+        byte[] ticket = bulk.issue();
+        try (Socket plain = new Socket("127.0.0.1", bulk.port())) {
+            plain.setSoTimeout(10_000);
+            plain.getOutputStream().write(ticket);
+            plain.getOutputStream().write(new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 11});
+            assertThat(plain.getInputStream().readAllBytes())
+                    .doesNotContain(values.get(11L).body()[1000]);
+        } catch (IOException closedByWorker) {
+            // As refused.
+        }
+        assertThat(bulk.admitted()).isEqualTo(1); // the push's connection, kept and used by the fetch
     }
 
     @Test

@@ -274,7 +274,7 @@ public final class ClientSession implements AutoCloseable {
             return;
         }
         ManagedChannel peer = peers.computeIfAbsent(address, a -> Transports.channel(a, security, null));
-        DataPush.start(peer, address, values, DataFetch.IDLE_TIMEOUT, background)
+        DataPush.start(peer, address, security.bulkContext(), values, DataFetch.IDLE_TIMEOUT, background)
                 .whenComplete((ok, error) -> {
                     if (error == null) {
                         return;
@@ -406,7 +406,14 @@ public final class ClientSession implements AutoCloseable {
     private Runnable startFetch(String holder, java.util.Collection<Long> keys, DataFetch.Receiver receiver) {
         ManagedChannel peer = peers.computeIfAbsent(holder, a -> Transports.channel(a, security, null));
         return DataFetch.start(
-                peer, holder, keys, Integer.MAX_VALUE - 16, DataFetch.IDLE_TIMEOUT, background, receiver);
+                peer,
+                holder,
+                security.bulkContext(),
+                keys,
+                Integer.MAX_VALUE - 16,
+                DataFetch.IDLE_TIMEOUT,
+                background,
+                receiver);
     }
 
     /**

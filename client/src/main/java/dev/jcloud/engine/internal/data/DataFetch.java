@@ -15,14 +15,14 @@ import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,12 +36,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One fetch of results from a worker, for a peer worker or a client. A worker with a bulk data
- * listener (plaintext clusters) answers with a ticket for it, and the results come over that
+ * listener (TLS on a TLS cluster) answers with a ticket for it, and the results come over that
  * connection as length-prefixed values read straight into their final arrays (see
  * {@link BulkProtocol}); what a broken bulk connection did not deliver, and everything from a
  * worker without one, comes over gRPC. Over gRPC, results arrive as streams of chunks
@@ -95,22 +96,24 @@ public final class DataFetch {
      * Starts fetching {@code keys} from the worker at {@code address} (host:port) behind
      * {@code channel}: over its bulk data connection when it offers one (see
      * {@link BulkProtocol}), else, or when that connection fails, over gRPC. A value larger than
-     * {@code maxBytes} fails the fetch. {@code address} null means gRPC only. Returns a handle that
-     * cancels the fetch.
+     * {@code maxBytes} fails the fetch. {@code address} null means gRPC only. The bulk connection
+     * uses TLS with {@code tls} when given (a TLS cluster), as the channel does. Returns a handle
+     * that cancels the fetch.
      */
     public static Runnable start(
             Channel channel,
             String address,
+            SSLContext tls,
             Collection<Long> keys,
             long maxBytes,
             Duration idleTimeout,
             ScheduledExecutorService timer,
             Receiver receiver) {
         String host = BulkConnections.host(address);
-        Fetch fetch = new Fetch(channel, address, host, keys, maxBytes, idleTimeout, receiver);
+        Fetch fetch = new Fetch(channel, address, host, tls, keys, maxBytes, idleTimeout, receiver);
         long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
         fetch.watch = timer.scheduleWithFixedDelay(fetch::checkProgress, period, period, TimeUnit.MILLISECONDS);
-        SocketChannel idle = host == null ? null : BulkConnections.take(address);
+        ByteChannel idle = host == null ? null : BulkConnections.take(address);
         if (idle == null) {
             fetch.callGrpc(host != null);
         } else {
@@ -147,6 +150,8 @@ public final class DataFetch {
         private final String address;
         /** The holder's host for the bulk connection; null when it is not to be used. */
         private final String host;
+        /** The TLS context of the bulk connection; null on a plaintext cluster. */
+        private final SSLContext tls;
 
         private final long maxBytes;
         private final Duration idleTimeout;
@@ -155,7 +160,7 @@ public final class DataFetch {
         volatile long lastProgress = System.nanoTime();
         volatile ScheduledFuture<?> watch;
         private volatile ClientCall<DataRequest, DataChunk> call;
-        private volatile SocketChannel socket;
+        private volatile Closeable socket;
         private volatile boolean cancelled;
         private volatile boolean timedOut;
         private volatile boolean ended;
@@ -166,6 +171,7 @@ public final class DataFetch {
                 Channel channel,
                 String address,
                 String host,
+                SSLContext tls,
                 Collection<Long> keys,
                 long maxBytes,
                 Duration idleTimeout,
@@ -173,6 +179,7 @@ public final class DataFetch {
             this.channel = channel;
             this.address = address;
             this.host = host;
+            this.tls = tls;
             this.maxBytes = maxBytes;
             this.idleTimeout = idleTimeout;
             this.receiver = receiver;
@@ -228,26 +235,19 @@ public final class DataFetch {
          * for over gRPC; a reused connection that broke before answering anything (the worker
          * closed it meanwhile) is replaced by a new one.
          */
-        void readBulk(SocketChannel admitted, int port, byte[] ticket) {
-            SocketChannel s = admitted;
+        void readBulk(ByteChannel admitted, int port, byte[] ticket) {
+            ByteChannel s = admitted;
             boolean answered = false;
             try {
                 if (s == null) {
-                    s = SocketChannel.open();
+                    if (cancelled || timedOut) {
+                        throw new ClosedChannelException();
+                    }
+                    s = BulkConnections.connect(address, host, port, ticket, tls, opened -> socket = opened);
                     socket = s;
                     if (cancelled || timedOut) {
                         throw new ClosedChannelException();
                     }
-                    s.socket().setTcpNoDelay(true);
-                    try {
-                        s.socket().connect(new InetSocketAddress(host, port), BulkConnections.CONNECT_MILLIS);
-                    } catch (IOException e) {
-                        // A firewall that lets gRPC through but not this port would cost every fetch
-                        // the connect timeout: use gRPC with this worker for a while.
-                        BulkConnections.unconnectable(address, port, e);
-                        throw e;
-                    }
-                    BulkConnections.writeFully(s, ByteBuffer.wrap(ticket));
                 } else {
                     socket = s;
                     if (cancelled || timedOut) {
@@ -331,7 +331,7 @@ public final class DataFetch {
             }
         }
 
-        private void readFully(SocketChannel s, ByteBuffer into) throws IOException {
+        private void readFully(ByteChannel s, ByteBuffer into) throws IOException {
             int end = into.limit();
             while (into.position() < end) {
                 into.limit(Math.min(end, into.position() + BulkProtocol.SLICE));
@@ -342,12 +342,6 @@ public final class DataFetch {
                     lastProgress = System.nanoTime();
                 }
                 into.limit(end);
-            }
-        }
-
-        private static void writeFully(SocketChannel s, ByteBuffer data) throws IOException {
-            while (data.hasRemaining()) {
-                s.write(data);
             }
         }
 
@@ -375,7 +369,7 @@ public final class DataFetch {
         }
 
         private void closeSocket() {
-            SocketChannel s = socket;
+            Closeable s = socket;
             if (s != null) {
                 try {
                     s.close();

@@ -10,11 +10,11 @@ import dev.jcloud.engine.proto.WorkerGrpc;
 import io.grpc.Channel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,29 +55,34 @@ public final class DataPush {
     private final Map<Long, EncodedValue> values;
     private final Duration idleTimeout;
     private volatile long lastProgress = System.nanoTime();
-    private volatile SocketChannel socket;
+    private final SSLContext tls;
+    private volatile Closeable socket;
     private volatile ClientCallStreamObserver<DataChunk> call;
     private volatile boolean timedOut;
 
-    private DataPush(Channel channel, String address, Map<Long, EncodedValue> values, Duration idleTimeout) {
+    private DataPush(
+            Channel channel, String address, SSLContext tls, Map<Long, EncodedValue> values, Duration idleTimeout) {
         this.channel = channel;
         this.address = address;
+        this.tls = tls;
         this.values = values;
         this.idleTimeout = idleTimeout;
     }
 
     /**
      * Starts sending {@code values} (in their map's order) to the worker at {@code address}
-     * behind {@code channel}. The future completes once the worker has stored them all, or fails
+     * behind {@code channel}, the bulk connection under TLS with {@code tls} when given (a TLS
+     * cluster). The future completes once the worker has stored them all, or fails
      * with the cause; values it did not confirm may or may not be there.
      */
     public static CompletableFuture<Void> start(
             Channel channel,
             String address,
+            SSLContext tls,
             Map<Long, EncodedValue> values,
             Duration idleTimeout,
             ScheduledExecutorService timer) {
-        DataPush push = new DataPush(channel, address, values, idleTimeout);
+        DataPush push = new DataPush(channel, address, tls, values, idleTimeout);
         CompletableFuture<Void> done = new CompletableFuture<>();
         long period = Math.max(50, Math.min(1000, idleTimeout.toMillis() / 4));
         ScheduledFuture<?> watch =
@@ -97,7 +103,7 @@ public final class DataPush {
     private void run() throws Exception {
         String host = BulkConnections.host(address);
         if (host != null) {
-            SocketChannel idle = BulkConnections.take(address);
+            ByteChannel idle = BulkConnections.take(address);
             try {
                 if (idle != null) {
                     try {
@@ -110,7 +116,7 @@ public final class DataPush {
                         }
                     }
                 }
-                SocketChannel admitted = admit(host);
+                ByteChannel admitted = admit(host);
                 if (admitted != null) {
                     putBulk(admitted);
                     return;
@@ -126,7 +132,7 @@ public final class DataPush {
     }
 
     /** A new bulk connection admitted with a ticket; null when the worker offers none. */
-    private SocketChannel admit(String host) throws IOException, InterruptedException {
+    private ByteChannel admit(String host) throws IOException {
         DataChunk answer;
         try {
             Iterator<DataChunk> it = WorkerGrpc.newBlockingStub(channel)
@@ -142,25 +148,18 @@ public final class DataPush {
         if (answer == null || answer.getBulkPort() <= 0) {
             return null;
         }
-        SocketChannel s = SocketChannel.open();
+        ByteChannel s = BulkConnections.connect(
+                address,
+                host,
+                answer.getBulkPort(),
+                answer.getBulkTicket().toByteArray(),
+                tls,
+                opened -> socket = opened);
         socket = s;
-        try {
-            s.socket().setTcpNoDelay(true);
-            try {
-                s.socket().connect(new InetSocketAddress(host, answer.getBulkPort()), BulkConnections.CONNECT_MILLIS);
-            } catch (IOException e) {
-                BulkConnections.unconnectable(address, answer.getBulkPort(), e);
-                throw e;
-            }
-            BulkConnections.writeFully(s, answer.getBulkTicket().asReadOnlyByteBuffer());
-            return s;
-        } catch (IOException e) {
-            BulkConnections.close(s);
-            throw e;
-        }
+        return s;
     }
 
-    private void putBulk(SocketChannel s) throws IOException {
+    private void putBulk(ByteChannel s) throws IOException {
         socket = s;
         try {
             ByteBuffer header = ByteBuffer.allocate(8 + 4 + 8);
@@ -200,7 +199,7 @@ public final class DataPush {
         }
     }
 
-    private void write(SocketChannel s, ByteBuffer data) throws IOException {
+    private void write(ByteChannel s, ByteBuffer data) throws IOException {
         int end = data.limit();
         while (data.position() < end) {
             data.limit(Math.min(end, data.position() + BulkProtocol.SLICE));
@@ -323,9 +322,13 @@ public final class DataPush {
             return;
         }
         timedOut = true;
-        SocketChannel s = socket;
+        Closeable s = socket;
         if (s != null) {
-            BulkConnections.close(s);
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Closing.
+            }
         }
         ClientCallStreamObserver<DataChunk> c = call;
         if (c != null) {

@@ -175,6 +175,60 @@ public final class TransportSecurity {
         }
     }
 
+    private volatile javax.net.ssl.SSLContext bulkContext;
+
+    /**
+     * The TLS context of this party's bulk data connections (see the data package's
+     * {@code BulkProtocol}): its certificate and key, and only the cluster's CA trusted, as on its
+     * gRPC connections; null without TLS. Built once.
+     */
+    public javax.net.ssl.SSLContext bulkContext() {
+        if (!isTls()) {
+            return null;
+        }
+        javax.net.ssl.SSLContext context = bulkContext;
+        if (context != null) {
+            return context;
+        }
+        try (InputStream cert = open(certChain, certPem);
+                InputStream key = open(privateKey, keyPem);
+                InputStream ca = open(trustedCa, caPem)) {
+            java.security.cert.CertificateFactory x509 = java.security.cert.CertificateFactory.getInstance("X.509");
+            java.security.cert.Certificate[] chain =
+                    x509.generateCertificates(cert).toArray(new java.security.cert.Certificate[0]);
+            java.security.PrivateKey privateKey = pkcs8(
+                    new String(key.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII),
+                    chain[0].getPublicKey().getAlgorithm());
+            char[] none = new char[0];
+            java.security.KeyStore keys = java.security.KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            keys.setKeyEntry("self", privateKey, none, chain);
+            javax.net.ssl.KeyManagerFactory kmf =
+                    javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, none);
+            java.security.KeyStore trusted = java.security.KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            int i = 0;
+            for (java.security.cert.Certificate c : x509.generateCertificates(ca)) {
+                trusted.setCertificateEntry("ca-" + i++, c);
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trusted);
+            context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            bulkContext = context;
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read TLS material", e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(
+                    "unusable TLS material for the bulk data path: "
+                            + e.getClass().getSimpleName(),
+                    e);
+        }
+    }
+
     private static java.security.PrivateKey pkcs8(String pem, String algorithm)
             throws java.security.GeneralSecurityException {
         String type = "PRIVATE KEY"; // PKCS#8, what gRPC's Netty TLS reads too

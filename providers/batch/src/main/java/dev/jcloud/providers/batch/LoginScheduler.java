@@ -56,13 +56,16 @@ final class LoginScheduler {
     }
 
     /**
-     * Waits (briefly) until the new process shows {@code command} as its arguments: the JDK starts
-     * a child through a helper program that then executes the command, and until it has, the
-     * process's arguments do not carry the cluster id by which {@link #alive} recognises it.
+     * Waits (briefly) until the new process shows {@code command} itself as its arguments: the JDK
+     * starts a child through a helper program that then executes {@code setsid}, which executes
+     * the command. Until the last of these has, the process's arguments do not carry the cluster id
+     * by which {@link #alive} recognises it, or carry it behind {@code setsid} and are about to
+     * change: read during that last exec they are empty for a moment, and the scheduler would
+     * look dead. So not "contains the command": "is the command".
      */
     private static void awaitExec(Process p, List<String> command) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (p.isAlive() && !commandLine(p.pid()).containsAll(command) && System.nanoTime() < deadline) {
+        while (p.isAlive() && !commandLine(p.pid()).equals(command) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
