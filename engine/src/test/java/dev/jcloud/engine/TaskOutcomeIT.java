@@ -154,13 +154,16 @@ class TaskOutcomeIT {
     @Test
     void theMemoryWatchdogOutlivesAFailedSpillAndStillStopsTheWorker() throws Exception {
         // A stored result the watchdog will try (and fail) to spill once the heap passes the spill line.
-        assertThat(client.submit(() -> new byte[4 << 20]).get(60, TimeUnit.SECONDS))
-                .hasSize(4 << 20);
+        // Its future stays reachable to the end: a collected future releases the result, and with
+        // nothing stored the watchdog has nothing to spill.
+        var stored = client.submit(() -> new byte[4 << 20]);
+        assertThat(stored.get(60, TimeUnit.SECONDS)).hasSize(4 << 20);
         client.submit(TaskOutcomeIT::hogMemory);
         assertThat(worker.waitFor(60, TimeUnit.SECONDS))
                 .as("the worker exits at its terminate threshold\n" + processes.logTails())
                 .isTrue();
         assertThat(worker.exitValue()).isEqualTo(3);
         assertThat(Files.readString(processes.log(WORKER))).contains("memory watchdog: cannot spill");
+        java.lang.ref.Reference.reachabilityFence(stored);
     }
 }
