@@ -391,7 +391,7 @@ public final class Client implements AutoCloseable {
     <T> TaskFuture<T> future(long key) {
         ResultSlot slot = session.slot(key);
         TaskFuture<T> future = new TaskFuture<>(slot);
-        CLEANER.register(future, slot::release);
+        CLEANER.register(future, slot.releaser());
         return future;
     }
 

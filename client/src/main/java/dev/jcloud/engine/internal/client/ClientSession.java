@@ -40,6 +40,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -82,7 +83,14 @@ public final class ClientSession implements AutoCloseable {
     private final ManagedChannel channel;
     private final SchedulerGrpc.SchedulerStub async;
     private final ClassLoader loader;
-    private final ConcurrentHashMap<Long, ResultSlot> slots = new ConcurrentHashMap<>();
+    /**
+     * The slots of the futures the user still has, by key. Held weakly: a slot holds its result
+     * (tens of MiB, for a large array), and a future the user dropped must free it in the same
+     * collection, not after its cleaner ran and another collection came (a loop gathering large
+     * results filled the heap that way). The cleaner still releases the key on the cluster.
+     */
+    private final ConcurrentHashMap<Long, WeakReference<ResultSlot>> slots = new ConcurrentHashMap<>();
+
     private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
     private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
     /**
@@ -179,12 +187,26 @@ public final class ClientSession implements AutoCloseable {
     /** A slot for a key this client submits and wants the result of. */
     public ResultSlot slot(long key) {
         ResultSlot slot = new ResultSlot(key, this);
-        slots.put(key, slot);
+        slots.put(key, new WeakReference<>(slot));
         submitted.incrementAndGet();
         if (broken != null) {
             slot.fail(lost());
         }
         return slot;
+    }
+
+    /** Slots whose completable view is pending: the view may be all the user keeps of them. */
+    private final Map<Long, ResultSlot> viewed = new ConcurrentHashMap<>();
+
+    void holdUntilComplete(ResultSlot slot, CompletableFuture<?> view) {
+        viewed.put(slot.key(), slot);
+        view.whenComplete((value, error) -> viewed.remove(slot.key()));
+    }
+
+    /** The slot of {@code key}, or null when its future was dropped (or released). */
+    private ResultSlot slotOf(long key) {
+        WeakReference<ResultSlot> ref = slots.get(key);
+        return ref == null ? null : ref.get();
     }
 
     /** The id under which the workers know {@code fn}; announces it with the next batch if new. */
@@ -668,7 +690,7 @@ public final class ClientSession implements AutoCloseable {
                 welcome.complete(u.getWelcome().getClientId());
             }
             for (TaskDone d : u.getDoneList()) {
-                ResultSlot slot = slots.get(d.getKey());
+                ResultSlot slot = slotOf(d.getKey());
                 if (slot != null) {
                     if (!slot.isDone()) {
                         finished.incrementAndGet();
@@ -677,7 +699,7 @@ public final class ClientSession implements AutoCloseable {
                 }
             }
             for (TaskError e : u.getErrorsList()) {
-                ResultSlot slot = slots.get(e.getKey());
+                ResultSlot slot = slotOf(e.getKey());
                 if (slot != null) {
                     if (!slot.isDone()) {
                         failed.incrementAndGet();
@@ -686,7 +708,7 @@ public final class ClientSession implements AutoCloseable {
                 }
             }
             for (long key : u.getCancelledList()) {
-                ResultSlot slot = slots.get(key);
+                ResultSlot slot = slotOf(key);
                 if (slot != null) {
                     if (!slot.isDone()) {
                         failed.incrementAndGet();
@@ -731,7 +753,12 @@ public final class ClientSession implements AutoCloseable {
         }
         broken = cause;
         TaskFailedException e = lost();
-        slots.values().forEach(s -> s.fail(e));
+        slots.values().forEach(ref -> {
+            ResultSlot s = ref.get();
+            if (s != null) {
+                s.fail(e);
+            }
+        });
         synchronized (workersMonitor) {
             workersMonitor.notifyAll();
         }

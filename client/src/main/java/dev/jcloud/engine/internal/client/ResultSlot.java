@@ -143,6 +143,17 @@ public final class ResultSlot {
         session.release(key);
     }
 
+    /**
+     * What to run once the future of this slot is unreachable: releases the key on the cluster.
+     * It holds the session and the key, not this slot, which would keep the result reachable until
+     * it ran.
+     */
+    public Runnable releaser() {
+        ClientSession s = session;
+        long k = key;
+        return () -> s.release(k);
+    }
+
     public Object get() throws InterruptedException, ExecutionException {
         try {
             return get(Long.MAX_VALUE);
@@ -221,6 +232,8 @@ public final class ResultSlot {
     public synchronized CompletableFuture<Object> toCompletableFuture() {
         if (completable == null) {
             completable = new CompletableFuture<>();
+            // The view may be all the caller keeps: the session holds this slot until it completes.
+            session.holdUntilComplete(this, completable);
             if (state != PENDING) {
                 signal();
             }

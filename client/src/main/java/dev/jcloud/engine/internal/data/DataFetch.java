@@ -326,6 +326,13 @@ public final class DataFetch {
                     LOG.debug("bulk fetch from {} broke ({}); asking again over gRPC", address, e.toString());
                     callGrpc(admitted != null && !answered);
                 }
+            } catch (Throwable e) {
+                // Out of memory for a value, or a receiver that threw: the fetch must still end, or
+                // whoever waits on it (a gather, a task's inputs) would wait for ever.
+                if (s != null) {
+                    BulkConnections.close(s);
+                }
+                failed(e);
             } finally {
                 socket = null;
             }
