@@ -15,14 +15,6 @@ import org.junit.jupiter.api.Test;
 /** A scattered value whose worker is lost is sent again by its client, not lost with it. */
 class ScatteredValueLossTest {
 
-    static long checksum(byte[] b) {
-        long sum = 0;
-        for (byte x : b) {
-            sum = sum * 31 + x;
-        }
-        return sum;
-    }
-
     @Test
     void theClientSendsAValueAgainWhenTheWorkerHoldingItIsLost() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.start(1, 1);
@@ -38,8 +30,8 @@ class ScatteredValueLossTest {
             first.close();
 
             await().atMost(Duration.ofSeconds(30)).until(() -> second.valuesReceived() == 1);
-            TaskFuture<Long> sum = client.compute(Delayed.of(scattered).then(ScatteredValueLossTest::checksum));
-            assertThat(sum.get(Duration.ofSeconds(30))).isEqualTo(checksum(block));
+            TaskFuture<Long> sum = client.compute(Delayed.of(scattered).then(ClientApiTest::checksum));
+            assertThat(sum.get(Duration.ofSeconds(30))).isEqualTo(ClientApiTest.checksum(block));
         }
     }
 }

@@ -69,7 +69,7 @@ final class SchedulerCore {
      */
     static final long RETIRE_DEADLINE_MILLIS = 180_000;
     /** A key's high bits are the id of the client that made it (see the protocol's keys). */
-    private static final int CLIENT_KEY_SHIFT = 44;
+    static final int CLIENT_KEY_SHIFT = 44;
     /** The round trip of asking a peer for an input, whatever its size. */
     private static final double FETCH_LATENCY_SECONDS = 0.001;
 
@@ -403,17 +403,10 @@ final class SchedulerCore {
             return; // placed elsewhere since, or no longer needed
         }
         if (v.getUnavailable()) {
-            failedTotal++;
-            fail(
+            failScattered(
                     t,
-                    error(
-                            t.key,
-                            t.key,
-                            "java.lang.IllegalStateException",
-                            "the scattered value " + Long.toHexString(t.key) + " was lost with its worker, and its"
-                                    + " client no longer holds it to send again (keep the future of a scattered"
-                                    + " value while tasks read it)",
-                            ""));
+                    "was lost with its worker, and its client no longer holds it to send again (keep the future"
+                            + " of a scattered value while tasks read it)");
             return;
         }
         sendCompute(
@@ -1284,21 +1277,24 @@ final class SchedulerCore {
     private void orderPush(TaskRecord t, WorkerState w) {
         ClientState owner = clients.get((int) (t.key >>> CLIENT_KEY_SHIFT));
         if (owner == null) {
-            failedTotal++;
-            fail(
-                    t,
-                    error(
-                            t.key,
-                            t.key,
-                            "java.lang.IllegalStateException",
-                            "the scattered value " + Long.toHexString(t.key)
-                                    + " is needed again (its worker was lost) but the client that"
-                                    + " scattered it has disconnected",
-                            ""));
+            failScattered(t, "is needed again (its worker was lost) but the client that scattered it has disconnected");
             return;
         }
         owner.out().addPush(PushOrder.newBuilder().setKey(t.key).setWorkerAddress(w.address()));
         dirtyClients.add(owner);
+    }
+
+    /** A scattered value nobody can send any more: it and the tasks reading it fail, saying why. */
+    private void failScattered(TaskRecord t, String why) {
+        failedTotal++;
+        fail(
+                t,
+                error(
+                        t.key,
+                        t.key,
+                        "java.lang.IllegalStateException",
+                        "the scattered value " + Long.toHexString(t.key) + " " + why,
+                        ""));
     }
 
     private void sendCompute(TaskRecord t, WorkerState w, List<Arg> args) {

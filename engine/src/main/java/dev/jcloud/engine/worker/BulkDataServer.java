@@ -78,10 +78,6 @@ final class BulkDataServer implements AutoCloseable {
         return t;
     });
 
-    BulkDataServer(String host, int port, DataStore store, AtomicLong bytesOut) throws IOException {
-        this(host, port, store, bytesOut, TICKET_LIFETIME);
-    }
-
     BulkDataServer(String host, int port, DataStore store, AtomicLong bytesOut, Duration ticketLifetime)
             throws IOException {
         this(host, port, store, bytesOut, ticketLifetime, null, null);

@@ -24,6 +24,13 @@ class ScatteredValuesTest {
 
     private final TestingCluster cluster = new TestingCluster();
 
+    /** The client's answer to a push order: the value of {@code key}, meant for {@code worker}. */
+    private static ClientBatch answer(long key, String worker, ClientValue.Builder value) {
+        return ClientBatch.newBuilder()
+                .addValues(value.setKey(key).setWorkerAddress(worker))
+                .build();
+    }
+
     private static TaskSpec.Builder scattered(long key) {
         return task(key).setFromClient(true).setWanted(true);
     }
@@ -91,23 +98,13 @@ class ScatteredValuesTest {
         long k = client.key(1);
         client.submit(scattered(k));
 
-        client.send(ClientBatch.newBuilder()
-                .addValues(ClientValue.newBuilder()
-                        .setKey(k)
-                        .setWorkerAddress(a.address())
-                        .setValue(encode(99)))
-                .build());
+        client.send(answer(k, a.address(), ClientValue.newBuilder().setValue(encode(99))));
 
         // The worker computes the identity of the value it is sent.
         assertThat(a.computeOrders).extracting(ComputeTask::getKey).containsExactly(k);
         assertThat(a.computeOrders.get(0).getArgs(0).getValue()).isEqualTo(encode(99));
         // An answer about a worker the value is no longer meant for is ignored.
-        client.send(ClientBatch.newBuilder()
-                .addValues(ClientValue.newBuilder()
-                        .setKey(k)
-                        .setWorkerAddress("10.0.0.9:1")
-                        .setValue(encode(1)))
-                .build());
+        client.send(answer(k, "10.0.0.9:1", ClientValue.newBuilder().setValue(encode(1))));
         assertThat(a.computeOrders).hasSize(1);
     }
 
@@ -126,12 +123,7 @@ class ScatteredValuesTest {
         a.kill();
         assertThat(client.pushOrders).hasSize(2);
 
-        client.send(ClientBatch.newBuilder()
-                .addValues(ClientValue.newBuilder()
-                        .setKey(k)
-                        .setWorkerAddress(b.address())
-                        .setUnavailable(true))
-                .build());
+        client.send(answer(k, b.address(), ClientValue.newBuilder().setUnavailable(true)));
 
         assertThat(client.errors).containsKey(reader);
         assertThat(client.errors.get(reader).getMessage())

@@ -353,7 +353,7 @@ final class TestingCluster {
 
         /** A key of this client, as the real client makes them: its id in the high bits. */
         long key(long sequence) {
-            return ((long) state.id << 44) | sequence;
+            return ((long) state.id << SchedulerCore.CLIENT_KEY_SHIFT) | sequence;
         }
 
         TestingClient submit(TaskSpec.Builder... specs) {

@@ -203,16 +203,16 @@ class DataPushTest {
         assertThat(fetched.get(30, TimeUnit.SECONDS).body())
                 .isEqualTo(values.get(11L).body());
 
-        // A plaintext connection presenting a valid ticket gets nothing: the handshake fails first.
+        // A plaintext connection presenting a valid ticket is not admitted: the handshake fails
+        // before the ticket is read (without TLS on the listener, it would be a second admission).
         byte[] ticket = bulk.issue();
         try (Socket plain = new Socket("127.0.0.1", bulk.port())) {
             plain.setSoTimeout(10_000);
             plain.getOutputStream().write(ticket);
             plain.getOutputStream().write(new byte[] {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 11});
-            assertThat(plain.getInputStream().readAllBytes())
-                    .doesNotContain(values.get(11L).body()[1000]);
-        } catch (IOException closedByWorker) {
-            // As refused.
+            plain.getInputStream().readAllBytes(); // until the worker closes it (a TLS alert at most)
+        } catch (IOException resetByWorker) {
+            // Refused all the same.
         }
         assertThat(bulk.admitted()).isEqualTo(1); // the push's connection, kept and used by the fetch
     }

@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -247,55 +249,38 @@ public final class DataPush {
         });
         ClientCallStreamObserver<DataChunk> requests = call;
         for (Map.Entry<Long, EncodedValue> e : values.entrySet()) {
-            EncodedValue v = e.getValue();
-            long key = e.getKey();
-            if (v.body() != null) {
-                send(
-                        requests,
-                        ready,
-                        reply,
-                        DataChunk.newBuilder()
-                                .setKey(key)
-                                .setFound(true)
-                                .setData(v.head())
-                                .setBodySize(v.body().length)
-                                .setLast(v.body().length == 0)
-                                .build());
-                byte[] body = v.body();
-                for (int off = 0; off < body.length; off += CHUNK) {
-                    int n = Math.min(CHUNK, body.length - off);
-                    send(
-                            requests,
-                            ready,
-                            reply,
-                            DataChunk.newBuilder()
-                                    .setKey(key)
-                                    .setFound(true)
-                                    .setData(UnsafeByteOperations.unsafeWrap(body, off, n))
-                                    .setLast(off + n == body.length)
-                                    .build());
-                }
-            } else {
-                ByteString head = v.head();
-                int off = 0;
-                do {
-                    int n = Math.min(CHUNK, head.size() - off);
-                    send(
-                            requests,
-                            ready,
-                            reply,
-                            DataChunk.newBuilder()
-                                    .setKey(key)
-                                    .setFound(true)
-                                    .setData(head.substring(off, off + n))
-                                    .setLast(off + n == head.size())
-                                    .build());
-                    off += n;
-                } while (off < head.size());
+            for (DataChunk chunk : chunks(e.getKey(), e.getValue())) {
+                send(requests, ready, reply, chunk);
             }
         }
         requests.onCompleted();
         reply.get();
+    }
+
+    /**
+     * {@code value} as {@code GetData} sends a value: a value ending in an array as a head chunk
+     * announcing the array's size, then the array in chunks; any other in chunks of its bytes.
+     * The chunks are views of the value, not copies.
+     */
+    private static List<DataChunk> chunks(long key, EncodedValue value) {
+        List<DataChunk> out = new ArrayList<>();
+        byte[] body = value.body();
+        ByteString bytes = value.head();
+        if (body != null) {
+            out.add(chunk(key, value.head(), body.length == 0)
+                    .setBodySize(body.length)
+                    .build());
+            bytes = UnsafeByteOperations.unsafeWrap(body);
+        }
+        for (int off = 0; off < bytes.size() || (off == 0 && out.isEmpty()); off += CHUNK) {
+            int end = Math.min(bytes.size(), off + CHUNK);
+            out.add(chunk(key, bytes.substring(off, end), end == bytes.size()).build());
+        }
+        return out;
+    }
+
+    private static DataChunk.Builder chunk(long key, ByteString data, boolean last) {
+        return DataChunk.newBuilder().setKey(key).setFound(true).setData(data).setLast(last);
     }
 
     private void send(

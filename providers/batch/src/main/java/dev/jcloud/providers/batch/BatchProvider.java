@@ -415,11 +415,6 @@ public abstract class BatchProvider implements CloudProvider {
             boolean alive;
             if (LoginScheduler.isLoginNode(scheduler.id())) {
                 alive = LoginScheduler.alive(scheduler.id(), cluster.id()).orElse(true);
-                if (!alive) {
-                    // A process between two execs shows no arguments for a moment: look once more.
-                    sleep(Duration.ofMillis(250));
-                    alive = LoginScheduler.alive(scheduler.id(), cluster.id()).orElse(true);
-                }
             } else {
                 job = jobs().stream().filter(j -> j.id().equals(scheduler.id())).findFirst();
                 alive = job.isPresent() && job.get().state() != Job.State.ENDING;
