@@ -59,6 +59,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -447,30 +448,39 @@ public final class ClientSession implements AutoCloseable {
     EncodedValue fetch(long key, String holder) throws ExecutionException, InterruptedException {
         Throwable last = null;
         for (int attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
-            CompletableFuture<java.util.Optional<EncodedValue>> outcome = new CompletableFuture<>();
+            // Waits for the fetch to end, not just for the value: until then the fetching thread may
+            // still hold the value on its stack, and a caller that drops the result at once expects
+            // the next collection to free it. The box is emptied on the way out for the same reason.
+            AtomicReference<EncodedValue> found = new AtomicReference<>();
+            CompletableFuture<Void> ended = new CompletableFuture<>();
             Runnable cancel = startFetch(holder, List.of(key), new DataFetch.Receiver() {
                 @Override
                 public void found(long k, EncodedValue value) {
-                    outcome.complete(java.util.Optional.of(value));
+                    found.set(value);
                 }
 
                 @Override
                 public void notFound(long k) {
-                    outcome.complete(java.util.Optional.empty());
+                    // Nothing to keep: the fetch ends with nothing found.
                 }
 
                 @Override
                 public void failed(Throwable cause) {
-                    outcome.completeExceptionally(cause);
+                    if (found.get() != null) {
+                        ended.complete(null);
+                    } else {
+                        ended.completeExceptionally(cause);
+                    }
                 }
 
                 @Override
                 public void completed() {
-                    outcome.complete(java.util.Optional.empty());
+                    ended.complete(null);
                 }
             });
             try {
-                return outcome.get().orElse(null);
+                ended.get();
+                return found.getAndSet(null);
             } catch (InterruptedException e) {
                 cancel.run();
                 throw e;

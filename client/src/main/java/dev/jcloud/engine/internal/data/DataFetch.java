@@ -301,16 +301,7 @@ public final class DataFetch {
                                 .asRuntimeException());
                         return;
                     }
-                    byte[] head = new byte[headSize];
-                    readFully(s, ByteBuffer.wrap(head));
-                    ByteString headBytes = UnsafeByteOperations.unsafeWrap(head);
-                    if (bodySize == 0) {
-                        found(key, EncodedValue.of(headBytes));
-                    } else {
-                        byte[] body = new byte[(int) bodySize];
-                        readFully(s, ByteBuffer.wrap(body));
-                        found(key, EncodedValue.of(headBytes, body));
-                    }
+                    readValue(s, key, headSize, (int) bodySize);
                 }
             } catch (IOException e) {
                 if (s != null) {
@@ -383,6 +374,24 @@ public final class DataFetch {
                 } catch (IOException ignored) {
                     // Closing.
                 }
+            }
+        }
+
+        /**
+         * Reads one value and hands it on. Its own frame, so that nothing of the value stays on this
+         * thread's stack while it waits for the next frame: the receiver alone decides how long it
+         * lives.
+         */
+        private void readValue(ByteChannel s, long key, int headSize, int bodySize) throws IOException {
+            byte[] head = new byte[headSize];
+            readFully(s, ByteBuffer.wrap(head));
+            ByteString headBytes = UnsafeByteOperations.unsafeWrap(head);
+            if (bodySize == 0) {
+                found(key, EncodedValue.of(headBytes));
+            } else {
+                byte[] body = new byte[bodySize];
+                readFully(s, ByteBuffer.wrap(body));
+                found(key, EncodedValue.of(headBytes, body));
             }
         }
 
