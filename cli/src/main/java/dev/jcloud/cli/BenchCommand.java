@@ -39,7 +39,10 @@ import picocli.CommandLine.Spec;
             "  gather   16 tasks make S-MiB results and the client gathers them: MiB/s = 16*S / seconds.",
             "  scatter  The client scatters 16 S-MiB byte[] values and a task reads each: MiB/s = 16*S / seconds.",
             "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
-                    + " later ones show the engine after the JIT has compiled it."
+                    + " later ones show the engine after the JIT has compiled it.",
+            "transfer, gather and scatter show the best and the median of --rounds rounds per run; gather and"
+                    + " scatter run the same number of rounds on Dask (transfer's Dask side is dask_anchor.py:"
+                    + " best of 3)."
         })
 final class BenchCommand implements Callable<Integer> {
 
@@ -115,6 +118,14 @@ final class BenchCommand implements Callable<Integer> {
     int repeat;
 
     @Option(
+            names = "--rounds",
+            paramLabel = "N",
+            defaultValue = "3",
+            description = "transfer, gather, scatter: rounds per run, of which the best and the median are shown"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
             names = "--jvm-options",
             paramLabel = "OPTS",
             defaultValue = "",
@@ -155,6 +166,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (repeat < 1) {
             throw new IllegalArgumentException("--repeat must be >= 1 (was " + repeat + ")");
+        }
+        if (rounds < 1 || rounds > 1000) {
+            throw new IllegalArgumentException("--rounds must be 1..1000 (was " + rounds + ")");
         }
         if (shape.movesData()) {
             return moveData();
@@ -248,12 +262,14 @@ final class BenchCommand implements Callable<Integer> {
             for (int s : sizesMib) {
                 for (int i = 0; i < repeat; i++) {
                     BenchResult r = switch (shape) {
-                        case gather -> EngineBenchmarks.gather(client, s, 3);
-                        case scatter -> EngineBenchmarks.scatter(client, s, 3);
-                        default -> EngineBenchmarks.transfer(client, s, 3);
+                        case gather -> EngineBenchmarks.gather(client, s, rounds);
+                        case scatter -> EngineBenchmarks.scatter(client, s, rounds);
+                        default -> EngineBenchmarks.transfer(client, s, rounds);
                     };
                     Map<String, Object> row = toJson(r);
                     row.put("mib_each", s);
+                    row.put("rounds", rounds);
+                    row.put("median_seconds", Math.round(r.median() * 1000) / 1000.0);
                     row.put("mib_per_s", mibPerSecond(s, r.seconds()));
                     rows.add(row);
                 }
@@ -271,21 +287,42 @@ final class BenchCommand implements Callable<Integer> {
                 double theirs = dask.path("mib_per_s").asDouble();
                 entry.put("dask", dask);
                 entry.put("ratio", theirs > 0 ? Math.round((Double) row.get("mib_per_s") / theirs * 100) / 100.0 : 0);
+                if (dask.has("median_seconds")) {
+                    entry.put(
+                            "median_ratio",
+                            Math.round(dask.path("median_seconds").asDouble()
+                                            / (Double) row.get("median_seconds")
+                                            * 100)
+                                    / 100.0);
+                }
             }
             json.add(entry);
             if (!output.json()) {
                 out.printf(
-                        "jcloud  %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s%n",
-                        shape, s, shape.blocks(), (Double) row.get("seconds"), (Double) row.get("mib_per_s"));
+                        "jcloud  %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s   median of %d: %.3f s%n",
+                        shape,
+                        s,
+                        shape.blocks(),
+                        (Double) row.get("seconds"),
+                        (Double) row.get("mib_per_s"),
+                        rounds,
+                        (Double) row.get("median_seconds"));
                 if (dask != null) {
                     out.printf(
-                            "dask    %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s   jcloud / dask: %.2fx%n",
+                            "dask    %-8s %4d MiB x %-3d %8.3f s  %,10.1f MiB/s   jcloud / dask: %.2fx%s%n",
                             shape,
                             s,
                             shape.blocks(),
                             dask.path("seconds").asDouble(),
                             dask.path("mib_per_s").asDouble(),
-                            (Double) entry.get("ratio"));
+                            (Double) entry.get("ratio"),
+                            entry.containsKey("median_ratio")
+                                    ? String.format(
+                                            "   median of %d: %.3f s, jcloud / dask %.2fx",
+                                            dask.path("rounds").asInt(),
+                                            dask.path("median_seconds").asDouble(),
+                                            (Double) entry.get("median_ratio"))
+                                    : "");
                 }
             }
         }
@@ -399,7 +436,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new IllegalStateException(DASK_DATA_SHAPES + " is missing from the CLI's jar");
             }
             Files.write(script, in.readAllBytes());
-            return runPython(script, shape.name(), Integer.toString(mib));
+            return runPython(script, shape.name(), Integer.toString(mib), Integer.toString(rounds));
         } finally {
             Files.deleteIfExists(script);
         }

@@ -3,8 +3,9 @@
 Cluster: LocalCluster with 2 worker processes x 1 thread, loopback TCP, no dashboard.
   gather S   16 tasks each make an S-MiB bytes result; the client gathers all of them
   scatter S  the client scatters 16 S-MiB bytes values made beforehand; a task reads each
-MiB/s = 16*S / seconds, best of 3 rounds on the warm cluster. The last line printed is one JSON
-object with the figure.
+Run: python3 dask_data_shapes.py gather|scatter S [ROUNDS]   (ROUNDS defaults to 3)
+MiB/s = 16*S / seconds, the best of ROUNDS rounds on the warm cluster; the median round is given
+too. The last line printed is one JSON object with the figures.
 """
 import json
 import sys
@@ -28,24 +29,24 @@ def cluster():
     return LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
-def gather(mib, rounds=3):
+def gather(mib, rounds):
+    times = []
     with cluster() as c, Client(c) as client:
         client.submit(length, b"x").result()
-        best = None
         for r in range(rounds):
             t = time.perf_counter()
             values = client.gather(client.map(block, range(r * BLOCKS, (r + 1) * BLOCKS), mib=mib, pure=False))
             s = time.perf_counter() - t
             assert sum(len(v) for v in values) == BLOCKS * (mib << 20)
             del values
-            best = s if best is None else min(best, s)
-    return best
+            times.append(s)
+    return times
 
 
-def scatter(mib, rounds=3):
+def scatter(mib, rounds):
+    times = []
     with cluster() as c, Client(c) as client:
         client.submit(length, b"x").result()
-        best = None
         for r in range(rounds):
             values = [block(r * BLOCKS + i, mib) for i in range(BLOCKS)]
             t = time.perf_counter()
@@ -54,12 +55,15 @@ def scatter(mib, rounds=3):
             s = time.perf_counter() - t
             assert total == BLOCKS * (mib << 20)
             del futures, values
-            best = s if best is None else min(best, s)
-    return best
+            times.append(s)
+    return times
 
 
 if __name__ == "__main__":
     shape, mib = sys.argv[1], int(sys.argv[2])
-    seconds = {"gather": gather, "scatter": scatter}[shape](mib)
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    times = sorted({"gather": gather, "scatter": scatter}[shape](mib, rounds))
+    seconds, median = times[0], times[(len(times) - 1) // 2]
     print(json.dumps({"shape": shape, "tasks": BLOCKS, "mib_each": mib, "seconds": round(seconds, 3),
-                      "mib_per_s": round(BLOCKS * mib / seconds, 1), "engine": "dask " + dask.__version__}))
+                      "mib_per_s": round(BLOCKS * mib / seconds, 1), "rounds": rounds,
+                      "median_seconds": round(median, 3), "engine": "dask " + dask.__version__}))

@@ -35,6 +35,25 @@ class BenchIT {
     }
 
     @Test
+    void dataShapesGiveTheBestAndTheMedianOfTheirRounds() throws Exception {
+        CliRunner.Result r = new CliRunner(stateDir)
+                .run("bench", "gather", "--size-mib", "1", "--rounds", "5", "--workers", "1", "--output", "json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode run = new ObjectMapper().readTree(r.out()).get("runs").get(0);
+        assertThat(run.get("rounds").asInt()).isEqualTo(5);
+        assertThat(run.get("median_seconds").asDouble())
+                .isGreaterThanOrEqualTo(run.get("seconds").asDouble());
+        assertThat(run.get("mib_per_s").asDouble()).isPositive();
+    }
+
+    @Test
+    void roundsOutOfRangeAreRefusedNamingTheFlag() {
+        CliRunner.Result r = new CliRunner(stateDir).run("bench", "gather", "--rounds", "0");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --rounds must be 1..1000 (was 0)\n");
+    }
+
+    @Test
     void compareDaskNeedsTheAnchorScript() {
         CliRunner.Result r = new CliRunner(stateDir).run("bench", "flat", "--compare-dask");
         assertThat(r.exitCode()).isEqualTo(2);

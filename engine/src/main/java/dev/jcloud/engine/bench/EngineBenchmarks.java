@@ -85,8 +85,8 @@ public final class EngineBenchmarks {
     public static final int TRANSFER_BLOCKS = 64;
 
     /**
-     * The transfer shape: {@link BenchResult#seconds()} is the best round; MiB moved per second is
-     * {@code TRANSFER_BLOCKS * mib / seconds}, the anchor's figure.
+     * The transfer shape: {@link BenchResult#seconds()} is the best round, {@link BenchResult#median()}
+     * the median one; MiB moved per second is {@code TRANSFER_BLOCKS * mib / seconds}, the anchor's figure.
      */
     public static BenchResult transfer(Client client, int mib, int rounds)
             throws InterruptedException, ExecutionException {
@@ -96,7 +96,7 @@ public final class EngineBenchmarks {
         for (int i = 0; i < n; i++) {
             expected += 2L * (mib << 20) + (i % 256) + ((i + n / 2) % n % 256);
         }
-        double best = Double.MAX_VALUE;
+        double[] times = new double[rounds];
         for (int round = 0; round < rounds; round++) {
             long t0 = System.nanoTime();
             List<Delayed<byte[]>> blocks = new ArrayList<>(n);
@@ -111,12 +111,12 @@ public final class EngineBenchmarks {
             for (TaskFuture<Long> f : client.compute(reads)) {
                 total += f.get();
             }
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != expected) {
                 throw new IllegalStateException("transfer round returned " + total + ", expected " + expected);
             }
         }
-        return new BenchResult("transfer", 2L * n, best);
+        return rounds("transfer", 2L * n, times);
     }
 
     /** Results made and gathered, or values scattered, per round of the gather and scatter shapes. */
@@ -124,12 +124,12 @@ public final class EngineBenchmarks {
 
     /**
      * The gather shape: {@link #MOVED_BLOCKS} tasks make S-MiB {@code byte[]} results and the client
-     * gathers them all; the best of {@code rounds}. MiB/s is {@code MOVED_BLOCKS * mib / seconds}.
+     * gathers them all; the best and the median of {@code rounds}. MiB/s is {@code MOVED_BLOCKS * mib / seconds}.
      */
     public static BenchResult gather(Client client, int mib, int rounds)
             throws InterruptedException, ExecutionException {
         client.submit(() -> 0L).get();
-        double best = Double.MAX_VALUE;
+        double[] times = new double[rounds];
         for (int round = 0; round < rounds; round++) {
             long t0 = System.nanoTime();
             List<List<Long>> args = new ArrayList<>(MOVED_BLOCKS);
@@ -140,22 +140,22 @@ public final class EngineBenchmarks {
             for (byte[] b : client.gather(client.map(EngineBenchmarks::block, args))) {
                 total += b.length;
             }
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != (long) MOVED_BLOCKS * (mib << 20)) {
                 throw new IllegalStateException("gather round returned " + total + " bytes");
             }
         }
-        return new BenchResult("gather", MOVED_BLOCKS, best);
+        return rounds("gather", MOVED_BLOCKS, times);
     }
 
     /**
      * The scatter shape: the client scatters {@link #MOVED_BLOCKS} S-MiB {@code byte[]} values made
-     * beforehand and a task per value reads it; the best of {@code rounds}.
+     * beforehand and a task per value reads it; the best and the median of {@code rounds}.
      */
     public static BenchResult scatter(Client client, int mib, int rounds)
             throws InterruptedException, ExecutionException {
         client.submit(() -> 0L).get();
-        double best = Double.MAX_VALUE;
+        double[] times = new double[rounds];
         for (int round = 0; round < rounds; round++) {
             List<byte[]> values = new ArrayList<>(MOVED_BLOCKS);
             for (int i = 0; i < MOVED_BLOCKS; i++) {
@@ -170,12 +170,19 @@ public final class EngineBenchmarks {
             for (TaskFuture<Long> f : client.compute(reads)) {
                 total += f.get();
             }
-            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != (long) MOVED_BLOCKS * (mib << 20)) {
                 throw new IllegalStateException("scatter round read " + total + " bytes");
             }
         }
-        return new BenchResult("scatter", MOVED_BLOCKS, best);
+        return rounds("scatter", MOVED_BLOCKS, times);
+    }
+
+    /** The best and the median of a shape's round times (the median of an even count: the lower middle). */
+    static BenchResult rounds(String shape, long tasks, double[] times) {
+        double[] sorted = times.clone();
+        java.util.Arrays.sort(sorted);
+        return new BenchResult(shape, tasks, sorted[0], sorted[(sorted.length - 1) / 2]);
     }
 
     static Long length(byte[] b) {
