@@ -54,6 +54,47 @@ class ClientApiTest {
         assertThat(client.compute(total).get()).isEqualTo(450L);
     }
 
+    static String shape(List<List<Long>> lists) {
+        return lists.toString();
+    }
+
+    static Integer size(List<Long> xs) {
+        return xs.size();
+    }
+
+    static String show(List<Object> xs) {
+        return xs.toString();
+    }
+
+    @Test
+    void aListOfPartsReachesItsReadersWithoutATaskOfItsOwn() throws Exception {
+        try (Client own = cluster.connect()) {
+            List<Delayed<Long>> parts = new ArrayList<>();
+            for (long i = 0; i < 10; i++) {
+                parts.add(Delayed.apply(x -> x * 10, i));
+            }
+            Delayed<List<Long>> all = Delayed.all(parts);
+            long before = own.summary().tasksCompletedTotal();
+            List<TaskFuture<Object>> readers = own.compute(List.of(
+                    all.then(ClientApiTest::sum).then(x -> (Object) x),
+                    all.then(ClientApiTest::size).then(x -> (Object) x)));
+            assertThat(own.gather(readers)).containsExactly(450L, 10);
+            // 10 parts, 2 readers, 2 conversions: no task made the list.
+            assertThat(own.summary().tasksCompletedTotal() - before).isEqualTo(14);
+
+            // Lists of lists keep their shape; literals, nulls and submitted futures may be parts.
+            Delayed<List<List<Long>>> nested =
+                    Delayed.all(List.of(Delayed.all(parts.subList(0, 2)), Delayed.all(parts.subList(2, 4))));
+            assertThat(own.compute(nested.then(ClientApiTest::shape)).get()).isEqualTo("[[0, 10], [20, 30]]");
+            TaskFuture<Long> submitted = own.submit(() -> 7L);
+            Delayed<List<Object>> mixed =
+                    Delayed.all(List.of(Delayed.value(1L), Delayed.value(null), Delayed.of(submitted), parts.get(5)));
+            assertThat(own.compute(mixed.then(ClientApiTest::show)).get()).isEqualTo("[1, null, 7, 50]");
+            // Computed alone, the list is still a result of its own.
+            assertThat(own.compute(Delayed.all(parts.subList(0, 3))).get()).containsExactly(0L, 10L, 20L);
+        }
+    }
+
     @Test
     void treeReduction() throws Exception {
         int n = 1000;

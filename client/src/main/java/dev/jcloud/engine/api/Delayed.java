@@ -80,7 +80,10 @@ public final class Delayed<T> {
         return node(TaskFunctions.of(fn), value);
     }
 
-    /** The list of all the parts' results, in order. */
+    /**
+     * The list of all the parts' results, in order. As the input of another node it is no task of
+     * its own: that node depends on the parts directly and gets the list made where it runs.
+     */
     public static <T> Delayed<List<T>> all(List<? extends Delayed<? extends T>> parts) {
         return new Delayed<>(TaskFunctions.list(), List.copyOf(parts), 0, List.of(), 0);
     }

@@ -16,7 +16,11 @@ import java.util.Set;
 
 /**
  * Turns {@link Delayed} graphs into task specs in dependency order. Iterative, so a graph a
- * million nodes deep does not overflow the stack; shared nodes get one key.
+ * million nodes deep does not overflow the stack; shared nodes get one key. A {@code Delayed.all}
+ * that is the input of another node does not become a task: its parts become that node's own
+ * inputs and the list is made where the node runs, as Dask passes a list of futures. A task
+ * reading all of 16 results of 32 MiB would otherwise wait for one task to hold 512 MiB and for
+ * that list to be copied to it.
  */
 final class GraphEncoder {
 
@@ -44,12 +48,14 @@ final class GraphEncoder {
                 stack.push(node);
                 expanded.push(true);
                 for (Object input : node.inputs()) {
-                    if (input instanceof Delayed<?> d
-                            && !keys.containsKey(d)
-                            && !isLiteral(d)
-                            && passedThrough(d) == null) {
-                        stack.push(d);
-                        expanded.push(false);
+                    for (Object dependency : gathered(input) ? ((Delayed<?>) input).inputs() : List.of(input)) {
+                        if (dependency instanceof Delayed<?> d
+                                && !keys.containsKey(d)
+                                && !isLiteral(d)
+                                && passedThrough(d) == null) {
+                            stack.push(d);
+                            expanded.push(false);
+                        }
                     }
                 }
                 continue;
@@ -71,14 +77,23 @@ final class GraphEncoder {
 
     private long encode(Delayed<?> node) {
         long key = session.newKey();
-        TaskSpec.Builder spec = TaskSpec.newBuilder()
-                .setKey(key)
-                .setFunction(session.functionId(node.function()))
-                .setRetries(node.retries())
-                .setPriority(node.priority());
+        TaskSpec.Builder spec =
+                TaskSpec.newBuilder().setKey(key).setRetries(node.retries()).setPriority(node.priority());
+        List<Integer> layout = new ArrayList<>(node.inputs().size());
+        boolean grouped = false;
         for (Object input : node.inputs()) {
-            spec.addArgs(arg(input));
+            if (gathered(input)) {
+                List<Object> parts = ((Delayed<?>) input).inputs();
+                layout.add(parts.size());
+                parts.forEach(part -> spec.addArgs(arg(part)));
+                grouped = true;
+            } else {
+                layout.add(-1);
+                spec.addArgs(arg(input));
+            }
         }
+        spec.setFunction(
+                session.functionId(grouped ? TaskFunctions.grouped(node.function(), layout) : node.function()));
         for (Delayed.Resource r : node.resources()) {
             spec.addResources(Resource.newBuilder().setName(r.name()).setAmount(r.amount()));
         }
@@ -101,6 +116,17 @@ final class GraphEncoder {
             return Arg.newBuilder().setDep(f.key()).build();
         }
         return Client.literal(input == Delayed.NullValue.INSTANCE ? null : input);
+    }
+
+    /**
+     * {@code Delayed.all(parts)} as an input: passed to its dependent as the parts themselves. Not
+     * when a part is itself a list of parts (that inner list is a task, so the outer one can be too).
+     */
+    private static boolean gathered(Object input) {
+        return input instanceof Delayed<?> d
+                && d.function() == TaskFunctions.list()
+                && d.inputs().stream()
+                        .noneMatch(part -> part instanceof Delayed<?> p && p.function() == TaskFunctions.list());
     }
 
     /** {@code Delayed.of(future)}: its dependents use the future's key directly, with no task between. */

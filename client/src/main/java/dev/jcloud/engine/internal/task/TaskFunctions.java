@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.List;
 
 /** The wrappers that turn user lambdas into {@link TaskFunction}s, and readable names for them. */
 public final class TaskFunctions {
@@ -30,6 +31,16 @@ public final class TaskFunctions {
         return ListOf.INSTANCE;
     }
 
+    /**
+     * {@code fn} called with runs of its arguments made into lists: {@code layout} has one entry per
+     * parameter of {@code fn}, -1 for a single argument or the length of the run that becomes a list.
+     * This is how a task takes {@code Delayed.all(parts)} as an input: the parts are its own
+     * dependencies, so no task builds the list and no list travels between workers.
+     */
+    public static TaskFunction grouped(TaskFunction fn, List<Integer> layout) {
+        return new Grouped(fn, List.copyOf(layout));
+    }
+
     /** Returns its single argument: a scattered or literal value made into a task. */
     public static TaskFunction identity() {
         return Identity.INSTANCE;
@@ -40,6 +51,9 @@ public final class TaskFunctions {
      * {@code Class.lambda$main$0} for lambdas, the simple class name otherwise.
      */
     public static String name(TaskFunction fn) {
+        if (fn instanceof Grouped g) {
+            return name(g.fn());
+        }
         Object target = fn.target();
         if (target == null) {
             return fn.getClass().getSimpleName().toLowerCase();
@@ -93,6 +107,29 @@ public final class TaskFunctions {
         @Override
         public Object target() {
             return f;
+        }
+    }
+
+    private record Grouped(TaskFunction fn, List<Integer> layout) implements TaskFunction {
+        @Override
+        public Object apply(Object[] args) throws Exception {
+            Object[] params = new Object[layout.size()];
+            int at = 0;
+            for (int i = 0; i < params.length; i++) {
+                int run = layout.get(i);
+                if (run < 0) {
+                    params[i] = args[at++];
+                } else {
+                    params[i] = Arrays.asList(Arrays.copyOfRange(args, at, at + run));
+                    at += run;
+                }
+            }
+            return fn.apply(params);
+        }
+
+        @Override
+        public Object target() {
+            return fn.target();
         }
     }
 
