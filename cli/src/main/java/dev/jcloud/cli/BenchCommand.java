@@ -38,10 +38,11 @@ import picocli.CommandLine.Spec;
                     + " MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S.",
             "  gather   16 tasks make S-MiB results and the client gathers them: MiB/s = 16*S / seconds.",
             "  scatter  The client scatters 16 S-MiB byte[] values and a task reads each: MiB/s = 16*S / seconds.",
+            "  alltoall 16 tasks make S-MiB results and 16 more each read all of them: MiB/s = 16*S / seconds.",
             "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
                     + " later ones show the engine after the JIT has compiled it.",
-            "transfer, gather and scatter show the best and the median of --rounds rounds per run; gather and"
-                    + " scatter run the same number of rounds on Dask (transfer's Dask side is dask_anchor.py:"
+            "The data shapes show the best and the median of --rounds rounds per run; gather, scatter and"
+                    + " alltoall run the same number of rounds on Dask (transfer's Dask side is dask_anchor.py:"
                     + " best of 3)."
         })
 final class BenchCommand implements Callable<Integer> {
@@ -54,11 +55,12 @@ final class BenchCommand implements Callable<Integer> {
         startup,
         transfer,
         gather,
-        scatter;
+        scatter,
+        alltoall;
 
         /** Shapes that move S-MiB values, measured in MiB/s for each --size-mib. */
         boolean movesData() {
-            return this == transfer || this == gather || this == scatter;
+            return this == transfer || this == gather || this == scatter || this == alltoall;
         }
 
         /** Values of S MiB each round moves. */
@@ -84,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "SHAPE",
-            description = "flat, tree, latency, startup, transfer, gather or scatter.")
+            description = "flat, tree, latency, startup, transfer, gather, scatter or alltoall.")
     Shape shape;
 
     @Option(
@@ -99,8 +101,9 @@ final class BenchCommand implements Callable<Integer> {
             paramLabel = "S",
             split = ",",
             defaultValue = "8",
-            description = "transfer, gather, scatter: MiB per value, one or more separated by commas, e.g. 1,8,32"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description =
+                    "transfer, gather, scatter, alltoall: MiB per value, one or more separated by commas, e.g. 1,8,32"
+                            + " (default: ${DEFAULT-VALUE}).")
     List<Integer> sizesMib;
 
     @Option(
@@ -121,8 +124,9 @@ final class BenchCommand implements Callable<Integer> {
             names = "--rounds",
             paramLabel = "N",
             defaultValue = "3",
-            description = "transfer, gather, scatter: rounds per run, of which the best and the median are shown"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description =
+                    "transfer, gather, scatter, alltoall: rounds per run, of which the best and the median are shown"
+                            + " (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(
@@ -135,8 +139,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--tls",
-            description = "transfer, gather, scatter: a cluster with mutual TLS, as cloud clusters are (data then"
-                    + " moves over TLS bulk connections).")
+            description =
+                    "transfer, gather, scatter, alltoall: a cluster with mutual TLS, as cloud clusters are (data then"
+                            + " moves over TLS bulk connections).")
     boolean tls;
 
     @Option(
@@ -243,7 +248,7 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** transfer, gather, scatter: every size on one warm cluster, then (with --dask-anchor) on Dask. */
+    /** The data shapes: every size on one warm cluster, then (with --dask-anchor) on Dask. */
     private int moveData() throws Exception {
         for (int s : sizesMib) {
             if (s < 1 || s > 1024) {
@@ -264,6 +269,7 @@ final class BenchCommand implements Callable<Integer> {
                     BenchResult r = switch (shape) {
                         case gather -> EngineBenchmarks.gather(client, s, rounds);
                         case scatter -> EngineBenchmarks.scatter(client, s, rounds);
+                        case alltoall -> EngineBenchmarks.alltoall(client, s, rounds);
                         default -> EngineBenchmarks.transfer(client, s, rounds);
                     };
                     Map<String, Object> row = toJson(r);

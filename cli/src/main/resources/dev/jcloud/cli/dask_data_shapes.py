@@ -3,7 +3,8 @@
 Cluster: LocalCluster with 2 worker processes x 1 thread, loopback TCP, no dashboard.
   gather S   16 tasks each make an S-MiB bytes result; the client gathers all of them
   scatter S  the client scatters 16 S-MiB bytes values made beforehand; a task reads each
-Run: python3 dask_data_shapes.py gather|scatter S [ROUNDS]   (ROUNDS defaults to 3)
+  alltoall S 16 tasks each make an S-MiB bytes result; 16 more tasks each read all of them
+Run: python3 dask_data_shapes.py gather|scatter|alltoall S [ROUNDS]   (ROUNDS defaults to 3)
 MiB/s = 16*S / seconds, the best of ROUNDS rounds on the warm cluster; the median round is given
 too. The last line printed is one JSON object with the figures.
 """
@@ -23,6 +24,10 @@ def block(i, mib):
 
 def length(b):
     return len(b)
+
+
+def total_length(*blocks):
+    return sum(len(b) for b in blocks)
 
 
 def cluster():
@@ -59,10 +64,26 @@ def scatter(mib, rounds):
     return times
 
 
+def alltoall(mib, rounds):
+    times = []
+    with cluster() as c, Client(c) as client:
+        client.submit(length, b"x").result()
+        for r in range(rounds):
+            t = time.perf_counter()
+            blocks = client.map(block, range(r * BLOCKS, (r + 1) * BLOCKS), mib=mib, pure=False)
+            reads = [client.submit(total_length, *blocks, pure=False) for _ in range(BLOCKS)]
+            total = sum(client.gather(reads))
+            s = time.perf_counter() - t
+            assert total == BLOCKS * BLOCKS * (mib << 20)
+            del blocks, reads
+            times.append(s)
+    return times
+
+
 if __name__ == "__main__":
     shape, mib = sys.argv[1], int(sys.argv[2])
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    times = sorted({"gather": gather, "scatter": scatter}[shape](mib, rounds))
+    times = sorted({"gather": gather, "scatter": scatter, "alltoall": alltoall}[shape](mib, rounds))
     seconds, median = times[0], times[(len(times) - 1) // 2]
     print(json.dumps({"shape": shape, "tasks": BLOCKS, "mib_each": mib, "seconds": round(seconds, 3),
                       "mib_per_s": round(BLOCKS * mib / seconds, 1), "rounds": rounds,

@@ -44,6 +44,10 @@ class BenchIT {
         assertThat(run.get("median_seconds").asDouble())
                 .isGreaterThanOrEqualTo(run.get("seconds").asDouble());
         assertThat(run.get("mib_per_s").asDouble()).isPositive();
+
+        CliRunner.Result all = new CliRunner(stateDir).run("bench", "alltoall", "--size-mib", "1", "--rounds", "2");
+        assertThat(all.exitCode()).as(all.err()).isZero();
+        assertThat(all.out()).contains("alltoall").contains("MiB/s").contains("median of 2");
     }
 
     @Test

@@ -19,6 +19,8 @@ import java.util.concurrent.ExecutionException;
  *       three rounds on the warm cluster.</li>
  *   <li>gather S: 16 tasks make S-MiB results and the client gathers them (results to the client).</li>
  *   <li>scatter S: the client scatters 16 S-MiB values and a task reads each (data from the client).</li>
+ *   <li>alltoall S: 16 tasks make S-MiB results and 16 more each read all of them (every worker
+ *       needs every result once).</li>
  * </ul>
  * Each run warms up with one task first, as the anchor does.
  */
@@ -183,6 +185,48 @@ public final class EngineBenchmarks {
         double[] sorted = times.clone();
         java.util.Arrays.sort(sorted);
         return new BenchResult(shape, tasks, sorted[0], sorted[(sorted.length - 1) / 2]);
+    }
+
+    /**
+     * The all-to-all shape: {@link #MOVED_BLOCKS} tasks make S-MiB results and as many more each
+     * read all of them through {@code Delayed.all}; the best and the median of {@code rounds}. MiB/s
+     * is {@code MOVED_BLOCKS * mib / seconds}, as for gather.
+     */
+    public static BenchResult alltoall(Client client, int mib, int rounds)
+            throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        long expected = (long) MOVED_BLOCKS * MOVED_BLOCKS * (mib << 20);
+        double[] times = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            long t0 = System.nanoTime();
+            List<Delayed<byte[]>> blocks = new ArrayList<>(MOVED_BLOCKS);
+            for (int i = 0; i < MOVED_BLOCKS; i++) {
+                blocks.add(
+                        Delayed.apply(EngineBenchmarks::block, List.of((long) (round * MOVED_BLOCKS + i), (long) mib)));
+            }
+            Delayed<List<byte[]>> all = Delayed.all(blocks);
+            List<Delayed<Long>> reads = new ArrayList<>(MOVED_BLOCKS);
+            for (int i = 0; i < MOVED_BLOCKS; i++) {
+                reads.add(all.then(EngineBenchmarks::totalLength));
+            }
+            long total = 0;
+            for (TaskFuture<Long> f : client.compute(reads)) {
+                total += f.get();
+            }
+            times[round] = (System.nanoTime() - t0) / 1e9;
+            if (total != expected) {
+                throw new IllegalStateException("alltoall round read " + total + " bytes, expected " + expected);
+            }
+        }
+        return rounds("alltoall", 2L * MOVED_BLOCKS, times);
+    }
+
+    static Long totalLength(List<byte[]> blocks) {
+        long n = 0;
+        for (byte[] b : blocks) {
+            n += b.length;
+        }
+        return n;
     }
 
     static Long length(byte[] b) {
