@@ -35,14 +35,16 @@ import picocli.CommandLine.Spec;
             "  latency  One task and its result, N times one after another: the median.",
             "  startup  Seconds from starting W workers until all are registered.",
             "  transfer 64 tasks make S-MiB byte[] results and 64 more read two each (half across workers):"
-                    + " MiB/s = 64*S / seconds, best of 3 rounds on the warm cluster, for each --size-mib S.",
+                    + " MiB/s = 64*S / seconds, for each --size-mib S.",
             "  gather   16 tasks make S-MiB results and the client gathers them: MiB/s = 16*S / seconds.",
             "  scatter  The client scatters 16 S-MiB byte[] values and a task reads each: MiB/s = 16*S / seconds.",
             "  alltoall 16 tasks make S-MiB results and 16 more each read all of them: MiB/s = 16*S / seconds.",
+            "  args     client.map over 16 S-MiB byte[] arguments, each task returning a length: MiB/s = 16*S / seconds.",
             "With --repeat R the shape runs R times on the same cluster: the first run is on fresh JVMs,"
                     + " later ones show the engine after the JIT has compiled it.",
-            "The data shapes show the best and the median of --rounds rounds per run; gather, scatter and"
-                    + " alltoall run the same number of rounds on Dask (transfer's Dask side is dask_anchor.py:"
+            "The data shapes (transfer to args) show the best and the median of --rounds rounds per run on the"
+                    + " warm cluster; gather, scatter,"
+                    + " alltoall and args run the same number of rounds on Dask (transfer's Dask side is dask_anchor.py:"
                     + " best of 3)."
         })
 final class BenchCommand implements Callable<Integer> {
@@ -56,11 +58,12 @@ final class BenchCommand implements Callable<Integer> {
         transfer,
         gather,
         scatter,
-        alltoall;
+        alltoall,
+        args;
 
         /** Shapes that move S-MiB values, measured in MiB/s for each --size-mib. */
         boolean movesData() {
-            return this == transfer || this == gather || this == scatter || this == alltoall;
+            return this != flat && this != tree && this != latency && this != startup;
         }
 
         /** Values of S MiB each round moves. */
@@ -86,7 +89,7 @@ final class BenchCommand implements Callable<Integer> {
     @Parameters(
             index = "0",
             paramLabel = "SHAPE",
-            description = "flat, tree, latency, startup, transfer, gather, scatter or alltoall.")
+            description = "flat, tree, latency, startup, transfer, gather, scatter, alltoall or args.")
     Shape shape;
 
     @Option(
@@ -101,9 +104,8 @@ final class BenchCommand implements Callable<Integer> {
             paramLabel = "S",
             split = ",",
             defaultValue = "8",
-            description =
-                    "transfer, gather, scatter, alltoall: MiB per value, one or more separated by commas, e.g. 1,8,32"
-                            + " (default: ${DEFAULT-VALUE}).")
+            description = "Data shapes: MiB per value, one or more separated by commas, e.g. 1,8,32"
+                    + " (default: ${DEFAULT-VALUE}).")
     List<Integer> sizesMib;
 
     @Option(
@@ -124,9 +126,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--rounds",
             paramLabel = "N",
             defaultValue = "3",
-            description =
-                    "transfer, gather, scatter, alltoall: rounds per run, of which the best and the median are shown"
-                            + " (default: ${DEFAULT-VALUE}).")
+            description = "Data shapes: rounds per run, of which the best and the median are shown"
+                    + " (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(
@@ -139,9 +140,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(
             names = "--tls",
-            description =
-                    "transfer, gather, scatter, alltoall: a cluster with mutual TLS, as cloud clusters are (data then"
-                            + " moves over TLS bulk connections).")
+            description = "Data shapes: a cluster with mutual TLS, as cloud clusters are (data then"
+                    + " moves over TLS bulk connections).")
     boolean tls;
 
     @Option(
@@ -270,6 +270,7 @@ final class BenchCommand implements Callable<Integer> {
                         case gather -> EngineBenchmarks.gather(client, s, rounds);
                         case scatter -> EngineBenchmarks.scatter(client, s, rounds);
                         case alltoall -> EngineBenchmarks.alltoall(client, s, rounds);
+                        case args -> EngineBenchmarks.args(client, s, rounds);
                         default -> EngineBenchmarks.transfer(client, s, rounds);
                     };
                     Map<String, Object> row = toJson(r);

@@ -48,6 +48,10 @@ class BenchIT {
         CliRunner.Result all = new CliRunner(stateDir).run("bench", "alltoall", "--size-mib", "1", "--rounds", "2");
         assertThat(all.exitCode()).as(all.err()).isZero();
         assertThat(all.out()).contains("alltoall").contains("MiB/s").contains("median of 2");
+
+        CliRunner.Result args = new CliRunner(stateDir).run("bench", "args", "--size-mib", "1", "--rounds", "2");
+        assertThat(args.exitCode()).as(args.err()).isZero();
+        assertThat(args.out()).contains("args").contains("median of 2");
     }
 
     @Test

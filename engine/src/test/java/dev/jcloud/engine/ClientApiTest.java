@@ -204,4 +204,64 @@ class ClientApiTest {
         assertThat(cluster.workers())
                 .allSatisfy(w -> assertThat(w.valuesReceived()).isPositive());
     }
+
+    private static long valuesReceived() {
+        return cluster.workers().stream().mapToLong(w -> w.valuesReceived()).sum();
+    }
+
+    private static byte[] block(int size, int fill) {
+        byte[] b = new byte[size];
+        java.util.Arrays.fill(b, (byte) fill);
+        return b;
+    }
+
+    @Test
+    void largeArgumentsGoFromTheClientStraightToTheWorkersOncePerObject() throws Exception {
+        long before = valuesReceived();
+        byte[] shared = block(1 << 20, 7);
+        List<byte[]> items = List.of(block(1 << 20, 1), shared, block(100, 2), shared, block(2 << 20, 3));
+        List<Long> expected = items.stream().map(ClientApiTest::checksum).toList();
+
+        assertThat(client.gather(client.map(ClientApiTest::checksum, items))).containsExactlyElementsOf(expected);
+        // Three large objects (one passed twice) went straight to workers; the small one went inline.
+        assertThat(valuesReceived() - before).isEqualTo(3);
+
+        assertThat(client.submit(ClientApiTest::checksum, shared).get()).isEqualTo(checksum(shared));
+        assertThat(valuesReceived() - before).isEqualTo(4);
+
+        Delayed<Long> graph = Delayed.apply(ClientApiTest::checksum, shared)
+                .combine(Delayed.apply(ClientApiTest::checksum, shared), Long::sum);
+        assertThat(client.compute(graph).get()).isEqualTo(2 * checksum(shared));
+        assertThat(valuesReceived() - before).isEqualTo(5);
+    }
+
+    @Test
+    void largeArgumentsTogetherLargerThanAMessageStillGo() throws Exception {
+        // Six of 48 MiB: 288 MiB in one map, more than a message to the scheduler may carry.
+        List<byte[]> items = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            items.add(block(48 << 20, i));
+        }
+        List<Long> sizes = client.gather(client.map(b -> (long) b.length, items));
+        assertThat(sizes).containsOnly(48L << 20);
+    }
+
+    @Test
+    void aLargeArgumentIsReleasedWithTheLastFutureReadingIt() throws Exception {
+        try (Client own = cluster.connect()) {
+            byte[] shared = block(1 << 20, 9);
+            long inMemory = own.summary().tasksInMemory();
+            List<TaskFuture<Long>> futures = own.map(ClientApiTest::checksum, List.of(shared, shared));
+            own.gather(futures);
+            // The two results and the argument they read.
+            assertThat(own.summary().tasksInMemory() - inMemory).isEqualTo(3);
+            futures.get(0).release();
+            java.util.concurrent.TimeUnit.MILLISECONDS.sleep(300);
+            assertThat(own.summary().tasksInMemory() - inMemory).isEqualTo(2);
+            futures.get(1).release();
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> own.summary().tasksInMemory() == inMemory);
+        }
+    }
 }

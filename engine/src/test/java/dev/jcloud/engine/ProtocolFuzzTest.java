@@ -8,6 +8,7 @@ import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.internal.codec.ValueCodec;
 import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
+import dev.jcloud.engine.internal.task.TaskKeys;
 import dev.jcloud.engine.proto.Arg;
 import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ClasspathEntry;
@@ -102,8 +103,8 @@ class ProtocolFuzzTest {
     }
 
     private static ClientBatch clientSeed(Random random) {
-        long key = ((long) random.nextInt(4) << 44) | random.nextInt(50);
-        long dep = ((long) random.nextInt(4) << 44) | random.nextInt(50);
+        long key = TaskKeys.of(random.nextInt(4), random.nextInt(50));
+        long dep = TaskKeys.of(random.nextInt(4), random.nextInt(50));
         return ClientBatch.newBuilder()
                 .addFunctions(FunctionDef.newBuilder()
                         .setId(random.nextLong())
@@ -133,7 +134,7 @@ class ProtocolFuzzTest {
     }
 
     private static WorkerBatch workerSeed(Random random) {
-        long key = ((long) random.nextInt(4) << 44) | random.nextInt(50);
+        long key = TaskKeys.of(random.nextInt(4), random.nextInt(50));
         return WorkerBatch.newBuilder()
                 .addFinished(TaskResult.newBuilder()
                         .setKey(key)

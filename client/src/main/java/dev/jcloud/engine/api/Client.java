@@ -90,10 +90,14 @@ public final class Client implements AutoCloseable {
 
     /** Runs {@code fn(arg)} on the cluster. */
     public <A, R> TaskFuture<R> submit(SerializableFunction<A, R> fn, A arg) {
-        return submitOne(TaskFunctions.of(fn), List.of(literal(arg)), TaskOptions.defaults());
+        return map(fn, java.util.Collections.singletonList(arg)).get(0);
     }
 
-    /** Runs {@code fn} on every item: one task each, sent in batches. */
+    /**
+     * Runs {@code fn} on every item: one task each, sent in batches. An item of
+     * {@value #SCATTER_DIRECT_BYTES} bytes or more goes straight to a worker, as with {@link
+     * #scatter}, and is kept while its task's future lives.
+     */
     public <A, R> List<TaskFuture<R>> map(SerializableFunction<A, R> fn, List<? extends A> items) {
         return map(fn, items, TaskOptions.defaults());
     }
@@ -101,12 +105,22 @@ public final class Client implements AutoCloseable {
     /** {@link #map(SerializableFunction, List)} with retries, resources or a priority for every task. */
     public <A, R> List<TaskFuture<R>> map(SerializableFunction<A, R> fn, List<? extends A> items, TaskOptions options) {
         long function = session.functionId(TaskFunctions.of(fn));
+        Arguments arguments = new Arguments(session);
         List<TaskSpec> specs = new ArrayList<>(items.size());
         List<TaskFuture<R>> futures = new ArrayList<>(items.size());
+        List<Long> keys = new ArrayList<>(items.size());
         for (A item : items) {
             long key = session.newKey();
-            specs.add(spec(key, function, options).addArgs(literal(item)).build());
+            specs.add(spec(key, function, options).addArgs(arguments.of(item)).build());
             futures.add(future(key));
+            keys.add(key);
+        }
+        List<TaskSpec> scattered = arguments.scatteredFor(keys);
+        if (!scattered.isEmpty()) {
+            List<TaskSpec> all = new ArrayList<>(scattered.size() + specs.size());
+            all.addAll(scattered);
+            all.addAll(specs);
+            specs = all;
         }
         session.submit(specs);
         return futures;
@@ -393,10 +407,6 @@ public final class Client implements AutoCloseable {
         TaskFuture<T> future = new TaskFuture<>(slot);
         CLEANER.register(future, slot.releaser());
         return future;
-    }
-
-    static Arg literal(Object value) {
-        return Arg.newBuilder().setValue(ValueCodec.encodeToByteString(value)).build();
     }
 
     private static String emptyToNull(String s) {

@@ -27,9 +27,11 @@ final class GraphEncoder {
     private final ClientSession session;
     private final Map<Delayed<?>, Long> keys = new IdentityHashMap<>();
     private final List<TaskSpec.Builder> specs = new ArrayList<>();
+    private final Arguments arguments;
 
     GraphEncoder(ClientSession session) {
         this.session = session;
+        this.arguments = new Arguments(session);
     }
 
     /** Adds the graph under {@code root}; returns the root's key. */
@@ -65,10 +67,13 @@ final class GraphEncoder {
         return keys.get(root);
     }
 
-    /** The specs of everything added; only the roots are delivered to this client. */
+    /**
+     * The specs of everything added, after those bringing large literals (released with the last
+     * root); only the roots are delivered to this client.
+     */
     List<TaskSpec> specs(List<Long> roots) {
         Set<Long> wanted = new HashSet<>(roots);
-        List<TaskSpec> out = new ArrayList<>(specs.size());
+        List<TaskSpec> out = new ArrayList<>(arguments.scatteredFor(roots));
         for (TaskSpec.Builder b : specs) {
             out.add(b.setWanted(wanted.contains(b.getKey())).build());
         }
@@ -115,7 +120,7 @@ final class GraphEncoder {
         if (input instanceof TaskFuture<?> f) {
             return Arg.newBuilder().setDep(f.key()).build();
         }
-        return Client.literal(input == Delayed.NullValue.INSTANCE ? null : input);
+        return arguments.of(input == Delayed.NullValue.INSTANCE ? null : input);
     }
 
     /**

@@ -21,6 +21,8 @@ import java.util.concurrent.ExecutionException;
  *   <li>scatter S: the client scatters 16 S-MiB values and a task reads each (data from the client).</li>
  *   <li>alltoall S: 16 tasks make S-MiB results and 16 more each read all of them (every worker
  *       needs every result once).</li>
+ *   <li>args S: {@code map} over 16 S-MiB {@code byte[]} arguments made beforehand (data from the
+ *       client, as task arguments).</li>
  * </ul>
  * Each run warms up with one task first, as the anchor does.
  */
@@ -159,10 +161,7 @@ public final class EngineBenchmarks {
         client.submit(() -> 0L).get();
         double[] times = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            List<byte[]> values = new ArrayList<>(MOVED_BLOCKS);
-            for (int i = 0; i < MOVED_BLOCKS; i++) {
-                values.add(block(List.of((long) (round * MOVED_BLOCKS + i), (long) mib)));
-            }
+            List<byte[]> values = clientBlocks(round, mib);
             long t0 = System.nanoTime();
             List<Delayed<Long>> reads = new ArrayList<>(MOVED_BLOCKS);
             for (TaskFuture<byte[]> f : client.scatter(values)) {
@@ -178,6 +177,15 @@ public final class EngineBenchmarks {
             }
         }
         return rounds("scatter", MOVED_BLOCKS, times);
+    }
+
+    /** The {@link #MOVED_BLOCKS} values of {@code mib} MiB a round sends from the client, made beforehand. */
+    private static List<byte[]> clientBlocks(int round, int mib) {
+        List<byte[]> values = new ArrayList<>(MOVED_BLOCKS);
+        for (int i = 0; i < MOVED_BLOCKS; i++) {
+            values.add(block(List.of((long) (round * MOVED_BLOCKS + i), (long) mib)));
+        }
+        return values;
     }
 
     /** The best and the median of a shape's round times (the median of an even count: the lower middle). */
@@ -219,6 +227,29 @@ public final class EngineBenchmarks {
             }
         }
         return rounds("alltoall", 2L * MOVED_BLOCKS, times);
+    }
+
+    /**
+     * The arguments shape: {@code client.map} over {@link #MOVED_BLOCKS} S-MiB {@code byte[]}
+     * values made beforehand, each task returning its argument's length; the best and the median
+     * of {@code rounds}.
+     */
+    public static BenchResult args(Client client, int mib, int rounds) throws InterruptedException, ExecutionException {
+        client.submit(() -> 0L).get();
+        double[] times = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            List<byte[]> values = clientBlocks(round, mib);
+            long t0 = System.nanoTime();
+            long total = 0;
+            for (long n : client.gather(client.map(EngineBenchmarks::length, values))) {
+                total += n;
+            }
+            times[round] = (System.nanoTime() - t0) / 1e9;
+            if (total != (long) MOVED_BLOCKS * (mib << 20)) {
+                throw new IllegalStateException("args round read " + total + " bytes");
+            }
+        }
+        return rounds("args", MOVED_BLOCKS, times);
     }
 
     static Long totalLength(List<byte[]> blocks) {

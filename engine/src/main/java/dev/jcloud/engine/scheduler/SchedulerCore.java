@@ -1,6 +1,7 @@
 package dev.jcloud.engine.scheduler;
 
 import dev.jcloud.engine.EngineVersion;
+import dev.jcloud.engine.internal.task.TaskKeys;
 import dev.jcloud.engine.proto.Arg;
 import dev.jcloud.engine.proto.ClasspathDef;
 import dev.jcloud.engine.proto.ClientBatch;
@@ -68,8 +69,6 @@ final class SchedulerCore {
      * a spot machine is gone two minutes after its notice anyway.
      */
     static final long RETIRE_DEADLINE_MILLIS = 180_000;
-    /** A key's high bits are the id of the client that made it (see the protocol's keys). */
-    static final int CLIENT_KEY_SHIFT = 44;
     /** The round trip of asking a peer for an input, whatever its size. */
     private static final double FETCH_LATENCY_SECONDS = 0.001;
 
@@ -1275,7 +1274,7 @@ final class SchedulerCore {
      * name that client; once it has left, nobody can send the value again.
      */
     private void orderPush(TaskRecord t, WorkerState w) {
-        ClientState owner = clients.get((int) (t.key >>> CLIENT_KEY_SHIFT));
+        ClientState owner = clients.get(TaskKeys.client(t.key));
         if (owner == null) {
             failScattered(t, "is needed again (its worker was lost) but the client that scattered it has disconnected");
             return;

@@ -2,6 +2,7 @@ package dev.jcloud.engine.scheduler;
 
 import com.google.protobuf.ByteString;
 import dev.jcloud.engine.EngineVersion;
+import dev.jcloud.engine.internal.task.TaskKeys;
 import dev.jcloud.engine.proto.Arg;
 import dev.jcloud.engine.proto.ClientBatch;
 import dev.jcloud.engine.proto.ClientUpdates;
@@ -353,7 +354,7 @@ final class TestingCluster {
 
         /** A key of this client, as the real client makes them: its id in the high bits. */
         long key(long sequence) {
-            return ((long) state.id << SchedulerCore.CLIENT_KEY_SHIFT) | sequence;
+            return TaskKeys.of(state.id, sequence);
         }
 
         TestingClient submit(TaskSpec.Builder... specs) {

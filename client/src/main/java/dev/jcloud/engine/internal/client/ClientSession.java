@@ -15,6 +15,7 @@ import dev.jcloud.engine.internal.net.TransportSecurity;
 import dev.jcloud.engine.internal.net.Transports;
 import dev.jcloud.engine.internal.task.TaskFunction;
 import dev.jcloud.engine.internal.task.TaskFunctions;
+import dev.jcloud.engine.internal.task.TaskKeys;
 import dev.jcloud.engine.proto.BlobAck;
 import dev.jcloud.engine.proto.BlobChunk;
 import dev.jcloud.engine.proto.ClasspathDef;
@@ -73,7 +74,12 @@ public final class ClientSession implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
     private static final int TASKS_PER_MESSAGE = 8192;
-    private static final int KEY_BITS = 44;
+    /**
+     * Task descriptions per message, in bytes: far below the scheduler's message limit, however
+     * many literal arguments of up to {@code Client.SCATTER_DIRECT_BYTES} the tasks carry.
+     */
+    private static final long BYTES_PER_MESSAGE = 16 << 20;
+
     private static final int MAX_CACHED_FUNCTIONS = 4096;
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
     /** Calls made to fetch one result before reporting the failure to the caller. */
@@ -99,6 +105,10 @@ public final class ClientSession implements AutoCloseable {
      * again when the worker it went to is lost before the tasks reading it are done.
      */
     private final Map<Long, EncodedValue> scattered = new ConcurrentHashMap<>();
+    /** Values scattered as tasks' large arguments, by the keys of the futures they live with. */
+    private final Map<Long, long[]> argumentsOf = new ConcurrentHashMap<>();
+    /** How many futures each such value still lives with. */
+    private final Map<Long, Integer> argumentOwners = new ConcurrentHashMap<>();
 
     private final AtomicLong sequence = new AtomicLong();
     private final CompletableFuture<Integer> welcome = new CompletableFuture<>();
@@ -182,7 +192,7 @@ public final class ClientSession implements AutoCloseable {
     }
 
     public long newKey() {
-        return ((long) clientId << KEY_BITS) | sequence.incrementAndGet();
+        return TaskKeys.of(clientId, sequence.incrementAndGet());
     }
 
     /** A slot for a key this client submits and wants the result of. */
@@ -239,7 +249,14 @@ public final class ClientSession implements AutoCloseable {
         synchronized (sendLock) {
             int from = 0;
             do {
-                int to = Math.min(tasks.size(), from + TASKS_PER_MESSAGE);
+                int to = from;
+                long bytes = 0;
+                while (to < tasks.size()
+                        && to - from < TASKS_PER_MESSAGE
+                        && (to == from || bytes + tasks.get(to).getSerializedSize() <= BYTES_PER_MESSAGE)) {
+                    bytes += tasks.get(to).getSerializedSize();
+                    to++;
+                }
                 ClientBatch.Builder batch = ClientBatch.newBuilder();
                 drainPending(batch);
                 batch.addAllTasks(tasks.subList(from, to)).setMore(to < tasks.size());
@@ -261,6 +278,32 @@ public final class ClientSession implements AutoCloseable {
         scattered.remove(key);
         if (slots.remove(key) != null) {
             releases.add(key);
+        }
+        long[] arguments = argumentsOf.remove(key);
+        if (arguments != null) {
+            for (long argument : arguments) {
+                if (argumentOwners.computeIfPresent(argument, (k, n) -> n > 1 ? n - 1 : null) == null) {
+                    scattered.remove(argument);
+                    releases.add(argument);
+                }
+            }
+        }
+    }
+
+    /**
+     * The scattered values {@code arguments} (submitted without futures of their own) live until
+     * every one of {@code owners} is released.
+     */
+    public void releaseWith(long[] arguments, long[] owners) {
+        for (long argument : arguments) {
+            argumentOwners.merge(argument, owners.length, Integer::sum);
+        }
+        for (long owner : owners) {
+            argumentsOf.merge(owner, arguments, (a, b) -> {
+                long[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+                System.arraycopy(b, 0, both, a.length, b.length);
+                return both;
+            });
         }
     }
 
