@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jcloud.engine.api.Client;
+import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.TaskFuture;
 import java.lang.ref.WeakReference;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +68,33 @@ class FutureReachabilityTest {
             // until the future's cleaner has run (a loop gathering large results filled the heap).
             System.gc();
             assertThat(result.get()).isNull();
+        }
+    }
+
+    /**
+     * Maps over a 4 MiB argument and scatters another, waits for both to be used, and drops the
+     * futures; returns weak references to the two arrays.
+     */
+    private static List<WeakReference<byte[]>> valuesOfDroppedFutures(Client client) throws Exception {
+        byte[] argument = new byte[4 << 20];
+        byte[] scattered = new byte[4 << 20];
+        List<TaskFuture<Integer>> read = client.map(b -> b.length, List.of(argument));
+        TaskFuture<byte[]> kept = client.scatter(scattered);
+        assertThat(read.get(0).get(30, TimeUnit.SECONDS)).isEqualTo(4 << 20);
+        assertThat(client.compute(Delayed.of(kept).then(b -> b.length)).get(30, TimeUnit.SECONDS))
+                .isEqualTo(4 << 20);
+        return List.of(new WeakReference<>(argument), new WeakReference<>(scattered));
+    }
+
+    @Test
+    void valuesSentFromTheClientAreFreedWithTheirFuturesNotACollectionAfterTheirCleanersRan() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1);
+                Client client = cluster.connect()) {
+            List<WeakReference<byte[]>> values = valuesOfDroppedFutures(client);
+            // The transfers that sent them end with the values' arrival, before the tasks ran.
+            TimeUnit.MILLISECONDS.sleep(200);
+            System.gc();
+            assertThat(values).allSatisfy(v -> assertThat(v.get()).isNull());
         }
     }
 

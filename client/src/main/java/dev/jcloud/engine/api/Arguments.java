@@ -23,6 +23,7 @@ final class Arguments {
 
     private final ClientSession session;
     private final List<TaskSpec> scattered = new ArrayList<>();
+    private final List<EncodedValue> values = new ArrayList<>();
     private final Map<Object, Long> keys = new IdentityHashMap<>();
     private long identity;
 
@@ -45,6 +46,7 @@ final class Arguments {
         }
         long scatteredKey = session.newKey();
         session.scatter(scatteredKey, encoded);
+        values.add(encoded);
         scattered.add(TaskSpec.newBuilder()
                 .setKey(scatteredKey)
                 .setFunction(identity)
@@ -57,11 +59,14 @@ final class Arguments {
 
     /**
      * The tasks that bring the scattered values, to be submitted before the tasks reading them;
-     * from now on the values are released with the last of {@code readers}.
+     * from now on the values live with the futures of {@code readers} (each holds them all) and
+     * are released with the last of them.
      */
-    List<TaskSpec> scatteredFor(List<Long> readers) {
+    List<TaskSpec> scatteredFor(List<TaskFuture<?>> readers) {
         if (!scattered.isEmpty()) {
-            long[] owners = readers.stream().mapToLong(Long::longValue).toArray();
+            List<EncodedValue> all = List.copyOf(values);
+            readers.forEach(f -> f.slot().keep(all));
+            long[] owners = readers.stream().mapToLong(TaskFuture::key).toArray();
             session.releaseWith(scattered.stream().mapToLong(TaskSpec::getKey).toArray(), owners);
         }
         return scattered;

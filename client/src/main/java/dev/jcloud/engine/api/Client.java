@@ -108,14 +108,12 @@ public final class Client implements AutoCloseable {
         Arguments arguments = new Arguments(session);
         List<TaskSpec> specs = new ArrayList<>(items.size());
         List<TaskFuture<R>> futures = new ArrayList<>(items.size());
-        List<Long> keys = new ArrayList<>(items.size());
         for (A item : items) {
             long key = session.newKey();
             specs.add(spec(key, function, options).addArgs(arguments.of(item)).build());
             futures.add(future(key));
-            keys.add(key);
         }
-        List<TaskSpec> scattered = arguments.scatteredFor(keys);
+        List<TaskSpec> scattered = arguments.scatteredFor(List.copyOf(futures));
         if (!scattered.isEmpty()) {
             List<TaskSpec> all = new ArrayList<>(scattered.size() + specs.size());
             all.addAll(scattered);
@@ -142,7 +140,7 @@ public final class Client implements AutoCloseable {
         for (long root : roots) {
             futures.add(future(root));
         }
-        session.submit(encoder.specs(roots));
+        session.submit(encoder.specs(List.copyOf(futures)));
         return futures;
     }
 
@@ -165,12 +163,14 @@ public final class Client implements AutoCloseable {
         for (T v : values) {
             EncodedValue encoded = ValueCodec.encodeValue(v);
             long key = session.newKey();
-            out.add(future(key));
+            TaskFuture<T> future = future(key);
+            out.add(future);
             TaskSpec.Builder spec = spec(key, function, TaskOptions.defaults());
             if (encoded.size() < SCATTER_DIRECT_BYTES) {
                 spec.addArgs(Arg.newBuilder().setValue(encoded.toByteString()));
             } else {
                 session.scatter(key, encoded);
+                future.slot().keep(encoded);
                 spec.setFromClient(true);
             }
             specs.add(spec.build());

@@ -68,11 +68,12 @@ final class GraphEncoder {
     }
 
     /**
-     * The specs of everything added, after those bringing large literals (released with the last
-     * root); only the roots are delivered to this client.
+     * The specs of everything added, after those bringing large literals (which live with the
+     * roots' futures); only the roots are delivered to this client.
      */
-    List<TaskSpec> specs(List<Long> roots) {
-        Set<Long> wanted = new HashSet<>(roots);
+    List<TaskSpec> specs(List<TaskFuture<?>> roots) {
+        Set<Long> wanted = new HashSet<>();
+        roots.forEach(f -> wanted.add(f.key()));
         List<TaskSpec> out = new ArrayList<>(arguments.scatteredFor(roots));
         for (TaskSpec.Builder b : specs) {
             out.add(b.setWanted(wanted.contains(b.getKey())).build());

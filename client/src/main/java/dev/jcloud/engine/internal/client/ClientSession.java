@@ -55,7 +55,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -101,10 +100,13 @@ public final class ClientSession implements AutoCloseable {
     private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
     private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
     /**
-     * Values this client scattered, kept while their futures live: the scheduler asks for one
-     * again when the worker it went to is lost before the tasks reading it are done.
+     * Values this client scattered, while their futures live: the scheduler asks for one again
+     * when the worker it went to is lost before the tasks reading it are done. Held weakly: the
+     * futures' slots hold them (see {@link ResultSlot#keep}), so a value whose futures were dropped
+     * is freed in the same collection, not after their cleaners ran (a loop of large scatters or
+     * arguments filled the heap that way).
      */
-    private final Map<Long, EncodedValue> scattered = new ConcurrentHashMap<>();
+    private final Map<Long, WeakReference<EncodedValue>> scattered = new ConcurrentHashMap<>();
     /** Values scattered as tasks' large arguments, by the keys of the futures they live with. */
     private final Map<Long, long[]> argumentsOf = new ConcurrentHashMap<>();
     /** How many futures each such value still lives with. */
@@ -144,11 +146,16 @@ public final class ClientSession implements AutoCloseable {
         this.loader = loader;
         this.channel = Transports.channel(address, security, null);
         this.async = SchedulerGrpc.newStub(channel);
-        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "jcloud-client-" + address);
-            t.setDaemon(true);
-            return t;
-        });
+        java.util.concurrent.ScheduledThreadPoolExecutor timer =
+                new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "jcloud-client-" + address);
+                    t.setDaemon(true);
+                    return t;
+                });
+        // A transfer's progress watch is cancelled when it ends; kept queued until its next run, it
+        // would keep the transfer, and the values it sent, for up to a second longer.
+        timer.setRemoveOnCancelPolicy(true);
+        this.background = timer;
         this.up = async.clientSession(new Updates());
     }
 
@@ -308,11 +315,12 @@ public final class ClientSession implements AutoCloseable {
     }
 
     /**
-     * Keeps {@code value} for the task {@code key} submitted with {@code from_client}: the
-     * scheduler names the worker it goes to, and this client sends it there.
+     * Knows {@code value} for the task {@code key} submitted with {@code from_client}: the
+     * scheduler names the worker it goes to, and this client sends it there. The caller makes the
+     * slots of the futures it lives with {@link ResultSlot#keep keep} it.
      */
     public void scatter(long key, EncodedValue value) {
-        scattered.put(key, value);
+        scattered.put(key, new WeakReference<>(value));
     }
 
     /**
@@ -323,7 +331,8 @@ public final class ClientSession implements AutoCloseable {
         Map<Long, EncodedValue> values = new LinkedHashMap<>();
         ClientBatch.Builder unavailable = ClientBatch.newBuilder();
         for (long key : keys) {
-            EncodedValue v = scattered.get(key);
+            WeakReference<EncodedValue> ref = scattered.get(key);
+            EncodedValue v = ref == null ? null : ref.get();
             if (v != null) {
                 values.put(key, v);
             } else {

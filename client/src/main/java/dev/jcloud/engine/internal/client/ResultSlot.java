@@ -33,6 +33,8 @@ public final class ResultSlot {
     private CompletableFuture<Object> completable;
     private int refetches;
     private boolean released;
+    /** Values this client scattered that live as long as this slot (see {@link ClientSession#scatter}). */
+    private Object kept;
     /** A value fetched ahead of {@link #get()} (a gather fetches many at once), not decoded yet. */
     private dev.jcloud.engine.internal.codec.EncodedValue prefetched;
 
@@ -43,6 +45,14 @@ public final class ResultSlot {
 
     public long key() {
         return key;
+    }
+
+    /**
+     * Keeps {@code values} (a scattered value, or a list of them) for as long as this slot lives,
+     * which is as long as the user keeps its future.
+     */
+    public synchronized void keep(Object values) {
+        kept = values;
     }
 
     synchronized void complete(ByteString inlineValue, String holderAddress) {
