@@ -608,11 +608,25 @@ public final class WorkerServer implements AutoCloseable {
 
     /** Logs a watchdog failure at most every 10 s (a full disk fails every round). */
     private void watchdogFailed(String what, Throwable e) {
+        if (Thread.currentThread().isInterrupted() || interruptedIo(e)) {
+            // The worker is closing (its timer interrupts the watchdog mid-write): no disk is full.
+            LOG.debug("worker {}: memory watchdog interrupted while closing: {}", options.name(), e.toString());
+            return;
+        }
         long now = System.currentTimeMillis();
         if (now - lastWatchdogErrorMillis >= 10_000) {
             lastWatchdogErrorMillis = now;
             LOG.error("worker {}: memory watchdog: {} (it keeps watching): {}", options.name(), what, e.toString(), e);
         }
+    }
+
+    private static boolean interruptedIo(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void checkMemory() {
