@@ -62,7 +62,7 @@ final class Arguments {
      * from now on the values live with the futures of {@code readers} (each holds them all) and
      * are released with the last of them.
      */
-    List<TaskSpec> scatteredFor(List<TaskFuture<?>> readers) {
+    List<TaskSpec> scatteredFor(List<? extends TaskFuture<?>> readers) {
         if (!scattered.isEmpty()) {
             List<EncodedValue> all = List.copyOf(values);
             readers.forEach(f -> f.slot().keep(all));

@@ -113,7 +113,7 @@ public final class Client implements AutoCloseable {
             specs.add(spec(key, function, options).addArgs(arguments.of(item)).build());
             futures.add(future(key));
         }
-        List<TaskSpec> scattered = arguments.scatteredFor(List.copyOf(futures));
+        List<TaskSpec> scattered = arguments.scatteredFor(futures);
         if (!scattered.isEmpty()) {
             List<TaskSpec> all = new ArrayList<>(scattered.size() + specs.size());
             all.addAll(scattered);
@@ -140,7 +140,7 @@ public final class Client implements AutoCloseable {
         for (long root : roots) {
             futures.add(future(root));
         }
-        session.submit(encoder.specs(List.copyOf(futures)));
+        session.submit(encoder.specs(futures));
         return futures;
     }
 

@@ -71,7 +71,7 @@ final class GraphEncoder {
      * The specs of everything added, after those bringing large literals (which live with the
      * roots' futures); only the roots are delivered to this client.
      */
-    List<TaskSpec> specs(List<TaskFuture<?>> roots) {
+    List<TaskSpec> specs(List<? extends TaskFuture<?>> roots) {
         Set<Long> wanted = new HashSet<>();
         roots.forEach(f -> wanted.add(f.key()));
         List<TaskSpec> out = new ArrayList<>(arguments.scatteredFor(roots));

@@ -111,10 +111,7 @@ public final class EngineBenchmarks {
             for (int i = 0; i < n; i++) {
                 reads.add(blocks.get(i).combine(blocks.get((i + n / 2) % n), EngineBenchmarks::touch));
             }
-            long total = 0;
-            for (TaskFuture<Long> f : client.compute(reads)) {
-                total += f.get();
-            }
+            long total = sumOf(client, reads);
             times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != expected) {
                 throw new IllegalStateException("transfer round returned " + total + ", expected " + expected);
@@ -167,10 +164,7 @@ public final class EngineBenchmarks {
             for (TaskFuture<byte[]> f : client.scatter(values)) {
                 reads.add(Delayed.call(EngineBenchmarks::length, Delayed.of(f)));
             }
-            long total = 0;
-            for (TaskFuture<Long> f : client.compute(reads)) {
-                total += f.get();
-            }
+            long total = sumOf(client, reads);
             times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != (long) MOVED_BLOCKS * (mib << 20)) {
                 throw new IllegalStateException("scatter round read " + total + " bytes");
@@ -186,6 +180,16 @@ public final class EngineBenchmarks {
             values.add(block(List.of((long) (round * MOVED_BLOCKS + i), (long) mib)));
         }
         return values;
+    }
+
+    /** Computes {@code reads} and adds their results up. */
+    private static long sumOf(Client client, List<Delayed<Long>> reads)
+            throws InterruptedException, ExecutionException {
+        long total = 0;
+        for (TaskFuture<Long> f : client.compute(reads)) {
+            total += f.get();
+        }
+        return total;
     }
 
     /** The best and the median of a shape's round times (the median of an even count: the lower middle). */
@@ -217,10 +221,7 @@ public final class EngineBenchmarks {
             for (int i = 0; i < MOVED_BLOCKS; i++) {
                 reads.add(all.then(EngineBenchmarks::totalLength));
             }
-            long total = 0;
-            for (TaskFuture<Long> f : client.compute(reads)) {
-                total += f.get();
-            }
+            long total = sumOf(client, reads);
             times[round] = (System.nanoTime() - t0) / 1e9;
             if (total != expected) {
                 throw new IllegalStateException("alltoall round read " + total + " bytes, expected " + expected);
