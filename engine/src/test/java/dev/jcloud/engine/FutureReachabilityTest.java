@@ -7,11 +7,13 @@ import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.TaskFuture;
 import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -110,6 +112,31 @@ class FutureReachabilityTest {
             assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(CancellationException.class)
                     .hasMessageContaining("released");
+        }
+    }
+
+    @Test
+    void twoFuturesOfOneKeyBothCompleteAndTheKeyLivesUntilTheLastIsReleased() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(1, 1);
+                Client client = cluster.connect()) {
+            long inMemory = client.summary().tasksInMemory();
+            Delayed<Long> graph = Delayed.value(20L).then(x -> x + 1);
+            List<TaskFuture<Long>> twice = client.compute(List.of(graph, graph));
+            assertThat(twice.get(1).get(10, TimeUnit.SECONDS)).isEqualTo(21L);
+            assertThat(twice.get(0).get(10, TimeUnit.SECONDS)).isEqualTo(21L);
+
+            twice.get(1).release();
+            twice.get(1).release(); // a second release of the same future counts once
+            TimeUnit.MILLISECONDS.sleep(300); // releases travel with the session's next message
+            assertThat(client.summary().tasksInMemory() - inMemory).isEqualTo(1);
+            TaskFuture<Long> reader = client.compute(Delayed.of(twice.get(0)).then(x -> x * 2));
+            assertThat(reader.get(10, TimeUnit.SECONDS)).isEqualTo(42L);
+
+            reader.release();
+            twice.get(0).release();
+            Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> client.summary().tasksInMemory() == inMemory);
         }
     }
 }

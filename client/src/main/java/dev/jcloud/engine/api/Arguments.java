@@ -25,7 +25,6 @@ final class Arguments {
     private final List<TaskSpec> scattered = new ArrayList<>();
     private final List<EncodedValue> values = new ArrayList<>();
     private final Map<Object, Long> keys = new IdentityHashMap<>();
-    private long identity;
 
     Arguments(ClientSession session) {
         this.session = session;
@@ -41,20 +40,26 @@ final class Arguments {
         if (encoded.size() < Client.SCATTER_DIRECT_BYTES) {
             return Arg.newBuilder().setValue(encoded.toByteString()).build();
         }
-        if (identity == 0) {
-            identity = session.functionId(TaskFunctions.identity());
-        }
         long scatteredKey = session.newKey();
-        session.scatter(scatteredKey, encoded);
         values.add(encoded);
-        scattered.add(TaskSpec.newBuilder()
-                .setKey(scatteredKey)
-                .setFunction(identity)
-                .setWanted(true)
-                .setFromClient(true)
-                .build());
+        scattered.add(fromClient(session, scatteredKey, encoded));
         keys.put(value, scatteredKey);
         return Arg.newBuilder().setDep(scatteredKey).build();
+    }
+
+    /**
+     * The task {@code key} that brings {@code value} from this client: the scheduler names the
+     * worker it goes to, and the session writes it there (see {@link ClientSession#scatter}). The
+     * caller keeps the value with the futures it lives with.
+     */
+    static TaskSpec fromClient(ClientSession session, long key, EncodedValue value) {
+        session.scatter(key, value);
+        return TaskSpec.newBuilder()
+                .setKey(key)
+                .setFunction(session.functionId(TaskFunctions.identity()))
+                .setWanted(true)
+                .setFromClient(true)
+                .build();
     }
 
     /**

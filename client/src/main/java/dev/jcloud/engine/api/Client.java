@@ -19,7 +19,6 @@ import dev.jcloud.engine.proto.RetireRequest;
 import dev.jcloud.engine.proto.TaskSpec;
 import dev.jcloud.engine.proto.WorkerInfo;
 import java.io.PrintStream;
-import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +52,6 @@ import java.util.function.Consumer;
  */
 public final class Client implements AutoCloseable {
 
-    private static final Cleaner CLEANER = Cleaner.create();
     /**
      * Scattered values at least this large go from the client straight to a worker; below it, the
      * round trip that names the worker costs more than carrying the value through the scheduler.
@@ -165,15 +163,14 @@ public final class Client implements AutoCloseable {
             long key = session.newKey();
             TaskFuture<T> future = future(key);
             out.add(future);
-            TaskSpec.Builder spec = spec(key, function, TaskOptions.defaults());
             if (encoded.size() < SCATTER_DIRECT_BYTES) {
-                spec.addArgs(Arg.newBuilder().setValue(encoded.toByteString()));
+                specs.add(spec(key, function, TaskOptions.defaults())
+                        .addArgs(Arg.newBuilder().setValue(encoded.toByteString()))
+                        .build());
             } else {
-                session.scatter(key, encoded);
                 future.slot().keep(encoded);
-                spec.setFromClient(true);
+                specs.add(Arguments.fromClient(session, key, encoded));
             }
-            specs.add(spec.build());
         }
         session.submit(specs);
         return out;
@@ -403,10 +400,7 @@ public final class Client implements AutoCloseable {
     }
 
     <T> TaskFuture<T> future(long key) {
-        ResultSlot slot = session.slot(key);
-        TaskFuture<T> future = new TaskFuture<>(slot);
-        CLEANER.register(future, slot.releaser());
-        return future;
+        return new TaskFuture<>(session.slot(key));
     }
 
     private static String emptyToNull(String s) {

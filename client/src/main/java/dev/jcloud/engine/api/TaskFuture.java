@@ -1,6 +1,7 @@
 package dev.jcloud.engine.api;
 
 import dev.jcloud.engine.internal.client.ResultSlot;
+import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -19,11 +20,16 @@ import java.util.concurrent.TimeoutException;
  */
 public final class TaskFuture<T> implements Future<T> {
 
-    private final ResultSlot slot;
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    /** Created by {@link Client}. */
+    private final ResultSlot slot;
+    /** This future's hold on the key: dropped once, by {@link #release} or when unreachable. */
+    private final Cleaner.Cleanable hold;
+
+    /** Created by {@link Client}, one per future the slot counts. */
     public TaskFuture(ResultSlot slot) {
         this.slot = slot;
+        this.hold = CLEANER.register(this, slot.releaser());
     }
 
     /** The cluster-wide key of this task. */
@@ -92,9 +98,12 @@ public final class TaskFuture<T> implements Future<T> {
                 slot.toCompletableFuture().whenComplete((value, error) -> Reference.reachabilityFence(this));
     }
 
-    /** Tell the cluster this client no longer needs the result. */
+    /**
+     * Tell the cluster this client no longer needs the result, unless another future of the same
+     * key still does (the key is released with the last of them). Releasing twice does nothing.
+     */
     public void release() {
-        slot.release();
+        hold.clean();
     }
 
     /** Keeps the slot reachable for as long as this future is, and no longer. */

@@ -6,6 +6,7 @@ import dev.jcloud.engine.internal.codec.ValueCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -169,7 +170,7 @@ final class DataStore {
                 } catch (IOException ignored) {
                     // Reported below; the directory is scratch space.
                 }
-                throw new UncheckedIOException("cannot spill to " + dir + " (disk full?)", ex);
+                throw new UncheckedIOException(spillFailure(file, e.getValue().size(), ex), ex);
             }
             long size = e.getValue().size();
             spilled.put(e.getKey(), size);
@@ -182,6 +183,18 @@ final class DataStore {
             listener.spilled(moved, startMicros, (System.nanoTime() - t0) / 1000);
         }
         return moved;
+    }
+
+    /**
+     * What failed, in the file system's words ("No space left on device", "Not a directory"), or
+     * that the writing thread was interrupted (a worker closing), which is no fault of the disk.
+     */
+    private static String spillFailure(Path file, long size, IOException cause) {
+        if (cause instanceof ClosedByInterruptException) {
+            return "spilling " + size + " bytes to " + file + " was interrupted";
+        }
+        String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return "cannot spill " + size + " bytes to " + file + ": " + reason;
     }
 
     /** Streams the value's pieces to a new file, mode 0600 where the file system has modes. */

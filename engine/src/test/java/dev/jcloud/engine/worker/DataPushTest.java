@@ -240,7 +240,10 @@ class DataPushTest {
         assertThat(reports).hasSize(1).first().isInstanceOf(TaskFailure.class);
         TaskFailure f = (TaskFailure) reports.get(0);
         assertThat(f.getKey()).isEqualTo(21L);
-        assertThat(f.getMessage()).contains("cannot store the scattered value").contains("disk full");
+        assertThat(f.getMessage())
+                .contains("cannot store the scattered value")
+                .contains("cannot spill")
+                .contains("Not a directory");
         assertThat(store.contains(21L)).isFalse();
     }
 }

@@ -1,8 +1,10 @@
 package dev.jcloud.engine.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -88,6 +90,34 @@ class DataStoreTest {
             }
             slowRead.handle((v, e) -> null).get(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aFailedSpillSaysWhatFailedAndAnInterruptedOneBlamesNoDisk(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        DataStore broken = new DataStore(notADirectory, 0, (bytes, start, duration) -> {});
+        assertThatThrownBy(() -> broken.put(0x2a, new byte[5000]))
+                .isInstanceOf(UncheckedIOException.class)
+                .hasMessageContaining("cannot spill")
+                .hasMessageContaining("Not a directory");
+
+        DataStore store = new DataStore(dir, Long.MAX_VALUE, (bytes, start, duration) -> {});
+        store.put(0x2b, new byte[5000]);
+        CompletableFuture<Throwable> interrupted = new CompletableFuture<>();
+        Thread closing = new Thread(() -> {
+            Thread.currentThread().interrupt(); // as a closing worker's timer interrupts its watchdog
+            try {
+                store.spillDownTo(0);
+                interrupted.complete(null);
+            } catch (Throwable e) {
+                interrupted.complete(e);
+            }
+        });
+        closing.start();
+        assertThat(interrupted.get(10, TimeUnit.SECONDS))
+                .hasMessageContaining("was interrupted")
+                .hasMessageNotContaining("cannot spill");
+        assertThat(store.contains(0x2b)).isTrue();
     }
 
     private static void mkfifo(Path file) throws Exception {

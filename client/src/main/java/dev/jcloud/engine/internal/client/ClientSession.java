@@ -97,6 +97,9 @@ public final class ClientSession implements AutoCloseable {
      */
     private final ConcurrentHashMap<Long, WeakReference<ResultSlot>> slots = new ConcurrentHashMap<>();
 
+    /** How many futures of each key the user has not released (or lost to the collector). */
+    private final ConcurrentHashMap<Long, Integer> futures = new ConcurrentHashMap<>();
+
     private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
     private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
     /**
@@ -202,15 +205,40 @@ public final class ClientSession implements AutoCloseable {
         return TaskKeys.of(clientId, sequence.incrementAndGet());
     }
 
-    /** A slot for a key this client submits and wants the result of. */
+    /**
+     * The slot of a key this client wants the result of, for one more future of it: a key may
+     * have several ({@code compute} of the same graph twice, a graph whose root is an existing
+     * future), which share one slot, and the key is released when the last of them is (see
+     * {@link #drop}).
+     */
     public ResultSlot slot(long key) {
-        ResultSlot slot = new ResultSlot(key, this);
-        slots.put(key, new WeakReference<>(slot));
-        submitted.incrementAndGet();
+        ResultSlot[] slot = new ResultSlot[1];
+        slots.compute(key, (k, ref) -> {
+            slot[0] = ref == null ? null : ref.get();
+            if (slot[0] == null) {
+                slot[0] = new ResultSlot(k, this);
+                submitted.incrementAndGet();
+                ref = new WeakReference<>(slot[0]);
+            }
+            futures.merge(k, 1, Integer::sum);
+            return ref;
+        });
         if (broken != null) {
-            slot.fail(lost());
+            slot[0].fail(lost());
         }
-        return slot;
+        return slot[0];
+    }
+
+    /** One future of {@code key} was released or collected; the key goes with the last. */
+    void drop(long key) {
+        if (futures.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null) != null) {
+            return;
+        }
+        ResultSlot slot = slotOf(key);
+        if (slot != null) {
+            slot.released();
+        }
+        release(key);
     }
 
     /** Slots whose completable view is pending: the view may be all the user keeps of them. */

@@ -145,23 +145,22 @@ public final class ResultSlot {
         return true;
     }
 
-    public void release() {
-        synchronized (this) {
-            released = true;
-            notifyAll();
-        }
-        session.release(key);
+    /** The last future of this key was released: a {@link #get()} still waiting gives up. */
+    synchronized void released() {
+        released = true;
+        notifyAll();
     }
 
     /**
-     * What to run once the future of this slot is unreachable: releases the key on the cluster.
-     * It holds the session and the key, not this slot, which would keep the result reachable until
-     * it ran.
+     * What to run, once, when one future of this slot is released or unreachable: drops that
+     * future's hold on the key, which is released on the cluster with the last hold (see {@link
+     * ClientSession#slot}). It holds the session and the key, not this slot, which would keep the
+     * result reachable until it ran.
      */
     public Runnable releaser() {
         ClientSession s = session;
         long k = key;
-        return () -> s.release(k);
+        return () -> s.drop(k);
     }
 
     public Object get() throws InterruptedException, ExecutionException {
