@@ -3,6 +3,7 @@ package dev.jcloud.engine.worker;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.jcloud.engine.internal.codec.EncodedValue;
+import dev.jcloud.engine.internal.data.ChunkedValue;
 import dev.jcloud.engine.proto.DataChunk;
 import dev.jcloud.engine.proto.DataRequest;
 import dev.jcloud.engine.proto.PutReply;
@@ -15,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -86,11 +86,7 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
             };
         }
         return new StreamObserver<>() {
-            private long key;
-            private ByteString head;
-            private byte[] body;
-            private int filled;
-            private final List<ByteString> parts = new ArrayList<>();
+            private final ChunkedValue value = new ChunkedValue("value", ReceivedValues.MAX_BODY_BYTES);
             private long stored;
             private boolean failed;
 
@@ -99,60 +95,25 @@ final class WorkerDataService extends WorkerGrpc.WorkerImplBase {
                 if (failed) {
                     return;
                 }
-                if (chunk.getKey() != key || (body == null && parts.isEmpty())) {
-                    key = chunk.getKey();
-                    reset();
+                EncodedValue whole;
+                try {
+                    whole = value.add(chunk);
+                } catch (ChunkedValue.Malformed e) {
+                    failed = true;
+                    reply.onError(Status.INVALID_ARGUMENT
+                            .withDescription(e.getMessage())
+                            .asRuntimeException());
+                    return;
                 }
-                if (chunk.getBodySize() > 0) {
-                    if (chunk.getBodySize() > ReceivedValues.MAX_BODY_BYTES) {
-                        refuse("value " + Long.toHexString(key) + " announces " + chunk.getBodySize()
-                                + " bytes, more than an array holds");
-                        return;
-                    }
-                    head = chunk.getData();
-                    body = new byte[(int) chunk.getBodySize()];
-                } else if (body != null) {
-                    ByteString data = chunk.getData();
-                    if (data.size() > body.length - filled) {
-                        refuse("value " + Long.toHexString(key) + " has more than the announced " + body.length
-                                + " bytes");
-                        return;
-                    }
-                    data.copyTo(body, filled);
-                    filled += data.size();
-                } else {
-                    parts.add(chunk.getData());
-                }
-                if (chunk.getLast()) {
-                    if (body != null && filled != body.length) {
-                        refuse("value " + Long.toHexString(key) + " ended after " + filled + " of " + body.length
-                                + " bytes");
-                        return;
-                    }
-                    EncodedValue value =
-                            body != null ? EncodedValue.of(head, body) : EncodedValue.of(ByteString.copyFrom(parts));
-                    reset();
-                    received.received(key, value);
+                if (whole != null) {
+                    received.received(chunk.getKey(), whole);
                     stored++;
                 }
             }
 
-            private void reset() {
-                head = null;
-                body = null;
-                filled = 0;
-                parts.clear();
-            }
-
-            private void refuse(String why) {
-                failed = true;
-                reset();
-                reply.onError(Status.INVALID_ARGUMENT.withDescription(why).asRuntimeException());
-            }
-
             @Override
             public void onError(Throwable t) {
-                reset(); // the client gave up: a value not complete is dropped, and it sends it again
+                value.reset(); // the client gave up: a value not complete is dropped, and it sends it again
             }
 
             @Override

@@ -445,19 +445,11 @@ public final class DataFetch {
      * hands them to the observer one at a time, in order, so the state needs no lock.
      */
     private static final class Assembly implements MethodDescriptor.Marshaller<DataChunk>, StreamObserver<DataChunk> {
-        private final long maxBytes;
+        private final ChunkedValue value;
         private final Fetch receiver;
 
-        // The key being received: its announced body filled in place, or its plain chunks.
-        private long key;
-        private ByteString head;
-        private byte[] body;
-        private int filled;
-        private final List<ByteString> parts = new ArrayList<>();
-        private long size;
-
         Assembly(long maxBytes, Fetch receiver) {
-            this.maxBytes = maxBytes;
+            this.value = new ChunkedValue("result", maxBytes);
             this.receiver = receiver;
         }
 
@@ -479,12 +471,8 @@ public final class DataFetch {
                         chunk.setKey(chunkKey);
                     } else if (field == DataChunk.DATA_FIELD_NUMBER && wire == 2) {
                         int n = length(in);
-                        if (body != null && chunkKey == key) {
-                            if (n > body.length - filled) {
-                                throw new IOException("more data than the announced " + body.length + " bytes");
-                            }
-                            read(in, body, filled, n);
-                            filled += n;
+                        if (value.fillsBody(chunkKey)) {
+                            value.fill(in, n);
                         } else {
                             byte[] data = new byte[n];
                             read(in, data, 0, n);
@@ -523,66 +511,26 @@ public final class DataFetch {
                 return;
             }
             if (!chunk.getFound()) {
-                reset();
+                value.reset();
                 receiver.notFound(chunk.getKey());
                 return;
             }
-            if (chunk.getKey() != key) {
-                reset();
-                key = chunk.getKey();
+            EncodedValue whole;
+            try {
+                whole = value.add(chunk);
+            } catch (ChunkedValue.Malformed e) {
+                throw (e.tooLarge() ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL)
+                        .withDescription(e.getMessage())
+                        .asRuntimeException();
             }
-            if (chunk.getBodySize() > 0) {
-                if (chunk.getBodySize() + chunk.getData().size() > maxBytes) {
-                    throw tooLarge(chunk.getBodySize());
-                }
-                head = chunk.getData();
-                body = new byte[(int) chunk.getBodySize()];
-                filled = 0;
-            } else if (body == null && !chunk.getData().isEmpty()) {
-                size += chunk.getData().size();
-                if (size > maxBytes) {
-                    throw tooLarge(size);
-                }
-                parts.add(chunk.getData());
+            if (whole != null) {
+                receiver.found(chunk.getKey(), whole);
             }
-            if (chunk.getLast()) {
-                EncodedValue value;
-                if (body != null) {
-                    if (filled != body.length) {
-                        throw Status.INTERNAL
-                                .withDescription("result " + Long.toHexString(key) + " ended after " + filled + " of "
-                                        + body.length + " bytes")
-                                .asRuntimeException();
-                    }
-                    value = EncodedValue.of(head, body);
-                } else {
-                    // A balanced rope over the chunks: no bytes are copied.
-                    value = EncodedValue.of(ByteString.copyFrom(parts));
-                }
-                long done = key;
-                reset();
-                key = 0;
-                receiver.found(done, value);
-            }
-        }
-
-        private RuntimeException tooLarge(long bytes) {
-            return Status.RESOURCE_EXHAUSTED
-                    .withDescription("result " + Long.toHexString(key) + " of " + bytes + " bytes exceeds " + maxBytes)
-                    .asRuntimeException();
-        }
-
-        private void reset() {
-            head = null;
-            body = null;
-            filled = 0;
-            parts.clear();
-            size = 0;
         }
 
         @Override
         public void onError(Throwable t) {
-            reset();
+            value.reset();
             receiver.failed(t);
         }
 
