@@ -39,20 +39,11 @@ public final class InProcessCluster implements AutoCloseable {
 
     public WorkerServer addWorker(String name, int nthreads, long memoryLimit, Map<String, Double> resources)
             throws Exception {
-        WorkerServer w = WorkerServer.start(new WorkerOptions(
-                scheduler.address(),
-                "127.0.0.1",
-                "127.0.0.1",
-                0,
-                nthreads,
-                memoryLimit,
-                name,
-                resources,
-                Duration.ofSeconds(30),
-                dir,
-                0.6,
-                0.8,
-                0.95));
+        WorkerServer w = WorkerServer.start(WorkerOptions.local(scheduler.address(), name, dir)
+                .nthreads(nthreads)
+                .memoryLimit(memoryLimit)
+                .resources(resources)
+                .build());
         workers.add(w);
         return w;
     }

@@ -50,22 +50,9 @@ class InterruptionNoticeTest {
     @Test
     void aWorkerToldWhenItsPlatformEndsItLeavesThenAndItsResultsStay() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.start(1, 1);
-                WorkerServer ending = WorkerServer.start(new WorkerOptions(
-                        cluster.address(),
-                        "127.0.0.1",
-                        "127.0.0.1",
-                        0,
-                        1,
-                        1L << 30,
-                        "walltime-1",
-                        Map.of(),
-                        Duration.ofSeconds(30),
-                        dir,
-                        0.6,
-                        0.8,
-                        0.95,
-                        0,
-                        Instant.now().plusSeconds(4)));
+                WorkerServer ending = WorkerServer.start(WorkerOptions.local(cluster.address(), "walltime-1", dir)
+                        .retireAt(Instant.now().plusSeconds(4))
+                        .build());
                 Client client = cluster.connect()) {
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> client.summary().workers().stream()

@@ -45,39 +45,6 @@ public record WorkerOptions(
         int bulkPort,
         Instant retireAt) {
 
-    /** Options of a worker with no known end and its bulk data listener on any free port. */
-    public WorkerOptions(
-            String schedulerAddress,
-            String host,
-            String advertiseHost,
-            int port,
-            int nthreads,
-            long memoryLimit,
-            String name,
-            Map<String, Double> resources,
-            Duration deathTimeout,
-            Path localDirectory,
-            double spillFraction,
-            double pauseFraction,
-            double terminateFraction) {
-        this(
-                schedulerAddress,
-                host,
-                advertiseHost,
-                port,
-                nthreads,
-                memoryLimit,
-                name,
-                resources,
-                deathTimeout,
-                localDirectory,
-                spillFraction,
-                pauseFraction,
-                terminateFraction,
-                0,
-                null);
-    }
-
     public WorkerOptions {
         Objects.requireNonNull(schedulerAddress, "schedulerAddress is null");
         Objects.requireNonNull(name, "name is null");
@@ -90,6 +57,86 @@ public record WorkerOptions(
                 && pauseFraction <= terminateFraction
                 && terminateFraction <= 1)) {
             throw new IllegalArgumentException("memory fractions must satisfy 0 < spill <= pause <= terminate <= 1");
+        }
+    }
+
+    /**
+     * Options of a worker in this process or a test: on loopback, free ports, one thread, Dask's
+     * memory fractions (spill 0.6, pause 0.8, terminate 0.95), no known end; change what differs.
+     */
+    public static Builder local(String schedulerAddress, String name, Path localDirectory) {
+        return new Builder(schedulerAddress, name, localDirectory);
+    }
+
+    /** See {@link #local}. */
+    public static final class Builder {
+        private final String schedulerAddress;
+        private final String name;
+        private final Path localDirectory;
+        private int nthreads = 1;
+        private long memoryLimit = 1L << 30;
+        private Map<String, Double> resources = Map.of();
+        private Duration deathTimeout = Duration.ofSeconds(30);
+        private double spillFraction = 0.6;
+        private double pauseFraction = 0.8;
+        private double terminateFraction = 0.95;
+        private Instant retireAt;
+
+        private Builder(String schedulerAddress, String name, Path localDirectory) {
+            this.schedulerAddress = schedulerAddress;
+            this.name = name;
+            this.localDirectory = localDirectory;
+        }
+
+        public Builder nthreads(int n) {
+            nthreads = n;
+            return this;
+        }
+
+        public Builder memoryLimit(long bytes) {
+            memoryLimit = bytes;
+            return this;
+        }
+
+        public Builder resources(Map<String, Double> offered) {
+            resources = offered;
+            return this;
+        }
+
+        public Builder deathTimeout(Duration timeout) {
+            deathTimeout = timeout;
+            return this;
+        }
+
+        public Builder memoryFractions(double spill, double pause, double terminate) {
+            spillFraction = spill;
+            pauseFraction = pause;
+            terminateFraction = terminate;
+            return this;
+        }
+
+        public Builder retireAt(Instant when) {
+            retireAt = when;
+            return this;
+        }
+
+        public WorkerOptions build() {
+            return new WorkerOptions(
+                    schedulerAddress,
+                    "127.0.0.1",
+                    "127.0.0.1",
+                    0,
+                    nthreads,
+                    memoryLimit,
+                    name,
+                    resources,
+                    deathTimeout,
+                    localDirectory,
+                    spillFraction,
+                    pauseFraction,
+                    terminateFraction,
+                    0,
+                    retireAt);
         }
     }
 }

@@ -26,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -292,20 +291,8 @@ class DashboardIT {
     }
 
     private static WorkerServer worker(SchedulerServer scheduler, String name, Path dir) throws Exception {
-        return WorkerServer.start(new WorkerOptions(
-                scheduler.address(),
-                "127.0.0.1",
-                "127.0.0.1",
-                0,
-                4,
-                1L << 30,
-                name,
-                Map.of(),
-                Duration.ofSeconds(30),
-                dir,
-                0.6,
-                0.8,
-                0.95));
+        return WorkerServer.start(
+                WorkerOptions.local(scheduler.address(), name, dir).nthreads(4).build());
     }
 
     /**

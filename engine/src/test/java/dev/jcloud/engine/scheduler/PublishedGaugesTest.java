@@ -34,20 +34,9 @@ class PublishedGaugesTest {
         Path dir = Files.createTempDirectory("jcloud-gauges-");
         try (SchedulerServer scheduler =
                 SchedulerServer.start(SchedulerOptions.loopback().withClusterSpec(TestingGaugeExtension.SPEC))) {
-            WorkerServer worker = WorkerServer.start(new WorkerOptions(
-                    scheduler.address(),
-                    "127.0.0.1",
-                    "127.0.0.1",
-                    0,
-                    1,
-                    1L << 30,
-                    "w0",
-                    Map.of(),
-                    Duration.ofSeconds(30),
-                    dir,
-                    0.5,
-                    0.7,
-                    0.9));
+            WorkerServer worker = WorkerServer.start(WorkerOptions.local(scheduler.address(), "w0", dir)
+                    .memoryFractions(0.5, 0.7, 0.9)
+                    .build());
             try {
                 SchedulerHandle handle = TestingGaugeExtension.HANDLE.get();
                 assertThat(handle)

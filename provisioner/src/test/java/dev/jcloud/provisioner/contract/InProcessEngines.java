@@ -69,20 +69,11 @@ final class InProcessEngines implements AutoCloseable {
         String nthreads = launch.command().option("--nthreads");
         Path local = Files.createDirectories(
                 dir.resolve(node.name() + "-" + Math.abs(node.id().hashCode())));
-        WorkerServer worker = WorkerServer.start(new WorkerOptions(
-                address,
-                "127.0.0.1",
-                "127.0.0.1",
-                0,
-                nthreads == null ? 1 : Integer.parseInt(nthreads),
-                WORKER_MEMORY,
-                launch.name(),
-                Map.of(),
-                Duration.ofSeconds(60),
-                local,
-                0.6,
-                0.8,
-                0.95));
+        WorkerServer worker = WorkerServer.start(WorkerOptions.local(address, launch.name(), local)
+                .nthreads(nthreads == null ? 1 : Integer.parseInt(nthreads))
+                .memoryLimit(WORKER_MEMORY)
+                .deathTimeout(Duration.ofSeconds(60))
+                .build());
         Engine engine = new Engine(cluster, node, null, worker);
         watch(engine, worker::awaitExit);
         return engine;
