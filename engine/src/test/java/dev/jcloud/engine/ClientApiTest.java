@@ -7,6 +7,8 @@ import dev.jcloud.engine.api.Client;
 import dev.jcloud.engine.api.Delayed;
 import dev.jcloud.engine.api.TaskFailedException;
 import dev.jcloud.engine.api.TaskFuture;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -207,6 +209,41 @@ class ClientApiTest {
 
     private static long valuesReceived() {
         return cluster.workers().stream().mapToLong(w -> w.valuesReceived()).sum();
+    }
+
+    /** The longs 0..n-1, little-endian, in a direct buffer (not an array a task could share). */
+    static ByteBuffer longs(int n) {
+        ByteBuffer b = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long i = 0; i < n; i++) {
+            b.putLong(i);
+        }
+        return b.flip();
+    }
+
+    /** Reads without moving the position: the buffer may be another task's input too. */
+    static long sumOfLongs(ByteBuffer b) {
+        long sum = 0;
+        for (int i = b.position(); i + 8 <= b.limit(); i += 8) {
+            sum += b.getLong(i);
+        }
+        return sum;
+    }
+
+    @Test
+    void byteBuffersTravelAsResultsAndArgumentsWithTheirBytesAndOrder() throws Exception {
+        int n = 1 << 17; // 1 MiB
+        long expected = (long) n * (n - 1) / 2;
+        TaskFuture<ByteBuffer> made = client.submit(() -> longs(n));
+        ByteBuffer back = made.get();
+        assertThat(back.order()).isEqualTo(ByteOrder.LITTLE_ENDIAN);
+        assertThat(back.remaining()).isEqualTo(n * 8);
+        assertThat(back.getLong(8 * 1000)).isEqualTo(1000L);
+
+        assertThat(client.compute(Delayed.of(made).then(ClientApiTest::sumOfLongs))
+                        .get())
+                .isEqualTo(expected);
+        assertThat(client.gather(client.map(ClientApiTest::sumOfLongs, List.of(longs(n), longs(10)))))
+                .containsExactly(expected, 45L);
     }
 
     private static byte[] block(int size, int fill) {

@@ -64,6 +64,22 @@ class DataStoreTest {
         assertThat((byte[]) back).isEqualTo(value);
     }
 
+    @Test
+    void aSpilledByteBufferComesBackWithItsBytesAndOrderAndItsArrayReadInPlace(@TempDir Path dir) throws Exception {
+        DataStore store = new DataStore(dir, 0, (bytes, start, duration) -> {});
+        byte[] bytes = new byte[100_000];
+        new java.util.Random(7).nextBytes(bytes);
+        java.nio.ByteBuffer value = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        store.put(1, dev.jcloud.engine.internal.codec.ValueCodec.encodeValue(value));
+        assertThat(store.spilledBytes()).isPositive();
+        dev.jcloud.engine.internal.codec.EncodedValue read = store.get(1);
+        assertThat(read.body()).hasSize(bytes.length); // the head told where the array starts
+        java.nio.ByteBuffer back = (java.nio.ByteBuffer) dev.jcloud.engine.internal.codec.ValueCodec.decode(
+                read, getClass().getClassLoader());
+        assertThat(back).isEqualTo(java.nio.ByteBuffer.wrap(bytes));
+        assertThat(back.order()).isEqualTo(java.nio.ByteOrder.LITTLE_ENDIAN);
+    }
+
     /**
      * A disk that answers slowly holds up only the reader of that result: the store stays usable
      * for every task and peer meanwhile. A named pipe stands in for the slow disk (a read blocks

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * the measurement behind this choice.
  *
  * <p>Large values are not copied more than needed: {@link #encodeValue} wraps a {@code byte[]}
- * result behind its few header bytes without copying it, and {@link #decode(ByteString,
+ * result (or a heap {@link ByteBuffer} over a whole array) behind its few header bytes without
+ * copying it, copies any other {@code ByteBuffer}'s remaining bytes once, and {@link #decode(ByteString,
  * ClassLoader)} reads a value spread over many received chunks in place, copying a byte or
  * primitive array once into the array the task gets (its own, so that it may change it).
  */
@@ -38,6 +39,8 @@ public final class ValueCodec {
     private static final byte INTS = 10;
     private static final byte LONGS = 11;
     private static final byte DOUBLES = 12;
+    /** A {@link ByteBuffer}'s remaining bytes, after one byte for its order (0 big-, 1 little-endian). */
+    private static final byte BUFFER = 13;
 
     /** Lists longer than this, or nested deeper, go through JDK serialization as a whole. */
     private static final int MAX_DEPTH = 8;
@@ -60,7 +63,9 @@ public final class ValueCodec {
     /**
      * The encoded form of {@code value}. A large {@code byte[]} is not copied: it becomes the
      * value's body, so the caller must not change the array afterwards (a task's result is no
-     * longer the task's).
+     * longer the task's). So does the array of a large heap {@link ByteBuffer} that spans all of it;
+     * any other large buffer (direct, read-only, a slice, memory-mapped) has its remaining bytes
+     * copied once into the body, leaving its position as it was.
      */
     public static EncodedValue encodeValue(Object value) {
         if (value instanceof byte[] b && b.length >= BODY_MIN) {
@@ -69,19 +74,50 @@ public final class ValueCodec {
             header.varint(b.length);
             return EncodedValue.of(ByteString.copyFrom(header.data, 0, header.size), b);
         }
+        if (value instanceof ByteBuffer b && b.remaining() >= BODY_MIN) {
+            Buffer header = new Buffer(12);
+            header.put(BUFFER);
+            header.put(order(b));
+            header.varint(b.remaining());
+            return EncodedValue.of(ByteString.copyFrom(header.data, 0, header.size), wholeArrayOrCopy(b));
+        }
         return EncodedValue.of(encodeFlat(value));
+    }
+
+    /** The buffer's array when its remaining bytes are exactly that array, else a copy of them. */
+    private static byte[] wholeArrayOrCopy(ByteBuffer b) {
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+            return b.array();
+        }
+        byte[] copy = new byte[b.remaining()];
+        b.duplicate().get(copy);
+        return copy;
+    }
+
+    private static byte order(ByteBuffer b) {
+        return b.order() == ByteOrder.LITTLE_ENDIAN ? (byte) 1 : (byte) 0;
+    }
+
+    private static ByteOrder order(byte b) throws IOException {
+        return switch (b) {
+            case 0 -> ByteOrder.BIG_ENDIAN;
+            case 1 -> ByteOrder.LITTLE_ENDIAN;
+            default -> throw new IOException("unknown byte order " + b);
+        };
     }
 
     /**
      * The length of the head of an encoding of {@code total} bytes that starts with {@code
-     * prefix}, when the rest is one byte array (the value is a {@code byte[]}); -1 otherwise.
+     * prefix}, when the rest is one byte array (the value is a {@code byte[]} or a {@link
+     * ByteBuffer}); -1 otherwise.
      */
     public static int bodyOffset(byte[] prefix, int prefixLength, long total) {
-        if (prefixLength < 2 || prefix[0] != BYTES) {
+        int lengthAt = prefixLength >= 2 && prefix[0] == BYTES ? 1 : prefixLength >= 3 && prefix[0] == BUFFER ? 2 : -1;
+        if (lengthAt < 0) {
             return -1;
         }
         long n = 0;
-        for (int i = 1, shift = 0; i < prefixLength && shift < 64; i++, shift += 7) {
+        for (int i = lengthAt, shift = 0; i < prefixLength && shift < 64; i++, shift += 7) {
             n |= (long) (prefix[i] & 0x7F) << shift;
             if ((prefix[i] & 0x80) == 0) {
                 return n >= BODY_MIN && i + 1 + n == total ? i + 1 : -1;
@@ -91,15 +127,16 @@ public final class ValueCodec {
     }
 
     /**
-     * Decodes a value. A {@code byte[]} that is the value's body is returned as is, not copied:
-     * tasks share the arrays they read with the worker's store and must not change them.
+     * Decodes a value. A {@code byte[]} that is the value's body is returned as is, not copied,
+     * and a {@link ByteBuffer} wraps it: tasks share the arrays they read with the worker's store
+     * and must not change them.
      */
     public static Object decode(EncodedValue value, ClassLoader loader) throws IOException, ClassNotFoundException {
         byte[] body = value.body();
         if (body != null) {
             byte[] head = value.head().toByteArray();
             if (bodyOffset(head, head.length, value.size()) == head.length) {
-                return body;
+                return head[0] == BUFFER ? ByteBuffer.wrap(body).order(order(head[1])) : body;
             }
         }
         return decode(value.toByteString(), loader);
@@ -125,6 +162,8 @@ public final class ValueCodec {
             return a.length * 8 + 11;
         } else if (value instanceof double[] a) {
             return a.length * 8 + 11;
+        } else if (value instanceof ByteBuffer b) {
+            return b.remaining() + 12;
         }
         return 16;
     }
@@ -164,6 +203,11 @@ public final class ValueCodec {
             out.put(BYTES);
             out.varint(b.length);
             out.put(b);
+        } else if (value instanceof ByteBuffer b) {
+            out.put(BUFFER);
+            out.put(order(b));
+            out.varint(b.remaining());
+            out.put(b.duplicate());
         } else if (value instanceof Boolean b) {
             out.put(b ? TRUE : FALSE);
         } else if (value instanceof int[] a) {
@@ -213,6 +257,10 @@ public final class ValueCodec {
                 return new String(in.bytes(in.length()), StandardCharsets.UTF_8);
             case BYTES:
                 return in.bytes(in.length());
+            case BUFFER: {
+                ByteOrder order = order(in.get());
+                return ByteBuffer.wrap(in.bytes(in.length())).order(order);
+            }
             case TRUE:
                 return Boolean.TRUE;
             case FALSE:
@@ -293,6 +341,14 @@ public final class ValueCodec {
             ensure(bytes.length);
             System.arraycopy(bytes, 0, data, size, bytes.length);
             size += bytes.length;
+        }
+
+        /** The remaining bytes of {@code bytes}, which is used up. */
+        void put(ByteBuffer bytes) {
+            int n = bytes.remaining();
+            ensure(n);
+            bytes.get(data, size, n);
+            size += n;
         }
 
         void varint(long v) {

@@ -91,6 +91,7 @@ class ValueCodecFuzzTest {
         values.add(new HashMap<>(java.util.Map.of("a", List.of(1, 2), "b", new int[] {4, 5})));
         values.add(new java.util.TreeSet<>(List.of("x", "y")));
         values.add(new long[] {1, 2, 3});
+        values.add(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}).order(java.nio.ByteOrder.LITTLE_ENDIAN));
         values.add(new IllegalStateException("boom"));
         List<byte[]> out = new ArrayList<>();
         for (Object v : values) {
