@@ -101,7 +101,7 @@ public final class WorkerServer implements AutoCloseable {
     private volatile boolean connected;
     private volatile long lostSinceMillis;
     private volatile boolean paused;
-    private volatile long lastGcMillis;
+    private final HeapGauge heap = HeapGauge.ofThisJvm();
     private volatile long lastWatchdogErrorMillis;
     private volatile int reconnects;
     private volatile boolean rejoinWhenDistrusted;
@@ -631,28 +631,28 @@ public final class WorkerServer implements AutoCloseable {
 
     private void checkMemory() {
         long limit = Math.min(options.memoryLimit(), Runtime.getRuntime().maxMemory());
-        double used = heapFraction(limit);
+        double used = (double) heap.inUse() / limit;
         if (used > options.spillFraction() && store.memoryBytes() > 0) {
-            // The process, not just the results, is over the spill line: move results to disk
-            // until it is back under (what Dask's memory monitor does), collecting what they held.
-            long excess = (long) ((used - options.spillFraction()) * limit);
-            long moved = 0;
-            try {
-                moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
-            } catch (RuntimeException e) {
-                // A full disk must not keep the pause and terminate checks below from running.
-                watchdogFailed("cannot spill", e);
-            }
-            if (moved > 0) {
-                System.gc();
-                lastGcMillis = System.currentTimeMillis();
-                used = heapFraction(limit);
+            // Over the spill line by the heap's count, which includes garbage: move results to
+            // disk (what Dask's memory monitor does) only for what a collection leaves in use.
+            // Results spilled for garbage cost their writes, and their readers the reads.
+            used = (double) heap.live() / limit;
+            if (used > options.spillFraction()) {
+                long excess = (long) ((used - options.spillFraction()) * limit);
+                long moved = 0;
+                try {
+                    moved = store.spillDownTo(Math.max(0, store.memoryBytes() - excess));
+                } catch (RuntimeException e) {
+                    // A full disk must not keep the pause and terminate checks below from running.
+                    watchdogFailed("cannot spill", e);
+                }
+                if (moved > 0) {
+                    used = (double) heap.collect() / limit;
+                }
             }
         }
-        if (used > options.pauseFraction() && System.currentTimeMillis() - lastGcMillis > 1000) {
-            lastGcMillis = System.currentTimeMillis();
-            System.gc();
-            used = heapFraction(limit);
+        if (used > options.pauseFraction()) {
+            used = (double) heap.live() / limit;
         }
         if (used > options.terminateFraction()) {
             LOG.error(
@@ -670,11 +670,6 @@ public final class WorkerServer implements AutoCloseable {
                     options.name(), shouldPause ? "paused" : "resumed", Math.round(used * 100));
             heartbeat();
         }
-    }
-
-    private static double heapFraction(long limit) {
-        Runtime rt = Runtime.getRuntime();
-        return (double) (rt.totalMemory() - rt.freeMemory()) / limit;
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
