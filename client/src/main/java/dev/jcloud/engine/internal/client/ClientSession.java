@@ -207,9 +207,8 @@ public final class ClientSession implements AutoCloseable {
 
     /**
      * The slot of a key this client wants the result of, for one more future of it: a key may
-     * have several ({@code compute} of the same graph twice, a graph whose root is an existing
-     * future), which share one slot, and the key is released when the last of them is (see
-     * {@link #drop}).
+     * have several (the same graph twice in one {@code compute}), which share one slot, and the
+     * key is released when the last of them is (see {@link #drop}).
      */
     public ResultSlot slot(long key) {
         ResultSlot[] slot = new ResultSlot[1];

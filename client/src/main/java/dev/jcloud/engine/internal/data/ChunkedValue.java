@@ -10,8 +10,9 @@ import java.util.List;
 
 /**
  * Values arriving as {@link DataChunk}s over gRPC, one key after another (results a worker serves,
- * values a client puts). A chunk announcing a body size begins a {@code byte[]} value: it carries
- * the head, and the body's bytes go into one array of that size, a single copy (a parser may read
+ * values a client puts). A chunk announcing a body size begins a value that ends in one array (a
+ * {@code byte[]} or {@code ByteBuffer}): it carries the head, and the body's bytes go into one
+ * array of that size, a single copy (a parser may read
  * them straight from the network, see {@link #fillsBody}). Other values are kept as the chunks
  * they arrived in and joined into a rope, never copied.
  */
