@@ -64,17 +64,11 @@ class MemoryWatchdogIT {
     void garbageOverTheSpillLineMovesNoResultToDisk() throws Exception {
         processes = new WorkerProcesses();
         scheduler = SchedulerServer.start(SchedulerOptions.loopback());
-        processes.start(
-                WORKER,
+        processes.worker(
                 List.of("-Xms1g", "-Xmx1g", "-Xmn960m", "-XX:+UseSerialGC"),
-                "worker",
                 scheduler.address(),
-                "--name",
                 WORKER,
-                "--nthreads",
-                "1",
-                "--host",
-                "127.0.0.1",
+                1,
                 "--memory-limit",
                 "512MiB",
                 "--local-directory",

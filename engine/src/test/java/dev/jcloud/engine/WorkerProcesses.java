@@ -51,10 +51,16 @@ public final class WorkerProcesses implements AutoCloseable {
     }
 
     public Process worker(String scheduler, String name, int nthreads, String... extra) throws IOException {
+        return worker(List.of("-Xmx256m", "-XX:+UseSerialGC"), scheduler, name, nthreads, extra);
+    }
+
+    /** A worker on loopback in a JVM started with {@code jvmArgs}. */
+    public Process worker(List<String> jvmArgs, String scheduler, String name, int nthreads, String... extra)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "worker", scheduler, "--name", name, "--nthreads", String.valueOf(nthreads), "--host", "127.0.0.1"));
         args.addAll(Arrays.asList(extra));
-        return start(name, List.of("-Xmx256m", "-XX:+UseSerialGC"), args.toArray(new String[0]));
+        return start(name, jvmArgs, args.toArray(new String[0]));
     }
 
     /** The current class path minus test classes. */

@@ -608,8 +608,9 @@ public final class WorkerServer implements AutoCloseable {
 
     /** Logs a watchdog failure at most every 10 s (a full disk fails every round). */
     private void watchdogFailed(String what, Throwable e) {
-        if (Thread.currentThread().isInterrupted() || interruptedIo(e)) {
-            // The worker is closing (its timer interrupts the watchdog mid-write): no disk is full.
+        if (Thread.currentThread().isInterrupted()) {
+            // The worker is closing: its timer interrupts the watchdog, mid-write it may be (an
+            // interrupted channel leaves the thread's interrupt status set). No disk is full.
             LOG.debug("worker {}: memory watchdog interrupted while closing: {}", options.name(), e.toString());
             return;
         }
@@ -618,15 +619,6 @@ public final class WorkerServer implements AutoCloseable {
             lastWatchdogErrorMillis = now;
             LOG.error("worker {}: memory watchdog: {} (it keeps watching): {}", options.name(), what, e.toString(), e);
         }
-    }
-
-    private static boolean interruptedIo(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof java.nio.channels.ClosedByInterruptException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void checkMemory() {

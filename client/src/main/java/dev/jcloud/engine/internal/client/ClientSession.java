@@ -97,8 +97,12 @@ public final class ClientSession implements AutoCloseable {
      */
     private final ConcurrentHashMap<Long, WeakReference<ResultSlot>> slots = new ConcurrentHashMap<>();
 
-    /** How many futures of each key the user has not released (or lost to the collector). */
-    private final ConcurrentHashMap<Long, Integer> futures = new ConcurrentHashMap<>();
+    /**
+     * How many holders each key has: the futures of it the user has not released (or lost to the
+     * collector), and for a large argument the futures of the tasks reading it. A key is released
+     * with its last holder (see {@link #drop}).
+     */
+    private final ConcurrentHashMap<Long, Integer> holders = new ConcurrentHashMap<>();
 
     private final ConcurrentLinkedQueue<Long> releases = new ConcurrentLinkedQueue<>();
     private final Map<String, ManagedChannel> peers = new ConcurrentHashMap<>();
@@ -112,8 +116,6 @@ public final class ClientSession implements AutoCloseable {
     private final Map<Long, WeakReference<EncodedValue>> scattered = new ConcurrentHashMap<>();
     /** Values scattered as tasks' large arguments, by the keys of the futures they live with. */
     private final Map<Long, long[]> argumentsOf = new ConcurrentHashMap<>();
-    /** How many futures each such value still lives with. */
-    private final Map<Long, Integer> argumentOwners = new ConcurrentHashMap<>();
 
     private final AtomicLong sequence = new AtomicLong();
     private final CompletableFuture<Integer> welcome = new CompletableFuture<>();
@@ -219,7 +221,7 @@ public final class ClientSession implements AutoCloseable {
                 submitted.incrementAndGet();
                 ref = new WeakReference<>(slot[0]);
             }
-            futures.merge(k, 1, Integer::sum);
+            holders.merge(k, 1, Integer::sum);
             return ref;
         });
         if (broken != null) {
@@ -228,16 +230,32 @@ public final class ClientSession implements AutoCloseable {
         return slot[0];
     }
 
-    /** One future of {@code key} was released or collected; the key goes with the last. */
+    /**
+     * One holder of {@code key} is gone (see {@link #holders}); with the last, the key is released
+     * on the cluster, and with it one hold on each large argument its task read.
+     */
     void drop(long key) {
-        if (futures.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null) != null) {
+        boolean[] last = new boolean[1];
+        holders.computeIfPresent(key, (k, n) -> {
+            last[0] = n == 1;
+            return last[0] ? null : n - 1;
+        });
+        if (!last[0]) {
             return;
         }
         ResultSlot slot = slotOf(key);
         if (slot != null) {
             slot.released();
         }
-        release(key);
+        slots.remove(key);
+        scattered.remove(key);
+        releases.add(key);
+        long[] arguments = argumentsOf.remove(key);
+        if (arguments != null) {
+            for (long argument : arguments) {
+                drop(argument);
+            }
+        }
     }
 
     /** Slots whose completable view is pending: the view may be all the user keeps of them. */
@@ -308,29 +326,13 @@ public final class ClientSession implements AutoCloseable {
         send(ClientBatch.newBuilder().addAllCancel(keys));
     }
 
-    void release(long key) {
-        scattered.remove(key);
-        if (slots.remove(key) != null) {
-            releases.add(key);
-        }
-        long[] arguments = argumentsOf.remove(key);
-        if (arguments != null) {
-            for (long argument : arguments) {
-                if (argumentOwners.computeIfPresent(argument, (k, n) -> n > 1 ? n - 1 : null) == null) {
-                    scattered.remove(argument);
-                    releases.add(argument);
-                }
-            }
-        }
-    }
-
     /**
      * The scattered values {@code arguments} (submitted without futures of their own) live until
      * every one of {@code owners} is released.
      */
     public void releaseWith(long[] arguments, long[] owners) {
         for (long argument : arguments) {
-            argumentOwners.merge(argument, owners.length, Integer::sum);
+            holders.merge(argument, owners.length, Integer::sum);
         }
         for (long owner : owners) {
             argumentsOf.merge(owner, arguments, (a, b) -> {

@@ -77,7 +77,7 @@ public final class ValueCodec {
         if (value instanceof ByteBuffer b && b.remaining() >= BODY_MIN) {
             Buffer header = new Buffer(12);
             header.put(BUFFER);
-            header.put(order(b));
+            header.put(orderByte(b));
             header.varint(b.remaining());
             return EncodedValue.of(ByteString.copyFrom(header.data, 0, header.size), wholeArrayOrCopy(b));
         }
@@ -94,11 +94,11 @@ public final class ValueCodec {
         return copy;
     }
 
-    private static byte order(ByteBuffer b) {
+    private static byte orderByte(ByteBuffer b) {
         return b.order() == ByteOrder.LITTLE_ENDIAN ? (byte) 1 : (byte) 0;
     }
 
-    private static ByteOrder order(byte b) throws IOException {
+    private static ByteOrder orderOf(byte b) throws IOException {
         return switch (b) {
             case 0 -> ByteOrder.BIG_ENDIAN;
             case 1 -> ByteOrder.LITTLE_ENDIAN;
@@ -136,7 +136,7 @@ public final class ValueCodec {
         if (body != null) {
             byte[] head = value.head().toByteArray();
             if (bodyOffset(head, head.length, value.size()) == head.length) {
-                return head[0] == BUFFER ? ByteBuffer.wrap(body).order(order(head[1])) : body;
+                return head[0] == BUFFER ? ByteBuffer.wrap(body).order(orderOf(head[1])) : body;
             }
         }
         return decode(value.toByteString(), loader);
@@ -205,7 +205,7 @@ public final class ValueCodec {
             out.put(b);
         } else if (value instanceof ByteBuffer b) {
             out.put(BUFFER);
-            out.put(order(b));
+            out.put(orderByte(b));
             out.varint(b.remaining());
             out.put(b.duplicate());
         } else if (value instanceof Boolean b) {
@@ -258,7 +258,7 @@ public final class ValueCodec {
             case BYTES:
                 return in.bytes(in.length());
             case BUFFER: {
-                ByteOrder order = order(in.get());
+                ByteOrder order = orderOf(in.get());
                 return ByteBuffer.wrap(in.bytes(in.length())).order(order);
             }
             case TRUE:
